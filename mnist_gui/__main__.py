@@ -1,0 +1,3 @@
+from mnist_gui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,258 @@
+"""Entry point `mnist-gui`: with no subcommand it opens the window.
+
+Subcommands: train, evaluate, predict, summary. `--json` prints exactly one JSON object on stdout.
+Every user-facing error is one line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from mnist_gui import config
+
+
+class UserError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from mnist_gui.core.models import PRESETS
+    from mnist_gui.core.train import OPTIMIZERS, RECIPES, SCHEDULES
+
+    parser = _Parser(prog="mnist-gui", description="Draw a digit and watch a CNN read it. "
+                     "With no subcommand, opens the window.")
+    parser.add_argument("--version", action="version", version=f"mnist-gui {__import__('mnist_gui').__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    g = sub.add_parser("gui", help="open the window (the default)")
+    g.add_argument("--model", help="checkpoint to open instead of the last live one")
+
+    t = sub.add_parser("train", help="train a model and save a checkpoint")
+    t.add_argument("--recipe", choices=list(RECIPES), default="fast (default)",
+                   help="start from a recipe; other options override it")
+    t.add_argument("--preset", choices=list(PRESETS))
+    t.add_argument("--epochs", type=float)
+    t.add_argument("--max-steps", type=int)
+    t.add_argument("--batch-size", type=int)
+    t.add_argument("--optimizer", choices=OPTIMIZERS)
+    t.add_argument("--lr", type=float, help="(peak) learning rate")
+    t.add_argument("--schedule", choices=SCHEDULES)
+    t.add_argument("--dropout", type=float)
+    t.add_argument("--weight-decay", type=float)
+    t.add_argument("--label-smoothing", type=float)
+    t.add_argument("--seed", type=int)
+    t.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
+                   help="random affine and stroke-thickness augmentation")
+    t.add_argument("--train-size", type=int, help="use this many training images (default: all)")
+    t.add_argument("--threads", type=int, help="torch threads (default: all cores)")
+    t.add_argument("--extra-pendigits", metavar="FILE",
+                   help="add pen-drawn digits (UNIPEN file, e.g. pendigits-train.gz; writers 21-30 are held out) to the training data")
+    t.add_argument("--data-dir", help="folder holding the four MNIST IDX files")
+    t.add_argument("--out", help="where to save the checkpoint (default: the user models folder)")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_common(t)
+
+    e = sub.add_parser("evaluate", help="test accuracy, per-class accuracy, confusion matrix")
+    e.add_argument("--model", help="checkpoint (default: the shipped model)")
+    e.add_argument("--data-dir", help="folder holding the four MNIST IDX files")
+    _add_common(e)
+
+    p = sub.add_parser("predict", help="classify image files (PNG/JPG, any size)")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--model", help="checkpoint (default: the shipped model)")
+    _add_common(p)
+
+    s = sub.add_parser("summary", help="layer shapes and parameters, (W−F+2P)/S+1 worked out")
+    s.add_argument("--preset", choices=list(PRESETS), default="tf-tutorial")
+    s.add_argument("--model", help="checkpoint to summarise instead of a preset")
+    _add_common(s)
+    return parser
+
+
+def _load_model(path: str | None):
+    from mnist_gui.core.checkpoint import load_checkpoint
+    return load_checkpoint(Path(path) if path else config.SHIPPED_MODEL)
+
+
+def cmd_train(args) -> int:
+    from dataclasses import replace
+
+    from mnist_gui.core.checkpoint import save_checkpoint
+    from mnist_gui.core.data import load_mnist
+    from mnist_gui.core.train import RECIPES, Trainer
+
+    cfg = RECIPES[args.recipe]
+    overrides = {k: getattr(args, k) for k in ("preset", "epochs", "max_steps", "batch_size", "optimizer",
+                                               "lr", "schedule", "dropout", "weight_decay", "label_smoothing",
+                                               "seed", "augment", "train_size", "threads")
+                 if getattr(args, k) is not None}
+    cfg = replace(cfg, **overrides)
+    try:
+        cfg.validate()
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    log = (lambda m: None) if args.json else (lambda m: print(m, file=sys.stderr))
+    data = load_mnist(args.data_dir, progress=log)
+    extra = None
+    if args.extra_pendigits:
+        from mnist_gui.core.pendigits import load_pendigits_as_mnist
+        extra = load_pendigits_as_mnist(args.extra_pendigits)
+        log(f"adding {len(extra):,} pen-drawn digits from {args.extra_pendigits}")
+
+    bar = None
+    if not args.no_progress and not args.json:
+        from tqdm import tqdm
+        bar = tqdm(total=1, unit="step", file=sys.stderr, dynamic_ncols=True)
+
+    def on_event(ev):
+        if ev["type"] == "start" and bar is not None:
+            bar.reset(total=ev["total_steps"])
+        elif ev["type"] == "step" and bar is not None:
+            bar.update(1)
+            if ev["step"] % 10 == 0:
+                bar.set_postfix(loss=f"{ev['loss']:.3f}", acc=f"{ev['accuracy']:.3f}",
+                                img_s=f"{ev['images_per_s']:.0f}", refresh=False)
+        elif ev["type"] == "epoch":
+            line = (f"epoch {ev['epoch']}/{ev['epochs']}: test accuracy {ev['test_accuracy']:.2%}, "
+                    f"test loss {ev['test_loss']:.4f}, {ev['train_seconds']:.1f} s of training")
+            (bar.write(line, file=sys.stderr) if bar is not None else log(line))
+        elif ev["type"] == "status" and not args.json:
+            (bar.write(ev["message"], file=sys.stderr) if bar is not None else log(ev["message"]))
+
+    trainer = Trainer(cfg, data, on_event, extra_train=extra)
+    try:
+        result = trainer.run()
+    except KeyboardInterrupt:
+        raise UserError("interrupted; nothing saved") from None
+    finally:
+        if bar is not None:
+            bar.close()
+    if result.status == "diverged":
+        raise UserError(result.message)
+    out = Path(args.out) if args.out else config.models_dir() / time.strftime(f"{cfg.preset}-%Y%m%d-%H%M%S.pt")
+    save_checkpoint(out, result.model, cfg.model_config(), cfg.to_dict(), result.metrics, result.history,
+                    name=out.stem)
+    m = result.metrics
+    if args.json:
+        print(json.dumps({"accuracy": m.get("test_accuracy"), "per_class": m.get("per_class"),
+                          "seconds": result.seconds, "train_seconds": m.get("train_seconds"),
+                          "steps": m.get("steps"), "status": result.status, "model": str(out),
+                          "config": cfg.to_dict()}))
+    else:
+        print(f"{result.message}\nsaved model to {out}")
+    return 0
+
+
+def _confusion_text(conf) -> str:
+    head = "true\\pred " + " ".join(f"{d:>5}" for d in range(10))
+    rows = [f"{i:>9} " + " ".join(f"{v:>5}" for v in row) for i, row in enumerate(conf)]
+    return "\n".join([head, *rows])
+
+
+def cmd_evaluate(args) -> int:
+    from mnist_gui.core.data import load_mnist
+    from mnist_gui.core.train import evaluate
+
+    ck = _load_model(args.model)
+    data = load_mnist(args.data_dir, progress=None if args.json else (lambda m: print(m, file=sys.stderr)))
+    t0 = time.perf_counter()
+    ev = evaluate(ck.model, data.test)
+    secs = time.perf_counter() - t0
+    if args.json:
+        print(json.dumps({"accuracy": ev["accuracy"], "per_class": ev["per_class"], "confusion": ev["confusion"],
+                          "loss": ev["loss"], "seconds": secs, "model": str(ck.path), "n": len(data.test)}))
+        return 0
+    print(f"model: {ck.path} ({ck.model_config.preset})")
+    print(f"test accuracy: {ev['accuracy']:.2%} on {len(data.test):,} images ({secs:.1f} s)")
+    print("per class: " + ", ".join(f"{d}: {a:.2%}" for d, a in enumerate(ev["per_class"])))
+    print("confusion matrix:\n" + _confusion_text(ev["confusion"]))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from mnist_gui.core.predictor import Predictor
+    from mnist_gui.core.preprocess import PreprocessError
+
+    ck = _load_model(args.model)
+    pred = Predictor(ck.model)
+    results, errors = [], []
+    for f in args.images:
+        try:
+            img, probs = pred.predict_image(f)
+        except PreprocessError as e:
+            errors.append(str(e))
+            results.append({"file": f, "error": str(e)})
+            continue
+        if probs is None:
+            msg = f"{f}: blank image, no ink found"
+            errors.append(msg)
+            results.append({"file": f, "error": msg})
+            continue
+        results.append({"file": f, "digit": int(probs.argmax()), "probabilities": [float(p) for p in probs]})
+    if args.json:
+        print(json.dumps({"predictions": results, "model": str(ck.path)}))
+    else:
+        for r in results:
+            if "error" in r:
+                continue
+            probs = " ".join(f"{d}:{p:.3f}" for d, p in enumerate(r["probabilities"]))
+            print(f"{r['file']}: {r['digit']} ({r['probabilities'][r['digit']]:.1%})  {probs}")
+    for e in errors:
+        print(f"mnist-gui: error: {e}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def cmd_summary(args) -> int:
+    from mnist_gui.core.models import ModelConfig, build_model, count_parameters, layer_summary
+
+    model = _load_model(args.model).model if args.model else build_model(ModelConfig(args.preset))
+    rows = layer_summary(model)
+    total = count_parameters(model)
+    if args.json:
+        print(json.dumps({"layers": [r.__dict__ for r in rows], "parameters": total}))
+        return 0
+    print(f"{'layer':<9} {'kind':<11} {'input':<10} {'output':<10} {'k/s/p':<7} {'params':>9}  output size")
+    for r in rows:
+        ksp = f"{r.kernel}/{r.stride}/{r.padding}" if r.kernel else ""
+        print(f"{r.name:<9} {r.kind:<11} {r.shape_text(r.input_shape):<10} {r.shape_text(r.output_shape):<10} "
+              f"{ksp:<7} {r.params:>9,}  {r.arithmetic}")
+    print(f"total parameters: {total:,}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command in (None, "gui"):
+        from mnist_gui.gui.app import run_app
+        return run_app(getattr(args, "model", None))
+    from mnist_gui.core.checkpoint import CheckpointError
+    from mnist_gui.core.data import DataError
+    from mnist_gui.core.preprocess import PreprocessError
+    handlers = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "summary": cmd_summary}
+    try:
+        return handlers[args.command](args)
+    except (UserError, DataError, CheckpointError, PreprocessError, ValueError, OSError) as e:
+        print(f"mnist-gui: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mnist-gui: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Qt-free core: data, models, training, checkpoints, preprocessing, prediction."""

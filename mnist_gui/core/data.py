@@ -1,0 +1,159 @@
+"""MNIST as in-memory uint8 tensors: IDX reader (raw or .gz), folder search, torchvision download."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from mnist_gui import config
+
+
+class DataError(Exception):
+    """A clear, one-line problem with the MNIST files."""
+
+
+@dataclass
+class MnistSplit:
+    images: torch.Tensor  # uint8, N×28×28
+    labels: torch.Tensor  # int64, N
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+
+@dataclass
+class Mnist:
+    train: MnistSplit
+    test: MnistSplit
+    folder: Path
+
+
+_IDX_DTYPES = {0x08: np.uint8}
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read one IDX file (raw or gzip). Raises DataError naming the file and what is wrong."""
+    path = Path(path)
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as f:
+                data = f.read()
+        else:
+            data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise DataError(f"{path}: cannot read ({e})") from None
+    if len(data) < 4:
+        raise DataError(f"{path}: truncated ({len(data)} bytes, no IDX header)")
+    zero, dtype_code, ndim = data[0] << 8 | data[1], data[2], data[3]
+    if zero != 0 or dtype_code not in _IDX_DTYPES or ndim not in (1, 3):
+        raise DataError(f"{path}: wrong magic number 0x{data[:4].hex()} (not an MNIST IDX file)")
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise DataError(f"{path}: truncated (header cut short)")
+    dims = struct.unpack(">" + "I" * ndim, data[4:header])
+    expected = int(np.prod(dims))
+    got = len(data) - header
+    if got < expected:
+        raise DataError(f"{path}: truncated: header promises {expected:,} bytes of data, file has {got:,}")
+    if got > expected:
+        raise DataError(f"{path}: {got - expected:,} unexpected bytes after the data")
+    if ndim == 3 and dims[1:] != (28, 28):
+        raise DataError(f"{path}: images are {dims[1]}×{dims[2]}, expected 28×28")
+    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def _find_file(folder: Path, stem: str) -> Path | None:
+    for name in (stem, stem + ".gz"):
+        for sub in (folder, folder / "MNIST" / "raw"):
+            p = sub / name
+            if p.is_file():
+                return p
+    return None
+
+
+def missing_files(folder: Path) -> list[str]:
+    return [stem for stem in config.MNIST_FILES.values() if _find_file(folder, stem) is None]
+
+
+def _load_split(folder: Path, images_stem: str, labels_stem: str) -> MnistSplit:
+    ip, lp = _find_file(folder, images_stem), _find_file(folder, labels_stem)
+    assert ip is not None and lp is not None
+    images, labels = read_idx(ip), read_idx(lp)
+    if images.ndim != 3:
+        raise DataError(f"{ip}: holds labels, expected images")
+    if labels.ndim != 1:
+        raise DataError(f"{lp}: holds images, expected labels")
+    if len(images) != len(labels):
+        raise DataError(f"{ip} has {len(images):,} images but {lp} has {len(labels):,} labels")
+    if labels.size and labels.max() > 9:
+        raise DataError(f"{lp}: label {int(labels.max())} is not a digit")
+    return MnistSplit(torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)))
+
+
+def find_mnist_folder(data_dir=None) -> Path | None:
+    for _, folder in config.data_dir_candidates(data_dir):
+        if folder.is_dir() and not missing_files(folder):
+            return folder
+    return None
+
+
+def not_found_message(data_dir=None, extra: str = "") -> str:
+    looked = "; ".join(f"{src}: {folder} (missing {', '.join(missing_files(folder)) or 'nothing'})"
+                       for src, folder in config.data_dir_candidates(data_dir))
+    msg = (f"MNIST not found. Looked in {looked}. "
+           f"Point the app at a folder holding the four IDX files with --data-dir DIR or MNIST_GUI_DATA=DIR")
+    return msg + (f". {extra}" if extra else "")
+
+
+def download_mnist(dest: Path, progress: Callable[[str], None] | None = None) -> Path:
+    """Download MNIST with torchvision's downloader into dest (the files end up in dest)."""
+    from torchvision.datasets import MNIST
+
+    dest.mkdir(parents=True, exist_ok=True)
+    if progress:
+        progress(f"downloading MNIST into {dest}")
+    try:
+        MNIST(root=str(dest), train=True, download=True)
+    except Exception as e:  # torchvision raises RuntimeError / URLError / OSError when offline
+        why = " ".join(ln.strip() for ln in str(e).splitlines() if ln.strip())[:300] or type(e).__name__
+        raise DataError(not_found_message(extra=f"Download failed: {why}")) from None
+    raw = dest / "MNIST" / "raw"
+    for stem in config.MNIST_FILES.values():
+        src = raw / stem
+        if src.is_file() and not (dest / stem).exists():
+            shutil.copyfile(src, dest / stem)
+    return dest
+
+
+def load_mnist(data_dir=None, download: bool = True,
+               progress: Callable[[str], None] | None = None) -> Mnist:
+    """Load all of MNIST into memory. First match wins: data_dir, $MNIST_GUI_DATA, user folder."""
+    folder = find_mnist_folder(data_dir)
+    if folder is None:
+        if data_dir:  # an explicit folder that lacks the files is a mistake, not a reason to download
+            raise DataError(not_found_message(data_dir))
+        if not download:
+            raise DataError(not_found_message(data_dir))
+        folder = download_mnist(config.user_data_dir(), progress)
+        if missing_files(folder):
+            raise DataError(not_found_message(data_dir))
+    f = config.MNIST_FILES
+    return Mnist(train=_load_split(folder, f["train_images"], f["train_labels"]),
+                 test=_load_split(folder, f["test_images"], f["test_labels"]),
+                 folder=folder)
+
+
+def normalize(images_u8: torch.Tensor) -> torch.Tensor:
+    """uint8 N×28×28 -> float N×1×28×28 with MNIST normalisation."""
+    x = images_u8.to(torch.float32).div_(255.0)
+    return x.sub_(config.MNIST_MEAN).div_(config.MNIST_STD).unsqueeze(1)

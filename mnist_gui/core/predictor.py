@@ -1,0 +1,50 @@
+"""Model + preprocessing -> probabilities (and activations for the GUI)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from mnist_gui.core.preprocess import Stroke, image_to_mnist, strokes_to_mnist, to_tensor
+
+
+class Predictor:
+    def __init__(self, model: nn.Module):
+        self.model = model.eval()
+
+    def set_model(self, model: nn.Module) -> None:
+        self.model = model.eval()
+
+    @torch.inference_mode()
+    def probabilities(self, img28: np.ndarray) -> np.ndarray:
+        """28×28 [0,1] image -> ten probabilities (float64 numpy array)."""
+        logits = self.model(to_tensor(img28))
+        return logits.softmax(1)[0].double().numpy()
+
+    def predict_strokes(self, strokes: Sequence[Stroke]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        img = strokes_to_mnist(strokes)
+        return img, (None if img is None else self.probabilities(img))
+
+    def predict_image(self, image) -> tuple[np.ndarray | None, np.ndarray | None]:
+        img = image_to_mnist(image)
+        return img, (None if img is None else self.probabilities(img))
+
+    @torch.inference_mode()
+    def activations(self, img28: np.ndarray) -> dict[str, np.ndarray]:
+        """Every leaf layer's output for one image, by layer name (batch dimension removed)."""
+        out: dict[str, np.ndarray] = {}
+        hooks = []
+        for name, mod in self.model.named_modules():
+            if name and not list(mod.children()):
+                hooks.append(mod.register_forward_hook(
+                    lambda m, i, o, name=name: out.__setitem__(name, o[0].detach().numpy().copy())))
+        try:
+            logits = self.model(to_tensor(img28))
+        finally:
+            for h in hooks:
+                h.remove()
+        out["softmax"] = logits.softmax(1)[0].numpy()
+        return out

@@ -1,0 +1,208 @@
+"""DrawingCanvas: strokes kept as vectors (for the model) and painted as smooth pixels (for the eye)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QTabletEvent
+from PySide6.QtWidgets import QWidget
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+
+
+class DrawingCanvas(QWidget):
+    """A square canvas. Left button (or a tablet pen) draws; strokes are lists of (x, y) points.
+
+    Signals: changed (any change, fires often while drawing), strokeFinished (pen up),
+    cleared, imageDropped(path).
+    """
+
+    changed = Signal()
+    strokeFinished = Signal()
+    cleared = Signal()
+    imageDropped = Signal(str)
+
+    def __init__(self, parent=None, pen_width: float = 18.0):
+        super().__init__(parent)
+        self.setObjectName("canvas")
+        self.setAccessibleName("Drawing canvas")
+        self.setFixedSize(336, 336)  # square, 12 screen pixels per MNIST pixel
+        self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
+        self.setAcceptDrops(True)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self._strokes: list[list[tuple[float, float]]] = []
+        self._current: list[tuple[float, float]] | None = None
+        self._pen_width = float(pen_width)
+        self._image: QImage | None = None  # a dropped/opened image shown instead of strokes
+
+    # -- model ------------------------------------------------------------------------------
+    def strokes(self) -> list[list[tuple[float, float]]]:
+        """Finished strokes plus the one being drawn, in widget coordinates (y down)."""
+        out = [list(s) for s in self._strokes]
+        if self._current:
+            out.append(list(self._current))
+        return out
+
+    def is_empty(self) -> bool:
+        return not self._strokes and not self._current and self._image is None
+
+    def pen_width(self) -> float:
+        return self._pen_width
+
+    def set_pen_width(self, w: float) -> None:
+        self._pen_width = max(1.0, float(w))
+        self.update()
+
+    def clear(self) -> None:
+        if self.is_empty():
+            return
+        self._strokes.clear()
+        self._current = None
+        self._image = None
+        self.update()
+        self.cleared.emit()
+        self.changed.emit()
+
+    def undo(self) -> None:
+        if self._current is not None:
+            self._current = None
+        elif self._strokes:
+            self._strokes.pop()
+        elif self._image is not None:
+            self._image = None
+        else:
+            return
+        self.update()
+        self.changed.emit()
+        self.strokeFinished.emit()
+
+    def set_strokes(self, strokes) -> None:
+        self._strokes = [[(float(x), float(y)) for x, y in s] for s in strokes if len(s)]
+        self._current = None
+        self._image = None
+        self.update()
+        self.changed.emit()
+        self.strokeFinished.emit()
+
+    def set_image(self, image: QImage) -> None:
+        """Show an image (from a file or the test set) instead of strokes."""
+        self._strokes.clear()
+        self._current = None
+        self._image = image
+        self.update()
+        self.changed.emit()
+        self.strokeFinished.emit()
+
+    def image(self) -> QImage | None:
+        return self._image
+
+    def to_qimage(self, size: int | None = None) -> QImage:
+        """What the canvas shows, white ink on black, as a grayscale QImage."""
+        side = size or min(self.width(), self.height())
+        img = QImage(side, side, QImage.Format.Format_Grayscale8)
+        img.fill(0)
+        p = QPainter(img)
+        scale = side / max(1, min(self.width(), self.height()))
+        p.scale(scale, scale)
+        self._paint_content(p, ink=QColor(255, 255, 255))
+        p.end()
+        return img
+
+    # -- input ------------------------------------------------------------------------------
+    def _start(self, pos: QPointF) -> None:
+        if self._image is not None:
+            self._image = None
+        self._current = [(pos.x(), pos.y())]
+        self.update()
+        self.changed.emit()
+
+    def _extend(self, pos: QPointF) -> None:
+        if self._current is None:
+            return
+        last = self._current[-1]
+        if (pos.x() - last[0]) ** 2 + (pos.y() - last[1]) ** 2 < 1.0:
+            return
+        self._current.append((pos.x(), pos.y()))
+        m = self._pen_width
+        self.update(QRectF(min(last[0], pos.x()) - m, min(last[1], pos.y()) - m,
+                           abs(pos.x() - last[0]) + 2 * m, abs(pos.y() - last[1]) + 2 * m).toAlignedRect())
+        self.changed.emit()
+
+    def _finish(self) -> None:
+        if self._current is None:
+            return
+        self._strokes.append(self._current)
+        self._current = None
+        self.update()
+        self.changed.emit()
+        self.strokeFinished.emit()
+
+    def mousePressEvent(self, e):
+        if e.button() == Qt.MouseButton.LeftButton:
+            self._start(e.position())
+        e.accept()
+
+    def mouseMoveEvent(self, e):
+        if e.buttons() & Qt.MouseButton.LeftButton:
+            self._extend(e.position())
+        e.accept()
+
+    def mouseReleaseEvent(self, e):
+        if e.button() == Qt.MouseButton.LeftButton:
+            self._extend(e.position())
+            self._finish()
+        e.accept()
+
+    def tabletEvent(self, e: QTabletEvent):
+        t = e.type()
+        if t == QTabletEvent.Type.TabletPress:
+            self._start(e.position())
+        elif t == QTabletEvent.Type.TabletMove and e.pressure() > 0:
+            self._extend(e.position())
+        elif t == QTabletEvent.Type.TabletRelease:
+            self._finish()
+        e.accept()
+
+    def dragEnterEvent(self, e):
+        urls = e.mimeData().urls() if e.mimeData().hasUrls() else []
+        if urls and Path(urls[0].toLocalFile()).suffix.lower() in IMAGE_SUFFIXES:
+            e.acceptProposedAction()
+        else:
+            e.ignore()
+
+    def dropEvent(self, e):
+        urls = e.mimeData().urls()
+        if urls:
+            self.imageDropped.emit(urls[0].toLocalFile())
+            e.acceptProposedAction()
+
+    # -- painting ---------------------------------------------------------------------------
+    def _paint_content(self, p: QPainter, ink: QColor) -> None:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        side = min(self.width(), self.height())
+        if self._image is not None:
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            p.drawImage(QRectF(0, 0, side, side), self._image)
+            return
+        pen = QPen(ink, self._pen_width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                   Qt.PenJoinStyle.RoundJoin)
+        p.setPen(pen)
+        for s in self.strokes():
+            if len(s) == 1:
+                p.drawPoint(QPointF(*s[0]))
+                continue
+            path = QPainterPath(QPointF(*s[0]))
+            for x, y in s[1:]:
+                path.lineTo(x, y)
+            p.drawPath(path)
+
+    def paintEvent(self, e):
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(250, 250, 247))
+        p.setClipRect(e.rect())
+        self._paint_content(p, ink=QColor(20, 20, 30))
+        if self.is_empty():
+            p.setPen(QColor(160, 160, 160))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Draw a digit here\n(or drop an image)")
+        p.end()

@@ -1,0 +1,87 @@
+"""PredictionBars: the ten probabilities as bars (pyqtgraph), the top digit large with its confidence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+BAR = (70, 110, 200)
+TOP = (230, 120, 30)
+UNSURE = (150, 150, 150)
+
+# Below this top probability the app says it is not sure and shows the top two.
+NOT_SURE_BELOW = 0.6
+
+
+class PredictionBars(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("predictionBars")
+        self.setAccessibleName("Prediction bars")
+        self._probs: np.ndarray | None = None
+
+        self.topLabel = QLabel("–")
+        self.topLabel.setObjectName("topDigit")
+        self.topLabel.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        f = QFont()
+        f.setPointSize(40)
+        f.setBold(True)
+        self.topLabel.setFont(f)
+        self.confidenceLabel = QLabel("Draw a digit")
+        self.confidenceLabel.setObjectName("confidence")
+        self.confidenceLabel.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.setYRange(0, 1, padding=0.02)
+        self.plot.setXRange(-0.6, 9.6, padding=0)
+        ax = self.plot.getAxis("bottom")
+        ax.setTicks([[(i, str(i)) for i in range(10)]])
+        self.plot.getAxis("left").setLabel("probability")
+        self.plot.setMinimumSize(300, 180)
+        self._bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
+                                     brushes=[pg.mkBrush(*BAR)] * 10, pen=pg.mkPen(None))
+        self.plot.addItem(self._bars)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.topLabel)
+        lay.addWidget(self.confidenceLabel)
+        lay.addWidget(self.plot, 1)
+
+    def probabilities(self) -> list[float] | None:
+        """The ten current probabilities, or None when nothing is drawn."""
+        return None if self._probs is None else [float(p) for p in self._probs]
+
+    def set_probabilities(self, probs) -> None:
+        if probs is None:
+            self.clear()
+            return
+        p = np.asarray(probs, dtype=np.float64).reshape(10)
+        self._probs = p
+        order = np.argsort(p)[::-1]
+        top, second = int(order[0]), int(order[1])
+        sure = p[top] >= NOT_SURE_BELOW
+        brushes = [pg.mkBrush(*BAR)] * 10
+        brushes[top] = pg.mkBrush(*(TOP if sure else UNSURE))
+        self._bars.setOpts(height=p, brushes=brushes)
+        if sure:
+            self.topLabel.setText(str(top))
+            self.confidenceLabel.setText(f"{p[top]:.1%} sure")
+        else:
+            self.topLabel.setText("?")
+            self.confidenceLabel.setText(f"Not sure: {top} ({p[top]:.0%}) or {second} ({p[second]:.0%})")
+
+    def top_digit(self) -> int | None:
+        return None if self._probs is None else int(np.argmax(self._probs))
+
+    def clear(self) -> None:
+        self._probs = None
+        self._bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(*BAR)] * 10)
+        self.topLabel.setText("–")
+        self.confidenceLabel.setText("Draw a digit")

@@ -1,0 +1,120 @@
+import gzip
+import struct
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+
+from mnist_gui import config
+from mnist_gui.core.data import DataError, load_mnist, read_idx
+
+
+def write_idx(path, arr, gz=False):
+    arr = np.asarray(arr, np.uint8)
+    head = struct.pack(">BBBB", 0, 0, 8, arr.ndim) + struct.pack(">" + "I" * arr.ndim, *arr.shape)
+    data = head + arr.tobytes()
+    (gzip.open if gz else open)(path, "wb").write(data)
+    return path
+
+
+def make_fake_mnist(folder, n_train=20, n_test=10, gz=True):
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    ext = ".gz" if gz else ""
+    write_idx(folder / f"train-images-idx3-ubyte{ext}", rng.integers(0, 255, (n_train, 28, 28)), gz)
+    write_idx(folder / f"train-labels-idx1-ubyte{ext}", rng.integers(0, 10, n_train), gz)
+    write_idx(folder / f"t10k-images-idx3-ubyte{ext}", rng.integers(0, 255, (n_test, 28, 28)), gz)
+    write_idx(folder / f"t10k-labels-idx1-ubyte{ext}", rng.integers(0, 10, n_test), gz)
+    return folder
+
+
+def test_real_files(mnist):
+    assert mnist.train.images.shape == (60000, 28, 28) and mnist.train.images.dtype.is_floating_point is False
+    assert mnist.test.images.shape == (10000, 28, 28)
+    counts = np.bincount(mnist.test.labels.numpy(), minlength=10).tolist()
+    assert counts == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_raw_and_gz(tmp_path):
+    a = np.arange(2 * 28 * 28).reshape(2, 28, 28) % 256
+    assert np.array_equal(read_idx(write_idx(tmp_path / "x", a)), a)
+    assert np.array_equal(read_idx(write_idx(tmp_path / "x.gz", a, gz=True)), a)
+
+
+def test_truncated_file(tmp_path):
+    p = write_idx(tmp_path / "t10k-images-idx3-ubyte", np.zeros((5, 28, 28)))
+    p.write_bytes(p.read_bytes()[:-100])
+    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte: truncated"):
+        read_idx(p)
+
+
+def test_truncated_gzip(tmp_path):
+    p = write_idx(tmp_path / "a.gz", np.zeros((50, 28, 28)), gz=True)
+    p.write_bytes(p.read_bytes()[:40])
+    with pytest.raises(DataError, match="a.gz"):
+        read_idx(p)
+
+
+def test_bad_magic(tmp_path):
+    p = tmp_path / "train-labels-idx1-ubyte"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    with pytest.raises(DataError, match="wrong magic number"):
+        read_idx(p)
+
+
+def test_mismatched_counts(tmp_path):
+    folder = make_fake_mnist(tmp_path / "d")
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", np.zeros(9), gz=True)
+    with pytest.raises(DataError, match=r"10 images but .*t10k-labels.* has 9 labels"):
+        load_mnist(folder)
+
+
+def test_missing_folder_says_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.delenv("MNIST_GUI_DATA", raising=False)
+    with pytest.raises(DataError) as e:
+        load_mnist(tmp_path / "nowhere")
+    msg = str(e.value)
+    assert "nowhere" in msg and "train-images-idx3-ubyte" in msg and "--data-dir" in msg
+
+
+def test_search_order(tmp_path, monkeypatch):
+    a = make_fake_mnist(tmp_path / "a", n_train=20)
+    b = make_fake_mnist(tmp_path / "b", n_train=30)
+    monkeypatch.setenv("MNIST_GUI_DATA", str(b))
+    assert len(load_mnist(a).train) == 20          # --data-dir first
+    assert len(load_mnist().train) == 30           # then MNIST_GUI_DATA
+    monkeypatch.delenv("MNIST_GUI_DATA")
+    make_fake_mnist(config.user_data_dir(), n_train=40)
+    assert len(load_mnist().train) == 40           # then the user folder
+
+
+def test_download_from_a_fake_server(tmp_path, monkeypatch):
+    """The real torchvision download path, served by a local HTTP server."""
+    from torchvision.datasets import MNIST
+    served = make_fake_mnist(tmp_path / "served", n_train=25, n_test=5)
+    handler = partial(SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *a, **k: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setattr(MNIST, "mirrors", [f"http://127.0.0.1:{server.server_address[1]}/"])
+        monkeypatch.setattr(MNIST, "resources", [(name, None) for name, _ in MNIST.resources])
+        monkeypatch.delenv("MNIST_GUI_DATA", raising=False)
+        messages = []
+        data = load_mnist(progress=messages.append)
+    finally:
+        server.shutdown()
+    assert len(data.train) == 25 and len(data.test) == 5
+    assert data.folder == config.user_data_dir()
+    assert any("downloading" in m for m in messages)
+
+
+def test_download_failure_is_one_clear_error(monkeypatch):
+    from torchvision.datasets import MNIST
+    monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/"])  # nothing listens there
+    monkeypatch.delenv("MNIST_GUI_DATA", raising=False)
+    with pytest.raises(DataError, match="Download failed") as e:
+        load_mnist()
+    assert "MNIST_GUI_DATA" in str(e.value)

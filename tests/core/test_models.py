@@ -1,0 +1,60 @@
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from mnist_gui.core.models import PRESETS, ModelConfig, build_model, count_parameters, layer_summary
+
+
+def test_tf_tutorial_shapes_match_the_tutorial():
+    rows = {r.name: r for r in layer_summary(build_model(ModelConfig("tf-tutorial")))}
+    assert rows["conv1"].input_shape == (28, 28, 1) and rows["conv1"].output_shape == (28, 28, 32)
+    assert (rows["conv1"].kernel, rows["conv1"].stride, rows["conv1"].padding) == (5, 1, 2)
+    assert rows["pool1"].output_shape == (14, 14, 32)
+    assert rows["conv2"].output_shape == (14, 14, 64)
+    assert rows["pool2"].output_shape == (7, 7, 64)
+    assert rows["flatten"].output_shape == (3136,)
+    assert rows["dense"].output_shape == (1024,)
+    assert rows["dropout"].output_shape == (1024,)
+    assert rows["logits"].output_shape == (10,)
+    assert rows["conv1"].arithmetic == "(28 − 5 + 2·2) / 1 + 1 = 28"
+    assert rows["pool1"].arithmetic == "(28 − 2 + 2·0) / 2 + 1 = 14"
+    assert rows["conv2"].params == 5 * 5 * 32 * 64 + 64
+    assert rows["dense"].params == 3136 * 1024 + 1024
+    assert count_parameters(build_model()) == 3_274_634
+
+
+def test_summary_params_add_up_for_every_preset():
+    for name in PRESETS:
+        m = build_model(ModelConfig(name))
+        rows = layer_summary(m)
+        assert sum(r.params for r in rows) == count_parameters(m)
+        assert rows[-1].output_shape == (10,)
+        assert m(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_dropout_only_in_training():
+    m = build_model(ModelConfig("tf-tutorial", dropout=0.4))
+    x = torch.randn(4, 1, 28, 28)
+    m.eval()
+    assert torch.equal(m(x), m(x))
+    m.train()
+    assert not torch.equal(m(x), m(x))
+
+
+def test_bad_config_is_rejected():
+    with pytest.raises(ValueError, match="unknown model preset"):
+        build_model(ModelConfig("nope"))
+    with pytest.raises(ValueError, match="dropout"):
+        build_model(ModelConfig("tf-tutorial", dropout=1.5))
+
+
+def test_core_never_imports_qt():
+    code = ("import sys, mnist_gui.core.models, mnist_gui.core.data, mnist_gui.core.train, "
+            "mnist_gui.core.checkpoint, mnist_gui.core.predictor, mnist_gui.core.preprocess, "
+            "mnist_gui.core.pendigits, mnist_gui.cli\n"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6')]\n"
+            "print(bad); assert not bad")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
