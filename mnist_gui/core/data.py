@@ -101,15 +101,19 @@ def _load_split(folder: Path, images_stem: str, labels_stem: str) -> MnistSplit:
 
 
 def find_mnist_folder(data_dir=None) -> Path | None:
-    for _, folder in config.data_dir_candidates(data_dir):
+    """First folder holding all four files. An explicit data_dir is the only place looked at:
+    a wrong --data-dir is an error, never a silent fall-back to another folder."""
+    cands = config.data_dir_candidates(data_dir)
+    for _, folder in cands[:1] if data_dir else cands:
         if folder.is_dir() and not missing_files(folder):
             return folder
     return None
 
 
 def not_found_message(data_dir=None, extra: str = "") -> str:
+    cands = config.data_dir_candidates(data_dir)
     looked = "; ".join(f"{src}: {folder} (missing {', '.join(missing_files(folder)) or 'nothing'})"
-                       for src, folder in config.data_dir_candidates(data_dir))
+                       for src, folder in (cands[:1] if data_dir else cands))
     msg = (f"MNIST not found. Looked in {looked}. "
            f"Point the app at a folder holding the four IDX files with --data-dir DIR or MNIST_GUI_DATA=DIR")
     return msg + (f". {extra}" if extra else "")

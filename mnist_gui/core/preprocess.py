@@ -30,31 +30,47 @@ class PreprocessError(Exception):
     pass
 
 
-def _segments(strokes: Sequence[Stroke]) -> np.ndarray:
-    """All strokes as (S, 4) segments x0 y0 x1 y1; a single point becomes a zero-length segment."""
+def _douglas_peucker(p: np.ndarray, tol: float) -> np.ndarray:
+    """Keep the points of a polyline needed to stay within tol of it (iterative, vectorised)."""
+    if len(p) <= 2:
+        return p
+    keep = np.zeros(len(p), bool)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(p) - 1)]
+    while stack:
+        i, j = stack.pop()
+        if j <= i + 1:
+            continue
+        a, b = p[i], p[j]
+        ab = b - a
+        seg = p[i + 1:j] - a
+        n2 = float(ab @ ab)
+        if n2 < 1e-12:
+            d = np.hypot(seg[:, 0], seg[:, 1])
+        else:
+            t = np.clip(seg @ ab / n2, 0.0, 1.0)
+            d = np.hypot(*(seg - t[:, None] * ab).T)
+        k = int(d.argmax())
+        if d[k] > tol:
+            m = i + 1 + k
+            keep[m] = True
+            stack += [(i, m), (m, j)]
+    return p[keep]
+
+
+def _segments(strokes: Sequence[Stroke], scale: float, offset: np.ndarray) -> np.ndarray:
+    """All strokes, mapped by scale and offset, as (S, 4) segments x0 y0 x1 y1, simplified to
+    within 0.1 px; a single point becomes a zero-length segment."""
     segs = []
     for s in strokes:
         p = np.asarray(s, dtype=np.float32).reshape(-1, 2)
         if len(p) == 0:
             continue
+        p = _douglas_peucker(p * scale + offset, 0.1)
         if len(p) == 1:
             p = np.vstack([p, p])
         segs.append(np.hstack([p[:-1], p[1:]]))
     return np.vstack(segs) if segs else np.zeros((0, 4), np.float32)
-
-
-def _simplify(segs: np.ndarray, min_len: float) -> np.ndarray:
-    """Merge runs of very short segments (dense mouse input) so rendering stays cheap."""
-    if len(segs) <= 64:
-        return segs
-    keep = [segs[0].copy()]
-    for s in segs[1:]:
-        last = keep[-1]
-        if s[0] == last[2] and s[1] == last[3] and np.hypot(last[2] - last[0], last[3] - last[1]) < min_len:
-            last[2], last[3] = s[2], s[3]
-        else:
-            keep.append(s.copy())
-    return np.asarray(keep, np.float32)
 
 
 def _render(segs: np.ndarray, width: float, softness: float) -> np.ndarray:
@@ -82,16 +98,15 @@ def centre_of_mass(img: np.ndarray) -> tuple[float, float]:
 def strokes_to_mnist(strokes: Sequence[Stroke], width: float = STROKE_WIDTH,
                      softness: float = EDGE_SOFTNESS) -> np.ndarray | None:
     """Strokes in any coordinates (y down) -> 28×28 float32 in [0, 1], ink bright. None if empty."""
-    segs = _segments(strokes)
-    if len(segs) == 0:
+    pts = [np.asarray(s, dtype=np.float32).reshape(-1, 2) for s in strokes]
+    pts = np.vstack([p for p in pts if len(p)] or [np.zeros((0, 2), np.float32)])
+    if len(pts) == 0:
         return None
-    pts = segs.reshape(-1, 2)
     lo, hi = pts.min(0), pts.max(0)
     extent = float((hi - lo).max())
     box = config.DIGIT_BOX - width  # the skeleton fits 20 px less the stroke width
     scale = box / extent if extent > 1e-6 else 1.0
-    segs = (segs - np.tile((lo + hi) / 2, 2)) * scale + 14.0
-    segs = _simplify(segs, 0.6)
+    segs = _segments(strokes, scale, 14.0 - (lo + hi) / 2 * scale)
     img = _render(segs, width, softness)
     cx, cy = centre_of_mass(img)
     segs = segs + np.array([14.0 - cx, 14.0 - cy] * 2, np.float32)

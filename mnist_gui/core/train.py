@@ -158,7 +158,7 @@ def evaluate(model: nn.Module, split: MnistSplit, batch_size: int = 1000,
     confusion = torch.zeros(10, 10, dtype=torch.int64)
     confusion.index_put_((labels, preds), torch.ones(n, dtype=torch.int64), accumulate=True)
     per_class = (confusion.diag().float() / confusion.sum(1).clamp(min=1).float()).tolist()
-    return {"loss": total_loss / max(n, 1), "accuracy": (preds == labels).float().mean().item(),
+    return {"loss": total_loss / max(n, 1), "accuracy": (preds == labels).sum().item() / max(n, 1),
             "per_class": per_class, "confusion": confusion.tolist(), "predictions": preds,
             "confidence": probs_top}
 

@@ -1,0 +1,75 @@
+import json
+
+import numpy as np
+from PIL import Image
+
+from tests.conftest import mnist_dir, run_cli
+
+
+def test_no_args_help_and_bad_args():
+    r = run_cli("--help")
+    assert r.returncode == 0 and "train" in r.stdout and "predict" in r.stdout
+    r = run_cli("train", "--epochs", "banana")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    r = run_cli("train", "--lr", "-3", "--json")
+    assert r.returncode == 2 and "learning rate" in r.stderr and "Traceback" not in r.stderr and r.stdout == ""
+
+
+def test_train_json_and_evaluate_json(tmp_path):
+    out = tmp_path / "m.pt"
+    r = run_cli("train", "--preset", "fast-bn", "--lr", "0.01", "--train-size", "2000", "--epochs", "2",
+                "--out", str(out), "--json")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["accuracy"] > 0.6 and len(res["per_class"]) == 10 and res["seconds"] > 0
+    assert out.exists() and res["model"] == str(out)
+    r = run_cli("evaluate", "--model", str(out), "--json")
+    assert r.returncode == 0, r.stderr
+    ev = json.loads(r.stdout)
+    assert abs(ev["accuracy"] - res["accuracy"]) < 1e-9
+    assert sum(map(sum, ev["confusion"])) == 10000 and len(ev["per_class"]) == 10
+
+
+def test_evaluate_shipped_text():
+    r = run_cli("evaluate")
+    assert r.returncode == 0, r.stderr
+    assert "test accuracy" in r.stdout and "confusion matrix" in r.stdout
+
+
+def test_evaluate_bad_model_and_missing_data(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"junk" * 100)
+    r = run_cli("evaluate", "--model", str(bad))
+    assert r.returncode == 2 and "bad.pt" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli("evaluate", "--data-dir", str(tmp_path / "empty"))
+    assert r.returncode == 2 and "MNIST not found" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_predict_images(tmp_path, mnist):
+    files = []
+    for i in range(3):
+        img = mnist.test.images[i].numpy()
+        if i == 1:  # dark ink on light paper, bigger
+            img = 255 - np.kron(img, np.ones((5, 5), np.uint8))
+        p = tmp_path / f"digit{i}.png"
+        Image.fromarray(img).save(p)
+        files.append(str(p))
+    (tmp_path / "broken.png").write_bytes(b"nope")
+    r = run_cli("predict", *files, "--json")
+    assert r.returncode == 0, r.stderr
+    preds = json.loads(r.stdout)["predictions"]
+    assert [p["file"] for p in preds] == files
+    assert [p["digit"] for p in preds] == mnist.test.labels[:3].tolist()
+    assert all(abs(sum(p["probabilities"]) - 1) < 1e-4 for p in preds)
+    r = run_cli("predict", files[0], str(tmp_path / "broken.png"))
+    assert r.returncode == 1 and "broken.png: not a readable image" in r.stderr and "Traceback" not in r.stderr
+    assert r.stdout.startswith(files[0])
+
+
+def test_summary():
+    r = run_cli("summary", "--json")
+    assert r.returncode == 0
+    layers = json.loads(r.stdout)["layers"]
+    assert [tuple(x["output_shape"]) for x in layers if x["name"] in ("conv1", "pool1", "conv2", "pool2")] == \
+        [(28, 28, 32), (14, 14, 32), (14, 14, 64), (7, 7, 64)]
+    assert mnist_dir() is not None
