@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from tests.conftest import SHARED_PENDIGITS
+
+
+@pytest.fixture
+def window(qtbot):
+    from mnist_gui.gui.main_window import MainWindow
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.trainTab.shutdown()
+
+
+def fit_strokes(strokes, side=336, margin=60):
+    """Scale strokes (any coordinates, y down) into a canvas of this side, keeping the aspect ratio."""
+    pts = np.concatenate([np.asarray(s, float) for s in strokes])
+    lo, hi = pts.min(0), pts.max(0)
+    s = (side - 2 * margin) / max((hi - lo).max(), 1e-6)
+    off = (side - (hi - lo) * s) / 2
+    return [[tuple((np.asarray(p) - lo) * s + off) for p in st] for st in strokes]
+
+
+def draw(qtbot, canvas, strokes, step_px=4.0):
+    """Draw with real mouse events: press, moves along the stroke, release (left button)."""
+    for st in strokes:
+        pts = [QPoint(round(x), round(y)) for x, y in st]
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[0])
+        for a, b in zip(pts, pts[1:]):
+            n = max(1, int(((b.x() - a.x()) ** 2 + (b.y() - a.y()) ** 2) ** 0.5 / step_px))
+            for i in range(1, n + 1):
+                p = QPoint(round(a.x() + (b.x() - a.x()) * i / n), round(a.y() + (b.y() - a.y()) * i / n))
+                QTest.mouseMove(canvas, p)
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[-1])
+
+
+# Clearly drawn digits, by hand, in a 100×100 box (y down).
+ONE = [[(50, 5), (50, 95)]]
+SEVEN = [[(15, 10), (85, 10), (40, 95)]]
+ZERO = [[(50, 5), (20, 20), (12, 50), (20, 80), (50, 95), (80, 80), (88, 50), (80, 20), (50, 5)]]
+
+
+@pytest.fixture(scope="session")
+def pen_digits():
+    if not SHARED_PENDIGITS.exists():
+        pytest.skip("pen-drawn digits not available")
+    from mnist_gui.core.pendigits import HOLDOUT_WRITERS, read_unipen
+    digits = [d for d in read_unipen(SHARED_PENDIGITS) if d.writer in HOLDOUT_WRITERS]
+    # one per class from the held-out writers
+    return {k: next(d for d in digits if d.label == k) for k in range(10)}

@@ -1,0 +1,90 @@
+import numpy as np
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from tests.gui.conftest import ONE, SEVEN, ZERO, draw, fit_strokes
+
+
+def test_opens_with_the_shipped_model(window):
+    assert [window.tabs.tabText(i) for i in range(3)] == ["Draw", "Train", "Model"]
+    assert "test accuracy" in window.windowTitle()
+    assert window.checkpoint.path.name == "shipped_model.pt"
+    bars = window.findChild(object, "predictionBars")
+    assert bars.probabilities() is None          # an empty canvas claims no digit
+    assert window.drawTab.bars.topLabel.text() == "–"
+
+
+def test_drawn_digits_are_read(window, qtbot):
+    canvas = window.findChild(object, "canvas")
+    bars = window.findChild(object, "predictionBars")
+    for strokes, digit in ((ONE, 1), (SEVEN, 7), (ZERO, 0)):
+        qtbot.mouseClick(window.findChild(object, "clearButton"), Qt.MouseButton.LeftButton)
+        assert bars.probabilities() is None
+        draw(qtbot, canvas, fit_strokes(strokes))
+        p = bars.probabilities()
+        assert p is not None and len(p) == 10 and abs(sum(p) - 1) < 1e-5
+        assert int(np.argmax(p)) == digit, (digit, np.round(p, 3))
+        assert window.drawTab.bars.topLabel.text() == str(digit)
+
+
+def test_pen_drawn_digits_from_unseen_writers(window, qtbot, pen_digits):
+    canvas = window.drawTab.canvas
+    right = 0
+    for digit, d in pen_digits.items():
+        canvas.clear()
+        draw(qtbot, canvas, fit_strokes(d.strokes))
+        right += int(np.argmax(window.drawTab.bars.probabilities())) == digit
+    assert right >= 9
+
+
+def test_prediction_updates_while_drawing(window, qtbot):
+    canvas = window.drawTab.canvas
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(160, 40))
+    for y in range(40, 300, 5):
+        QTest.mouseMove(canvas, QPoint(160, y))
+    # not released yet: the throttled live prediction still shows up
+    qtbot.waitUntil(lambda: window.drawTab.bars.probabilities() is not None, timeout=2000)
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(160, 300))
+    assert len(canvas.strokes()) == 1
+
+
+def test_clear_and_undo(window, qtbot):
+    canvas, bars = window.drawTab.canvas, window.drawTab.bars
+    draw(qtbot, canvas, fit_strokes(SEVEN))
+    seven = bars.probabilities()
+    draw(qtbot, canvas, [[(120, 190), (220, 190)]])  # a crossbar
+    assert len(canvas.strokes()) == 2 and bars.probabilities() != seven
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(canvas.strokes()) == 1
+    assert np.allclose(bars.probabilities(), seven)
+    QTest.keyClick(window, Qt.Key.Key_Delete)
+    assert canvas.strokes() == [] and bars.probabilities() is None
+    draw(qtbot, canvas, fit_strokes(ONE))
+    QTest.keyClick(window, Qt.Key.Key_Escape)
+    assert bars.probabilities() is None
+    draw(qtbot, canvas, fit_strokes(ONE))
+    qtbot.mouseClick(window.findChild(object, "clearButton"), Qt.MouseButton.LeftButton)
+    assert bars.probabilities() is None and window.drawTab.bars.topLabel.text() == "–"
+
+
+def test_pen_width_changes_the_look_not_the_input(window, qtbot):
+    tab = window.drawTab
+    tab.penWidth.setValue(6)
+    draw(qtbot, tab.canvas, fit_strokes(SEVEN))
+    thin, thin_img = tab.input28.copy(), tab.canvas.to_qimage(112)
+    tab.canvas.clear()
+    tab.penWidth.setValue(40)
+    draw(qtbot, tab.canvas, fit_strokes(SEVEN))
+    assert np.abs(tab.input28 - thin).max() < 1e-6
+    assert tab.canvas.to_qimage(112) != thin_img
+
+
+def test_open_image(window, qtbot, tmp_path, mnist):
+    from PIL import Image
+    img = 255 - np.kron(mnist.test.images[0].numpy(), np.ones((4, 4), np.uint8))  # dark on light
+    Image.fromarray(img).save(tmp_path / "seven.png")
+    assert window.open_image(str(tmp_path / "seven.png"))
+    assert int(np.argmax(window.drawTab.bars.probabilities())) == int(mnist.test.labels[0])
+    (tmp_path / "bad.png").write_bytes(b"nope")
+    assert not window.open_image(str(tmp_path / "bad.png"))
+    assert "not a readable image" in window.lastMessageText

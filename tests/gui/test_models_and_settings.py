@@ -1,0 +1,54 @@
+from PySide6.QtWidgets import QMessageBox
+
+
+def test_corrupt_model_file_keeps_the_current_model(window, tmp_path):
+    old = window.checkpoint
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"\x00" * 1000)
+    assert not window.open_model(str(bad))
+    assert window.checkpoint is old
+    assert "broken.pt" in window.lastMessageText and "current model stays" in window.lastMessageText
+    assert window.lastMessage.icon() == QMessageBox.Icon.Warning
+
+
+def test_save_open_and_reset(window, tmp_path, qtbot):
+    path = tmp_path / "mine.pt"
+    assert window.save_model_as(str(path))
+    assert window.open_model(str(path))
+    assert window.checkpoint.path == path and "mine" in window.windowTitle()
+    window.reset_to_shipped()
+    assert window.checkpoint.path.name == "shipped_model.pt"
+
+
+def test_model_tab_shows_the_layer_arithmetic(window):
+    t = window.modelTab.table
+    rows = {t.item(r, 0).text(): [t.item(r, c).text() for c in range(t.columnCount())]
+            for r in range(t.rowCount())}
+    assert rows["conv1"][3].startswith("28×28") and rows["conv1"][6].endswith("= 28")
+    assert "Total parameters" in window.modelTab.total.text()
+
+
+def test_settings_and_last_model_persist(qtbot, tmp_path, _isolated_home):
+    from mnist_gui.gui.main_window import MainWindow
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    w.drawTab.penWidth.setValue(31)
+    w.resize(760, 580)
+    qtbot.waitUntil(lambda: w.width() == 760)
+    w.save_model_as(str(tmp_path / "kept.pt"))
+    w.close()
+    assert (_isolated_home / "settings.ini").exists()
+    w2 = MainWindow()
+    qtbot.addWidget(w2)
+    w2.show()
+    assert w2.drawTab.penWidth.value() == 31
+    assert (w2.width(), w2.height()) == (760, 580)
+    assert w2.checkpoint.path == tmp_path / "kept.pt"
+    w2.close()
+    (tmp_path / "kept.pt").write_bytes(b"broken")   # the remembered model went bad
+    w3 = MainWindow()
+    qtbot.addWidget(w3)
+    assert w3.checkpoint.path.name == "shipped_model.pt"
+    assert "kept.pt" in w3.lastMessageText
+    w3.close()
