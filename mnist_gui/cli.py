@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--threads", type=int, help="torch threads (default: all cores)")
     t.add_argument("--extra-pendigits", metavar="FILE",
                    help="add pen-drawn digits (UNIPEN file, e.g. pendigits-train.gz; writers 21-30 are held out) to the training data")
+    t.add_argument("--init", metavar="MODEL", help="start from this checkpoint's weights (fine-tuning); "
+                   "its preset and dropout are used")
     t.add_argument("--data-dir", help="folder holding the four MNIST IDX files")
     t.add_argument("--out", help="where to save the checkpoint (default: the user models folder)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -99,6 +101,11 @@ def cmd_train(args) -> int:
                                                "lr", "schedule", "dropout", "weight_decay", "label_smoothing",
                                                "seed", "augment", "train_size", "threads")
                  if getattr(args, k) is not None}
+    init_state = None
+    if args.init:
+        init = _load_model(args.init)
+        init_state = init.model.state_dict()
+        overrides.update(preset=init.model_config.preset, dropout=init.model_config.dropout)
     cfg = replace(cfg, **overrides)
     try:
         cfg.validate()
@@ -132,7 +139,7 @@ def cmd_train(args) -> int:
         elif ev["type"] == "status" and not args.json:
             (bar.write(ev["message"], file=sys.stderr) if bar is not None else log(ev["message"]))
 
-    trainer = Trainer(cfg, data, on_event, extra_train=extra)
+    trainer = Trainer(cfg, data, on_event, extra_train=extra, init_state=init_state)
     try:
         result = trainer.run()
     except KeyboardInterrupt:

@@ -114,10 +114,10 @@ def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     """Small random affine (rotation, scale, shift, shear) and stroke thickness, on [0,1] images."""
     n = x.shape[0]
     u = lambda lo, hi: torch.rand(n, generator=gen) * (hi - lo) + lo  # noqa: E731
-    rot = u(-12, 12) * math.pi / 180
-    shear = u(-10, 10) * math.pi / 180
-    scale = u(0.85, 1.12)
-    sx = scale * u(0.92, 1.08)  # a little aspect change
+    rot = u(-10, 10) * math.pi / 180
+    shear = u(-8, 8) * math.pi / 180
+    scale = u(0.88, 1.1)
+    sx = scale * u(0.93, 1.07)  # a little aspect change
     tx, ty = u(-0.15, 0.15), u(-0.15, 0.15)  # ±2 px
     cos, sin = torch.cos(rot), torch.sin(rot)
     # inverse map (output -> input coordinates): rotation · shear / scale
@@ -126,7 +126,7 @@ def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     grid = F.affine_grid(a, list(x.shape), align_corners=False)
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     # stroke thickness: blend towards a dilated (thicker) or eroded (thinner) copy
-    t = u(-0.5, 0.7).view(n, 1, 1, 1)
+    t = u(-0.35, 0.45).view(n, 1, 1, 1)
     thick = F.max_pool2d(x, 3, 1, 1)
     thin = -F.max_pool2d(-x, 3, 1, 1)
     x = torch.where(t > 0, x + t * (thick - x), x + (-t) * (thin - x))

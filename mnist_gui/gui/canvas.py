@@ -202,6 +202,10 @@ class DrawingCanvas(QWidget):
         p.fillRect(self.rect(), QColor(250, 250, 247))
         p.setClipRect(e.rect())
         self._paint_content(p, ink=QColor(20, 20, 30))
+        p.setClipping(False)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setPen(QColor(175, 175, 175))
+        p.drawRect(self.rect().adjusted(0, 0, -1, -1))
         if self.is_empty():
             p.setPen(QColor(160, 160, 160))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Draw a digit here\n(or drop an image)")

@@ -1,0 +1,105 @@
+"""GUI responsiveness while training runs on both cores (offscreen).
+
+    MNIST_GUI_DATA=../shared/data/mnist python benchmarks/gui_responsiveness.py [--seconds 20]
+
+* Event-loop stalls: a 10 ms QTimer probe; a stall is how late each tick fires. Prints p50/p99/max,
+  idle and while training.
+* Stroke to prediction: the time from the pen-up mouse event to the bars showing the new
+  probabilities (the prediction runs in the pen-up handler), p50/p95, idle and while training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["MNIST_GUI_HOME"] = tempfile.mkdtemp(prefix="mnist-gui-bench-")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QPoint, Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+STROKES = [[(200, 40), (90, 200), (250, 200)], [(190, 110), (190, 300)]]  # a 4
+
+
+def pct(a, q):
+    return round(float(np.percentile(a, q)), 2) if len(a) else None
+
+
+def measure(app, win, seconds: float) -> dict:
+    stalls, strokes_ms = [], []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.nsecsElapsed()]
+
+    def tick():
+        now = clock.nsecsElapsed()
+        stalls.append(max(0.0, (now - last[0]) / 1e6 - 10.0))
+        last[0] = now
+    probe = QTimer()
+    probe.setTimerType(Qt.TimerType.PreciseTimer)
+    probe.timeout.connect(tick)
+    probe.start(10)
+    canvas = win.drawTab.canvas
+    end = time.perf_counter() + seconds
+    next_stroke = time.perf_counter() + 0.3
+    while time.perf_counter() < end:
+        app.processEvents()
+        if time.perf_counter() >= next_stroke:
+            canvas.clear()
+            for st in STROKES:
+                QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*st[0]))
+                for (x0, y0), (x1, y1) in zip(st, st[1:]):
+                    for i in range(1, 11):
+                        QTest.mouseMove(canvas, QPoint(round(x0 + (x1 - x0) * i / 10), round(y0 + (y1 - y0) * i / 10)))
+                t = time.perf_counter()
+                QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*st[-1]))
+                strokes_ms.append((time.perf_counter() - t) * 1000)
+            last[0] = clock.nsecsElapsed()  # our own drawing is not an event-loop stall
+            next_stroke = time.perf_counter() + 0.3
+        time.sleep(0.001)
+    probe.stop()
+    assert win.drawTab.bars.top_digit() is not None
+    return {"ticks": len(stalls), "stall_p50_ms": pct(stalls, 50), "stall_p99_ms": pct(stalls, 99),
+            "stall_max_ms": round(max(stalls), 2), "strokes": len(strokes_ms),
+            "stroke_to_prediction_p50_ms": pct(strokes_ms, 50), "stroke_to_prediction_p95_ms": pct(strokes_ms, 95)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=20)
+    args = ap.parse_args()
+    from mnist_gui.core.train import RECIPES
+    from mnist_gui.gui.main_window import MainWindow
+    app = QApplication.instance() or QApplication([])
+    win = MainWindow()
+    win.show()
+    app.processEvents()
+    idle = measure(app, win, min(5.0, args.seconds))
+    print("idle:", json.dumps(idle), flush=True)
+    tab = win.trainTab
+    tab.apply_config(RECIPES["fast (default)"])
+    tab.epochsSpin.setValue(5)
+    tab.start_training()
+    t0 = time.perf_counter()
+    while not tab._steps and time.perf_counter() - t0 < 60:  # wait for MNIST to load and steps to flow
+        app.processEvents()
+        time.sleep(0.01)
+    busy = measure(app, win, args.seconds)
+    rate = tab.speedLabel.text()
+    print("training:", json.dumps(busy), "|", rate, flush=True)
+    tab.shutdown()
+    win.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

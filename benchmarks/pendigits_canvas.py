@@ -1,0 +1,121 @@
+"""Real pen-drawn digits replayed through the canvas with mouse events (offscreen).
+
+    python benchmarks/pendigits_canvas.py [--file ../shared/data/pendigits/pendigits-train.gz]
+                                          [--model FILE] [--limit N] [--picture confusions.png]
+
+Uses the writers held out of the shipped model's training data (21-30). Each digit is drawn at a
+random size (25-95% of the canvas) and position with the app's default pen, stroke by stroke with
+press/move/release events, then read from the prediction bars. Prints accuracy per digit, the
+worst confusions, the share of digits the app says it is not sure about, and saves a picture of
+the worst mistakes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["MNIST_GUI_HOME"] = tempfile.mkdtemp(prefix="mnist-gui-bench-")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+
+def place(strokes, side, rng):
+    pts = np.concatenate([np.asarray(s, float) for s in strokes])
+    lo, hi = pts.min(0), pts.max(0)
+    size = side * rng.uniform(0.25, 0.95)
+    s = size / max((hi - lo).max(), 1e-6)
+    ext = (hi - lo) * s
+    off = np.array([rng.uniform(4, max(5, side - ext[0] - 4)), rng.uniform(4, max(5, side - ext[1] - 4))])
+    return [[tuple((np.asarray(p) - lo) * s + off) for p in st] for st in strokes]
+
+
+def draw(canvas, strokes):
+    for st in strokes:
+        pts = [QPoint(round(x), round(y)) for x, y in st]
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[0])
+        for a, b in zip(pts, pts[1:]):
+            n = max(1, int(((b.x() - a.x()) ** 2 + (b.y() - a.y()) ** 2) ** 0.5 / 6))
+            for i in range(1, n + 1):
+                QTest.mouseMove(canvas, QPoint(round(a.x() + (b.x() - a.x()) * i / n),
+                                               round(a.y() + (b.y() - a.y()) * i / n)))
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[-1])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--file", default=str(ROOT.parent / "shared/data/pendigits/pendigits-train.gz"))
+    ap.add_argument("--model")
+    ap.add_argument("--limit", type=int, default=0, help="at most this many digits (0: all)")
+    ap.add_argument("--picture", default="benchmarks/pendigits_confusions.png")
+    args = ap.parse_args()
+    from mnist_gui.core.pendigits import HOLDOUT_WRITERS, read_unipen
+    from mnist_gui.gui.main_window import MainWindow
+    from mnist_gui.gui.prediction_bars import NOT_SURE_BELOW
+
+    digits = [d for d in read_unipen(args.file) if d.writer in HOLDOUT_WRITERS]
+    rng = np.random.default_rng(0)
+    if args.limit:
+        digits = [digits[i] for i in rng.permutation(len(digits))[: args.limit]]
+    app = QApplication.instance() or QApplication([])
+    win = MainWindow(model_path=args.model)
+    win.show()
+    canvas, bars = win.drawTab.canvas, win.drawTab.bars
+    per = collections.defaultdict(lambda: [0, 0])
+    conf = collections.Counter()
+    unsure = wrong_but_unsure = 0
+    mistakes = []
+    for d in digits:
+        canvas.clear()
+        draw(canvas, place(d.strokes, canvas.width(), rng))
+        p = np.asarray(bars.probabilities())
+        top = int(p.argmax())
+        per[d.label][1] += 1
+        sure = p[top] >= NOT_SURE_BELOW
+        unsure += not sure
+        if top == d.label:
+            per[d.label][0] += 1
+        else:
+            conf[(d.label, top)] += 1
+            wrong_but_unsure += not sure
+            mistakes.append((float(p[top]), d.label, top, win.drawTab.input28.copy()))
+    total = sum(v[1] for v in per.values())
+    right = sum(v[0] for v in per.values())
+    result = {"model": str(win.checkpoint.path), "writers": sorted(HOLDOUT_WRITERS), "digits": total,
+              "accuracy": round(right / total, 4),
+              "per_digit": {k: round(per[k][0] / per[k][1], 4) for k in sorted(per)},
+              "worst_confusions": [f"{a}->{b}: {n}" for (a, b), n in conf.most_common(8)],
+              "not_sure_share": round(unsure / total, 4),
+              "mistakes_flagged_not_sure": f"{wrong_but_unsure}/{total - right}"}
+    print(json.dumps(result, indent=1))
+    if args.picture and mistakes:
+        from PIL import Image, ImageDraw
+        mistakes.sort(key=lambda m: -m[0])
+        tiles = []
+        for conf_p, label, top, img in mistakes[:40]:
+            t = Image.fromarray((img * 255).astype(np.uint8)).resize((84, 84), Image.NEAREST).convert("RGB")
+            ImageDraw.Draw(t).text((2, 1), f"{label}->{top} {conf_p:.0%}", fill=(255, 80, 80))
+            tiles.append(t)
+        cols = 10
+        sheet = Image.new("RGB", (cols * 86, ((len(tiles) + cols - 1) // cols) * 86), (40, 40, 40))
+        for i, t in enumerate(tiles):
+            sheet.paste(t, ((i % cols) * 86, (i // cols) * 86))
+        sheet.save(args.picture)
+        print(f"worst mistakes (true->read, confidence): {args.picture}")
+    win.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
