@@ -62,7 +62,7 @@ def main() -> int:
     args = ap.parse_args()
     from mnist_gui.core.pendigits import HOLDOUT_WRITERS, read_unipen
     from mnist_gui.gui.main_window import MainWindow
-    from mnist_gui.gui.prediction_bars import NOT_SURE_BELOW
+    from mnist_gui.core.predictor import NOT_SURE_BELOW
 
     digits = [d for d in read_unipen(args.file) if d.writer in HOLDOUT_WRITERS]
     rng = np.random.default_rng(0)
@@ -76,6 +76,7 @@ def main() -> int:
     conf = collections.Counter()
     unsure = wrong_but_unsure = 0
     mistakes = []
+    tops = []  # (top probability, right?) for the threshold trade-off
     for d in digits:
         canvas.clear()
         draw(canvas, place(d.strokes, canvas.width(), rng))
@@ -83,6 +84,7 @@ def main() -> int:
         top = int(p.argmax())
         per[d.label][1] += 1
         sure = p[top] >= NOT_SURE_BELOW
+        tops.append((float(p[top]), top == d.label))
         unsure += not sure
         if top == d.label:
             per[d.label][0] += 1
@@ -99,6 +101,14 @@ def main() -> int:
               "not_sure_share": round(unsure / total, 4),
               "mistakes_flagged_not_sure": f"{wrong_but_unsure}/{total - right}"}
     print(json.dumps(result, indent=1))
+    t = np.array(tops)
+    print("not-sure threshold trade-off: threshold, share refused, errors among accepted, mistakes caught")
+    n_wrong = max(1, int((t[:, 1] == 0).sum()))
+    for th in (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
+        acc = t[:, 0] >= th
+        err = float((t[acc, 1] == 0).mean()) if acc.any() else 0.0
+        caught = int(((~acc) & (t[:, 1] == 0)).sum())
+        print(f"  {th:.2f}  refused {1 - acc.mean():6.2%}  errors {err:6.2%}  caught {caught}/{n_wrong}")
     if args.picture and mistakes:
         from PIL import Image, ImageDraw
         mistakes.sort(key=lambda m: -m[0])

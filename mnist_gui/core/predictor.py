@@ -11,6 +11,23 @@ from torch import nn
 from mnist_gui.core.preprocess import Stroke, image_to_mnist, strokes_to_mnist, to_tensor
 
 
+# "Not sure": below this top probability the app shows the top two instead of claiming a digit.
+# Chosen from the trade-off on pen-drawn digits of unseen writers (benchmarks/pendigits_canvas.py).
+NOT_SURE_BELOW = 0.6
+# A 28×28 input with more mean ink than this is not digit-like (a scribble, a filled blob): the
+# most ink-heavy MNIST training digit has 0.40, its 99.9th percentile 0.29, pen-drawn digits ≤ 0.25.
+MAX_MEAN_INK = 0.30
+
+
+def doubt(probs: np.ndarray, img28: np.ndarray | None = None) -> str | None:
+    """Why the app should not claim a digit (None when it can)."""
+    if img28 is not None and float(np.mean(img28)) > MAX_MEAN_INK:
+        return "not digit-like"
+    if float(np.max(probs)) < NOT_SURE_BELOW:
+        return "not sure"
+    return None
+
+
 class Predictor:
     def __init__(self, model: nn.Module):
         self.model = model.eval()

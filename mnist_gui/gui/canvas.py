@@ -47,6 +47,11 @@ class DrawingCanvas(QWidget):
     def is_empty(self) -> bool:
         return not self._strokes and not self._current and self._image is None
 
+    def set_wide(self, wide: bool) -> None:
+        """Twice as wide, for writing a whole number."""
+        self.setFixedSize(672 if wide else 336, 336)
+        self.update()
+
     def pen_width(self) -> float:
         return self._pen_width
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider,
+                               QSpinBox, QVBoxLayout, QWidget)
 
-from mnist_gui.core.predictor import Predictor
+from mnist_gui.core.mydigits import MyDigits
+from mnist_gui.core.predictor import Predictor, doubt
 from mnist_gui.core.preprocess import image_to_mnist, strokes_to_mnist
+from mnist_gui.core.segment import split_digits
 from mnist_gui.gui.canvas import DrawingCanvas
 from mnist_gui.gui.prediction_bars import PredictionBars
 
@@ -30,11 +32,15 @@ def qimage_to_array(img: QImage) -> np.ndarray:
 
 class DrawTab(QWidget):
     predicted = Signal(object)  # the ten probabilities (numpy) or None
+    taught = Signal(object)     # a Sample stored in My digits
+    finetuneRequested = Signal()
 
-    def __init__(self, predictor: Predictor, parent=None):
+    def __init__(self, predictor: Predictor, my_digits: MyDigits, parent=None):
         super().__init__(parent)
         self.predictor = predictor
+        self.my_digits = my_digits
         self.input28: np.ndarray | None = None
+        self.number: str | None = None  # the number read in number mode
 
         self.canvas = DrawingCanvas()
         self.bars = PredictionBars()
@@ -72,9 +78,31 @@ class DrawTab(QWidget):
         self.previewCaption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         g.addWidget(self.previewCaption, 1, 0)
 
+        self.numberMode = QCheckBox("Read a whole number (several digits, left to right)",
+                                    objectName="numberMode")
+        self.numberLabel = QLabel("", objectName="numberLabel", wordWrap=True)
+        self.numberLabel.setTextFormat(Qt.TextFormat.RichText)
+        canvas_box.insertWidget(2, self.numberMode)
+        canvas_box.insertWidget(3, self.numberLabel)
+
+        teach = QGroupBox("Teach it your handwriting")
+        t = QHBoxLayout(teach)
+        t.addWidget(QLabel("This is a"))
+        self.teachDigit = QSpinBox(objectName="teachDigit", minimum=0, maximum=9)
+        self.teachDigit.setToolTip("The digit you drew (follows the prediction until you change it)")
+        self.teachButton = QPushButton("Remember", objectName="teachButton")
+        self.teachButton.setToolTip("Store this drawing with its digit in My digits")
+        self.finetuneButton = QPushButton("Fine-tune on my digits", objectName="finetuneButton")
+        self.myCountLabel = QLabel(objectName="myCountLabel")
+        t.addWidget(self.teachDigit)
+        t.addWidget(self.teachButton)
+        t.addWidget(self.finetuneButton)
+        t.addWidget(self.myCountLabel, 1)
+
         right = QVBoxLayout()
         right.addWidget(self.bars, 1)
         right.addWidget(seen)
+        right.addWidget(teach)
 
         lay = QHBoxLayout(self)
         lay.addLayout(canvas_box)
@@ -90,7 +118,12 @@ class DrawTab(QWidget):
         self.undoButton.clicked.connect(self.canvas.undo)
         self.clearButton.clicked.connect(self.canvas.clear)
         self.penWidth.valueChanged.connect(self._on_pen_width)
+        self.numberMode.toggled.connect(self.canvas.set_wide)
+        self.numberMode.toggled.connect(self.update_prediction)
+        self.teachButton.clicked.connect(self.teach)
+        self.finetuneButton.clicked.connect(self.finetuneRequested)
         self._on_pen_width(self.penWidth.value())
+        self.update_my_count()
         self.update_prediction()
 
     def set_predictor(self, predictor: Predictor) -> None:
@@ -117,17 +150,59 @@ class DrawTab(QWidget):
         return strokes_to_mnist(self.canvas.strokes())
 
     def update_prediction(self) -> None:
-        self.input28 = self.current_input()
+        number_mode = self.numberMode.isChecked() and self.canvas.image() is None
+        groups = split_digits(self.canvas.strokes()) if number_mode else []
+        if number_mode and groups:
+            self._read_number(groups)
+            # the bars and the preview follow the digit that holds the latest stroke
+            latest = self.canvas.strokes()[-1]
+            group = next(g for g in groups if any(s is latest or s == latest for s in g))
+            self.input28 = strokes_to_mnist(group)
+        else:
+            self.number = None
+            self.numberLabel.setText("")
+            self.input28 = self.current_input()
         if self.input28 is None:
             self.bars.clear()
             self.preview.clear()
             self.predicted.emit(None)
             return
         probs = self.predictor.probabilities(self.input28)
-        self.bars.set_probabilities(probs)
+        self.bars.set_probabilities(probs, self.input28)
+        self.teachDigit.blockSignals(True)
+        self.teachDigit.setValue(int(np.argmax(probs)))
+        self.teachDigit.blockSignals(False)
         self.preview.setPixmap(QPixmap.fromImage(array_to_qimage(self.input28)).scaled(
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
         self.predicted.emit(probs)
+
+    def _read_number(self, groups) -> None:
+        parts, digits = [], []
+        for g in groups:
+            img = strokes_to_mnist(g)
+            p = self.predictor.probabilities(img)
+            d = int(np.argmax(p))
+            unsure = doubt(p, img) is not None
+            digits.append("?" if unsure else str(d))
+            parts.append(f"{d} ({p[d]:.0%}{', unsure' if unsure else ''})")
+        self.number = "".join(digits)
+        self.numberLabel.setText(f"<span style='font-size:22pt; font-weight:bold'>{self.number}</span>"
+                                 f"<br>{' · '.join(parts)}")
+
+    def teach(self) -> None:
+        """Store the drawing with the digit in teachDigit in My digits."""
+        if self.input28 is None:
+            return
+        sample = self.my_digits.add(self.teachDigit.value(), self.input28,
+                                    self.canvas.strokes() if self.canvas.image() is None else [])
+        self.update_my_count()
+        self.taught.emit(sample)
+        self.canvas.clear()
+
+    def update_my_count(self) -> None:
+        n = len(self.my_digits)
+        self.myCountLabel.setText(f"{n} in My digits")
+        self.finetuneButton.setEnabled(n > 0)
 
     def show_image(self, image: QImage) -> None:
         self.canvas.set_image(image)

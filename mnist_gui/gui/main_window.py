@@ -13,9 +13,11 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTa
 from mnist_gui import config
 from mnist_gui.core.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from mnist_gui.core.models import ModelConfig, build_model
+from mnist_gui.core.mydigits import MyDigits, finetune_plan
 from mnist_gui.core.predictor import Predictor
 from mnist_gui.gui.draw_tab import DrawTab
 from mnist_gui.gui.model_tab import ModelTab
+from mnist_gui.gui.mydigits_tab import MyDigitsTab
 from mnist_gui.gui.training_tab import TrainingTab
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)"
@@ -42,19 +44,27 @@ class MainWindow(QMainWindow):
         ck, problem = self._initial_checkpoint(model_path)
         self.predictor = Predictor(ck.model)
 
+        self.myDigits = MyDigits()
         self.tabs = QTabWidget(objectName="tabs")
-        self.drawTab = DrawTab(self.predictor)
+        self.drawTab = DrawTab(self.predictor, self.myDigits)
         self.trainTab = TrainingTab()
         self.modelTab = ModelTab()
+        self.myDigitsTab = MyDigitsTab(self.myDigits)
         self.tabs.addTab(self.drawTab, "Draw")
         self.tabs.addTab(self.trainTab, "Train")
         self.tabs.addTab(self.modelTab, "Model")
+        self.tabs.addTab(self.myDigitsTab, "My digits")
         self.setCentralWidget(self.tabs)
         self.modelLabel = QLabel(objectName="modelLabel")
         self.statusBar().addPermanentWidget(self.modelLabel)
 
         self._build_menus()
         self.drawTab.canvas.imageDropped.connect(self.open_image)
+        self.drawTab.taught.connect(self._on_taught)
+        self.drawTab.finetuneRequested.connect(self.finetune)
+        self.myDigitsTab.changed.connect(self.drawTab.update_my_count)
+        self.trainTab.runStarted.connect(lambda: self.drawTab.finetuneButton.setEnabled(False))
+        self.trainTab.runFinished.connect(lambda _r: self.drawTab.update_my_count())
         self.trainTab.runFinished.connect(self._on_run_finished)
         self.trainTab.dataFolderChosen.connect(lambda f: self.settings.setValue("data/dir", f))
         self.trainTab.data_dir = self.settings.value("data/dir", None) or None
@@ -157,6 +167,21 @@ class MainWindow(QMainWindow):
         if self.drawTab.input28 is None:
             self.statusBar().showMessage(f"{path}: no ink found", 5000)
         return True
+
+    # -- My digits ----------------------------------------------------------------------------
+    def _on_taught(self, sample) -> None:
+        self.myDigitsTab.refresh()
+        self.statusBar().showMessage(f"Stored a {sample.label} in My digits ({len(self.myDigits)} in all)", 5000)
+
+    def finetune(self) -> bool:
+        """Fine-tune the live model on My digits mixed with MNIST, in the background."""
+        if self.trainTab.is_running() or not len(self.myDigits):
+            return False
+        ck = self.checkpoint
+        cfg, extra = finetune_plan(self.myDigits, ck.model_config.preset, ck.model_config.dropout)
+        self.trainTab.append_log(f"fine-tuning on {len(self.myDigits)} of my digits mixed with MNIST")
+        self.statusBar().showMessage("Fine-tuning on My digits in the background…", 5000)
+        return self.trainTab.start_training(cfg, init_state=ck.model.state_dict(), extra_train=extra)
 
     # -- training results -------------------------------------------------------------------
     def _on_run_finished(self, result: dict) -> None:

@@ -12,8 +12,7 @@ BAR = (70, 110, 200)
 TOP = (230, 120, 30)
 UNSURE = (150, 150, 150)
 
-# Below this top probability the app says it is not sure and shows the top two.
-NOT_SURE_BELOW = 0.6
+from mnist_gui.core.predictor import doubt
 
 
 class PredictionBars(QWidget):
@@ -22,6 +21,7 @@ class PredictionBars(QWidget):
         self.setObjectName("predictionBars")
         self.setAccessibleName("Prediction bars")
         self._probs: np.ndarray | None = None
+        self.doubt: str | None = None
 
         self.topLabel = QLabel("–")
         self.topLabel.setObjectName("topDigit")
@@ -58,7 +58,8 @@ class PredictionBars(QWidget):
         """The ten current probabilities, or None when nothing is drawn."""
         return None if self._probs is None else [float(p) for p in self._probs]
 
-    def set_probabilities(self, probs) -> None:
+    def set_probabilities(self, probs, img28=None) -> None:
+        """Show ten probabilities; with the 28×28 input, a drawing that is not digit-like is flagged."""
         if probs is None:
             self.clear()
             return
@@ -66,7 +67,8 @@ class PredictionBars(QWidget):
         self._probs = p
         order = np.argsort(p)[::-1]
         top, second = int(order[0]), int(order[1])
-        sure = p[top] >= NOT_SURE_BELOW
+        self.doubt = doubt(p, img28)
+        sure = self.doubt is None
         brushes = [pg.mkBrush(*BAR)] * 10
         brushes[top] = pg.mkBrush(*(TOP if sure else UNSURE))
         self._bars.setOpts(height=p, brushes=brushes)
@@ -75,13 +77,15 @@ class PredictionBars(QWidget):
             self.confidenceLabel.setText(f"{p[top]:.1%} sure")
         else:
             self.topLabel.setText("?")
-            self.confidenceLabel.setText(f"Not sure: {top} ({p[top]:.0%}) or {second} ({p[second]:.0%})")
+            self.confidenceLabel.setText(f"{self.doubt.capitalize()}: {top} ({p[top]:.0%}) or "
+                                         f"{second} ({p[second]:.0%})")
 
     def top_digit(self) -> int | None:
         return None if self._probs is None else int(np.argmax(self._probs))
 
     def clear(self) -> None:
         self._probs = None
+        self.doubt = None
         self._bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(*BAR)] * 10)
         self.topLabel.setText("–")
         self.confidenceLabel.setText("Draw a digit")

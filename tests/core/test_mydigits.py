@@ -1,0 +1,98 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mnist_gui.core.mydigits import MyDigits, finetune_plan
+from mnist_gui.core.segment import split_digits
+
+
+def img(v=0.5):
+    a = np.zeros((28, 28), np.float32)
+    a[5:23, 12:16] = v
+    return a
+
+
+def test_samples_survive_a_restart(tmp_path):
+    p = tmp_path / "my.jsonl"
+    m = MyDigits(p)
+    a = m.add(3, img(), [[(0, 0), (10, 10)]])
+    m.add(7, img(1.0))
+    again = MyDigits(p)
+    assert [s.label for s in again.samples] == [3, 7]
+    assert again.samples[0].strokes == [[(0, 0), (10, 10)]]
+    assert np.abs(again.samples[0].image - img()).max() <= 1 / 255
+    assert again.delete(a.id) and [s.label for s in MyDigits(p).samples] == [7]
+    assert again.counts()[7] == 1 and len(again.as_split(repeat=3)) == 3
+    with pytest.raises(ValueError):
+        m.add(12, img())
+
+
+def test_a_killed_process_leaves_my_digits_readable(tmp_path):
+    p = tmp_path / "my.jsonl"
+    code = f"""
+import os, signal, numpy as np
+from mnist_gui.core.mydigits import MyDigits, Sample
+m = MyDigits({str(p)!r})
+for d in range(5):
+    m.add(d, np.full((28, 28), 0.5, np.float32))
+line = Sample(label=9, image=np.zeros((28, 28), np.float32)).to_json()
+with open({str(p)!r}, "a") as f:      # a write cut short by a kill
+    f.write(line[: len(line) // 2]); f.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True)
+    assert r.returncode != 0
+    m = MyDigits(p)
+    assert [s.label for s in m.samples] == [0, 1, 2, 3, 4] and m.skipped == 1
+    m.add(8, img())  # appending after a torn line starts a fresh line
+    m2 = MyDigits(p)
+    assert [s.label for s in m2.samples] == [0, 1, 2, 3, 4, 8] and m2.skipped == 1
+
+
+def test_finetune_plan_mixes_my_digits_with_mnist(tmp_path):
+    m = MyDigits(tmp_path / "my.jsonl")
+    with pytest.raises(ValueError):
+        finetune_plan(m, "tf-tutorial", 0.4)
+    for d in range(10):
+        m.add(d, img())
+    cfg, extra = finetune_plan(m, "tf-tutorial", 0.4)
+    share = len(extra) / (len(extra) + 60000)
+    assert 0.1 < share < 0.2 and cfg.augment and cfg.max_steps > 0
+
+
+def test_finetuning_on_a_handful_changes_their_prediction(tmp_path, small_mnist, shipped):
+    """Teach the model that an X is a 5 (it reads X as 4): after fine-tuning it reads them as 5."""
+    from dataclasses import replace
+
+    from mnist_gui.core.predictor import Predictor
+    from mnist_gui.core.preprocess import strokes_to_mnist
+    from mnist_gui.core.train import Trainer
+    odd = [strokes_to_mnist([[(0, 0), (100, 100 + d)], [(100 - d, 0), (d, 100)]]) for d in (0, 8, 16, 24, 32)]
+    before = [int(Predictor(shipped.model).probabilities(x).argmax()) for x in odd]
+    assert before.count(5) == 0
+    m = MyDigits(tmp_path / "my.jsonl")
+    for x in odd:
+        m.add(5, x)
+    cfg, extra = finetune_plan(m, shipped.model_config.preset, shipped.model_config.dropout,
+                               n_mnist=len(small_mnist.train))
+    cfg = replace(cfg, max_steps=60, batch_size=64)
+    r = Trainer(cfg, small_mnist, init_state=shipped.model.state_dict(), extra_train=extra).run()
+    after = [int(Predictor(r.model).probabilities(x).argmax()) for x in odd]
+    assert after.count(5) >= 4, (before, after)
+    assert r.metrics["test_accuracy"] > 0.95  # the rest still holds (1,000 test images)
+
+
+def test_split_digits_count_and_order():
+    one = [[(10, 0), (10, 100)]]
+    seven = [[(40, 0), (90, 0), (60, 100)], [(50, 50), (80, 50)]]            # crossed 7: 2 strokes
+    four = [[(150, 0), (110, 60), (170, 60)], [(160, 20), (160, 100)]]       # 4: 2 strokes
+    zero = [[(230, 0), (200, 50), (230, 100), (260, 50), (230, 0)]]
+    # drawn out of order: the 4 first, then the 1, then the 0, then the 7
+    groups = split_digits(four + one + zero + seven)
+    assert len(groups) == 4
+    firsts = [min(min(x for x, _ in s) for s in g) for g in groups]
+    assert firsts == sorted(firsts)
+    assert [len(g) for g in groups] == [1, 2, 2, 1]
+    assert split_digits([]) == []

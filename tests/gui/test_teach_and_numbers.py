@@ -1,0 +1,84 @@
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from tests.gui.conftest import ONE, SEVEN, ZERO, draw, fit_strokes
+
+
+def test_teach_stores_samples_that_survive_a_restart(window, qtbot, _isolated_home):
+    tab = window.drawTab
+    draw(qtbot, tab.canvas, fit_strokes(SEVEN))
+    assert tab.teachDigit.value() == 7           # follows the prediction
+    tab.teachDigit.setValue(1)                   # "no, this is my 1"
+    qtbot.mouseClick(window.findChild(QPushButton, "teachButton"), Qt.MouseButton.LeftButton)
+    assert tab.canvas.strokes() == [] and len(window.myDigits) == 1
+    assert window.myDigitsTab.list.count() == 1 and tab.finetuneButton.isEnabled()
+    from mnist_gui.core.mydigits import MyDigits
+    stored = MyDigits().samples
+    assert [s.label for s in stored] == [1] and len(stored[0].strokes) == 1
+    assert stored[0].image.shape == (28, 28) and stored[0].image.max() > 0.9
+
+
+def test_my_digits_tab_browses_and_deletes(window, qtbot):
+    tab = window.drawTab
+    for strokes, label in ((ONE, 1), (SEVEN, 7), (ZERO, 0), (ONE, 1)):
+        draw(qtbot, tab.canvas, fit_strokes(strokes))
+        tab.teachDigit.setValue(label)
+        tab.teach()
+    my = window.myDigitsTab
+    assert my.list.count() == 4
+    my.filterCombo.setCurrentIndex(2)  # digit 1
+    assert my.list.count() == 2 and {my.list.item(i).text() for i in range(2)} == {"1"}
+    my.list.item(0).setSelected(True)
+    qtbot.mouseClick(my.deleteButton, Qt.MouseButton.LeftButton)
+    assert my.list.count() == 1 and window.myDigits.counts()[1] == 1 and len(window.myDigits) == 3
+    assert tab.myCountLabel.text().startswith("3 ")
+
+
+def test_finetune_button_swaps_the_live_model(window, qtbot, small_mnist):
+    window.trainTab.data = small_mnist
+    tab = window.drawTab
+    for strokes, label in ((ONE, 1), (SEVEN, 7), (ZERO, 0)):
+        draw(qtbot, tab.canvas, fit_strokes(strokes))
+        tab.teachDigit.setValue(label)
+        tab.teach()
+    old = window.checkpoint
+    with qtbot.waitSignal(window.modelChanged, timeout=180_000) as blocker:
+        qtbot.mouseClick(window.findChild(QPushButton, "finetuneButton"), Qt.MouseButton.LeftButton)
+        assert not tab.finetuneButton.isEnabled()
+    new = blocker.args[0]
+    assert new is not old and new.model_config == old.model_config
+    assert new.train_config["max_steps"] > 0 and new.test_accuracy > 0.9
+    qtbot.waitUntil(lambda: not window.trainTab.is_running())
+    assert tab.finetuneButton.isEnabled()
+    draw(qtbot, tab.canvas, fit_strokes(SEVEN))
+    assert tab.bars.top_digit() == 7
+
+
+def test_number_mode_reads_a_number(window, qtbot):
+    tab = window.drawTab
+    tab.numberMode.setChecked(True)
+    assert tab.canvas.width() == 672
+    # 2 0 1 7 drawn side by side; the 7 with a crossbar (two strokes)
+    boxes = []
+    two = [[(15, 25), (40, 5), (75, 10), (80, 35), (20, 95), (90, 95)]]
+    for i, digit in enumerate((two, ZERO, ONE, SEVEN + [[(40, 55), (75, 55)]])):
+        x0 = 20 + i * 160
+        boxes += [[(x0 + x * 1.1, 60 + y * 2.0) for x, y in s] for s in digit]
+    draw(qtbot, tab.canvas, boxes)
+    assert tab.number == "2017", tab.numberLabel.text()
+    assert "2017" in tab.numberLabel.text()
+    tab.numberMode.setChecked(False)
+    assert tab.number is None and tab.canvas.width() == 336
+
+
+def test_blob_and_scribble_are_not_claimed(window, qtbot):
+    tab = window.drawTab
+    rng = np.random.default_rng(1)
+    scribble = [[tuple(p) for p in rng.uniform(40, 300, (40, 2))]]
+    draw(qtbot, tab.canvas, scribble)
+    assert tab.bars.doubt == "not digit-like" and tab.bars.topLabel.text() == "?"
+    assert "or" in tab.bars.confidenceLabel.text()   # shows the top two
+    tab.canvas.clear()
+    draw(qtbot, tab.canvas, fit_strokes(ONE))
+    assert tab.bars.doubt is None and tab.bars.topLabel.text() == "1"
