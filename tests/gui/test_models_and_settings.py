@@ -34,8 +34,9 @@ def test_settings_and_last_model_persist(qtbot, tmp_path, _isolated_home):
     qtbot.addWidget(w)
     w.show()
     w.drawTab.penWidth.setValue(31)
-    w.resize(760, 580)
-    qtbot.waitUntil(lambda: w.width() == 760)
+    small = w.minimumSizeHint()
+    w.resize(small)
+    qtbot.waitUntil(lambda: w.size() == small)
     w.save_model_as(str(tmp_path / "kept.pt"))
     w.close()
     assert (_isolated_home / "settings.ini").exists()
@@ -43,7 +44,7 @@ def test_settings_and_last_model_persist(qtbot, tmp_path, _isolated_home):
     qtbot.addWidget(w2)
     w2.show()
     assert w2.drawTab.penWidth.value() == 31
-    assert (w2.width(), w2.height()) == (760, 580)
+    assert w2.size() == small
     assert w2.checkpoint.path == tmp_path / "kept.pt"
     w2.close()
     (tmp_path / "kept.pt").write_bytes(b"broken")   # the remembered model went bad
