@@ -254,7 +254,7 @@ class Trainer:
             sched = None
 
         history = {"step": [], "loss": [], "accuracy": [],
-                   "epoch": [], "test_loss": [], "test_accuracy": []}
+                   "epoch": [], "epoch_step": [], "test_loss": [], "test_accuracy": []}
         self._emit({"type": "start", "total_steps": total_steps, "train_size": n,
                     "epochs": n_epochs, "config": cfg.to_dict()})
         step = 0
@@ -322,6 +322,7 @@ class Trainer:
                            "per_class": ev["per_class"], "confusion": ev["confusion"],
                            "steps": step, "train_seconds": train_seconds}
                 history["epoch"].append(epoch)
+                history["epoch_step"].append(step)
                 history["test_loss"].append(ev["loss"])
                 history["test_accuracy"].append(ev["accuracy"])
                 self._emit({"type": "epoch", "epoch": epoch, "epochs": n_epochs, "step": step,

@@ -15,6 +15,7 @@ from mnist_gui.core.checkpoint import Checkpoint, CheckpointError, load_checkpoi
 from mnist_gui.core.models import ModelConfig, build_model
 from mnist_gui.core.mydigits import MyDigits, finetune_plan
 from mnist_gui.core.predictor import Predictor
+from mnist_gui.core.runs import RunRecord
 from mnist_gui.gui.draw_tab import DrawTab
 from mnist_gui.gui.model_tab import ModelTab
 from mnist_gui.gui.mydigits_tab import MyDigitsTab
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.trainTab.runStarted.connect(lambda: self.drawTab.finetuneButton.setEnabled(False))
         self.trainTab.runFinished.connect(lambda _r: self.drawTab.update_my_count())
         self.trainTab.runFinished.connect(self._on_run_finished)
+        self.trainTab.runsPanel.makeLiveRequested.connect(self._on_make_run_live)
         self.trainTab.dataFolderChosen.connect(lambda f: self.settings.setValue("data/dir", f))
         self.trainTab.data_dir = self.settings.value("data/dir", None) or None
 
@@ -184,8 +186,36 @@ class MainWindow(QMainWindow):
         return self.trainTab.start_training(cfg, init_state=ck.model.state_dict(), extra_train=extra)
 
     # -- training results -------------------------------------------------------------------
+    def _record_run(self, result: dict) -> RunRecord | None:
+        """Every run that trained is recorded in the user folder, with its checkpoint when it has one."""
+        if result.get("status") not in ("finished", "stopped", "diverged"):
+            return None
+        model_cfg = ModelConfig.from_dict({"preset": result["config"]["preset"],
+                                           "dropout": result["config"]["dropout"]})
+        save = None
+        if result.get("state_dict") is not None:
+            def save(path, r=result, mcfg=model_cfg):
+                model = build_model(mcfg)
+                model.load_state_dict(r["state_dict"])
+                save_checkpoint(path, model, mcfg, r["config"], r.get("metrics") or {}, r.get("history") or {},
+                                name=path.parent.name)
+        try:
+            rec = self.trainTab.runsPanel.store.record(result["status"], result["config"],
+                                                       result.get("metrics") or {}, result.get("history") or {},
+                                                       result.get("seconds", 0.0), save)
+        except (OSError, CheckpointError) as e:
+            self.trainTab.append_log(f"could not record the run: {e}")
+            return None
+        self.trainTab.runsPanel.refresh()
+        return rec
+
+    def _on_make_run_live(self, run: RunRecord) -> None:
+        self.open_model(str(run.model_path))
+
     def _on_run_finished(self, result: dict) -> None:
         status = result.get("status")
+        rec = self._record_run(result)
+        result["run"] = rec
         if status == "finished" and result.get("state_dict") is not None:
             ck = self._adopt(result)
             acc = ck.test_accuracy
@@ -219,16 +249,14 @@ class MainWindow(QMainWindow):
         model = build_model(mcfg)
         model.load_state_dict(result["state_dict"])
         model.eval()
-        name = time.strftime(f"{mcfg.preset}-%Y%m%d-%H%M%S")
-        path = config.models_dir() / f"{name}.pt"
+        rec = result.get("run")
+        name = rec.id if rec is not None else time.strftime(f"{mcfg.preset}-%Y%m%d-%H%M%S")
+        path = rec.model_path if rec is not None else None
         ck = Checkpoint(model=model, model_config=mcfg, train_config=result["config"],
                         metrics=result.get("metrics") or {}, history=result.get("history") or {},
                         meta={"name": name}, path=path)
-        try:
-            save_checkpoint(path, model, mcfg, ck.train_config, ck.metrics, ck.history, name=name)
-        except CheckpointError as e:
-            ck.path = None
-            self.show_message("Could not save the new model", str(e), QMessageBox.Icon.Warning)
+        if path is None:
+            self.show_message("Could not save the new model", "see the Train tab's log", QMessageBox.Icon.Warning)
         self.set_checkpoint(ck, remember=ck.path is not None)
         return ck
 

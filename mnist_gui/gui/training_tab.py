@@ -10,10 +10,12 @@ import torch
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
                                QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
-                               QSpinBox, QVBoxLayout, QWidget)
+                               QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
 from mnist_gui.core.models import PRESETS
+from mnist_gui.core.runs import RunStore
 from mnist_gui.core.train import OPTIMIZERS, RECIPES, SCHEDULES, TrainConfig
+from mnist_gui.gui.runs_panel import RunsPanel
 from mnist_gui.gui.training_worker import TrainingWorker
 
 
@@ -128,7 +130,11 @@ class TrainingTab(QWidget):
                                                    symbolBrush=(220, 90, 20), name="test (per epoch)")
         self.log = QPlainTextEdit(objectName="trainLog", readOnly=True)
         self.log.setMaximumBlockCount(2000)
-        self.log.setFixedHeight(110)
+        self.runsPanel = RunsPanel(RunStore(), self.lossPlot, self.accuracyPlot)
+        self.bottomTabs = QTabWidget(objectName="trainBottomTabs")
+        self.bottomTabs.addTab(self.log, "Log")
+        self.bottomTabs.addTab(self.runsPanel, "Runs")
+        self.bottomTabs.setFixedHeight(170)
 
         right = QVBoxLayout()
         top = QHBoxLayout()
@@ -137,7 +143,7 @@ class TrainingTab(QWidget):
         right.addLayout(top)
         right.addWidget(self.lossPlot, 1)
         right.addWidget(self.accuracyPlot, 1)
-        right.addWidget(self.log)
+        right.addWidget(self.bottomTabs)
 
         lay = QHBoxLayout(self)
         lay.addLayout(left)

@@ -29,7 +29,7 @@ def test_short_run_fills_plots_and_swaps_the_live_model(window, tab, qtbot):
         assert tab.is_running() and not tab.trainButton.isEnabled()
     ck = blocker.args[0]
     assert ck is window.checkpoint and ck is not old and ck.model_config.preset == "fast-bn"
-    assert ck.path.exists() and ck.path.parent.name == "models"      # saved in the user folder
+    assert ck.path.exists() and ck.path.parent.parent.name == "runs"   # saved in the user folder
     assert 0.8 < ck.test_accuracy <= 1
     loss_x, loss_y = tab.lossRawCurve.getData()
     assert len(loss_x) == 3000 // 64 and loss_y[-1] < loss_y[0]

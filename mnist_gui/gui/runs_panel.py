@@ -1,0 +1,118 @@
+"""Runs list: every recorded training run; overlay several runs' curves, compare their settings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from mnist_gui.core.runs import RunRecord, RunStore
+
+COLUMNS = ["Run", "Status", "Architecture", "Optimizer", "LR", "Schedule", "Batch", "Steps", "Dropout",
+           "Augment", "Train images", "Test accuracy", "Seconds"]
+COLORS = [(200, 30, 30), (30, 130, 30), (120, 40, 170), (20, 150, 160), (200, 120, 0), (90, 90, 90)]
+
+
+class RunsPanel(QWidget):
+    makeLiveRequested = Signal(object)  # RunRecord
+
+    def __init__(self, store: RunStore, loss_plot: pg.PlotWidget, acc_plot: pg.PlotWidget, parent=None):
+        super().__init__(parent)
+        self.store = store
+        self.loss_plot, self.acc_plot = loss_plot, acc_plot
+        self.runs: list[RunRecord] = []
+        self.problems: list[str] = []
+        self._overlays: list = []
+        self.table = QTableWidget(0, len(COLUMNS), objectName="runsTable")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.makeLiveButton = QPushButton("Make live", objectName="makeLiveButton")
+        self.deleteRunButton = QPushButton("Delete run", objectName="deleteRunButton")
+        self.message = QLabel(objectName="runsMessage", wordWrap=True)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Select runs to overlay their curves:"))
+        row.addStretch(1)
+        row.addWidget(self.makeLiveButton)
+        row.addWidget(self.deleteRunButton)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(row)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.message)
+        self.table.itemSelectionChanged.connect(self._on_selection)
+        self.makeLiveButton.clicked.connect(self._make_live)
+        self.deleteRunButton.clicked.connect(self.delete_selected)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.runs, self.problems = self.store.load()
+        self.table.setRowCount(len(self.runs))
+        for i, r in enumerate(self.runs):
+            c = r.config
+            acc = r.test_accuracy
+            vals = [r.id, r.status, c.get("preset", ""), c.get("optimizer", ""), f"{c.get('lr', 0):g}",
+                    c.get("schedule", ""), str(c.get("batch_size", "")), str(r.metrics.get("steps", "")),
+                    f"{c.get('dropout', 0):g}", "yes" if c.get("augment") else "no",
+                    str(c.get("train_size") or "all"), f"{acc:.2%}" if acc is not None else "–",
+                    f"{r.seconds:.0f}"]
+            for j, v in enumerate(vals):
+                self.table.setItem(i, j, QTableWidgetItem(v))
+        self.message.setText("\n".join(self.problems))
+        self._on_selection()
+
+    def selected(self) -> list[RunRecord]:
+        rows = sorted({i.row() for i in self.table.selectedIndexes()})
+        return [self.runs[r] for r in rows]
+
+    def _on_selection(self) -> None:
+        for plot, item in self._overlays:
+            plot.removeItem(item)
+        self._overlays = []
+        sel = self.selected()
+        self.makeLiveButton.setEnabled(len(sel) == 1 and sel[0].model_path.exists())
+        self.deleteRunButton.setEnabled(bool(sel))
+        for k, r in enumerate(sel):
+            color = COLORS[k % len(COLORS)]
+            h = r.history
+            steps = np.asarray(h.get("step", []), float)
+            loss = np.asarray(h.get("loss", []), float)
+            if len(steps) and len(steps) == len(loss):
+                smooth = np.empty_like(loss)
+                acc_ = loss[0]
+                for i, v in enumerate(loss):
+                    acc_ = 0.95 * acc_ + 0.05 * v if i else v
+                    smooth[i] = acc_
+                self._add(self.loss_plot, self.loss_plot.plot(steps, smooth, pen=pg.mkPen(color, width=1.5),
+                                                              name=f"{r.id} loss"))
+                tr = np.asarray(h.get("accuracy", []), float)
+                if len(tr) == len(steps):
+                    self._add(self.acc_plot, self.acc_plot.plot(steps, tr, pen=pg.mkPen(color, width=1,
+                                                                                        style=Qt.PenStyle.DashLine)))
+            ep = h.get("test_accuracy", [])
+            if ep:
+                spe = np.asarray(h.get("epoch_step", []) or [], float)
+                x = spe if len(spe) == len(ep) else (np.arange(1, len(ep) + 1) * (steps[-1] / len(ep) if len(steps) else 1))
+                self._add(self.acc_plot, self.acc_plot.plot(x, ep, pen=pg.mkPen(color, width=2), symbol="o",
+                                                            symbolBrush=color, name=f"{r.id} test"))
+
+    def _add(self, plot, item) -> None:
+        self._overlays.append((plot, item))
+
+    def overlay_count(self) -> int:
+        return len(self._overlays)
+
+    def _make_live(self) -> None:
+        sel = self.selected()
+        if len(sel) == 1:
+            self.makeLiveRequested.emit(sel[0])
+
+    def delete_selected(self) -> None:
+        for r in self.selected():
+            self.store.delete(r)
+        self.refresh()
