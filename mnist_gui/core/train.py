@@ -142,6 +142,7 @@ def evaluate(model: nn.Module, split: MnistSplit, batch_size: int = 1000,
     n = len(split)
     preds = torch.empty(n, dtype=torch.int64)
     probs_top = torch.empty(n)
+    probs_all = torch.empty(n, 10)
     total_loss = 0.0
     for i in range(0, n, batch_size):
         from mnist_gui.core.data import normalize
@@ -150,6 +151,7 @@ def evaluate(model: nn.Module, split: MnistSplit, batch_size: int = 1000,
         logits = model(x)
         total_loss += F.cross_entropy(logits, y, reduction="sum").item()
         p = logits.softmax(1)
+        probs_all[i:i + len(y)] = p
         probs_top[i:i + len(y)], preds[i:i + len(y)] = p.max(1)
         if progress:
             progress(min(i + batch_size, n), n)
@@ -160,7 +162,7 @@ def evaluate(model: nn.Module, split: MnistSplit, batch_size: int = 1000,
     per_class = (confusion.diag().float() / confusion.sum(1).clamp(min=1).float()).tolist()
     return {"loss": total_loss / max(n, 1), "accuracy": (preds == labels).sum().item() / max(n, 1),
             "per_class": per_class, "confusion": confusion.tolist(), "predictions": preds,
-            "confidence": probs_top}
+            "confidence": probs_top, "probabilities": probs_all}
 
 
 class Trainer:

@@ -16,7 +16,9 @@ from mnist_gui.core.models import ModelConfig, build_model
 from mnist_gui.core.mydigits import MyDigits, finetune_plan
 from mnist_gui.core.predictor import Predictor
 from mnist_gui.core.runs import RunRecord
+from mnist_gui.gui.data_tab import DataTab
 from mnist_gui.gui.draw_tab import DrawTab
+from mnist_gui.gui.evaluate_tab import EvaluateTab
 from mnist_gui.gui.model_tab import ModelTab
 from mnist_gui.gui.mydigits_tab import MyDigitsTab
 from mnist_gui.gui.training_tab import TrainingTab
@@ -51,9 +53,13 @@ class MainWindow(QMainWindow):
         self.trainTab = TrainingTab()
         self.modelTab = ModelTab()
         self.myDigitsTab = MyDigitsTab(self.myDigits)
+        self.evaluateTab = EvaluateTab()
+        self.dataTab = DataTab()
         self.tabs.addTab(self.drawTab, "Draw")
         self.tabs.addTab(self.trainTab, "Train")
         self.tabs.addTab(self.modelTab, "Model")
+        self.tabs.addTab(self.evaluateTab, "Evaluate")
+        self.tabs.addTab(self.dataTab, "Data")
         self.tabs.addTab(self.myDigitsTab, "My digits")
         self.setCentralWidget(self.tabs)
         self.modelLabel = QLabel(objectName="modelLabel")
@@ -62,6 +68,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.drawTab.canvas.imageDropped.connect(self.open_image)
         self.drawTab.taught.connect(self._on_taught)
+        self.drawTab.predicted.connect(lambda _p: self.modelTab.set_input(self.predictor, self.drawTab.input28))
+        self.evaluateTab.openInCanvas.connect(self._open_in_canvas)
+        self.dataTab.dataLoaded.connect(self._share_data)
+        self.evaluateTab.evaluated.connect(lambda _e: self._share_data(self.evaluateTab.data))
         self.drawTab.finetuneRequested.connect(self.finetune)
         self.myDigitsTab.changed.connect(self.drawTab.update_my_count)
         self.trainTab.runStarted.connect(lambda: self.drawTab.finetuneButton.setEnabled(False))
@@ -70,6 +80,8 @@ class MainWindow(QMainWindow):
         self.trainTab.runsPanel.makeLiveRequested.connect(self._on_make_run_live)
         self.trainTab.dataFolderChosen.connect(lambda f: self.settings.setValue("data/dir", f))
         self.trainTab.data_dir = self.settings.value("data/dir", None) or None
+        self.trainTab.dataFolderChosen.connect(self._set_data_dir)
+        self._set_data_dir(self.trainTab.data_dir)
 
         pen = self.settings.value("draw/penWidth", None)
         if pen is not None:
@@ -112,6 +124,7 @@ class MainWindow(QMainWindow):
         self.modelLabel.setText(f"Model: {ck.name} ({ck.model_config.preset}), {acc_text}")
         self.setWindowTitle(f"mnist-gui — {ck.name} ({acc_text})")
         self.modelTab.set_model(ck.model, ck.name, ck.model_config.preset)
+        self.evaluateTab.set_model(ck.model)
         self.drawTab.update_prediction()
         if remember:
             self.settings.setValue("model/path", str(ck.path) if ck.path else "")
@@ -169,6 +182,22 @@ class MainWindow(QMainWindow):
         if self.drawTab.input28 is None:
             self.statusBar().showMessage(f"{path}: no ink found", 5000)
         return True
+
+    def _set_data_dir(self, folder) -> None:
+        self.evaluateTab.data_dir = self.dataTab.data_dir = folder
+
+    def _share_data(self, data) -> None:
+        """MNIST, once loaded by one tab, serves the others."""
+        if data is None:
+            return
+        if self.evaluateTab.data is None:
+            self.evaluateTab.data = data
+        if self.dataTab.data is None:
+            self.dataTab.set_data(data)
+
+    def _open_in_canvas(self, image: QImage) -> None:
+        self.tabs.setCurrentWidget(self.drawTab)
+        self.drawTab.show_image(image)
 
     # -- My digits ----------------------------------------------------------------------------
     def _on_taught(self, sample) -> None:
@@ -304,6 +333,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, e: QCloseEvent) -> None:
         if self.trainTab.is_running():
             self.trainTab.shutdown()
+        self.evaluateTab.shutdown()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("draw/penWidth", self.drawTab.penWidth.value())
         self.settings.sync()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from mnist_gui.core.models import count_parameters, layer_summary
+from mnist_gui.gui.feature_maps import FeatureMapsView
 
 COLUMNS = ["Layer", "Kind", "Input", "Output", "Kernel / stride / padding", "Parameters",
            "Output size (W − F + 2P) / S + 1"]
@@ -27,11 +28,39 @@ class ModelTab(QWidget):
             "filter size F, padding P and stride S gives an output of width (W − F + 2P) / S + 1. "
             "'same' padding for a 5×5 filter is P = 2, so the convolutions keep the size; each 2×2 "
             "pooling with stride 2 halves it.", wordWrap=True)
+        layers = QWidget()
+        ll = QVBoxLayout(layers)
+        ll.addWidget(self.table, 1)
+        ll.addWidget(self.total)
+        ll.addWidget(self.explain)
+        self.featureMaps = FeatureMapsView()
+        self.views = QTabWidget(objectName="modelViews")
+        self.views.addTab(layers, "Layers and shapes")
+        self.views.addTab(self.featureMaps, "Feature maps (live)")
+        self.predictor = None
+        self.input28 = None
+        self._stale = True
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
-        lay.addWidget(self.table, 1)
-        lay.addWidget(self.total)
-        lay.addWidget(self.explain)
+        lay.addWidget(self.views, 1)
+        self.views.currentChanged.connect(lambda _i: self._refresh_maps())
+
+    def set_input(self, predictor, img28) -> None:
+        """The current drawing; feature maps are computed only while they are on screen."""
+        self.predictor, self.input28, self._stale = predictor, img28, True
+        self._refresh_maps()
+
+    def _refresh_maps(self) -> None:
+        if not self._stale or not self.featureMaps.isVisible():
+            return
+        self._stale = False
+        acts = None if self.input28 is None or self.predictor is None else \
+            self.predictor.activations(self.input28)
+        self.featureMaps.set_activations(acts)
+
+    def showEvent(self, e) -> None:
+        super().showEvent(e)
+        self._refresh_maps()
 
     def set_model(self, model, name: str = "", preset: str = "") -> None:
         rows = layer_summary(model)

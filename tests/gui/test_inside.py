@@ -1,0 +1,91 @@
+import numpy as np
+from PySide6.QtCore import QPoint, Qt
+
+from tests.gui.conftest import ONE, SEVEN, draw, fit_strokes
+
+
+def test_feature_maps_follow_the_drawing(window, qtbot):
+    window.tabs.setCurrentWidget(window.modelTab)
+    window.modelTab.views.setCurrentWidget(window.modelTab.featureMaps)
+    fm = window.modelTab.featureMaps
+    assert fm.activations == {}
+    draw(qtbot, window.drawTab.canvas, fit_strokes(SEVEN))
+    acts = fm.activations
+    assert acts["conv1"].shape == (32, 28, 28) and acts["relu1"].shape == (32, 28, 28)
+    assert acts["pool1"].shape == (32, 14, 14) and acts["conv2"].shape == (64, 14, 14)
+    assert acts["pool2"].shape == (64, 7, 7) and acts["dense"].shape == (1024,)
+    assert acts["logits"].shape == (10,) and abs(acts["softmax"].sum() - 1) < 1e-5
+    assert set(fm.grids) == {"conv1", "relu1", "pool1", "conv2", "relu2", "pool2"}
+    first = {k: v.copy() for k, v in acts.items()}
+    window.drawTab.canvas.clear()
+    draw(qtbot, window.drawTab.canvas, fit_strokes(ONE))
+    assert not np.allclose(fm.activations["conv2"], first["conv2"])
+    assert int(np.argmax(fm.activations["softmax"])) == 1
+    # click a map: it is enlarged
+    g = fm.grids["pool2"]
+    qtbot.mouseClick(g, Qt.MouseButton.LeftButton, pos=QPoint(3, 3))
+    assert fm.enlargedIndex == ("pool2", 0)
+
+
+def test_feature_maps_work_for_every_preset(window, qtbot, tmp_path):
+    from mnist_gui.core.checkpoint import save_checkpoint
+    from mnist_gui.core.models import ModelConfig, build_model
+    cfg = ModelConfig("fast-bn")
+    save_checkpoint(tmp_path / "bn.pt", build_model(cfg).eval(), cfg)
+    window.open_model(str(tmp_path / "bn.pt"))
+    window.tabs.setCurrentWidget(window.modelTab)
+    window.modelTab.views.setCurrentWidget(window.modelTab.featureMaps)
+    draw(qtbot, window.drawTab.canvas, fit_strokes(SEVEN))
+    acts = window.modelTab.featureMaps.activations
+    assert acts["conv3"].shape == (64, 7, 7) and acts["pool3"].shape == (64, 3, 3)
+
+
+def test_evaluate_confusion_matrix_and_cells(window, qtbot, mnist):
+    tab = window.evaluateTab
+    tab.data = mnist
+    window.tabs.setCurrentWidget(tab)
+    with qtbot.waitSignal(tab.evaluated, timeout=120_000) as b:
+        qtbot.mouseClick(tab.evaluateButton, Qt.MouseButton.LeftButton)
+    ev = b.args[0]
+    conf = np.asarray(ev["confusion"])
+    assert conf.sum() == 10000
+    assert conf.trace() / 10000 == ev["accuracy"]
+    assert window.findChild(object, "confusionMatrix") is tab.confusionMatrix
+    qtbot.waitUntil(lambda: not tab.is_running())
+    # the cell (true 9, read 4): exactly its images
+    tab.select_cell(9, 4)
+    labels, preds = mnist.test.labels.numpy(), ev["predictions"].numpy()
+    expected = [int(i) for i in np.nonzero((labels == 9) & (preds == 4))[0]]
+    assert tab.shown == expected and tab.gallery.count() == len(expected) == conf[9, 4]
+    # a click on the matrix picks the cell under the mouse
+    vb = tab.confusionMatrix.getPlotItem().vb
+    from PySide6.QtCore import QPointF
+    scene = vb.mapViewToScene(QPointF(4.5, 9.5))
+    view_pt = tab.confusionMatrix.mapFromScene(scene)
+    tab.select_cell(0, 0)
+    qtbot.mouseClick(tab.confusionMatrix.viewport(), Qt.MouseButton.LeftButton, pos=view_pt)
+    assert tab.shown == expected
+    # most confident mistakes, then one of them into the canvas
+    tab.show_mistakes()
+    wrong = int((labels != preds).sum())
+    assert tab.gallery.count() == min(wrong, 200)
+    conf_shown = ev["confidence"].numpy()[tab.shown]
+    assert all(a >= b for a, b in zip(conf_shown, conf_shown[1:]))
+    tab.gallery.setCurrentRow(0)
+    tab.openInCanvasButton.click()
+    assert window.tabs.currentWidget() is window.drawTab
+    assert window.drawTab.bars.top_digit() == preds[tab.shown[0]]
+
+
+def test_data_tab_browses_by_digit(window, qtbot, mnist):
+    tab = window.dataTab
+    window.tabs.setCurrentWidget(tab)
+    tab.set_data(mnist)
+    tab.digitCombo.setCurrentIndex(3)
+    assert (mnist.train.labels[tab.shown] == 3).all() and len(tab.shown) == 100
+    tab.pageSpin.setValue(2)
+    assert (mnist.train.labels[tab.shown] == 3).all() and tab.pageSpin.maximum() == 62
+    assert tab.count_per_class == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert tab.mean_images.shape == (10, 28, 28)
+    tab.splitCombo.setCurrentIndex(1)
+    assert tab.count_per_class[0] == 980
