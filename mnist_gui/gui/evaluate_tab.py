@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QListWidget, QLis
 from mnist_gui.core.data import DataError, load_mnist
 from mnist_gui.core.train import evaluate
 from mnist_gui.gui.draw_tab import array_to_qimage
+from mnist_gui.gui.threads import start_worker
 
 GALLERY_LIMIT = 200
 
@@ -125,20 +126,13 @@ class EvaluateTab(QWidget):
         if self._thread is not None or self.model is None:
             return False
         self.progressBar.setRange(0, 0)
-        thread = QThread(self)
         worker = EvaluateWorker(copy.deepcopy(self.model).eval(), self.data, self.data_dir)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.work)
         worker.progressed.connect(self._on_progress)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
-        worker.finished.connect(thread.quit)
-        worker.failed.connect(thread.quit)
-        thread.finished.connect(worker.deleteLater)
-        thread.finished.connect(self._on_thread_finished)
-        self._thread, self._worker = thread, worker
+        self._worker = worker
         self._set_busy(True)
-        thread.start()
+        self._thread = start_worker(self, worker, self._on_thread_finished)
         return True
 
     def is_running(self) -> bool:

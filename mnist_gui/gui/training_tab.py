@@ -16,6 +16,7 @@ from mnist_gui.core.models import PRESETS
 from mnist_gui.core.runs import RunStore
 from mnist_gui.core.train import OPTIMIZERS, RECIPES, SCHEDULES, TrainConfig
 from mnist_gui.gui.runs_panel import RunsPanel
+from mnist_gui.gui.threads import start_worker
 from mnist_gui.gui.training_worker import TrainingWorker
 
 
@@ -224,11 +225,8 @@ class TrainingTab(QWidget):
         # The GUI thread keeps predicting while training runs: give it one torch thread.
         self._gui_threads = torch.get_num_threads()
         torch.set_num_threads(1)
-        thread = QThread(self)
         worker = TrainingWorker(cfg, data_dir=self.data_dir, data=self.data, init_state=init_state,
                                 extra_train=extra_train, threads=max(1, self._gui_threads))
-        worker.moveToThread(thread)
-        thread.started.connect(worker.work)
         worker.started.connect(self._on_started)
         worker.progressed.connect(self._on_progressed)
         worker.epochEnded.connect(self._on_epoch_ended)
@@ -236,14 +234,10 @@ class TrainingTab(QWidget):
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         worker.dataMissing.connect(self._on_data_missing)
-        worker.finished.connect(thread.quit)
-        worker.failed.connect(thread.quit)
-        thread.finished.connect(worker.deleteLater)
-        thread.finished.connect(self._on_thread_finished)
-        self._thread, self._worker = thread, worker
+        self._worker = worker
         self._set_running(True)
         self.runStarted.emit()
-        thread.start()
+        self._thread = start_worker(self, worker, self._on_thread_finished)
         return True
 
     def toggle_pause(self) -> None:
