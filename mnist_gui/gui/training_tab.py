@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import numpy as np
 import pyqtgraph as pg
-import torch
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
                                QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
@@ -222,11 +221,8 @@ class TrainingTab(QWidget):
         self.append_log(f"training {cfg.preset}: {cfg.optimizer} lr {cfg.lr:g}, {cfg.schedule}, batch "
                         f"{cfg.batch_size}, {cfg.max_steps or cfg.epochs} {'steps' if cfg.max_steps else 'epochs'}"
                         f"{', augmented' if cfg.augment else ''}")
-        # The GUI thread keeps predicting while training runs: give it one torch thread.
-        self._gui_threads = torch.get_num_threads()
-        torch.set_num_threads(1)
         worker = TrainingWorker(cfg, data_dir=self.data_dir, data=self.data, init_state=init_state,
-                                extra_train=extra_train, threads=max(1, self._gui_threads))
+                                extra_train=extra_train)
         worker.started.connect(self._on_started)
         worker.progressed.connect(self._on_progressed)
         worker.epochEnded.connect(self._on_epoch_ended)
@@ -317,7 +313,6 @@ class TrainingTab(QWidget):
         self._thread, self._worker = None, None
         if thread is not None:
             thread.deleteLater()
-        torch.set_num_threads(getattr(self, "_gui_threads", torch.get_num_threads()))
         self.progressBar.setRange(0, 1)
         self._set_running(False)
 

@@ -1,7 +1,6 @@
 import sys
 
 import pytest
-import torch
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
@@ -148,15 +147,3 @@ def test_pyside_reference_counts_stay_sound(qtbot):
     after = (sys.getrefcount(None), sys.getrefcount(True), sys.getrefcount(False))
     assert got[0] == 10000
     assert all(abs(a - b) < 1000 for a, b in zip(after, before)), (before, after)
-
-
-def test_gui_inference_uses_one_thread_while_training(window, tab, qtbot):
-    n = torch.get_num_threads()
-    tab.apply_config(quick(epochs=50))
-    tab.start_training()
-    assert torch.get_num_threads() == 1
-    tab.stop_training()
-    qtbot.waitUntil(lambda: not tab.is_running(), timeout=10_000)
-    assert torch.get_num_threads() == n
-    if window._keep_box is not None:
-        window._keep_box.button(QMessageBox.StandardButton.No).click()
