@@ -88,3 +88,25 @@ def test_open_image(window, qtbot, tmp_path, mnist):
     (tmp_path / "bad.png").write_bytes(b"nope")
     assert not window.open_image(str(tmp_path / "bad.png"))
     assert "not a readable image" in window.lastMessageText
+
+
+def test_drop_an_image_on_the_canvas(window, qtbot, tmp_path, mnist):
+    from PIL import Image
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+    Image.fromarray(mnist.test.images[1].numpy()).resize((200, 200)).save(tmp_path / "two.png")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "two.png"))])
+    canvas = window.drawTab.canvas
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(canvas, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(canvas, drop)
+    assert window.drawTab.bars.top_digit() == int(mnist.test.labels[1])
+    assert canvas.image() is not None and canvas.strokes() == []
+    QTest.keyClick(window, Qt.Key.Key_Escape)
+    assert window.drawTab.bars.probabilities() is None
