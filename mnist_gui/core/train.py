@@ -301,7 +301,7 @@ class Trainer:
                 rate = bs / dt if dt > 0 else 0.0
                 ema_rate = rate if ema_rate is None else 0.9 * ema_rate + 0.1 * rate
                 correct = (logits.argmax(1) == yb).float().mean().item()
-                run_correct = correct if step == 1 else 0.98 * run_correct + 0.02 * correct
+                run_correct = correct if step == 1 else 0.95 * run_correct + 0.05 * correct
                 loss_v = loss.item()
                 history["step"].append(step)
                 history["loss"].append(loss_v)

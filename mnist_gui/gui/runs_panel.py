@@ -12,6 +12,19 @@ from mnist_gui.core.runs import RunRecord, RunStore
 
 COLUMNS = ["Run", "Status", "Architecture", "Optimizer", "LR", "Schedule", "Batch", "Steps", "Dropout",
            "Augment", "Train images", "Test accuracy", "Seconds"]
+SMOOTHING = 0.1  # exponential moving average of the loss per step, live and in overlays
+
+
+def ema(values, alpha: float = SMOOTHING, start=None) -> np.ndarray:
+    """Exponential moving average; start continues a previous average."""
+    out = np.empty(len(values))
+    acc = start
+    for i, v in enumerate(values):
+        acc = v if acc is None else (1 - alpha) * acc + alpha * v
+        out[i] = acc
+    return out
+
+
 COLORS = [(200, 30, 30), (30, 130, 30), (120, 40, 170), (20, 150, 160), (200, 120, 0), (90, 90, 90)]
 
 
@@ -83,11 +96,7 @@ class RunsPanel(QWidget):
             steps = np.asarray(h.get("step", []), float)
             loss = np.asarray(h.get("loss", []), float)
             if len(steps) and len(steps) == len(loss):
-                smooth = np.empty_like(loss)
-                acc_ = loss[0]
-                for i, v in enumerate(loss):
-                    acc_ = 0.95 * acc_ + 0.05 * v if i else v
-                    smooth[i] = acc_
+                smooth = ema(loss)
                 self._add(self.loss_plot, self.loss_plot.plot(steps, smooth, pen=pg.mkPen(color, width=1.5),
                                                               name=f"{r.id} loss"))
                 tr = np.asarray(h.get("accuracy", []), float)

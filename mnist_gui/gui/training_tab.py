@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 from mnist_gui.core.models import PRESETS
 from mnist_gui.core.runs import RunStore
 from mnist_gui.core.train import OPTIMIZERS, RECIPES, SCHEDULES, TrainConfig
-from mnist_gui.gui.runs_panel import RunsPanel
+from mnist_gui.gui.runs_panel import RunsPanel, ema
 from mnist_gui.gui.threads import start_worker
 from mnist_gui.gui.training_worker import TrainingWorker
 
@@ -35,6 +35,7 @@ class TrainingTab(QWidget):
         self.data = None  # an in-memory Mnist to train on instead of loading (tests, fine-tuning)
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
+        self._last_status: str | None = None
         self._build()
         self.apply_config(RECIPES["fast (default)"])
         self._set_running(False)
@@ -216,6 +217,7 @@ class TrainingTab(QWidget):
             self.append_log(f"cannot start: {e}")
             return False
         self._reset_plots()
+        self._last_status = None
         self.dataPanel.hide()
         self.progressBar.setRange(0, 0)  # busy until the first step
         self.append_log(f"training {cfg.preset}: {cfg.optimizer} lr {cfg.lr:g}, {cfg.schedule}, batch "
@@ -270,12 +272,10 @@ class TrainingTab(QWidget):
         self.append_log(f"{ev['train_size']:,} training images, {ev['total_steps']:,} steps")
 
     def _on_progressed(self, ev: dict) -> None:
-        alpha = 0.05
-        for s, l, a in zip(ev["steps"], ev["losses"], ev["accuracies"]):
-            self._steps.append(s)
-            self._loss.append(l)
-            self._smooth.append(l if not self._smooth else (1 - alpha) * self._smooth[-1] + alpha * l)
-            self._acc.append(a)
+        self._steps += ev["steps"]
+        self._loss += ev["losses"]
+        self._smooth += ema(ev["losses"], start=self._smooth[-1] if self._smooth else None).tolist()
+        self._acc += ev["accuracies"]
         steps = np.asarray(self._steps)
         self.lossRawCurve.setData(steps, np.asarray(self._loss))
         self.lossSmoothCurve.setData(steps, np.asarray(self._smooth))
@@ -297,6 +297,7 @@ class TrainingTab(QWidget):
         self.append_log(msg)
 
     def _on_finished(self, result: dict) -> None:
+        self._last_status = result["status"]
         self.append_log(result["message"])
         self.runFinished.emit(result)
 
@@ -313,7 +314,10 @@ class TrainingTab(QWidget):
         self._thread, self._worker = None, None
         if thread is not None:
             thread.deleteLater()
+        status = self._last_status or "failed"
         self.progressBar.setRange(0, 1)
+        self.progressBar.setValue(1 if status == "finished" else 0)
+        self.progressBar.setFormat("done" if status == "finished" else status)
         self._set_running(False)
 
     def choose_data_folder(self, folder: str | None = None) -> None:
