@@ -260,7 +260,7 @@ class Trainer:
         self._emit({"type": "start", "total_steps": total_steps, "train_size": n,
                     "epochs": n_epochs, "config": cfg.to_dict()})
         step = 0
-        run_correct = run_seen = 0.0
+        run_correct = 0.0
         train_seconds = 0.0
         metrics: dict = {}
         status, message = "finished", ""
