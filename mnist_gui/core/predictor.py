@@ -13,7 +13,7 @@ from mnist_gui.core.preprocess import Stroke, image_to_mnist, strokes_to_mnist, 
 
 # "Not sure": below this top probability the app shows the top two instead of claiming a digit.
 # Chosen from the trade-off on pen-drawn digits of unseen writers (benchmarks/pendigits_canvas.py).
-NOT_SURE_BELOW = 0.6
+NOT_SURE_BELOW = 0.9
 # A 28×28 input with more mean ink than this is not digit-like (a scribble, a filled blob): the
 # most ink-heavy MNIST training digit has 0.40, its 99.9th percentile 0.29, pen-drawn digits ≤ 0.25.
 MAX_MEAN_INK = 0.30

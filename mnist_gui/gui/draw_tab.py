@@ -183,8 +183,8 @@ class DrawTab(QWidget):
             p = self.predictor.probabilities(img)
             d = int(np.argmax(p))
             unsure = doubt(p, img) is not None
-            digits.append("?" if unsure else str(d))
-            parts.append(f"{d} ({p[d]:.0%}{', unsure' if unsure else ''})")
+            digits.append(str(d))
+            parts.append(f"{d} ({p[d]:.0%}{', not sure' if unsure else ''})")
         self.number = "".join(digits)
         self.numberLabel.setText(f"<span style='font-size:22pt; font-weight:bold'>{self.number}</span>"
                                  f"<br>{' · '.join(parts)}")
