@@ -55,7 +55,7 @@ def main() -> int:
     for d in read_unipen(args.file):
         if d.writer in HOLDOUT_WRITERS:
             by_writer[d.writer].append(d)
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # noqa: F841  (kept alive)
     win = MainWindow(model_path=args.model)
     win.show()
     tab = win.drawTab

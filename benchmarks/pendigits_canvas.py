@@ -68,7 +68,7 @@ def main() -> int:
     rng = np.random.default_rng(0)
     if args.limit:
         digits = [digits[i] for i in rng.permutation(len(digits))[: args.limit]]
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # noqa: F841  (kept alive)
     win = MainWindow(model_path=args.model)
     win.show()
     canvas, bars = win.drawTab.canvas, win.drawTab.bars

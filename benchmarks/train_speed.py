@@ -18,13 +18,11 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -73,15 +71,13 @@ def reference_loop(folder: Path, steps: int, bs: int = 128) -> float:
 def trainer_rate(data, steps: int) -> float:
     from dataclasses import replace
     cfg = replace(RECIPES["fast (default)"], max_steps=steps + 5, eval_every_epoch=False)
-    rates = []
     t_at = {}
 
     def cb(e):
         if e["type"] == "step":
             t_at[e["step"]] = e["train_seconds"]
     Trainer(cfg, data, cb).run()
-    rates = (steps * cfg.batch_size) / (t_at[steps + 5] - t_at[5])
-    return rates
+    return (steps * cfg.batch_size) / (t_at[steps + 5] - t_at[5])
 
 
 def prediction_latency(n: int = 300) -> dict:
