@@ -12,6 +12,17 @@ def run_app(model_path: str | None = None) -> int:
         print("mnist-gui: error: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
               "the subcommands train/evaluate/predict/summary work without one", file=sys.stderr)
         return 2
+    if (sys.platform.startswith("linux") and os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
+            and os.environ.get("QT_QPA_PLATFORM", "xcb") == "xcb"):
+        import ctypes.util
+        # Qt's xcb plugin aborts the process when one of these is missing; say which, in one line.
+        needed = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4", "xcb-keysyms": "libxcb-keysyms1",
+                  "xkbcommon-x11": "libxkbcommon-x11-0"}
+        missing = [pkg for lib, pkg in needed.items() if ctypes.util.find_library(lib) is None]
+        if missing:
+            print(f"mnist-gui: error: Qt needs system libraries to open a window on X11; install them "
+                  f"(Debian/Ubuntu: sudo apt install {' '.join(missing)})", file=sys.stderr)
+            return 2
     from PySide6.QtWidgets import QApplication
 
     from mnist_gui.gui.main_window import MainWindow
