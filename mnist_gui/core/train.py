@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mnist_gui import config
-from mnist_gui.core.data import Mnist, MnistSplit
+from mnist_gui.core.data import Mnist, MnistSplit, normalize
 from mnist_gui.core.models import ModelConfig, build_model
 
 OPTIMIZERS = ("adamw", "adam", "sgd")
@@ -145,7 +145,6 @@ def evaluate(model: nn.Module, split: MnistSplit, batch_size: int = 1000,
     probs_all = torch.empty(n, 10)
     total_loss = 0.0
     for i in range(0, n, batch_size):
-        from mnist_gui.core.data import normalize
         x = normalize(split.images[i:i + batch_size])
         y = split.labels[i:i + batch_size]
         logits = model(x)

@@ -191,6 +191,8 @@ class MainWindow(QMainWindow):
             return
         if self.evaluateTab.data is None:
             self.evaluateTab.data = data
+        if self.trainTab.data is None:
+            self.trainTab.data = data
         if self.dataTab.data is None:
             self.dataTab.set_data(data)
 
