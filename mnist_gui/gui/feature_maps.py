@@ -34,20 +34,36 @@ def tile_maps(maps: np.ndarray, cols: int = 16) -> tuple[np.ndarray, int]:
 
 
 class _MapGrid(QLabel):
+    """A grid of maps; hovering or clicking a map emits its index."""
     clicked = Signal(int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setMouseTracking(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)  # pixmap at (0, 0)
         self.scale = 1
         self.shape = (1, 1, 1)
         self.cols = 1
+        self._last = -1
+
+    def _index(self, pos) -> int:
+        c, h, w = self.shape
+        x, y = int(pos.x() // self.scale), int(pos.y() // self.scale)
+        if x % (w + TILE_GAP) >= w or y % (h + TILE_GAP) >= h:
+            return -1  # on the gap between maps
+        k = (y // (h + TILE_GAP)) * self.cols + x // (w + TILE_GAP)
+        return k if 0 <= k < c else -1
 
     def mousePressEvent(self, e):
-        c, h, w = self.shape
-        x, y = int(e.position().x() // self.scale), int(e.position().y() // self.scale)
-        k = (y // (h + TILE_GAP)) * self.cols + x // (w + TILE_GAP)
-        if 0 <= k < c:
+        k = self._index(e.position())
+        if k >= 0:
+            self.clicked.emit(k)
+
+    def mouseMoveEvent(self, e):
+        k = self._index(e.position())
+        if k >= 0 and k != self._last:
+            self._last = k
             self.clicked.emit(k)
 
 
@@ -65,7 +81,7 @@ class FeatureMapsView(QWidget):
         self.enlarged = QLabel(objectName="enlargedMap")
         self.enlarged.setFixedSize(196, 196)
         self.enlarged.setStyleSheet("background: black")
-        self.enlargedTitle = QLabel("Click a map to enlarge it", wordWrap=True)
+        self.enlargedTitle = QLabel("Hover over or click a map to enlarge it", wordWrap=True)
         self.enlargedTitle.setFixedWidth(196)
         self.hint = QLabel("Draw a digit on the Draw tab to see what every layer makes of it.")
         side = QVBoxLayout()

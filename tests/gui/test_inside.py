@@ -25,6 +25,14 @@ def test_feature_maps_follow_the_drawing(window, qtbot):
     g = fm.grids["pool2"]
     qtbot.mouseClick(g, Qt.MouseButton.LeftButton, pos=QPoint(3, 3))
     assert fm.enlargedIndex == ("pool2", 0)
+    # hovering over the second map of the first row enlarges it
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+    pos = QPointF(g.scale * (7 + 1) + 3, 3)
+    QApplication.sendEvent(g, QMouseEvent(QEvent.Type.MouseMove, pos, g.mapToGlobal(pos), Qt.MouseButton.NoButton,
+                                          Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))
+    assert fm.enlargedIndex == ("pool2", 1)
 
 
 def test_feature_maps_work_for_every_preset(window, qtbot, tmp_path):
