@@ -150,24 +150,23 @@ class DrawTab(QWidget):
         return strokes_to_mnist(self.canvas.strokes())
 
     def update_prediction(self) -> None:
+        strokes = self.canvas.strokes()
         number_mode = self.numberMode.isChecked() and self.canvas.image() is None
-        groups = split_digits(self.canvas.strokes()) if number_mode else []
-        if number_mode and groups:
-            self._read_number(groups)
+        groups = split_digits(strokes) if number_mode else []
+        if groups:
+            read = self._read_number(groups)
             # the bars and the preview follow the digit that holds the latest stroke
-            latest = self.canvas.strokes()[-1]
-            group = next(g for g in groups if any(s is latest or s == latest for s in g))
-            self.input28 = strokes_to_mnist(group)
+            self.input28, probs = next(r for g, r in zip(groups, read) if strokes[-1] in g)
         else:
             self.number = None
             self.numberLabel.setText("")
             self.input28 = self.current_input()
+            probs = None if self.input28 is None else self.predictor.probabilities(self.input28)
         if self.input28 is None:
             self.bars.clear()
             self.preview.clear()
             self.predicted.emit(None)
             return
-        probs = self.predictor.probabilities(self.input28)
         self.bars.set_probabilities(probs, self.input28)
         self.teachDigit.blockSignals(True)
         self.teachDigit.setValue(int(np.argmax(probs)))
@@ -176,11 +175,13 @@ class DrawTab(QWidget):
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
         self.predicted.emit(probs)
 
-    def _read_number(self, groups) -> None:
-        parts, digits = [], []
+    def _read_number(self, groups) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Read each group as a digit; show the number. Returns (28×28 input, probabilities) per group."""
+        parts, digits, read = [], [], []
         for g in groups:
             img = strokes_to_mnist(g)
             p = self.predictor.probabilities(img)
+            read.append((img, p))
             d = int(np.argmax(p))
             unsure = doubt(p, img) is not None
             digits.append(str(d))
@@ -188,6 +189,7 @@ class DrawTab(QWidget):
         self.number = "".join(digits)
         self.numberLabel.setText(f"<span style='font-size:22pt; font-weight:bold'>{self.number}</span>"
                                  f"<br>{' · '.join(parts)}")
+        return read
 
     def teach(self) -> None:
         """Store the drawing with the digit in teachDigit in My digits."""

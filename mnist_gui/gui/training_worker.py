@@ -25,14 +25,13 @@ class TrainingWorker(QObject):
     dataMissing = Signal(str)     # MNIST not found: the message says where it looked
 
     def __init__(self, cfg: TrainConfig, data_dir=None, data: Mnist | None = None,
-                 init_state: dict | None = None, extra_train=None, threads: int | None = None):
+                 init_state: dict | None = None, extra_train=None):
         super().__init__()
         self.cfg = cfg
         self.data_dir = data_dir
         self.data = data
         self.init_state = init_state
         self.extra_train = extra_train
-        self.threads = threads
         self.trainer: Trainer | None = None
         self._stop_requested = False
         self._pause_requested = False
@@ -78,9 +77,6 @@ class TrainingWorker(QObject):
     @Slot()
     def work(self) -> None:
         try:
-            if self.threads:
-                import torch
-                torch.set_num_threads(self.threads)
             data = self.data
             if data is None:
                 self.statusChanged.emit("loading MNIST…")
