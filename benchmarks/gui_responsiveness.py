@@ -78,7 +78,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=20)
     args = ap.parse_args()
-    from mnist_gui.core.train import RECIPES
+    from mnist_gui.core.recipes import RECIPES
     from mnist_gui.gui.main_window import MainWindow
     app = QApplication.instance() or QApplication([])
     win = MainWindow()
@@ -88,7 +88,7 @@ def main() -> int:
     idle = measure(app, win, min(8.0, args.seconds))
     print("idle:", json.dumps(idle), flush=True)
     tab = win.trainTab
-    tab.apply_config(RECIPES["fast (default)"])
+    tab.apply_config(RECIPES["fast"].config)
     tab.epochsSpin.setValue(5)
     tab.start_training()
     t0 = time.perf_counter()

@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mnist_gui.core.data import load_mnist  # noqa: E402
 from mnist_gui.core.models import ModelConfig, build_model  # noqa: E402
-from mnist_gui.core.train import RECIPES, Trainer  # noqa: E402
+from mnist_gui.core.recipes import RECIPES  # noqa: E402
+from mnist_gui.core.train import Trainer  # noqa: E402
 
 
 def reference_loop(folder: Path, steps: int, bs: int = 128) -> float:
@@ -70,7 +71,7 @@ def reference_loop(folder: Path, steps: int, bs: int = 128) -> float:
 
 def trainer_rate(data, steps: int) -> float:
     from dataclasses import replace
-    cfg = replace(RECIPES["fast (default)"], max_steps=steps + 5, eval_every_epoch=False)
+    cfg = replace(RECIPES["fast"].config, max_steps=steps + 5, eval_every_epoch=False)
     t_at = {}
 
     def cb(e):
@@ -107,7 +108,7 @@ def prediction_latency(n: int = 300) -> dict:
 
 
 def run_recipe(name: str, data) -> dict:
-    r = Trainer(RECIPES[name], data).run()
+    r = Trainer(RECIPES[name].config, data).run()
     return {"recipe": name, "preset": r.config.preset, "test_accuracy": round(r.metrics["test_accuracy"], 4),
             "train_seconds": round(r.metrics["train_seconds"], 1), "steps": r.metrics["steps"]}
 
@@ -130,7 +131,7 @@ def main() -> int:
     results["prediction_latency"] = prediction_latency()
     print(json.dumps(results["prediction_latency"]), flush=True)
     if not args.quick:
-        for name in ("fast (default)", "fast-bn, one epoch"):
+        for name in ("fast", "fast-bn"):
             r = run_recipe(name, data)
             results.setdefault("recipes", []).append(r)
             print(json.dumps(r), flush=True)

@@ -28,9 +28,23 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
 
 
+def add_field_options(p: argparse.ArgumentParser) -> None:
+    """One option per training field (core/recipes.py FIELDS): the same table makes the Train tab's form."""
+    from mnist_gui.core.recipes import FIELDS
+    for f in FIELDS:
+        helptext = (f.help + (f" ({f.range_text()})" if f.kind in ("int", "float") else "")).replace("%", "%%")
+        if f.kind == "bool":
+            p.add_argument(f.flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=helptext)
+        elif f.kind == "choice":
+            p.add_argument(f.flag, dest=f.name, choices=f.choices, help=helptext)
+        else:
+            p.add_argument(f.flag, dest=f.name, type=int if f.kind == "int" else float, help=helptext,
+                           metavar=f.name.upper())
+
+
 def build_parser() -> argparse.ArgumentParser:
     from mnist_gui.core.models import PRESETS
-    from mnist_gui.core.train import OPTIMIZERS, RECIPES, SCHEDULES
+    from mnist_gui.core.recipes import DEFAULT_RECIPE, RECIPES, TRAINING_RECIPES
 
     parser = _Parser(prog="mnist-gui", description="Draw a digit and watch a CNN read it. "
                      "With no subcommand, opens the window.")
@@ -40,24 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gui", help="open the window (the default)")
     g.add_argument("--model", help="checkpoint to open instead of the last live one")
 
-    t = sub.add_parser("train", help="train a model and save a checkpoint")
-    t.add_argument("--recipe", choices=list(RECIPES), default="fast (default)",
-                   help="start from a recipe; other options override it")
-    t.add_argument("--preset", choices=list(PRESETS))
-    t.add_argument("--epochs", type=float)
-    t.add_argument("--max-steps", type=int)
-    t.add_argument("--batch-size", type=int)
-    t.add_argument("--optimizer", choices=OPTIMIZERS)
-    t.add_argument("--lr", type=float, help="(peak) learning rate")
-    t.add_argument("--schedule", choices=SCHEDULES)
-    t.add_argument("--dropout", type=float)
-    t.add_argument("--weight-decay", type=float)
-    t.add_argument("--label-smoothing", type=float)
-    t.add_argument("--seed", type=int)
-    t.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
-                   help="random affine and stroke-thickness augmentation")
-    t.add_argument("--train-size", type=int, help="use this many training images (default: all)")
-    t.add_argument("--threads", type=int, help="torch threads (default: all cores)")
+    t = sub.add_parser("train", help="train a model; the run is recorded and appears in the window's Runs list")
+    t.add_argument("--recipe", choices=list(TRAINING_RECIPES), default=DEFAULT_RECIPE,
+                   help=("start from a recipe (" + "; ".join(f"{r}: {RECIPES[r].description}" for r in TRAINING_RECIPES)
+                         + "); other options override it").replace("%", "%%"))
+    add_field_options(t)
+    t.add_argument("--threads", type=int, help="torch threads (default: all cores); not part of the recipe")
     t.add_argument("--extra-pendigits", metavar="FILE",
                    help="add pen-drawn digits (UNIPEN file, e.g. pendigits-train.gz; writers 21-30 are held out) to the training data")
     t.add_argument("--init", metavar="MODEL", help="start from this checkpoint's weights (fine-tuning); "
@@ -89,30 +91,35 @@ def _load_model(path: str | None):
     return load_checkpoint(Path(path) if path else config.SHIPPED_MODEL)
 
 
+def _workspace():
+    from mnist_gui.core.workspace import Workspace
+    return Workspace()
+
+
 def cmd_train(args) -> int:
-    from dataclasses import replace
+    from mnist_gui.core.recipes import FIELDS
+    from mnist_gui.core.train import Trainer
 
-    from mnist_gui.core.checkpoint import save_checkpoint
-    from mnist_gui.core.data import load_mnist
-    from mnist_gui.core.train import RECIPES, Trainer
-
-    cfg = RECIPES[args.recipe]
-    overrides = {k: getattr(args, k) for k in ("preset", "epochs", "max_steps", "batch_size", "optimizer",
-                                               "lr", "schedule", "dropout", "weight_decay", "label_smoothing",
-                                               "seed", "augment", "train_size", "threads")
-                 if getattr(args, k) is not None}
+    ws = _workspace()
+    overrides = {f.name: getattr(args, f.name) for f in FIELDS}
     init_state = None
     if args.init:
         init = _load_model(args.init)
         init_state = init.model.state_dict()
         overrides.update(preset=init.model_config.preset, dropout=init.model_config.dropout)
-    cfg = replace(cfg, **overrides)
     try:
-        cfg.validate()
+        cfg = ws.recipe_config(args.recipe, **overrides)
     except ValueError as e:
         raise UserError(str(e)) from None
+    if args.threads is not None:
+        if not 1 <= args.threads <= 1024:
+            raise UserError(f"--threads must be between 1 and 1024, got {args.threads}")
+        import torch
+        torch.set_num_threads(args.threads)
     log = (lambda m: None) if args.json else (lambda m: print(m, file=sys.stderr))
-    data = load_mnist(args.data_dir, progress=log)
+    if args.data_dir:
+        ws.set_data_dir(args.data_dir)
+    data = ws.mnist(progress=log)
     extra = None
     if args.extra_pendigits:
         from mnist_gui.core.pendigits import load_pendigits_as_mnist
@@ -149,9 +156,10 @@ def cmd_train(args) -> int:
             bar.close()
     if result.status == "diverged":
         raise UserError(result.message)
-    out = Path(args.out) if args.out else config.models_dir() / time.strftime(f"{cfg.preset}-%Y%m%d-%H%M%S.pt")
-    save_checkpoint(out, result.model, cfg.model_config(), cfg.to_dict(), result.metrics, result.history,
-                    name=out.stem)
+    done = ws.finish_run(result, kind="train", out=args.out)
+    if done.record is None and not args.out:
+        raise UserError(done.problem)
+    out = done.checkpoint.path
     m = result.metrics
     if args.json:
         print(json.dumps({"accuracy": m.get("test_accuracy"), "per_class": m.get("per_class"),
@@ -159,7 +167,9 @@ def cmd_train(args) -> int:
                           "steps": m.get("steps"), "status": result.status, "model": str(out),
                           "config": cfg.to_dict()}))
     else:
-        print(f"{result.message}\nsaved model to {out}")
+        print(f"{result.message}\nsaved model to {out}" + (f"\nrecorded as run {done.record.id}" if done.record else ""))
+    if done.problem:
+        print(f"mnist-gui: warning: {done.problem}", file=sys.stderr)
     return 0
 
 

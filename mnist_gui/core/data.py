@@ -20,6 +20,13 @@ class DataError(Exception):
     """A clear, one-line problem with the MNIST files."""
 
 
+class Cancelled(Exception):
+    """A stop was asked for while loading; nothing was loaded."""
+
+
+_CHUNK = 1 << 20  # read in 1 MB pieces so a stop is seen within one piece
+
+
 @dataclass
 class MnistSplit:
     images: torch.Tensor  # uint8, N×28×28
@@ -39,15 +46,24 @@ class Mnist:
 _IDX_DTYPES = {0x08: np.uint8}
 
 
-def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """Read one IDX file (raw or gzip). Raises DataError naming the file and what is wrong."""
+def _read_all(f, should_stop: Callable[[], bool] | None) -> bytes:
+    parts = []
+    while True:
+        if should_stop is not None and should_stop():
+            raise Cancelled()
+        b = f.read(_CHUNK)
+        if not b:
+            return b"".join(parts)
+        parts.append(b)
+
+
+def read_idx(path: str | os.PathLike, should_stop: Callable[[], bool] | None = None) -> np.ndarray:
+    """Read one IDX file (raw or gzip). Raises DataError naming the file and what is wrong,
+    Cancelled when should_stop() turns true while reading."""
     path = Path(path)
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as f:
-                data = f.read()
-        else:
-            data = path.read_bytes()
+        with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as f:
+            data = _read_all(f, should_stop)
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
     except (OSError, EOFError, gzip.BadGzipFile) as e:
@@ -85,10 +101,11 @@ def missing_files(folder: Path) -> list[str]:
     return [stem for stem in config.MNIST_FILES.values() if _find_file(folder, stem) is None]
 
 
-def _load_split(folder: Path, images_stem: str, labels_stem: str) -> MnistSplit:
+def _load_split(folder: Path, images_stem: str, labels_stem: str, should_stop=None) -> MnistSplit:
     ip, lp = _find_file(folder, images_stem), _find_file(folder, labels_stem)
-    assert ip is not None and lp is not None
-    images, labels = read_idx(ip), read_idx(lp)
+    if ip is None or lp is None:
+        raise DataError(f"{folder}: lacks {images_stem if ip is None else labels_stem}")
+    images, labels = read_idx(ip, should_stop), read_idx(lp, should_stop)
     if images.ndim != 3:
         raise DataError(f"{ip}: holds labels, expected images")
     if labels.ndim != 1:
@@ -140,8 +157,13 @@ def download_mnist(dest: Path, progress: Callable[[str], None] | None = None) ->
 
 
 def load_mnist(data_dir=None, download: bool = True,
-               progress: Callable[[str], None] | None = None) -> Mnist:
-    """Load all of MNIST into memory. First match wins: data_dir, $MNIST_GUI_DATA, user folder."""
+               progress: Callable[[str], None] | None = None,
+               should_stop: Callable[[], bool] | None = None) -> Mnist:
+    """Load all of MNIST into memory. First match wins: data_dir, $MNIST_GUI_DATA, user folder.
+
+    should_stop is polled while reading; when it turns true, Cancelled is raised."""
+    if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
+        raise DataError(f"the MNIST folder setting is not a folder path: {data_dir!r}")
     folder = find_mnist_folder(data_dir)
     if folder is None:
         if data_dir:  # an explicit folder that lacks the files is a mistake, not a reason to download
@@ -152,8 +174,10 @@ def load_mnist(data_dir=None, download: bool = True,
         if missing_files(folder):
             raise DataError(not_found_message(data_dir))
     f = config.MNIST_FILES
-    return Mnist(train=_load_split(folder, f["train_images"], f["train_labels"]),
-                 test=_load_split(folder, f["test_images"], f["test_labels"]),
+    if progress:
+        progress(f"loading MNIST from {folder}")
+    return Mnist(train=_load_split(folder, f["train_images"], f["train_labels"], should_stop),
+                 test=_load_split(folder, f["test_images"], f["test_labels"], should_stop),
                  folder=folder)
 
 

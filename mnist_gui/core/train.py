@@ -14,7 +14,7 @@ import copy
 import math
 import threading
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
@@ -23,76 +23,8 @@ from torch import nn
 
 from mnist_gui import config
 from mnist_gui.core.data import Mnist, MnistSplit, normalize
-from mnist_gui.core.models import ModelConfig, build_model
-
-OPTIMIZERS = ("adamw", "adam", "sgd")
-SCHEDULES = ("onecycle", "cosine", "constant")
-
-
-@dataclass
-class TrainConfig:
-    preset: str = "tf-tutorial"
-    dropout: float = 0.4
-    optimizer: str = "adamw"
-    lr: float = 2e-3
-    momentum: float = 0.9
-    schedule: str = "onecycle"
-    batch_size: int = 128
-    epochs: float = 1.0          # may be fractional; max_steps overrides when set
-    max_steps: int | None = None
-    weight_decay: float = 1e-4
-    label_smoothing: float = 0.0
-    seed: int = 0
-    augment: bool = False
-    train_size: int | None = None  # None: the whole training set
-    eval_every_epoch: bool = True
-    threads: int | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
-    def model_config(self) -> ModelConfig:
-        return ModelConfig(preset=self.preset, dropout=self.dropout)
-
-    def validate(self) -> None:
-        """Raise ValueError with a clear message for absurd settings."""
-        from mnist_gui.core.models import PRESETS
-        if self.preset not in PRESETS:
-            raise ValueError(f"unknown preset {self.preset!r}; choose from {', '.join(PRESETS)}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {self.schedule!r}; choose from {', '.join(SCHEDULES)}")
-        if not (0 < self.lr <= 10) or not math.isfinite(self.lr):
-            raise ValueError(f"learning rate must be in (0, 10], got {self.lr}")
-        if not 1 <= self.batch_size <= 60000:
-            raise ValueError(f"batch size must be between 1 and 60000, got {self.batch_size}")
-        if not (0 < self.epochs <= 1000):
-            raise ValueError(f"epochs must be in (0, 1000], got {self.epochs}")
-        if self.max_steps is not None and self.max_steps < 1:
-            raise ValueError(f"max steps must be at least 1, got {self.max_steps}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if not 0 <= self.weight_decay < 1:
-            raise ValueError(f"weight decay must be in [0, 1), got {self.weight_decay}")
-        if not 0 <= self.momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
-        if self.train_size is not None and self.train_size < 10:
-            raise ValueError(f"training-set size must be at least 10, got {self.train_size}")
-
-
-# Recipes a user can pick; the tutorial's own one for comparison.
-RECIPES: dict[str, TrainConfig] = {
-    "fast (default)": TrainConfig(),
-    "tutorial recipe": TrainConfig(optimizer="sgd", momentum=0.0, lr=1e-3, schedule="constant",
-                                   batch_size=100, max_steps=20000, weight_decay=0.0, epochs=34),
-    "fast-bn, one epoch": TrainConfig(preset="fast-bn", lr=1e-2, batch_size=128, weight_decay=5e-4),
-}
+from mnist_gui.core.models import build_model
+from mnist_gui.core.recipes import TrainConfig
 
 
 @dataclass
@@ -218,8 +150,6 @@ class Trainer:
     def run(self) -> TrainResult:
         cfg = self.cfg
         t_start = time.perf_counter()
-        if cfg.threads:
-            torch.set_num_threads(cfg.threads)
         torch.manual_seed(cfg.seed)
         gen = torch.Generator().manual_seed(cfg.seed)
         model = build_model(cfg.model_config())

@@ -10,7 +10,8 @@ import time
 from PySide6.QtCore import QObject, Signal, Slot
 
 from mnist_gui.core.data import DataError, Mnist, load_mnist
-from mnist_gui.core.train import Trainer, TrainConfig
+from mnist_gui.core.recipes import TrainConfig
+from mnist_gui.core.train import Trainer
 
 STEP_EMIT_INTERVAL_S = 0.05  # forward at most ~20 step events a second to the GUI thread
 

@@ -3,11 +3,12 @@ import threading
 import pytest
 import torch
 
-from mnist_gui.core.train import RECIPES, TrainConfig, Trainer, evaluate
+from mnist_gui.core.recipes import RECIPES, TrainConfig
+from mnist_gui.core.train import Trainer, evaluate
 
 
 def quick(**kw):
-    base = dict(preset="fast-bn", lr=1e-2, batch_size=64, epochs=1, threads=2)
+    base = dict(preset="fast-bn", lr=1e-2, batch_size=64, epochs=1)
     base.update(kw)
     return TrainConfig(**base)
 
@@ -28,7 +29,7 @@ def test_short_run_learns(small_mnist):
 
 
 def test_tf_tutorial_trains_on_a_subset(small_mnist):
-    r = Trainer(TrainConfig(max_steps=40, batch_size=64, threads=2), small_mnist).run()
+    r = Trainer(TrainConfig(max_steps=40, batch_size=64), small_mnist).run()
     assert r.status == "finished" and r.metrics["test_accuracy"] > 0.6
 
 
@@ -101,7 +102,7 @@ def test_absurd_settings_are_refused(small_mnist):
 
 
 def test_tutorial_recipe_is_the_tutorials():
-    r = RECIPES["tutorial recipe"]
+    r = RECIPES["tutorial"].config
     assert (r.preset, r.optimizer, r.lr, r.batch_size, r.max_steps, r.momentum) == \
         ("tf-tutorial", "sgd", 1e-3, 100, 20000, 0.0)
 

@@ -1,6 +1,6 @@
 from PySide6.QtCore import QItemSelectionModel
 
-from mnist_gui.core.train import TrainConfig
+from mnist_gui.core.recipes import TrainConfig
 
 
 def test_two_runs_are_listed_overlaid_and_made_live(window, qtbot, small_mnist, _isolated_home):

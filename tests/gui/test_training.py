@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
-from mnist_gui.core.train import TrainConfig
+from mnist_gui.core.recipes import TrainConfig
 
 
 def quick(**kw):

@@ -1,0 +1,177 @@
+"""Training settings as data: one table of fields, the TrainConfig they make, and the recipe catalogue.
+
+`FIELDS` is the single source of truth for a training hyperparameter: its type, range, default, label
+and help. The command line's options (`mnist-gui train --lr …`) and the Train tab's form are both made
+from it, and `TrainConfig.validate` checks against it, so a new hyperparameter is one row here plus
+its use in the Trainer.
+
+Recipes have short stable ids (`fast`, `tutorial`, `fast-bn`, `finetune`) for the command line and for
+settings; their labels are for people (the GUI translates them).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+OPTIMIZERS = ("adamw", "adam", "sgd")
+SCHEDULES = ("onecycle", "cosine", "constant")
+# Model presets (kept in step with core/models.py, which imports torch; this module does not).
+PRESET_NAMES = ("tf-tutorial", "fast-bn")
+MNIST_TRAIN_SIZE = 60_000
+
+
+@dataclass(frozen=True)
+class Field:
+    """One training hyperparameter: what the CLI option and the form row are made from."""
+    name: str
+    kind: str                       # "float", "int", "bool", "choice"
+    label: str
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    optional: bool = False          # None is allowed (max_steps, train_size)
+    none_text: str = ""             # what None means, in words ("from epochs", "all")
+    decimals: int = 2               # for the form's spin box
+    step: float = 1.0
+    min_inclusive: bool = True
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def check(self, value: Any) -> Any:
+        """The value converted to this field's type; ValueError with a one-line reason otherwise."""
+        if value is None:
+            if self.optional:
+                return None
+            raise ValueError(f"{self.label.lower()} must be set")
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            raise ValueError(f"{self.label.lower()} must be true or false, got {value!r}")
+        if self.kind == "choice":
+            if value in self.choices:
+                return value
+            raise ValueError(f"unknown {self.label.lower()} {value!r}; choose from {', '.join(self.choices)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{self.label.lower()} must be a number, got {value!r}")
+        if self.kind == "int":
+            if float(value) != int(value):
+                raise ValueError(f"{self.label.lower()} must be a whole number, got {value}")
+            value = int(value)
+        else:
+            value = float(value)
+            if not math.isfinite(value):
+                raise ValueError(f"{self.label.lower()} must be a finite number, got {value}")
+        lo_ok = self.minimum is None or (value >= self.minimum if self.min_inclusive else value > self.minimum)
+        hi_ok = self.maximum is None or value <= self.maximum
+        if not (lo_ok and hi_ok):
+            raise ValueError(f"{self.label.lower()} must be in {self.range_text()}, got {value:g}")
+        return value
+
+    def range_text(self) -> str:
+        lo = "[" if self.min_inclusive else "("
+        fmt = (lambda v: str(int(v))) if self.kind == "int" else (lambda v: f"{v:g}")
+        return f"{lo}{fmt(self.minimum)}, {fmt(self.maximum)}]"
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("preset", "choice", "Architecture", "network preset", choices=PRESET_NAMES),
+    Field("epochs", "float", "Epochs", "passes over the training images (may be fractional); "
+          "max steps overrides it", 0.0, 1000, min_inclusive=False, decimals=2),
+    Field("max_steps", "int", "Max steps", "stop after this many batches (default: from epochs)", 1, 10_000_000,
+          optional=True, none_text="from epochs"),
+    Field("batch_size", "int", "Batch size", "images per step", 1, MNIST_TRAIN_SIZE),
+    Field("optimizer", "choice", "Optimizer", "the update rule", choices=OPTIMIZERS),
+    Field("lr", "float", "Learning rate", "(peak) learning rate", 0.0, 10.0, min_inclusive=False,
+          decimals=5, step=0.0005),
+    Field("momentum", "float", "Momentum", "SGD momentum (Nesterov when above 0); ignored by Adam/AdamW",
+          0.0, 0.999, decimals=3, step=0.05),
+    Field("schedule", "choice", "Schedule", "how the learning rate changes over the run", choices=SCHEDULES),
+    Field("dropout", "float", "Dropout", "dropout rate before the last dense layer", 0.0, 0.95, decimals=2,
+          step=0.05),
+    Field("weight_decay", "float", "Weight decay", "decoupled (AdamW) or L2 weight decay on weights",
+          0.0, 0.5, decimals=5, step=0.0001),
+    Field("label_smoothing", "float", "Label smoothing", "share of the target spread over the other digits",
+          0.0, 0.5, decimals=2, step=0.05),
+    Field("augment", "bool", "Augmentation", "random affine and stroke-thickness augmentation"),
+    Field("train_size", "int", "Training images", "use this many training images (default: all)", 10,
+          MNIST_TRAIN_SIZE, optional=True, none_text="all", step=1000),
+    Field("seed", "int", "Seed", "random seed (same seed, same machine: same result)", 0, 2**31 - 1),
+)
+FIELDS_BY_NAME = {f.name: f for f in FIELDS}
+
+
+@dataclass
+class TrainConfig:
+    """A run's hyperparameters (the fields above) — the recipe, not where it runs."""
+    preset: str = "tf-tutorial"
+    dropout: float = 0.4
+    optimizer: str = "adamw"
+    lr: float = 2e-3
+    momentum: float = 0.9
+    schedule: str = "onecycle"
+    batch_size: int = 128
+    epochs: float = 1.0
+    max_steps: int | None = None
+    weight_decay: float = 1e-4
+    label_smoothing: float = 0.0
+    seed: int = 0
+    augment: bool = False
+    train_size: int | None = None
+    eval_every_epoch: bool = True   # not a user field: the Trainer's evaluation cadence
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        """Known keys only (old records may hold more, e.g. threads); values are checked."""
+        names = {f.name for f in fields(cls)}
+        cfg = cls(**{k: v for k, v in d.items() if k in names})
+        cfg.validate()
+        return cfg
+
+    def model_config(self):
+        from mnist_gui.core.models import ModelConfig
+        return ModelConfig(preset=self.preset, dropout=self.dropout)
+
+    def validate(self) -> None:
+        """Raise ValueError with a one-line message for a value out of its field's range."""
+        for f in FIELDS:
+            setattr(self, f.name, f.check(getattr(self, f.name)))
+
+    def with_overrides(self, **overrides) -> "TrainConfig":
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+@dataclass(frozen=True)
+class Recipe:
+    id: str
+    label: str
+    description: str
+    config: TrainConfig = field(repr=False)
+
+
+RECIPES: dict[str, Recipe] = {r.id: r for r in (
+    Recipe("fast", "fast (default)",
+           "AdamW 2e-3 with a one-cycle schedule, batch 128, one epoch: about 99.0% on the tutorial's network",
+           TrainConfig()),
+    Recipe("tutorial", "tutorial recipe",
+           "the tutorial's own: plain SGD, learning rate 0.001, batch 100, 20,000 steps (about 97.3%)",
+           TrainConfig(optimizer="sgd", momentum=0.0, lr=1e-3, schedule="constant", batch_size=100,
+                       max_steps=20000, weight_decay=0.0, epochs=34)),
+    Recipe("fast-bn", "fast-bn, one epoch",
+           "the small batch-norm network, AdamW 1e-2, one epoch: about 99.1% in a fraction of the time",
+           TrainConfig(preset="fast-bn", lr=1e-2, batch_size=128, weight_decay=5e-4)),
+    Recipe("finetune", "fine-tune on my digits",
+           "a short run from the live model on My digits mixed with MNIST, so MNIST accuracy holds",
+           TrainConfig(optimizer="adamw", lr=3e-4, schedule="onecycle", batch_size=128, max_steps=200,
+                       epochs=1, weight_decay=1e-4, augment=True, seed=0)),
+)}
+DEFAULT_RECIPE = "fast"
+# Recipes a user starts a fresh run from (fine-tuning starts from the live model instead).
+TRAINING_RECIPES = tuple(r for r in RECIPES if r != "finetune")

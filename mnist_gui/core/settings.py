@@ -1,0 +1,125 @@
+"""Typed settings read defensively from a user-writable store.
+
+Every key is declared once in `SETTINGS` with its type, default and check. A stored value that does not
+pass (a hand-edited `penWidth=abc`, a path that Qt's ini reader turned into a list because it holds a
+comma) is ignored: the default is used and one message names the file and the key. The file itself is
+never rewritten because of a bad value; only a value the app sets is written.
+
+The store is anything with `value(key) -> object | None`, `setValue(key, value)` and `sync()`: the
+window passes a QSettings (Qt's own ini machinery); the command line and tests use `MemoryStore`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    kind: type
+    default: Any
+    check: Callable[[Any], bool] = lambda v: True
+    expect: str = ""  # what a good value looks like, for the message
+
+
+def _int_range(lo: int, hi: int) -> Callable[[int], bool]:
+    return lambda v: lo <= v <= hi
+
+
+SETTINGS: dict[str, Setting] = {s.key: s for s in (
+    Setting("model/path", str, "", expect="the path of a model file"),
+    Setting("data/dir", str, "", expect="the folder holding the MNIST files"),
+    Setting("draw/penWidth", int, 18, _int_range(4, 48), "a whole number from 4 to 48"),
+    Setting("window/geometry", bytes, b"", expect="a window geometry saved by the app"),
+    Setting("train/recipe", str, "fast", expect="a recipe id"),
+    Setting("train/device", str, "auto", expect="auto, cpu, cuda, cuda:N or mps"),
+    Setting("view/language", str, "", expect="a language code such as en or zh_TW"),
+    Setting("view/appearance", str, "system", lambda v: v in ("system", "light", "dark"),
+            "system, light or dark"),
+)}
+
+
+class MemoryStore:
+    """A dict with QSettings' three methods: for the command line and tests."""
+
+    def __init__(self, values: dict | None = None):
+        self.values = dict(values or {})
+
+    def value(self, key: str, default=None):
+        return self.values.get(key, default)
+
+    def setValue(self, key: str, value) -> None:  # noqa: N802 - QSettings' name
+        self.values[key] = value
+
+    def sync(self) -> None:
+        pass
+
+
+def _convert(setting: Setting, raw: Any) -> Any:
+    """raw as setting.kind, or raise ValueError."""
+    if setting.kind is bytes:
+        if hasattr(raw, "data") and callable(raw.data):  # QByteArray
+            raw = bytes(raw.data())
+        if not isinstance(raw, (bytes, bytearray)):
+            raise ValueError
+        return bytes(raw)
+    if isinstance(raw, (list, tuple)):  # Qt's ini reader splits an unquoted comma into a list
+        raise ValueError
+    if setting.kind is int:
+        if isinstance(raw, bool):
+            raise ValueError
+        if isinstance(raw, int):
+            return raw
+        return int(str(raw).strip())
+    if setting.kind is str:
+        if not isinstance(raw, str):
+            raise ValueError
+        return raw
+    raise ValueError
+
+
+class Settings:
+    def __init__(self, store=None, name: str = "settings"):
+        self.store = store if store is not None else MemoryStore()
+        self.name = name                  # the file's path, for messages
+        self.problems: list[str] = []     # one line per ignored value, for the user
+        self._reported: set[str] = set()
+
+    def get(self, key: str) -> Any:
+        s = SETTINGS[key]
+        try:
+            raw = self.store.value(key)
+        except Exception:  # noqa: BLE001 - a store that cannot even read the value: treat as unset
+            raw = None
+        if raw is None or raw == "":
+            return s.default
+        try:
+            v = _convert(s, raw)
+            if not s.check(v):
+                raise ValueError
+            return v
+        except (ValueError, TypeError):
+            if key not in self._reported:
+                self._reported.add(key)
+                section, _, name = key.partition("/")
+                shown = ", ".join(map(str, raw)) if isinstance(raw, (list, tuple)) else str(raw)
+                self.problems.append(f"{self.name}: [{section}] {name}={shown[:80]} ignored; expected "
+                                     f"{s.expect or s.kind.__name__}")
+            return s.default
+
+    def set(self, key: str, value: Any) -> None:
+        s = SETTINGS[key]
+        if s.kind is bytes:
+            value = bytes(value.data()) if hasattr(value, "data") and callable(value.data) else bytes(value)
+        elif not isinstance(value, s.kind) or isinstance(value, bool):
+            raise TypeError(f"setting {key} takes {s.kind.__name__}, got {type(value).__name__}")
+        self._reported.discard(key)
+        self.store.setValue(key, value)
+
+    def sync(self) -> None:
+        try:
+            self.store.sync()
+        except Exception:  # noqa: BLE001 - a settings file that cannot be written is not worth a crash
+            pass
