@@ -1,15 +1,18 @@
-"""Model + preprocessing -> probabilities (and activations for the GUI)."""
+"""Model + preprocessing -> probabilities (and activations for the GUI).
+
+torch is imported when a prediction is made, not with this module: the window shows (and `doubt`
+is usable) before torch has loaded."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-import torch
-from torch import nn
 
 from mnist_gui.core.preprocess import Stroke, image_to_mnist, strokes_to_mnist, to_tensor
 
+if TYPE_CHECKING:
+    from torch import nn
 
 # "Not sure": below this top probability the app shows the top two instead of claiming a digit.
 # Chosen from the trade-off on pen-drawn digits of unseen writers (benchmarks/pendigits_canvas.py).
@@ -29,17 +32,18 @@ def doubt(probs: np.ndarray, img28: np.ndarray | None = None) -> str | None:
 
 
 class Predictor:
-    def __init__(self, model: nn.Module):
+    def __init__(self, model: "nn.Module"):
         self.model = model.eval()
 
-    def set_model(self, model: nn.Module) -> None:
+    def set_model(self, model: "nn.Module") -> None:
         self.model = model.eval()
 
-    @torch.inference_mode()
     def probabilities(self, img28: np.ndarray) -> np.ndarray:
         """28×28 [0,1] image -> ten probabilities (float64 numpy array)."""
-        logits = self.model(to_tensor(img28))
-        return logits.softmax(1)[0].double().numpy()
+        import torch
+        with torch.inference_mode():
+            logits = self.model(to_tensor(img28))
+            return logits.softmax(1)[0].double().numpy()
 
     def predict_strokes(self, strokes: Sequence[Stroke]) -> tuple[np.ndarray | None, np.ndarray | None]:
         img = strokes_to_mnist(strokes)
@@ -49,9 +53,13 @@ class Predictor:
         img = image_to_mnist(image)
         return img, (None if img is None else self.probabilities(img))
 
-    @torch.inference_mode()
     def activations(self, img28: np.ndarray) -> dict[str, np.ndarray]:
         """Every leaf layer's output for one image, by layer name (batch dimension removed)."""
+        import torch
+        with torch.inference_mode():
+            return self._activations(img28)
+
+    def _activations(self, img28: np.ndarray) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         hooks = []
         for name, mod in self.model.named_modules():

@@ -57,6 +57,7 @@ class FinishedRun:
     record: "RunRecord | None"           # None when the run could not be recorded (see problem)
     checkpoint: "Checkpoint | None"      # the trained model, saved in the run's folder; None when diverged
     problem: str = ""                    # why recording or saving failed, in one line
+    kind: str = "train"                  # train, finetune, study
 
 
 class Workspace:
@@ -91,6 +92,19 @@ class Workspace:
             from mnist_gui.core.mydigits import MyDigits
             self._my_digits = MyDigits(self.home / "my_digits.jsonl")
         return self._my_digits
+
+    def teach(self, label: int, image, strokes=()):
+        """Store a digit in My digits (raises OSError-derived errors when it cannot be stored)."""
+        sample = self.my_digits.add(label, image, strokes)
+        self.my_digits_changed.emit()
+        return sample
+
+    def forget(self, sample_ids) -> int:
+        """Delete these samples from My digits; the number deleted."""
+        n = sum(bool(self.my_digits.delete(i)) for i in sample_ids)
+        if n:
+            self.my_digits_changed.emit()
+        return n
 
     # -- data ----------------------------------------------------------------------------------
     @property
@@ -238,7 +252,7 @@ class Workspace:
                             metrics=metrics, history=result.history, meta={"name": name}, path=path)
         if record is not None:
             self.runs_changed.emit()
-        return FinishedRun(result.status, result.message, record, ck, problem)
+        return FinishedRun(result.status, result.message, record, ck, problem, kind)
 
     def discard_run_model(self, record: "RunRecord") -> None:
         """The user did not keep a stopped run's model: delete its checkpoint, keep the record."""

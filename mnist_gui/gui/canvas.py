@@ -26,7 +26,7 @@ class DrawingCanvas(QWidget):
     def __init__(self, parent=None, pen_width: float = 18.0):
         super().__init__(parent)
         self.setObjectName("canvas")
-        self.setAccessibleName("Drawing canvas")
+        self.setAccessibleName(self.tr("Drawing canvas"))
         self.setFixedSize(336, 336)  # square, 12 screen pixels per MNIST pixel
         self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         self.setAcceptDrops(True)
@@ -213,5 +213,5 @@ class DrawingCanvas(QWidget):
         p.drawRect(self.rect().adjusted(0, 0, -1, -1))
         if self.is_empty():
             p.setPen(QColor(160, 160, 160))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Draw a digit here\n(or drop an image)")
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("Draw a digit here\n(or drop an image)"))
         p.end()

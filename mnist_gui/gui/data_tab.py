@@ -3,54 +3,65 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
 
-from mnist_gui.core.data import DataError, load_mnist
-from mnist_gui.gui.draw_tab import array_to_qimage
+from mnist_gui.config import IMAGE_SIZE
+from mnist_gui.gui.images import array_to_qimage
+from mnist_gui.gui.jobs import JobRunner, Task, connect_in_gui
+from mnist_gui.gui.qt_workspace import QtWorkspace
 
 PAGE = 100  # 10×10 samples
+CELL = IMAGE_SIZE + 1  # a digit and a one-pixel gap
 
 
 def tile(images: np.ndarray, cols: int = 10) -> np.ndarray:
     n = len(images)
     rows = max(1, -(-n // cols))
-    out = np.zeros((rows * 29 - 1, cols * 29 - 1), np.float32)
+    out = np.zeros((rows * CELL - 1, cols * CELL - 1), np.float32)
     for k in range(n):
         r, c = divmod(k, cols)
-        out[r * 29:r * 29 + 28, c * 29:c * 29 + 28] = images[k]
+        out[r * CELL:r * CELL + IMAGE_SIZE, c * CELL:c * CELL + IMAGE_SIZE] = images[k]
     return out
 
 
 class DataTab(QWidget):
-    dataLoaded = Signal(object)
-
-    def __init__(self, parent=None):
+    def __init__(self, qtws: QtWorkspace, jobs: JobRunner, parent=None):
         super().__init__(parent)
+        self.ws = qtws.ws
+        self.jobs = jobs
         self.data = None
-        self.data_dir = None
+        self._loader: Task | None = None
         self.splitCombo = QComboBox(objectName="splitCombo")
-        self.splitCombo.addItems(["training set", "test set"])
+        self.splitCombo.addItems([self.tr("training set"), self.tr("test set")])
         self.digitCombo = QComboBox(objectName="dataDigit")
         for d in range(10):
             self.digitCombo.addItem(str(d), d)
         self.pageSpin = QSpinBox(objectName="dataPage", minimum=1, maximum=1)
-        self.loadButton = QPushButton("Load MNIST", objectName="loadDataButton")
+        self.loadButton = QPushButton(self.tr("Load MNIST"), objectName="loadDataButton")
+        self.cancelButton = QPushButton(self.tr("Cancel"), objectName="cancelLoadButton")
+        self.cancelButton.hide()
         self.status = QLabel("", objectName="dataStatus", wordWrap=True)
         self.samples = QLabel(objectName="dataSamples")
         self.means = QLabel(objectName="dataMeans")
         self.counts = QLabel(objectName="dataCounts", wordWrap=True)
         top = QHBoxLayout()
-        for w in (QLabel("Set"), self.splitCombo, QLabel("Digit"), self.digitCombo, QLabel("Page"),
-                  self.pageSpin, self.loadButton):
+        for label, w in ((self.tr("&Set"), self.splitCombo), (self.tr("&Digit"), self.digitCombo),
+                         (self.tr("&Page"), self.pageSpin)):
+            lab = QLabel(label)
+            lab.setBuddy(w)
+            w.setAccessibleName(label.replace("&", ""))
+            top.addWidget(lab)
+            top.addWidget(w)
+        for w in (self.loadButton, self.cancelButton):
             top.addWidget(w)
         top.addStretch(1)
         g = QGridLayout()
         g.addWidget(self.samples, 0, 0, Qt.AlignmentFlag.AlignTop)
         side = QVBoxLayout()
-        side.addWidget(QLabel("<b>Mean image of each digit</b>"))
+        side.addWidget(QLabel("<b>" + self.tr("Mean image of each digit") + "</b>"))
         side.addWidget(self.means)
         side.addWidget(self.counts)
         side.addStretch(1)
@@ -60,30 +71,53 @@ class DataTab(QWidget):
         lay.addWidget(self.status)
         lay.addLayout(g, 1)
         self.loadButton.clicked.connect(self.load)
+        self.cancelButton.clicked.connect(self.cancel)
+        qtws.dataLoaded.connect(self.set_data)
         for sig in (self.splitCombo.currentIndexChanged, self.digitCombo.currentIndexChanged,
                     self.pageSpin.valueChanged):
             sig.connect(self.refresh)
 
     def load(self) -> bool:
-        if self.data is None:
-            try:
-                self.set_data(load_mnist(self.data_dir))
-            except DataError as e:
-                self.status.setText(str(e))
-                return False
+        """Load MNIST in the background (the window stays responsive); False when already there."""
+        if self.data is not None or self._loader is not None:
+            return False
+        if self.ws.loaded_mnist is not None:
+            self.set_data(self.ws.loaded_mnist)
+            return False
+        task = Task(lambda report, should_stop: self.ws.mnist(progress=report, should_stop=should_stop))
+        task.progressed.connect(self.status.setText)
+        task.failed.connect(self._on_failed)
+        connect_in_gui(task.cancelled, lambda: self._on_failed(self.tr("Loading cancelled.")), self)
+        self._loader = task
+        self.loadButton.setEnabled(False)
+        self.cancelButton.show()
+        self.status.setText(self.tr("Loading MNIST…"))
+        self.jobs.start(task)
         return True
 
+    def cancel(self) -> None:
+        if self._loader is not None:
+            self._loader.stop()
+
+    def _on_failed(self, msg: str) -> None:
+        self._loader = None
+        self.cancelButton.hide()
+        self.loadButton.setEnabled(True)
+        self.status.setText(msg)
+
     def set_data(self, data) -> None:
+        self._loader = None
         self.data = data
         self.loadButton.hide()
-        self.status.setText(f"MNIST from {data.folder}")
+        self.cancelButton.hide()
+        self.status.setText(self.tr("MNIST from {0}").format(data.folder))
         self.refresh()
-        self.dataLoaded.emit(data)
 
     def showEvent(self, e) -> None:
         super().showEvent(e)
-        if self.data is None:
-            self.status.setText("MNIST is loaded when you click Load MNIST (about 2 s).")
+        if self.data is None and self._loader is None:
+            self.status.setText(self.tr("MNIST is loaded when you click Load MNIST (a few seconds, "
+                                        "in the background)."))
 
     def split(self):
         return self.data.train if self.splitCombo.currentIndex() == 0 else self.data.test
@@ -103,8 +137,9 @@ class DataTab(QWidget):
         page = idx[(self.pageSpin.value() - 1) * PAGE:self.pageSpin.value() * PAGE]
         imgs = split.images[page].numpy().astype(np.float32) / 255.0
         self.shown = page
+        side = 10 * CELL * 2
         self.samples.setPixmap(QPixmap.fromImage(array_to_qimage(tile(imgs))).scaled(
-            290 * 2, 290 * 2, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
+            side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
         labels = split.labels.numpy()
         self.count_per_class = np.bincount(labels, minlength=10).tolist()
         key = (id(self.data), self.splitCombo.currentIndex())
@@ -113,8 +148,8 @@ class DataTab(QWidget):
             self.mean_images = np.stack([split.images[labels == d].float().mean(0).numpy() / 255.0
                                          for d in range(10)])
         self.means.setPixmap(QPixmap.fromImage(array_to_qimage(tile(self.mean_images, cols=5))).scaled(
-            145 * 2, 58 * 2, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
-        self.counts.setText("Images per digit: " + ", ".join(f"{d}: {n:,}" for d, n in
-                                                             enumerate(self.count_per_class))
-                            + f"<br>page {self.pageSpin.value()} of {pages} for digit "
-                            f"{self.digitCombo.currentData()} ({len(idx):,} images)")
+            5 * CELL * 2, 2 * CELL * 2, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+        self.counts.setText(self.tr("Images per digit: {0}").format(
+            ", ".join(f"{d}: {n:,}" for d, n in enumerate(self.count_per_class)))
+            + "<br>" + self.tr("page {0} of {1} for digit {2} ({3} images)").format(
+                self.pageSpin.value(), pages, self.digitCombo.currentData(), f"{len(idx):,}"))

@@ -8,37 +8,29 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider,
                                QSpinBox, QVBoxLayout, QWidget)
 
-from mnist_gui.core.mydigits import MyDigits
-from mnist_gui.core.predictor import Predictor, doubt
+from mnist_gui import config
+from mnist_gui.core.predictor import doubt
 from mnist_gui.core.preprocess import image_to_mnist, strokes_to_mnist
 from mnist_gui.core.segment import split_digits
 from mnist_gui.gui.canvas import DrawingCanvas
+from mnist_gui.gui.images import array_to_qimage, qimage_to_array
 from mnist_gui.gui.prediction_bars import PredictionBars
+from mnist_gui.gui.qt_workspace import QtWorkspace
 
 LIVE_INTERVAL_MS = 40  # at most 25 predictions a second while drawing
-
-
-def array_to_qimage(img28: np.ndarray) -> QImage:
-    a = np.ascontiguousarray((np.clip(img28, 0, 1) * 255).astype(np.uint8))
-    return QImage(a.data, a.shape[1], a.shape[0], a.shape[1], QImage.Format.Format_Grayscale8).copy()
-
-
-def qimage_to_array(img: QImage) -> np.ndarray:
-    g = img.convertToFormat(QImage.Format.Format_Grayscale8)
-    w, h, bpl = g.width(), g.height(), g.bytesPerLine()
-    buf = np.frombuffer(g.constBits(), dtype=np.uint8, count=bpl * h).reshape(h, bpl)
-    return buf[:, :w].astype(np.float32) / 255.0
+PREVIEW_SCALE = 5      # the 28×28 input shown 5× enlarged
 
 
 class DrawTab(QWidget):
     predicted = Signal(object)  # the ten probabilities (numpy) or None
     taught = Signal(object)     # a Sample stored in My digits
+    teachFailed = Signal(str)   # why a digit could not be stored
     finetuneRequested = Signal()
 
-    def __init__(self, predictor: Predictor, my_digits: MyDigits, parent=None):
+    def __init__(self, qtws: QtWorkspace, parent=None):
         super().__init__(parent)
-        self.predictor = predictor
-        self.my_digits = my_digits
+        self.qtws = qtws
+        self.ws = qtws.ws
         self.input28: np.ndarray | None = None
         self.number: str | None = None  # the number read in number mode
 
@@ -46,13 +38,14 @@ class DrawTab(QWidget):
         self.bars = PredictionBars()
         self.preview = QLabel()
         self.preview.setObjectName("inputPreview")
-        self.preview.setFixedSize(28 * 5, 28 * 5)
-        self.preview.setToolTip("The 28×28 image the network sees")
+        self.preview.setFixedSize(config.IMAGE_SIZE * PREVIEW_SCALE, config.IMAGE_SIZE * PREVIEW_SCALE)
+        self.preview.setToolTip(self.tr("The 28×28 image the network sees"))
+        self.preview.setAccessibleName(self.tr("The 28×28 image the network sees"))
         self.preview.setStyleSheet("background: black; border: 1px solid #888;")
 
-        self.undoButton = QPushButton("Undo stroke")
+        self.undoButton = QPushButton(self.tr("Undo stroke"))
         self.undoButton.setObjectName("undoButton")
-        self.clearButton = QPushButton("Clear")
+        self.clearButton = QPushButton(self.tr("Clear"))
         self.clearButton.setObjectName("clearButton")
         self.penWidth = QSlider(Qt.Orientation.Horizontal)
         self.penWidth.setObjectName("penWidth")
@@ -63,7 +56,7 @@ class DrawTab(QWidget):
         canvas_box = QVBoxLayout()
         canvas_box.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Pen"))
+        row.addWidget(QLabel(self.tr("Pen")))
         row.addWidget(self.penWidth, 1)
         row.addWidget(self.penWidthLabel)
         row.addWidget(self.undoButton)
@@ -71,28 +64,28 @@ class DrawTab(QWidget):
         canvas_box.addLayout(row)
         canvas_box.addStretch(1)
 
-        seen = QGroupBox("What the network sees")
+        seen = QGroupBox(self.tr("What the network sees"))
         g = QGridLayout(seen)
         g.addWidget(self.preview, 0, 0, Qt.AlignmentFlag.AlignCenter)
-        self.previewCaption = QLabel("28×28, centred by centre of mass")
+        self.previewCaption = QLabel(self.tr("28×28, centred by centre of mass"))
         self.previewCaption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         g.addWidget(self.previewCaption, 1, 0)
 
-        self.numberMode = QCheckBox("Read a whole number (several digits, left to right)",
+        self.numberMode = QCheckBox(self.tr("Read a whole number (several digits, left to right)"),
                                     objectName="numberMode")
         self.numberLabel = QLabel("", objectName="numberLabel", wordWrap=True)
         self.numberLabel.setTextFormat(Qt.TextFormat.RichText)
         canvas_box.insertWidget(2, self.numberMode)
         canvas_box.insertWidget(3, self.numberLabel)
 
-        teach = QGroupBox("Teach it your handwriting")
+        teach = QGroupBox(self.tr("Teach it your handwriting"))
         t = QHBoxLayout(teach)
-        t.addWidget(QLabel("This is a"))
+        t.addWidget(QLabel(self.tr("This is a")))
         self.teachDigit = QSpinBox(objectName="teachDigit", minimum=0, maximum=9)
-        self.teachDigit.setToolTip("The digit you drew (follows the prediction until you change it)")
-        self.teachButton = QPushButton("Remember", objectName="teachButton")
-        self.teachButton.setToolTip("Store this drawing with its digit in My digits")
-        self.finetuneButton = QPushButton("Fine-tune on my digits", objectName="finetuneButton")
+        self.teachDigit.setToolTip(self.tr("The digit you drew (follows the prediction until you change it)"))
+        self.teachButton = QPushButton(self.tr("Remember"), objectName="teachButton")
+        self.teachButton.setToolTip(self.tr("Store this drawing with its digit in My digits"))
+        self.finetuneButton = QPushButton(self.tr("Fine-tune on my digits"), objectName="finetuneButton")
         self.myCountLabel = QLabel(objectName="myCountLabel")
         t.addWidget(self.teachDigit)
         t.addWidget(self.teachButton)
@@ -122,17 +115,16 @@ class DrawTab(QWidget):
         self.numberMode.toggled.connect(self.update_prediction)
         self.teachButton.clicked.connect(self.teach)
         self.finetuneButton.clicked.connect(self.finetuneRequested)
+        qtws.modelChanged.connect(lambda _ck: self.update_prediction())
+        qtws.myDigitsChanged.connect(self.update_my_count)
+        qtws.trainingActive.connect(lambda _active: self.update_my_count())
         self._on_pen_width(self.penWidth.value())
         self.update_my_count()
         self.update_prediction()
 
-    def set_predictor(self, predictor: Predictor) -> None:
-        self.predictor = predictor
-        self.update_prediction()
-
     def _on_pen_width(self, v: int) -> None:
         self.canvas.set_pen_width(v)
-        self.penWidthLabel.setText(f"{v} px")
+        self.penWidthLabel.setText(self.tr("{0} px").format(v))
 
     def _on_canvas_changed(self) -> None:
         if not self._timer.isActive():
@@ -150,6 +142,10 @@ class DrawTab(QWidget):
         return strokes_to_mnist(self.canvas.strokes())
 
     def update_prediction(self) -> None:
+        if self.ws.predictor is None:  # torch and the model are still loading
+            self.input28 = self.current_input()
+            self.bars.show_loading()
+            return
         strokes = self.canvas.strokes()
         number_mode = self.numberMode.isChecked() and self.canvas.image() is None
         groups = split_digits(strokes) if number_mode else []
@@ -161,7 +157,7 @@ class DrawTab(QWidget):
             self.number = None
             self.numberLabel.setText("")
             self.input28 = self.current_input()
-            probs = None if self.input28 is None else self.predictor.probabilities(self.input28)
+            probs = None if self.input28 is None else self.ws.predictor.probabilities(self.input28)
         if self.input28 is None:
             self.bars.clear()
             self.preview.clear()
@@ -180,12 +176,13 @@ class DrawTab(QWidget):
         parts, digits, read = [], [], []
         for g in groups:
             img = strokes_to_mnist(g)
-            p = self.predictor.probabilities(img)
+            p = self.ws.predictor.probabilities(img)
             read.append((img, p))
             d = int(np.argmax(p))
             unsure = doubt(p, img) is not None
             digits.append(str(d))
-            parts.append(f"{d} ({p[d]:.0%}{', not sure' if unsure else ''})")
+            parts.append(self.tr("{0} ({1}, not sure)").format(d, f"{p[d]:.0%}") if unsure
+                         else f"{d} ({p[d]:.0%})")
         self.number = "".join(digits)
         self.numberLabel.setText(f"<span style='font-size:22pt; font-weight:bold'>{self.number}</span>"
                                  f"<br>{' · '.join(parts)}")
@@ -195,16 +192,20 @@ class DrawTab(QWidget):
         """Store the drawing with the digit in teachDigit in My digits."""
         if self.input28 is None:
             return
-        sample = self.my_digits.add(self.teachDigit.value(), self.input28,
-                                    self.canvas.strokes() if self.canvas.image() is None else [])
-        self.update_my_count()
+        try:
+            sample = self.ws.teach(self.teachDigit.value(), self.input28,
+                                   self.canvas.strokes() if self.canvas.image() is None else [])
+        except OSError as e:  # the drawing stays on the canvas: nothing is lost
+            self.teachFailed.emit(str(e))
+            return
         self.taught.emit(sample)
         self.canvas.clear()
 
     def update_my_count(self) -> None:
-        n = len(self.my_digits)
-        self.myCountLabel.setText(f"{n} in My digits")
-        self.finetuneButton.setEnabled(n > 0)
+        n = len(self.ws.my_digits)
+        self.myCountLabel.setText(self.tr("{0} in My digits").format(n))
+        ready = n > 0 and not self.qtws.training and self.ws.predictor is not None
+        self.finetuneButton.setEnabled(ready)
 
     def show_image(self, image: QImage) -> None:
         self.canvas.set_image(image)

@@ -7,76 +7,69 @@ import copy
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QSize, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QProgressBar,
                                QPushButton, QVBoxLayout, QWidget)
 
-from mnist_gui.core.data import DataError, load_mnist
-from mnist_gui.core.train import evaluate
-from mnist_gui.gui.draw_tab import array_to_qimage
-from mnist_gui.gui.threads import start_worker
+from mnist_gui.gui.images import digit_qimage
+from mnist_gui.gui.jobs import Cancelled, JobRunner, Task, connect_in_gui
+from mnist_gui.gui.qt_workspace import QtWorkspace
 
 GALLERY_LIMIT = 200
+CLASSES = 10
 
 
-class EvaluateWorker(QObject):
-    progressed = Signal(int, int)
-    finished = Signal(dict)
-    failed = Signal(str)
+def evaluation_task(ws, model) -> Task:
+    """Evaluate a copy of the live model on MNIST's test set in the background; stoppable."""
+    def run(report, should_stop):
+        from mnist_gui.core.train import evaluate
+        data = ws.mnist(progress=report, should_stop=should_stop)
 
-    def __init__(self, model, data=None, data_dir=None):
-        super().__init__()
-        self.model = model  # a copy: only the GUI thread touches the live model
-        self.data = data
-        self.data_dir = data_dir
-
-    @Slot()
-    def work(self) -> None:
-        try:
-            data = self.data or load_mnist(self.data_dir)
-            ev = evaluate(self.model, data.test, progress=lambda i, n: self.progressed.emit(i, n))
-            ev["data"] = data
-            self.finished.emit(ev)
-        except DataError as e:
-            self.failed.emit(str(e))
-        except Exception as e:  # noqa: BLE001
-            self.failed.emit(f"evaluation failed: {type(e).__name__}: {e}")
+        def progress(i: int, n: int) -> None:
+            if should_stop():
+                raise Cancelled()
+            report((i, n))
+        return evaluate(model, data.test, progress=progress), data
+    return Task(run)
 
 
 class EvaluateTab(QWidget):
     openInCanvas = Signal(QImage)
     evaluated = Signal(dict)
+    evaluationFailed = Signal(str)
 
-    def __init__(self, parent=None):
+    def __init__(self, qtws: QtWorkspace, jobs: JobRunner, parent=None):
         super().__init__(parent)
-        self.model = None
+        self.ws = qtws.ws
+        self.jobs = jobs
         self.data = None
-        self.data_dir = None
         self.result: dict | None = None
-        self._thread: QThread | None = None
+        self._task: Task | None = None
         self.shown: list[int] = []  # test indices in the gallery
 
-        self.evaluateButton = QPushButton("Evaluate the live model on the 10,000 test images",
+        self.evaluateButton = QPushButton(self.tr("&Evaluate the live model on the 10,000 test images"),
                                           objectName="evaluateButton")
+        self.stopButton = QPushButton(self.tr("Stop"), objectName="stopEvaluateButton")
+        self.stopButton.setEnabled(False)
         self.progressBar = QProgressBar(objectName="evaluateProgress")
         self.accuracyLabel = QLabel("", objectName="evaluateAccuracy")
-        self.perClassPlot = pg.PlotWidget(background="w", title="Accuracy per digit")
+        self.perClassPlot = pg.PlotWidget(background="w", title=self.tr("Accuracy per digit"))
         self.perClassPlot.setObjectName("perClassPlot")
-        self.perClassPlot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
+        self.perClassPlot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(CLASSES)]])
         self.perClassPlot.setMouseEnabled(False, False)
-        self._classBars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, brush=(70, 110, 200))
+        self._classBars = pg.BarGraphItem(x=np.arange(CLASSES), height=np.zeros(10), width=0.7, brush=(70, 110, 200))
         self.perClassPlot.addItem(self._classBars)
 
-        self.confusionMatrix = pg.PlotWidget(background="w", title="Confusion matrix (click a cell)")
+        self.confusionMatrix = pg.PlotWidget(background="w", title=self.tr("Confusion matrix (click a cell)"))
         self.confusionMatrix.setObjectName("confusionMatrix")
         self.confusionMatrix.setMouseEnabled(False, False)
         self.confusionMatrix.setAspectLocked(True)
         self.confusionMatrix.invertY(True)
-        self.confusionMatrix.setLabel("bottom", "predicted")
-        self.confusionMatrix.setLabel("left", "true")
+        self.confusionMatrix.setLabel("bottom", self.tr("predicted"))
+        self.confusionMatrix.setLabel("left", self.tr("true"))
         for ax in ("bottom", "left"):
-            self.confusionMatrix.getAxis(ax).setTicks([[(i + 0.5, str(i)) for i in range(10)]])
+            self.confusionMatrix.getAxis(ax).setTicks([[(i + 0.5, str(i)) for i in range(CLASSES)]])
         self._image = pg.ImageItem(axisOrder="row-major")
         self._image.setColorMap(pg.colormap.get("viridis"))
         self.confusionMatrix.addItem(self._image)
@@ -88,11 +81,12 @@ class EvaluateTab(QWidget):
         self.gallery.setViewMode(QListView.ViewMode.IconMode)
         self.gallery.setIconSize(QSize(56, 56))
         self.gallery.setResizeMode(QListView.ResizeMode.Adjust)
-        self.mistakesButton = QPushButton("Most confident mistakes", objectName="mistakesButton")
-        self.openInCanvasButton = QPushButton("Open in canvas", objectName="openInCanvasButton")
+        self.mistakesButton = QPushButton(self.tr("Most confident &mistakes"), objectName="mistakesButton")
+        self.openInCanvasButton = QPushButton(self.tr("Open in &canvas"), objectName="openInCanvasButton")
 
         top = QHBoxLayout()
         top.addWidget(self.evaluateButton)
+        top.addWidget(self.stopButton)
         top.addWidget(self.progressBar, 1)
         top.addWidget(self.accuracyLabel)
         plots = QHBoxLayout()
@@ -109,60 +103,62 @@ class EvaluateTab(QWidget):
         lay.addWidget(self.gallery, 2)
 
         self.evaluateButton.clicked.connect(self.start)
+        self.stopButton.clicked.connect(self.stop)
         self.mistakesButton.clicked.connect(self.show_mistakes)
         self.openInCanvasButton.clicked.connect(self._open_in_canvas)
         self._set_busy(False)
 
-    def set_model(self, model) -> None:
-        self.model = model
-
     def _set_busy(self, busy: bool) -> None:
         self.evaluateButton.setEnabled(not busy)
+        self.stopButton.setEnabled(busy)
         has = self.result is not None
         self.mistakesButton.setEnabled(has and not busy)
         self.openInCanvasButton.setEnabled(has and not busy)
 
     def start(self) -> bool:
-        if self._thread is not None or self.model is None:
+        if self._task is not None or self.ws.checkpoint is None:
             return False
         self.progressBar.setRange(0, 0)
-        worker = EvaluateWorker(copy.deepcopy(self.model).eval(), self.data, self.data_dir)
-        worker.progressed.connect(self._on_progress)
-        worker.finished.connect(self._on_finished)
-        worker.failed.connect(self._on_failed)
-        self._worker = worker
+        self.accuracyLabel.setText("")
+        task = evaluation_task(self.ws, copy.deepcopy(self.ws.checkpoint.model).eval())
+        task.progressed.connect(self._on_progress)
+        task.finished.connect(self._on_finished)
+        task.failed.connect(self._on_failed)
+        connect_in_gui(task.cancelled, lambda: self._on_failed(self.tr("evaluation stopped")), self)
+        self._task = task
         self._set_busy(True)
-        self._thread = start_worker(self, worker, self._on_thread_finished)
+        self.jobs.start(task)
         return True
 
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.stop()
+
     def is_running(self) -> bool:
-        return self._thread is not None
+        return self._task is not None
 
-    def shutdown(self) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait(10000)
-
-    def _on_thread_finished(self) -> None:
-        t = self._thread
-        self._thread = self._worker = None
-        if t is not None:
-            t.deleteLater()
-        self._set_busy(False)
-
-    def _on_progress(self, i: int, n: int) -> None:
-        self.progressBar.setRange(0, n)
-        self.progressBar.setValue(i)
+    def _on_progress(self, p) -> None:
+        if isinstance(p, tuple):
+            i, n = p
+            self.progressBar.setRange(0, n)
+            self.progressBar.setValue(i)
+        else:
+            self.accuracyLabel.setText(str(p))
 
     def _on_failed(self, msg: str) -> None:
+        self._task = None
+        self._set_busy(False)
         self.progressBar.setRange(0, 1)
         self.accuracyLabel.setText(msg)
+        self.evaluationFailed.emit(msg)
 
-    def _on_finished(self, ev: dict) -> None:
-        self.data = ev.pop("data")
+    def _on_finished(self, out) -> None:
+        ev, self.data = out
+        self._task = None
         self.result = ev
+        self._set_busy(False)
         conf = np.asarray(ev["confusion"])
-        self.accuracyLabel.setText(f"test accuracy {ev['accuracy']:.2%}")
+        self.accuracyLabel.setText(self.tr("test accuracy {0}").format(f"{ev['accuracy']:.2%}"))
         self._classBars.setOpts(height=np.asarray(ev["per_class"]))
         self.perClassPlot.setYRange(min(ev["per_class"]) - 0.02, 1.0)
         self._image.setImage(np.log1p(conf.astype(float)), levels=(0, np.log1p(conf.max())))
@@ -171,8 +167,8 @@ class EvaluateTab(QWidget):
         for t in self._texts:
             self.confusionMatrix.removeItem(t)
         self._texts = []
-        for i in range(10):
-            for j in range(10):
+        for i in range(CLASSES):
+            for j in range(CLASSES):
                 if conf[i, j]:
                     t = pg.TextItem(str(conf[i, j]), color="w" if i != j else "k", anchor=(0.5, 0.5))
                     t.setPos(j + 0.5, i + 0.5)
@@ -195,8 +191,9 @@ class EvaluateTab(QWidget):
 
     def select_cell(self, true: int, pred: int) -> None:
         idx = self.cell_indices(true, pred)
-        self.galleryTitle.setText(f"true {true}, read as {pred}: {len(idx)} images"
-                                  + (f" (first {GALLERY_LIMIT})" if len(idx) > GALLERY_LIMIT else ""))
+        self.galleryTitle.setText(self.tr("true {0}, read as {1}: {2} images").format(true, pred, len(idx))
+                                  + (" " + self.tr("(first {0})").format(GALLERY_LIMIT)
+                                     if len(idx) > GALLERY_LIMIT else ""))
         self._fill(idx[:GALLERY_LIMIT])
 
     def show_mistakes(self) -> None:
@@ -205,7 +202,7 @@ class EvaluateTab(QWidget):
         conf = self.result["confidence"].numpy()
         wrong = np.nonzero(labels != preds)[0]
         wrong = wrong[np.argsort(-conf[wrong])]
-        self.galleryTitle.setText(f"most confident mistakes: {len(wrong)} in all")
+        self.galleryTitle.setText(self.tr("most confident mistakes: {0} in all").format(len(wrong)))
         self._fill(wrong[:GALLERY_LIMIT])
 
     def _fill(self, indices) -> None:
@@ -214,12 +211,11 @@ class EvaluateTab(QWidget):
         probs = self.result["probabilities"].numpy()
         labels = self.data.test.labels.numpy()
         for k in self.shown:
-            img = self.data.test.images[k].numpy().astype(np.float32) / 255.0
             order = np.argsort(-probs[k])[:2]
-            item = QListWidgetItem(QIcon(QPixmap.fromImage(array_to_qimage(img))),
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(digit_qimage(self.data.test.images[k].numpy()))),
                                    f"{order[0]} {probs[k][order[0]]:.0%}")
-            item.setToolTip(f"test image #{k}, label {labels[k]}; "
-                            + ", ".join(f"{d}: {probs[k][d]:.1%}" for d in order))
+            item.setToolTip(self.tr("test image #{0}, label {1}; {2}").format(
+                k, labels[k], ", ".join(f"{d}: {probs[k][d]:.1%}" for d in order)))
             item.setData(Qt.ItemDataRole.UserRole, k)
             self.gallery.addItem(item)
         if self.shown:
@@ -230,4 +226,4 @@ class EvaluateTab(QWidget):
         if item is None:
             return
         k = item.data(Qt.ItemDataRole.UserRole)
-        self.openInCanvas.emit(array_to_qimage(self.data.test.images[k].numpy().astype(np.float32) / 255.0))
+        self.openInCanvas.emit(digit_qimage(self.data.test.images[k].numpy()))

@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
                                QPushButton, QVBoxLayout, QWidget)
 
-from mnist_gui.core.mydigits import MyDigits
-from mnist_gui.gui.draw_tab import array_to_qimage
+from mnist_gui.gui.images import array_to_qimage
+from mnist_gui.gui.qt_workspace import QtWorkspace
 
 
 class MyDigitsTab(QWidget):
-    changed = Signal()
-
-    def __init__(self, my_digits: MyDigits, parent=None):
+    def __init__(self, qtws: QtWorkspace, parent=None):
         super().__init__(parent)
-        self.my_digits = my_digits
+        self.ws = qtws.ws
         self.filterCombo = QComboBox(objectName="digitFilter")
-        self.filterCombo.addItem("All digits", None)
+        self.filterCombo.addItem(self.tr("All digits"), None)
         for d in range(10):
-            self.filterCombo.addItem(f"Digit {d}", d)
+            self.filterCombo.addItem(self.tr("Digit {0}").format(d), d)
+        self.filterCombo.setAccessibleName(self.tr("Show digits"))
         self.list = QListWidget(objectName="myDigitsList")
         self.list.setViewMode(QListView.ViewMode.IconMode)
         self.list.setIconSize(QSize(56, 56))
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
-        self.deleteButton = QPushButton("Delete selected", objectName="deleteDigitButton")
+        self.deleteButton = QPushButton(self.tr("Delete selected"), objectName="deleteDigitButton")
         self.countsLabel = QLabel(objectName="myCounts", wordWrap=True)
         top = QHBoxLayout()
         top.addWidget(self.filterCombo)
@@ -38,26 +37,38 @@ class MyDigitsTab(QWidget):
         lay.addWidget(self.list, 1)
         self.filterCombo.currentIndexChanged.connect(self.refresh)
         self.deleteButton.clicked.connect(self.delete_selected)
-        self.refresh()
+        self._loaded = False
+        qtws.myDigitsChanged.connect(self.refresh)
+
+    def showEvent(self, e) -> None:  # read My digits when first shown, not at start-up
+        super().showEvent(e)
+        if not self._loaded:
+            self.refresh()
 
     def refresh(self) -> None:
+        if not self.isVisible() and not self._loaded:
+            return
+        self._loaded = True
+        my = self.ws.my_digits
         self.list.clear()
-        for s in self.my_digits.by_label(self.filterCombo.currentData()):
+        for s in my.by_label(self.filterCombo.currentData()):
             item = QListWidgetItem(QIcon(QPixmap.fromImage(array_to_qimage(s.image))), str(s.label))
             item.setData(Qt.ItemDataRole.UserRole, s.id)
-            item.setToolTip(f"{s.label}, taught {s.time}")
+            item.setToolTip(self.tr("{0}, taught {1}").format(s.label, s.time))
             self.list.addItem(item)
-        counts = self.my_digits.counts()
-        text = f"{len(self.my_digits)} digits taught: " + ", ".join(f"{d}: {n}" for d, n in enumerate(counts))
-        if self.my_digits.skipped:
-            text += f" ({self.my_digits.skipped} damaged record(s) skipped)"
+        counts = my.counts()
+        text = self.tr("{0} digits taught: {1}").format(len(my), ", ".join(f"{d}: {n}" for d, n in
+                                                                          enumerate(counts)))
+        if my.skipped:
+            text += " " + self.tr("({0} damaged record(s) skipped)").format(my.skipped)
         self.countsLabel.setText(text)
         self.deleteButton.setEnabled(self.list.count() > 0)
 
     def delete_selected(self) -> None:
         ids = [i.data(Qt.ItemDataRole.UserRole) for i in self.list.selectedItems()]
-        for sid in ids:
-            self.my_digits.delete(sid)
-        if ids:
-            self.refresh()
-            self.changed.emit()
+        if not ids:
+            return
+        try:
+            self.ws.forget(ids)
+        except OSError as e:
+            self.countsLabel.setText(self.tr("Could not delete: {0}").format(e))

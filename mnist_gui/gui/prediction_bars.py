@@ -8,11 +8,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from mnist_gui.core.predictor import doubt
+
 BAR = (70, 110, 200)
 TOP = (230, 120, 30)
 UNSURE = (150, 150, 150)
-
-from mnist_gui.core.predictor import doubt
 
 
 class PredictionBars(QWidget):
@@ -30,7 +30,7 @@ class PredictionBars(QWidget):
         f.setPointSize(40)
         f.setBold(True)
         self.topLabel.setFont(f)
-        self.confidenceLabel = QLabel("Draw a digit")
+        self.confidenceLabel = QLabel(self.tr("Draw a digit"))
         self.confidenceLabel.setObjectName("confidence")
         self.confidenceLabel.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
@@ -42,7 +42,7 @@ class PredictionBars(QWidget):
         self.plot.setXRange(-0.6, 9.6, padding=0)
         ax = self.plot.getAxis("bottom")
         ax.setTicks([[(i, str(i)) for i in range(10)]])
-        self.plot.getAxis("left").setLabel("probability")
+        self.plot.getAxis("left").setLabel(self.tr("probability"))
         self.plot.setMinimumSize(300, 180)
         self._bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
                                      brushes=[pg.mkBrush(*BAR)] * 10, pen=pg.mkPen(None))
@@ -74,11 +74,14 @@ class PredictionBars(QWidget):
         self._bars.setOpts(height=p, brushes=brushes)
         if sure:
             self.topLabel.setText(str(top))
-            self.confidenceLabel.setText(f"{p[top]:.1%} sure")
+            self.confidenceLabel.setText(self.tr("{0} sure").format(f"{p[top]:.1%}"))
+            self.setAccessibleDescription(self.tr("{0}, {1} sure").format(top, f"{p[top]:.0%}"))
         else:
             self.topLabel.setText("?")
-            self.confidenceLabel.setText(f"{self.doubt.capitalize()}: {top} ({p[top]:.0%}) or "
-                                         f"{second} ({p[second]:.0%})")
+            why = self.tr("Not sure") if self.doubt == "not sure" else self.tr("Not digit-like")
+            self.confidenceLabel.setText(self.tr("{0}: {1} ({2}) or {3} ({4})").format(
+                why, top, f"{p[top]:.0%}", second, f"{p[second]:.0%}"))
+            self.setAccessibleDescription(self.confidenceLabel.text())
 
     def top_digit(self) -> int | None:
         return None if self._probs is None else int(np.argmax(self._probs))
@@ -88,4 +91,14 @@ class PredictionBars(QWidget):
         self.doubt = None
         self._bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(*BAR)] * 10)
         self.topLabel.setText("–")
-        self.confidenceLabel.setText("Draw a digit")
+        self.confidenceLabel.setText(self.tr("Draw a digit"))
+        self.setAccessibleDescription(self.tr("nothing drawn"))
+
+    def show_loading(self) -> None:
+        """The model is still loading: what is drawn meanwhile is read once it is there."""
+        self._probs = None
+        self.doubt = None
+        self._bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(*BAR)] * 10)
+        self.topLabel.setText("…")
+        self.confidenceLabel.setText(self.tr("Loading the model…"))
+        self.setAccessibleDescription(self.confidenceLabel.text())

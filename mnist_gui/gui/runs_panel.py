@@ -8,10 +8,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from mnist_gui.core.runs import RunRecord, RunStore
+from mnist_gui.gui.qt_workspace import QtWorkspace
 
-COLUMNS = ["Run", "Status", "Architecture", "Optimizer", "LR", "Schedule", "Batch", "Steps", "Dropout",
-           "Augment", "Train images", "Test accuracy", "Seconds"]
 SMOOTHING = 0.1  # exponential moving average of the loss per step, live and in overlays
 
 
@@ -31,25 +29,29 @@ COLORS = [(200, 30, 30), (30, 130, 30), (120, 40, 170), (20, 150, 160), (200, 12
 class RunsPanel(QWidget):
     makeLiveRequested = Signal(object)  # RunRecord
 
-    def __init__(self, store: RunStore, loss_plot: pg.PlotWidget, acc_plot: pg.PlotWidget, parent=None):
+    def __init__(self, qtws: QtWorkspace, loss_plot: pg.PlotWidget, acc_plot: pg.PlotWidget, parent=None):
         super().__init__(parent)
-        self.store = store
+        self.ws = qtws.ws
         self.loss_plot, self.acc_plot = loss_plot, acc_plot
-        self.runs: list[RunRecord] = []
+        self.runs: list = []
         self.problems: list[str] = []
         self._overlays: list = []
-        self.table = QTableWidget(0, len(COLUMNS), objectName="runsTable")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        columns = [self.tr("Run"), self.tr("Status"), self.tr("Architecture"), self.tr("Optimizer"), self.tr("LR"),
+                   self.tr("Schedule"), self.tr("Batch"), self.tr("Steps"), self.tr("Dropout"), self.tr("Augment"),
+                   self.tr("Train images"), self.tr("Test accuracy"), self.tr("Seconds")]
+        self.table = QTableWidget(0, len(columns), objectName="runsTable")
+        self.table.setAccessibleName(self.tr("Runs"))
+        self.table.setHorizontalHeaderLabels(columns)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.makeLiveButton = QPushButton("Make live", objectName="makeLiveButton")
-        self.deleteRunButton = QPushButton("Delete run", objectName="deleteRunButton")
+        self.makeLiveButton = QPushButton(self.tr("Make &live"), objectName="makeLiveButton")
+        self.deleteRunButton = QPushButton(self.tr("&Delete run"), objectName="deleteRunButton")
         self.message = QLabel(objectName="runsMessage", wordWrap=True)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Select runs to overlay their curves:"))
+        row.addWidget(QLabel(self.tr("Select runs to overlay their curves:")))
         row.addStretch(1)
         row.addWidget(self.makeLiveButton)
         row.addWidget(self.deleteRunButton)
@@ -61,25 +63,39 @@ class RunsPanel(QWidget):
         self.table.itemSelectionChanged.connect(self._on_selection)
         self.makeLiveButton.clicked.connect(self._make_live)
         self.deleteRunButton.clicked.connect(self.delete_selected)
-        self.refresh()
+        qtws.runsChanged.connect(self.refresh)
+        self._loaded = False
+
+    def showEvent(self, e) -> None:  # read the run records when first shown, not at start-up
+        super().showEvent(e)
+        if not self._loaded:
+            self.refresh()
+
+    def status_text(self, r) -> str:
+        text = {"finished": self.tr("finished"), "stopped": self.tr("stopped"),
+                "diverged": self.tr("diverged")}.get(r.status, r.status)
+        if r.status != "diverged" and not r.model_path.exists():
+            text += " " + self.tr("(model discarded)")
+        return text
 
     def refresh(self) -> None:
-        self.runs, self.problems = self.store.load()
+        self._loaded = True
+        self.runs, self.problems = self.ws.runs.load()
         self.table.setRowCount(len(self.runs))
         for i, r in enumerate(self.runs):
             c = r.config
             acc = r.test_accuracy
-            vals = [r.id, r.status, c.get("preset", ""), c.get("optimizer", ""), f"{c.get('lr', 0):g}",
+            vals = [r.id, self.status_text(r), c.get("preset", ""), c.get("optimizer", ""), f"{c.get('lr', 0):g}",
                     c.get("schedule", ""), str(c.get("batch_size", "")), str(r.metrics.get("steps", "")),
-                    f"{c.get('dropout', 0):g}", "yes" if c.get("augment") else "no",
-                    str(c.get("train_size") or "all"), f"{acc:.2%}" if acc is not None else "–",
+                    f"{c.get('dropout', 0):g}", self.tr("yes") if c.get("augment") else self.tr("no"),
+                    str(c.get("train_size") or self.tr("all")), f"{acc:.2%}" if acc is not None else "–",
                     f"{r.seconds:.0f}"]
             for j, v in enumerate(vals):
                 self.table.setItem(i, j, QTableWidgetItem(v))
         self.message.setText("\n".join(self.problems))
         self._on_selection()
 
-    def selected(self) -> list[RunRecord]:
+    def selected(self) -> list:
         rows = sorted({i.row() for i in self.table.selectedIndexes()})
         return [self.runs[r] for r in rows]
 
@@ -98,7 +114,7 @@ class RunsPanel(QWidget):
             if len(steps) and len(steps) == len(loss):
                 smooth = ema(loss)
                 self._add(self.loss_plot, self.loss_plot.plot(steps, smooth, pen=pg.mkPen(color, width=1.5),
-                                                              name=f"{r.id} loss"))
+                                                              name=self.tr("{0} loss").format(r.id)))
                 tr = np.asarray(h.get("accuracy", []), float)
                 if len(tr) == len(steps):
                     self._add(self.acc_plot, self.acc_plot.plot(steps, tr, pen=pg.mkPen(color, width=1,
@@ -108,7 +124,7 @@ class RunsPanel(QWidget):
                 spe = np.asarray(h.get("epoch_step", []) or [], float)
                 x = spe if len(spe) == len(ep) else (np.arange(1, len(ep) + 1) * (steps[-1] / len(ep) if len(steps) else 1))
                 self._add(self.acc_plot, self.acc_plot.plot(x, ep, pen=pg.mkPen(color, width=2), symbol="o",
-                                                            symbolBrush=color, name=f"{r.id} test"))
+                                                            symbolBrush=color, name=self.tr("{0} test").format(r.id)))
 
     def _add(self, plot, item) -> None:
         self._overlays.append((plot, item))
@@ -123,5 +139,5 @@ class RunsPanel(QWidget):
 
     def delete_selected(self) -> None:
         for r in self.selected():
-            self.store.delete(r)
+            self.ws.runs.delete(r)
         self.refresh()

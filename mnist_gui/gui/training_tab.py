@@ -1,22 +1,34 @@
-"""Train tab: hyperparameters, Train/Pause/Stop, live loss and accuracy plots; owns the thread."""
+"""Train tab: the recipe and its fields, Train/Pause/Stop, live loss and accuracy plots, the Runs list.
+
+The form is made from the core's field table (core/recipes.py FIELDS), the same table that makes the
+command line's options. A run is a TrainingWorker in the window's JobRunner; when it ends, the run is
+already recorded (the worker called Workspace.finish_run) and this tab decides, with the user where
+needed, whether the new model goes live.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
-                               QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
-                               QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+                               QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar,
+                               QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
-from mnist_gui.core.models import PRESETS
-from mnist_gui.core.runs import RunStore
-from mnist_gui.core.train import OPTIMIZERS, RECIPES, SCHEDULES, TrainConfig
+from mnist_gui.core.recipes import FIELDS, TRAINING_RECIPES, Field, TrainConfig
+from mnist_gui.core.workspace import FinishedRun
+from mnist_gui.gui.jobs import JobRunner, connect_in_gui
+from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.runs_panel import RunsPanel, ema
-from mnist_gui.gui.threads import start_worker
 from mnist_gui.gui.training_worker import TrainingWorker
+
+# Plot colours
+RAW_LOSS = (150, 170, 220)
+SMOOTH_LOSS = (30, 60, 170)
+TEST = (220, 90, 20)
+TRAIN_ACC = (30, 140, 60)
+# A fine-tuned model this much less accurate on MNIST than the live one goes live without asking.
+FINETUNE_TOLERANCE = 0.01
 
 
 def _fmt_eta(s: float) -> str:
@@ -24,66 +36,118 @@ def _fmt_eta(s: float) -> str:
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
-class TrainingTab(QWidget):
-    runFinished = Signal(dict)      # the worker's finished payload
-    runStarted = Signal()
-    dataFolderChosen = Signal(str)
+def _object_name(f: Field) -> str:
+    """max_steps -> maxStepsSpin, preset -> presetCombo, augment -> augmentCheck."""
+    head, *rest = f.name.split("_")
+    suffix = {"choice": "Combo", "bool": "Check"}.get(f.kind, "Spin")
+    return head + "".join(w.capitalize() for w in rest) + suffix
 
-    def __init__(self, parent=None):
+
+class FieldForm(QFormLayout):
+    """One row per training field: a spin box, a combo box or a check box, made from the Field."""
+
+    def __init__(self, owner: QWidget):
+        super().__init__()
+        self.widgets: dict[str, QWidget] = {}
+        for f in FIELDS:
+            w = self._widget(f)
+            w.setObjectName(_object_name(f))
+            w.setToolTip(owner.tr(f.help))
+            w.setAccessibleName(owner.tr(f.label))
+            w.setAccessibleDescription(owner.tr(f.help))
+            self.widgets[f.name] = w
+            label = QLabel(owner.tr(f.label))
+            label.setBuddy(w)
+            self.addRow(label, w)
+
+    @staticmethod
+    def _widget(f: Field) -> QWidget:
+        if f.kind == "choice":
+            w = QComboBox()
+            for c in f.choices:
+                w.addItem(c, c)
+            return w
+        if f.kind == "bool":
+            return QCheckBox()
+        if f.kind == "int":
+            w = QSpinBox(minimum=int(f.minimum) - (1 if f.optional else 0), maximum=int(f.maximum),
+                         singleStep=int(f.step))
+        else:
+            w = QDoubleSpinBox(decimals=f.decimals, singleStep=f.step, maximum=f.maximum,
+                               minimum=f.minimum if f.min_inclusive else f.minimum + 10 ** -f.decimals)
+        if f.optional:
+            w.setSpecialValueText(f.none_text)
+        return w
+
+    def set_values(self, cfg: TrainConfig) -> None:
+        for f in FIELDS:
+            w, v = self.widgets[f.name], getattr(cfg, f.name)
+            if f.kind == "choice":
+                w.setCurrentIndex(max(0, w.findData(v)))
+            elif f.kind == "bool":
+                w.setChecked(bool(v))
+            else:
+                w.setValue(w.minimum() if v is None else v)
+
+    def values(self) -> dict:
+        out = {}
+        for f in FIELDS:
+            w = self.widgets[f.name]
+            if f.kind == "choice":
+                out[f.name] = w.currentData()
+            elif f.kind == "bool":
+                out[f.name] = w.isChecked()
+            else:
+                out[f.name] = None if f.optional and w.value() == w.minimum() else w.value()
+        return out
+
+    def set_enabled(self, enabled: bool) -> None:
+        for w in self.widgets.values():
+            w.setEnabled(enabled)
+
+
+class TrainingTab(QWidget):
+    message = Signal(str, str, bool)   # title, text, is a warning: for the window's message box
+    runFinished = Signal(object)       # FinishedRun, after the live model was decided
+    runFailed = Signal(str)            # a run that raised: one line
+
+    def __init__(self, qtws: QtWorkspace, jobs: JobRunner, parent=None):
         super().__init__(parent)
-        self.data_dir: str | None = None
-        self.data = None  # an in-memory Mnist to train on instead of loading (tests, fine-tuning)
-        self._thread: QThread | None = None
+        self.qtws = qtws
+        self.ws = qtws.ws
+        self.jobs = jobs
         self._worker: TrainingWorker | None = None
-        self._last_status: str | None = None
+        self._paused = False
+        self._closing = False
+        self.keepBox: QMessageBox | None = None   # the question after a stopped or worse run
         self._build()
-        self.apply_config(RECIPES["fast (default)"])
+        recipe = self.ws.settings.get("train/recipe")
+        index = self.recipeCombo.findData(recipe if recipe in TRAINING_RECIPES else self.ws.default_recipe)
+        self.recipeCombo.setCurrentIndex(index)
+        self.apply_config(self.ws.recipes[self.recipeCombo.currentData()].config)
+        self.recipeCombo.currentIndexChanged.connect(self._on_recipe)
         self._set_running(False)
 
     # -- layout -----------------------------------------------------------------------------
     def _build(self) -> None:
-        self.recipeCombo = QComboBox()
-        self.recipeCombo.setObjectName("recipeCombo")
-        self.recipeCombo.addItems(list(RECIPES))
-        self.presetCombo = QComboBox()
-        self.presetCombo.setObjectName("presetCombo")
-        for name, p in PRESETS.items():
-            self.presetCombo.addItem(name)
-            self.presetCombo.setItemData(self.presetCombo.count() - 1, p.description, 3)  # tooltip role
-        self.epochsSpin = QDoubleSpinBox(objectName="epochsSpin", decimals=2, minimum=0.01, maximum=100,
-                                         singleStep=1)
-        self.maxStepsSpin = QSpinBox(objectName="maxStepsSpin", minimum=0, maximum=1_000_000,
-                                     specialValueText="from epochs")
-        self.batchSizeSpin = QSpinBox(objectName="batchSizeSpin", minimum=1, maximum=4096)
-        self.optimizerCombo = QComboBox(objectName="optimizerCombo")
-        self.optimizerCombo.addItems(list(OPTIMIZERS))
-        self.lrSpin = QDoubleSpinBox(objectName="lrSpin", decimals=5, minimum=0.00001, maximum=10,
-                                     singleStep=0.0005)
-        self.scheduleCombo = QComboBox(objectName="scheduleCombo")
-        self.scheduleCombo.addItems(list(SCHEDULES))
-        self.dropoutSpin = QDoubleSpinBox(objectName="dropoutSpin", decimals=2, minimum=0, maximum=0.95,
-                                          singleStep=0.05)
-        self.weightDecaySpin = QDoubleSpinBox(objectName="weightDecaySpin", decimals=5, minimum=0,
-                                              maximum=0.5, singleStep=0.0001)
-        self.augmentCheck = QCheckBox("random affine + stroke thickness", objectName="augmentCheck")
-        self.trainSizeSpin = QSpinBox(objectName="trainSizeSpin", minimum=100, maximum=60000, singleStep=1000)
-        self.seedSpin = QSpinBox(objectName="seedSpin", minimum=0, maximum=2**31 - 1)
+        self.recipeCombo = QComboBox(objectName="recipeCombo")
+        for rid in TRAINING_RECIPES:
+            r = self.ws.recipes[rid]
+            self.recipeCombo.addItem(self.tr(r.label), rid)
+            self.recipeCombo.setItemData(self.recipeCombo.count() - 1, self.tr(r.description), 3)  # tooltip
+        self.recipeCombo.setAccessibleName(self.tr("Recipe"))
+        self.form = FieldForm(self)
+        recipe_label = QLabel(self.tr("&Recipe"))
+        recipe_label.setBuddy(self.recipeCombo)
+        self.form.insertRow(0, recipe_label, self.recipeCombo)
+        for name, w in self.form.widgets.items():   # self.lrSpin, self.presetCombo, … for readers and tests
+            setattr(self, w.objectName(), w)
+        settings = QGroupBox(self.tr("Hyperparameters"))
+        settings.setLayout(self.form)
 
-        form = QFormLayout()
-        for label, w in (("Recipe", self.recipeCombo), ("Architecture", self.presetCombo),
-                         ("Epochs", self.epochsSpin), ("Max steps", self.maxStepsSpin),
-                         ("Batch size", self.batchSizeSpin), ("Optimizer", self.optimizerCombo),
-                         ("Learning rate", self.lrSpin), ("Schedule", self.scheduleCombo),
-                         ("Dropout", self.dropoutSpin), ("Weight decay", self.weightDecaySpin),
-                         ("Augmentation", self.augmentCheck), ("Training images", self.trainSizeSpin),
-                         ("Seed", self.seedSpin)):
-            form.addRow(label, w)
-        settings = QGroupBox("Hyperparameters")
-        settings.setLayout(form)
-
-        self.trainButton = QPushButton("Train", objectName="trainButton")
-        self.pauseButton = QPushButton("Pause", objectName="pauseButton")
-        self.stopButton = QPushButton("Stop", objectName="stopButton")
+        self.trainButton = QPushButton(self.tr("&Train"), objectName="trainButton")
+        self.pauseButton = QPushButton(self.tr("&Pause"), objectName="pauseButton")
+        self.stopButton = QPushButton(self.tr("St&op"), objectName="stopButton")
         buttons = QHBoxLayout()
         for b in (self.trainButton, self.pauseButton, self.stopButton):
             buttons.addWidget(b)
@@ -91,7 +155,7 @@ class TrainingTab(QWidget):
         self.dataPanel = QFrame(objectName="dataPanel")
         self.dataPanel.setFrameShape(QFrame.Shape.StyledPanel)
         self.dataMessage = QLabel(wordWrap=True, objectName="dataMessage")
-        self.chooseDataButton = QPushButton("Choose the folder with the MNIST files…",
+        self.chooseDataButton = QPushButton(self.tr("Choose the folder with the MNIST files…"),
                                             objectName="chooseDataButton")
         dp = QVBoxLayout(self.dataPanel)
         dp.addWidget(self.dataMessage)
@@ -107,34 +171,25 @@ class TrainingTab(QWidget):
         self.progressBar = QProgressBar(objectName="progressBar")
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(0)
+        self.progressBar.setAccessibleName(self.tr("Training progress"))
         self.speedLabel = QLabel("", objectName="speedLabel")
-        self.lossPlot = pg.PlotWidget(background="w", title="Loss per step")
-        self.lossPlot.setObjectName("lossPlot")
-        self.lossPlot.setLabel("bottom", "step")
-        self.lossPlot.setLabel("left", "cross-entropy")
-        self.lossPlot.addLegend(offset=(-10, 10))
-        self.lossPlot.setClipToView(True)
-        self.lossPlot.setDownsampling(auto=True, mode="mean")
-        self.lossRawCurve = self.lossPlot.plot(pen=pg.mkPen((150, 170, 220), width=1), name="raw")
-        self.lossSmoothCurve = self.lossPlot.plot(pen=pg.mkPen((30, 60, 170), width=2), name="smoothed")
-        self.testLossCurve = self.lossPlot.plot(pen=None, symbol="o", symbolBrush=(220, 90, 20),
-                                                name="test (per epoch)")
-        self.accuracyPlot = pg.PlotWidget(background="w", title="Accuracy")
-        self.accuracyPlot.setObjectName("accuracyPlot")
-        self.accuracyPlot.setLabel("bottom", "step")
-        self.accuracyPlot.setLabel("left", "accuracy")
-        self.accuracyPlot.addLegend(offset=(-10, -10))
-        self.accuracyPlot.setClipToView(True)
-        self.accuracyPlot.setDownsampling(auto=True, mode="mean")
-        self.trainAccCurve = self.accuracyPlot.plot(pen=pg.mkPen((30, 140, 60), width=2), name="training (running)")
-        self.testAccCurve = self.accuracyPlot.plot(pen=pg.mkPen((220, 90, 20), width=2), symbol="o",
-                                                   symbolBrush=(220, 90, 20), name="test (per epoch)")
+        self.lossPlot = self._plot("lossPlot", self.tr("Loss per step"), self.tr("cross-entropy"), (-10, 10))
+        self.lossRawCurve = self.lossPlot.plot(pen=pg.mkPen(RAW_LOSS, width=1), name=self.tr("raw"))
+        self.lossSmoothCurve = self.lossPlot.plot(pen=pg.mkPen(SMOOTH_LOSS, width=2), name=self.tr("smoothed"))
+        self.testLossCurve = self.lossPlot.plot(pen=None, symbol="o", symbolBrush=TEST,
+                                                name=self.tr("test (per epoch)"))
+        self.accuracyPlot = self._plot("accuracyPlot", self.tr("Accuracy"), self.tr("accuracy"), (-10, -10))
+        self.trainAccCurve = self.accuracyPlot.plot(pen=pg.mkPen(TRAIN_ACC, width=2),
+                                                    name=self.tr("training (running)"))
+        self.testAccCurve = self.accuracyPlot.plot(pen=pg.mkPen(TEST, width=2), symbol="o", symbolBrush=TEST,
+                                                   name=self.tr("test (per epoch)"))
         self.log = QPlainTextEdit(objectName="trainLog", readOnly=True)
+        self.log.setAccessibleName(self.tr("Training log"))
         self.log.setMaximumBlockCount(2000)
-        self.runsPanel = RunsPanel(RunStore(), self.lossPlot, self.accuracyPlot)
+        self.runsPanel = RunsPanel(self.qtws, self.lossPlot, self.accuracyPlot)
         self.bottomTabs = QTabWidget(objectName="trainBottomTabs")
-        self.bottomTabs.addTab(self.log, "Log")
-        self.bottomTabs.addTab(self.runsPanel, "Runs")
+        self.bottomTabs.addTab(self.log, self.tr("Log"))
+        self.bottomTabs.addTab(self.runsPanel, self.tr("Runs"))
         self.bottomTabs.setFixedHeight(170)
 
         right = QVBoxLayout()
@@ -150,50 +205,48 @@ class TrainingTab(QWidget):
         lay.addLayout(left)
         lay.addLayout(right, 1)
 
-        self.recipeCombo.currentTextChanged.connect(lambda name: self.apply_config(RECIPES[name]))
-        self.trainButton.clicked.connect(self.start_training)
+        self.trainButton.clicked.connect(lambda: self.start_training())
         self.pauseButton.clicked.connect(self.toggle_pause)
         self.stopButton.clicked.connect(self.stop_training)
-        self.chooseDataButton.clicked.connect(self.choose_data_folder)
+        self.chooseDataButton.clicked.connect(lambda: self.choose_data_folder())
+        self.runsPanel.makeLiveRequested.connect(self._make_run_live)
+
+    def _plot(self, name: str, title: str, ylabel: str, legend_offset) -> pg.PlotWidget:
+        p = pg.PlotWidget(background="w", title=title)
+        p.setObjectName(name)
+        p.setAccessibleName(title)
+        p.setLabel("bottom", self.tr("step"))
+        p.setLabel("left", ylabel)
+        p.addLegend(offset=legend_offset)
+        p.setClipToView(True)
+        p.setDownsampling(auto=True, mode="mean")
+        return p
 
     # -- config <-> widgets -------------------------------------------------------------------
+    def _on_recipe(self, _index: int) -> None:
+        rid = self.recipeCombo.currentData()
+        self.ws.settings.set("train/recipe", rid)
+        self.apply_config(self.ws.recipes[rid].config)
+
     def apply_config(self, cfg: TrainConfig) -> None:
-        self.presetCombo.setCurrentText(cfg.preset)
-        self.epochsSpin.setValue(cfg.epochs)
-        self.maxStepsSpin.setValue(cfg.max_steps or 0)
-        self.batchSizeSpin.setValue(cfg.batch_size)
-        self.optimizerCombo.setCurrentText(cfg.optimizer)
-        self.lrSpin.setValue(cfg.lr)
-        self.scheduleCombo.setCurrentText(cfg.schedule)
-        self.dropoutSpin.setValue(cfg.dropout)
-        self.weightDecaySpin.setValue(cfg.weight_decay)
-        self.augmentCheck.setChecked(cfg.augment)
-        self.trainSizeSpin.setValue(cfg.train_size or 60000)
-        self.seedSpin.setValue(cfg.seed)
+        self.form.set_values(cfg)
         self._base = cfg
 
     def config(self) -> TrainConfig:
-        return replace(self._base, preset=self.presetCombo.currentText(), epochs=self.epochsSpin.value(),
-                       max_steps=self.maxStepsSpin.value() or None, batch_size=self.batchSizeSpin.value(),
-                       optimizer=self.optimizerCombo.currentText(), lr=self.lrSpin.value(),
-                       schedule=self.scheduleCombo.currentText(), dropout=self.dropoutSpin.value(),
-                       weight_decay=self.weightDecaySpin.value(), augment=self.augmentCheck.isChecked(),
-                       train_size=None if self.trainSizeSpin.value() >= 60000 else self.trainSizeSpin.value(),
-                       seed=self.seedSpin.value())
+        return self._base.with_overrides(**self.form.values())
 
     # -- run lifecycle ----------------------------------------------------------------------
     def is_running(self) -> bool:
-        return self._thread is not None
+        return self._worker is not None
 
     def _set_running(self, running: bool) -> None:
         self.trainButton.setEnabled(not running)
         self.pauseButton.setEnabled(running)
         self.stopButton.setEnabled(running)
-        self.pauseButton.setText("Pause")
-        for w in (self.recipeCombo, self.presetCombo, self.epochsSpin, self.maxStepsSpin, self.batchSizeSpin,
-                  self.optimizerCombo, self.lrSpin, self.scheduleCombo, self.dropoutSpin, self.weightDecaySpin,
-                  self.augmentCheck, self.trainSizeSpin, self.seedSpin):
-            w.setEnabled(not running)
+        self._paused = False
+        self.pauseButton.setText(self.tr("&Pause"))
+        self.recipeCombo.setEnabled(not running)
+        self.form.set_enabled(not running)
 
     def _reset_plots(self) -> None:
         self._steps: list[int] = []
@@ -207,69 +260,85 @@ class TrainingTab(QWidget):
                   self.testAccCurve):
             c.setData([], [])
 
-    def start_training(self, cfg: TrainConfig | None = None, init_state=None, extra_train=None) -> bool:
+    def start_training(self, cfg: TrainConfig | None = None, init_state=None, extra_train=None,
+                       kind: str = "train") -> bool:
         if self.is_running():
             return False
         cfg = cfg or self.config()
         try:
             cfg.validate()
         except ValueError as e:
-            self.append_log(f"cannot start: {e}")
+            self.append_log(self.tr("cannot start: {0}").format(e))
             return False
         self._reset_plots()
-        self._last_status = None
         self.dataPanel.hide()
         self.progressBar.setRange(0, 0)  # busy until the first step
-        self.append_log(f"training {cfg.preset}: {cfg.optimizer} lr {cfg.lr:g}, {cfg.schedule}, batch "
-                        f"{cfg.batch_size}, {cfg.max_steps or cfg.epochs} {'steps' if cfg.max_steps else 'epochs'}"
-                        f"{', augmented' if cfg.augment else ''}")
-        worker = TrainingWorker(cfg, data_dir=self.data_dir, data=self.data, init_state=init_state,
-                                extra_train=extra_train)
+        self.progressBar.setFormat("%p%")
+        length = (self.tr("{0} steps").format(cfg.max_steps) if cfg.max_steps
+                  else self.tr("{0} epochs").format(f"{cfg.epochs:g}"))
+        self.append_log(self.tr("training {0}: {1} lr {2}, {3}, batch {4}, {5}{6}").format(
+            cfg.preset, cfg.optimizer, f"{cfg.lr:g}", cfg.schedule, cfg.batch_size, length,
+            self.tr(", augmented") if cfg.augment else ""))
+        worker = TrainingWorker(self.ws, cfg, init_state=init_state, extra_train=extra_train, kind=kind)
         worker.started.connect(self._on_started)
         worker.progressed.connect(self._on_progressed)
         worker.epochEnded.connect(self._on_epoch_ended)
-        worker.statusChanged.connect(self._on_status)
+        worker.statusChanged.connect(self.append_log)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
+        connect_in_gui(worker.cancelled, lambda: self._on_ended("stopped"), self)
         worker.dataMissing.connect(self._on_data_missing)
         self._worker = worker
         self._set_running(True)
-        self.runStarted.emit()
-        self._thread = start_worker(self, worker, self._on_thread_finished)
+        self.qtws.set_training(True)
+        self.jobs.start(worker)
         return True
+
+    def start_finetune(self) -> bool:
+        """Fine-tune the live model on My digits mixed with MNIST, in the background."""
+        if self.is_running() or self.ws.checkpoint is None:
+            return False
+        try:
+            cfg, extra, init_state = self.ws.finetune_plan()
+        except ValueError as e:
+            self.message.emit(self.tr("Cannot fine-tune"), str(e), True)
+            return False
+        self.append_log(self.tr("fine-tuning on {0} of my digits mixed with MNIST").format(len(self.ws.my_digits)))
+        return self.start_training(cfg, init_state=init_state, extra_train=extra, kind="finetune")
 
     def toggle_pause(self) -> None:
         if self._worker is None:
             return
-        if self.pauseButton.text() == "Pause":
+        self._paused = not self._paused
+        if self._paused:
             self._worker.pause()
-            self.pauseButton.setText("Resume")
+            self.pauseButton.setText(self.tr("&Resume"))
         else:
             self._worker.resume()
-            self.pauseButton.setText("Pause")
+            self.pauseButton.setText(self.tr("&Pause"))
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
 
     def stop_training(self) -> None:
         if self._worker is not None:
             self._worker.stop()
             self.stopButton.setEnabled(False)
-            self.append_log("stopping…")
+            self.append_log(self.tr("stopping…"))
 
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop a run and wait for its thread (closing the window). True when no thread is left."""
-        if self._thread is None:
-            return True
+    def shutdown(self) -> None:
+        """The window is closing: stop at once, ask nothing (the run is still recorded)."""
+        self._closing = True
         if self._worker is not None:
-            self._worker.stop()
-        thread = self._thread
-        thread.quit()
-        ok = thread.wait(timeout_ms)
-        return ok
+            self._worker.abort()
 
     # -- worker signals (GUI thread) --------------------------------------------------------
     def _on_started(self, ev: dict) -> None:
         self.progressBar.setRange(0, ev["total_steps"])
         self.progressBar.setValue(0)
-        self.append_log(f"{ev['train_size']:,} training images, {ev['total_steps']:,} steps")
+        self.append_log(self.tr("{0} training images, {1} steps").format(f"{ev['train_size']:,}",
+                                                                          f"{ev['total_steps']:,}"))
 
     def _on_progressed(self, ev: dict) -> None:
         self._steps += ev["steps"]
@@ -281,8 +350,10 @@ class TrainingTab(QWidget):
         self.lossSmoothCurve.setData(steps, np.asarray(self._smooth))
         self.trainAccCurve.setData(steps, np.asarray(self._acc))
         self.progressBar.setValue(ev["step"])
-        self.progressBar.setFormat(f"%p%  step {ev['step']:,}/{ev['total_steps']:,}  ETA {_fmt_eta(ev['eta_s'])}")
-        self.speedLabel.setText(f"{ev['images_per_s']:,.0f} images/s  loss {ev['loss']:.3f}")
+        self.progressBar.setFormat(self.tr("%p%  step {0}/{1}  ETA {2}").format(
+            f"{ev['step']:,}", f"{ev['total_steps']:,}", _fmt_eta(ev["eta_s"])))
+        self.speedLabel.setText(self.tr("{0} images/s  loss {1}").format(f"{ev['images_per_s']:,.0f}",
+                                                                         f"{ev['loss']:.3f}"))
 
     def _on_epoch_ended(self, ev: dict) -> None:
         self._epoch_steps.append(ev["step"])
@@ -290,39 +361,104 @@ class TrainingTab(QWidget):
         self._test_loss.append(ev["test_loss"])
         self.testAccCurve.setData(self._epoch_steps, self._test_acc)
         self.testLossCurve.setData(self._epoch_steps, self._test_loss)
-        self.append_log(f"epoch {ev['epoch']}/{ev['epochs']}: test accuracy {ev['test_accuracy']:.2%}, "
-                        f"test loss {ev['test_loss']:.4f} ({ev['train_seconds']:.1f} s of training)")
-
-    def _on_status(self, msg: str) -> None:
-        self.append_log(msg)
-
-    def _on_finished(self, result: dict) -> None:
-        self._last_status = result["status"]
-        self.append_log(result["message"])
-        self.runFinished.emit(result)
+        self.append_log(self.tr("epoch {0}/{1}: test accuracy {2}, test loss {3} ({4} s of training)").format(
+            ev["epoch"], ev["epochs"], f"{ev['test_accuracy']:.2%}", f"{ev['test_loss']:.4f}",
+            f"{ev['train_seconds']:.1f}"))
 
     def _on_failed(self, msg: str) -> None:
         self.append_log(msg)
-        self.runFinished.emit({"status": "failed", "message": msg, "state_dict": None})
+        self._on_ended("failed")
+        self.runFailed.emit(msg)
+        if not self._closing and not self.dataPanel.isVisible():
+            self.message.emit(self.tr("Training failed"), msg + "\n\n" + self.tr("The previous model stays live."),
+                              True)
 
     def _on_data_missing(self, msg: str) -> None:
         self.dataMessage.setText(msg)
         self.dataPanel.show()
 
-    def _on_thread_finished(self) -> None:
-        thread = self._thread
-        self._thread, self._worker = None, None
-        if thread is not None:
-            thread.deleteLater()
-        status = self._last_status or "failed"
+    def _on_ended(self, status: str) -> None:
+        self._worker = None
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(1 if status == "finished" else 0)
-        self.progressBar.setFormat("done" if status == "finished" else status)
+        self.progressBar.setFormat({"finished": self.tr("done"), "stopped": self.tr("stopped"),
+                                    "diverged": self.tr("diverged")}.get(status, self.tr("failed")))
         self._set_running(False)
+        self.qtws.set_training(False)
+
+    def _on_finished(self, done: FinishedRun) -> None:
+        self.append_log(done.message)
+        if done.problem:
+            self.append_log(done.problem)
+        self._on_ended(done.status)
+        if self._closing:
+            return
+        ck = done.checkpoint
+        if done.status == "diverged":
+            self.message.emit(self.tr("Training diverged"),
+                              done.message + "\n\n" + self.tr("The previous model stays live."), True)
+        elif done.status == "finished" and ck is not None:
+            live = self.ws.live_accuracy
+            new = ck.test_accuracy
+            # fine-tuning trades a little MNIST accuracy for the user's own writing: ask only past that
+            tolerance = FINETUNE_TOLERANCE if done.kind == "finetune" else 0.0
+            if live is not None and new is not None and new < live - tolerance:
+                self._ask(self.tr("The finished run reads {0} of the test images; the live model reads {1}.\n"
+                                  "Make the new, less accurate model live?").format(f"{new:.2%}", f"{live:.2%}"),
+                          done, discard_on_no=False)
+            else:
+                self._make_live(done)
+        elif done.status == "stopped" and ck is not None:
+            acc = ck.test_accuracy
+            acc_text = (self.tr("test accuracy {0}").format(f"{acc:.2%}") if acc is not None
+                        else self.tr("not evaluated"))
+            self._ask(self.tr("{0} ({1}).\nKeep this partly trained model as the live model?").format(
+                done.message, acc_text), done, discard_on_no=True)
+        else:
+            self.runFinished.emit(done)
+
+    def _ask(self, text: str, done: FinishedRun, discard_on_no: bool) -> None:
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Make the new model live?"), text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("keepBox")
+        box.finished.connect(lambda code: self._on_answer(code, done, discard_on_no))
+        self.keepBox = box
+        box.open()
+
+    def _on_answer(self, code: int, done: FinishedRun, discard_on_no: bool) -> None:
+        self.keepBox = None
+        if code == QMessageBox.StandardButton.Yes:
+            self._make_live(done)
+            return
+        if discard_on_no and done.record is not None:
+            self.ws.discard_run_model(done.record)
+            self.append_log(self.tr("discarded the stopped run's model; its record stays in the Runs list"))
+        else:
+            self.append_log(self.tr("the live model stays; the new one is kept in the Runs list"))
+        self.runFinished.emit(done)
+
+    def _make_live(self, done: FinishedRun) -> None:
+        ck = done.checkpoint
+        self.ws.make_live(ck, remember=ck.path is not None)
+        acc = ck.test_accuracy
+        self.append_log(self.tr("the new model is live; saved to {0}").format(ck.path))
+        self.message.emit("", self.tr("The new model is live: test accuracy {0}").format(f"{acc:.2%}")
+                          if acc is not None else self.tr("The new model is live"), False)
+        self.runFinished.emit(done)
+
+    def _make_run_live(self, run) -> None:
+        from mnist_gui.core.checkpoint import CheckpointError
+        try:
+            ck = self.ws.open_model(str(run.model_path))
+        except CheckpointError as e:
+            self.message.emit(self.tr("Could not open model"),
+                              str(e) + "\n\n" + self.tr("The current model stays loaded."), True)
+            return
+        self.ws.make_live(ck)
 
     def choose_data_folder(self, folder: str | None = None) -> None:
         if not folder:
-            folder = QFileDialog.getExistingDirectory(self, "Folder holding the four MNIST IDX files")
+            folder = QFileDialog.getExistingDirectory(self, self.tr("Folder holding the four MNIST IDX files"))
         if not folder:
             return
         from pathlib import Path
@@ -330,14 +466,13 @@ class TrainingTab(QWidget):
         from mnist_gui.core.data import missing_files
         missing = missing_files(Path(folder))
         if missing:
-            self.dataMessage.setText(f"{folder} lacks {', '.join(missing)}. Choose the folder that holds "
-                                     "the four MNIST IDX files (raw or .gz).")
+            self.dataMessage.setText(self.tr("{0} lacks {1}. Choose the folder that holds the four MNIST IDX "
+                                             "files (raw or .gz).").format(folder, ", ".join(missing)))
             self.dataPanel.show()
             return
-        self.data_dir = folder
+        self.ws.set_data_dir(folder)
         self.dataPanel.hide()
-        self.append_log(f"MNIST folder: {folder}")
-        self.dataFolderChosen.emit(folder)
+        self.append_log(self.tr("MNIST folder: {0}").format(folder))
 
     def append_log(self, line: str) -> None:
         self.log.appendPlainText(line)

@@ -1,57 +1,63 @@
-"""TrainingWorker: a QObject moved to a QThread that drives the core Trainer.
+"""TrainingWorker: drives the core Trainer in its own thread and finishes the run there.
 
-It emits plain data only, turns exceptions into failed(str), and is stopped by a flag.
+It loads MNIST through the workspace (shared, cancellable), trains, and records the run with
+`Workspace.finish_run` (the checkpoint is saved in the worker thread, not the GUI's). It emits plain
+data only; exceptions become failed(str); stop and pause are flags.
 """
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import Signal
 
-from mnist_gui.core.data import DataError, Mnist, load_mnist
 from mnist_gui.core.recipes import TrainConfig
-from mnist_gui.core.train import Trainer
+from mnist_gui.core.workspace import FinishedRun, Workspace
+from mnist_gui.gui.jobs import Worker
 
 STEP_EMIT_INTERVAL_S = 0.05  # forward at most ~20 step events a second to the GUI thread
 
 
-class TrainingWorker(QObject):
+class TrainingWorker(Worker):
     started = Signal(dict)        # start event
-    progressed = Signal(dict)     # step event (throttled; carries the steps since the last one)
     epochEnded = Signal(dict)     # epoch event
     statusChanged = Signal(str)   # paused, resumed, data loading...
-    finished = Signal(dict)       # status, message, state_dict, metrics, history, config
-    failed = Signal(str)          # one-line error
     dataMissing = Signal(str)     # MNIST not found: the message says where it looked
+    # progressed(dict): a step event (throttled; carries the steps since the last one)
+    # finished(FinishedRun)
 
-    def __init__(self, cfg: TrainConfig, data_dir=None, data: Mnist | None = None,
-                 init_state: dict | None = None, extra_train=None):
+    def __init__(self, ws: Workspace, cfg: TrainConfig, init_state: dict | None = None, extra_train=None,
+                 kind: str = "train"):
         super().__init__()
+        self.ws = ws
         self.cfg = cfg
-        self.data_dir = data_dir
-        self.data = data
         self.init_state = init_state
         self.extra_train = extra_train
-        self.trainer: Trainer | None = None
-        self._stop_requested = False
-        self._pause_requested = False
+        self.kind = kind
+        self.trainer = None
+        self._paused = False
+        self._abort = False
         self._pending: dict[str, list] = {"step": [], "loss": [], "accuracy": []}
         self._last_emit = 0.0
 
     # flags: safe from the GUI thread
     def stop(self) -> None:
-        self._stop_requested = True
+        super().stop()
         if self.trainer is not None:
             self.trainer.stop()
 
+    def abort(self) -> None:
+        """Stop as fast as possible (closing the window): no evaluation of the partial model."""
+        self._abort = True
+        self.stop()
+
     def pause(self) -> None:
-        self._pause_requested = True
+        self._paused = True
         if self.trainer is not None:
             self.trainer.pause()
 
     def resume(self) -> None:
-        self._pause_requested = False
+        self._paused = False
         if self.trainer is not None:
             self.trainer.resume()
 
@@ -75,31 +81,39 @@ class TrainingWorker(QObject):
         elif t == "status":
             self.statusChanged.emit(ev["message"])
 
-    @Slot()
-    def work(self) -> None:
+    def run(self) -> FinishedRun:
+        from mnist_gui.core.data import Cancelled, DataError
+        from mnist_gui.core.train import Trainer, evaluate
         try:
-            data = self.data
-            if data is None:
-                self.statusChanged.emit("loading MNIST…")
-                data = load_mnist(self.data_dir, progress=self.statusChanged.emit)
-            if self._stop_requested:
-                self.finished.emit({"status": "stopped", "message": "stopped before training began",
-                                    "state_dict": None, "metrics": {}, "history": {},
-                                    "config": self.cfg.to_dict(), "preset": self.cfg.preset})
-                return
-            self.trainer = Trainer(self.cfg, data, self._on_event, init_state=self.init_state,
-                                   extra_train=self.extra_train)
-            if self._pause_requested:
-                self.trainer.pause()
-            result = self.trainer.run()
-            state = None if result.model is None else {k: v.detach().clone() for k, v in
-                                                       result.model.state_dict().items()}
-            self.finished.emit({"status": result.status, "message": result.message, "state_dict": state,
-                                "metrics": result.metrics, "history": result.history,
-                                "config": result.config.to_dict(), "preset": result.config.preset,
-                                "seconds": result.seconds})
+            data = self.ws.mnist(progress=self.statusChanged.emit, should_stop=self.should_stop)
+        except Cancelled:
+            return FinishedRun("stopped", "stopped before training began", None, None)
         except DataError as e:
             self.dataMissing.emit(str(e))
-            self.failed.emit(str(e))
-        except Exception as e:  # noqa: BLE001 - the worker must never let an exception escape its thread
-            self.failed.emit(f"training failed: {type(e).__name__}: {e}")
+            raise
+        if self.should_stop():   # a stop pressed while MNIST was loading is not lost
+            return FinishedRun("stopped", "stopped before training began", None, None)
+        trainer = Trainer(self.cfg, data, self._on_event, init_state=self.init_state,
+                          extra_train=self.extra_train)
+        self.trainer = trainer
+        if self.should_stop():   # stopped between the check above and the trainer's creation
+            trainer.stop()
+        if self._paused:
+            trainer.pause()
+        result = trainer.run()
+        if result.status == "stopped" and not result.history.get("step"):
+            return FinishedRun("stopped", "stopped before training began", None, None)
+        if (result.status == "stopped" and result.model is not None and not self._abort
+                and "test_accuracy" not in result.metrics):
+            self.statusChanged.emit("evaluating the stopped model…")
+
+            def check(_i, _n):
+                if self._abort:
+                    raise Cancelled()
+            try:
+                ev = evaluate(result.model, data.test, progress=check)
+                result.metrics.update(test_accuracy=ev["accuracy"], test_loss=ev["loss"],
+                                      per_class=ev["per_class"], confusion=ev["confusion"])
+            except Cancelled:
+                pass
+        return self.ws.finish_run(result, kind=self.kind)

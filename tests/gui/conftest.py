@@ -6,15 +6,40 @@ from PySide6.QtTest import QTest
 from tests.conftest import SHARED_PENDIGITS
 
 
-@pytest.fixture
-def window(qtbot):
+def open_window(qtbot, **kw):
+    """A MainWindow shown, with its model loaded (torch and the model load in the background)."""
     from mnist_gui.gui.main_window import MainWindow
-    w = MainWindow()
+    w = MainWindow(**kw)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.checkpoint is not None, timeout=60_000)
+    return w
+
+
+def accept_new_model(qtbot, window, timeout=120_000):
+    """Wait for the run to end (failing at once with its error if it fails); answer Yes when asked whether
+    the new model should go live. Returns the new live checkpoint."""
+    from PySide6.QtWidgets import QMessageBox
+    tab = window.trainTab
+    failures = []
+    tab.runFailed.connect(failures.append)
+    with qtbot.waitSignal(window.modelChanged, timeout=timeout) as blocker:
+        blocker.connect(tab.runFailed)
+        qtbot.waitUntil(lambda: failures or tab.keepBox is not None or not tab.is_running(), timeout=timeout)
+        assert not failures, failures
+        if tab.keepBox is not None:
+            tab.keepBox.button(QMessageBox.StandardButton.Yes).click()
+    assert not failures, failures
+    return window.checkpoint
+
+
+@pytest.fixture
+def window(qtbot):
+    w = open_window(qtbot)
     yield w
     w.trainTab.shutdown()
+    w.jobs.stop_all(5000)
 
 
 def fit_strokes(strokes, side=336, margin=60):

@@ -1,5 +1,7 @@
 from PySide6.QtWidgets import QMessageBox
 
+from tests.gui.conftest import open_window
+
 
 def test_corrupt_model_file_keeps_the_current_model(window, tmp_path):
     old = window.checkpoint
@@ -11,9 +13,17 @@ def test_corrupt_model_file_keeps_the_current_model(window, tmp_path):
     assert window.lastMessage.icon() == QMessageBox.Icon.Warning
 
 
+def save_and_wait(qtbot, window, path):
+    """Saving runs in the background: wait for it, failing at once with its error."""
+    with qtbot.waitSignal(window.modelSaved, timeout=30_000) as blocker:
+        blocker.connect(window.saveFailed)
+        assert window.save_model_as(str(path))
+    assert blocker.args == [str(path)] and path.exists(), blocker.args
+
+
 def test_save_open_and_reset(window, tmp_path, qtbot):
     path = tmp_path / "mine.pt"
-    assert window.save_model_as(str(path))
+    save_and_wait(qtbot, window, path)
     assert window.open_model(str(path))
     assert window.checkpoint.path == path and "mine" in window.windowTitle()
     window.reset_to_shipped()
@@ -29,27 +39,23 @@ def test_model_tab_shows_the_layer_arithmetic(window):
 
 
 def test_settings_and_last_model_persist(qtbot, tmp_path, _isolated_home):
-    from mnist_gui.gui.main_window import MainWindow
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
+    w = open_window(qtbot)
     w.drawTab.penWidth.setValue(31)
     small = w.minimumSizeHint()
     w.resize(small)
     qtbot.waitUntil(lambda: w.size() == small)
-    w.save_model_as(str(tmp_path / "kept.pt"))
+    save_and_wait(qtbot, w, tmp_path / "kept.pt")
+    qtbot.waitUntil(lambda: w.ws.settings.get("model/path") == str(tmp_path / "kept.pt"))
     w.close()
     assert (_isolated_home / "settings.ini").exists()
-    w2 = MainWindow()
-    qtbot.addWidget(w2)
-    w2.show()
+    w2 = open_window(qtbot)
     assert w2.drawTab.penWidth.value() == 31
     assert w2.size() == small
     assert w2.checkpoint.path == tmp_path / "kept.pt"
     w2.close()
     (tmp_path / "kept.pt").write_bytes(b"broken")   # the remembered model went bad
-    w3 = MainWindow()
-    qtbot.addWidget(w3)
+    w3 = open_window(qtbot)
+    qtbot.waitUntil(lambda: "kept.pt" in w3.lastMessageText)
     assert w3.checkpoint.path.name == "shipped_model.pt"
     assert "kept.pt" in w3.lastMessageText
     w3.close()

@@ -1,16 +1,16 @@
 from PySide6.QtCore import QItemSelectionModel
 
 from mnist_gui.core.recipes import TrainConfig
+from tests.gui.conftest import accept_new_model
 
 
 def test_two_runs_are_listed_overlaid_and_made_live(window, qtbot, small_mnist, _isolated_home):
     tab = window.trainTab
-    tab.data = small_mnist
+    window.ws.use_mnist(small_mnist)
     for lr in (1e-2, 3e-3):
         tab.apply_config(TrainConfig(preset="fast-bn", lr=lr, batch_size=64, max_steps=20))
-        with qtbot.waitSignal(window.modelChanged, timeout=120_000):
-            tab.start_training()
-        qtbot.waitUntil(lambda: not tab.is_running())
+        tab.start_training()
+        accept_new_model(qtbot, window)
     panel = tab.runsPanel
     assert panel.table.rowCount() == 2
     assert {panel.table.item(r, 4).text() for r in range(2)} == {"0.01", "0.003"}

@@ -11,7 +11,8 @@ def test_teach_stores_samples_that_survive_a_restart(window, qtbot, _isolated_ho
     assert tab.teachDigit.value() == 7           # follows the prediction
     tab.teachDigit.setValue(1)                   # "no, this is my 1"
     qtbot.mouseClick(window.findChild(QPushButton, "teachButton"), Qt.MouseButton.LeftButton)
-    assert tab.canvas.strokes() == [] and len(window.myDigits) == 1
+    assert tab.canvas.strokes() == [] and len(window.ws.my_digits) == 1
+    window.tabs.setCurrentWidget(window.myDigitsTab)
     assert window.myDigitsTab.list.count() == 1 and tab.finetuneButton.isEnabled()
     from mnist_gui.core.mydigits import MyDigits
     stored = MyDigits().samples
@@ -26,17 +27,18 @@ def test_my_digits_tab_browses_and_deletes(window, qtbot):
         tab.teachDigit.setValue(label)
         tab.teach()
     my = window.myDigitsTab
+    window.tabs.setCurrentWidget(my)
     assert my.list.count() == 4
     my.filterCombo.setCurrentIndex(2)  # digit 1
     assert my.list.count() == 2 and {my.list.item(i).text() for i in range(2)} == {"1"}
     my.list.item(0).setSelected(True)
     qtbot.mouseClick(my.deleteButton, Qt.MouseButton.LeftButton)
-    assert my.list.count() == 1 and window.myDigits.counts()[1] == 1 and len(window.myDigits) == 3
+    assert my.list.count() == 1 and window.ws.my_digits.counts()[1] == 1 and len(window.ws.my_digits) == 3
     assert tab.myCountLabel.text().startswith("3 ")
 
 
 def test_finetune_button_swaps_the_live_model(window, qtbot, small_mnist):
-    window.trainTab.data = small_mnist
+    window.ws.use_mnist(small_mnist)
     tab = window.drawTab
     for strokes, label in ((ONE, 1), (SEVEN, 7), (ZERO, 0)):
         draw(qtbot, tab.canvas, fit_strokes(strokes))
