@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from mnist_gui import config
+from mnist_gui import config, desktop
 
 
 class UserError(Exception):
@@ -83,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--preset", choices=list(PRESETS), default="tf-tutorial")
     s.add_argument("--model", help="checkpoint to summarise instead of a preset")
     _add_common(s)
+
+    d = sub.add_parser("install-desktop", help="add mnist-gui to the desktop's app menu (launcher, icon; Linux)")
+    d.add_argument("--uninstall", action="store_true", help="remove exactly the files install-desktop wrote")
+    _add_common(d)
     return parser
 
 
@@ -260,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     from mnist_gui.core.checkpoint import CheckpointError
     from mnist_gui.core.data import DataError
     from mnist_gui.core.preprocess import PreprocessError
-    handlers = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "summary": cmd_summary}
+    handlers = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "summary": cmd_summary,
+                "install-desktop": desktop.cmd_install_desktop}
     try:
         return handlers[args.command](args)
     except (UserError, DataError, CheckpointError, PreprocessError, ValueError, OSError) as e:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
+import importlib.resources
 import os
 import sys
 from pathlib import Path
@@ -20,9 +24,66 @@ MNIST_FILES = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 
+APP_ID = "io.github.mnist_gui.MnistGui"  # reverse-DNS id: the .desktop file, the icon and metainfo names
+ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256)  # the PNG renders in resources/icons/
+
 PACKAGE_DIR = Path(__file__).resolve().parent
-RESOURCES_DIR = PACKAGE_DIR / "resources"
-SHIPPED_MODEL = RESOURCES_DIR / "shipped_model.pt"
+_SOURCE_ROOT = PACKAGE_DIR.parent
+
+
+def resources():
+    """The app's assets (a Traversable): the top-level resources/ folder, installed as mnist_gui.resources.
+
+    importlib.resources finds them wherever the package lives: a wheel install, a zip, an editable install.
+    Run from a source checkout, the checkout's own resources/ folder wins: without an install there is no
+    mnist_gui.resources package, and an editable install of another checkout must not lend its assets.
+    """
+    source = _SOURCE_ROOT / "resources"
+    if (source / "__init__.py").is_file() and (_SOURCE_ROOT / "pyproject.toml").is_file():
+        return source
+    return importlib.resources.files("mnist_gui.resources")
+
+
+_extracted = contextlib.ExitStack()
+atexit.register(_extracted.close)
+
+
+@functools.cache
+def resource_path(name: str) -> Path:
+    """A real file path to one asset, e.g. "shipped_model.pt" or "icons/<file>.png".
+
+    On a file system this is the file itself; from a zip it is extracted once and removed at exit.
+    """
+    item = resources()
+    for part in name.split("/"):
+        item = item / part
+    return _extracted.enter_context(importlib.resources.as_file(item))
+
+
+def icon_path() -> Path:
+    """The app icon, SVG (for QIcon, or anything that scales)."""
+    return resource_path(f"icons/{APP_ID}.svg")
+
+
+def icon_pngs() -> dict[int, Path]:
+    """The app icon rendered to PNG, by size in pixels (for QIcon.addFile on platforms without SVG)."""
+    return {size: resource_path(f"icons/{APP_ID}-{size}.png") for size in ICON_SIZES}
+
+
+SHIPPED_MODEL = resource_path("shipped_model.pt")
+
+
+def resolve_model_path(path: str | os.PathLike) -> Path:
+    """A remembered model path as it is now: the shipped model's old place maps to SHIPPED_MODEL.
+
+    The shipped model used to live in the package folder, .../mnist_gui/resources/shipped_model.pt, and
+    settings may still name that file; when it is gone, the shipped model is where it lives now. Other
+    paths are returned as they are, so a missing model of the user's still gives its own clear error.
+    """
+    p = Path(path)
+    if p.parts[-3:] == ("mnist_gui", "resources", "shipped_model.pt") and not p.exists():
+        return SHIPPED_MODEL
+    return p
 
 
 def app_home() -> Path:

@@ -53,7 +53,7 @@ def shipped():
     from mnist_gui import config
     from mnist_gui.core.checkpoint import load_checkpoint
     if not config.SHIPPED_MODEL.exists():
-        pytest.fail("the shipped model is missing from mnist_gui/resources")
+        pytest.fail(f"the shipped model is missing: {config.SHIPPED_MODEL} (resources/shipped_model.pt)")
     return load_checkpoint(config.SHIPPED_MODEL)
 
 
