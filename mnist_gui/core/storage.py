@@ -49,6 +49,9 @@ def load_json_file(path, max_bytes: int = MAX_JSON_BYTES):
     """
     path = Path(path)
     with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > max_bytes:
+            raise JsonFileError(f"{path}: too large ({size:,} bytes; the limit is {max_bytes:,})")
         data = f.read(max_bytes + 1)
     try:
         return loads_json(data, max_bytes)
