@@ -213,9 +213,14 @@ def cmd_predict(args) -> int:
     for f in args.images:
         try:
             img, probs = pred.predict_image(f)
-        except PreprocessError as e:
+        except PreprocessError as e:  # one line per bad file; the other files are still read and reported
             errors.append(str(e))
             results.append({"file": f, "error": str(e)})
+            continue
+        except (OSError, ValueError, MemoryError) as e:
+            msg = f"{f}: not a readable image ({type(e).__name__})"
+            errors.append(msg)
+            results.append({"file": f, "error": msg})
             continue
         if probs is None:
             msg = f"{f}: blank image, no ink found"

@@ -1,13 +1,17 @@
 """My digits: samples the user taught (strokes + 28×28 image + label), in the user folder.
 
 One JSON object per line, appended with fsync: a crash can at worst tear the last line, which is
-skipped when reading, so digits already stored are never lost. Deleting rewrites the file
-atomically (temp file, fsync, rename).
+skipped when reading, so digits already stored are never lost. Several windows or processes may
+share the file: adding and deleting take an advisory lock (a `.lock` file beside it), and deleting
+re-reads the file under that lock, removes exactly one line and rewrites the others byte for byte
+(temp file, fsync, rename), damaged lines included: nothing is re-serialised from parsed samples.
+A line that cannot be used is skipped (and counted in `skipped`), never dropped from the file.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as _dt
 import json
 import os
@@ -21,6 +25,30 @@ import torch
 from mnist_gui import config
 from mnist_gui.core.checkpoint import atomic_write_bytes
 from mnist_gui.core.data import MnistSplit
+from mnist_gui.core.storage import JsonFileError, StorageError, file_lock, is_number, loads_json, os_reason
+
+MAX_LINE_BYTES = 1024 * 1024  # a sample is about 1 KB plus its strokes; longer lines are damaged
+
+
+class MyDigitsError(StorageError):
+    """My digits cannot be written (the app folder is read-only, full, or a file). Nothing was half-written."""
+
+
+def _clean_strokes(v) -> list:
+    """Strokes as stored: a list of lists of [x, y] finite numbers. Anything else reads as no strokes."""
+    if not isinstance(v, list):
+        return []
+    out = []
+    for s in v:
+        if not isinstance(s, list):
+            return []
+        pts = []
+        for p in s:
+            if not (isinstance(p, list) and len(p) == 2 and is_number(p[0]) and is_number(p[1])):
+                return []
+            pts.append((p[0], p[1]))
+        out.append(pts)
+    return out
 
 
 @dataclass
@@ -30,6 +58,7 @@ class Sample:
     strokes: list = field(default_factory=list)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     time: str = field(default_factory=lambda: _dt.datetime.now().isoformat(timespec="seconds"))
+    line_no: int = field(default=-1, repr=False, compare=False)  # its line in the file when loaded
 
     def to_json(self) -> str:
         img = np.round(np.clip(self.image, 0, 1) * 255).astype(np.uint8).tobytes()
@@ -39,14 +68,35 @@ class Sample:
                                        for s in self.strokes]})
 
     @classmethod
-    def from_json(cls, line: str) -> "Sample":
-        d = json.loads(line)
-        raw = base64.b64decode(d["image"], validate=True)
-        if len(raw) != 784 or not isinstance(d["label"], int) or not 0 <= d["label"] <= 9:
-            raise ValueError("bad sample")
+    def from_json(cls, line: str | bytes) -> "Sample":
+        """Parse one stored line; ValueError (JsonFileError included) when it cannot be used."""
+        d = loads_json(line, MAX_LINE_BYTES)
+        if not isinstance(d, dict):
+            raise ValueError("not a sample")
+        label, sid, image = d.get("label"), d.get("id"), d.get("image")
+        if not isinstance(label, int) or isinstance(label, bool) or not 0 <= label <= 9:
+            raise ValueError("bad label")
+        if not isinstance(sid, str) or not sid or not isinstance(image, str):
+            raise ValueError("bad id or image")
+        try:
+            raw = base64.b64decode(image, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("bad image") from None
+        if len(raw) != 784:
+            raise ValueError("bad image")
         img = np.frombuffer(raw, np.uint8).reshape(28, 28).astype(np.float32) / 255.0
-        return cls(label=d["label"], image=img, strokes=[[tuple(p) for p in s] for s in d.get("strokes", [])],
-                   id=str(d["id"]), time=str(d.get("time", "")))
+        t = d.get("time", "")
+        return cls(label=label, image=img, strokes=_clean_strokes(d.get("strokes", [])),
+                   id=sid, time=t if isinstance(t, str) else "")
+
+
+def _line_id(line: bytes) -> str | None:
+    """The id of a stored line, or None when the line is damaged."""
+    try:
+        d = loads_json(line, MAX_LINE_BYTES)
+    except JsonFileError:
+        return None
+    return d.get("id") if isinstance(d, dict) and isinstance(d.get("id"), str) else None
 
 
 class MyDigits:
@@ -56,48 +106,95 @@ class MyDigits:
         self.skipped = 0
         self.load()
 
-    def load(self) -> None:
-        self.samples, self.skipped = [], 0
-        if not self.path.exists():
-            return
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def _read_lines(self) -> list[bytes]:
+        """The file's lines as bytes (without their newlines); no file reads as no lines."""
         try:
-            text = self.path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return
-        for line in text.splitlines():
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return []
+        except NotADirectoryError:  # the app folder is a file
+            return []
+        return data.splitlines()
+
+    def _parse(self, lines: list[bytes]) -> None:
+        self.samples, self.skipped = [], 0
+        for i, line in enumerate(lines):
             if not line.strip():
                 continue
             try:
-                self.samples.append(Sample.from_json(line))
-            except (ValueError, KeyError, TypeError):
-                self.skipped += 1  # a torn or damaged line: skip it, keep the rest
+                s = Sample.from_json(line)
+            except ValueError:
+                self.skipped += 1  # a torn or damaged line: skip it, keep the rest (and keep it in the file)
+                continue
+            s.line_no = i
+            self.samples.append(s)
+
+    def load(self) -> None:
+        """Read the file again. Never raises: an unreadable file reads as empty."""
+        try:
+            lines = self._read_lines()
+        except OSError:
+            lines = []
+        self._parse(lines)
+
+    def _error(self, what: str, e: OSError) -> MyDigitsError:
+        return MyDigitsError(f"cannot {what}: {self.path.parent} is not writable ({os_reason(e)})")
 
     def add(self, label: int, image: np.ndarray, strokes=()) -> Sample:
+        """Append one sample. Raises ValueError for a bad label, MyDigitsError when it cannot be stored."""
         if not 0 <= int(label) <= 9:
             raise ValueError(f"label must be a digit 0-9, got {label}")
         s = Sample(label=int(label), image=np.asarray(image, np.float32).reshape(28, 28), strokes=list(strokes))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         line = (s.to_json() + "\n").encode("utf-8")
-        with open(self.path, "ab") as f:
-            if f.tell() > 0:  # start on a fresh line if a crash left a torn one
-                with open(self.path, "rb") as r:
-                    r.seek(-1, os.SEEK_END)
-                    if r.read(1) != b"\n":
-                        f.write(b"\n")
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with file_lock(self.lock_path), open(self.path, "ab") as f:
+                size = f.tell()
+                try:
+                    if size > 0:  # start on a fresh line if a crash left a torn one
+                        with open(self.path, "rb") as r:
+                            r.seek(-1, os.SEEK_END)
+                            if r.read(1) != b"\n":
+                                line = b"\n" + line
+                    f.write(line)
+                    f.flush()
+                    os.fsync(f.fileno())
+                except OSError:
+                    f.truncate(size)  # e.g. disk full: leave no half line behind
+                    raise
+        except OSError as e:
+            raise self._error("store the digit", e) from None
         self.samples.append(s)
         return s
 
-    def delete(self, sample_id: str) -> bool:
-        keep = [s for s in self.samples if s.id != sample_id]
-        if len(keep) == len(self.samples):
-            return False
-        data = "".join(s.to_json() + "\n" for s in keep).encode("utf-8")
-        atomic_write_bytes(self.path, lambda f: f.write(data))
-        self.samples = keep
-        return True
+    def delete(self, sample: "Sample | str") -> bool:
+        """Delete exactly one stored sample (a Sample, or the id of one) and re-read the file.
+
+        Under the lock the file is read again, so what other windows or processes stored meanwhile
+        stays. With a Sample, the line it was loaded from is preferred when it still holds that id.
+        Returns False when no line holds that id. Raises MyDigitsError when the file cannot be rewritten.
+        """
+        sid = sample.id if isinstance(sample, Sample) else str(sample)
+        hint = sample.line_no if isinstance(sample, Sample) else -1
+        try:
+            with file_lock(self.lock_path):
+                lines = self._read_lines()
+                if 0 <= hint < len(lines) and _line_id(lines[hint]) == sid:
+                    victim = hint
+                else:
+                    victim = next((i for i, ln in enumerate(lines) if _line_id(ln) == sid), None)
+                if victim is not None:
+                    del lines[victim]
+                    data = b"".join(ln + b"\n" for ln in lines)
+                    atomic_write_bytes(self.path, lambda f: f.write(data))
+        except OSError as e:
+            raise self._error("delete the digit", e) from None
+        self._parse(lines)
+        return victim is not None
 
     def by_label(self, label: int | None = None) -> list[Sample]:
         return [s for s in self.samples if label is None or s.label == label]

@@ -8,6 +8,7 @@ thickness whatever the pen width and the size of the drawing.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -113,31 +114,121 @@ def strokes_to_mnist(strokes: Sequence[Stroke], width: float = STROKE_WIDTH,
     return _render(segs, width, softness)
 
 
+# Image files: refuse anything above this many pixels from the header, before decoding a byte of it;
+# decode larger-than-needed images at a reduced size (JPEG draft) and shrink them early.
+MAX_MEGAPIXELS = 40
+WORK_SIZE = 2048  # longest side an image is reduced to before the digit is found (the digit ends at 20 px)
+
+
+class ImageTooLarge(PreprocessError):
+    """The image file has more pixels than MAX_MEGAPIXELS; it was not decoded."""
+
+
+def _open_error(path, e: BaseException) -> PreprocessError:
+    from PIL import Image
+    if isinstance(e, Image.DecompressionBombError):
+        m = re.search(r"\((\d+) pixels\)", str(e))
+        size = f"{int(m.group(1)) / 1e6:.0f} megapixels" if m else "too many pixels"
+        return ImageTooLarge(f"{path}: is {size}; images larger than {MAX_MEGAPIXELS} megapixels are refused")
+    if isinstance(e, FileNotFoundError):
+        return PreprocessError(f"{path}: no such file")
+    if isinstance(e, PermissionError):
+        return PreprocessError(f"{path}: cannot read it (permission denied)")
+    detail = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+    return PreprocessError(f"{path}: not a readable image ({detail})")
+
+
+def open_image(path):
+    """Open an image file with a bounded cost: a loaded PIL image whose longest side is ≤ WORK_SIZE.
+
+    Raises ImageTooLarge (read from the header, nothing decoded) above MAX_MEGAPIXELS and
+    PreprocessError for anything else that is not a readable image, each with one line naming the file.
+    """
+    import warnings
+
+    from PIL import Image
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise PreprocessError(f"{path}: is a folder, not an image")
+        if path.exists() and not path.is_file():
+            raise PreprocessError(f"{path}: not a regular file")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit is lower
+            with Image.open(path) as im:
+                w, h = im.size
+                if w * h > MAX_MEGAPIXELS * 1_000_000:
+                    raise ImageTooLarge(f"{path}: is {w}×{h} pixels; images larger than {MAX_MEGAPIXELS} "
+                                        f"megapixels are refused")
+                if w < 1 or h < 1:
+                    raise PreprocessError(f"{path}: image has no pixels")
+                if im.format == "JPEG":
+                    im.draft(im.mode if im.mode in ("L", "RGB") else None, (WORK_SIZE, WORK_SIZE))
+                im.load()
+                if im.mode in ("1", "P", "PA"):  # so that shrinking averages pixels instead of dropping them
+                    out = im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "L")
+                else:
+                    out = im.copy()
+        out.thumbnail((WORK_SIZE, WORK_SIZE), Image.LANCZOS, reducing_gap=3.0)
+        return out
+    except PreprocessError:
+        raise
+    except (Image.DecompressionBombError, Image.UnidentifiedImageError, OSError, ValueError, EOFError,
+            SyntaxError, MemoryError) as e:
+        raise _open_error(path, e) from None
+
+
+def check_image_file(path) -> None:
+    """Raise ImageTooLarge or PreprocessError (one line, with the reason) if `path` cannot be read as an image."""
+    open_image(path)
+
+
+def flatten_alpha(arr: np.ndarray) -> np.ndarray:
+    """An RGBA or LA array (H×W×4 or H×W×2; uint8 or float in [0, 1]) -> gray float32 H×W in [0, 1].
+
+    The one transparency rule of the app: transparent pixels become the background the ink contrasts
+    with. If the opaque pixels are mostly dark (dark ink) the image is composited onto white; if they
+    are mostly light (light ink) onto black. The usual dark-on-light / light-on-dark logic follows.
+    """
+    a = np.asarray(arr)
+    scale = 255.0 if a.dtype == np.uint8 else 1.0
+    a = a.astype(np.float32) / scale
+    if a.ndim != 3 or a.shape[-1] not in (2, 4):
+        raise PreprocessError(f"expected an RGBA or LA image array, got shape {a.shape}")
+    alpha = np.clip(a[..., -1], 0.0, 1.0)
+    color = a[..., :-1]
+    gray = color[..., 0] if color.shape[-1] == 1 else color[..., :3] @ np.float32([0.299, 0.587, 0.114])
+    gray = np.clip(gray, 0.0, 1.0)
+    weight = float(alpha.sum())
+    if weight <= 0:
+        return np.zeros(gray.shape, np.float32)  # fully transparent: nothing drawn
+    dark_ink = float((gray * alpha).sum()) / weight < 0.5
+    background = 1.0 if dark_ink else 0.0
+    return (gray * alpha + background * (1.0 - alpha)).astype(np.float32)
+
+
 def _to_gray(image) -> np.ndarray:
     """PIL image, path or array -> float32 H×W in [0, 1]."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
     if isinstance(image, (str, Path)):
-        try:
-            with Image.open(image) as im:
-                im.load()
-                image = im.copy()
-        except FileNotFoundError:
-            raise PreprocessError(f"{image}: no such file") from None
-        except (UnidentifiedImageError, OSError, ValueError) as e:
-            raise PreprocessError(f"{image}: not a readable image ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+        image = open_image(image)
     if isinstance(image, Image.Image):
-        if image.mode in ("RGBA", "LA", "P"):
-            image = image.convert("RGBA")
-            bg = Image.new("RGBA", image.size, (255, 255, 255, 255))
-            # transparent areas: assume paper; alpha-composite over white
-            image = Image.alpha_composite(bg, image)
-        arr = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+        if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+            arr = flatten_alpha(np.asarray(image.convert("RGBA")))
+        elif image.mode.startswith("I;16"):
+            arr = np.asarray(image, dtype=np.float32) / 65535.0
+        else:
+            arr = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
     else:
-        arr = np.asarray(image, dtype=np.float32)
-        if arr.ndim == 3:
-            arr = arr[..., :3].mean(-1)
-        if arr.max() > 1.0:
-            arr = arr / 255.0
+        arr = np.asarray(image)
+        if arr.ndim == 3 and arr.shape[-1] in (2, 4):
+            arr = flatten_alpha(arr)
+        else:
+            arr = arr.astype(np.float32)
+            if arr.ndim == 3:
+                arr = arr[..., :3].mean(-1)
+            if arr.size and arr.max() > 1.0:
+                arr = arr / 255.0
     if arr.ndim != 2 or min(arr.shape) < 1:
         raise PreprocessError("image has no pixels")
     return arr

@@ -85,3 +85,86 @@ def test_unwritable_target_is_a_clear_error(tmp_path):
 def test_shipped_model_loads(shipped):
     assert shipped.model_config.preset in ("tf-tutorial", "fast-bn")
     assert shipped.test_accuracy is not None
+
+
+def _tampered(tmp_path, change):
+    p, _ = saved(tmp_path)
+    payload = torch.load(p, weights_only=True)
+    change(payload)
+    out = tmp_path / "tampered.pt"
+    torch.save(payload, out)
+    return out
+
+
+def _refused(path, *words):
+    with pytest.raises(CheckpointError) as e:
+        load_checkpoint(path)
+    msg = str(e.value)
+    assert "\n" not in msg and str(path) in msg
+    for w in words:
+        assert w in msg, msg
+    return msg
+
+
+@pytest.mark.parametrize("field,value", [("metrics", [1, 2]), ("meta", "x"), ("history", [0.5]),
+                                         ("train_config", 3), ("history", {"loss": "low"}),
+                                         ("history", {"loss": [1.0, float("nan")]})])
+def test_fields_of_the_wrong_type_are_refused_on_load(tmp_path, field, value):
+    _refused(_tampered(tmp_path, lambda d: d.__setitem__(field, value)), field if field != "train_config" else "")
+
+
+def test_format_version_as_text_is_not_an_mnist_gui_checkpoint(tmp_path):
+    _refused(_tampered(tmp_path, lambda d: d.__setitem__("format_version", "1")), "not an mnist-gui checkpoint")
+    _refused(_tampered(tmp_path, lambda d: d.__setitem__("format_version", 99)), "newer")
+    _refused(_tampered(tmp_path, lambda d: d.__setitem__("format", "other")), "not an mnist-gui checkpoint")
+
+
+def test_integer_weights_are_refused_not_silently_zeroed(tmp_path):
+    def to_int(d):
+        d["state_dict"]["conv1.weight"] = d["state_dict"]["conv1.weight"].mul(100).long()
+    _refused(_tampered(tmp_path, to_int), "conv1.weight", "int64", "not floating point")
+
+
+def test_batch_norm_counter_stays_an_integer(tmp_path):
+    p, _ = saved(tmp_path)
+    assert torch.load(p, weights_only=True)["state_dict"]["bn1.num_batches_tracked"].dtype == torch.int64
+    load_checkpoint(p)
+
+    def to_float(d):
+        d["state_dict"]["bn1.num_batches_tracked"] = torch.tensor(1.5)
+    _refused(_tampered(tmp_path, to_float), "bn1.num_batches_tracked")
+
+
+def test_shape_mismatch_names_the_layer_and_both_shapes(tmp_path):
+    def narrow(d):
+        d["state_dict"]["conv1.weight"] = torch.zeros(16, 1, 5, 5)
+    msg = _refused(_tampered(tmp_path, narrow))
+    assert "layer conv1.weight has shape 16×1×5×5 but the network needs 24×1×5×5" in msg
+
+
+def test_missing_and_extra_layers_are_named(tmp_path):
+    _refused(_tampered(tmp_path, lambda d: d["state_dict"].pop("logits.bias")), "missing", "logits.bias")
+    _refused(_tampered(tmp_path, lambda d: d["state_dict"].__setitem__("spare.weight", torch.zeros(2))),
+             "unexpected", "spare.weight")
+    _refused(_tampered(tmp_path, lambda d: d["state_dict"].__setitem__("conv1.weight", [1.0])),
+             "conv1.weight", "not a tensor")
+
+
+def test_refusal_messages_are_in_our_words(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (print, ("hi",))
+    torch.save({"format": "mnist-gui-checkpoint", "x": Evil()}, tmp_path / "evil.pt")
+    msg = _refused(tmp_path / "evil.pt", "contains code or objects that are not plain data, refused")
+    assert "weights_only" not in msg
+    (tmp_path / "noise.pt").write_bytes(os.urandom(3000))
+    _refused(tmp_path / "noise.pt", "not a readable model file")
+    (tmp_path / "folder.pt").mkdir()
+    _refused(tmp_path / "folder.pt", "folder")
+
+
+def test_saved_tensors_are_cpu_copies_and_load_maps_to_cpu(tmp_path):
+    p, m = saved(tmp_path)
+    for v in torch.load(p, weights_only=True)["state_dict"].values():
+        assert v.device.type == "cpu"
+    assert all(v.device.type == "cpu" for v in load_checkpoint(p).model.state_dict().values())

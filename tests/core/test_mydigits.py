@@ -1,3 +1,5 @@
+import json
+import os
 import subprocess
 import sys
 
@@ -96,3 +98,110 @@ def test_split_digits_count_and_order():
     assert firsts == sorted(firsts)
     assert [len(g) for g in groups] == [1, 2, 2, 1]
     assert split_digits([]) == []
+
+
+def test_two_processes_teaching_and_deleting_at_once_lose_nothing(tmp_path):
+    """A teaches 50 while B teaches 50 and then deletes one of its own: 99 digits remain."""
+    p, flag = tmp_path / "my.jsonl", tmp_path
+    wait = """
+import time
+def wait_for(f):
+    end = time.monotonic() + 60
+    while not f.exists():
+        assert time.monotonic() < end, f"never saw {f}"
+        time.sleep(0.005)
+"""
+    a = wait + f"""
+from pathlib import Path
+import numpy as np
+from mnist_gui.core.mydigits import MyDigits
+wait_for(Path({str(flag / 'b_loaded')!r}))
+m = MyDigits({str(p)!r})
+for i in range(50):
+    m.add(1, np.full((28, 28), 0.5, np.float32))
+Path({str(flag / 'a_done')!r}).touch()
+"""
+    b = wait + f"""
+from pathlib import Path
+import numpy as np
+from mnist_gui.core.mydigits import MyDigits
+m = MyDigits({str(p)!r})
+Path({str(flag / 'b_loaded')!r}).touch()
+for i in range(50):
+    m.add(2, np.full((28, 28), 0.5, np.float32))
+wait_for(Path({str(flag / 'a_done')!r}))
+victim = [s for s in m.samples if s.label == 2][0]
+assert m.delete(victim.id)
+print(victim.id)
+"""
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for code in (a, b)]
+    outs = [proc.communicate(timeout=120) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], outs
+    m = MyDigits(p)
+    assert m.counts()[1] == 50 and m.counts()[2] == 49 and m.skipped == 0
+    assert outs[1][0].strip() not in {s.id for s in m.samples}
+
+
+def test_delete_removes_exactly_one_line_and_keeps_every_other_byte(tmp_path):
+    p = tmp_path / "my.jsonl"
+    m = MyDigits(p)
+    first, second = m.add(3, img()), m.add(4, img())
+    lines = p.read_bytes().splitlines(keepends=True)
+    bad_strokes = json.loads(lines[1])
+    bad_strokes["strokes"] = [[["a", 1]], "x"]
+    damaged = b'{"id": "half a line'
+    deep = b"[" * 100_000 + b"]" * 100_000
+    p.write_bytes(lines[0] + lines[0] + (json.dumps(bad_strokes) + "\n").encode() + damaged + b"\n"
+                  + deep + b"\n" + lines[1])
+    before = p.read_bytes()
+    m = MyDigits(p)                               # no RecursionError; bad strokes read as none
+    assert [s.label for s in m.samples] == [3, 3, 4, 4] and m.skipped == 2
+    assert m.samples[2].strokes == []
+    assert m.delete(first.id)                     # two lines share that id: exactly one goes
+    assert [s.label for s in m.samples] == [3, 4, 4]
+    assert p.read_bytes() == before.replace(lines[0], b"", 1)
+    assert m.delete(m.samples[1])                 # the sample with damaged strokes, by its object
+    assert p.read_bytes() == lines[0] + damaged + b"\n" + deep + b"\n" + lines[1]
+    assert not m.delete("no-such-id") and MyDigits(p).skipped == 2
+
+
+def test_an_unwritable_app_folder_is_one_clear_error(tmp_path, monkeypatch):
+    from mnist_gui.core.mydigits import MyDigitsError
+    blocker = tmp_path / "app"
+    blocker.write_text("a file where the app folder should be")
+    m = MyDigits(blocker / "my.jsonl")             # loading does not raise
+    assert len(m) == 0
+    with pytest.raises(MyDigitsError, match=r"cannot store the digit: .*app is not writable") as e:
+        m.add(1, img())
+    assert isinstance(e.value, OSError) and "\n" not in str(e.value)
+    assert len(m) == 0 and blocker.read_text().startswith("a file")
+
+    p = tmp_path / "ok" / "my.jsonl"
+    m = MyDigits(p)
+    m.add(5, img())
+    before = p.read_bytes()
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr("os.fsync", disk_full)
+    with pytest.raises(MyDigitsError, match="No space left"):
+        m.add(6, img())
+    with pytest.raises(MyDigitsError, match="cannot delete the digit"):
+        m.delete(m.samples[0])
+    monkeypatch.undo()
+    assert p.read_bytes() == before and [s.label for s in MyDigits(p).samples] == [5]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can write anywhere")
+def test_a_read_only_app_folder_is_one_clear_error(tmp_path):
+    from mnist_gui.core.mydigits import MyDigitsError
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    m = MyDigits(folder / "my.jsonl")
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(MyDigitsError, match="Permission denied"):
+            m.add(1, img())
+    finally:
+        folder.chmod(0o700)

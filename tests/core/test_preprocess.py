@@ -67,3 +67,83 @@ def test_blank_and_broken_images(tmp_path):
         image_to_mnist(tmp_path / "x.png")
     with pytest.raises(PreprocessError, match="no such file"):
         image_to_mnist(tmp_path / "missing.png")
+
+
+def _png_header_only(path, w, h):
+    """A PNG that claims w×h pixels (mode L) but holds almost no data: opening reads only the header."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+                     + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.mark.parametrize("w,h", [(20000, 20000), (8000, 6000)])
+def test_huge_images_are_refused_from_the_header(tmp_path, w, h):
+    from mnist_gui.core.preprocess import ImageTooLarge, check_image_file
+    p = _png_header_only(tmp_path / "huge.png", w, h)
+    for call in (check_image_file, image_to_mnist):
+        with pytest.raises(ImageTooLarge) as e:
+            call(p)
+        msg = str(e.value)
+        assert "huge.png" in msg and "megapixels are refused" in msg and "\n" not in msg
+    if w * h < 100e6:
+        assert f"{w}×{h} pixels" in str(e.value)
+
+
+def test_a_large_allowed_image_is_shrunk_before_it_is_used(tmp_path):
+    from mnist_gui.core.preprocess import WORK_SIZE, open_image
+    big = Image.new("1", (6000, 4000), 1)
+    big.paste(0, (2800, 1000, 3200, 3000))  # a black bar on white, 1-bit
+    big.save(tmp_path / "big.png")
+    im = open_image(tmp_path / "big.png")
+    assert max(im.size) <= WORK_SIZE and im.mode == "L"
+    out = image_to_mnist(tmp_path / "big.png")
+    ys, xs = np.nonzero(out > 0.5)
+    assert ys.max() - ys.min() + 1 >= 18 and xs.max() - xs.min() + 1 <= 6
+
+
+def test_every_unreadable_file_is_one_line(tmp_path):
+    from mnist_gui.core.preprocess import ImageTooLarge, check_image_file
+    good = Image.new("L", (64, 64), 255)
+    good.paste(0, (20, 10, 40, 50))
+    good.save(tmp_path / "good.png")
+    data = (tmp_path / "good.png").read_bytes()
+    (tmp_path / "trunc.png").write_bytes(data[: len(data) // 2])
+    (tmp_path / "text.png").write_text("hello, not an image")
+    (tmp_path / "folder.png").mkdir()
+    check_image_file(tmp_path / "good.png")
+    for name, words in (("missing.png", "no such file"), ("folder.png", "folder"),
+                        ("text.png", "not a readable image"), ("trunc.png", "not a readable image")):
+        with pytest.raises(PreprocessError) as e:
+            check_image_file(tmp_path / name)
+        assert not isinstance(e.value, ImageTooLarge)
+        assert name in str(e.value) and words in str(e.value) and "\n" not in str(e.value)
+
+
+def _rgba(ink_value):
+    a = np.zeros((60, 60, 4), np.uint8)
+    a[..., :3] = 255 - ink_value          # the colour under transparent pixels is the other one
+    a[10:50, 25:35, :3] = ink_value
+    a[10:50, 25:35, 3] = 255              # only the ink is opaque
+    return a
+
+
+@pytest.mark.parametrize("ink", [0, 255])
+def test_ink_on_a_transparent_background_is_read_whatever_its_colour(tmp_path, ink):
+    from mnist_gui.core.preprocess import flatten_alpha
+    arr = _rgba(ink)
+    gray = flatten_alpha(arr)
+    assert gray[30, 30] == pytest.approx(ink / 255) and gray[2, 2] == pytest.approx(1 - ink / 255)
+    Image.fromarray(arr, "RGBA").save(tmp_path / "t.png")
+    from_file, from_array = image_to_mnist(tmp_path / "t.png"), image_to_mnist(arr)
+    assert from_file is not None and from_array is not None
+    assert np.abs(from_file - from_array).max() < 1e-6
+    ys, xs = np.nonzero(from_file > 0.5)
+    assert ys.max() - ys.min() + 1 >= 18                     # the bar is the ink, not the background
+    la = np.stack([arr[..., 0], arr[..., 3]], -1)
+    assert np.abs(image_to_mnist(la) - from_array).max() < 1e-6

@@ -1,0 +1,131 @@
+"""User-writable files, read defensively: bounded JSON parsing, an advisory file lock, one error type.
+
+Run records and My digits live in the user folder, where anything can end up in them (a hand edit,
+a copy from another machine, a disk error). Everything here turns what can go wrong into one
+exception with one line in our own words.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+from pathlib import Path
+
+MAX_JSON_BYTES = 32 * 1024 * 1024  # a run record with a long training history is a few MB at most
+
+
+class JsonFileError(ValueError):
+    """A JSON file or line that cannot be used: too large, not UTF-8, invalid or nested too deeply."""
+
+
+class StorageError(OSError):
+    """The user folder cannot be written (read-only, full, or a file where a folder should be)."""
+
+
+def loads_json(data: bytes | str, max_bytes: int = MAX_JSON_BYTES):
+    """Parse JSON text or UTF-8 bytes; every failure is one JsonFileError with a short reason."""
+    if len(data) > max_bytes:
+        raise JsonFileError(f"too large ({len(data):,} bytes; the limit is {max_bytes:,})")
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise JsonFileError(f"not UTF-8 text (byte {e.start})") from None
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise JsonFileError("nested too deeply") from None
+    except json.JSONDecodeError as e:
+        raise JsonFileError(f"not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+
+
+def load_json_file(path, max_bytes: int = MAX_JSON_BYTES):
+    """Read and parse a user-writable JSON file.
+
+    Raises JsonFileError (a ValueError) naming the file for content that cannot be used, and OSError
+    when the file cannot be read at all (missing, a folder, no permission).
+    """
+    path = Path(path)
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > max_bytes:
+            raise JsonFileError(f"{path}: too large ({size:,} bytes; the limit is {max_bytes:,})")
+        data = f.read(max_bytes + 1)
+    try:
+        return loads_json(data, max_bytes)
+    except JsonFileError as e:
+        raise JsonFileError(f"{path}: {e}") from None
+
+
+def is_number(v) -> bool:
+    """A finite int or float (bool is not a number here)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def check_history(h) -> str | None:
+    """A training history is a dict of lists of finite numbers. None when it is, else what is wrong."""
+    if not isinstance(h, dict):
+        return f"history is {type(h).__name__}, not a table"
+    for k, v in h.items():
+        if not isinstance(v, list):
+            return f"history {k!r} is {type(v).__name__}, not a list"
+        bad = [x for x in v if not is_number(x)]
+        if bad:
+            return f"history {k!r} holds {str(bad[0])[:40]!r}, not a finite number"
+    for a, b in (("step", "loss"), ("step", "accuracy"), ("epoch_step", "test_accuracy"),
+                 ("epoch_step", "test_loss"), ("epoch", "test_accuracy")):
+        if a in h and b in h and len(h[a]) != len(h[b]):
+            return f"history {a!r} and {b!r} have different lengths ({len(h[a])} and {len(h[b])})"
+    return None
+
+
+@contextlib.contextmanager
+def file_lock(path: Path):
+    """Hold an exclusive advisory lock on `path` (a lock file, created if needed) for the with-block.
+
+    fcntl.flock on POSIX, msvcrt.locking on Windows, no lock where neither exists. Processes that
+    take the same lock never interleave; the lock is released when the block ends or the process dies.
+    """
+    path = Path(path)
+    f = open(path, "a+b")
+    try:
+        try:
+            import fcntl
+        except ImportError:
+            fcntl = None
+        if fcntl is not None:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+            return
+        try:
+            import msvcrt
+        except ImportError:
+            msvcrt = None
+        if msvcrt is not None:
+            f.seek(0)
+            msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1)  # retries for about 10 s, then OSError
+            try:
+                yield
+            finally:
+                f.seek(0)
+                msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
+            return
+        yield
+    finally:
+        f.close()
+
+
+def os_reason(e: OSError) -> str:
+    """'Permission denied', 'Not a directory', ...: the short reason of an OSError."""
+    return e.strerror or str(e) or type(e).__name__
+
+
+def plain_name(name: str) -> bool:
+    """A single path component that cannot leave its folder."""
+    return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name \
+        and os.sep not in name and "\0" not in name
