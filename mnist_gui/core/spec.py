@@ -77,7 +77,7 @@ class Layer:
     units: int | None = None
 
     def __post_init__(self):
-        if self.kind not in KINDS:
+        if not isinstance(self.kind, str) or self.kind not in KINDS:
             raise SpecError(f"unknown kind {self.kind!r}; choose from {', '.join(KINDS)}", field="kind")
         takes = KINDS[self.kind]
         for f in fields(self)[1:]:
@@ -114,7 +114,7 @@ class Layer:
 
 
 def _takes_text(kind) -> str:
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         return ""
     return f" ({kind} takes {', '.join(KINDS[kind])})" if KINDS[kind] else f" ({kind} takes no fields)"
 
@@ -129,15 +129,7 @@ def _check_type(kind: str, name: str, v) -> None:
     else:
         ok, want = _whole(v), "a whole number"
     if not ok:
-        raise SpecError(f"{name} must be {want}, got {json.dumps(v) if _jsonable(v) else repr(v)}", field=name)
-
-
-def _jsonable(v) -> bool:
-    try:
-        json.dumps(v)
-        return True
-    except (TypeError, ValueError):
-        return False
+        raise SpecError(f"{name} must be {want}, got {json.dumps(v, default=repr)}", field=name)
 
 
 @dataclass(frozen=True)

@@ -374,3 +374,14 @@ def test_cli_summary_of_a_bad_architecture_file(tmp_path):
     r = run_cli("summary", "--arch", str(bad))
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     assert "bad.json: layer 1 (conv): unknown field 'kernal'" in r.stderr
+
+
+def test_analysis_needs_neither_torch_nor_qt():
+    import subprocess
+    import sys
+    code = ("import sys\nfrom mnist_gui.core.spec import analyse, spec_from_json\n"
+            "analyse(spec_from_json('[{\"kind\": \"flatten\"}, {\"kind\": \"dense\", \"units\": 10}]'))\n"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'PySide6', 'pyqtgraph')]\n"
+            "print(bad); assert not bad")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
