@@ -80,8 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
 
     s = sub.add_parser("summary", help="layer shapes and parameters, (W−F+2P)/S+1 worked out")
-    s.add_argument("--preset", choices=list(PRESETS), default="tf-tutorial")
-    s.add_argument("--model", help="checkpoint to summarise instead of a preset")
+    which = s.add_mutually_exclusive_group()
+    which.add_argument("--preset", choices=list(PRESETS), help="a preset (default: tf-tutorial)")
+    which.add_argument("--model", help="checkpoint to summarise instead of a preset")
+    which.add_argument("--arch", metavar="FILE.json", help="architecture file to check (a list of layers)")
+    s.add_argument("--arch-out", metavar="FILE.json",
+                   help="write the summarised network's architecture to this file, to start your own from")
     _add_common(s)
 
     d = sub.add_parser("install-desktop", help="add mnist-gui to the desktop's app menu (launcher, icon; Linux)")
@@ -242,20 +246,41 @@ def cmd_predict(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    from mnist_gui.core.models import ModelConfig, build_model, count_parameters, layer_summary
+    from mnist_gui.core.models import ModelConfig
+    from mnist_gui.core.spec import SpecError, analyse, load_spec_file, problems, save_spec_file, totals
 
-    model = _load_model(args.model).model if args.model else build_model(ModelConfig(args.preset))
-    rows = layer_summary(model)
-    total = count_parameters(model)
+    if args.arch:
+        spec = load_spec_file(args.arch)
+    elif args.model:
+        spec = _load_model(args.model).model_config.network()
+    else:
+        spec = ModelConfig(args.preset or "tf-tutorial").network()
+    rows = analyse(spec)
+    t = totals(rows)
+    if args.arch_out:
+        save_spec_file(args.arch_out, spec)
+    errors = problems(rows, "error")
     if args.json:
-        print(json.dumps({"layers": [r.__dict__ for r in rows], "parameters": total}))
-        return 0
-    print(f"{'layer':<9} {'kind':<11} {'input':<10} {'output':<10} {'k/s/p':<7} {'params':>9}  output size")
-    for r in rows:
-        ksp = f"{r.kernel}/{r.stride}/{r.padding}" if r.kernel else ""
-        print(f"{r.name:<9} {r.kind:<11} {r.shape_text(r.input_shape):<10} {r.shape_text(r.output_shape):<10} "
-              f"{ksp:<7} {r.params:>9,}  {r.arithmetic}")
-    print(f"total parameters: {total:,}")
+        out = {"layers": [r.to_dict() for r in rows], "parameters": t.params, "weight_bytes": t.weight_bytes,
+               "macs": t.macs, "errors": [str(p) for p in errors],
+               "warnings": [str(p) for p in problems(rows, "warning")]}
+        if args.arch_out:
+            out["arch_out"] = args.arch_out
+        print(json.dumps(out))
+    else:
+        print(f"{'#':>2} {'layer':<9} {'kind':<9} {'input':<10} {'output':<10} {'params':>10} {'MACs':>12}  "
+              f"output size")
+        for r in rows:
+            print(f"{r.index:>2} {r.name:<9} {r.kind:<9} {r.input_text:<10} {r.output_text:<10} {r.params:>10,} "
+                  f"{r.macs:>12,}  {r.arithmetic}")
+            for p in r.problems:
+                print(f"{'':>13}{p.level}: {p.text}")
+        print(f"total parameters: {t.params:,} ({t.weight_bytes / 2**20:.2f} MiB of fp32 weights); "
+              f"multiply-adds per image: {t.macs:,}")
+        if args.arch_out:
+            print(f"architecture written to {args.arch_out}", file=sys.stderr)
+    if errors:
+        raise SpecError(str(errors[0]))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Architecture presets built from a small config dataclass, and a layer summary.
+"""Architecture presets (specs, see core/spec.py) built from a small config dataclass, and a layer summary.
 
 `tf-tutorial` is exactly the network of TensorFlow's "A Guide to TF Layers: Building a
 Convolutional Neural Network" (cnn_mnist.py). The other presets train faster.
@@ -6,86 +6,107 @@ Convolutional Neural Network" (cnn_mnist.py). The other presets train faster.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 import torch
 from torch import nn
 
+from mnist_gui.core.spec import Layer, NetworkSpec, analyse, build
+
+CUSTOM = "custom"
+
 
 @dataclass
 class ModelConfig:
+    """What to build: a preset by name, or a spec (the layer list as plain dicts, see core/spec.py).
+
+    `dropout` for a preset is what it has always been (tf-tutorial's dropout rate; fast-bn uses a quarter
+    of it) and defaults to 0.4. For a spec, None (the default) keeps the spec's own rates and a number sets
+    every dropout layer's rate to it. A spec makes the preset "custom".
+    """
+
     preset: str = "tf-tutorial"
-    dropout: float = 0.4
+    dropout: float | None = None
+    spec: list[dict] | None = None
+
+    def __post_init__(self):
+        if self.spec is not None:
+            net = self.spec if isinstance(self.spec, NetworkSpec) else NetworkSpec.from_dict(self.spec)
+            self.spec = net.to_list()
+            self.preset = CUSTOM
+        elif self.dropout is None:
+            self.dropout = 0.4
+
+    @property
+    def name(self) -> str:
+        return self.preset
+
+    def network(self) -> NetworkSpec:
+        """The spec this config builds, with the dropout rule above applied."""
+        if self.spec is not None:
+            net = NetworkSpec.from_dict(self.spec)
+            return net if self.dropout is None else net.with_dropout(self.dropout)
+        if self.preset not in PRESETS:
+            raise ValueError(f"unknown model preset {self.preset!r}; choose from {', '.join(PRESETS)}")
+        return PRESETS[self.preset].spec(self.dropout)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> "ModelConfig":
+        if isinstance(d, dict) and d.get("spec") is not None:
+            dropout = d.get("dropout")
+            return cls(dropout=None if dropout is None else float(dropout), spec=d["spec"])
         if not isinstance(d, dict) or d.get("preset") not in PRESETS:
             raise ValueError(f"unknown model preset {d.get('preset') if isinstance(d, dict) else d!r}")
         return cls(preset=str(d["preset"]), dropout=float(d.get("dropout", 0.4)))
 
 
-def _tf_tutorial(cfg: ModelConfig) -> nn.Sequential:
-    return nn.Sequential(OrderedDict([
-        ("conv1", nn.Conv2d(1, 32, kernel_size=5, stride=1, padding=2)),   # 'same'
-        ("relu1", nn.ReLU()),
-        ("pool1", nn.MaxPool2d(kernel_size=2, stride=2)),
-        ("conv2", nn.Conv2d(32, 64, kernel_size=5, stride=1, padding=2)),
-        ("relu2", nn.ReLU()),
-        ("pool2", nn.MaxPool2d(kernel_size=2, stride=2)),
-        ("flatten", nn.Flatten()),
-        ("dense", nn.Linear(7 * 7 * 64, 1024)),
-        ("relu3", nn.ReLU()),
-        ("dropout", nn.Dropout(cfg.dropout)),
-        ("logits", nn.Linear(1024, 10)),
-    ]))
+def tf_tutorial_spec(dropout: float = 0.4) -> NetworkSpec:
+    return NetworkSpec((
+        Layer("conv", filters=32, kernel=5, padding="same"),
+        Layer("relu"),
+        Layer("maxpool", size=2),
+        Layer("conv", filters=64, kernel=5, padding="same"),
+        Layer("relu"),
+        Layer("maxpool", size=2),
+        Layer("flatten"),
+        Layer("dense", units=1024),
+        Layer("relu"),
+        Layer("dropout", rate=dropout),
+        Layer("dense", units=10),
+    ))
 
 
-def _fast_bn(cfg: ModelConfig) -> nn.Sequential:
+def fast_bn_spec(dropout: float = 0.4) -> NetworkSpec:
     """A small batch-norm net: about 99% after one epoch, several times faster than tf-tutorial."""
-    return nn.Sequential(OrderedDict([
-        ("conv1", nn.Conv2d(1, 24, kernel_size=5, stride=1, padding=2, bias=False)),
-        ("bn1", nn.BatchNorm2d(24)),
-        ("relu1", nn.ReLU()),
-        ("pool1", nn.MaxPool2d(kernel_size=2, stride=2)),
-        ("conv2", nn.Conv2d(24, 48, kernel_size=3, stride=1, padding=1, bias=False)),
-        ("bn2", nn.BatchNorm2d(48)),
-        ("relu2", nn.ReLU()),
-        ("pool2", nn.MaxPool2d(kernel_size=2, stride=2)),
-        ("conv3", nn.Conv2d(48, 64, kernel_size=3, stride=1, padding=1, bias=False)),
-        ("bn3", nn.BatchNorm2d(64)),
-        ("relu3", nn.ReLU()),
-        ("pool3", nn.MaxPool2d(kernel_size=2, stride=2)),
-        ("flatten", nn.Flatten()),
-        ("dropout", nn.Dropout(cfg.dropout * 0.25)),
-        ("logits", nn.Linear(64 * 3 * 3, 10)),
-    ]))
+    def block(filters, kernel):
+        return (Layer("conv", filters=filters, kernel=kernel, padding="same", bias=False), Layer("batchnorm"),
+                Layer("relu"), Layer("maxpool", size=2))
+    return NetworkSpec((*block(24, 5), *block(48, 3), *block(64, 3), Layer("flatten"),
+                        Layer("dropout", rate=dropout * 0.25), Layer("dense", units=10)))
 
 
 @dataclass(frozen=True)
 class Preset:
     name: str
     description: str
-    build: Callable[[ModelConfig], nn.Sequential] = field(repr=False)
+    spec: Callable[[float], NetworkSpec] = field(repr=False)   # dropout -> the network
 
 
 PRESETS: dict[str, Preset] = {
-    "tf-tutorial": Preset("tf-tutorial", "TF Layers tutorial CNN: conv5x5/32, pool, conv5x5/64, pool, dense 1024, dropout, dense 10", _tf_tutorial),
-    "fast-bn": Preset("fast-bn", "small batch-norm CNN: conv5x5/24, conv3x3/48, conv3x3/64 with pooling, dense 10", _fast_bn),
+    "tf-tutorial": Preset("tf-tutorial", "TF Layers tutorial CNN: conv5x5/32, pool, conv5x5/64, pool, dense 1024, dropout, dense 10", tf_tutorial_spec),
+    "fast-bn": Preset("fast-bn", "small batch-norm CNN: conv5x5/24, conv3x3/48, conv3x3/64 with pooling, dense 10", fast_bn_spec),
 }
 
 
 def build_model(cfg: ModelConfig | None = None) -> nn.Sequential:
     cfg = cfg or ModelConfig()
-    if cfg.preset not in PRESETS:
-        raise ValueError(f"unknown model preset {cfg.preset!r}; choose from {', '.join(PRESETS)}")
-    if not 0.0 <= cfg.dropout < 1.0:
+    if cfg.dropout is not None and not 0.0 <= cfg.dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {cfg.dropout}")
-    return PRESETS[cfg.preset].build(cfg)
+    return build(cfg.network())
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -100,9 +121,11 @@ class LayerInfo:
     output_shape: tuple
     kernel: int | None = None
     stride: int | None = None
-    padding: int | None = None
+    padding: int | tuple | None = None
     params: int = 0
     arithmetic: str = ""
+    macs: int = 0                       # multiply-adds per image (known for models built from a spec)
+    problems: tuple = ()                # spec.Problem warnings (a built model has no errors)
 
     def shape_text(self, shape: tuple) -> str:
         return "×".join(str(s) for s in shape)
@@ -113,10 +136,24 @@ def _single(v) -> int:
 
 
 def layer_summary(model: nn.Module, input_shape=(1, 28, 28)) -> list[LayerInfo]:
-    """Per leaf layer: shapes from a real forward pass (hooks), parameters, (W−F+2P)/S+1 worked out.
+    """Per leaf layer: shapes, parameters, (W−F+2P)/S+1 worked out.
 
-    Shapes are written as the tutorial does, height×width×channels, without the batch dimension.
+    A model built from a spec is summarised from the torch-free analysis of its spec; any other from a
+    real forward pass (`traced_summary`). Shapes are written as the tutorial does, height×width×channels,
+    without the batch dimension; `kind` is the module's class name.
     """
+    spec = getattr(model, "network_spec", None)
+    if spec is None:
+        return traced_summary(model, input_shape)
+    modules = dict(model.named_children())
+    return [LayerInfo(name=r.name, kind=type(modules[r.name]).__name__, input_shape=r.input_shape,
+                      output_shape=r.output_shape, kernel=r.kernel, stride=r.stride, padding=r.padding,
+                      params=r.params, arithmetic=r.arithmetic, macs=r.macs, problems=r.problems)
+            for r in analyse(spec, input_shape)]
+
+
+def traced_summary(model: nn.Module, input_shape=(1, 28, 28)) -> list[LayerInfo]:
+    """layer_summary from a real forward pass (hooks) of any model."""
     infos: list[LayerInfo] = []
     hooks = []
 
@@ -129,7 +166,7 @@ def layer_summary(model: nn.Module, input_shape=(1, 28, 28)) -> list[LayerInfo]:
             info = LayerInfo(name=name, kind=type(mod).__name__, input_shape=hwc(inputs[0]),
                              output_shape=hwc(output),
                              params=sum(p.numel() for p in mod.parameters(recurse=False)))
-            if isinstance(mod, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+            if isinstance(mod, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)) and not isinstance(mod.padding, str):
                 f, s, p = _single(mod.kernel_size), _single(mod.stride), _single(mod.padding)
                 w = inputs[0].shape[-1]
                 info.kernel, info.stride, info.padding = f, s, p

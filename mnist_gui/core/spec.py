@@ -1,0 +1,473 @@
+"""Networks as data: a spec is an ordered list of layers, each a kind and its parameters.
+
+`analyse` works out every layer's input and output volume, (W − F + 2P)/S + 1 written out, its
+parameters and multiply-adds, and the problems in words, without torch. `build` turns a spec with
+no errors into a named `torch.nn.Sequential`.
+
+Kinds and their fields (defaults in brackets; a field without one is required):
+
+    conv       filters, kernel, stride [1], padding [0] (a number, "same" or "valid"), bias [true]
+    maxpool    size, stride [= size], padding [0]
+    avgpool    size, stride [= size], padding [0]
+    relu leakyrelu elu gelu tanh sigmoid      activations, no fields
+    batchnorm  no fields: 2d after a conv/pool volume, 1d after flatten/dense
+    dropout    rate [0.5]
+    flatten    no fields
+    dense      units
+
+Module names: conv, pool (max and avg), bn and the activations are numbered per kind (conv1, conv2,
+pool1, relu3); flatten, dropout and dense are numbered only when the network has more than one of
+them; the last dense layer is `logits`. These are the names the presets have always had, so their
+state_dict keys do not change.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+ACTIVATIONS = ("relu", "leakyrelu", "elu", "gelu", "tanh", "sigmoid")
+POOLS = ("maxpool", "avgpool")
+_REQUIRED = object()
+
+# kind -> its fields and their defaults, in the order a form shows them.
+KINDS: dict[str, dict[str, object]] = {
+    "conv": {"filters": _REQUIRED, "kernel": _REQUIRED, "stride": 1, "padding": 0, "bias": True},
+    "maxpool": {"size": _REQUIRED, "stride": None, "padding": 0},
+    "avgpool": {"size": _REQUIRED, "stride": None, "padding": 0},
+    **{a: {} for a in ACTIVATIONS},
+    "batchnorm": {},
+    "dropout": {"rate": 0.5},
+    "flatten": {},
+    "dense": {"units": _REQUIRED},
+}
+PADDING_WORDS = ("same", "valid")
+OUTPUTS = 10          # one per digit
+BYTES_PER_PARAM = 4   # fp32
+
+
+class SpecError(ValueError):
+    """A spec that cannot be read or built. `layer` is 1-based (None for the whole spec)."""
+
+    def __init__(self, message: str, layer: int | None = None, field: str | None = None):
+        super().__init__(message)
+        self.layer, self.field = layer, field
+
+
+def _whole(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer: `Layer("conv", filters=32, kernel=5, padding="same")`. Fields a kind does not take stay None;
+    defaults are filled in. Wrong types or fields raise SpecError; values that make no sense (a zero kernel)
+    are accepted here and reported by `analyse`, so an editor can show them on their row."""
+
+    kind: str
+    filters: int | None = None
+    kernel: int | None = None
+    size: int | None = None
+    stride: int | None = None
+    padding: int | str | None = None
+    bias: bool | None = None
+    rate: float | None = None
+    units: int | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.kind, str) or self.kind not in KINDS:
+            raise SpecError(f"unknown kind {self.kind!r}; choose from {', '.join(KINDS)}", field="kind")
+        takes = KINDS[self.kind]
+        for f in fields(self)[1:]:
+            v = getattr(self, f.name)
+            if f.name not in takes:
+                if v is not None:
+                    raise SpecError(f"{self.kind} takes no {f.name!r}" + _takes_text(self.kind), field=f.name)
+                continue
+            if v is None:
+                v = takes[f.name]
+                if v is _REQUIRED:
+                    raise SpecError(f"missing {f.name!r}" + _takes_text(self.kind), field=f.name)
+                if v is None:  # a pool's stride defaults to its size
+                    v = self.size
+                object.__setattr__(self, f.name, v)
+            _check_type(self.kind, f.name, v)
+            if f.name == "rate":
+                object.__setattr__(self, "rate", float(v))
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, **{name: getattr(self, name) for name in KINDS[self.kind]}}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Layer":
+        if not isinstance(d, dict):
+            raise SpecError(f"expected an object like {{\"kind\": \"conv\", ...}}, got {d!r}")
+        if "kind" not in d:
+            raise SpecError(f"no \"kind\"; choose from {', '.join(KINDS)}", field="kind")
+        known = {f.name for f in fields(cls)}
+        for k in d:
+            if k not in known:
+                raise SpecError(f"unknown field {k!r}" + _takes_text(d["kind"]), field=str(k))
+        return cls(**d)
+
+
+def _takes_text(kind) -> str:
+    if not isinstance(kind, str) or kind not in KINDS:
+        return ""
+    return f" ({kind} takes {', '.join(KINDS[kind])})" if KINDS[kind] else f" ({kind} takes no fields)"
+
+
+def _check_type(kind: str, name: str, v) -> None:
+    if name == "bias":
+        ok, want = isinstance(v, bool), "true or false"
+    elif name == "rate":
+        ok, want = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v), "a number"
+    elif name == "padding" and kind == "conv":
+        ok, want = _whole(v) or v in PADDING_WORDS, "a whole number, \"same\" or \"valid\""
+    else:
+        ok, want = _whole(v), "a whole number"
+    if not ok:
+        raise SpecError(f"{name} must be {want}, got {json.dumps(v, default=repr)}", field=name)
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    layers: tuple[Layer, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "layers", tuple(self.layers))
+
+    def to_list(self) -> list[dict]:
+        return [layer.to_dict() for layer in self.layers]
+
+    def to_dict(self) -> dict:
+        return {"layers": self.to_list()}
+
+    @classmethod
+    def from_dict(cls, d) -> "NetworkSpec":
+        """From {"layers": [...]} or the bare list of layer objects."""
+        layers = d.get("layers") if isinstance(d, dict) else d
+        if not isinstance(layers, list):
+            raise SpecError("an architecture is a JSON object with a \"layers\" list")
+        if not layers:
+            raise SpecError("the architecture has no layers")
+        out = []
+        for i, ld in enumerate(layers, 1):
+            try:
+                out.append(Layer.from_dict(ld))
+            except SpecError as e:
+                kind = ld.get("kind") if isinstance(ld, dict) else None
+                where = f"layer {i} ({kind})" if isinstance(kind, str) and kind in KINDS else f"layer {i}"
+                raise SpecError(f"{where}: {e}", layer=i, field=e.field) from None
+            except TypeError as e:  # non-string keys and the like
+                raise SpecError(f"layer {i}: {e}", layer=i) from None
+        return cls(tuple(out))
+
+    def with_dropout(self, rate: float) -> "NetworkSpec":
+        """Every dropout layer's rate set to `rate` (the training field "dropout" overriding a spec)."""
+        return NetworkSpec(tuple(replace(l, rate=float(rate)) if l.kind == "dropout" else l for l in self.layers))
+
+
+def spec_to_json(spec: NetworkSpec) -> str:
+    """One layer a line: easy to read and edit by hand."""
+    lines = ",\n".join("    " + json.dumps(d) for d in spec.to_list())
+    return "{\n  \"layers\": [\n" + lines + "\n  ]\n}\n"
+
+
+def spec_from_json(text: str) -> NetworkSpec:
+    try:
+        d = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SpecError(f"not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+    return NetworkSpec.from_dict(d)
+
+
+def load_spec_file(path) -> NetworkSpec:
+    """Read an architecture file; every problem is one SpecError line that starts with the path."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such architecture file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise SpecError(f"{path}: cannot read it ({getattr(e, 'strerror', None) or e})") from None
+    try:
+        return spec_from_json(text)
+    except SpecError as e:
+        raise SpecError(f"{path}: {e}", layer=e.layer, field=e.field) from None
+
+
+def save_spec_file(path, spec: NetworkSpec) -> None:
+    Path(path).write_text(spec_to_json(spec), encoding="utf-8")
+
+
+def module_names(layers) -> list[str]:
+    """The name each layer gets in the built nn.Sequential (see the module docstring)."""
+    prefix = {"maxpool": "pool", "avgpool": "pool", "batchnorm": "bn"}
+    kinds = [prefix.get(l.kind, l.kind) for l in layers]
+    dense = [i for i, l in enumerate(layers) if l.kind == "dense"]
+    counts: dict[str, int] = {}
+    names = []
+    for i, k in enumerate(kinds):
+        if dense and i == dense[-1]:
+            names.append("logits")
+            continue
+        counts[k] = counts.get(k, 0) + 1
+        total = kinds.count(k) - (k == "dense" and bool(dense))
+        plain = k in ("flatten", "dropout", "dense") and total == 1
+        names.append(k if plain else f"{k}{counts[k]}")
+    return names
+
+
+# ----------------------------------------------------------------------------------------- analysis
+
+@dataclass(frozen=True)
+class Problem:
+    level: str          # "error" (cannot train) or "warning"
+    layer: int          # 1-based
+    kind: str
+    field: str | None   # the field at fault, None when it is the layer's place in the network
+    text: str           # in words, without the "layer N (kind): " prefix
+
+    @property
+    def is_error(self) -> bool:
+        return self.level == "error"
+
+    def __str__(self) -> str:
+        return f"layer {self.layer} ({self.kind}): {self.text}"
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    index: int                        # 1-based
+    name: str                         # the module's name in the built nn.Sequential
+    layer: Layer
+    input_shape: tuple | None         # H, W, C for a volume, (N,) when flat; None after an error upstream
+    output_shape: tuple | None        # None when it cannot be worked out
+    arithmetic: str = ""              # "(28 − 5 + 2·2) / 1 + 1 = 28"; ⌊…⌋ when the stride does not divide
+    floors_to: int | None = None      # the floored size when the stride does not divide, else None
+    kernel: int | None = None         # conv kernel or pool size
+    stride: int | None = None
+    padding: int | tuple | None = None  # resolved: an int, or (before, after) for uneven 'same'
+    params: int = 0
+    macs: int = 0                     # multiply-adds per image (conv and dense; the rest counted as 0)
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return self.layer.kind
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    @property
+    def input_text(self) -> str:
+        return volume_text(self.input_shape)
+
+    @property
+    def output_text(self) -> str:
+        return volume_text(self.output_shape)
+
+    def to_dict(self) -> dict:
+        return {"index": self.index, "name": self.name, "kind": self.kind, "layer": self.layer.to_dict(),
+                "input_shape": self.input_shape, "output_shape": self.output_shape,
+                "arithmetic": self.arithmetic, "floors_to": self.floors_to, "kernel": self.kernel,
+                "stride": self.stride, "padding": self.padding, "params": self.params, "macs": self.macs,
+                "problems": [{"level": p.level, "field": p.field, "message": str(p)} for p in self.problems]}
+
+
+@dataclass(frozen=True)
+class Totals:
+    params: int
+    weight_bytes: int   # fp32
+    macs: int           # multiply-adds per image
+
+
+def volume_text(shape) -> str:
+    return "?" if shape is None else "×".join(str(s) for s in shape)
+
+
+def totals(rows: list[LayerRow]) -> Totals:
+    params = sum(r.params for r in rows)
+    return Totals(params=params, weight_bytes=BYTES_PER_PARAM * params, macs=sum(r.macs for r in rows))
+
+
+def problems(rows: list[LayerRow], level: str | None = None) -> list[Problem]:
+    return [p for r in rows for p in r.problems if level is None or p.level == level]
+
+
+def analyse(spec, input_shape=(1, 28, 28)) -> list[LayerRow]:
+    """One row per layer, in order: volumes, arithmetic, parameters, multiply-adds, problems. No torch."""
+    layers = spec.layers if isinstance(spec, NetworkSpec) else tuple(spec)
+    c, h, w = input_shape
+    shape: tuple | None = (h, w, c)
+    rows: list[LayerRow] = []
+    for i, (layer, name) in enumerate(zip(layers, module_names(layers)), 1):
+        found: list[Problem] = []
+        row = _analyse_layer(layer, shape, lambda level, field, text: found.append(
+            Problem(level, i, layer.kind, field, text)))
+        row = replace(row, index=i, name=name, input_shape=shape, problems=tuple(found))
+        rows.append(row)
+        shape = row.output_shape
+    if rows and shape is not None and shape != (OUTPUTS,):
+        last = rows[-1]
+        rows[-1] = replace(last, problems=last.problems + (Problem(
+            "error", last.index, last.kind, None,
+            f"the network ends in {volume_text(shape)} outputs; it must end in {OUTPUTS}, one per digit "
+            f"(end with dense {OUTPUTS})"),))
+    return rows
+
+
+def _analyse_layer(layer: Layer, shape, say) -> LayerRow:
+    row = LayerRow(index=0, name="", layer=layer, input_shape=shape, output_shape=None)
+    k = layer.kind
+    bad: list[str] = []
+
+    def err(field, text):
+        bad.append(text)
+        say("error", field, text)
+
+    def at_least(name, low=1):
+        if getattr(layer, name) < low:
+            err(name, f"{name} must be at least {low}, got {getattr(layer, name)}")
+
+    # values that make no sense wherever the layer stands
+    if k == "conv":
+        for f in ("filters", "kernel", "stride"):
+            at_least(f)
+        if _whole(layer.padding) and layer.padding < 0:
+            err("padding", f"padding must be 0 or more, got {layer.padding}")
+    elif k in POOLS:
+        at_least("size")
+        at_least("stride")
+        if layer.padding < 0:
+            err("padding", f"padding must be 0 or more, got {layer.padding}")
+        elif layer.size >= 1 and layer.padding > layer.size // 2:
+            err("padding", f"padding {layer.padding} is more than half the pool size {layer.size} "
+                           f"(PyTorch allows at most {layer.size // 2})")
+    elif k == "dense":
+        at_least("units")
+    elif k == "dropout" and not 0 <= layer.rate < 1:
+        say("error", "rate", f"rate must be in [0, 1), got {layer.rate:g}")  # the volume is still known
+    if shape is None or bad:
+        return row
+    flat = len(shape) == 1
+
+    if k in ("conv", *POOLS):
+        if flat:
+            err(None, f"{k} needs an H×W×C volume, but its input is flat ({shape[0]}): "
+                      f"it cannot follow flatten or dense")
+            return row
+        f, s = (layer.kernel, layer.stride) if k == "conv" else (layer.size, layer.stride)
+        fname = "kernel" if k == "conv" else "pool size"
+        pad = layer.padding
+        if pad == "valid":
+            before = after = 0
+        elif pad == "same":
+            before, after = (f - 1) // 2, f - 1 - (f - 1) // 2
+            if s != 1:
+                err("padding", f"padding \"same\" needs stride 1; PyTorch does not support it with stride {s} "
+                               f"(give the padding as a number)")
+            elif f % 2 == 0 and f > 0:
+                say("warning", "padding", f"padding \"same\" with the even kernel {f} pads unevenly: {before} "
+                                          f"before and {after} after, as PyTorch does")
+        else:
+            before = after = pad
+        if bad:
+            return row
+        sizes, texts, floors = [], [], None
+        ptext = f"2·{before}" if before == after else f"{before} + {after}"
+        for x in dict.fromkeys((shape[1], shape[0])):  # width first, as the tutorial writes it
+            num = x - f + before + after
+            if num < 0:
+                pad_words = str(before) if before == after else f"{before}+{after}"
+                err("kernel" if k == "conv" else "size",
+                    f"{fname} {f} is larger than its {shape[0]}×{shape[1]} input after padding {pad_words}")
+                return row
+            out = num // s + 1
+            frac = f"({x} − {f} + {ptext}) / {s}"
+            if num % s:
+                floors = out
+                texts.append(f"⌊{frac}⌋ + 1 = {out}")
+                say("warning", "stride", f"{frac} + 1 is not whole: floors to {out}")
+            else:
+                texts.append(f"{frac} + 1 = {out}")
+            sizes.append(out)
+        ow, oh = sizes[0], sizes[-1]
+        cin = shape[2]
+        padding = before if before == after else (before, after)
+        if k == "conv":
+            params = f * f * cin * layer.filters + (layer.filters if layer.bias else 0)
+            return replace(row, output_shape=(oh, ow, layer.filters), arithmetic="; ".join(texts),
+                           floors_to=floors, kernel=f, stride=s, padding=padding, params=params,
+                           macs=oh * ow * layer.filters * f * f * cin)
+        return replace(row, output_shape=(oh, ow, cin), arithmetic="; ".join(texts), floors_to=floors,
+                       kernel=f, stride=s, padding=padding)
+
+    if k == "flatten":
+        if flat:
+            say("warning", None, "its input is already flat: this flatten does nothing")
+        return replace(row, output_shape=(math.prod(shape),))
+    if k == "dense":
+        if not flat:
+            err(None, f"dense needs a flat input, but its input is the {volume_text(shape)} volume: "
+                      f"put a flatten before it")
+            return row
+        n = shape[0]
+        return replace(row, output_shape=(layer.units,), params=n * layer.units + layer.units,
+                       macs=n * layer.units)
+    if k == "batchnorm":
+        return replace(row, output_shape=shape, params=2 * shape[-1])
+    return replace(row, output_shape=shape)  # activations, dropout
+
+
+# ----------------------------------------------------------------------------------------- building
+
+def build(spec, input_shape=(1, 28, 28)):
+    """The named torch.nn.Sequential for a spec; SpecError naming the layer and field for its first error.
+
+    The spec is kept on the module as `network_spec`, so `layer_summary` can use the torch-free analysis.
+    """
+    from collections import OrderedDict
+
+    from torch import nn
+
+    spec = spec if isinstance(spec, NetworkSpec) else NetworkSpec(tuple(spec))
+    if not spec.layers:
+        raise SpecError("the architecture has no layers")
+    rows = analyse(spec, input_shape)
+    for p in problems(rows, "error"):
+        raise SpecError(str(p), layer=p.layer, field=p.field)
+    acts = {"relu": nn.ReLU, "leakyrelu": nn.LeakyReLU, "elu": nn.ELU, "gelu": nn.GELU, "tanh": nn.Tanh,
+            "sigmoid": nn.Sigmoid}
+    mods = OrderedDict()
+    for r in rows:
+        l, k, shape = r.layer, r.kind, r.input_shape
+        if k == "conv":
+            pad = "same" if isinstance(r.padding, tuple) else r.padding
+            m = nn.Conv2d(shape[2], l.filters, kernel_size=l.kernel, stride=l.stride, padding=pad, bias=l.bias)
+        elif k == "maxpool":
+            m = nn.MaxPool2d(kernel_size=l.size, stride=l.stride, padding=l.padding)
+        elif k == "avgpool":
+            m = nn.AvgPool2d(kernel_size=l.size, stride=l.stride, padding=l.padding)
+        elif k == "batchnorm":
+            m = nn.BatchNorm2d(shape[2]) if len(shape) == 3 else nn.BatchNorm1d(shape[0])
+        elif k == "dropout":
+            m = nn.Dropout(l.rate)
+        elif k == "flatten":
+            m = nn.Flatten()
+        elif k == "dense":
+            m = nn.Linear(shape[0], l.units)
+        else:
+            m = acts[k]()
+        mods[r.name] = m
+    model = nn.Sequential(mods)
+    model.network_spec = spec
+    return model
