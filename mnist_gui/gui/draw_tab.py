@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, Q
 from mnist_gui.core.mydigits import MyDigits
 from mnist_gui.core.predictor import Predictor, doubt
 from mnist_gui.core.preprocess import image_to_mnist, strokes_to_mnist
-from mnist_gui.core.segment import split_digits
+from mnist_gui.core.numbers import read_number, torch_classifier
 from mnist_gui.gui.canvas import DrawingCanvas
 from mnist_gui.gui.prediction_bars import PredictionBars
 
@@ -152,11 +152,11 @@ class DrawTab(QWidget):
     def update_prediction(self) -> None:
         strokes = self.canvas.strokes()
         number_mode = self.numberMode.isChecked() and self.canvas.image() is None
-        groups = split_digits(strokes) if number_mode else []
-        if groups:
-            read = self._read_number(groups)
-            # the bars and the preview follow the digit that holds the latest stroke
-            self.input28, probs = next(r for g, r in zip(groups, read) if strokes[-1] in g)
+        reading = self._read_number(strokes) if number_mode and strokes else None
+        if reading is not None:
+            # the bars and the preview follow the digit that holds (part of) the latest stroke
+            d = next((d for d in reading.digits if len(strokes) - 1 in d.stroke_ids), reading.digits[-1])
+            self.input28, probs = d.image28, d.probs
         else:
             self.number = None
             self.numberLabel.setText("")
@@ -175,21 +175,24 @@ class DrawTab(QWidget):
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
         self.predicted.emit(probs)
 
-    def _read_number(self, groups) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Read each group as a digit; show the number. Returns (28×28 input, probabilities) per group."""
-        parts, digits, read = [], [], []
-        for g in groups:
-            img = strokes_to_mnist(g)
-            p = self.predictor.probabilities(img)
-            read.append((img, p))
-            d = int(np.argmax(p))
-            unsure = doubt(p, img) is not None
-            digits.append(str(d))
-            parts.append(f"{d} ({p[d]:.0%}{', not sure' if unsure else ''})")
-        self.number = "".join(digits)
+    def _read_number(self, strokes):
+        """Read the strokes as a number (core.numbers) and show it, with a close second reading."""
+        if getattr(self, "_number_model", None) is not self.predictor.model:
+            self._number_model, self._number_cache = self.predictor.model, {}
+            self._classify = torch_classifier(self.predictor.model)
+        reading = read_number(strokes, self._classify, self._number_cache)
+        if reading is None or not reading.digits:
+            self.number = None
+            self.numberLabel.setText("")
+            return None
+        parts = [f"{d.digit} ({d.prob:.0%}{', not sure' if doubt(d.probs, d.image28) else ''})"
+                 for d in reading.digits]
+        self.number = reading.text
+        alt = reading.close_alternative
         self.numberLabel.setText(f"<span style='font-size:22pt; font-weight:bold'>{self.number}</span>"
-                                 f"<br>{' · '.join(parts)}")
-        return read
+                                 + (f" <span style='font-size:14pt'>(or {alt}?)</span>" if alt else "")
+                                 + f"<br>{' · '.join(parts)}")
+        return reading
 
     def teach(self) -> None:
         """Store the drawing with the digit in teachDigit in My digits."""
