@@ -1,6 +1,6 @@
 """Whole numbers written with real pen-drawn digits: the old x-overlap splitter vs the new reader.
 
-    python benchmarks/number_reading.py [--count 500] [--writers holdout|train] [--canvas 100]
+    python benchmarks/number_reading.py [--count 500] [--writers holdout|train] [--canvas 100] [--threads 1]
 
 Each number has 4 digits of one writer. Held-out writers 21-30 by default (the shipped model was
 trained on writers 1-20); `--writers train` builds numbers from writers 1-20, which is what the
@@ -163,7 +163,10 @@ def main() -> int:
     ap.add_argument("--writers", choices=["holdout", "train"], default="holdout")
     ap.add_argument("--canvas", type=int, default=0, help="also draw this many numbers per spacing on the canvas")
     ap.add_argument("--model")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
     args = ap.parse_args()
+    import torch
+    torch.set_num_threads(args.threads)
     from mnist_gui import config
     from mnist_gui.core.checkpoint import load_checkpoint
     from mnist_gui.core.pendigits import HOLDOUT_WRITERS, read_unipen
