@@ -5,7 +5,7 @@ other digits. Also checks that MNIST accuracy holds and how long fine-tuning tak
 
 The digits go through the same path as taught digits: rendered from strokes to 28×28 by the
 canvas preprocessing, stored in a My digits file, fine-tuned with the app's own plan
-(mnist_gui.core.mydigits.finetune_plan) from the shipped model.
+(Workspace.finetune_plan) from the shipped model.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import torch  # noqa: E402
 from mnist_gui import config  # noqa: E402
 from mnist_gui.core.checkpoint import load_checkpoint  # noqa: E402
 from mnist_gui.core.data import load_mnist  # noqa: E402
-from mnist_gui.core.mydigits import MyDigits, finetune_plan  # noqa: E402
+from mnist_gui.core.workspace import Workspace  # noqa: E402
 from mnist_gui.core.pendigits import read_unipen  # noqa: E402
 from mnist_gui.core.predictor import Predictor  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
@@ -60,11 +60,12 @@ def main() -> int:
         rest = [d for k in range(10) for d in by[k][args.per_class:]]
         rest_imgs = [strokes_to_mnist(d.strokes) for d in rest]
         rest_labels = [d.label for d in rest]
-        my = MyDigits(Path(tempfile.mkdtemp()) / "my.jsonl")
+        ws = Workspace(Path(tempfile.mkdtemp()))
+        ws.make_live(shipped, remember=False)
         for d in taught:
-            my.add(d.label, strokes_to_mnist(d.strokes), d.strokes)
+            ws.teach(d.label, strokes_to_mnist(d.strokes), d.strokes)
         before = accuracy(shipped.model, rest_imgs, rest_labels)
-        cfg, extra = finetune_plan(my, shipped.model_config.preset, shipped.model_config.dropout)
+        cfg, extra, _ = ws.finetune_plan()
         t0 = time.perf_counter()
         r = Trainer(cfg, data, init_state=shipped.model.state_dict(), extra_train=extra).run()
         secs = time.perf_counter() - t0

@@ -7,10 +7,8 @@ is one CheckpointError with a clear message; nothing half-loaded ever escapes.
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import pickle
 import platform
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import torch
 from torch import nn
 
 from mnist_gui.core.models import ModelConfig, build_model
-from mnist_gui.core.storage import check_history, is_number
+from mnist_gui.core.storage import atomic_write_bytes, check_history, is_number  # noqa: F401 (re-exported)
 
 FORMAT = "mnist-gui-checkpoint"
 FORMAT_VERSION = 1
@@ -59,36 +57,6 @@ def _plain(obj):
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     return str(obj)
-
-
-def atomic_write_bytes(path: Path, write) -> None:
-    """Call write(fileobj) on a temp file beside path, fsync, then rename over path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved model is an ordinary file
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:  # make the rename itself durable
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
 
 
 def save_checkpoint(path, model: nn.Module, model_config: ModelConfig, train_config: dict | None = None,
@@ -141,7 +109,7 @@ def _check_payload(payload) -> str | None:
     mc = payload.get("model_config")
     if not isinstance(mc, dict) or not isinstance(mc.get("preset"), str):
         return "model_config is missing or not a table with a preset name"
-    if "dropout" in mc and not (is_number(mc["dropout"]) and 0 <= mc["dropout"] < 1):
+    if mc.get("dropout") is not None and not (is_number(mc["dropout"]) and 0 <= mc["dropout"] < 1):
         return f"model_config dropout is {str(mc['dropout'])[:40]!r}, not a number in [0, 1)"
     sd = payload.get("state_dict")
     if not isinstance(sd, dict):

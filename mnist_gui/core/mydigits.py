@@ -18,14 +18,16 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from mnist_gui import config
-from mnist_gui.core.checkpoint import atomic_write_bytes
-from mnist_gui.core.data import MnistSplit
-from mnist_gui.core.storage import JsonFileError, StorageError, file_lock, is_number, loads_json, os_reason
+from mnist_gui.core.storage import (JsonFileError, StorageError, atomic_write_bytes, file_lock, is_number, loads_json,
+                                    os_reason)
+
+if TYPE_CHECKING:
+    from mnist_gui.core.data import MnistSplit
 
 MAX_LINE_BYTES = 1024 * 1024  # a sample is about 1 KB plus its strokes; longer lines are damaged
 
@@ -205,26 +207,13 @@ class MyDigits:
     def __len__(self) -> int:
         return len(self.samples)
 
-    def as_split(self, repeat: int = 1) -> MnistSplit:
+    def as_split(self, repeat: int = 1) -> "MnistSplit":
+        import torch
+
+        from mnist_gui.core.data import MnistSplit
         if not self.samples:
             return MnistSplit(torch.zeros(0, 28, 28, dtype=torch.uint8), torch.zeros(0, dtype=torch.int64))
         imgs = np.stack([np.round(s.image * 255).astype(np.uint8) for s in self.samples])
         labels = np.array([s.label for s in self.samples], np.int64)
         return MnistSplit(torch.from_numpy(np.tile(imgs, (repeat, 1, 1))),
                           torch.from_numpy(np.tile(labels, repeat)))
-
-
-def finetune_plan(my: MyDigits, preset: str, dropout: float, steps: int = 200,
-                  share: float = 0.15, n_mnist: int = 60000):
-    """A short fine-tuning run on My digits mixed with MNIST, so MNIST accuracy holds.
-
-    My digits are repeated so they make up about `share` of the training images; augmentation
-    gives each repeat a different small affine and stroke thickness. Returns (TrainConfig, extra split).
-    """
-    from mnist_gui.core.train import TrainConfig
-    if not len(my):
-        raise ValueError("My digits is empty: teach some digits first")
-    repeat = max(1, round(share * n_mnist / (1 - share) / len(my)))
-    cfg = TrainConfig(preset=preset, dropout=dropout, optimizer="adamw", lr=3e-4, schedule="onecycle",
-                      batch_size=128, max_steps=steps, epochs=1, weight_decay=1e-4, augment=True, seed=0)
-    return cfg, my.as_split(repeat)

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mnist_gui import config
-from mnist_gui.core.checkpoint import atomic_write_bytes
-from mnist_gui.core.storage import (JsonFileError, check_history, is_number, load_json_file, os_reason,
+from mnist_gui.core.storage import (JsonFileError, atomic_write_bytes, check_history, is_number, load_json_file, os_reason,
                                     plain_name)
 
 KINDS = ("train", "finetune", "study")

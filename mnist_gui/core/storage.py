@@ -11,6 +11,7 @@ import contextlib
 import json
 import math
 import os
+import tempfile
 from pathlib import Path
 
 MAX_JSON_BYTES = 32 * 1024 * 1024  # a run record with a long training history is a few MB at most
@@ -129,3 +130,33 @@ def plain_name(name: str) -> bool:
     """A single path component that cannot leave its folder."""
     return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name \
         and os.sep not in name and "\0" not in name
+
+
+def atomic_write_bytes(path: Path, write) -> None:
+    """Call write(fileobj) on a temp file beside path, fsync, then rename over path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved model is an ordinary file
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass

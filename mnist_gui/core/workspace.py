@@ -162,7 +162,7 @@ class Workspace:
         problems = []
         for p in candidates + [str(config.SHIPPED_MODEL)]:
             try:
-                return load_checkpoint(p), problems
+                return load_checkpoint(config.resolve_model_path(p)), problems
             except CheckpointError as e:
                 problems.append(str(e))
         from mnist_gui.core.models import ModelConfig, build_model
@@ -201,7 +201,7 @@ class Workspace:
         cfg.validate()
         return cfg
 
-    def finetune_plan(self, share: float = 0.15):
+    def finetune_plan(self, share: float = 0.15, n_mnist: int = 60000):
         """Fine-tuning the live model on My digits mixed with MNIST: (TrainConfig, extra split, init state).
 
         My digits are repeated so they make up about `share` of the training images; augmentation gives
@@ -212,7 +212,6 @@ class Workspace:
         ck = self.checkpoint
         base = self.recipes["finetune"].config
         cfg = base.with_overrides(preset=ck.model_config.preset, dropout=ck.model_config.dropout)
-        n_mnist = cfg.train_size or 60000
         repeat = max(1, round(share * n_mnist / (1 - share) / len(my)))
         return cfg, my.as_split(repeat), ck.model.state_dict()
 
@@ -235,7 +234,7 @@ class Workspace:
         record, problem = None, ""
         try:
             record = self.runs.record(result.status, cfg.to_dict(), metrics, result.history, result.seconds,
-                                      save if result.model is not None else None)
+                                      save if result.model is not None else None, kind=kind, device=device)
         except (OSError, CheckpointError) as e:
             problem = f"could not record the run: {e}"
         ck = None
@@ -255,9 +254,9 @@ class Workspace:
         return FinishedRun(result.status, result.message, record, ck, problem, kind)
 
     def discard_run_model(self, record: "RunRecord") -> None:
-        """The user did not keep a stopped run's model: delete its checkpoint, keep the record."""
+        """The user did not keep a stopped run's model: delete its checkpoint, keep the record (marked)."""
         try:
-            record.model_path.unlink(missing_ok=True)
+            self.runs.discard_model(record)
         except OSError:
             pass
         self.runs_changed.emit()

@@ -5,6 +5,18 @@ from __future__ import annotations
 import sys
 
 
+def set_app_icon(app) -> None:
+    """The window, its dialogs and the taskbar show the icon; Wayland matches the window to its .desktop."""
+    from PySide6.QtGui import QIcon
+
+    from mnist_gui import config
+    icon = QIcon(str(config.icon_path()))
+    for png in config.icon_pngs().values():
+        icon.addFile(str(png))
+    app.setWindowIcon(icon)
+    app.setDesktopFileName(config.APP_ID)
+
+
 def run_app(model_path: str | None = None) -> int:
     import os
     if (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")

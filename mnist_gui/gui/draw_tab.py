@@ -11,9 +11,9 @@ from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, Q
 from mnist_gui import config
 from mnist_gui.core.predictor import doubt
 from mnist_gui.core.preprocess import image_to_mnist, strokes_to_mnist
-from mnist_gui.core.segment import split_digits
+from mnist_gui.core.numbers import read_number, torch_classifier
 from mnist_gui.gui.canvas import DrawingCanvas
-from mnist_gui.gui.images import array_to_qimage, qimage_to_array
+from mnist_gui.gui.images import array_to_qimage, qimage_to_array, qimage_to_rgba
 from mnist_gui.gui.prediction_bars import PredictionBars
 from mnist_gui.gui.qt_workspace import QtWorkspace
 
@@ -137,8 +137,8 @@ class DrawTab(QWidget):
     def current_input(self) -> np.ndarray | None:
         """The drawing as the 28×28 input (None when empty)."""
         img = self.canvas.image()
-        if img is not None:
-            return image_to_mnist(qimage_to_array(img))
+        if img is not None:  # RGBA, so the core's one transparency rule applies as for files
+            return image_to_mnist(qimage_to_rgba(img) if img.hasAlphaChannel() else qimage_to_array(img))
         return strokes_to_mnist(self.canvas.strokes())
 
     def update_prediction(self) -> None:
@@ -148,11 +148,11 @@ class DrawTab(QWidget):
             return
         strokes = self.canvas.strokes()
         number_mode = self.numberMode.isChecked() and self.canvas.image() is None
-        groups = split_digits(strokes) if number_mode else []
-        if groups:
-            read = self._read_number(groups)
-            # the bars and the preview follow the digit that holds the latest stroke
-            self.input28, probs = next(r for g, r in zip(groups, read) if strokes[-1] in g)
+        reading = self._read_number(strokes) if number_mode and strokes else None
+        if reading is not None:
+            # the bars and the preview follow the digit that holds (part of) the latest stroke
+            d = next((d for d in reading.digits if len(strokes) - 1 in d.stroke_ids), reading.digits[-1])
+            self.input28, probs = d.image28, d.probs
         else:
             self.number = None
             self.numberLabel.setText("")
@@ -171,22 +171,24 @@ class DrawTab(QWidget):
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
         self.predicted.emit(probs)
 
-    def _read_number(self, groups) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Read each group as a digit; show the number. Returns (28×28 input, probabilities) per group."""
-        parts, digits, read = [], [], []
-        for g in groups:
-            img = strokes_to_mnist(g)
-            p = self.ws.predictor.probabilities(img)
-            read.append((img, p))
-            d = int(np.argmax(p))
-            unsure = doubt(p, img) is not None
-            digits.append(str(d))
-            parts.append(self.tr("{0} ({1}, not sure)").format(d, f"{p[d]:.0%}") if unsure
-                         else f"{d} ({p[d]:.0%})")
-        self.number = "".join(digits)
+    def _read_number(self, strokes):
+        """Read the strokes as a number (core.numbers) and show it, with a close second reading."""
+        if getattr(self, "_number_model", None) is not self.ws.predictor.model:
+            self._number_model, self._number_cache = self.ws.predictor.model, {}
+            self._classify = torch_classifier(self.ws.predictor.model)
+        reading = read_number(strokes, self._classify, self._number_cache)
+        if reading is None or not reading.digits:
+            self.number = None
+            self.numberLabel.setText("")
+            return None
+        parts = [self.tr("{0} ({1}, not sure)").format(d.digit, f"{d.prob:.0%}") if doubt(d.probs, d.image28)
+                 else f"{d.digit} ({d.prob:.0%})" for d in reading.digits]
+        self.number = reading.text
+        alt = reading.close_alternative
         self.numberLabel.setText(f"<span style='font-size:22pt; font-weight:bold'>{self.number}</span>"
-                                 f"<br>{' · '.join(parts)}")
-        return read
+                                 + (" <span style='font-size:14pt'>" + self.tr("(or {0}?)").format(alt) + "</span>" if alt else "")
+                                 + f"<br>{' · '.join(parts)}")
+        return reading
 
     def teach(self) -> None:
         """Store the drawing with the digit in teachDigit in My digits."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from mnist_gui import config
 from mnist_gui.core.workspace import Workspace
@@ -34,6 +34,8 @@ class MainWindow(QMainWindow):
     def __init__(self, model_path: str | None = None, workspace: Workspace | None = None, parent=None):
         super().__init__(parent)
         self.setObjectName("mainWindow")
+        from mnist_gui.gui.app import set_app_icon
+        set_app_icon(QApplication.instance())
         self.ws = workspace or Workspace(settings=qt_settings())
         self.qtws = QtWorkspace(self.ws, self)
         self.modelChanged = self.qtws.modelChanged
@@ -167,6 +169,12 @@ class MainWindow(QMainWindow):
                 self, self.tr("Open image"), "",
                 self.tr("Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)"))
         if not path:
+            return False
+        from mnist_gui.core.preprocess import PreprocessError, check_image_file
+        try:
+            check_image_file(path)   # one rule for size limits and unreadable files, as on the command line
+        except PreprocessError as e:
+            self.show_message(self.tr("Could not open image"), str(e), QMessageBox.Icon.Warning)
             return False
         img = QImage(path)
         if img.isNull():

@@ -74,7 +74,7 @@ class RunsPanel(QWidget):
     def status_text(self, r) -> str:
         text = {"finished": self.tr("finished"), "stopped": self.tr("stopped"),
                 "diverged": self.tr("diverged")}.get(r.status, r.status)
-        if r.status != "diverged" and not r.model_path.exists():
+        if r.status != "diverged" and not r.has_model:
             text += " " + self.tr("(model discarded)")
         return text
 
@@ -104,7 +104,7 @@ class RunsPanel(QWidget):
             plot.removeItem(item)
         self._overlays = []
         sel = self.selected()
-        self.makeLiveButton.setEnabled(len(sel) == 1 and sel[0].model_path.exists())
+        self.makeLiveButton.setEnabled(len(sel) == 1 and sel[0].has_model)
         self.deleteRunButton.setEnabled(bool(sel))
         for k, r in enumerate(sel):
             color = COLORS[k % len(COLORS)]
@@ -138,6 +138,10 @@ class RunsPanel(QWidget):
             self.makeLiveRequested.emit(sel[0])
 
     def delete_selected(self) -> None:
-        for r in self.selected():
-            self.ws.runs.delete(r)
+        try:
+            for r in self.selected():
+                self.ws.runs.delete(r)
+        except OSError as e:
+            self.message.setText(self.tr("Could not delete the run: {0}").format(e))
+            return
         self.refresh()

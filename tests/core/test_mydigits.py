@@ -6,7 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-from mnist_gui.core.mydigits import MyDigits, finetune_plan
+from mnist_gui.core.mydigits import MyDigits
+from mnist_gui.core.workspace import Workspace
 from mnist_gui.core.segment import split_digits
 
 
@@ -53,15 +54,17 @@ with open({str(p)!r}, "a") as f:      # a write cut short by a kill
     assert [s.label for s in m2.samples] == [0, 1, 2, 3, 4, 8] and m2.skipped == 1
 
 
-def test_finetune_plan_mixes_my_digits_with_mnist(tmp_path):
-    m = MyDigits(tmp_path / "my.jsonl")
+def test_finetune_plan_mixes_my_digits_with_mnist(tmp_path, shipped):
+    ws = Workspace(tmp_path)
+    ws.make_live(shipped, remember=False)
     with pytest.raises(ValueError):
-        finetune_plan(m, "tf-tutorial", 0.4)
+        ws.finetune_plan()
     for d in range(10):
-        m.add(d, img())
-    cfg, extra = finetune_plan(m, "tf-tutorial", 0.4)
+        ws.teach(d, img())
+    cfg, extra, init_state = ws.finetune_plan()
     share = len(extra) / (len(extra) + 60000)
     assert 0.1 < share < 0.2 and cfg.augment and cfg.max_steps > 0
+    assert cfg.preset == shipped.model_config.preset and init_state.keys() == shipped.model.state_dict().keys()
 
 
 def test_finetuning_on_a_handful_changes_their_prediction(tmp_path, small_mnist, shipped):
@@ -74,11 +77,11 @@ def test_finetuning_on_a_handful_changes_their_prediction(tmp_path, small_mnist,
     odd = [strokes_to_mnist([[(0, 0), (100, 100 + d)], [(100 - d, 0), (d, 100)]]) for d in (0, 8, 16, 24, 32)]
     before = [int(Predictor(shipped.model).probabilities(x).argmax()) for x in odd]
     assert before.count(5) == 0
-    m = MyDigits(tmp_path / "my.jsonl")
+    ws = Workspace(tmp_path)
+    ws.make_live(shipped, remember=False)
     for x in odd:
-        m.add(5, x)
-    cfg, extra = finetune_plan(m, shipped.model_config.preset, shipped.model_config.dropout,
-                               n_mnist=len(small_mnist.train))
+        ws.teach(5, x)
+    cfg, extra, _ = ws.finetune_plan(n_mnist=len(small_mnist.train))
     cfg = replace(cfg, max_steps=60, batch_size=64)
     r = Trainer(cfg, small_mnist, init_state=shipped.model.state_dict(), extra_train=extra).run()
     after = [int(Predictor(r.model).probabilities(x).argmax()) for x in odd]

@@ -1,0 +1,325 @@
+"""Read a whole number drawn as strokes: segmentation by recognition.
+
+Strokes are sorted left to right (by their leftmost point). A digit is a run of consecutive strokes
+(at most MAX_STROKES), or part of a stroke that runs through two touching digits (the stroke cut at
+a few proposed points). Every candidate digit is rendered to 28×28 and scored by the classifier in
+one batch; dynamic programming over the left-to-right order picks the reading with the best total of
+  log P(digit | image)  +  a prior on the digit's shape (width/height, height/line height)
+  + a penalty for neighbours that overlap  + a bonus per digit  - costs for cuts and dropped dots,
+and keeps the next best readings as alternatives.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from mnist_gui.core.preprocess import Stroke, strokes_to_mnist
+from mnist_gui.core.segment import split_digits
+
+Classify = Callable[[list[np.ndarray]], np.ndarray]  # N 28×28 images -> N×10 probabilities
+
+# Fitted by scripts/fit_number_prior.py on the 4,996 pen-drawn digits of writers 1-20 (the held-out
+# writers 21-30 were not used): per digit, mean and sd of log(width / height) of the ink box ...
+LOG_ASPECT = ((-0.150, 0.242), (-0.957, 0.620), (-0.228, 0.247), (-0.483, 0.193), (-0.626, 0.311),
+              (-0.258, 0.220), (-0.629, 0.213), (-0.430, 0.253), (-0.650, 0.231), (-0.537, 0.227))
+# ... and of log(height / the writer's median digit height).
+LOG_REL_HEIGHT = ((-0.285, 0.211), (-0.023, 0.163), (-0.062, 0.136), (0.032, 0.117), (0.105, 0.141),
+                  (-0.033, 0.126), (-0.012, 0.125), (0.092, 0.123), (0.007, 0.120), (0.060, 0.116))
+# ... and the widest horizontal hole between the strokes of a digit of several strokes, over its
+# height: its median and the sd of its upper half (a normal; holes above the median cost).
+HOLE_MEDIAN, HOLE_SD = -0.385, 0.205
+# The pen data has one digit per box, so it says nothing about the space between digits. Assumed:
+# neighbours rarely overlap; a gap (left edge of a digit minus right edge of the one before, over
+# the line height) below GAP_FREE costs 0.5 * ((GAP_FREE - gap) / GAP_SD)^2.
+GAP_FREE, GAP_SD = 0.0, 0.12
+# Assumed too: a digit's vertical centre stays near the line's (the median centre of the x-overlap
+# groups), costing 0.5 * W_CENTRE * (offset / (CENTRE_SD * line height))^2.
+CENTRE_SD = 0.1
+
+# Weights of the score, chosen on numbers built from writers 1-20 (benchmarks/number_reading.py
+# --writers train); never on the held-out writers.
+W_ASPECT = 0.25
+W_HEIGHT = 0.5
+W_HOLE = 0.5
+W_CENTRE = 2.0
+DIGIT_BONUS = 4.0     # per digit read: log-probabilities are <= 0, so without it fewer digits win
+CUT_COST = 2.0        # cutting one stroke into two digits
+DROP_COST = 1.0       # leaving out a tiny stroke (a stray dot)
+
+MAX_STROKES = 4       # strokes in one digit
+MAX_INPUTS = 60       # classifier inputs per read
+MAX_CUT_STROKES = 2   # at most this many (the widest) strokes are cut ...
+CUTS_PER_STROKE = 3   # ... at this many places each
+CUT_MIN_WIDTH = 1.0   # only strokes wider than this (× line height) are cut
+MAX_WIDTH = 1.8       # a digit of several strokes is at most this wide (× line height) ...
+MAX_INNER_GAP = 0.2   # ... with no hole between its strokes wider than this (pen data, writers 1-20:
+                      # 99.9% of multi-stroke digits have holes under 0.13 of their height)
+TINY = 0.15           # a stroke whose box fits in this (× line height) may be a stray dot
+CLOSE_RATIO = 0.3     # show the second reading when its probability is at least this share of the best
+KEEP = 6              # readings kept per step of the dynamic programming
+
+
+@dataclass
+class DigitRead:
+    digit: int
+    prob: float                 # the classifier's probability of `digit`
+    strokes: list[Stroke]       # the strokes (or pieces of a stroke) of this digit
+    image28: np.ndarray         # the 28×28 input the classifier saw
+    probs: np.ndarray           # all ten probabilities
+    stroke_ids: list[int]       # indices of the input strokes it uses (all or part of)
+
+
+@dataclass
+class NumberReading:
+    digits: list[DigitRead]
+    score: float
+    alternatives: list[tuple[str, float]] = field(default_factory=list)  # (text, score), best first, without the best
+    inputs: int = 0             # images this read rendered and classified (not found in the cache)
+
+    @property
+    def text(self) -> str:
+        return "".join(str(d.digit) for d in self.digits)
+
+    @property
+    def close_alternative(self) -> str | None:
+        """The second-best reading when it is nearly as probable as the best (else None)."""
+        if self.alternatives and math.exp(self.alternatives[0][1] - self.score) >= CLOSE_RATIO:
+            return self.alternatives[0][0]
+        return None
+
+
+@dataclass
+class _Unit:
+    """A stroke or a piece of one, with its box."""
+    points: np.ndarray
+    ids: tuple[int, ...]
+
+    @property
+    def box(self):
+        p = self.points
+        return p[:, 0].min(), p[:, 0].max(), p[:, 1].min(), p[:, 1].max()
+
+
+def _line(strokes: list[np.ndarray]) -> tuple[float, float]:
+    """(height, vertical centre) of a digit in this drawing: the medians over the x-overlap groups
+    that are not much smaller than the tallest."""
+    boxes = [(np.ptp(p[:, 1]), (p[:, 1].min() + p[:, 1].max()) / 2)
+             for p in (np.concatenate(g) for g in split_digits(strokes))]
+    top = max(h for h, _ in boxes)
+    boxes = [b for b in boxes if b[0] >= 0.3 * top]
+    return max(float(np.median([h for h, _ in boxes])), 1.0), float(np.median([c for _, c in boxes]))
+
+
+def _cuts(p: np.ndarray, k: int) -> list[int]:
+    """Up to k indices at which a stroke may be cut into a left and a right digit: where the part
+    drawn before and the part drawn after overlap least horizontally (local minima of that
+    overlap), each part keeping at least a quarter of the stroke's width."""
+    n = len(p)
+    if n < 6:
+        return []
+    x = p[:, 0]
+    before = np.maximum.accumulate(x)[:-1]             # right edge of p[:i+1]
+    after = np.minimum.accumulate(x[::-1])[::-1][1:]   # left edge of p[i+1:]
+    overlap = before - after
+    width = max(np.ptp(x), 1e-6)
+    lo, hi = x.min(), x.max()
+    ok = (before - lo > 0.25 * width) & (hi - after > 0.25 * width)
+    idx = [i for i in range(1, n - 2) if ok[i]
+           and overlap[i] <= overlap[i - 1] and overlap[i] <= overlap[i + 1]]
+    idx.sort(key=lambda i: overlap[i])
+    chosen: list[int] = []
+    for i in idx:
+        if all(abs(i - j) > n // 10 for j in chosen):
+            chosen.append(i)
+        if len(chosen) == k:
+            break
+    return chosen
+
+
+def _log_shape(box, line_h: float) -> np.ndarray:
+    """Per class: the shape prior's log-likelihood (0 at the most likely shape)."""
+    x0, x1, y0, y1 = box
+    h = max(y1 - y0, 0.02 * line_h)
+    w = max(x1 - x0, 0.02 * h)
+    a, r = math.log(w / h), math.log(h / line_h)
+    out = np.empty(10)
+    for k in range(10):
+        (ma, sa), (mr, sr) = LOG_ASPECT[k], LOG_REL_HEIGHT[k]
+        out[k] = -0.5 * W_ASPECT * ((a - ma) / sa) ** 2 - 0.5 * W_HEIGHT * ((r - mr) / sr) ** 2
+    return out
+
+
+def _inner_gap(strokes_: list[np.ndarray]) -> float:
+    """The widest horizontal hole between the strokes of a group (negative when they all overlap)."""
+    iv = sorted((p[:, 0].min(), p[:, 0].max()) for p in strokes_)
+    right, gap = iv[0][1], -math.inf
+    for a, b in iv[1:]:
+        gap, right = max(gap, a - right), max(right, b)
+    return gap
+
+
+@dataclass
+class _Candidates:
+    units: list[_Unit]
+    line_h: float
+    line_c: float
+    items: list[tuple]  # (start state, end state, strokes, stroke ids, box, hole)
+
+
+def _candidates(strokes: Sequence[Stroke]) -> _Candidates | None:
+    """Candidate digits. States of the left-to-right walk: int b = units[:b] read;
+    (k, c) = units[:k] and the left piece of unit k cut at point c read."""
+    arrays = [np.asarray(s, float).reshape(-1, 2) for s in strokes]
+    order = sorted((i for i, a in enumerate(arrays) if len(a)), key=lambda i: arrays[i][:, 0].min())
+    if not order:
+        return None
+    line_h, line_c = _line([arrays[i] for i in order])
+    units = [_Unit(arrays[i], (i,)) for i in order]
+    if len(units) > MAX_INPUTS // 3:
+        # very many strokes: read the x-overlap groups as the units instead
+        index = {id(arrays[i]): i for i in order}
+        units = [_Unit(np.concatenate(g), tuple(index[id(s)] for s in g))  # its points give its box
+                 for g in split_digits([arrays[i] for i in order])]
+        unit_strokes = [[arrays[i] for i in u.ids] for u in units]
+    else:
+        unit_strokes = [[u.points] for u in units]
+    n = len(units)
+    items: list[tuple] = []
+
+    def add(start, end, strokes_, ids):
+        if len(items) >= MAX_INPUTS:
+            return
+        pts = np.concatenate(strokes_)
+        box = (pts[:, 0].min(), pts[:, 0].max(), pts[:, 1].min(), pts[:, 1].max())
+        hole = _inner_gap(strokes_) / line_h if len(strokes_) > 1 else -math.inf
+        if len(strokes_) > 1 and (box[1] - box[0] > MAX_WIDTH * line_h or hole > MAX_INNER_GAP):
+            return
+        items.append((start, end, strokes_, ids, box, hole))
+
+    for size in range(1, MAX_STROKES + 1):  # the smallest groups first, so the budget keeps them
+        for b in range(n - size + 1):
+            ss = [s for u in unit_strokes[b:b + size] for s in u]
+            add(b, b + size, ss, sorted({i for u in units[b:b + size] for i in u.ids}))
+        if size == 2:
+            # cut pieces of wide single strokes, with at most one neighbouring stroke
+            wide = [k for k in range(n) if len(unit_strokes[k]) == 1
+                    and np.ptp(units[k].points[:, 0]) > CUT_MIN_WIDTH * line_h]
+            wide = sorted(wide, key=lambda k: -np.ptp(units[k].points[:, 0]))[:MAX_CUT_STROKES]
+            for k in sorted(wide):
+                p = units[k].points
+                for c in _cuts(p, CUTS_PER_STROKE):
+                    left, right = p[:c + 1], p[c + 1:]
+                    for b in (k, k - 1):
+                        if b >= 0:
+                            add(b, (k, c), [s for u in unit_strokes[b:k] for s in u] + [left],
+                                sorted({i for u in units[b:k + 1] for i in u.ids}))
+                    for e in (k + 1, k + 2):
+                        if e <= n:
+                            add((k, c), e, [right] + [s for u in unit_strokes[k + 1:e] for s in u],
+                                sorted({i for u in units[k:e] for i in u.ids}))
+    return _Candidates(units, line_h, line_c, items)
+
+
+def _decode(cands: _Candidates, probs: np.ndarray) -> list[tuple[float, tuple]]:
+    """Dynamic programming over the left-to-right order: the KEEP best readings, best first, each
+    (score, ((candidate, digit), ...))."""
+    units, line_h, items = cands.units, cands.line_h, cands.items
+    n = len(units)
+    logp = np.log(np.clip(probs, 1e-12, 1.0))
+    shape = [_log_shape(c[4], line_h) for c in items]
+    prior = [-0.5 * W_HOLE * (max(c[5] - HOLE_MEDIAN, 0.0) / HOLE_SD) ** 2
+             - 0.5 * W_CENTRE * (((c[4][2] + c[4][3]) / 2 - cands.line_c) / (CENTRE_SD * line_h)) ** 2
+             for c in items]
+    from_state: dict = {}
+    for ci, c in enumerate(items):
+        from_state.setdefault(c[0], []).append(ci)
+    # partial readings per state: (score, digits, right edge of the last digit)
+    best: dict = {0: [(0.0, (), None)]}
+    states = sorted({*range(n + 1), *[c[1] for c in items if isinstance(c[1], tuple)]},
+                    key=lambda s: (s, -1) if isinstance(s, int) else s)
+
+    def push(state, hyp):
+        lst = best.setdefault(state, [])
+        lst.append(hyp)
+        lst.sort(key=lambda h: -h[0])
+        del lst[KEEP:]
+
+    for s in states:
+        for score, digits, right_edge in best.get(s, []):
+            if isinstance(s, int) and s < n:
+                x0, x1, y0, y1 = units[s].box
+                if max(x1 - x0, y1 - y0) < TINY * line_h:  # leave out a stray dot
+                    push(s + 1, (score - DROP_COST, digits, right_edge))
+            for ci in from_state.get(s, []):
+                _, end, _, _, box, hole = items[ci]
+                extra = DIGIT_BONUS - (CUT_COST if isinstance(end, tuple) else 0.0) + prior[ci]
+                if right_edge is not None and not isinstance(s, tuple):  # the pieces of a cut touch
+                    gap = (box[0] - right_edge) / line_h
+                    if gap < GAP_FREE:
+                        extra -= 0.5 * ((GAP_FREE - gap) / GAP_SD) ** 2
+                total = logp[ci] + shape[ci] + extra
+                for k in np.argsort(-total)[:3]:
+                    push(end, (score + float(total[k]), digits + ((ci, int(k)),), box[1]))
+    return [(sc, dg) for sc, dg, _ in best.get(n, [])]
+
+
+def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | None = None) -> NumberReading | None:
+    """The most probable reading of the strokes as a number (None when there is no ink).
+
+    classify gets all candidate digits' 28×28 images in one call. cache (a dict kept between
+    calls, e.g. while the user draws) keeps each candidate's image and probabilities, so a new
+    stroke only renders and classifies the candidates it is part of.
+    """
+    cands = _candidates(strokes)
+    if cands is None:
+        return None
+    keys = [tuple(p.tobytes() for p in c[2]) for c in cands.items] if cache is not None else None
+    images: list = [None] * len(cands.items)
+    probs = np.zeros((len(cands.items), 10))
+    todo = []
+    for i, c in enumerate(cands.items):
+        hit = cache.get(keys[i]) if cache is not None else None
+        if hit is None:
+            todo.append(i)
+        else:
+            images[i], probs[i] = hit
+    if todo:
+        for i in todo:
+            images[i] = strokes_to_mnist(cands.items[i][2])
+        probs[todo] = np.asarray(classify([images[i] for i in todo]), float).reshape(len(todo), 10)
+    if cache is not None:
+        if len(cache) > 4 * MAX_INPUTS:
+            cache.clear()
+        for i in todo:
+            cache[keys[i]] = (images[i], probs[i].copy())
+    finals = _decode(cands, probs)
+    if not finals:
+        return None
+    by_text: dict[str, float] = {}
+    for score, digits in finals:
+        by_text.setdefault("".join(str(k) for _, k in digits), score)
+    score, digits = finals[0]
+    read = [DigitRead(k, float(probs[ci, k]), cands.items[ci][2], images[ci], probs[ci], list(cands.items[ci][3]))
+            for ci, k in digits]
+    return NumberReading(read, score, list(by_text.items())[1:], len(todo))
+
+
+def torch_classifier(model) -> Classify:
+    """A batched classify() for a PyTorch model: one forward pass for all images."""
+    import torch
+
+    from mnist_gui import config
+
+    @torch.inference_mode()
+    def classify(images: list[np.ndarray]) -> np.ndarray:
+        if not images:
+            return np.zeros((0, 10))
+        x = torch.from_numpy(np.stack(images).astype(np.float32)).unsqueeze(1)
+        x = (x - config.MNIST_MEAN) / config.MNIST_STD
+        return model.eval()(x).softmax(1).double().numpy()
+
+    return classify

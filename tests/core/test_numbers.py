@@ -1,0 +1,100 @@
+"""Reading whole numbers by recognition (core.numbers), with the shipped model as the classifier."""
+
+import numpy as np
+import pytest
+
+from mnist_gui.core.numbers import MAX_INPUTS, NumberReading, read_number, torch_classifier
+from mnist_gui.core.segment import split_digits
+
+# Digits drawn by hand in a 100-high box (y down), shifted right by x0.
+ONE = [[(50, 5), (50, 95)]]
+TWO = [[(15, 25), (40, 5), (75, 10), (80, 35), (20, 95), (90, 95)]]
+SEVEN = [[(15, 10), (85, 10), (40, 95)]]
+ZERO = [[(50, 5), (20, 20), (12, 50), (20, 80), (50, 95), (80, 80), (88, 50), (80, 20), (50, 5)]]
+# A 4 whose two strokes sit side by side: the bar stops short of the stem, so their x-ranges do not overlap.
+FOUR_APART = [[(30, 5), (8, 62), (52, 62)], [(62, 5), (62, 98)]]
+
+
+def at(strokes, x0, y0=0.0, sx=1.0):
+    return [[(x0 + x * sx, y0 + y) for x, y in s] for s in strokes]
+
+
+def loop(cx, start_angle=np.pi / 2, rx=28, ry=45, n=40):
+    """An oval around (cx, 50), drawn anticlockwise on screen from its top."""
+    t = start_angle + np.linspace(0, 2 * np.pi, n)
+    return [(cx + rx * np.cos(t_), 50 - ry * np.sin(t_)) for t_ in t]
+
+
+@pytest.fixture(scope="module")
+def classify(shipped):
+    calls = []
+
+    def f(images):
+        calls.append(len(images))
+        return torch_classifier(shipped.model)(images)
+    f.calls = calls
+    return f
+
+
+def test_a_three_digit_number_reads_right(classify):
+    r = read_number(at(TWO, 0) + at(ZERO, 120) + at(SEVEN, 240), classify)
+    assert r.text == "207"
+    assert [d.stroke_ids for d in r.digits] == [[0], [1], [2]]
+    assert all(d.image28.shape == (28, 28) and d.prob > 0.5 for d in r.digits)
+
+
+def test_a_four_with_strokes_side_by_side_is_one_digit(classify):
+    strokes = at(ONE, 0) + at(FOUR_APART, 100) + at(SEVEN, 220)
+    assert len(split_digits(strokes)) == 4        # the x-overlap splitter reads the 4 as two digits
+    r = read_number(strokes, classify)
+    assert r.text == "147"
+    assert sorted(r.digits[1].stroke_ids) == [1, 2]
+
+
+def test_touching_neighbours_in_one_stroke_are_two_digits(classify):
+    joined = loop(32) + loop(92)                  # "00" written without lifting the pen
+    r = read_number([joined], classify)
+    assert r.text == "00"
+    assert all(d.stroke_ids == [0] for d in r.digits)
+    assert sum(len(d.strokes[0]) for d in r.digits) >= len(joined)   # two pieces of the one stroke
+
+
+def test_a_stray_dot_is_not_a_digit(classify):
+    dot = [[(105, 60), (106, 61)]]
+    r = read_number(at(ONE, 0) + dot + at(SEVEN, 130), classify)
+    assert r.text == "17"
+    assert all(1 not in d.stroke_ids for d in r.digits)
+
+
+def test_classifier_inputs_are_bounded_for_many_strokes(classify):
+    rng = np.random.default_rng(0)
+    digits = [ONE, ZERO, SEVEN, FOUR_APART, TWO]
+    for count in (8, 40):
+        strokes = []
+        for i in range(count):
+            strokes += at(digits[i % len(digits)], i * 110, rng.uniform(-5, 5))
+        strokes = strokes[:count]
+        classify.calls.clear()
+        r = read_number(strokes, classify)
+        assert classify.calls and sum(classify.calls) <= MAX_INPUTS
+        assert r.inputs == sum(classify.calls) and len(r.text) >= 1
+
+
+def test_a_cache_classifies_only_the_new_candidates(classify):
+    cache = {}
+    strokes = at(TWO, 0) + at(ZERO, 120)
+    first = read_number(strokes, classify, cache)
+    again = read_number(strokes, classify, cache)
+    more = read_number(strokes + at(SEVEN, 240), classify, cache)
+    assert first.inputs > 0 and again.inputs == 0 and again.text == first.text
+    assert 0 < more.inputs < first.inputs + 3 and more.text == "207"
+
+
+def test_no_ink_reads_nothing(classify):
+    assert read_number([], classify) is None and read_number([[]], classify) is None
+
+
+def test_close_alternative_only_when_close():
+    assert NumberReading([], 0.0, [("4235", -0.1)]).close_alternative == "4235"
+    assert NumberReading([], 0.0, [("4235", -5.0)]).close_alternative is None
+    assert NumberReading([], 0.0, []).close_alternative is None
