@@ -109,10 +109,31 @@ class Settings:
                                      f"{s.expect or s.kind.__name__}")
             return s.default
 
+    def check_all(self) -> list[str]:
+        """Read every declared key once; the problems found (also in self.problems)."""
+        for key in SETTINGS:
+            self.get(key)
+        return self.problems
+
+    def keep_copy(self) -> str | None:
+        """Copy the settings file aside to <name>.bad (before good values are written over damaged
+        ones); the copy's path, or None when there is no file or it cannot be copied."""
+        import shutil
+        from pathlib import Path
+        src = Path(self.name)
+        if not src.is_file():
+            return None
+        try:
+            shutil.copy2(src, src.with_name(src.name + ".bad"))
+        except OSError:
+            return None
+        return str(src.with_name(src.name + ".bad"))
+
     def set(self, key: str, value: Any) -> None:
         s = SETTINGS[key]
         if s.kind is bytes:
-            value = bytes(value.data()) if hasattr(value, "data") and callable(value.data) else bytes(value)
+            if not (hasattr(value, "data") and callable(value.data)):  # a QByteArray is stored as it is
+                value = bytes(value)
         elif not isinstance(value, s.kind) or isinstance(value, bool):
             raise TypeError(f"setting {key} takes {s.kind.__name__}, got {type(value).__name__}")
         self._reported.discard(key)

@@ -75,9 +75,12 @@ class MainWindow(QMainWindow):
         if not self.restoreGeometry(self.ws.settings.get("window/geometry")):
             self.resize(1000, 680)
         self._load_model(model_path)
-        if self.ws.settings.problems:
-            self.show_message(self.tr("Some settings were ignored"), "\n".join(self.ws.settings.problems),
-                              QMessageBox.Icon.Warning)
+        problems = self.ws.settings.check_all()
+        if problems:
+            copy = self.ws.settings.keep_copy()
+            self.show_message(self.tr("Some settings were ignored"), "\n".join(problems) + (
+                "\n\n" + self.tr("The file as it was is kept as {0}.").format(copy) if copy else ""),
+                QMessageBox.Icon.Warning)
 
     # -- the live model ---------------------------------------------------------------------
     @property

@@ -59,3 +59,15 @@ def test_settings_and_last_model_persist(qtbot, tmp_path, _isolated_home):
     assert w3.checkpoint.path.name == "shipped_model.pt"
     assert "kept.pt" in w3.lastMessageText
     w3.close()
+
+
+def test_a_damaged_setting_is_named_ignored_and_kept_aside(qtbot, _isolated_home):
+    _isolated_home.mkdir(parents=True, exist_ok=True)
+    (_isolated_home / "settings.ini").write_text("[draw]\npenWidth=abc\n[model]\npath=a.pt, b.pt\n")
+    w = open_window(qtbot)
+    assert "settings.ini: [draw] penWidth=abc ignored" in w.lastMessageText
+    assert "[model] path=a.pt, b.pt ignored" in w.lastMessageText
+    assert w.drawTab.penWidth.value() == 18                      # the default
+    assert (_isolated_home / "settings.ini.bad").read_text().startswith("[draw]\npenWidth=abc")
+    assert w.checkpoint.path.name == "shipped_model.pt"
+    w.close()

@@ -1,0 +1,83 @@
+"""The app as a process: it always starts, whatever its state files hold, and closing it at the worst
+moment ends the process promptly with exit code 0 (tests/gui/app_driver.py drives the real app)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+DRIVER = Path(__file__).with_name("app_driver.py")
+CLOSE_LIMIT_S = 2.0   # the issue's limit from the close to the end of the process
+
+
+def run_app(scenario: str, home: Path, timeout: float = 120) -> tuple[int, str, float | None]:
+    """Exit code, everything printed, and the seconds from the window's close to the process's end."""
+    env = dict(os.environ, MNIST_GUI_HOME=str(home), QT_QPA_PLATFORM="offscreen")
+    p = subprocess.Popen([sys.executable, str(DRIVER), scenario], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, env=env)
+    lines, closed_at = [], None
+    deadline = time.monotonic() + timeout
+    for line in p.stdout:
+        lines.append(line)
+        if line.startswith("closing") and closed_at is None:
+            closed_at = time.monotonic()
+        if time.monotonic() > deadline:
+            p.kill()
+            break
+    code = p.wait(timeout=30)
+    ended = time.monotonic()
+    return code, "".join(lines), (ended - closed_at) if closed_at is not None else None
+
+
+def assert_clean_exit(code: int, out: str, took: float | None) -> None:
+    assert code == 0, out
+    assert "QThread: Destroyed" not in out and "Traceback" not in out, out
+    assert took is not None, out
+    assert took < CLOSE_LIMIT_S, f"the process ended {took:.2f} s after the close\n{out}"
+
+
+@pytest.mark.parametrize("scenario", ["train", "finetune", "evaluate", "load-blocked"])
+def test_closing_mid_work_ends_the_process(scenario, _isolated_home):
+    assert_clean_exit(*run_app(scenario, _isolated_home))
+
+
+BAD_SETTINGS = {
+    "geometry": "[window]\ngeometry=nonsense\n",
+    "pen width text": "[draw]\npenWidth=abc\n",
+    "pen width list": "[draw]\npenWidth=1, 2\n",
+    "model path list": "[model]\npath=a.pt, b.pt\n",
+    "data dir list": "[data]\ndir=/a, /b\n",
+    "binary junk": "\x00\xff[[[\n=\n",
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_SETTINGS))
+def test_damaged_settings_never_stop_the_app_from_starting(name, _isolated_home):
+    _isolated_home.mkdir(parents=True, exist_ok=True)
+    settings = _isolated_home / "settings.ini"
+    settings.write_text(BAD_SETTINGS[name], encoding="latin-1")
+    before = settings.read_bytes()
+    code, out, took = run_app("start", _isolated_home)
+    assert code == 0 and "Traceback" not in out, out
+    bad = settings.with_name("settings.ini.bad")
+    if name != "binary junk":     # Qt's reader skips junk lines silently: nothing of ours to report
+        assert bad.read_bytes() == before       # the damaged file is kept for the user
+
+
+def test_damaged_state_files_never_stop_the_app_from_starting(_isolated_home):
+    home = _isolated_home
+    (home / "runs" / "deep").mkdir(parents=True)
+    deep = "[" * 100_000 + "]" * 100_000
+    (home / "runs" / "deep" / "run.json").write_text(deep)
+    (home / "my_digits.jsonl").write_text(deep + "\n")
+    bad_model = home / "bad.pt"
+    import torch
+    torch.save({"format": "mnist-gui-checkpoint", "format_version": "one"}, bad_model)
+    (home / "settings.ini").write_text(f"[model]\npath={bad_model}\n")
+    code, out, _ = run_app("start", home)
+    assert code == 0 and "Traceback" not in out and "RecursionError" not in out, out
