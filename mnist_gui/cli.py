@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=("start from a recipe (" + "; ".join(f"{r}: {RECIPES[r].description}" for r in TRAINING_RECIPES)
                          + "); other options override it").replace("%", "%%"))
     add_field_options(t)
+    t.add_argument("--arch", metavar="FILE.json", help="train this network (a spec: see mnist-gui summary "
+                   "--arch-out); sets the preset to custom")
     t.add_argument("--threads", type=int, help="torch threads (default: all cores); not part of the recipe")
     t.add_argument("--extra-pendigits", metavar="FILE",
                    help="add pen-drawn digits (UNIPEN file, e.g. pendigits-train.gz; writers 21-30 are held out) to the training data")
@@ -115,6 +117,11 @@ def cmd_train(args) -> int:
         init = _load_model(args.init)
         init_state = init.model.state_dict()
         overrides.update(preset=init.model_config.preset, dropout=init.model_config.dropout)
+        if init.model_config.spec is not None:
+            overrides.update(arch={"layers": init.model_config.spec})
+    if args.arch:
+        from mnist_gui.core.spec import load_spec_file
+        overrides.update(preset="custom", arch=load_spec_file(args.arch).to_dict())
     try:
         cfg = ws.recipe_config(args.recipe, **overrides)
     except ValueError as e:

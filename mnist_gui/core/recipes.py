@@ -19,6 +19,7 @@ OPTIMIZERS = ("adamw", "adam", "sgd")
 SCHEDULES = ("onecycle", "cosine", "constant")
 # Model presets (kept in step with core/models.py, which imports torch; this module does not).
 PRESET_NAMES = ("tf-tutorial", "fast-bn")
+CUSTOM = "custom"   # the preset name of a network given as a spec (TrainConfig.arch)
 MNIST_TRAIN_SIZE = 60_000
 
 
@@ -79,7 +80,8 @@ class Field:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("preset", "choice", "Architecture", "network preset", choices=PRESET_NAMES),
+    Field("preset", "choice", "Architecture", "network preset, or custom: the network edited on the Model tab "
+          "(mnist-gui train --arch FILE.json)", choices=PRESET_NAMES + (CUSTOM,)),
     Field("epochs", "float", "Epochs", "passes over the training images (may be fractional); "
           "max steps overrides it", 0.0, 1000, min_inclusive=False, decimals=2),
     Field("max_steps", "int", "Max steps", "stop after this many batches (default: from epochs)", 1, 10_000_000,
@@ -123,6 +125,7 @@ class TrainConfig:
     augment: bool = False
     train_size: int | None = None
     eval_every_epoch: bool = True   # not a user field: the Trainer's evaluation cadence
+    arch: dict | None = None        # a custom network: {"layers": [...]} (core/spec.py); preset is "custom"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -136,13 +139,27 @@ class TrainConfig:
         return cfg
 
     def model_config(self):
+        """What to build. For a custom network, the dropout field sets its dropout layers' rate."""
         from mnist_gui.core.models import ModelConfig
+        if self.arch is not None:
+            return ModelConfig(spec=self.arch["layers"], dropout=self.dropout)
         return ModelConfig(preset=self.preset, dropout=self.dropout)
 
     def validate(self) -> None:
-        """Raise ValueError with a one-line message for a value out of its field's range."""
+        """Raise ValueError with a one-line message for a value out of its field's range, or for a custom
+        network that cannot work (naming the layer and field)."""
         for f in FIELDS:
             setattr(self, f.name, f.check(getattr(self, f.name)))
+        if (self.preset == CUSTOM) != (self.arch is not None):
+            raise ValueError("a custom architecture needs a network (--arch FILE.json or the Model tab)"
+                             if self.arch is None else "a network was given but the preset is not 'custom'")
+        if self.arch is not None:
+            from mnist_gui.core.spec import NetworkSpec, analyse, problems
+            net = NetworkSpec.from_dict(self.arch)   # SpecError (a ValueError) names the layer and field
+            errors = problems(analyse(net), "error")
+            if errors:
+                raise ValueError(str(errors[0]))
+            self.arch = net.to_dict()
 
     def with_overrides(self, **overrides) -> "TrainConfig":
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})

@@ -46,7 +46,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(objectName="tabs")
         self.drawTab = DrawTab(self.qtws)
         self.trainTab = TrainingTab(self.qtws, self.jobs)
-        self.modelTab = ModelTab(self.qtws)
+        self.modelTab = ModelTab(self.qtws, self.jobs)
         self.evaluateTab = EvaluateTab(self.qtws, self.jobs)
         self.dataTab = DataTab(self.qtws, self.jobs)
         self.myDigitsTab = MyDigitsTab(self.qtws)
@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self.drawTab.finetuneRequested.connect(self.trainTab.start_finetune)
         self.evaluateTab.openInCanvas.connect(self._open_in_canvas)
         self.trainTab.message.connect(self._on_tab_message)
+        self.modelTab.trainRequested.connect(self._train_network)
         self.qtws.modelChanged.connect(self._on_model_changed)
 
         self.drawTab.penWidth.setValue(self.ws.settings.get("draw/penWidth"))
@@ -188,6 +189,10 @@ class MainWindow(QMainWindow):
         if self.drawTab.input28 is None:
             self.statusBar().showMessage(self.tr("{0}: no ink found").format(path), 5000)
         return True
+
+    def _train_network(self, arch: dict) -> None:
+        self.trainTab.use_network(arch)
+        self.tabs.setCurrentWidget(self.trainTab)
 
     def _open_in_canvas(self, image: QImage) -> None:
         self.tabs.setCurrentWidget(self.drawTab)

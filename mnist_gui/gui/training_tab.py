@@ -8,6 +8,8 @@ needed, whether the new model goes live.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
@@ -15,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar,
                                QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
-from mnist_gui.core.recipes import FIELDS, TRAINING_RECIPES, Field, TrainConfig
+from mnist_gui.core.recipes import CUSTOM, FIELDS, TRAINING_RECIPES, Field, TrainConfig
 from mnist_gui.core.workspace import FinishedRun
 from mnist_gui.gui.jobs import JobRunner, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -233,7 +235,19 @@ class TrainingTab(QWidget):
         self._base = cfg
 
     def config(self) -> TrainConfig:
-        return self._base.with_overrides(**self.form.values())
+        values = self.form.values()
+        cfg = self._base.with_overrides(**values)
+        if values["preset"] != CUSTOM:   # a preset chosen again: the edited network no longer applies
+            cfg = replace(cfg, arch=None)
+        return cfg
+
+    def use_network(self, arch: dict) -> None:
+        """Train the network edited on the Model tab: preset 'custom', its dropout rate in the form."""
+        rates = [d["rate"] for d in arch["layers"] if d.get("kind") == "dropout"]
+        self.apply_config(replace(self.config(), preset=CUSTOM, arch=arch,
+                                  dropout=rates[0] if rates else self.config().dropout))
+        self.append_log(self.tr("the network from the Model tab is ready to train ({0} layers)").format(
+            len(arch["layers"])))
 
     # -- run lifecycle ----------------------------------------------------------------------
     def is_running(self) -> bool:

@@ -32,9 +32,9 @@ def test_save_open_and_reset(window, tmp_path, qtbot):
 
 def test_model_tab_shows_the_layer_arithmetic(window):
     t = window.modelTab.table
-    rows = {t.item(r, 0).text(): [t.item(r, c).text() for c in range(t.columnCount())]
+    rows = {t.item(r, 1).text(): [t.item(r, c).text() for c in range(t.columnCount())]
             for r in range(t.rowCount())}
-    assert rows["conv1"][3].startswith("28×28") and rows["conv1"][6].endswith("= 28")
+    assert rows["conv1"][4].startswith("28×28") and rows["conv1"][6].endswith("= 28")
     assert "Total parameters" in window.modelTab.total.text()
 
 

@@ -1,0 +1,115 @@
+"""The Model tab's network editor, used through its widgets."""
+
+import random
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QSpinBox
+
+from tests.gui.conftest import accept_new_model
+
+
+def rows(editor):
+    t = editor.table
+    return [[t.item(r, c).text() for c in range(t.columnCount())] for r in range(t.rowCount())]
+
+
+def test_editor_shows_the_live_model_with_its_arithmetic(window):
+    editor = window.modelTab.editor
+    by_name = {r[1]: r for r in rows(editor)}
+    assert by_name["conv1"][4] == "28×28×1" and by_name["conv1"][5] == "28×28×32"
+    assert by_name["conv1"][6] == "(28 − 5 + 2·2) / 1 + 1 = 28"
+    assert by_name["pool2"][5] == "7×7×64" and by_name["dense"][7] == f"{3136 * 1024 + 1024:,}"
+    assert "3,274,634" in editor.totalsLabel.text()
+    assert editor.trainButton.isEnabled()
+
+
+def test_a_bad_kernel_is_flagged_on_its_row_and_disables_train(window, qtbot):
+    editor = window.modelTab.editor
+    window.tabs.setCurrentWidget(window.modelTab)
+    editor.table.selectRow(3)                                    # conv2, 14×14 input
+    kernel = editor.fieldWidgets["kernel"]
+    padding = editor.fieldWidgets["padding"]
+    assert isinstance(kernel, QSpinBox)
+    padding.setCurrentText("0")
+    kernel.setFocus()
+    kernel.selectAll()
+    qtbot.keyClicks(kernel, "20")
+    qtbot.keyClick(kernel, Qt.Key.Key_Enter)
+    r = rows(editor)[3]
+    assert "kernel 20 is larger than its 14×14 input after padding 0" in r[9]
+    assert not editor.trainButton.isEnabled()
+    assert "layer 4 (conv)" in editor.problemLabel.text()
+    # back to a kernel that fits: the flag goes, Train comes back
+    kernel.setValue(5)
+    assert rows(editor)[3][9] == "" and editor.trainButton.isEnabled()
+    assert rows(editor)[3][6] == "(14 − 5 + 2·0) / 1 + 1 = 10"
+
+
+def test_add_move_remove_and_a_network_that_does_not_end_in_ten(window):
+    editor = window.modelTab.editor
+    n = len(editor.layers)
+    editor.table.selectRow(n - 1)                                  # the logits layer
+    editor.addKindCombo.setCurrentIndex(editor.addKindCombo.findData("dense"))
+    editor.addButton.click()                                       # dense 128 after the logits
+    assert len(editor.layers) == n + 1 and not editor.trainButton.isEnabled()
+    assert "ends in 128 outputs; it must end in 10" in editor.problemLabel.text()
+    editor.upButton.click()                                        # now before the logits: fine again
+    assert editor.layers[n - 1]["units"] == 128 and editor.trainButton.isEnabled()
+    editor.removeButton.click()
+    assert len(editor.layers) == n and editor.trainButton.isEnabled()
+    kind = editor.fieldWidgets["kind"]
+    assert isinstance(kind, QComboBox)
+
+
+def test_random_specs_shapes_equal_a_forward_pass(window):
+    """What the editor shows is what torch computes."""
+    import torch
+
+    from mnist_gui.core.spec import NetworkSpec, build
+    editor = window.modelTab.editor
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(15):
+        layers = []
+        for _c in range(rng.randint(1, 3)):
+            layers += [{"kind": "conv", "filters": rng.choice([4, 8]), "kernel": rng.choice([1, 3, 5]),
+                        "stride": rng.choice([1, 2]), "padding": rng.choice([0, 1, 2]), "bias": True},
+                       {"kind": "relu"}]
+            if rng.random() < 0.5:
+                layers.append({"kind": rng.choice(["maxpool", "avgpool"]), "size": 2, "stride": 2, "padding": 0})
+        layers += [{"kind": "flatten"}, {"kind": "dense", "units": 10}]
+        editor.set_layers(layers, edited=True)
+        if editor.has_errors():
+            continue
+        model = build(NetworkSpec.from_dict(layers)).eval()
+        shapes = []
+        hooks = [m.register_forward_hook(lambda m, i, o: shapes.append(tuple(o.shape[1:])))
+                 for m in model.children()]
+        model(torch.zeros(1, 1, 28, 28))
+        for h in hooks:
+            h.remove()
+        shown = [r[5] for r in rows(editor)]
+        torch_text = ["×".join(map(str, (s[1], s[2], s[0]) if len(s) == 3 else s)) for s in shapes]
+        assert shown == torch_text, (layers, shown, torch_text)
+        checked += 1
+    assert checked >= 5
+
+
+def test_train_this_network_trains_the_edited_network(window, qtbot, small_mnist):
+    window.ws.use_mnist(small_mnist)
+    editor = window.modelTab.editor
+    editor.table.selectRow(0)
+    editor.fieldWidgets["filters"].setValue(8)                     # conv1: 32 → 8 filters
+    qtbot.mouseClick(editor.trainButton, Qt.MouseButton.LeftButton)
+    tab = window.trainTab
+    assert window.tabs.currentWidget() is tab and tab.presetCombo.currentData() == "custom"
+    cfg = tab.config()
+    assert cfg.arch["layers"][0]["filters"] == 8
+    tab.apply_config(cfg.with_overrides(max_steps=5, train_size=500))
+    tab.start_training()
+    ck = accept_new_model(qtbot, window)
+    assert ck.model_config.preset == "custom" and ck.model.conv1.weight.shape[0] == 8
+    # the checkpoint stores the spec it was built from, and loads back
+    from mnist_gui.core.checkpoint import load_checkpoint
+    again = load_checkpoint(ck.path)
+    assert again.model_config.spec[0]["filters"] == 8
