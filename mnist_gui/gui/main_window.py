@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
 
@@ -75,7 +75,8 @@ class MainWindow(QMainWindow):
         self.drawTab.penWidth.setValue(self.ws.settings.get("draw/penWidth"))
         if not self.restoreGeometry(self.ws.settings.get("window/geometry")):
             self.resize(1000, 680)
-        self._load_model(model_path)
+        # torch and the model load once the window is up (the event loop's first turn), not before
+        QTimer.singleShot(0, lambda: self._load_model(model_path))
         problems = self.ws.settings.check_all()
         if problems:
             copy = self.ws.settings.keep_copy()
