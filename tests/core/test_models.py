@@ -51,10 +51,18 @@ def test_bad_config_is_rejected():
 
 
 def test_core_never_imports_qt():
-    code = ("import sys, mnist_gui.core.models, mnist_gui.core.data, mnist_gui.core.train, "
-            "mnist_gui.core.checkpoint, mnist_gui.core.predictor, mnist_gui.core.preprocess, "
-            "mnist_gui.core.pendigits, mnist_gui.cli\n"
+    """Every module of the core package (walked, not listed) and the CLI load without Qt."""
+    code = ("import importlib, pkgutil, sys, mnist_gui.core, mnist_gui.cli, mnist_gui.desktop\n"
+            "mods = [m.name for m in pkgutil.walk_packages(mnist_gui.core.__path__, 'mnist_gui.core.')]\n"
+            "assert len(mods) >= 15, mods\n"
+            "for m in mods: importlib.import_module(m)\n"
             "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6')]\n"
             "print(bad); assert not bad")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_the_recipes_preset_names_are_the_model_presets():
+    from mnist_gui.core.recipes import PRESET_NAMES
+    assert set(PRESET_NAMES) == set(PRESETS)
+

@@ -81,3 +81,13 @@ def test_damaged_state_files_never_stop_the_app_from_starting(_isolated_home):
     (home / "settings.ini").write_text(f"[model]\npath={bad_model}\n")
     code, out, _ = run_app("start", home)
     assert code == 0 and "Traceback" not in out and "RecursionError" not in out, out
+
+
+def test_the_window_imports_no_torch_before_it_shows():
+    """The window shows while torch loads: nothing the window module imports may import torch."""
+    code = ("import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+            "from PySide6.QtWidgets import QApplication; app = QApplication([])\n"
+            "from mnist_gui.gui.main_window import MainWindow; w = MainWindow(); w.show()\n"
+            "assert 'torch' not in sys.modules, 'torch imported'\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ))
+    assert r.returncode == 0, r.stdout + r.stderr
