@@ -31,6 +31,17 @@ def _isolated_home(tmp_path, monkeypatch):
     yield home
 
 
+@pytest.fixture(autouse=True)
+def _torch_threads_restored():
+    """torch.set_num_threads is process-wide: a test that changes it must not change it for the rest."""
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    yield
+    torch = sys.modules.get("torch")
+    if torch is not None and before is not None and torch.get_num_threads() != before:
+        torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def mnist():
     d = mnist_dir()

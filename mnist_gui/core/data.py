@@ -83,7 +83,7 @@ def read_idx(path: str | os.PathLike, should_stop: Callable[[], bool] | None = N
         raise DataError(f"{path}: truncated: header promises {expected:,} bytes of data, file has {got:,}")
     if got > expected:
         raise DataError(f"{path}: {got - expected:,} unexpected bytes after the data")
-    if ndim == 3 and dims[1:] != (28, 28):
+    if ndim == 3 and dims[1:] != (config.IMAGE_SIZE, config.IMAGE_SIZE):
         raise DataError(f"{path}: images are {dims[1]}×{dims[2]}, expected 28×28")
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
 

@@ -84,9 +84,9 @@ class Sample:
             raw = base64.b64decode(image, validate=True)
         except (binascii.Error, ValueError):
             raise ValueError("bad image") from None
-        if len(raw) != 784:
+        if len(raw) != config.IMAGE_PIXELS:
             raise ValueError("bad image")
-        img = np.frombuffer(raw, np.uint8).reshape(28, 28).astype(np.float32) / 255.0
+        img = np.frombuffer(raw, np.uint8).reshape(config.IMAGE_SIZE, config.IMAGE_SIZE).astype(np.float32) / 255.0
         t = d.get("time", "")
         return cls(label=label, image=img, strokes=_clean_strokes(d.get("strokes", [])),
                    id=sid, time=t if isinstance(t, str) else "")
@@ -150,7 +150,7 @@ class MyDigits:
         """Append one sample. Raises ValueError for a bad label, MyDigitsError when it cannot be stored."""
         if not 0 <= int(label) <= 9:
             raise ValueError(f"label must be a digit 0-9, got {label}")
-        s = Sample(label=int(label), image=np.asarray(image, np.float32).reshape(28, 28), strokes=list(strokes))
+        s = Sample(label=int(label), image=np.asarray(image, np.float32).reshape(config.IMAGE_SIZE, config.IMAGE_SIZE), strokes=list(strokes))
         line = (s.to_json() + "\n").encode("utf-8")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -212,7 +212,7 @@ class MyDigits:
 
         from mnist_gui.core.data import MnistSplit
         if not self.samples:
-            return MnistSplit(torch.zeros(0, 28, 28, dtype=torch.uint8), torch.zeros(0, dtype=torch.int64))
+            return MnistSplit(torch.zeros(0, config.IMAGE_SIZE, config.IMAGE_SIZE, dtype=torch.uint8), torch.zeros(0, dtype=torch.int64))
         imgs = np.stack([np.round(s.image * 255).astype(np.uint8) for s in self.samples])
         labels = np.array([s.label for s in self.samples], np.int64)
         return MnistSplit(torch.from_numpy(np.tile(imgs, (repeat, 1, 1))),

@@ -91,7 +91,7 @@ def centre_of_mass(img: np.ndarray) -> tuple[float, float]:
     """(x, y) in pixel-centre coordinates (pixel i spans [i, i+1))."""
     total = float(img.sum())
     if total <= 0:
-        return 14.0, 14.0
+        return config.IMAGE_CENTRE, config.IMAGE_CENTRE
     ys, xs = np.indices(img.shape)
     return float((xs * img).sum() / total) + 0.5, float((ys * img).sum() / total) + 0.5
 
@@ -107,10 +107,10 @@ def strokes_to_mnist(strokes: Sequence[Stroke], width: float = STROKE_WIDTH,
     extent = float((hi - lo).max())
     box = config.DIGIT_BOX - width  # the skeleton fits 20 px less the stroke width
     scale = box / extent if extent > 1e-6 else 1.0
-    segs = _segments(strokes, scale, 14.0 - (lo + hi) / 2 * scale)
+    segs = _segments(strokes, scale, config.IMAGE_CENTRE - (lo + hi) / 2 * scale)
     img = _render(segs, width, softness)
     cx, cy = centre_of_mass(img)
-    segs = segs + np.array([14.0 - cx, 14.0 - cy] * 2, np.float32)
+    segs = segs + np.array([config.IMAGE_CENTRE - cx, config.IMAGE_CENTRE - cy] * 2, np.float32)
     return _render(segs, width, softness)
 
 
@@ -257,8 +257,8 @@ def image_to_mnist(image) -> np.ndarray | None:
     small = np.clip(small, 0, 1)
     out = np.zeros((config.IMAGE_SIZE, config.IMAGE_SIZE), np.float32)
     cx, cy = centre_of_mass(small)
-    x0 = int(np.clip(round(14.0 - cx), 0, config.IMAGE_SIZE - nw))
-    y0 = int(np.clip(round(14.0 - cy), 0, config.IMAGE_SIZE - nh))
+    x0 = int(np.clip(round(config.IMAGE_CENTRE - cx), 0, config.IMAGE_SIZE - nw))
+    y0 = int(np.clip(round(config.IMAGE_CENTRE - cy), 0, config.IMAGE_SIZE - nh))
     out[y0:y0 + nh, x0:x0 + nw] = small
     return out
 
@@ -266,5 +266,5 @@ def image_to_mnist(image) -> np.ndarray | None:
 def to_tensor(img28: np.ndarray):
     """28×28 [0,1] -> 1×1×28×28 normalised tensor."""
     import torch
-    x = torch.from_numpy(np.ascontiguousarray(img28, dtype=np.float32)).view(1, 1, 28, 28)
+    x = torch.from_numpy(np.ascontiguousarray(img28, dtype=np.float32)).view(1, 1, config.IMAGE_SIZE, config.IMAGE_SIZE)
     return (x - config.MNIST_MEAN) / config.MNIST_STD

@@ -15,12 +15,13 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from mnist_gui.config import MNIST_TRAIN_SIZE
+
 OPTIMIZERS = ("adamw", "adam", "sgd")
 SCHEDULES = ("onecycle", "cosine", "constant")
 # Model presets (kept in step with core/models.py, which imports torch; this module does not).
 PRESET_NAMES = ("tf-tutorial", "fast-bn")
 CUSTOM = "custom"   # the preset name of a network given as a spec (TrainConfig.arch)
-MNIST_TRAIN_SIZE = 60_000
 
 
 @dataclass(frozen=True)

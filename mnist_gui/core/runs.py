@@ -13,6 +13,7 @@ changes afterwards; `kind` is what made it ("train", "finetune", "study"); `devi
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -113,6 +114,16 @@ class RunRecord:
                 "seconds": self.seconds, "date": self.date}
 
 
+STALE_PARTIAL_S = 3600
+
+
+def _age_s(p: Path) -> float:
+    try:
+        return time.time() - p.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
 class RunStore:
     def __init__(self, root: Path | None = None):
         self.root = Path(root) if root else config.runs_dir()
@@ -121,7 +132,7 @@ class RunStore:
         preset = preset if plain_name(str(preset)) else "model"
         base = time.strftime(f"%Y%m%d-%H%M%S-{preset}")
         rid, n = base, 1
-        while (self.root / rid).exists():
+        while (self.root / rid).exists() or (self.root / f".{rid}.partial").exists():
             n += 1
             rid = f"{base}-{n}"
         return rid
@@ -139,16 +150,27 @@ class RunStore:
         """
         if kind not in KINDS:
             raise ValueError(f"unknown run kind {kind!r}; choose from {', '.join(KINDS)}")
-        rid = self.new_id(str(config_.get("preset", "model")))
-        folder = self.root / rid
-        folder.mkdir(parents=True, exist_ok=True)
+        # Written into a hidden staging folder and renamed when complete: a run interrupted mid-save
+        # (the app killed, the disk full) leaves no half record in the Runs list. Creating the staging
+        # folder claims the id, also against other processes recording at the same second.
+        self.root.mkdir(parents=True, exist_ok=True)
+        while True:
+            rid = self.new_id(str(config_.get("preset", "model")))
+            staging = self.root / f".{rid}.partial"
+            try:
+                staging.mkdir()
+                break
+            except FileExistsError:
+                continue
         if save_model is not None:
-            save_model(folder / "model.pt")
+            save_model(staging / "model.pt")
         rec = RunRecord(rid, status, config_, {k: v for k, v in metrics.items()
                                                 if k not in ("predictions", "confidence", "probabilities")},
-                        history, float(seconds), time.strftime("%Y-%m-%d %H:%M:%S"), folder,
+                        history, float(seconds), time.strftime("%Y-%m-%d %H:%M:%S"), staging,
                         kind=kind, device=str(device), kept=save_model is not None)
         self._write(rec)
+        os.replace(staging, self.root / rid)
+        rec.folder = self.root / rid
         return rec
 
     def _read(self, folder: Path) -> RunRecord:
@@ -166,9 +188,13 @@ class RunStore:
         """All usable runs, oldest first, and one message per damaged record skipped."""
         runs, problems = [], []
         try:
-            folders = sorted(p for p in self.root.iterdir() if p.is_dir())
+            entries = list(self.root.iterdir())
         except OSError:
             return runs, problems
+        folders = sorted(p for p in entries if p.is_dir() and not p.name.startswith("."))
+        for p in entries:   # a record interrupted mid-write (hours ago: not another process's current one)
+            if p.name.endswith(".partial") and p.is_dir() and _age_s(p) > STALE_PARTIAL_S:
+                shutil.rmtree(p, ignore_errors=True)
         for folder in folders:
             try:
                 runs.append(self._read(folder))

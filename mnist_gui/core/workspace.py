@@ -201,7 +201,7 @@ class Workspace:
         cfg.validate()
         return cfg
 
-    def finetune_plan(self, share: float = 0.15, n_mnist: int = 60000):
+    def finetune_plan(self, share: float = 0.15, n_mnist: int = config.MNIST_TRAIN_SIZE):
         """Fine-tuning the live model on My digits mixed with MNIST: (TrainConfig, extra split, init state).
 
         My digits are repeated so they make up about `share` of the training images; augmentation gives
@@ -228,7 +228,7 @@ class Workspace:
 
         def save(path: Path) -> None:
             save_checkpoint(path, result.model, mcfg, cfg.to_dict(), metrics, result.history,
-                            name=path.parent.name)
+                            name=path.parent.name.strip(".").removesuffix(".partial"))
             saved.append(path)
 
         record, problem = None, ""
@@ -240,7 +240,7 @@ class Workspace:
         ck = None
         if result.model is not None:
             name = record.id if record is not None else time.strftime(f"{mcfg.preset}-%Y%m%d-%H%M%S")
-            path = saved[0] if saved else None
+            path = record.model_path if record is not None and saved else None
             if out is not None:
                 try:
                     path = save_checkpoint(out, result.model, mcfg, cfg.to_dict(), metrics, result.history,

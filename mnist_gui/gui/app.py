@@ -44,10 +44,11 @@ def run_app(model_path: str | None = None) -> int:
     win = MainWindow(model_path=model_path)   # shows at once; torch and the model load in the background
     win.show()
     code = app.exec()
-    if win.jobs.running():
-        # A job that did not stop within the close wait (a read blocked on a slow disk): everything the
-        # app keeps is already written atomically, so end here rather than let Qt abort on a live thread.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    return code
+    # Everything the app keeps is on disk by now (settings synced on close, runs and models written
+    # atomically), and the window's jobs were stopped (a read stuck on a slow disk may still be running).
+    # End the process here: the interpreter's own teardown of torch and Qt objects takes seconds on a busy
+    # machine and, with a thread still alive, Qt would abort ("QThread: Destroyed while thread is still
+    # running") instead of exiting with the code the user expects.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -24,7 +24,7 @@ from mnist_gui.gui.mydigits_tab import MyDigitsTab
 from mnist_gui.gui.qt_workspace import QtWorkspace, qt_settings
 from mnist_gui.gui.training_tab import TrainingTab
 
-CLOSE_WAIT_MS = 1500   # closing waits this long in all for background work to stop
+CLOSE_WAIT_MS = 1200   # closing waits this long in all for background work to stop (then the app ends)
 
 
 class MainWindow(QMainWindow):

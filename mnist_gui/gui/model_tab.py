@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
                                QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
+from mnist_gui import config
 from mnist_gui.core.spec import KINDS, PADDING_WORDS, Layer, NetworkSpec, analyse, problems, totals
 from mnist_gui.gui.feature_maps import FeatureMapsView
 from mnist_gui.gui.jobs import JobRunner, Task
@@ -28,7 +29,8 @@ ESTIMATE_DELAY_MS = 600   # time the network only once typing pauses
 LIVE = "live"
 
 
-def estimate_epoch_seconds(layers: list[dict], batch: int = 64, repeats: int = 3, images: int = 60000) -> float:
+def estimate_epoch_seconds(layers: list[dict], batch: int = 64, repeats: int = 3,
+                           images: int = config.MNIST_TRAIN_SIZE) -> float:
     """Seconds per epoch of 60,000 images on this machine, from a few timed forward+backward passes."""
     import time
 
@@ -37,7 +39,7 @@ def estimate_epoch_seconds(layers: list[dict], batch: int = 64, repeats: int = 3
 
     from mnist_gui.core.spec import build
     model = build(NetworkSpec.from_dict(layers)).train()
-    x = torch.randn(batch, 1, 28, 28)
+    x = torch.randn(batch, 1, config.IMAGE_SIZE, config.IMAGE_SIZE)
     y = torch.randint(0, 10, (batch,))
     F.cross_entropy(model(x), y).backward()          # warm-up: allocations, kernels chosen
     t0 = time.perf_counter()

@@ -10,7 +10,7 @@ def open_window(qtbot, **kw):
     """A MainWindow shown, with its model loaded (torch and the model load in the background)."""
     from mnist_gui.gui.main_window import MainWindow
     w = MainWindow(**kw)
-    qtbot.addWidget(w)
+    qtbot.addWidget(w, before_close_func=lambda win: win.jobs.stop_all(20_000))
     w.show()
     qtbot.waitExposed(w)
     qtbot.waitUntil(lambda: w.checkpoint is not None, timeout=60_000)

@@ -2,7 +2,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
-from tests.gui.conftest import ONE, SEVEN, ZERO, draw, fit_strokes
+from tests.gui.conftest import ONE, SEVEN, ZERO, accept_new_model, draw, fit_strokes
 
 
 def test_teach_stores_samples_that_survive_a_restart(window, qtbot, _isolated_home):
@@ -45,10 +45,9 @@ def test_finetune_button_swaps_the_live_model(window, qtbot, small_mnist):
         tab.teachDigit.setValue(label)
         tab.teach()
     old = window.checkpoint
-    with qtbot.waitSignal(window.modelChanged, timeout=180_000) as blocker:
-        qtbot.mouseClick(window.findChild(QPushButton, "finetuneButton"), Qt.MouseButton.LeftButton)
-        assert not tab.finetuneButton.isEnabled()
-    new = blocker.args[0]
+    qtbot.mouseClick(window.findChild(QPushButton, "finetuneButton"), Qt.MouseButton.LeftButton)
+    assert not tab.finetuneButton.isEnabled()
+    new = accept_new_model(qtbot, window, timeout=180_000)
     assert new is not old and new.model_config == old.model_config
     assert new.train_config["max_steps"] > 0 and new.test_accuracy > 0.9
     qtbot.waitUntil(lambda: not window.trainTab.is_running())
