@@ -1,6 +1,11 @@
-"""Make the README's screenshots offscreen: the window with a pen-drawn digit and its bars.
+"""Make the README's screenshots offscreen: the window with a hand-drawn digit and its bars, in English,
+in Traditional Chinese and in dark mode.
 
     python scripts/screenshot.py [--out docs]
+
+Writes screenshot-draw.png, screenshot-train.png, screenshot-model.png (English, light),
+screenshot-draw-zh_TW.png, screenshot-train-zh_TW.png (繁體中文) and screenshot-draw-dark.png,
+screenshot-evaluate-dark.png (dark). Chinese text needs a CJK font (Debian: apt-get install fonts-noto-cjk).
 """
 
 from __future__ import annotations
@@ -9,28 +14,40 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MNIST_GUI_HOME", tempfile.mkdtemp(prefix="mnist-gui-shot-"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # this checkout's mnist_gui
 
-# A hand-written 4 (canvas coordinates), used when the pen-drawn digits are not at hand.
+# A hand-written 4 (canvas coordinates).
 FOUR = [[(210, 50), (90, 210), (250, 210)], [(200, 120), (200, 300)]]
+
+
+def wait_until(app, condition, timeout_s: float = 120) -> None:
+    end = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > end:
+            raise SystemExit("screenshot: timed out waiting for the window")
+        app.processEvents()
+        time.sleep(0.01)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="docs")
     args = ap.parse_args()
-    from PySide6.QtTest import QTest
     from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     from mnist_gui.gui.main_window import MainWindow
     app = QApplication.instance() or QApplication(sys.argv[:1])
     w = MainWindow()
-    w.resize(1040, 700)
+    w.resize(1100, 720)
     w.show()
+    wait_until(app, lambda: w.checkpoint is not None)   # the model loads in the background
     canvas = w.drawTab.canvas
     for stroke in FOUR:  # real mouse events, as a user draws
         QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*stroke[0]))
@@ -38,16 +55,36 @@ def main() -> int:
             for i in range(1, 21):
                 QTest.mouseMove(canvas, QPoint(round(x0 + (x1 - x0) * i / 20), round(y0 + (y1 - y0) * i / 20)))
         QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*stroke[-1]))
-    app.processEvents()
+    wait_until(app, lambda: w.drawTab.bars.top_digit() is not None)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    w.grab().save(str(out / "screenshot-draw.png"))
-    for name, tab in (("train", w.trainTab), ("model", w.modelTab)):
+    written = []
+
+    def shot(tab, name: str) -> None:
         w.tabs.setCurrentWidget(tab)
-        app.processEvents()
+        for _ in range(5):
+            app.processEvents()
         w.grab().save(str(out / f"screenshot-{name}.png"))
-    print(f"wrote {out}/screenshot-draw.png, screenshot-train.png, screenshot-model.png; "
-          f"top digit {w.drawTab.bars.top_digit()}")
+        written.append(f"screenshot-{name}.png")
+
+    shot(w.drawTab, "draw")
+    shot(w.trainTab, "train")
+    shot(w.modelTab, "model")
+    w.set_language("zh_TW")
+    shot(w.drawTab, "draw-zh_TW")
+    shot(w.trainTab, "train-zh_TW")
+    w.set_language("en")
+    w.set_appearance("dark")
+    shot(w.drawTab, "draw-dark")
+    w.tabs.setCurrentWidget(w.evaluateTab)
+    if w.evaluateTab.start():   # needs MNIST ($MNIST_GUI_DATA or the user folder)
+        wait_until(app, lambda: not w.evaluateTab.is_running(), 600)
+        if w.evaluateTab.result is not None:
+            w.evaluateTab.show_mistakes()
+    shot(w.evaluateTab, "evaluate-dark")
+    w.set_appearance("system")
+    w.set_language("")
+    print(f"wrote {', '.join(written)} in {out}; top digit {w.drawTab.bars.top_digit()}")
     w.close()
     return 0
 

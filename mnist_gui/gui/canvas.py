@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QTabletEvent
 from PySide6.QtWidgets import QWidget
+
+from mnist_gui.gui import theme
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
@@ -26,7 +28,7 @@ class DrawingCanvas(QWidget):
     def __init__(self, parent=None, pen_width: float = 18.0):
         super().__init__(parent)
         self.setObjectName("canvas")
-        self.setAccessibleName(self.tr("Drawing canvas"))
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)   # reachable with Tab; Delete/Esc clear, Ctrl+Z undoes
         self.setFixedSize(336, 336)  # square, 12 screen pixels per MNIST pixel
         self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         self.setAcceptDrops(True)
@@ -35,6 +37,21 @@ class DrawingCanvas(QWidget):
         self._current: list[tuple[float, float]] | None = None
         self._pen_width = float(pen_width)
         self._image: QImage | None = None  # a dropped/opened image shown instead of strokes
+        self.retranslate()
+        theme.follow(self._on_theme)
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Drawing canvas"))
+        self.setAccessibleDescription(self.tr("Draw a digit with the mouse or a pen; the prediction follows."))
+        self.update()
+
+    def changeEvent(self, e) -> None:
+        if e.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(e)
+
+    def _on_theme(self, _theme) -> None:
+        self.update()
 
     # -- model ------------------------------------------------------------------------------
     def strokes(self) -> list[list[tuple[float, float]]]:
@@ -203,15 +220,19 @@ class DrawingCanvas(QWidget):
             p.drawPath(path)
 
     def paintEvent(self, e):
+        # Painted as vectors on the widget's backing store, which Qt keeps at the screen's device pixel
+        # ratio: strokes stay crisp on high-DPI screens. Paper and ink follow the theme; what the network
+        # reads (to_qimage, strokes_to_mnist) is white on black whatever the theme.
+        t = theme.current()
         p = QPainter(self)
-        p.fillRect(self.rect(), QColor(250, 250, 247))
+        p.fillRect(self.rect(), QColor(*t.paper))
         p.setClipRect(e.rect())
-        self._paint_content(p, ink=QColor(20, 20, 30))
+        self._paint_content(p, ink=QColor(*t.ink))
         p.setClipping(False)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        p.setPen(QColor(175, 175, 175))
+        p.setPen(QColor(*t.border))
         p.drawRect(self.rect().adjusted(0, 0, -1, -1))
         if self.is_empty():
-            p.setPen(QColor(160, 160, 160))
+            p.setPen(QColor(*t.hint))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("Draw a digit here\n(or drop an image)"))
         p.end()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
@@ -35,24 +35,24 @@ class DataTab(QWidget):
         self.data = None
         self._loader: Task | None = None
         self.splitCombo = QComboBox(objectName="splitCombo")
-        self.splitCombo.addItems([self.tr("training set"), self.tr("test set")])
+        self.splitCombo.addItems(["", ""])
         self.digitCombo = QComboBox(objectName="dataDigit")
         for d in range(10):
             self.digitCombo.addItem(str(d), d)
         self.pageSpin = QSpinBox(objectName="dataPage", minimum=1, maximum=1)
-        self.loadButton = QPushButton(self.tr("Load MNIST"), objectName="loadDataButton")
-        self.cancelButton = QPushButton(self.tr("Cancel"), objectName="cancelLoadButton")
+        self.loadButton = QPushButton(objectName="loadDataButton")
+        self.cancelButton = QPushButton(objectName="cancelLoadButton")
         self.cancelButton.hide()
         self.status = QLabel("", objectName="dataStatus", wordWrap=True)
         self.samples = QLabel(objectName="dataSamples")
         self.means = QLabel(objectName="dataMeans")
         self.counts = QLabel(objectName="dataCounts", wordWrap=True)
         top = QHBoxLayout()
-        for label, w in ((self.tr("&Set"), self.splitCombo), (self.tr("&Digit"), self.digitCombo),
-                         (self.tr("&Page"), self.pageSpin)):
-            lab = QLabel(label)
+        self.labels = []
+        for w in (self.splitCombo, self.digitCombo, self.pageSpin):
+            lab = QLabel()
             lab.setBuddy(w)
-            w.setAccessibleName(label.replace("&", ""))
+            self.labels.append(lab)
             top.addWidget(lab)
             top.addWidget(w)
         for w in (self.loadButton, self.cancelButton):
@@ -61,7 +61,8 @@ class DataTab(QWidget):
         g = QGridLayout()
         g.addWidget(self.samples, 0, 0, Qt.AlignmentFlag.AlignTop)
         side = QVBoxLayout()
-        side.addWidget(QLabel("<b>" + self.tr("Mean image of each digit") + "</b>"))
+        self.meansTitle = QLabel()
+        side.addWidget(self.meansTitle)
         side.addWidget(self.means)
         side.addWidget(self.counts)
         side.addStretch(1)
@@ -76,6 +77,32 @@ class DataTab(QWidget):
         for sig in (self.splitCombo.currentIndexChanged, self.digitCombo.currentIndexChanged,
                     self.pageSpin.valueChanged):
             sig.connect(self.refresh)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Every text of the tab in the current language, including what is on show."""
+        self.splitCombo.setItemText(0, self.tr("training set"))
+        self.splitCombo.setItemText(1, self.tr("test set"))
+        for lab, w, text in zip(self.labels, (self.splitCombo, self.digitCombo, self.pageSpin),
+                                (self.tr("&Set"), self.tr("Di&git"), self.tr("&Page"))):
+            lab.setText(text)
+            w.setAccessibleName(text.replace("&", ""))
+        self.loadButton.setText(self.tr("Load MN&IST"))
+        self.cancelButton.setText(self.tr("Ca&ncel"))
+        self.meansTitle.setText("<b>" + self.tr("Mean image of each digit") + "</b>")
+        self.samples.setAccessibleName(self.tr("Samples of the digit"))
+        self.means.setAccessibleName(self.tr("Mean image of each digit"))
+        if self.data is not None:
+            self.status.setText(self.tr("MNIST from {0}").format(self.data.folder))
+            self.refresh()
+        elif self._loader is None:
+            self.status.setText(self.tr("MNIST is loaded when you click Load MNIST (a few seconds, "
+                                        "in the background)."))
+
+    def changeEvent(self, e) -> None:
+        if e.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(e)
 
     def load(self) -> bool:
         """Load MNIST in the background (the window stays responsive); False when already there."""

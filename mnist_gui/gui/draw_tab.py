@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider,
                                QSpinBox, QVBoxLayout, QWidget)
@@ -39,24 +39,24 @@ class DrawTab(QWidget):
         self.preview = QLabel()
         self.preview.setObjectName("inputPreview")
         self.preview.setFixedSize(config.IMAGE_SIZE * PREVIEW_SCALE, config.IMAGE_SIZE * PREVIEW_SCALE)
-        self.preview.setToolTip(self.tr("The 28×28 image the network sees"))
-        self.preview.setAccessibleName(self.tr("The 28×28 image the network sees"))
         self.preview.setStyleSheet("background: black; border: 1px solid #888;")
 
-        self.undoButton = QPushButton(self.tr("Undo stroke"))
+        self.undoButton = QPushButton()
         self.undoButton.setObjectName("undoButton")
-        self.clearButton = QPushButton(self.tr("Clear"))
+        self.clearButton = QPushButton()
         self.clearButton.setObjectName("clearButton")
         self.penWidth = QSlider(Qt.Orientation.Horizontal)
         self.penWidth.setObjectName("penWidth")
         self.penWidth.setRange(4, 48)
         self.penWidth.setValue(int(self.canvas.pen_width()))
-        self.penWidthLabel = QLabel()
+        self.penWidthLabel = QLabel(objectName="penWidthLabel")
+        self.penLabel = QLabel()
+        self.penLabel.setBuddy(self.penWidth)
 
         canvas_box = QVBoxLayout()
         canvas_box.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
         row = QHBoxLayout()
-        row.addWidget(QLabel(self.tr("Pen")))
+        row.addWidget(self.penLabel)
         row.addWidget(self.penWidth, 1)
         row.addWidget(self.penWidthLabel)
         row.addWidget(self.undoButton)
@@ -64,28 +64,27 @@ class DrawTab(QWidget):
         canvas_box.addLayout(row)
         canvas_box.addStretch(1)
 
-        seen = QGroupBox(self.tr("What the network sees"))
+        self.seenBox = seen = QGroupBox()
         g = QGridLayout(seen)
         g.addWidget(self.preview, 0, 0, Qt.AlignmentFlag.AlignCenter)
-        self.previewCaption = QLabel(self.tr("28×28, centred by centre of mass"))
+        self.previewCaption = QLabel()
         self.previewCaption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         g.addWidget(self.previewCaption, 1, 0)
 
-        self.numberMode = QCheckBox(self.tr("Read a whole number (several digits, left to right)"),
-                                    objectName="numberMode")
+        self.numberMode = QCheckBox(objectName="numberMode")
         self.numberLabel = QLabel("", objectName="numberLabel", wordWrap=True)
         self.numberLabel.setTextFormat(Qt.TextFormat.RichText)
         canvas_box.insertWidget(2, self.numberMode)
         canvas_box.insertWidget(3, self.numberLabel)
 
-        teach = QGroupBox(self.tr("Teach it your handwriting"))
+        self.teachBox = teach = QGroupBox()
         t = QHBoxLayout(teach)
-        t.addWidget(QLabel(self.tr("This is a")))
+        self.teachLabel = QLabel()
+        t.addWidget(self.teachLabel)
         self.teachDigit = QSpinBox(objectName="teachDigit", minimum=0, maximum=9)
-        self.teachDigit.setToolTip(self.tr("The digit you drew (follows the prediction until you change it)"))
-        self.teachButton = QPushButton(self.tr("Remember"), objectName="teachButton")
-        self.teachButton.setToolTip(self.tr("Store this drawing with its digit in My digits"))
-        self.finetuneButton = QPushButton(self.tr("Fine-tune on my digits"), objectName="finetuneButton")
+        self.teachLabel.setBuddy(self.teachDigit)
+        self.teachButton = QPushButton(objectName="teachButton")
+        self.finetuneButton = QPushButton(objectName="finetuneButton")
         self.myCountLabel = QLabel(objectName="myCountLabel")
         t.addWidget(self.teachDigit)
         t.addWidget(self.teachButton)
@@ -118,9 +117,36 @@ class DrawTab(QWidget):
         qtws.modelChanged.connect(lambda _ck: self.update_prediction())
         qtws.myDigitsChanged.connect(self.update_my_count)
         qtws.trainingActive.connect(lambda _active: self.update_my_count())
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Every text of the tab in the current language (also the ones that show the current state)."""
+        self.preview.setToolTip(self.tr("The 28×28 image the network sees"))
+        self.preview.setAccessibleName(self.tr("The 28×28 image the network sees"))
+        self.undoButton.setText(self.tr("&Undo stroke"))
+        self.clearButton.setText(self.tr("&Clear"))
+        self.penLabel.setText(self.tr("&Pen"))
+        self.penWidth.setAccessibleName(self.tr("Pen width"))
+        self.seenBox.setTitle(self.tr("What the network sees"))
+        self.previewCaption.setText(self.tr("28×28, centred by centre of mass"))
+        self.numberMode.setText(self.tr("Read a &whole number (several digits, left to right)"))
+        self.numberLabel.setAccessibleName(self.tr("Number read"))
+        self.teachBox.setTitle(self.tr("Teach it your handwriting"))
+        self.teachLabel.setText(self.tr("Th&is is a"))
+        self.teachDigit.setToolTip(self.tr("The digit you drew (follows the prediction until you change it)"))
+        self.teachDigit.setAccessibleName(self.tr("The digit you drew"))
+        self.teachButton.setText(self.tr("&Remember"))
+        self.teachButton.setToolTip(self.tr("Store this drawing with its digit in My digits"))
+        self.finetuneButton.setText(self.tr("Fine-tune on my di&gits"))
+        self.finetuneButton.setToolTip(self.tr("Train the live model briefly on My digits mixed with MNIST"))
         self._on_pen_width(self.penWidth.value())
         self.update_my_count()
         self.update_prediction()
+
+    def changeEvent(self, e) -> None:
+        if e.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(e)
 
     def _on_pen_width(self, v: int) -> None:
         self.canvas.set_pen_width(v)

@@ -7,11 +7,12 @@ import copy
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QProgressBar,
                                QPushButton, QVBoxLayout, QWidget)
 
+from mnist_gui.gui import theme
 from mnist_gui.gui.images import digit_qimage
 from mnist_gui.gui.jobs import Cancelled, JobRunner, Task, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -47,27 +48,26 @@ class EvaluateTab(QWidget):
         self.result: dict | None = None
         self._task: Task | None = None
         self.shown: list[int] = []  # test indices in the gallery
+        self._gallery: tuple = ()     # what the gallery shows: ("cell", true, pred) or ("mistakes",)
 
-        self.evaluateButton = QPushButton(self.tr("&Evaluate the live model on the 10,000 test images"),
-                                          objectName="evaluateButton")
-        self.stopButton = QPushButton(self.tr("Stop"), objectName="stopEvaluateButton")
+        self.evaluateButton = QPushButton(objectName="evaluateButton")
+        self.stopButton = QPushButton(objectName="stopEvaluateButton")
         self.stopButton.setEnabled(False)
         self.progressBar = QProgressBar(objectName="evaluateProgress")
         self.accuracyLabel = QLabel("", objectName="evaluateAccuracy")
-        self.perClassPlot = pg.PlotWidget(background="w", title=self.tr("Accuracy per digit"))
+        self.perClassPlot = pg.PlotWidget()
         self.perClassPlot.setObjectName("perClassPlot")
         self.perClassPlot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(CLASSES)]])
         self.perClassPlot.setMouseEnabled(False, False)
-        self._classBars = pg.BarGraphItem(x=np.arange(CLASSES), height=np.zeros(10), width=0.7, brush=(70, 110, 200))
+        self._classBars = pg.BarGraphItem(x=np.arange(CLASSES), height=np.zeros(10), width=0.7,
+                                          brush=theme.current().bar)
         self.perClassPlot.addItem(self._classBars)
 
-        self.confusionMatrix = pg.PlotWidget(background="w", title=self.tr("Confusion matrix (click a cell)"))
+        self.confusionMatrix = pg.PlotWidget()
         self.confusionMatrix.setObjectName("confusionMatrix")
         self.confusionMatrix.setMouseEnabled(False, False)
         self.confusionMatrix.setAspectLocked(True)
         self.confusionMatrix.invertY(True)
-        self.confusionMatrix.setLabel("bottom", self.tr("predicted"))
-        self.confusionMatrix.setLabel("left", self.tr("true"))
         for ax in ("bottom", "left"):
             self.confusionMatrix.getAxis(ax).setTicks([[(i + 0.5, str(i)) for i in range(CLASSES)]])
         self._image = pg.ImageItem(axisOrder="row-major")
@@ -81,8 +81,8 @@ class EvaluateTab(QWidget):
         self.gallery.setViewMode(QListView.ViewMode.IconMode)
         self.gallery.setIconSize(QSize(56, 56))
         self.gallery.setResizeMode(QListView.ResizeMode.Adjust)
-        self.mistakesButton = QPushButton(self.tr("Most confident &mistakes"), objectName="mistakesButton")
-        self.openInCanvasButton = QPushButton(self.tr("Open in &canvas"), objectName="openInCanvasButton")
+        self.mistakesButton = QPushButton(objectName="mistakesButton")
+        self.openInCanvasButton = QPushButton(objectName="openInCanvasButton")
 
         top = QHBoxLayout()
         top.addWidget(self.evaluateButton)
@@ -107,6 +107,43 @@ class EvaluateTab(QWidget):
         self.mistakesButton.clicked.connect(self.show_mistakes)
         self.openInCanvasButton.clicked.connect(self._open_in_canvas)
         self._set_busy(False)
+        theme.follow(self._on_theme)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Every text of the tab in the current language, including the results on show."""
+        self.evaluateButton.setText(self.tr("Evaluate the live model on the 10,000 test &images"))
+        self.stopButton.setText(self.tr("St&op"))
+        self.progressBar.setAccessibleName(self.tr("Evaluation progress"))
+        self.accuracyLabel.setAccessibleName(self.tr("Test accuracy"))
+        self.perClassPlot.setTitle(self.tr("Accuracy per digit"))
+        self.perClassPlot.setAccessibleName(self.tr("Accuracy per digit"))
+        self.perClassPlot.setLabel("bottom", self.tr("digit"))
+        self.confusionMatrix.setTitle(self.tr("Confusion matrix (click a cell)"))
+        self.confusionMatrix.setAccessibleName(self.tr("Confusion matrix"))
+        self.confusionMatrix.setAccessibleDescription(self.tr("Rows are the true digits, columns the predicted "
+                                                              "ones; click a cell to see its images."))
+        self.confusionMatrix.setLabel("bottom", self.tr("predicted"))
+        self.confusionMatrix.setLabel("left", self.tr("true"))
+        self.gallery.setAccessibleName(self.tr("Test images"))
+        self.mistakesButton.setText(self.tr("Most confident mista&kes"))
+        self.openInCanvasButton.setText(self.tr("Open in &canvas"))
+        if self.result is not None and self._task is None:
+            self.accuracyLabel.setText(self.tr("test accuracy {0}").format(f"{self.result['accuracy']:.2%}"))
+            if self._gallery[:1] == ("cell",):
+                self.select_cell(*self._gallery[1:])
+            elif self._gallery:
+                self.show_mistakes()
+
+    def changeEvent(self, e) -> None:
+        if e.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(e)
+
+    def _on_theme(self, t) -> None:
+        for plot in (self.perClassPlot, self.confusionMatrix):
+            theme.style_plot(plot, t)
+        self._classBars.setOpts(brush=pg.mkBrush(t.bar))
 
     def _set_busy(self, busy: bool) -> None:
         self.evaluateButton.setEnabled(not busy)
@@ -191,6 +228,7 @@ class EvaluateTab(QWidget):
 
     def select_cell(self, true: int, pred: int) -> None:
         idx = self.cell_indices(true, pred)
+        self._gallery = ("cell", true, pred)
         self.galleryTitle.setText(self.tr("true {0}, read as {1}: {2} images").format(true, pred, len(idx))
                                   + (" " + self.tr("(first {0})").format(GALLERY_LIMIT)
                                      if len(idx) > GALLERY_LIMIT else ""))
@@ -202,6 +240,7 @@ class EvaluateTab(QWidget):
         conf = self.result["confidence"].numpy()
         wrong = np.nonzero(labels != preds)[0]
         wrong = wrong[np.argsort(-conf[wrong])]
+        self._gallery = ("mistakes",)
         self.galleryTitle.setText(self.tr("most confident mistakes: {0} in all").format(len(wrong)))
         self._fill(wrong[:GALLERY_LIMIT])
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -73,6 +73,7 @@ class FeatureMapsView(QWidget):
         self.setObjectName("featureMaps")
         self.activations: dict[str, np.ndarray] = {}
         self.grids: dict[str, _MapGrid] = {}
+        self.enlargedIndex: tuple[str, int] | None = None
         self.inner = QWidget()
         self.grid = QGridLayout(self.inner)
         scroll = QScrollArea()
@@ -81,9 +82,9 @@ class FeatureMapsView(QWidget):
         self.enlarged = QLabel(objectName="enlargedMap")
         self.enlarged.setFixedSize(196, 196)
         self.enlarged.setStyleSheet("background: black")
-        self.enlargedTitle = QLabel("Hover over or click a map to enlarge it", wordWrap=True)
+        self.enlargedTitle = QLabel(wordWrap=True, objectName="enlargedTitle")
         self.enlargedTitle.setFixedWidth(196)
-        self.hint = QLabel("Draw a digit on the Draw tab to see what every layer makes of it.")
+        self.hint = QLabel(objectName="featureMapsHint")
         side = QVBoxLayout()
         side.addWidget(self.enlarged)
         side.addWidget(self.enlargedTitle)
@@ -94,6 +95,22 @@ class FeatureMapsView(QWidget):
         left.addWidget(scroll, 1)
         lay.addLayout(left, 1)
         lay.addLayout(side)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.hint.setText(self.tr("Draw a digit on the Draw tab to see what every layer makes of it."))
+        self.enlarged.setAccessibleName(self.tr("Enlarged map"))
+        if self.enlargedIndex is None:
+            self.enlargedTitle.setText(self.tr("Hover over or click a map to enlarge it"))
+        else:
+            self.enlarge(*self.enlargedIndex)
+        if self.activations:
+            self.set_activations(self.activations)
+
+    def changeEvent(self, e) -> None:
+        if e.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(e)
 
     def set_activations(self, acts: dict[str, np.ndarray] | None) -> None:
         while self.grid.count():
@@ -101,6 +118,9 @@ class FeatureMapsView(QWidget):
             if w is not None:
                 w.deleteLater()
         self.grids = {}
+        if self.enlargedIndex is not None and self.enlargedIndex[0] not in (acts or {}):
+            self.enlargedIndex = None
+            self.enlargedTitle.setText(self.tr("Hover over or click a map to enlarge it"))
         self.activations = acts or {}
         self.hint.setVisible(not acts)
         if not acts:
@@ -116,6 +136,7 @@ class FeatureMapsView(QWidget):
                 scale = max(1, min(4, 480 // img.shape[1]))
                 g = _MapGrid()
                 g.setObjectName(f"maps_{name}")
+                g.setAccessibleName(self.tr("{0}: {1} maps").format(name, a.shape[0]))
                 g.scale, g.shape, g.cols = scale, a.shape, cols
                 g.setPixmap(QPixmap.fromImage(array_to_qimage(img)).scaled(
                     img.shape[1] * scale, img.shape[0] * scale, Qt.AspectRatioMode.KeepAspectRatio,
@@ -130,7 +151,9 @@ class FeatureMapsView(QWidget):
                 pad[:v.size] = (v - v.min()) / (np.ptp(v) or 1.0)
                 strip = QLabel()
                 strip.setObjectName(f"strip_{name}")
-                strip.setToolTip(f"{v.size} units as a {side}×{side} square, {int((v > 0).sum())} active")
+                strip.setToolTip(self.tr("{0} units as a {1}×{1} square, {2} active").format(
+                    v.size, side, int((v > 0).sum())))
+                strip.setAccessibleName(strip.toolTip())
                 strip.setPixmap(QPixmap.fromImage(array_to_qimage(pad.reshape(side, side))).scaled(
                     side * 4, side * 4, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
                 self.grid.addWidget(strip, row, 1)
@@ -138,7 +161,7 @@ class FeatureMapsView(QWidget):
                 sm = acts.get("softmax")
                 text = "  ".join(f"{d}: {a[d]:+.2f}" for d in range(a.size))
                 if sm is not None and a.size == 10:
-                    text += "<br>softmax: " + "  ".join(f"{d}: {sm[d]:.1%}" for d in range(10))
+                    text += "<br>" + self.tr("softmax") + ": " + "  ".join(f"{d}: {sm[d]:.1%}" for d in range(10))
                 lbl = QLabel(text, objectName=f"values_{name}", wordWrap=True)
                 self.grid.addWidget(lbl, row, 1)
             row += 1
@@ -150,6 +173,6 @@ class FeatureMapsView(QWidget):
         img = (m - lo) / (hi - lo) if hi > lo else np.zeros_like(m)
         self.enlarged.setPixmap(QPixmap.fromImage(array_to_qimage(img)).scaled(
             self.enlarged.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
-        self.enlargedTitle.setText(f"{name}, map {k + 1} of {self.activations[name].shape[0]} "
-                                   f"({m.shape[0]}×{m.shape[1]}), values {lo:.2f} … {hi:.2f}")
+        self.enlargedTitle.setText(self.tr("{0}, map {1} of {2} ({3}×{4}), values {5} … {6}").format(
+            name, k + 1, self.activations[name].shape[0], m.shape[0], m.shape[1], f"{lo:.2f}", f"{hi:.2f}"))
         self.enlargedIndex = (name, k)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from mnist_gui import config
 from mnist_gui.core.workspace import Workspace
+from mnist_gui.gui import i18n, theme
 from mnist_gui.gui.data_tab import DataTab
 from mnist_gui.gui.draw_tab import DrawTab
 from mnist_gui.gui.evaluate_tab import EvaluateTab
@@ -42,6 +43,11 @@ class MainWindow(QMainWindow):
         self.jobs = JobRunner(self)
         self.lastMessage: QMessageBox | None = None
         self.lastMessageText = ""
+        self.aboutDialog = None
+        self.shortcutsDialog = None
+        # the language and the appearance come first, so every widget is made in them
+        i18n.set_language(self.ws.settings.get("view/language"))
+        theme.manager().set_appearance(self.ws.settings.get("view/appearance"))
 
         self.tabs = QTabWidget(objectName="tabs")
         self.drawTab = DrawTab(self.qtws)
@@ -50,14 +56,13 @@ class MainWindow(QMainWindow):
         self.evaluateTab = EvaluateTab(self.qtws, self.jobs)
         self.dataTab = DataTab(self.qtws, self.jobs)
         self.myDigitsTab = MyDigitsTab(self.qtws)
-        for tab, title in ((self.drawTab, self.tr("&Draw")), (self.trainTab, self.tr("&Train")),
-                           (self.modelTab, self.tr("&Model")), (self.evaluateTab, self.tr("&Evaluate")),
-                           (self.dataTab, self.tr("D&ata")), (self.myDigitsTab, self.tr("M&y digits"))):
-            self.tabs.addTab(tab, title)
+        for tab in (self.drawTab, self.trainTab, self.modelTab, self.evaluateTab, self.dataTab, self.myDigitsTab):
+            self.tabs.addTab(tab, "")
         self.setCentralWidget(self.tabs)
-        self.modelLabel = QLabel(self.tr("Loading the model…"), objectName="modelLabel")
+        self.modelLabel = QLabel(objectName="modelLabel")
         self.statusBar().addPermanentWidget(self.modelLabel)
         self._build_menus()
+        self.retranslate()
 
         self.drawTab.canvas.imageDropped.connect(self.open_image)
         self.drawTab.taught.connect(lambda s: self.statusBar().showMessage(
@@ -105,6 +110,10 @@ class MainWindow(QMainWindow):
                               QMessageBox.Icon.Warning)
 
     def _on_model_changed(self, ck) -> None:
+        if ck is None:
+            self.modelLabel.setText(self.tr("Loading the model…"))
+            self.setWindowTitle("mnist-gui")
+            return
         acc = ck.test_accuracy
         acc_text = (self.tr("test accuracy {0}").format(f"{acc:.2%}") if acc is not None
                     else self.tr("not evaluated"))
@@ -217,8 +226,8 @@ class MainWindow(QMainWindow):
         box.open()
         return box
 
-    def _action(self, menu, text, slot, shortcut=None, name=None) -> QAction:
-        a = QAction(text, self)
+    def _action(self, menu, slot, shortcut=None, name=None) -> QAction:
+        a = QAction(self)
         if shortcut is not None:
             a.setShortcuts(shortcut if isinstance(shortcut, list) else [shortcut])
         a.triggered.connect(lambda checked=False: slot())
@@ -228,18 +237,128 @@ class MainWindow(QMainWindow):
         return a
 
     def _build_menus(self) -> None:
-        m = self.menuBar().addMenu(self.tr("&File"))
-        self._action(m, self.tr("&Open model…"), self.open_model, QKeySequence("Ctrl+O"), "openModelAction")
-        self._action(m, self.tr("&Save model as…"), self.save_model_as, QKeySequence("Ctrl+S"), "saveModelAction")
-        self._action(m, self.tr("&Reset to shipped model"), self.reset_to_shipped, name="resetModelAction")
+        """Menus and actions; their texts are set in retranslate()."""
+        bar = self.menuBar()
+        self.fileMenu = bar.addMenu("")
+        m = self.fileMenu
+        self.openModelAction = self._action(m, self.open_model, QKeySequence("Ctrl+O"), "openModelAction")
+        self.saveModelAction = self._action(m, self.save_model_as, QKeySequence("Ctrl+S"), "saveModelAction")
+        self.resetModelAction = self._action(m, self.reset_to_shipped, name="resetModelAction")
         m.addSeparator()
-        self._action(m, self.tr("Open &image…"), self.open_image, QKeySequence("Ctrl+I"), "openImageAction")
+        self.openImageAction = self._action(m, self.open_image, QKeySequence("Ctrl+I"), "openImageAction")
         m.addSeparator()
-        self._action(m, self.tr("&Quit"), self.close, QKeySequence("Ctrl+Q"), "quitAction")
-        e = self.menuBar().addMenu(self.tr("&Edit"))
-        self._action(e, self.tr("&Undo stroke"), self.drawTab.canvas.undo, QKeySequence("Ctrl+Z"), "undoAction")
-        self._action(e, self.tr("&Clear canvas"), self.drawTab.canvas.clear,
-                     [QKeySequence(Qt.Key.Key_Delete), QKeySequence(Qt.Key.Key_Escape)], "clearAction")
+        self.quitAction = self._action(m, self.close, QKeySequence("Ctrl+Q"), "quitAction")
+        self.editMenu = bar.addMenu("")
+        self.undoAction = self._action(self.editMenu, self.drawTab.canvas.undo, QKeySequence("Ctrl+Z"), "undoAction")
+        self.clearAction = self._action(self.editMenu, self.drawTab.canvas.clear,
+                                        [QKeySequence(Qt.Key.Key_Delete), QKeySequence(Qt.Key.Key_Escape)],
+                                        "clearAction")
+
+        self.viewMenu = bar.addMenu("")
+        self.languageMenu = self.viewMenu.addMenu("")
+        self.languageActions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        chosen = self.ws.settings.get("view/language")
+        for code in ("", *i18n.LANGUAGES):
+            a = QAction(i18n.LANGUAGES.get(code, ""), self, checkable=True, objectName=f"language_{code or 'system'}")
+            a.setChecked(code == chosen or (code == "" and chosen not in i18n.LANGUAGES))
+            a.triggered.connect(lambda _checked=False, c=code: self.set_language(c))
+            group.addAction(a)
+            self.languageMenu.addAction(a)
+            self.languageActions[code] = a
+        self.appearanceMenu = self.viewMenu.addMenu("")
+        self.appearanceActions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for name in theme.APPEARANCES:
+            a = QAction(self, checkable=True, objectName=f"appearance_{name}")
+            a.setChecked(name == theme.manager().appearance)
+            a.triggered.connect(lambda _checked=False, n=name: self.set_appearance(n))
+            group.addAction(a)
+            self.appearanceMenu.addAction(a)
+            self.appearanceActions[name] = a
+
+        self.helpMenu = bar.addMenu("")
+        self.shortcutsAction = self._action(self.helpMenu, self.show_shortcuts, QKeySequence(QKeySequence.StandardKey.HelpContents),
+                                            "shortcutsAction")
+        self.aboutAction = self._action(self.helpMenu, self.show_about, name="aboutAction")
+
+    def retranslate(self) -> None:
+        """Every text the window sets itself, in the current language (Qt Designer's retranslateUi)."""
+        for i, title in enumerate((self.tr("&Draw"), self.tr("&Train"), self.tr("&Model"), self.tr("Eva&luate"),
+                                   self.tr("D&ata"), self.tr("M&y digits"))):
+            self.tabs.setTabText(i, title)
+        self.tabs.tabBar().setAccessibleName(self.tr("Tabs"))
+        self.fileMenu.setTitle(self.tr("&File"))
+        self.openModelAction.setText(self.tr("&Open model…"))
+        self.saveModelAction.setText(self.tr("&Save model as…"))
+        self.resetModelAction.setText(self.tr("&Reset to shipped model"))
+        self.openImageAction.setText(self.tr("Open &image…"))
+        self.quitAction.setText(self.tr("&Quit"))
+        self.editMenu.setTitle(self.tr("&Edit"))
+        self.undoAction.setText(self.tr("&Undo stroke"))
+        self.clearAction.setText(self.tr("&Clear canvas"))
+        self.viewMenu.setTitle(self.tr("&View"))
+        self.languageMenu.setTitle(self.tr("&Language"))
+        self.languageActions[""].setText(self.tr("&System"))
+        self.appearanceMenu.setTitle(self.tr("&Appearance"))
+        for name, text in (("system", self.tr("&System")), ("light", self.tr("&Light")), ("dark", self.tr("&Dark"))):
+            self.appearanceActions[name].setText(text)
+        self.helpMenu.setTitle(self.tr("&Help"))
+        self.shortcutsAction.setText(self.tr("&Keyboard shortcuts"))
+        self.aboutAction.setText(self.tr("&About mnist-gui"))
+        self._on_model_changed(self.ws.checkpoint)
+
+    def changeEvent(self, e: QEvent) -> None:
+        if e.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(e)
+
+    # -- view and help ------------------------------------------------------------------------
+    def set_language(self, code: str) -> None:
+        """"" (the system's), "en" or "zh_TW": remembered, and every text switches at once."""
+        self.ws.settings.set("view/language", code)
+        self.languageActions.get(code, self.languageActions[""]).setChecked(True)
+        i18n.set_language(code)
+
+    def set_appearance(self, name: str) -> None:
+        """"system", "light" or "dark": remembered, and the palette, canvas and plots follow at once."""
+        self.ws.settings.set("view/appearance", name)
+        self.appearanceActions[name].setChecked(True)
+        theme.manager().set_appearance(name)
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for the Help → Keyboard shortcuts table, in the current language."""
+        native = QKeySequence.SequenceFormat.NativeText
+        rows = []
+        for menu in (self.fileMenu, self.editMenu, self.helpMenu):
+            for a in menu.actions():
+                if a.shortcuts():
+                    rows.append((", ".join(k.toString(native) for k in a.shortcuts()),
+                                 a.text().replace("&", "").rstrip("…")))
+        alt = QKeySequence("Alt+X").toString(native)[:-1]
+        for i in range(self.tabs.count()):
+            text = self.tabs.tabText(i)
+            k = text.find("&")
+            if 0 <= k < len(text) - 1:
+                rows.append((alt + text[k + 1].upper(), self.tr("the {0} tab").format(text.replace("&", ""))))
+        rows += [(QKeySequence("Ctrl+Tab").toString(native) + ", " + QKeySequence("Ctrl+Shift+Tab").toString(native),
+                  self.tr("next, previous tab")),
+                 (self.tr("Tab, Shift+Tab"), self.tr("next, previous control")),
+                 (self.tr("Alt + underlined letter"), self.tr("the button or field with that letter")),
+                 (self.tr("Space"), self.tr("press the focused button"))]
+        return rows
+
+    def show_shortcuts(self):
+        from mnist_gui.gui.dialogs import ShortcutsDialog
+        self.shortcutsDialog = ShortcutsDialog(self.shortcut_rows(), self)
+        self.shortcutsDialog.open()
+        return self.shortcutsDialog
+
+    def show_about(self):
+        from mnist_gui.gui.dialogs import AboutDialog
+        self.aboutDialog = AboutDialog(self.ws.checkpoint, self)
+        self.aboutDialog.open()
+        return self.aboutDialog
 
     def closeEvent(self, e: QCloseEvent) -> None:
         """Stop all background work (training is recorded as stopped), remember the window, close."""

@@ -9,7 +9,7 @@ an error stands; otherwise it hands the network to the Train tab.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
@@ -17,14 +17,15 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
 
 from mnist_gui import config
 from mnist_gui.core.spec import KINDS, PADDING_WORDS, Layer, NetworkSpec, analyse, problems, totals
+from mnist_gui.gui import theme
 from mnist_gui.gui.feature_maps import FeatureMapsView
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
 
 # What a new layer of a kind starts with (fields the kind requires have no default in the core).
 NEW_LAYER = {"filters": 32, "kernel": 3, "size": 2, "units": 128}
-ERROR_BG = QColor(255, 215, 215)
-WARNING_BG = QColor(255, 240, 200)
+ERROR_BG, ERROR_BG_DARK = QColor(255, 215, 215), QColor(120, 30, 30)
+WARNING_BG, WARNING_BG_DARK = QColor(255, 240, 200), QColor(110, 85, 20)
 ESTIMATE_DELAY_MS = 600   # time the network only once typing pauses
 LIVE = "live"
 
@@ -66,17 +67,11 @@ class NetworkEditor(QWidget):
         self._estimate_gen = 0        # does not replace the user's network)
 
         self.startCombo = QComboBox(objectName="startCombo")
-        self.startCombo.addItem(self.tr("the live model"), LIVE)
+        self.startCombo.addItem("", LIVE)
         for name in ("tf-tutorial", "fast-bn"):
             self.startCombo.addItem(name, name)
-        self.startCombo.setAccessibleName(self.tr("Start from"))
-        self.startButton = QPushButton(self.tr("Start &from it"), objectName="startFromButton")
+        self.startButton = QPushButton(objectName="startFromButton")
         self.table = QTableWidget(0, 10, objectName="layerTable")
-        self.table.setHorizontalHeaderLabels([
-            "#", self.tr("Layer"), self.tr("Kind"), self.tr("Settings"), self.tr("Input"), self.tr("Output"),
-            self.tr("Output size (W − F + 2P) / S + 1"), self.tr("Parameters"), self.tr("Multiply-adds"),
-            self.tr("Problems")])
-        self.table.setAccessibleName(self.tr("Layers"))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -87,29 +82,24 @@ class NetworkEditor(QWidget):
         self.addKindCombo = QComboBox(objectName="addKindCombo")
         for kind in KINDS:
             self.addKindCombo.addItem(kind, kind)
-        self.addKindCombo.setAccessibleName(self.tr("Kind of layer to add"))
-        self.addButton = QPushButton(self.tr("&Add layer"), objectName="addLayerButton")
-        self.removeButton = QPushButton(self.tr("Re&move"), objectName="removeLayerButton")
-        self.upButton = QPushButton(self.tr("Move &up"), objectName="moveUpButton")
-        self.downButton = QPushButton(self.tr("Move do&wn"), objectName="moveDownButton")
-        self.layerBox = QGroupBox(self.tr("Selected layer"), objectName="layerBox")
+        self.addButton = QPushButton(objectName="addLayerButton")
+        self.removeButton = QPushButton(objectName="removeLayerButton")
+        self.upButton = QPushButton(objectName="moveUpButton")
+        self.downButton = QPushButton(objectName="moveDownButton")
+        self.layerBox = QGroupBox(objectName="layerBox")
         self.layerForm = QFormLayout(self.layerBox)
         self.fieldWidgets: dict[str, QWidget] = {}
 
         self.totalsLabel = QLabel(objectName="totalParameters", wordWrap=True)
         self.estimateLabel = QLabel(objectName="estimateLabel")
         self.problemLabel = QLabel(objectName="problemLabel", wordWrap=True)
-        self.trainButton = QPushButton(self.tr("&Train this network"), objectName="trainNetworkButton")
-        self.explain = QLabel(self.tr(
-            "Shapes are height × width × channels. A convolution or pooling layer with input width W, "
-            "filter size F, padding P and stride S gives an output of width (W − F + 2P) / S + 1. "
-            "'same' padding keeps the size (for a 5×5 filter, P = 2); each 2×2 pooling with stride 2 "
-            "halves it."), wordWrap=True)
+        self.trainButton = QPushButton(objectName="trainNetworkButton")
+        self.explain = QLabel(wordWrap=True)
 
         top = QHBoxLayout()
-        start_label = QLabel(self.tr("&Start from"))
-        start_label.setBuddy(self.startCombo)
-        top.addWidget(start_label)
+        self.startLabel = QLabel()
+        self.startLabel.setBuddy(self.startCombo)
+        top.addWidget(self.startLabel)
         top.addWidget(self.startCombo)
         top.addWidget(self.startButton)
         top.addStretch(1)
@@ -140,6 +130,41 @@ class NetworkEditor(QWidget):
         self.trainButton.clicked.connect(lambda: self.trainRequested.emit({"layers": [dict(d) for d in self.layers]}))
         self.table.itemSelectionChanged.connect(self._on_selection)
         qtws.modelChanged.connect(self._on_model_changed)
+        theme.follow(self._on_theme)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.startLabel.setText(self.tr("Start from"))
+        self.startCombo.setItemText(0, self.tr("the live model"))
+        self.startCombo.setAccessibleName(self.tr("Start from"))
+        self.startButton.setText(self.tr("Start from &it"))
+        self.table.setHorizontalHeaderLabels([
+            "#", self.tr("Layer"), self.tr("Kind"), self.tr("Settings"), self.tr("Input"), self.tr("Output"),
+            self.tr("Output size (W − F + 2P) / S + 1"), self.tr("Parameters"), self.tr("Multiply-adds"),
+            self.tr("Problems")])
+        self.table.setAccessibleName(self.tr("Layers"))
+        self.table.horizontalHeader().setAccessibleName(self.tr("Columns"))
+        self.addKindCombo.setAccessibleName(self.tr("Kind of layer to add"))
+        self.addButton.setText(self.tr("Add &new layer"))
+        self.removeButton.setText(self.tr("&Remove"))
+        self.upButton.setText(self.tr("Move &up"))
+        self.downButton.setText(self.tr("Move do&wn"))
+        self.trainButton.setText(self.tr("Train thi&s network"))
+        self.explain.setText(self.tr(
+            "Shapes are height × width × channels. A convolution or pooling layer with input width W, "
+            "filter size F, padding P and stride S gives an output of width (W − F + 2P) / S + 1. "
+            "'same' padding keeps the size (for a 5×5 filter, P = 2); each 2×2 pooling with stride 2 "
+            "halves it."))
+        self.refresh()
+        self._on_selection()
+
+    def changeEvent(self, e) -> None:
+        if e.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(e)
+
+    def _on_theme(self, _theme) -> None:
+        self.refresh()
 
     # -- the network --------------------------------------------------------------------------
     def set_layers(self, layers, edited: bool = False) -> None:
@@ -218,12 +243,14 @@ class NetworkEditor(QWidget):
         for i, r in enumerate(self.rows):
             values = [str(r.index), r.name, r.kind, settings_text(r.layer.to_dict()), r.input_text, r.output_text,
                       r.arithmetic, f"{r.params:,}", f"{r.macs:,}", "; ".join(p.text for p in r.problems)]
-            bg = ERROR_BG if r.errors else WARNING_BG if r.warnings else None
+            dark = theme.current().dark
+            bg = (ERROR_BG_DARK if dark else ERROR_BG) if r.errors else \
+                (WARNING_BG_DARK if dark else WARNING_BG) if r.warnings else None
             for j, v in enumerate(values):
                 item = QTableWidgetItem(v)
                 if bg is not None:
                     item.setBackground(bg)
-                    item.setForeground(QColor(0, 0, 0))
+                    item.setForeground(QColor(255, 255, 255) if dark else QColor(0, 0, 0))
                     item.setToolTip("\n".join(str(p) for p in r.problems))
                 self.table.setItem(i, j, item)
         t = totals(self.rows)
@@ -328,8 +355,8 @@ class ModelTab(QWidget):
         self.total = self.editor.totalsLabel
         self.featureMaps = FeatureMapsView()
         self.views = QTabWidget(objectName="modelViews")
-        self.views.addTab(self.editor, self.tr("Layers and shapes (editable)"))
-        self.views.addTab(self.featureMaps, self.tr("Feature maps (live)"))
+        self.views.addTab(self.editor, "")
+        self.views.addTab(self.featureMaps, "")
         self.input28 = None
         self._stale = True
         lay = QVBoxLayout(self)
@@ -338,6 +365,19 @@ class ModelTab(QWidget):
         self.views.currentChanged.connect(lambda _i: self._refresh_maps())
         self.editor.trainRequested.connect(self.trainRequested)
         qtws.modelChanged.connect(self.set_model)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.views.setTabText(0, self.tr("Layers and shapes (editable)"))
+        self.views.setTabText(1, self.tr("Feature maps (live)"))
+        self.views.setAccessibleName(self.tr("Model views"))
+        if self.ws.checkpoint is not None:
+            self.set_model(self.ws.checkpoint)
+
+    def changeEvent(self, e) -> None:
+        if e.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(e)
 
     def set_input(self, img28) -> None:
         """The current drawing; feature maps are computed only while they are on screen."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
                                QPushButton, QVBoxLayout, QWidget)
@@ -16,18 +16,20 @@ class MyDigitsTab(QWidget):
         super().__init__(parent)
         self.ws = qtws.ws
         self.filterCombo = QComboBox(objectName="digitFilter")
-        self.filterCombo.addItem(self.tr("All digits"), None)
+        self.filterCombo.addItem("", None)
         for d in range(10):
-            self.filterCombo.addItem(self.tr("Digit {0}").format(d), d)
-        self.filterCombo.setAccessibleName(self.tr("Show digits"))
+            self.filterCombo.addItem("", d)
+        self.filterLabel = QLabel()
+        self.filterLabel.setBuddy(self.filterCombo)
         self.list = QListWidget(objectName="myDigitsList")
         self.list.setViewMode(QListView.ViewMode.IconMode)
         self.list.setIconSize(QSize(56, 56))
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
-        self.deleteButton = QPushButton(self.tr("Delete selected"), objectName="deleteDigitButton")
+        self.deleteButton = QPushButton(objectName="deleteDigitButton")
         self.countsLabel = QLabel(objectName="myCounts", wordWrap=True)
         top = QHBoxLayout()
+        top.addWidget(self.filterLabel)
         top.addWidget(self.filterCombo)
         top.addWidget(self.deleteButton)
         top.addStretch(1)
@@ -39,6 +41,23 @@ class MyDigitsTab(QWidget):
         self.deleteButton.clicked.connect(self.delete_selected)
         self._loaded = False
         qtws.myDigitsChanged.connect(self.refresh)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.filterLabel.setText(self.tr("Sho&w"))
+        self.filterCombo.setItemText(0, self.tr("All digits"))
+        for d in range(10):
+            self.filterCombo.setItemText(d + 1, self.tr("Digit {0}").format(d))
+        self.filterCombo.setAccessibleName(self.tr("Show digits"))
+        self.list.setAccessibleName(self.tr("My digits"))
+        self.deleteButton.setText(self.tr("Delete &selected"))
+        if self._loaded:
+            self.refresh()
+
+    def changeEvent(self, e) -> None:
+        if e.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(e)
 
     def showEvent(self, e) -> None:  # read My digits when first shown, not at start-up
         super().showEvent(e)

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from mnist_gui.core.predictor import doubt
-
-BAR = (70, 110, 200)
-TOP = (230, 120, 30)
-UNSURE = (150, 150, 150)
+from mnist_gui.gui import theme
 
 
 class PredictionBars(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("predictionBars")
-        self.setAccessibleName("Prediction bars")
         self._probs: np.ndarray | None = None
+        self._img28 = None
+        self._loading = False
         self.doubt: str | None = None
 
         self.topLabel = QLabel("–")
@@ -30,11 +28,12 @@ class PredictionBars(QWidget):
         f.setPointSize(40)
         f.setBold(True)
         self.topLabel.setFont(f)
-        self.confidenceLabel = QLabel(self.tr("Draw a digit"))
+        self.confidenceLabel = QLabel()
         self.confidenceLabel.setObjectName("confidence")
         self.confidenceLabel.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget()
+        self.plot.setObjectName("predictionPlot")
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
@@ -42,10 +41,9 @@ class PredictionBars(QWidget):
         self.plot.setXRange(-0.6, 9.6, padding=0)
         ax = self.plot.getAxis("bottom")
         ax.setTicks([[(i, str(i)) for i in range(10)]])
-        self.plot.getAxis("left").setLabel(self.tr("probability"))
         self.plot.setMinimumSize(300, 180)
         self._bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
-                                     brushes=[pg.mkBrush(*BAR)] * 10, pen=pg.mkPen(None))
+                                     brushes=[pg.mkBrush(*theme.current().bar)] * 10, pen=pg.mkPen(None))
         self.plot.addItem(self._bars)
 
         lay = QVBoxLayout(self)
@@ -53,6 +51,34 @@ class PredictionBars(QWidget):
         lay.addWidget(self.topLabel)
         lay.addWidget(self.confidenceLabel)
         lay.addWidget(self.plot, 1)
+        theme.follow(self._on_theme)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Prediction"))
+        self.plot.setAccessibleName(self.tr("Probability of each digit"))
+        self.plot.getAxis("left").setLabel(self.tr("probability"))
+        self._show()
+
+    def changeEvent(self, e) -> None:
+        if e.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(e)
+
+    def _on_theme(self, t) -> None:
+        theme.style_plot(self.plot, t)
+        if hasattr(self, "_bars"):
+            self._show()
+
+    def _show(self) -> None:
+        """Bars, labels and the accessible description for the current state, in the current language
+        and theme."""
+        if self._loading:
+            self.show_loading()
+        elif self._probs is None:
+            self.clear()
+        else:
+            self.set_probabilities(self._probs, self._img28)
 
     def probabilities(self) -> list[float] | None:
         """The ten current probabilities, or None when nothing is drawn."""
@@ -64,41 +90,47 @@ class PredictionBars(QWidget):
             self.clear()
             return
         p = np.asarray(probs, dtype=np.float64).reshape(10)
-        self._probs = p
+        self._probs, self._img28, self._loading = p, img28, False
         order = np.argsort(p)[::-1]
         top, second = int(order[0]), int(order[1])
         self.doubt = doubt(p, img28)
         sure = self.doubt is None
-        brushes = [pg.mkBrush(*BAR)] * 10
-        brushes[top] = pg.mkBrush(*(TOP if sure else UNSURE))
+        t = theme.current()
+        brushes = [pg.mkBrush(*t.bar)] * 10
+        brushes[top] = pg.mkBrush(*(t.top if sure else t.unsure))
         self._bars.setOpts(height=p, brushes=brushes)
         if sure:
             self.topLabel.setText(str(top))
             self.confidenceLabel.setText(self.tr("{0} sure").format(f"{p[top]:.1%}"))
-            self.setAccessibleDescription(self.tr("{0}, {1} sure").format(top, f"{p[top]:.0%}"))
+            self._describe(self.tr("{0}, {1} sure").format(top, f"{p[top]:.0%}"))
         else:
             self.topLabel.setText("?")
             why = self.tr("Not sure") if self.doubt == "not sure" else self.tr("Not digit-like")
             self.confidenceLabel.setText(self.tr("{0}: {1} ({2}) or {3} ({4})").format(
                 why, top, f"{p[top]:.0%}", second, f"{p[second]:.0%}"))
-            self.setAccessibleDescription(self.confidenceLabel.text())
+            self._describe(self.confidenceLabel.text())
+
+    def _describe(self, text: str) -> None:
+        """The prediction as text ("7, 98% sure") for screen readers; Qt announces the change."""
+        self.setAccessibleDescription(text)
+        self.plot.setAccessibleDescription(text)
 
     def top_digit(self) -> int | None:
         return None if self._probs is None else int(np.argmax(self._probs))
 
     def clear(self) -> None:
-        self._probs = None
+        self._probs, self._img28, self._loading = None, None, False
         self.doubt = None
-        self._bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(*BAR)] * 10)
+        self._bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(*theme.current().bar)] * 10)
         self.topLabel.setText("–")
         self.confidenceLabel.setText(self.tr("Draw a digit"))
-        self.setAccessibleDescription(self.tr("nothing drawn"))
+        self._describe(self.tr("nothing drawn"))
 
     def show_loading(self) -> None:
         """The model is still loading: what is drawn meanwhile is read once it is there."""
-        self._probs = None
+        self._probs, self._img28, self._loading = None, None, True
         self.doubt = None
-        self._bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(*BAR)] * 10)
+        self._bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(*theme.current().bar)] * 10)
         self.topLabel.setText("…")
         self.confidenceLabel.setText(self.tr("Loading the model…"))
-        self.setAccessibleDescription(self.confidenceLabel.text())
+        self._describe(self.confidenceLabel.text())

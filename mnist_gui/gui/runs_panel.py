@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from mnist_gui.gui import theme
+from mnist_gui.gui.core_strings import core_tr
 from mnist_gui.gui.qt_workspace import QtWorkspace
 
 SMOOTHING = 0.1  # exponential moving average of the loss per step, live and in overlays
@@ -23,9 +25,6 @@ def ema(values, alpha: float = SMOOTHING, start=None) -> np.ndarray:
     return out
 
 
-COLORS = [(200, 30, 30), (30, 130, 30), (120, 40, 170), (20, 150, 160), (200, 120, 0), (90, 90, 90)]
-
-
 class RunsPanel(QWidget):
     makeLiveRequested = Signal(object)  # RunRecord
 
@@ -36,22 +35,18 @@ class RunsPanel(QWidget):
         self.runs: list = []
         self.problems: list[str] = []
         self._overlays: list = []
-        columns = [self.tr("Run"), self.tr("Status"), self.tr("Architecture"), self.tr("Optimizer"), self.tr("LR"),
-                   self.tr("Schedule"), self.tr("Batch"), self.tr("Steps"), self.tr("Dropout"), self.tr("Augment"),
-                   self.tr("Train images"), self.tr("Test accuracy"), self.tr("Seconds")]
-        self.table = QTableWidget(0, len(columns), objectName="runsTable")
-        self.table.setAccessibleName(self.tr("Runs"))
-        self.table.setHorizontalHeaderLabels(columns)
+        self.table = QTableWidget(0, 13, objectName="runsTable")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.makeLiveButton = QPushButton(self.tr("Make &live"), objectName="makeLiveButton")
-        self.deleteRunButton = QPushButton(self.tr("&Delete run"), objectName="deleteRunButton")
+        self.makeLiveButton = QPushButton(objectName="makeLiveButton")
+        self.deleteRunButton = QPushButton(objectName="deleteRunButton")
         self.message = QLabel(objectName="runsMessage", wordWrap=True)
+        self.hint = QLabel()
         row = QHBoxLayout()
-        row.addWidget(QLabel(self.tr("Select runs to overlay their curves:")))
+        row.addWidget(self.hint)
         row.addStretch(1)
         row.addWidget(self.makeLiveButton)
         row.addWidget(self.deleteRunButton)
@@ -65,6 +60,30 @@ class RunsPanel(QWidget):
         self.deleteRunButton.clicked.connect(self.delete_selected)
         qtws.runsChanged.connect(self.refresh)
         self._loaded = False
+        self.retranslate()
+        theme.manager().changed.connect(self._on_theme)
+
+    def retranslate(self) -> None:
+        self.table.setHorizontalHeaderLabels([
+            self.tr("Run"), self.tr("Status"), self.tr("Architecture"), self.tr("Optimizer"), self.tr("LR"),
+            self.tr("Schedule"), self.tr("Batch"), self.tr("Steps"), self.tr("Dropout"), self.tr("Augment"),
+            self.tr("Train images"), self.tr("Test accuracy"), self.tr("Seconds")])
+        self.table.setAccessibleName(self.tr("Runs"))
+        self.table.horizontalHeader().setAccessibleName(self.tr("Columns"))
+        self.makeLiveButton.setText(self.tr("Ma&ke live"))
+        self.deleteRunButton.setText(self.tr("Delete run"))
+        self.hint.setText(self.tr("Select runs to overlay their curves:"))
+        if self._loaded:
+            self.refresh()
+
+    def changeEvent(self, e) -> None:
+        if e.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(e)
+
+    def _on_theme(self, _theme) -> None:
+        if self._loaded:
+            self._on_selection()   # the overlays in the new theme's colours
 
     def showEvent(self, e) -> None:  # read the run records when first shown, not at start-up
         super().showEvent(e)
@@ -86,7 +105,7 @@ class RunsPanel(QWidget):
             c = r.config
             acc = r.test_accuracy
             vals = [r.id, self.status_text(r), c.get("preset", ""), c.get("optimizer", ""), f"{c.get('lr', 0):g}",
-                    c.get("schedule", ""), str(c.get("batch_size", "")), str(r.metrics.get("steps", "")),
+                    core_tr(c.get("schedule", "")), str(c.get("batch_size", "")), str(r.metrics.get("steps", "")),
                     f"{c.get('dropout', 0):g}", self.tr("yes") if c.get("augment") else self.tr("no"),
                     str(c.get("train_size") or self.tr("all")), f"{acc:.2%}" if acc is not None else "–",
                     f"{r.seconds:.0f}"]
@@ -106,8 +125,9 @@ class RunsPanel(QWidget):
         sel = self.selected()
         self.makeLiveButton.setEnabled(len(sel) == 1 and sel[0].has_model)
         self.deleteRunButton.setEnabled(bool(sel))
+        colors = theme.current().runs
         for k, r in enumerate(sel):
-            color = COLORS[k % len(COLORS)]
+            color = colors[k % len(colors)]
             h = r.history
             steps = np.asarray(h.get("step", []), float)
             loss = np.asarray(h.get("loss", []), float)

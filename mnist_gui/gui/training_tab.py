@@ -12,23 +12,20 @@ from dataclasses import replace
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
                                QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar,
                                QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
 from mnist_gui.core.recipes import CUSTOM, FIELDS, TRAINING_RECIPES, Field, TrainConfig
 from mnist_gui.core.workspace import FinishedRun
+from mnist_gui.gui import theme
+from mnist_gui.gui.core_strings import core_tr
 from mnist_gui.gui.jobs import JobRunner, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.runs_panel import RunsPanel, ema
 from mnist_gui.gui.training_worker import TrainingWorker
 
-# Plot colours
-RAW_LOSS = (150, 170, 220)
-SMOOTH_LOSS = (30, 60, 170)
-TEST = (220, 90, 20)
-TRAIN_ACC = (30, 140, 60)
 # A fine-tuned model this much less accurate on MNIST than the live one goes live without asking.
 FINETUNE_TOLERANCE = 0.01
 
@@ -48,19 +45,33 @@ def _object_name(f: Field) -> str:
 class FieldForm(QFormLayout):
     """One row per training field: a spin box, a combo box or a check box, made from the Field."""
 
-    def __init__(self, owner: QWidget):
+    def __init__(self):
         super().__init__()
         self.widgets: dict[str, QWidget] = {}
+        self.labels: dict[str, QLabel] = {}
         for f in FIELDS:
             w = self._widget(f)
             w.setObjectName(_object_name(f))
-            w.setToolTip(owner.tr(f.help))
-            w.setAccessibleName(owner.tr(f.label))
-            w.setAccessibleDescription(owner.tr(f.help))
             self.widgets[f.name] = w
-            label = QLabel(owner.tr(f.label))
+            label = QLabel()
             label.setBuddy(w)
+            self.labels[f.name] = label
             self.addRow(label, w)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Labels, help and choices come from the core's field table, translated in the "core" context."""
+        for f in FIELDS:
+            w, label, help_ = self.widgets[f.name], core_tr(f.label), core_tr(f.help)
+            self.labels[f.name].setText(label)
+            w.setToolTip(help_)
+            w.setAccessibleName(label)
+            w.setAccessibleDescription(help_)
+            if f.kind == "choice":
+                for i in range(w.count()):
+                    w.setItemText(i, core_tr(w.itemData(i)))
+            elif f.optional:
+                w.setSpecialValueText(core_tr(f.none_text))
 
     @staticmethod
     def _widget(f: Field) -> QWidget:
@@ -120,6 +131,7 @@ class TrainingTab(QWidget):
         self.jobs = jobs
         self._worker: TrainingWorker | None = None
         self._paused = False
+        self._ended: str | None = None   # how the last run ended, shown on the progress bar
         self._closing = False
         self.keepBox: QMessageBox | None = None   # the question after a stopped or worse run
         self._build()
@@ -134,22 +146,19 @@ class TrainingTab(QWidget):
     def _build(self) -> None:
         self.recipeCombo = QComboBox(objectName="recipeCombo")
         for rid in TRAINING_RECIPES:
-            r = self.ws.recipes[rid]
-            self.recipeCombo.addItem(self.tr(r.label), rid)
-            self.recipeCombo.setItemData(self.recipeCombo.count() - 1, self.tr(r.description), 3)  # tooltip
-        self.recipeCombo.setAccessibleName(self.tr("Recipe"))
-        self.form = FieldForm(self)
-        recipe_label = QLabel(self.tr("&Recipe"))
-        recipe_label.setBuddy(self.recipeCombo)
-        self.form.insertRow(0, recipe_label, self.recipeCombo)
+            self.recipeCombo.addItem("", rid)
+        self.form = FieldForm()
+        self.recipeLabel = QLabel()
+        self.recipeLabel.setBuddy(self.recipeCombo)
+        self.form.insertRow(0, self.recipeLabel, self.recipeCombo)
         for name, w in self.form.widgets.items():   # self.lrSpin, self.presetCombo, … for readers and tests
             setattr(self, w.objectName(), w)
-        settings = QGroupBox(self.tr("Hyperparameters"))
+        self.settingsBox = settings = QGroupBox()
         settings.setLayout(self.form)
 
-        self.trainButton = QPushButton(self.tr("&Train"), objectName="trainButton")
-        self.pauseButton = QPushButton(self.tr("&Pause"), objectName="pauseButton")
-        self.stopButton = QPushButton(self.tr("St&op"), objectName="stopButton")
+        self.trainButton = QPushButton(objectName="trainButton")
+        self.pauseButton = QPushButton(objectName="pauseButton")
+        self.stopButton = QPushButton(objectName="stopButton")
         buttons = QHBoxLayout()
         for b in (self.trainButton, self.pauseButton, self.stopButton):
             buttons.addWidget(b)
@@ -157,8 +166,7 @@ class TrainingTab(QWidget):
         self.dataPanel = QFrame(objectName="dataPanel")
         self.dataPanel.setFrameShape(QFrame.Shape.StyledPanel)
         self.dataMessage = QLabel(wordWrap=True, objectName="dataMessage")
-        self.chooseDataButton = QPushButton(self.tr("Choose the folder with the MNIST files…"),
-                                            objectName="chooseDataButton")
+        self.chooseDataButton = QPushButton(objectName="chooseDataButton")
         dp = QVBoxLayout(self.dataPanel)
         dp.addWidget(self.dataMessage)
         dp.addWidget(self.chooseDataButton)
@@ -173,25 +181,20 @@ class TrainingTab(QWidget):
         self.progressBar = QProgressBar(objectName="progressBar")
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(0)
-        self.progressBar.setAccessibleName(self.tr("Training progress"))
         self.speedLabel = QLabel("", objectName="speedLabel")
-        self.lossPlot = self._plot("lossPlot", self.tr("Loss per step"), self.tr("cross-entropy"), (-10, 10))
-        self.lossRawCurve = self.lossPlot.plot(pen=pg.mkPen(RAW_LOSS, width=1), name=self.tr("raw"))
-        self.lossSmoothCurve = self.lossPlot.plot(pen=pg.mkPen(SMOOTH_LOSS, width=2), name=self.tr("smoothed"))
-        self.testLossCurve = self.lossPlot.plot(pen=None, symbol="o", symbolBrush=TEST,
-                                                name=self.tr("test (per epoch)"))
-        self.accuracyPlot = self._plot("accuracyPlot", self.tr("Accuracy"), self.tr("accuracy"), (-10, -10))
-        self.trainAccCurve = self.accuracyPlot.plot(pen=pg.mkPen(TRAIN_ACC, width=2),
-                                                    name=self.tr("training (running)"))
-        self.testAccCurve = self.accuracyPlot.plot(pen=pg.mkPen(TEST, width=2), symbol="o", symbolBrush=TEST,
-                                                   name=self.tr("test (per epoch)"))
+        self.lossPlot = self._plot("lossPlot", (-10, 10))
+        self.lossRawCurve = self.lossPlot.plot(name="raw")
+        self.lossSmoothCurve = self.lossPlot.plot(name="smoothed")
+        self.testLossCurve = self.lossPlot.plot(pen=None, symbol="o", name="test")
+        self.accuracyPlot = self._plot("accuracyPlot", (-10, -10))
+        self.trainAccCurve = self.accuracyPlot.plot(name="training")
+        self.testAccCurve = self.accuracyPlot.plot(symbol="o", name="test")
         self.log = QPlainTextEdit(objectName="trainLog", readOnly=True)
-        self.log.setAccessibleName(self.tr("Training log"))
         self.log.setMaximumBlockCount(2000)
         self.runsPanel = RunsPanel(self.qtws, self.lossPlot, self.accuracyPlot)
         self.bottomTabs = QTabWidget(objectName="trainBottomTabs")
-        self.bottomTabs.addTab(self.log, self.tr("Log"))
-        self.bottomTabs.addTab(self.runsPanel, self.tr("Runs"))
+        self.bottomTabs.addTab(self.log, "")
+        self.bottomTabs.addTab(self.runsPanel, "")
         self.bottomTabs.setFixedHeight(170)
 
         right = QVBoxLayout()
@@ -212,13 +215,65 @@ class TrainingTab(QWidget):
         self.stopButton.clicked.connect(self.stop_training)
         self.chooseDataButton.clicked.connect(lambda: self.choose_data_folder())
         self.runsPanel.makeLiveRequested.connect(self._make_run_live)
+        theme.follow(self._on_theme)
+        self.retranslate()
 
-    def _plot(self, name: str, title: str, ylabel: str, legend_offset) -> pg.PlotWidget:
-        p = pg.PlotWidget(background="w", title=title)
+    def retranslate(self) -> None:
+        """Every text of the tab in the current language (Qt Designer's retranslateUi)."""
+        for i, rid in enumerate(TRAINING_RECIPES):
+            r = self.ws.recipes[rid]
+            self.recipeCombo.setItemText(i, core_tr(r.label))
+            self.recipeCombo.setItemData(i, core_tr(r.description), 3)  # tooltip
+        self.recipeCombo.setAccessibleName(self.tr("Recipe"))
+        self.recipeLabel.setText(self.tr("&Recipe"))
+        self.form.retranslate()
+        self.settingsBox.setTitle(self.tr("Hyperparameters"))
+        self.trainButton.setText(self.tr("Trai&n"))
+        self.trainButton.setToolTip(self.tr("Train a new model with these settings"))
+        self.pauseButton.setText(self.tr("Res&ume") if self._paused else self.tr("&Pause"))
+        self.stopButton.setText(self.tr("St&op"))
+        self.chooseDataButton.setText(self.tr("&Choose the folder with the MNIST files…"))
+        self.progressBar.setAccessibleName(self.tr("Training progress"))
+        self.speedLabel.setAccessibleName(self.tr("Training speed"))
+        for plot, title, ylabel in ((self.lossPlot, self.tr("Loss per step"), self.tr("cross-entropy")),
+                                    (self.accuracyPlot, self.tr("Accuracy"), self.tr("accuracy"))):
+            plot.setTitle(title)
+            plot.setAccessibleName(title)
+            plot.setLabel("bottom", self.tr("step"))
+            plot.setLabel("left", ylabel)
+        for plot, curve, name in ((self.lossPlot, self.lossRawCurve, self.tr("raw")),
+                                  (self.lossPlot, self.lossSmoothCurve, self.tr("smoothed")),
+                                  (self.lossPlot, self.testLossCurve, self.tr("test (per epoch)")),
+                                  (self.accuracyPlot, self.trainAccCurve, self.tr("training (running)")),
+                                  (self.accuracyPlot, self.testAccCurve, self.tr("test (per epoch)"))):
+            curve.opts["name"] = name
+            label = plot.getPlotItem().legend.getLabel(curve)
+            if label is not None:
+                label.setText(name)
+        self.log.setAccessibleName(self.tr("Training log"))
+        self.bottomTabs.setTabText(0, self.tr("Lo&g"))
+        self.bottomTabs.setTabText(1, self.tr("Run&s"))
+        self.bottomTabs.tabBar().setAccessibleName(self.tr("Log and runs"))
+        self._show_ended()
+
+    def changeEvent(self, e) -> None:
+        if e.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(e)
+
+    def _on_theme(self, t) -> None:
+        for plot in (self.lossPlot, self.accuracyPlot):
+            theme.style_plot(plot, t)
+        self.lossRawCurve.setPen(pg.mkPen(t.raw_loss, width=1))
+        self.lossSmoothCurve.setPen(pg.mkPen(t.smooth_loss, width=2))
+        self.testLossCurve.setSymbolBrush(pg.mkBrush(t.test))
+        self.trainAccCurve.setPen(pg.mkPen(t.train_acc, width=2))
+        self.testAccCurve.setPen(pg.mkPen(t.test, width=2))
+        self.testAccCurve.setSymbolBrush(pg.mkBrush(t.test))
+
+    def _plot(self, name: str, legend_offset) -> pg.PlotWidget:
+        p = pg.PlotWidget()
         p.setObjectName(name)
-        p.setAccessibleName(title)
-        p.setLabel("bottom", self.tr("step"))
-        p.setLabel("left", ylabel)
         p.addLegend(offset=legend_offset)
         p.setClipToView(True)
         p.setDownsampling(auto=True, mode="mean")
@@ -285,6 +340,7 @@ class TrainingTab(QWidget):
             self.append_log(self.tr("cannot start: {0}").format(e))
             return False
         self._reset_plots()
+        self._ended = None
         self.dataPanel.hide()
         self.progressBar.setRange(0, 0)  # busy until the first step
         self.progressBar.setFormat("%p%")
@@ -326,7 +382,7 @@ class TrainingTab(QWidget):
         self._paused = not self._paused
         if self._paused:
             self._worker.pause()
-            self.pauseButton.setText(self.tr("&Resume"))
+            self.pauseButton.setText(self.tr("Res&ume"))
         else:
             self._worker.resume()
             self.pauseButton.setText(self.tr("&Pause"))
@@ -395,10 +451,15 @@ class TrainingTab(QWidget):
         self._worker = None
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(1 if status == "finished" else 0)
-        self.progressBar.setFormat({"finished": self.tr("done"), "stopped": self.tr("stopped"),
-                                    "diverged": self.tr("diverged")}.get(status, self.tr("failed")))
+        self._ended = status
+        self._show_ended()
         self._set_running(False)
         self.qtws.set_training(False)
+
+    def _show_ended(self) -> None:
+        if self._ended is not None:
+            self.progressBar.setFormat({"finished": self.tr("done"), "stopped": self.tr("stopped"),
+                                        "diverged": self.tr("diverged")}.get(self._ended, self.tr("failed")))
 
     def _on_finished(self, done: FinishedRun) -> None:
         self.append_log(done.message)

@@ -87,12 +87,12 @@ class TrainingWorker(Worker):
         try:
             data = self.ws.mnist(progress=self.statusChanged.emit, should_stop=self.should_stop)
         except Cancelled:
-            return FinishedRun("stopped", "stopped before training began", None, None)
+            return FinishedRun("stopped", self.tr("stopped before training began"), None, None)
         except DataError as e:
             self.dataMissing.emit(str(e))
             raise
         if self.should_stop():   # a stop pressed while MNIST was loading is not lost
-            return FinishedRun("stopped", "stopped before training began", None, None)
+            return FinishedRun("stopped", self.tr("stopped before training began"), None, None)
         trainer = Trainer(self.cfg, data, self._on_event, init_state=self.init_state,
                           extra_train=self.extra_train)
         self.trainer = trainer
@@ -102,10 +102,10 @@ class TrainingWorker(Worker):
             trainer.pause()
         result = trainer.run()
         if result.status == "stopped" and not result.history.get("step"):
-            return FinishedRun("stopped", "stopped before training began", None, None)
+            return FinishedRun("stopped", self.tr("stopped before training began"), None, None)
         if (result.status == "stopped" and result.model is not None and not self._abort
                 and "test_accuracy" not in result.metrics):
-            self.statusChanged.emit("evaluating the stopped model…")
+            self.statusChanged.emit(self.tr("evaluating the stopped model…"))
 
             def check(_i, _n):
                 if self._abort:

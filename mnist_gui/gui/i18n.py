@@ -1,0 +1,67 @@
+"""The window's language: English (the source texts) or Traditional Chinese, switched live.
+
+`set_language(code)` installs (or removes) our translator and Qt's own (qtbase: Yes/No, file dialogs);
+Qt then sends every widget a LanguageChange event, and each tab's changeEvent calls its `retranslate()`.
+"" follows the system locale (QLocale.system().uiLanguages()). The command line stays English.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+
+from mnist_gui import config
+
+# code -> the language's own name (shown untranslated in View → Language); "" is "System"
+LANGUAGES = {"en": "English", "zh_TW": "繁體中文"}
+SOURCE_LANGUAGE = "en"
+
+_installed: list[QTranslator] = []
+_current = SOURCE_LANGUAGE
+
+
+def system_language(ui_languages: list[str] | None = None) -> str:
+    """The first of the system's preferred languages that we have; English otherwise.
+
+    Chinese in traditional script, or as written in Taiwan, Hong Kong or Macau, is zh_TW."""
+    for lang in ui_languages if ui_languages is not None else QLocale.system().uiLanguages():
+        parts = lang.replace("_", "-").split("-")
+        if parts[0] == "zh" and ("Hant" in parts or {"TW", "HK", "MO"} & set(parts)):
+            return "zh_TW"
+        if parts[0] == "en":
+            return "en"
+    return SOURCE_LANGUAGE
+
+
+def effective_language(code: str) -> str:
+    return code if code in LANGUAGES else system_language()
+
+
+def current_language() -> str:
+    return _current
+
+
+def translation_file(code: str) -> str:
+    return str(config.resource_path(f"translations/mnist_gui_{code}.qm"))
+
+
+def set_language(code: str) -> str:
+    """Use this language ("" = the system's); returns the one in use. Safe to call again at any time."""
+    global _current
+    app = QCoreApplication.instance()
+    lang = effective_language(code)
+    if lang == _current and (_installed or lang == SOURCE_LANGUAGE):
+        return lang
+    for t in _installed:
+        app.removeTranslator(t)
+    _installed.clear()
+    if lang != SOURCE_LANGUAGE:
+        ours = QTranslator(app)
+        if ours.load(translation_file(lang)):
+            _installed.append(ours)
+        qt = QTranslator(app)
+        if qt.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            _installed.append(qt)
+        for t in _installed:
+            app.installTranslator(t)
+    _current = lang
+    return lang

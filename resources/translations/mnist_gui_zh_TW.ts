@@ -1,0 +1,1346 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_TW" sourcelanguage="en">
+<context>
+    <name>AboutDialog</name>
+    <message>
+        <source>About mnist-gui</source>
+        <translation>關於 mnist-gui</translation>
+    </message>
+    <message>
+        <source>not evaluated</source>
+        <translation>尚未評估</translation>
+    </message>
+    <message>
+        <source>still loading</source>
+        <translation>仍在載入</translation>
+    </message>
+    <message>
+        <source>{0} ({1}), test accuracy {2}</source>
+        <translation>{0}（{1}），測試準確率 {2}</translation>
+    </message>
+    <message>
+        <source>Draw a digit and watch a convolutional network read it live; retrain it, look inside it, teach it your handwriting.</source>
+        <translation>寫下一個數字，即時看卷積神經網路辨識它；重新訓練它、查看它的內部，並教它認識你的筆跡。</translation>
+    </message>
+    <message>
+        <source>The network is the one of TensorFlow&apos;s tutorial &lt;a href=&quot;{0}&quot;&gt;A Guide to TF Layers: Building a Convolutional Neural Network&lt;/a&gt;: convolution 5×5/32, max pooling 2×2, convolution 5×5/64, max pooling 2×2, dense 1024, dropout 0.4, dense 10.</source>
+        <translation>網路即 TensorFlow 教學&lt;a href=&quot;{0}&quot;&gt;〈A Guide to TF Layers: Building a Convolutional Neural Network〉&lt;/a&gt;中的網路：卷積層 5×5/32、最大池化層 2×2、卷積層 5×5/64、最大池化層 2×2、全連接層 1024、丟棄率 0.4、全連接層 10。</translation>
+    </message>
+    <message>
+        <source>&lt;a href=&quot;{0}&quot;&gt;Archived copy&lt;/a&gt;.</source>
+        <translation>&lt;a href=&quot;{0}&quot;&gt;封存副本&lt;/a&gt;。</translation>
+    </message>
+    <message>
+        <source>Shipped model: test accuracy {0} on the 10,000 MNIST test images.</source>
+        <translation>內建模型：在 10,000 張 MNIST 測試影像上的測試準確率為 {0}。</translation>
+    </message>
+    <message>
+        <source>Live model: {0}</source>
+        <translation>使用中的模型：{0}</translation>
+    </message>
+    <message>
+        <source>Versions: {0}</source>
+        <translation>版本：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>DataTab</name>
+    <message>
+        <source>training set</source>
+        <translation>訓練集</translation>
+    </message>
+    <message>
+        <source>test set</source>
+        <translation>測試集</translation>
+    </message>
+    <message>
+        <source>&amp;Set</source>
+        <translation>資料集(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Di&amp;git</source>
+        <translation>數字(&amp;G)</translation>
+    </message>
+    <message>
+        <source>&amp;Page</source>
+        <translation>頁(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Load MN&amp;IST</source>
+        <translation>載入 MNIST(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Ca&amp;ncel</source>
+        <translation>取消(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Mean image of each digit</source>
+        <translation>每個數字的平均影像</translation>
+    </message>
+    <message>
+        <source>Samples of the digit</source>
+        <translation>這個數字的樣本</translation>
+    </message>
+    <message>
+        <source>MNIST from {0}</source>
+        <translation>MNIST 來自 {0}</translation>
+    </message>
+    <message>
+        <source>MNIST is loaded when you click Load MNIST (a few seconds, in the background).</source>
+        <translation>按下「載入 MNIST」時才會載入 MNIST（在背景進行，約需幾秒）。</translation>
+    </message>
+    <message>
+        <source>Loading cancelled.</source>
+        <translation>已取消載入。</translation>
+    </message>
+    <message>
+        <source>Loading MNIST…</source>
+        <translation>正在載入 MNIST…</translation>
+    </message>
+    <message>
+        <source>Images per digit: {0}</source>
+        <translation>每個數字的影像數：{0}</translation>
+    </message>
+    <message>
+        <source>page {0} of {1} for digit {2} ({3} images)</source>
+        <translation>數字 {2} 的第 {0} 頁，共 {1} 頁（{3} 張影像）</translation>
+    </message>
+</context>
+<context>
+    <name>DrawTab</name>
+    <message>
+        <source>The 28×28 image the network sees</source>
+        <translation>網路看到的 28×28 影像</translation>
+    </message>
+    <message>
+        <source>&amp;Undo stroke</source>
+        <translation>復原筆畫(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Clear</source>
+        <translation>清除(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Pen</source>
+        <translation>筆(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Pen width</source>
+        <translation>筆寬</translation>
+    </message>
+    <message>
+        <source>What the network sees</source>
+        <translation>網路看到的內容</translation>
+    </message>
+    <message>
+        <source>28×28, centred by centre of mass</source>
+        <translation>28×28，以質心置中</translation>
+    </message>
+    <message>
+        <source>Read a &amp;whole number (several digits, left to right)</source>
+        <translation>辨識整個數(&amp;W)（多個數字，由左到右）</translation>
+    </message>
+    <message>
+        <source>Number read</source>
+        <translation>辨識出的數</translation>
+    </message>
+    <message>
+        <source>Teach it your handwriting</source>
+        <translation>教它認識你的筆跡</translation>
+    </message>
+    <message>
+        <source>Th&amp;is is a</source>
+        <translation>這是(&amp;I)</translation>
+    </message>
+    <message>
+        <source>The digit you drew (follows the prediction until you change it)</source>
+        <translation>你寫的數字（在你更改之前會跟隨預測）</translation>
+    </message>
+    <message>
+        <source>The digit you drew</source>
+        <translation>你寫的數字</translation>
+    </message>
+    <message>
+        <source>&amp;Remember</source>
+        <translation>記住(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Store this drawing with its digit in My digits</source>
+        <translation>把這個手寫數字與它的標籤存入「我的數字」</translation>
+    </message>
+    <message>
+        <source>Fine-tune on my di&amp;gits</source>
+        <translation>用我的數字微調(&amp;G)</translation>
+    </message>
+    <message>
+        <source>Train the live model briefly on My digits mixed with MNIST</source>
+        <translation>以「我的數字」混合 MNIST，短暫訓練使用中的模型</translation>
+    </message>
+    <message>
+        <source>{0} px</source>
+        <translation>{0} 像素</translation>
+    </message>
+    <message>
+        <source>{0} ({1}, not sure)</source>
+        <translation>{0}（{1}，不確定）</translation>
+    </message>
+    <message>
+        <source>(or {0}?)</source>
+        <translation>（或是 {0}？）</translation>
+    </message>
+    <message>
+        <source>{0} in My digits</source>
+        <translation>「我的數字」中有 {0} 個</translation>
+    </message>
+</context>
+<context>
+    <name>DrawingCanvas</name>
+    <message>
+        <source>Drawing canvas</source>
+        <translation>繪圖畫布</translation>
+    </message>
+    <message>
+        <source>Draw a digit with the mouse or a pen; the prediction follows.</source>
+        <translation>用滑鼠或觸控筆寫一個數字，預測會即時更新。</translation>
+    </message>
+    <message>
+        <source>Draw a digit here
+(or drop an image)</source>
+        <translation>在這裡寫一個數字
+（或拖放一張影像）</translation>
+    </message>
+</context>
+<context>
+    <name>EvaluateTab</name>
+    <message>
+        <source>Evaluate the live model on the 10,000 test &amp;images</source>
+        <translation>以 10,000 張測試影像評估使用中的模型(&amp;I)</translation>
+    </message>
+    <message>
+        <source>St&amp;op</source>
+        <translation>停止(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Evaluation progress</source>
+        <translation>評估進度</translation>
+    </message>
+    <message>
+        <source>Test accuracy</source>
+        <translation>測試準確率</translation>
+    </message>
+    <message>
+        <source>Accuracy per digit</source>
+        <translation>各數字的準確率</translation>
+    </message>
+    <message>
+        <source>digit</source>
+        <translation>數字</translation>
+    </message>
+    <message>
+        <source>Confusion matrix (click a cell)</source>
+        <translation>混淆矩陣（點選格子）</translation>
+    </message>
+    <message>
+        <source>Confusion matrix</source>
+        <translation>混淆矩陣</translation>
+    </message>
+    <message>
+        <source>Rows are the true digits, columns the predicted ones; click a cell to see its images.</source>
+        <translation>列為真實數字，欄為預測數字；點選格子可查看其中的影像。</translation>
+    </message>
+    <message>
+        <source>predicted</source>
+        <translation>預測</translation>
+    </message>
+    <message>
+        <source>true</source>
+        <translation>真實</translation>
+    </message>
+    <message>
+        <source>Test images</source>
+        <translation>測試影像</translation>
+    </message>
+    <message>
+        <source>Most confident mista&amp;kes</source>
+        <translation>最有把握的錯誤(&amp;K)</translation>
+    </message>
+    <message>
+        <source>Open in &amp;canvas</source>
+        <translation>在畫布中開啟(&amp;C)</translation>
+    </message>
+    <message>
+        <source>test accuracy {0}</source>
+        <translation>測試準確率 {0}</translation>
+    </message>
+    <message>
+        <source>evaluation stopped</source>
+        <translation>評估已停止</translation>
+    </message>
+    <message>
+        <source>true {0}, read as {1}: {2} images</source>
+        <translation>真實為 {0}、辨識為 {1}：{2} 張影像</translation>
+    </message>
+    <message>
+        <source>(first {0})</source>
+        <translation>（前 {0} 張）</translation>
+    </message>
+    <message>
+        <source>most confident mistakes: {0} in all</source>
+        <translation>最有把握的錯誤：共 {0} 個</translation>
+    </message>
+    <message>
+        <source>test image #{0}, label {1}; {2}</source>
+        <translation>測試影像 #{0}，標籤 {1}；{2}</translation>
+    </message>
+</context>
+<context>
+    <name>FeatureMapsView</name>
+    <message>
+        <source>Draw a digit on the Draw tab to see what every layer makes of it.</source>
+        <translation>在「繪圖」分頁寫一個數字，看看每一層如何處理它。</translation>
+    </message>
+    <message>
+        <source>Enlarged map</source>
+        <translation>放大的特徵圖</translation>
+    </message>
+    <message>
+        <source>Hover over or click a map to enlarge it</source>
+        <translation>將滑鼠移到特徵圖上或點選以放大</translation>
+    </message>
+    <message>
+        <source>{0}: {1} maps</source>
+        <translation>{0}：{1} 張特徵圖</translation>
+    </message>
+    <message>
+        <source>{0} units as a {1}×{1} square, {2} active</source>
+        <translation>{0} 個單元排成 {1}×{1} 方格，{2} 個啟動</translation>
+    </message>
+    <message>
+        <source>softmax</source>
+        <translation>softmax</translation>
+    </message>
+    <message>
+        <source>{0}, map {1} of {2} ({3}×{4}), values {5} … {6}</source>
+        <translation>{0}，第 {1} 張特徵圖，共 {2} 張（{3}×{4}），數值 {5} … {6}</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Stored a {0} in My digits ({1} in all)</source>
+        <translation>已將 {0} 存入「我的數字」（共 {1} 個）</translation>
+    </message>
+    <message>
+        <source>Could not store the digit</source>
+        <translation>無法儲存這個數字</translation>
+    </message>
+    <message>
+        <source>The drawing stays on the canvas.</source>
+        <translation>畫布上的內容會保留。</translation>
+    </message>
+    <message>
+        <source>Some settings were ignored</source>
+        <translation>部分設定已被忽略</translation>
+    </message>
+    <message>
+        <source>The file as it was is kept as {0}.</source>
+        <translation>原本的檔案已保留為 {0}。</translation>
+    </message>
+    <message>
+        <source>Could not load a model</source>
+        <translation>無法載入模型</translation>
+    </message>
+    <message>
+        <source>Could not open the last model</source>
+        <translation>無法開啟上次的模型</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>正在載入模型…</translation>
+    </message>
+    <message>
+        <source>test accuracy {0}</source>
+        <translation>測試準確率 {0}</translation>
+    </message>
+    <message>
+        <source>not evaluated</source>
+        <translation>尚未評估</translation>
+    </message>
+    <message>
+        <source>Model: {0} ({1}), {2}</source>
+        <translation>模型：{0}（{1}），{2}</translation>
+    </message>
+    <message>
+        <source>Open model</source>
+        <translation>開啟模型</translation>
+    </message>
+    <message>
+        <source>mnist-gui models (*.pt);;All files (*)</source>
+        <translation>mnist-gui 模型 (*.pt);;所有檔案 (*)</translation>
+    </message>
+    <message>
+        <source>Could not open model</source>
+        <translation>無法開啟模型</translation>
+    </message>
+    <message>
+        <source>The current model stays loaded.</source>
+        <translation>目前的模型仍保持載入。</translation>
+    </message>
+    <message>
+        <source>Opened {0}</source>
+        <translation>已開啟 {0}</translation>
+    </message>
+    <message>
+        <source>Save model as</source>
+        <translation>另存模型</translation>
+    </message>
+    <message>
+        <source>Saving {0}…</source>
+        <translation>正在儲存 {0}…</translation>
+    </message>
+    <message>
+        <source>Saved model to {0}</source>
+        <translation>已將模型儲存至 {0}</translation>
+    </message>
+    <message>
+        <source>Could not save model</source>
+        <translation>無法儲存模型</translation>
+    </message>
+    <message>
+        <source>Open image</source>
+        <translation>開啟影像</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)</source>
+        <translation>影像 (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)</translation>
+    </message>
+    <message>
+        <source>Could not open image</source>
+        <translation>無法開啟影像</translation>
+    </message>
+    <message>
+        <source>{0}: not a readable image</source>
+        <translation>{0}：不是可讀取的影像</translation>
+    </message>
+    <message>
+        <source>{0}: no ink found</source>
+        <translation>{0}：找不到筆跡</translation>
+    </message>
+    <message>
+        <source>&amp;Draw</source>
+        <translation>繪圖(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Train</source>
+        <translation>訓練(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Model</source>
+        <translation>模型(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Eva&amp;luate</source>
+        <translation>評估(&amp;L)</translation>
+    </message>
+    <message>
+        <source>D&amp;ata</source>
+        <translation>資料(&amp;A)</translation>
+    </message>
+    <message>
+        <source>M&amp;y digits</source>
+        <translation>我的數字(&amp;Y)</translation>
+    </message>
+    <message>
+        <source>Tabs</source>
+        <translation>分頁</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>檔案(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Open model…</source>
+        <translation>開啟模型(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>&amp;Save model as…</source>
+        <translation>另存模型(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Reset to shipped model</source>
+        <translation>還原為內建模型(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Open &amp;image…</source>
+        <translation>開啟影像(&amp;I)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>結束(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>編輯(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Undo stroke</source>
+        <translation>復原筆畫(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Clear canvas</source>
+        <translation>清除畫布(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>檢視(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>語言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;System</source>
+        <translation>跟隨系統(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Appearance</source>
+        <translation>外觀(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Light</source>
+        <translation>淺色(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Dark</source>
+        <translation>深色(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>說明(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>鍵盤快速鍵(&amp;K)</translation>
+    </message>
+    <message>
+        <source>&amp;About mnist-gui</source>
+        <translation>關於 mnist-gui(&amp;A)</translation>
+    </message>
+    <message>
+        <source>the {0} tab</source>
+        <translation>「{0}」分頁</translation>
+    </message>
+    <message>
+        <source>next, previous tab</source>
+        <translation>下一個、上一個分頁</translation>
+    </message>
+    <message>
+        <source>Tab, Shift+Tab</source>
+        <translation>Tab、Shift+Tab</translation>
+    </message>
+    <message>
+        <source>next, previous control</source>
+        <translation>下一個、上一個控制項</translation>
+    </message>
+    <message>
+        <source>Alt + underlined letter</source>
+        <translation>Alt + 底線字母</translation>
+    </message>
+    <message>
+        <source>the button or field with that letter</source>
+        <translation>帶有該字母的按鈕或欄位</translation>
+    </message>
+    <message>
+        <source>Space</source>
+        <translation>空白鍵</translation>
+    </message>
+    <message>
+        <source>press the focused button</source>
+        <translation>按下目前焦點所在的按鈕</translation>
+    </message>
+</context>
+<context>
+    <name>ModelTab</name>
+    <message>
+        <source>Layers and shapes (editable)</source>
+        <translation>層與形狀（可編輯）</translation>
+    </message>
+    <message>
+        <source>Feature maps (live)</source>
+        <translation>特徵圖（即時）</translation>
+    </message>
+    <message>
+        <source>Model views</source>
+        <translation>模型檢視</translation>
+    </message>
+    <message>
+        <source>Live model: &lt;b&gt;{0}&lt;/b&gt; ({1})</source>
+        <translation>目前模型：&lt;b&gt;{0}&lt;/b&gt;（{1}）</translation>
+    </message>
+</context>
+<context>
+    <name>MyDigitsTab</name>
+    <message>
+        <source>Sho&amp;w</source>
+        <translation>顯示(&amp;W)</translation>
+    </message>
+    <message>
+        <source>All digits</source>
+        <translation>所有數字</translation>
+    </message>
+    <message>
+        <source>Digit {0}</source>
+        <translation>數字 {0}</translation>
+    </message>
+    <message>
+        <source>Show digits</source>
+        <translation>顯示的數字</translation>
+    </message>
+    <message>
+        <source>My digits</source>
+        <translation>我的數字</translation>
+    </message>
+    <message>
+        <source>Delete &amp;selected</source>
+        <translation>刪除選取項目(&amp;S)</translation>
+    </message>
+    <message>
+        <source>{0}, taught {1}</source>
+        <translation>{0}，教於 {1}</translation>
+    </message>
+    <message>
+        <source>{0} digits taught: {1}</source>
+        <translation>已教 {0} 個數字：{1}</translation>
+    </message>
+    <message>
+        <source>({0} damaged record(s) skipped)</source>
+        <translation>（略過 {0} 筆損壞的紀錄）</translation>
+    </message>
+    <message>
+        <source>Could not delete: {0}</source>
+        <translation>無法刪除：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>NetworkEditor</name>
+    <message>
+        <source>Start from</source>
+        <translation>起點</translation>
+    </message>
+    <message>
+        <source>the live model</source>
+        <translation>目前使用的模型</translation>
+    </message>
+    <message>
+        <source>Start from &amp;it</source>
+        <translation>從此開始(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>層</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>類型</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>設定</translation>
+    </message>
+    <message>
+        <source>Input</source>
+        <translation>輸入</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>輸出</translation>
+    </message>
+    <message>
+        <source>Output size (W − F + 2P) / S + 1</source>
+        <translation>輸出大小 (W − F + 2P) / S + 1</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>參數</translation>
+    </message>
+    <message>
+        <source>Multiply-adds</source>
+        <translation>乘加運算</translation>
+    </message>
+    <message>
+        <source>Problems</source>
+        <translation>問題</translation>
+    </message>
+    <message>
+        <source>Layers</source>
+        <translation>網路層</translation>
+    </message>
+    <message>
+        <source>Columns</source>
+        <translation>欄</translation>
+    </message>
+    <message>
+        <source>Kind of layer to add</source>
+        <translation>要加入的層類型</translation>
+    </message>
+    <message>
+        <source>Add &amp;new layer</source>
+        <translation>加入新層(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Remove</source>
+        <translation>移除(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Move &amp;up</source>
+        <translation>上移(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Move do&amp;wn</source>
+        <translation>下移(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Train thi&amp;s network</source>
+        <translation>訓練這個網路(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Shapes are height × width × channels. A convolution or pooling layer with input width W, filter size F, padding P and stride S gives an output of width (W − F + 2P) / S + 1. &apos;same&apos; padding keeps the size (for a 5×5 filter, P = 2); each 2×2 pooling with stride 2 halves it.</source>
+        <translation>形狀的寫法是 高 × 寬 × 通道。輸入寬度為 W、濾波器大小為 F、填補為 P、步幅為 S 的卷積層或池化層，輸出寬度為 (W − F + 2P) / S + 1。&apos;same&apos; 填補會保持大小（5×5 濾波器時 P = 2）；每個步幅為 2 的 2×2 池化層會把大小減半。</translation>
+    </message>
+    <message>
+        <source>Total parameters: {0} ({1} of weights); {2} multiply-adds per image</source>
+        <translation>參數總數：{0}（權重佔 {1}）；每張影像 {2} 次乘加運算</translation>
+    </message>
+    <message>
+        <source>The network has no layers.</source>
+        <translation>這個網路沒有任何層。</translation>
+    </message>
+    <message>
+        <source>Training is disabled: {0}</source>
+        <translation>無法訓練：{0}</translation>
+    </message>
+    <message>
+        <source>Take this network to the Train tab</source>
+        <translation>把這個網路帶到「訓練」分頁</translation>
+    </message>
+    <message>
+        <source>Time per epoch on this machine: measuring…</source>
+        <translation>本機每個訓練週期所需時間：測量中…</translation>
+    </message>
+    <message>
+        <source>Time per epoch on this machine: about {0} s (60,000 images, batch 64, forward and backward)</source>
+        <translation>本機每個訓練週期所需時間：約 {0} 秒（60,000 張影像，批次大小 64，前向與反向傳播）</translation>
+    </message>
+    <message>
+        <source>Selected layer</source>
+        <translation>選取的層</translation>
+    </message>
+    <message>
+        <source>Layer {0}</source>
+        <translation>第 {0} 層</translation>
+    </message>
+    <message>
+        <source>padding is a number, &apos;same&apos; or &apos;valid&apos;</source>
+        <translation>填補必須是數字、&apos;same&apos; 或 &apos;valid&apos;</translation>
+    </message>
+</context>
+<context>
+    <name>PredictionBars</name>
+    <message>
+        <source>Prediction</source>
+        <translation>預測</translation>
+    </message>
+    <message>
+        <source>Probability of each digit</source>
+        <translation>每個數字的機率</translation>
+    </message>
+    <message>
+        <source>probability</source>
+        <translation>機率</translation>
+    </message>
+    <message>
+        <source>{0} sure</source>
+        <translation>{0} 確定</translation>
+    </message>
+    <message>
+        <source>{0}, {1} sure</source>
+        <translation>{0}，{1} 確定</translation>
+    </message>
+    <message>
+        <source>Not sure</source>
+        <translation>不確定</translation>
+    </message>
+    <message>
+        <source>Not digit-like</source>
+        <translation>不像數字</translation>
+    </message>
+    <message>
+        <source>{0}: {1} ({2}) or {3} ({4})</source>
+        <translation>{0}：{1}（{2}）或 {3}（{4}）</translation>
+    </message>
+    <message>
+        <source>Draw a digit</source>
+        <translation>寫一個數字</translation>
+    </message>
+    <message>
+        <source>nothing drawn</source>
+        <translation>尚未書寫</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>正在載入模型…</translation>
+    </message>
+</context>
+<context>
+    <name>RunsPanel</name>
+    <message>
+        <source>Run</source>
+        <translation>訓練紀錄</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>Architecture</source>
+        <translation>架構</translation>
+    </message>
+    <message>
+        <source>Optimizer</source>
+        <translation>優化器</translation>
+    </message>
+    <message>
+        <source>LR</source>
+        <translation>學習率</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>排程</translation>
+    </message>
+    <message>
+        <source>Batch</source>
+        <translation>批次</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>步數</translation>
+    </message>
+    <message>
+        <source>Dropout</source>
+        <translation>丟棄率</translation>
+    </message>
+    <message>
+        <source>Augment</source>
+        <translation>擴增</translation>
+    </message>
+    <message>
+        <source>Train images</source>
+        <translation>訓練影像</translation>
+    </message>
+    <message>
+        <source>Test accuracy</source>
+        <translation>測試準確率</translation>
+    </message>
+    <message>
+        <source>Seconds</source>
+        <translation>秒數</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>訓練紀錄</translation>
+    </message>
+    <message>
+        <source>Columns</source>
+        <translation>欄</translation>
+    </message>
+    <message>
+        <source>Ma&amp;ke live</source>
+        <translation>設為使用中(&amp;K)</translation>
+    </message>
+    <message>
+        <source>Delete run</source>
+        <translation>刪除訓練紀錄</translation>
+    </message>
+    <message>
+        <source>Select runs to overlay their curves:</source>
+        <translation>選取訓練紀錄以疊加它們的曲線：</translation>
+    </message>
+    <message>
+        <source>finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>diverged</source>
+        <translation>已發散</translation>
+    </message>
+    <message>
+        <source>(model discarded)</source>
+        <translation>（模型已捨棄）</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>{0} loss</source>
+        <translation>{0} 損失</translation>
+    </message>
+    <message>
+        <source>{0} test</source>
+        <translation>{0} 測試</translation>
+    </message>
+    <message>
+        <source>Could not delete the run: {0}</source>
+        <translation>無法刪除訓練紀錄：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>鍵盤快速鍵</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>按鍵</translation>
+    </message>
+    <message>
+        <source>Does</source>
+        <translation>功能</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingTab</name>
+    <message>
+        <source>Recipe</source>
+        <translation>訓練配方</translation>
+    </message>
+    <message>
+        <source>&amp;Recipe</source>
+        <translation>訓練配方(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Hyperparameters</source>
+        <translation>超參數</translation>
+    </message>
+    <message>
+        <source>Trai&amp;n</source>
+        <translation>訓練(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Train a new model with these settings</source>
+        <translation>以這些設定訓練新模型</translation>
+    </message>
+    <message>
+        <source>Res&amp;ume</source>
+        <translation>繼續(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Pause</source>
+        <translation>暫停(&amp;P)</translation>
+    </message>
+    <message>
+        <source>St&amp;op</source>
+        <translation>停止(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Choose the folder with the MNIST files…</source>
+        <translation>選擇存放 MNIST 檔案的資料夾(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>Training progress</source>
+        <translation>訓練進度</translation>
+    </message>
+    <message>
+        <source>Training speed</source>
+        <translation>訓練速度</translation>
+    </message>
+    <message>
+        <source>Loss per step</source>
+        <translation>每步損失</translation>
+    </message>
+    <message>
+        <source>cross-entropy</source>
+        <translation>交叉熵</translation>
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation>準確率</translation>
+    </message>
+    <message>
+        <source>accuracy</source>
+        <translation>準確率</translation>
+    </message>
+    <message>
+        <source>step</source>
+        <translation>步數</translation>
+    </message>
+    <message>
+        <source>raw</source>
+        <translation>原始</translation>
+    </message>
+    <message>
+        <source>smoothed</source>
+        <translation>平滑</translation>
+    </message>
+    <message>
+        <source>test (per epoch)</source>
+        <translation>測試（每個訓練週期）</translation>
+    </message>
+    <message>
+        <source>training (running)</source>
+        <translation>訓練（移動平均）</translation>
+    </message>
+    <message>
+        <source>Training log</source>
+        <translation>訓練日誌</translation>
+    </message>
+    <message>
+        <source>Lo&amp;g</source>
+        <translation>日誌(&amp;G)</translation>
+    </message>
+    <message>
+        <source>Run&amp;s</source>
+        <translation>訓練紀錄(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Log and runs</source>
+        <translation>日誌與訓練紀錄</translation>
+    </message>
+    <message>
+        <source>the network from the Model tab is ready to train ({0} layers)</source>
+        <translation>「模型」分頁的網路已可訓練（{0} 層）</translation>
+    </message>
+    <message>
+        <source>cannot start: {0}</source>
+        <translation>無法開始：{0}</translation>
+    </message>
+    <message>
+        <source>{0} steps</source>
+        <translation>{0} 步</translation>
+    </message>
+    <message>
+        <source>{0} epochs</source>
+        <translation>{0} 個訓練週期</translation>
+    </message>
+    <message>
+        <source>training {0}: {1} lr {2}, {3}, batch {4}, {5}{6}</source>
+        <translation>訓練 {0}：{1}，學習率 {2}，{3}，批次 {4}，{5}{6}</translation>
+    </message>
+    <message>
+        <source>, augmented</source>
+        <translation>，資料擴增</translation>
+    </message>
+    <message>
+        <source>Cannot fine-tune</source>
+        <translation>無法微調</translation>
+    </message>
+    <message>
+        <source>fine-tuning on {0} of my digits mixed with MNIST</source>
+        <translation>以 {0} 個我的數字混合 MNIST 進行微調</translation>
+    </message>
+    <message>
+        <source>stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+    <message>
+        <source>{0} training images, {1} steps</source>
+        <translation>{0} 張訓練影像，{1} 步</translation>
+    </message>
+    <message>
+        <source>%p%  step {0}/{1}  ETA {2}</source>
+        <translation>%p%  第 {0}/{1} 步  剩餘 {2}</translation>
+    </message>
+    <message>
+        <source>{0} images/s  loss {1}</source>
+        <translation>每秒 {0} 張影像  損失 {1}</translation>
+    </message>
+    <message>
+        <source>epoch {0}/{1}: test accuracy {2}, test loss {3} ({4} s of training)</source>
+        <translation>訓練週期 {0}/{1}：測試準確率 {2}，測試損失 {3}（已訓練 {4} 秒）</translation>
+    </message>
+    <message>
+        <source>Training failed</source>
+        <translation>訓練失敗</translation>
+    </message>
+    <message>
+        <source>The previous model stays live.</source>
+        <translation>原本的模型仍在使用中。</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>diverged</source>
+        <translation>已發散</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失敗</translation>
+    </message>
+    <message>
+        <source>Training diverged</source>
+        <translation>訓練發散</translation>
+    </message>
+    <message>
+        <source>The finished run reads {0} of the test images; the live model reads {1}.
+Make the new, less accurate model live?</source>
+        <translation>完成的訓練在測試影像上的準確率為 {0}；使用中的模型為 {1}。
+要改用這個準確率較低的新模型嗎？</translation>
+    </message>
+    <message>
+        <source>test accuracy {0}</source>
+        <translation>測試準確率 {0}</translation>
+    </message>
+    <message>
+        <source>not evaluated</source>
+        <translation>尚未評估</translation>
+    </message>
+    <message>
+        <source>{0} ({1}).
+Keep this partly trained model as the live model?</source>
+        <translation>{0}（{1}）。
+要把這個未完成訓練的模型設為使用中的模型嗎？</translation>
+    </message>
+    <message>
+        <source>Make the new model live?</source>
+        <translation>改用新模型？</translation>
+    </message>
+    <message>
+        <source>discarded the stopped run&apos;s model; its record stays in the Runs list</source>
+        <translation>已捨棄停止的訓練所產生的模型；其紀錄仍保留在訓練紀錄清單中</translation>
+    </message>
+    <message>
+        <source>the live model stays; the new one is kept in the Runs list</source>
+        <translation>繼續使用原本的模型；新模型保留在訓練紀錄清單中</translation>
+    </message>
+    <message>
+        <source>the new model is live; saved to {0}</source>
+        <translation>新模型已啟用；儲存於 {0}</translation>
+    </message>
+    <message>
+        <source>The new model is live: test accuracy {0}</source>
+        <translation>新模型已啟用：測試準確率 {0}</translation>
+    </message>
+    <message>
+        <source>The new model is live</source>
+        <translation>新模型已啟用</translation>
+    </message>
+    <message>
+        <source>Could not open model</source>
+        <translation>無法開啟模型</translation>
+    </message>
+    <message>
+        <source>The current model stays loaded.</source>
+        <translation>目前的模型仍保持載入。</translation>
+    </message>
+    <message>
+        <source>Folder holding the four MNIST IDX files</source>
+        <translation>存放四個 MNIST IDX 檔案的資料夾</translation>
+    </message>
+    <message>
+        <source>{0} lacks {1}. Choose the folder that holds the four MNIST IDX files (raw or .gz).</source>
+        <translation>{0} 缺少 {1}。請選擇存放四個 MNIST IDX 檔案（原始檔或 .gz）的資料夾。</translation>
+    </message>
+    <message>
+        <source>MNIST folder: {0}</source>
+        <translation>MNIST 資料夾：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingWorker</name>
+    <message>
+        <source>stopped before training began</source>
+        <translation>在訓練開始前就已停止</translation>
+    </message>
+    <message>
+        <source>evaluating the stopped model…</source>
+        <translation>正在評估已停止的模型…</translation>
+    </message>
+</context>
+<context>
+    <name>core</name>
+    <message>
+        <source>onecycle</source>
+        <translation>單週期 (one-cycle)</translation>
+    </message>
+    <message>
+        <source>cosine</source>
+        <translation>餘弦</translation>
+    </message>
+    <message>
+        <source>constant</source>
+        <translation>固定</translation>
+    </message>
+    <message>
+        <source>Architecture</source>
+        <translation>架構</translation>
+    </message>
+    <message>
+        <source>network preset, or custom: the network edited on the Model tab (mnist-gui train --arch FILE.json)</source>
+        <translation>網路預設，或 custom：在「模型」分頁編輯的網路（mnist-gui train --arch FILE.json）</translation>
+    </message>
+    <message>
+        <source>Epochs</source>
+        <translation>訓練週期</translation>
+    </message>
+    <message>
+        <source>passes over the training images (may be fractional); max steps overrides it</source>
+        <translation>走過全部訓練影像的次數（可為小數）；設定最大步數時以最大步數為準</translation>
+    </message>
+    <message>
+        <source>Max steps</source>
+        <translation>最大步數</translation>
+    </message>
+    <message>
+        <source>stop after this many batches (default: from epochs)</source>
+        <translation>訓練這麼多個批次後停止（預設：由訓練週期決定）</translation>
+    </message>
+    <message>
+        <source>from epochs</source>
+        <translation>由訓練週期決定</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批次大小</translation>
+    </message>
+    <message>
+        <source>images per step</source>
+        <translation>每步的影像數</translation>
+    </message>
+    <message>
+        <source>Optimizer</source>
+        <translation>優化器</translation>
+    </message>
+    <message>
+        <source>the update rule</source>
+        <translation>權重更新規則</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>學習率</translation>
+    </message>
+    <message>
+        <source>(peak) learning rate</source>
+        <translation>（最高）學習率</translation>
+    </message>
+    <message>
+        <source>Momentum</source>
+        <translation>動量</translation>
+    </message>
+    <message>
+        <source>SGD momentum (Nesterov when above 0); ignored by Adam/AdamW</source>
+        <translation>SGD 動量（大於 0 時使用 Nesterov）；Adam/AdamW 不使用</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>排程</translation>
+    </message>
+    <message>
+        <source>how the learning rate changes over the run</source>
+        <translation>學習率在訓練過程中如何變化</translation>
+    </message>
+    <message>
+        <source>Dropout</source>
+        <translation>丟棄率</translation>
+    </message>
+    <message>
+        <source>dropout rate before the last dense layer</source>
+        <translation>最後一個全連接層之前的丟棄率</translation>
+    </message>
+    <message>
+        <source>Weight decay</source>
+        <translation>權重衰減</translation>
+    </message>
+    <message>
+        <source>decoupled (AdamW) or L2 weight decay on weights</source>
+        <translation>解耦式（AdamW）或 L2 權重衰減</translation>
+    </message>
+    <message>
+        <source>Label smoothing</source>
+        <translation>標籤平滑</translation>
+    </message>
+    <message>
+        <source>share of the target spread over the other digits</source>
+        <translation>分給其他數字的目標比例</translation>
+    </message>
+    <message>
+        <source>Augmentation</source>
+        <translation>資料擴增</translation>
+    </message>
+    <message>
+        <source>random affine and stroke-thickness augmentation</source>
+        <translation>隨機仿射變換與筆畫粗細擴增</translation>
+    </message>
+    <message>
+        <source>Training images</source>
+        <translation>訓練影像數</translation>
+    </message>
+    <message>
+        <source>use this many training images (default: all)</source>
+        <translation>使用這麼多張訓練影像（預設：全部）</translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>隨機種子</translation>
+    </message>
+    <message>
+        <source>random seed (same seed, same machine: same result)</source>
+        <translation>隨機種子（相同種子、相同機器：相同結果）</translation>
+    </message>
+    <message>
+        <source>fast (default)</source>
+        <translation>快速（預設）</translation>
+    </message>
+    <message>
+        <source>AdamW 2e-3 with a one-cycle schedule, batch 128, one epoch: about 99.0% on the tutorial&apos;s network</source>
+        <translation>AdamW 2e-3、單週期排程、批次大小 128、一個訓練週期：教學網路約 99.0%</translation>
+    </message>
+    <message>
+        <source>tutorial recipe</source>
+        <translation>教學的配方</translation>
+    </message>
+    <message>
+        <source>the tutorial&apos;s own: plain SGD, learning rate 0.001, batch 100, 20,000 steps (about 97.3%)</source>
+        <translation>教學原本的做法：一般 SGD、學習率 0.001、批次大小 100、20,000 步（約 97.3%）</translation>
+    </message>
+    <message>
+        <source>fast-bn, one epoch</source>
+        <translation>fast-bn，一個訓練週期</translation>
+    </message>
+    <message>
+        <source>the small batch-norm network, AdamW 1e-2, one epoch: about 99.1% in a fraction of the time</source>
+        <translation>使用批次正規化的小網路、AdamW 1e-2、一個訓練週期：只需一小部分時間即達約 99.1%</translation>
+    </message>
+    <message>
+        <source>fine-tune on my digits</source>
+        <translation>用我的數字微調</translation>
+    </message>
+    <message>
+        <source>a short run from the live model on My digits mixed with MNIST, so MNIST accuracy holds</source>
+        <translation>從使用中的模型出發，以「我的數字」混合 MNIST 短暫訓練，使 MNIST 準確率維持不變</translation>
+    </message>
+</context>
+</TS>

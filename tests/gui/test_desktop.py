@@ -1,0 +1,288 @@
+"""A good desktop citizen: translations complete and compiled, live language switching, light and dark,
+accessible names, keyboard mnemonics without clashes, the window icon, Help → About."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pyqtgraph as pg
+import pytest
+from PySide6.QtGui import QAccessible
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QComboBox, QGroupBox, QLabel,
+                               QLineEdit, QSlider, QTabBar, QWidget)
+
+from mnist_gui.gui import i18n, theme
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "resources" / "translations"
+TS_FILES = sorted(TRANSLATIONS.glob("mnist_gui_*.ts"))
+
+# English texts that must not be left on screen once the window is in Chinese (a sample from every tab,
+# the menus and the plots).
+ENGLISH = ["Draw", "Train", "Evaluate", "Data", "My digits", "File", "Edit", "View", "Help", "Undo stroke",
+           "Clear", "Pen", "Remember", "Fine-tune on my digits", "What the network sees", "Recipe",
+           "Hyperparameters", "Pause", "Stop", "Learning rate", "Batch size", "Loss per step", "Accuracy",
+           "Accuracy per digit", "Confusion matrix", "Most confident mistakes", "Open in canvas", "Load MNIST",
+           "Delete selected", "Make live", "probability", "Draw a digit", "Keyboard shortcuts"]
+
+
+@pytest.fixture(autouse=True)
+def english_and_light_after(qapp):
+    """Each test leaves the application in English and the light theme, as the other tests expect."""
+    yield
+    i18n.set_language("en")
+    theme.manager().set_appearance("system")
+
+
+# -- the translation files -----------------------------------------------------------------------------
+def test_there_is_a_chinese_translation():
+    assert TRANSLATIONS / "mnist_gui_zh_TW.ts" in TS_FILES
+
+
+@pytest.mark.parametrize("ts", TS_FILES, ids=lambda p: p.name)
+def test_translations_are_complete(ts):
+    root = ET.parse(ts).getroot()
+    bad = [(c.findtext("name"), m.findtext("source"), m.find("translation").get("type"))
+           for c in root.iter("context") for m in c.iter("message")
+           if m.find("translation").get("type") in ("unfinished", "vanished", "obsolete")
+           or not (m.findtext("translation") or "").strip()]
+    assert not bad, f"{ts.name}: {len(bad)} untranslated or stale: {bad[:5]}"
+
+
+@pytest.mark.parametrize("ts", TS_FILES, ids=lambda p: p.name)
+def test_translations_keep_placeholders_and_mnemonics(ts):
+    for m in ET.parse(ts).getroot().iter("message"):
+        src, tr = m.findtext("source"), m.findtext("translation") or ""
+        assert set(re.findall(r"\{\d\}", src)) == set(re.findall(r"\{\d\}", tr)), (src, tr)
+        if "<a " not in src:
+            assert src.count("&") == tr.count("&"), (src, tr)
+
+
+@pytest.mark.parametrize("ts", TS_FILES, ids=lambda p: p.name)
+def test_compiled_translation_is_up_to_date(ts, tmp_path):
+    """The .qm in the repository is what lrelease makes of the .ts now (compared by content: a checkout
+    sets file times arbitrarily)."""
+    lrelease = Path(sys.executable).parent / "pyside6-lrelease"
+    exe = str(lrelease) if lrelease.exists() else shutil.which("pyside6-lrelease")
+    if exe is None:
+        pytest.skip("pyside6-lrelease is not installed")
+    fresh = tmp_path / "fresh.qm"
+    subprocess.run([exe, "-silent", str(ts), "-qm", str(fresh)], check=True)
+    shipped = ts.with_suffix(".qm")
+    assert shipped.exists(), f"{shipped.name} missing: run scripts/update_translations.py"
+    assert shipped.read_bytes() == fresh.read_bytes(), \
+        f"{shipped.name} is older than {ts.name}: run scripts/update_translations.py"
+
+
+def test_every_core_label_is_marked_for_translation():
+    from mnist_gui.core.recipes import FIELDS, RECIPES, SCHEDULES
+    from mnist_gui.gui.core_strings import CORE_STRINGS
+    texts = {t for f in FIELDS for t in (f.label, f.help, f.none_text) if t}
+    texts |= {t for r in RECIPES.values() for t in (r.label, r.description)} | set(SCHEDULES)
+    assert texts - set(CORE_STRINGS) == set()
+
+
+def test_system_language():
+    assert i18n.system_language(["zh-Hant-TW", "en-US"]) == "zh_TW"
+    assert i18n.system_language(["zh-HK"]) == "zh_TW"
+    assert i18n.system_language(["de-DE", "en-GB"]) == "en"
+    assert i18n.system_language(["fr-FR"]) == "en"
+
+
+# -- the window ----------------------------------------------------------------------------------------
+def visible_texts(window) -> list[tuple[str, str]]:
+    """(where, text) for every text a user reads: tab titles, menus, buttons, labels, group boxes, combo
+    items, plot titles and axis labels, table headers."""
+    out = []
+    for tabs in [window.tabs, window.trainTab.bottomTabs, window.modelTab.views]:
+        out += [("tab", tabs.tabText(i)) for i in range(tabs.count())]
+
+    def actions(menu):
+        for a in menu.actions():
+            out.append(("action " + a.objectName(), a.text()))
+            if a.menu():
+                actions(a.menu())
+    actions(window.menuBar())
+    for w in window.findChildren(QWidget):
+        name = f"{type(w).__name__} {w.objectName()}"
+        if isinstance(w, (QAbstractButton, QLabel)):
+            out.append((name, w.text()))
+        elif isinstance(w, QGroupBox):
+            out.append((name, w.title()))
+        elif isinstance(w, QComboBox):
+            out += [(name, w.itemText(i)) for i in range(w.count())]
+        if w.toolTip():
+            out.append((name + " tooltip", w.toolTip()))
+        if isinstance(w, pg.PlotWidget):
+            item = w.getPlotItem()
+            out.append((name + " title", item.titleLabel.text))
+            for ax in ("left", "bottom"):
+                out.append((name + " " + ax, item.getAxis(ax).labelText))
+    table = window.trainTab.runsPanel.table
+    out += [("runs header", table.horizontalHeaderItem(i).text()) for i in range(table.columnCount())]
+    return out
+
+
+def english_left(window) -> list[tuple[str, str]]:
+    words = {e.lower() for e in ENGLISH}
+    return [(where, t) for where, t in visible_texts(window)
+            if re.sub(r"<[^>]+>", "", t).replace("&", "").strip(" …:").lower() in words]
+
+
+def test_language_switches_live_and_back(window, qtbot):
+    assert english_left(window), "the English sample is out of date: none of it is on screen"
+    window.languageActions["zh_TW"].trigger()
+    qtbot.waitUntil(lambda: window.tabs.tabText(0) == "繪圖(&D)")
+    assert window.ws.settings.get("view/language") == "zh_TW"
+    assert not english_left(window)
+    assert window.trainTab.lossPlot.getPlotItem().titleLabel.text == "每步損失"
+    assert window.trainTab.lrSpin.accessibleName() == "學習率"
+    assert window.drawTab.bars.confidenceLabel.text() == "寫一個數字"
+    assert window.fileMenu.title() == "檔案(&F)"
+
+    window.languageActions["en"].trigger()
+    qtbot.waitUntil(lambda: window.tabs.tabText(0) == "&Draw")
+    assert window.ws.settings.get("view/language") == "en"
+    assert window.trainTab.lossPlot.getPlotItem().titleLabel.text == "Loss per step"
+    assert window.trainTab.recipeCombo.itemText(0) == "fast (default)"
+    assert window.drawTab.bars.confidenceLabel.text() == "Draw a digit"
+
+
+def test_the_prediction_is_spoken_in_the_current_language(window, qtbot):
+    from tests.gui.conftest import ONE, draw, fit_strokes
+    draw(qtbot, window.drawTab.canvas, fit_strokes(ONE))
+    bars = window.drawTab.bars
+    qtbot.waitUntil(lambda: bars.probabilities() is not None)
+    assert re.fullmatch(r"1, \d+% sure", bars.accessibleDescription()), bars.accessibleDescription()
+    window.set_language("zh_TW")
+    qtbot.waitUntil(lambda: "確定" in bars.accessibleDescription())
+    assert bars.accessibleDescription().startswith("1，")
+
+
+def test_language_setting_is_used_at_start(qtbot):
+    from mnist_gui.core.settings import MemoryStore, Settings
+    from mnist_gui.core.workspace import Workspace
+    from tests.gui.conftest import open_window
+    ws = Workspace(settings=Settings(MemoryStore({"view/language": "zh_TW", "view/appearance": "dark"})))
+    w = open_window(qtbot, workspace=ws)
+    assert w.tabs.tabText(1) == "訓練(&T)" and w.languageActions["zh_TW"].isChecked()
+    assert theme.current() is theme.DARK and w.appearanceActions["dark"].isChecked()
+    w.jobs.stop_all(5000)
+
+
+def plots(window) -> list[pg.PlotWidget]:
+    found = window.findChildren(pg.PlotWidget)
+    assert len(found) >= 5   # prediction bars, loss, accuracy, per-digit accuracy, confusion matrix
+    return found
+
+
+def test_dark_and_light_follow_into_every_plot_and_the_canvas(window, qtbot):
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+    window.appearanceActions["dark"].trigger()
+    assert window.ws.settings.get("view/appearance") == "dark"
+    assert theme.current().dark
+    assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 100
+    for p in plots(window):
+        assert p.backgroundBrush().color() == QColor(*theme.DARK.plot_bg), p.objectName()
+        assert p.getAxis("left").textPen().color() == QColor(*theme.DARK.plot_fg), p.objectName()
+    canvas = window.drawTab.canvas
+    img = canvas.grab().toImage()
+    assert img.pixelColor(canvas.width() // 2, 5).lightness() < 100   # dark paper
+    window.appearanceActions["light"].trigger()
+    assert not theme.current().dark
+    assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() > 150
+    for p in plots(window):
+        assert p.backgroundBrush().color() == QColor(*theme.LIGHT.plot_bg), p.objectName()
+    assert canvas.grab().toImage().pixelColor(canvas.width() // 2, 5).lightness() > 200
+
+
+def test_what_the_network_sees_does_not_depend_on_the_theme(window, qtbot):
+    from tests.gui.conftest import SEVEN, draw, fit_strokes
+    draw(qtbot, window.drawTab.canvas, fit_strokes(SEVEN))
+    light = window.drawTab.current_input().copy()
+    window.set_appearance("dark")
+    assert (window.drawTab.current_input() == light).all()
+
+
+INTERACTIVE = (QAbstractButton, QComboBox, QAbstractSpinBox, QSlider, QLineEdit, QAbstractItemView, QTabBar,
+               pg.PlotWidget)
+
+
+def test_every_interactive_widget_has_an_accessible_name(window, qtbot):
+    from mnist_gui.gui.canvas import DrawingCanvas
+    unnamed = []
+    for tab_index in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(tab_index)
+        for w in window.findChildren(QWidget):
+            if not isinstance(w, (*INTERACTIVE, DrawingCanvas)) or not w.isVisible():
+                continue
+            if isinstance(w, QLineEdit) and isinstance(w.parent(), (QAbstractSpinBox, QComboBox)):
+                continue   # the editor inside a spin box or combo box: the box is named
+            iface = QAccessible.queryAccessibleInterface(w)
+            name = iface.text(QAccessible.Text.Name) if iface is not None else w.accessibleName()
+            if not name.strip():
+                unnamed.append(f"{type(w).__name__} {w.objectName() or '(no objectName)'} "
+                               f"in {type(w.parent()).__name__}")
+    assert not unnamed, unnamed
+
+
+def mnemonic(text: str) -> str | None:
+    m = re.search(r"&([^&])", text)
+    return m.group(1).lower() if m else None
+
+
+def test_mnemonics_do_not_clash(window, qtbot):
+    """Alt+letter is unambiguous on every tab: menus, tab titles and that tab's buttons and labels."""
+    common = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    common += [a.text() for a in window.menuBar().actions()]
+    for tab_index in range(window.tabs.count()):
+        tab = window.tabs.widget(tab_index)
+        window.tabs.setCurrentIndex(tab_index)
+        texts = list(common)
+        for w in tab.findChildren(QWidget):
+            if isinstance(w, QAbstractButton) and w.isVisible():
+                texts.append(w.text())
+            elif isinstance(w, QLabel) and w.buddy() is not None and w.isVisible():
+                texts.append(w.text())
+            elif isinstance(w, QTabBar) and w.isVisible():
+                texts += [w.tabText(i) for i in range(w.count())]
+        letters = [(mnemonic(t), t) for t in texts if mnemonic(t)]
+        seen: dict[str, str] = {}
+        for letter, t in letters:
+            assert letter not in seen, f"Alt+{letter.upper()} on {tab.objectName() or type(tab).__name__}: " \
+                                       f"{seen[letter]!r} and {t!r}"
+            seen[letter] = t
+
+
+def test_keyboard_shortcuts_dialog_lists_the_menu_shortcuts(window, qtbot):
+    dlg = window.show_shortcuts()
+    qtbot.waitExposed(dlg)
+    rows = {dlg.table.item(r, 1).text(): dlg.table.item(r, 0).text() for r in range(dlg.table.rowCount())}
+    assert rows["Open model"] == "Ctrl+O" and rows["Undo stroke"] == "Ctrl+Z"
+    assert rows["the Train tab"] == "Alt+T"
+    dlg.close()
+
+
+def test_window_icon(window):
+    assert not window.windowIcon().isNull()
+
+
+def test_about_shows_versions_and_models(window, qtbot):
+    import PySide6
+    import torch
+    from PySide6.QtCore import qVersion
+    dlg = window.show_about()
+    qtbot.waitExposed(dlg)
+    text = dlg.label.text()
+    for v in (qVersion(), PySide6.__version__, torch.__version__):
+        assert v in text
+    assert "Shipped model: test accuracy 99.61%" in text   # from the shipped checkpoint's metrics
+    assert "Live model: tf-tutorial-shipped" in text
+    assert "tensorflow.org/tutorials/layers" in text and dlg.label.openExternalLinks()
+    dlg.close()
