@@ -182,6 +182,8 @@ class Trainer:
         self.device = resolve_device(device)
         cuda = self.device.type == "cuda"
         self.bf16 = (cuda and torch.cuda.is_bf16_supported()) if bf16 is None else bool(bf16)
+        # Reading a CPU tensor costs nothing, a device's costs a sync: on a device, read at sync points.
+        self.read_every_step = self.device.type == "cpu"
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -271,7 +273,6 @@ class Trainer:
         else:
             sched = None
         autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.bf16)
-        read_every_step = dev.type == "cpu"   # reading a CPU tensor costs nothing; a device's costs a sync
 
         history = {"step": [], "loss": [], "accuracy": [],
                    "epoch": [], "epoch_step": [], "test_loss": [], "test_accuracy": []}
@@ -362,7 +363,7 @@ class Trainer:
                 step += 1
                 pending_loss.append(loss.detach())
                 pending_correct.append((logits.argmax(1) == yb).sum())
-                if (read_every_step or step == total_steps
+                if (self.read_every_step or step == total_steps
                         or time.perf_counter() - seg_start >= SYNC_INTERVAL_S):
                     if (msg := sync()) is not None:
                         return diverged(msg)
