@@ -184,6 +184,8 @@ class Trainer:
         self.bf16 = (cuda and torch.cuda.is_bf16_supported()) if bf16 is None else bool(bf16)
         # Reading a CPU tensor costs nothing, a device's costs a sync: on a device, read at sync points.
         self.read_every_step = self.device.type == "cpu"
+        # One fused kernel per optimizer update instead of several passes per parameter (CPU and CUDA).
+        self.fused_optimizer = self.device.type in ("cpu", "cuda")
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -233,8 +235,7 @@ class Trainer:
         params = list(model.parameters())
         groups = [{"params": [p for p in params if p.ndim > 1], "weight_decay": cfg.weight_decay},
                   {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0}]
-        # One fused kernel per update instead of several passes per parameter (CPU and CUDA).
-        fused = {"fused": True} if self.device.type in ("cpu", "cuda") else {}
+        fused = {"fused": True} if self.fused_optimizer else {}
         if cfg.optimizer == "sgd":
             return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.momentum > 0, **fused)
         if cfg.optimizer == "adam":
