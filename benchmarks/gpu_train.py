@@ -82,8 +82,11 @@ def kernel_share(cfg, data, dev, bf16) -> tuple[float | None, float]:
         wall = time.perf_counter() - t0
     if dev.type != "cuda":
         return None, wall
-    kernel_us = sum(getattr(e, "self_device_time_total", None) or getattr(e, "self_cuda_time_total", 0)
-                    for e in prof.key_averages())
+    # As the profiler's own table totals it: the device-side events (kernels, copies), user annotations left out;
+    # the CPU operators that launched them are not counted again.
+    from torch.autograd import DeviceType
+    kernel_us = sum(e.self_device_time_total for e in prof.events()
+                    if e.device_type == DeviceType.CUDA and not getattr(e, "is_user_annotation", False))
     return kernel_us / 1e6 / wall, wall
 
 

@@ -10,8 +10,9 @@ guard). The Trainer uses PyTorch's fused AdamW (one kernel for the whole update)
 AdamW's default, as a hand-written loop would; --unfused also times the Trainer without fusing.
 
 They run interleaved in pairs (reference, Trainer, reference, Trainer, ...) after one warm-up run of
-each, so a change in the machine's load hits both; each run's images/s is timed from the end of its
-3rd step to the end of its last. Printed: each pair's ratio and their median, the FLOPs of one training
+each, so a change in the machine's load hits both; each run's images/s is its batch size over its median
+step time (wall clock from the end of one step to the end of the next, after its 3rd step; the median
+because the machine is shared and another process's burst of work should not decide). Printed: each pair's ratio and their median, the FLOPs of one training
 image, the achieved GFLOP/s and the machine's nominal FP32 peak. Without --quick it also trains the
 `fast` and `fast-bn` recipes to the end and measures single-image prediction latency.
 """
@@ -47,16 +48,25 @@ def plain_loop(x: torch.Tensor, y: torch.Tensor, steps: int, bs: int = 128, seed
     model = build_model(ModelConfig("tf-tutorial")).to(memory_format=torch.channels_last).train()
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     perm = torch.randperm(len(y))
-    t0 = None
+    t_at = []
     for i in range(steps):
         idx = perm[i * bs:(i + 1) * bs]
         loss = F.cross_entropy(model(x[idx]), y[idx])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        if i + 1 == TIMED_FROM:
-            t0 = time.perf_counter()
-    return (steps - TIMED_FROM) * bs / (time.perf_counter() - t0)
+        t_at.append((time.perf_counter(), time.process_time()))
+    return rate(t_at, bs)
+
+
+def rate(t_at: list[tuple[float, float]], bs: int) -> tuple[float, float]:
+    """(images per second of wall clock, images per second of the process's CPU time) from the (wall, CPU)
+    clocks at the end of each step: the batch over the median step time after the first few steps.
+    The median, not the mean, and CPU time beside wall time: the machine is shared, and another process's
+    burst of work should not decide."""
+    def per(i):
+        return bs / statistics.median(b[i] - a[i] for a, b in zip(t_at[TIMED_FROM - 1:], t_at[TIMED_FROM:]))
+    return per(0), per(1)
 
 
 def trainer_rate(data, steps: int, fused: bool = True) -> float:
@@ -64,18 +74,18 @@ def trainer_rate(data, steps: int, fused: bool = True) -> float:
     at its events)."""
     cfg = replace(RECIPES["fast"].config, batch_size=128, label_smoothing=0.0, max_steps=steps,
                   eval_every_epoch=False)
-    t_at: dict[int, float] = {}
+    t_at: list[tuple[float, float]] = []
     trainer = None
 
     def cb(e):
         if e["type"] == "step":
-            t_at[e["step"]] = time.perf_counter()
+            t_at.append((time.perf_counter(), time.process_time()))
             if e["step"] == steps:
                 trainer.stop()  # no final evaluation: it is not part of the per-step speed
     trainer = Trainer(cfg, data, cb, device="cpu")
     trainer.fused_optimizer = fused
     trainer.run()
-    return (steps - TIMED_FROM) * cfg.batch_size / (t_at[steps] - t_at[TIMED_FROM])
+    return rate(t_at, cfg.batch_size)
 
 
 def flops_per_image(bs: int = 128) -> tuple[float, float]:
@@ -177,23 +187,26 @@ def main() -> int:
     y_ref = data.train.labels
     plain_loop(x_ref, y_ref, 10)            # warm-up, not counted
     trainer_rate(data, 10)
-    rows, ratios, rates, unfused = [], [], [], []
+    rows, cols = [], {}
     for p in range(1, args.pairs + 1):
         ref = plain_loop(x_ref, y_ref, args.steps, seed=p)
-        ours = trainer_rate(data, args.steps)
-        ratios.append(ours / ref)
-        rates.append(ours)
-        rows.append((str(p), f"{ref:,.0f}", f"{ours:,.0f}", f"{ours / ref:.3f}"))
+        runs = {"Trainer": trainer_rate(data, args.steps)}
         if args.unfused:
-            slow = trainer_rate(data, args.steps, fused=False)
-            unfused.append(slow / ref)
-            rows[-1] += (f"{slow:,.0f}", f"{slow / ref:.3f}")
+            runs["unfused"] = trainer_rate(data, args.steps, fused=False)
+        row = {"plain, images/s": ref[0]}
+        for name, r in runs.items():
+            row[f"{name}, images/s"] = r[0]
+            row[f"{name} / plain"] = r[0] / ref[0]
+            row[f"{name} / plain, CPU time"] = r[1] / ref[1]
+        for k, v in row.items():
+            cols.setdefault(k, []).append(v)
+        rows.append((str(p), *(f"{v:,.0f}" if "images/s" in k else f"{v:.3f}" for k, v in row.items())))
         print("pair " + "  ".join(rows[-1]), flush=True)
-    rows.append(("median", "", f"{statistics.median(rates):,.0f}", f"{statistics.median(ratios):.3f}")
-                + (("", f"{statistics.median(unfused):.3f}") if args.unfused else ()))
+    rows.append(("median", *(f"{statistics.median(v):,.0f}" if "images/s" in k else f"{statistics.median(v):.3f}"
+                             for k, v in cols.items())))
+    rates = cols["Trainer, images/s"]
     print()
-    print(table(rows, ("pair", "plain loop, images/s", "Trainer, images/s", "Trainer / plain")
-                + (("Trainer unfused, images/s", "unfused / plain") if args.unfused else ())))
+    print(table(rows, ("pair", *cols)))
 
     counted, fwd = flops_per_image()
     peak, how = cpu_peak_gflops(args.threads)

@@ -21,6 +21,7 @@ Pause, resume and stop are flags checked between batches. The returned model is 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import threading
@@ -127,13 +128,29 @@ def _model_device(model: nn.Module) -> torch.device:
     return p.device if p is not None else torch.device("cpu")
 
 
+@contextlib.contextmanager
+def _exact_fp32(device: torch.device):
+    """On CUDA: float32 without TF32 and with fixed cuDNN algorithms, so a model's accuracy does not
+    depend on autotuning (evaluation is cheap); elsewhere nothing changes."""
+    if device.type != "cuda":
+        yield
+        return
+    before = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        with torch.backends.cudnn.flags(enabled=True, benchmark=False, deterministic=True, allow_tf32=False):
+            yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = before
+
+
 @torch.no_grad()
 def evaluate(model: nn.Module, split: MnistSplit, batch_size: int = 1000,
              progress: Callable[[int, int], None] | None = None, device=None) -> dict:
     """Loss, accuracy, per-class accuracy, confusion matrix and predictions on a split.
 
     Runs on `device` (default: where the model is; a model elsewhere is evaluated as a copy there, the
-    caller's model is not moved). Every returned tensor is on the CPU. `progress(done, total)` is called
+    caller's model is not moved), in float32 (on CUDA without TF32). Every returned tensor is on the CPU. `progress(done, total)` is called
     after each batch without waiting for the device (it may raise to cancel).
     """
     dev = _model_device(model) if device is None else resolve_device(device)
@@ -144,14 +161,17 @@ def evaluate(model: nn.Module, split: MnistSplit, batch_size: int = 1000,
     images, labels = on_device(split.images, dev), on_device(split.labels, dev)
     probs_all = torch.empty(n, 10, device=dev)
     total_loss = torch.zeros((), device=dev)
-    for i in range(0, n, batch_size):
-        x = _normalize_(images[i:i + batch_size].unsqueeze(1).to(torch.float32).div_(255.0))
-        logits = net(x).float()
-        total_loss += F.cross_entropy(logits, labels[i:i + batch_size], reduction="sum")
-        probs_all[i:i + len(x)] = logits.softmax(1)
-        if progress:
-            progress(min(i + batch_size, n), n)
-    net.train(was)
+    try:
+        with _exact_fp32(dev):
+            for i in range(0, n, batch_size):
+                x = _normalize_(images[i:i + batch_size].unsqueeze(1).to(torch.float32).div_(255.0))
+                logits = net(x).float()
+                total_loss += F.cross_entropy(logits, labels[i:i + batch_size], reduction="sum")
+                probs_all[i:i + len(x)] = logits.softmax(1)
+                if progress:
+                    progress(min(i + batch_size, n), n)
+    finally:
+        net.train(was)
     probs_all = probs_all.cpu()
     probs_top, preds = probs_all.max(1) if n else (torch.empty(0), torch.empty(0, dtype=torch.int64))
     labels = split.labels

@@ -1,9 +1,12 @@
+import json
+
 import pytest
 import torch
 
 from mnist_gui.core import device as devmod
 from mnist_gui.core.device import (DeviceError, DeviceInfo, available_devices, parse_device,
                                    resolve_device)
+from tests.conftest import run_cli
 
 HAS_CUDA = torch.cuda.is_available()
 
@@ -109,3 +112,24 @@ def test_the_real_machine_has_a_cpu():
 def test_real_cuda_device():
     assert resolve_device("cuda") == torch.device("cuda", 0)
     assert available_devices()[0].name == torch.cuda.get_device_name(0)
+
+
+def test_train_on_the_cpu_and_a_bad_device(tmp_path):
+    out = tmp_path / "m.pt"
+    r = run_cli("train", "--device", "cpu", "--preset", "fast-bn", "--lr", "0.01", "--train-size", "500",
+                "--max-steps", "5", "--out", str(out), "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["steps"] == 5 and out.exists()
+    r = run_cli("train", "--device", "gpu", "--max-steps", "5")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "unknown device 'gpu'" in r.stderr
+    assert "Traceback" not in r.stderr
+    r = run_cli("evaluate", "--device", "cuda:x")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "unknown device" in r.stderr
+
+
+@pytest.mark.skipif(HAS_CUDA, reason="this machine has a CUDA device")
+def test_asking_for_a_missing_gpu_is_one_line():
+    r = run_cli("train", "--device", "cuda", "--max-steps", "5")
+    assert r.returncode == 2
+    assert r.stderr == ("mnist-gui: error: CUDA was asked for, but this torch sees no CUDA device; "
+                        "available: cpu\n")

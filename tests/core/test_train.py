@@ -231,3 +231,20 @@ def test_cuda_training_learns_and_reads_back_rarely(small_mnist):
     assert sum(len(e["steps"]) for e in steps) == len(r.history["loss"]) == events[0]["total_steps"]
     ev = evaluate(r.model, small_mnist.test, device="cuda")
     assert abs(ev["accuracy"] - r.metrics["test_accuracy"]) < 0.01
+
+
+def test_device_policy_with_mocked_accelerators(small_mnist, monkeypatch):
+    """What each device gets, without one: reads at sync points off the CPU, fused optimizer on CPU/CUDA,
+    bf16 autocast by default only on CUDA devices that support it."""
+    from mnist_gui.core import train as train_mod
+    monkeypatch.setattr(train_mod, "resolve_device", lambda d: torch.device(d))
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    t = Trainer(quick(), small_mnist, device="cuda:0")
+    assert (t.bf16, t.read_every_step, t.fused_optimizer) == (True, False, True)
+    assert Trainer(quick(), small_mnist, device="cuda:0", bf16=False).bf16 is False
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    assert Trainer(quick(), small_mnist, device="cuda:0").bf16 is False
+    t = Trainer(quick(), small_mnist, device="mps")
+    assert (t.bf16, t.read_every_step, t.fused_optimizer) == (False, False, False)
+    t = Trainer(quick(), small_mnist, device="cpu")
+    assert (t.bf16, t.read_every_step, t.fused_optimizer) == (False, True, True)
