@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--arch", metavar="FILE.json", help="train this network (a spec: see mnist-gui summary "
                    "--arch-out); sets the preset to custom")
     t.add_argument("--threads", type=int, help="torch threads (default: all cores); not part of the recipe")
+    t.add_argument("--device", default="auto", help="where to train: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
     t.add_argument("--extra-pendigits", metavar="FILE",
                    help="add pen-drawn digits (UNIPEN file, e.g. pendigits-train.gz; writers 21-30 are held out) to the training data")
     t.add_argument("--init", metavar="MODEL", help="start from this checkpoint's weights (fine-tuning); "
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="test accuracy, per-class accuracy, confusion matrix")
     e.add_argument("--model", help="checkpoint (default: the shipped model)")
     e.add_argument("--data-dir", help="folder holding the four MNIST IDX files")
+    e.add_argument("--device", default="auto", help="where to evaluate: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
     _add_common(e)
 
     p = sub.add_parser("predict", help="classify image files (PNG/JPG, any size)")
@@ -108,8 +110,10 @@ def _workspace():
 
 def cmd_train(args) -> int:
     from mnist_gui.core.recipes import FIELDS
+    from mnist_gui.core.device import resolve_device
     from mnist_gui.core.train import Trainer
 
+    device = resolve_device(args.device)
     ws = _workspace()
     overrides = {f.name: getattr(args, f.name) for f in FIELDS}
     init_state = None
@@ -150,8 +154,8 @@ def cmd_train(args) -> int:
         if ev["type"] == "start" and bar is not None:
             bar.reset(total=ev["total_steps"])
         elif ev["type"] == "step" and bar is not None:
-            bar.update(1)
-            if ev["step"] % 10 == 0:
+            bar.update(len(ev["steps"]))
+            if ev["step"] % 10 < len(ev["steps"]):
                 bar.set_postfix(loss=f"{ev['loss']:.3f}", acc=f"{ev['accuracy']:.3f}",
                                 img_s=f"{ev['images_per_s']:.0f}", refresh=False)
         elif ev["type"] == "epoch":
@@ -161,7 +165,7 @@ def cmd_train(args) -> int:
         elif ev["type"] == "status" and not args.json:
             (bar.write(ev["message"], file=sys.stderr) if bar is not None else log(ev["message"]))
 
-    trainer = Trainer(cfg, data, on_event, extra_train=extra, init_state=init_state)
+    trainer = Trainer(cfg, data, on_event, extra_train=extra, init_state=init_state, device=device)
     try:
         result = trainer.run()
     except KeyboardInterrupt:
@@ -196,12 +200,14 @@ def _confusion_text(conf) -> str:
 
 def cmd_evaluate(args) -> int:
     from mnist_gui.core.data import load_mnist
+    from mnist_gui.core.device import resolve_device
     from mnist_gui.core.train import evaluate
 
+    device = resolve_device(args.device)
     ck = _load_model(args.model)
     data = load_mnist(args.data_dir, progress=None if args.json else (lambda m: print(m, file=sys.stderr)))
     t0 = time.perf_counter()
-    ev = evaluate(ck.model, data.test)
+    ev = evaluate(ck.model, data.test, device=device)
     secs = time.perf_counter() - t0
     if args.json:
         print(json.dumps({"accuracy": ev["accuracy"], "per_class": ev["per_class"], "confusion": ev["confusion"],

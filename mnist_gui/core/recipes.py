@@ -176,8 +176,9 @@ class Recipe:
 
 RECIPES: dict[str, Recipe] = {r.id: r for r in (
     Recipe("fast", "fast (default)",
-           "AdamW 2e-3 with a one-cycle schedule, batch 128, one epoch: about 99.0% on the tutorial's network",
-           TrainConfig()),
+           "AdamW 2e-3 with a one-cycle schedule, batch 64, label smoothing 0.1, 0.75 epoch (45,000 images): "
+           "about 99.2% on the tutorial's network",
+           TrainConfig(batch_size=64, epochs=0.75, label_smoothing=0.1)),
     Recipe("tutorial", "tutorial recipe",
            "the tutorial's own: plain SGD, learning rate 0.001, batch 100, 20,000 steps (about 97.3%)",
            TrainConfig(optimizer="sgd", momentum=0.0, lr=1e-3, schedule="constant", batch_size=100,

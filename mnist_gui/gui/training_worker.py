@@ -64,8 +64,8 @@ class TrainingWorker(Worker):
     def _on_event(self, ev: dict) -> None:
         t = ev["type"]
         if t == "step":
-            for k in self._pending:
-                self._pending[k].append(ev[k])
+            for k, many in (("step", "steps"), ("loss", "losses"), ("accuracy", "accuracies")):
+                self._pending[k].extend(ev.get(many, [ev[k]]))  # one event may carry several steps
             now = time.monotonic()
             if now - self._last_emit >= STEP_EMIT_INTERVAL_S or ev["step"] == ev["total_steps"]:
                 self._last_emit = now

@@ -112,3 +112,139 @@ def test_evaluate_confusion_matches_accuracy(small_mnist, shipped):
     conf = torch.tensor(ev["confusion"])
     assert conf.sum() == len(small_mnist.test)
     assert abs(conf.diag().sum().item() / conf.sum().item() - ev["accuracy"]) < 1e-9
+
+
+# -- devices and sync points
+
+HAS_CUDA = torch.cuda.is_available()
+
+
+def test_sync_points_keep_one_history_entry_per_step(small_mnist, monkeypatch):
+    """The accelerator path (values read only at sync points) on the CPU: same numbers, fewer events."""
+    from mnist_gui.core import train as train_mod
+    cfg = quick(max_steps=50)                       # 3000 images / 64 = 46 steps per epoch: two epochs
+    every = Trainer(cfg, small_mnist).run()
+    monkeypatch.setattr(train_mod, "SYNC_INTERVAL_S", 1e9)
+    events = []
+    t = Trainer(cfg, small_mnist, events.append)
+    t.read_every_step = False
+    r = t.run()
+    steps = [e for e in events if e["type"] == "step"]
+    assert [len(e["steps"]) for e in steps] == [46, 4]          # end of epoch 1, last step
+    assert [e["step"] for e in steps] == [46, 50]
+    assert sum((e["steps"] for e in steps), []) == list(range(1, 51)) == r.history["step"]
+    assert len(r.history["loss"]) == len(r.history["accuracy"]) == 50
+    assert r.history["loss"] == every.history["loss"]
+    assert r.history["accuracy"] == every.history["accuracy"]
+    assert steps[-1]["loss"] == r.history["loss"][-1] and steps[-1]["accuracies"] == r.history["accuracy"][46:]
+
+
+def test_every_step_on_the_cpu_has_its_event(small_mnist):
+    events = []
+    Trainer(quick(max_steps=7), small_mnist, events.append).run()
+    steps = [e for e in events if e["type"] == "step"]
+    assert [e["steps"] for e in steps] == [[i] for i in range(1, 8)]
+    assert all(e["losses"] == [e["loss"]] and e["accuracies"] == [e["accuracy"]] for e in steps)
+
+
+def test_nan_guard_at_a_sync_point_names_the_first_bad_step(small_mnist, monkeypatch):
+    from mnist_gui.core import train as train_mod
+    from mnist_gui.core.models import ModelConfig, build_model
+    monkeypatch.setattr(train_mod, "SYNC_INTERVAL_S", 1e9)
+    state = build_model(ModelConfig("fast-bn")).state_dict()
+    state["logits.bias"][3] = float("nan")
+    events = []
+    t = Trainer(quick(max_steps=20), small_mnist, events.append, init_state=state)
+    t.read_every_step = False
+    r = t.run()
+    assert r.status == "diverged" and r.model is None
+    assert r.message == "diverged at step 1: loss is nan; lower the learning rate"
+    assert [e["type"] for e in events] == ["start", "status"]   # the run stopped at its first sync point
+
+
+def test_result_model_is_on_the_cpu_in_eval_mode(small_mnist):
+    r = Trainer(quick(max_steps=3), small_mnist, device="cpu").run()
+    assert not r.model.training
+    assert {p.device.type for p in r.model.parameters()} == {"cpu"}
+    assert all(p.is_contiguous() for p in r.model.parameters())
+
+
+def test_bad_or_missing_device_is_refused_before_training(small_mnist):
+    from mnist_gui.core.device import DeviceError
+    with pytest.raises(ValueError, match="unknown device 'gpu'"):
+        Trainer(quick(), small_mnist, device="gpu")
+    if not HAS_CUDA:
+        with pytest.raises(DeviceError, match="CUDA was asked for"):
+            Trainer(quick(), small_mnist, device="cuda")
+
+
+def test_device_copies_are_cached():
+    from mnist_gui.core.train import on_device
+    meta = torch.device("meta")
+    a, b = torch.zeros(5, dtype=torch.uint8), torch.zeros(5, dtype=torch.uint8)
+    assert on_device(a, torch.device("cpu")) is a
+    ca = on_device(a, meta)
+    assert ca.device == meta and on_device(a, meta) is ca       # moved once
+    assert on_device(b, meta) is not ca
+
+
+def test_evaluate_on_a_device_leaves_the_callers_model_alone(small_mnist, shipped):
+    model = shipped.model
+    ev = evaluate(model, small_mnist.test, device="cpu")
+    ref = evaluate(model, small_mnist.test)
+    assert ev["accuracy"] == ref["accuracy"] and ev["predictions"].device.type == "cpu"
+    assert next(model.parameters()).device.type == "cpu"
+
+
+def test_checkpoint_does_not_depend_on_the_training_device(small_mnist, tmp_path):
+    from mnist_gui.core.checkpoint import load_checkpoint, save_checkpoint
+    r = Trainer(quick(max_steps=5), small_mnist, device="cpu").run()
+    model = r.model.to(memory_format=torch.channels_last)     # saved as it might be left after training
+    path = save_checkpoint(tmp_path / "m.pt", model, r.config.model_config(), r.config.to_dict())
+    ck = load_checkpoint(path)
+    for k, v in r.model.state_dict().items():
+        got = ck.model.state_dict()[k]
+        assert got.device.type == "cpu" and torch.equal(got, v), k
+    x = torch.rand(4, 1, 28, 28)
+    assert torch.allclose(ck.model(x), r.model.eval()(x), atol=1e-6)  # memory layouts differ, not weights
+
+
+@pytest.mark.skipif(not HAS_CUDA, reason="no CUDA device on this machine")
+def test_cuda_checkpoint_loads_on_the_cpu(small_mnist, tmp_path):
+    from mnist_gui.core.checkpoint import load_checkpoint, save_checkpoint
+    r = Trainer(quick(max_steps=5), small_mnist, device="cuda").run()
+    assert {p.device.type for p in r.model.parameters()} == {"cpu"}
+    cuda_model = r.model.to("cuda")
+    path = save_checkpoint(tmp_path / "m.pt", cuda_model, r.config.model_config(), r.config.to_dict())
+    ck = load_checkpoint(path)
+    for k, v in cuda_model.state_dict().items():
+        got = ck.model.state_dict()[k]
+        assert got.device.type == "cpu" and torch.equal(got, v.cpu()), k
+
+
+@pytest.mark.skipif(not HAS_CUDA, reason="no CUDA device on this machine")
+def test_cuda_training_learns_and_reads_back_rarely(small_mnist):
+    events = []
+    r = Trainer(quick(epochs=1), small_mnist, events.append, device="cuda").run()
+    assert r.status == "finished" and r.metrics["test_accuracy"] > 0.85
+    steps = [e for e in events if e["type"] == "step"]
+    assert sum(len(e["steps"]) for e in steps) == len(r.history["loss"]) == events[0]["total_steps"]
+    ev = evaluate(r.model, small_mnist.test, device="cuda")
+    assert abs(ev["accuracy"] - r.metrics["test_accuracy"]) < 0.01
+
+
+def test_device_policy_with_mocked_accelerators(small_mnist, monkeypatch):
+    """What each device gets, without one: reads at sync points off the CPU, fused optimizer on CPU/CUDA,
+    bf16 autocast by default only on CUDA devices that support it."""
+    from mnist_gui.core import train as train_mod
+    monkeypatch.setattr(train_mod, "resolve_device", lambda d: torch.device(d))
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    t = Trainer(quick(), small_mnist, device="cuda:0")
+    assert (t.bf16, t.read_every_step, t.fused_optimizer) == (True, False, True)
+    assert Trainer(quick(), small_mnist, device="cuda:0", bf16=False).bf16 is False
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    assert Trainer(quick(), small_mnist, device="cuda:0").bf16 is False
+    t = Trainer(quick(), small_mnist, device="mps")
+    assert (t.bf16, t.read_every_step, t.fused_optimizer) == (False, False, False)
+    t = Trainer(quick(), small_mnist, device="cpu")
+    assert (t.bf16, t.read_every_step, t.fused_optimizer) == (False, True, True)
