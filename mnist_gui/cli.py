@@ -175,7 +175,7 @@ def cmd_train(args) -> int:
             bar.close()
     if result.status == "diverged":
         raise UserError(result.message)
-    done = ws.finish_run(result, kind="train", out=args.out)
+    done = ws.finish_run(result, kind="train", device=str(device), out=args.out)
     if done.record is None and not args.out:
         raise UserError(done.problem)
     out = done.checkpoint.path

@@ -191,6 +191,16 @@ class Workspace:
     def live_accuracy(self) -> float | None:
         return self.checkpoint.test_accuracy if self.checkpoint is not None else None
 
+    @property
+    def device(self) -> str:
+        """Where training and evaluation run (auto, cpu, cuda, cuda:N, mps): a setting, not a recipe field.
+        Live prediction always stays on the CPU (one 28×28 image is faster there than a GPU round trip)."""
+        return self.settings.get("train/device")
+
+    def set_device(self, device: str) -> None:
+        from mnist_gui.core.device import parse_device
+        self.settings.set("train/device", parse_device(device))
+
     # -- training ------------------------------------------------------------------------------
     def recipe_config(self, recipe_id: str | None = None, **overrides) -> TrainConfig:
         """A recipe's TrainConfig with the given fields overridden (None: keep), validated."""

@@ -22,16 +22,19 @@ CLASSES = 10
 
 
 def evaluation_task(ws, model) -> Task:
-    """Evaluate a copy of the live model on MNIST's test set in the background; stoppable."""
+    """Evaluate a copy of the live model on MNIST's test set in the background, on the chosen device;
+    stoppable."""
     def run(report, should_stop):
+        from mnist_gui.core.device import resolve_device
         from mnist_gui.core.train import evaluate
+        device = resolve_device(ws.device)
         data = ws.mnist(progress=report, should_stop=should_stop)
 
         def progress(i: int, n: int) -> None:
             if should_stop():
                 raise Cancelled()
             report((i, n))
-        return evaluate(model, data.test, progress=progress), data
+        return evaluate(model, data.test, progress=progress, device=device), data
     return Task(run)
 
 

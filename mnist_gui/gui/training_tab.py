@@ -155,6 +155,18 @@ class TrainingTab(QWidget):
             setattr(self, w.objectName(), w)
         self.settingsBox = settings = QGroupBox()
         settings.setLayout(self.form)
+        # Where it runs: a setting of this machine, not a hyperparameter (not part of a run's recipe).
+        self.deviceCombo = QComboBox(objectName="deviceCombo")
+        self.deviceCombo.addItem("", "auto")
+        saved = self.ws.device
+        if saved != "auto":
+            self.deviceCombo.addItem(saved, saved)
+            self.deviceCombo.setCurrentIndex(1)
+        self.deviceLabel = QLabel()
+        self.deviceLabel.setBuddy(self.deviceCombo)
+        device_row = QHBoxLayout()
+        device_row.addWidget(self.deviceLabel)
+        device_row.addWidget(self.deviceCombo, 1)
 
         self.trainButton = QPushButton(objectName="trainButton")
         self.pauseButton = QPushButton(objectName="pauseButton")
@@ -174,6 +186,7 @@ class TrainingTab(QWidget):
 
         left = QVBoxLayout()
         left.addWidget(settings)
+        left.addLayout(device_row)
         left.addLayout(buttons)
         left.addWidget(self.dataPanel)
         left.addStretch(1)
@@ -215,6 +228,8 @@ class TrainingTab(QWidget):
         self.stopButton.clicked.connect(self.stop_training)
         self.chooseDataButton.clicked.connect(lambda: self.choose_data_folder())
         self.runsPanel.makeLiveRequested.connect(self._make_run_live)
+        self.deviceCombo.currentIndexChanged.connect(self._on_device)
+        self.qtws.modelChanged.connect(self._list_devices)   # torch is loaded by then
         theme.follow(self._on_theme)
         self.retranslate()
 
@@ -226,6 +241,10 @@ class TrainingTab(QWidget):
             self.recipeCombo.setItemData(i, core_tr(r.description), 3)  # tooltip
         self.recipeCombo.setAccessibleName(self.tr("Recipe"))
         self.recipeLabel.setText(self.tr("&Recipe"))
+        self.deviceLabel.setText(self.tr("Dev&ice"))
+        self.deviceCombo.setAccessibleName(self.tr("Device"))
+        self.deviceCombo.setToolTip(self.tr("Where training and evaluation run; live prediction stays on the CPU"))
+        self.deviceCombo.setItemText(0, self.tr("Automatic (CUDA, then Apple MPS, then the CPU)"))
         self.form.retranslate()
         self.settingsBox.setTitle(self.tr("Hyperparameters"))
         self.trainButton.setText(self.tr("Trai&n"))
@@ -279,6 +298,30 @@ class TrainingTab(QWidget):
         p.setDownsampling(auto=True, mode="mean")
         return p
 
+    # -- device -----------------------------------------------------------------------------------
+    def _list_devices(self, _ck=None) -> None:
+        """Name the hardware once torch has loaded: "NVIDIA H100 80GB HBM3", "Apple M2 (MPS)", "CPU, 8 threads"."""
+        if getattr(self, "_devices_listed", False):
+            return
+        self._devices_listed = True
+        from mnist_gui.core.device import available_devices
+        want = self.ws.device
+        self.deviceCombo.blockSignals(True)
+        while self.deviceCombo.count() > 1:
+            self.deviceCombo.removeItem(1)
+        for d in available_devices():
+            self.deviceCombo.addItem(d.name, d.id)
+        index = self.deviceCombo.findData("cuda:0" if want == "cuda" else want)
+        if index < 0:
+            if want != "auto":
+                self.append_log(self.tr("the device {0} is not here; using automatic").format(want))
+            index = 0
+        self.deviceCombo.setCurrentIndex(index)
+        self.deviceCombo.blockSignals(False)
+
+    def _on_device(self, _index: int) -> None:
+        self.ws.set_device(self.deviceCombo.currentData())
+
     # -- config <-> widgets -------------------------------------------------------------------
     def _on_recipe(self, _index: int) -> None:
         rid = self.recipeCombo.currentData()
@@ -315,6 +358,7 @@ class TrainingTab(QWidget):
         self._paused = False
         self.pauseButton.setText(self.tr("&Pause"))
         self.recipeCombo.setEnabled(not running)
+        self.deviceCombo.setEnabled(not running)
         self.form.set_enabled(not running)
 
     def _reset_plots(self) -> None:
@@ -349,7 +393,8 @@ class TrainingTab(QWidget):
         self.append_log(self.tr("training {0}: {1} lr {2}, {3}, batch {4}, {5}{6}").format(
             cfg.preset, cfg.optimizer, f"{cfg.lr:g}", cfg.schedule, cfg.batch_size, length,
             self.tr(", augmented") if cfg.augment else ""))
-        worker = TrainingWorker(self.ws, cfg, init_state=init_state, extra_train=extra_train, kind=kind)
+        worker = TrainingWorker(self.ws, cfg, init_state=init_state, extra_train=extra_train, kind=kind,
+                                device=self.ws.device)
         worker.started.connect(self._on_started)
         worker.progressed.connect(self._on_progressed)
         worker.epochEnded.connect(self._on_epoch_ended)

@@ -27,13 +27,14 @@ class TrainingWorker(Worker):
     # finished(FinishedRun)
 
     def __init__(self, ws: Workspace, cfg: TrainConfig, init_state: dict | None = None, extra_train=None,
-                 kind: str = "train"):
+                 kind: str = "train", device: str = "cpu"):
         super().__init__()
         self.ws = ws
         self.cfg = cfg
         self.init_state = init_state
         self.extra_train = extra_train
         self.kind = kind
+        self.device = device
         self.trainer = None
         self._paused = False
         self._abort = False
@@ -94,7 +95,7 @@ class TrainingWorker(Worker):
         if self.should_stop():   # a stop pressed while MNIST was loading is not lost
             return FinishedRun("stopped", self.tr("stopped before training began"), None, None)
         trainer = Trainer(self.cfg, data, self._on_event, init_state=self.init_state,
-                          extra_train=self.extra_train)
+                          extra_train=self.extra_train, device=self.device)
         self.trainer = trainer
         if self.should_stop():   # stopped between the check above and the trainer's creation
             trainer.stop()
@@ -116,4 +117,4 @@ class TrainingWorker(Worker):
                                       per_class=ev["per_class"], confusion=ev["confusion"])
             except Cancelled:
                 pass
-        return self.ws.finish_run(result, kind=self.kind)
+        return self.ws.finish_run(result, kind=self.kind, device=str(trainer.device))

@@ -933,6 +933,22 @@
         <translation>訓練配方(&amp;R)</translation>
     </message>
     <message>
+        <source>Dev&amp;ice</source>
+        <translation>裝置(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>裝置</translation>
+    </message>
+    <message>
+        <source>Where training and evaluation run; live prediction stays on the CPU</source>
+        <translation>訓練與評估在哪裡執行；即時辨識一律在 CPU 上</translation>
+    </message>
+    <message>
+        <source>Automatic (CUDA, then Apple MPS, then the CPU)</source>
+        <translation>自動（CUDA，其次 Apple MPS，最後 CPU）</translation>
+    </message>
+    <message>
         <source>Hyperparameters</source>
         <translation>超參數</translation>
     </message>
@@ -1019,6 +1035,10 @@
     <message>
         <source>Log and runs</source>
         <translation>日誌與訓練紀錄</translation>
+    </message>
+    <message>
+        <source>the device {0} is not here; using automatic</source>
+        <translation>找不到裝置 {0}；改用自動選擇</translation>
     </message>
     <message>
         <source>the network from the Model tab is ready to train ({0} layers)</source>
@@ -1315,8 +1335,8 @@ Keep this partly trained model as the live model?</source>
         <translation>快速（預設）</translation>
     </message>
     <message>
-        <source>AdamW 2e-3 with a one-cycle schedule, batch 128, one epoch: about 99.0% on the tutorial&apos;s network</source>
-        <translation>AdamW 2e-3、單週期排程、批次大小 128、一個訓練週期：教學網路約 99.0%</translation>
+        <source>AdamW 2e-3 with a one-cycle schedule, batch 64, label smoothing 0.1, 0.75 epoch (45,000 images): about 99.2% on the tutorial&apos;s network</source>
+        <translation>AdamW 2e-3，one-cycle 排程，批次大小 64，標籤平滑 0.1，0.75 個訓練週期（45,000 張影像）：教學網路約 99.2%</translation>
     </message>
     <message>
         <source>tutorial recipe</source>

@@ -191,3 +191,18 @@ def test_pyside_reference_counts_stay_sound(qtbot):
     after = (sys.getrefcount(None), sys.getrefcount(True), sys.getrefcount(False))
     assert got[0] == 10000
     assert all(abs(a - b) < 1000 for a, b in zip(after, before)), (before, after)
+
+
+def test_the_device_chooser_names_the_hardware_and_is_remembered(window, tab, qtbot):
+    combo = tab.deviceCombo
+    ids = [combo.itemData(i) for i in range(combo.count())]
+    assert ids[0] == "auto" and "cpu" in ids
+    cpu = combo.findData("cpu")
+    assert "CPU" in combo.itemText(cpu) and "thread" in combo.itemText(cpu)
+    combo.setCurrentIndex(cpu)
+    assert window.ws.settings.get("train/device") == "cpu"
+    tab.apply_config(quick(max_steps=3))
+    tab.start_training()
+    qtbot.waitUntil(lambda: tab.keepBox is not None or not tab.is_running(), timeout=60_000)
+    runs, _ = window.ws.runs.load()
+    assert runs[0].device == "cpu" and "device" not in runs[0].config   # where it ran, not part of the recipe
