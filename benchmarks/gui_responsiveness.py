@@ -83,13 +83,14 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
     win = MainWindow()
     win.show()
-    app.processEvents()
+    while win.checkpoint is None:   # torch and the model load in the background
+        app.processEvents()
+        time.sleep(0.01)
     measure(app, win, 2.0)  # warm-up: first paints, first predictions
     idle = measure(app, win, min(8.0, args.seconds))
     print("idle:", json.dumps(idle), flush=True)
     tab = win.trainTab
-    tab.apply_config(RECIPES["fast"].config)
-    tab.epochsSpin.setValue(5)
+    tab.apply_config(RECIPES["fast"].config.with_overrides(epochs=5))
     tab.start_training()
     t0 = time.perf_counter()
     while not tab._steps and time.perf_counter() - t0 < 60:  # wait for MNIST to load and steps to flow
@@ -100,8 +101,8 @@ def main() -> int:
     print("training:", json.dumps(busy), "|", rate, flush=True)
     t = time.perf_counter()
     win.close()  # stops the run: the flag is checked between batches and between evaluation batches
-    print(f"closing the window during training: {time.perf_counter() - t:.2f} s until the thread ended "
-          f"(running: {tab._thread is not None and tab._thread.isRunning()})")
+    print(f"closing the window during training: {time.perf_counter() - t:.2f} s until the jobs ended "
+          f"(still running: {len(win.jobs.running())})")
     return 0
 
 

@@ -139,6 +139,8 @@ def canvas_run(cases, model_path):
     app = QApplication.instance() or QApplication([])
     win = MainWindow(model_path=model_path)
     win.show()
+    while win.checkpoint is None:   # torch and the model load in the background
+        app.processEvents()
     tab = win.drawTab
     tab.numberMode.setChecked(True)
     right, drawn = 0, []

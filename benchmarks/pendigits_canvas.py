@@ -71,6 +71,8 @@ def main() -> int:
     _app = QApplication.instance() or QApplication([])  # noqa: F841  (kept alive)
     win = MainWindow(model_path=args.model)
     win.show()
+    while win.checkpoint is None:   # torch and the model load in the background
+        _app.processEvents()
     canvas, bars = win.drawTab.canvas, win.drawTab.bars
     per = collections.defaultdict(lambda: [0, 0])
     conf = collections.Counter()

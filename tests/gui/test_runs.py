@@ -49,3 +49,24 @@ def test_run_store_round_trip(tmp_path):
     (tmp_path / "junk").mkdir()
     runs, problems = store.load()
     assert len(runs) == 1 and len(problems) == 1
+
+
+def test_a_run_trained_from_the_command_line_appears_in_the_runs_list(qtbot, _isolated_home):
+    from tests.conftest import run_cli
+    from tests.gui.conftest import open_window
+    r = run_cli("train", "--recipe", "tutorial", "--max-steps", "5", "--train-size", "500", "--no-progress",
+                "--device", "cpu")
+    assert r.returncode == 0, r.stderr
+    w = open_window(qtbot)
+    w.tabs.setCurrentWidget(w.trainTab)
+    w.trainTab.bottomTabs.setCurrentWidget(w.trainTab.runsPanel)
+    panel = w.trainTab.runsPanel
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
+    run = panel.runs[0]
+    assert run.config["optimizer"] == "sgd" and run.config["max_steps"] == 5 and run.has_model
+    assert run.device == "cpu" and run.id in r.stdout
+    panel.table.selectRow(0)
+    with qtbot.waitSignal(w.modelChanged):
+        panel.makeLiveButton.click()
+    assert w.checkpoint.path == run.model_path
+    w.close()
