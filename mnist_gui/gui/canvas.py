@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QTabletEvent
 from PySide6.QtWidgets import QWidget
 
 from mnist_gui.gui import theme
+from mnist_gui.gui.i18n import Retranslating
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
 
-class DrawingCanvas(QWidget):
+class DrawingCanvas(Retranslating, QWidget):
     """A square canvas. Left button (or a tablet pen) draws; strokes are lists of (x, y) points.
 
     Signals: changed (any change, fires often while drawing), strokeFinished (pen up),
@@ -45,10 +46,6 @@ class DrawingCanvas(QWidget):
         self.setAccessibleDescription(self.tr("Draw a digit with the mouse or a pen; the prediction follows."))
         self.update()
 
-    def changeEvent(self, e) -> None:
-        if e.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(e)
 
     def _on_theme(self, _theme) -> None:
         self.update()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
@@ -12,6 +12,7 @@ from mnist_gui.config import IMAGE_SIZE
 from mnist_gui.gui.images import array_to_qimage
 from mnist_gui.gui.jobs import JobRunner, Task, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
+from mnist_gui.gui.i18n import Retranslating
 
 PAGE = 100  # 10×10 samples
 CELL = IMAGE_SIZE + 1  # a digit and a one-pixel gap
@@ -27,7 +28,7 @@ def tile(images: np.ndarray, cols: int = 10) -> np.ndarray:
     return out
 
 
-class DataTab(QWidget):
+class DataTab(Retranslating, QWidget):
     def __init__(self, qtws: QtWorkspace, jobs: JobRunner, parent=None):
         super().__init__(parent)
         self.ws = qtws.ws
@@ -99,10 +100,6 @@ class DataTab(QWidget):
             self.status.setText(self.tr("MNIST is loaded when you click Load MNIST (a few seconds, "
                                         "in the background)."))
 
-    def changeEvent(self, e) -> None:
-        if e.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(e)
 
     def load(self) -> bool:
         """Load MNIST in the background (the window stays responsive); False when already there."""

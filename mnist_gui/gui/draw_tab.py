@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider,
                                QSpinBox, QVBoxLayout, QWidget)
@@ -16,12 +16,13 @@ from mnist_gui.gui.canvas import DrawingCanvas
 from mnist_gui.gui.images import array_to_qimage, qimage_to_array, qimage_to_rgba
 from mnist_gui.gui.prediction_bars import PredictionBars
 from mnist_gui.gui.qt_workspace import QtWorkspace
+from mnist_gui.gui.i18n import Retranslating
 
 LIVE_INTERVAL_MS = 40  # at most 25 predictions a second while drawing
 PREVIEW_SCALE = 5      # the 28×28 input shown 5× enlarged
 
 
-class DrawTab(QWidget):
+class DrawTab(Retranslating, QWidget):
     predicted = Signal(object)  # the ten probabilities (numpy) or None
     taught = Signal(object)     # a Sample stored in My digits
     teachFailed = Signal(str)   # why a digit could not be stored
@@ -143,10 +144,6 @@ class DrawTab(QWidget):
         self.update_my_count()
         self.update_prediction()
 
-    def changeEvent(self, e) -> None:
-        if e.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(e)
 
     def _on_pen_width(self, v: int) -> None:
         self.canvas.set_pen_width(v)

@@ -7,7 +7,7 @@ import copy
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QProgressBar,
                                QPushButton, QVBoxLayout, QWidget)
@@ -16,6 +16,7 @@ from mnist_gui.gui import theme
 from mnist_gui.gui.images import digit_qimage
 from mnist_gui.gui.jobs import Cancelled, JobRunner, Task, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
+from mnist_gui.gui.i18n import Retranslating
 
 GALLERY_LIMIT = 200
 CLASSES = 10
@@ -38,7 +39,7 @@ def evaluation_task(ws, model) -> Task:
     return Task(run)
 
 
-class EvaluateTab(QWidget):
+class EvaluateTab(Retranslating, QWidget):
     openInCanvas = Signal(QImage)
     evaluated = Signal(dict)
     evaluationFailed = Signal(str)
@@ -138,10 +139,6 @@ class EvaluateTab(QWidget):
             elif self._gallery:
                 self.show_mistakes()
 
-    def changeEvent(self, e) -> None:
-        if e.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(e)
 
     def _on_theme(self, t) -> None:
         for plot in (self.perClassPlot, self.confusionMatrix):

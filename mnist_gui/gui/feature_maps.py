@@ -9,11 +9,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from mnist_gui.gui.images import array_to_qimage
+from mnist_gui.gui.i18n import Retranslating
 
 TILE_GAP = 1
 
@@ -67,7 +68,7 @@ class _MapGrid(QLabel):
             self.clicked.emit(k)
 
 
-class FeatureMapsView(QWidget):
+class FeatureMapsView(Retranslating, QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("featureMaps")
@@ -107,10 +108,6 @@ class FeatureMapsView(QWidget):
         if self.activations:
             self.set_activations(self.activations)
 
-    def changeEvent(self, e) -> None:
-        if e.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(e)
 
     def set_activations(self, acts: dict[str, np.ndarray] | None) -> None:
         while self.grid.count():

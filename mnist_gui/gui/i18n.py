@@ -7,7 +7,7 @@ Qt then sends every widget a LanguageChange event, and each tab's changeEvent ca
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QTranslator
 
 from mnist_gui import config
 
@@ -65,3 +65,13 @@ def set_language(code: str) -> str:
             app.installTranslator(t)
     _current = lang
     return lang
+
+
+class Retranslating:
+    """Mixin for a widget with a retranslate() method (Qt Designer's retranslateUi): it runs again on Qt's
+    LanguageChange event, so switching the language re-sets every text live."""
+
+    def changeEvent(self, e) -> None:  # noqa: N802 - Qt's name
+        if e.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(e)

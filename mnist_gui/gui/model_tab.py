@@ -9,7 +9,7 @@ an error stands; otherwise it hands the network to the Train tab.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
@@ -21,6 +21,7 @@ from mnist_gui.gui import theme
 from mnist_gui.gui.feature_maps import FeatureMapsView
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
+from mnist_gui.gui.i18n import Retranslating
 
 # What a new layer of a kind starts with (fields the kind requires have no default in the core).
 NEW_LAYER = {"filters": 32, "kernel": 3, "size": 2, "units": 128}
@@ -54,7 +55,7 @@ def settings_text(d: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in d.items() if k != "kind")
 
 
-class NetworkEditor(QWidget):
+class NetworkEditor(Retranslating, QWidget):
     trainRequested = Signal(dict)   # {"layers": [...]}: train this network
 
     def __init__(self, qtws: QtWorkspace, jobs: JobRunner, parent=None):
@@ -158,10 +159,6 @@ class NetworkEditor(QWidget):
         self.refresh()
         self._on_selection()
 
-    def changeEvent(self, e) -> None:
-        if e.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(e)
 
     def _on_theme(self, _theme) -> None:
         self.refresh()
@@ -343,7 +340,7 @@ class NetworkEditor(QWidget):
             self.problemLabel.setText(self.tr("padding is a number, 'same' or 'valid'"))
 
 
-class ModelTab(QWidget):
+class ModelTab(Retranslating, QWidget):
     trainRequested = Signal(dict)
 
     def __init__(self, qtws: QtWorkspace, jobs: JobRunner, parent=None):
@@ -374,10 +371,6 @@ class ModelTab(QWidget):
         if self.ws.checkpoint is not None:
             self.set_model(self.ws.checkpoint)
 
-    def changeEvent(self, e) -> None:
-        if e.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(e)
 
     def set_input(self, img28) -> None:
         """The current drawing; feature maps are computed only while they are on screen."""

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
                                QPushButton, QVBoxLayout, QWidget)
 
 from mnist_gui.gui.images import array_to_qimage
 from mnist_gui.gui.qt_workspace import QtWorkspace
+from mnist_gui.gui.i18n import Retranslating
 
 
-class MyDigitsTab(QWidget):
+class MyDigitsTab(Retranslating, QWidget):
     def __init__(self, qtws: QtWorkspace, parent=None):
         super().__init__(parent)
         self.ws = qtws.ws
@@ -54,10 +55,6 @@ class MyDigitsTab(QWidget):
         if self._loaded:
             self.refresh()
 
-    def changeEvent(self, e) -> None:
-        if e.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(e)
 
     def showEvent(self, e) -> None:  # read My digits when first shown, not at start-up
         super().showEvent(e)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from mnist_gui.core.predictor import doubt
 from mnist_gui.gui import theme
+from mnist_gui.gui.i18n import Retranslating
 
 
-class PredictionBars(QWidget):
+class PredictionBars(Retranslating, QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("predictionBars")
@@ -60,10 +61,6 @@ class PredictionBars(QWidget):
         self.plot.getAxis("left").setLabel(self.tr("probability"))
         self._show()
 
-    def changeEvent(self, e) -> None:
-        if e.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(e)
 
     def _on_theme(self, t) -> None:
         theme.style_plot(self.plot, t)

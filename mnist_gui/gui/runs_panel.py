@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_tr
 from mnist_gui.gui.qt_workspace import QtWorkspace
+from mnist_gui.gui.i18n import Retranslating
 
 SMOOTHING = 0.1  # exponential moving average of the loss per step, live and in overlays
 
@@ -25,7 +26,7 @@ def ema(values, alpha: float = SMOOTHING, start=None) -> np.ndarray:
     return out
 
 
-class RunsPanel(QWidget):
+class RunsPanel(Retranslating, QWidget):
     makeLiveRequested = Signal(object)  # RunRecord
 
     def __init__(self, qtws: QtWorkspace, loss_plot: pg.PlotWidget, acc_plot: pg.PlotWidget, parent=None):
@@ -76,10 +77,6 @@ class RunsPanel(QWidget):
         if self._loaded:
             self.refresh()
 
-    def changeEvent(self, e) -> None:
-        if e.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(e)
 
     def _on_theme(self, _theme) -> None:
         if self._loaded:

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
                                QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar,
                                QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
@@ -25,6 +25,7 @@ from mnist_gui.gui.jobs import JobRunner, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.runs_panel import RunsPanel, ema
 from mnist_gui.gui.training_worker import TrainingWorker
+from mnist_gui.gui.i18n import Retranslating
 
 # A fine-tuned model this much less accurate on MNIST than the live one goes live without asking.
 FINETUNE_TOLERANCE = 0.01
@@ -119,7 +120,7 @@ class FieldForm(QFormLayout):
             w.setEnabled(enabled)
 
 
-class TrainingTab(QWidget):
+class TrainingTab(Retranslating, QWidget):
     message = Signal(str, str, bool)   # title, text, is a warning: for the window's message box
     runFinished = Signal(object)       # FinishedRun, after the live model was decided
     runFailed = Signal(str)            # a run that raised: one line
@@ -275,10 +276,6 @@ class TrainingTab(QWidget):
         self.bottomTabs.tabBar().setAccessibleName(self.tr("Log and runs"))
         self._show_ended()
 
-    def changeEvent(self, e) -> None:
-        if e.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(e)
 
     def _on_theme(self, t) -> None:
         for plot in (self.lossPlot, self.accuracyPlot):
