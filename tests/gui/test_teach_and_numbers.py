@@ -83,3 +83,31 @@ def test_blob_and_scribble_are_not_claimed(window, qtbot):
     tab.canvas.clear()
     draw(qtbot, tab.canvas, fit_strokes(ONE))
     assert tab.bars.doubt is None and tab.bars.topLabel.text() == "1"
+
+
+def test_teach_says_why_when_the_digit_cannot_be_stored_and_keeps_the_drawing(window, qtbot, tmp_path):
+    blocker_file = tmp_path / "not-a-folder"
+    blocker_file.write_text("a file where the app folder should be")
+    window.ws.my_digits.path = blocker_file / "my_digits.jsonl"
+    tab = window.drawTab
+    draw(qtbot, tab.canvas, fit_strokes(SEVEN))
+    tab.teach()
+    assert "Could not store the digit" in window.lastMessageText and "not-a-folder" in window.lastMessageText
+    assert tab.canvas.strokes() != []          # nothing lost: the drawing stays to try again
+    assert len(window.ws.my_digits) == 0
+
+
+def test_transparent_images_read_the_same_in_the_window_as_on_the_command_line(window, tmp_path):
+    from PIL import Image, ImageDraw
+
+    from mnist_gui.core.preprocess import image_to_mnist
+    for ink in ((0, 0, 0, 255), (255, 255, 255, 255)):   # black ink, then white ink, on transparent
+        img = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+        ImageDraw.Draw(img).line([(100, 20), (100, 180)], fill=ink, width=14)
+        path = tmp_path / f"one-{ink[0]}.png"
+        img.save(path)
+        assert window.open_image(str(path))
+        assert window.drawTab.input28 is not None, ink
+        assert window.drawTab.bars.top_digit() == 1
+        cli = image_to_mnist(str(path))
+        assert np.abs(cli - window.drawTab.input28).max() < 0.05
