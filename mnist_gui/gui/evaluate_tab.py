@@ -104,7 +104,7 @@ class EvaluateTab(QWidget):
         self.reliabilityPlot.setMouseEnabled(False, False)
         self.reliabilityPlot.setLabel("bottom", self.tr("confidence"))
         self.reliabilityPlot.setLabel("left", self.tr("accuracy"))
-        self.reliabilityPlot.setRange(xRange=(0, 1), yRange=(0, 1.08), padding=0.02)
+        self.reliabilityPlot.setRange(xRange=(0, 1), yRange=(0, 1.15), padding=0.02)
         self.reliabilityPlot.plot([0, 1], [0, 1], pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine))
         self._relBars = pg.BarGraphItem(x=[], height=[], width=0.09, brush=(70, 110, 200))
         self.reliabilityPlot.addItem(self._relBars)
@@ -225,7 +225,7 @@ class EvaluateTab(QWidget):
         """Draw the diagram for the chosen source; pen digits are read in the background first."""
         if self.reliabilitySource.currentData() == "pen":
             if self._pen is not None:
-                self._draw_reliability(*self._pen, self.tr("pen digits, writers 21-30"))
+                self._draw_reliability(*self._pen, self.tr("pen digits"))
             elif self._penTask is None and self.ws.checkpoint is not None:
                 self.reliabilityPlot.setTitle(self.tr("reading pen-drawn digits…"))
                 folder = self.data.folder if self.data is not None else None
@@ -261,10 +261,10 @@ class EvaluateTab(QWidget):
         self._relTexts = []
         for b in full:
             t = pg.TextItem(str(b.count), color="k", anchor=(0.5, 1.0))
-            t.setPos((b.lo + b.hi) / 2, b.accuracy + 0.07)
+            t.setPos((b.lo + b.hi) / 2, b.accuracy)
             self.reliabilityPlot.addItem(t)
             self._relTexts.append(t)
-        self.reliabilityPlot.setTitle(self.tr("Reliability: {0} (ECE {1})").format(
+        self.reliabilityPlot.setTitle(self.tr("Reliability, {0}: ECE {1}").format(
             what, f"{self.reliabilityEce:.2%}"))
 
     def _on_matrix_click(self, event) -> None:
