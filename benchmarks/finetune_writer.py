@@ -65,6 +65,7 @@ def main() -> int:
     ap.add_argument("--share", type=float, help="My digits' share of the training images (finetune_plan)")
     ap.add_argument("--augment", type=int, choices=(0, 1))
     ap.add_argument("--schedule")
+    ap.add_argument("--seed", type=int)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     data = load_mnist(download=False)
@@ -84,7 +85,7 @@ def main() -> int:
             ws.teach(d.label, strokes_to_mnist(d.strokes), d.strokes)
         before = accuracy(shipped.model, rest_imgs, rest_labels)
         cfg, extra, init = ws.finetune_plan(**({"share": args.share} if args.share is not None else {}))
-        cfg = cfg.with_overrides(lr=args.lr, max_steps=args.steps, schedule=args.schedule,
+        cfg = cfg.with_overrides(lr=args.lr, max_steps=args.steps, schedule=args.schedule, seed=args.seed,
                                  augment=None if args.augment is None else bool(args.augment))
         t0 = time.perf_counter()
         r = Trainer(cfg, data, init_state=init, extra_train=extra).run()
@@ -98,7 +99,7 @@ def main() -> int:
         print(json.dumps(row), flush=True)
     d = [r["after"] - r["before"] for r in rows]
     print(json.dumps({"recipe": {"lr": cfg.lr, "steps": cfg.max_steps, "schedule": cfg.schedule,
-                                 "augment": cfg.augment, "share": args.share},
+                                 "augment": cfg.augment, "share": args.share, "seed": cfg.seed},
                       "mean_before": round(float(np.mean([r["before"] for r in rows])), 4),
                       "mean_after": round(float(np.mean([r["after"] for r in rows])), 4),
                       "mean_change": round(float(np.mean(d)), 4), "worst_change": round(float(min(d)), 4),
