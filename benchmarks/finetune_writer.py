@@ -1,11 +1,14 @@
 """Teach-by-correction: fine-tune on 10 digits per class from one writer, then read that writer's
 other digits. Also checks that MNIST accuracy holds and how long fine-tuning takes.
 
-    MNIST_GUI_DATA=../shared/data/mnist python benchmarks/finetune_writer.py [--writers 21 24 27]
+    MNIST_GUI_DATA=../shared/data/mnist python benchmarks/finetune_writer.py --writers 21 24 27
+    # a trial recipe (numbers override RECIPES["finetune"] / finetune_plan's share):
+    ... finetune_writer.py --writers 22 23 --lr 1e-4 --steps 100 --share 0.3 --mnist-test 2000
 
 The digits go through the same path as taught digits: rendered from strokes to 28×28 by the
-canvas preprocessing, stored in a My digits file, fine-tuned with the app's own plan
-(Workspace.finetune_plan) from the shipped model.
+canvas preprocessing, stored in a My digits file (Workspace.teach), fine-tuned with the app's own
+plan (Workspace.finetune_plan) and Trainer from the shipped model. Writers 21-30 only: the shipped
+model trained on writers 1-20.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import os
 import sys
 import tempfile
 import time
@@ -27,12 +29,12 @@ import torch  # noqa: E402
 
 from mnist_gui import config  # noqa: E402
 from mnist_gui.core.checkpoint import load_checkpoint  # noqa: E402
-from mnist_gui.core.data import load_mnist  # noqa: E402
-from mnist_gui.core.workspace import Workspace  # noqa: E402
+from mnist_gui.core.data import Mnist, MnistSplit, load_mnist  # noqa: E402
 from mnist_gui.core.pendigits import read_unipen  # noqa: E402
 from mnist_gui.core.predictor import Predictor  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 from mnist_gui.core.train import Trainer  # noqa: E402
+from mnist_gui.core.workspace import Workspace  # noqa: E402
 
 
 def accuracy(model, imgs, labels) -> float:
@@ -40,24 +42,41 @@ def accuracy(model, imgs, labels) -> float:
     return float(np.mean([int(p.probabilities(x).argmax()) == y for x, y in zip(imgs, labels)]))
 
 
+def split_writer(digits, w: int, per_class: int):
+    """(taught, rest) for one writer: per_class digits of each class taught, the rest to read."""
+    mine = [d for d in digits if d.writer == w]
+    rng = np.random.default_rng(w)
+    by = collections.defaultdict(list)
+    for i in rng.permutation(len(mine)):
+        by[mine[i].label].append(mine[i])
+    return ([d for k in range(10) for d in by[k][:per_class]],
+            [d for k in range(10) for d in by[k][per_class:]])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--file", default=str(ROOT.parent / "shared/data/pendigits/pendigits-train.gz"))
     ap.add_argument("--writers", type=int, nargs="+", default=[21, 24, 27])
     ap.add_argument("--per-class", type=int, default=10)
+    ap.add_argument("--mnist-test", type=int, default=0, help="score MNIST on the first N test images (0: all)")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--lr", type=float)
+    ap.add_argument("--steps", type=int)
+    ap.add_argument("--share", type=float, help="My digits' share of the training images (finetune_plan)")
+    ap.add_argument("--augment", type=int, choices=(0, 1))
+    ap.add_argument("--schedule")
+    ap.add_argument("--seed", type=int)
     args = ap.parse_args()
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(args.threads)
     data = load_mnist(download=False)
+    if args.mnist_test:
+        data = Mnist(data.train, MnistSplit(data.test.images[:args.mnist_test], data.test.labels[:args.mnist_test]),
+                     data.folder)
     shipped = load_checkpoint(config.SHIPPED_MODEL)
     digits = read_unipen(args.file)
+    rows = []
     for w in args.writers:
-        mine = [d for d in digits if d.writer == w]
-        rng = np.random.default_rng(w)
-        by = collections.defaultdict(list)
-        for d in rng.permutation(len(mine)):
-            by[mine[d].label].append(mine[d])
-        taught = [d for k in range(10) for d in by[k][:args.per_class]]
-        rest = [d for k in range(10) for d in by[k][args.per_class:]]
+        taught, rest = split_writer(digits, w, args.per_class)
         rest_imgs = [strokes_to_mnist(d.strokes) for d in rest]
         rest_labels = [d.label for d in rest]
         ws = Workspace(Path(tempfile.mkdtemp()))
@@ -65,16 +84,27 @@ def main() -> int:
         for d in taught:
             ws.teach(d.label, strokes_to_mnist(d.strokes), d.strokes)
         before = accuracy(shipped.model, rest_imgs, rest_labels)
-        cfg, extra, _ = ws.finetune_plan()
+        cfg, extra, init = ws.finetune_plan(**({"share": args.share} if args.share is not None else {}))
+        cfg = cfg.with_overrides(lr=args.lr, max_steps=args.steps, schedule=args.schedule, seed=args.seed,
+                                 augment=None if args.augment is None else bool(args.augment))
         t0 = time.perf_counter()
-        r = Trainer(cfg, data, init_state=shipped.model.state_dict(), extra_train=extra).run()
+        r = Trainer(cfg, data, init_state=init, extra_train=extra).run()
         secs = time.perf_counter() - t0
         after = accuracy(r.model, rest_imgs, rest_labels)
-        print(json.dumps({"writer": w, "taught": len(taught), "other_digits": len(rest),
-                          "before": round(before, 4), "after": round(after, 4),
-                          "mnist_test_after": round(r.metrics["test_accuracy"], 4),
-                          "train_seconds": round(r.metrics["train_seconds"], 1),
-                          "seconds_with_eval": round(secs, 1)}), flush=True)
+        row = {"writer": w, "taught": len(taught), "other_digits": len(rest),
+               "before": round(before, 4), "after": round(after, 4),
+               "mnist_test_after": round(r.metrics["test_accuracy"], 4),
+               "train_seconds": round(r.metrics["train_seconds"], 1), "seconds_with_eval": round(secs, 1)}
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    d = [r["after"] - r["before"] for r in rows]
+    print(json.dumps({"recipe": {"lr": cfg.lr, "steps": cfg.max_steps, "schedule": cfg.schedule,
+                                 "augment": cfg.augment, "share": args.share, "seed": cfg.seed},
+                      "mean_before": round(float(np.mean([r["before"] for r in rows])), 4),
+                      "mean_after": round(float(np.mean([r["after"] for r in rows])), 4),
+                      "mean_change": round(float(np.mean(d)), 4), "worst_change": round(float(min(d)), 4),
+                      "worst_writer_after": round(min(r["after"] for r in rows), 4),
+                      "mnist_after_min": round(min(r["mnist_test_after"] for r in rows), 4)}), flush=True)
     return 0
 
 

@@ -80,3 +80,34 @@ def load_pendigits_as_mnist(path, holdout: bool = True) -> MnistSplit:
     if holdout:
         digits = split_writers(digits)[0]
     return render_pendigits(digits)
+
+
+def writer_folds(digits: list[PenDigit], k: int = 3) -> list[tuple[list[int], list[int]]]:
+    """Cross-validation by writer: k folds of consecutive writer ids (30 writers, k=3: 1-10, 11-20,
+    21-30). Returns (train writers, test writers) per fold; every writer is tested exactly once and
+    never trained on in the same fold."""
+    writers = sorted({d.writer for d in digits})
+    if not 2 <= k <= len(writers):
+        raise ValueError(f"cannot make {k} folds of {len(writers)} writers")
+    parts = [list(p) for p in np.array_split(np.array(writers), k)]
+    return [([int(w) for j, p in enumerate(parts) if j != i for w in p], [int(w) for w in parts[i]])
+            for i in range(k)]
+
+
+PENDIGITS_FILE = "pendigits-train.gz"
+
+
+def find_pendigits(mnist_folder=None) -> Path | None:
+    """The pen-digit file: $MNIST_GUI_PENDIGITS, else pendigits/pendigits-train.gz beside the MNIST
+    folder (data/mnist and data/pendigits); None when neither exists."""
+    import os
+    env = os.environ.get("MNIST_GUI_PENDIGITS")
+    cands = [Path(env)] if env else []
+    if mnist_folder is not None:
+        cands.append(Path(mnist_folder).parent / "pendigits" / PENDIGITS_FILE)
+    return next((c for c in cands if c.is_file()), None)
+
+
+def held_out_as_mnist(path) -> MnistSplit:
+    """The held-out writers' (21-30) digits, rendered like the canvas does."""
+    return render_pendigits(split_writers(read_unipen(path))[1])

@@ -188,7 +188,7 @@ RECIPES: dict[str, Recipe] = {r.id: r for r in (
            TrainConfig(preset="fast-bn", lr=1e-2, batch_size=128, weight_decay=5e-4)),
     Recipe("finetune", "fine-tune on my digits",
            "a short run from the live model on My digits mixed with MNIST, so MNIST accuracy holds",
-           TrainConfig(optimizer="adamw", lr=3e-4, schedule="onecycle", batch_size=128, max_steps=200,
+           TrainConfig(optimizer="adamw", lr=3e-4, schedule="onecycle", batch_size=128, max_steps=120,
                        epochs=1, weight_decay=1e-4, augment=True, seed=0)),
 )}
 DEFAULT_RECIPE = "fast"

@@ -9,8 +9,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QProgressBar,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
+                               QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from mnist_gui.gui import theme
 from mnist_gui.gui.images import digit_qimage
@@ -36,6 +36,25 @@ def evaluation_task(ws, model) -> Task:
                 raise Cancelled()
             report((i, n))
         return evaluate(model, data.test, progress=progress, device=device), data
+    return Task(run)
+
+
+def pen_digits_task(model, mnist_folder) -> Task:
+    """Read the held-out writers' pen digits (21-30) with a copy of the live model: (probabilities, labels)."""
+    def run(report, should_stop):
+        from mnist_gui.core.data import DataError
+        from mnist_gui.core.pendigits import find_pendigits, held_out_as_mnist
+        from mnist_gui.core.train import evaluate
+        path = find_pendigits(mnist_folder)
+        if path is None:
+            raise DataError("pen-drawn digits not found: put pendigits/pendigits-train.gz beside the MNIST "
+                            "folder or set MNIST_GUI_PENDIGITS")
+        report("reading pen-drawn digits")
+        split = held_out_as_mnist(path)
+        if should_stop():
+            raise Cancelled()
+        ev = evaluate(model, split)
+        return ev["probabilities"].numpy(), split.labels.numpy()
     return Task(run)
 
 
@@ -80,6 +99,27 @@ class EvaluateTab(Retranslating, QWidget):
         self._texts = []
         self.confusionMatrix.scene().sigMouseClicked.connect(self._on_matrix_click)
 
+        # Reliability diagram: is a confidence of 90% right 90% of the time?
+        self._relShown = False
+        self.reliabilitySource = QComboBox(objectName="reliabilitySource")
+        self.reliabilitySource.addItem(self.tr("MNIST test"), "mnist")
+        self.reliabilitySource.addItem(self.tr("pen-drawn digits of held-out writers 21-30"), "pen")
+        self.reliabilityPlot = pg.PlotWidget(background="w", title=self.tr("Reliability"))
+        self.reliabilityPlot.setObjectName("reliabilityPlot")
+        self.reliabilityPlot.setMouseEnabled(False, False)
+        self.reliabilityPlot.setLabel("bottom", self.tr("confidence"))
+        self.reliabilityPlot.setLabel("left", self.tr("accuracy"))
+        self.reliabilityPlot.setRange(xRange=(0, 1), yRange=(0, 1.15), padding=0.02)
+        self.reliabilityPlot.plot([0, 1], [0, 1], pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine))
+        self._relBars = pg.BarGraphItem(x=[], height=[], width=0.09, brush=(70, 110, 200))
+        self.reliabilityPlot.addItem(self._relBars)
+        self._relTexts: list = []
+        self.reliabilityBins: list = []   # calibration.Bin per bin of the diagram shown
+        self.reliabilityEce: float | None = None
+        self._penTask: Task | None = None
+        self._pen: tuple | None = None     # (probabilities, labels) of the pen digits, once read
+        self.reliabilitySource.currentIndexChanged.connect(self._show_reliability)
+
         self.galleryTitle = QLabel("", objectName="galleryTitle")
         self.gallery = QListWidget(objectName="gallery")
         self.gallery.setViewMode(QListView.ViewMode.IconMode)
@@ -96,6 +136,10 @@ class EvaluateTab(Retranslating, QWidget):
         plots = QHBoxLayout()
         plots.addWidget(self.confusionMatrix, 3)
         plots.addWidget(self.perClassPlot, 2)
+        rel = QVBoxLayout()
+        rel.addWidget(self.reliabilitySource)
+        rel.addWidget(self.reliabilityPlot, 1)
+        plots.addLayout(rel, 2)
         grow = QHBoxLayout()
         grow.addWidget(self.galleryTitle, 1)
         grow.addWidget(self.mistakesButton)
@@ -132,6 +176,16 @@ class EvaluateTab(Retranslating, QWidget):
         self.gallery.setAccessibleName(self.tr("Test images"))
         self.mistakesButton.setText(self.tr("Most confident mista&kes"))
         self.openInCanvasButton.setText(self.tr("Open in &canvas"))
+        self.reliabilitySource.setItemText(0, self.tr("MNIST test"))
+        self.reliabilitySource.setItemText(1, self.tr("pen-drawn digits of held-out writers 21-30"))
+        self.reliabilitySource.setAccessibleName(self.tr("Reliability of"))
+        self.reliabilityPlot.setAccessibleName(self.tr("Reliability"))
+        self.reliabilityPlot.setLabel("bottom", self.tr("confidence"))
+        self.reliabilityPlot.setLabel("left", self.tr("accuracy"))
+        if not self._relShown:
+            self.reliabilityPlot.setTitle(self.tr("Reliability"))
+        else:
+            self._show_reliability()
         if self.result is not None and self._task is None:
             self.accuracyLabel.setText(self.tr("test accuracy {0}").format(f"{self.result['accuracy']:.2%}"))
             if self._gallery[:1] == ("cell",):
@@ -141,7 +195,7 @@ class EvaluateTab(Retranslating, QWidget):
 
 
     def _on_theme(self, t) -> None:
-        for plot in (self.perClassPlot, self.confusionMatrix):
+        for plot in (self.perClassPlot, self.confusionMatrix, self.reliabilityPlot):
             theme.style_plot(plot, t)
         self._classBars.setOpts(brush=pg.mkBrush(t.bar))
 
@@ -211,7 +265,56 @@ class EvaluateTab(Retranslating, QWidget):
                     t.setPos(j + 0.5, i + 0.5)
                     self.confusionMatrix.addItem(t)
                     self._texts.append(t)
+        self._pen = None  # read again with the model just evaluated
+        self._show_reliability()
         self.evaluated.emit(ev)
+
+    def _show_reliability(self) -> None:
+        """Draw the diagram for the chosen source; pen digits are read in the background first."""
+        if self.reliabilitySource.currentData() == "pen":
+            if self._pen is not None:
+                self._draw_reliability(*self._pen, self.tr("pen digits"))
+            elif self._penTask is None and self.ws.checkpoint is not None:
+                self.reliabilityPlot.setTitle(self.tr("reading pen-drawn digits…"))
+                folder = self.data.folder if self.data is not None else None
+                if folder is None and self.ws.loaded_mnist is not None:
+                    folder = self.ws.loaded_mnist.folder
+                task = pen_digits_task(copy.deepcopy(self.ws.checkpoint.model).eval(), folder)
+                connect_in_gui(task.finished, self._on_pen_read, self)
+                connect_in_gui(task.failed, self._on_pen_failed, self)
+                connect_in_gui(task.cancelled, lambda: self._on_pen_failed(self.tr("stopped")), self)
+                self._penTask = task
+                self.jobs.start(task)
+        elif self.result is not None:
+            self._draw_reliability(self.result["probabilities"].numpy(), self.data.test.labels.numpy(),
+                                   self.tr("MNIST test"))
+
+    def _on_pen_read(self, out) -> None:
+        self._penTask = None
+        self._pen = out
+        self._show_reliability()
+
+    def _on_pen_failed(self, msg: str) -> None:
+        self._penTask = None
+        self.reliabilityPlot.setTitle(msg)
+
+    def _draw_reliability(self, probs, labels, what: str) -> None:
+        from mnist_gui.core.calibration import ece, reliability
+        self.reliabilityBins = reliability(probs, labels, bins=10)
+        self.reliabilityEce = ece(probs, labels, bins=10)
+        full = [b for b in self.reliabilityBins if b.count]
+        self._relBars.setOpts(x=[(b.lo + b.hi) / 2 for b in full], height=[b.accuracy for b in full])
+        for t in self._relTexts:
+            self.reliabilityPlot.removeItem(t)
+        self._relTexts = []
+        for b in full:
+            t = pg.TextItem(str(b.count), color="k", anchor=(0.5, 1.0))
+            t.setPos((b.lo + b.hi) / 2, b.accuracy)
+            self.reliabilityPlot.addItem(t)
+            self._relTexts.append(t)
+        self._relShown = True
+        self.reliabilityPlot.setTitle(self.tr("Reliability, {0}: ECE {1}").format(
+            what, f"{self.reliabilityEce:.2%}"))
 
     def _on_matrix_click(self, event) -> None:
         if self.result is None:

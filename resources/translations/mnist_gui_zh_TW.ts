@@ -214,6 +214,26 @@
 <context>
     <name>EvaluateTab</name>
     <message>
+        <source>MNIST test</source>
+        <translation>MNIST 測試集</translation>
+    </message>
+    <message>
+        <source>pen-drawn digits of held-out writers 21-30</source>
+        <translation>保留書寫者 21–30 的手寫筆跡數字</translation>
+    </message>
+    <message>
+        <source>Reliability</source>
+        <translation>可靠度</translation>
+    </message>
+    <message>
+        <source>confidence</source>
+        <translation>信心</translation>
+    </message>
+    <message>
+        <source>accuracy</source>
+        <translation>準確率</translation>
+    </message>
+    <message>
         <source>Evaluate the live model on the 10,000 test &amp;images</source>
         <translation>以 10,000 張測試影像評估使用中的模型(&amp;I)</translation>
     </message>
@@ -270,12 +290,32 @@
         <translation>在畫布中開啟(&amp;C)</translation>
     </message>
     <message>
+        <source>Reliability of</source>
+        <translation>可靠度資料來源</translation>
+    </message>
+    <message>
         <source>test accuracy {0}</source>
         <translation>測試準確率 {0}</translation>
     </message>
     <message>
         <source>evaluation stopped</source>
         <translation>評估已停止</translation>
+    </message>
+    <message>
+        <source>pen digits</source>
+        <translation>手寫筆跡數字</translation>
+    </message>
+    <message>
+        <source>reading pen-drawn digits…</source>
+        <translation>讀取手寫筆跡數字中…</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>Reliability, {0}: ECE {1}</source>
+        <translation>可靠度，{0}：ECE {1}</translation>
     </message>
     <message>
         <source>true {0}, read as {1}: {2} images</source>

@@ -1,0 +1,115 @@
+"""Handwriting: writer folds, teaching that helps without hurting, and honest confidence."""
+
+import numpy as np
+import pytest
+
+from mnist_gui.core.calibration import choose_threshold, ece, reliability, trade_off
+from mnist_gui.core.pendigits import PenDigit, writer_folds
+
+
+def _digits(writers, per=3):
+    return [PenDigit(k % 10, w, [[(0.0, 0.0), (1.0, 1.0)]]) for w in writers for k in range(per)]
+
+
+@pytest.mark.parametrize("writers,k", [(range(1, 31), 3), (range(21, 31), 3), ([4, 9, 2, 7, 5], 2)])
+def test_writer_folds_partition_writers(writers, k):
+    folds = writer_folds(_digits(writers), k)
+    assert len(folds) == k
+    tested = [w for _, test in folds for w in test]
+    assert sorted(tested) == sorted(writers)            # every writer tested exactly once
+    for train, test in folds:
+        assert not set(train) & set(test)                # never trained on in its own test fold
+        assert sorted(train + test) == sorted(writers)
+        assert abs(len(test) - len(writers) / k) < 1
+
+
+def test_writer_folds_of_thirty_writers_are_blocks_of_ten():
+    folds = writer_folds(_digits(range(1, 31)), 3)
+    assert [t for _, t in folds] == [list(range(1, 11)), list(range(11, 21)), list(range(21, 31))]
+
+
+def test_writer_folds_need_enough_writers():
+    with pytest.raises(ValueError):
+        writer_folds(_digits([1, 2]), 3)
+
+
+def _probs(conf, pred, classes=10):
+    """Probabilities with top probability conf[i] on class pred[i], the rest spread evenly."""
+    conf = np.asarray(conf, float)
+    p = np.repeat(((1 - conf) / (classes - 1))[:, None], classes, 1)
+    p[np.arange(len(conf)), pred] = conf
+    return p
+
+
+def test_reliability_bins_sum_to_n_and_calibrated_data_has_ece_zero():
+    # per bin, exactly conf × count of the predictions are right: perfectly calibrated
+    conf, right = [], []
+    for c in (0.15, 0.35, 0.55, 0.65, 0.75, 0.85, 0.95):
+        n = 200
+        conf += [c] * n
+        right += [True] * round(c * n) + [False] * (n - round(c * n))
+    labels = np.zeros(len(conf), int)
+    pred = np.where(right, 0, 1)
+    probs = _probs(conf, pred)
+    bins = reliability(probs, labels, bins=10)
+    assert len(bins) == 10
+    assert sum(b.count for b in bins) == len(labels)
+    assert bins[9].count == 200 and bins[9].accuracy == pytest.approx(0.95)
+    assert ece(probs, labels) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_overconfident_model_has_large_ece_and_top_bin_includes_one():
+    probs = _probs([1.0] * 50 + [0.99] * 50, [0] * 100)
+    labels = np.array([0, 1] * 50)                       # half right at ~100% confidence
+    bins = reliability(probs, labels)
+    assert bins[-1].count == 100
+    assert ece(probs, labels) == pytest.approx(0.495, abs=0.01)
+
+
+def test_threshold_trade_off_and_choice():
+    top = np.array([0.99, 0.98, 0.97, 0.6, 0.55, 0.5])
+    right = np.array([True, True, True, False, False, True])
+    t = trade_off(top, right, 0.7)
+    assert (t.refused, t.caught, t.refused_right, t.mistakes) == (0.5, 2, 1, 2)
+    assert t.accepted_errors == 0.0
+    # refusing below 0.7 catches 2 mistakes for 1 right answer refused: worth it
+    assert choose_threshold(top, right, [0.5, 0.7, 0.99], wrong_cost=3) == 0.7
+
+
+def test_teaching_a_writer_lifts_their_other_digits_and_keeps_mnist(tmp_path, shipped, mnist):
+    """Writer 28 (held out; the shipped model reads 95% of their digits): teach 5 digits per class
+    through the app's path (Workspace.teach, finetune_plan, Trainer), shortened to 60 steps of 64 for
+    a test. Their other digits are read no worse (here: better) and MNIST holds."""
+    import torch
+
+    from mnist_gui.core.data import Mnist, MnistSplit
+    from mnist_gui.core.pendigits import find_pendigits, read_unipen
+    from mnist_gui.core.predictor import Predictor
+    from mnist_gui.core.preprocess import strokes_to_mnist
+    from mnist_gui.core.train import Trainer, evaluate
+    from mnist_gui.core.workspace import Workspace
+    path = find_pendigits(mnist.folder)
+    if path is None:
+        pytest.skip("pen-drawn digits not available")
+    torch.set_num_threads(1)
+    mine = [d for d in read_unipen(path) if d.writer == 28]
+    taught = [next(d for d in mine[i:] if d.label == k) for k in range(10) for i in range(0, 250, 50)]
+    ids = {id(d) for d in taught}
+    rest = [d for d in mine if id(d) not in ids]
+    imgs, labels = [strokes_to_mnist(d.strokes) for d in rest], [d.label for d in rest]
+
+    def read(model) -> float:
+        p = Predictor(model)
+        return float(np.mean([int(p.probabilities(x).argmax()) == y for x, y in zip(imgs, labels)]))
+
+    ws = Workspace(tmp_path)
+    ws.make_live(shipped, remember=False)
+    for d in taught:
+        ws.teach(d.label, strokes_to_mnist(d.strokes), d.strokes)
+    data = Mnist(mnist.train, MnistSplit(mnist.test.images[:1000], mnist.test.labels[:1000]), mnist.folder)
+    cfg, extra, init = ws.finetune_plan()
+    cfg = cfg.with_overrides(max_steps=60, batch_size=64)
+    r = Trainer(cfg, data, init_state=init, extra_train=extra).run()
+    before, after = read(shipped.model), read(r.model)
+    assert before < 0.97 and after >= before, (before, after)
+    assert evaluate(r.model, data.test)["accuracy"] >= evaluate(shipped.model, data.test)["accuracy"] - 0.005

@@ -1,0 +1,40 @@
+import pytest
+from PySide6.QtCore import Qt
+
+
+def test_reliability_diagram_after_evaluation(window, qtbot, small_mnist, monkeypatch):
+    tab = window.evaluateTab
+    window.ws.use_mnist(small_mnist)
+    window.tabs.setCurrentWidget(tab)
+    assert tab.reliabilityBins == []
+    with qtbot.waitSignal(tab.evaluated, timeout=120_000) as b:
+        b.connect(tab.evaluationFailed)
+        qtbot.mouseClick(tab.evaluateButton, Qt.MouseButton.LeftButton)
+    ev = b.args[0]
+    assert isinstance(ev, dict), ev
+    bins = tab.reliabilityBins
+    assert len(bins) == 10 and sum(bn.count for bn in bins) == len(small_mnist.test)
+    top = ev["probabilities"].numpy().max(1)
+    assert bins[9].count == int((top > 0.9).sum())
+    assert "ECE" in tab.reliabilityPlot.getPlotItem().titleLabel.text
+    # pen digits missing: one line in the title, the MNIST diagram's numbers untouched
+    monkeypatch.setattr("mnist_gui.core.pendigits.find_pendigits", lambda folder: None)
+    tab.reliabilitySource.setCurrentIndex(tab.reliabilitySource.findData("pen"))
+    qtbot.waitUntil(lambda: "not found" in tab.reliabilityPlot.getPlotItem().titleLabel.text, timeout=30_000)
+    tab.reliabilitySource.setCurrentIndex(tab.reliabilitySource.findData("mnist"))
+    assert sum(bn.count for bn in tab.reliabilityBins) == len(small_mnist.test)
+
+
+def test_reliability_diagram_of_pen_digits(window, qtbot, small_mnist):
+    from mnist_gui.core.pendigits import find_pendigits
+    if find_pendigits(small_mnist.folder) is None:
+        pytest.skip("pen-drawn digits not available")
+    tab = window.evaluateTab
+    window.ws.use_mnist(small_mnist)
+    window.tabs.setCurrentWidget(tab)
+    tab.reliabilitySource.setCurrentIndex(tab.reliabilitySource.findData("pen"))
+    title = lambda: tab.reliabilityPlot.getPlotItem().titleLabel.text  # noqa: E731
+    qtbot.waitUntil(lambda: "ECE" in title() or "not" in title(), timeout=120_000)
+    assert "ECE" in title(), title()
+    n = sum(bn.count for bn in tab.reliabilityBins)
+    assert n > 2000 and len(tab.reliabilityBins) == 10    # the ~2,500 digits of writers 21-30
