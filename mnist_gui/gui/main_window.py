@@ -22,6 +22,7 @@ from mnist_gui.gui.jobs import JobRunner, Task, connect_in_gui
 from mnist_gui.gui.model_tab import ModelTab
 from mnist_gui.gui.mydigits_tab import MyDigitsTab
 from mnist_gui.gui.qt_workspace import QtWorkspace, qt_settings
+from mnist_gui.gui.study_tab import StudyTab
 from mnist_gui.gui.training_tab import TrainingTab
 
 CLOSE_WAIT_MS = 1500   # closing waits this long in all for background work to stop
@@ -54,6 +55,8 @@ class MainWindow(QMainWindow):
                            (self.modelTab, self.tr("&Model")), (self.evaluateTab, self.tr("&Evaluate")),
                            (self.dataTab, self.tr("D&ata")), (self.myDigitsTab, self.tr("M&y digits"))):
             self.tabs.addTab(tab, title)
+        self.studyTab = StudyTab(self.qtws, self.jobs)
+        self.tabs.addTab(self.studyTab, self.tr("&Studies"))
         self.setCentralWidget(self.tabs)
         self.modelLabel = QLabel(self.tr("Loading the model…"), objectName="modelLabel")
         self.statusBar().addPermanentWidget(self.modelLabel)
