@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
@@ -155,8 +156,10 @@ class StudyTab(QWidget):
 
         self.accuracyPlot = pg.PlotWidget(background="w", title=self.tr("Test accuracy"))
         self.accuracyPlot.setObjectName("studyAccuracyPlot")
-        self.accuracyPlot.setLabel("left", self.tr("test accuracy"))
-        self.accuracyPlot.addLegend(offset=(-10, -10))
+        self.accuracyPlot.setLabel("left", self.tr("test accuracy (%)"))
+        for axis in ("left", "bottom"):
+            self.accuracyPlot.getAxis(axis).enableAutoSIPrefix(False)
+        self.accuracyPlot.addLegend(offset=(10, 10))
         self.seedPoints = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(*SEED_POINTS, 160), pen=None,
                                              name=self.tr("one run (per seed)"))
         self.meanCurve = pg.PlotDataItem(pen=pg.mkPen(MEAN_LINE, width=2), symbol="o", symbolBrush=MEAN_LINE,
@@ -167,11 +170,12 @@ class StudyTab(QWidget):
         self.timePlot = pg.PlotWidget(background="w", title=self.tr("Training time"))
         self.timePlot.setObjectName("studyTimePlot")
         self.timePlot.setLabel("left", self.tr("seconds"))
+        for axis in ("left", "bottom"):
+            self.timePlot.getAxis(axis).enableAutoSIPrefix(False)
         self.timeCurve = pg.PlotDataItem(pen=pg.mkPen(TIME_LINE, width=2), symbol="s", symbolBrush=TIME_LINE)
         self.timeBars = pg.ErrorBarItem(pen=pg.mkPen(TIME_LINE, width=1), beam=0.0)
         self.timePlot.addItem(self.timeCurve)
         self.timePlot.addItem(self.timeBars)
-        self.timePlot.setXLink(self.accuracyPlot)
 
         self.verdictLabel = QLabel(wordWrap=True, objectName="studyVerdict")
         self.table = QTableWidget(0, 7, objectName="studyTable")
@@ -376,25 +380,25 @@ class StudyTab(QWidget):
         pos = self.x_positions(param)
         pts = [(pos[r.params[param]], r.accuracy) for r in self.rows
                if param and r.state == "complete" and r.accuracy is not None and r.params.get(param) in pos]
-        self.seedPoints.setData([p[0] for p in pts], [p[1] for p in pts])
+        self.seedPoints.setData([p[0] for p in pts], [100 * p[1] for p in pts])
         done = [s for s in self.summary if s.mean is not None]
         xs = [pos[s.value] for s in done]
-        self.meanCurve.setData(xs, [s.mean for s in done])
+        self.meanCurve.setData(xs, [100 * s.mean for s in done])
         timed = [s for s in done if s.seconds is not None]
         self.timeCurve.setData([pos[s.value] for s in timed], [s.seconds for s in timed])
         if done:
-            import numpy as np
             x = np.asarray(xs, float)
-            mean = np.asarray([s.mean for s in done])
-            self.errorBars.setData(x=x, y=mean, top=np.asarray([s.max for s in done]) - mean,
-                                   bottom=mean - np.asarray([s.min for s in done]))
+            mean = 100 * np.asarray([s.mean for s in done])
+            self.errorBars.setData(x=x, y=mean, top=100 * np.asarray([s.max for s in done]) - mean,
+                                   bottom=mean - 100 * np.asarray([s.min for s in done]))
             tx = np.asarray([pos[s.value] for s in timed], float)
             tm = np.asarray([s.seconds for s in timed])
             self.timeBars.setData(x=tx, y=tm, top=np.asarray([s.seconds_max for s in timed]) - tm,
                                   bottom=tm - np.asarray([s.seconds_min for s in timed]))
         else:
-            self.errorBars.setData(x=[], y=[], top=[], bottom=[])
-            self.timeBars.setData(x=[], y=[], top=[], bottom=[])
+            empty = np.empty(0)
+            self.errorBars.setData(x=empty, y=empty, top=empty, bottom=empty)
+            self.timeBars.setData(x=empty, y=empty, top=empty, bottom=empty)
         ticks = [[(x, core.fmt_value(v)) for v, x in pos.items()]]
         for plot in (self.accuracyPlot, self.timePlot):
             plot.getAxis("bottom").setTicks(ticks if pos else None)

@@ -152,10 +152,10 @@ def test_two_worker_processes_run_every_grid_point_exactly_once(_isolated_home):
 
 
 @needs_mnist
-def test_an_interrupted_study_resumes_with_only_the_remaining_trials(_isolated_home, mnist):
+def test_an_interrupted_study_resumes_with_only_the_remaining_trials(_isolated_home, small_mnist):
     from mnist_gui.core.workspace import Workspace
     ws = Workspace(_isolated_home)
-    ws.use_mnist(mnist)
+    ws.use_mnist(small_mnist)
     plan = st.StudyPlan("resume", "lr", [1e-3, 3e-3, 1e-2, 3e-2], 1, recipe="fast-bn",
                         overrides={"max_steps": 5, "train_size": 500})
     finished = []
