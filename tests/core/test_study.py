@@ -204,3 +204,22 @@ def test_cli_errors_are_one_line(_isolated_home):
         r = run_cli("study", *args)
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
     assert not os.path.exists(_isolated_home / "runs")
+
+
+@needs_mnist
+def test_a_search_runs_its_trials_and_ranks_the_parameters(_isolated_home, small_mnist):
+    from mnist_gui.core.workspace import Workspace
+    ws = Workspace(_isolated_home)
+    ws.use_mnist(small_mnist)
+    plan = st.StudyPlan("search", search=st.parse_search("lr,dropout"), trials=3, recipe="fast-bn",
+                        overrides={"max_steps": 5, "train_size": 500})
+    study = st.run_study(ws, plan)
+    rows = st.trial_rows(study)
+    assert len(rows) == 3 and all(r.state == "complete" for r in rows)
+    assert all(1e-4 <= r.params["lr"] <= 1e-1 and 0 <= r.params["dropout"] <= 0.7 for r in rows)
+    report = st.study_report(study)
+    assert report["best"]["accuracy"] == max(r.accuracy for r in rows)
+    assert set(report["importances"]) == {"lr", "dropout"}
+    assert sum(report["importances"].values()) == pytest.approx(1.0)
+    # opening it again runs nothing more
+    assert st.run_trials(ws, plan) == 0
