@@ -601,6 +601,11 @@ def _worker_process(home: str, data_dir: str | None, plan: dict, threads: int) -
         run_trials(ws, p, study=optuna.load_study(study_name=p.name, storage=storage))
     except KeyboardInterrupt:
         pass
+    except Exception as e:  # noqa: BLE001 - one line for the user, not a traceback
+        import sys
+        print(f"mnist-gui: study worker {os.getpid()}: {str(e).splitlines()[0] if str(e) else type(e).__name__}",
+              file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def run_study(ws: "Workspace", plan: StudyPlan, workers: int = 1, *,
