@@ -1,6 +1,6 @@
 """Entry point `mnist-gui`: with no subcommand it opens the window.
 
-Subcommands: train, evaluate, predict, summary. `--json` prints exactly one JSON object on stdout.
+Subcommands: train, evaluate, predict, summary, study. `--json` prints exactly one JSON object on stdout.
 Every user-facing error is one line on stderr and a non-zero exit code.
 """
 
@@ -92,10 +92,39 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the summarised network's architecture to this file, to start your own from")
     _add_common(s)
 
+    _add_study_parser(sub)
+
     d = sub.add_parser("install-desktop", help="add mnist-gui to the desktop's app menu (launcher, icon; Linux)")
     d.add_argument("--uninstall", action="store_true", help="remove exactly the files install-desktop wrote")
     _add_common(d)
     return parser
+
+
+def _add_study_parser(sub) -> None:
+    from mnist_gui.core.recipes import DEFAULT_RECIPE, TRAINING_RECIPES
+    from mnist_gui.core.study import STUDY_PARAMS
+    st = sub.add_parser("study", help="a parameter study: train with each value of a parameter (or search "
+                        "for the best values) and compare test accuracy; every run is recorded")
+    what = st.add_mutually_exclusive_group(required=True)
+    what.add_argument("--param", help=f"the parameter to vary ({', '.join(STUDY_PARAMS)}, any training field, "
+                      "or <layer>.<field> of the network)")
+    what.add_argument("--search", metavar="P1,P2", help="find the best values of 1-3 parameters with Optuna's "
+                      "TPE sampler (lr,dropout; or lr=1e-4:1e-2,dropout=0:0.5)")
+    st.add_argument("--values", help="the values, comma-separated (1e-4,1e-3,1e-2)")
+    st.add_argument("--range", dest="value_range", metavar="LOW:HIGH", help="a range of values, with --count")
+    st.add_argument("--count", type=int, help="how many values in --range")
+    st.add_argument("--log", action="store_true", help="space the --range values evenly on a log scale")
+    st.add_argument("--repeat", type=int, default=1, help="run each value with seeds 0..N-1 (default 1)")
+    st.add_argument("--trials", type=int, default=20, help="trials of a --search (default 20)")
+    st.add_argument("--name", help="the study's name (default: the parameter); the same name resumes it")
+    st.add_argument("--workers", type=int, default=1, help="local worker processes sharing the study")
+    st.add_argument("--storage", help="an Optuna storage URL (sqlite:///..., postgresql://...) or a journal "
+                    "file path on a shared disk (default: the app folder's studies/<name>.journal)")
+    st.add_argument("--recipe", choices=list(TRAINING_RECIPES), default=DEFAULT_RECIPE,
+                    help="the base recipe every trial starts from; the options below override it")
+    add_field_options(st)
+    st.add_argument("--data-dir", help="folder holding the four MNIST IDX files")
+    _add_common(st)
 
 
 def _load_model(path: str | None):
@@ -297,6 +326,60 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def cmd_study(args) -> int:
+    from mnist_gui.core import study as st
+    from mnist_gui.core.recipes import FIELDS
+
+    ws = _workspace()
+    if args.data_dir:
+        ws.set_data_dir(args.data_dir)
+    overrides = {f.name: getattr(args, f.name) for f in FIELDS if getattr(args, f.name) is not None}
+    preset = overrides.get("preset") or ws.recipes[args.recipe].config.preset
+    if args.search:
+        if args.values or args.value_range:
+            raise UserError("--search takes its ranges in itself (lr=1e-4:1e-2); --values and --range are for --param")
+        plan = st.StudyPlan(args.name or "search-" + "-".join(n.partition("=")[0].strip() for n in
+                                                              args.search.split(",") if n.strip()),
+                            search=st.parse_search(args.search, preset), trials=args.trials, recipe=args.recipe,
+                            overrides=overrides, storage=args.storage)
+    else:
+        param = st.parameter(args.param, preset)
+        values = st.parse_values(param, args.values, range_=args.value_range, count=args.count, log=args.log)
+        plan = st.StudyPlan(args.name or param.name, param.name, values, args.repeat, recipe=args.recipe,
+                            overrides=overrides, storage=args.storage)
+
+    def on_event(ev):
+        if ev["type"] == "trial_done" and not args.json:
+            acc = f"{ev['accuracy']:.2%}" if ev["accuracy"] is not None else ev["error"] or ev["state"]
+            print(f"trial {ev['number']}: {ev['state']}, {acc}", file=sys.stderr)
+    try:
+        study = st.run_study(ws, plan, workers=args.workers, on_event=on_event)
+    except KeyboardInterrupt:
+        raise UserError("interrupted; run the same command again to resume the study") from None
+    report = st.study_report(study)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    if plan.mode == "grid":
+        print(f"study {plan.name!r}: {plan.param}")
+        print(f"{'value':>10} {'runs':>5} {'mean':>8} {'min':>8} {'max':>8} {'seconds':>8}")
+        for v in st.summarize(st.trial_rows(study), plan.param):
+            accs = [f"{x:.2%}" if x is not None else "-" for x in (v.mean, v.min, v.max)]
+            secs = f"{v.seconds:.1f}" if v.seconds is not None else "-"
+            fail = f"  ({v.failed} failed: {v.error})" if v.failed else ""
+            print(f"{st.fmt_value(v.value):>10} {v.runs:>5} {accs[0]:>8} {accs[1]:>8} {accs[2]:>8} {secs:>8}{fail}")
+        print(report["verdict"])
+    else:
+        best = report["best"]
+        print(f"study {plan.name!r}: {len(report['trials'])} trials")
+        if best:
+            print("best: " + ", ".join(f"{k} {st.fmt_value(v)}" for k, v in best["params"].items())
+                  + f" at {best['accuracy']:.2%} (trial {best['number']}, run {best['run_id']})")
+        if report["importances"]:
+            print("importance: " + ", ".join(f"{k} {v:.2f}" for k, v in report["importances"].items()))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
@@ -308,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     from mnist_gui.core.data import DataError
     from mnist_gui.core.preprocess import PreprocessError
     handlers = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "summary": cmd_summary,
-                "install-desktop": desktop.cmd_install_desktop}
+                "study": cmd_study, "install-desktop": desktop.cmd_install_desktop}
     try:
         return handlers[args.command](args)
     except (UserError, DataError, CheckpointError, PreprocessError, ValueError, OSError) as e:

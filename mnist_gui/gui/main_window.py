@@ -23,6 +23,7 @@ from mnist_gui.gui.jobs import JobRunner, Task, connect_in_gui
 from mnist_gui.gui.model_tab import ModelTab
 from mnist_gui.gui.mydigits_tab import MyDigitsTab
 from mnist_gui.gui.qt_workspace import QtWorkspace, qt_settings
+from mnist_gui.gui.study_tab import StudyTab
 from mnist_gui.gui.training_tab import TrainingTab
 
 CLOSE_WAIT_MS = 1200   # closing waits this long in all for background work to stop (then the app ends)
@@ -56,7 +57,9 @@ class MainWindow(QMainWindow):
         self.evaluateTab = EvaluateTab(self.qtws, self.jobs)
         self.dataTab = DataTab(self.qtws, self.jobs)
         self.myDigitsTab = MyDigitsTab(self.qtws)
-        for tab in (self.drawTab, self.trainTab, self.modelTab, self.evaluateTab, self.dataTab, self.myDigitsTab):
+        self.studyTab = StudyTab(self.qtws, self.jobs)
+        for tab in (self.drawTab, self.trainTab, self.modelTab, self.evaluateTab, self.dataTab, self.myDigitsTab,
+                    self.studyTab):
             self.tabs.addTab(tab, "")
         self.setCentralWidget(self.tabs)
         self.modelLabel = QLabel(objectName="modelLabel")
@@ -285,7 +288,7 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         """Every text the window sets itself, in the current language (Qt Designer's retranslateUi)."""
         for i, title in enumerate((self.tr("&Draw"), self.tr("&Train"), self.tr("&Model"), self.tr("Eva&luate"),
-                                   self.tr("D&ata"), self.tr("M&y digits"))):
+                                   self.tr("D&ata"), self.tr("M&y digits"), self.tr("Studies"))):
             self.tabs.setTabText(i, title)
         self.tabs.tabBar().setAccessibleName(self.tr("Tabs"))
         self.fileMenu.setTitle(self.tr("&File"))

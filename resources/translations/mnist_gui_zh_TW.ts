@@ -492,6 +492,10 @@
         <translation>我的數字(&amp;Y)</translation>
     </message>
     <message>
+        <source>Studies</source>
+        <translation>參數研究</translation>
+    </message>
+    <message>
         <source>Tabs</source>
         <translation>分頁</translation>
     </message>
@@ -960,6 +964,229 @@
     <message>
         <source>Does</source>
         <translation>功能</translation>
+    </message>
+</context>
+<context>
+    <name>StudyTab</name>
+    <message>
+        <source>complete</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失敗</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>執行中</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <source>interrupted</source>
+        <translation>已中斷</translation>
+    </message>
+    <message>
+        <source>pruned</source>
+        <translation>已剪除</translation>
+    </message>
+    <message>
+        <source>A list of values, 1e-4,1e-3,1e-2; or a range low:high, spread over the count below (evenly, or evenly on a log scale)</source>
+        <translation>值的清單，例如 1e-4,1e-3,1e-2；或範圍 下限:上限，依下方的個數平均分布（或在對數尺度上平均分布）</translation>
+    </message>
+    <message>
+        <source>log scale</source>
+        <translation>對數尺度</translation>
+    </message>
+    <message>
+        <source>Train each value this many times, with seeds 0, 1, …: the spread between seeds shows the noise</source>
+        <translation>每個值以種子 0、1、… 各訓練這麼多次：種子之間的差距顯示雜訊大小</translation>
+    </message>
+    <message>
+        <source>from epochs</source>
+        <translation>依訓練週期</translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Start with the name of an earlier study to resume it: finished trials are not run again</source>
+        <translation>以先前研究的名稱開始即可接續：已完成的試驗不會重跑</translation>
+    </message>
+    <message>
+        <source>&amp;Parameter</source>
+        <translation>參數(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Val&amp;ues</source>
+        <translation>值(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Range c&amp;ount</source>
+        <translation>範圍個數(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Repeats</source>
+        <translation>重複次數(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Rec&amp;ipe</source>
+        <translation>訓練配方(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Ma&amp;x steps</source>
+        <translation>最多步數(&amp;X)</translation>
+    </message>
+    <message>
+        <source>Trainin&amp;g images</source>
+        <translation>訓練影像數(&amp;G)</translation>
+    </message>
+    <message>
+        <source>Study &amp;name</source>
+        <translation>研究名稱(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Study</source>
+        <translation>研究</translation>
+    </message>
+    <message>
+        <source>&amp;Start</source>
+        <translation>開始(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>取消(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Write CSV…</source>
+        <translation>寫出 CSV(&amp;W)…</translation>
+    </message>
+    <message>
+        <source>Export the trials as a CSV file</source>
+        <translation>把試驗匯出為 CSV 檔</translation>
+    </message>
+    <message>
+        <source>Study progress</source>
+        <translation>研究進度</translation>
+    </message>
+    <message>
+        <source>Each value is trained with the recipe and budget above, once per seed; every run is kept in the Train tab&apos;s Runs list. A study closed before it ends resumes when you press Start with its name.</source>
+        <translation>每個值都依上面的配方與預算、對每個種子各訓練一次；每次訓練都保留在「訓練」分頁的紀錄清單中。研究在結束前被關閉時，以同一名稱按「開始」即可接續。</translation>
+    </message>
+    <message>
+        <source>Test accuracy</source>
+        <translation>測試準確率</translation>
+    </message>
+    <message>
+        <source>test accuracy (%)</source>
+        <translation>測試準確率 (%)</translation>
+    </message>
+    <message>
+        <source>one run (per seed)</source>
+        <translation>一次訓練（每個種子）</translation>
+    </message>
+    <message>
+        <source>mean, min–max</source>
+        <translation>平均，最小–最大</translation>
+    </message>
+    <message>
+        <source>Training time</source>
+        <translation>訓練時間</translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation>秒</translation>
+    </message>
+    <message>
+        <source>Trial</source>
+        <translation>試驗</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>種子</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation>準確率</translation>
+    </message>
+    <message>
+        <source>Seconds</source>
+        <translation>秒數</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>訓練紀錄</translation>
+    </message>
+    <message>
+        <source>Trials</source>
+        <translation>試驗</translation>
+    </message>
+    <message>
+        <source>Columns</source>
+        <translation>欄</translation>
+    </message>
+    <message>
+        <source>Cannot start: {0}</source>
+        <translation>無法開始：{0}</translation>
+    </message>
+    <message>
+        <source>Resuming study “{0}”: {1} trials are done and are not run again.</source>
+        <translation>接續研究「{0}」：{1} 個試驗已完成，不會重跑。</translation>
+    </message>
+    <message>
+        <source>Study “{0}”: {1} values × {2} seeds = {3} runs.</source>
+        <translation>研究「{0}」：{1} 個值 × {2} 個種子 = {3} 次訓練。</translation>
+    </message>
+    <message>
+        <source>Stopping after the current run&apos;s next step…</source>
+        <translation>會在目前訓練的下一步之後停止…</translation>
+    </message>
+    <message>
+        <source>Trial {0}: {1}</source>
+        <translation>試驗 {0}：{1}</translation>
+    </message>
+    <message>
+        <source>The study stopped: {0}</source>
+        <translation>研究已停止：{0}</translation>
+    </message>
+    <message>
+        <source>Study done.</source>
+        <translation>研究完成。</translation>
+    </message>
+    <message>
+        <source>Cancelled. The finished runs stay; Start resumes the study.</source>
+        <translation>已取消。完成的訓練會保留；按「開始」可接續研究。</translation>
+    </message>
+    <message>
+        <source>No study to export yet.</source>
+        <translation>還沒有可匯出的研究。</translation>
+    </message>
+    <message>
+        <source>Export the study as CSV</source>
+        <translation>把研究匯出為 CSV</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 檔案 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Could not write {0}: {1}</source>
+        <translation>無法寫入 {0}：{1}</translation>
+    </message>
+    <message>
+        <source>Exported {0} trials to {1}</source>
+        <translation>已匯出 {0} 個試驗到 {1}</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,485 @@
+"""Studies tab: how does one parameter change the result? Train with each of its values and compare.
+
+The study itself is core/study.py (Optuna underneath, a journal file in the app folder): this tab makes
+its plan from the form, runs its trials one after another in a StudyWorker in the window's JobRunner, and
+shows the trials as they arrive — from this window or from any other worker on the same study (the
+command line's `mnist-gui study --name … --workers N`) — by reading the study's storage once a second.
+Every trial is a recorded run (the Train tab's Runs list shows it). Cancel stops after the current
+trial's next step; closing the window does the same; Start with the same name resumes the study.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from mnist_gui.core import study as core
+from mnist_gui.core.recipes import TRAINING_RECIPES
+from mnist_gui.gui import theme
+from mnist_gui.gui.core_strings import core_tr
+from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.jobs import JobRunner, Worker, connect_in_gui
+from mnist_gui.gui.qt_workspace import QtWorkspace
+
+POLL_MS = 1000
+SEED_POINTS = (70, 110, 200)
+MEAN_LINE = (220, 90, 20)
+TIME_LINE = (30, 140, 60)
+# What a new study of each parameter starts with (the user edits it).
+EXAMPLE_VALUES = {
+    "lr": "1e-4,3e-4,1e-3,3e-3,1e-2", "batch_size": "32,64,128,256", "optimizer": "adamw,adam,sgd",
+    "dropout": "0,0.2,0.4,0.6", "epochs": "0.25,0.5,1", "max_steps": "50,100,200,400",
+    "augment": "false,true", "train_size": "2000,5000,10000,20000", "weight_decay": "0,1e-4,1e-3,1e-2",
+    "label_smoothing": "0,0.05,0.1,0.2", "conv1.filters": "8,16,32,64", "conv2.filters": "16,32,64,128",
+    "conv1.kernel": "3,5,7", "conv2.kernel": "3,5,7", "dense.units": "128,256,512,1024",
+}
+STEP_EMIT_S = 0.1
+
+
+class StudyWorker(Worker):
+    """Opens the study and runs its trials one after another (core.run_trials) in the worker thread.
+    progressed(dict): the core's events ("trial", "trial_done", throttled "step"); finished(int): trials run."""
+
+    def __init__(self, ws, plan: core.StudyPlan) -> None:
+        super().__init__()
+        self.ws = ws
+        self.plan = plan
+        self._last = 0.0
+
+    def _on_event(self, ev: dict) -> None:
+        import time
+        if ev["type"] == "step":
+            now = time.monotonic()
+            if now - self._last < STEP_EMIT_S and ev["step"] != ev["total_steps"]:
+                return
+            self._last = now
+        if ev["type"] in ("trial", "trial_done", "step", "start"):
+            self.progressed.emit({k: v for k, v in ev.items() if k != "config"})
+
+    def run(self) -> int:
+        study = core.open_study(self.ws, self.plan)
+        return core.run_trials(self.ws, self.plan, should_stop=self.should_stop, on_event=self._on_event,
+                               study=study)
+
+
+class StudyTab(Retranslating, QWidget):
+    studyEnded = Signal(str)        # "finished", "cancelled" or "failed"
+    trialsChanged = Signal(int)     # how many trials the chart and table show
+
+    def __init__(self, qtws: QtWorkspace, jobs: JobRunner, parent=None):
+        super().__init__(parent)
+        self.qtws = qtws
+        self.ws = qtws.ws
+        self.jobs = jobs
+        self._worker: StudyWorker | None = None
+        self._study = None           # the optuna Study shown (read in the GUI thread)
+        self._study_name = ""
+        self._name_edited = False
+        self.rows: list[core.TrialRow] = []
+        self.summary: list[core.ValueSummary] = []
+        self.stateText: dict[str, str] = {}
+        self._build()
+        self._on_param(0)
+        self.pollTimer = QTimer(self, interval=POLL_MS)
+        self.pollTimer.timeout.connect(self.refresh)
+        qtws.trainingActive.connect(self._update_buttons)
+        self._update_buttons()
+        theme.follow(self._on_theme)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Every text of the tab in the current language (Qt Designer's retranslateUi)."""
+        self.stateText = {"complete": self.tr("complete"), "failed": self.tr("failed"),
+                          "running": self.tr("running"), "waiting": self.tr("waiting"),
+                          "interrupted": self.tr("interrupted"), "pruned": self.tr("pruned")}
+        self.valuesEdit.setToolTip(self.tr("A list of values, 1e-4,1e-3,1e-2; or a range low:high, spread over "
+                                           "the count below (evenly, or evenly on a log scale)"))
+        self.logCheck.setText(self.tr("log scale"))
+        self.repeatSpin.setToolTip(self.tr("Train each value this many times, with seeds 0, 1, …: the spread "
+                                           "between seeds shows the noise"))
+        for i in range(self.recipeCombo.count()):
+            self.recipeCombo.setItemText(i, core_tr(self.ws.recipes[self.recipeCombo.itemData(i)].label))
+        self.maxStepsSpin.setSpecialValueText(self.tr("from epochs"))
+        self.trainSizeSpin.setSpecialValueText(self.tr("all"))
+        self.nameEdit.setToolTip(self.tr("Start with the name of an earlier study to resume it: finished "
+                                         "trials are not run again"))
+        texts = (self.tr("&Parameter"), self.tr("Val&ues"), self.tr("Range c&ount"), self.tr("&Repeats"),
+                 self.tr("Rec&ipe"), self.tr("Ma&x steps"), self.tr("Trainin&g images"), self.tr("Study &name"))
+        for lab, text in zip(self.formLabels, texts):
+            lab.setText(text)
+            buddy = lab.buddy()
+            if buddy is not None:
+                buddy.setAccessibleName(text.replace("&", ""))
+        self.logCheck.setAccessibleName(self.tr("log scale"))
+        self.studyBox.setTitle(self.tr("Study"))
+        self.startButton.setText(self.tr("&Start"))
+        self.cancelButton.setText(self.tr("&Cancel"))
+        self.exportButton.setText(self.tr("&Write CSV…"))
+        self.exportButton.setToolTip(self.tr("Export the trials as a CSV file"))
+        self.progressBar.setAccessibleName(self.tr("Study progress"))
+        if self._worker is None and not self.rows:
+            self.statusLabel.setText(self.tr("Each value is trained with the recipe and budget above, once per "
+                                             "seed; every run is kept in the Train tab's Runs list. A study "
+                                             "closed before it ends resumes when you press Start with its name."))
+        self.accuracyPlot.setTitle(self.tr("Test accuracy"))
+        self.accuracyPlot.setAccessibleName(self.tr("Test accuracy"))
+        self.accuracyPlot.setLabel("left", self.tr("test accuracy (%)"))
+        self.accuracyPlot.setLabel("bottom", self.paramCombo.currentData())
+        legend = self.accuracyPlot.getPlotItem().legend
+        if legend is not None:
+            for sample, label in legend.items:
+                label.setText(self.tr("one run (per seed)") if sample.item is self.seedPoints
+                              else self.tr("mean, min–max"))
+        self.timePlot.setTitle(self.tr("Training time"))
+        self.timePlot.setAccessibleName(self.tr("Training time"))
+        self.timePlot.setLabel("left", self.tr("seconds"))
+        self.timePlot.setLabel("bottom", self.paramCombo.currentData())
+        self.table.setHorizontalHeaderLabels([self.tr("Trial"), self.tr("Value"), self.tr("Seed"), self.tr("State"),
+                                              self.tr("Accuracy"), self.tr("Seconds"), self.tr("Run")])
+        self.table.setAccessibleName(self.tr("Trials"))
+        self.table.horizontalHeader().setAccessibleName(self.tr("Columns"))
+        if self.rows:
+            self.refresh()
+
+    def _on_theme(self, t) -> None:
+        for plot in (self.accuracyPlot, self.timePlot):
+            theme.style_plot(plot, t)
+
+    # -- layout -----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.paramCombo = QComboBox(objectName="paramCombo")
+        for name in core.STUDY_PARAMS:
+            self.paramCombo.addItem(name, name)
+        self.valuesEdit = QLineEdit(objectName="valuesEdit")
+        self.valuesEdit.setToolTip(self.tr("A list of values, 1e-4,1e-3,1e-2; or a range low:high, spread over "
+                                           "the count below (evenly, or evenly on a log scale)"))
+        self.countSpin = QSpinBox(objectName="countSpin", minimum=1, maximum=50, value=4)
+        self.logCheck = QCheckBox(self.tr("log scale"), objectName="logCheck")
+        count_row = QHBoxLayout()
+        count_row.addWidget(self.countSpin)
+        count_row.addWidget(self.logCheck)
+        self.repeatSpin = QSpinBox(objectName="repeatSpin", minimum=1, maximum=20, value=2)
+        self.repeatSpin.setToolTip(self.tr("Train each value this many times, with seeds 0, 1, …: the spread "
+                                           "between seeds shows the noise"))
+        self.recipeCombo = QComboBox(objectName="studyRecipeCombo")
+        for rid in TRAINING_RECIPES:
+            self.recipeCombo.addItem(self.tr(self.ws.recipes[rid].label), rid)
+        self.maxStepsSpin = QSpinBox(objectName="studyMaxStepsSpin", minimum=0, maximum=100_000, value=150,
+                                     singleStep=50, specialValueText=self.tr("from epochs"))
+        self.trainSizeSpin = QSpinBox(objectName="studyTrainSizeSpin", minimum=0, maximum=60_000, value=10_000,
+                                      singleStep=1000, specialValueText=self.tr("all"))
+        self.nameEdit = QLineEdit(objectName="studyNameEdit")
+        self.nameEdit.setToolTip(self.tr("Start with the name of an earlier study to resume it: finished "
+                                         "trials are not run again"))
+
+        form = QFormLayout()
+        self.formLabels: list[QLabel] = []
+        for w in (self.paramCombo, self.valuesEdit, count_row, self.repeatSpin, self.recipeCombo, self.maxStepsSpin,
+                  self.trainSizeSpin, self.nameEdit):
+            lab = QLabel()
+            lab.setBuddy(w if isinstance(w, QWidget) else self.countSpin)
+            self.formLabels.append(lab)
+            form.addRow(lab, w)
+        self.studyBox = box = QGroupBox()
+        box.setLayout(form)
+
+        self.startButton = QPushButton(self.tr("&Start"), objectName="startStudyButton")
+        self.cancelButton = QPushButton(self.tr("&Cancel"), objectName="cancelStudyButton")
+        self.exportButton = QPushButton(objectName="exportStudyButton")
+        buttons = QHBoxLayout()
+        for b in (self.startButton, self.cancelButton, self.exportButton):
+            buttons.addWidget(b)
+        self.statusLabel = QLabel(wordWrap=True, objectName="studyStatus")
+        self.statusLabel.setText(self.tr("Each value is trained with the recipe and budget above, once per "
+                                         "seed; every run is kept in the Train tab's Runs list. A study "
+                                         "closed before it ends resumes when you press Start with its name."))
+        self.progressBar = QProgressBar(objectName="studyProgress")
+        self.progressBar.setRange(0, 1)
+        self.progressBar.setValue(0)
+
+        left = QVBoxLayout()
+        left.addWidget(box)
+        left.addLayout(buttons)
+        left.addWidget(self.progressBar)
+        left.addWidget(self.statusLabel)
+        left.addStretch(1)
+
+        self.accuracyPlot = pg.PlotWidget(background="w", title=self.tr("Test accuracy"))
+        self.accuracyPlot.setObjectName("studyAccuracyPlot")
+        self.accuracyPlot.setLabel("left", self.tr("test accuracy (%)"))
+        for axis in ("left", "bottom"):
+            self.accuracyPlot.getAxis(axis).enableAutoSIPrefix(False)
+        self.accuracyPlot.addLegend(offset=(10, 10))
+        self.seedPoints = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(*SEED_POINTS, 160), pen=None,
+                                             name=self.tr("one run (per seed)"))
+        self.meanCurve = pg.PlotDataItem(pen=pg.mkPen(MEAN_LINE, width=2), symbol="o", symbolBrush=MEAN_LINE,
+                                         name=self.tr("mean, min–max"))
+        self.errorBars = pg.ErrorBarItem(pen=pg.mkPen(MEAN_LINE, width=1), beam=0.0)
+        for item in (self.seedPoints, self.meanCurve, self.errorBars):
+            self.accuracyPlot.addItem(item)
+        self.timePlot = pg.PlotWidget(background="w", title=self.tr("Training time"))
+        self.timePlot.setObjectName("studyTimePlot")
+        self.timePlot.setLabel("left", self.tr("seconds"))
+        for axis in ("left", "bottom"):
+            self.timePlot.getAxis(axis).enableAutoSIPrefix(False)
+        self.timeCurve = pg.PlotDataItem(pen=pg.mkPen(TIME_LINE, width=2), symbol="s", symbolBrush=TIME_LINE)
+        self.timeBars = pg.ErrorBarItem(pen=pg.mkPen(TIME_LINE, width=1), beam=0.0)
+        self.timePlot.addItem(self.timeCurve)
+        self.timePlot.addItem(self.timeBars)
+
+        self.verdictLabel = QLabel(wordWrap=True, objectName="studyVerdict")
+        self.table = QTableWidget(0, 7, objectName="studyTable")
+        self.table.setHorizontalHeaderLabels([self.tr("Trial"), self.tr("Value"), self.tr("Seed"), self.tr("State"),
+                                              self.tr("Accuracy"), self.tr("Seconds"), self.tr("Run")])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAccessibleName(self.tr("Trials"))
+
+        right = QVBoxLayout()
+        right.addWidget(self.accuracyPlot, 3)
+        right.addWidget(self.timePlot, 2)
+        right.addWidget(self.verdictLabel)
+        right.addWidget(self.table, 2)
+        lay = QHBoxLayout(self)
+        lay.addLayout(left)
+        lay.addLayout(right, 1)
+
+        self.paramCombo.currentIndexChanged.connect(self._on_param)
+        self.nameEdit.textEdited.connect(self._on_name_edited)
+        self.nameEdit.editingFinished.connect(self.refresh)
+        self.startButton.clicked.connect(lambda: self.start())
+        self.cancelButton.clicked.connect(self.cancel)
+        self.exportButton.clicked.connect(lambda: self.export_csv())
+
+    # -- form ---------------------------------------------------------------------------------
+    def _on_param(self, _index: int) -> None:
+        name = self.paramCombo.currentData()
+        self.valuesEdit.setText(EXAMPLE_VALUES.get(name, ""))
+        self.logCheck.setChecked(core.parameter(name).log_axis)
+        if not self._name_edited:
+            self.nameEdit.setText(name)
+        self.refresh()
+
+    def _on_name_edited(self, text: str) -> None:
+        self._name_edited = bool(text)
+
+    def plan(self) -> core.StudyPlan:
+        """The study the form describes; StudyError (one line) when it cannot be made."""
+        recipe = self.recipeCombo.currentData()
+        preset = self.ws.recipes[recipe].config.preset
+        param = core.parameter(self.paramCombo.currentData(), preset)
+        values = core.parse_values(param, self.valuesEdit.text(), count=self.countSpin.value(),
+                                   log=self.logCheck.isChecked())
+        overrides = {"max_steps": self.maxStepsSpin.value() or None, "train_size": self.trainSizeSpin.value() or None}
+        name = self.nameEdit.text().strip() or param.name
+        return core.StudyPlan(name, param.name, values, self.repeatSpin.value(), recipe=recipe,
+                              overrides={k: v for k, v in overrides.items() if v is not None})
+
+    # -- running --------------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self._worker is not None
+
+    def _update_buttons(self, *_args) -> None:
+        running = self.is_running()
+        self.startButton.setEnabled(not running and not self.qtws.training)
+        self.cancelButton.setEnabled(running)
+        for w in (self.paramCombo, self.valuesEdit, self.countSpin, self.logCheck, self.repeatSpin, self.recipeCombo,
+                  self.maxStepsSpin, self.trainSizeSpin, self.nameEdit):
+            w.setEnabled(not running)
+
+    def start(self) -> bool:
+        if self.is_running():
+            return False
+        self.refresh()
+        try:
+            plan = self.plan()
+            plan.check(self.ws)
+        except ValueError as e:
+            self.statusLabel.setText(self.tr("Cannot start: {0}").format(e))
+            return False
+        done = [r for r in self.rows if r.state in ("complete", "failed")] if self._study_name == plan.name else []
+        if done:
+            self.statusLabel.setText(self.tr("Resuming study “{0}”: {1} trials are done and are not run "
+                                             "again.").format(plan.name, len(done)))
+        else:
+            self.statusLabel.setText(self.tr("Study “{0}”: {1} values × {2} seeds = {3} runs.").format(
+                plan.name, len(plan.values), plan.repeat, len(plan.grid())))
+        self.progressBar.setRange(0, 0)
+        worker = StudyWorker(self.ws, plan)
+        worker.progressed.connect(self._on_progressed)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        connect_in_gui(worker.cancelled, lambda: self._on_ended("cancelled"), self)
+        self._worker = worker
+        self._show_study(plan.name)
+        self._update_buttons()
+        self.jobs.start(worker)
+        self.pollTimer.start()
+        return True
+
+    def cancel(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self.cancelButton.setEnabled(False)
+            self.statusLabel.setText(self.tr("Stopping after the current run's next step…"))
+
+    def _on_progressed(self, ev: dict) -> None:
+        t = ev["type"]
+        if t == "trial":
+            values = ", ".join(f"{k} {core.fmt_value(v)}" for k, v in ev["params"].items())
+            self.statusLabel.setText(self.tr("Trial {0}: {1}").format(ev["number"], values))
+            self.progressBar.setRange(0, 0)
+        elif t == "start":
+            self.progressBar.setRange(0, ev["total_steps"])
+        elif t == "step":
+            self.progressBar.setValue(ev["step"])
+        elif t == "trial_done":
+            self.refresh()
+
+    def _on_finished(self, ran: int) -> None:
+        stopped = self._worker is not None and self._worker.should_stop()
+        self._on_ended("cancelled" if stopped else "finished")
+
+    def _on_failed(self, msg: str) -> None:
+        self.statusLabel.setText(self.tr("The study stopped: {0}").format(msg))
+        self._on_ended("failed")
+
+    def _on_ended(self, status: str) -> None:
+        self._worker = None
+        self.progressBar.setRange(0, 1)
+        self.progressBar.setValue(1 if status == "finished" else 0)
+        if status == "finished":
+            self.statusLabel.setText(self.tr("Study done."))
+        elif status == "cancelled":
+            self.statusLabel.setText(self.tr("Cancelled. The finished runs stay; Start resumes the study."))
+        self._update_buttons()
+        self.refresh()
+        if not self.isVisible():
+            self.pollTimer.stop()
+        self.studyEnded.emit(status)
+
+    # -- showing a study ------------------------------------------------------------------------
+    def showEvent(self, e) -> None:
+        super().showEvent(e)
+        self.pollTimer.start()
+        self.refresh()
+
+    def hideEvent(self, e) -> None:
+        super().hideEvent(e)
+        if not self.is_running():
+            self.pollTimer.stop()
+
+    def _show_study(self, name: str) -> None:
+        if name != self._study_name:
+            self._study, self._study_name = None, name
+
+    def refresh(self) -> None:
+        """Read the study named in the form from its storage (cheap) and redraw the chart and table."""
+        name = self.nameEdit.text().strip() or self.paramCombo.currentData()
+        self._show_study(name)
+        if self._study is None:
+            try:
+                self._study = core.load_study(self.ws, name)
+            except (ValueError, OSError):
+                self._study = None
+        if self._study is None:
+            self._set_rows([], None)
+            return
+        try:
+            rows = core.trial_rows(self._study)
+        except (ValueError, OSError, KeyError):
+            return
+        self._set_rows(rows, core.study_plan(self._study))
+
+    def _set_rows(self, rows: list[core.TrialRow], plan: core.StudyPlan | None) -> None:
+        self.rows = rows
+        param = plan.param if plan and plan.mode == "grid" else None
+        self.summary = core.summarize(rows, param) if param else []
+        self._fill_table(rows, param)
+        self._draw(param)
+        self.verdictLabel.setText(core.noise_text(self.summary, param) if self.summary else "")
+        self.trialsChanged.emit(len(rows))
+
+    def _fill_table(self, rows, param) -> None:
+        self.table.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            value = core.fmt_value(r.params.get(param)) if param in r.params else \
+                ", ".join(f"{k} {core.fmt_value(v)}" for k, v in r.params.items())
+            acc = f"{r.accuracy:.2%}" if r.accuracy is not None else ""
+            secs = f"{r.seconds:.1f}" if r.seconds is not None else ""
+            state = self.stateText.get(r.state, r.state)
+            cells = (str(r.number), value, "" if r.seed is None else str(r.seed), state, acc, secs, r.run_id)
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if j == 3 and r.error:
+                    item.setToolTip(r.error)
+                self.table.setItem(i, j, item)
+
+    def x_positions(self, param: str | None) -> dict:
+        """Where each value sits on the x axis: the value (its log10 on a log axis) or its index."""
+        values = [s.value for s in self.summary]
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        if not numeric:
+            return {v: float(i) for i, v in enumerate(values)}
+        log = (param or "").split(".")[-1] in core.LOG_AXIS and all(v > 0 for v in values)
+        return {v: (math.log10(v) if log else float(v)) for v in values}
+
+    def _draw(self, param: str | None) -> None:
+        pos = self.x_positions(param)
+        pts = [(pos[r.params[param]], r.accuracy) for r in self.rows
+               if param and r.state == "complete" and r.accuracy is not None and r.params.get(param) in pos]
+        self.seedPoints.setData([p[0] for p in pts], [100 * p[1] for p in pts])
+        done = [s for s in self.summary if s.mean is not None]
+        xs = [pos[s.value] for s in done]
+        self.meanCurve.setData(xs, [100 * s.mean for s in done])
+        timed = [s for s in done if s.seconds is not None]
+        self.timeCurve.setData([pos[s.value] for s in timed], [s.seconds for s in timed])
+        if done:
+            x = np.asarray(xs, float)
+            mean = 100 * np.asarray([s.mean for s in done])
+            self.errorBars.setData(x=x, y=mean, top=100 * np.asarray([s.max for s in done]) - mean,
+                                   bottom=mean - 100 * np.asarray([s.min for s in done]))
+            tx = np.asarray([pos[s.value] for s in timed], float)
+            tm = np.asarray([s.seconds for s in timed])
+            self.timeBars.setData(x=tx, y=tm, top=np.asarray([s.seconds_max for s in timed]) - tm,
+                                  bottom=tm - np.asarray([s.seconds_min for s in timed]))
+        else:
+            empty = np.empty(0)
+            self.errorBars.setData(x=empty, y=empty, top=empty, bottom=empty)
+            self.timeBars.setData(x=empty, y=empty, top=empty, bottom=empty)
+        ticks = [[(x, core.fmt_value(v)) for v, x in pos.items()]]
+        for plot in (self.accuracyPlot, self.timePlot):
+            plot.getAxis("bottom").setTicks(ticks if pos else None)
+            plot.setLabel("bottom", param or "")
+
+    @property
+    def point_count(self) -> int:
+        """How many runs the accuracy chart shows (one point per finished run)."""
+        return len(self.seedPoints.data)
+
+    # -- export ---------------------------------------------------------------------------------
+    def export_csv(self, path: str | None = None) -> bool:
+        if self._study is None:
+            self.statusLabel.setText(self.tr("No study to export yet."))
+            return False
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Export the study as CSV"),
+                                                  f"{self._study_name}.csv", self.tr("CSV files (*.csv)"))
+        if not path:
+            return False
+        try:
+            Path(path).write_text(core.study_csv(self._study), encoding="utf-8")
+        except OSError as e:
+            self.statusLabel.setText(self.tr("Could not write {0}: {1}").format(path, e.strerror or e))
+            return False
+        self.statusLabel.setText(self.tr("Exported {0} trials to {1}").format(len(self.rows), path))
+        return True

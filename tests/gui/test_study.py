@@ -1,0 +1,72 @@
+"""The Studies tab: a study runs in the background, fills the chart as trials finish, records runs, cancels, resumes."""
+
+from pathlib import Path
+
+
+def _set_up(tab, values: str, name: str) -> None:
+    tab.paramCombo.setCurrentIndex(tab.paramCombo.findData("lr"))
+    tab.valuesEdit.setText(values)
+    tab.repeatSpin.setValue(1)
+    tab.recipeCombo.setCurrentIndex(tab.recipeCombo.findData("fast-bn"))
+    tab.maxStepsSpin.setValue(5)
+    tab.trainSizeSpin.setValue(500)
+    tab.nameEdit.setText(name)
+
+
+def _run_to_end(qtbot, tab, timeout=180_000) -> str:
+    with qtbot.waitSignal(tab.studyEnded, timeout=timeout) as blocker:
+        assert tab.startButton.isEnabled()
+        tab.startButton.click()
+    return blocker.args[0]
+
+
+def test_a_three_trial_study_fills_the_chart_and_records_three_runs(window, qtbot, small_mnist, tmp_path):
+    window.ws.use_mnist(small_mnist)
+    tab = window.studyTab
+    window.tabs.setCurrentWidget(tab)
+    _set_up(tab, "1e-3,3e-3,1e-2", "gui-lr")
+    assert _run_to_end(qtbot, tab) == "finished"
+    assert tab.point_count == 3
+    assert [s.value for s in tab.summary] == [1e-3, 3e-3, 1e-2]
+    assert tab.table.rowCount() == 3
+    runs, _ = window.ws.runs.load()
+    assert len(runs) == 3 and {r.kind for r in runs} == {"study"}
+    # the Train tab's Runs list shows them
+    qtbot.waitUntil(lambda: window.trainTab.runsPanel.table.rowCount() == 3)
+    # log axis for the learning rate: ticks at log10 of the values, labelled with the values
+    assert tab.x_positions("lr")[1e-2] == -2.0
+    assert "best: lr" in tab.verdictLabel.text()
+    out = tmp_path / "study.csv"
+    assert tab.export_csv(str(out))
+    assert len(Path(out).read_text().splitlines()) == 4
+
+
+def test_cancel_keeps_the_finished_runs_and_start_resumes(window, qtbot, small_mnist):
+    window.ws.use_mnist(small_mnist)
+    tab = window.studyTab
+    window.tabs.setCurrentWidget(tab)
+    _set_up(tab, "1e-3,2e-3,3e-3,1e-2", "gui-cancel")
+    with qtbot.waitSignal(tab.studyEnded, timeout=180_000) as ended:
+        tab.startButton.click()
+        qtbot.waitUntil(lambda: any(r.state == "complete" for r in tab.rows), timeout=120_000)
+        tab.cancelButton.click()
+    assert ended.args == ["cancelled"]
+    kept = [r for r in tab.rows if r.state == "complete"]
+    assert 1 <= len(kept) < 4
+    runs, _ = window.ws.runs.load()
+    assert {r.id for r in runs} == {r.run_id for r in kept}   # finished runs stay; the stopped one is not a run
+    assert tab.point_count == len(kept)
+    # Start with the same name resumes: only the remaining values run
+    assert _run_to_end(qtbot, tab) == "finished"
+    done = [r for r in tab.rows if r.state == "complete"]
+    assert sorted(r.params["lr"] for r in done) == [1e-3, 2e-3, 3e-3, 1e-2]
+    assert len(window.ws.runs.load()[0]) == 4
+    assert tab.point_count == 4
+
+
+def test_a_bad_value_is_said_in_the_tab(window):
+    tab = window.studyTab
+    _set_up(tab, "1e-3,fast", "bad")
+    assert not tab.start()
+    assert "Cannot start: 'fast' is not a number" in tab.statusLabel.text()
+    assert not tab.is_running()
