@@ -102,7 +102,7 @@ def main() -> int:
     t = time.perf_counter()
     win.close()  # stops the run: the flag is checked between batches and between evaluation batches
     print(f"closing the window during training: {time.perf_counter() - t:.2f} s until the jobs ended "
-          f"(still running: {len(win.jobs.running())})")
+          f"(threads still running: {win.jobs.alive()})")
     return 0
 
 

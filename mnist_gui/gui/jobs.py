@@ -127,7 +127,12 @@ class JobRunner(QObject):
             self.busyChanged.emit(False)
 
     def running(self) -> list[Worker]:
+        """Workers whose threads have not been cleaned up yet (that happens in the GUI thread's next turn)."""
         return list(self._jobs.values())
+
+    def alive(self) -> int:
+        """How many job threads are still executing right now."""
+        return sum(t.isRunning() for t in self._jobs)
 
     def stop_all(self, wait_ms: int = 1500) -> bool:
         """Stop every job and wait up to wait_ms in all for their threads. True when none is left."""
