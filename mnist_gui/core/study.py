@@ -305,26 +305,16 @@ class StudyPlan:
                 "overrides": {k: v for k, v in sorted(self.overrides.items()) if v is not None}}
 
 
-@dataclass
-class StudyTrainConfig(TrainConfig):
-    """A trial's TrainConfig: a network field study trains a custom spec; the run record names the study."""
-    spec: list | None = None
-    study: str = ""
-
-    def model_config(self):
-        if self.spec is None:
-            return super().model_config()
-        from mnist_gui.core.models import ModelConfig
-        return ModelConfig(spec=self.spec)   # rates as in the spec (the preset's dropout rule applied)
-
-
-def trial_config(base: TrainConfig, params: dict, study: str = "") -> StudyTrainConfig:
-    """The base config with a trial's values: training fields set, network fields put into the network.
+def trial_config(base: TrainConfig, params: dict, study: str = "") -> TrainConfig:
+    """The base config with a trial's values: training fields set, network fields put into the network
+    (a custom network: preset "custom", `arch` the edited layers, `dropout` their dropout rate).
 
     Raises TrialFailed with the spec's message when a network value makes the network invalid."""
+    from dataclasses import replace as replace_config
+
     from mnist_gui.core.spec import SpecError, analyse, module_names, problems
     plain = {k: v for k, v in params.items() if "." not in k}
-    cfg = StudyTrainConfig(**{**base.to_dict(), **plain}, study=study)
+    cfg = replace_config(base, **plain)
     try:
         cfg.validate()
     except ValueError as e:
@@ -345,7 +335,13 @@ def trial_config(base: TrainConfig, params: dict, study: str = "") -> StudyTrain
             raise TrialFailed(f"the network is not valid: {e}") from None
         if errors:
             raise TrialFailed(f"the network is not valid: {errors[0]}")
-        cfg.spec = [layer.to_dict() for layer in layers]
+        rates = [layer.rate for layer in layers if layer.kind == "dropout"]
+        cfg = replace_config(cfg, preset="custom", arch={"layers": [layer.to_dict() for layer in layers]},
+                             dropout=rates[0] if rates else cfg.dropout)
+        try:
+            cfg.validate()
+        except ValueError as e:
+            raise TrialFailed(f"the network is not valid: {e}") from None
     return cfg
 
 
