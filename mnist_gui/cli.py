@@ -152,6 +152,8 @@ def cmd_train(args) -> int:
         overrides.update(preset=init.model_config.preset, dropout=init.model_config.dropout)
         if init.model_config.spec is not None:
             overrides.update(arch={"layers": init.model_config.spec})
+    if args.arch and args.preset not in (None, "custom"):
+        raise UserError(f"--arch gives the network; --preset {args.preset} cannot be used with it")
     if args.arch:
         from mnist_gui.core.spec import load_spec_file
         overrides.update(preset="custom", arch=load_spec_file(args.arch).to_dict())

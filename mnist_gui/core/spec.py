@@ -44,6 +44,8 @@ KINDS: dict[str, dict[str, object]] = {
     "dense": {"units": _REQUIRED},
 }
 PADDING_WORDS = ("same", "valid")
+# Upper bounds that keep a hand-written spec from asking for terabytes (the editor's spin boxes stop lower).
+MAX_SIZE = {"filters": 65_536, "units": 65_536, "kernel": 1_024, "size": 1_024, "stride": 1_024}
 OUTPUTS = 10          # one per digit
 BYTES_PER_PARAM = 4   # fp32
 
@@ -335,8 +337,11 @@ def _analyse_layer(layer: Layer, shape, say) -> LayerRow:
         say("error", field, text)
 
     def at_least(name, low=1):
-        if getattr(layer, name) < low:
-            err(name, f"{name} must be at least {low}, got {getattr(layer, name)}")
+        v = getattr(layer, name)
+        if v < low:
+            err(name, f"{name} must be at least {low}, got {v}")
+        elif v > MAX_SIZE.get(name, v):
+            err(name, f"{name} {v:,} is more than {MAX_SIZE[name]:,}: a network this size would not fit in memory")
 
     # values that make no sense wherever the layer stands
     if k == "conv":
@@ -378,6 +383,9 @@ def _analyse_layer(layer: Layer, shape, say) -> LayerRow:
             elif f % 2 == 0 and f > 0:
                 say("warning", "padding", f"padding \"same\" with the even kernel {f} pads unevenly: {before} "
                                           f"before and {after} after, as PyTorch does")
+            if f > max(shape[0], shape[1]):
+                say("warning", "kernel", f"{fname} {f} is larger than its {shape[0]}×{shape[1]} input: \"same\" "
+                                         f"padding makes it work, but most of what it sees is padding")
         else:
             before = after = pad
         if bad:

@@ -308,7 +308,7 @@ class EvaluateTab(Retranslating, QWidget):
             self.reliabilityPlot.removeItem(t)
         self._relTexts = []
         for b in full:
-            t = pg.TextItem(str(b.count), color="k", anchor=(0.5, 1.0))
+            t = pg.TextItem(str(b.count), color=theme.current().plot_fg, anchor=(0.5, 1.0))
             t.setPos((b.lo + b.hi) / 2, b.accuracy)
             self.reliabilityPlot.addItem(t)
             self._relTexts.append(t)

@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
             return False
         try:
             ck = self.ws.open_model(path)
-        except CheckpointError as e:
+        except (CheckpointError, OSError, RuntimeError) as e:
             self.show_message(self.tr("Could not open model"),
                               f"{e}\n\n" + self.tr("The current model stays loaded."), QMessageBox.Icon.Warning)
             return False
@@ -365,9 +365,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, e: QCloseEvent) -> None:
         """Stop all background work (training is recorded as stopped), remember the window, close."""
-        self.trainTab.shutdown()
-        self.jobs.stop_all(CLOSE_WAIT_MS)
-        self.ws.settings.set("window/geometry", self.saveGeometry())
+        self.ws.settings.set("window/geometry", self.saveGeometry())   # first: written whatever the jobs do
         self.ws.settings.set("draw/penWidth", self.drawTab.penWidth.value())
         self.ws.shutdown()
+        self.trainTab.shutdown()
+        self.jobs.stop_all(CLOSE_WAIT_MS)
         super().closeEvent(e)

@@ -336,8 +336,9 @@ class NetworkEditor(Retranslating, QWidget):
             self.set_field(row, "padding", text)
         elif text.isdigit():
             self.set_field(row, "padding", int(text))
-        else:
+        else:   # not a padding: training stays off until it is one again
             self.problemLabel.setText(self.tr("padding is a number, 'same' or 'valid'"))
+            self.trainButton.setEnabled(False)
 
 
 class ModelTab(Retranslating, QWidget):

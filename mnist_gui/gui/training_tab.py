@@ -312,6 +312,7 @@ class TrainingTab(Retranslating, QWidget):
         if index < 0:
             if want != "auto":
                 self.append_log(self.tr("the device {0} is not here; using automatic").format(want))
+                self.ws.set_device("auto")   # what the chooser shows is what runs (and evaluates)
             index = 0
         self.deviceCombo.setCurrentIndex(index)
         self.deviceCombo.blockSignals(False)
@@ -379,6 +380,7 @@ class TrainingTab(Retranslating, QWidget):
             cfg.validate()
         except ValueError as e:
             self.append_log(self.tr("cannot start: {0}").format(e))
+            self.message.emit(self.tr("Cannot start training"), str(e), True)
             return False
         self._reset_plots()
         self._ended = None
@@ -567,7 +569,7 @@ class TrainingTab(Retranslating, QWidget):
         from mnist_gui.core.checkpoint import CheckpointError
         try:
             ck = self.ws.open_model(str(run.model_path))
-        except CheckpointError as e:
+        except (CheckpointError, OSError, RuntimeError) as e:
             self.message.emit(self.tr("Could not open model"),
                               str(e) + "\n\n" + self.tr("The current model stays loaded."), True)
             return

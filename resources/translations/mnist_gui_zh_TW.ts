@@ -1316,6 +1316,10 @@
         <translation>無法開始：{0}</translation>
     </message>
     <message>
+        <source>Cannot start training</source>
+        <translation>無法開始訓練</translation>
+    </message>
+    <message>
         <source>{0} steps</source>
         <translation>{0} 步</translation>
     </message>

@@ -113,3 +113,25 @@ def test_train_this_network_trains_the_edited_network(window, qtbot, small_mnist
     from mnist_gui.core.checkpoint import load_checkpoint
     again = load_checkpoint(ck.path)
     assert again.model_config.spec[0]["filters"] == 8
+
+
+def test_fine_tuning_a_custom_live_model_fine_tunes_that_network(window, qtbot, small_mnist):
+    """Teaching works the same when the live model is a network edited on the Model tab."""
+    import numpy as np
+
+    from mnist_gui.core.models import ModelConfig, build_model
+    from mnist_gui.core.checkpoint import Checkpoint
+    from mnist_gui.core.spec import NetworkSpec
+    layers = window.ws.checkpoint.model_config.network().to_list()
+    layers[0]["filters"] = 8
+    mcfg = ModelConfig(spec=NetworkSpec.from_dict(layers).to_list())
+    window.ws.make_live(Checkpoint(model=build_model(mcfg).eval(), model_config=mcfg, meta={"name": "mine"}),
+                        remember=False)
+    window.ws.use_mnist(small_mnist)
+    img = np.zeros((28, 28), np.float32)
+    img[4:24, 13:15] = 1.0
+    window.ws.teach(1, img)
+    cfg, _extra, init_state = window.ws.finetune_plan()
+    assert cfg.preset == "custom" and cfg.arch["layers"][0]["filters"] == 8
+    cfg.validate()
+    assert init_state["conv1.weight"].shape[0] == 8

@@ -206,3 +206,21 @@ def test_the_device_chooser_names_the_hardware_and_is_remembered(window, tab, qt
     qtbot.waitUntil(lambda: tab.keepBox is not None or not tab.is_running(), timeout=60_000)
     runs, _ = window.ws.runs.load()
     assert runs[0].device == "cpu" and "device" not in runs[0].config   # where it ran, not part of the recipe
+
+
+def test_a_remembered_device_that_is_not_here_falls_back_to_automatic_for_real(qtbot, _isolated_home, small_mnist):
+    from tests.gui.conftest import open_window
+    _isolated_home.mkdir(parents=True, exist_ok=True)
+    (_isolated_home / "settings.ini").write_text("[train]\ndevice=cuda:7\n")
+    w = open_window(qtbot)
+    tab = w.trainTab
+    assert tab.deviceCombo.currentData() == "auto" and "cuda:7 is not here" in tab.log.toPlainText()
+    assert w.ws.device == "auto"                       # what runs is what the chooser shows
+    w.ws.use_mnist(small_mnist)
+    tab.apply_config(quick(max_steps=3))
+    tab.start_training()
+    qtbot.waitUntil(lambda: tab.keepBox is not None or not tab.is_running(), timeout=60_000)
+    assert "CUDA" not in tab.log.toPlainText().split("not here")[-1]
+    runs, _ = w.ws.runs.load()
+    assert runs and runs[0].device == "cpu"
+    w.close()
