@@ -82,6 +82,7 @@ class EvaluateTab(Retranslating, QWidget):
         self.perClassPlot.setObjectName("perClassPlot")
         self.perClassPlot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(CLASSES)]])
         self.perClassPlot.setMouseEnabled(False, False)
+        self.perClassPlot.setRange(xRange=(-0.6, CLASSES - 0.4), yRange=(0, 1), padding=0)   # before a result too
         self._classBars = pg.BarGraphItem(x=np.arange(CLASSES), height=np.zeros(10), width=0.7,
                                           brush=theme.current().bar)
         self.perClassPlot.addItem(self._classBars)
@@ -91,6 +92,7 @@ class EvaluateTab(Retranslating, QWidget):
         self.confusionMatrix.setMouseEnabled(False, False)
         self.confusionMatrix.setAspectLocked(True)
         self.confusionMatrix.invertY(True)
+        self.confusionMatrix.setRange(xRange=(0, CLASSES), yRange=(0, CLASSES), padding=0.02)
         for ax in ("bottom", "left"):
             self.confusionMatrix.getAxis(ax).setTicks([[(i + 0.5, str(i)) for i in range(CLASSES)]])
         self._image = pg.ImageItem(axisOrder="row-major")
