@@ -162,6 +162,13 @@ class TrainConfig:
                 raise ValueError(str(errors[0]))
             self.arch = net.to_dict()
 
+    def with_network(self, layers: list[dict]) -> "TrainConfig":
+        """This config training the given network (a custom spec's layers): preset custom, and the dropout
+        field set to the network's own dropout rate (when it trains, the field sets every dropout layer)."""
+        rates = [d["rate"] for d in layers if d.get("kind") == "dropout"]
+        return replace(self, preset=CUSTOM, arch={"layers": [dict(d) for d in layers]},
+                       dropout=rates[0] if rates else self.dropout)
+
     def with_overrides(self, **overrides) -> "TrainConfig":
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 

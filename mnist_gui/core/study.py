@@ -335,9 +335,7 @@ def trial_config(base: TrainConfig, params: dict, study: str = "") -> TrainConfi
             raise TrialFailed(f"the network is not valid: {e}") from None
         if errors:
             raise TrialFailed(f"the network is not valid: {errors[0]}")
-        rates = [layer.rate for layer in layers if layer.kind == "dropout"]
-        cfg = replace_config(cfg, preset="custom", arch={"layers": [layer.to_dict() for layer in layers]},
-                             dropout=rates[0] if rates else cfg.dropout)
+        cfg = cfg.with_network([layer.to_dict() for layer in layers])
         try:
             cfg.validate()
         except ValueError as e:

@@ -223,12 +223,10 @@ class Workspace:
             raise ValueError("My digits is empty: teach some digits first")
         ck = self.checkpoint
         base = self.recipes["finetune"].config
-        cfg = base.with_overrides(preset=ck.model_config.preset, dropout=ck.model_config.dropout)
-        if ck.model_config.spec is not None:   # a custom network: fine-tune that network, its own rates
-            rates = [d["rate"] for d in ck.model_config.spec if d.get("kind") == "dropout"]
-            cfg = base.with_overrides(preset="custom", arch={"layers": ck.model_config.spec},
-                                      dropout=ck.model_config.dropout if ck.model_config.dropout is not None
-                                      else (rates[0] if rates else base.dropout))
+        if ck.model_config.spec is not None:   # a custom network: fine-tune that network as it is
+            cfg = base.with_network(ck.model_config.network().to_list())
+        else:
+            cfg = base.with_overrides(preset=ck.model_config.preset, dropout=ck.model_config.dropout)
         repeat = max(1, round(share * n_mnist / (1 - share) / len(my)))
         return cfg, my.as_split(repeat), ck.model.state_dict()
 

@@ -165,8 +165,8 @@ class DrawTab(Retranslating, QWidget):
         return strokes_to_mnist(self.canvas.strokes())
 
     def update_prediction(self) -> None:
-        if self.ws.predictor is None:  # torch and the model are still loading
-            self.input28 = self.current_input()
+        if self.ws.predictor is None:  # torch and the model are still loading: read it when they are there
+            self.input28 = None
             self.bars.show_loading()
             return
         strokes = self.canvas.strokes()

@@ -30,6 +30,13 @@ def qimage_to_rgba(img: QImage) -> np.ndarray:
     return buf[:, :w * 4].reshape(h, w, 4).copy()
 
 
+def rgba_to_qimage(rgba: np.ndarray) -> QImage:
+    """An H×W×4 uint8 RGBA array -> QImage (a copy that owns its pixels)."""
+    a = np.ascontiguousarray(rgba, dtype=np.uint8)
+    h, w = a.shape[:2]
+    return QImage(a.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
+
+
 def digit_qimage(u8: np.ndarray) -> QImage:
     """A 28×28 uint8 MNIST image -> QImage."""
     return array_to_qimage(np.asarray(u8, np.float32).reshape(IMAGE_SIZE, IMAGE_SIZE) / 255.0)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
@@ -19,6 +21,7 @@ from mnist_gui.gui import i18n, theme
 from mnist_gui.gui.data_tab import DataTab
 from mnist_gui.gui.draw_tab import DrawTab
 from mnist_gui.gui.evaluate_tab import EvaluateTab
+from mnist_gui.gui.images import rgba_to_qimage
 from mnist_gui.gui.jobs import JobRunner, Task, connect_in_gui
 from mnist_gui.gui.model_tab import ModelTab
 from mnist_gui.gui.mydigits_tab import MyDigitsTab
@@ -187,18 +190,13 @@ class MainWindow(QMainWindow):
                 self.tr("Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)"))
         if not path:
             return False
-        from mnist_gui.core.preprocess import PreprocessError, check_image_file
-        try:
-            check_image_file(path)   # one rule for size limits and unreadable files, as on the command line
+        from mnist_gui.core.preprocess import PreprocessError, open_image
+        try:   # decoded once, by the same bounded reader as the command line (size limit, one-line errors)
+            image = open_image(path)
         except PreprocessError as e:
             self.show_message(self.tr("Could not open image"), str(e), QMessageBox.Icon.Warning)
             return False
-        img = QImage(path)
-        if img.isNull():
-            self.show_message(self.tr("Could not open image"),
-                              self.tr("{0}: not a readable image").format(path), QMessageBox.Icon.Warning)
-            return False
-        self._open_in_canvas(img)
+        self._open_in_canvas(rgba_to_qimage(np.asarray(image.convert("RGBA"))))
         if self.drawTab.input28 is None:
             self.statusBar().showMessage(self.tr("{0}: no ink found").format(path), 5000)
         return True

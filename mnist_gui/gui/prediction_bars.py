@@ -116,18 +116,19 @@ class PredictionBars(Retranslating, QWidget):
         return None if self._probs is None else int(np.argmax(self._probs))
 
     def clear(self) -> None:
-        self._probs, self._img28, self._loading = None, None, False
-        self.doubt = None
-        self._bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(*theme.current().bar)] * 10)
+        self._empty(loading=False)
         self.topLabel.setText("–")
         self.confidenceLabel.setText(self.tr("Draw a digit"))
         self._describe(self.tr("nothing drawn"))
 
     def show_loading(self) -> None:
         """The model is still loading: what is drawn meanwhile is read once it is there."""
-        self._probs, self._img28, self._loading = None, None, True
-        self.doubt = None
-        self._bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(*theme.current().bar)] * 10)
+        self._empty(loading=True)
         self.topLabel.setText("…")
         self.confidenceLabel.setText(self.tr("Loading the model…"))
         self._describe(self.confidenceLabel.text())
+
+    def _empty(self, loading: bool) -> None:
+        self._probs, self._img28, self._loading = None, None, loading
+        self.doubt = None
+        self._bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(*theme.current().bar)] * 10)

@@ -339,9 +339,7 @@ class TrainingTab(Retranslating, QWidget):
 
     def use_network(self, arch: dict) -> None:
         """Train the network edited on the Model tab: preset 'custom', its dropout rate in the form."""
-        rates = [d["rate"] for d in arch["layers"] if d.get("kind") == "dropout"]
-        self.apply_config(replace(self.config(), preset=CUSTOM, arch=arch,
-                                  dropout=rates[0] if rates else self.config().dropout))
+        self.apply_config(self.config().with_network(arch["layers"]))
         self.append_log(self.tr("the network from the Model tab is ready to train ({0} layers)").format(
             len(arch["layers"])))
 
