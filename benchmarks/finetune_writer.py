@@ -30,7 +30,7 @@ import torch  # noqa: E402
 from mnist_gui import config  # noqa: E402
 from mnist_gui.core.checkpoint import load_checkpoint  # noqa: E402
 from mnist_gui.core.data import Mnist, MnistSplit, load_mnist  # noqa: E402
-from mnist_gui.core.pendigits import read_unipen  # noqa: E402
+from mnist_gui.core.pendigits import seen_writers, read_unipen  # noqa: E402
 from mnist_gui.core.predictor import Predictor  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 from mnist_gui.core.train import Trainer  # noqa: E402
@@ -66,13 +66,18 @@ def main() -> int:
     ap.add_argument("--augment", type=int, choices=(0, 1))
     ap.add_argument("--schedule")
     ap.add_argument("--seed", type=int)
+    ap.add_argument("--model", help="start from this model instead of the shipped one (one that has not seen "
+                    "the writers: a fold model of benchmarks/pen_training_cv.py --save-models)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     data = load_mnist(download=False)
     if args.mnist_test:
         data = Mnist(data.train, MnistSplit(data.test.images[:args.mnist_test], data.test.labels[:args.mnist_test]),
                      data.folder)
-    shipped = load_checkpoint(config.SHIPPED_MODEL)
+    shipped = load_checkpoint(args.model or config.SHIPPED_MODEL)
+    seen = seen_writers(shipped.train_config) & set(args.writers)
+    if seen:
+        print(f"warning: the model has seen writers {sorted(seen)}' digits: not a measurement for them")
     digits = read_unipen(args.file)
     rows = []
     for w in args.writers:

@@ -162,7 +162,9 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--file", default=default_pendigits())
     ap.add_argument("--count", type=int, default=500)
-    ap.add_argument("--writers", choices=["holdout", "train"], default="holdout")
+    ap.add_argument("--writers", default="holdout",
+                    help="holdout (21-30), train (1-20), or a range A-B (a fold's writers, with that fold's "
+                         "model: benchmarks/pen_training_cv.py --save-models)")
     ap.add_argument("--canvas", type=int, default=0, help="also draw this many numbers per spacing on the canvas")
     ap.add_argument("--model")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
@@ -174,9 +176,14 @@ def main() -> int:
     from mnist_gui.core.pendigits import HOLDOUT_WRITERS, read_unipen
     from mnist_gui.core.predictor import Predictor
     ck = load_checkpoint(args.model or config.SHIPPED_MODEL)
+    if args.writers in ("holdout", "train"):
+        chosen = HOLDOUT_WRITERS if args.writers == "holdout" else frozenset(range(1, 21))
+    else:
+        lo, _, hi = args.writers.partition("-")
+        chosen = frozenset(range(int(lo), int(hi or lo) + 1))
     by_writer = collections.defaultdict(list)
     for d in read_unipen(args.file):
-        if (d.writer in HOLDOUT_WRITERS) == (args.writers == "holdout"):
+        if d.writer in chosen:
             by_writer[d.writer].append(d)
     old, new = old_reader(Predictor(ck.model)), new_reader(ck.model)
     rows = []

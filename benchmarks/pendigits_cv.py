@@ -1,12 +1,13 @@
-"""Pen-drawn digits by writer fold: the shipped model's single-digit accuracy on unseen writers, and
-the "not sure" threshold chosen by cross-validation (choose on two folds' writers, score on the third).
+"""Pen-drawn digits by writer fold: single-digit accuracy on unseen writers, calibration, and the
+"not sure" threshold chosen by cross-validation (choose on two folds' writers, score on the third).
 
-    MNIST_GUI_DATA=../shared/data/mnist python benchmarks/pendigits_cv.py [--canvas-check 60]
+    MNIST_GUI_DATA=../shared/data/mnist python benchmarks/pendigits_cv.py --fold-models DIR [--canvas-check 60]
 
-Digits go through the core path the canvas uses: strokes_to_mnist + Predictor. The shipped model
-trained on MNIST + writers 1-20, so only writers 21-30 give a fair transfer number; the threshold
-is chosen on folds of writers 21-30 (writer_folds, k=3: 21-24, 25-27, 28-30). For comparison the
-30-writer folds (1-10, 11-20, 21-30) are scored too, where two folds are training writers.
+The 30 writers in 3 folds (writer_folds: 1-10, 11-20, 21-30). Every digit is read by a model that never saw
+its writer: with --fold-models DIR, fold i's digits by DIR/fold{i}{--fold-name}.pt (made by
+benchmarks/pen_training_cv.py --save-models: MNIST + the other two folds' pen digits). Without it, --model
+(default: the shipped one) reads the writers its checkpoint says it has not seen (pen_writers).
+Digits go through the core path the canvas uses: strokes_to_mnist + Predictor.
 --canvas-check N replays N digits with mouse events on the real canvas (offscreen) and compares its
 28×28 input with strokes_to_mnist of the same strokes.
 """
@@ -29,7 +30,7 @@ from mnist_gui import config  # noqa: E402
 from mnist_gui.core.calibration import (choose_threshold, ece, refusal_cost, reliability,  # noqa: E402
                                         trade_off)
 from mnist_gui.core.checkpoint import load_checkpoint  # noqa: E402
-from mnist_gui.core.pendigits import HOLDOUT_WRITERS, read_unipen, writer_folds  # noqa: E402
+from mnist_gui.core.pendigits import read_unipen, seen_writers, writer_folds  # noqa: E402
 from mnist_gui.core.predictor import NOT_SURE_BELOW, Predictor  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 
@@ -100,63 +101,69 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--file", default=str(ROOT.parent / "shared/data/pendigits/pendigits-train.gz"))
     ap.add_argument("--model", default=str(config.SHIPPED_MODEL))
+    ap.add_argument("--fold-models", metavar="DIR")
+    ap.add_argument("--fold-name", default="-variety", help="fold{i}NAME.pt in --fold-models")
     ap.add_argument("--canvas-check", type=int, default=0, metavar="N")
     ap.add_argument("--no-mnist", action="store_true", help="skip the MNIST test trade-off")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    ck = load_checkpoint(args.model)
-    pred = Predictor(ck.model)
     digits = read_unipen(args.file)
-    probs = np.stack([pred.probabilities(strokes_to_mnist(d.strokes)) for d in digits])
+    folds = writer_folds(digits, 3)
+    if args.fold_models:
+        readers = [(load_checkpoint(Path(args.fold_models) / f"fold{i}{args.fold_name}.pt"), test_w)
+                   for i, (_, test_w) in enumerate(folds, 1)]
+    else:
+        ck = load_checkpoint(args.model)
+        seen = seen_writers(ck.train_config)
+        readers = [(ck, sorted({d.writer for d in digits} - seen))]
+    unseen = {w: ck for ck, ws in readers for w in ws}
+    digits = [d for d in digits if d.writer in unseen]
+    if not digits:
+        print("every writer was seen by the model: nothing to measure (use --fold-models)")
+        return 2
+    probs = np.stack([Predictor(unseen[d.writer].model).probabilities(strokes_to_mnist(d.strokes))
+                      for d in digits])
     labels = np.array([d.label for d in digits])
     writer = np.array([d.writer for d in digits])
     top, right = probs.max(1), probs.argmax(1) == labels
-
-    held = np.isin(writer, sorted(HOLDOUT_WRITERS))
-    print(f"model {args.model}; {len(digits)} digits of {len(set(writer))} writers")
-    print("\nsingle-digit accuracy through strokes_to_mnist + Predictor, per writer")
-    print("  (writers 1-20 were in the shipped model's training data: not a transfer number)")
+    print(f"{len(digits)} digits of {len(set(writer))} writers, each read by a model that never saw its writer")
     for w in sorted(set(writer)):
         m = writer == w
-        print(f"  writer {w:2d}: {right[m].mean():.2%} of {m.sum()}" + ("  held out" if w in HOLDOUT_WRITERS else ""))
-    per_w = [right[writer == w].mean() for w in sorted(HOLDOUT_WRITERS)]
-    print(f"writers 1-20 (trained on): {right[~held].mean():.2%}; writers 21-30 (held out): "
-          f"{right[held].mean():.2%} ({right[held].sum()}/{held.sum()}), worst writer {min(per_w):.2%}")
-
-    for name, m in (("writers 21-30", held),):
-        print(f"\n{name}: ECE {ece(probs[m], labels[m]):.4f}; reliability (bin: confidence, accuracy, count)")
-        for b in reliability(probs[m], labels[m]):
-            if b.count:
-                print(f"  [{b.lo:.1f},{b.hi:.1f}] {b.confidence:.3f} {b.accuracy:.3f} {b.count}")
-        print("  threshold trade-off: refused, mistakes caught, errors among claimed, cost")
-        for th in CANDIDATES:
-            t = trade_off(top[m], right[m], th)
-            print(f"  {th:.2f}  {t.refused:6.2%}  {t.caught}/{t.mistakes}  {t.accepted_errors:6.2%}  "
-                  f"{refusal_cost(t, WRONG_COST):g}")
-
-    held_digits = [d for d in digits if d.writer in HOLDOUT_WRITERS]
-    chosen = cross_validate(writer_folds(held_digits, 3), writer[held], top[held], right[held],
-                            "folds of held-out writers 21-30")
-    cross_validate(writer_folds(digits, 3), writer, top, right,
-                   "folds of all 30 writers (1-20 were trained on: optimistic)")
-    th_all = choose_threshold(top[held], right[held], CANDIDATES, WRONG_COST)
-    print(f"\nchosen per fold (held-out folds): {chosen}; on all of 21-30: {th_all}; in the app now: {NOT_SURE_BELOW}")
+        print(f"  writer {w:2d}: {right[m].mean():.2%} of {m.sum()}")
+    per_w = {w: right[writer == w].mean() for w in set(writer)}
+    worst = min(per_w, key=per_w.get)
+    print(f"all: {right.mean():.2%} ({right.sum()}/{len(right)}), worst writer {worst}: {per_w[worst]:.2%}")
+    print(f"\nECE {ece(probs, labels):.4f}; reliability (bin: confidence, accuracy, count)")
+    for b in reliability(probs, labels):
+        if b.count:
+            print(f"  [{b.lo:.1f},{b.hi:.1f}] {b.confidence:.3f} {b.accuracy:.3f} {b.count}")
+    print("threshold trade-off: refused, mistakes caught, errors among claimed, cost")
+    for th in CANDIDATES:
+        t = trade_off(top, right, th)
+        print(f"  {th:.2f}  {t.refused:6.2%}  {t.caught}/{t.mistakes}  {t.accepted_errors:6.2%}  "
+              f"{refusal_cost(t, WRONG_COST):g}")
+    test_folds = [(tr, te) for tr, te in folds if set(te) & set(writer)]
+    if len(test_folds) >= 2:
+        chosen = cross_validate(test_folds, writer, top, right, "writer folds")
+        th_all = choose_threshold(top, right, CANDIDATES, WRONG_COST)
+        print(f"\nchosen per fold: {chosen}; on all: {th_all}; in the app now: {NOT_SURE_BELOW}")
 
     if not args.no_mnist:
         from mnist_gui.core.data import load_mnist
         from mnist_gui.core.train import evaluate
+        ck = load_checkpoint(args.model)
         data = load_mnist(download=False)
         ev = evaluate(ck.model, data.test)
         p, y = ev["probabilities"].numpy(), data.test.labels.numpy()
         mt, mr = p.max(1), p.argmax(1) == y
-        print(f"\nMNIST test: accuracy {mr.mean():.2%}, ECE {ece(p, y):.4f}; trade-off: refused, caught, "
-              "errors among claimed, cost")
+        print(f"\nMNIST test ({args.model}): accuracy {mr.mean():.2%}, ECE {ece(p, y):.4f}; trade-off: "
+              "refused, caught, errors among claimed, cost")
         for th in CANDIDATES:
             t = trade_off(mt, mr, th)
             print(f"  {th:.2f}  {t.refused:6.2%}  {t.caught}/{t.mistakes}  {t.accepted_errors:6.2%}  "
                   f"{refusal_cost(t, WRONG_COST):g}")
     if args.canvas_check:
-        canvas_check(held_digits, args.canvas_check, args.model)
+        canvas_check(digits, args.canvas_check, args.model)
     return 0
 
 

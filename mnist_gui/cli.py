@@ -64,7 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--threads", type=int, help="torch threads (default: all cores); not part of the recipe")
     t.add_argument("--device", default="auto", help="where to train: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
     t.add_argument("--extra-pendigits", metavar="FILE",
-                   help="add pen-drawn digits (UNIPEN file, e.g. pendigits-train.gz; writers 21-30 are held out) to the training data")
+                   help="add pen-drawn digits (UNIPEN file, e.g. pendigits-train.gz) to the training data")
+    t.add_argument("--pen-writers", metavar="A-B", help="only these writers' pen digits (default: all; "
+                   "e.g. 1-20 keeps writers 21-30 unseen)")
+    t.add_argument("--pen-variants", type=int, default=1, metavar="K",
+                   help="each pen digit K times: as drawn, and K-1 times as another hand might draw it "
+                        "(random slant, rotation, aspect and a smooth warp of the strokes)")
     t.add_argument("--init", metavar="MODEL", help="start from this checkpoint's weights (fine-tuning); "
                    "its preset and dropout are used")
     t.add_argument("--data-dir", help="folder holding the four MNIST IDX files")
@@ -137,6 +142,21 @@ def _workspace():
     return Workspace()
 
 
+def _pen_options(args) -> frozenset[int] | None:
+    """--pen-writers / --pen-variants checked before anything loads: the chosen writers (None: all)."""
+    if (args.pen_writers is not None or args.pen_variants != 1) and not args.extra_pendigits:
+        raise UserError("--pen-writers and --pen-variants need --extra-pendigits FILE")
+    if not 1 <= args.pen_variants <= 100:
+        raise UserError(f"--pen-variants must be between 1 and 100, got {args.pen_variants}")
+    if args.pen_writers is None:
+        return None
+    from mnist_gui.core.pendigits import parse_writers
+    try:
+        return parse_writers(args.pen_writers)
+    except ValueError as e:
+        raise UserError(f"--pen-writers: {e}") from None
+
+
 def cmd_train(args) -> int:
     from mnist_gui.core.recipes import FIELDS
     from mnist_gui.core.device import resolve_device
@@ -166,15 +186,23 @@ def cmd_train(args) -> int:
             raise UserError(f"--threads must be between 1 and 1024, got {args.threads}")
         import torch
         torch.set_num_threads(args.threads)
+    writers = _pen_options(args)
     log = (lambda m: None) if args.json else (lambda m: print(m, file=sys.stderr))
     if args.data_dir:
         ws.set_data_dir(args.data_dir)
     data = ws.mnist(progress=log)
     extra = None
+    # provenance: whose pen digits the weights will have seen (the fine-tuned model's own included)
+    from mnist_gui.core.pendigits import seen_writers, writers_text
+    seen = set(seen_writers(init.train_config)) if args.init else set()
     if args.extra_pendigits:
-        from mnist_gui.core.pendigits import load_pendigits_as_mnist
-        extra = load_pendigits_as_mnist(args.extra_pendigits)
-        log(f"adding {len(extra):,} pen-drawn digits from {args.extra_pendigits}")
+        from mnist_gui.core.pendigits import pen_digits_of, render_pendigits
+        digits = pen_digits_of(args.extra_pendigits, writers)
+        extra = render_pendigits(digits, variants=args.pen_variants, seed=cfg.seed)
+        seen |= {d.writer for d in digits}
+        log(f"adding {len(extra):,} pen-drawn digit images ({len(digits):,} digits of writers "
+            f"{writers_text({d.writer for d in digits})}) from {args.extra_pendigits}")
+    cfg.pen_writers = writers_text(seen) if seen else None
 
     bar = None
     if not args.no_progress and not args.json:

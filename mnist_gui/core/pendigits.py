@@ -58,10 +58,51 @@ def read_unipen(path) -> list[PenDigit]:
     return digits
 
 
-def render_pendigits(digits: list[PenDigit]) -> MnistSplit:
-    imgs = np.stack([strokes_to_mnist(d.strokes) for d in digits])
-    return MnistSplit(torch.from_numpy(np.round(imgs * 255).astype(np.uint8)),
-                      torch.tensor([d.label for d in digits], dtype=torch.int64))
+def vary_strokes(strokes, rng: np.random.Generator) -> list[np.ndarray]:
+    """The same digit as another hand might draw it: a random slant, rotation, aspect and a smooth
+    elastic warp of the pen points (before rendering, so the stroke keeps the canvas's own width and
+    edge), plus a little jitter of each point. Sizes are relative to the digit's extent."""
+    pts = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes]
+    allp = np.vstack(pts)
+    lo, hi = allp.min(0), allp.max(0)
+    centre, extent = (lo + hi) / 2, max(float((hi - lo).max()), 1e-6)
+    rot = np.deg2rad(rng.uniform(-VARY_ROTATION, VARY_ROTATION))
+    slant = rng.uniform(-VARY_SLANT, VARY_SLANT)
+    aspect = np.exp(rng.uniform(-VARY_ASPECT, VARY_ASPECT))
+    c, s_ = np.cos(rot), np.sin(rot)
+    m = np.array([[c, -s_], [s_, c]]) @ np.array([[aspect, slant], [0.0, 1.0]])
+    # elastic: two random low-frequency sine waves per axis, amplitude a few % of the digit
+    freq = rng.uniform(0.5, 2.0, (2, 2, 2)) * np.pi       # axis, wave, (fx, fy)
+    phase = rng.uniform(0, 2 * np.pi, (2, 2))
+    amp = rng.uniform(0, VARY_ELASTIC, (2, 2))
+    out = []
+    for p in pts:
+        u = (p - centre) / extent                            # about [-0.5, 0.5]
+        warp = np.stack([(amp[a] * np.sin(u @ freq[a].T + phase[a])).sum(1) for a in range(2)], 1)
+        u = (u + warp) @ m.T + rng.normal(0, VARY_JITTER, u.shape)
+        out.append(u * extent + centre)
+    return out
+
+
+# How far vary_strokes goes (chosen by writer-fold cross-validation: benchmarks/pen_training_cv.py).
+VARY_ROTATION = 12.0  # degrees
+VARY_SLANT = 0.25     # shear, x per y
+VARY_ASPECT = 0.15    # log width/height
+VARY_ELASTIC = 0.04   # of the digit's extent
+VARY_JITTER = 0.004
+
+
+def render_pendigits(digits: list[PenDigit], variants: int = 1, seed: int = 0) -> MnistSplit:
+    """Pen-drawn digits rendered like the canvas does. With variants > 1, each digit also comes back
+    variants-1 more times, each time varied by vary_strokes (same seed, same images)."""
+    rng = np.random.default_rng(seed)
+    imgs, labels = [], []
+    for k in range(max(1, variants)):
+        for d in digits:
+            imgs.append(strokes_to_mnist(d.strokes if k == 0 else vary_strokes(d.strokes, rng)))
+            labels.append(d.label)
+    return MnistSplit(torch.from_numpy(np.round(np.stack(imgs) * 255).astype(np.uint8)),
+                      torch.tensor(labels, dtype=torch.int64))
 
 
 # Writers 21-30 of the 30 are kept out of training, to measure the canvas path on unseen writers.
@@ -74,12 +115,29 @@ def split_writers(digits: list[PenDigit]) -> tuple[list[PenDigit], list[PenDigit
             [d for d in digits if d.writer in HOLDOUT_WRITERS])
 
 
-def load_pendigits_as_mnist(path, holdout: bool = True) -> MnistSplit:
-    """Pen-drawn digits rendered like the canvas does; without the held-out writers by default."""
+def parse_writers(text: str) -> frozenset[int]:
+    """'1-20' or '3' or '1-10,21-30' -> writer ids; ValueError with one line otherwise."""
+    out: set[int] = set()
+    try:
+        for part in str(text).split(","):
+            lo, _, hi = part.strip().partition("-")
+            a, b = int(lo), int(hi or lo)
+            if not 0 <= a <= b <= 10_000:
+                raise ValueError
+            out.update(range(a, b + 1))
+    except ValueError:
+        raise ValueError(f"writers must look like 1-20 or 1-10,21-30, got {text!r}") from None
+    return frozenset(out)
+
+
+def pen_digits_of(path, writers=None) -> list[PenDigit]:
+    """The file's digits (all writers, or only `writers`); DataError when none is left."""
     digits = read_unipen(path)
-    if holdout:
-        digits = split_writers(digits)[0]
-    return render_pendigits(digits)
+    if writers is not None:
+        digits = [d for d in digits if d.writer in writers]
+        if not digits:
+            raise DataError(f"{path}: no pen-drawn digits of writers {writers_text(writers)}")
+    return digits
 
 
 def writer_folds(digits: list[PenDigit], k: int = 3) -> list[tuple[list[int], list[int]]]:
@@ -108,6 +166,33 @@ def find_pendigits(mnist_folder=None) -> Path | None:
     return next((c for c in cands if c.is_file()), None)
 
 
-def held_out_as_mnist(path) -> MnistSplit:
-    """The held-out writers' (21-30) digits, rendered like the canvas does."""
-    return render_pendigits(split_writers(read_unipen(path))[1])
+def writers_text(writers) -> str:
+    """{1, 2, 3, 7} -> '1-3,7' (parse_writers reads it back)."""
+    ws, parts = sorted(set(writers)), []
+    for w in ws:
+        if parts and w == parts[-1][1] + 1:
+            parts[-1][1] = w
+        else:
+            parts.append([w, w])
+    return ",".join(f"{a}" if a == b else f"{a}-{b}" for a, b in parts)
+
+
+def seen_writers(train_config: dict) -> frozenset[int]:
+    """The pen writers a checkpoint's weights have seen (its train_config's pen_writers); none when
+    it does not say, or says something unreadable."""
+    text = (train_config or {}).get("pen_writers")
+    try:
+        return parse_writers(text) if isinstance(text, str) and text else frozenset()
+    except ValueError:
+        return frozenset()
+
+
+def unseen_as_mnist(path, seen=frozenset()) -> tuple[MnistSplit, frozenset[int]]:
+    """The digits of the writers not in `seen`, rendered like the canvas does, and those writers.
+    DataError when every writer in the file was seen."""
+    digits = read_unipen(path)
+    unseen = [d for d in digits if d.writer not in seen]
+    if not unseen:
+        raise DataError(f"the model trained on every pen writer's digits ({writers_text(seen)}): "
+                        "none are left unseen to measure it on")
+    return render_pendigits(unseen), frozenset(d.writer for d in unseen)

@@ -127,6 +127,9 @@ class TrainConfig:
     train_size: int | None = None
     eval_every_epoch: bool = True   # not a user field: the Trainer's evaluation cadence
     arch: dict | None = None        # a custom network: {"layers": [...]} (core/spec.py); preset is "custom"
+    # Not a user field: whose pen-drawn digits the weights have seen ("1-30"; None: none), kept through
+    # fine-tuning, so the Evaluate tab measures only the writers a model has not seen.
+    pen_writers: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

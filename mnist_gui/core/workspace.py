@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -227,6 +227,7 @@ class Workspace:
             cfg = base.with_network(ck.model_config.network().to_list())
         else:
             cfg = base.with_overrides(preset=ck.model_config.preset, dropout=ck.model_config.dropout)
+        cfg = replace(cfg, pen_writers=ck.train_config.get("pen_writers"))  # what the weights have seen
         repeat = max(1, round(share * n_mnist / (1 - share) / len(my)))
         return cfg, my.as_split(repeat), ck.model.state_dict()
 

@@ -39,22 +39,23 @@ def evaluation_task(ws, model) -> Task:
     return Task(run)
 
 
-def pen_digits_task(model, mnist_folder) -> Task:
-    """Read the held-out writers' pen digits (21-30) with a copy of the live model: (probabilities, labels)."""
+def pen_digits_task(model, mnist_folder, seen=frozenset()) -> Task:
+    """Read the pen digits of the writers the model has not seen with a copy of the live model:
+    (probabilities, labels, writers read)."""
     def run(report, should_stop):
         from mnist_gui.core.data import DataError
-        from mnist_gui.core.pendigits import find_pendigits, held_out_as_mnist
+        from mnist_gui.core.pendigits import find_pendigits, unseen_as_mnist
         from mnist_gui.core.train import evaluate
         path = find_pendigits(mnist_folder)
         if path is None:
             raise DataError("pen-drawn digits not found: put pendigits/pendigits-train.gz beside the MNIST "
                             "folder or set MNIST_GUI_PENDIGITS")
         report("reading pen-drawn digits")
-        split = held_out_as_mnist(path)
+        split, writers = unseen_as_mnist(path, seen)
         if should_stop():
             raise Cancelled()
         ev = evaluate(model, split)
-        return ev["probabilities"].numpy(), split.labels.numpy()
+        return ev["probabilities"].numpy(), split.labels.numpy(), writers
     return Task(run)
 
 
@@ -105,7 +106,7 @@ class EvaluateTab(Retranslating, QWidget):
         self._relShown = False
         self.reliabilitySource = QComboBox(objectName="reliabilitySource")
         self.reliabilitySource.addItem(self.tr("MNIST test"), "mnist")
-        self.reliabilitySource.addItem(self.tr("pen-drawn digits of held-out writers 21-30"), "pen")
+        self.reliabilitySource.addItem(self.tr("pen-drawn digits of writers the model has not seen"), "pen")
         self.reliabilityPlot = pg.PlotWidget(background="w", title=self.tr("Reliability"))
         self.reliabilityPlot.setObjectName("reliabilityPlot")
         self.reliabilityPlot.setMouseEnabled(False, False)
@@ -119,7 +120,7 @@ class EvaluateTab(Retranslating, QWidget):
         self.reliabilityBins: list = []   # calibration.Bin per bin of the diagram shown
         self.reliabilityEce: float | None = None
         self._penTask: Task | None = None
-        self._pen: tuple | None = None     # (probabilities, labels) of the pen digits, once read
+        self._pen: tuple | None = None     # (probabilities, labels, writers) of the pen digits, once read
         self.reliabilitySource.currentIndexChanged.connect(self._show_reliability)
 
         self.galleryTitle = QLabel("", objectName="galleryTitle")
@@ -179,7 +180,7 @@ class EvaluateTab(Retranslating, QWidget):
         self.mistakesButton.setText(self.tr("Most confident mista&kes"))
         self.openInCanvasButton.setText(self.tr("Open in &canvas"))
         self.reliabilitySource.setItemText(0, self.tr("MNIST test"))
-        self.reliabilitySource.setItemText(1, self.tr("pen-drawn digits of held-out writers 21-30"))
+        self.reliabilitySource.setItemText(1, self.tr("pen-drawn digits of writers the model has not seen"))
         self.reliabilitySource.setAccessibleName(self.tr("Reliability of"))
         self.reliabilityPlot.setAccessibleName(self.tr("Reliability"))
         self.reliabilityPlot.setLabel("bottom", self.tr("confidence"))
@@ -274,14 +275,18 @@ class EvaluateTab(Retranslating, QWidget):
     def _show_reliability(self) -> None:
         """Draw the diagram for the chosen source; pen digits are read in the background first."""
         if self.reliabilitySource.currentData() == "pen":
+            from mnist_gui.core.pendigits import seen_writers, writers_text  # imports torch: not at start
             if self._pen is not None:
-                self._draw_reliability(*self._pen, self.tr("pen digits"))
+                probs, labels, writers = self._pen
+                self._draw_reliability(probs, labels, self.tr("pen digits of writers {0}").format(
+                    writers_text(writers)))
             elif self._penTask is None and self.ws.checkpoint is not None:
                 self.reliabilityPlot.setTitle(self.tr("reading pen-drawn digits…"))
                 folder = self.data.folder if self.data is not None else None
                 if folder is None and self.ws.loaded_mnist is not None:
                     folder = self.ws.loaded_mnist.folder
-                task = pen_digits_task(copy.deepcopy(self.ws.checkpoint.model).eval(), folder)
+                ck = self.ws.checkpoint
+                task = pen_digits_task(copy.deepcopy(ck.model).eval(), folder, seen_writers(ck.train_config))
                 connect_in_gui(task.finished, self._on_pen_read, self)
                 connect_in_gui(task.failed, self._on_pen_failed, self)
                 connect_in_gui(task.cancelled, lambda: self._on_pen_failed(self.tr("stopped")), self)

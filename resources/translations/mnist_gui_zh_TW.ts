@@ -218,8 +218,8 @@
         <translation>MNIST 測試集</translation>
     </message>
     <message>
-        <source>pen-drawn digits of held-out writers 21-30</source>
-        <translation>保留書寫者 21–30 的手寫筆跡數字</translation>
+        <source>pen-drawn digits of writers the model has not seen</source>
+        <translation>模型未見過的書寫者的手寫筆跡數字</translation>
     </message>
     <message>
         <source>Reliability</source>
@@ -302,8 +302,8 @@
         <translation>評估已停止</translation>
     </message>
     <message>
-        <source>pen digits</source>
-        <translation>手寫筆跡數字</translation>
+        <source>pen digits of writers {0}</source>
+        <translation>書寫者 {0} 的手寫筆跡數字</translation>
     </message>
     <message>
         <source>reading pen-drawn digits…</source>
@@ -458,10 +458,6 @@
     <message>
         <source>Could not open image</source>
         <translation>無法開啟影像</translation>
-    </message>
-    <message>
-        <source>{0}: not a readable image</source>
-        <translation>{0}：不是可讀取的影像</translation>
     </message>
     <message>
         <source>{0}: no ink found</source>

@@ -73,3 +73,39 @@ def test_summary():
     assert [tuple(x["output_shape"]) for x in layers if x["name"] in ("conv1", "pool1", "conv2", "pool2")] == \
         [(28, 28, 32), (14, 14, 32), (14, 14, 64), (7, 7, 64)]
     assert mnist_dir() is not None
+
+
+def test_train_with_pen_digits_of_chosen_writers(tmp_path):
+    from tests.conftest import SHARED_PENDIGITS
+    r = run_cli("train", "--pen-variants", "2", "--max-steps", "1")
+    assert r.returncode == 2 and "need --extra-pendigits" in r.stderr and "Traceback" not in r.stderr
+    if not SHARED_PENDIGITS.exists():
+        return
+    r = run_cli("train", "--extra-pendigits", str(SHARED_PENDIGITS), "--pen-writers", "banana")
+    assert r.returncode == 2 and "--pen-writers" in r.stderr and r.stderr.count("\n") == 1
+    r = run_cli("train", "--extra-pendigits", str(SHARED_PENDIGITS), "--pen-writers", "400-401")
+    assert r.returncode == 2 and "no pen-drawn digits of writers 400-401" in r.stderr
+    out = tmp_path / "m.pt"
+    r = run_cli("train", "--preset", "fast-bn", "--train-size", "500", "--max-steps", "3",
+                "--extra-pendigits", str(SHARED_PENDIGITS), "--pen-writers", "1-2", "--pen-variants", "2",
+                "--out", str(out), "--no-progress")
+    assert r.returncode == 0, r.stderr
+    n = sum(1 for _ in _pen_digits_of(SHARED_PENDIGITS, {1, 2}))
+    assert f"adding {2 * n:,} pen-drawn digit images ({n:,} digits of writers 1-2)" in r.stderr and out.exists()
+    from mnist_gui.core.checkpoint import load_checkpoint
+    assert load_checkpoint(out).train_config["pen_writers"] == "1-2"
+    # fine-tuning keeps what the weights have seen, and adds what it shows them
+    out2, out3 = tmp_path / "m2.pt", tmp_path / "m3.pt"
+    r = run_cli("train", "--init", str(out), "--train-size", "500", "--max-steps", "1", "--out", str(out2),
+                "--no-progress")
+    assert r.returncode == 0, r.stderr
+    assert load_checkpoint(out2).train_config["pen_writers"] == "1-2"
+    r = run_cli("train", "--init", str(out2), "--train-size", "500", "--max-steps", "1", "--out", str(out3),
+                "--extra-pendigits", str(SHARED_PENDIGITS), "--pen-writers", "5", "--no-progress")
+    assert r.returncode == 0, r.stderr
+    assert load_checkpoint(out3).train_config["pen_writers"] == "1-2,5"
+
+
+def _pen_digits_of(path, writers):
+    from mnist_gui.core.pendigits import read_unipen
+    return [d for d in read_unipen(path) if d.writer in writers]

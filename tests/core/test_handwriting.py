@@ -113,3 +113,66 @@ def test_teaching_a_writer_lifts_their_other_digits_and_keeps_mnist(tmp_path, sh
     before, after = read(shipped.model), read(r.model)
     assert before < 0.97 and after >= before, (before, after)
     assert evaluate(r.model, data.test)["accuracy"] >= evaluate(shipped.model, data.test)["accuracy"] - 0.005
+
+
+# -- training on pen-drawn digits: varied copies and choosing writers
+
+SEVEN = [[(10.0, 10.0), (60.0, 10.0), (30.0, 90.0)], [(20.0, 50.0), (50.0, 50.0)]]
+
+
+def test_varied_strokes_keep_the_digit_and_differ_by_seed():
+    from mnist_gui.core.pendigits import vary_strokes
+    from mnist_gui.core.preprocess import strokes_to_mnist
+    a = vary_strokes(SEVEN, np.random.default_rng(3))
+    b = vary_strokes(SEVEN, np.random.default_rng(3))
+    c = vary_strokes(SEVEN, np.random.default_rng(4))
+    assert [len(s) for s in a] == [len(s) for s in SEVEN]            # same strokes, same points
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))           # same seed, same variant
+    assert not all(np.allclose(x, y) for x, y in zip(a, c))
+    moved = max(float(np.abs(np.asarray(s) - np.asarray(t)).max()) for s, t in zip(a, SEVEN))
+    assert 0 < moved < 0.35 * 80                                      # a different hand, not another shape
+    plain, varied = strokes_to_mnist(SEVEN), strokes_to_mnist(a)
+    assert np.abs(plain - varied).mean() > 0.01
+    # still one drawing of the same size on the canvas's grid: similar ink, much overlap
+    assert abs(plain.sum() - varied.sum()) < 0.3 * plain.sum()
+    assert (np.minimum(plain, varied).sum() / plain.sum()) > 0.3
+
+
+def test_render_pendigits_variants_start_with_the_digits_as_drawn():
+    from mnist_gui.core.pendigits import render_pendigits
+    digits = [PenDigit(7, 1, SEVEN), PenDigit(1, 2, [[(5.0, 0.0), (5.0, 40.0)]])]
+    once = render_pendigits(digits)
+    three = render_pendigits(digits, variants=3, seed=1)
+    assert len(once) == 2 and len(three) == 6
+    assert three.labels.tolist() == [7, 1] * 3
+    assert bool((three.images[:2] == once.images).all())              # as drawn first
+    assert not bool((three.images[2:4] == once.images).all())         # then varied copies
+    assert bool((render_pendigits(digits, variants=3, seed=1).images == three.images).all())
+
+
+@pytest.mark.parametrize("text,writers", [("3", {3}), ("1-3", {1, 2, 3}), ("1-2, 29-30", {1, 2, 29, 30})])
+def test_parse_writers(text, writers):
+    from mnist_gui.core.pendigits import parse_writers
+    assert parse_writers(text) == writers
+
+
+@pytest.mark.parametrize("text", ["", "a-b", "5-2", "-3", "1-2-3"])
+def test_parse_writers_refuses_nonsense_in_one_line(text):
+    from mnist_gui.core.pendigits import parse_writers
+    with pytest.raises(ValueError, match="writers must look like"):
+        parse_writers(text)
+
+
+def test_unseen_pen_digits_follow_what_the_model_says_it_saw():
+    from tests.conftest import SHARED_PENDIGITS
+    if not SHARED_PENDIGITS.exists():
+        pytest.skip("pen-drawn digits not available")
+    from mnist_gui.core.data import DataError
+    from mnist_gui.core.pendigits import seen_writers, unseen_as_mnist, writers_text
+    assert seen_writers({"pen_writers": "1-20"}) == frozenset(range(1, 21))
+    assert seen_writers({}) == seen_writers({"pen_writers": 7}) == seen_writers({"pen_writers": "x"}) == frozenset()
+    assert writers_text({1, 2, 3, 7, 9, 10}) == "1-3,7,9-10"
+    split, writers = unseen_as_mnist(SHARED_PENDIGITS, seen_writers({"pen_writers": "1-20"}))
+    assert writers == frozenset(range(21, 31)) and len(split) > 2000
+    with pytest.raises(DataError, match="none are left unseen"):
+        unseen_as_mnist(SHARED_PENDIGITS, frozenset(range(1, 31)))

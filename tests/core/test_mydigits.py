@@ -65,6 +65,8 @@ def test_finetune_plan_mixes_my_digits_with_mnist(tmp_path, shipped):
     share = len(extra) / (len(extra) + 60000)
     assert 0.35 < share < 0.45 and cfg.augment and cfg.max_steps > 0
     assert cfg.preset == shipped.model_config.preset and init_state.keys() == shipped.model.state_dict().keys()
+    # what the weights have seen stays with them: the taught model has seen the same pen writers
+    assert cfg.pen_writers == shipped.train_config.get("pen_writers")
 
 
 def test_finetuning_on_a_handful_changes_their_prediction(tmp_path, small_mnist, shipped):
