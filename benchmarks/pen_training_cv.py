@@ -34,7 +34,7 @@ import torch  # noqa: E402
 from mnist_gui import config  # noqa: E402
 from mnist_gui.core.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from mnist_gui.core.data import MnistSplit, load_mnist  # noqa: E402
-from mnist_gui.core.pendigits import read_unipen, render_pendigits, writer_folds  # noqa: E402
+from mnist_gui.core.pendigits import read_unipen, render_pendigits, writer_folds, writers_text  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 from mnist_gui.core.recipes import TrainConfig  # noqa: E402
 from mnist_gui.core.train import Trainer, evaluate  # noqa: E402
@@ -46,6 +46,12 @@ def finetune_config(epochs: float, lr: float, seed: int) -> TrainConfig:
     """The fine-tuning stage that makes the shipped model (mnist-gui train --init ... --pen-variants)."""
     return TrainConfig(optimizer="adamw", lr=lr, schedule="onecycle", batch_size=128, epochs=epochs,
                        weight_decay=1e-4, augment=True, seed=seed)
+
+
+def finish_config(epochs: float, lr: float, seed: int) -> TrainConfig:
+    """The last stage (--finish-epochs): no augmentation, a low rate that decays to zero."""
+    return TrainConfig(optimizer="adamw", lr=lr, schedule="cosine", batch_size=128, epochs=epochs,
+                       weight_decay=1e-4, augment=False, seed=seed)
 
 
 def read_digits(model, digits) -> np.ndarray:
@@ -74,6 +80,14 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", metavar="FILE")
     ap.add_argument("--tag", default="", help="appended to the saved models' names")
+    ap.add_argument("--finish-epochs", type=float, default=0.0,
+                    help="then this many plain epochs (no augmentation, cosine) on MNIST + the pen digits as drawn")
+    ap.add_argument("--finish-lr", type=float, default=3e-4)
+    ap.add_argument("--finish-variants", type=int, default=1, help="pen digits in the last stage: as drawn, "
+                    "and K-1 varied copies")
+    ap.add_argument("--reuse", metavar="DIR", help="take the first stage from DIR/fold{i}-{method}{--reuse-tag}.pt "
+                    "when it is there (saved by an earlier run with the same settings)")
+    ap.add_argument("--reuse-tag", default="")
     ap.add_argument("--save-models", metavar="DIR", help="keep each fold's fine-tuned models (for "
                     "number_reading.py / finetune_writer.py --model on that fold's unseen writers)")
     args = ap.parse_args()
@@ -85,7 +99,8 @@ def main() -> int:
     folds = writer_folds(digits, 3)
     print(f"base {args.base}: MNIST test {base.metrics.get('test_accuracy', float('nan')):.2%}; "
           f"{len(digits)} pen digits of {len({d.writer for d in digits})} writers; "
-          f"variants {args.variants}, {args.epochs} epoch at lr {args.lr}, seed {args.seed}")
+          f"variants {args.variants}, {args.epochs} epoch at lr {args.lr}, seed {args.seed}"
+          + (f"; then {args.finish_epochs} plain epochs at lr {args.finish_lr}" if args.finish_epochs else ""))
     results = []
     for i, (train_w, test_w) in enumerate(folds, 1):
         if args.folds and i not in args.folds:
@@ -105,11 +120,27 @@ def main() -> int:
                 cfg = finetune_config(args.epochs, args.lr, args.seed)
                 if method == "mnist":  # same number of images as the pen methods
                     cfg.epochs = args.epochs * (len(data.train) + len(train_d) * args.variants) / len(data.train)
-                res = Trainer(cfg, data, init_state=base.model.state_dict(), extra_train=extra).run()
-                model, seconds = res.model, res.seconds
+                if method != "mnist":
+                    cfg.pen_writers = writers_text(train_w)
+                stage1 = Path(args.reuse) / f"fold{i}-{method}{args.reuse_tag}.pt" if args.reuse else None
+                if stage1 is not None and stage1.exists():
+                    res = None
+                    model, seconds = load_checkpoint(stage1).model, 0.0
+                else:
+                    res = Trainer(cfg, data, init_state=base.model.state_dict(), extra_train=extra).run()
+                    model, seconds = res.model, res.seconds
+                if args.finish_epochs:
+                    # the shipped model's last stage: plain epochs at a low rate on MNIST + the pen digits
+                    cfg = finish_config(args.finish_epochs, args.finish_lr, args.seed)
+                    cfg.pen_writers = None if method == "mnist" else writers_text(train_w)
+                    finish_extra = None if method == "mnist" else (
+                        extra if args.finish_variants == args.variants and method == "variety"
+                        else render_pendigits(train_d, variants=args.finish_variants, seed=args.seed))
+                    res = Trainer(cfg, data, init_state=model.state_dict(), extra_train=finish_extra).run()
+                    model, seconds = res.model, seconds + res.seconds
                 if args.save_models:
                     save_checkpoint(Path(args.save_models) / f"fold{i}-{method}{args.tag}.pt", model,
-                                    cfg.model_config(), cfg.to_dict(), metrics=res.metrics,
+                                    cfg.model_config(), cfg.to_dict(), metrics=res.metrics if res else {},
                                     name=f"fold {i} {method}: unseen writers {min(test_w)}-{max(test_w)}")
             right = read_digits(model, test_d)
             writer = np.array([d.writer for d in test_d])

@@ -1,6 +1,12 @@
 """Choose the weights of the number reader's score on numbers built from writers 1-20 only.
 
     python scripts/tune_number_weights.py [--count 300]
+    python scripts/tune_number_weights.py --fold-models DIR [--fold-name NAME]   # cross-validated
+
+With --fold-models (benchmarks/pen_training_cv.py --save-models), each fold's writers' numbers are read by
+that fold's model (one that never saw them), and for each fold the weights are chosen on the other two
+folds' numbers and scored on its own: the mean and worst fold say what tuning the weights buys on
+writers it was not tuned on.
 
 Builds four-digit numbers (realistic and tight spacing, as benchmarks/number_reading.py does) from
 the training writers' pen digits, classifies every candidate once, then tries a grid of weights for
@@ -16,7 +22,6 @@ import itertools
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,32 +45,74 @@ GRID = {
 }
 
 
+def read_cases(model, by_writer, count: int) -> list:
+    classify = N.torch_classifier(model)
+    cases = []
+    for spacing in ("realistic", "tight"):
+        for truth, strokes in numbers(by_writer, count, spacing, seed=1):
+            c = N._candidates(strokes)
+            cases.append((spacing, truth, c, classify([strokes_to_mnist(it[2]) for it in c.items])))
+    return cases
+
+
+def score_grid(cases) -> list[tuple[int, int, int, tuple]]:
+    """(exact reads, realistic, tight, weights) for every point of GRID, best first."""
+    saved = {k: getattr(N, k) for k in GRID}
+    results = []
+    try:
+        for values in itertools.product(*GRID.values()):
+            for k, v in zip(GRID, values):
+                setattr(N, k, v)
+            right = collections.Counter()
+            for spacing, truth, c, probs in cases:
+                best = N._decode(c, probs)
+                right[spacing] += bool(best) and "".join(str(k) for _, k in best[0][1]) == truth
+            results.append((right["realistic"] + right["tight"], right["realistic"], right["tight"], values))
+    finally:
+        for k, v in saved.items():
+            setattr(N, k, v)
+    results.sort(key=lambda r: -r[0])
+    return results
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--file", default=default_pendigits())
     ap.add_argument("--count", type=int, default=300)
+    ap.add_argument("--fold-models", metavar="DIR")
+    ap.add_argument("--fold-name", default="-variety")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    classify = N.torch_classifier(load_checkpoint(config.SHIPPED_MODEL).model)
+    digits = read_unipen(args.file)
+    if args.fold_models:
+        from mnist_gui.core.pendigits import writer_folds
+        now = tuple(getattr(N, k) for k in GRID)
+        per_fold = []
+        for i, (_, test_w) in enumerate(writer_folds(digits, 3), 1):
+            by_writer = collections.defaultdict(list)
+            for d in digits:
+                if d.writer in test_w:
+                    by_writer[d.writer].append(d)
+            model = load_checkpoint(Path(args.fold_models) / f"fold{i}{args.fold_name}.pt").model
+            per_fold.append(read_cases(model, by_writer, args.count))
+        print(f"{args.count} numbers per spacing per fold; weights ({', '.join(GRID)}); now {now}")
+        for i, cases in enumerate(per_fold):
+            others = [c for j, f in enumerate(per_fold) if j != i for c in f]
+            chosen = score_grid(others)[0][3]
+            mine = {r[3]: r for r in score_grid(cases)}
+            _, real, tight, _ = mine[chosen]
+            _, real0, tight0, _ = mine[now]
+            print(f"  fold {i + 1}: chosen on the others {chosen}: realistic {real / args.count:.1%}, tight "
+                  f"{tight / args.count:.1%}; with the weights now: {real0 / args.count:.1%}, {tight0 / args.count:.1%}")
+        best = score_grid([c for f in per_fold for c in f])[:5]
+        print("best on all three folds: " + "; ".join(f"{r[3]} {r[0] / (6 * args.count):.1%}" for r in best))
+        return 0
     by_writer = collections.defaultdict(list)
-    for d in read_unipen(args.file):
+    for d in digits:
         if d.writer not in HOLDOUT_WRITERS:
             by_writer[d.writer].append(d)
-    cases = []
-    for spacing in ("realistic", "tight"):
-        for truth, strokes in numbers(by_writer, args.count, spacing, seed=1):
-            c = N._candidates(strokes)
-            cases.append((spacing, truth, c, classify([strokes_to_mnist(it[2]) for it in c.items])))
-    results = []
-    for values in itertools.product(*GRID.values()):
-        for k, v in zip(GRID, values):
-            setattr(N, k, v)
-        right = collections.Counter()
-        for spacing, truth, c, probs in cases:
-            best = N._decode(c, probs)
-            right[spacing] += bool(best) and "".join(str(k) for _, k in best[0][1]) == truth
-        results.append((right["realistic"] + right["tight"], right["realistic"], right["tight"], values))
-    results.sort(key=lambda r: -r[0])
+    cases = read_cases(load_checkpoint(config.SHIPPED_MODEL).model, by_writer, args.count)
+    results = score_grid(cases)
     print(f"{len(cases) // 2} numbers per spacing; best weights ({', '.join(GRID)}):")
     for total, real, tight, values in results[:10]:
         print(f"  realistic {real / args.count:.1%}  tight {tight / args.count:.1%}  {values}")

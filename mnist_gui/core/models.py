@@ -193,3 +193,18 @@ def traced_summary(model: nn.Module, input_shape=(1, 28, 28)) -> list[LayerInfo]
             h.remove()
         model.train(was_training)
     return infos
+
+
+def average_weights(a: nn.Module, b: nn.Module, weight_b: float) -> nn.Module:
+    """A copy of `a` with every floating-point tensor (1 - weight_b) * a + weight_b * b: the same network
+    fine-tuned (b) and not (a), averaged (WiSE-FT). Integer buffers (batch-norm counts) come from b."""
+    import copy
+    if not 0.0 <= weight_b <= 1.0:
+        raise ValueError(f"the weight must be in [0, 1], got {weight_b}")
+    sa, sb = a.state_dict(), b.state_dict()
+    if sa.keys() != sb.keys() or any(sa[k].shape != sb[k].shape for k in sa):
+        raise ValueError("the two models are not the same network")
+    out = copy.deepcopy(a)
+    out.load_state_dict({k: torch.lerp(sa[k], sb[k], weight_b) if sa[k].is_floating_point() else sb[k]
+                         for k in sa})
+    return out.eval()

@@ -85,6 +85,14 @@ def test_unwritable_target_is_a_clear_error(tmp_path):
 def test_shipped_model_loads(shipped):
     assert shipped.model_config.preset in ("tf-tutorial", "fast-bn")
     assert shipped.test_accuracy is not None
+    # it says whose pen digits it has seen: every writer of the pendigits file (issue 12)
+    from mnist_gui.core.pendigits import seen_writers
+    assert seen_writers(shipped.train_config) == frozenset(range(1, 31))
+
+
+def test_shipped_model_reads_mnist_test_as_its_checkpoint_says(shipped, mnist):
+    from mnist_gui.core.train import evaluate
+    assert evaluate(shipped.model, mnist.test)["accuracy"] == pytest.approx(shipped.test_accuracy, abs=1e-9)
 
 
 def _tampered(tmp_path, change):

@@ -77,9 +77,10 @@ def test_threshold_trade_off_and_choice():
 
 
 def test_teaching_a_writer_lifts_their_other_digits_and_keeps_mnist(tmp_path, shipped, mnist):
-    """Writer 28 (held out; the shipped model reads 95% of their digits): teach 5 digits per class
-    through the app's path (Workspace.teach, finetune_plan, Trainer), shortened to 60 steps of 64 for
-    a test. Their other digits are read no worse (here: better) and MNIST holds."""
+    """A writer with a style no training writer has (writer 28's digits drawn on a page turned by 30°:
+    the shipped model, which trained on all 30 writers' upright digits, reads about 74% of them): teach 5
+    digits per class through the app's path (Workspace.teach, finetune_plan, Trainer), shortened to 60
+    steps of 64 for a test. Their other digits are read better and MNIST holds."""
     import torch
 
     from mnist_gui.core.data import Mnist, MnistSplit
@@ -92,7 +93,9 @@ def test_teaching_a_writer_lifts_their_other_digits_and_keeps_mnist(tmp_path, sh
     if path is None:
         pytest.skip("pen-drawn digits not available")
     torch.set_num_threads(1)
-    mine = [d for d in read_unipen(path) if d.writer == 28]
+    turn = np.array([[np.cos(np.pi / 6), -np.sin(np.pi / 6)], [np.sin(np.pi / 6), np.cos(np.pi / 6)]])
+    mine = [PenDigit(d.label, d.writer, [np.asarray(st) @ turn.T for st in d.strokes])
+            for d in read_unipen(path) if d.writer == 28]
     taught = [next(d for d in mine[i:] if d.label == k) for k in range(10) for i in range(0, 250, 50)]
     ids = {id(d) for d in taught}
     rest = [d for d in mine if id(d) not in ids]
@@ -111,7 +114,7 @@ def test_teaching_a_writer_lifts_their_other_digits_and_keeps_mnist(tmp_path, sh
     cfg = cfg.with_overrides(max_steps=60, batch_size=64)
     r = Trainer(cfg, data, init_state=init, extra_train=extra).run()
     before, after = read(shipped.model), read(r.model)
-    assert before < 0.97 and after >= before, (before, after)
+    assert before < 0.85 and after >= before + 0.05, (before, after)
     assert evaluate(r.model, data.test)["accuracy"] >= evaluate(shipped.model, data.test)["accuracy"] - 0.005
 
 

@@ -151,7 +151,8 @@ print(victim.id)
 def test_delete_removes_exactly_one_line_and_keeps_every_other_byte(tmp_path):
     p = tmp_path / "my.jsonl"
     m = MyDigits(p)
-    first, second = m.add(3, img()), m.add(4, img())
+    first = m.add(3, img())
+    m.add(4, img())
     lines = p.read_bytes().splitlines(keepends=True)
     bad_strokes = json.loads(lines[1])
     bad_strokes["strokes"] = [[["a", 1]], "x"]

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from mnist_gui.core.models import (PRESETS, ModelConfig, build_model, count_parameters, fast_bn_spec,
+from mnist_gui.core.models import (ModelConfig, build_model, count_parameters, fast_bn_spec,
                                    layer_summary, tf_tutorial_spec, traced_summary)
 from mnist_gui.core.spec import (ACTIVATIONS, POOLS, Layer, NetworkSpec, SpecError, analyse, build,
                                  load_spec_file, problems, spec_from_json, spec_to_json, totals)
