@@ -39,14 +39,15 @@ def evaluation_task(ws, model) -> Task:
     return Task(run)
 
 
-def pen_digits_task(model, mnist_folder, seen=frozenset()) -> Task:
+def pen_digits_task(model, mnist_folder, seen=frozenset(), data_dir=None) -> Task:
     """Read the pen digits of the writers the model has not seen with a copy of the live model:
-    (probabilities, labels, writers read)."""
+    (probabilities, labels, writers read). They are looked for beside the MNIST folder (the loaded
+    one, else the one the settings point at) or at $MNIST_GUI_PENDIGITS."""
     def run(report, should_stop):
-        from mnist_gui.core.data import DataError
+        from mnist_gui.core.data import DataError, find_mnist_folder
         from mnist_gui.core.pendigits import find_pendigits, unseen_as_mnist
         from mnist_gui.core.train import evaluate
-        path = find_pendigits(mnist_folder)
+        path = find_pendigits(mnist_folder if mnist_folder is not None else find_mnist_folder(data_dir))
         if path is None:
             raise DataError("pen-drawn digits not found: put pendigits/pendigits-train.gz beside the MNIST "
                             "folder or set MNIST_GUI_PENDIGITS")
@@ -286,7 +287,8 @@ class EvaluateTab(Retranslating, QWidget):
                 if folder is None and self.ws.loaded_mnist is not None:
                     folder = self.ws.loaded_mnist.folder
                 ck = self.ws.checkpoint
-                task = pen_digits_task(copy.deepcopy(ck.model).eval(), folder, seen_writers(ck.train_config))
+                task = pen_digits_task(copy.deepcopy(ck.model).eval(), folder, seen_writers(ck.train_config),
+                                       self.ws.data_dir)
                 connect_in_gui(task.finished, self._on_pen_read, self)
                 connect_in_gui(task.failed, self._on_pen_failed, self)
                 connect_in_gui(task.cancelled, lambda: self._on_pen_failed(self.tr("stopped")), self)
@@ -302,11 +304,21 @@ class EvaluateTab(Retranslating, QWidget):
         self._show_reliability()
 
     def _on_pen_failed(self, msg: str) -> None:
+        """The reason, wrapped to the plot's width (a title is one line otherwise), and as a tooltip."""
+        import html
+        import textwrap
         self._penTask = None
-        self.reliabilityPlot.setTitle(msg)
+        lines = textwrap.wrap(msg, 36, break_on_hyphens=False)
+        plot = self.reliabilityPlot.getPlotItem()
+        plot.setTitle("<br>".join(html.escape(line) for line in lines))
+        height = 8 + 20 * len(lines)   # setTitle leaves the title row one line (30 px) high
+        plot.titleLabel.setMaximumHeight(height)
+        plot.layout.setRowFixedHeight(0, height)
+        self.reliabilityPlot.setToolTip(msg)
 
     def _draw_reliability(self, probs, labels, what: str) -> None:
         from mnist_gui.core.calibration import ece, reliability
+        self.reliabilityPlot.setToolTip("")
         self.reliabilityBins = reliability(probs, labels, bins=10)
         self.reliabilityEce = ece(probs, labels, bins=10)
         full = [b for b in self.reliabilityBins if b.count]

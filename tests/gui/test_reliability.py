@@ -41,3 +41,17 @@ def test_reliability_diagram_of_pen_digits_the_model_has_not_seen(window, qtbot,
     assert "ECE" in title() and "21-30" in title(), title()
     assert len(tab.reliabilityBins) == 10
     assert sum(bn.count for bn in tab.reliabilityBins) == sum(d.writer > 20 for d in read_unipen(path))
+
+
+def test_pen_diagram_says_when_the_model_has_seen_every_writer(window, qtbot, small_mnist):
+    """The shipped model trained on all 30 writers' pen digits: nothing to measure, said in words."""
+    from mnist_gui.core.pendigits import find_pendigits
+    if find_pendigits(small_mnist.folder) is None:
+        pytest.skip("pen-drawn digits not available")
+    tab = window.evaluateTab
+    window.ws.use_mnist(small_mnist)
+    assert window.ws.checkpoint.train_config.get("pen_writers") == "1-30"
+    window.tabs.setCurrentWidget(tab)
+    tab.reliabilitySource.setCurrentIndex(tab.reliabilitySource.findData("pen"))
+    qtbot.waitUntil(lambda: "unseen" in tab.reliabilityPlot.toolTip(), timeout=60_000)
+    assert "(1-30)" in tab.reliabilityPlot.toolTip() and tab.reliabilityBins == []
