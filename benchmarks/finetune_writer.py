@@ -7,8 +7,9 @@ other digits. Also checks that MNIST accuracy holds and how long fine-tuning tak
 
 The digits go through the same path as taught digits: rendered from strokes to 28×28 by the
 canvas preprocessing, stored in a My digits file (Workspace.teach), fine-tuned with the app's own
-plan (Workspace.finetune_plan) and Trainer from the shipped model. Writers 21-30 only: the shipped
-model trained on writers 1-20.
+plan (Workspace.finetune_plan) and Trainer from --model (default: the shipped model). Use a model that
+has not seen the writers (the shipped one has seen all 30: pass the fold-3 model of
+benchmarks/pen_training_cv.py for writers 21-30); the script warns otherwise.
 """
 
 from __future__ import annotations

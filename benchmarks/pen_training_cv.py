@@ -34,7 +34,8 @@ import torch  # noqa: E402
 from mnist_gui import config  # noqa: E402
 from mnist_gui.core.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from mnist_gui.core.data import MnistSplit, load_mnist  # noqa: E402
-from mnist_gui.core.pendigits import read_unipen, render_pendigits, writer_folds, writers_text  # noqa: E402
+from mnist_gui.core.pendigits import (read_unipen, render_pendigits, seen_writers, writer_folds,  # noqa: E402
+                                      writers_text)
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 from mnist_gui.core.recipes import TrainConfig  # noqa: E402
 from mnist_gui.core.train import Trainer, evaluate  # noqa: E402
@@ -61,6 +62,11 @@ def read_digits(model, digits) -> np.ndarray:
     with torch.inference_mode():
         pred = torch.cat([model.eval()(x[i:i + 500]).argmax(1) for i in range(0, len(x), 500)])
     return pred.numpy() == np.array([d.label for d in digits])
+
+
+def _small(metrics: dict) -> dict:
+    """A run's metrics without the per-image arrays (probabilities of 10,000 images)."""
+    return {k: v for k, v in metrics.items() if k not in ("predictions", "confidence", "probabilities")}
 
 
 def tile(split: MnistSplit, times: int) -> MnistSplit:
@@ -120,8 +126,9 @@ def main() -> int:
                 cfg = finetune_config(args.epochs, args.lr, args.seed)
                 if method == "mnist":  # same number of images as the pen methods
                     cfg.epochs = args.epochs * (len(data.train) + len(train_d) * args.variants) / len(data.train)
+                seen = writers_text(set(seen_writers(base.train_config)) | set(train_w))  # with the base's own
                 if method != "mnist":
-                    cfg.pen_writers = writers_text(train_w)
+                    cfg.pen_writers = seen
                 stage1 = Path(args.reuse) / f"fold{i}-{method}{args.reuse_tag}.pt" if args.reuse else None
                 if stage1 is not None and stage1.exists():
                     res = None
@@ -132,7 +139,7 @@ def main() -> int:
                 if args.finish_epochs:
                     # the shipped model's last stage: plain epochs at a low rate on MNIST + the pen digits
                     cfg = finish_config(args.finish_epochs, args.finish_lr, args.seed)
-                    cfg.pen_writers = None if method == "mnist" else writers_text(train_w)
+                    cfg.pen_writers = None if method == "mnist" else seen
                     finish_extra = None if method == "mnist" else (
                         extra if args.finish_variants == args.variants and method == "variety"
                         else render_pendigits(train_d, variants=args.finish_variants, seed=args.seed))
@@ -140,7 +147,7 @@ def main() -> int:
                     model, seconds = res.model, seconds + res.seconds
                 if args.save_models:
                     save_checkpoint(Path(args.save_models) / f"fold{i}-{method}{args.tag}.pt", model,
-                                    cfg.model_config(), cfg.to_dict(), metrics=res.metrics if res else {},
+                                    cfg.model_config(), cfg.to_dict(), metrics=_small(res.metrics) if res else {},
                                     name=f"fold {i} {method}: unseen writers {min(test_w)}-{max(test_w)}")
             right = read_digits(model, test_d)
             writer = np.array([d.writer for d in test_d])

@@ -3,7 +3,8 @@
     python benchmarks/pendigits_canvas.py [--file ../shared/data/pendigits/pendigits-train.gz]
                                           [--model FILE] [--limit N] [--picture confusions.png]
 
-Uses the writers held out of the shipped model's training data (21-30). Each digit is drawn at a
+Uses writers 21-30 (the third writer fold). Pass a model that has not seen them (--model: the fold-3
+model of benchmarks/pen_training_cv.py); the shipped model has, and the script says so. Each digit is drawn at a
 random size (25-95% of the canvas) and position with the app's default pen, stroke by stroke with
 press/move/release events, then read from the prediction bars. Prints accuracy per digit, the
 worst confusions, the share of digits the app says it is not sure about, and saves a picture of
@@ -73,6 +74,9 @@ def main() -> int:
     win.show()
     while win.checkpoint is None:   # torch and the model load in the background
         _app.processEvents()
+    from mnist_gui.core.pendigits import seen_writers
+    if seen_writers(win.checkpoint.train_config) & HOLDOUT_WRITERS:
+        print("warning: the model has seen writers 21-30: not a measurement on unseen writers")
     canvas, bars = win.drawTab.canvas, win.drawTab.bars
     per = collections.defaultdict(lambda: [0, 0])
     conf = collections.Counter()

@@ -121,7 +121,8 @@ def main() -> int:
     if not digits:
         print("every writer was seen by the model: nothing to measure (use --fold-models)")
         return 2
-    probs = np.stack([Predictor(unseen[d.writer].model).probabilities(strokes_to_mnist(d.strokes))
+    predictors = {id(ck): Predictor(ck.model) for ck, _ in readers}
+    probs = np.stack([predictors[id(unseen[d.writer])].probabilities(strokes_to_mnist(d.strokes))
                       for d in digits])
     labels = np.array([d.label for d in digits])
     writer = np.array([d.writer for d in digits])

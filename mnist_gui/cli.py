@@ -187,17 +187,16 @@ def cmd_train(args) -> int:
         import torch
         torch.set_num_threads(args.threads)
     writers = _pen_options(args)
+    # provenance: whose pen digits the weights will have seen (the fine-tuned model's own included)
+    from mnist_gui.core.pendigits import pen_digits_of, render_pendigits, seen_writers, writers_text
+    seen = set(seen_writers(init.train_config)) if args.init else set()
+    digits = pen_digits_of(args.extra_pendigits, writers) if args.extra_pendigits else []  # before MNIST
     log = (lambda m: None) if args.json else (lambda m: print(m, file=sys.stderr))
     if args.data_dir:
         ws.set_data_dir(args.data_dir)
     data = ws.mnist(progress=log)
     extra = None
-    # provenance: whose pen digits the weights will have seen (the fine-tuned model's own included)
-    from mnist_gui.core.pendigits import seen_writers, writers_text
-    seen = set(seen_writers(init.train_config)) if args.init else set()
     if args.extra_pendigits:
-        from mnist_gui.core.pendigits import pen_digits_of, render_pendigits
-        digits = pen_digits_of(args.extra_pendigits, writers)
         extra = render_pendigits(digits, variants=args.pen_variants, seed=cfg.seed)
         seen |= {d.writer for d in digits}
         log(f"adding {len(extra):,} pen-drawn digit images ({len(digits):,} digits of writers "
@@ -205,13 +204,13 @@ def cmd_train(args) -> int:
     cfg.pen_writers = writers_text(seen) if seen else None
 
     bar = None
-    if not args.no_progress and not args.json:
-        from tqdm import tqdm
-        bar = tqdm(total=1, unit="step", file=sys.stderr, dynamic_ncols=True)
+    show_bar = not args.no_progress and not args.json
 
     def on_event(ev):
-        if ev["type"] == "start" and bar is not None:
-            bar.reset(total=ev["total_steps"])
+        nonlocal bar
+        if ev["type"] == "start" and show_bar:   # made when the number of steps is known
+            from tqdm import tqdm
+            bar = tqdm(total=ev["total_steps"], unit="step", file=sys.stderr, dynamic_ncols=True)
         elif ev["type"] == "step" and bar is not None:
             bar.update(len(ev["steps"]))
             if ev["step"] % 10 < len(ev["steps"]):

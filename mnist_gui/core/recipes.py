@@ -39,6 +39,11 @@ class Field:
     decimals: int = 2               # for the form's spin box
     step: float = 1.0
     min_inclusive: bool = True
+    used_when: tuple[str, tuple[str, ...]] | None = None   # (field, values): has an effect only then
+
+    def used(self, values: dict) -> bool:
+        """Whether this field changes anything, given the other fields' values (momentum: SGD only)."""
+        return self.used_when is None or values.get(self.used_when[0]) in self.used_when[1]
 
     @property
     def flag(self) -> str:
@@ -92,7 +97,7 @@ FIELDS: tuple[Field, ...] = (
     Field("lr", "float", "Learning rate", "(peak) learning rate", 0.0, 10.0, min_inclusive=False,
           decimals=5, step=0.0005),
     Field("momentum", "float", "Momentum", "SGD momentum (Nesterov when above 0); ignored by Adam/AdamW",
-          0.0, 0.999, decimals=3, step=0.05),
+          0.0, 0.999, decimals=3, step=0.05, used_when=("optimizer", ("sgd",))),
     Field("schedule", "choice", "Schedule", "how the learning rate changes over the run", choices=SCHEDULES),
     Field("dropout", "float", "Dropout", "dropout rate before the last dense layer", 0.0, 0.95, decimals=2,
           step=0.05),

@@ -39,20 +39,23 @@ def evaluation_task(ws, model) -> Task:
     return Task(run)
 
 
-def pen_digits_task(model, mnist_folder, seen=frozenset(), data_dir=None) -> Task:
+def pen_digits_task(model, mnist_folder, seen=frozenset(), data_dir=None, all_seen: str | None = None) -> Task:
     """Read the pen digits of the writers the model has not seen with a copy of the live model:
     (probabilities, labels, writers read). They are looked for beside the MNIST folder (the loaded
     one, else the one the settings point at) or at $MNIST_GUI_PENDIGITS."""
     def run(report, should_stop):
         from mnist_gui.core.data import DataError, find_mnist_folder
-        from mnist_gui.core.pendigits import find_pendigits, unseen_as_mnist
+        from mnist_gui.core.pendigits import AllWritersSeen, find_pendigits, unseen_as_mnist
         from mnist_gui.core.train import evaluate
         path = find_pendigits(mnist_folder if mnist_folder is not None else find_mnist_folder(data_dir))
         if path is None:
             raise DataError("pen-drawn digits not found: put pendigits/pendigits-train.gz beside the MNIST "
                             "folder or set MNIST_GUI_PENDIGITS")
         report("reading pen-drawn digits")
-        split, writers = unseen_as_mnist(path, seen)
+        try:
+            split, writers = unseen_as_mnist(path, seen)
+        except AllWritersSeen as e:   # said in the window's language
+            raise DataError(all_seen.format(e.writers) if all_seen else str(e)) from None
         if should_stop():
             raise Cancelled()
         ev = evaluate(model, split)
@@ -122,7 +125,9 @@ class EvaluateTab(Retranslating, QWidget):
         self.reliabilityEce: float | None = None
         self._penTask: Task | None = None
         self._pen: tuple | None = None     # (probabilities, labels, writers) of the pen digits, once read
+        self._penModel = None               # the checkpoint they are (being) read with
         self.reliabilitySource.currentIndexChanged.connect(self._show_reliability)
+        qtws.modelChanged.connect(self._on_model_changed)
 
         self.galleryTitle = QLabel("", objectName="galleryTitle")
         self.gallery = QListWidget(objectName="gallery")
@@ -282,13 +287,15 @@ class EvaluateTab(Retranslating, QWidget):
                 self._draw_reliability(probs, labels, self.tr("pen digits of writers {0}").format(
                     writers_text(writers)))
             elif self._penTask is None and self.ws.checkpoint is not None:
+                self._clear_reliability()
                 self.reliabilityPlot.setTitle(self.tr("reading pen-drawn digits…"))
                 folder = self.data.folder if self.data is not None else None
                 if folder is None and self.ws.loaded_mnist is not None:
                     folder = self.ws.loaded_mnist.folder
-                ck = self.ws.checkpoint
+                ck = self._penModel = self.ws.checkpoint
                 task = pen_digits_task(copy.deepcopy(ck.model).eval(), folder, seen_writers(ck.train_config),
-                                       self.ws.data_dir)
+                                       self.ws.data_dir, self.tr("the model trained on every pen writer's "
+                                                                 "digits ({0}): none are left unseen"))
                 connect_in_gui(task.finished, self._on_pen_read, self)
                 connect_in_gui(task.failed, self._on_pen_failed, self)
                 connect_in_gui(task.cancelled, lambda: self._on_pen_failed(self.tr("stopped")), self)
@@ -298,16 +305,32 @@ class EvaluateTab(Retranslating, QWidget):
             self._draw_reliability(self.result["probabilities"].numpy(), self.data.test.labels.numpy(),
                                    self.tr("MNIST test"))
 
+    def _on_model_changed(self, _ck) -> None:
+        """Pen digits read with the model before are not this model's: read again when shown."""
+        self._pen = None
+        if self._penTask is None and self.reliabilitySource.currentData() == "pen":
+            self._show_reliability()
+
     def _on_pen_read(self, out) -> None:
         self._penTask = None
-        self._pen = out
+        if self._penModel is self.ws.checkpoint:   # else the live model changed while reading
+            self._pen = out
         self._show_reliability()
+
+    def _clear_reliability(self) -> None:
+        self._relBars.setOpts(x=[], height=[])
+        for t in self._relTexts:
+            self.reliabilityPlot.removeItem(t)
+        self._relTexts = []
+        self.reliabilityBins, self.reliabilityEce = [], None
+        self.reliabilityPlot.setToolTip("")
 
     def _on_pen_failed(self, msg: str) -> None:
         """The reason, wrapped to the plot's width (a title is one line otherwise), and as a tooltip."""
         import html
         import textwrap
         self._penTask = None
+        self._clear_reliability()
         lines = textwrap.wrap(msg, 36, break_on_hyphens=False)
         plot = self.reliabilityPlot.getPlotItem()
         plot.setTitle("<br>".join(html.escape(line) for line in lines))
@@ -318,14 +341,11 @@ class EvaluateTab(Retranslating, QWidget):
 
     def _draw_reliability(self, probs, labels, what: str) -> None:
         from mnist_gui.core.calibration import ece, reliability
-        self.reliabilityPlot.setToolTip("")
+        self._clear_reliability()
         self.reliabilityBins = reliability(probs, labels, bins=10)
         self.reliabilityEce = ece(probs, labels, bins=10)
         full = [b for b in self.reliabilityBins if b.count]
         self._relBars.setOpts(x=[(b.lo + b.hi) / 2 for b in full], height=[b.accuracy for b in full])
-        for t in self._relTexts:
-            self.reliabilityPlot.removeItem(t)
-        self._relTexts = []
         for b in full:
             t = pg.TextItem(str(b.count), color=theme.current().plot_fg, anchor=(0.5, 1.0))
             t.setPos((b.lo + b.hi) / 2, b.accuracy)

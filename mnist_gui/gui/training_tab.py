@@ -58,6 +58,11 @@ class FieldForm(QFormLayout):
             label.setBuddy(w)
             self.labels[f.name] = label
             self.addRow(label, w)
+        self._enabled = True
+        for f in FIELDS:   # a field that has no effect with the others' values is greyed out
+            if f.used_when is not None:
+                w = self.widgets[f.used_when[0]]
+                w.currentIndexChanged.connect(self._update_used)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -102,6 +107,7 @@ class FieldForm(QFormLayout):
                 w.setChecked(bool(v))
             else:
                 w.setValue(w.minimum() if v is None else v)
+        self._update_used()
 
     def values(self) -> dict:
         out = {}
@@ -116,8 +122,17 @@ class FieldForm(QFormLayout):
         return out
 
     def set_enabled(self, enabled: bool) -> None:
+        self._enabled = enabled
         for w in self.widgets.values():
             w.setEnabled(enabled)
+        self._update_used()
+
+    def _update_used(self, *_args) -> None:
+        values = {f.name: self.widgets[f.name].currentData() for f in FIELDS if f.kind == "choice"}
+        for f in FIELDS:
+            if f.used_when is not None:
+                self.widgets[f.name].setEnabled(self._enabled and f.used(values))
+                self.labels[f.name].setEnabled(self._enabled and f.used(values))
 
 
 class TrainingTab(Retranslating, QWidget):

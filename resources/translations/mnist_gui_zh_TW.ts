@@ -310,6 +310,10 @@
         <translation>讀取手寫筆跡數字中…</translation>
     </message>
     <message>
+        <source>the model trained on every pen writer&apos;s digits ({0}): none are left unseen</source>
+        <translation>此模型已用所有書寫者（{0}）的手寫筆跡數字訓練過：沒有未見過的書寫者可供評估</translation>
+    </message>
+    <message>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>

@@ -85,6 +85,7 @@ def test_train_with_pen_digits_of_chosen_writers(tmp_path):
     assert r.returncode == 2 and "--pen-writers" in r.stderr and r.stderr.count("\n") == 1
     r = run_cli("train", "--extra-pendigits", str(SHARED_PENDIGITS), "--pen-writers", "400-401")
     assert r.returncode == 2 and "no pen-drawn digits of writers 400-401" in r.stderr
+    assert "loading MNIST" not in r.stderr                       # refused before anything slow
     out = tmp_path / "m.pt"
     r = run_cli("train", "--preset", "fast-bn", "--train-size", "500", "--max-steps", "3",
                 "--extra-pendigits", str(SHARED_PENDIGITS), "--pen-writers", "1-2", "--pen-variants", "2",

@@ -159,7 +159,7 @@ def test_parse_writers(text, writers):
     assert parse_writers(text) == writers
 
 
-@pytest.mark.parametrize("text", ["", "a-b", "5-2", "-3", "1-2-3"])
+@pytest.mark.parametrize("text", ["", "a-b", "5-2", "-3", "1-2-3", "3-", "+3", "1_0", "\u0663", "1,,2"])
 def test_parse_writers_refuses_nonsense_in_one_line(text):
     from mnist_gui.core.pendigits import parse_writers
     with pytest.raises(ValueError, match="writers must look like"):
@@ -179,3 +179,15 @@ def test_unseen_pen_digits_follow_what_the_model_says_it_saw():
     assert writers == frozenset(range(21, 31)) and len(split) > 2000
     with pytest.raises(DataError, match="none are left unseen"):
         unseen_as_mnist(SHARED_PENDIGITS, frozenset(range(1, 31)))
+
+
+def test_writers_text_and_parse_writers_round_trip():
+    from mnist_gui.core.pendigits import parse_writers, writers_text
+    for ws in ({1}, {1, 2, 3, 7}, set(range(1, 31)), {2, 4, 6}):
+        assert parse_writers(writers_text(ws)) == ws
+    assert writers_text({-1, 3, 4}) == "3-4"          # digits without a writer id add nothing
+
+
+def test_varied_strokes_of_nothing_are_nothing():
+    from mnist_gui.core.pendigits import vary_strokes
+    assert [len(s) for s in vary_strokes([[]], np.random.default_rng(0))] == [0]

@@ -66,3 +66,25 @@ def test_the_recipes_preset_names_are_the_model_presets():
     from mnist_gui.core.recipes import PRESET_NAMES
     assert set(PRESET_NAMES) == set(PRESETS)
 
+
+
+def test_average_weights_interpolates_floats_and_takes_counts_from_the_second():
+    import pytest
+    from mnist_gui.core.models import ModelConfig, average_weights, build_model
+    torch.manual_seed(0)
+    a, b = build_model(ModelConfig(preset="fast-bn")), build_model(ModelConfig(preset="fast-bn"))
+    b.train()(torch.rand(4, 1, 28, 28))            # b's batch-norm has counted a batch, a's has not
+    half = average_weights(a, b, 0.25)
+    sa, sb, sh = a.state_dict(), b.state_dict(), half.state_dict()
+    for k in sa:
+        if sa[k].is_floating_point():
+            assert torch.allclose(sh[k], 0.75 * sa[k] + 0.25 * sb[k])
+        else:
+            assert torch.equal(sh[k], sb[k])
+    assert any(not sa[k].is_floating_point() and not torch.equal(sa[k], sb[k]) for k in sa)
+    none_of_b = average_weights(a, b, 0.0).state_dict()
+    assert all(torch.equal(none_of_b[k], sa[k]) for k in sa if sa[k].is_floating_point())
+    with pytest.raises(ValueError, match="in \\[0, 1\\]"):
+        average_weights(a, b, 1.5)
+    with pytest.raises(ValueError, match="not the same network"):
+        average_weights(a, build_model(ModelConfig(preset="tf-tutorial")), 0.5)

@@ -66,7 +66,11 @@ def test_finetune_plan_mixes_my_digits_with_mnist(tmp_path, shipped):
     assert 0.35 < share < 0.45 and cfg.augment and cfg.max_steps > 0
     assert cfg.preset == shipped.model_config.preset and init_state.keys() == shipped.model.state_dict().keys()
     # what the weights have seen stays with them: the taught model has seen the same pen writers
-    assert cfg.pen_writers == shipped.train_config.get("pen_writers")
+    assert cfg.pen_writers == shipped.train_config["pen_writers"] == "1-30"
+    from dataclasses import replace
+    for garbage, kept in ((7, None), (["1-3"], None), ("x", None), ("2-3, 5", "2-3,5")):
+        ws.make_live(replace(shipped, train_config=dict(shipped.train_config, pen_writers=garbage)), remember=False)
+        assert ws.finetune_plan()[0].pen_writers == kept
 
 
 def test_finetuning_on_a_handful_changes_their_prediction(tmp_path, small_mnist, shipped):

@@ -43,15 +43,26 @@ def test_reliability_diagram_of_pen_digits_the_model_has_not_seen(window, qtbot,
     assert sum(bn.count for bn in tab.reliabilityBins) == sum(d.writer > 20 for d in read_unipen(path))
 
 
-def test_pen_diagram_says_when_the_model_has_seen_every_writer(window, qtbot, small_mnist):
-    """The shipped model trained on all 30 writers' pen digits: nothing to measure, said in words."""
+def test_pen_diagram_follows_the_live_model_and_says_when_it_has_seen_every_writer(window, qtbot, small_mnist,
+                                                                                   monkeypatch):
+    """A diagram of the writers one model has not seen; then a model that has seen all 30 goes live (as
+    the shipped one has): the old diagram goes and the reason is said in words."""
+    from dataclasses import replace
+
     from mnist_gui.core.pendigits import find_pendigits
     if find_pendigits(small_mnist.folder) is None:
         pytest.skip("pen-drawn digits not available")
     tab = window.evaluateTab
     window.ws.use_mnist(small_mnist)
-    assert window.ws.checkpoint.train_config.get("pen_writers") == "1-30"
+    ck = window.ws.checkpoint
+    assert ck.train_config.get("pen_writers") == "1-30"      # the shipped model
+    window.ws.make_live(replace(ck, train_config=dict(ck.train_config, pen_writers="1-20")), remember=False)
     window.tabs.setCurrentWidget(tab)
     tab.reliabilitySource.setCurrentIndex(tab.reliabilitySource.findData("pen"))
+    title = lambda: tab.reliabilityPlot.getPlotItem().titleLabel.text  # noqa: E731
+    qtbot.waitUntil(lambda: "ECE" in title(), timeout=120_000)
+    assert "21-30" in title() and sum(b.count for b in tab.reliabilityBins) > 2000
+    window.ws.make_live(ck, remember=False)
     qtbot.waitUntil(lambda: "unseen" in tab.reliabilityPlot.toolTip(), timeout=60_000)
-    assert "(1-30)" in tab.reliabilityPlot.toolTip() and tab.reliabilityBins == []
+    assert "(1-30)" in tab.reliabilityPlot.toolTip() and "ECE" not in title()
+    assert tab.reliabilityBins == [] and tab.reliabilityEce is None and tab._relTexts == []

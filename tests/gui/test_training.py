@@ -224,3 +224,15 @@ def test_a_remembered_device_that_is_not_here_falls_back_to_automatic_for_real(q
     runs, _ = w.ws.runs.load()
     assert runs and runs[0].device == "cpu"
     w.close()
+
+
+def test_momentum_is_greyed_out_unless_the_optimizer_uses_it(tab):
+    combo, spin = tab.optimizerCombo, tab.momentumSpin
+    tab.apply_config(quick(optimizer="adamw"))
+    assert not spin.isEnabled()
+    combo.setCurrentIndex(combo.findData("sgd"))          # as a user picks it
+    assert spin.isEnabled()
+    combo.setCurrentIndex(combo.findData("adam"))
+    assert not spin.isEnabled()
+    tab.apply_config(quick(optimizer="sgd", momentum=0.5))
+    assert spin.isEnabled() and spin.value() == 0.5
