@@ -54,7 +54,8 @@ MAX_STROKES = 4       # strokes in one digit
 MAX_INPUTS = 60       # classifier inputs per read
 MAX_CUT_STROKES = 2   # at most this many (the widest) strokes are cut ...
 CUTS_PER_STROKE = 3   # ... at this many places each
-CUT_MIN_WIDTH = 1.0   # only strokes wider than this (× line height) are cut
+CUT_MIN_WIDTH = 1.0   # only strokes wider than this (× line height) are cut ...
+CLOSED_GAP = 0.6      # ... and not closed (ends nearer than this × line height: see _closed)
 MAX_WIDTH = 1.8       # a digit of several strokes is at most this wide (× line height) ...
 MAX_INNER_GAP = 0.2   # ... with no hole between its strokes wider than this (pen data, writers 1-20:
                       # 99.9% of multi-stroke digits have holes under 0.13 of their height)
@@ -140,6 +141,12 @@ def _cuts(p: np.ndarray, k: int) -> list[int]:
     return chosen
 
 
+def _closed(p: np.ndarray, line_h: float) -> bool:
+    """A stroke that ends where it began (a 0 in one stroke) is one shape: it is not cut into two digits.
+    A stroke through two digits ("00" without lifting the pen) ends far from its start."""
+    return bool(np.hypot(*(p[-1] - p[0])) < CLOSED_GAP * line_h)
+
+
 def _log_shape(box, line_h: float) -> np.ndarray:
     """Per class: the shape prior's log-likelihood (0 at the most likely shape)."""
     x0, x1, y0, y1 = box
@@ -207,7 +214,8 @@ def _candidates(strokes: Sequence[Stroke]) -> _Candidates | None:
         if size == 2:
             # cut pieces of wide single strokes, with at most one neighbouring stroke
             wide = [k for k in range(n) if len(unit_strokes[k]) == 1
-                    and np.ptp(units[k].points[:, 0]) > CUT_MIN_WIDTH * line_h]
+                    and np.ptp(units[k].points[:, 0]) > CUT_MIN_WIDTH * line_h
+                    and not _closed(units[k].points, line_h)]
             wide = sorted(wide, key=lambda k: -np.ptp(units[k].points[:, 0]))[:MAX_CUT_STROKES]
             for k in sorted(wide):
                 p = units[k].points

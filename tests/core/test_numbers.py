@@ -98,3 +98,13 @@ def test_close_alternative_only_when_close():
     assert NumberReading([], 0.0, [("4235", -0.1)]).close_alternative == "4235"
     assert NumberReading([], 0.0, [("4235", -5.0)]).close_alternative is None
     assert NumberReading([], 0.0, []).close_alternative is None
+
+
+def test_a_wide_open_zero_in_one_stroke_is_one_digit(classify):
+    """A 0 wider than tall whose pen lifts a little before closing (the end 0.45 of its height from the
+    start) is one shape: it was cut into "10"/"17" when every wide stroke was a candidate for cutting."""
+    t = np.pi / 2 + np.linspace(0, 1.85 * np.pi, 40)
+    zero = [[(60 + 65 * np.cos(a), 50 - 45 * np.sin(a)) for a in t]]
+    import mnist_gui.core.numbers as N
+    assert N._closed(np.asarray(zero[0]), 90) and not N._closed(np.asarray(loop(32) + loop(92)), 90)
+    assert read_number(zero, classify).text == "0"
