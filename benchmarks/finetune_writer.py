@@ -67,6 +67,8 @@ def main() -> int:
     ap.add_argument("--augment", type=int, choices=(0, 1))
     ap.add_argument("--schedule")
     ap.add_argument("--seed", type=int)
+    ap.add_argument("--average-start", type=float, metavar="S", help="override the recipe's weight averaging: "
+                    "the share of the way back to the model before (0: none; the recipe: 0.5)")
     ap.add_argument("--model", help="start from this model instead of the shipped one (one that has not seen "
                     "the writers: a fold model of benchmarks/pen_training_cv.py --save-models)")
     args = ap.parse_args()
@@ -92,20 +94,23 @@ def main() -> int:
         before = accuracy(shipped.model, rest_imgs, rest_labels)
         cfg, extra, init = ws.finetune_plan(**({"share": args.share} if args.share is not None else {}))
         cfg = cfg.with_overrides(lr=args.lr, max_steps=args.steps, schedule=args.schedule, seed=args.seed,
+                                 average_start=args.average_start,
                                  augment=None if args.augment is None else bool(args.augment))
         t0 = time.perf_counter()
         r = Trainer(cfg, data, init_state=init, extra_train=extra).run()
         secs = time.perf_counter() - t0
-        after = accuracy(r.model, rest_imgs, rest_labels)
+        model, mnist_after = r.model, r.metrics["test_accuracy"]
+        after = accuracy(model, rest_imgs, rest_labels)
         row = {"writer": w, "taught": len(taught), "other_digits": len(rest),
                "before": round(before, 4), "after": round(after, 4),
-               "mnist_test_after": round(r.metrics["test_accuracy"], 4),
+               "mnist_test_after": round(mnist_after, 4),
                "train_seconds": round(r.metrics["train_seconds"], 1), "seconds_with_eval": round(secs, 1)}
         rows.append(row)
         print(json.dumps(row), flush=True)
     d = [r["after"] - r["before"] for r in rows]
     print(json.dumps({"recipe": {"lr": cfg.lr, "steps": cfg.max_steps, "schedule": cfg.schedule,
-                                 "augment": cfg.augment, "share": args.share, "seed": cfg.seed},
+                                 "augment": cfg.augment, "share": args.share, "seed": cfg.seed,
+                                 "average_start": cfg.average_start},
                       "mean_before": round(float(np.mean([r["before"] for r in rows])), 4),
                       "mean_after": round(float(np.mean([r["after"] for r in rows])), 4),
                       "mean_change": round(float(np.mean(d)), 4), "worst_change": round(float(min(d)), 4),

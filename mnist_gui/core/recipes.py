@@ -135,6 +135,9 @@ class TrainConfig:
     # Not a user field: whose pen-drawn digits the weights have seen ("1-30"; None: none), kept through
     # fine-tuning, so the Evaluate tab measures only the writers a model has not seen.
     pen_writers: str | None = None
+    # Not a user field: at the end of a run from given weights, move this share of the way back to them
+    # (weight averaging, WiSE-FT). The fine-tune recipe uses it so teaching keeps what the model knew.
+    average_start: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -159,6 +162,9 @@ class TrainConfig:
         network that cannot work (naming the layer and field)."""
         for f in FIELDS:
             setattr(self, f.name, f.check(getattr(self, f.name)))
+        if isinstance(self.average_start, bool) or not isinstance(self.average_start, (int, float)) \
+                or not 0.0 <= self.average_start < 1.0:
+            raise ValueError(f"average with the start must be in [0, 1), got {self.average_start!r}")
         if (self.preset == CUSTOM) != (self.arch is not None):
             raise ValueError("a custom architecture needs a network (--arch FILE.json or the Model tab)"
                              if self.arch is None else "a network was given but the preset is not 'custom'")
@@ -204,7 +210,7 @@ RECIPES: dict[str, Recipe] = {r.id: r for r in (
     Recipe("finetune", "fine-tune on my digits",
            "a short run from the live model on My digits mixed with MNIST, so MNIST accuracy holds",
            TrainConfig(optimizer="adamw", lr=3e-4, schedule="onecycle", batch_size=128, max_steps=120,
-                       epochs=1, weight_decay=1e-4, augment=True, seed=0)),
+                       epochs=1, weight_decay=1e-4, augment=True, seed=0, average_start=0.3)),
 )}
 DEFAULT_RECIPE = "fast"
 # Recipes a user starts a fresh run from (fine-tuning starts from the live model instead).

@@ -236,6 +236,13 @@ class Trainer:
     def _emit(self, event: dict) -> None:
         self.callback(event)
 
+    @torch.no_grad()
+    def _average_with_start(self, model: nn.Module, share: float) -> None:
+        """Move every floating-point tensor `share` of the way back to the starting weights (in place)."""
+        for k, v in model.state_dict().items():
+            if v.is_floating_point():
+                v.lerp_(self.init_state[k].to(v.device, v.dtype), share)
+
     def _training_tensors(self, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Float N×1×28×28 training images on the device: normalised once per run unless augmenting
         (then in [0,1]; each augmented batch is normalised after augmentation)."""
@@ -287,8 +294,10 @@ class Trainer:
 
         opt = self._optimizer(model)
         if cfg.schedule == "onecycle":
+            # torch divides by (pct_start * total_steps - 1): 0 for a 4-step run at 0.25
+            pct = 0.25 if total_steps != 4 else 0.3
             sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=total_steps,
-                                                        pct_start=0.25, div_factor=10, final_div_factor=100)
+                                                        pct_start=pct, div_factor=10, final_div_factor=100)
         elif cfg.schedule == "cosine":
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
         else:
@@ -393,6 +402,8 @@ class Trainer:
             if self.stopped:
                 status, message = "stopped", f"stopped at step {step} of {total_steps}"
                 break
+            if epoch == n_epochs and cfg.average_start and self.init_state is not None:
+                self._average_with_start(model, cfg.average_start)
             if cfg.eval_every_epoch or epoch == n_epochs:
                 t_eval = time.perf_counter()
                 try:

@@ -217,7 +217,8 @@ class Workspace:
         My digits are repeated so they make up about `share` of the training images; augmentation gives
         each repeat a different small affine and stroke thickness. 40% and the recipe's 120 steps won on
         held-out writers' digits (benchmarks/finetune_writer.py): at 15% and 200 steps teaching could cost
-        a writer digits the model already read right."""
+        a writer digits the model already read right. The recipe ends 30% of the way back to the live
+        model's weights (average_start), which keeps MNIST test >= 99.3% after teaching."""
         my = self.my_digits
         if not len(my):
             raise ValueError("My digits is empty: teach some digits first")

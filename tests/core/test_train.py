@@ -248,3 +248,36 @@ def test_device_policy_with_mocked_accelerators(small_mnist, monkeypatch):
     assert (t.bf16, t.read_every_step, t.fused_optimizer) == (False, False, False)
     t = Trainer(quick(), small_mnist, device="cpu")
     assert (t.bf16, t.read_every_step, t.fused_optimizer) == (False, True, True)
+
+
+def test_a_run_that_averages_with_its_start_ends_halfway_between(small_mnist):
+    """The fine-tune recipe's weight averaging: the same run (same seed) with average_start 0.5 ends with
+    every weight exactly halfway between the starting weights and where the plain run ends."""
+    from mnist_gui.core.models import ModelConfig, build_model
+    from mnist_gui.core.recipes import RECIPES, TrainConfig
+    from mnist_gui.core.train import Trainer
+    assert RECIPES["finetune"].config.average_start == 0.3
+    torch.manual_seed(0)
+    start = build_model(ModelConfig(preset="fast-bn")).state_dict()
+    cfg = TrainConfig(preset="fast-bn", lr=1e-2, batch_size=32, max_steps=4, epochs=1, seed=3)
+    plain = Trainer(cfg, small_mnist, init_state=start).run()
+    half = Trainer(cfg.with_overrides(average_start=0.5), small_mnist, init_state=start).run()
+    p, h = plain.model.state_dict(), half.model.state_dict()
+    moved = 0
+    for k, v in start.items():
+        if v.is_floating_point():
+            assert torch.allclose(h[k], (v + p[k]) / 2, atol=1e-6), k
+            moved += not torch.equal(p[k], v)
+    assert moved > 0                                   # the plain run did move away from the start
+    assert half.metrics["test_accuracy"] != plain.metrics["test_accuracy"] or moved
+    with pytest.raises(ValueError, match="average with the start"):
+        TrainConfig(average_start=1.0).validate()
+
+
+@pytest.mark.parametrize("steps", [1, 2, 3, 4, 5])
+def test_one_cycle_runs_of_a_few_steps_finish(small_mnist, steps):
+    """torch's OneCycleLR divided by zero for a 4-step run (max steps 4 in the form was a failed run)."""
+    from mnist_gui.core.recipes import TrainConfig
+    cfg = TrainConfig(preset="fast-bn", schedule="onecycle", batch_size=16, max_steps=steps, epochs=1)
+    r = Trainer(cfg, small_mnist).run()
+    assert r.status == "finished" and r.metrics["steps"] == steps
