@@ -392,12 +392,18 @@ def cmd_study(args) -> int:
     if plan.mode == "grid":
         print(f"study {plan.name!r}: {plan.param}")
         print(f"{'value':>10} {'runs':>5} {'mean':>8} {'min':>8} {'max':>8} {'seconds':>8}")
+        earlier = []
         for v in st.summarize(st.trial_rows(study), plan.param):
             accs = [f"{x:.2%}" if x is not None else "-" for x in (v.mean, v.min, v.max)]
             secs = f"{v.seconds:.1f}" if v.seconds is not None else "-"
             fail = f"  ({v.failed} failed: {v.error})" if v.failed else ""
-            print(f"{st.fmt_value(v.value):>10} {v.runs:>5} {accs[0]:>8} {accs[1]:>8} {accs[2]:>8} {secs:>8}{fail}")
+            mark = "" if v.value in plan.values else "  (earlier)"
+            earlier += [st.fmt_value(v.value)] if mark else []
+            print(f"{st.fmt_value(v.value):>10} {v.runs:>5} {accs[0]:>8} {accs[1]:>8} {accs[2]:>8} {secs:>8}{fail}{mark}")
         print(report["verdict"])
+        if earlier:
+            print(f"this study also holds runs of {', '.join(earlier)} from an earlier command under the name "
+                  f"{plan.name!r}; --name starts a separate study")
     else:
         best = report["best"]
         print(f"study {plan.name!r}: {len(report['trials'])} trials")

@@ -135,6 +135,13 @@ def test_a_study_of_three_tiny_runs_through_the_cli(_isolated_home):
     r = run_cli("study", "--param", "lr", "--values", "1e-3", "--max-steps", "6", "--preset", "fast-bn",
                 "--train-size", "500")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "was made with other settings" in r.stderr
+    # the same name with other values adds to the study, and the table says which values are earlier ones
+    r = run_cli("study", "--param", "lr", "--values", "1e-3,3e-2", *TINY)
+    assert r.returncode == 0, r.stderr
+    rows = {line.split()[0]: line for line in r.stdout.splitlines() if line.strip()[:1].isdigit()}
+    assert set(rows) == {"0.001", "0.003", "0.01", "0.03"}
+    assert [v for v, line in rows.items() if line.endswith("(earlier)")] == ["0.003", "0.01"]
+    assert "also holds runs of 0.003, 0.01 from an earlier command" in r.stdout
 
 
 @needs_mnist
