@@ -113,16 +113,20 @@ def main() -> int:
             continue
         train_d = [d for d in digits if d.writer in set(train_w)]
         test_d = [d for d in digits if d.writer in set(test_w)]
+        rendered: dict = {}
+
+        def pen_images(kind: str, k: int) -> MnistSplit:
+            """The fold's training pen digits, rendered once per fold and kind, when a stage needs them."""
+            if (kind, k) not in rendered:
+                rendered[kind, k] = (tile(render_pendigits(train_d), k) if kind == "plain"
+                                     else render_pendigits(train_d, variants=k, seed=args.seed))
+            return rendered[kind, k]
+
         for method in args.methods:
             t0 = time.perf_counter()
             if method == "none":
                 model, seconds = base.model, 0.0
             else:
-                extra = None
-                if method == "plain":
-                    extra = tile(render_pendigits(train_d), args.variants)
-                elif method == "variety":
-                    extra = render_pendigits(train_d, variants=args.variants, seed=args.seed)
                 cfg = finetune_config(args.epochs, args.lr, args.seed)
                 if method == "mnist":  # same number of images as the pen methods
                     cfg.epochs = args.epochs * (len(data.train) + len(train_d) * args.variants) / len(data.train)
@@ -134,15 +138,14 @@ def main() -> int:
                     res = None
                     model, seconds = load_checkpoint(stage1).model, 0.0
                 else:
+                    extra = None if method == "mnist" else pen_images(method, args.variants)
                     res = Trainer(cfg, data, init_state=base.model.state_dict(), extra_train=extra).run()
                     model, seconds = res.model, res.seconds
                 if args.finish_epochs:
                     # the shipped model's last stage: plain epochs at a low rate on MNIST + the pen digits
                     cfg = finish_config(args.finish_epochs, args.finish_lr, args.seed)
                     cfg.pen_writers = None if method == "mnist" else seen
-                    finish_extra = None if method == "mnist" else (
-                        extra if args.finish_variants == args.variants and method == "variety"
-                        else render_pendigits(train_d, variants=args.finish_variants, seed=args.seed))
+                    finish_extra = None if method == "mnist" else pen_images("variety", args.finish_variants)
                     res = Trainer(cfg, data, init_state=model.state_dict(), extra_train=finish_extra).run()
                     model, seconds = res.model, seconds + res.seconds
                 if args.save_models:

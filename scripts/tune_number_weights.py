@@ -50,7 +50,6 @@ GRIDS = {
         "DIGIT_BONUS": [3.0, 4.0, 5.0],
     },
 }
-GRID = GRIDS["score"]
 
 
 def read_cases(model, by_writer, count: int) -> list:
@@ -63,13 +62,13 @@ def read_cases(model, by_writer, count: int) -> list:
     return cases
 
 
-def score_grid(cases) -> list[tuple[int, int, int, tuple]]:
-    """(exact reads, realistic, tight, weights) for every point of GRID, best first."""
-    saved = {k: getattr(N, k) for k in GRID}
+def score_grid(cases, grid: dict) -> list[tuple[int, int, int, tuple]]:
+    """(exact reads, realistic, tight, weights) for every point of the grid, best first."""
+    saved = {k: getattr(N, k) for k in grid}
     results = []
     try:
-        for values in itertools.product(*GRID.values()):
-            for k, v in zip(GRID, values):
+        for values in itertools.product(*grid.values()):
+            for k, v in zip(grid, values):
                 setattr(N, k, v)
             right = collections.Counter()
             for spacing, truth, c, probs in cases:
@@ -83,16 +82,6 @@ def score_grid(cases) -> list[tuple[int, int, int, tuple]]:
     return results
 
 
-def score_grid_at(cases, values: tuple) -> tuple:
-    """score_grid's row for the weights in use when they are not on the grid."""
-    global GRID
-    grid, GRID = GRID, {k: [v] for k, v in zip(GRID, values)}
-    try:
-        return score_grid(cases)[0]
-    finally:
-        GRID = grid
-
-
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--file", default=default_pendigits())
@@ -101,13 +90,12 @@ def main() -> int:
     ap.add_argument("--fold-name", default="-variety")
     ap.add_argument("--grid", choices=sorted(GRIDS), default="score")
     args = ap.parse_args()
-    global GRID
-    GRID = GRIDS[args.grid]
+    grid = GRIDS[args.grid]
     torch.set_num_threads(1)
     digits = read_unipen(args.file)
     if args.fold_models:
         from mnist_gui.core.pendigits import writer_folds
-        now = tuple(getattr(N, k) for k in GRID)
+        now = tuple(getattr(N, k) for k in grid)
         per_fold = []
         for i, (_, test_w) in enumerate(writer_folds(digits, 3), 1):
             by_writer = collections.defaultdict(list)
@@ -116,16 +104,16 @@ def main() -> int:
                     by_writer[d.writer].append(d)
             model = load_checkpoint(Path(args.fold_models) / f"fold{i}{args.fold_name}.pt").model
             per_fold.append(read_cases(model, by_writer, args.count))
-        print(f"{args.count} numbers per spacing per fold; weights ({', '.join(GRID)}); now {now}")
+        print(f"{args.count} numbers per spacing per fold; weights ({', '.join(grid)}); now {now}")
         for i, cases in enumerate(per_fold):
             others = [c for j, f in enumerate(per_fold) if j != i for c in f]
-            chosen = score_grid(others)[0][3]
-            mine = {r[3]: r for r in score_grid(cases)}
+            chosen = score_grid(others, grid)[0][3]
+            mine = {r[3]: r for r in score_grid(cases, grid)}
             _, real, tight, _ = mine[chosen]
-            _, real0, tight0, _ = mine.get(now) or score_grid_at(cases, now)
+            _, real0, tight0, _ = mine.get(now) or score_grid(cases, {k: [v] for k, v in zip(grid, now)})[0]
             print(f"  fold {i + 1}: chosen on the others {chosen}: realistic {real / args.count:.1%}, tight "
                   f"{tight / args.count:.1%}; with the weights now: {real0 / args.count:.1%}, {tight0 / args.count:.1%}")
-        best = score_grid([c for f in per_fold for c in f])[:5]
+        best = score_grid([c for f in per_fold for c in f], grid)[:5]
         print("best on all three folds: " + "; ".join(f"{r[3]} {r[0] / (6 * args.count):.1%}" for r in best))
         return 0
     by_writer = collections.defaultdict(list)
@@ -133,8 +121,8 @@ def main() -> int:
         if d.writer not in HOLDOUT_WRITERS:
             by_writer[d.writer].append(d)
     cases = read_cases(load_checkpoint(config.SHIPPED_MODEL).model, by_writer, args.count)
-    results = score_grid(cases)
-    print(f"{len(cases) // 2} numbers per spacing; best weights ({', '.join(GRID)}):")
+    results = score_grid(cases, grid)
+    print(f"{len(cases) // 2} numbers per spacing; best weights ({', '.join(grid)}):")
     for total, real, tight, values in results[:10]:
         print(f"  realistic {real / args.count:.1%}  tight {tight / args.count:.1%}  {values}")
     return 0

@@ -195,8 +195,17 @@ def traced_summary(model: nn.Module, input_shape=(1, 28, 28)) -> list[LayerInfo]
     return infos
 
 
+@torch.no_grad()
+def move_towards(model: nn.Module, state: dict, share: float) -> None:
+    """In place: every floating-point tensor of `model` moves `share` of the way to the same tensor of
+    `state` (weights of the same network); integer buffers (batch-norm counts) stay."""
+    for k, v in model.state_dict().items():
+        if v.is_floating_point():
+            v.lerp_(state[k].to(v.device, v.dtype), share)
+
+
 def average_weights(a: nn.Module, b: nn.Module, weight_b: float) -> nn.Module:
-    """A copy of `a` with every floating-point tensor (1 - weight_b) * a + weight_b * b: the same network
+    """A copy of `b` with every floating-point tensor (1 - weight_b) * a + weight_b * b: the same network
     fine-tuned (b) and not (a), averaged (WiSE-FT). Integer buffers (batch-norm counts) come from b."""
     import copy
     if not 0.0 <= weight_b <= 1.0:
@@ -204,7 +213,6 @@ def average_weights(a: nn.Module, b: nn.Module, weight_b: float) -> nn.Module:
     sa, sb = a.state_dict(), b.state_dict()
     if sa.keys() != sb.keys() or any(sa[k].shape != sb[k].shape for k in sa):
         raise ValueError("the two models are not the same network")
-    out = copy.deepcopy(a)
-    out.load_state_dict({k: torch.lerp(sa[k], sb[k], weight_b) if sa[k].is_floating_point() else sb[k]
-                         for k in sa})
+    out = copy.deepcopy(b)
+    move_towards(out, sa, 1.0 - weight_b)
     return out.eval()

@@ -111,6 +111,9 @@ FIELDS: tuple[Field, ...] = (
     Field("seed", "int", "Seed", "random seed (same seed, same machine: same result)", 0, 2**31 - 1),
 )
 FIELDS_BY_NAME = {f.name: f for f in FIELDS}
+# Not in the form or on the command line (the fine-tune recipe sets it), but checked the same way.
+AVERAGE_START = Field("average_start", "float", "Average with the start",
+                      "share of the way back to the starting weights at the end of the run", 0.0, 0.99)
 
 
 @dataclass
@@ -162,9 +165,7 @@ class TrainConfig:
         network that cannot work (naming the layer and field)."""
         for f in FIELDS:
             setattr(self, f.name, f.check(getattr(self, f.name)))
-        if isinstance(self.average_start, bool) or not isinstance(self.average_start, (int, float)) \
-                or not 0.0 <= self.average_start < 1.0:
-            raise ValueError(f"average with the start must be in [0, 1), got {self.average_start!r}")
+        self.average_start = AVERAGE_START.check(self.average_start)
         if (self.preset == CUSTOM) != (self.arch is not None):
             raise ValueError("a custom architecture needs a network (--arch FILE.json or the Model tab)"
                              if self.arch is None else "a network was given but the preset is not 'custom'")

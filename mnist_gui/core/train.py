@@ -37,7 +37,7 @@ from torch import nn
 from mnist_gui import config
 from mnist_gui.core.data import Mnist, MnistSplit
 from mnist_gui.core.device import resolve_device
-from mnist_gui.core.models import build_model
+from mnist_gui.core.models import build_model, move_towards
 from mnist_gui.core.recipes import TrainConfig
 
 SYNC_INTERVAL_S = 0.1   # on an accelerator: read loss/accuracy back about ten times a second
@@ -236,13 +236,6 @@ class Trainer:
     def _emit(self, event: dict) -> None:
         self.callback(event)
 
-    @torch.no_grad()
-    def _average_with_start(self, model: nn.Module, share: float) -> None:
-        """Move every floating-point tensor `share` of the way back to the starting weights (in place)."""
-        for k, v in model.state_dict().items():
-            if v.is_floating_point():
-                v.lerp_(self.init_state[k].to(v.device, v.dtype), share)
-
     def _training_tensors(self, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Float N×1×28×28 training images on the device: normalised once per run unless augmenting
         (then in [0,1]; each augmented batch is normalised after augmentation)."""
@@ -403,7 +396,7 @@ class Trainer:
                 status, message = "stopped", f"stopped at step {step} of {total_steps}"
                 break
             if epoch == n_epochs and cfg.average_start and self.init_state is not None:
-                self._average_with_start(model, cfg.average_start)
+                move_towards(model, self.init_state, cfg.average_start)   # part of the way back
             if cfg.eval_every_epoch or epoch == n_epochs:
                 t_eval = time.perf_counter()
                 try:
