@@ -11,7 +11,10 @@ A number is laid out as a person would write it: one scale for the writer (their
 height -> 150 px), each digit ±5% in size and ±5% of the height up or down, then one of two spacings:
   realistic: gap / digit height drawn from a log-normal, median 0.15, log-sd 0.5 (about 0.07-0.33);
              the pen data has one digit per box, so this spacing is an assumption, not a fit;
-  tight:     gap / digit height uniform in [-0.12, 0.02]: touching neighbours and slight overlaps.
+  tight:     gap / digit height uniform in [-0.12, 0.02]: touching neighbours and slight overlaps;
+  joined:    realistic spacing, and each pair of neighbours written without lifting the pen with
+             probability 1/2 (the last stroke of one digit runs on into the first of the next); the pen
+             data has no cursive, so this is made, not drawn.
 Strokes go straight to the core functions (no GUI). Prints, per spacing and method, the share of
 numbers read exactly, the numbers read with a wrong digit count, and ms per read (p50 / p95,
 including rendering and the classifier). With --canvas N, also draws N numbers per spacing with mouse
@@ -38,6 +41,7 @@ import numpy as np  # noqa: E402
 SPACINGS = {
     "realistic": lambda rng: float(np.exp(rng.normal(np.log(0.15), 0.5))),
     "tight": lambda rng: float(rng.uniform(-0.12, 0.02)),
+    "joined": lambda rng: float(np.exp(rng.normal(np.log(0.15), 0.5))),  # realistic, then join()
 }
 
 
@@ -74,7 +78,24 @@ def numbers(by_writer, count, spacing, seed=0):
         w = writers[n % len(writers)]
         pool = by_writer[w]
         digits = [pool[i] for i in rng.choice(len(pool), 4, replace=False)]
-        out.append(("".join(str(d.label) for d in digits), layout(digits, med[w], SPACINGS[spacing], rng)))
+        strokes = layout(digits, med[w], SPACINGS[spacing], rng)
+        if spacing == "joined":
+            strokes = join(strokes, [len(d.strokes) for d in digits], rng)
+        out.append(("".join(str(d.label) for d in digits), strokes))
+    return out
+
+
+def join(strokes, counts, rng, p=0.5):
+    """Cursive: each digit's last stroke runs on into the next digit's first (the pen not lifted
+    between them, a straight line from one to the other), for each pair of neighbours with
+    probability p."""
+    out, k = [], 0
+    for i, n in enumerate(counts):
+        group = [list(s) for s in strokes[k:k + n]]
+        k += n
+        if i and rng.random() < p:
+            out[-1] = out[-1] + group.pop(0)
+        out += group
     return out
 
 

@@ -8,9 +8,9 @@ that fold's model (one that never saw them), and for each fold the weights are c
 folds' numbers and scored on its own: the mean and worst fold say what tuning the weights buys on
 writers it was not tuned on.
 
-Builds four-digit numbers (realistic and tight spacing, as benchmarks/number_reading.py does) from
+Builds four-digit numbers (realistic, tight and joined, as benchmarks/number_reading.py does) from
 the pen digits of writers 1-20, classifies every candidate once, then tries a grid of weights for
-the dynamic programming and prints the best few by exact reads over both spacings (writers 21-30 are
+the dynamic programming and prints the best few by exact reads over all spacings (writers 21-30 are
 not used in this mode; the v1 shipped model that chose today's weights had seen 1-20).
 """
 
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from number_reading import default_pendigits, numbers  # noqa: E402
+from number_reading import SPACINGS, default_pendigits, numbers  # noqa: E402
 
 from mnist_gui import config  # noqa: E402
 from mnist_gui.core import numbers as N  # noqa: E402
@@ -55,15 +55,16 @@ GRIDS = {
 def read_cases(model, by_writer, count: int) -> list:
     classify = N.torch_classifier(model)
     cases = []
-    for spacing in ("realistic", "tight"):
+    for spacing in SPACINGS:
         for truth, strokes in numbers(by_writer, count, spacing, seed=1):
-            c = N._candidates(strokes)
-            cases.append((spacing, truth, c, classify([strokes_to_mnist(it[2]) for it in c.items])))
+            sets, strokes_of = N.candidate_sets(strokes)
+            probs = classify([strokes_to_mnist(s) for s in strokes_of.values()])
+            cases.append((spacing, truth, sets, dict(zip(strokes_of, probs))))
     return cases
 
 
-def score_grid(cases, grid: dict) -> list[tuple[int, int, int, tuple]]:
-    """(exact reads, realistic, tight, weights) for every point of the grid, best first."""
+def score_grid(cases, grid: dict) -> list[tuple[int, dict, tuple]]:
+    """(exact reads, {spacing: exact reads}, weights) for every point of the grid, best first."""
     saved = {k: getattr(N, k) for k in grid}
     results = []
     try:
@@ -71,10 +72,10 @@ def score_grid(cases, grid: dict) -> list[tuple[int, int, int, tuple]]:
             for k, v in zip(grid, values):
                 setattr(N, k, v)
             right = collections.Counter()
-            for spacing, truth, c, probs in cases:
-                best = N._decode(c, probs)
-                right[spacing] += bool(best) and "".join(str(k) for _, k in best[0][1]) == truth
-            results.append((right["realistic"] + right["tight"], right["realistic"], right["tight"], values))
+            for spacing, truth, sets, probs in cases:
+                best = N.ranked(sets, probs)
+                right[spacing] += bool(best) and N.reading_text(*best[0][1:]) == truth
+            results.append((sum(right.values()), {k: right[k] for k in SPACINGS}, values))
     finally:
         for k, v in saved.items():
             setattr(N, k, v)
@@ -105,16 +106,19 @@ def main() -> int:
             model = load_checkpoint(Path(args.fold_models) / f"fold{i}{args.fold_name}.pt").model
             per_fold.append(read_cases(model, by_writer, args.count))
         print(f"{args.count} numbers per spacing per fold; weights ({', '.join(grid)}); now {now}")
+        def shares(by_spacing: dict) -> str:
+            return ", ".join(f"{k} {v / args.count:.1%}" for k, v in by_spacing.items())
+
         for i, cases in enumerate(per_fold):
             others = [c for j, f in enumerate(per_fold) if j != i for c in f]
-            chosen = score_grid(others, grid)[0][3]
-            mine = {r[3]: r for r in score_grid(cases, grid)}
-            _, real, tight, _ = mine[chosen]
-            _, real0, tight0, _ = mine.get(now) or score_grid(cases, {k: [v] for k, v in zip(grid, now)})[0]
-            print(f"  fold {i + 1}: chosen on the others {chosen}: realistic {real / args.count:.1%}, tight "
-                  f"{tight / args.count:.1%}; with the weights now: {real0 / args.count:.1%}, {tight0 / args.count:.1%}")
+            chosen = score_grid(others, grid)[0][2]
+            mine = {r[2]: r for r in score_grid(cases, grid)}
+            now_r = mine.get(now) or score_grid(cases, {k: [v] for k, v in zip(grid, now)})[0]
+            print(f"  fold {i + 1}: chosen on the others {chosen}: {shares(mine[chosen][1])}; "
+                  f"with the weights now: {shares(now_r[1])}")
         best = score_grid([c for f in per_fold for c in f], grid)[:5]
-        print("best on all three folds: " + "; ".join(f"{r[3]} {r[0] / (6 * args.count):.1%}" for r in best))
+        n = len(SPACINGS) * 3 * args.count
+        print("best on all three folds: " + "; ".join(f"{r[2]} {r[0] / n:.1%}" for r in best))
         return 0
     by_writer = collections.defaultdict(list)
     for d in digits:
@@ -122,9 +126,9 @@ def main() -> int:
             by_writer[d.writer].append(d)
     cases = read_cases(load_checkpoint(config.SHIPPED_MODEL).model, by_writer, args.count)
     results = score_grid(cases, grid)
-    print(f"{len(cases) // 2} numbers per spacing; best weights ({', '.join(grid)}):")
-    for total, real, tight, values in results[:10]:
-        print(f"  realistic {real / args.count:.1%}  tight {tight / args.count:.1%}  {values}")
+    print(f"{args.count} numbers per spacing; best weights ({', '.join(grid)}):")
+    for _, by_spacing, values in results[:10]:
+        print("  " + ", ".join(f"{k} {v / args.count:.1%}" for k, v in by_spacing.items()) + f"  {values}")
     return 0
 
 

@@ -177,14 +177,16 @@ class _Candidates:
     items: list[tuple]  # (start state, end state, strokes, stroke ids, box, hole)
 
 
-def _candidates(strokes: Sequence[Stroke]) -> _Candidates | None:
-    """Candidate digits. States of the left-to-right walk: int b = units[:b] read;
-    (k, c) = units[:k] and the left piece of unit k cut at point c read."""
-    arrays = [np.asarray(s, float).reshape(-1, 2) for s in strokes]
-    order = sorted((i for i, a in enumerate(arrays) if len(a)), key=lambda i: arrays[i][:, 0].min())
-    if not order:
-        return None
-    line_h, line_c = _line([arrays[i] for i in order])
+def _key(strokes_: list[np.ndarray]) -> tuple:
+    return tuple(p.tobytes() for p in strokes_)
+
+
+def _candidates(arrays: list[np.ndarray], order: list[int], line: tuple[float, float],
+                known: set) -> _Candidates:
+    """Candidate digits: runs of consecutive strokes in this order. States of the walk: int b =
+    units[:b] read; (k, c) = units[:k] and the left piece of unit k cut at point c read. known holds
+    the keys of the candidates made so far (in any order); no more than MAX_INPUTS different ones."""
+    line_h, line_c = line
     units = [_Unit(arrays[i], (i,)) for i in order]
     if len(units) > MAX_INPUTS // 3:
         # very many strokes: read the x-overlap groups as the units instead
@@ -198,13 +200,15 @@ def _candidates(strokes: Sequence[Stroke]) -> _Candidates | None:
     items: list[tuple] = []
 
     def add(start, end, strokes_, ids):
-        if len(items) >= MAX_INPUTS:
+        key = _key(strokes_)
+        if key not in known and len(known) >= MAX_INPUTS:
             return
         pts = np.concatenate(strokes_)
         box = (pts[:, 0].min(), pts[:, 0].max(), pts[:, 1].min(), pts[:, 1].max())
         hole = _inner_gap(strokes_) / line_h if len(strokes_) > 1 else -math.inf
         if len(strokes_) > 1 and (box[1] - box[0] > MAX_WIDTH * line_h or hole > MAX_INNER_GAP):
             return
+        known.add(key)
         items.append((start, end, strokes_, ids, box, hole))
 
     for size in range(1, MAX_STROKES + 1):  # the smallest groups first, so the budget keeps them
@@ -275,44 +279,82 @@ def _decode(cands: _Candidates, probs: np.ndarray) -> list[tuple[float, tuple]]:
     return [(sc, dg) for sc, dg, _ in best.get(n, [])]
 
 
+def _orders(arrays: list[np.ndarray]) -> list[list[int]]:
+    """The stroke orders to read in: left to right (by leftmost point) and, when it differs, the order
+    they were drawn in. Neighbours that overlap interleave left to right (the bar of a 4 starts right
+    of the next digit's left edge), but each digit's strokes stay together in time."""
+    drawn = [i for i, a in enumerate(arrays) if len(a)]
+    by_x = sorted(drawn, key=lambda i: arrays[i][:, 0].min())
+    return [by_x] if drawn == by_x or len(drawn) > MAX_INPUTS // 3 else [by_x, drawn]
+
+
+def candidate_sets(strokes: Sequence[Stroke]) -> tuple[list[_Candidates], dict]:
+    """The candidates of each order (_orders) and {key: strokes} of the different candidate digits
+    among them (at most MAX_INPUTS). ([], {}) when there is no ink."""
+    arrays = [np.asarray(s, float).reshape(-1, 2) for s in strokes]
+    orders = _orders(arrays)
+    if not orders[0]:
+        return [], {}
+    line = _line([arrays[i] for i in orders[0]])
+    known: set = set()
+    sets = [_candidates(arrays, order, line, known) for order in orders]
+    return sets, {_key(c[2]): c[2] for cands in sets for c in cands.items}
+
+
+def ranked(sets: list[_Candidates], probs: dict) -> list[tuple[float, list[tuple[int, int]], _Candidates]]:
+    """All orders' best readings, best first: (score, [(candidate, digit), ...], candidates).
+    probs: {candidate key: ten probabilities}."""
+    finals = []
+    for cands in sets:
+        p = np.array([probs[_key(c[2])] for c in cands.items]).reshape(-1, 10)
+        finals += [(score, digits, cands) for score, digits in _decode(cands, p)]
+    return sorted(finals, key=lambda f: -f[0])
+
+
+def _left_to_right(digits, cands) -> list[tuple[int, int]]:
+    """A reading's (candidate, digit) pairs sorted by where the digit is (a reading in the order drawn
+    may have them in another order)."""
+    return sorted(digits, key=lambda d: float(np.mean([p[:, 0].mean() for p in cands.items[d[0]][2]])))
+
+
+def reading_text(digits, cands) -> str:
+    return "".join(str(k) for _, k in _left_to_right(digits, cands))
+
+
 def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | None = None) -> NumberReading | None:
     """The most probable reading of the strokes as a number (None when there is no ink).
 
-    classify gets all candidate digits' 28×28 images in one call. cache (a dict kept between
-    calls, e.g. while the user draws) keeps each candidate's image and probabilities, so a new
-    stroke only renders and classifies the candidates it is part of.
+    Strokes come in the order they were drawn. classify gets all candidate digits' 28×28 images
+    in one call. cache (a dict kept between calls, e.g. while the user draws) keeps each
+    candidate's image and probabilities, so a new stroke only renders and classifies the
+    candidates it is part of.
     """
-    cands = _candidates(strokes)
-    if cands is None:
+    sets, strokes_of = candidate_sets(strokes)
+    if not sets:
         return None
-    keys = [tuple(p.tobytes() for p in c[2]) for c in cands.items] if cache is not None else None
-    images: list = [None] * len(cands.items)
-    probs = np.zeros((len(cands.items), 10))
-    todo = []
-    for i, c in enumerate(cands.items):
-        hit = cache.get(keys[i]) if cache is not None else None
-        if hit is None:
-            todo.append(i)
-        else:
-            images[i], probs[i] = hit
+    seen = {k: cache[k] for k in strokes_of if cache is not None and k in cache}  # key: (image, probs)
+    todo = [k for k in strokes_of if k not in seen]
     if todo:
-        for i in todo:
-            images[i] = strokes_to_mnist(cands.items[i][2])
-        probs[todo] = np.asarray(classify([images[i] for i in todo]), float).reshape(len(todo), 10)
-    if cache is not None:
-        if len(cache) > 4 * MAX_INPUTS:
-            cache.clear()
-        for i in todo:
-            cache[keys[i]] = (images[i], probs[i].copy())
-    finals = _decode(cands, probs)
+        images = [strokes_to_mnist(strokes_of[k]) for k in todo]
+        probs = np.asarray(classify(images), float).reshape(len(todo), 10)
+        new = {k: (img, p) for k, img, p in zip(todo, images, probs)}
+        if cache is not None:
+            if len(cache) > 4 * MAX_INPUTS:
+                cache.clear()
+            cache.update(new)
+        seen.update(new)
+    finals = ranked(sets, {k: p for k, (_, p) in seen.items()})
     if not finals:
         return None
     by_text: dict[str, float] = {}
-    for score, digits in finals:
-        by_text.setdefault("".join(str(k) for _, k in digits), score)
-    score, digits = finals[0]
-    read = [DigitRead(k, float(probs[ci, k]), cands.items[ci][2], images[ci], probs[ci], list(cands.items[ci][3]))
-            for ci, k in digits]
+    for score, digits, cands in finals:
+        by_text.setdefault(reading_text(digits, cands), score)
+    score, digits, cands = finals[0]
+    read = []
+    for ci, k in _left_to_right(digits, cands):
+        c = cands.items[ci]
+        image, probs_ = seen[_key(c[2])]
+        read.append(DigitRead(k, float(probs_[k]), c[2], image, probs_, list(c[3])))
     return NumberReading(read, score, list(by_text.items())[1:], len(todo))
 
 

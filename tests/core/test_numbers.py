@@ -51,6 +51,16 @@ def test_a_four_with_strokes_side_by_side_is_one_digit(classify):
     assert sorted(r.digits[1].stroke_ids) == [1, 2]
 
 
+@pytest.mark.parametrize("nxt", [SEVEN, TWO])
+def test_overlapping_neighbours_are_read_in_the_order_drawn(classify, nxt):
+    strokes = at(FOUR_APART, 0) + at(nxt, 30)     # starts left of the 4's stem
+    by_x = sorted(strokes, key=lambda s: min(x for x, _ in s))
+    assert by_x != strokes      # left to right, the 4's two strokes are not neighbours (read by x alone: "4")
+    r = read_number(strokes, classify)
+    assert r.text == "4" + ("7" if nxt is SEVEN else "2")
+    assert [sorted(d.stroke_ids) for d in r.digits] == [[0, 1], [2]]
+
+
 def test_touching_neighbours_in_one_stroke_are_two_digits(classify):
     joined = loop(32) + loop(92)                  # "00" written without lifting the pen
     r = read_number([joined], classify)
