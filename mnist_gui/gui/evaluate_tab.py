@@ -74,6 +74,7 @@ class EvaluateTab(Retranslating, QWidget):
         self.jobs = jobs
         self.data = None
         self.result: dict | None = None
+        self._evalModel = self._resultModel = None   # the checkpoint the result is of (the live model may have changed since)
         self._task: Task | None = None
         self.shown: list[int] = []  # test indices in the gallery
         self._gallery: tuple = ()     # what the gallery shows: ("cell", true, pred) or ("mistakes",)
@@ -196,7 +197,7 @@ class EvaluateTab(Retranslating, QWidget):
         else:
             self._show_reliability()
         if self.result is not None and self._task is None:
-            self.accuracyLabel.setText(self.tr("test accuracy {0}").format(f"{self.result['accuracy']:.2%}"))
+            self._show_accuracy()
             if self._gallery[:1] == ("cell",):
                 self.select_cell(*self._gallery[1:])
             elif self._gallery:
@@ -220,6 +221,7 @@ class EvaluateTab(Retranslating, QWidget):
             return False
         self.progressBar.setRange(0, 0)
         self.accuracyLabel.setText("")
+        self._evalModel = self.ws.checkpoint
         task = evaluation_task(self.ws, copy.deepcopy(self.ws.checkpoint.model).eval())
         task.progressed.connect(self._on_progress)
         task.finished.connect(self._on_finished)
@@ -255,10 +257,10 @@ class EvaluateTab(Retranslating, QWidget):
     def _on_finished(self, out) -> None:
         ev, self.data = out
         self._task = None
-        self.result = ev
+        self.result, self._resultModel = ev, self._evalModel
         self._set_busy(False)
         conf = np.asarray(ev["confusion"])
-        self.accuracyLabel.setText(self.tr("test accuracy {0}").format(f"{ev['accuracy']:.2%}"))
+        self._show_accuracy()
         self._classBars.setOpts(height=np.asarray(ev["per_class"]))
         self.perClassPlot.setYRange(min(ev["per_class"]) - 0.02, 1.0)
         self._image.setImage(np.log1p(conf.astype(float)), levels=(0, np.log1p(conf.max())))
@@ -303,12 +305,26 @@ class EvaluateTab(Retranslating, QWidget):
                 self.jobs.start(task)
         elif self.result is not None:
             self._draw_reliability(self.result["probabilities"].numpy(), self.data.test.labels.numpy(),
-                                   self.tr("MNIST test"))
+                                   self.tr("MNIST test") if self.result_is_live()
+                                   else self.tr("MNIST test, an earlier model"))
+
+    def result_is_live(self) -> bool:
+        """Whether the evaluation on show is of the live model."""
+        return self.result is not None and self._resultModel is self.ws.checkpoint
+
+    def _show_accuracy(self) -> None:
+        acc = f"{self.result['accuracy']:.2%}"
+        self.accuracyLabel.setText(self.tr("test accuracy {0}").format(acc) if self.result_is_live() else
+                                   self.tr("test accuracy {0} of an earlier model: evaluate again for the "
+                                           "live model").format(acc))
 
     def _on_model_changed(self, _ck) -> None:
-        """Pen digits read with the model before are not this model's: read again when shown."""
+        """Pen digits read with the model before are not this model's: read again when shown. The MNIST
+        results stay, marked as an earlier model's."""
         self._pen = None
-        if self._penTask is None and self.reliabilitySource.currentData() == "pen":
+        if self.result is not None and self._task is None:
+            self._show_accuracy()
+        if self._penTask is None and (self.reliabilitySource.currentData() == "pen" or self.result is not None):
             self._show_reliability()
 
     def _on_pen_read(self, out) -> None:

@@ -294,6 +294,10 @@
         <translation>可靠度資料來源</translation>
     </message>
     <message>
+        <source>MNIST test, an earlier model</source>
+        <translation>MNIST 測試集（先前的模型）</translation>
+    </message>
+    <message>
         <source>test accuracy {0}</source>
         <translation>測試準確率 {0}</translation>
     </message>
@@ -316,6 +320,10 @@
     <message>
         <source>stopped</source>
         <translation>已停止</translation>
+    </message>
+    <message>
+        <source>test accuracy {0} of an earlier model: evaluate again for the live model</source>
+        <translation>先前模型的測試準確率 {0}：請再評估一次使用中的模型</translation>
     </message>
     <message>
         <source>Reliability, {0}: ECE {1}</source>

@@ -66,3 +66,25 @@ def test_pen_diagram_follows_the_live_model_and_says_when_it_has_seen_every_writ
     qtbot.waitUntil(lambda: "unseen" in tab.reliabilityPlot.toolTip(), timeout=60_000)
     assert "(1-30)" in tab.reliabilityPlot.toolTip() and "ECE" not in title()
     assert tab.reliabilityBins == [] and tab.reliabilityEce is None and tab._relTexts == []
+
+
+def test_mnist_results_say_when_the_live_model_has_changed(window, qtbot, small_mnist):
+    """The accuracy, matrix and diagram stay after another model goes live, marked as an earlier model's;
+    evaluating again makes them the live model's."""
+    from dataclasses import replace
+    tab = window.evaluateTab
+    window.ws.use_mnist(small_mnist)
+    window.tabs.setCurrentWidget(tab)
+    with qtbot.waitSignal(tab.evaluated, timeout=120_000) as b:
+        b.connect(tab.evaluationFailed)
+        qtbot.mouseClick(tab.evaluateButton, Qt.MouseButton.LeftButton)
+    title = lambda: tab.reliabilityPlot.getPlotItem().titleLabel.text  # noqa: E731
+    assert tab.result_is_live() and "earlier" not in tab.accuracyLabel.text() and "earlier" not in title()
+    ck = window.ws.checkpoint
+    window.ws.make_live(replace(ck, meta=dict(ck.meta, name="another")), remember=False)
+    assert not tab.result_is_live()
+    assert "earlier model" in tab.accuracyLabel.text() and "earlier model" in title()
+    assert sum(bn.count for bn in tab.reliabilityBins) == len(small_mnist.test)   # still shown
+    with qtbot.waitSignal(tab.evaluated, timeout=120_000):
+        qtbot.mouseClick(tab.evaluateButton, Qt.MouseButton.LeftButton)
+    assert tab.result_is_live() and "earlier" not in tab.accuracyLabel.text() and "earlier" not in title()
