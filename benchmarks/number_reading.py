@@ -12,9 +12,10 @@ height -> 150 px), each digit ±5% in size and ±5% of the height up or down, th
   realistic: gap / digit height drawn from a log-normal, median 0.15, log-sd 0.5 (about 0.07-0.33);
              the pen data has one digit per box, so this spacing is an assumption, not a fit;
   tight:     gap / digit height uniform in [-0.12, 0.02]: touching neighbours and slight overlaps;
-  joined:    realistic spacing, and each pair of neighbours written without lifting the pen with
-             probability 1/2 (the last stroke of one digit runs on into the first of the next); the pen
-             data has no cursive, so this is made, not drawn.
+  joined:    realistic spacing, and wherever a digit ends near (within half the height) where the next
+             begins, the pen is not lifted: its last stroke runs on into the next digit's first; numbers
+             are drawn until at least one pair is joined. The pen data has no cursive, so this is made,
+             not drawn.
 Strokes go straight to the core functions (no GUI). Prints, per spacing and method, the share of
 numbers read exactly, the numbers read with a wrong digit count, and ms per read (p50 / p95,
 including rendering and the classifier). With --canvas N, also draws N numbers per spacing with mouse
@@ -77,26 +78,31 @@ def numbers(by_writer, count, spacing, seed=0):
     for n in range(count):
         w = writers[n % len(writers)]
         pool = by_writer[w]
-        digits = [pool[i] for i in rng.choice(len(pool), 4, replace=False)]
-        strokes = layout(digits, med[w], SPACINGS[spacing], rng)
-        if spacing == "joined":
-            strokes = join(strokes, [len(d.strokes) for d in digits], rng)
+        for _ in range(100):
+            digits = [pool[i] for i in rng.choice(len(pool), 4, replace=False)]
+            strokes = layout(digits, med[w], SPACINGS[spacing], rng)
+            if spacing != "joined":
+                break
+            strokes, joins = join(strokes, [len(d.strokes) for d in digits])
+            if joins:
+                break
         out.append(("".join(str(d.label) for d in digits), strokes))
     return out
 
 
-def join(strokes, counts, rng, p=0.5):
-    """Cursive: each digit's last stroke runs on into the next digit's first (the pen not lifted
-    between them, a straight line from one to the other), for each pair of neighbours with
-    probability p."""
-    out, k = [], 0
+def join(strokes, counts, height=150.0, reach=0.5):
+    """Cursive: where one digit ends within reach × height of where the next begins, its last stroke
+    runs on into the next digit's first (the pen not lifted: a straight line between them).
+    (strokes, how many joins)."""
+    out, k, joins = [], 0, 0
     for i, n in enumerate(counts):
         group = [list(s) for s in strokes[k:k + n]]
         k += n
-        if i and rng.random() < p:
+        if i and np.hypot(*np.subtract(group[0][0], out[-1][-1])) <= reach * height:
             out[-1] = out[-1] + group.pop(0)
+            joins += 1
         out += group
-    return out
+    return out, joins
 
 
 def old_reader(predictor):
