@@ -83,23 +83,30 @@ def numbers(by_writer, count, spacing, seed=0):
             strokes = layout(digits, med[w], SPACINGS[spacing], rng)
             if spacing != "joined":
                 break
-            strokes, joins = join(strokes, [len(d.strokes) for d in digits])
+            strokes, joins = join(strokes, [len(d.strokes) for d in digits], rng)
             if joins:
                 break
         out.append(("".join(str(d.label) for d in digits), strokes))
     return out
 
 
-def join(strokes, counts, height=150.0, reach=0.5):
+def join(strokes, counts, rng, height=150.0, reach=0.5, bulge=0.2):
     """Cursive: where one digit ends within reach × height of where the next begins, its last stroke
-    runs on into the next digit's first (the pen not lifted: a straight line between them).
+    runs on into the next digit's first (the pen not lifted: a line between them, bowed by up to
+    bulge × its length to either side, with points as far apart as the pen's own).
     (strokes, how many joins)."""
     out, k, joins = [], 0, 0
     for i, n in enumerate(counts):
         group = [list(s) for s in strokes[k:k + n]]
         k += n
         if i and np.hypot(*np.subtract(group[0][0], out[-1][-1])) <= reach * height:
-            out[-1] = out[-1] + group.pop(0)
+            a, b = np.asarray(out[-1][-1]), np.asarray(group[0][0])
+            prev = np.asarray(out[-1])
+            step = float(np.median(np.hypot(*np.diff(prev, axis=0).T))) if len(prev) > 1 else 5.0
+            t = np.linspace(0, 1, max(2, int(np.hypot(*(b - a)) / max(step, 1.0)) + 1))[1:-1]
+            normal = np.array([a[1] - b[1], b[0] - a[0]]) * rng.uniform(-bulge, bulge)
+            bridge = [tuple(a + (b - a) * u + normal * 4 * u * (1 - u)) for u in t]
+            out[-1] = out[-1] + bridge + group.pop(0)
             joins += 1
         out += group
     return out, joins
