@@ -1,12 +1,14 @@
 """Read a whole number drawn as strokes: segmentation by recognition.
 
-Strokes are sorted left to right (by their leftmost point). A digit is a run of consecutive strokes
-(at most MAX_STROKES), or part of a stroke that runs through two touching digits (the stroke cut at
-a few proposed points). Every candidate digit is rendered to 28×28 and scored by the classifier in
-one batch; dynamic programming over the left-to-right order picks the reading with the best total of
+Strokes are put in order left to right (by their leftmost point) and, when that differs, also
+taken in the order they were drawn (overlapping neighbours interleave left to right, but a digit's
+strokes stay together in time). In an order, a digit is a run of consecutive strokes (at most
+MAX_STROKES), or part of a stroke that runs through two touching digits (the stroke cut at a few
+proposed points). Every candidate digit is rendered to 28×28 and scored by the classifier in one
+batch; dynamic programming over each order picks the reading with the best total of
   log P(digit | image)  +  a prior on the digit's shape (width/height, height/line height)
   + a penalty for neighbours that overlap  + a bonus per digit  - costs for cuts and dropped dots,
-and keeps the next best readings as alternatives.
+and the better order's best reading wins; the next best readings are the alternatives.
 """
 
 from __future__ import annotations
