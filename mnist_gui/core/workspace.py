@@ -70,6 +70,7 @@ class Workspace:
         self.predictor: Predictor | None = None
         self._mnist: Mnist | None = None
         self._mnist_lock = threading.Lock()
+        self._mnist_folder_changes = 0   # a load that began before a change is not kept (set_data_dir)
         self._runs: RunStore | None = None
         self._my_digits: MyDigits | None = None
         # change notifications (called in the thread that made the change)
@@ -112,10 +113,12 @@ class Workspace:
         return self.settings.get("data/dir") or None
 
     def set_data_dir(self, folder: str) -> None:
+        """Look for MNIST in folder from now on. Never waits: a load of the old folder under way (a
+        download can take minutes) goes on for whoever asked for it, and is not kept."""
         if folder != self.data_dir:
             self.settings.set("data/dir", str(folder))
-            with self._mnist_lock:
-                self._mnist = None
+            self._mnist_folder_changes += 1
+            self._mnist = None
 
     @property
     def loaded_mnist(self) -> "Mnist | None":
@@ -134,14 +137,17 @@ class Workspace:
             if should_stop is not None and should_stop():
                 raise Cancelled()
         try:
-            if self._mnist is None:
-                self._mnist = load_mnist(self.data_dir, progress=progress, should_stop=should_stop)
-                loaded = self._mnist
-            else:
+            if self._mnist is not None:
                 return self._mnist
+            changes = self._mnist_folder_changes
+            loaded = load_mnist(self.data_dir, progress=progress, should_stop=should_stop)
+            kept = changes == self._mnist_folder_changes
+            if kept:
+                self._mnist = loaded
         finally:
             self._mnist_lock.release()
-        self.data_loaded.emit(loaded)
+        if kept:
+            self.data_loaded.emit(loaded)
         return loaded
 
     def use_mnist(self, data: "Mnist") -> None:

@@ -118,3 +118,33 @@ def test_download_failure_is_one_clear_error(monkeypatch):
     with pytest.raises(DataError, match="Download failed") as e:
         load_mnist()
     assert "MNIST_GUI_DATA" in str(e.value)
+
+
+def test_changing_the_data_folder_does_not_wait_for_a_load_under_way(tmp_path, monkeypatch):
+    """A download can take minutes: the folder changes at once; the old folder's load still serves
+    whoever asked for it, but is not kept or announced, and the next use loads the new folder."""
+    import threading
+
+    from mnist_gui.core.workspace import Workspace
+    started, release, waited_out = threading.Event(), threading.Event(), []
+
+    def slow_load(data_dir=None, **_):
+        started.set()
+        waited_out.append(not release.wait(60))   # True only if nobody released it
+        return f"MNIST of {data_dir}"
+
+    monkeypatch.setattr("mnist_gui.core.data.load_mnist", slow_load)
+    ws = Workspace(tmp_path)
+    ws.set_data_dir(str(tmp_path / "old"))
+    announced, got = [], []
+    ws.data_loaded.connect(announced.append)
+    loader = threading.Thread(target=lambda: got.append(ws.mnist()))
+    loader.start()
+    assert started.wait(60)
+    ws.set_data_dir(str(tmp_path / "new"))       # while the load holds the lock
+    release.set()
+    loader.join()
+    assert waited_out == [False]                 # set_data_dir returned before the load ended
+    assert got == [f"MNIST of {tmp_path / 'old'}"] and announced == [] and ws.loaded_mnist is None
+    release.set()
+    assert ws.mnist() == f"MNIST of {tmp_path / 'new'}" and announced == [ws.loaded_mnist]
