@@ -14,7 +14,7 @@ height -> 150 px), each digit ±5% in size and ±5% of the height up or down, th
   tight:     gap / digit height uniform in [-0.12, 0.02]: touching neighbours and slight overlaps;
   joined:    realistic spacing, and wherever a digit ends near (within half the height) where the next
              begins, the pen is not lifted: its last stroke runs on into the next digit's first; numbers
-             are drawn until at least one pair is joined. The pen data has no cursive, so this is made,
+             are drawn (up to 100 times) until at least one pair is joined. The pen data has no cursive, so this is made,
              not drawn.
 Strokes go straight to the core functions (no GUI). Prints, per spacing and method, the share of
 numbers read exactly, the numbers read with a wrong digit count, and ms per read (p50 / p95,

@@ -49,31 +49,55 @@ GRIDS = {
         "DROP_COST": [0.5, 1.0, 2.0],
         "DIGIT_BONUS": [3.0, 4.0, 5.0],
     },
+    "cutwidth": {  # which strokes are candidates for cutting (changes the candidates, not only the score)
+        "CUT_MIN_WIDTH": [0.6, 0.7, 0.8, 1.0],
+        "CLOSED_GAP": [0.3, 0.45, 0.6],
+        "CUT_COST": [1.0, 2.0, 3.0],
+    },
 }
+# These decide which candidates there are: with them in the grid, candidates are made again at each point.
+CANDIDATE_SETTINGS = {"CUT_MIN_WIDTH", "CLOSED_GAP", "MAX_CUT_STROKES", "CUTS_PER_STROKE", "MAX_WIDTH",
+                      "MAX_INNER_GAP", "MAX_STROKES", "MAX_INPUTS"}
 
 
 def read_cases(model, by_writer, count: int) -> list:
+    """(spacing, truth, strokes, candidate sets, {candidate key: probabilities}, classify) per number."""
     classify = N.torch_classifier(model)
     cases = []
     for spacing in SPACINGS:
         for truth, strokes in numbers(by_writer, count, spacing, seed=1):
             sets, strokes_of = N.candidate_sets(strokes)
             probs = classify([strokes_to_mnist(s) for s in strokes_of.values()])
-            cases.append((spacing, truth, sets, dict(zip(strokes_of, probs))))
+            cases.append((spacing, truth, strokes, sets, dict(zip(strokes_of, probs)), classify))
     return cases
+
+
+def _sets(case, remake: bool):
+    """The case's candidate sets (made again when the settings that decide them change); candidates not
+    classified before are classified and added to the case's probabilities."""
+    _, _, strokes, sets, probs, classify = case
+    if not remake:
+        return sets
+    sets, strokes_of = N.candidate_sets(strokes)
+    new = [k for k in strokes_of if k not in probs]
+    if new:
+        probs.update(zip(new, classify([strokes_to_mnist(strokes_of[k]) for k in new])))
+    return sets
 
 
 def score_grid(cases, grid: dict) -> list[tuple[int, dict, tuple]]:
     """(exact reads, {spacing: exact reads}, weights) for every point of the grid, best first."""
     saved = {k: getattr(N, k) for k in grid}
+    remake = bool(CANDIDATE_SETTINGS & set(grid))
     results = []
     try:
         for values in itertools.product(*grid.values()):
             for k, v in zip(grid, values):
                 setattr(N, k, v)
             right = collections.Counter()
-            for spacing, truth, sets, probs in cases:
-                best = N.ranked(sets, probs)
+            for case in cases:
+                spacing, truth, probs = case[0], case[1], case[4]
+                best = N.ranked(_sets(case, remake), probs)
                 right[spacing] += bool(best) and N.reading_text(*best[0][1:]) == truth
             results.append((sum(right.values()), {k: right[k] for k in SPACINGS}, values))
     finally:

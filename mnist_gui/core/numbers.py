@@ -180,67 +180,55 @@ class _Candidates:
 
 
 def _key(strokes_: list[np.ndarray]) -> tuple:
-    return tuple(p.tobytes() for p in strokes_)
+    """A candidate digit's identity: its strokes in any order (they render the same image)."""
+    return tuple(sorted(p.tobytes() for p in strokes_))
 
 
-def _candidates(arrays: list[np.ndarray], order: list[int], line: tuple[float, float],
-                known: set) -> _Candidates:
-    """Candidate digits: runs of consecutive strokes in this order. States of the walk: int b =
-    units[:b] read; (k, c) = units[:k] and the left piece of unit k cut at point c read. known holds
-    the keys of the candidates made so far (in any order); no more than MAX_INPUTS different ones."""
-    line_h, line_c = line
+def _units(arrays: list[np.ndarray], order: list[int]) -> tuple[list[_Unit], list[list[np.ndarray]]]:
+    """The units of an order (its strokes, or with very many strokes their x-overlap groups) and each
+    unit's strokes."""
     units = [_Unit(arrays[i], (i,)) for i in order]
-    if len(units) > MAX_INPUTS // 3:
-        # very many strokes: read the x-overlap groups as the units instead
-        index = {id(arrays[i]): i for i in order}
-        units = [_Unit(np.concatenate(g), tuple(index[id(s)] for s in g))  # its points give its box
-                 for g in split_digits([arrays[i] for i in order])]
-        unit_strokes = [[arrays[i] for i in u.ids] for u in units]
-    else:
-        unit_strokes = [[u.points] for u in units]
+    if len(units) <= MAX_INPUTS // 3:
+        return units, [[u.points] for u in units]
+    index = {id(arrays[i]): i for i in order}
+    units = [_Unit(np.concatenate(g), tuple(index[id(s)] for s in g))  # its points give its box
+             for g in split_digits([arrays[i] for i in order])]
+    return units, [[arrays[i] for i in u.ids] for u in units]
+
+
+def _proposals(units: list[_Unit], unit_strokes: list[list[np.ndarray]], line_h: float):
+    """(size, start state, end state, strokes, stroke ids) of each candidate digit of an order, the
+    smallest first: runs of consecutive units, and after the pairs the cut pieces of wide single
+    strokes with at most one neighbouring stroke. States of the walk: int b = units[:b] read;
+    (k, c) = units[:k] and the left piece of unit k cut at point c read."""
     n = len(units)
-    items: list[tuple] = []
-
-    def add(start, end, strokes_, ids):
-        key = _key(strokes_)
-        if key not in known and len(known) >= MAX_INPUTS:
-            return
-        pts = np.concatenate(strokes_)
-        box = (pts[:, 0].min(), pts[:, 0].max(), pts[:, 1].min(), pts[:, 1].max())
-        hole = _inner_gap(strokes_) / line_h if len(strokes_) > 1 else -math.inf
-        if len(strokes_) > 1 and (box[1] - box[0] > MAX_WIDTH * line_h or hole > MAX_INNER_GAP):
-            return
-        known.add(key)
-        items.append((start, end, strokes_, ids, box, hole))
-
-    for size in range(1, MAX_STROKES + 1):  # the smallest groups first, so the budget keeps them
+    for size in range(1, MAX_STROKES + 1):
         for b in range(n - size + 1):
-            ss = [s for u in unit_strokes[b:b + size] for s in u]
-            add(b, b + size, ss, sorted({i for u in units[b:b + size] for i in u.ids}))
-        if size == 2:
-            # cut pieces of wide single strokes, with at most one neighbouring stroke
-            wide = [k for k in range(n) if len(unit_strokes[k]) == 1
-                    and np.ptp(units[k].points[:, 0]) > CUT_MIN_WIDTH * line_h
-                    and not _closed(units[k].points, line_h)]
-            wide = sorted(wide, key=lambda k: -np.ptp(units[k].points[:, 0]))[:MAX_CUT_STROKES]
-            for k in sorted(wide):
-                p = units[k].points
-                for c in _cuts(p, CUTS_PER_STROKE):
-                    left, right = p[:c + 1], p[c + 1:]
-                    for b in (k, k - 1):
-                        if b >= 0:
-                            add(b, (k, c), [s for u in unit_strokes[b:k] for s in u] + [left],
-                                sorted({i for u in units[b:k + 1] for i in u.ids}))
-                    for e in (k + 1, k + 2):
-                        if e <= n:
-                            add((k, c), e, [right] + [s for u in unit_strokes[k + 1:e] for s in u],
-                                sorted({i for u in units[k:e] for i in u.ids}))
-    return _Candidates(units, line_h, line_c, items)
+            yield size, b, b + size, [s for u in unit_strokes[b:b + size] for s in u], \
+                sorted({i for u in units[b:b + size] for i in u.ids})
+        if size != 2:
+            continue
+        wide = [k for k in range(n) if len(unit_strokes[k]) == 1
+                and np.ptp(units[k].points[:, 0]) > CUT_MIN_WIDTH * line_h
+                and not _closed(units[k].points, line_h)]
+        for k in sorted(sorted(wide, key=lambda k: -np.ptp(units[k].points[:, 0]))[:MAX_CUT_STROKES]):
+            p = units[k].points
+            for c in _cuts(p, CUTS_PER_STROKE):
+                left, right = p[:c + 1], p[c + 1:]
+                for b in (k, k - 1):
+                    if b >= 0:
+                        yield 2, b, (k, c), [s for u in unit_strokes[b:k] for s in u] + [left], \
+                            sorted({i for u in units[b:k + 1] for i in u.ids})
+                for e in (k + 1, k + 2):
+                    if e <= n:
+                        yield 2, (k, c), e, [right] + [s for u in unit_strokes[k + 1:e] for s in u], \
+                            sorted({i for u in units[k:e] for i in u.ids})
 
 
 def _decode(cands: _Candidates, probs: np.ndarray) -> list[tuple[float, tuple]]:
-    """Dynamic programming over the left-to-right order: the KEEP best readings, best first, each
-    (score, ((candidate, digit), ...))."""
+    """Dynamic programming over the candidates' order: the KEEP best readings, best first, each
+    (score, ((candidate, digit), ...)). In the order drawn, the overlap penalty compares a digit with
+    the one drawn before it (for a number written left to right, its left neighbour)."""
     units, line_h, items = cands.units, cands.line_h, cands.items
     n = len(units)
     logp = np.log(np.clip(probs, 1e-12, 1.0))
@@ -292,20 +280,38 @@ def _orders(arrays: list[np.ndarray]) -> list[list[int]]:
 
 def candidate_sets(strokes: Sequence[Stroke]) -> tuple[list[_Candidates], dict]:
     """The candidates of each order (_orders) and {key: strokes} of the different candidate digits
-    among them (at most MAX_INPUTS). ([], {}) when there is no ink."""
+    among them: at most MAX_INPUTS, the smallest groups of every order first, so the budget keeps
+    them. ([], {}) when there is no ink."""
     arrays = [np.asarray(s, float).reshape(-1, 2) for s in strokes]
     orders = _orders(arrays)
     if not orders[0]:
         return [], {}
-    line = _line([arrays[i] for i in orders[0]])
-    known: set = set()
-    sets = [_candidates(arrays, order, line, known) for order in orders]
-    return sets, {_key(c[2]): c[2] for cands in sets for c in cands.items}
+    line_h, line_c = _line([arrays[i] for i in orders[0]])
+    sets, proposals = [], []
+    for order in orders:
+        units, unit_strokes = _units(arrays, order)
+        sets.append(_Candidates(units, line_h, line_c, []))
+        proposals.append(list(_proposals(units, unit_strokes, line_h)))
+    known: dict = {}
+    for size in range(1, MAX_STROKES + 1):
+        for cands, props in zip(sets, proposals):
+            for start, end, strokes_, ids in (p[1:] for p in props if p[0] == size):
+                key = _key(strokes_)
+                if key not in known and len(known) >= MAX_INPUTS:
+                    continue
+                pts = np.concatenate(strokes_)
+                box = (pts[:, 0].min(), pts[:, 0].max(), pts[:, 1].min(), pts[:, 1].max())
+                hole = _inner_gap(strokes_) / line_h if len(strokes_) > 1 else -math.inf
+                if len(strokes_) > 1 and (box[1] - box[0] > MAX_WIDTH * line_h or hole > MAX_INNER_GAP):
+                    continue
+                known[key] = strokes_
+                cands.items.append((start, end, strokes_, ids, box, hole))
+    return sets, known
 
 
 def ranked(sets: list[_Candidates], probs: dict) -> list[tuple[float, list[tuple[int, int]], _Candidates]]:
-    """All orders' best readings, best first: (score, [(candidate, digit), ...], candidates).
-    probs: {candidate key: ten probabilities}."""
+    """The KEEP best readings of each order, all together best first: (score, [(candidate, digit), ...],
+    candidates). probs: {candidate key: ten probabilities}."""
     finals = []
     for cands in sets:
         p = np.array([probs[_key(c[2])] for c in cands.items]).reshape(-1, 10)
@@ -339,12 +345,11 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     if todo:
         images = [strokes_to_mnist(strokes_of[k]) for k in todo]
         probs = np.asarray(classify(images), float).reshape(len(todo), 10)
-        new = {k: (img, p) for k, img, p in zip(todo, images, probs)}
+        seen.update({k: (img, p.copy()) for k, img, p in zip(todo, images, probs)})
         if cache is not None:
-            if len(cache) > 4 * MAX_INPUTS:
-                cache.clear()
-            cache.update(new)
-        seen.update(new)
+            if len(cache) + len(todo) > 4 * MAX_INPUTS:
+                cache.clear()   # keeps what this drawing uses
+            cache.update(seen)
     finals = ranked(sets, {k: p for k, (_, p) in seen.items()})
     if not finals:
         return None

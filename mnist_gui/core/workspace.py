@@ -71,6 +71,7 @@ class Workspace:
         self._mnist: Mnist | None = None
         self._mnist_lock = threading.Lock()
         self._mnist_folder_changes = 0   # a load that began before a change is not kept (set_data_dir)
+        self._folder_lock = threading.RLock()   # held briefly: the folder, the change count and _mnist
         self._runs: RunStore | None = None
         self._my_digits: MyDigits | None = None
         # change notifications (called in the thread that made the change)
@@ -115,10 +116,11 @@ class Workspace:
     def set_data_dir(self, folder: str) -> None:
         """Look for MNIST in folder from now on. Never waits: a load of the old folder under way (a
         download can take minutes) goes on for whoever asked for it, and is not kept."""
-        if folder != self.data_dir:
-            self.settings.set("data/dir", str(folder))
-            self._mnist_folder_changes += 1
-            self._mnist = None
+        with self._folder_lock:
+            if folder != self.data_dir:
+                self.settings.set("data/dir", str(folder))
+                self._mnist_folder_changes += 1
+                self._mnist = None
 
     @property
     def loaded_mnist(self) -> "Mnist | None":
@@ -137,24 +139,25 @@ class Workspace:
             if should_stop is not None and should_stop():
                 raise Cancelled()
         try:
-            if self._mnist is not None:
-                return self._mnist
-            changes = self._mnist_folder_changes
-            loaded = load_mnist(self.data_dir, progress=progress, should_stop=should_stop)
-            kept = changes == self._mnist_folder_changes
-            if kept:
-                self._mnist = loaded
+            with self._folder_lock:
+                if self._mnist is not None:
+                    return self._mnist
+                changes, folder = self._mnist_folder_changes, self.data_dir
+            loaded = load_mnist(folder, progress=progress, should_stop=should_stop)
+            with self._folder_lock:
+                if changes == self._mnist_folder_changes:   # else the folder changed meanwhile
+                    self._mnist = loaded
+                    self.data_loaded.emit(loaded)
         finally:
             self._mnist_lock.release()
-        if kept:
-            self.data_loaded.emit(loaded)
         return loaded
 
     def use_mnist(self, data: "Mnist") -> None:
         """Serve this in-memory MNIST (tests, benchmarks) instead of loading it."""
-        with self._mnist_lock:
+        with self._folder_lock:
+            self._mnist_folder_changes += 1    # a load under way is not kept over this
             self._mnist = data
-        self.data_loaded.emit(data)
+            self.data_loaded.emit(data)
 
     # -- the live model ------------------------------------------------------------------------
     def initial_checkpoint(self, model_path: str | None = None) -> "tuple[Checkpoint, list[str]]":

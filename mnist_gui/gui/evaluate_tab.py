@@ -324,7 +324,7 @@ class EvaluateTab(Retranslating, QWidget):
         self._pen = None
         if self.result is not None and self._task is None:
             self._show_accuracy()
-        if self._penTask is None and (self.reliabilitySource.currentData() == "pen" or self.result is not None):
+        if self.reliabilitySource.currentData() != "pen" or self._penTask is None:
             self._show_reliability()
 
     def _on_pen_read(self, out) -> None:

@@ -146,5 +146,4 @@ def test_changing_the_data_folder_does_not_wait_for_a_load_under_way(tmp_path, m
     loader.join()
     assert waited_out == [False]                 # set_data_dir returned before the load ended
     assert got == [f"MNIST of {tmp_path / 'old'}"] and announced == [] and ws.loaded_mnist is None
-    release.set()
     assert ws.mnist() == f"MNIST of {tmp_path / 'new'}" and announced == [ws.loaded_mnist]

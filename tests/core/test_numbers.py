@@ -61,6 +61,16 @@ def test_overlapping_neighbours_are_read_in_the_order_drawn(classify, nxt):
     assert [sorted(d.stroke_ids) for d in r.digits] == [[0, 1], [2]]
 
 
+def test_both_orders_share_the_input_budget(classify):
+    """Six 4s each overlapped by a 7: a digit's strokes are one candidate in either order (classified
+    once), and the drawn order's pairs fit in the budget."""
+    strokes = [s for i in range(6) for s in at(FOUR_APART, 230 * i) + at(SEVEN, 230 * i + 30)]
+    classify.calls.clear()
+    r = read_number(strokes, classify)
+    assert r.text == "47" * 6
+    assert sum(classify.calls) == r.inputs <= MAX_INPUTS
+
+
 def test_touching_neighbours_in_one_stroke_are_two_digits(classify):
     joined = loop(32) + loop(92)                  # "00" written without lifting the pen
     r = read_number([joined], classify)

@@ -69,8 +69,9 @@ def test_pen_diagram_follows_the_live_model_and_says_when_it_has_seen_every_writ
 
 
 def test_mnist_results_say_when_the_live_model_has_changed(window, qtbot, small_mnist):
-    """The accuracy, matrix and diagram stay after another model goes live, marked as an earlier model's;
-    evaluating again makes them the live model's."""
+    """The results stay after another model goes live, the accuracy and the diagram marked as an earlier
+    model's; evaluating again makes them the live model's. An evaluation the live model changed under
+    is an earlier model's when it ends."""
     from dataclasses import replace
     tab = window.evaluateTab
     window.ws.use_mnist(small_mnist)
@@ -88,3 +89,7 @@ def test_mnist_results_say_when_the_live_model_has_changed(window, qtbot, small_
     with qtbot.waitSignal(tab.evaluated, timeout=120_000):
         qtbot.mouseClick(tab.evaluateButton, Qt.MouseButton.LeftButton)
     assert tab.result_is_live() and "earlier" not in tab.accuracyLabel.text() and "earlier" not in title()
+    with qtbot.waitSignal(tab.evaluated, timeout=120_000):
+        qtbot.mouseClick(tab.evaluateButton, Qt.MouseButton.LeftButton)
+        window.ws.make_live(ck, remember=False)       # while it runs
+    assert not tab.result_is_live() and "earlier model" in tab.accuracyLabel.text()
