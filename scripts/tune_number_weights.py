@@ -107,6 +107,13 @@ def score_grid(cases, grid: dict) -> list[tuple[int, dict, tuple]]:
     return results
 
 
+def best_keeping(results: list, now: tuple, keep: list[str]) -> tuple:
+    """The best weights of score_grid's results among those that read each spacing in keep at least
+    as well as the weights now."""
+    base = next(r for r in results if r[2] == now)[1]
+    return next(r[2] for r in results if all(r[1][k] >= base[k] for k in keep))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--file", default=default_pendigits())
@@ -114,6 +121,9 @@ def main() -> int:
     ap.add_argument("--fold-models", metavar="DIR")
     ap.add_argument("--fold-name", default="-variety")
     ap.add_argument("--grid", choices=sorted(GRIDS), default="score")
+    ap.add_argument("--keep", nargs="*", default=[], choices=list(SPACINGS),
+                    help="choose only among weights that read these spacings at least as well as the "
+                         "weights now (on the folds they are chosen on)")
     args = ap.parse_args()
     grid = GRIDS[args.grid]
     torch.set_num_threads(1)
@@ -135,7 +145,7 @@ def main() -> int:
 
         for i, cases in enumerate(per_fold):
             others = [c for j, f in enumerate(per_fold) if j != i for c in f]
-            chosen = score_grid(others, grid)[0][2]
+            chosen = best_keeping(score_grid(others, grid), now, args.keep)
             mine = {r[2]: r for r in score_grid(cases, grid)}
             now_r = mine.get(now) or score_grid(cases, {k: [v] for k, v in zip(grid, now)})[0]
             print(f"  fold {i + 1}: chosen on the others {chosen}: {shares(mine[chosen][1])}; "
