@@ -4,6 +4,9 @@ a clickable confusion matrix, galleries of a cell's images and of the most confi
 from __future__ import annotations
 
 import copy
+import html
+import re
+import unicodedata
 
 import numpy as np
 import pyqtgraph as pg
@@ -20,6 +23,32 @@ from mnist_gui.gui.i18n import Retranslating
 
 GALLERY_LIMIT = 200
 CLASSES = 10
+
+
+TITLE_COLUMNS = 36   # a plot title's line, in Latin characters (a wide East Asian character counts two)
+_WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_TOKENS = re.compile(f"[{_WIDE}]|[^\\s{_WIDE}]+|\\s+")
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap_columns(text: str, width: int) -> list[str]:
+    """Lines of at most width columns, broken at spaces or between wide (Chinese) characters, which
+    have no spaces between them; a word longer than a line keeps a line of its own."""
+    lines, line = [], ""
+    for tok in _TOKENS.findall(text):
+        if tok.isspace():
+            line += " " if line else ""
+            continue
+        if line.strip() and _columns(line + tok) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += tok
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
 
 
 def evaluation_task(ws, model) -> Task:
@@ -193,7 +222,7 @@ class EvaluateTab(Retranslating, QWidget):
         self.reliabilityPlot.setLabel("bottom", self.tr("confidence"))
         self.reliabilityPlot.setLabel("left", self.tr("accuracy"))
         if not self._relShown:
-            self.reliabilityPlot.setTitle(self.tr("Reliability"))
+            self._set_reliability_title(self.tr("Reliability"))
         else:
             self._show_reliability()
         if self.result is not None and self._task is None:
@@ -290,7 +319,7 @@ class EvaluateTab(Retranslating, QWidget):
                     writers_text(writers)))
             elif self._penTask is None and self.ws.checkpoint is not None:
                 self._clear_reliability()
-                self.reliabilityPlot.setTitle(self.tr("reading pen-drawn digits…"))
+                self._set_reliability_title(self.tr("reading pen-drawn digits…"))
                 folder = self.data.folder if self.data is not None else None
                 if folder is None and self.ws.loaded_mnist is not None:
                     folder = self.ws.loaded_mnist.folder
@@ -342,18 +371,21 @@ class EvaluateTab(Retranslating, QWidget):
         self.reliabilityPlot.setToolTip("")
 
     def _on_pen_failed(self, msg: str) -> None:
-        """The reason, wrapped to the plot's width (a title is one line otherwise), and as a tooltip."""
-        import html
-        import textwrap
+        """The reason in the title, and as a tooltip."""
         self._penTask = None
         self._clear_reliability()
-        lines = textwrap.wrap(msg, 36, break_on_hyphens=False)
+        self._set_reliability_title(msg)
+        self.reliabilityPlot.setToolTip(msg)
+
+    def _set_reliability_title(self, text: str) -> None:
+        """The diagram's title wrapped to the plot's width: one long line would widen the plot and push
+        the diagram out of view."""
+        lines = wrap_columns(text, TITLE_COLUMNS)
         plot = self.reliabilityPlot.getPlotItem()
         plot.setTitle("<br>".join(html.escape(line) for line in lines))
-        height = 8 + 20 * len(lines)   # setTitle leaves the title row one line (30 px) high
+        height = 30 if len(lines) == 1 else 8 + 20 * len(lines)   # setTitle makes the row one line high
         plot.titleLabel.setMaximumHeight(height)
         plot.layout.setRowFixedHeight(0, height)
-        self.reliabilityPlot.setToolTip(msg)
 
     def _draw_reliability(self, probs, labels, what: str) -> None:
         from mnist_gui.core.calibration import ece, reliability
@@ -368,8 +400,7 @@ class EvaluateTab(Retranslating, QWidget):
             self.reliabilityPlot.addItem(t)
             self._relTexts.append(t)
         self._relShown = True
-        self.reliabilityPlot.setTitle(self.tr("Reliability, {0}: ECE {1}").format(
-            what, f"{self.reliabilityEce:.2%}"))
+        self._set_reliability_title(self.tr("Reliability, {0}: ECE {1}").format(what, f"{self.reliabilityEce:.2%}"))
 
     def _on_matrix_click(self, event) -> None:
         if self.result is None:

@@ -79,7 +79,7 @@ def test_mnist_results_say_when_the_live_model_has_changed(window, qtbot, small_
     with qtbot.waitSignal(tab.evaluated, timeout=120_000) as b:
         b.connect(tab.evaluationFailed)
         qtbot.mouseClick(tab.evaluateButton, Qt.MouseButton.LeftButton)
-    title = lambda: tab.reliabilityPlot.getPlotItem().titleLabel.text  # noqa: E731
+    title = lambda: tab.reliabilityPlot.getPlotItem().titleLabel.text.replace("<br>", " ")  # noqa: E731
     assert tab.result_is_live() and "earlier" not in tab.accuracyLabel.text() and "earlier" not in title()
     ck = window.ws.checkpoint
     window.ws.make_live(replace(ck, meta=dict(ck.meta, name="another")), remember=False)
@@ -93,3 +93,17 @@ def test_mnist_results_say_when_the_live_model_has_changed(window, qtbot, small_
         qtbot.mouseClick(tab.evaluateButton, Qt.MouseButton.LeftButton)
         window.ws.make_live(ck, remember=False)       # while it runs
     assert not tab.result_is_live() and "earlier model" in tab.accuracyLabel.text()
+
+
+def test_titles_wrap_to_the_plot_in_any_language():
+    """A long title would widen the plot and push the diagram out of view: lines of at most 36 columns,
+    a Chinese character counting two, broken between Chinese characters (they have no spaces)."""
+    from mnist_gui.gui.evaluate_tab import TITLE_COLUMNS, _columns, wrap_columns
+    en = "Reliability, MNIST test, an earlier model: ECE 0.29%"
+    zh = "此模型已用所有書寫者（1-30）的手寫筆跡數字訓練過：沒有未見過的書寫者可供評估"
+    for text in (en, zh):
+        lines = wrap_columns(text, TITLE_COLUMNS)
+        assert len(lines) > 1 and all(_columns(line) <= TITLE_COLUMNS for line in lines)
+    assert " ".join(wrap_columns(en, TITLE_COLUMNS)) == en
+    assert "".join(wrap_columns(zh, TITLE_COLUMNS)) == zh
+    assert wrap_columns("Reliability", TITLE_COLUMNS) == ["Reliability"]
