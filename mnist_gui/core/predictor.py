@@ -22,13 +22,25 @@ NOT_SURE_BELOW = 0.8
 # A 28×28 input with more mean ink than this is not digit-like (a scribble, a filled blob): the
 # most ink-heavy MNIST training digit has 0.40, its 99.9th percentile 0.29, pen-drawn digits ≤ 0.25.
 MAX_MEAN_INK = 0.30
+# ... nor with less (a single point: 0.008): the least MNIST training digit has 0.025, pen digits 0.065.
+MIN_MEAN_INK = 0.02
+# ... nor an ink box more than this many times as wide as it is high (a dash or a tap of the pen,
+# stretched to 20 px: 5): MNIST training digits at most 2.5, pen-drawn digits 1.67.
+MAX_ASPECT = 2.5
 
 
-def doubt(probs: np.ndarray, img28: np.ndarray | None = None) -> str | None:
-    """Why the app should not claim a digit (None when it can)."""
-    if img28 is not None and float(np.mean(img28)) > MAX_MEAN_INK:
+def _aspect(img28: np.ndarray, ink: float = 0.25) -> float:
+    ys, xs = np.nonzero(img28 > ink)
+    return 0.0 if len(xs) == 0 else (np.ptp(xs) + 1) / (np.ptp(ys) + 1)
+
+
+def doubt(probs: np.ndarray, img28: np.ndarray | None = None, digit: int | None = None) -> str | None:
+    """Why the app should not claim a digit (None when it can): digit, or else the most probable one."""
+    if img28 is not None and not MIN_MEAN_INK <= float(np.mean(img28)) <= MAX_MEAN_INK:
         return "not digit-like"
-    if float(np.max(probs)) < NOT_SURE_BELOW:
+    if img28 is not None and _aspect(img28) > MAX_ASPECT:
+        return "not digit-like"
+    if float(probs[digit] if digit is not None else np.max(probs)) < NOT_SURE_BELOW:
         return "not sure"
     return None
 

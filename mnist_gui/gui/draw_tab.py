@@ -204,7 +204,7 @@ class DrawTab(Retranslating, QWidget):
             self.number = None
             self.numberLabel.setText("")
             return None
-        parts = [self.tr("{0} ({1}, not sure)").format(d.digit, f"{d.prob:.0%}") if doubt(d.probs, d.image28)
+        parts = [self.tr("{0} ({1}, not sure)").format(d.digit, f"{d.prob:.0%}") if doubt(d.probs, d.image28, d.digit)
                  else f"{d.digit} ({d.prob:.0%})" for d in reading.digits]
         self.number = reading.text
         alt = reading.close_alternative

@@ -147,3 +147,25 @@ def test_ink_on_a_transparent_background_is_read_whatever_its_colour(tmp_path, i
     assert ys.max() - ys.min() + 1 >= 18                     # the bar is the ink, not the background
     la = np.stack([arr[..., 0], arr[..., 3]], -1)
     assert np.abs(image_to_mnist(la) - from_array).max() < 1e-6
+
+
+@pytest.mark.parametrize("strokes, why", [
+    ([[(400, 300)]], "not digit-like"),                       # a tap of the pen: almost no ink
+    ([[(400, 300), (401, 300)]], "not digit-like"),           # a dot dragged a pixel: a bar 5 times as wide as high
+    ([[(400, 300), (440, 302)]], "not digit-like"),           # a dash
+    ([[(400, 300), (402, 360)]], None),                       # a 1
+])
+def test_a_dot_or_a_dash_is_not_claimed_as_a_digit(strokes, why):
+    from mnist_gui.core.predictor import doubt
+    sure = np.eye(10)[2]                                      # even when the network is sure
+    assert doubt(sure, strokes_to_mnist(strokes)) == why
+
+
+def test_a_digit_claimed_against_the_network_is_not_sure():
+    """Number mode may read a digit other than the network's first choice: its own probability counts."""
+    from mnist_gui.core.predictor import doubt
+    probs = np.full(10, 0.01)
+    probs[2] = 0.91
+    one = strokes_to_mnist([[(400, 300), (402, 360)]])
+    assert doubt(probs, one) is None and doubt(probs, one, digit=2) is None
+    assert doubt(probs, one, digit=0) == "not sure"

@@ -81,6 +81,12 @@ def test_blob_and_scribble_are_not_claimed(window, qtbot):
     assert tab.bars.doubt == "not digit-like" and tab.bars.topLabel.text() == "?"
     assert "or" in tab.bars.confidenceLabel.text()   # shows the top two
     tab.canvas.clear()
+    draw(qtbot, tab.canvas, [[(150, 150), (170, 151)]])      # a dash: the network alone says "2", sure
+    assert tab.bars.doubt == "not digit-like" and tab.bars.topLabel.text() == "?"
+    tab.numberMode.setChecked(True)
+    assert "not sure" in tab.numberLabel.text()
+    tab.numberMode.setChecked(False)
+    tab.canvas.clear()
     draw(qtbot, tab.canvas, fit_strokes(ONE))
     assert tab.bars.doubt is None and tab.bars.topLabel.text() == "1"
 
