@@ -14,6 +14,8 @@ from mnist_gui.gui.i18n import Retranslating
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
 
+NARROW = 336   # the canvas for one digit, square; twice as wide in number mode
+
 class DrawingCanvas(Retranslating, QWidget):
     """A square canvas. Left button (or a tablet pen) draws; strokes are lists of (x, y) points.
 
@@ -30,7 +32,7 @@ class DrawingCanvas(Retranslating, QWidget):
         super().__init__(parent)
         self.setObjectName("canvas")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)   # reachable with Tab; Delete/Esc clear, Ctrl+Z undoes
-        self.setFixedSize(336, 336)  # square, 12 screen pixels per MNIST pixel
+        self.setFixedSize(NARROW, NARROW)  # square, 12 screen pixels per MNIST pixel
         self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         self.setAcceptDrops(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
@@ -38,6 +40,7 @@ class DrawingCanvas(Retranslating, QWidget):
         self._current: list[tuple[float, float]] | None = None
         self._pen_width = float(pen_width)
         self._image: QImage | None = None  # a dropped/opened image shown instead of strokes
+        self._wide = False
         self.retranslate()
         theme.follow(self._on_theme)
 
@@ -62,8 +65,14 @@ class DrawingCanvas(Retranslating, QWidget):
         return not self._strokes and not self._current and self._image is None
 
     def set_wide(self, wide: bool) -> None:
-        """Twice as wide, for writing a whole number."""
-        self.setFixedSize(672 if wide else 336, 336)
+        """Twice as wide, for writing a whole number. It narrows again only once nothing drawn lies
+        beyond the narrow canvas (at the next clear or undo): what is read is always in view."""
+        self._wide = wide
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        beyond = any(x > NARROW for s in self.strokes() for x, _ in s)
+        self.setFixedSize(2 * NARROW if self._wide or beyond else NARROW, NARROW)
         self.update()
 
     def pen_width(self) -> float:
@@ -79,7 +88,7 @@ class DrawingCanvas(Retranslating, QWidget):
         self._strokes.clear()
         self._current = None
         self._image = None
-        self.update()
+        self._fit_width()
         self.cleared.emit()
         self.changed.emit()
 
@@ -92,7 +101,7 @@ class DrawingCanvas(Retranslating, QWidget):
             self._image = None
         else:
             return
-        self.update()
+        self._fit_width()
         self.changed.emit()
         self.strokeFinished.emit()
 
@@ -100,7 +109,7 @@ class DrawingCanvas(Retranslating, QWidget):
         self._strokes = [[(float(x), float(y)) for x, y in s] for s in strokes if len(s)]
         self._current = None
         self._image = None
-        self.update()
+        self._fit_width()
         self.changed.emit()
         self.strokeFinished.emit()
 
@@ -109,7 +118,7 @@ class DrawingCanvas(Retranslating, QWidget):
         self._strokes.clear()
         self._current = None
         self._image = image
-        self.update()
+        self._fit_width()
         self.changed.emit()
         self.strokeFinished.emit()
 

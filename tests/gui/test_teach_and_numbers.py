@@ -69,8 +69,17 @@ def test_number_mode_reads_a_number(window, qtbot):
     draw(qtbot, tab.canvas, boxes)
     assert tab.number == "2017", tab.numberLabel.text()
     assert "2017" in tab.numberLabel.text()
+    tab.numberMode.setChecked(False)    # the number reaches past the narrow canvas: it stays in view
+    assert tab.number is None and tab.canvas.width() == 672
+    for _ in range(2):                 # the 7's bar, the 7: the 1 is still beyond
+        tab.canvas.undo()
+        assert tab.canvas.width() == 672
+    tab.canvas.undo()                  # the 1: now everything fits, and it narrows
+    assert tab.canvas.width() == 336 and all(x <= 336 for s in tab.canvas.strokes() for x, _ in s)
+    tab.numberMode.setChecked(True)
+    assert tab.canvas.width() == 672
     tab.numberMode.setChecked(False)
-    assert tab.number is None and tab.canvas.width() == 336
+    assert tab.canvas.width() == 336
 
 
 def test_blob_and_scribble_are_not_claimed(window, qtbot):
