@@ -12,9 +12,8 @@ from mnist_gui.gui import theme
 from mnist_gui.gui.i18n import Retranslating
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
-
-
 NARROW = 336   # the canvas for one digit, square; twice as wide in number mode
+
 
 class DrawingCanvas(Retranslating, QWidget):
     """A square canvas. Left button (or a tablet pen) draws; strokes are lists of (x, y) points.

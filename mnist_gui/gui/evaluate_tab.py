@@ -26,19 +26,37 @@ CLASSES = 10
 
 
 TITLE_COLUMNS = 36   # a plot title's line, in Latin characters (a wide East Asian character counts two)
-_WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
-_TOKENS = re.compile(f"[{_WIDE}]|[^\\s{_WIDE}]+|\\s+")
+
+
+def _wide(c: str) -> bool:
+    return unicodedata.east_asian_width(c) in "WF"
 
 
 def _columns(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return sum(2 if _wide(c) else 1 for c in text)
+
+
+def _tokens(text: str):
+    """Spaces, words, and each wide (Chinese) character on its own: Chinese has no spaces to break at."""
+    for part in re.findall(r"\s+|\S+", text):
+        run = ""
+        for c in part:
+            if _wide(c):
+                if run:
+                    yield run
+                yield c
+                run = ""
+            else:
+                run += c
+        if run:
+            yield run
 
 
 def wrap_columns(text: str, width: int) -> list[str]:
-    """Lines of at most width columns, broken at spaces or between wide (Chinese) characters, which
-    have no spaces between them; a word longer than a line keeps a line of its own."""
+    """Lines of at most width columns, broken at spaces or between wide characters; a word longer than
+    a line keeps a line of its own."""
     lines, line = [], ""
-    for tok in _TOKENS.findall(text):
+    for tok in _tokens(text):
         if tok.isspace():
             line += " " if line else ""
             continue

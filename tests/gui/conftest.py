@@ -34,6 +34,16 @@ def accept_new_model(qtbot, window, timeout=120_000):
     return window.checkpoint
 
 
+def evaluate(qtbot, window, timeout=120_000) -> dict:
+    """Click Evaluate on the Evaluate tab and wait for the result (failing at once with its error)."""
+    tab = window.evaluateTab
+    with qtbot.waitSignal(tab.evaluated, timeout=timeout) as blocker:
+        blocker.connect(tab.evaluationFailed)
+        qtbot.mouseClick(tab.evaluateButton, Qt.MouseButton.LeftButton)
+    assert isinstance(blocker.args[0], dict), blocker.args[0]
+    return blocker.args[0]
+
+
 @pytest.fixture
 def window(qtbot):
     w = open_window(qtbot)

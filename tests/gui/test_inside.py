@@ -1,7 +1,7 @@
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 
-from tests.gui.conftest import ONE, SEVEN, draw, fit_strokes
+from tests.gui.conftest import ONE, SEVEN, draw, evaluate, fit_strokes
 
 
 def test_feature_maps_follow_the_drawing(window, qtbot):
@@ -52,11 +52,7 @@ def test_evaluate_confusion_matrix_and_cells(window, qtbot, mnist):
     tab = window.evaluateTab
     window.ws.use_mnist(mnist)
     window.tabs.setCurrentWidget(tab)
-    with qtbot.waitSignal(tab.evaluated, timeout=120_000) as b:
-        b.connect(tab.evaluationFailed)
-        qtbot.mouseClick(tab.evaluateButton, Qt.MouseButton.LeftButton)
-    ev = b.args[0]
-    assert isinstance(ev, dict), ev
+    ev = evaluate(qtbot, window)
     conf = np.asarray(ev["confusion"])
     assert conf.sum() == 10000
     assert conf.trace() / 10000 == ev["accuracy"]

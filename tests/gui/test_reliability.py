@@ -1,17 +1,15 @@
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.gui.conftest import evaluate
+
 
 def test_reliability_diagram_after_evaluation(window, qtbot, small_mnist, monkeypatch):
     tab = window.evaluateTab
     window.ws.use_mnist(small_mnist)
     window.tabs.setCurrentWidget(tab)
     assert tab.reliabilityBins == []
-    with qtbot.waitSignal(tab.evaluated, timeout=120_000) as b:
-        b.connect(tab.evaluationFailed)
-        qtbot.mouseClick(tab.evaluateButton, Qt.MouseButton.LeftButton)
-    ev = b.args[0]
-    assert isinstance(ev, dict), ev
+    ev = evaluate(qtbot, window)
     bins = tab.reliabilityBins
     assert len(bins) == 10 and sum(bn.count for bn in bins) == len(small_mnist.test)
     top = ev["probabilities"].numpy().max(1)
@@ -76,9 +74,7 @@ def test_mnist_results_say_when_the_live_model_has_changed(window, qtbot, small_
     tab = window.evaluateTab
     window.ws.use_mnist(small_mnist)
     window.tabs.setCurrentWidget(tab)
-    with qtbot.waitSignal(tab.evaluated, timeout=120_000) as b:
-        b.connect(tab.evaluationFailed)
-        qtbot.mouseClick(tab.evaluateButton, Qt.MouseButton.LeftButton)
+    evaluate(qtbot, window)
     title = lambda: tab.reliabilityPlot.getPlotItem().titleLabel.text.replace("<br>", " ")  # noqa: E731
     assert tab.result_is_live() and "earlier" not in tab.accuracyLabel.text() and "earlier" not in title()
     ck = window.ws.checkpoint
@@ -86,8 +82,7 @@ def test_mnist_results_say_when_the_live_model_has_changed(window, qtbot, small_
     assert not tab.result_is_live()
     assert "earlier model" in tab.accuracyLabel.text() and "earlier model" in title()
     assert sum(bn.count for bn in tab.reliabilityBins) == len(small_mnist.test)   # still shown
-    with qtbot.waitSignal(tab.evaluated, timeout=120_000):
-        qtbot.mouseClick(tab.evaluateButton, Qt.MouseButton.LeftButton)
+    evaluate(qtbot, window)
     assert tab.result_is_live() and "earlier" not in tab.accuracyLabel.text() and "earlier" not in title()
     with qtbot.waitSignal(tab.evaluated, timeout=120_000):
         qtbot.mouseClick(tab.evaluateButton, Qt.MouseButton.LeftButton)
