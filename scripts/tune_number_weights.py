@@ -65,7 +65,7 @@ def read_cases(model, by_writer, count: int) -> list:
     classify = N.torch_classifier(model)
     cases = []
     for spacing in SPACINGS:
-        for truth, strokes in numbers(by_writer, count, spacing, seed=1):
+        for truth, strokes, _ in numbers(by_writer, count, spacing, seed=1):
             sets, strokes_of = N.candidate_sets(strokes)
             probs = classify([strokes_to_mnist(s) for s in strokes_of.values()])
             cases.append((spacing, truth, strokes, sets, dict(zip(strokes_of, probs)), classify))

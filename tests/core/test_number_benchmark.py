@@ -1,12 +1,15 @@
-"""The joined (cursive) numbers of benchmarks/number_reading.py: what the benchmark claims to build."""
+"""The numbers benchmarks/number_reading.py builds: what the benchmark claims to build."""
 
+import collections
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from number_reading import join  # noqa: E402
+from number_reading import full_pass, join, numbers  # noqa: E402
+
+from mnist_gui.core.pendigits import PenDigit  # noqa: E402
 
 
 def test_a_digit_ending_near_the_next_ones_start_runs_on_into_it():
@@ -26,3 +29,14 @@ def test_digits_far_apart_stay_apart():
     far = [[(200.0, 0.0), (210.0, 20.0)]]                              # 200 away: more than half of 150
     strokes, joins = join(one + far, [1, 1], np.random.default_rng(0))
     assert joins == 0 and strokes == one + far
+
+
+def test_a_pass_uses_every_writers_digit_once():
+    """Dealt like cards: a pass over the writers uses each digit once, not a few of them many times."""
+    by_writer = {w: [PenDigit(k % 10, w, [[(k, 0.0), (k, 10.0 + k % 3)]]) for k in range(12)] for w in (1, 2)}
+    cases = numbers(by_writer, full_pass(by_writer), "realistic")
+    assert len(cases) == 6
+    used = collections.Counter(id(d) for c in cases for d in c.digits)
+    assert len(used) == 24 and set(used.values()) == {1}
+    for c in cases:
+        assert len({d.writer for d in c.digits}) == 1 and c.truth == "".join(str(d.label) for d in c.digits)
