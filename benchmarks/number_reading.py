@@ -74,6 +74,7 @@ class Case(NamedTuple):
     truth: str
     strokes: list
     digits: list     # the pen digits it is made of
+    owners: list     # per stroke, per point: the index of the digit it belongs to (-1: a joining line)
 
 
 def numbers(by_writer, count, spacing, seed=0):
@@ -98,13 +99,16 @@ def numbers(by_writer, count, spacing, seed=0):
         for _ in range(100):
             digits = deal(w)
             strokes = layout(digits, med[w], SPACINGS[spacing], rng)
+            owner = {p: int(k) for i, k in enumerate(np.repeat(np.arange(4), [len(d.strokes) for d in digits]))
+                     for p in strokes[i]}
             if spacing != "joined":
                 break
             strokes, joins = join(strokes, [len(d.strokes) for d in digits], rng)
             if joins:
                 break
             decks[w][:0] = digits   # not joined: these digits wait for a later number
-        out.append(Case("".join(str(d.label) for d in digits), strokes, digits))
+        owners = [np.array([owner.get(tuple(p), -1) for p in s]) for s in strokes]
+        out.append(Case("".join(str(d.label) for d in digits), strokes, digits, owners))
     return out
 
 
@@ -145,12 +149,12 @@ def old_reader(predictor):
     return read
 
 
-def new_reader(model):
+def new_reader(model, judge=None):
     from mnist_gui.core.numbers import read_number, torch_classifier
     classify = torch_classifier(model)
 
     def read(strokes):
-        r = read_number(strokes, classify)
+        r = read_number(strokes, classify, judge=judge)
         read.last = r
         return r.text if r else ""
     return read
@@ -172,7 +176,7 @@ def measure(read, cases, alone=None):
     wrong reads have a digit the classifier misreads on its own."""
     right = count_wrong = wrong_alone = 0
     ms, mistakes = [], []
-    for i, (truth, strokes, _) in enumerate(cases):
+    for i, (truth, strokes, *_) in enumerate(cases):
         t0 = time.perf_counter()
         got = read(strokes)
         ms.append((time.perf_counter() - t0) * 1000)
@@ -189,7 +193,7 @@ def measure(read, cases, alone=None):
 def close_stats(read, cases):
     """How often the new reader offers a close alternative, and whether it is the truth when wrong."""
     shown = shown_when_wrong = alt_right = wrong = 0
-    for truth, strokes, _ in cases:
+    for truth, strokes, *_ in cases:
         got = read(strokes)
         alt = read.last.close_alternative if read.last else None
         shown += alt is not None
@@ -201,10 +205,17 @@ def close_stats(read, cases):
             "close_is_truth": alt_right}
 
 
-def canvas_run(cases, model_path):
+def canvas_run(cases, model_path, judge_path):
+    """Draw the cases on the window's canvas in number mode; the window reads with judge_path as its
+    whole-digit judge (None: without one), like the core reader it is compared with."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["MNIST_GUI_HOME"] = tempfile.mkdtemp(prefix="mnist-gui-bench-")
     from PySide6.QtWidgets import QApplication
+
+    from mnist_gui import config
+    from mnist_gui.core.judge import shipped_judge
+    config.NUMBER_JUDGE = Path(judge_path or os.devnull)
+    shipped_judge.cache_clear()
 
     from mnist_gui.gui.main_window import MainWindow
     from pendigits_canvas import draw
@@ -216,7 +227,7 @@ def canvas_run(cases, model_path):
     tab = win.drawTab
     tab.numberMode.setChecked(True)
     right, drawn = 0, []
-    for truth, strokes, _ in cases:
+    for truth, strokes, *_ in cases:
         pts = np.concatenate([np.asarray(s) for s in strokes])
         lo, hi = pts.min(0), pts.max(0)
         scale = min(1.0, (tab.canvas.width() - 20) / (hi[0] - lo[0]), (tab.canvas.height() - 20) / (hi[1] - lo[1]))
@@ -240,6 +251,7 @@ def main() -> int:
                          "model: benchmarks/pen_training_cv.py --save-models)")
     ap.add_argument("--canvas", type=int, default=0, help="also draw this many numbers per spacing on the canvas")
     ap.add_argument("--model")
+    ap.add_argument("--judge", help="a whole-digit judge (scripts/train_number_judge.py) for the new reader")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
     args = ap.parse_args()
     import torch
@@ -260,7 +272,14 @@ def main() -> int:
     for d in read_unipen(args.file):
         if d.writer in chosen:
             by_writer[d.writer].append(d)
-    old, new = old_reader(Predictor(ck.model)), new_reader(ck.model)
+    judge = None
+    if args.judge:
+        from mnist_gui.core.judge import load_judge, torch_judge
+        judge = torch_judge(load_judge(args.judge))
+    old, new = old_reader(Predictor(ck.model)), new_reader(ck.model, judge)
+    readers = [("old x-overlap split", old), ("new reader", new_reader(ck.model))]
+    if judge:
+        readers.append(("new reader + judge", new))
     rows = []
     count = args.count or full_pass(by_writer)
     print(f"writers {min(by_writer)}-{max(by_writer)}, {count} four-digit numbers per spacing")
@@ -270,22 +289,22 @@ def main() -> int:
         cases = numbers(by_writer, count, spacing)
         alone = misread_alone(ck.model, cases)
         print(f"{spacing:<10} {'(no digit misread alone)':<22} {1 - np.mean(alone):>7.1%}   the most a reader can get")
-        for name, read in (("old x-overlap split", old), ("new reader", new)):
+        for name, read in readers:
             r = measure(read, cases, alone)
             rows.append({"spacing": spacing, "method": name, **r})
             print(f"{spacing:<10} {name:<22} {r['exact']:>7.1%} {r['wrong_count']:>12} {r['wrong_alone']:>14} "
                   f"{r['p50_ms']:>7.1f} {r['p95_ms']:>7.1f}   e.g. {' '.join(r['mistakes'][:5])}")
         c = close_stats(new, cases)
-        rows.append({"spacing": spacing, "method": "new reader, close alternatives", **c})
+        rows.append({"spacing": spacing, "method": readers[-1][0] + ", close alternatives", **c})
         print(f"{'':<10} close alternative shown {c['close_shown']}x; of {c['wrong']} wrong reads, shown for "
               f"{c['close_shown_when_wrong']}, and it was the truth for {c['close_is_truth']}")
         if args.canvas:
-            acc, drawn = canvas_run(cases[:args.canvas], args.model)
+            acc, drawn = canvas_run(cases[:args.canvas], args.model, args.judge)
             same = sum(new(s) == t for t, s in drawn)
             rows.append({"spacing": spacing, "method": "canvas (mouse events)", "exact": acc, "n": args.canvas})
             print(f"{spacing:<10} {'canvas, mouse events':<22} {acc:>7.1%}  ({args.canvas} numbers; core on the "
                   f"canvas's strokes: {same / args.canvas:.1%}; core on the same numbers: "
-                  f"{sum(new(s) == t for t, s in cases[:args.canvas]) / args.canvas:.1%})")
+                  f"{sum(new(s) == t for t, s, *_ in cases[:args.canvas]) / args.canvas:.1%})")
     print(json.dumps(rows))
     return 0
 

@@ -49,6 +49,10 @@ GRIDS = {
         "DROP_COST": [0.5, 1.0, 2.0],
         "DIGIT_BONUS": [3.0, 4.0, 5.0],
     },
+    "judge": {   # how much the whole-digit judge counts (--judges), and the bonus per digit read
+        "W_WHOLE": [0.5, 1.0, 1.5, 2.0, 3.0],
+        "DIGIT_BONUS": [3.0, 4.0, 5.0, 6.0],
+    },
     "cutwidth": {  # which strokes are candidates for cutting (changes the candidates, not only the score)
         "CUT_MIN_WIDTH": [0.6, 0.7, 0.8, 1.0],
         "CLOSED_GAP": [0.3, 0.45, 0.6],
@@ -60,22 +64,28 @@ CANDIDATE_SETTINGS = {"CUT_MIN_WIDTH", "CLOSED_GAP", "MAX_CUT_STROKES", "CUTS_PE
                       "MAX_INNER_GAP", "MAX_STROKES", "MAX_INPUTS"}
 
 
-def read_cases(model, by_writer, count: int) -> list:
-    """(spacing, truth, strokes, candidate sets, {candidate key: probabilities}, classify) per number."""
+def read_cases(model, by_writer, count: int, judge=None) -> list:
+    """(spacing, truth, strokes, candidate sets, {candidate key: probabilities}, classify,
+    {candidate key: P(whole digit)} or None) per number."""
     classify = N.torch_classifier(model)
     cases = []
     for spacing in SPACINGS:
-        for truth, strokes, _ in numbers(by_writer, count, spacing, seed=1):
+        for truth, strokes, *_ in numbers(by_writer, count, spacing, seed=1):
             sets, strokes_of = N.candidate_sets(strokes)
-            probs = classify([strokes_to_mnist(s) for s in strokes_of.values()])
-            cases.append((spacing, truth, strokes, sets, dict(zip(strokes_of, probs)), classify))
+            images = {k: strokes_to_mnist(s) for k, s in strokes_of.items()}
+            probs = dict(zip(images, classify(list(images.values()))))
+            whole = None
+            if judge is not None:
+                feats = N.judge_features(sets)
+                whole = dict(zip(feats, judge([images[k] for k in feats], list(feats.values()))))
+            cases.append((spacing, truth, strokes, sets, probs, classify, whole))
     return cases
 
 
 def _sets(case, remake: bool):
     """The case's candidate sets (made again when the settings that decide them change); candidates not
     classified before are classified and added to the case's probabilities."""
-    _, _, strokes, sets, probs, classify = case
+    _, _, strokes, sets, probs, classify, _ = case
     if not remake:
         return sets
     sets, strokes_of = N.candidate_sets(strokes)
@@ -89,6 +99,8 @@ def score_grid(cases, grid: dict) -> list[tuple[int, dict, tuple]]:
     """(exact reads, {spacing: exact reads}, weights) for every point of the grid, best first."""
     saved = {k: getattr(N, k) for k in grid}
     remake = bool(CANDIDATE_SETTINGS & set(grid))
+    if remake and any(c[6] is not None for c in cases):
+        raise SystemExit("a grid that changes the candidates cannot be tried with --judges")
     results = []
     try:
         for values in itertools.product(*grid.values()):
@@ -97,7 +109,7 @@ def score_grid(cases, grid: dict) -> list[tuple[int, dict, tuple]]:
             right = collections.Counter()
             for case in cases:
                 spacing, truth, probs = case[0], case[1], case[4]
-                best = N.ranked(_sets(case, remake), probs)
+                best = N.ranked(_sets(case, remake), probs, case[6])
                 right[spacing] += bool(best) and N.reading_text(*best[0][1:]) == truth
             results.append((sum(right.values()), {k: right[k] for k in SPACINGS}, values))
     finally:
@@ -120,6 +132,8 @@ def main() -> int:
     ap.add_argument("--count", type=int, default=300)
     ap.add_argument("--fold-models", metavar="DIR")
     ap.add_argument("--fold-name", default="-variety")
+    ap.add_argument("--judges", metavar="DIR", help="read with the fold's whole-digit judge, DIR/judge-fold{i}.pt "
+                    "(scripts/train_number_judge.py on the other folds' writers)")
     ap.add_argument("--grid", choices=sorted(GRIDS), default="score")
     ap.add_argument("--keep", nargs="*", default=[], choices=list(SPACINGS),
                     help="choose only among weights that read these spacings at least as well as the "
@@ -138,7 +152,11 @@ def main() -> int:
                 if d.writer in test_w:
                     by_writer[d.writer].append(d)
             model = load_checkpoint(Path(args.fold_models) / f"fold{i}{args.fold_name}.pt").model
-            per_fold.append(read_cases(model, by_writer, args.count))
+            judge = None
+            if args.judges:
+                from mnist_gui.core.judge import load_judge, torch_judge
+                judge = torch_judge(load_judge(Path(args.judges) / f"judge-fold{i}.pt"))
+            per_fold.append(read_cases(model, by_writer, args.count, judge))
         print(f"{args.count} numbers per spacing per fold; weights ({', '.join(grid)}); now {now}")
         def shares(by_spacing: dict) -> str:
             return ", ".join(f"{k} {v / args.count:.1%}" for k, v in by_spacing.items())

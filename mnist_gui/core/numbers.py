@@ -23,6 +23,7 @@ from mnist_gui.core.preprocess import Stroke, strokes_to_mnist
 from mnist_gui.core.segment import split_digits
 
 Classify = Callable[[list[np.ndarray]], np.ndarray]  # N 28×28 images -> N×10 probabilities
+Judge = Callable[[list[np.ndarray], np.ndarray], np.ndarray]  # images, features -> N P(whole digit)
 
 # Fitted by scripts/fit_number_prior.py on the 4,996 pen-drawn digits of writers 1-20 (the held-out
 # writers 21-30 were not used): per digit, mean and sd of log(width / height) of the ink box ...
@@ -51,6 +52,7 @@ W_CENTRE = 2.0
 DIGIT_BONUS = 4.0     # per digit read: log-probabilities are <= 0, so without it fewer digits win
 CUT_COST = 2.0        # cutting one stroke into two digits
 DROP_COST = 1.0       # leaving out a tiny stroke (a stray dot)
+W_WHOLE = 1.0         # weight of log P(whole digit) from the judge (core/judge.py), when there is one
 
 MAX_STROKES = 4       # strokes in one digit
 MAX_INPUTS = 60       # classifier inputs per read
@@ -225,13 +227,15 @@ def _proposals(units: list[_Unit], unit_strokes: list[list[np.ndarray]], line_h:
                             sorted({i for u in units[k:e] for i in u.ids})
 
 
-def _decode(cands: _Candidates, probs: np.ndarray) -> list[tuple[float, tuple]]:
+def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = None) -> list[tuple[float, tuple]]:
     """Dynamic programming over the candidates' order: the KEEP best readings, best first, each
     (score, ((candidate, digit), ...)). In the order drawn, the overlap penalty compares a digit with
     the one drawn before it (for a number written left to right, its left neighbour)."""
     units, line_h, items = cands.units, cands.line_h, cands.items
     n = len(units)
     logp = np.log(np.clip(probs, 1e-12, 1.0))
+    if whole is not None:
+        logp = logp + W_WHOLE * np.log(np.clip(whole, 1e-6, 1.0))[:, None]
     shape = [_log_shape(c[4], line_h) for c in items]
     prior = [-0.5 * W_HOLE * (max(c[5] - HOLE_MEDIAN, 0.0) / HOLE_SD) ** 2
              - 0.5 * W_CENTRE * (((c[4][2] + c[4][3]) / 2 - cands.line_c) / (CENTRE_SD * line_h)) ** 2
@@ -309,13 +313,15 @@ def candidate_sets(strokes: Sequence[Stroke]) -> tuple[list[_Candidates], dict]:
     return sets, known
 
 
-def ranked(sets: list[_Candidates], probs: dict) -> list[tuple[float, list[tuple[int, int]], _Candidates]]:
+def ranked(sets: list[_Candidates], probs: dict, whole: dict | None = None
+           ) -> list[tuple[float, list[tuple[int, int]], _Candidates]]:
     """The KEEP best readings of each order, all together best first: (score, [(candidate, digit), ...],
-    candidates). probs: {candidate key: ten probabilities}."""
+    candidates). probs: {candidate key: ten probabilities}; whole: {candidate key: P(whole digit)}."""
     finals = []
     for cands in sets:
         p = np.array([probs[_key(c[2])] for c in cands.items]).reshape(-1, 10)
-        finals += [(score, digits, cands) for score, digits in _decode(cands, p)]
+        w = None if whole is None else np.array([whole[_key(c[2])] for c in cands.items])
+        finals += [(score, digits, cands) for score, digits in _decode(cands, p, w)]
     return sorted(finals, key=lambda f: -f[0])
 
 
@@ -329,13 +335,28 @@ def reading_text(digits, cands) -> str:
     return "".join(str(k) for _, k in _left_to_right(digits, cands))
 
 
-def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | None = None) -> NumberReading | None:
+def judge_features(sets: list[_Candidates]) -> dict:
+    """{candidate key: core.judge.features} of every candidate (a candidate is cut when a walk state
+    it starts or ends at is a cut piece)."""
+    from mnist_gui.core.judge import features
+    out = {}
+    for cands in sets:
+        for start, end, strokes_, *_ in cands.items:
+            key = _key(strokes_)
+            if key not in out:
+                out[key] = features(strokes_, cands.line_h, isinstance(start, tuple) or isinstance(end, tuple))
+    return out
+
+
+def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | None = None,
+                judge: Judge | None = None) -> NumberReading | None:
     """The most probable reading of the strokes as a number (None when there is no ink).
 
     Strokes come in the order they were drawn. classify gets all candidate digits' 28×28 images
     in one call. cache (a dict kept between calls, e.g. while the user draws) keeps each
     candidate's image and probabilities, so a new stroke only renders and classifies the
-    candidates it is part of.
+    candidates it is part of. judge (core/judge.py), when given, says how likely each candidate is
+    one whole digit; its log-probability joins the score.
     """
     sets, strokes_of = candidate_sets(strokes)
     if not sets:
@@ -350,7 +371,12 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
             if len(cache) + len(todo) > 4 * MAX_INPUTS:
                 cache.clear()   # keeps what this drawing uses
             cache.update(seen)
-    finals = ranked(sets, {k: p for k, (_, p) in seen.items()})
+    whole = None
+    if judge is not None:
+        feats = judge_features(sets)
+        keys = list(feats)
+        whole = dict(zip(keys, np.asarray(judge([seen[k][0] for k in keys], np.array([feats[k] for k in keys])))))
+    finals = ranked(sets, {k: p for k, (_, p) in seen.items()}, whole)
     if not finals:
         return None
     by_text: dict[str, float] = {}

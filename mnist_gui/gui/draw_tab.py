@@ -199,7 +199,8 @@ class DrawTab(Retranslating, QWidget):
         if getattr(self, "_number_model", None) is not self.ws.predictor.model:
             self._number_model, self._number_cache = self.ws.predictor.model, {}
             self._classify = torch_classifier(self.ws.predictor.model)
-        reading = read_number(strokes, self._classify, self._number_cache)
+        from mnist_gui.core.judge import shipped_judge   # torch: loaded by now (the model is)
+        reading = read_number(strokes, self._classify, self._number_cache, shipped_judge())
         if reading is None or not reading.digits:
             self.number = None
             self.numberLabel.setText("")

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from mnist_gui.core.judge import shipped_judge
 from mnist_gui.core.numbers import MAX_INPUTS, NumberReading, read_number, torch_classifier
 from mnist_gui.core.segment import split_digits
 
@@ -25,19 +26,27 @@ def loop(cx, start_angle=np.pi / 2, rx=28, ry=45, n=40):
     return [(cx + rx * np.cos(t_), 50 - ry * np.sin(t_)) for t_ in t]
 
 
-@pytest.fixture(scope="module")
-def classify(shipped):
+@pytest.fixture(scope="module", params=["without a judge", "with the shipped judge"])
+def classify(shipped, request):
+    """The shipped model's classifier; read() reads with it and, as the app does, the shipped whole-digit
+    judge (core/judge.py), or without a judge (the reader as it was)."""
     calls = []
 
     def f(images):
         calls.append(len(images))
         return torch_classifier(shipped.model)(images)
     f.calls = calls
+    f.judge = shipped_judge() if request.param == "with the shipped judge" else None
+    assert request.param == "without a judge" or f.judge is not None
     return f
 
 
+def read(strokes, classify, cache=None):
+    return read_number(strokes, classify, cache, classify.judge)
+
+
 def test_a_three_digit_number_reads_right(classify):
-    r = read_number(at(TWO, 0) + at(ZERO, 120) + at(SEVEN, 240), classify)
+    r = read(at(TWO, 0) + at(ZERO, 120) + at(SEVEN, 240), classify)
     assert r.text == "207"
     assert [d.stroke_ids for d in r.digits] == [[0], [1], [2]]
     assert all(d.image28.shape == (28, 28) and d.prob > 0.5 for d in r.digits)
@@ -46,7 +55,7 @@ def test_a_three_digit_number_reads_right(classify):
 def test_a_four_with_strokes_side_by_side_is_one_digit(classify):
     strokes = at(ONE, 0) + at(FOUR_APART, 100) + at(SEVEN, 220)
     assert len(split_digits(strokes)) == 4        # the x-overlap splitter reads the 4 as two digits
-    r = read_number(strokes, classify)
+    r = read(strokes, classify)
     assert r.text == "147"
     assert sorted(r.digits[1].stroke_ids) == [1, 2]
 
@@ -56,7 +65,7 @@ def test_overlapping_neighbours_are_read_in_the_order_drawn(classify, nxt):
     strokes = at(FOUR_APART, 0) + at(nxt, 30)     # starts left of the 4's stem
     by_x = sorted(strokes, key=lambda s: min(x for x, _ in s))
     assert by_x != strokes      # left to right, the 4's two strokes are not neighbours (read by x alone: "4")
-    r = read_number(strokes, classify)
+    r = read(strokes, classify)
     assert r.text == "4" + ("7" if nxt is SEVEN else "2")
     assert [sorted(d.stroke_ids) for d in r.digits] == [[0, 1], [2]]
 
@@ -66,14 +75,14 @@ def test_both_orders_share_the_input_budget(classify):
     once), and the drawn order's pairs fit in the budget."""
     strokes = [s for i in range(6) for s in at(FOUR_APART, 230 * i) + at(SEVEN, 230 * i + 30)]
     classify.calls.clear()
-    r = read_number(strokes, classify)
+    r = read(strokes, classify)
     assert r.text == "47" * 6
     assert sum(classify.calls) == r.inputs <= MAX_INPUTS
 
 
 def test_touching_neighbours_in_one_stroke_are_two_digits(classify):
     joined = loop(32) + loop(92)                  # "00" written without lifting the pen
-    r = read_number([joined], classify)
+    r = read([joined], classify)
     assert r.text == "00"
     assert all(d.stroke_ids == [0] for d in r.digits)
     assert sum(len(d.strokes[0]) for d in r.digits) >= len(joined)   # two pieces of the one stroke
@@ -81,7 +90,7 @@ def test_touching_neighbours_in_one_stroke_are_two_digits(classify):
 
 def test_a_stray_dot_is_not_a_digit(classify):
     dot = [[(105, 60), (106, 61)]]
-    r = read_number(at(ONE, 0) + dot + at(SEVEN, 130), classify)
+    r = read(at(ONE, 0) + dot + at(SEVEN, 130), classify)
     assert r.text == "17"
     assert all(1 not in d.stroke_ids for d in r.digits)
 
@@ -95,7 +104,7 @@ def test_classifier_inputs_are_bounded_for_many_strokes(classify):
             strokes += at(digits[i % len(digits)], i * 110, rng.uniform(-5, 5))
         strokes = strokes[:count]
         classify.calls.clear()
-        r = read_number(strokes, classify)
+        r = read(strokes, classify)
         assert classify.calls and sum(classify.calls) <= MAX_INPUTS
         assert r.inputs == sum(classify.calls) and len(r.text) >= 1
 
@@ -103,15 +112,15 @@ def test_classifier_inputs_are_bounded_for_many_strokes(classify):
 def test_a_cache_classifies_only_the_new_candidates(classify):
     cache = {}
     strokes = at(TWO, 0) + at(ZERO, 120)
-    first = read_number(strokes, classify, cache)
-    again = read_number(strokes, classify, cache)
-    more = read_number(strokes + at(SEVEN, 240), classify, cache)
+    first = read(strokes, classify, cache)
+    again = read(strokes, classify, cache)
+    more = read(strokes + at(SEVEN, 240), classify, cache)
     assert first.inputs > 0 and again.inputs == 0 and again.text == first.text
     assert 0 < more.inputs < first.inputs + 3 and more.text == "207"
 
 
 def test_no_ink_reads_nothing(classify):
-    assert read_number([], classify) is None and read_number([[]], classify) is None
+    assert read([], classify) is None and read([[]], classify) is None
 
 
 def test_close_alternative_only_when_close():
@@ -127,4 +136,4 @@ def test_a_wide_open_zero_in_one_stroke_is_one_digit(classify):
     zero = [[(60 + 65 * np.cos(a), 50 - 45 * np.sin(a)) for a in t]]
     import mnist_gui.core.numbers as N
     assert N._closed(np.asarray(zero[0]), 90) and not N._closed(np.asarray(loop(32) + loop(92)), 90)
-    assert read_number(zero, classify).text == "0"
+    assert read(zero, classify).text == "0"

@@ -82,6 +82,16 @@ def test_number_mode_reads_a_number(window, qtbot):
     assert tab.canvas.width() == 336
 
 
+def test_number_mode_reads_a_four_of_an_l_and_a_stem_as_one_digit(window, qtbot):
+    """The window reads with the shipped whole-digit judge: without it this 4 was "61"."""
+    tab = window.drawTab
+    tab.numberMode.setChecked(True)
+    four = [[(30, 5), (8, 80), (60, 80)], [(62, 5), (62, 98)]]
+    strokes = four + [[(x + 110, y) for x, y in SEVEN[0]]]
+    draw(qtbot, tab.canvas, [[(40 + x * 2, 60 + y * 2) for x, y in s] for s in strokes])
+    assert tab.number == "47", tab.numberLabel.text()
+
+
 def test_blob_and_scribble_are_not_claimed(window, qtbot):
     tab = window.drawTab
     rng = np.random.default_rng(1)

@@ -1,0 +1,85 @@
+"""Train the number reader's whole-digit judge (mnist_gui/core/judge.py) on pen-drawn writers.
+
+    python scripts/train_number_judge.py --writers 1-30 --out resources/number_judge.pt   # what ships
+    python scripts/train_number_judge.py --writers 11-30 --out folds/judge-fold1.pt        # a fold's judge
+
+Lays out numbers from the writers' digits as benchmarks/number_reading.py does (every digit once per
+pass; realistic, tight and joined spacing; seed 1, not the benchmark's seed 0), proposes every
+candidate digit the reader would (numbers.candidate_sets) and labels it whole when its points are one
+digit's: at least 97% of that digit's points and at most 3% of anything else's (a cut may fall a point or
+two off the joining line). Renders each candidate as the reader does and fits the judge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from number_reading import SPACINGS, default_pendigits, full_pass, numbers  # noqa: E402
+
+from mnist_gui.core import numbers as N  # noqa: E402
+from mnist_gui.core.judge import save_judge, train_judge  # noqa: E402
+from mnist_gui.core.pendigits import parse_writers, read_unipen, writers_text  # noqa: E402
+from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
+
+
+def is_whole(strokes_, owner: dict, sizes: np.ndarray) -> bool:
+    """Are the candidate's points one digit's (see the module docstring)? owner: {point: digit or -1}."""
+    got = collections.Counter(owner.get(tuple(p), -1) for s in strokes_ for p in s)
+    digits = [(n, k) for k, n in got.items() if k >= 0]
+    if not digits:
+        return False
+    n, k = max(digits)
+    return n >= 0.97 * sizes[k] and sum(got.values()) - n - got[-1] <= 0.03 * n
+
+
+def examples(by_writer, passes: int = 1, seed: int = 1):
+    """(images, features, whole) of every candidate of the numbers built from the writers."""
+    images, feats, whole = [], [], []
+    for spacing in SPACINGS:
+        for case in numbers(by_writer, passes * full_pass(by_writer), spacing, seed=seed):
+            owner = {tuple(p): int(k) for s, o in zip(case.strokes, case.owners) for p, k in zip(s, o)}
+            sizes = np.bincount(np.concatenate(case.owners)[np.concatenate(case.owners) >= 0], minlength=4)
+            sets, strokes_of = N.candidate_sets(case.strokes)
+            for key, f in N.judge_features(sets).items():
+                strokes_ = [np.asarray(s) for s in strokes_of[key]]
+                images.append(strokes_to_mnist(strokes_))
+                feats.append(f)
+                whole.append(is_whole(strokes_, owner, sizes))
+    return images, np.array(feats), np.array(whole)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--file", default=default_pendigits())
+    ap.add_argument("--writers", default="1-30")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--passes", type=int, default=1, help="numbers per spacing: this many passes over the digits")
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    writers = parse_writers(args.writers)
+    by_writer = collections.defaultdict(list)
+    for d in read_unipen(args.file):
+        if d.writer in writers:
+            by_writer[d.writer].append(d)
+    images, feats, whole = examples(by_writer, args.passes)
+    print(f"writers {writers_text(writers)}: {len(whole)} candidates, {whole.mean():.1%} whole digits")
+    net = train_judge(images, feats, whole, epochs=args.epochs)
+    save_judge(args.out, net, {"writers": sorted(writers), "candidates": len(whole), "epochs": args.epochs})
+    print(f"saved {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

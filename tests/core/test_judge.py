@@ -1,0 +1,102 @@
+"""The whole-digit judge (core/judge.py) and how the number reader uses it."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mnist_gui import config
+from mnist_gui.core import judge as J
+from mnist_gui.core import numbers as N
+from mnist_gui.core.preprocess import strokes_to_mnist
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+L_PART = [(30.0, 5.0), (8.0, 80.0), (60.0, 80.0)]   # the left stroke of a 4 ...
+STEM = [(58.0, 5.0), (58.0, 98.0)]                   # ... and its stem, which crosses the bar
+
+
+def test_features_say_what_the_image_loses():
+    f = J.features([np.array([[0, 0], [0, 50.0]]), np.array([[0, 0], [25.0, 0]])], 100.0, cut=True)
+    assert f == pytest.approx([np.log(0.5), np.log(0.5), 0.5, 1.0])
+
+
+def test_training_learns_to_tell_whole_from_pieces():
+    """Deterministic toy: 'whole' candidates are crosses, pieces are one of their bars."""
+    rng = np.random.default_rng(0)
+    images, feats, whole = [], [], []
+    for _ in range(200):
+        h, w = rng.uniform(40, 60), rng.uniform(30, 50)
+        v, b = np.array([[0, 0], [0, h]]), np.array([[-w / 2, h / 2], [w / 2, h / 2]])
+        for strokes, label in (([v, b], True), ([v], False), ([b], False)):
+            images.append(strokes_to_mnist(strokes))
+            feats.append(J.features(strokes, 50.0, cut=False))
+            whole.append(label)
+    net = J.train_judge(images, np.array(feats), np.array(whole), epochs=3, log=lambda s: None)
+    p = J.torch_judge(net)(images, np.array(feats))
+    assert np.all((p > 0.5) == np.array(whole))
+
+
+def test_a_saved_judge_loads_and_judges_the_same(tmp_path):
+    net = J.JudgeNet()
+    J.save_judge(tmp_path / "j.pt", net, {"writers": [1, 2]})
+    img = [strokes_to_mnist([np.array(L_PART)])]
+    f = np.array([J.features([np.array(L_PART)], 90.0, False)])
+    assert J.torch_judge(J.load_judge(tmp_path / "j.pt"))(img, f) == pytest.approx(J.torch_judge(net)(img, f))
+
+
+def test_the_judge_turns_a_piece_back_into_its_digit():
+    """A classifier sure of every candidate (the 4's left stroke a 6, its stem a 1, both together a 4)
+    reads two digits, as the bonus per digit says; a judge that calls the left stroke a piece makes it one."""
+    sets, strokes_of = N.candidate_sets([L_PART, STEM])
+    digit = {k: 6 if len(s) == 1 and np.array_equal(s[0], L_PART) else 1 if len(s) == 1 else 4
+             for k, s in strokes_of.items()}
+    probs = {k: np.where(np.arange(10) == d, 0.999, 0.001 / 9) for k, d in digit.items()}
+    assert N.reading_text(*N.ranked(sets, probs)[0][1:]) == "61"
+    whole = {k: 0.01 if d == 6 else 0.95 for k, d in digit.items()}
+    assert N.reading_text(*N.ranked(sets, probs, whole)[0][1:]) == "4"
+
+
+def test_a_broken_judge_file_reads_numbers_without_it(tmp_path, monkeypatch, capsys, shipped):
+    bad = tmp_path / "number_judge.pt"
+    bad.write_bytes(b"not a judge")
+    monkeypatch.setattr(config, "NUMBER_JUDGE", bad)
+    J.shipped_judge.cache_clear()
+    try:
+        assert J.shipped_judge() is None
+        assert "without the whole-digit judge" in capsys.readouterr().err
+        strokes = [[(50, 5), (50, 95)], [(130, 10), (200, 10), (160, 95)]]
+        assert N.read_number(strokes, N.torch_classifier(shipped.model), judge=J.shipped_judge()).text == "17"
+    finally:
+        J.shipped_judge.cache_clear()
+
+
+def test_the_shipped_judge_reads_an_l_and_a_stem_as_one_four(shipped):
+    """The error the judge was made for (pen writers 1, 9, 10: "4717" read "61717"): a 4 drawn as an L and
+    then a stem that meets its bar. The classifier is sure of the L as a 6 and the stem as a 1, and the
+    bonus per digit made two digits of them."""
+    J.shipped_judge.cache_clear()
+    judge = J.shipped_judge()
+    assert judge is not None
+    seven = [(125.0, 10.0), (195.0, 10.0), (150.0, 95.0)]
+    strokes = [L_PART, [(62.0, 5.0), (62.0, 98.0)], seven]
+    classify = N.torch_classifier(shipped.model)
+    assert N.read_number(strokes, classify).text == "617"
+    assert N.read_number(strokes, classify, judge=judge).text == "47"
+
+
+def test_candidates_are_labelled_whole_by_whose_points_they_are():
+    """A joined pair: the cut on the joining line gives two whole digits; a cut inside a digit does not."""
+    from train_number_judge import is_whole
+    one = [(0.0, float(y)) for y in range(0, 100, 10)]
+    bridge = [(10.0, 50.0), (20.0, 20.0)]
+    seven = [(30.0, 0.0), (60.0, 0.0), (50.0, 50.0), (40.0, 100.0)]
+    owner = {**{p: 0 for p in one}, **{p: -1 for p in bridge}, **{p: 1 for p in seven}}
+    sizes = np.array([len(one), len(seven)])
+    assert is_whole([np.array(one + bridge)], owner, sizes)
+    assert is_whole([np.array(seven)], owner, sizes)
+    assert not is_whole([np.array(one[:6])], owner, sizes)                 # part of the 1
+    assert not is_whole([np.array(one + bridge + seven[:2])], owner, sizes)  # the 1 and half the 7
+    assert not is_whole([np.array(bridge)], owner, sizes)                  # only the joining line
