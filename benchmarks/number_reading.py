@@ -1,6 +1,7 @@
 """Whole numbers written with real pen-drawn digits: the old x-overlap splitter vs the new reader.
 
-    python benchmarks/number_reading.py [--count 500] [--writers 21-30] [--model FILE] [--canvas 100]
+    python benchmarks/number_reading.py [--count N] [--writers 21-30] [--model FILE] [--judge FILE] [--canvas 100]
+                                        [--spacings realistic tight joined wide] [--jitter 0.05] [--seed 0]
 
 Each number has 4 digits of one writer; writers 21-30 by default (`holdout`), `train` for 1-20 (what the
 reader's weights and prior were chosen on), or any list such as 1-10. The model must not have seen the
@@ -44,6 +45,7 @@ SPACINGS = {
     "realistic": lambda rng: float(np.exp(rng.normal(np.log(0.15), 0.5))),
     "tight": lambda rng: float(rng.uniform(-0.12, 0.02)),
     "joined": lambda rng: float(np.exp(rng.normal(np.log(0.15), 0.5))),  # realistic, then join()
+    "wide": lambda rng: float(np.exp(rng.normal(np.log(0.3), 0.6))),     # only when asked (--spacings)
 }
 
 
@@ -54,15 +56,16 @@ def default_pendigits() -> str:
     return "pendigits-train.gz"
 
 
-def layout(digits, writer_height, gap, rng, height=150.0, top=80.0, x=20.0):
-    """Strokes of the digits side by side, y down; gap(rng) -> gap / height."""
+def layout(digits, writer_height, gap, rng, height=150.0, top=80.0, x=20.0, jitter=0.05):
+    """Strokes of the digits side by side, y down; gap(rng) -> gap / height; each digit's size and
+    vertical place vary by ±jitter (of its size, of the height)."""
     out = []
     s0 = height / writer_height
     for i, d in enumerate(digits):
         pts = np.concatenate([np.asarray(st, float) for st in d.strokes])
         lo, hi = pts.min(0), pts.max(0)
-        s = s0 * rng.uniform(0.95, 1.05)
-        dy = top + rng.uniform(-0.05, 0.05) * height - (hi[1] - lo[1]) * s / 2
+        s = s0 * rng.uniform(1 - jitter, 1 + jitter)
+        dy = top + rng.uniform(-jitter, jitter) * height - (hi[1] - lo[1]) * s / 2
         if i:
             x += gap(rng) * height
         out += [[((p[0] - lo[0]) * s + x, (p[1] - lo[1]) * s + dy) for p in st] for st in d.strokes]
@@ -77,7 +80,7 @@ class Case(NamedTuple):
     owners: list     # per stroke, per point: the index of the digit it belongs to (-1: a joining line)
 
 
-def numbers(by_writer, count, spacing, seed=0):
+def numbers(by_writer, count, spacing, seed=0, jitter=0.05):
     """count Cases, writers in turn. Each writer's digits are dealt like cards: shuffled,
     four per number, and shuffled again when fewer than four are left, so every digit is used as often
     as any other (count = a writer's digits / 4 per writer uses each once). Drawn at random instead, a
@@ -98,8 +101,8 @@ def numbers(by_writer, count, spacing, seed=0):
         w = writers[n % len(writers)]
         for _ in range(100):
             digits = deal(w)
-            strokes = layout(digits, med[w], SPACINGS[spacing], rng)
-            owner = {p: int(k) for i, k in enumerate(np.repeat(np.arange(4), [len(d.strokes) for d in digits]))
+            strokes = layout(digits, med[w], SPACINGS[spacing], rng, jitter=jitter)
+            owner = {p: int(k) for i, k in enumerate(np.repeat(np.arange(len(digits)), [len(d.strokes) for d in digits]))
                      for p in strokes[i]}
             if spacing != "joined":
                 break
@@ -212,10 +215,12 @@ def canvas_run(cases, model_path, judge_path):
     os.environ["MNIST_GUI_HOME"] = tempfile.mkdtemp(prefix="mnist-gui-bench-")
     from PySide6.QtWidgets import QApplication
 
-    from mnist_gui import config
-    from mnist_gui.core.judge import shipped_judge
-    config.NUMBER_JUDGE = Path(judge_path or os.devnull)
-    shipped_judge.cache_clear()
+    from mnist_gui.core import judge
+    if judge_path:
+        judge.JUDGE_FILE = Path(judge_path)
+        judge.shipped_judge.cache_clear()
+    else:
+        judge.shipped_judge = lambda: None   # the window reads numbers without a judge
 
     from mnist_gui.gui.main_window import MainWindow
     from pendigits_canvas import draw
@@ -249,6 +254,9 @@ def main() -> int:
     ap.add_argument("--writers", default="holdout",
                     help="holdout (21-30), train (1-20), or a range A-B (a fold's writers, with that fold's "
                          "model: benchmarks/pen_training_cv.py --save-models)")
+    ap.add_argument("--spacings", nargs="+", choices=list(SPACINGS), default=["realistic", "tight", "joined"])
+    ap.add_argument("--jitter", type=float, default=0.05, help="each digit's size and height vary by ±this")
+    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--canvas", type=int, default=0, help="also draw this many numbers per spacing on the canvas")
     ap.add_argument("--model")
     ap.add_argument("--judge", help="a whole-digit judge (scripts/train_number_judge.py) for the new reader")
@@ -285,8 +293,8 @@ def main() -> int:
     print(f"writers {min(by_writer)}-{max(by_writer)}, {count} four-digit numbers per spacing")
     print(f"{'spacing':<10} {'method':<22} {'exact':>7} {'wrong count':>12} {'misread alone':>14} "
           f"{'p50 ms':>7} {'p95 ms':>7}")
-    for spacing in SPACINGS:
-        cases = numbers(by_writer, count, spacing)
+    for spacing in args.spacings:
+        cases = numbers(by_writer, count, spacing, args.seed, args.jitter)
         alone = misread_alone(ck.model, cases)
         print(f"{spacing:<10} {'(no digit misread alone)':<22} {1 - np.mean(alone):>7.1%}   the most a reader can get")
         for name, read in readers:

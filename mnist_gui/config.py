@@ -75,7 +75,6 @@ def icon_pngs() -> dict[int, Path]:
 
 
 SHIPPED_MODEL = resource_path("shipped_model.pt")
-NUMBER_JUDGE = resource_path("number_judge.pt")   # core/judge.py: is a candidate a whole digit?
 
 
 def resolve_model_path(path: str | os.PathLike) -> Path:

@@ -6,8 +6,9 @@
 Lays out numbers from the writers' digits as benchmarks/number_reading.py does (every digit once per
 pass; realistic, tight and joined spacing; seed 1, not the benchmark's seed 0), proposes every
 candidate digit the reader would (numbers.candidate_sets) and labels it whole when its points are one
-digit's: at least 97% of that digit's points and at most 3% of anything else's (a cut may fall a point or
-two off the joining line). Renders each candidate as the reader does and fits the judge.
+digit's: all of that digit's points and none of another digit's, give or take max(2, 3% of the digit's
+points) each way (a cut may fall a point or two off the joining line; the joining line's own points
+belong to no digit and count for nothing). Renders each candidate as the reader does and fits the judge.
 """
 
 from __future__ import annotations
@@ -33,13 +34,15 @@ from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 
 
 def is_whole(strokes_, owner: dict, sizes: np.ndarray) -> bool:
-    """Are the candidate's points one digit's (see the module docstring)? owner: {point: digit or -1}."""
+    """Are the candidate's points one digit's (see the module docstring)? owner: {point: digit or -1};
+    sizes: each digit's number of points."""
     got = collections.Counter(owner.get(tuple(p), -1) for s in strokes_ for p in s)
     digits = [(n, k) for k, n in got.items() if k >= 0]
     if not digits:
         return False
     n, k = max(digits)
-    return n >= 0.97 * sizes[k] and sum(got.values()) - n - got[-1] <= 0.03 * n
+    slack = max(2, 0.03 * sizes[k])
+    return bool(sizes[k] - n <= slack and sum(got.values()) - n - got[-1] <= slack)
 
 
 def examples(by_writer, passes: int = 1, seed: int = 1):

@@ -101,6 +101,8 @@ def score_grid(cases, grid: dict) -> list[tuple[int, dict, tuple]]:
     remake = bool(CANDIDATE_SETTINGS & set(grid))
     if remake and any(c[6] is not None for c in cases):
         raise SystemExit("a grid that changes the candidates cannot be tried with --judges")
+    if "W_WHOLE" in grid and all(c[6] is None for c in cases):
+        raise SystemExit("W_WHOLE weighs the judge: give --judges")
     results = []
     try:
         for values in itertools.product(*grid.values()):

@@ -16,28 +16,18 @@ retraining the classifier leave it as it is.
 from __future__ import annotations
 
 import functools
-import math
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
 from mnist_gui import config
+from mnist_gui.core.numbers import Judge
 
-Judge = Callable[[list[np.ndarray], np.ndarray], np.ndarray]  # images, N×FEATURES -> N probabilities of whole
-FEATURES = 4
-
-
-def features(strokes: Sequence[np.ndarray], line_h: float, cut: bool) -> list[float]:
-    """What the 28×28 image does not show: log(height / line height), log(width / height), strokes
-    (from 1, over 4), and 1.0 for a candidate with a cut piece of a stroke."""
-    pts = np.concatenate([np.asarray(s, float).reshape(-1, 2) for s in strokes])
-    h = max(float(np.ptp(pts[:, 1])), 0.02 * line_h)
-    w = max(float(np.ptp(pts[:, 0])), 0.02 * h)
-    return [math.log(h / line_h), math.log(w / h), len(strokes) / 4, float(cut)]
+FEATURES = 4   # numbers.judge_features
 
 
 class JudgeNet(nn.Module):
@@ -93,9 +83,15 @@ def save_judge(path, net: JudgeNet, info: dict) -> None:
 
 
 def load_judge(path) -> JudgeNet:
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    net = JudgeNet()
-    net.load_state_dict(payload["judge"])
+    """The judge saved at path; ValueError in one line when the file is missing or is not one."""
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        net = JudgeNet()
+        net.load_state_dict(payload["judge"])
+    except FileNotFoundError:
+        raise ValueError(f"{path} is missing") from None
+    except Exception as e:
+        raise ValueError(f"{path} is not a whole-digit judge ({type(e).__name__})") from None
     return net.eval()
 
 
@@ -109,13 +105,16 @@ def torch_judge(net: JudgeNet) -> Judge:
     return judge
 
 
+JUDGE_FILE: Path | None = None   # None: the one that ships (resources/number_judge.pt)
+
+
 @functools.cache
 def shipped_judge() -> Judge | None:
-    """The judge that ships (config.NUMBER_JUDGE), loaded once; None, said once on stderr, when it cannot
-    be read (numbers are then read without it, as before it existed)."""
+    """The judge that ships (or JUDGE_FILE), loaded once; None, said once on stderr, when it cannot be
+    found or read (numbers are then read without it, as before it existed)."""
     try:
-        return torch_judge(load_judge(config.NUMBER_JUDGE))
+        path = JUDGE_FILE or config.resource_path("number_judge.pt")
+        return torch_judge(load_judge(path))
     except Exception as e:  # a broken install must not stop number reading
-        print(f"mnist-gui: reading numbers without the whole-digit judge ({config.NUMBER_JUDGE}: {e})",
-              file=sys.stderr)
+        print(f"mnist-gui: reading numbers without the whole-digit judge: {e}", file=sys.stderr)
         return None

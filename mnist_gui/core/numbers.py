@@ -7,7 +7,9 @@ MAX_STROKES), or part of a stroke that runs through two touching digits (the str
 proposed points). Every candidate digit is rendered to 28×28 and scored by the classifier in one
 batch; dynamic programming over each order picks the reading with the best total of
   log P(digit | image)  +  a prior on the digit's shape (width/height, height/line height)
-  + a penalty for neighbours that overlap  + a bonus per digit  - costs for cuts and dropped dots,
+  + a penalty for neighbours that overlap  + a bonus per digit  - costs for cuts and dropped dots
+  + W_WHOLE · log P(whole digit), when a judge (core/judge.py) says how likely each candidate is one
+    whole digit rather than a piece of one,
 and the better order's best reading wins; the next best readings are the alternatives.
 """
 
@@ -23,7 +25,7 @@ from mnist_gui.core.preprocess import Stroke, strokes_to_mnist
 from mnist_gui.core.segment import split_digits
 
 Classify = Callable[[list[np.ndarray]], np.ndarray]  # N 28×28 images -> N×10 probabilities
-Judge = Callable[[list[np.ndarray], np.ndarray], np.ndarray]  # images, features -> N P(whole digit)
+Judge = Callable[[list[np.ndarray], np.ndarray], np.ndarray]  # images, N×4 judge_features -> N P(whole digit)
 
 # Fitted by scripts/fit_number_prior.py on the 4,996 pen-drawn digits of writers 1-20 (the held-out
 # writers 21-30 were not used): per digit, mean and sd of log(width / height) of the ink box ...
@@ -229,7 +231,7 @@ def _proposals(units: list[_Unit], unit_strokes: list[list[np.ndarray]], line_h:
 
 def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = None) -> list[tuple[float, tuple]]:
     """Dynamic programming over the candidates' order: the KEEP best readings, best first, each
-    (score, ((candidate, digit), ...)). In the order drawn, the overlap penalty compares a digit with
+    (score, ((candidate, digit), ...)). probs: N×10 per candidate; whole: N P(whole digit), or None. In the order drawn, the overlap penalty compares a digit with
     the one drawn before it (for a number written left to right, its left neighbour)."""
     units, line_h, items = cands.units, cands.line_h, cands.items
     n = len(units)
@@ -336,15 +338,18 @@ def reading_text(digits, cands) -> str:
 
 
 def judge_features(sets: list[_Candidates]) -> dict:
-    """{candidate key: core.judge.features} of every candidate (a candidate is cut when a walk state
-    it starts or ends at is a cut piece)."""
-    from mnist_gui.core.judge import features
+    """{candidate key: what the judge (core/judge.py) is told besides the 28×28 image, which has lost
+    it by being scaled to fit}: log(height / line height), log(width / height), stroke count / 4, and
+    1.0 for a candidate with a cut piece of a stroke (one whose walk starts or ends in a cut)."""
     out = {}
     for cands in sets:
-        for start, end, strokes_, *_ in cands.items:
+        for start, end, strokes_, _, box, _ in cands.items:
             key = _key(strokes_)
             if key not in out:
-                out[key] = features(strokes_, cands.line_h, isinstance(start, tuple) or isinstance(end, tuple))
+                h = max(box[3] - box[2], 0.02 * cands.line_h)
+                w = max(box[1] - box[0], 0.02 * h)
+                out[key] = [math.log(h / cands.line_h), math.log(w / h), len(strokes_) / 4,
+                            float(isinstance(start, tuple) or isinstance(end, tuple))]
     return out
 
 

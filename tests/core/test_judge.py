@@ -6,7 +6,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_gui import config
 from mnist_gui.core import judge as J
 from mnist_gui.core import numbers as N
 from mnist_gui.core.preprocess import strokes_to_mnist
@@ -19,8 +18,16 @@ STEM = [(58.0, 5.0), (58.0, 98.0)]                   # ... and its stem, which c
 
 
 def test_features_say_what_the_image_loses():
-    f = J.features([np.array([[0, 0], [0, 50.0]]), np.array([[0, 0], [25.0, 0]])], 100.0, cut=True)
-    assert f == pytest.approx([np.log(0.5), np.log(0.5), 0.5, 1.0])
+    """Height against the line, width against height, strokes / 4, cut: for the 4 of an L and a stem."""
+    sets, strokes_of = N.candidate_sets([L_PART, STEM])
+    feats = N.judge_features(sets)
+    assert set(feats) <= set(strokes_of)
+    line_h = sets[0].line_h
+    assert line_h == pytest.approx(93.0)
+    both = next(f for k, f in feats.items() if len(strokes_of[k]) == 2)
+    assert both == pytest.approx([0.0, np.log(52 / 93), 0.5, 0.0])
+    stem = next(f for k, f in feats.items() if len(strokes_of[k]) == 1 and np.array_equal(strokes_of[k][0], STEM))
+    assert stem[0] == pytest.approx(0.0) and stem[2:] == [0.25, 0.0]
 
 
 def test_training_learns_to_tell_whole_from_pieces():
@@ -32,7 +39,7 @@ def test_training_learns_to_tell_whole_from_pieces():
         v, b = np.array([[0, 0], [0, h]]), np.array([[-w / 2, h / 2], [w / 2, h / 2]])
         for strokes, label in (([v, b], True), ([v], False), ([b], False)):
             images.append(strokes_to_mnist(strokes))
-            feats.append(J.features(strokes, 50.0, cut=False))
+            feats.append([np.log(h / 50), np.log(max(np.ptp(np.concatenate(strokes)[:, 0]), 1) / h), len(strokes) / 4, 0])
             whole.append(label)
     net = J.train_judge(images, np.array(feats), np.array(whole), epochs=3, log=lambda s: None)
     p = J.torch_judge(net)(images, np.array(feats))
@@ -43,7 +50,7 @@ def test_a_saved_judge_loads_and_judges_the_same(tmp_path):
     net = J.JudgeNet()
     J.save_judge(tmp_path / "j.pt", net, {"writers": [1, 2]})
     img = [strokes_to_mnist([np.array(L_PART)])]
-    f = np.array([J.features([np.array(L_PART)], 90.0, False)])
+    f = np.array([[-0.2, 0.1, 0.25, 0.0]])
     assert J.torch_judge(J.load_judge(tmp_path / "j.pt"))(img, f) == pytest.approx(J.torch_judge(net)(img, f))
 
 
@@ -59,16 +66,17 @@ def test_the_judge_turns_a_piece_back_into_its_digit():
     assert N.reading_text(*N.ranked(sets, probs, whole)[0][1:]) == "4"
 
 
-def test_a_broken_judge_file_reads_numbers_without_it(tmp_path, monkeypatch, capsys, shipped):
+@pytest.mark.parametrize("content", [b"not a judge", None])
+def test_a_broken_or_missing_judge_file_is_said_once(tmp_path, monkeypatch, capsys, content):
     bad = tmp_path / "number_judge.pt"
-    bad.write_bytes(b"not a judge")
-    monkeypatch.setattr(config, "NUMBER_JUDGE", bad)
+    if content is not None:
+        bad.write_bytes(content)
+    monkeypatch.setattr(J, "JUDGE_FILE", bad)
     J.shipped_judge.cache_clear()
     try:
-        assert J.shipped_judge() is None
-        assert "without the whole-digit judge" in capsys.readouterr().err
-        strokes = [[(50, 5), (50, 95)], [(130, 10), (200, 10), (160, 95)]]
-        assert N.read_number(strokes, N.torch_classifier(shipped.model), judge=J.shipped_judge()).text == "17"
+        assert J.shipped_judge() is None and J.shipped_judge() is None
+        err = capsys.readouterr().err
+        assert err.count("reading numbers without the whole-digit judge") == 1 and "number_judge.pt" in err
     finally:
         J.shipped_judge.cache_clear()
 
@@ -98,5 +106,7 @@ def test_candidates_are_labelled_whole_by_whose_points_they_are():
     assert is_whole([np.array(one + bridge)], owner, sizes)
     assert is_whole([np.array(seven)], owner, sizes)
     assert not is_whole([np.array(one[:6])], owner, sizes)                 # part of the 1
-    assert not is_whole([np.array(one + bridge + seven[:2])], owner, sizes)  # the 1 and half the 7
+    assert not is_whole([np.array(one + bridge + seven[:3])], owner, sizes)  # the 1 and most of the 7
+    assert is_whole([np.array(one[:-2])], owner, sizes)          # a cut two points short is still the 1
+    assert not is_whole([np.array(one[:-3])], owner, sizes)      # three is not (max(2, 3% of 10))
     assert not is_whole([np.array(bridge)], owner, sizes)                  # only the joining line

@@ -40,3 +40,20 @@ def test_a_pass_uses_every_writers_digit_once():
     assert len(used) == 24 and set(used.values()) == {1}
     for c in cases:
         assert len({d.writer for d in c.digits}) == 1 and c.truth == "".join(str(d.label) for d in c.digits)
+
+
+def test_each_point_knows_its_digit_and_a_joining_line_none():
+    """Case.owners (what scripts/train_number_judge.py labels candidates by): per stroke and point, the
+    digit it was drawn as; the points of a joining line belong to none."""
+    digits = [PenDigit(1, 1, [[(0.0, float(y)) for y in range(0, 110, 10)]]),
+              PenDigit(7, 1, [[(0.0, 0.0), (40.0, 0.0), (20.0, 100.0)], [(5.0, 50.0), (35.0, 50.0)]])] * 2
+    by_writer = {1: digits}
+    for spacing in ("realistic", "joined"):
+        case = numbers(by_writer, 1, spacing, seed=3)[0]
+        assert [len(o) for o in case.owners] == [len(s) for s in case.strokes]
+        owned = np.concatenate(case.owners)
+        assert [int((owned == k).sum()) for k in range(4)] == [sum(map(len, d.strokes)) for d in case.digits]
+        joined = len(case.strokes) < sum(len(d.strokes) for d in case.digits)
+        assert joined == (spacing == "joined")
+        bridge = sum(len(s) for s in case.strokes) - sum(len(s) for d in case.digits for s in d.strokes)
+        assert int((owned == -1).sum()) == bridge and (bridge == 0 or spacing == "joined")

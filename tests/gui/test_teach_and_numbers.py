@@ -92,6 +92,24 @@ def test_number_mode_reads_a_four_of_an_l_and_a_stem_as_one_digit(window, qtbot)
     assert tab.number == "47", tab.numberLabel.text()
 
 
+def test_number_mode_reads_without_a_broken_judge_file(window, qtbot, tmp_path, monkeypatch, capsys):
+    """A judge file that cannot be read: one line on stderr, and numbers are read as before the judge."""
+    from mnist_gui.core import judge
+    bad = tmp_path / "number_judge.pt"
+    bad.write_bytes(b"\x00" * 100)
+    monkeypatch.setattr(judge, "JUDGE_FILE", bad)
+    judge.shipped_judge.cache_clear()
+    try:
+        tab = window.drawTab
+        tab.numberMode.setChecked(True)
+        strokes = ONE + [[(x + 110, y) for x, y in SEVEN[0]]]
+        draw(qtbot, tab.canvas, [[(40 + x * 2, 60 + y * 2) for x, y in s] for s in strokes])
+        assert tab.number == "17", tab.numberLabel.text()
+        assert capsys.readouterr().err.count("reading numbers without the whole-digit judge") == 1
+    finally:
+        judge.shipped_judge.cache_clear()
+
+
 def test_blob_and_scribble_are_not_claimed(window, qtbot):
     tab = window.drawTab
     rng = np.random.default_rng(1)
