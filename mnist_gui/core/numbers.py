@@ -361,7 +361,8 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     in one call. cache (a dict kept between calls, e.g. while the user draws) keeps each
     candidate's image and probabilities, so a new stroke only renders and classifies the
     candidates it is part of. judge (core/judge.py), when given, says how likely each candidate is
-    one whole digit; its log-probability joins the score.
+    one whole digit; its log-probability joins the score (kept in the cache too, while the candidate's
+    features stay the same).
     """
     sets, strokes_of = candidate_sets(strokes)
     if not sets:
@@ -377,10 +378,15 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
                 cache.clear()   # keeps what this drawing uses
             cache.update(seen)
     whole = None
-    if judge is not None:
+    if judge is not None:   # judged again only when a candidate's features change (the line can)
         feats = judge_features(sets)
-        keys = list(feats)
-        whole = dict(zip(keys, np.asarray(judge([seen[k][0] for k in keys], np.array([feats[k] for k in keys])))))
+        said = {k: ("judge", k, tuple(f)) for k, f in feats.items()}
+        whole = {k: cache[said[k]] for k in feats if cache is not None and said[k] in cache}
+        new = [k for k in feats if k not in whole]
+        if new:
+            whole.update(zip(new, map(float, judge([seen[k][0] for k in new], np.array([feats[k] for k in new])))))
+            if cache is not None:
+                cache.update({said[k]: whole[k] for k in new})
     finals = ranked(sets, {k: p for k, (_, p) in seen.items()}, whole)
     if not finals:
         return None

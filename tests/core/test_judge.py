@@ -110,3 +110,27 @@ def test_candidates_are_labelled_whole_by_whose_points_they_are():
     assert is_whole([np.array(one[:-2])], owner, sizes)          # a cut two points short is still the 1
     assert not is_whole([np.array(one[:-3])], owner, sizes)      # three is not (max(2, 3% of 10))
     assert not is_whole([np.array(bridge)], owner, sizes)                  # only the joining line
+
+
+def test_a_cache_judges_only_new_or_changed_candidates(shipped):
+    judged = []
+
+    def judge(images, feats):
+        judged.append(len(images))
+        return np.full(len(images), 0.9)
+
+    def candidates(strokes):
+        return len(N.judge_features(N.candidate_sets(strokes)[0]))
+
+    classify = N.torch_classifier(shipped.model)
+    cache = {}
+    four = [L_PART, STEM]
+    N.read_number(four, classify, cache, judge)
+    N.read_number(four, classify, cache, judge)
+    assert judged == [candidates(four)]                  # the same drawing: nothing judged again
+    seven = [(125.0, 5.0), (195.0, 5.0), (150.0, 98.0)]  # as tall as the 4: the line stays, so do the 4's features
+    N.read_number(four + [seven], classify, cache, judge)
+    assert 0 < judged[-1] < candidates(four + [seven])
+    tall = [(125.0, 0.0), (195.0, 0.0), (150.0, 140.0)]  # a taller 7 moves the line: every candidate changes
+    N.read_number(four + [tall], classify, cache, judge)
+    assert judged[-1] == candidates(four + [tall])
