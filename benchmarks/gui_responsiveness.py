@@ -7,6 +7,8 @@
 * Stroke to prediction: the time from the pen-up mouse event to the bars showing the new
   probabilities (the prediction runs in the pen-up handler), p50/p95, idle and while training.
 * How long closing the window takes while training runs.
+* With --numbers: number mode instead, idle: from each pen-up to the number shown, writing a
+  four-digit number (five strokes) again and again, with and without the whole-digit judge in turns.
 """
 
 from __future__ import annotations
@@ -29,6 +31,48 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 STROKES = [[(200, 40), (90, 200), (250, 200)], [(190, 110), (190, 300)]]  # a 4
+# "4728" for number mode: the 4 of an L and a stem, a 7, a 2, an 8 in one stroke
+NUMBER = [[(60, 60), (30, 170), (120, 170)], [(110, 60), (110, 240)],
+          [(160, 70), (250, 70), (190, 240)],
+          [(290, 100), (320, 65), (370, 75), (375, 120), (290, 235), (385, 235)],
+          [(470, 100), (430, 70), (410, 110), (470, 150), (500, 200), (450, 240), (420, 200), (470, 150),
+           (500, 100), (470, 70)]]
+
+
+def draw_stroke(canvas, st) -> float:
+    """Mouse events along a stroke; ms from the pen-up event to its handling done."""
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*st[0]))
+    for (x0, y0), (x1, y1) in zip(st, st[1:]):
+        for i in range(1, 11):
+            QTest.mouseMove(canvas, QPoint(round(x0 + (x1 - x0) * i / 10), round(y0 + (y1 - y0) * i / 10)))
+    t = time.perf_counter()
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*st[-1]))
+    return (time.perf_counter() - t) * 1000
+
+
+def measure_numbers(app, win, seconds: float) -> dict:
+    """Pen-up to number shown in number mode, with the judge and without it, number by number in turns."""
+    from mnist_gui.core import judge
+    shipped = judge.shipped_judge
+    tab = win.drawTab
+    tab.numberMode.setChecked(True)
+    ms = {"with the judge": [], "without": []}
+    texts = set()
+    rng = np.random.default_rng(0)
+    end = time.perf_counter() + seconds
+    try:
+        while time.perf_counter() < end:
+            for name in ms:
+                dx, dy = rng.integers(0, 60, 2)   # a new place each time: nothing from the reader's cache
+                judge.shipped_judge = shipped if name == "with the judge" else (lambda: None)
+                tab.canvas.clear()
+                for st in NUMBER:
+                    ms[name].append(draw_stroke(tab.canvas, [(x + dx, y + dy) for x, y in st]))
+                    app.processEvents()
+                texts.add((name, tab.number))
+    finally:
+        judge.shipped_judge = shipped
+    return {"read": sorted(texts), **{f"{k} p50/p95 ms": (pct(v, 50), pct(v, 95)) for k, v in ms.items()}}
 
 
 def pct(a, q):
@@ -77,6 +121,7 @@ def measure(app, win, seconds: float) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--numbers", action="store_true", help="number mode, with and without the judge")
     args = ap.parse_args()
     from mnist_gui.core.recipes import RECIPES
     from mnist_gui.gui.main_window import MainWindow
@@ -86,6 +131,11 @@ def main() -> int:
     while win.checkpoint is None:   # torch and the model load in the background
         app.processEvents()
         time.sleep(0.01)
+    if args.numbers:
+        measure_numbers(app, win, 2.0)   # warm-up
+        print("number mode, idle:", json.dumps(measure_numbers(app, win, args.seconds)), flush=True)
+        win.close()
+        return 0
     measure(app, win, 2.0)  # warm-up: first paints, first predictions
     idle = measure(app, win, min(8.0, args.seconds))
     print("idle:", json.dumps(idle), flush=True)
