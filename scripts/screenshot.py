@@ -3,7 +3,7 @@ in Traditional Chinese and in dark mode.
 
     python scripts/screenshot.py [--out docs]
 
-Writes screenshot-draw.png, screenshot-train.png, screenshot-model.png (English, light),
+Writes screenshot-draw.png, screenshot-number.png, screenshot-train.png, screenshot-model.png (English, light),
 screenshot-draw-zh_TW.png, screenshot-train-zh_TW.png (繁體中文) and screenshot-draw-dark.png,
 screenshot-evaluate-dark.png (dark). Chinese text needs a CJK font (Debian: apt-get install fonts-noto-cjk).
 """
@@ -23,6 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # this checkou
 
 # A hand-written 4 (canvas coordinates).
 FOUR = [[(210, 50), (90, 210), (250, 210)], [(200, 120), (200, 300)]]
+# "4728" in number mode: the 4 of an L and a stem, a 7, a 2, an 8 in one stroke.
+NUMBER = [[(70, 70), (40, 200), (140, 200)], [(130, 70), (130, 290)],
+          [(190, 80), (300, 80), (230, 290)],
+          [(340, 120), (375, 75), (435, 85), (440, 140), (340, 285), (455, 285)],
+          [(560, 115), (515, 80), (490, 125), (560, 175), (595, 235), (535, 290), (500, 240), (560, 175),
+           (595, 115), (560, 80)]]
 
 
 def wait_until(app, condition, timeout_s: float = 120) -> None:
@@ -49,12 +55,16 @@ def main() -> int:
     w.show()
     wait_until(app, lambda: w.checkpoint is not None)   # the model loads in the background
     canvas = w.drawTab.canvas
-    for stroke in FOUR:  # real mouse events, as a user draws
-        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*stroke[0]))
-        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
-            for i in range(1, 21):
-                QTest.mouseMove(canvas, QPoint(round(x0 + (x1 - x0) * i / 20), round(y0 + (y1 - y0) * i / 20)))
-        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*stroke[-1]))
+
+    def draw(strokes) -> None:
+        for stroke in strokes:  # real mouse events, as a user draws
+            QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*stroke[0]))
+            for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+                for i in range(1, 21):
+                    QTest.mouseMove(canvas, QPoint(round(x0 + (x1 - x0) * i / 20), round(y0 + (y1 - y0) * i / 20)))
+            QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*stroke[-1]))
+
+    draw(FOUR)
     wait_until(app, lambda: w.drawTab.bars.top_digit() is not None)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -68,6 +78,14 @@ def main() -> int:
         written.append(f"screenshot-{name}.png")
 
     shot(w.drawTab, "draw")
+    w.drawTab.numberMode.setChecked(True)
+    canvas.clear()
+    draw(NUMBER)
+    shot(w.drawTab, "number")
+    number = w.drawTab.number
+    w.drawTab.numberMode.setChecked(False)
+    canvas.clear()
+    draw(FOUR)
     shot(w.trainTab, "train")
     shot(w.modelTab, "model")
     w.set_language("zh_TW")
@@ -84,7 +102,7 @@ def main() -> int:
     shot(w.evaluateTab, "evaluate-dark")
     w.set_appearance("system")
     w.set_language("")
-    print(f"wrote {', '.join(written)} in {out}; top digit {w.drawTab.bars.top_digit()}")
+    print(f"wrote {', '.join(written)} in {out}; top digit {w.drawTab.bars.top_digit()}, number {number}")
     w.close()
     return 0
 

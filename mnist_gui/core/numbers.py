@@ -21,6 +21,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from mnist_gui.core.predictor import digit_like
 from mnist_gui.core.preprocess import Stroke, strokes_to_mnist
 from mnist_gui.core.segment import split_digits
 
@@ -65,7 +66,9 @@ CLOSED_GAP = 0.6      # ... and not closed (ends nearer than this × line height
 MAX_WIDTH = 1.8       # a digit of several strokes is at most this wide (× line height) ...
 MAX_INNER_GAP = 0.2   # ... with no hole between its strokes wider than this (pen data, writers 1-20:
                       # 99.9% of multi-stroke digits have holes under 0.13 of their height)
-TINY = 0.15           # a stroke whose box fits in this (× line height) may be a stray dot
+TINY = 0.15           # a stroke whose box fits in this (× line height) may be a stray dot, and so may one
+DASH_WIDTH = 1.0      # wider than this that is not digit-like on its own (predictor.digit_like): a dash,
+                      # an underline (a digit's bar, narrower, is not left out: it belongs to a 4, 5 or 7)
 CLOSE_RATIO = 0.3     # show the second reading when its probability is at least this share of the best
 KEEP = 6              # readings kept per step of the dynamic programming
 
@@ -229,9 +232,11 @@ def _proposals(units: list[_Unit], unit_strokes: list[list[np.ndarray]], line_h:
                             sorted({i for u in units[k:e] for i in u.ids})
 
 
-def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = None) -> list[tuple[float, tuple]]:
+def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = None,
+            odd: np.ndarray | None = None) -> list[tuple[float, tuple]]:
     """Dynamic programming over the candidates' order: the KEEP best readings, best first, each
-    (score, ((candidate, digit), ...)). probs: N×10 per candidate; whole: N P(whole digit), or None. In the order drawn, the overlap penalty compares a digit with
+    (score, ((candidate, digit), ...)). probs: N×10 per candidate; whole: N P(whole digit), or None;
+    odd: N bools, True for a candidate that is not digit-like on its own (or None). In the order drawn, the overlap penalty compares a digit with
     the one drawn before it (for a number written left to right, its left neighbour)."""
     units, line_h, items = cands.units, cands.line_h, cands.items
     n = len(units)
@@ -245,6 +250,11 @@ def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = No
     from_state: dict = {}
     for ci, c in enumerate(items):
         from_state.setdefault(c[0], []).append(ci)
+    droppable = {s for s in range(n) if max(units[s].box[1] - units[s].box[0], units[s].box[3] - units[s].box[2])
+                 < TINY * line_h}
+    if odd is not None:   # a unit wider than a digit whose own candidate is not digit-like: a dash, an underline
+        droppable |= {c[0] for ci, c in enumerate(items) if odd[ci] and isinstance(c[0], int) and c[1] == c[0] + 1
+                      and units[c[0]].box[1] - units[c[0]].box[0] > DASH_WIDTH * line_h}
     # partial readings per state: (score, digits, right edge of the last digit)
     best: dict = {0: [(0.0, (), None)]}
     states = sorted({*range(n + 1), *[c[1] for c in items if isinstance(c[1], tuple)]},
@@ -258,10 +268,8 @@ def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = No
 
     for s in states:
         for score, digits, right_edge in best.get(s, []):
-            if isinstance(s, int) and s < n:
-                x0, x1, y0, y1 = units[s].box
-                if max(x1 - x0, y1 - y0) < TINY * line_h:  # leave out a stray dot
-                    push(s + 1, (score - DROP_COST, digits, right_edge))
+            if s in droppable:   # leave out a stray dot, a dash
+                push(s + 1, (score - DROP_COST, digits, right_edge))
             for ci in from_state.get(s, []):
                 _, end, _, _, box, hole = items[ci]
                 extra = DIGIT_BONUS - (CUT_COST if isinstance(end, tuple) else 0.0) + prior[ci]
@@ -315,15 +323,18 @@ def candidate_sets(strokes: Sequence[Stroke]) -> tuple[list[_Candidates], dict]:
     return sets, known
 
 
-def ranked(sets: list[_Candidates], probs: dict, whole: dict | None = None
+def ranked(sets: list[_Candidates], probs: dict, whole: dict | None = None, odd: dict | None = None
            ) -> list[tuple[float, list[tuple[int, int]], _Candidates]]:
     """The KEEP best readings of each order, all together best first: (score, [(candidate, digit), ...],
-    candidates). probs: {candidate key: ten probabilities}; whole: {candidate key: P(whole digit)}."""
+    candidates). probs: {candidate key: ten probabilities}; whole: {candidate key: P(whole digit)};
+    odd: {candidate key: not digit-like}."""
     finals = []
     for cands in sets:
-        p = np.array([probs[_key(c[2])] for c in cands.items]).reshape(-1, 10)
-        w = None if whole is None else np.array([whole[_key(c[2])] for c in cands.items])
-        finals += [(score, digits, cands) for score, digits in _decode(cands, p, w)]
+        keys = [_key(c[2]) for c in cands.items]
+        p = np.array([probs[k] for k in keys]).reshape(-1, 10)
+        w = None if whole is None else np.array([whole[k] for k in keys])
+        o = None if odd is None else np.array([odd[k] for k in keys], bool)
+        finals += [(score, digits, cands) for score, digits in _decode(cands, p, w, o)]
     return sorted(finals, key=lambda f: -f[0])
 
 
@@ -387,7 +398,8 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
             whole.update(zip(new, map(float, judge([seen[k][0] for k in new], np.array([feats[k] for k in new])))))
             if cache is not None:
                 cache.update({said[k]: whole[k] for k in new})
-    finals = ranked(sets, {k: p for k, (_, p) in seen.items()}, whole)
+    odd = {k: not digit_like(img) for k, (img, _) in seen.items()}
+    finals = ranked(sets, {k: p for k, (_, p) in seen.items()}, whole, odd)
     if not finals:
         return None
     by_text: dict[str, float] = {}

@@ -34,11 +34,14 @@ def _aspect(img28: np.ndarray, ink: float = 0.25) -> float:
     return 0.0 if len(xs) == 0 else (np.ptp(xs) + 1) / (np.ptp(ys) + 1)
 
 
+def digit_like(img28: np.ndarray) -> bool:
+    """Could this 28×28 input be a digit at all: not too little or too much ink, not a bar?"""
+    return MIN_MEAN_INK <= float(np.mean(img28)) <= MAX_MEAN_INK and _aspect(img28) <= MAX_ASPECT
+
+
 def doubt(probs: np.ndarray, img28: np.ndarray | None = None, digit: int | None = None) -> str | None:
     """Why the app should not claim a digit (None when it can): digit, or else the most probable one."""
-    if img28 is not None and not MIN_MEAN_INK <= float(np.mean(img28)) <= MAX_MEAN_INK:
-        return "not digit-like"
-    if img28 is not None and _aspect(img28) > MAX_ASPECT:
+    if img28 is not None and not digit_like(img28):
         return "not digit-like"
     if float(probs[digit] if digit is not None else np.max(probs)) < NOT_SURE_BELOW:
         return "not sure"

@@ -18,6 +18,8 @@ from mnist_gui.gui.prediction_bars import PredictionBars
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.i18n import Retranslating
 
+NOT_SURE_COLOUR = "#8a8a8a"   # readable on the light and the dark theme
+
 LIVE_INTERVAL_MS = 40  # at most 25 predictions a second while drawing
 PREVIEW_SCALE = 5      # the 28×28 input shown 5× enlarged
 
@@ -205,11 +207,15 @@ class DrawTab(Retranslating, QWidget):
             self.number = None
             self.numberLabel.setText("")
             return None
-        parts = [self.tr("{0} ({1}, not sure)").format(d.digit, f"{d.prob:.0%}") if doubt(d.probs, d.image28, d.digit)
-                 else f"{d.digit} ({d.prob:.0%})" for d in reading.digits]
+        doubts = [doubt(d.probs, d.image28, d.digit) for d in reading.digits]
+        parts = [self.tr("{0} ({1}, not sure)").format(d.digit, f"{d.prob:.0%}") if why else f"{d.digit} ({d.prob:.0%})"
+                 for d, why in zip(reading.digits, doubts)]
+        # a digit it is not sure of is greyed in the number too, not only in the line below it
+        big = "".join(f"<span style='color:{NOT_SURE_COLOUR}'>{d.digit}</span>" if why else str(d.digit)
+                      for d, why in zip(reading.digits, doubts))
         self.number = reading.text
         alt = reading.close_alternative
-        self.numberLabel.setText(f"<span style='font-size:22pt; font-weight:bold'>{self.number}</span>"
+        self.numberLabel.setText(f"<span style='font-size:22pt; font-weight:bold'>{big}</span>"
                                  + (" <span style='font-size:14pt'>" + self.tr("(or {0}?)").format(alt) + "</span>" if alt else "")
                                  + f"<br>{' · '.join(parts)}")
         return reading

@@ -95,6 +95,18 @@ def test_a_stray_dot_is_not_a_digit(classify):
     assert all(1 not in d.stroke_ids for d in r.digits)
 
 
+def test_a_dash_or_an_underline_is_not_a_digit(classify):
+    """Wider than a digit and not digit-like on its own (a bar the network never saw): left out, like a
+    stray dot. It was read "1" or "2"; under a number it added a digit."""
+    number = at(TWO, 0) + at(ZERO, 120) + at(SEVEN, 240)
+    underline = [[(0, 115), (330, 118)]]
+    assert read(number + underline, classify).text == "207"
+    assert read(underline, classify).text == ""
+    bar7 = at(SEVEN, 0) + [[(30, 50), (75, 50)]]       # a 7's bar is narrower than a digit: it stays the 7's
+    r = read(bar7, classify)
+    assert r.text == "7" and sorted(r.digits[0].stroke_ids) == [0, 1]
+
+
 def test_classifier_inputs_are_bounded_for_many_strokes(classify):
     rng = np.random.default_rng(0)
     digits = [ONE, ZERO, SEVEN, FOUR_APART, TWO]

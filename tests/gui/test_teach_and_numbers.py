@@ -92,6 +92,19 @@ def test_number_mode_reads_a_four_of_an_l_and_a_stem_as_one_digit(window, qtbot)
     assert tab.number == "47", tab.numberLabel.text()
 
 
+def test_number_mode_greys_the_digits_it_is_not_sure_of(window, qtbot, monkeypatch):
+    from mnist_gui.core import predictor
+    from mnist_gui.gui.draw_tab import NOT_SURE_COLOUR
+    tab = window.drawTab
+    tab.numberMode.setChecked(True)
+    strokes = ONE + [[(x + 110, y) for x, y in SEVEN[0]]]
+    draw(qtbot, tab.canvas, [[(40 + x * 2, 60 + y * 2) for x, y in s] for s in strokes])
+    assert tab.number == "17" and NOT_SURE_COLOUR not in tab.numberLabel.text()
+    monkeypatch.setattr(predictor, "NOT_SURE_BELOW", 1.01)   # now it is sure of nothing
+    tab.update_prediction()
+    assert tab.number == "17" and tab.numberLabel.text().count(NOT_SURE_COLOUR) == 2
+
+
 def test_number_mode_reads_without_a_broken_judge_file(window, qtbot, tmp_path, monkeypatch, capsys):
     """A judge file that cannot be read: one line on stderr, and numbers are read as before the judge."""
     from mnist_gui.core import judge
@@ -120,8 +133,9 @@ def test_blob_and_scribble_are_not_claimed(window, qtbot):
     tab.canvas.clear()
     draw(qtbot, tab.canvas, [[(150, 150), (170, 151)]])      # a dash: the network alone says "2", sure
     assert tab.bars.doubt == "not digit-like" and tab.bars.topLabel.text() == "?"
-    tab.numberMode.setChecked(True)
-    assert "not sure" in tab.numberLabel.text()
+    tab.numberMode.setChecked(True)     # nor is it a number: no digit read, the bars still say "?"
+    assert tab.number is None and tab.numberLabel.text() == ""
+    assert tab.bars.doubt == "not digit-like" and tab.bars.topLabel.text() == "?"
     tab.numberMode.setChecked(False)
     tab.canvas.clear()
     draw(qtbot, tab.canvas, fit_strokes(ONE))
