@@ -67,6 +67,7 @@ class DrawingCanvas(Retranslating, QWidget):
         """Twice as wide, for writing a whole number. It narrows again only once nothing drawn lies
         beyond the narrow canvas (at the next clear or undo): what is read is always in view."""
         self._wide = wide
+        self.update()   # the hint on an empty canvas says what to draw
         self._fit_width()
 
     def _fit_width(self) -> None:
@@ -239,5 +240,7 @@ class DrawingCanvas(Retranslating, QWidget):
         p.drawRect(self.rect().adjusted(0, 0, -1, -1))
         if self.is_empty():
             p.setPen(QColor(*t.hint))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("Draw a digit here\n(or drop an image)"))
+            hint = (self.tr("Write a number here, digit by digit, left to right") if self._wide
+                    else self.tr("Draw a digit here\n(or drop an image)"))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, hint)
         p.end()

@@ -205,6 +205,10 @@
         <translation>用滑鼠或觸控筆寫一個數字，預測會即時更新。</translation>
     </message>
     <message>
+        <source>Write a number here, digit by digit, left to right</source>
+        <translation>在這裡由左至右逐位寫下一個數字</translation>
+    </message>
+    <message>
         <source>Draw a digit here
 (or drop an image)</source>
         <translation>在這裡寫一個數字
