@@ -32,6 +32,7 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("model/path", str, "", expect="the path of a model file"),
     Setting("data/dir", str, "", expect="the folder holding the MNIST files"),
     Setting("draw/penWidth", int, 18, _int_range(4, 48), "a whole number from 4 to 48"),
+    Setting("draw/numberMode", bool, False, expect="true or false"),
     Setting("window/geometry", bytes, b"", expect="a window geometry saved by the app"),
     Setting("train/recipe", str, "fast", expect="a recipe id"),
     Setting("train/device", str, "auto", expect="auto, cpu, cuda, cuda:N or mps"),
@@ -66,6 +67,12 @@ def _convert(setting: Setting, raw: Any) -> Any:
             raise ValueError
         return bytes(raw)
     if isinstance(raw, (list, tuple)):  # Qt's ini reader splits an unquoted comma into a list
+        raise ValueError
+    if setting.kind is bool:   # Qt's ini store gives back "true" / "false"
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).strip().lower() in ("true", "false"):
+            return str(raw).strip().lower() == "true"
         raise ValueError
     if setting.kind is int:
         if isinstance(raw, bool):
@@ -134,7 +141,7 @@ class Settings:
         if s.kind is bytes:
             if not (hasattr(value, "data") and callable(value.data)):  # a QByteArray is stored as it is
                 value = bytes(value)
-        elif not isinstance(value, s.kind) or isinstance(value, bool):
+        elif not isinstance(value, s.kind) or (isinstance(value, bool) and s.kind is not bool):
             raise TypeError(f"setting {key} takes {s.kind.__name__}, got {type(value).__name__}")
         self._reported.discard(key)
         self.store.setValue(key, value)

@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.qtws.modelChanged.connect(self._on_model_changed)
 
         self.drawTab.penWidth.setValue(self.ws.settings.get("draw/penWidth"))
+        self.drawTab.numberMode.setChecked(self.ws.settings.get("draw/numberMode"))
         if not self.restoreGeometry(self.ws.settings.get("window/geometry")):
             self.resize(1000, 680)
         # torch and the model load once the window is up (the event loop's first turn), not before
@@ -365,6 +366,7 @@ class MainWindow(QMainWindow):
         """Stop all background work (training is recorded as stopped), remember the window, close."""
         self.ws.settings.set("window/geometry", self.saveGeometry())   # first: written whatever the jobs do
         self.ws.settings.set("draw/penWidth", self.drawTab.penWidth.value())
+        self.ws.settings.set("draw/numberMode", self.drawTab.numberMode.isChecked())
         self.ws.shutdown()
         self.trainTab.shutdown()
         self.jobs.stop_all(CLOSE_WAIT_MS)

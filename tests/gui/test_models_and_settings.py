@@ -41,6 +41,9 @@ def test_model_tab_shows_the_layer_arithmetic(window):
 def test_settings_and_last_model_persist(qtbot, tmp_path, _isolated_home):
     w = open_window(qtbot)
     w.drawTab.penWidth.setValue(31)
+    narrow = w.minimumSizeHint()
+    w.drawTab.numberMode.setChecked(True)      # the wide canvas: the window's smallest size grows
+    qtbot.waitUntil(lambda: w.minimumSizeHint().width() > narrow.width())
     small = w.minimumSizeHint()
     w.resize(small)
     qtbot.waitUntil(lambda: w.size() == small)
@@ -50,6 +53,7 @@ def test_settings_and_last_model_persist(qtbot, tmp_path, _isolated_home):
     assert (_isolated_home / "settings.ini").exists()
     w2 = open_window(qtbot)
     assert w2.drawTab.penWidth.value() == 31
+    assert w2.drawTab.numberMode.isChecked() and w2.drawTab.canvas.width() == 672
     assert w2.size() == small
     assert w2.checkpoint.path == tmp_path / "kept.pt"
     w2.close()
@@ -63,11 +67,12 @@ def test_settings_and_last_model_persist(qtbot, tmp_path, _isolated_home):
 
 def test_a_damaged_setting_is_named_ignored_and_kept_aside(qtbot, _isolated_home):
     _isolated_home.mkdir(parents=True, exist_ok=True)
-    (_isolated_home / "settings.ini").write_text("[draw]\npenWidth=abc\n[model]\npath=a.pt, b.pt\n")
+    (_isolated_home / "settings.ini").write_text("[draw]\npenWidth=abc\nnumberMode=maybe\n[model]\npath=a.pt, b.pt\n")
     w = open_window(qtbot)
     assert "settings.ini: [draw] penWidth=abc ignored" in w.lastMessageText
     assert "[model] path=a.pt, b.pt ignored" in w.lastMessageText
     assert w.drawTab.penWidth.value() == 18                      # the default
+    assert "numberMode=maybe ignored" in w.lastMessageText and not w.drawTab.numberMode.isChecked()
     assert (_isolated_home / "settings.ini.bad").read_text().startswith("[draw]\npenWidth=abc")
     assert w.checkpoint.path.name == "shipped_model.pt"
     w.close()
