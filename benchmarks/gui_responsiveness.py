@@ -63,9 +63,11 @@ def measure_numbers(app, win, seconds: float) -> dict:
     try:
         while time.perf_counter() < end:
             for name in ms:
-                dx, dy = rng.integers(0, 60, 2)   # a new place each time: nothing from the reader's cache
+                dx, dy = rng.integers(0, 60, 2)   # a new place each time, and the reader's cache emptied
                 judge.shipped_judge = shipped if name == "with the judge" else (lambda: None)
                 tab.canvas.clear()
+                if hasattr(tab, "_number_cache"):
+                    tab._number_cache.clear()
                 for st in NUMBER:
                     ms[name].append(draw_stroke(tab.canvas, [(x + dx, y + dy) for x, y in st]))
                     app.processEvents()

@@ -67,8 +67,9 @@ MAX_WIDTH = 1.8       # a digit of several strokes is at most this wide (× line
 MAX_INNER_GAP = 0.2   # ... with no hole between its strokes wider than this (pen data, writers 1-20:
                       # 99.9% of multi-stroke digits have holes under 0.13 of their height)
 TINY = 0.15           # a stroke whose box fits in this (× line height) may be a stray dot, and so may one
-DASH_WIDTH = 1.0      # wider than this that is not digit-like on its own (predictor.digit_like): a dash,
-                      # an underline (a digit's bar, narrower, is not left out: it belongs to a 4, 5 or 7)
+DASH_WIDTH = 1.0      # wider than this, at least DASH_FLAT times as wide as high, and not digit-like on
+DASH_FLAT = 6.0       # its own (predictor.digit_like): a dash, an underline; not a number joined in one
+                      # stroke, which is as high as the line (a digit's bar this wide may go: the judge keeps it)
 CLOSE_RATIO = 0.3     # show the second reading when its probability is at least this share of the best
 KEEP = 6              # readings kept per step of the dynamic programming
 
@@ -252,9 +253,10 @@ def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = No
         from_state.setdefault(c[0], []).append(ci)
     droppable = {s for s in range(n) if max(units[s].box[1] - units[s].box[0], units[s].box[3] - units[s].box[2])
                  < TINY * line_h}
-    if odd is not None:   # a unit wider than a digit whose own candidate is not digit-like: a dash, an underline
+    if odd is not None:   # a flat unit wider than a digit, not digit-like on its own: a dash, an underline
         droppable |= {c[0] for ci, c in enumerate(items) if odd[ci] and isinstance(c[0], int) and c[1] == c[0] + 1
-                      and units[c[0]].box[1] - units[c[0]].box[0] > DASH_WIDTH * line_h}
+                      and units[c[0]].box[1] - units[c[0]].box[0] > DASH_WIDTH * line_h
+                      and units[c[0]].box[1] - units[c[0]].box[0] >= DASH_FLAT * (units[c[0]].box[3] - units[c[0]].box[2])}
     # partial readings per state: (score, digits, right edge of the last digit)
     best: dict = {0: [(0.0, (), None)]}
     states = sorted({*range(n + 1), *[c[1] for c in items if isinstance(c[1], tuple)]},
@@ -364,6 +366,9 @@ def judge_features(sets: list[_Candidates]) -> dict:
     return out
 
 
+_JUDGED = "judge's answers"   # in the cache: {(judge, candidate key, features): P(whole digit)}
+
+
 def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | None = None,
                 judge: Judge | None = None) -> NumberReading | None:
     """The most probable reading of the strokes as a number (None when there is no ink).
@@ -386,18 +391,23 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
         seen.update({k: (img, p.copy()) for k, img, p in zip(todo, images, probs)})
         if cache is not None:
             if len(cache) + len(todo) > 4 * MAX_INPUTS:
-                cache.clear()   # keeps what this drawing uses
+                judged = cache.get(_JUDGED)
+                cache.clear()   # keeps what this drawing uses (and the judge's answers, bounded below)
+                if judged is not None:
+                    cache[_JUDGED] = judged
             cache.update(seen)
     whole = None
     if judge is not None:   # judged again only when a candidate's features change (the line can)
         feats = judge_features(sets)
-        said = {k: ("judge", k, tuple(f)) for k, f in feats.items()}
-        whole = {k: cache[said[k]] for k in feats if cache is not None and said[k] in cache}
+        said = {k: (id(judge), k, tuple(f)) for k, f in feats.items()}
+        judged = cache.setdefault(_JUDGED, {}) if cache is not None else {}
+        whole = {k: judged[said[k]] for k in feats if said[k] in judged}
         new = [k for k in feats if k not in whole]
         if new:
             whole.update(zip(new, map(float, judge([seen[k][0] for k in new], np.array([feats[k] for k in new])))))
-            if cache is not None:
-                cache.update({said[k]: whole[k] for k in new})
+            if len(judged) + len(new) > 4 * MAX_INPUTS:
+                judged.clear()
+            judged.update({said[k]: whole[k] for k in feats})
     odd = {k: not digit_like(img) for k, (img, _) in seen.items()}
     finals = ranked(sets, {k: p for k, (_, p) in seen.items()}, whole, odd)
     if not finals:

@@ -102,6 +102,8 @@ def test_a_dash_or_an_underline_is_not_a_digit(classify):
     underline = [[(0, 115), (330, 118)]]
     assert read(number + underline, classify).text == "207"
     assert read(underline, classify).text == ""
+    zigzag = [[(0, 0), (60, 95), (120, 0), (180, 95), (240, 0)]]   # wide and not digit-like, but as tall
+    assert read(zigzag, classify).text != ""                        # as the line: never left out
     bar7 = at(SEVEN, 0) + [[(30, 50), (75, 50)]]       # a 7's bar is narrower than a digit: it stays the 7's
     r = read(bar7, classify)
     assert r.text == "7" and sorted(r.digits[0].stroke_ids) == [0, 1]

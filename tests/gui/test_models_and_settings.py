@@ -76,3 +76,13 @@ def test_a_damaged_setting_is_named_ignored_and_kept_aside(qtbot, _isolated_home
     assert (_isolated_home / "settings.ini.bad").read_text().startswith("[draw]\npenWidth=abc")
     assert w.checkpoint.path.name == "shipped_model.pt"
     w.close()
+
+
+def test_number_mode_is_read_back_from_the_settings_file(qtbot, _isolated_home):
+    """Qt's ini file holds the words true / false: that is what a restart reads back."""
+    _isolated_home.mkdir(parents=True, exist_ok=True)
+    for word, checked in (("true", True), ("TRUE", True), ("false", False)):
+        (_isolated_home / "settings.ini").write_text(f"[draw]\nnumberMode={word}\n")
+        w = open_window(qtbot)
+        assert w.drawTab.numberMode.isChecked() is checked, word
+        w.close()
