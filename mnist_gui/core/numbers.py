@@ -237,8 +237,9 @@ def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = No
             odd: np.ndarray | None = None) -> list[tuple[float, tuple]]:
     """Dynamic programming over the candidates' order: the KEEP best readings, best first, each
     (score, ((candidate, digit), ...)). probs: N×10 per candidate; whole: N P(whole digit), or None;
-    odd: N bools, True for a candidate that is not digit-like on its own (or None). In the order drawn, the overlap penalty compares a digit with
-    the one drawn before it (for a number written left to right, its left neighbour)."""
+    odd: N bools, True for a candidate that is not digit-like on its own (or None). In the order drawn,
+    the overlap penalty compares a digit with the one drawn before it (for a number written left to
+    right, its left neighbour)."""
     units, line_h, items = cands.units, cands.line_h, cands.items
     n = len(units)
     logp = np.log(np.clip(probs, 1e-12, 1.0))
@@ -251,12 +252,16 @@ def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = No
     from_state: dict = {}
     for ci, c in enumerate(items):
         from_state.setdefault(c[0], []).append(ci)
-    droppable = {s for s in range(n) if max(units[s].box[1] - units[s].box[0], units[s].box[3] - units[s].box[2])
-                 < TINY * line_h}
-    if odd is not None:   # a flat unit wider than a digit, not digit-like on its own: a dash, an underline
-        droppable |= {c[0] for ci, c in enumerate(items) if odd[ci] and isinstance(c[0], int) and c[1] == c[0] + 1
-                      and units[c[0]].box[1] - units[c[0]].box[0] > DASH_WIDTH * line_h
-                      and units[c[0]].box[1] - units[c[0]].box[0] >= DASH_FLAT * (units[c[0]].box[3] - units[c[0]].box[2])}
+    alone = {c[0]: ci for ci, c in enumerate(items) if isinstance(c[0], int) and c[1] == c[0] + 1}
+
+    def droppable(s: int) -> bool:
+        """A unit that may be left out: a stray dot, or a dash / underline (flat, wider than a digit,
+        not digit-like on its own)."""
+        x0, x1, y0, y1 = units[s].box
+        w, h = x1 - x0, y1 - y0
+        return max(w, h) < TINY * line_h or (odd is not None and s in alone and bool(odd[alone[s]])
+                                            and w > DASH_WIDTH * line_h and w >= DASH_FLAT * h)
+    drop = {s for s in range(n) if droppable(s)}
     # partial readings per state: (score, digits, right edge of the last digit)
     best: dict = {0: [(0.0, (), None)]}
     states = sorted({*range(n + 1), *[c[1] for c in items if isinstance(c[1], tuple)]},
@@ -270,7 +275,7 @@ def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = No
 
     for s in states:
         for score, digits, right_edge in best.get(s, []):
-            if s in droppable:   # leave out a stray dot, a dash
+            if s in drop:
                 push(s + 1, (score - DROP_COST, digits, right_edge))
             for ci in from_state.get(s, []):
                 _, end, _, _, box, hole = items[ci]

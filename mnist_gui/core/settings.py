@@ -71,9 +71,10 @@ def _convert(setting: Setting, raw: Any) -> Any:
     if setting.kind is bool:   # Qt's ini store gives back "true" / "false"
         if isinstance(raw, bool):
             return raw
-        if str(raw).strip().lower() in ("true", "false"):
-            return str(raw).strip().lower() == "true"
-        raise ValueError
+        word = str(raw).strip().lower()
+        if word not in ("true", "false"):
+            raise ValueError
+        return word == "true"
     if setting.kind is int:
         if isinstance(raw, bool):
             raise ValueError
