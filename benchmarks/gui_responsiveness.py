@@ -52,7 +52,7 @@ def draw_stroke(canvas, st) -> float:
 
 def measure_numbers(app, win, seconds: float) -> dict:
     """Pen-up to number shown in number mode, with the judge and without it, number by number in turns."""
-    from mnist_gui.core import judge
+    from mnist_gui.core.handwriting import judge
     shipped = judge.shipped_judge
     tab = win.drawTab
     tab.numberMode.setChecked(True)

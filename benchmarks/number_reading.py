@@ -146,7 +146,7 @@ def join(strokes, counts, rng, height=150.0, reach=0.5, bulge=0.2):
 
 def old_reader(predictor):
     from mnist_gui.core.preprocess import strokes_to_mnist
-    from mnist_gui.core.segment import split_digits
+    from mnist_gui.core.handwriting.segment import split_digits
 
     def read(strokes):
         return "".join(str(int(np.argmax(predictor.probabilities(strokes_to_mnist(g)))))
@@ -155,7 +155,7 @@ def old_reader(predictor):
 
 
 def new_reader(model, judge=None):
-    from mnist_gui.core.numbers import read_number, torch_classifier
+    from mnist_gui.core.handwriting.numbers import read_number, torch_classifier
     classify = torch_classifier(model)
 
     def read(strokes):
@@ -168,7 +168,7 @@ def new_reader(model, judge=None):
 def misread_alone(model, cases) -> list[bool]:
     """Per case: does the classifier misread one of its digits on its own (as a single digit on the
     canvas)? No segmentation reads such a number right but by luck."""
-    from mnist_gui.core.numbers import torch_classifier
+    from mnist_gui.core.handwriting.numbers import torch_classifier
     from mnist_gui.core.preprocess import strokes_to_mnist
     digits = [d for c in cases for d in c.digits]
     probs = torch_classifier(model)([strokes_to_mnist(d.strokes) for d in digits])
@@ -217,7 +217,7 @@ def canvas_run(cases, model_path, judge_path):
     os.environ["MNIST_GUI_HOME"] = tempfile.mkdtemp(prefix="mnist-gui-bench-")
     from PySide6.QtWidgets import QApplication
 
-    from mnist_gui.core import judge
+    from mnist_gui.core.handwriting import judge
     if judge_path:
         judge.JUDGE_FILE = Path(judge_path)
         judge.shipped_judge.cache_clear()
@@ -268,7 +268,7 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     from mnist_gui import config
     from mnist_gui.core.checkpoint import load_checkpoint
-    from mnist_gui.core.pendigits import HOLDOUT_WRITERS, parse_writers, read_unipen, seen_writers, writers_text
+    from mnist_gui.core.handwriting.pendigits import HOLDOUT_WRITERS, parse_writers, read_unipen, seen_writers, writers_text
     from mnist_gui.core.predictor import Predictor
     ck = load_checkpoint(args.model or config.SHIPPED_MODEL)
     if args.writers in ("holdout", "train"):
@@ -284,7 +284,7 @@ def main() -> int:
             by_writer[d.writer].append(d)
     judge = None
     if args.judge:
-        from mnist_gui.core.judge import load_judge, torch_judge
+        from mnist_gui.core.handwriting.judge import load_judge, torch_judge
         judge = torch_judge(load_judge(args.judge))
     old, new = old_reader(Predictor(ck.model)), new_reader(ck.model, judge)
     readers = [("old x-overlap split", old), ("new reader", new_reader(ck.model))]

@@ -34,7 +34,7 @@ import torch  # noqa: E402
 from mnist_gui import config  # noqa: E402
 from mnist_gui.core.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from mnist_gui.core.data import MnistSplit, load_mnist  # noqa: E402
-from mnist_gui.core.pendigits import (read_unipen, render_pendigits, seen_writers, writer_folds,  # noqa: E402
+from mnist_gui.core.handwriting.pendigits import (read_unipen, render_pendigits, seen_writers, writer_folds,  # noqa: E402
                                       writers_text)
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 from mnist_gui.core.recipes import TrainConfig  # noqa: E402

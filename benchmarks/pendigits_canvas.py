@@ -61,7 +61,7 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=0, help="at most this many digits (0: all)")
     ap.add_argument("--picture", default="benchmarks/pendigits_confusions.png")
     args = ap.parse_args()
-    from mnist_gui.core.pendigits import HOLDOUT_WRITERS, read_unipen
+    from mnist_gui.core.handwriting.pendigits import HOLDOUT_WRITERS, read_unipen
     from mnist_gui.gui.main_window import MainWindow
     from mnist_gui.core.predictor import NOT_SURE_BELOW
 
@@ -74,7 +74,7 @@ def main() -> int:
     win.show()
     while win.checkpoint is None:   # torch and the model load in the background
         _app.processEvents()
-    from mnist_gui.core.pendigits import seen_writers
+    from mnist_gui.core.handwriting.pendigits import seen_writers
     if seen_writers(win.checkpoint.train_config) & HOLDOUT_WRITERS:
         print("warning: the model has seen writers 21-30: not a measurement on unseen writers")
     canvas, bars = win.drawTab.canvas, win.drawTab.bars

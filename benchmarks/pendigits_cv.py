@@ -30,7 +30,7 @@ from mnist_gui import config  # noqa: E402
 from mnist_gui.core.calibration import (choose_threshold, ece, refusal_cost, reliability,  # noqa: E402
                                         trade_off)
 from mnist_gui.core.checkpoint import load_checkpoint  # noqa: E402
-from mnist_gui.core.pendigits import read_unipen, seen_writers, writer_folds  # noqa: E402
+from mnist_gui.core.handwriting.pendigits import read_unipen, seen_writers, writer_folds  # noqa: E402
 from mnist_gui.core.predictor import NOT_SURE_BELOW, Predictor  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 

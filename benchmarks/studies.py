@@ -35,7 +35,7 @@ def save_chart(ws, name: str, path: Path) -> None:
 
     from mnist_gui.gui.jobs import JobRunner
     from mnist_gui.gui.qt_workspace import QtWorkspace
-    from mnist_gui.gui.study_tab import StudyTab
+    from mnist_gui.gui.tabs.study_tab import StudyTab
     app = QApplication.instance() or QApplication([])
     tab = StudyTab(QtWorkspace(ws), JobRunner())
     tab.nameEdit.setText(name)

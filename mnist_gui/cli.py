@@ -150,7 +150,7 @@ def _pen_options(args) -> frozenset[int] | None:
         raise UserError(f"--pen-variants must be between 1 and 100, got {args.pen_variants}")
     if args.pen_writers is None:
         return None
-    from mnist_gui.core.pendigits import parse_writers
+    from mnist_gui.core.handwriting.pendigits import parse_writers
     try:
         return parse_writers(args.pen_writers)
     except ValueError as e:
@@ -188,7 +188,7 @@ def cmd_train(args) -> int:
         torch.set_num_threads(args.threads)
     writers = _pen_options(args)
     # provenance: whose pen digits the weights will have seen (the fine-tuned model's own included)
-    from mnist_gui.core.pendigits import pen_digits_of, render_pendigits, seen_writers, writers_text
+    from mnist_gui.core.handwriting.pendigits import pen_digits_of, render_pendigits, seen_writers, writers_text
     seen = set(seen_writers(init.train_config)) if args.init else set()
     digits = pen_digits_of(args.extra_pendigits, writers) if args.extra_pendigits else []  # before MNIST
     log = (lambda m: None) if args.json else (lambda m: print(m, file=sys.stderr))

@@ -1,4 +1,4 @@
-"""Fit the digit-shape prior used by mnist_gui/core/numbers.py on pen-drawn digits of writers 1-20.
+"""Fit the digit-shape prior used by mnist_gui/core/handwriting/numbers.py on pen-drawn digits of writers 1-20.
 
     python scripts/fit_number_prior.py [--file ../shared/data/pendigits/pendigits-train.gz]
 
@@ -22,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mnist_gui.core.pendigits import read_unipen, split_writers  # noqa: E402
+from mnist_gui.core.handwriting.pendigits import read_unipen, split_writers  # noqa: E402
 
 
 def main() -> int:

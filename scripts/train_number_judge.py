@@ -1,4 +1,4 @@
-"""Train the number reader's whole-digit judge (mnist_gui/core/judge.py) on pen-drawn writers.
+"""Train the number reader's whole-digit judge (mnist_gui/core/handwriting/judge.py) on pen-drawn writers.
 
     python scripts/train_number_judge.py --writers 1-30 --out resources/number_judge.pt   # what ships
     python scripts/train_number_judge.py --writers 11-30 --out folds/judge-fold1.pt        # a fold's judge
@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from number_reading import SPACINGS, default_pendigits, full_pass, numbers  # noqa: E402
 
-from mnist_gui.core import numbers as N  # noqa: E402
-from mnist_gui.core.judge import save_judge, train_judge  # noqa: E402
-from mnist_gui.core.pendigits import parse_writers, read_unipen, writers_text  # noqa: E402
+from mnist_gui.core.handwriting import numbers as N  # noqa: E402
+from mnist_gui.core.handwriting.judge import save_judge, train_judge  # noqa: E402
+from mnist_gui.core.handwriting.pendigits import parse_writers, read_unipen, writers_text  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 
 

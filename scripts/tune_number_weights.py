@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from number_reading import SPACINGS, default_pendigits, numbers  # noqa: E402
 
 from mnist_gui import config  # noqa: E402
-from mnist_gui.core import numbers as N  # noqa: E402
+from mnist_gui.core.handwriting import numbers as N  # noqa: E402
 from mnist_gui.core.checkpoint import load_checkpoint  # noqa: E402
-from mnist_gui.core.pendigits import HOLDOUT_WRITERS, read_unipen  # noqa: E402
+from mnist_gui.core.handwriting.pendigits import HOLDOUT_WRITERS, read_unipen  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 
 GRIDS = {
@@ -145,7 +145,7 @@ def main() -> int:
     torch.set_num_threads(1)
     digits = read_unipen(args.file)
     if args.fold_models:
-        from mnist_gui.core.pendigits import writer_folds
+        from mnist_gui.core.handwriting.pendigits import writer_folds
         now = tuple(getattr(N, k) for k in grid)
         per_fold = []
         for i, (_, test_w) in enumerate(writer_folds(digits, 3), 1):
@@ -156,7 +156,7 @@ def main() -> int:
             model = load_checkpoint(Path(args.fold_models) / f"fold{i}{args.fold_name}.pt").model
             judge = None
             if args.judges:
-                from mnist_gui.core.judge import load_judge, torch_judge
+                from mnist_gui.core.handwriting.judge import load_judge, torch_judge
                 judge = torch_judge(load_judge(Path(args.judges) / f"judge-fold{i}.pt"))
             per_fold.append(read_cases(model, by_writer, args.count, judge))
         print(f"{args.count} numbers per spacing per fold; weights ({', '.join(grid)}); now {now}")

@@ -3,7 +3,7 @@
     python scripts/update_translations.py            # every resources/translations/mnist_gui_*.ts
     python scripts/update_translations.py --add fr   # start a new language (then translate, run again)
 
-lupdate reads every self.tr(...) and QT_TRANSLATE_NOOP(...) in mnist_gui/gui/*.py into the .ts files
+lupdate reads every self.tr(...) and QT_TRANSLATE_NOOP(...) in mnist_gui/gui/**/*.py into the .ts files
 (new texts come in as unfinished, texts no longer in the code are dropped: -no-obsolete), and lrelease
 compiles each .ts into the .qm the app loads. Translate with Qt Linguist (`pyside6-linguist FILE.ts`) or
 any text editor, then run this script again. Locations are left out of the .ts (-locations none) so
@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "resources" / "translations"
-SOURCES = sorted((ROOT / "mnist_gui" / "gui").glob("*.py"))
+SOURCES = sorted((ROOT / "mnist_gui" / "gui").rglob("*.py"))
 
 
 def tool(name: str) -> str | None:

@@ -237,7 +237,7 @@ class Workspace:
             cfg = base.with_network(ck.model_config.network().to_list())
         else:
             cfg = base.with_overrides(preset=ck.model_config.preset, dropout=ck.model_config.dropout)
-        from mnist_gui.core.pendigits import seen_writers, writers_text
+        from mnist_gui.core.handwriting.pendigits import seen_writers, writers_text
         seen = seen_writers(ck.train_config)                                  # what the weights have seen
         cfg = replace(cfg, pen_writers=writers_text(seen) if seen else None)
         repeat = max(1, round(share * n_mnist / (1 - share) / len(my)))

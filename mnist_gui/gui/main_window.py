@@ -18,16 +18,16 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QM
 from mnist_gui import config
 from mnist_gui.core.workspace import Workspace
 from mnist_gui.gui import i18n, theme
-from mnist_gui.gui.data_tab import DataTab
-from mnist_gui.gui.draw_tab import DrawTab
-from mnist_gui.gui.evaluate_tab import EvaluateTab
-from mnist_gui.gui.images import rgba_to_qimage
+from mnist_gui.gui.tabs.data_tab import DataTab
+from mnist_gui.gui.tabs.draw_tab import DrawTab
+from mnist_gui.gui.tabs.evaluate_tab import EvaluateTab
+from mnist_gui.gui.widgets.images import rgba_to_qimage
 from mnist_gui.gui.jobs import JobRunner, Task, connect_in_gui
-from mnist_gui.gui.model_tab import ModelTab
-from mnist_gui.gui.mydigits_tab import MyDigitsTab
+from mnist_gui.gui.tabs.model_tab import ModelTab
+from mnist_gui.gui.tabs.mydigits_tab import MyDigitsTab
 from mnist_gui.gui.qt_workspace import QtWorkspace, qt_settings
-from mnist_gui.gui.study_tab import StudyTab
-from mnist_gui.gui.training_tab import TrainingTab
+from mnist_gui.gui.tabs.study_tab import StudyTab
+from mnist_gui.gui.tabs.training_tab import TrainingTab
 
 CLOSE_WAIT_MS = 1200   # closing waits this long in all for background work to stop (then the app ends)
 

@@ -86,7 +86,7 @@ def test_shipped_model_loads(shipped):
     assert shipped.model_config.preset in ("tf-tutorial", "fast-bn")
     assert shipped.test_accuracy is not None
     # it says whose pen digits it has seen: every writer of the pendigits file (issue 12)
-    from mnist_gui.core.pendigits import seen_writers
+    from mnist_gui.core.handwriting.pendigits import seen_writers
     assert seen_writers(shipped.train_config) == frozenset(range(1, 31))
 
 

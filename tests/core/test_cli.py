@@ -108,5 +108,5 @@ def test_train_with_pen_digits_of_chosen_writers(tmp_path):
 
 
 def _pen_digits_of(path, writers):
-    from mnist_gui.core.pendigits import read_unipen
+    from mnist_gui.core.handwriting.pendigits import read_unipen
     return [d for d in read_unipen(path) if d.writer in writers]

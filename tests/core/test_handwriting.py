@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mnist_gui.core.calibration import choose_threshold, ece, reliability, trade_off
-from mnist_gui.core.pendigits import PenDigit, writer_folds
+from mnist_gui.core.handwriting.pendigits import PenDigit, writer_folds
 
 
 def _digits(writers, per=3):
@@ -84,7 +84,7 @@ def test_teaching_a_writer_lifts_their_other_digits_and_keeps_mnist(tmp_path, sh
     import torch
 
     from mnist_gui.core.data import Mnist, MnistSplit
-    from mnist_gui.core.pendigits import find_pendigits, read_unipen
+    from mnist_gui.core.handwriting.pendigits import find_pendigits, read_unipen
     from mnist_gui.core.predictor import Predictor
     from mnist_gui.core.preprocess import strokes_to_mnist
     from mnist_gui.core.train import Trainer, evaluate
@@ -124,7 +124,7 @@ SEVEN = [[(10.0, 10.0), (60.0, 10.0), (30.0, 90.0)], [(20.0, 50.0), (50.0, 50.0)
 
 
 def test_varied_strokes_keep_the_digit_and_differ_by_seed():
-    from mnist_gui.core.pendigits import vary_strokes
+    from mnist_gui.core.handwriting.pendigits import vary_strokes
     from mnist_gui.core.preprocess import strokes_to_mnist
     a = vary_strokes(SEVEN, np.random.default_rng(3))
     b = vary_strokes(SEVEN, np.random.default_rng(3))
@@ -142,7 +142,7 @@ def test_varied_strokes_keep_the_digit_and_differ_by_seed():
 
 
 def test_render_pendigits_variants_start_with_the_digits_as_drawn():
-    from mnist_gui.core.pendigits import render_pendigits
+    from mnist_gui.core.handwriting.pendigits import render_pendigits
     digits = [PenDigit(7, 1, SEVEN), PenDigit(1, 2, [[(5.0, 0.0), (5.0, 40.0)]])]
     once = render_pendigits(digits)
     three = render_pendigits(digits, variants=3, seed=1)
@@ -155,13 +155,13 @@ def test_render_pendigits_variants_start_with_the_digits_as_drawn():
 
 @pytest.mark.parametrize("text,writers", [("3", {3}), ("1-3", {1, 2, 3}), ("1-2, 29-30", {1, 2, 29, 30})])
 def test_parse_writers(text, writers):
-    from mnist_gui.core.pendigits import parse_writers
+    from mnist_gui.core.handwriting.pendigits import parse_writers
     assert parse_writers(text) == writers
 
 
 @pytest.mark.parametrize("text", ["", "a-b", "5-2", "-3", "1-2-3", "3-", "+3", "1_0", "\u0663", "1,,2"])
 def test_parse_writers_refuses_nonsense_in_one_line(text):
-    from mnist_gui.core.pendigits import parse_writers
+    from mnist_gui.core.handwriting.pendigits import parse_writers
     with pytest.raises(ValueError, match="writers must look like"):
         parse_writers(text)
 
@@ -171,7 +171,7 @@ def test_unseen_pen_digits_follow_what_the_model_says_it_saw():
     if not SHARED_PENDIGITS.exists():
         pytest.skip("pen-drawn digits not available")
     from mnist_gui.core.data import DataError
-    from mnist_gui.core.pendigits import seen_writers, unseen_as_mnist, writers_text
+    from mnist_gui.core.handwriting.pendigits import seen_writers, unseen_as_mnist, writers_text
     assert seen_writers({"pen_writers": "1-20"}) == frozenset(range(1, 21))
     assert seen_writers({}) == seen_writers({"pen_writers": 7}) == seen_writers({"pen_writers": "x"}) == frozenset()
     assert writers_text({1, 2, 3, 7, 9, 10}) == "1-3,7,9-10"
@@ -182,12 +182,12 @@ def test_unseen_pen_digits_follow_what_the_model_says_it_saw():
 
 
 def test_writers_text_and_parse_writers_round_trip():
-    from mnist_gui.core.pendigits import parse_writers, writers_text
+    from mnist_gui.core.handwriting.pendigits import parse_writers, writers_text
     for ws in ({1}, {1, 2, 3, 7}, set(range(1, 31)), {2, 4, 6}):
         assert parse_writers(writers_text(ws)) == ws
     assert writers_text({-1, 3, 4}) == "3-4"          # digits without a writer id add nothing
 
 
 def test_varied_strokes_of_nothing_are_nothing():
-    from mnist_gui.core.pendigits import vary_strokes
+    from mnist_gui.core.handwriting.pendigits import vary_strokes
     assert [len(s) for s in vary_strokes([[]], np.random.default_rng(0))] == [0]

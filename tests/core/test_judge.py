@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_gui.core import judge as J
-from mnist_gui.core import numbers as N
+from mnist_gui.core.handwriting import judge as J
+from mnist_gui.core.handwriting import numbers as N
 from mnist_gui.core.preprocess import strokes_to_mnist
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))

@@ -8,7 +8,7 @@ import pytest
 
 from mnist_gui.core.mydigits import MyDigits
 from mnist_gui.core.workspace import Workspace
-from mnist_gui.core.segment import split_digits
+from mnist_gui.core.handwriting.segment import split_digits
 
 
 def img(v=0.5):

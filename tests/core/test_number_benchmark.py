@@ -9,7 +9,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from number_reading import full_pass, join, numbers  # noqa: E402
 
-from mnist_gui.core.pendigits import PenDigit  # noqa: E402
+from mnist_gui.core.handwriting.pendigits import PenDigit  # noqa: E402
 
 
 def test_a_digit_ending_near_the_next_ones_start_runs_on_into_it():

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from mnist_gui.core.judge import shipped_judge
-from mnist_gui.core.numbers import MAX_INPUTS, NumberReading, read_number, torch_classifier
-from mnist_gui.core.segment import split_digits
+from mnist_gui.core.handwriting.judge import shipped_judge
+from mnist_gui.core.handwriting.numbers import MAX_INPUTS, NumberReading, read_number, torch_classifier
+from mnist_gui.core.handwriting.segment import split_digits
 
 # Digits drawn by hand in a 100-high box (y down), shifted right by x0.
 ONE = [[(50, 5), (50, 95)]]
@@ -148,6 +148,6 @@ def test_a_wide_open_zero_in_one_stroke_is_one_digit(classify):
     start) is one shape: it was cut into "10"/"17" when every wide stroke was a candidate for cutting."""
     t = np.pi / 2 + np.linspace(0, 1.85 * np.pi, 40)
     zero = [[(60 + 65 * np.cos(a), 50 - 45 * np.sin(a)) for a in t]]
-    import mnist_gui.core.numbers as N
+    import mnist_gui.core.handwriting.numbers as N
     assert N._closed(np.asarray(zero[0]), 90) and not N._closed(np.asarray(loop(32) + loop(92)), 90)
     assert read(zero, classify).text == "0"

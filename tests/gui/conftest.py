@@ -84,7 +84,7 @@ ZERO = [[(50, 5), (20, 20), (12, 50), (20, 80), (50, 95), (80, 80), (88, 50), (8
 def pen_digits():
     if not SHARED_PENDIGITS.exists():
         pytest.skip("pen-drawn digits not available")
-    from mnist_gui.core.pendigits import HOLDOUT_WRITERS, read_unipen
+    from mnist_gui.core.handwriting.pendigits import HOLDOUT_WRITERS, read_unipen
     digits = [d for d in read_unipen(SHARED_PENDIGITS) if d.writer in HOLDOUT_WRITERS]
     # one per class from the held-out writers
     return {k: next(d for d in digits if d.label == k) for k in range(10)}

@@ -215,7 +215,7 @@ INTERACTIVE = (QAbstractButton, QComboBox, QAbstractSpinBox, QSlider, QLineEdit,
 
 
 def test_every_interactive_widget_has_an_accessible_name(window, qtbot):
-    from mnist_gui.gui.canvas import DrawingCanvas
+    from mnist_gui.gui.widgets.canvas import DrawingCanvas
     unnamed = []
     for tab_index in range(window.tabs.count()):
         window.tabs.setCurrentIndex(tab_index)

@@ -16,7 +16,7 @@ def test_reliability_diagram_after_evaluation(window, qtbot, small_mnist, monkey
     assert bins[9].count == int((top > 0.9).sum())
     assert "ECE" in tab.reliabilityPlot.getPlotItem().titleLabel.text
     # pen digits missing: one line in the title, the MNIST diagram's numbers untouched
-    monkeypatch.setattr("mnist_gui.core.pendigits.find_pendigits", lambda folder: None)
+    monkeypatch.setattr("mnist_gui.core.handwriting.pendigits.find_pendigits", lambda folder: None)
     tab.reliabilitySource.setCurrentIndex(tab.reliabilitySource.findData("pen"))
     qtbot.waitUntil(lambda: "not found" in tab.reliabilityPlot.getPlotItem().titleLabel.text, timeout=30_000)
     tab.reliabilitySource.setCurrentIndex(tab.reliabilitySource.findData("mnist"))
@@ -24,7 +24,7 @@ def test_reliability_diagram_after_evaluation(window, qtbot, small_mnist, monkey
 
 
 def test_reliability_diagram_of_pen_digits_the_model_has_not_seen(window, qtbot, small_mnist, monkeypatch):
-    from mnist_gui.core.pendigits import find_pendigits, read_unipen
+    from mnist_gui.core.handwriting.pendigits import find_pendigits, read_unipen
     path = find_pendigits(small_mnist.folder)
     if path is None:
         pytest.skip("pen-drawn digits not available")
@@ -47,7 +47,7 @@ def test_pen_diagram_follows_the_live_model_and_says_when_it_has_seen_every_writ
     the shipped one has): the old diagram goes and the reason is said in words."""
     from dataclasses import replace
 
-    from mnist_gui.core.pendigits import find_pendigits
+    from mnist_gui.core.handwriting.pendigits import find_pendigits
     if find_pendigits(small_mnist.folder) is None:
         pytest.skip("pen-drawn digits not available")
     tab = window.evaluateTab
@@ -93,7 +93,7 @@ def test_mnist_results_say_when_the_live_model_has_changed(window, qtbot, small_
 def test_titles_wrap_to_the_plot_in_any_language():
     """A long title would widen the plot and push the diagram out of view: lines of at most 36 columns,
     a Chinese character counting two, broken between Chinese characters (they have no spaces)."""
-    from mnist_gui.gui.evaluate_tab import TITLE_COLUMNS, _columns, wrap_columns
+    from mnist_gui.gui.tabs.evaluate_tab import TITLE_COLUMNS, _columns, wrap_columns
     en = "Reliability, MNIST test, an earlier model: ECE 0.29%"
     zh = "此模型已用所有書寫者（1-30）的手寫筆跡數字訓練過：沒有未見過的書寫者可供評估"
     for text in (en, zh):

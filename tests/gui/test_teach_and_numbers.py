@@ -94,7 +94,7 @@ def test_number_mode_reads_a_four_of_an_l_and_a_stem_as_one_digit(window, qtbot)
 
 def test_number_mode_greys_the_digits_it_is_not_sure_of(window, qtbot, monkeypatch):
     from mnist_gui.core import predictor
-    from mnist_gui.gui.draw_tab import NOT_SURE_COLOUR
+    from mnist_gui.gui.tabs.draw_tab import NOT_SURE_COLOUR
     tab = window.drawTab
     tab.numberMode.setChecked(True)
     strokes = ONE + [[(x + 110, y) for x, y in SEVEN[0]]]
@@ -107,7 +107,7 @@ def test_number_mode_greys_the_digits_it_is_not_sure_of(window, qtbot, monkeypat
 
 def test_number_mode_reads_without_a_broken_judge_file(window, qtbot, tmp_path, monkeypatch, capsys):
     """A judge file that cannot be read: one line on stderr, and numbers are read as before the judge."""
-    from mnist_gui.core import judge
+    from mnist_gui.core.handwriting import judge
     bad = tmp_path / "number_judge.pt"
     bad.write_bytes(b"\x00" * 100)
     monkeypatch.setattr(judge, "JUDGE_FILE", bad)

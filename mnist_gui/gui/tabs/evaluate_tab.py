@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListView, QListW
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from mnist_gui.gui import theme
-from mnist_gui.gui.images import digit_qimage
+from mnist_gui.gui.widgets.images import digit_qimage
 from mnist_gui.gui.jobs import Cancelled, JobRunner, Task, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.i18n import Retranslating
@@ -92,7 +92,7 @@ def pen_digits_task(model, mnist_folder, seen=frozenset(), data_dir=None, all_se
     one, else the one the settings point at) or at $MNIST_GUI_PENDIGITS."""
     def run(report, should_stop):
         from mnist_gui.core.data import DataError, find_mnist_folder
-        from mnist_gui.core.pendigits import AllWritersSeen, find_pendigits, unseen_as_mnist
+        from mnist_gui.core.handwriting.pendigits import AllWritersSeen, find_pendigits, unseen_as_mnist
         from mnist_gui.core.train import evaluate
         path = find_pendigits(mnist_folder if mnist_folder is not None else find_mnist_folder(data_dir))
         if path is None:
@@ -330,7 +330,7 @@ class EvaluateTab(Retranslating, QWidget):
     def _show_reliability(self) -> None:
         """Draw the diagram for the chosen source; pen digits are read in the background first."""
         if self.reliabilitySource.currentData() == "pen":
-            from mnist_gui.core.pendigits import seen_writers, writers_text  # imports torch: not at start
+            from mnist_gui.core.handwriting.pendigits import seen_writers, writers_text  # imports torch: not at start
             if self._pen is not None:
                 probs, labels, writers = self._pen
                 self._draw_reliability(probs, labels, self.tr("pen digits of writers {0}").format(

@@ -23,7 +23,7 @@ from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_tr
 from mnist_gui.gui.jobs import JobRunner, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
-from mnist_gui.gui.runs_panel import RunsPanel, ema
+from mnist_gui.gui.widgets.runs_panel import RunsPanel, ema
 from mnist_gui.gui.training_worker import TrainingWorker
 from mnist_gui.gui.i18n import Retranslating
 

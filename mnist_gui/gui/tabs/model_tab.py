@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
 from mnist_gui import config
 from mnist_gui.core.spec import KINDS, PADDING_WORDS, Layer, NetworkSpec, analyse, problems, totals
 from mnist_gui.gui import theme
-from mnist_gui.gui.feature_maps import FeatureMapsView
+from mnist_gui.gui.widgets.feature_maps import FeatureMapsView
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.i18n import Retranslating

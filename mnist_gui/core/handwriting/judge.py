@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from mnist_gui import config
-from mnist_gui.core.numbers import Judge
+from mnist_gui.core.handwriting.numbers import Judge
 
 FEATURES = 4   # numbers.judge_features
 

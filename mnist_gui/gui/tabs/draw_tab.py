@@ -11,10 +11,10 @@ from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, Q
 from mnist_gui import config
 from mnist_gui.core.predictor import doubt
 from mnist_gui.core.preprocess import image_to_mnist, strokes_to_mnist
-from mnist_gui.core.numbers import read_number, torch_classifier
-from mnist_gui.gui.canvas import DrawingCanvas
-from mnist_gui.gui.images import array_to_qimage, qimage_to_array, qimage_to_rgba
-from mnist_gui.gui.prediction_bars import PredictionBars
+from mnist_gui.core.handwriting.numbers import read_number, torch_classifier
+from mnist_gui.gui.widgets.canvas import DrawingCanvas
+from mnist_gui.gui.widgets.images import array_to_qimage, qimage_to_array, qimage_to_rgba
+from mnist_gui.gui.widgets.prediction_bars import PredictionBars
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.i18n import Retranslating
 
@@ -201,7 +201,7 @@ class DrawTab(Retranslating, QWidget):
         if getattr(self, "_number_model", None) is not self.ws.predictor.model:
             self._number_model, self._number_cache = self.ws.predictor.model, {}
             self._classify = torch_classifier(self.ws.predictor.model)
-        from mnist_gui.core.judge import shipped_judge   # torch: loaded by now (the model is)
+        from mnist_gui.core.handwriting.judge import shipped_judge   # torch: loaded by now (the model is)
         reading = read_number(strokes, self._classify, self._number_cache, shipped_judge())
         if reading is None or not reading.digits:
             self.number = None

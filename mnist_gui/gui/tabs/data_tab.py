@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPus
                                QWidget)
 
 from mnist_gui.config import IMAGE_SIZE
-from mnist_gui.gui.images import array_to_qimage
+from mnist_gui.gui.widgets.images import array_to_qimage
 from mnist_gui.gui.jobs import JobRunner, Task, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.i18n import Retranslating
