@@ -2,12 +2,12 @@
 other digits. Also checks that MNIST accuracy holds and how long fine-tuning takes.
 
     MNIST_GUI_DATA=../shared/data/mnist python benchmarks/finetune_writer.py --writers 21 24 27
-    # a trial recipe (numbers override RECIPES["finetune"] / finetune_plan's share):
+    # a trial recipe (numbers override RECIPES["finetune"] / plan_finetune's share):
     ... finetune_writer.py --writers 22 23 --lr 1e-4 --steps 100 --share 0.3 --mnist-test 2000
 
 The digits go through the same path as taught digits: rendered from strokes to 28×28 by the
 canvas preprocessing, stored in a My digits file (Workspace.teach), fine-tuned with the app's own
-plan (Workspace.finetune_plan) and Trainer from --model (default: the shipped model). Use a model that
+plan (Workspace.plan_finetune) and Trainer from --model (default: the shipped model). Use a model that
 has not seen the writers (the shipped one has seen all 30: pass the fold-3 model of
 benchmarks/pen_training_cv.py for writers 21-30); the script warns otherwise.
 """
@@ -63,7 +63,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--lr", type=float)
     ap.add_argument("--steps", type=int)
-    ap.add_argument("--share", type=float, help="My digits' share of the training images (finetune_plan)")
+    ap.add_argument("--share", type=float, help="My digits' share of the training images (plan_finetune)")
     ap.add_argument("--augment", type=int, choices=(0, 1))
     ap.add_argument("--schedule")
     ap.add_argument("--seed", type=int)
@@ -92,7 +92,8 @@ def main() -> int:
         for d in taught:
             ws.teach(d.label, strokes_to_mnist(d.strokes), d.strokes)
         before = accuracy(shipped.model, rest_imgs, rest_labels)
-        cfg, extra, init = ws.finetune_plan(**({"share": args.share} if args.share is not None else {}))
+        plan = ws.plan_finetune(**({"share": args.share} if args.share is not None else {}))
+        cfg, extra, init = plan.config, plan.extra_train, plan.init_state
         cfg = cfg.with_overrides(lr=args.lr, max_steps=args.steps, schedule=args.schedule, seed=args.seed,
                                  average_start=args.average_start,
                                  augment=None if args.augment is None else bool(args.augment))

@@ -120,8 +120,9 @@ def main() -> int:
     args = ap.parse_args()
     from mnist_gui.core.recipes import RECIPES
     from mnist_gui.gui.main_window import MainWindow
+    from mnist_gui.gui.qt_workspace import window_workspace
     app = QApplication.instance() or QApplication([])
-    win = MainWindow()
+    win = MainWindow(window_workspace())
     win.show()
     while win.checkpoint is None:   # torch and the model load in the background
         app.processEvents()

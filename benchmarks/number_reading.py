@@ -225,9 +225,11 @@ def canvas_run(cases, model_path, judge_path):
         judge.shipped_judge = lambda: None   # the window reads numbers without a judge
 
     from mnist_gui.gui.main_window import MainWindow
+
+    from mnist_gui.gui.qt_workspace import window_workspace
     from pendigits_canvas import draw
     app = QApplication.instance() or QApplication([])
-    win = MainWindow(model_path=model_path)
+    win = MainWindow(window_workspace(), model_path=model_path)
     win.show()
     while win.checkpoint is None:   # torch and the model load in the background
         app.processEvents()

@@ -63,6 +63,7 @@ def main() -> int:
     args = ap.parse_args()
     from mnist_gui.core.handwriting.pendigits import HOLDOUT_WRITERS, read_unipen
     from mnist_gui.gui.main_window import MainWindow
+    from mnist_gui.gui.qt_workspace import window_workspace
     from mnist_gui.core.predictor import NOT_SURE_BELOW
 
     digits = [d for d in read_unipen(args.file) if d.writer in HOLDOUT_WRITERS]
@@ -70,7 +71,7 @@ def main() -> int:
     if args.limit:
         digits = [digits[i] for i in rng.permutation(len(digits))[: args.limit]]
     _app = QApplication.instance() or QApplication([])  # noqa: F841  (kept alive)
-    win = MainWindow(model_path=args.model)
+    win = MainWindow(window_workspace(), model_path=args.model)
     win.show()
     while win.checkpoint is None:   # torch and the model load in the background
         _app.processEvents()

@@ -69,8 +69,10 @@ def canvas_check(digits, n: int, model_path: str) -> None:
     from pendigits_canvas import draw, place
 
     from mnist_gui.gui.main_window import MainWindow
+
+    from mnist_gui.gui.qt_workspace import window_workspace
     _app = QApplication.instance() or QApplication([])  # noqa: F841
-    win = MainWindow(model_path=model_path)
+    win = MainWindow(window_workspace(), model_path=model_path)
     win.show()
     while win.ws.predictor is None:  # the model loads after the window shows
         QApplication.processEvents()

@@ -30,7 +30,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from mnist_gui.gui.main_window import MainWindow
-w = MainWindow()
+from mnist_gui.gui.qt_workspace import window_workspace
+w = MainWindow(window_workspace())
 w.show()
 assert "torch" not in sys.modules, "torch was imported before the window showed"
 app.processEvents()          # the window paints; the model starts loading in the background

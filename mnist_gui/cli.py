@@ -164,44 +164,32 @@ def cmd_train(args) -> int:
 
     device = resolve_device(args.device)
     ws = _workspace()
-    overrides = {f.name: getattr(args, f.name) for f in FIELDS}
-    init_state = None
-    if args.init:
-        init = _load_model(args.init)
-        init_state = init.model.state_dict()
-        overrides.update(preset=init.model_config.preset, dropout=init.model_config.dropout)
-        if init.model_config.spec is not None:
-            overrides.update(arch={"layers": init.model_config.spec})
-    if args.arch and args.preset not in (None, "custom"):
-        raise UserError(f"--arch gives the network; --preset {args.preset} cannot be used with it")
+    if args.threads is not None and not 1 <= args.threads <= 1024:
+        raise UserError(f"--threads must be between 1 and 1024, got {args.threads}")
+    writers = _pen_options(args)
+    log = (lambda m: None) if args.json else (lambda m: print(m, file=sys.stderr))
+    from mnist_gui.core.handwriting.pendigits import pen_digits_of, writers_text
+    digits = pen_digits_of(args.extra_pendigits, writers) if args.extra_pendigits else []  # before MNIST
+    arch = None
     if args.arch:
         from mnist_gui.core.spec import load_spec_file
-        overrides.update(preset="custom", arch=load_spec_file(args.arch).to_dict())
+        arch = load_spec_file(args.arch).to_dict()
     try:
-        cfg = ws.recipe_config(args.recipe, **overrides)
+        plan = ws.plan_run(args.recipe, init=_load_model(args.init) if args.init else None, arch=arch,
+                           pen_digits=digits, pen_variants=args.pen_variants,
+                           **{f.name: getattr(args, f.name) for f in FIELDS})
     except ValueError as e:
         raise UserError(str(e)) from None
+    cfg = plan.config
     if args.threads is not None:
-        if not 1 <= args.threads <= 1024:
-            raise UserError(f"--threads must be between 1 and 1024, got {args.threads}")
         import torch
         torch.set_num_threads(args.threads)
-    writers = _pen_options(args)
-    # provenance: whose pen digits the weights will have seen (the fine-tuned model's own included)
-    from mnist_gui.core.handwriting.pendigits import pen_digits_of, render_pendigits, seen_writers, writers_text
-    seen = set(seen_writers(init.train_config)) if args.init else set()
-    digits = pen_digits_of(args.extra_pendigits, writers) if args.extra_pendigits else []  # before MNIST
-    log = (lambda m: None) if args.json else (lambda m: print(m, file=sys.stderr))
     if args.data_dir:
         ws.set_data_dir(args.data_dir)
     data = ws.mnist(progress=log)
-    extra = None
-    if args.extra_pendigits:
-        extra = render_pendigits(digits, variants=args.pen_variants, seed=cfg.seed)
-        seen |= {d.writer for d in digits}
-        log(f"adding {len(extra):,} pen-drawn digit images ({len(digits):,} digits of writers "
+    if digits:
+        log(f"adding {len(plan.extra_train):,} pen-drawn digit images ({len(digits):,} digits of writers "
             f"{writers_text({d.writer for d in digits})}) from {args.extra_pendigits}")
-    cfg.pen_writers = writers_text(seen) if seen else None
 
     bar = None
     show_bar = not args.no_progress and not args.json
@@ -223,7 +211,7 @@ def cmd_train(args) -> int:
         elif ev["type"] == "status" and not args.json:
             (bar.write(ev["message"], file=sys.stderr) if bar is not None else log(ev["message"]))
 
-    trainer = Trainer(cfg, data, on_event, extra_train=extra, init_state=init_state, device=device)
+    trainer = Trainer(cfg, data, on_event, extra_train=plan.extra_train, init_state=plan.init_state, device=device)
     try:
         result = trainer.run()
     except KeyboardInterrupt:
@@ -257,15 +245,15 @@ def _confusion_text(conf) -> str:
 
 
 def cmd_evaluate(args) -> int:
-    from mnist_gui.core.data import load_mnist
     from mnist_gui.core.device import resolve_device
-    from mnist_gui.core.train import evaluate
-
     device = resolve_device(args.device)
+    ws = _workspace()
     ck = _load_model(args.model)
-    data = load_mnist(args.data_dir, progress=None if args.json else (lambda m: print(m, file=sys.stderr)))
+    if args.data_dir:
+        ws.set_data_dir(args.data_dir)
     t0 = time.perf_counter()
-    ev = evaluate(ck.model, data.test, device=device)
+    ev, data = ws.evaluate(ck.model, device=device, progress=None if args.json else
+                           (lambda m: print(m, file=sys.stderr) if isinstance(m, str) else None))
     secs = time.perf_counter() - t0
     if args.json:
         print(json.dumps({"accuracy": ev["accuracy"], "per_class": ev["per_class"], "confusion": ev["confusion"],

@@ -117,13 +117,15 @@ def runs_dir() -> Path:
     return app_home() / "runs"
 
 
-def data_dir_candidates(data_dir: str | os.PathLike | None = None) -> list[tuple[str, Path]]:
-    """Folders to look in for MNIST, first match wins: --data-dir, $MNIST_GUI_DATA, user folder."""
+def data_dir_candidates(data_dir: str | os.PathLike | None = None,
+                        user_folder: Path | None = None) -> list[tuple[str, Path]]:
+    """Folders to look in for MNIST, first match wins: --data-dir, $MNIST_GUI_DATA, the user folder
+    (a Workspace's download folder; default: the app folder's data/)."""
     out: list[tuple[str, Path]] = []
     if data_dir:
         out.append(("--data-dir", Path(data_dir).expanduser()))
     env = os.environ.get("MNIST_GUI_DATA")
     if env:
         out.append(("MNIST_GUI_DATA", Path(env).expanduser()))
-    out.append(("user folder", user_data_dir()))
+    out.append(("user folder", user_folder or user_data_dir()))
     return out

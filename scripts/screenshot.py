@@ -49,8 +49,9 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from mnist_gui.gui.main_window import MainWindow
+    from mnist_gui.gui.qt_workspace import window_workspace
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    w = MainWindow()
+    w = MainWindow(window_workspace())
     w.resize(1100, 720)
     w.show()
     wait_until(app, lambda: w.checkpoint is not None)   # the model loads in the background

@@ -39,6 +39,38 @@ def lupdate(ts: Path, language: str | None = None) -> None:
     subprocess.run(cmd + ["-ts", str(ts)], check=True)
 
 
+def translations(ts: Path) -> dict[str, str]:
+    """Every finished translation in a .ts file, by source text (whatever its context)."""
+    import xml.etree.ElementTree as ET
+    if not ts.exists():
+        return {}
+    out = {}
+    for m in ET.parse(ts).getroot().iter("message"):
+        tr = m.find("translation")
+        if tr is not None and tr.get("type") is None and tr.text:
+            out[m.findtext("source")] = tr.text
+    return out
+
+
+def carry_over(ts: Path, known: dict[str, str]) -> int:
+    """A text that moved to another class (another context) keeps its translation: lupdate would drop
+    the old entry and add the text again, unfinished. Returns how many were carried over."""
+    import xml.etree.ElementTree as ET
+    tree = ET.parse(ts)
+    n = 0
+    for m in tree.getroot().iter("message"):
+        tr = m.find("translation")
+        if tr is not None and tr.get("type") == "unfinished" and m.findtext("source") in known:
+            tr.text, n = known[m.findtext("source")], n + 1
+            del tr.attrib["type"]
+    if n:
+        tree.write(ts, encoding="utf-8", xml_declaration=True)
+        text = ts.read_text(encoding="utf-8").replace("<?xml version='1.0' encoding='utf-8'?>",
+                                                       '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>', 1)
+        ts.write_text(text, encoding="utf-8")
+    return n
+
+
 def lrelease(ts: Path, qm: Path) -> None:
     exe = tool("pyside6-lrelease")
     if exe is None:
@@ -53,7 +85,10 @@ def main() -> int:
     if args.add:
         lupdate(TRANSLATIONS / f"mnist_gui_{args.add}.ts", args.add)
     for ts in sorted(TRANSLATIONS.glob("mnist_gui_*.ts")):
+        known = translations(ts)
         lupdate(ts)
+        if carry_over(ts, known):
+            lupdate(ts)   # written back in lupdate's own layout
         lrelease(ts, ts.with_suffix(".qm"))
         print(f"{ts.relative_to(ROOT)} -> {ts.with_suffix('.qm').name}")
     return 0

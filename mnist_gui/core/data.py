@@ -117,18 +117,18 @@ def _load_split(folder: Path, images_stem: str, labels_stem: str, should_stop=No
     return MnistSplit(torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)))
 
 
-def find_mnist_folder(data_dir=None) -> Path | None:
+def find_mnist_folder(data_dir=None, user_folder: Path | None = None) -> Path | None:
     """First folder holding all four files. An explicit data_dir is the only place looked at:
     a wrong --data-dir is an error, never a silent fall-back to another folder."""
-    cands = config.data_dir_candidates(data_dir)
+    cands = config.data_dir_candidates(data_dir, user_folder)
     for _, folder in cands[:1] if data_dir else cands:
         if folder.is_dir() and not missing_files(folder):
             return folder
     return None
 
 
-def not_found_message(data_dir=None, extra: str = "") -> str:
-    cands = config.data_dir_candidates(data_dir)
+def not_found_message(data_dir=None, extra: str = "", user_folder: Path | None = None) -> str:
+    cands = config.data_dir_candidates(data_dir, user_folder)
     looked = "; ".join(f"{src}: {folder} (missing {', '.join(missing_files(folder)) or 'nothing'})"
                        for src, folder in (cands[:1] if data_dir else cands))
     msg = (f"MNIST not found. Looked in {looked}. "
@@ -147,7 +147,7 @@ def download_mnist(dest: Path, progress: Callable[[str], None] | None = None) ->
         MNIST(root=str(dest), train=True, download=True)
     except Exception as e:  # torchvision raises RuntimeError / URLError / OSError when offline
         why = " ".join(ln.strip() for ln in str(e).splitlines() if ln.strip())[:300] or type(e).__name__
-        raise DataError(not_found_message(extra=f"Download failed: {why}")) from None
+        raise DataError(not_found_message(extra=f"Download failed: {why}", user_folder=dest)) from None
     raw = dest / "MNIST" / "raw"
     for stem in config.MNIST_FILES.values():
         src = raw / stem
@@ -158,21 +158,23 @@ def download_mnist(dest: Path, progress: Callable[[str], None] | None = None) ->
 
 def load_mnist(data_dir=None, download: bool = True,
                progress: Callable[[str], None] | None = None,
-               should_stop: Callable[[], bool] | None = None) -> Mnist:
-    """Load all of MNIST into memory. First match wins: data_dir, $MNIST_GUI_DATA, user folder.
+               should_stop: Callable[[], bool] | None = None, download_dir: Path | None = None) -> Mnist:
+    """Load all of MNIST into memory. First match wins: data_dir, $MNIST_GUI_DATA, the user folder
+    (download_dir: where MNIST is downloaded when none holds it; default: the app folder's data/).
 
     should_stop is polled while reading; when it turns true, Cancelled is raised."""
     if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
         raise DataError(f"the MNIST folder setting is not a folder path: {data_dir!r}")
-    folder = find_mnist_folder(data_dir)
+    download_dir = Path(download_dir) if download_dir else config.user_data_dir()
+    folder = find_mnist_folder(data_dir, download_dir)
     if folder is None:
         if data_dir:  # an explicit folder that lacks the files is a mistake, not a reason to download
-            raise DataError(not_found_message(data_dir))
+            raise DataError(not_found_message(data_dir, user_folder=download_dir))
         if not download:
-            raise DataError(not_found_message(data_dir))
-        folder = download_mnist(config.user_data_dir(), progress)
+            raise DataError(not_found_message(data_dir, user_folder=download_dir))
+        folder = download_mnist(download_dir, progress)
         if missing_files(folder):
-            raise DataError(not_found_message(data_dir))
+            raise DataError(not_found_message(data_dir, user_folder=download_dir))
     f = config.MNIST_FILES
     if progress:
         progress(f"loading MNIST from {folder}")

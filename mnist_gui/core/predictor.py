@@ -49,11 +49,33 @@ def doubt(probs: np.ndarray, img28: np.ndarray | None = None, digit: int | None 
 
 
 class Predictor:
+    """The live model's reader: one image, a batch, a whole number (with the candidates' cache), and
+    every layer's output. Used from one thread (the GUI's)."""
+
     def __init__(self, model: "nn.Module"):
-        self.model = model.eval()
+        self.set_model(model)
 
     def set_model(self, model: "nn.Module") -> None:
         self.model = model.eval()
+        self._number_cache: dict = {}   # candidate strokes -> (image, probabilities) of this model
+
+    def classify(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """28×28 [0,1] images -> [N, 10] probabilities, in one forward pass."""
+        import torch
+
+        from mnist_gui.core.preprocess import normalize_batch
+        if not len(images):
+            return np.zeros((0, 10))
+        with torch.inference_mode():
+            x = torch.from_numpy(normalize_batch(images))
+            return self.model(x).softmax(1).double().numpy()
+
+    def read_number(self, strokes: Sequence[Stroke]):
+        """The strokes read as a number (handwriting.numbers.read_number: a NumberReading, or None when
+        there is no ink), with the whole-digit judge; candidates are cached while this model is live."""
+        from mnist_gui.core.handwriting.judge import shipped_judge
+        from mnist_gui.core.handwriting.numbers import read_number
+        return read_number(strokes, self.classify, self._number_cache, shipped_judge())
 
     def probabilities(self, img28: np.ndarray) -> np.ndarray:
         """28×28 [0,1] image -> ten probabilities (float64 numpy array)."""

@@ -268,3 +268,9 @@ def to_tensor(img28: np.ndarray):
     import torch
     x = torch.from_numpy(np.ascontiguousarray(img28, dtype=np.float32)).view(1, 1, config.IMAGE_SIZE, config.IMAGE_SIZE)
     return (x - config.MNIST_MEAN) / config.MNIST_STD
+
+
+def normalize_batch(images) -> np.ndarray:
+    """28×28 [0,1] images -> N×1×28×28 float32, normalised like MNIST (numpy: no torch needed)."""
+    x = np.stack([np.asarray(i, np.float32) for i in images]).reshape(-1, 1, config.IMAGE_SIZE, config.IMAGE_SIZE)
+    return (x - np.float32(config.MNIST_MEAN)) / np.float32(config.MNIST_STD)

@@ -27,6 +27,7 @@ import json
 import math
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from mnist_gui import config
 
 ACTIVATIONS = ("relu", "leakyrelu", "elu", "gelu", "tanh", "sigmoid")
 POOLS = ("maxpool", "avgpool")
@@ -479,3 +480,22 @@ def build(spec, input_shape=(1, 28, 28)):
     model = nn.Sequential(mods)
     model.network_spec = spec
     return model
+
+
+def epoch_seconds(spec: "NetworkSpec", batch: int = 64, repeats: int = 3,
+                  images: int = config.MNIST_TRAIN_SIZE) -> float:
+    """Seconds per epoch of 60,000 images on this machine, from a few timed forward+backward passes
+    (the Model tab's estimate; imports torch)."""
+    import time
+
+    import torch
+    import torch.nn.functional as F
+    model = build(spec).train()
+    x = torch.randn(batch, 1, config.IMAGE_SIZE, config.IMAGE_SIZE)
+    y = torch.randint(0, 10, (batch,))
+    F.cross_entropy(model(x), y).backward()          # warm-up: allocations, kernels chosen
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        model.zero_grad(set_to_none=True)
+        F.cross_entropy(model(x), y).backward()
+    return (time.perf_counter() - t0) / repeats * images / batch

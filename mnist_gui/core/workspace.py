@@ -2,8 +2,12 @@
 
 A `Workspace` owns the live checkpoint and its predictor, the data folder and MNIST (loaded once,
 lazily, shared by every user of it), the recipe catalogue, the run store, My digits and the typed
-settings. There is one way to finish a training run, `finish_run`: save the checkpoint atomically in
-the run's folder, record the run; making it live is a separate, explicit step (`make_live`).
+settings, and the workflows both front ends use, each once: plan a run (`plan_run`, `plan_finetune`:
+the command line, the Train tab, fine-tuning and studies), the one "busy" state they share (`begin_work`),
+finish a run (`finish_run`: save the checkpoint atomically in the run's folder, record the run), decide
+whether it goes live (`live_decision`), make it live (`make_live`), evaluate (`evaluate`), read the unseen
+pen-drawn digits (`read_pen_digits`), save the live model (`save_model`), delete a run (`delete_run`).
+Every path is derived from `home`.
 
 It tells listeners about changes through plain callbacks (`workspace.model_changed.connect(cb)`); the
 window bridges them to Qt signals in one small adapter (gui/qt_workspace.py), the way napari's models
@@ -32,6 +36,9 @@ if TYPE_CHECKING:
     from mnist_gui.core.train import TrainResult
 
 
+_WORK_NAMES = {"train": "training run", "finetune": "fine-tuning run", "study": "study"}
+
+
 class Callbacks:
     """A plain-Python signal: connect callables, emit calls them in order (in the emitting thread)."""
 
@@ -47,6 +54,35 @@ class Callbacks:
     def emit(self, *args: Any) -> None:
         for cb in list(self._callbacks):
             cb(*args)
+
+
+class Busy(RuntimeError):
+    """Training, fine-tuning or a study is already running: one at a time (they share the cores)."""
+
+
+# A fine-tuned model this much less accurate on MNIST than the live one goes live without asking: it
+# trades a little MNIST accuracy for the user's own writing.
+FINETUNE_TOLERANCE = 0.01
+
+
+@dataclass
+class RunPlan:
+    """Everything a Trainer needs besides MNIST: what `plan_run`/`plan_finetune` decided."""
+    config: TrainConfig
+    init_state: dict | None = None      # weights to start from (fine-tuning, --init)
+    extra_train: Any = None             # an MnistSplit added to the training images (My digits, pen digits)
+    kind: str = "train"                 # train, finetune, study
+    device: str = "auto"                # the device setting (resolved when the run starts)
+
+
+@dataclass
+class LiveDecision:
+    """What to do with a finished run's model: `action` is "live" (make it live), "ask_worse" (it reads
+    fewer test images than the live model: ask, default no), "ask_stopped" (stopped part way: ask whether
+    to keep it, default no; no discards it) or "none" (diverged or no model: the live model stays)."""
+    action: str
+    new_accuracy: float | None = None
+    live_accuracy: float | None = None
 
 
 @dataclass
@@ -74,18 +110,64 @@ class Workspace:
         self._folder_lock = threading.RLock()   # held briefly: the folder, the change count and _mnist
         self._runs: RunStore | None = None
         self._my_digits: MyDigits | None = None
+        self._busy: str | None = None
+        self._busy_lock = threading.Lock()
         # change notifications (called in the thread that made the change)
         self.model_changed = Callbacks()      # (Checkpoint)
         self.runs_changed = Callbacks()       # ()
         self.my_digits_changed = Callbacks()  # ()
         self.data_loaded = Callbacks()        # (Mnist)
+        self.busy_changed = Callbacks()       # (str | None): "train", "finetune", "study", or None
+
+    # -- paths: every one from home --------------------------------------------------------------
+    @property
+    def runs_dir(self) -> Path:
+        return self.home / "runs"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where Save model as… proposes to save."""
+        return self.home / "models"
+
+    @property
+    def download_dir(self) -> Path:
+        """Where MNIST is downloaded when it is nowhere to be found."""
+        return self.home / "data"
+
+    @property
+    def studies_dir(self) -> Path:
+        return self.home / "studies"
+
+    @property
+    def settings_path(self) -> Path:
+        return self.home / "settings.ini"
+
+    # -- the one piece of work that uses the cores ----------------------------------------------
+    @property
+    def busy(self) -> str | None:
+        """What is running now ("train", "finetune", "study"), or None."""
+        return self._busy
+
+    def begin_work(self, kind: str) -> None:
+        """Claim the cores for a training run, a fine-tune or a study; Busy when one is running."""
+        with self._busy_lock:
+            if self._busy is not None:
+                raise Busy(f"a {_WORK_NAMES.get(self._busy, self._busy)} is running; wait for it or stop it first")
+            self._busy = kind
+        self.busy_changed.emit(kind)
+
+    def end_work(self) -> None:
+        with self._busy_lock:
+            was, self._busy = self._busy, None
+        if was is not None:
+            self.busy_changed.emit(None)
 
     # -- stores --------------------------------------------------------------------------------
     @property
     def runs(self) -> "RunStore":
         if self._runs is None:
             from mnist_gui.core.runs import RunStore
-            self._runs = RunStore(self.home / "runs")
+            self._runs = RunStore(self.runs_dir)
         return self._runs
 
     @property
@@ -143,7 +225,7 @@ class Workspace:
                 if self._mnist is not None:
                     return self._mnist
                 changes, folder = self._mnist_folder_changes, self.data_dir
-            loaded = load_mnist(folder, progress=progress, should_stop=should_stop)
+            loaded = load_mnist(folder, progress=progress, should_stop=should_stop, download_dir=self.download_dir)
             with self._folder_lock:
                 if changes == self._mnist_folder_changes:   # else the folder changed meanwhile
                     self._mnist = loaded
@@ -188,8 +270,28 @@ class Workspace:
         else:
             self.predictor.set_model(ck.model)
         if remember:
-            self.settings.set("model/path", str(ck.path) if ck.path else "")
+            self._remember(ck)
         self.model_changed.emit(ck)
+
+    def _remember(self, ck: "Checkpoint") -> None:
+        """The one place that writes which model the next start opens."""
+        self.settings.set("model/path", str(ck.path) if ck.path else "")
+
+    def save_model(self, ck: "Checkpoint", path: str | Path) -> Path:
+        """Save a checkpoint as a model file (any thread; CheckpointError when it cannot be written).
+        Call `saved(ck, path)` in the thread that owns the settings afterwards."""
+        from mnist_gui.core.checkpoint import save_checkpoint
+        path = Path(path)
+        if path.suffix != ".pt":
+            path = path.with_name(path.name + ".pt")
+        return save_checkpoint(path, ck.model, ck.model_config, ck.train_config, ck.metrics, ck.history,
+                               name=path.stem)
+
+    def saved(self, ck: "Checkpoint", path: Path) -> None:
+        """A checkpoint now lives at path: when it is the live model, the next start opens it."""
+        ck.path = Path(path)
+        if ck is self.checkpoint:
+            self._remember(ck)
 
     def open_model(self, path: str) -> "Checkpoint":
         """Load a checkpoint (CheckpointError when it cannot be used); does not make it live."""
@@ -220,8 +322,39 @@ class Workspace:
         cfg.validate()
         return cfg
 
-    def finetune_plan(self, share: float = 0.4, n_mnist: int = config.MNIST_TRAIN_SIZE):
-        """Fine-tuning the live model on My digits mixed with MNIST: (TrainConfig, extra split, init state).
+    def plan_run(self, recipe_id: str | None = None, *, init: "Checkpoint | None" = None,
+                 arch: dict | None = None, pen_digits: list | None = None, pen_variants: int = 1,
+                 kind: str = "train", **overrides) -> RunPlan:
+        """A training run: the recipe with these fields overridden (None: keep), validated (ValueError).
+
+        init: start from this model's weights, with its network (preset, dropout, or its custom spec);
+        arch: a custom network ({"layers": [...]}); pen_digits: PenDigits added to the training images
+        (rendered like the canvas does, `pen_variants` times each). The config records whose pen digits
+        the weights will have seen (init's own and these), so Evaluate can leave those writers out."""
+        from mnist_gui.core.handwriting.pendigits import seen_writers, writers_text
+        overrides = {k: v for k, v in overrides.items() if v is not None}
+        if arch is not None and overrides.get("preset") not in (None, "custom"):
+            raise ValueError(f"--arch gives the network; --preset {overrides['preset']} cannot be used with it")
+        init_state, seen = None, set()
+        if init is not None:
+            init_state = init.model.state_dict()
+            overrides.update(preset=init.model_config.preset, dropout=init.model_config.dropout)
+            if init.model_config.spec is not None:
+                overrides.update(arch={"layers": init.model_config.spec})
+            seen |= seen_writers(init.train_config)
+        if arch is not None:
+            overrides.update(preset="custom", arch=arch)
+        cfg = self.recipe_config(recipe_id, **overrides)
+        extra = None
+        if pen_digits:
+            from mnist_gui.core.handwriting.pendigits import render_pendigits
+            extra = render_pendigits(pen_digits, variants=pen_variants, seed=cfg.seed)
+            seen |= {d.writer for d in pen_digits}
+        cfg = replace(cfg, pen_writers=writers_text(seen) if seen else None)
+        return RunPlan(cfg, init_state, extra, kind, self.device)
+
+    def plan_finetune(self, share: float = 0.4, n_mnist: int = config.MNIST_TRAIN_SIZE) -> RunPlan:
+        """Fine-tuning the live model on My digits mixed with MNIST (ValueError when there is nothing to learn).
 
         My digits are repeated so they make up about `share` of the training images; augmentation gives
         each repeat a different small affine and stroke thickness. 40% and the recipe's 120 steps won on
@@ -231,17 +364,11 @@ class Workspace:
         my = self.my_digits
         if not len(my):
             raise ValueError("My digits is empty: teach some digits first")
-        ck = self.checkpoint
-        base = self.recipes["finetune"].config
-        if ck.model_config.spec is not None:   # a custom network: fine-tune that network as it is
-            cfg = base.with_network(ck.model_config.network().to_list())
-        else:
-            cfg = base.with_overrides(preset=ck.model_config.preset, dropout=ck.model_config.dropout)
-        from mnist_gui.core.handwriting.pendigits import seen_writers, writers_text
-        seen = seen_writers(ck.train_config)                                  # what the weights have seen
-        cfg = replace(cfg, pen_writers=writers_text(seen) if seen else None)
+        if self.checkpoint is None:
+            raise ValueError("the model has not loaded yet")
+        plan = self.plan_run("finetune", init=self.checkpoint, kind="finetune")
         repeat = max(1, round(share * n_mnist / (1 - share) / len(my)))
-        return cfg, my.as_split(repeat), ck.model.state_dict()
+        return replace(plan, extra_train=my.as_split(repeat))
 
     def finish_run(self, result: "TrainResult", *, kind: str = "train", device: str = "",
                    out: str | Path | None = None) -> FinishedRun:
@@ -280,6 +407,70 @@ class Workspace:
         if record is not None:
             self.runs_changed.emit()
         return FinishedRun(result.status, result.message, record, ck, problem, kind)
+
+    def live_decision(self, done: FinishedRun) -> LiveDecision:
+        """Whether a finished run's model goes live at once, after a question, or not at all."""
+        ck = done.checkpoint
+        if ck is None or done.status not in ("finished", "stopped"):
+            return LiveDecision("none")
+        new, live = ck.test_accuracy, self.live_accuracy
+        if done.status == "stopped":
+            return LiveDecision("ask_stopped", new, live)
+        tolerance = FINETUNE_TOLERANCE if done.kind == "finetune" else 0.0
+        if live is not None and new is not None and new < live - tolerance:
+            return LiveDecision("ask_worse", new, live)
+        return LiveDecision("live", new, live)
+
+    def evaluate(self, model=None, *, device=None, progress: Callable[[Any], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> "tuple[dict, Mnist]":
+        """The model (default: the live one) over MNIST's 10,000 test images on `device` (default: the
+        device setting) (any
+        thread; the caller's model is not moved). progress gets data-loading lines and (done, total);
+        data.Cancelled when should_stop() turns true. Returns (evaluation, MNIST)."""
+        from mnist_gui.core.data import Cancelled
+        from mnist_gui.core.device import resolve_device
+        from mnist_gui.core.train import evaluate
+        model = model if model is not None else self.checkpoint.model
+        data = self.mnist(progress=progress, should_stop=should_stop)
+
+        def step(i: int, n: int) -> None:
+            if should_stop is not None and should_stop():
+                raise Cancelled()
+            if progress is not None:
+                progress((i, n))
+        return evaluate(model, data.test, progress=step,
+                        device=resolve_device(device if device is not None else self.device)), data
+
+    def read_pen_digits(self, model=None, seen=frozenset(), *, progress: Callable[[Any], None] | None = None,
+                        should_stop: Callable[[], bool] | None = None):
+        """Read the pen-drawn digits of the writers the model has not seen: (probabilities [N,10], labels [N],
+        writers read). They are looked for beside the MNIST folder (the loaded one, else the one the
+        settings point at) or at $MNIST_GUI_PENDIGITS. DataError when they are not found;
+        pendigits.AllWritersSeen when the model has seen every writer."""
+        from mnist_gui.core.data import Cancelled, DataError, find_mnist_folder
+        from mnist_gui.core.handwriting.pendigits import find_pendigits, unseen_as_mnist
+        from mnist_gui.core.train import evaluate
+        model = model if model is not None else self.checkpoint.model
+        loaded = self.loaded_mnist
+        path = find_pendigits(loaded.folder if loaded is not None
+                              else find_mnist_folder(self.data_dir, self.download_dir))
+        if path is None:
+            raise DataError("pen-drawn digits not found: put pendigits/pendigits-train.gz beside the MNIST "
+                            "folder or set MNIST_GUI_PENDIGITS")
+        if progress is not None:
+            progress("reading pen-drawn digits")
+        split, writers = unseen_as_mnist(path, seen)
+        if should_stop is not None and should_stop():
+            raise Cancelled()
+        ev = evaluate(model, split)
+        return ev["probabilities"].numpy(), split.labels.numpy(), writers
+
+    def delete_run(self, record: "RunRecord | str") -> None:
+        """Delete a run's folder (RunStoreError or OSError when it cannot be); listeners hear of it."""
+        try:
+            self.runs.delete(record)
+        finally:
+            self.runs_changed.emit()
 
     def discard_run_model(self, record: "RunRecord") -> None:
         """The user did not keep a stopped run's model: delete its checkpoint, keep the record (marked)."""

@@ -38,10 +38,12 @@ def run_app(model_path: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from mnist_gui.gui.main_window import MainWindow
+    from mnist_gui.gui.qt_workspace import window_workspace
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("mnist-gui")
     app.setOrganizationName("mnist-gui")
-    win = MainWindow(model_path=model_path)   # shows at once; torch and the model load in the background
+    set_app_icon(app)
+    win = MainWindow(window_workspace(), model_path=model_path)   # shows at once; the model loads in the background
     win.show()
     code = app.exec()
     # Everything the app keeps is on disk by now (settings synced on close, runs and models written

@@ -25,7 +25,8 @@ from mnist_gui.gui.widgets.images import rgba_to_qimage
 from mnist_gui.gui.jobs import JobRunner, Task, connect_in_gui
 from mnist_gui.gui.tabs.model_tab import ModelTab
 from mnist_gui.gui.tabs.mydigits_tab import MyDigitsTab
-from mnist_gui.gui.qt_workspace import QtWorkspace, qt_settings
+from mnist_gui.gui.qt_workspace import QtWorkspace
+from mnist_gui.gui.widgets.data_folder import choose_mnist_folder
 from mnist_gui.gui.tabs.study_tab import StudyTab
 from mnist_gui.gui.tabs.training_tab import TrainingTab
 
@@ -36,12 +37,11 @@ class MainWindow(QMainWindow):
     modelSaved = Signal(str)     # the path a model was saved to
     saveFailed = Signal(str)     # why saving failed
 
-    def __init__(self, model_path: str | None = None, workspace: Workspace | None = None, parent=None):
+    def __init__(self, workspace: Workspace, model_path: str | None = None, parent=None):
+        """The window over this Workspace (gui.qt_workspace.window_workspace() makes the app's own)."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        from mnist_gui.gui.app import set_app_icon
-        set_app_icon(QApplication.instance())
-        self.ws = workspace or Workspace(settings=qt_settings())
+        self.ws = workspace
         self.qtws = QtWorkspace(self.ws, self)
         self.modelChanged = self.qtws.modelChanged
         self.jobs = JobRunner(self)
@@ -83,8 +83,6 @@ class MainWindow(QMainWindow):
         self.modelTab.trainRequested.connect(self._train_network)
         self.qtws.modelChanged.connect(self._on_model_changed)
 
-        self.drawTab.penWidth.setValue(self.ws.settings.get("draw/penWidth"))
-        self.drawTab.numberMode.setChecked(self.ws.settings.get("draw/numberMode"))
         if not self.restoreGeometry(self.ws.settings.get("window/geometry")):
             self.resize(1000, 680)
         # torch and the model load once the window is up (the event loop's first turn), not before
@@ -130,7 +128,7 @@ class MainWindow(QMainWindow):
     def open_model(self, path: str | None = None) -> bool:
         from mnist_gui.core.checkpoint import CheckpointError
         if not path:
-            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open model"), str(config.models_dir()),
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open model"), str(self.ws.models_dir),
                                                   self.tr("mnist-gui models (*.pt);;All files (*)"))
         if not path:
             return False
@@ -147,23 +145,16 @@ class MainWindow(QMainWindow):
     def save_model_as(self, path: str | None = None) -> bool:
         """Save the live model in the background (13 MB with fsync): modelSaved or saveFailed follows.
         False when there is nothing to save or the dialog was cancelled."""
-        from mnist_gui.core.checkpoint import save_checkpoint
         ck = self.ws.checkpoint
         if ck is None:
             return False
         if not path:
-            default = str(config.models_dir() / f"{ck.name}.pt")
+            default = str(self.ws.models_dir / f"{ck.name}.pt")
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Save model as"), default,
                                                   self.tr("mnist-gui models (*.pt);;All files (*)"))
         if not path:
             return False
-        if not path.endswith(".pt"):
-            path += ".pt"
-
-        def save(_report, _stop):
-            return save_checkpoint(path, ck.model, ck.model_config, ck.train_config, ck.metrics, ck.history,
-                                   name=Path(path).stem)
-        task = Task(save)
+        task = Task(lambda _report, _stop: self.ws.save_model(ck, path))
         connect_in_gui(task.finished, lambda p: self._on_saved(ck, Path(p)), self)
         connect_in_gui(task.failed, self._on_save_failed, self)
         self.statusBar().showMessage(self.tr("Saving {0}…").format(path))
@@ -171,9 +162,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _on_saved(self, ck, path: Path) -> None:
-        ck.path = path
-        if ck is self.ws.checkpoint:
-            self.ws.settings.set("model/path", str(path))
+        self.ws.saved(ck, path)
         self.statusBar().showMessage(self.tr("Saved model to {0}").format(path), 5000)
         self.modelSaved.emit(str(path))
 
@@ -183,6 +172,15 @@ class MainWindow(QMainWindow):
 
     def reset_to_shipped(self) -> None:
         self.open_model(str(config.SHIPPED_MODEL))
+
+    def choose_data_folder(self, folder: str | None = None) -> bool:
+        """File → MNIST folder…: the folder every tab loads MNIST from (the same panel's check)."""
+        chosen, why = choose_mnist_folder(self, self.ws, folder)
+        if why:
+            self.show_message(self.tr("Not an MNIST folder"), why, QMessageBox.Icon.Warning)
+        elif chosen:
+            self.statusBar().showMessage(self.tr("MNIST folder: {0}").format(chosen), 5000)
+        return chosen is not None
 
     def open_image(self, path: str | None = None) -> bool:
         if not path:
@@ -248,6 +246,7 @@ class MainWindow(QMainWindow):
         self.resetModelAction = self._action(m, self.reset_to_shipped, name="resetModelAction")
         m.addSeparator()
         self.openImageAction = self._action(m, self.open_image, QKeySequence("Ctrl+I"), "openImageAction")
+        self.dataFolderAction = self._action(m, lambda: self.choose_data_folder(), name="dataFolderAction")
         m.addSeparator()
         self.quitAction = self._action(m, self.close, QKeySequence("Ctrl+Q"), "quitAction")
         self.editMenu = bar.addMenu("")
@@ -295,6 +294,7 @@ class MainWindow(QMainWindow):
         self.saveModelAction.setText(self.tr("&Save model as…"))
         self.resetModelAction.setText(self.tr("&Reset to shipped model"))
         self.openImageAction.setText(self.tr("Open &image…"))
+        self.dataFolderAction.setText(self.tr("MNIST &folder…"))
         self.quitAction.setText(self.tr("&Quit"))
         self.editMenu.setTitle(self.tr("&Edit"))
         self.undoAction.setText(self.tr("&Undo stroke"))
@@ -365,8 +365,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, e: QCloseEvent) -> None:
         """Stop all background work (training is recorded as stopped), remember the window, close."""
         self.ws.settings.set("window/geometry", self.saveGeometry())   # first: written whatever the jobs do
-        self.ws.settings.set("draw/penWidth", self.drawTab.penWidth.value())
-        self.ws.settings.set("draw/numberMode", self.drawTab.numberMode.isChecked())
         self.ws.shutdown()
         self.trainTab.shutdown()
         self.jobs.stop_all(CLOSE_WAIT_MS)

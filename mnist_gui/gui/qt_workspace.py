@@ -7,6 +7,8 @@ every slot connected here runs in the GUI thread.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from mnist_gui import config
@@ -14,10 +16,16 @@ from mnist_gui.core.settings import Settings
 from mnist_gui.core.workspace import Workspace
 
 
-def qt_settings() -> Settings:
-    """Typed settings over Qt's own ini machinery, in the app folder (under MNIST_GUI_HOME when set)."""
-    path = config.app_home() / "settings.ini"
+def qt_settings(home: Path | None = None) -> Settings:
+    """Typed settings over Qt's own ini machinery, in the app folder `home` (default: the app folder,
+    under MNIST_GUI_HOME when set)."""
+    path = (Path(home) if home else config.app_home()) / "settings.ini"
     return Settings(QSettings(str(path), QSettings.Format.IniFormat), name=str(path))
+
+
+def window_workspace(home: Path | None = None) -> Workspace:
+    """The Workspace the window runs on: settings in Qt's ini machinery, in the app folder."""
+    return Workspace(home, settings=qt_settings(home))
 
 
 class QtWorkspace(QObject):
@@ -25,17 +33,18 @@ class QtWorkspace(QObject):
     runsChanged = Signal()
     myDigitsChanged = Signal()
     dataLoaded = Signal(object)       # Mnist
-    trainingActive = Signal(bool)     # a training or fine-tuning run started / ended
+    trainingActive = Signal(bool)     # a training run, a fine-tune or a study started / ended (ws.busy)
 
     def __init__(self, workspace: Workspace, parent: QObject | None = None):
         super().__init__(parent)
         self.ws = workspace
-        self.training = False
         workspace.model_changed.connect(self.modelChanged.emit)
         workspace.runs_changed.connect(self.runsChanged.emit)
         workspace.my_digits_changed.connect(self.myDigitsChanged.emit)
         workspace.data_loaded.connect(self.dataLoaded.emit)
+        workspace.busy_changed.connect(lambda kind: self.trainingActive.emit(kind is not None))
 
-    def set_training(self, active: bool) -> None:
-        self.training = active
-        self.trainingActive.emit(active)
+    @property
+    def training(self) -> bool:
+        """Training, fine-tuning or a study is running (the Workspace's busy state)."""
+        return self.ws.busy is not None

@@ -45,6 +45,21 @@
     </message>
 </context>
 <context>
+    <name>DataFolderPanel</name>
+    <message>
+        <source>Folder holding the four MNIST IDX files</source>
+        <translation>存放四個 MNIST IDX 檔案的資料夾</translation>
+    </message>
+    <message>
+        <source>{0} lacks {1}. Choose the folder that holds the four MNIST IDX files (raw or .gz).</source>
+        <translation>{0} 缺少 {1}。請選擇存放四個 MNIST IDX 檔案（原始檔或 .gz）的資料夾。</translation>
+    </message>
+    <message>
+        <source>&amp;Choose the folder with the MNIST files…</source>
+        <translation>選擇存放 MNIST 檔案的資料夾(&amp;C)…</translation>
+    </message>
+</context>
+<context>
     <name>DataTab</name>
     <message>
         <source>training set</source>
@@ -464,6 +479,14 @@
         <translation>無法儲存模型</translation>
     </message>
     <message>
+        <source>Not an MNIST folder</source>
+        <translation>不是 MNIST 資料夾</translation>
+    </message>
+    <message>
+        <source>MNIST folder: {0}</source>
+        <translation>MNIST 資料夾：{0}</translation>
+    </message>
+    <message>
         <source>Open image</source>
         <translation>開啟影像</translation>
     </message>
@@ -530,6 +553,10 @@
     <message>
         <source>Open &amp;image…</source>
         <translation>開啟影像(&amp;I)…</translation>
+    </message>
+    <message>
+        <source>MNIST &amp;folder…</source>
+        <translation>MNIST 資料夾(&amp;F)…</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -1252,10 +1279,6 @@
         <translation>停止(&amp;O)</translation>
     </message>
     <message>
-        <source>&amp;Choose the folder with the MNIST files…</source>
-        <translation>選擇存放 MNIST 檔案的資料夾(&amp;C)…</translation>
-    </message>
-    <message>
         <source>Training progress</source>
         <translation>訓練進度</translation>
     </message>
@@ -1322,6 +1345,10 @@
     <message>
         <source>the network from the Model tab is ready to train ({0} layers)</source>
         <translation>「模型」分頁的網路已可訓練（{0} 層）</translation>
+    </message>
+    <message>
+        <source>A study is running (Studies tab): one piece of work at a time.</source>
+        <translation>參數研究正在進行（「參數研究」分頁）：一次只做一件工作。</translation>
     </message>
     <message>
         <source>cannot start: {0}</source>
@@ -1454,14 +1481,6 @@ Keep this partly trained model as the live model?</source>
     <message>
         <source>The current model stays loaded.</source>
         <translation>目前的模型仍保持載入。</translation>
-    </message>
-    <message>
-        <source>Folder holding the four MNIST IDX files</source>
-        <translation>存放四個 MNIST IDX 檔案的資料夾</translation>
-    </message>
-    <message>
-        <source>{0} lacks {1}. Choose the folder that holds the four MNIST IDX files (raw or .gz).</source>
-        <translation>{0} 缺少 {1}。請選擇存放四個 MNIST IDX 檔案（原始檔或 .gz）的資料夾。</translation>
     </message>
     <message>
         <source>MNIST folder: {0}</source>

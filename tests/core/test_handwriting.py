@@ -79,7 +79,7 @@ def test_threshold_trade_off_and_choice():
 def test_teaching_a_writer_lifts_their_other_digits_and_keeps_mnist(tmp_path, shipped, mnist):
     """A writer with a style no training writer has (writer 28's digits drawn on a page turned by 30°:
     the shipped model, which trained on all 30 writers' upright digits, reads about 74% of them): teach 5
-    digits per class through the app's path (Workspace.teach, finetune_plan, Trainer), shortened to 60
+    digits per class through the app's path (Workspace.teach, plan_finetune, Trainer), shortened to 60
     steps of 64 for a test. Their other digits are read better and MNIST holds."""
     import torch
 
@@ -110,7 +110,8 @@ def test_teaching_a_writer_lifts_their_other_digits_and_keeps_mnist(tmp_path, sh
     for d in taught:
         ws.teach(d.label, strokes_to_mnist(d.strokes), d.strokes)
     data = Mnist(mnist.train, MnistSplit(mnist.test.images[:1000], mnist.test.labels[:1000]), mnist.folder)
-    cfg, extra, init = ws.finetune_plan()
+    plan = ws.plan_finetune()
+    cfg, extra, init = plan.config, plan.extra_train, plan.init_state
     cfg = cfg.with_overrides(max_steps=60, batch_size=64)
     r = Trainer(cfg, data, init_state=init, extra_train=extra).run()
     before, after = read(shipped.model), read(r.model)

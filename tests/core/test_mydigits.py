@@ -54,14 +54,15 @@ with open({str(p)!r}, "a") as f:      # a write cut short by a kill
     assert [s.label for s in m2.samples] == [0, 1, 2, 3, 4, 8] and m2.skipped == 1
 
 
-def test_finetune_plan_mixes_my_digits_with_mnist(tmp_path, shipped):
+def test_plan_finetune_mixes_my_digits_with_mnist(tmp_path, shipped):
     ws = Workspace(tmp_path)
     ws.make_live(shipped, remember=False)
     with pytest.raises(ValueError):
-        ws.finetune_plan()
+        ws.plan_finetune()
     for d in range(10):
         ws.teach(d, img())
-    cfg, extra, init_state = ws.finetune_plan()
+    plan = ws.plan_finetune()
+    cfg, extra, init_state = plan.config, plan.extra_train, plan.init_state
     share = len(extra) / (len(extra) + 60000)
     assert 0.35 < share < 0.45 and cfg.augment and cfg.max_steps > 0
     assert cfg.preset == shipped.model_config.preset and init_state.keys() == shipped.model.state_dict().keys()
@@ -70,7 +71,7 @@ def test_finetune_plan_mixes_my_digits_with_mnist(tmp_path, shipped):
     from dataclasses import replace
     for garbage, kept in ((7, None), (["1-3"], None), ("x", None), ("2-3, 5", "2-3,5")):
         ws.make_live(replace(shipped, train_config=dict(shipped.train_config, pen_writers=garbage)), remember=False)
-        assert ws.finetune_plan()[0].pen_writers == kept
+        assert ws.plan_finetune().config.pen_writers == kept
 
 
 def test_finetuning_on_a_handful_changes_their_prediction(tmp_path, mnist, shipped):
@@ -86,7 +87,8 @@ def test_finetuning_on_a_handful_changes_their_prediction(tmp_path, mnist, shipp
     ws.make_live(shipped, remember=False)
     for x in odd:
         ws.teach(5, x)
-    cfg, extra, init = ws.finetune_plan()
+    plan = ws.plan_finetune()
+    cfg, extra, init = plan.config, plan.extra_train, plan.init_state
     r = Trainer(cfg, mnist, init_state=init, extra_train=extra).run()
     after = [int(Predictor(r.model).probabilities(x).argmax()) for x in odd]
     assert after.count(5) >= 4, (before, after)

@@ -9,7 +9,8 @@ from tests.conftest import SHARED_PENDIGITS
 def open_window(qtbot, **kw):
     """A MainWindow shown, with its model loaded (torch and the model load in the background)."""
     from mnist_gui.gui.main_window import MainWindow
-    w = MainWindow(**kw)
+    from mnist_gui.gui.qt_workspace import window_workspace
+    w = MainWindow(kw.pop("workspace", None) or window_workspace(), **kw)
     qtbot.addWidget(w, before_close_func=lambda win: win.jobs.stop_all(20_000))
     w.show()
     qtbot.waitExposed(w)

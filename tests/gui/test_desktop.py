@@ -270,6 +270,11 @@ def test_keyboard_shortcuts_dialog_lists_the_menu_shortcuts(window, qtbot):
 
 
 def test_window_icon(window):
+    """run_app gives the application its icon; every window shows it."""
+    from PySide6.QtWidgets import QApplication
+
+    from mnist_gui.gui.app import set_app_icon
+    set_app_icon(QApplication.instance())
     assert not window.windowIcon().isNull()
 
 

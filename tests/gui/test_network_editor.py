@@ -131,7 +131,8 @@ def test_fine_tuning_a_custom_live_model_fine_tunes_that_network(window, qtbot, 
     img = np.zeros((28, 28), np.float32)
     img[4:24, 13:15] = 1.0
     window.ws.teach(1, img)
-    cfg, _extra, init_state = window.ws.finetune_plan()
+    plan = window.ws.plan_finetune()
+    cfg, _extra, init_state = plan.config, plan.extra_train, plan.init_state
     assert cfg.preset == "custom" and cfg.arch["layers"][0]["filters"] == 8
     cfg.validate()
     assert init_state["conv1.weight"].shape[0] == 8

@@ -87,7 +87,8 @@ def test_the_window_imports_no_torch_before_it_shows():
     """The window shows while torch loads: nothing the window module imports may import torch."""
     code = ("import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
             "from PySide6.QtWidgets import QApplication; app = QApplication([])\n"
-            "from mnist_gui.gui.main_window import MainWindow; w = MainWindow(); w.show()\n"
+            "from mnist_gui.gui.main_window import MainWindow; from mnist_gui.gui.qt_workspace import window_workspace\n"
+            "w = MainWindow(window_workspace()); w.show()\n"
             "assert 'torch' not in sys.modules, 'torch imported'\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ))
     assert r.returncode == 0, r.stdout + r.stderr

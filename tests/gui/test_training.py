@@ -167,6 +167,33 @@ def test_missing_mnist_offers_to_pick_a_folder(window, qtbot, tmp_path, monkeypa
     assert window.ws.settings.store.value("data/dir") == str(mnist.folder)
 
 
+def test_missing_mnist_is_offered_on_the_evaluate_tab_and_in_the_file_menu(window, qtbot, tmp_path,
+                                                                          monkeypatch, mnist):
+    """Every tab that loads MNIST can choose its folder, not only the Train tab; so can File → MNIST folder…"""
+    from torchvision.datasets import MNIST
+    monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/"])  # offline
+    monkeypatch.delenv("MNIST_GUI_DATA")
+    ev = window.evaluateTab
+    with qtbot.waitSignal(ev.evaluationFailed, timeout=60_000):
+        ev.start()
+    assert ev.dataPanel.isVisibleTo(ev) and "MNIST not found" in ev.dataPanel.message.text()
+    assert not window.choose_data_folder(str(tmp_path)) and window.ws.data_dir is None   # lacks the files
+    assert window.choose_data_folder(str(mnist.folder)) and window.ws.data_dir == str(mnist.folder)
+    with qtbot.waitSignal(ev.evaluated, timeout=120_000):   # chosen on the panel: it evaluates at once
+        ev.dataPanel.choose(str(mnist.folder))
+    assert not ev.dataPanel.isVisibleTo(ev)
+
+
+def test_training_cannot_start_while_a_study_runs(window, tab, qtbot):
+    """The busy state is the Workspace's: a study blocks training as training blocks a study."""
+    window.ws.begin_work("study")
+    assert not tab.trainButton.isEnabled() and "study" in tab.trainButton.toolTip()
+    assert not tab.start_training(quick(max_steps=2)) and not tab.is_running()
+    assert not window.studyTab.startButton.isEnabled()
+    window.ws.end_work()
+    assert tab.trainButton.isEnabled() and window.studyTab.startButton.isEnabled()
+
+
 def test_pyside_reference_counts_stay_sound(qtbot):
     """PySide6 6.12.0 on CPython 3.11 dropped a reference to None per click and to True/False per
     emit, and the process died after a few thousand. Thousands of clicks and emits must be harmless."""

@@ -13,6 +13,7 @@ from mnist_gui.gui.widgets.images import array_to_qimage
 from mnist_gui.gui.jobs import JobRunner, Task, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
 
 PAGE = 100  # 10×10 samples
 CELL = IMAGE_SIZE + 1  # a digit and a one-pixel gap
@@ -68,11 +69,14 @@ class DataTab(Retranslating, QWidget):
         side.addWidget(self.counts)
         side.addStretch(1)
         g.addLayout(side, 0, 1)
+        self.dataPanel = DataFolderPanel(self.ws)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.status)
+        lay.addWidget(self.dataPanel)
         lay.addLayout(g, 1)
         self.loadButton.clicked.connect(self.load)
+        self.dataPanel.chosen.connect(lambda _folder: self.load())
         self.cancelButton.clicked.connect(self.cancel)
         qtws.dataLoaded.connect(self.set_data)
         for sig in (self.splitCombo.currentIndexChanged, self.digitCombo.currentIndexChanged,
@@ -128,6 +132,8 @@ class DataTab(Retranslating, QWidget):
         self.cancelButton.hide()
         self.loadButton.setEnabled(True)
         self.status.setText(msg)
+        if mnist_missing(self.ws):
+            self.dataPanel.show_missing(msg)
 
     def set_data(self, data) -> None:
         self._loader = None

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, Q
 from mnist_gui import config
 from mnist_gui.core.predictor import doubt
 from mnist_gui.core.preprocess import image_to_mnist, strokes_to_mnist
-from mnist_gui.core.handwriting.numbers import read_number, torch_classifier
 from mnist_gui.gui.widgets.canvas import DrawingCanvas
 from mnist_gui.gui.widgets.images import array_to_qimage, qimage_to_array, qimage_to_rgba
 from mnist_gui.gui.widgets.prediction_bars import PredictionBars
@@ -120,6 +119,11 @@ class DrawTab(Retranslating, QWidget):
         qtws.modelChanged.connect(lambda _ck: self.update_prediction())
         qtws.myDigitsChanged.connect(self.update_my_count)
         qtws.trainingActive.connect(lambda _active: self.update_my_count())
+        # the pen width and number mode are the Draw tab's settings: read here, written as they change
+        self.penWidth.setValue(self.ws.settings.get("draw/penWidth"))
+        self.numberMode.setChecked(self.ws.settings.get("draw/numberMode"))
+        self.penWidth.valueChanged.connect(lambda v: self.ws.settings.set("draw/penWidth", v))
+        self.numberMode.toggled.connect(lambda on: self.ws.settings.set("draw/numberMode", on))
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -198,11 +202,7 @@ class DrawTab(Retranslating, QWidget):
 
     def _read_number(self, strokes):
         """Read the strokes as a number (core.numbers) and show it, with a close second reading."""
-        if getattr(self, "_number_model", None) is not self.ws.predictor.model:
-            self._number_model, self._number_cache = self.ws.predictor.model, {}
-            self._classify = torch_classifier(self.ws.predictor.model)
-        from mnist_gui.core.handwriting.judge import shipped_judge   # torch: loaded by now (the model is)
-        reading = read_number(strokes, self._classify, self._number_cache, shipped_judge())
+        reading = self.ws.predictor.read_number(strokes)
         if reading is None or not reading.digits:
             self.number = None
             self.numberLabel.setText("")

@@ -20,6 +20,7 @@ from mnist_gui.gui.widgets.images import digit_qimage
 from mnist_gui.gui.jobs import Cancelled, JobRunner, Task, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
 
 GALLERY_LIMIT = 200
 CLASSES = 10
@@ -67,47 +68,6 @@ def wrap_columns(text: str, width: int) -> list[str]:
     if line.strip() or not lines:
         lines.append(line.rstrip())
     return lines
-
-
-def evaluation_task(ws, model) -> Task:
-    """Evaluate a copy of the live model on MNIST's test set in the background, on the chosen device;
-    stoppable."""
-    def run(report, should_stop):
-        from mnist_gui.core.device import resolve_device
-        from mnist_gui.core.train import evaluate
-        device = resolve_device(ws.device)
-        data = ws.mnist(progress=report, should_stop=should_stop)
-
-        def progress(i: int, n: int) -> None:
-            if should_stop():
-                raise Cancelled()
-            report((i, n))
-        return evaluate(model, data.test, progress=progress, device=device), data
-    return Task(run)
-
-
-def pen_digits_task(model, mnist_folder, seen=frozenset(), data_dir=None, all_seen: str | None = None) -> Task:
-    """Read the pen digits of the writers the model has not seen with a copy of the live model:
-    (probabilities, labels, writers read). They are looked for beside the MNIST folder (the loaded
-    one, else the one the settings point at) or at $MNIST_GUI_PENDIGITS."""
-    def run(report, should_stop):
-        from mnist_gui.core.data import DataError, find_mnist_folder
-        from mnist_gui.core.handwriting.pendigits import AllWritersSeen, find_pendigits, unseen_as_mnist
-        from mnist_gui.core.train import evaluate
-        path = find_pendigits(mnist_folder if mnist_folder is not None else find_mnist_folder(data_dir))
-        if path is None:
-            raise DataError("pen-drawn digits not found: put pendigits/pendigits-train.gz beside the MNIST "
-                            "folder or set MNIST_GUI_PENDIGITS")
-        report("reading pen-drawn digits")
-        try:
-            split, writers = unseen_as_mnist(path, seen)
-        except AllWritersSeen as e:   # said in the window's language
-            raise DataError(all_seen.format(e.writers) if all_seen else str(e)) from None
-        if should_stop():
-            raise Cancelled()
-        ev = evaluate(model, split)
-        return ev["probabilities"].numpy(), split.labels.numpy(), writers
-    return Task(run)
 
 
 class EvaluateTab(Retranslating, QWidget):
@@ -201,13 +161,16 @@ class EvaluateTab(Retranslating, QWidget):
         grow.addWidget(self.galleryTitle, 1)
         grow.addWidget(self.mistakesButton)
         grow.addWidget(self.openInCanvasButton)
+        self.dataPanel = DataFolderPanel(self.ws)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
+        lay.addWidget(self.dataPanel)
         lay.addLayout(plots, 3)
         lay.addLayout(grow)
         lay.addWidget(self.gallery, 2)
 
         self.evaluateButton.clicked.connect(self.start)
+        self.dataPanel.chosen.connect(lambda _folder: self.start())
         self.stopButton.clicked.connect(self.stop)
         self.mistakesButton.clicked.connect(self.show_mistakes)
         self.openInCanvasButton.clicked.connect(self._open_in_canvas)
@@ -269,7 +232,8 @@ class EvaluateTab(Retranslating, QWidget):
         self.progressBar.setRange(0, 0)
         self.accuracyLabel.setText("")
         self._evalModel = self.ws.checkpoint
-        task = evaluation_task(self.ws, copy.deepcopy(self.ws.checkpoint.model).eval())
+        model = copy.deepcopy(self.ws.checkpoint.model).eval()   # the live model may change meanwhile
+        task = Task(lambda report, should_stop: self.ws.evaluate(model, progress=report, should_stop=should_stop))
         task.progressed.connect(self._on_progress)
         task.finished.connect(self._on_finished)
         task.failed.connect(self._on_failed)
@@ -299,6 +263,8 @@ class EvaluateTab(Retranslating, QWidget):
         self._set_busy(False)
         self.progressBar.setRange(0, 1)
         self.accuracyLabel.setText(msg)
+        if mnist_missing(self.ws):
+            self.dataPanel.show_missing(msg)
         self.evaluationFailed.emit(msg)
 
     def _on_finished(self, out) -> None:
@@ -338,13 +304,18 @@ class EvaluateTab(Retranslating, QWidget):
             elif self._penTask is None and self.ws.checkpoint is not None:
                 self._clear_reliability()
                 self._set_reliability_title(self.tr("reading pen-drawn digits…"))
-                folder = self.data.folder if self.data is not None else None
-                if folder is None and self.ws.loaded_mnist is not None:
-                    folder = self.ws.loaded_mnist.folder
                 ck = self._penModel = self.ws.checkpoint
-                task = pen_digits_task(copy.deepcopy(ck.model).eval(), folder, seen_writers(ck.train_config),
-                                       self.ws.data_dir, self.tr("the model trained on every pen writer's "
-                                                                 "digits ({0}): none are left unseen"))
+                model, seen = copy.deepcopy(ck.model).eval(), seen_writers(ck.train_config)
+                all_seen = self.tr("the model trained on every pen writer's digits ({0}): none are left unseen")
+
+                def read(report, should_stop):
+                    from mnist_gui.core.data import DataError
+                    from mnist_gui.core.handwriting.pendigits import AllWritersSeen
+                    try:
+                        return self.ws.read_pen_digits(model, seen, progress=report, should_stop=should_stop)
+                    except AllWritersSeen as e:   # said in the window's language
+                        raise DataError(all_seen.format(e.writers)) from None
+                task = Task(read)
                 connect_in_gui(task.finished, self._on_pen_read, self)
                 connect_in_gui(task.failed, self._on_pen_failed, self)
                 connect_in_gui(task.cancelled, lambda: self._on_pen_failed(self.tr("stopped")), self)

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
                                QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
-from mnist_gui import config
-from mnist_gui.core.spec import KINDS, PADDING_WORDS, Layer, NetworkSpec, analyse, problems, totals
+
+from mnist_gui.core.spec import KINDS, PADDING_WORDS, Layer, NetworkSpec, analyse, epoch_seconds, problems, totals
 from mnist_gui.gui import theme
 from mnist_gui.gui.widgets.feature_maps import FeatureMapsView
 from mnist_gui.gui.jobs import JobRunner, Task
@@ -29,26 +29,6 @@ ERROR_BG, ERROR_BG_DARK = QColor(255, 215, 215), QColor(120, 30, 30)
 WARNING_BG, WARNING_BG_DARK = QColor(255, 240, 200), QColor(110, 85, 20)
 ESTIMATE_DELAY_MS = 600   # time the network only once typing pauses
 LIVE = "live"
-
-
-def estimate_epoch_seconds(layers: list[dict], batch: int = 64, repeats: int = 3,
-                           images: int = config.MNIST_TRAIN_SIZE) -> float:
-    """Seconds per epoch of 60,000 images on this machine, from a few timed forward+backward passes."""
-    import time
-
-    import torch
-    import torch.nn.functional as F
-
-    from mnist_gui.core.spec import build
-    model = build(NetworkSpec.from_dict(layers)).train()
-    x = torch.randn(batch, 1, config.IMAGE_SIZE, config.IMAGE_SIZE)
-    y = torch.randint(0, 10, (batch,))
-    F.cross_entropy(model(x), y).backward()          # warm-up: allocations, kernels chosen
-    t0 = time.perf_counter()
-    for _ in range(repeats):
-        model.zero_grad(set_to_none=True)
-        F.cross_entropy(model(x), y).backward()
-    return (time.perf_counter() - t0) / repeats * images / batch
 
 
 def settings_text(d: dict) -> str:
@@ -271,7 +251,7 @@ class NetworkEditor(Retranslating, QWidget):
     def _estimate(self) -> None:
         self._estimate_gen += 1
         gen, layers = self._estimate_gen, [dict(d) for d in self.layers]
-        task = Task(lambda _report, _stop: (gen, estimate_epoch_seconds(layers)))
+        task = Task(lambda _report, _stop: (gen, epoch_seconds(NetworkSpec.from_dict(layers))))
         task.finished.connect(self._on_estimate)
         self.jobs.start(task)
 

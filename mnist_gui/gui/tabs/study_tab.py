@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
 
 from mnist_gui.core import study as core
 from mnist_gui.core.recipes import TRAINING_RECIPES
+from mnist_gui.core.workspace import Busy
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_tr
 from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
 from mnist_gui.gui.jobs import JobRunner, Worker, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
 
@@ -209,6 +211,8 @@ class StudyTab(Retranslating, QWidget):
         left.addLayout(buttons)
         left.addWidget(self.progressBar)
         left.addWidget(self.statusLabel)
+        self.dataPanel = DataFolderPanel(self.ws)
+        left.addWidget(self.dataPanel)
         left.addStretch(1)
 
         self.accuracyPlot = pg.PlotWidget(background="w", title=self.tr("Test accuracy"))
@@ -290,7 +294,7 @@ class StudyTab(Retranslating, QWidget):
 
     def _update_buttons(self, *_args) -> None:
         running = self.is_running()
-        self.startButton.setEnabled(not running and not self.qtws.training)
+        self.startButton.setEnabled(not running and self.ws.busy is None)
         self.cancelButton.setEnabled(running)
         for w in (self.paramCombo, self.valuesEdit, self.countSpin, self.logCheck, self.repeatSpin, self.recipeCombo,
                   self.maxStepsSpin, self.trainSizeSpin, self.nameEdit):
@@ -304,6 +308,11 @@ class StudyTab(Retranslating, QWidget):
             plan = self.plan()
             plan.check(self.ws)
         except ValueError as e:
+            self.statusLabel.setText(self.tr("Cannot start: {0}").format(e))
+            return False
+        try:
+            self.ws.begin_work("study")
+        except Busy as e:
             self.statusLabel.setText(self.tr("Cannot start: {0}").format(e))
             return False
         done = [r for r in self.rows if r.state in ("complete", "failed")] if self._study_name == plan.name else []
@@ -351,10 +360,13 @@ class StudyTab(Retranslating, QWidget):
 
     def _on_failed(self, msg: str) -> None:
         self.statusLabel.setText(self.tr("The study stopped: {0}").format(msg))
+        if mnist_missing(self.ws):
+            self.dataPanel.show_missing(msg)
         self._on_ended("failed")
 
     def _on_ended(self, status: str) -> None:
         self._worker = None
+        self.ws.end_work()
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(1 if status == "finished" else 0)
         if status == "finished":

@@ -18,18 +18,15 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
 from mnist_gui.core.recipes import CUSTOM, FIELDS, TRAINING_RECIPES, Field, TrainConfig
-from mnist_gui.core.workspace import FinishedRun
+from mnist_gui.core.workspace import Busy, FinishedRun
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_tr
 from mnist_gui.gui.jobs import JobRunner, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
+from mnist_gui.gui.widgets.data_folder import DataFolderPanel
 from mnist_gui.gui.widgets.runs_panel import RunsPanel, ema
 from mnist_gui.gui.training_worker import TrainingWorker
 from mnist_gui.gui.i18n import Retranslating
-
-# A fine-tuned model this much less accurate on MNIST than the live one goes live without asking.
-FINETUNE_TOLERANCE = 0.01
-
 
 def _fmt_eta(s: float) -> str:
     s = int(max(0, s))
@@ -191,14 +188,8 @@ class TrainingTab(Retranslating, QWidget):
         for b in (self.trainButton, self.pauseButton, self.stopButton):
             buttons.addWidget(b)
 
-        self.dataPanel = QFrame(objectName="dataPanel")
-        self.dataPanel.setFrameShape(QFrame.Shape.StyledPanel)
-        self.dataMessage = QLabel(wordWrap=True, objectName="dataMessage")
-        self.chooseDataButton = QPushButton(objectName="chooseDataButton")
-        dp = QVBoxLayout(self.dataPanel)
-        dp.addWidget(self.dataMessage)
-        dp.addWidget(self.chooseDataButton)
-        self.dataPanel.hide()
+        self.dataPanel = DataFolderPanel(self.ws)
+        self.dataMessage, self.chooseDataButton = self.dataPanel.message, self.dataPanel.chooseButton
 
         left = QVBoxLayout()
         left.addWidget(settings)
@@ -242,10 +233,11 @@ class TrainingTab(Retranslating, QWidget):
         self.trainButton.clicked.connect(lambda: self.start_training())
         self.pauseButton.clicked.connect(self.toggle_pause)
         self.stopButton.clicked.connect(self.stop_training)
-        self.chooseDataButton.clicked.connect(lambda: self.choose_data_folder())
+        self.dataPanel.chosen.connect(lambda folder: self.append_log(self.tr("MNIST folder: {0}").format(folder)))
         self.runsPanel.makeLiveRequested.connect(self._make_run_live)
         self.deviceCombo.currentIndexChanged.connect(self._on_device)
         self.qtws.modelChanged.connect(self._list_devices)   # torch is loaded by then
+        self.qtws.trainingActive.connect(self._update_train_button)
         theme.follow(self._on_theme)
         self.retranslate()
 
@@ -267,7 +259,6 @@ class TrainingTab(Retranslating, QWidget):
         self.trainButton.setToolTip(self.tr("Train a new model with these settings"))
         self.pauseButton.setText(self.tr("Res&ume") if self._paused else self.tr("&Pause"))
         self.stopButton.setText(self.tr("St&op"))
-        self.chooseDataButton.setText(self.tr("&Choose the folder with the MNIST files…"))
         self.progressBar.setAccessibleName(self.tr("Training progress"))
         self.speedLabel.setAccessibleName(self.tr("Training speed"))
         for plot, title, ylabel in ((self.lossPlot, self.tr("Loss per step"), self.tr("cross-entropy")),
@@ -362,8 +353,15 @@ class TrainingTab(Retranslating, QWidget):
     def is_running(self) -> bool:
         return self._worker is not None
 
+    def _update_train_button(self, *_args) -> None:
+        """Train is enabled when nothing uses the cores (a study running elsewhere says so)."""
+        free = not self.is_running() and self.ws.busy is None
+        self.trainButton.setEnabled(free)
+        self.trainButton.setToolTip("" if free or self.is_running() else
+                                    self.tr("A study is running (Studies tab): one piece of work at a time."))
+
     def _set_running(self, running: bool) -> None:
-        self.trainButton.setEnabled(not running)
+        self._update_train_button()
         self.pauseButton.setEnabled(running)
         self.stopButton.setEnabled(running)
         self._paused = False
@@ -395,6 +393,11 @@ class TrainingTab(Retranslating, QWidget):
             self.append_log(self.tr("cannot start: {0}").format(e))
             self.message.emit(self.tr("Cannot start training"), str(e), True)
             return False
+        try:
+            self.ws.begin_work(kind)
+        except Busy as e:
+            self.message.emit(self.tr("Cannot start training"), str(e), True)
+            return False
         self._reset_plots()
         self._ended = None
         self.dataPanel.hide()
@@ -417,7 +420,6 @@ class TrainingTab(Retranslating, QWidget):
         worker.dataMissing.connect(self._on_data_missing)
         self._worker = worker
         self._set_running(True)
-        self.qtws.set_training(True)
         self.jobs.start(worker)
         return True
 
@@ -426,12 +428,13 @@ class TrainingTab(Retranslating, QWidget):
         if self.is_running() or self.ws.checkpoint is None:
             return False
         try:
-            cfg, extra, init_state = self.ws.finetune_plan()
+            plan = self.ws.plan_finetune()
         except ValueError as e:
             self.message.emit(self.tr("Cannot fine-tune"), str(e), True)
             return False
         self.append_log(self.tr("fine-tuning on {0} of my digits mixed with MNIST").format(len(self.ws.my_digits)))
-        return self.start_training(cfg, init_state=init_state, extra_train=extra, kind="finetune")
+        return self.start_training(plan.config, init_state=plan.init_state, extra_train=plan.extra_train,
+                                   kind="finetune")
 
     def toggle_pause(self) -> None:
         if self._worker is None:
@@ -501,8 +504,7 @@ class TrainingTab(Retranslating, QWidget):
                               True)
 
     def _on_data_missing(self, msg: str) -> None:
-        self.dataMessage.setText(msg)
-        self.dataPanel.show()
+        self.dataPanel.show_missing(msg)
 
     def _on_ended(self, status: str) -> None:
         self._worker = None
@@ -511,7 +513,7 @@ class TrainingTab(Retranslating, QWidget):
         self._ended = status
         self._show_ended()
         self._set_running(False)
-        self.qtws.set_training(False)
+        self.ws.end_work()
 
     def _show_ended(self) -> None:
         if self._ended is not None:
@@ -525,24 +527,19 @@ class TrainingTab(Retranslating, QWidget):
         self._on_ended(done.status)
         if self._closing:
             return
-        ck = done.checkpoint
+        decision = self.ws.live_decision(done)
+        new, live = decision.new_accuracy, decision.live_accuracy
         if done.status == "diverged":
             self.message.emit(self.tr("Training diverged"),
                               done.message + "\n\n" + self.tr("The previous model stays live."), True)
-        elif done.status == "finished" and ck is not None:
-            live = self.ws.live_accuracy
-            new = ck.test_accuracy
-            # fine-tuning trades a little MNIST accuracy for the user's own writing: ask only past that
-            tolerance = FINETUNE_TOLERANCE if done.kind == "finetune" else 0.0
-            if live is not None and new is not None and new < live - tolerance:
-                self._ask(self.tr("The finished run reads {0} of the test images; the live model reads {1}.\n"
-                                  "Make the new, less accurate model live?").format(f"{new:.2%}", f"{live:.2%}"),
-                          done, discard_on_no=False)
-            else:
-                self._make_live(done)
-        elif done.status == "stopped" and ck is not None:
-            acc = ck.test_accuracy
-            acc_text = (self.tr("test accuracy {0}").format(f"{acc:.2%}") if acc is not None
+        elif decision.action == "live":
+            self._make_live(done)
+        elif decision.action == "ask_worse":
+            self._ask(self.tr("The finished run reads {0} of the test images; the live model reads {1}.\n"
+                              "Make the new, less accurate model live?").format(f"{new:.2%}", f"{live:.2%}"),
+                      done, discard_on_no=False)
+        elif decision.action == "ask_stopped":
+            acc_text = (self.tr("test accuracy {0}").format(f"{new:.2%}") if new is not None
                         else self.tr("not evaluated"))
             self._ask(self.tr("{0} ({1}).\nKeep this partly trained model as the live model?").format(
                 done.message, acc_text), done, discard_on_no=True)
@@ -588,23 +585,8 @@ class TrainingTab(Retranslating, QWidget):
             return
         self.ws.make_live(ck)
 
-    def choose_data_folder(self, folder: str | None = None) -> None:
-        if not folder:
-            folder = QFileDialog.getExistingDirectory(self, self.tr("Folder holding the four MNIST IDX files"))
-        if not folder:
-            return
-        from pathlib import Path
-
-        from mnist_gui.core.data import missing_files
-        missing = missing_files(Path(folder))
-        if missing:
-            self.dataMessage.setText(self.tr("{0} lacks {1}. Choose the folder that holds the four MNIST IDX "
-                                             "files (raw or .gz).").format(folder, ", ".join(missing)))
-            self.dataPanel.show()
-            return
-        self.ws.set_data_dir(folder)
-        self.dataPanel.hide()
-        self.append_log(self.tr("MNIST folder: {0}").format(folder))
+    def choose_data_folder(self, folder: str | None = None) -> bool:
+        return self.dataPanel.choose(folder)
 
     def append_log(self, line: str) -> None:
         self.log.appendPlainText(line)

@@ -157,7 +157,7 @@ class RunsPanel(Retranslating, QWidget):
     def delete_selected(self) -> None:
         try:
             for r in self.selected():
-                self.ws.runs.delete(r)
+                self.ws.delete_run(r)
         except OSError as e:
             self.message.setText(self.tr("Could not delete the run: {0}").format(e))
             return
