@@ -1,4 +1,4 @@
-"""Parameter studies (core/study.py): values, network fields, the CLI, workers sharing a journal, resuming."""
+"""Parameter studies (core/study/): values, network fields, the CLI, workers sharing a journal, resuming."""
 
 import json
 import os
