@@ -203,6 +203,29 @@ def test_an_invalid_network_value_fails_its_trial_not_the_study(_isolated_home):
     assert states[30][0] == "failed" and "pool size 30 is larger than its 28×28 input" in states[30][1]
 
 
+def test_opening_again_fails_a_killed_trial_even_when_the_grid_looks_done(_isolated_home):
+    """The trial of a killed process is failed (read as interrupted) and its point queued again, also when
+    a worker that found the queue empty has taken the grid's only point as an extra trial: the grid
+    sampler then thinks the grid is done and would stop the study, which raises outside optimize()."""
+    import optuna
+    from optuna.trial import TrialState
+
+    from mnist_gui.core.workspace import Workspace
+    ws = Workspace(_isolated_home)
+    plan = st.StudyPlan("killed", "lr", [1e-3], 1, recipe="fast-bn", overrides={"max_steps": 5})
+    study = st.open_study(ws, plan)
+    killed = study.ask()                          # the queued point, taken by a process that was then killed
+    killed.set_user_attr("host", st.HOST)
+    killed.set_user_attr("pid", 2 ** 22 + 12345)  # no such process
+    extra = study.ask()                           # the grid sampler gives it the grid's only point
+    extra.set_user_attr("extra", True)
+    plain = optuna.load_study(study_name="killed", storage=st.storage_for(ws, "killed"),
+                              sampler=optuna.samplers.RandomSampler())
+    plain.tell(extra.number, state=TrialState.PRUNED)
+    rows = st.trial_rows(st.open_study(ws, plan))
+    assert [(r.state, r.params, r.seed) for r in rows] == [("interrupted", {}, None), ("waiting", {"lr": 1e-3}, 0)]
+
+
 def test_cli_errors_are_one_line(_isolated_home):
     for args, message in ((["--param", "speed", "--values", "1"], "unknown parameter 'speed'"),
                           (["--param", "lr", "--values", "1e-3,abc"], "'abc' is not a number"),

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from mnist_gui.core.study.params import SEED
-from mnist_gui.core.study.storage import study_plan
+from mnist_gui.core.study.storage import interrupted, study_plan
 
 if TYPE_CHECKING:
     import optuna
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def trial_state(t) -> str:
     from optuna.trial import TrialState
-    if t.state == TrialState.FAIL and t.user_attrs.get("interrupted"):
+    if interrupted(t):
         return "interrupted"
     return {TrialState.COMPLETE: "complete", TrialState.FAIL: "failed", TrialState.RUNNING: "running",
             TrialState.WAITING: "waiting", TrialState.PRUNED: "pruned"}[t.state]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable
 from mnist_gui.core.study.params import SEED, StudyError, parameter
 from mnist_gui.core.study.plan import StudyPlan, TrialFailed, trial_config
 from mnist_gui.core.study.results import trial_state
-from mnist_gui.core.study.storage import HOST, open_study, quiet_optuna, storage_for
+from mnist_gui.core.study.storage import HOST, interrupted, open_study, quiet_optuna, storage_for
 
 if TYPE_CHECKING:
     import optuna
@@ -123,6 +123,11 @@ def run_trials(ws: "Workspace", plan: StudyPlan, *, should_stop: Callable[[], bo
         except TrialFailed as e:
             trial.set_user_attr("error", str(e))
             raise
+        except optuna.TrialPruned:
+            raise
+        except Exception as e:   # a failure of its own, not an interruption (see storage.interrupted)
+            trial.set_user_attr("error", str(e).splitlines()[0] if str(e) else type(e).__name__)
+            raise
 
     if not _nothing_left(study, plan) and not should_stop():
         callbacks = [after]
@@ -139,7 +144,7 @@ def _nothing_left(study: "optuna.Study", plan: StudyPlan) -> bool:
         return not study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
     counted = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.FAIL,
                                                                    TrialState.RUNNING))
-               if not t.user_attrs.get("interrupted")]
+               if not interrupted(t)]
     return len(counted) >= plan.trials
 
 

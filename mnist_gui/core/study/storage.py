@@ -86,9 +86,19 @@ def _pid_alive(pid) -> bool:
     return True
 
 
+def interrupted(t: "optuna.trial.FrozenTrial") -> bool:
+    """A failed trial that ended without a verdict of its own: stopped by the user (its "interrupted"
+    attribute), or its process was killed. Every failure the running process sees keeps its reason in the
+    "error" attribute; open_study fails a killed process's trial with Study.tell, which sets no attribute,
+    so a failed trial without an error is one whose process is gone."""
+    from optuna.trial import TrialState
+    return t.state == TrialState.FAIL and bool(t.user_attrs.get("interrupted") or "error" not in t.user_attrs)
+
+
 def open_study(ws: "Workspace", plan: StudyPlan) -> "optuna.Study":
     """Create the study, or open it again (same name, same base settings): trials of this machine whose
-    process is gone are marked interrupted, and every grid point not yet done, queued or running is queued."""
+    process is gone are failed (and so read as interrupted), and every grid point not yet done, queued or
+    running is queued."""
     import optuna
     from optuna.trial import TrialState
     quiet_optuna()
@@ -114,14 +124,18 @@ def open_study(ws: "Workspace", plan: StudyPlan) -> "optuna.Study":
             merged["values"] = list(dict.fromkeys(old.values + plan.values))
             merged["repeat"] = max(old.repeat, plan.repeat)
         study.set_user_attr("plan", merged)
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        if t.user_attrs.get("host") == HOST and not _pid_alive(t.user_attrs.get("pid")):
-            study._storage.set_trial_user_attr(t._trial_id, "interrupted", True)
-            study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+    gone = [t for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            if t.user_attrs.get("host") == HOST and not _pid_alive(t.user_attrs.get("pid"))]
+    if gone:
+        # Told through a handle with a sampler that keeps no state: tell() runs the sampler's after_trial,
+        # and GridSampler's calls study.stop() when its grid looks done, which raises outside optimize().
+        teller = optuna.load_study(study_name=plan.name, storage=storage, sampler=optuna.samplers.RandomSampler())
+        for t in gone:   # another process opening the study may have failed it first
+            teller.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
     if plan.mode == "grid":
         taken = set()
         for t in study.get_trials(deepcopy=False):
-            if t.state == TrialState.FAIL and t.user_attrs.get("interrupted"):
+            if interrupted(t):
                 continue
             p = t.params if t.state != TrialState.WAITING else t.system_attrs.get("fixed_params", {})
             if plan.param in p and SEED in p:
