@@ -155,6 +155,11 @@ def test_two_worker_processes_run_every_grid_point_exactly_once(_isolated_home):
     assert points == [(0.0, 0), (0.0, 1), (0.5, 0), (0.5, 1)]
     assert len({t.user_attrs["pid"] for t in done}) == 2   # both processes took trials
     assert len(json.loads(r.stdout)["values"]) == 2
+    # the workers train where the parent's device setting says, and record it as a training run does
+    from mnist_gui.core.device import resolve_device
+    from mnist_gui.core.runs import RunStore
+    runs, _ = RunStore(_isolated_home / "runs").load()
+    assert len(runs) == 4 and {r.device for r in runs} == {str(resolve_device("auto"))}
 
 
 @needs_mnist
@@ -224,6 +229,23 @@ def test_opening_again_fails_a_killed_trial_even_when_the_grid_looks_done(_isola
     plain.tell(extra.number, state=TrialState.PRUNED)
     rows = st.trial_rows(st.open_study(ws, plan))
     assert [(r.state, r.params, r.seed) for r in rows] == [("interrupted", {}, None), ("waiting", {"lr": 1e-3}, 0)]
+
+
+@needs_mnist
+def test_a_study_trains_on_the_workspace_device_and_records_it(_isolated_home, small_mnist):
+    from mnist_gui.core.device import resolve_device
+    from mnist_gui.core.workspace import Workspace
+    ws = Workspace(_isolated_home)
+    ws.use_mnist(small_mnist)
+    plan = st.StudyPlan("device", "lr", [1e-3], 1, recipe="fast-bn", overrides={"max_steps": 5, "train_size": 500})
+    ws.set_device("cuda:99")   # not here: refused with the device's message before anything is written
+    with pytest.raises(st.StudyError, match="was asked for"):
+        st.run_study(ws, plan)
+    assert st.load_study(ws, "device") is None and not ws.runs.load()[0]
+    ws.set_device("auto")
+    assert st.run_trials(ws, plan) == 1
+    [run] = ws.runs.load()[0]
+    assert run.kind == "study" and run.device == str(resolve_device("auto"))   # "cpu", "cuda:0", "mps"
 
 
 def test_cli_errors_are_one_line(_isolated_home):

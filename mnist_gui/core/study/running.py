@@ -21,6 +21,7 @@ from mnist_gui.core.study.storage import HOST, interrupted, open_study, quiet_op
 
 if TYPE_CHECKING:
     import optuna
+    import torch
 
     from mnist_gui.core.workspace import Workspace
 
@@ -50,10 +51,22 @@ def _suggest(trial, plan: StudyPlan, preset: str) -> dict:
     return out
 
 
+def _device(ws: "Workspace", device: str | None = None) -> "torch.device":
+    """Where the trials train: `device`, or the Workspace's device setting (auto, cpu, cuda, cuda:N, mps),
+    resolved as for any training run; StudyError with one line when it is not here."""
+    from mnist_gui.core.device import resolve_device
+    try:
+        return resolve_device(ws.device if device is None else device)
+    except ValueError as e:
+        raise StudyError(str(e)) from None
+
+
 def run_trials(ws: "Workspace", plan: StudyPlan, *, should_stop: Callable[[], bool] = lambda: False,
-               on_event: Callable[[dict], None] | None = None, study: "optuna.Study | None" = None) -> int:
+               on_event: Callable[[dict], None] | None = None, study: "optuna.Study | None" = None,
+               device: str | None = None) -> int:
     """Run the study's trials in this thread until none is left (grid: the queue is empty; search: it has
-    `trials` trials) or should_stop() turns true. Returns how many trials this call ran.
+    `trials` trials) or should_stop() turns true. Returns how many trials this call ran. They train on
+    `device` (default: the Workspace's device setting), and each run records the device it ran on.
 
     Events: {"type": "trial", "number", "params"} when a trial starts, the Trainer's own events (with
     "trial": number added), {"type": "trial_done", "number", "state", "accuracy", "error"} when it ends.
@@ -64,6 +77,7 @@ def run_trials(ws: "Workspace", plan: StudyPlan, *, should_stop: Callable[[], bo
 
     from mnist_gui.core.train import Trainer
     emit = on_event or (lambda e: None)
+    dev = _device(ws, device)
     study = study or open_study(ws, plan)
     base = plan.check(ws)
     data = ws.mnist(should_stop=should_stop)
@@ -87,11 +101,11 @@ def run_trials(ws: "Workspace", plan: StudyPlan, *, should_stop: Callable[[], bo
 
         trainer: Trainer | None = None
 
-        def on_train_event(ev: dict) -> None:
+        def on_train_event(ev: dict) -> None:   # the one place that reads the Trainer's events
             if should_stop():
                 trainer.stop()
             emit({**ev, "trial": trial.number})
-        trainer = Trainer(cfg, data, on_train_event)
+        trainer = Trainer(cfg, data, on_train_event, device=dev)
         try:
             result = trainer.run()
         except KeyboardInterrupt:
@@ -101,7 +115,7 @@ def run_trials(ws: "Workspace", plan: StudyPlan, *, should_stop: Callable[[], bo
             trial.set_user_attr("interrupted", True)
             trial.study.stop()
             raise TrialFailed(result.message)
-        done = ws.finish_run(result, kind="study", device="cpu")
+        done = ws.finish_run(result, kind="study", device=str(trainer.device))
         if done.record is not None:
             trial.set_user_attr("run_id", done.record.id)
         trial.set_user_attr("seconds", result.seconds)
@@ -148,8 +162,9 @@ def _nothing_left(study: "optuna.Study", plan: StudyPlan) -> bool:
     return len(counted) >= plan.trials
 
 
-def _worker_process(home: str, data_dir: str | None, plan: dict, threads: int) -> None:
-    """One local worker process (spawned): its own Workspace on the same app folder and storage."""
+def _worker_process(home: str, data_dir: str | None, plan: dict, threads: int, device: str) -> None:
+    """One local worker process (spawned): its own Workspace on the same app folder and storage, training
+    on the device its parent resolved (the parent's setting may not be written to the settings file yet)."""
     import torch
 
     from mnist_gui.core.workspace import Workspace
@@ -162,7 +177,7 @@ def _worker_process(home: str, data_dir: str | None, plan: dict, threads: int) -
     import optuna
     quiet_optuna()
     try:
-        run_trials(ws, p, study=optuna.load_study(study_name=p.name, storage=storage))
+        run_trials(ws, p, study=optuna.load_study(study_name=p.name, storage=storage), device=device)
     except KeyboardInterrupt:
         pass
     except Exception as e:  # noqa: BLE001 - one line for the user, not a traceback
@@ -177,17 +192,20 @@ def run_study(ws: "Workspace", plan: StudyPlan, workers: int = 1, *,
               on_event: Callable[[dict], None] | None = None, poll_s: float = 1.0) -> "optuna.Study":
     """Open the study and run it to the end: in this process, or in `workers` local processes (spawned,
     each with cores // workers torch threads) that share its storage. With processes, on_event gets
-    {"type": "trial_done", …} for each trial that ends, read from the storage every poll_s seconds."""
+    {"type": "trial_done", …} for each trial that ends, read from the storage every poll_s seconds.
+    Every trial trains on the Workspace's device (see run_trials)."""
+    device = str(_device(ws))
     study = open_study(ws, plan)
     if workers <= 1:
-        run_trials(ws, plan, should_stop=should_stop, on_event=on_event, study=study)
+        run_trials(ws, plan, should_stop=should_stop, on_event=on_event, study=study, device=device)
         return study
     if workers > 64:
         raise StudyError(f"--workers must be between 1 and 64, got {workers}")
     threads = max(1, (os.cpu_count() or 1) // workers)
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_worker_process, args=(str(ws.home), ws.data_dir, plan.to_dict(), threads),
-                         daemon=False) for _ in range(workers)]
+    procs = [ctx.Process(target=_worker_process,
+                         args=(str(ws.home), ws.data_dir, plan.to_dict(), threads, device), daemon=False)
+             for _ in range(workers)]
     for p in procs:
         p.start()
     seen: set[int] = set()
