@@ -123,6 +123,8 @@ def _add_study_parser(sub) -> None:
     st.add_argument("--trials", type=int, default=20, help="trials of a --search (default 20)")
     st.add_argument("--name", help="the study's name (default: the parameter); the same name resumes it")
     st.add_argument("--workers", type=int, default=1, help="local worker processes sharing the study")
+    st.add_argument("--device", default="auto", help="where every trial trains: auto (CUDA, then MPS, then CPU), "
+                    "cpu, cuda, cuda:N or mps")
     st.add_argument("--storage", help="an Optuna storage URL (sqlite:///..., postgresql://...) or a journal "
                     "file path on a shared disk (default: the app folder's studies/<name>.journal)")
     st.add_argument("--recipe", choices=list(TRAINING_RECIPES), default=DEFAULT_RECIPE,
@@ -348,6 +350,7 @@ def cmd_study(args) -> int:
     from mnist_gui.core.recipes import FIELDS
 
     ws = _workspace()
+    ws.set_device(args.device)   # this process's Workspace only: the command line keeps no settings
     if args.data_dir:
         ws.set_data_dir(args.data_dir)
     overrides = {f.name: getattr(args, f.name) for f in FIELDS if getattr(args, f.name) is not None}

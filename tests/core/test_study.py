@@ -1,4 +1,4 @@
-"""Parameter studies (core/study.py): values, network fields, the CLI, workers sharing a journal, resuming."""
+"""Parameter studies (core/study/): values, network fields, the CLI, workers sharing a journal, resuming."""
 
 import json
 import os
@@ -155,6 +155,11 @@ def test_two_worker_processes_run_every_grid_point_exactly_once(_isolated_home):
     assert points == [(0.0, 0), (0.0, 1), (0.5, 0), (0.5, 1)]
     assert len({t.user_attrs["pid"] for t in done}) == 2   # both processes took trials
     assert len(json.loads(r.stdout)["values"]) == 2
+    # the workers train where the parent's device setting says, and record it as a training run does
+    from mnist_gui.core.device import resolve_device
+    from mnist_gui.core.runs import RunStore
+    runs, _ = RunStore(_isolated_home / "runs").load()
+    assert len(runs) == 4 and {r.device for r in runs} == {str(resolve_device("auto"))}
 
 
 @needs_mnist
@@ -201,6 +206,46 @@ def test_an_invalid_network_value_fails_its_trial_not_the_study(_isolated_home):
     states = {t["params"]["pool1.size"]: (t["state"], t["error"]) for t in out["trials"]}
     assert states[2] == ("complete", "")
     assert states[30][0] == "failed" and "pool size 30 is larger than its 28×28 input" in states[30][1]
+
+
+def test_opening_again_fails_a_killed_trial_even_when_the_grid_looks_done(_isolated_home):
+    """The trial of a killed process is failed (read as interrupted) and its point queued again, also when
+    a worker that found the queue empty has taken the grid's only point as an extra trial: the grid
+    sampler then thinks the grid is done and would stop the study, which raises outside optimize()."""
+    import optuna
+    from optuna.trial import TrialState
+
+    from mnist_gui.core.workspace import Workspace
+    ws = Workspace(_isolated_home)
+    plan = st.StudyPlan("killed", "lr", [1e-3], 1, recipe="fast-bn", overrides={"max_steps": 5})
+    study = st.open_study(ws, plan)
+    killed = study.ask()                          # the queued point, taken by a process that was then killed
+    killed.set_user_attr("host", st.HOST)
+    killed.set_user_attr("pid", 2 ** 22 + 12345)  # no such process
+    extra = study.ask()                           # the grid sampler gives it the grid's only point
+    extra.set_user_attr("extra", True)
+    plain = optuna.load_study(study_name="killed", storage=st.storage_for(ws, "killed"),
+                              sampler=optuna.samplers.RandomSampler())
+    plain.tell(extra.number, state=TrialState.PRUNED)
+    rows = st.trial_rows(st.open_study(ws, plan))
+    assert [(r.state, r.params, r.seed) for r in rows] == [("interrupted", {}, None), ("waiting", {"lr": 1e-3}, 0)]
+
+
+@needs_mnist
+def test_a_study_trains_on_the_workspace_device_and_records_it(_isolated_home, small_mnist):
+    from mnist_gui.core.device import resolve_device
+    from mnist_gui.core.workspace import Workspace
+    ws = Workspace(_isolated_home)
+    ws.use_mnist(small_mnist)
+    plan = st.StudyPlan("device", "lr", [1e-3], 1, recipe="fast-bn", overrides={"max_steps": 5, "train_size": 500})
+    ws.set_device("cuda:99")   # not here: refused with the device's message before anything is written
+    with pytest.raises(st.StudyError, match="was asked for"):
+        st.run_study(ws, plan)
+    assert st.load_study(ws, "device") is None and not ws.runs.load()[0]
+    ws.set_device("auto")
+    assert st.run_trials(ws, plan) == 1
+    [run] = ws.runs.load()[0]
+    assert run.kind == "study" and run.device == str(resolve_device("auto"))   # "cpu", "cuda:0", "mps"
 
 
 def test_cli_errors_are_one_line(_isolated_home):

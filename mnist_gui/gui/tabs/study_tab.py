@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from mnist_gui.core import study as core
+from mnist_gui.core import study as studies
 from mnist_gui.core.recipes import TRAINING_RECIPES
 from mnist_gui.core.workspace import Busy
 from mnist_gui.gui import theme
@@ -46,10 +46,10 @@ STEP_EMIT_S = 0.1
 
 
 class StudyWorker(Worker):
-    """Opens the study and runs its trials one after another (core.run_trials) in the worker thread.
+    """Opens the study and runs its trials one after another (studies.run_trials) in the worker thread.
     progressed(dict): the core's events ("trial", "trial_done", throttled "step"); finished(int): trials run."""
 
-    def __init__(self, ws, plan: core.StudyPlan) -> None:
+    def __init__(self, ws, plan: studies.StudyPlan) -> None:
         super().__init__()
         self.ws = ws
         self.plan = plan
@@ -66,8 +66,8 @@ class StudyWorker(Worker):
             self.progressed.emit({k: v for k, v in ev.items() if k != "config"})
 
     def run(self) -> int:
-        study = core.open_study(self.ws, self.plan)
-        return core.run_trials(self.ws, self.plan, should_stop=self.should_stop, on_event=self._on_event,
+        study = studies.open_study(self.ws, self.plan)
+        return studies.run_trials(self.ws, self.plan, should_stop=self.should_stop, on_event=self._on_event,
                                study=study)
 
 
@@ -84,8 +84,8 @@ class StudyTab(Retranslating, QWidget):
         self._study = None           # the optuna Study shown (read in the GUI thread)
         self._study_name = ""
         self._name_edited = False
-        self.rows: list[core.TrialRow] = []
-        self.summary: list[core.ValueSummary] = []
+        self.rows: list[studies.TrialRow] = []
+        self.summary: list[studies.ValueSummary] = []
         self.stateText: dict[str, str] = {}
         self._build()
         self._on_param(0)
@@ -157,7 +157,7 @@ class StudyTab(Retranslating, QWidget):
     # -- layout -----------------------------------------------------------------------------
     def _build(self) -> None:
         self.paramCombo = QComboBox(objectName="paramCombo")
-        for name in core.STUDY_PARAMS:
+        for name in studies.STUDY_PARAMS:
             self.paramCombo.addItem(name, name)
         self.valuesEdit = QLineEdit(objectName="valuesEdit")
         self.valuesEdit.setToolTip(self.tr("A list of values, 1e-4,1e-3,1e-2; or a range low:high, spread over "
@@ -268,7 +268,7 @@ class StudyTab(Retranslating, QWidget):
     def _on_param(self, _index: int) -> None:
         name = self.paramCombo.currentData()
         self.valuesEdit.setText(EXAMPLE_VALUES.get(name, ""))
-        self.logCheck.setChecked(core.parameter(name).log_axis)
+        self.logCheck.setChecked(studies.parameter(name).log_axis)
         if not self._name_edited:
             self.nameEdit.setText(name)
         self.refresh()
@@ -276,16 +276,16 @@ class StudyTab(Retranslating, QWidget):
     def _on_name_edited(self, text: str) -> None:
         self._name_edited = bool(text)
 
-    def plan(self) -> core.StudyPlan:
+    def plan(self) -> studies.StudyPlan:
         """The study the form describes; StudyError (one line) when it cannot be made."""
         recipe = self.recipeCombo.currentData()
         preset = self.ws.recipes[recipe].config.preset
-        param = core.parameter(self.paramCombo.currentData(), preset)
-        values = core.parse_values(param, self.valuesEdit.text(), count=self.countSpin.value(),
+        param = studies.parameter(self.paramCombo.currentData(), preset)
+        values = studies.parse_values(param, self.valuesEdit.text(), count=self.countSpin.value(),
                                    log=self.logCheck.isChecked())
         overrides = {"max_steps": self.maxStepsSpin.value() or None, "train_size": self.trainSizeSpin.value() or None}
         name = self.nameEdit.text().strip() or param.name
-        return core.StudyPlan(name, param.name, values, self.repeatSpin.value(), recipe=recipe,
+        return studies.StudyPlan(name, param.name, values, self.repeatSpin.value(), recipe=recipe,
                               overrides={k: v for k, v in overrides.items() if v is not None})
 
     # -- running --------------------------------------------------------------------------------
@@ -344,7 +344,7 @@ class StudyTab(Retranslating, QWidget):
     def _on_progressed(self, ev: dict) -> None:
         t = ev["type"]
         if t == "trial":
-            values = ", ".join(f"{k} {core.fmt_value(v)}" for k, v in ev["params"].items())
+            values = ", ".join(f"{k} {studies.fmt_value(v)}" for k, v in ev["params"].items())
             self.statusLabel.setText(self.tr("Trial {0}: {1}").format(ev["number"], values))
             self.progressBar.setRange(0, 0)
         elif t == "start":
@@ -400,32 +400,32 @@ class StudyTab(Retranslating, QWidget):
         self._show_study(name)
         if self._study is None:
             try:
-                self._study = core.load_study(self.ws, name)
+                self._study = studies.load_study(self.ws, name)
             except (ValueError, OSError):
                 self._study = None
         if self._study is None:
             self._set_rows([], None)
             return
         try:
-            rows = core.trial_rows(self._study)
+            rows = studies.trial_rows(self._study)
         except (ValueError, OSError, KeyError):
             return
-        self._set_rows(rows, core.study_plan(self._study))
+        self._set_rows(rows, studies.study_plan(self._study))
 
-    def _set_rows(self, rows: list[core.TrialRow], plan: core.StudyPlan | None) -> None:
+    def _set_rows(self, rows: list[studies.TrialRow], plan: studies.StudyPlan | None) -> None:
         self.rows = rows
         param = plan.param if plan and plan.mode == "grid" else None
-        self.summary = core.summarize(rows, param) if param else []
+        self.summary = studies.summarize(rows, param) if param else []
         self._fill_table(rows, param)
         self._draw(param)
-        self.verdictLabel.setText(core.noise_text(self.summary, param) if self.summary else "")
+        self.verdictLabel.setText(studies.noise_text(self.summary, param) if self.summary else "")
         self.trialsChanged.emit(len(rows))
 
     def _fill_table(self, rows, param) -> None:
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
-            value = core.fmt_value(r.params.get(param)) if param in r.params else \
-                ", ".join(f"{k} {core.fmt_value(v)}" for k, v in r.params.items())
+            value = studies.fmt_value(r.params.get(param)) if param in r.params else \
+                ", ".join(f"{k} {studies.fmt_value(v)}" for k, v in r.params.items())
             acc = f"{r.accuracy:.2%}" if r.accuracy is not None else ""
             secs = f"{r.seconds:.1f}" if r.seconds is not None else ""
             state = self.stateText.get(r.state, r.state)
@@ -442,7 +442,7 @@ class StudyTab(Retranslating, QWidget):
         numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
         if not numeric:
             return {v: float(i) for i, v in enumerate(values)}
-        log = (param or "").split(".")[-1] in core.LOG_AXIS and all(v > 0 for v in values)
+        log = (param or "").split(".")[-1] in studies.LOG_AXIS and all(v > 0 for v in values)
         return {v: (math.log10(v) if log else float(v)) for v in values}
 
     def _draw(self, param: str | None) -> None:
@@ -468,7 +468,7 @@ class StudyTab(Retranslating, QWidget):
             empty = np.empty(0)
             self.errorBars.setData(x=empty, y=empty, top=empty, bottom=empty)
             self.timeBars.setData(x=empty, y=empty, top=empty, bottom=empty)
-        ticks = [[(x, core.fmt_value(v)) for v, x in pos.items()]]
+        ticks = [[(x, studies.fmt_value(v)) for v, x in pos.items()]]
         for plot in (self.accuracyPlot, self.timePlot):
             plot.getAxis("bottom").setTicks(ticks if pos else None)
             plot.setLabel("bottom", param or "")
@@ -489,7 +489,7 @@ class StudyTab(Retranslating, QWidget):
         if not path:
             return False
         try:
-            Path(path).write_text(core.study_csv(self._study), encoding="utf-8")
+            Path(path).write_text(studies.study_csv(self._study), encoding="utf-8")
         except OSError as e:
             self.statusLabel.setText(self.tr("Could not write {0}: {1}").format(path, e.strerror or e))
             return False

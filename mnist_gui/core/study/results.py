@@ -1,0 +1,169 @@
+"""A study's results: its trials as rows, per-value summaries, the verdict in words, CSV and the report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from mnist_gui.core.study.params import SEED
+from mnist_gui.core.study.storage import interrupted, study_plan
+
+if TYPE_CHECKING:
+    import optuna
+
+
+def trial_state(t) -> str:
+    from optuna.trial import TrialState
+    if interrupted(t):
+        return "interrupted"
+    return {TrialState.COMPLETE: "complete", TrialState.FAIL: "failed", TrialState.RUNNING: "running",
+            TrialState.WAITING: "waiting", TrialState.PRUNED: "pruned"}[t.state]
+
+
+@dataclass
+class TrialRow:
+    number: int
+    state: str                 # complete, failed, running, waiting, interrupted
+    params: dict               # the studied values (not the seed)
+    seed: int | None
+    accuracy: float | None
+    seconds: float | None      # training time (without the final evaluation)
+    run_id: str = ""
+    error: str = ""
+
+
+def trial_rows(study: "optuna.Study") -> list[TrialRow]:
+    """Every trial of the study, in order (the extra trials a worker opened when the queue ran dry left out)."""
+    from optuna.trial import TrialState
+    rows = []
+    for t in study.get_trials(deepcopy=False):
+        if t.user_attrs.get("extra"):
+            continue
+        params = dict(t.params if t.state != TrialState.WAITING else t.system_attrs.get("fixed_params", {}))
+        seed = params.pop(SEED, t.user_attrs.get(SEED))
+        rows.append(TrialRow(t.number, trial_state(t), params, seed, t.value, t.user_attrs.get("train_seconds"),
+                             t.user_attrs.get("run_id", ""), t.user_attrs.get("error", "")))
+    return rows
+
+
+@dataclass
+class ValueSummary:
+    value: Any
+    runs: int                  # completed runs
+    failed: int
+    mean: float | None         # test accuracy over seeds
+    min: float | None
+    max: float | None
+    seconds: float | None      # mean training time
+    seconds_min: float | None
+    seconds_max: float | None
+    error: str = ""            # why a run failed, when one did
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _sort_key(v):
+    return (v is None, isinstance(v, str), v if v is not None else 0)
+
+
+def summarize(rows: list[TrialRow], param: str) -> list[ValueSummary]:
+    """Per value of `param`: completed runs, mean/min/max accuracy and training time over the seeds."""
+    groups: dict[Any, list[TrialRow]] = {}
+    for r in rows:
+        if param in r.params and r.state in ("complete", "failed"):
+            groups.setdefault(r.params[param], []).append(r)
+    out = []
+    for v in sorted(groups, key=_sort_key):
+        done = [r for r in groups[v] if r.state == "complete" and r.accuracy is not None]
+        failed = [r for r in groups[v] if r.state == "failed"]
+        accs = [r.accuracy for r in done]
+        secs = [r.seconds for r in done if r.seconds is not None]
+        out.append(ValueSummary(v, len(done), len(failed),
+                                statistics.fmean(accs) if accs else None, min(accs, default=None),
+                                max(accs, default=None), statistics.fmean(secs) if secs else None,
+                                min(secs, default=None), max(secs, default=None),
+                                failed[0].error if failed else ""))
+    return out
+
+
+def fmt_value(v) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    return "all" if v is None else str(v)
+
+
+def noise_text(summary: list[ValueSummary], param: str = "") -> str:
+    """In words: the best value, and whether the next best is behind it by more than the seeds' spread."""
+    done = sorted([s for s in summary if s.mean is not None], key=lambda s: -s.mean)
+    name = f"{param} " if param else ""
+    if not done:
+        return "no finished runs yet"
+    best = done[0]
+    text = f"best: {name}{fmt_value(best.value)} at {best.mean:.2%} (mean of {best.runs})"
+    if len(done) == 1:
+        return text
+    second = done[1]
+    gap = best.mean - second.mean
+    spread = max((s.max - s.min) for s in (best, second))
+    worst = done[-1]
+    text += (f"; next: {fmt_value(second.value)} at {second.mean:.2%}, {gap * 100:.2f} points lower")
+    if max(best.runs, second.runs) < 2:
+        text += " (one seed each: run with repeats to see the noise)"
+    elif gap <= spread:
+        text += f" — within the noise (seeds differ by up to {spread * 100:.2f} points)"
+    else:
+        text += f" — more than the noise (seeds differ by up to {spread * 100:.2f} points)"
+    if worst is not second:
+        text += f"; worst: {fmt_value(worst.value)} at {worst.mean:.2%}"
+    return text
+
+
+def importances(study: "optuna.Study") -> dict[str, float]:
+    """Optuna's parameter importances (fANOVA) of a search; {} when there are too few finished trials."""
+    import optuna
+    from optuna.trial import TrialState
+    done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    names = {k for t in done for k in t.params}
+    if len(done) < 2 or not names:
+        return {}
+    if len(names) == 1:
+        return {next(iter(names)): 1.0}
+    try:
+        return dict(optuna.importance.get_param_importances(study))
+    except (RuntimeError, ValueError):
+        return {}
+
+
+def study_csv(study: "optuna.Study") -> str:
+    """The trials as CSV: number, state, the parameters, seed, test accuracy, training seconds, run, error."""
+    rows = trial_rows(study)
+    names = list(dict.fromkeys(k for r in rows for k in r.params))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["trial", "state", *names, "seed", "test_accuracy", "train_seconds", "run", "error"])
+    for r in rows:
+        w.writerow([r.number, r.state, *[r.params.get(n, "") for n in names], "" if r.seed is None else r.seed,
+                    "" if r.accuracy is None else f"{r.accuracy:.6f}",
+                    "" if r.seconds is None else f"{r.seconds:.3f}", r.run_id, r.error])
+    return buf.getvalue()
+
+
+def study_report(study: "optuna.Study") -> dict:
+    """Everything the CLI's --json prints."""
+    plan = study_plan(study)
+    rows = trial_rows(study)
+    out: dict = {"name": study.study_name, "mode": plan.mode if plan else "grid",
+                 "trials": [asdict(r) for r in rows]}
+    if plan and plan.mode == "grid":
+        summ = summarize(rows, plan.param)
+        out.update(param=plan.param, values=[s.to_dict() for s in summ], verdict=noise_text(summ, plan.param))
+    else:
+        done = [r for r in rows if r.state == "complete"]
+        best = max(done, key=lambda r: r.accuracy, default=None)
+        out.update(params=plan.params if plan else [], best=asdict(best) if best else None,
+                   importances=importances(study))
+    return out

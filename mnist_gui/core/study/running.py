@@ -1,0 +1,233 @@
+"""Running a study's trials: in this thread, or in local worker processes sharing its storage.
+
+Every trial trains with a base recipe (default `fast`) overridden by the study's budget (max steps,
+training images, …) and the trial's values, is recorded as a run (`Workspace.finish_run(kind="study")`),
+and reports its test accuracy (the objective, maximised) with its training time and run id as user
+attributes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from mnist_gui.core.study.params import SEED, StudyError, parameter
+from mnist_gui.core.study.plan import StudyPlan, TrialFailed, trial_config
+from mnist_gui.core.study.results import trial_state
+from mnist_gui.core.study.storage import HOST, interrupted, open_study, quiet_optuna, storage_for
+
+if TYPE_CHECKING:
+    import optuna
+    import torch
+
+    from mnist_gui.core.workspace import Workspace
+
+
+def _suggest(trial, plan: StudyPlan, preset: str) -> dict:
+    """The trial's values, asked of Optuna (fixed ones for a queued grid point, sampled for a search)."""
+    out = {}
+    if plan.mode == "grid":
+        p = parameter(plan.param, preset)
+        vals = [v for v in plan.values if v is not None]
+        if p.kind in ("bool", "choice") or None in plan.values:
+            out[p.name] = trial.suggest_categorical(p.name, list(p.choices) if p.choices else plan.values)
+        elif p.kind == "int":
+            out[p.name] = trial.suggest_int(p.name, min(vals), max(vals))
+        else:
+            out[p.name] = trial.suggest_float(p.name, min(vals), max(vals))
+        out[SEED] = trial.suggest_int(SEED, 0, max(plan.repeat - 1, 0))
+        return out
+    for name, rng in plan.search.items():
+        p = parameter(name, preset)
+        if len(rng) == 1:
+            out[name] = trial.suggest_categorical(name, list(rng[0]))
+        elif p.kind == "int":
+            out[name] = trial.suggest_int(name, int(rng[0]), int(rng[1]), log=bool(rng[2]))
+        else:
+            out[name] = trial.suggest_float(name, float(rng[0]), float(rng[1]), log=bool(rng[2]))
+    return out
+
+
+def _device(ws: "Workspace", device: str | None = None) -> "torch.device":
+    """Where the trials train: `device`, or the Workspace's device setting (auto, cpu, cuda, cuda:N, mps),
+    resolved as for any training run; StudyError with one line when it is not here."""
+    from mnist_gui.core.device import resolve_device
+    try:
+        return resolve_device(ws.device if device is None else device)
+    except ValueError as e:
+        raise StudyError(str(e)) from None
+
+
+def run_trials(ws: "Workspace", plan: StudyPlan, *, should_stop: Callable[[], bool] = lambda: False,
+               on_event: Callable[[dict], None] | None = None, study: "optuna.Study | None" = None,
+               device: str | None = None) -> int:
+    """Run the study's trials in this thread until none is left (grid: the queue is empty; search: it has
+    `trials` trials) or should_stop() turns true. Returns how many trials this call ran. They train on
+    `device` (default: the Workspace's device setting), and each run records the device it ran on.
+
+    Events: {"type": "trial", "number", "params"} when a trial starts, the Trainer's own events (with
+    "trial": number added), {"type": "trial_done", "number", "state", "accuracy", "error"} when it ends.
+    A stop ends the current trial after its next step; its run is not recorded and the trial goes back
+    in the queue when the study is opened again."""
+    import optuna
+    from optuna.trial import TrialState
+
+    from mnist_gui.core.train import Trainer
+    emit = on_event or (lambda e: None)
+    dev = _device(ws, device)
+    study = study or open_study(ws, plan)
+    base = plan.check(ws)
+    data = ws.mnist(should_stop=should_stop)
+    ran = 0
+
+    def objective(trial: optuna.Trial) -> float:
+        nonlocal ran
+        trial.set_user_attr("host", HOST)
+        trial.set_user_attr("pid", os.getpid())
+        if plan.mode == "grid" and not trial.user_attrs.get("grid_point"):
+            # the queue ran dry between our look and Optuna's: nothing to run
+            trial.set_user_attr("extra", True)
+            trial.study.stop()
+            raise optuna.TrialPruned()
+        params = _suggest(trial, plan, base.preset)
+        ran += 1
+        emit({"type": "trial", "number": trial.number, "params": params})
+        cfg = trial_config(base.with_overrides(seed=params.get(SEED, base.seed)), params, plan.name)
+        cfg.eval_every_epoch = False   # one evaluation, at the end
+        trial.set_user_attr(SEED, cfg.seed)
+
+        trainer: Trainer | None = None
+
+        def on_train_event(ev: dict) -> None:   # the one place that reads the Trainer's events
+            if should_stop():
+                trainer.stop()
+            emit({**ev, "trial": trial.number})
+        trainer = Trainer(cfg, data, on_train_event, device=dev)
+        try:
+            result = trainer.run()
+        except KeyboardInterrupt:
+            trial.set_user_attr("interrupted", True)
+            raise
+        if result.status == "stopped":
+            trial.set_user_attr("interrupted", True)
+            trial.study.stop()
+            raise TrialFailed(result.message)
+        done = ws.finish_run(result, kind="study", device=str(trainer.device))
+        if done.record is not None:
+            trial.set_user_attr("run_id", done.record.id)
+        trial.set_user_attr("seconds", result.seconds)
+        trial.set_user_attr("train_seconds", result.metrics.get("train_seconds", result.seconds))
+        acc = result.metrics.get("test_accuracy")
+        if result.status != "finished" or acc is None:
+            raise TrialFailed(result.message or "no test accuracy")
+        return float(acc)
+
+    def after(study_: optuna.Study, frozen) -> None:
+        emit({"type": "trial_done", "number": frozen.number, "state": trial_state(frozen),
+              "accuracy": frozen.value, "error": frozen.user_attrs.get("error", "")})
+        if should_stop() or _nothing_left(study_, plan):
+            study_.stop()
+
+    def objective_with_errors(trial):
+        try:
+            return objective(trial)
+        except TrialFailed as e:
+            trial.set_user_attr("error", str(e))
+            raise
+        except optuna.TrialPruned:
+            raise
+        except Exception as e:   # a failure of its own, not an interruption (see storage.interrupted)
+            trial.set_user_attr("error", str(e).splitlines()[0] if str(e) else type(e).__name__)
+            raise
+
+    if not _nothing_left(study, plan) and not should_stop():
+        callbacks = [after]
+        if plan.mode == "search":
+            callbacks.insert(0, optuna.study.MaxTrialsCallback(
+                plan.trials, states=(TrialState.COMPLETE, TrialState.FAIL, TrialState.RUNNING)))
+        study.optimize(objective_with_errors, callbacks=callbacks, catch=(TrialFailed,))
+    return ran
+
+
+def _nothing_left(study: "optuna.Study", plan: StudyPlan) -> bool:
+    from optuna.trial import TrialState
+    if plan.mode == "grid":
+        return not study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+    counted = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.FAIL,
+                                                                   TrialState.RUNNING))
+               if not interrupted(t)]
+    return len(counted) >= plan.trials
+
+
+def _worker_process(home: str, data_dir: str | None, plan: dict, threads: int, device: str) -> None:
+    """One local worker process (spawned): its own Workspace on the same app folder and storage, training
+    on the device its parent resolved (the parent's setting may not be written to the settings file yet)."""
+    import torch
+
+    from mnist_gui.core.workspace import Workspace
+    torch.set_num_threads(threads)
+    ws = Workspace(Path(home))
+    if data_dir:
+        ws.set_data_dir(data_dir)
+    p = StudyPlan.from_dict(plan)
+    storage = storage_for(ws, p.name, p.storage)
+    import optuna
+    quiet_optuna()
+    try:
+        run_trials(ws, p, study=optuna.load_study(study_name=p.name, storage=storage), device=device)
+    except KeyboardInterrupt:
+        pass
+    except Exception as e:  # noqa: BLE001 - one line for the user, not a traceback
+        import sys
+        print(f"mnist-gui: study worker {os.getpid()}: {str(e).splitlines()[0] if str(e) else type(e).__name__}",
+              file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def run_study(ws: "Workspace", plan: StudyPlan, workers: int = 1, *,
+              should_stop: Callable[[], bool] = lambda: False,
+              on_event: Callable[[dict], None] | None = None, poll_s: float = 1.0) -> "optuna.Study":
+    """Open the study and run it to the end: in this process, or in `workers` local processes (spawned,
+    each with cores // workers torch threads) that share its storage. With processes, on_event gets
+    {"type": "trial_done", …} for each trial that ends, read from the storage every poll_s seconds.
+    Every trial trains on the Workspace's device (see run_trials)."""
+    device = str(_device(ws))
+    study = open_study(ws, plan)
+    if workers <= 1:
+        run_trials(ws, plan, should_stop=should_stop, on_event=on_event, study=study, device=device)
+        return study
+    if workers > 64:
+        raise StudyError(f"--workers must be between 1 and 64, got {workers}")
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_worker_process,
+                         args=(str(ws.home), ws.data_dir, plan.to_dict(), threads, device), daemon=False)
+             for _ in range(workers)]
+    for p in procs:
+        p.start()
+    seen: set[int] = set()
+    try:
+        while True:
+            alive = any(p.is_alive() for p in procs)
+            for t in study.get_trials(deepcopy=False):
+                if t.state.is_finished() and t.number not in seen and not t.user_attrs.get("extra"):
+                    seen.add(t.number)
+                    if on_event:
+                        on_event({"type": "trial_done", "number": t.number, "state": trial_state(t),
+                                  "accuracy": t.value, "error": t.user_attrs.get("error", "")})
+            if not alive:
+                break
+            if should_stop():
+                for p in procs:
+                    p.terminate()
+            time.sleep(poll_s)
+    finally:
+        for p in procs:
+            p.join()
+    failed = [p.exitcode for p in procs if p.exitcode not in (0, None)]
+    if failed and not should_stop():
+        raise StudyError(f"{len(failed)} of {workers} worker processes failed (exit codes {failed})")
+    return study

@@ -1,0 +1,153 @@
+"""Where studies are kept, and opening one again.
+
+Studies are stored in an Optuna JournalStorage file, <app folder>/studies/<name>.journal (or any Optuna
+storage URL), so a study resumes where it stopped. Each grid point (value, seed) is put in Optuna's queue
+once (`enqueue_trial`); a worker takes a queued trial atomically, so with several workers — processes
+here, or machines sharing the storage — every point runs exactly once. (GridSampler alone re-runs the
+last points when workers overlap, and never re-runs a point whose process was killed.) A trial stopped
+by the user or killed with its process is put back in the queue when the study is opened again.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mnist_gui.core.study.params import SEED, StudyError
+from mnist_gui.core.study.plan import StudyPlan
+
+if TYPE_CHECKING:
+    import optuna
+
+    from mnist_gui.core.workspace import Workspace
+
+HOST = socket.gethostname()
+
+
+def studies_dir(ws: "Workspace") -> Path:
+    return Path(ws.home) / "studies"
+
+
+def storage_for(ws: "Workspace", name: str, storage: str | None = None):
+    """The Optuna storage: an RDB URL as it is, a journal file (given, or <app folder>/studies/<name>.journal)."""
+    import optuna
+    from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
+    if storage and "://" in storage:
+        return storage
+    path = Path(storage) if storage else studies_dir(ws) / f"{name}.journal"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # the open lock works everywhere (symlinks need rights on Windows)
+        lock = JournalFileOpenLock(str(path)) if os.name == "nt" else None
+        return JournalStorage(JournalFileBackend(str(path), lock_obj=lock))
+    except OSError as e:
+        raise StudyError(f"cannot open the study file {path}: {e.strerror or e}") from None
+    except optuna.exceptions.OptunaError as e:
+        raise StudyError(f"cannot open the study file {path}: {e}") from None
+
+
+def quiet_optuna() -> None:
+    import optuna
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
+def load_study(ws: "Workspace", name: str, storage: str | None = None) -> "optuna.Study | None":
+    """An existing study (for showing it), or None when there is none of this name."""
+    if not storage and not (studies_dir(ws) / f"{name}.journal").exists():
+        return None
+    import optuna
+    quiet_optuna()
+    try:
+        return optuna.load_study(study_name=name, storage=storage_for(ws, name, storage))
+    except KeyError:
+        return None
+
+
+def study_plan(study: "optuna.Study") -> StudyPlan | None:
+    d = study.user_attrs.get("plan")
+    return StudyPlan.from_dict(d) if isinstance(d, dict) else None
+
+
+def _pid_alive(pid) -> bool:
+    if not isinstance(pid, int):
+        return False
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":   # no cheap, safe check there: a trial of another local process counts as gone
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def interrupted(t: "optuna.trial.FrozenTrial") -> bool:
+    """A failed trial that ended without a verdict of its own: stopped by the user (its "interrupted"
+    attribute), or its process was killed. Every failure the running process sees keeps its reason in the
+    "error" attribute; open_study fails a killed process's trial with Study.tell, which sets no attribute,
+    so a failed trial without an error is one whose process is gone."""
+    from optuna.trial import TrialState
+    return t.state == TrialState.FAIL and bool(t.user_attrs.get("interrupted") or "error" not in t.user_attrs)
+
+
+def open_study(ws: "Workspace", plan: StudyPlan) -> "optuna.Study":
+    """Create the study, or open it again (same name, same base settings): trials of this machine whose
+    process is gone are failed (and so read as interrupted), and every grid point not yet done, queued or
+    running is queued."""
+    import optuna
+    from optuna.trial import TrialState
+    quiet_optuna()
+    plan.check(ws)
+    storage = storage_for(ws, plan.name, plan.storage)
+    sampler = (optuna.samplers.TPESampler(seed=None) if plan.mode == "search"
+               else optuna.samplers.GridSampler({plan.param: plan.values, SEED: list(range(plan.repeat))}))
+    try:
+        study = optuna.create_study(study_name=plan.name, storage=storage, sampler=sampler, direction="maximize",
+                                    load_if_exists=True)
+    except (optuna.exceptions.OptunaError, ValueError, OSError) as e:
+        raise StudyError(f"cannot open study {plan.name!r}: {e}") from None
+    old = study_plan(study)
+    if old is None:
+        study.set_user_attr("plan", plan.to_dict())
+        study.set_user_attr("describe", plan.describe())
+    elif study.user_attrs.get("describe") != plan.describe():
+        raise StudyError(f"study {plan.name!r} was made with other settings ({_settings_text(old)}); "
+                         f"choose another name, or the same settings to resume it")
+    else:   # the same study with perhaps more values or seeds: remember the grid as it is now
+        merged = plan.to_dict()
+        if plan.mode == "grid":
+            merged["values"] = list(dict.fromkeys(old.values + plan.values))
+            merged["repeat"] = max(old.repeat, plan.repeat)
+        study.set_user_attr("plan", merged)
+    gone = [t for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            if t.user_attrs.get("host") == HOST and not _pid_alive(t.user_attrs.get("pid"))]
+    if gone:
+        # Told through a handle with a sampler that keeps no state: tell() runs the sampler's after_trial,
+        # and GridSampler's calls study.stop() when its grid looks done, which raises outside optimize().
+        teller = optuna.load_study(study_name=plan.name, storage=storage, sampler=optuna.samplers.RandomSampler())
+        for t in gone:   # another process opening the study may have failed it first
+            teller.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
+    if plan.mode == "grid":
+        taken = set()
+        for t in study.get_trials(deepcopy=False):
+            if interrupted(t):
+                continue
+            p = t.params if t.state != TrialState.WAITING else t.system_attrs.get("fixed_params", {})
+            if plan.param in p and SEED in p:
+                taken.add((p[plan.param], p[SEED]))
+        for value, seed in plan.grid():
+            if (value, seed) not in taken:
+                study.enqueue_trial({plan.param: value, SEED: seed}, user_attrs={"grid_point": True})
+    return study
+
+
+def _settings_text(plan: StudyPlan) -> str:
+    d = plan.describe()
+    what = ", ".join(d["params"])
+    budget = ", ".join(f"{k} {v}" for k, v in d["overrides"].items()) or "no overrides"
+    return f"{d['mode']} over {what}, recipe {d['recipe']}, {budget}"
