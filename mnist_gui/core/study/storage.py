@@ -27,7 +27,7 @@ HOST = socket.gethostname()
 
 
 def studies_dir(ws: "Workspace") -> Path:
-    return Path(ws.home) / "studies"
+    return ws.studies_dir
 
 
 def storage_for(ws: "Workspace", name: str, storage: str | None = None):

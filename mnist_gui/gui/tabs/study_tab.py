@@ -1,6 +1,6 @@
 """Studies tab: how does one parameter change the result? Train with each of its values and compare.
 
-The study itself is core/study.py (Optuna underneath, a journal file in the app folder): this tab makes
+The study itself is core/study/ (Optuna underneath, a journal file in the app folder): this tab makes
 its plan from the form, runs its trials one after another in a StudyWorker in the window's JobRunner, and
 shows the trials as they arrive — from this window or from any other worker on the same study (the
 command line's `mnist-gui study --name … --workers N`) — by reading the study's storage once a second.
