@@ -21,6 +21,7 @@ from mnist_gui.gui.jobs import Cancelled, JobRunner, Task, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
+from mnist_gui.gui.widgets.plots import Plot
 
 GALLERY_LIMIT = 200
 CLASSES = 10
@@ -91,18 +92,14 @@ class EvaluateTab(Retranslating, QWidget):
         self.stopButton.setEnabled(False)
         self.progressBar = QProgressBar(objectName="evaluateProgress")
         self.accuracyLabel = QLabel("", objectName="evaluateAccuracy")
-        self.perClassPlot = pg.PlotWidget()
-        self.perClassPlot.setObjectName("perClassPlot")
+        self.perClassPlot = Plot("perClassPlot", mouse=False)
         self.perClassPlot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(CLASSES)]])
-        self.perClassPlot.setMouseEnabled(False, False)
         self.perClassPlot.setRange(xRange=(-0.6, CLASSES - 0.4), yRange=(0, 1), padding=0)   # before a result too
         self._classBars = pg.BarGraphItem(x=np.arange(CLASSES), height=np.zeros(10), width=0.7,
                                           brush=theme.current().bar)
         self.perClassPlot.addItem(self._classBars)
 
-        self.confusionMatrix = pg.PlotWidget()
-        self.confusionMatrix.setObjectName("confusionMatrix")
-        self.confusionMatrix.setMouseEnabled(False, False)
+        self.confusionMatrix = Plot("confusionMatrix", mouse=False)
         self.confusionMatrix.setAspectLocked(True)
         self.confusionMatrix.invertY(True)
         self.confusionMatrix.setRange(xRange=(0, CLASSES), yRange=(0, CLASSES), padding=0.02)
@@ -119,14 +116,12 @@ class EvaluateTab(Retranslating, QWidget):
         self.reliabilitySource = QComboBox(objectName="reliabilitySource")
         self.reliabilitySource.addItem(self.tr("MNIST test"), "mnist")
         self.reliabilitySource.addItem(self.tr("pen-drawn digits of writers the model has not seen"), "pen")
-        self.reliabilityPlot = pg.PlotWidget(background="w", title=self.tr("Reliability"))
-        self.reliabilityPlot.setObjectName("reliabilityPlot")
-        self.reliabilityPlot.setMouseEnabled(False, False)
+        self.reliabilityPlot = Plot("reliabilityPlot", title=self.tr("Reliability"), mouse=False)
         self.reliabilityPlot.setLabel("bottom", self.tr("confidence"))
         self.reliabilityPlot.setLabel("left", self.tr("accuracy"))
         self.reliabilityPlot.setRange(xRange=(0, 1), yRange=(0, 1.15), padding=0.02)
-        self.reliabilityPlot.plot([0, 1], [0, 1], pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine))
-        self._relBars = pg.BarGraphItem(x=[], height=[], width=0.09, brush=(70, 110, 200))
+        self._diagonal = self.reliabilityPlot.plot([0, 1], [0, 1])
+        self._relBars = pg.BarGraphItem(x=[], height=[], width=0.09, brush=theme.current().bar)
         self.reliabilityPlot.addItem(self._relBars)
         self._relTexts: list = []
         self.reliabilityBins: list = []   # calibration.Bin per bin of the diagram shown
@@ -215,9 +210,9 @@ class EvaluateTab(Retranslating, QWidget):
 
 
     def _on_theme(self, t) -> None:
-        for plot in (self.perClassPlot, self.confusionMatrix, self.reliabilityPlot):
-            theme.style_plot(plot, t)
         self._classBars.setOpts(brush=pg.mkBrush(t.bar))
+        self._relBars.setOpts(brush=pg.mkBrush(t.bar))
+        self._diagonal.setPen(pg.mkPen(t.unsure, style=Qt.PenStyle.DashLine))
 
     def _set_busy(self, busy: bool) -> None:
         self.evaluateButton.setEnabled(not busy)

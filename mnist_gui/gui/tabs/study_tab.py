@@ -26,14 +26,12 @@ from mnist_gui.core.workspace import Busy
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_tr
 from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.widgets.plots import Plot
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
 from mnist_gui.gui.jobs import JobRunner, Worker, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
 
 POLL_MS = 1000
-SEED_POINTS = (70, 110, 200)
-MEAN_LINE = (220, 90, 20)
-TIME_LINE = (30, 140, 60)
 # What a new study of each parameter starts with (the user edits it).
 EXAMPLE_VALUES = {
     "lr": "1e-4,3e-4,1e-3,3e-3,1e-2", "batch_size": "32,64,128,256", "optimizer": "adamw,adam,sgd",
@@ -151,8 +149,14 @@ class StudyTab(Retranslating, QWidget):
             self.refresh()
 
     def _on_theme(self, t) -> None:
-        for plot in (self.accuracyPlot, self.timePlot):
-            theme.style_plot(plot, t)
+        """The plots style themselves (widgets.plots); the series take the theme's colours here."""
+        self.seedPoints.setBrush(pg.mkBrush(*t.bar, 160))
+        self.meanCurve.setPen(pg.mkPen(t.test, width=2))
+        self.meanCurve.setSymbolBrush(pg.mkBrush(t.test))
+        self.errorBars.setOpts(pen=pg.mkPen(t.test, width=1))
+        self.timeCurve.setPen(pg.mkPen(t.train_acc, width=2))
+        self.timeCurve.setSymbolBrush(pg.mkBrush(t.train_acc))
+        self.timeBars.setOpts(pen=pg.mkPen(t.train_acc, width=1))
 
     # -- layout -----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -215,26 +219,17 @@ class StudyTab(Retranslating, QWidget):
         left.addWidget(self.dataPanel)
         left.addStretch(1)
 
-        self.accuracyPlot = pg.PlotWidget(background="w", title=self.tr("Test accuracy"))
-        self.accuracyPlot.setObjectName("studyAccuracyPlot")
+        self.accuracyPlot = Plot("studyAccuracyPlot", title=self.tr("Test accuracy"), legend_offset=(10, 10))
         self.accuracyPlot.setLabel("left", self.tr("test accuracy (%)"))
-        for axis in ("left", "bottom"):
-            self.accuracyPlot.getAxis(axis).enableAutoSIPrefix(False)
-        self.accuracyPlot.addLegend(offset=(10, 10))
-        self.seedPoints = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(*SEED_POINTS, 160), pen=None,
-                                             name=self.tr("one run (per seed)"))
-        self.meanCurve = pg.PlotDataItem(pen=pg.mkPen(MEAN_LINE, width=2), symbol="o", symbolBrush=MEAN_LINE,
-                                         name=self.tr("mean, min–max"))
-        self.errorBars = pg.ErrorBarItem(pen=pg.mkPen(MEAN_LINE, width=1), beam=0.0)
+        self.seedPoints = pg.ScatterPlotItem(size=8, pen=None, name=self.tr("one run (per seed)"))
+        self.meanCurve = pg.PlotDataItem(symbol="o", name=self.tr("mean, min–max"))
+        self.errorBars = pg.ErrorBarItem(beam=0.0)
         for item in (self.seedPoints, self.meanCurve, self.errorBars):
             self.accuracyPlot.addItem(item)
-        self.timePlot = pg.PlotWidget(background="w", title=self.tr("Training time"))
-        self.timePlot.setObjectName("studyTimePlot")
+        self.timePlot = Plot("studyTimePlot", title=self.tr("Training time"))
         self.timePlot.setLabel("left", self.tr("seconds"))
-        for axis in ("left", "bottom"):
-            self.timePlot.getAxis(axis).enableAutoSIPrefix(False)
-        self.timeCurve = pg.PlotDataItem(pen=pg.mkPen(TIME_LINE, width=2), symbol="s", symbolBrush=TIME_LINE)
-        self.timeBars = pg.ErrorBarItem(pen=pg.mkPen(TIME_LINE, width=1), beam=0.0)
+        self.timeCurve = pg.PlotDataItem(symbol="s")
+        self.timeBars = pg.ErrorBarItem(beam=0.0)
         self.timePlot.addItem(self.timeCurve)
         self.timePlot.addItem(self.timeBars)
 

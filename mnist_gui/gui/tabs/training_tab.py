@@ -24,6 +24,7 @@ from mnist_gui.gui.core_strings import core_tr
 from mnist_gui.gui.jobs import JobRunner, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel
+from mnist_gui.gui.widgets.plots import Plot
 from mnist_gui.gui.widgets.runs_panel import RunsPanel, ema
 from mnist_gui.gui.training_worker import TrainingWorker
 from mnist_gui.gui.i18n import Retranslating
@@ -284,8 +285,6 @@ class TrainingTab(Retranslating, QWidget):
 
 
     def _on_theme(self, t) -> None:
-        for plot in (self.lossPlot, self.accuracyPlot):
-            theme.style_plot(plot, t)
         self.lossRawCurve.setPen(pg.mkPen(t.raw_loss, width=1))
         self.lossSmoothCurve.setPen(pg.mkPen(t.smooth_loss, width=2))
         self.testLossCurve.setSymbolBrush(pg.mkBrush(t.test))
@@ -294,9 +293,7 @@ class TrainingTab(Retranslating, QWidget):
         self.testAccCurve.setSymbolBrush(pg.mkBrush(t.test))
 
     def _plot(self, name: str, legend_offset) -> pg.PlotWidget:
-        p = pg.PlotWidget()
-        p.setObjectName(name)
-        p.addLegend(offset=legend_offset)
+        p = Plot(name, legend_offset=legend_offset)
         p.setClipToView(True)
         p.setDownsampling(auto=True, mode="mean")
         return p

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from mnist_gui.core.predictor import doubt
 from mnist_gui.gui import theme
+from mnist_gui.gui.widgets.plots import Plot
 from mnist_gui.gui.i18n import Retranslating
 
 
@@ -33,11 +34,8 @@ class PredictionBars(Retranslating, QWidget):
         self.confidenceLabel.setObjectName("confidence")
         self.confidenceLabel.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
-        self.plot = pg.PlotWidget()
-        self.plot.setObjectName("predictionPlot")
+        self.plot = Plot("predictionPlot", mouse=False)
         self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(False, False)
-        self.plot.hideButtons()
         self.plot.setYRange(0, 1, padding=0.02)
         self.plot.setXRange(-0.6, 9.6, padding=0)
         ax = self.plot.getAxis("bottom")
@@ -63,7 +61,6 @@ class PredictionBars(Retranslating, QWidget):
 
 
     def _on_theme(self, t) -> None:
-        theme.style_plot(self.plot, t)
         if hasattr(self, "_bars"):
             self._show()
 
