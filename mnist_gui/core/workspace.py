@@ -294,9 +294,12 @@ class Workspace:
             self._remember(ck)
 
     def open_model(self, path: str) -> "Checkpoint":
-        """Load a checkpoint (CheckpointError when it cannot be used); does not make it live."""
-        from mnist_gui.core.checkpoint import load_checkpoint
-        return load_checkpoint(path)
+        """Load a checkpoint (CheckpointError, one line, when it cannot be used); does not make it live."""
+        from mnist_gui.core.checkpoint import CheckpointError, load_checkpoint
+        try:
+            return load_checkpoint(path)
+        except (OSError, RuntimeError) as e:
+            raise CheckpointError(f"cannot open {path}: {e}".splitlines()[0]) from None
 
     @property
     def live_accuracy(self) -> float | None:

@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.evaluateTab.openInCanvas.connect(self._open_in_canvas)
         self.trainTab.message.connect(self._on_tab_message)
         self.modelTab.trainRequested.connect(self._train_network)
+        self.trainTab.runsPanel.makeLiveRequested.connect(lambda run: self.open_model(str(run.model_path)))
         self.qtws.modelChanged.connect(self._on_model_changed)
 
         if not self.restoreGeometry(self.ws.settings.get("window/geometry")):
@@ -134,7 +135,7 @@ class MainWindow(QMainWindow):
             return False
         try:
             ck = self.ws.open_model(path)
-        except (CheckpointError, OSError, RuntimeError) as e:
+        except CheckpointError as e:
             self.show_message(self.tr("Could not open model"),
                               f"{e}\n\n" + self.tr("The current model stays loaded."), QMessageBox.Icon.Warning)
             return False

@@ -235,7 +235,6 @@ class TrainingTab(Retranslating, QWidget):
         self.pauseButton.clicked.connect(self.toggle_pause)
         self.stopButton.clicked.connect(self.stop_training)
         self.dataPanel.chosen.connect(lambda folder: self.append_log(self.tr("MNIST folder: {0}").format(folder)))
-        self.runsPanel.makeLiveRequested.connect(self._make_run_live)
         self.deviceCombo.currentIndexChanged.connect(self._on_device)
         self.qtws.modelChanged.connect(self._list_devices)   # torch is loaded by then
         self.qtws.trainingActive.connect(self._update_train_button)
@@ -571,16 +570,6 @@ class TrainingTab(Retranslating, QWidget):
         self.message.emit("", self.tr("The new model is live: test accuracy {0}").format(f"{acc:.2%}")
                           if acc is not None else self.tr("The new model is live"), False)
         self.runFinished.emit(done)
-
-    def _make_run_live(self, run) -> None:
-        from mnist_gui.core.checkpoint import CheckpointError
-        try:
-            ck = self.ws.open_model(str(run.model_path))
-        except (CheckpointError, OSError, RuntimeError) as e:
-            self.message.emit(self.tr("Could not open model"),
-                              str(e) + "\n\n" + self.tr("The current model stays loaded."), True)
-            return
-        self.ws.make_live(ck)
 
     def choose_data_folder(self, folder: str | None = None) -> bool:
         return self.dataPanel.choose(folder)
