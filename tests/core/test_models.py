@@ -4,11 +4,12 @@ import sys
 import pytest
 import torch
 
-from mnist_gui.core.models import PRESETS, ModelConfig, build_model, count_parameters, layer_summary
+from mnist_gui.core.models import PRESETS, ModelConfig, build_model, count_parameters
+from mnist_gui.core.spec import analyse, totals
 
 
 def test_tf_tutorial_shapes_match_the_tutorial():
-    rows = {r.name: r for r in layer_summary(build_model(ModelConfig("tf-tutorial")))}
+    rows = {r.name: r for r in analyse(ModelConfig("tf-tutorial").network())}
     assert rows["conv1"].input_shape == (28, 28, 1) and rows["conv1"].output_shape == (28, 28, 32)
     assert (rows["conv1"].kernel, rows["conv1"].stride, rows["conv1"].padding) == (5, 1, 2)
     assert rows["pool1"].output_shape == (14, 14, 32)
@@ -28,8 +29,8 @@ def test_tf_tutorial_shapes_match_the_tutorial():
 def test_summary_params_add_up_for_every_preset():
     for name in PRESETS:
         m = build_model(ModelConfig(name))
-        rows = layer_summary(m)
-        assert sum(r.params for r in rows) == count_parameters(m)
+        rows = analyse(ModelConfig(name).network())
+        assert totals(rows).params == sum(r.params for r in rows) == count_parameters(m)
         assert rows[-1].output_shape == (10,)
         assert m(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
 
