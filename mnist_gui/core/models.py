@@ -1,20 +1,14 @@
-"""Architecture presets (specs, see core/spec.py) built from a small config dataclass; weight averaging.
-
-`tf-tutorial` is exactly the network of TensorFlow's "A Guide to TF Layers: Building a
-Convolutional Neural Network" (cnn_mnist.py). The other presets train faster.
-"""
+"""Networks built from a small config dataclass (a preset from core/presets.py, or a spec); weight averaging."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Callable
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
 
-from mnist_gui.core.spec import Layer, NetworkSpec, build
-
-CUSTOM = "custom"
+from mnist_gui.core.presets import CUSTOM, PRESETS
+from mnist_gui.core.spec import NetworkSpec, build
 
 
 @dataclass
@@ -62,44 +56,6 @@ class ModelConfig:
         if not isinstance(d, dict) or d.get("preset") not in PRESETS:
             raise ValueError(f"unknown model preset {d.get('preset') if isinstance(d, dict) else d!r}")
         return cls(preset=str(d["preset"]), dropout=float(d.get("dropout", 0.4)))
-
-
-def tf_tutorial_spec(dropout: float = 0.4) -> NetworkSpec:
-    return NetworkSpec((
-        Layer("conv", filters=32, kernel=5, padding="same"),
-        Layer("relu"),
-        Layer("maxpool", size=2),
-        Layer("conv", filters=64, kernel=5, padding="same"),
-        Layer("relu"),
-        Layer("maxpool", size=2),
-        Layer("flatten"),
-        Layer("dense", units=1024),
-        Layer("relu"),
-        Layer("dropout", rate=dropout),
-        Layer("dense", units=10),
-    ))
-
-
-def fast_bn_spec(dropout: float = 0.4) -> NetworkSpec:
-    """A small batch-norm net: about 99% after one epoch, several times faster than tf-tutorial."""
-    def block(filters, kernel):
-        return (Layer("conv", filters=filters, kernel=kernel, padding="same", bias=False), Layer("batchnorm"),
-                Layer("relu"), Layer("maxpool", size=2))
-    return NetworkSpec((*block(24, 5), *block(48, 3), *block(64, 3), Layer("flatten"),
-                        Layer("dropout", rate=dropout * 0.25), Layer("dense", units=10)))
-
-
-@dataclass(frozen=True)
-class Preset:
-    name: str
-    description: str
-    spec: Callable[[float], NetworkSpec] = field(repr=False)   # dropout -> the network
-
-
-PRESETS: dict[str, Preset] = {
-    "tf-tutorial": Preset("tf-tutorial", "TF Layers tutorial CNN: conv5x5/32, pool, conv5x5/64, pool, dense 1024, dropout, dense 10", tf_tutorial_spec),
-    "fast-bn": Preset("fast-bn", "small batch-norm CNN: conv5x5/24, conv3x3/48, conv3x3/64 with pooling, dense 10", fast_bn_spec),
-}
 
 
 def build_model(cfg: ModelConfig | None = None) -> nn.Sequential:

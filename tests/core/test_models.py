@@ -63,11 +63,6 @@ def test_core_never_imports_qt():
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_the_recipes_preset_names_are_the_model_presets():
-    from mnist_gui.core.recipes import PRESET_NAMES
-    assert set(PRESET_NAMES) == set(PRESETS)
-
-
 
 def test_average_weights_interpolates_floats_and_takes_counts_from_the_second():
     import pytest

@@ -7,7 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from mnist_gui.core.models import ModelConfig, build_model, count_parameters, fast_bn_spec, tf_tutorial_spec
+from mnist_gui.core.models import ModelConfig, build_model, count_parameters
+from mnist_gui.core.presets import fast_bn_spec, tf_tutorial_spec
 from mnist_gui.core.spec import (ACTIVATIONS, POOLS, Layer, NetworkSpec, SpecError, analyse, build,
                                  load_spec_file, problems, spec_from_json, spec_to_json, totals)
 from tests.conftest import run_cli

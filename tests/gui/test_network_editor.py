@@ -95,6 +95,32 @@ def test_random_specs_shapes_equal_a_forward_pass(window):
     assert checked >= 5
 
 
+def test_a_preset_added_to_the_table_is_offered_in_start_from_and_builds(qtbot, monkeypatch, request):
+    """A new preset is one row in core/presets.py: the Model tab lists it and ModelConfig builds it."""
+    import torch
+
+    from mnist_gui.core import presets
+    from mnist_gui.core.models import ModelConfig, build_model
+    from mnist_gui.core.spec import Layer, NetworkSpec
+
+    def tiny(dropout):
+        return NetworkSpec((Layer("conv", filters=4, kernel=3), Layer("relu"), Layer("flatten"),
+                            Layer("dropout", rate=dropout), Layer("dense", units=10)))
+    monkeypatch.setitem(presets.PRESETS, "tiny", presets.Preset("tiny", "conv3x3/4, dense 10", tiny))
+    window = request.getfixturevalue("window")      # made after the preset was added
+    editor = window.modelTab.editor
+    offered = [editor.startCombo.itemData(i) for i in range(editor.startCombo.count())]
+    assert offered == ["live", "tf-tutorial", "fast-bn", "tiny"]
+    editor.startCombo.setCurrentIndex(offered.index("tiny"))
+    editor.startButton.click()
+    assert editor.layers == tiny(0.4).to_list()
+    assert [r[5] for r in rows(editor)] == ["26×26×4", "26×26×4", "2704", "2704", "10"]
+    assert editor.trainButton.isEnabled()
+    model = build_model(ModelConfig("tiny"))
+    assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    assert ModelConfig.from_dict(ModelConfig("tiny").to_dict()) == ModelConfig("tiny")
+
+
 def test_train_this_network_trains_the_edited_network(window, qtbot, small_mnist):
     window.ws.use_mnist(small_mnist)
     editor = window.modelTab.editor

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from mnist_gui import config
+from mnist_gui.core.presets import PRESETS
 from mnist_gui.core.spec import KINDS, PADDING_WORDS, Layer, NetworkSpec, analyse, problems, totals
 from mnist_gui.gui import theme
 from mnist_gui.gui.widgets.feature_maps import FeatureMapsView
@@ -69,7 +70,7 @@ class NetworkEditor(Retranslating, QWidget):
 
         self.startCombo = QComboBox(objectName="startCombo")
         self.startCombo.addItem("", LIVE)
-        for name in ("tf-tutorial", "fast-bn"):
+        for name in PRESETS:
             self.startCombo.addItem(name, name)
         self.startButton = QPushButton(objectName="startFromButton")
         self.table = QTableWidget(0, 10, objectName="layerTable")
