@@ -28,7 +28,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import numpy as np  # noqa: E402
 
@@ -117,7 +116,7 @@ def canvas_run(cases, model_path, judge_path):
         judge.shipped_judge = lambda: None   # the window reads numbers without a judge
 
     from mnist_gui.gui.main_window import MainWindow
-    from pendigits_canvas import draw
+    from mnist_gui.gui.widgets.canvas import draw_strokes
     app = QApplication.instance() or QApplication([])
     win = MainWindow(model_path=model_path)
     win.show()
@@ -132,7 +131,7 @@ def canvas_run(cases, model_path, judge_path):
         scale = min(1.0, (tab.canvas.width() - 20) / (hi[0] - lo[0]), (tab.canvas.height() - 20) / (hi[1] - lo[1]))
         strokes = [[((x - lo[0]) * scale + 10, (y - lo[1]) * scale + 10) for x, y in s] for s in strokes]
         tab.canvas.clear()
-        draw(tab.canvas, strokes)
+        draw_strokes(tab.canvas, strokes, step_px=6.0)   # as benchmarks/pendigits_canvas.py draws
         right += tab.number == truth
         drawn.append((truth, tab.canvas.strokes()))
     win.close()
