@@ -167,8 +167,9 @@ class TrainingTab(Retranslating, QWidget):
         self.recipeLabel = QLabel()
         self.recipeLabel.setBuddy(self.recipeCombo)
         self.form.insertRow(0, self.recipeLabel, self.recipeCombo)
-        for name, w in self.form.widgets.items():   # self.lrSpin, self.presetCombo, … for readers and tests
-            setattr(self, w.objectName(), w)
+        fields = self.form.widgets   # field name -> its widget; those that tests reach by name:
+        self.presetCombo, self.optimizerCombo = fields["preset"], fields["optimizer"]
+        self.lrSpin, self.momentumSpin = fields["lr"], fields["momentum"]
         self.settingsBox = settings = QGroupBox()
         settings.setLayout(self.form)
         # Where it runs: a setting of this machine, not a hyperparameter (not part of a run's recipe).
