@@ -23,6 +23,12 @@ def test_editor_shows_the_live_model_with_its_arithmetic(window):
     assert editor.trainButton.isEnabled()
 
 
+def test_the_time_per_epoch_is_measured_in_the_background_and_shown(window, qtbot):
+    editor = window.modelTab.editor
+    qtbot.waitUntil(lambda: "about" in editor.estimateLabel.text(), timeout=60_000)
+    assert "s (60,000 images" in editor.estimateLabel.text()
+
+
 def test_a_bad_kernel_is_flagged_on_its_row_and_disables_train(window, qtbot):
     editor = window.modelTab.editor
     window.tabs.setCurrentWidget(window.modelTab)

@@ -271,7 +271,7 @@ class EvaluateTab(Retranslating, QWidget):
         self._evalModel = self.ws.checkpoint
         task = evaluation_task(self.ws, copy.deepcopy(self.ws.checkpoint.model).eval())
         task.progressed.connect(self._on_progress)
-        task.finished.connect(self._on_finished)
+        task.returned.connect(self._on_finished)
         task.failed.connect(self._on_failed)
         connect_in_gui(task.cancelled, lambda: self._on_failed(self.tr("evaluation stopped")), self)
         self._task = task
@@ -345,7 +345,7 @@ class EvaluateTab(Retranslating, QWidget):
                 task = pen_digits_task(copy.deepcopy(ck.model).eval(), folder, seen_writers(ck.train_config),
                                        self.ws.data_dir, self.tr("the model trained on every pen writer's "
                                                                  "digits ({0}): none are left unseen"))
-                connect_in_gui(task.finished, self._on_pen_read, self)
+                connect_in_gui(task.returned, self._on_pen_read, self)
                 connect_in_gui(task.failed, self._on_pen_failed, self)
                 connect_in_gui(task.cancelled, lambda: self._on_pen_failed(self.tr("stopped")), self)
                 self._penTask = task

@@ -273,7 +273,7 @@ class NetworkEditor(Retranslating, QWidget):
         self._estimate_gen += 1
         gen, layers = self._estimate_gen, [dict(d) for d in self.layers]
         task = Task(lambda _report, _stop: (gen, estimate_epoch_seconds(layers)))
-        task.finished.connect(self._on_estimate)
+        task.returned.connect(self._on_estimate)
         self.jobs.start(task)
 
     def _on_estimate(self, out) -> None:

@@ -412,7 +412,7 @@ class TrainingTab(Retranslating, QWidget):
         worker.progressed.connect(self._on_progressed)
         worker.epochEnded.connect(self._on_epoch_ended)
         worker.statusChanged.connect(self.append_log)
-        worker.finished.connect(self._on_finished)
+        worker.returned.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         connect_in_gui(worker.cancelled, lambda: self._on_ended("stopped"), self)
         worker.dataMissing.connect(self._on_data_missing)
