@@ -26,9 +26,10 @@ os.environ["MNIST_GUI_HOME"] = tempfile.mkdtemp(prefix="mnist-gui-bench-")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QElapsedTimer, QPoint, Qt, QTimer  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from mnist_gui.gui.widgets.canvas import draw_strokes  # noqa: E402
 
 STROKES = [[(200, 40), (90, 200), (250, 200)], [(190, 110), (190, 300)]]  # a 4
 # "4728" for number mode: the 4 of an L and a stem, a 7, a 2, an 8 in one stroke
@@ -37,17 +38,6 @@ NUMBER = [[(60, 60), (30, 170), (120, 170)], [(110, 60), (110, 240)],
           [(290, 100), (320, 65), (370, 75), (375, 120), (290, 235), (385, 235)],
           [(470, 100), (430, 70), (410, 110), (470, 150), (500, 200), (450, 240), (420, 200), (470, 150),
            (500, 100), (470, 70)]]
-
-
-def draw_stroke(canvas, st) -> float:
-    """Mouse events along a stroke; ms from the pen-up event to its handling done."""
-    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*st[0]))
-    for (x0, y0), (x1, y1) in zip(st, st[1:]):
-        for i in range(1, 11):
-            QTest.mouseMove(canvas, QPoint(round(x0 + (x1 - x0) * i / 10), round(y0 + (y1 - y0) * i / 10)))
-    t = time.perf_counter()
-    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*st[-1]))
-    return (time.perf_counter() - t) * 1000
 
 
 def measure_numbers(app, win, seconds: float) -> dict:
@@ -67,9 +57,8 @@ def measure_numbers(app, win, seconds: float) -> dict:
                 judge.shipped_judge = shipped if name == "with the judge" else (lambda: None)
                 tab.canvas.clear()
                 getattr(tab, "_number_cache", {}).clear()
-                for st in NUMBER:
-                    ms[name].append(draw_stroke(tab.canvas, [(x + dx, y + dy) for x, y in st]))
-                    app.processEvents()
+                ms[name] += draw_strokes(tab.canvas, [[(x + dx, y + dy) for x, y in st] for st in NUMBER],
+                                         moves_per_segment=10, after_stroke=app.processEvents)
                 texts.add((name, tab.number))
     finally:
         judge.shipped_judge = shipped
@@ -101,8 +90,7 @@ def measure(app, win, seconds: float) -> dict:
         app.processEvents()
         if time.perf_counter() >= next_stroke:
             canvas.clear()
-            for st in STROKES:
-                strokes_ms.append(draw_stroke(canvas, st))
+            strokes_ms += draw_strokes(canvas, STROKES, moves_per_segment=10)  # ms from each pen-up to handled
             last[0] = clock.nsecsElapsed()  # our own drawing is not an event-loop stall
             next_stroke = time.perf_counter() + 0.3
         time.sleep(0.001)

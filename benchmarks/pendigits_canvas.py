@@ -27,9 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QPoint, Qt  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from mnist_gui.gui.widgets.canvas import draw_strokes  # noqa: E402
+
+STEP_PX = 6.0   # mouse moves at most this far apart
 
 
 def place(strokes, side, rng):
@@ -40,18 +42,6 @@ def place(strokes, side, rng):
     ext = (hi - lo) * s
     off = np.array([rng.uniform(4, max(5, side - ext[0] - 4)), rng.uniform(4, max(5, side - ext[1] - 4))])
     return [[tuple((np.asarray(p) - lo) * s + off) for p in st] for st in strokes]
-
-
-def draw(canvas, strokes):
-    for st in strokes:
-        pts = [QPoint(round(x), round(y)) for x, y in st]
-        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[0])
-        for a, b in zip(pts, pts[1:]):
-            n = max(1, int(((b.x() - a.x()) ** 2 + (b.y() - a.y()) ** 2) ** 0.5 / 6))
-            for i in range(1, n + 1):
-                QTest.mouseMove(canvas, QPoint(round(a.x() + (b.x() - a.x()) * i / n),
-                                               round(a.y() + (b.y() - a.y()) * i / n)))
-        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[-1])
 
 
 def main() -> int:
@@ -86,7 +76,7 @@ def main() -> int:
     tops = []  # (top probability, right?) for the threshold trade-off
     for d in digits:
         canvas.clear()
-        draw(canvas, place(d.strokes, canvas.width(), rng))
+        draw_strokes(canvas, place(d.strokes, canvas.width(), rng), step_px=STEP_PX)
         p = np.asarray(bars.probabilities())
         top = int(p.argmax())
         per[d.label][1] += 1

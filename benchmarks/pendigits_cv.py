@@ -66,11 +66,11 @@ def canvas_check(digits, n: int, model_path: str) -> None:
     os.environ["MNIST_GUI_HOME"] = tempfile.mkdtemp(prefix="mnist-gui-bench-")
     from PySide6.QtWidgets import QApplication
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from pendigits_canvas import draw, place
+    from pendigits_canvas import STEP_PX, place
 
     from mnist_gui.gui.main_window import MainWindow
-
     from mnist_gui.gui.qt_workspace import window_workspace
+    from mnist_gui.gui.widgets.canvas import draw_strokes
     _app = QApplication.instance() or QApplication([])  # noqa: F841
     win = MainWindow(window_workspace(), model_path=model_path)
     win.show()
@@ -84,7 +84,7 @@ def canvas_check(digits, n: int, model_path: str) -> None:
         d = digits[i]
         canvas.clear()
         placed = place(d.strokes, canvas.width(), rng)
-        draw(canvas, placed)
+        draw_strokes(canvas, placed, step_px=STEP_PX)
         shown = win.drawTab.input28
         core_replayed = strokes_to_mnist(canvas.strokes())
         core_original = strokes_to_mnist(d.strokes)

@@ -44,12 +44,11 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="docs")
     args = ap.parse_args()
-    from PySide6.QtCore import QPoint, Qt
-    from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     from mnist_gui.gui.main_window import MainWindow
     from mnist_gui.gui.qt_workspace import window_workspace
+    from mnist_gui.gui.widgets.canvas import draw_strokes
     app = QApplication.instance() or QApplication(sys.argv[:1])
     w = MainWindow(window_workspace())
     w.resize(1100, 720)
@@ -58,12 +57,7 @@ def main() -> int:
     canvas = w.drawTab.canvas
 
     def draw(strokes) -> None:
-        for stroke in strokes:  # real mouse events, as a user draws
-            QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*stroke[0]))
-            for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
-                for i in range(1, 21):
-                    QTest.mouseMove(canvas, QPoint(round(x0 + (x1 - x0) * i / 20), round(y0 + (y1 - y0) * i / 20)))
-            QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*stroke[-1]))
+        draw_strokes(canvas, strokes, moves_per_segment=20)   # real mouse events, as a user draws
 
     draw(FOUR)
     wait_until(app, lambda: w.drawTab.bars.top_digit() is not None)

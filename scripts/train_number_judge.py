@@ -3,7 +3,7 @@
     python scripts/train_number_judge.py --writers 1-30 --out resources/number_judge.pt   # what ships
     python scripts/train_number_judge.py --writers 11-30 --out folds/judge-fold1.pt        # a fold's judge
 
-Lays out numbers from the writers' digits as benchmarks/number_reading.py does (every digit once per
+Lays out numbers from the writers' digits with core/handwriting/synthetic.py (every digit once per
 pass; realistic, tight and joined spacing; seed 1, not the benchmark's seed 0), proposes every
 candidate digit the reader would (numbers.candidate_sets) and labels it whole when its points are one
 digit's: all of that digit's points and none of another digit's, give or take max(2, 3% of the digit's
@@ -23,13 +23,11 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from number_reading import SPACINGS, default_pendigits, full_pass, numbers  # noqa: E402
 
 from mnist_gui.core.handwriting import numbers as N  # noqa: E402
 from mnist_gui.core.handwriting.judge import save_judge, train_judge  # noqa: E402
 from mnist_gui.core.handwriting.pendigits import parse_writers, read_unipen, writers_text  # noqa: E402
+from mnist_gui.core.handwriting.synthetic import SPACINGS, default_pendigits, full_pass, numbers  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 
 

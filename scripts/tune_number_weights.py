@@ -8,7 +8,7 @@ that fold's model (one that never saw them), and for each fold the weights are c
 folds' numbers and scored on its own: the mean and worst fold say what tuning the weights buys on
 writers it was not tuned on.
 
-Builds four-digit numbers (realistic, tight and joined, as benchmarks/number_reading.py does) from
+Builds four-digit numbers (realistic, tight and joined: core/handwriting/synthetic.py) from
 the pen digits of writers 1-20, classifies every candidate once, then tries a grid of weights for
 the dynamic programming and prints the best few by exact reads over all spacings (writers 21-30 are
 not used in this mode; the v1 shipped model that chose today's weights had seen 1-20).
@@ -26,14 +26,12 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from number_reading import SPACINGS, default_pendigits, numbers  # noqa: E402
 
 from mnist_gui import config  # noqa: E402
-from mnist_gui.core.handwriting import numbers as N  # noqa: E402
 from mnist_gui.core.checkpoint import load_checkpoint  # noqa: E402
+from mnist_gui.core.handwriting import numbers as N  # noqa: E402
 from mnist_gui.core.handwriting.pendigits import HOLDOUT_WRITERS, read_unipen  # noqa: E402
+from mnist_gui.core.handwriting.synthetic import SPACINGS, default_pendigits, numbers  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 
 GRIDS = {

@@ -16,7 +16,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
 _SYNTAX = re.compile(r"(auto|cpu|mps|cuda(:\d+)?)")
 
 

@@ -1,20 +1,14 @@
-"""Architecture presets (specs, see core/spec.py) built from a small config dataclass, and a layer summary.
-
-`tf-tutorial` is exactly the network of TensorFlow's "A Guide to TF Layers: Building a
-Convolutional Neural Network" (cnn_mnist.py). The other presets train faster.
-"""
+"""Networks built from a small config dataclass (a preset from core/presets.py, or a spec); weight averaging."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Callable
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
 
-from mnist_gui.core.spec import Layer, NetworkSpec, analyse, build
-
-CUSTOM = "custom"
+from mnist_gui.core.presets import CUSTOM, PRESETS
+from mnist_gui.core.spec import NetworkSpec, build
 
 
 @dataclass
@@ -64,44 +58,6 @@ class ModelConfig:
         return cls(preset=str(d["preset"]), dropout=float(d.get("dropout", 0.4)))
 
 
-def tf_tutorial_spec(dropout: float = 0.4) -> NetworkSpec:
-    return NetworkSpec((
-        Layer("conv", filters=32, kernel=5, padding="same"),
-        Layer("relu"),
-        Layer("maxpool", size=2),
-        Layer("conv", filters=64, kernel=5, padding="same"),
-        Layer("relu"),
-        Layer("maxpool", size=2),
-        Layer("flatten"),
-        Layer("dense", units=1024),
-        Layer("relu"),
-        Layer("dropout", rate=dropout),
-        Layer("dense", units=10),
-    ))
-
-
-def fast_bn_spec(dropout: float = 0.4) -> NetworkSpec:
-    """A small batch-norm net: about 99% after one epoch, several times faster than tf-tutorial."""
-    def block(filters, kernel):
-        return (Layer("conv", filters=filters, kernel=kernel, padding="same", bias=False), Layer("batchnorm"),
-                Layer("relu"), Layer("maxpool", size=2))
-    return NetworkSpec((*block(24, 5), *block(48, 3), *block(64, 3), Layer("flatten"),
-                        Layer("dropout", rate=dropout * 0.25), Layer("dense", units=10)))
-
-
-@dataclass(frozen=True)
-class Preset:
-    name: str
-    description: str
-    spec: Callable[[float], NetworkSpec] = field(repr=False)   # dropout -> the network
-
-
-PRESETS: dict[str, Preset] = {
-    "tf-tutorial": Preset("tf-tutorial", "TF Layers tutorial CNN: conv5x5/32, pool, conv5x5/64, pool, dense 1024, dropout, dense 10", tf_tutorial_spec),
-    "fast-bn": Preset("fast-bn", "small batch-norm CNN: conv5x5/24, conv3x3/48, conv3x3/64 with pooling, dense 10", fast_bn_spec),
-}
-
-
 def build_model(cfg: ModelConfig | None = None) -> nn.Sequential:
     cfg = cfg or ModelConfig()
     if cfg.dropout is not None and not 0.0 <= cfg.dropout < 1.0:
@@ -111,88 +67,6 @@ def build_model(cfg: ModelConfig | None = None) -> nn.Sequential:
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
-
-
-@dataclass
-class LayerInfo:
-    name: str
-    kind: str
-    input_shape: tuple
-    output_shape: tuple
-    kernel: int | None = None
-    stride: int | None = None
-    padding: int | tuple | None = None
-    params: int = 0
-    arithmetic: str = ""
-    macs: int = 0                       # multiply-adds per image (known for models built from a spec)
-    problems: tuple = ()                # spec.Problem warnings (a built model has no errors)
-
-    def shape_text(self, shape: tuple) -> str:
-        return "×".join(str(s) for s in shape)
-
-
-def _single(v) -> int:
-    return int(v[0] if isinstance(v, (tuple, list)) else v)
-
-
-def layer_summary(model: nn.Module, input_shape=(1, 28, 28)) -> list[LayerInfo]:
-    """Per leaf layer: shapes, parameters, (W−F+2P)/S+1 worked out.
-
-    A model built from a spec is summarised from the torch-free analysis of its spec; any other from a
-    real forward pass (`traced_summary`). Shapes are written as the tutorial does, height×width×channels,
-    without the batch dimension; `kind` is the module's class name.
-    """
-    spec = getattr(model, "network_spec", None)
-    if spec is None:
-        return traced_summary(model, input_shape)
-    modules = dict(model.named_children())
-    return [LayerInfo(name=r.name, kind=type(modules[r.name]).__name__, input_shape=r.input_shape,
-                      output_shape=r.output_shape, kernel=r.kernel, stride=r.stride, padding=r.padding,
-                      params=r.params, arithmetic=r.arithmetic, macs=r.macs, problems=r.problems)
-            for r in analyse(spec, input_shape)]
-
-
-def traced_summary(model: nn.Module, input_shape=(1, 28, 28)) -> list[LayerInfo]:
-    """layer_summary from a real forward pass (hooks) of any model."""
-    infos: list[LayerInfo] = []
-    hooks = []
-
-    def hwc(t: torch.Tensor) -> tuple:
-        s = tuple(t.shape[1:])
-        return (s[1], s[2], s[0]) if len(s) == 3 else s
-
-    def make_hook(name: str):
-        def hook(mod, inputs, output):
-            info = LayerInfo(name=name, kind=type(mod).__name__, input_shape=hwc(inputs[0]),
-                             output_shape=hwc(output),
-                             params=sum(p.numel() for p in mod.parameters(recurse=False)))
-            if isinstance(mod, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)) and not isinstance(mod.padding, str):
-                f, s, p = _single(mod.kernel_size), _single(mod.stride), _single(mod.padding)
-                w = inputs[0].shape[-1]
-                info.kernel, info.stride, info.padding = f, s, p
-                out = (w - f + 2 * p) // s + 1
-                exact = (w - f + 2 * p) % s == 0
-                frac = f"({w} − {f} + 2·{p}) / {s}"
-                info.arithmetic = f"{frac if exact else '⌊' + frac + '⌋'} + 1 = {out}"
-                assert out == output.shape[-1], (name, out, output.shape)
-            infos.append(info)
-        return hook
-
-    for name, mod in model.named_modules():
-        if name and not list(mod.children()):
-            hooks.append(mod.register_forward_hook(make_hook(name)))
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            p = next(model.parameters(), None)
-            x = torch.zeros((1, *input_shape), device=p.device if p is not None else "cpu")
-            model(x)
-    finally:
-        for h in hooks:
-            h.remove()
-        model.train(was_training)
-    return infos
 
 
 @torch.no_grad()

@@ -16,12 +16,10 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from mnist_gui.config import MNIST_TRAIN_SIZE
+from mnist_gui.core.presets import CUSTOM, PRESETS
 
 OPTIMIZERS = ("adamw", "adam", "sgd")
 SCHEDULES = ("onecycle", "cosine", "constant")
-# Model presets (kept in step with core/models.py, which imports torch; this module does not).
-PRESET_NAMES = ("tf-tutorial", "fast-bn")
-CUSTOM = "custom"   # the preset name of a network given as a spec (TrainConfig.arch)
 
 
 @dataclass(frozen=True)
@@ -87,7 +85,7 @@ class Field:
 
 FIELDS: tuple[Field, ...] = (
     Field("preset", "choice", "Architecture", "network preset, or custom: the network edited on the Model tab "
-          "(mnist-gui train --arch FILE.json)", choices=PRESET_NAMES + (CUSTOM,)),
+          "(mnist-gui train --arch FILE.json)", choices=(*PRESETS, CUSTOM)),
     Field("epochs", "float", "Epochs", "passes over the training images (may be fractional); "
           "max steps overrides it", 0.0, 1000, min_inclusive=False, decimals=2),
     Field("max_steps", "int", "Max steps", "stop after this many batches (default: from epochs)", 1, 10_000_000,

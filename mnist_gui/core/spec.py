@@ -442,7 +442,7 @@ def _analyse_layer(layer: Layer, shape, say) -> LayerRow:
 def build(spec, input_shape=(1, 28, 28)):
     """The named torch.nn.Sequential for a spec; SpecError naming the layer and field for its first error.
 
-    The spec is kept on the module as `network_spec`, so `layer_summary` can use the torch-free analysis.
+    The spec is kept on the module as `network_spec`, so the spec a module was built from can be read back.
     """
     from collections import OrderedDict
 

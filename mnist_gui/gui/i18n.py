@@ -36,10 +36,6 @@ def effective_language(code: str) -> str:
     return code if code in LANGUAGES else system_language()
 
 
-def current_language() -> str:
-    return _current
-
-
 def translation_file(code: str) -> str:
     return str(config.resource_path(f"translations/mnist_gui_{code}.qm"))
 

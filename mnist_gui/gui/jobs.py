@@ -1,8 +1,9 @@
 """Background work: a QObject worker moved to a QThread (superqt's new_worker_qthread shape), and one
 `JobRunner` per window that knows every running job, so closing the window can stop them all.
 
-A worker emits plain data only, turns exceptions into `failed(str)`, and is stopped by a flag, never
-`terminate()`. `Task` runs any function `fn(report, should_stop)` this way: loading MNIST, saving or
+A worker emits plain data only: `returned(result)` when its job succeeded (superqt's name: a thread's
+`finished` means only that it ended), `failed(str)` for an exception, `cancelled()` when it stopped. It
+is stopped by a flag, never `terminate()`. `Task` runs any function `fn(report, should_stop)` this way: loading MNIST, saving or
 opening a checkpoint, evaluating.
 """
 
@@ -41,7 +42,7 @@ class Cancelled(Exception):
 
 class Worker(QObject):
     progressed = Signal(object)   # what the job reports: a message or (done, total)
-    finished = Signal(object)     # the result
+    returned = Signal(object)     # the result of run(), which ended without an exception or a stop
     cancelled = Signal()
     failed = Signal(str)          # one line
 
@@ -72,7 +73,7 @@ class Worker(QObject):
             if self.should_stop() and result is None:
                 self.cancelled.emit()
             else:
-                self.finished.emit(result)
+                self.returned.emit(result)
         finally:
             # End the thread from inside it: a quit queued to the GUI thread would wait for the GUI
             # thread, which may itself be waiting for this thread (closing the window).

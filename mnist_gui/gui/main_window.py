@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
     def _load_model(self, model_path: str | None) -> None:
         """torch and the first model load in the background; the canvas takes strokes meanwhile."""
         task = Task(lambda _report, _stop: self.ws.initial_checkpoint(model_path))
-        task.finished.connect(self._on_initial_model)
+        task.returned.connect(self._on_initial_model)
         connect_in_gui(task.failed, lambda msg: self.show_message(self.tr("Could not load a model"), msg,
                                                                   QMessageBox.Icon.Critical), self)
         self.jobs.start(task)
@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
         if not path:
             return False
         task = Task(lambda _report, _stop: self.ws.save_model(ck, path))
-        connect_in_gui(task.finished, lambda p: self._on_saved(ck, Path(p)), self)
+        connect_in_gui(task.returned, lambda p: self._on_saved(ck, Path(p)), self)
         connect_in_gui(task.failed, self._on_save_failed, self)
         self.statusBar().showMessage(self.tr("Saving {0}…").format(path))
         self.jobs.start(task)

@@ -24,7 +24,7 @@ class TrainingWorker(Worker):
     statusChanged = Signal(str)   # paused, resumed, data loading...
     dataMissing = Signal(str)     # MNIST not found: the message says where it looked
     # progressed(dict): a step event (throttled; carries the steps since the last one)
-    # finished(FinishedRun)
+    # returned(FinishedRun)
 
     def __init__(self, ws: Workspace, cfg: TrainConfig, init_state: dict | None = None, extra_train=None,
                  kind: str = "train", device: str = "cpu"):

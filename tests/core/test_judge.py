@@ -11,7 +11,6 @@ from mnist_gui.core.handwriting import numbers as N
 from mnist_gui.core.preprocess import strokes_to_mnist
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 L_PART = [(30.0, 5.0), (8.0, 80.0), (60.0, 80.0)]   # the left stroke of a 4 ...
 STEM = [(58.0, 5.0), (58.0, 98.0)]                   # ... and its stem, which crosses the bar

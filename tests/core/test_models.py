@@ -1,14 +1,12 @@
-import subprocess
-import sys
-
 import pytest
 import torch
 
-from mnist_gui.core.models import PRESETS, ModelConfig, build_model, count_parameters, layer_summary
+from mnist_gui.core.models import PRESETS, ModelConfig, build_model, count_parameters
+from mnist_gui.core.spec import analyse, totals
 
 
 def test_tf_tutorial_shapes_match_the_tutorial():
-    rows = {r.name: r for r in layer_summary(build_model(ModelConfig("tf-tutorial")))}
+    rows = {r.name: r for r in analyse(ModelConfig("tf-tutorial").network())}
     assert rows["conv1"].input_shape == (28, 28, 1) and rows["conv1"].output_shape == (28, 28, 32)
     assert (rows["conv1"].kernel, rows["conv1"].stride, rows["conv1"].padding) == (5, 1, 2)
     assert rows["pool1"].output_shape == (14, 14, 32)
@@ -28,8 +26,8 @@ def test_tf_tutorial_shapes_match_the_tutorial():
 def test_summary_params_add_up_for_every_preset():
     for name in PRESETS:
         m = build_model(ModelConfig(name))
-        rows = layer_summary(m)
-        assert sum(r.params for r in rows) == count_parameters(m)
+        rows = analyse(ModelConfig(name).network())
+        assert totals(rows).params == sum(r.params for r in rows) == count_parameters(m)
         assert rows[-1].output_shape == (10,)
         assert m(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
 
@@ -48,24 +46,6 @@ def test_bad_config_is_rejected():
         build_model(ModelConfig("nope"))
     with pytest.raises(ValueError, match="dropout"):
         build_model(ModelConfig("tf-tutorial", dropout=1.5))
-
-
-def test_core_never_imports_qt():
-    """Every module of the core package (walked, not listed) and the CLI load without Qt."""
-    code = ("import importlib, pkgutil, sys, mnist_gui.core, mnist_gui.cli, mnist_gui.desktop\n"
-            "mods = [m.name for m in pkgutil.walk_packages(mnist_gui.core.__path__, 'mnist_gui.core.')]\n"
-            "assert len(mods) >= 15, mods\n"
-            "for m in mods: importlib.import_module(m)\n"
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6')]\n"
-            "print(bad); assert not bad")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert r.returncode == 0, r.stdout + r.stderr
-
-
-def test_the_recipes_preset_names_are_the_model_presets():
-    from mnist_gui.core.recipes import PRESET_NAMES
-    assert set(PRESET_NAMES) == set(PRESETS)
-
 
 
 def test_average_weights_interpolates_floats_and_takes_counts_from_the_second():

@@ -1,15 +1,12 @@
-"""The numbers benchmarks/number_reading.py builds: what the benchmark claims to build."""
+"""The synthetic numbers (core/handwriting/synthetic.py) the number reader is measured and trained on:
+what they claim to be."""
 
 import collections
-import sys
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from number_reading import full_pass, join, numbers  # noqa: E402
-
-from mnist_gui.core.handwriting.pendigits import PenDigit  # noqa: E402
+from mnist_gui.core.handwriting.pendigits import PenDigit
+from mnist_gui.core.handwriting.synthetic import full_pass, join, numbers
 
 
 def test_a_digit_ending_near_the_next_ones_start_runs_on_into_it():

@@ -79,7 +79,8 @@ def test_search_ranges():
 # -- network fields -----------------------------------------------------------------------------
 
 def test_a_network_field_builds_the_tutorial_network_with_that_field_replaced():
-    from mnist_gui.core.models import build_model, tf_tutorial_spec
+    from mnist_gui.core.models import build_model
+    from mnist_gui.core.presets import tf_tutorial_spec
     base = TrainConfig()
     cfg = st.trial_config(base, {"conv1.filters": 8, "seed": 1})
     want = [layer.to_dict() for layer in tf_tutorial_spec(base.dropout).layers]

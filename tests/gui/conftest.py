@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtTest import QTest
+from PySide6.QtCore import Qt
 
+from mnist_gui.gui.widgets.canvas import draw_strokes
 from tests.conftest import SHARED_PENDIGITS
 
 
@@ -64,15 +64,7 @@ def fit_strokes(strokes, side=336, margin=60):
 
 def draw(qtbot, canvas, strokes, step_px=4.0):
     """Draw with real mouse events: press, moves along the stroke, release (left button)."""
-    for st in strokes:
-        pts = [QPoint(round(x), round(y)) for x, y in st]
-        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[0])
-        for a, b in zip(pts, pts[1:]):
-            n = max(1, int(((b.x() - a.x()) ** 2 + (b.y() - a.y()) ** 2) ** 0.5 / step_px))
-            for i in range(1, n + 1):
-                p = QPoint(round(a.x() + (b.x() - a.x()) * i / n), round(a.y() + (b.y() - a.y()) * i / n))
-                QTest.mouseMove(canvas, p)
-        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[-1])
+    draw_strokes(canvas, strokes, step_px=step_px)
 
 
 # Clearly drawn digits, by hand, in a 100×100 box (y down).

@@ -23,6 +23,12 @@ def test_editor_shows_the_live_model_with_its_arithmetic(window):
     assert editor.trainButton.isEnabled()
 
 
+def test_the_time_per_epoch_is_measured_in_the_background_and_shown(window, qtbot):
+    editor = window.modelTab.editor
+    qtbot.waitUntil(lambda: "about" in editor.estimateLabel.text(), timeout=60_000)
+    assert "s (60,000 images" in editor.estimateLabel.text()
+
+
 def test_a_bad_kernel_is_flagged_on_its_row_and_disables_train(window, qtbot):
     editor = window.modelTab.editor
     window.tabs.setCurrentWidget(window.modelTab)
@@ -93,6 +99,32 @@ def test_random_specs_shapes_equal_a_forward_pass(window):
         assert shown == torch_text, (layers, shown, torch_text)
         checked += 1
     assert checked >= 5
+
+
+def test_a_preset_added_to_the_table_is_offered_in_start_from_and_builds(qtbot, monkeypatch, request):
+    """A new preset is one row in core/presets.py: the Model tab lists it and ModelConfig builds it."""
+    import torch
+
+    from mnist_gui.core import presets
+    from mnist_gui.core.models import ModelConfig, build_model
+    from mnist_gui.core.spec import Layer, NetworkSpec
+
+    def tiny(dropout):
+        return NetworkSpec((Layer("conv", filters=4, kernel=3), Layer("relu"), Layer("flatten"),
+                            Layer("dropout", rate=dropout), Layer("dense", units=10)))
+    monkeypatch.setitem(presets.PRESETS, "tiny", presets.Preset("tiny", "conv3x3/4, dense 10", tiny))
+    window = request.getfixturevalue("window")      # made after the preset was added
+    editor = window.modelTab.editor
+    offered = [editor.startCombo.itemData(i) for i in range(editor.startCombo.count())]
+    assert offered == ["live", "tf-tutorial", "fast-bn", "tiny"]
+    editor.startCombo.setCurrentIndex(offered.index("tiny"))
+    editor.startButton.click()
+    assert editor.layers == tiny(0.4).to_list()
+    assert [r[5] for r in rows(editor)] == ["26×26×4", "26×26×4", "2704", "2704", "10"]
+    assert editor.trainButton.isEnabled()
+    model = build_model(ModelConfig("tiny"))
+    assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    assert ModelConfig.from_dict(ModelConfig("tiny").to_dict()) == ModelConfig("tiny")
 
 
 def test_train_this_network_trains_the_edited_network(window, qtbot, small_mnist):

@@ -8,7 +8,7 @@ rather than a piece of one, or a digit with a piece of its neighbour. It sees th
 line's, its width against its height, how many strokes it has and whether it is a cut piece of a stroke.
 
 It learns from the reader's own candidates: numbers laid out from pen-drawn digits (as
-benchmarks/number_reading.py builds them), each candidate labelled whole when its strokes are exactly one
+core/handwriting/synthetic.py builds them), each candidate labelled whole when its strokes are exactly one
 digit's (scripts/train_number_judge.py). It does not depend on the classifier, so teaching and
 retraining the classifier leave it as it is.
 """

@@ -230,7 +230,7 @@ class EvaluateTab(Retranslating, QWidget):
         model = copy.deepcopy(self.ws.checkpoint.model).eval()   # the live model may change meanwhile
         task = Task(lambda report, should_stop: self.ws.evaluate(model, progress=report, should_stop=should_stop))
         task.progressed.connect(self._on_progress)
-        task.finished.connect(self._on_finished)
+        task.returned.connect(self._on_finished)
         task.failed.connect(self._on_failed)
         connect_in_gui(task.cancelled, lambda: self._on_failed(self.tr("evaluation stopped")), self)
         self._task = task
@@ -311,7 +311,7 @@ class EvaluateTab(Retranslating, QWidget):
                     except AllWritersSeen as e:   # said in the window's language
                         raise DataError(all_seen.format(e.writers)) from None
                 task = Task(read)
-                connect_in_gui(task.finished, self._on_pen_read, self)
+                connect_in_gui(task.returned, self._on_pen_read, self)
                 connect_in_gui(task.failed, self._on_pen_failed, self)
                 connect_in_gui(task.cancelled, lambda: self._on_pen_failed(self.tr("stopped")), self)
                 self._penTask = task

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
                                QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
-
+from mnist_gui.core.presets import PRESETS
 from mnist_gui.core.spec import KINDS, PADDING_WORDS, Layer, NetworkSpec, analyse, epoch_seconds, problems, totals
 from mnist_gui.gui import theme
 from mnist_gui.gui.widgets.feature_maps import FeatureMapsView
@@ -49,7 +49,7 @@ class NetworkEditor(Retranslating, QWidget):
 
         self.startCombo = QComboBox(objectName="startCombo")
         self.startCombo.addItem("", LIVE)
-        for name in ("tf-tutorial", "fast-bn"):
+        for name in PRESETS:
             self.startCombo.addItem(name, name)
         self.startButton = QPushButton(objectName="startFromButton")
         self.table = QTableWidget(0, 10, objectName="layerTable")
@@ -252,7 +252,7 @@ class NetworkEditor(Retranslating, QWidget):
         self._estimate_gen += 1
         gen, layers = self._estimate_gen, [dict(d) for d in self.layers]
         task = Task(lambda _report, _stop: (gen, epoch_seconds(NetworkSpec.from_dict(layers))))
-        task.finished.connect(self._on_estimate)
+        task.returned.connect(self._on_estimate)
         self.jobs.start(task)
 
     def _on_estimate(self, out) -> None:

@@ -45,7 +45,7 @@ STEP_EMIT_S = 0.1
 
 class StudyWorker(Worker):
     """Opens the study and runs its trials one after another (studies.run_trials) in the worker thread.
-    progressed(dict): the core's events ("trial", "trial_done", throttled "step"); finished(int): trials run."""
+    progressed(dict): the core's events ("trial", "trial_done", throttled "step"); returned(int): trials run."""
 
     def __init__(self, ws, plan: studies.StudyPlan) -> None:
         super().__init__()
@@ -320,7 +320,7 @@ class StudyTab(Retranslating, QWidget):
         self.progressBar.setRange(0, 0)
         worker = StudyWorker(self.ws, plan)
         worker.progressed.connect(self._on_progressed)
-        worker.finished.connect(self._on_finished)
+        worker.returned.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         connect_in_gui(worker.cancelled, lambda: self._on_ended("cancelled"), self)
         self._worker = worker

@@ -165,8 +165,9 @@ class TrainingTab(Retranslating, QWidget):
         self.recipeLabel = QLabel()
         self.recipeLabel.setBuddy(self.recipeCombo)
         self.form.insertRow(0, self.recipeLabel, self.recipeCombo)
-        for name, w in self.form.widgets.items():   # self.lrSpin, self.presetCombo, … for readers and tests
-            setattr(self, w.objectName(), w)
+        fields = self.form.widgets   # field name -> its widget; those that tests reach by name:
+        self.presetCombo, self.optimizerCombo = fields["preset"], fields["optimizer"]
+        self.lrSpin, self.momentumSpin = fields["lr"], fields["momentum"]
         self.settingsBox = settings = QGroupBox()
         settings.setLayout(self.form)
         # Where it runs: a setting of this machine, not a hyperparameter (not part of a run's recipe).
@@ -410,7 +411,7 @@ class TrainingTab(Retranslating, QWidget):
         worker.progressed.connect(self._on_progressed)
         worker.epochEnded.connect(self._on_epoch_ended)
         worker.statusChanged.connect(self.append_log)
-        worker.finished.connect(self._on_finished)
+        worker.returned.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         connect_in_gui(worker.cancelled, lambda: self._on_ended("stopped"), self)
         worker.dataMissing.connect(self._on_data_missing)

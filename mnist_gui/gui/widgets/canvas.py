@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QTabletEvent
 from PySide6.QtWidgets import QWidget
 
@@ -244,3 +246,34 @@ class DrawingCanvas(Retranslating, QWidget):
                     else self.tr("Draw a digit here\n(or drop an image)"))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, hint)
         p.end()
+
+
+def draw_strokes(widget: QWidget, strokes, step_px: float = 4.0, moves_per_segment: int | None = None,
+                 after_stroke: Callable[[], object] | None = None) -> list[float]:
+    """Draw strokes on a widget (a DrawingCanvas) with real mouse events, as a person would: for each
+    stroke, a left-button press at its first point, moves along it, a release at its last point.
+
+    Points are widget coordinates (y down), rounded to whole pixels. Between two points the moves are at
+    most step_px apart, or, with moves_per_segment, that many evenly spaced. after_stroke runs after each
+    release (e.g. the event loop's processEvents, so that work a pen-up queued runs before the next
+    stroke). Returns, per stroke, the milliseconds its release event took to handle (the pen-up handler's
+    work). For tests, benchmarks and screenshots; QtTest is imported only when this is called.
+    """
+    from PySide6.QtTest import QTest
+
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    pen_up_ms = []
+    for stroke in strokes:
+        pts = [QPoint(round(x), round(y)) for x, y in stroke]
+        QTest.mousePress(widget, left, none, pts[0])
+        for a, b in zip(pts, pts[1:]):
+            n = moves_per_segment or max(1, int(((b.x() - a.x()) ** 2 + (b.y() - a.y()) ** 2) ** 0.5 / step_px))
+            for i in range(1, n + 1):
+                QTest.mouseMove(widget, QPoint(round(a.x() + (b.x() - a.x()) * i / n),
+                                               round(a.y() + (b.y() - a.y()) * i / n)))
+        t0 = time.perf_counter()
+        QTest.mouseRelease(widget, left, none, pts[-1])
+        pen_up_ms.append((time.perf_counter() - t0) * 1000)
+        if after_stroke is not None:
+            after_stroke()
+    return pen_up_ms

@@ -1,0 +1,129 @@
+"""Whole numbers made of real pen-drawn digits (UCI pendigits): what the number reader is chosen, trained and
+measured on (benchmarks/number_reading.py measures; scripts/tune_number_weights.py and
+scripts/train_number_judge.py choose the reader's weights and train its judge on them).
+
+A number is laid out as a person would write it: one scale for the writer (their median digit
+height -> 150 px), each digit ±5% in size and ±5% of the height up or down, then one of these spacings:
+  realistic: gap / digit height drawn from a log-normal, median 0.15, log-sd 0.5 (about 0.07-0.33);
+             the pen data has one digit per box, so this spacing is an assumption, not a fit;
+  tight:     gap / digit height uniform in [-0.12, 0.02]: touching neighbours and slight overlaps;
+  joined:    realistic spacing, and wherever a digit ends near (within half the height) where the next
+             begins, the pen is not lifted: its last stroke runs on into the next digit's first; numbers
+             are drawn (up to 100 times) until at least one pair is joined. The pen data has no cursive, so
+             this is made, not drawn.
+  wide:      (CHECK_SPACINGS, only when asked) wider gaps than any of the above, to check a reader on a
+             layout that nothing was chosen or trained on.
+Strokes are y down, in canvas pixels. NumPy only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+_CHECKOUT = Path(__file__).resolve().parents[3]   # the repository, when run from a checkout
+
+SPACINGS = {
+    "realistic": lambda rng: float(np.exp(rng.normal(np.log(0.15), 0.5))),
+    "tight": lambda rng: float(rng.uniform(-0.12, 0.02)),
+    "joined": lambda rng: float(np.exp(rng.normal(np.log(0.15), 0.5))),  # realistic, then join()
+}
+# Only when asked: wider gaps than any of the above, to check a reader on a layout that nothing was
+# chosen or trained on.
+CHECK_SPACINGS = {"wide": lambda rng: float(np.exp(rng.normal(np.log(0.3), 0.6)))}
+
+
+def default_pendigits() -> str:
+    """The pen-digit file of a checkout beside ../shared (the tools' default --file)."""
+    for shared in (_CHECKOUT.parent / "shared", _CHECKOUT.parents[1] / "shared"):
+        if shared.is_dir():
+            return str(shared / "data/pendigits/pendigits-train.gz")
+    return "pendigits-train.gz"
+
+
+def layout(digits, writer_height, gap, rng, height=150.0, top=80.0, x=20.0, jitter=0.05):
+    """Strokes of the digits side by side, y down; gap(rng) -> gap / height; each digit's size and
+    vertical place vary by ±jitter (of its size, of the height)."""
+    out = []
+    s0 = height / writer_height
+    for i, d in enumerate(digits):
+        pts = np.concatenate([np.asarray(st, float) for st in d.strokes])
+        lo, hi = pts.min(0), pts.max(0)
+        s = s0 * rng.uniform(1 - jitter, 1 + jitter)
+        dy = top + rng.uniform(-jitter, jitter) * height - (hi[1] - lo[1]) * s / 2
+        if i:
+            x += gap(rng) * height
+        out += [[((p[0] - lo[0]) * s + x, (p[1] - lo[1]) * s + dy) for p in st] for st in d.strokes]
+        x += (hi[0] - lo[0]) * s
+    return out
+
+
+class Case(NamedTuple):
+    truth: str
+    strokes: list
+    digits: list     # the pen digits it is made of
+    owners: list     # per stroke, per point: the index of the digit it belongs to (-1: a joining line)
+
+
+def numbers(by_writer, count, spacing, seed=0, jitter=0.05):
+    """count Cases, writers in turn. Each writer's digits are dealt like cards: shuffled,
+    four per number, and shuffled again when fewer than four are left, so every digit is used as often
+    as any other (count = a writer's digits / 4 per writer uses each once). Drawn at random instead, a
+    writer's few unusual digits may come up several times in one sample and none in the next, which
+    moved a fold's score by points between samples."""
+    rng = np.random.default_rng(seed)
+    writers = sorted(by_writer)
+    med = {w: np.median([np.ptp(np.concatenate(d.strokes)[:, 1]) for d in by_writer[w]]) for w in writers}
+    decks = {w: [] for w in writers}
+
+    def deal(w):
+        if len(decks[w]) < 4:
+            decks[w] = [by_writer[w][i] for i in rng.permutation(len(by_writer[w]))]
+        return [decks[w].pop() for _ in range(4)]
+
+    out = []
+    for n in range(count):
+        w = writers[n % len(writers)]
+        for _ in range(100):
+            digits = deal(w)
+            strokes = layout(digits, med[w], {**SPACINGS, **CHECK_SPACINGS}[spacing], rng, jitter=jitter)
+            owner = {p: int(k) for i, k in enumerate(np.repeat(np.arange(len(digits)), [len(d.strokes) for d in digits]))
+                     for p in strokes[i]}
+            if spacing != "joined":
+                break
+            strokes, joins = join(strokes, [len(d.strokes) for d in digits], rng)
+            if joins:
+                break
+            decks[w][:0] = digits   # not joined: these digits wait for a later number
+        owners = [np.array([owner.get(tuple(p), -1) for p in s]) for s in strokes]
+        out.append(Case("".join(str(d.label) for d in digits), strokes, digits, owners))
+    return out
+
+
+def full_pass(by_writer) -> int:
+    """The count of numbers that uses every writer's digits once (about)."""
+    return len(by_writer) * int(np.mean([len(v) for v in by_writer.values()]) // 4)
+
+
+def join(strokes, counts, rng, height=150.0, reach=0.5, bulge=0.2):
+    """Cursive: where one digit ends within reach × height of where the next begins, its last stroke
+    runs on into the next digit's first (the pen not lifted: a line between them, bowed by up to
+    bulge × its length to either side, with points as far apart as the pen's own).
+    (strokes, how many joins)."""
+    out, k, joins = [], 0, 0
+    for i, n in enumerate(counts):
+        group = [list(s) for s in strokes[k:k + n]]
+        k += n
+        if i and np.hypot(*np.subtract(group[0][0], out[-1][-1])) <= reach * height:
+            a, b = np.asarray(out[-1][-1]), np.asarray(group[0][0])
+            prev = np.asarray(out[-1])
+            step = float(np.median(np.hypot(*np.diff(prev, axis=0).T))) if len(prev) > 1 else 5.0
+            t = np.linspace(0, 1, max(2, int(np.hypot(*(b - a)) / max(step, 1.0)) + 1))[1:-1]
+            normal = np.array([a[1] - b[1], b[0] - a[0]]) * rng.uniform(-bulge, bulge)
+            bridge = [tuple(a + (b - a) * u + normal * 4 * u * (1 - u)) for u in t]
+            out[-1] = out[-1] + bridge + group.pop(0)
+            joins += 1
+        out += group
+    return out, joins

@@ -1,0 +1,57 @@
+"""The architecture presets: the one place they are defined, as specs (core/spec.py). Imports no torch.
+
+`tf-tutorial` is exactly the network of TensorFlow's "A Guide to TF Layers: Building a
+Convolutional Neural Network" (cnn_mnist.py). The other presets train faster.
+
+A new preset is a function returning its spec and a row in `PRESETS`: `ModelConfig` builds it, the
+training field "preset" (the Train tab, `--preset`) and the Model tab's "Start from" list it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from mnist_gui.core.spec import Layer, NetworkSpec
+
+CUSTOM = "custom"   # the preset name of a network given as a spec, not one of PRESETS
+
+
+def tf_tutorial_spec(dropout: float = 0.4) -> NetworkSpec:
+    return NetworkSpec((
+        Layer("conv", filters=32, kernel=5, padding="same"),
+        Layer("relu"),
+        Layer("maxpool", size=2),
+        Layer("conv", filters=64, kernel=5, padding="same"),
+        Layer("relu"),
+        Layer("maxpool", size=2),
+        Layer("flatten"),
+        Layer("dense", units=1024),
+        Layer("relu"),
+        Layer("dropout", rate=dropout),
+        Layer("dense", units=10),
+    ))
+
+
+def fast_bn_spec(dropout: float = 0.4) -> NetworkSpec:
+    """A small batch-norm net: about 99% after one epoch, several times faster than tf-tutorial."""
+    def block(filters, kernel):
+        return (Layer("conv", filters=filters, kernel=kernel, padding="same", bias=False), Layer("batchnorm"),
+                Layer("relu"), Layer("maxpool", size=2))
+    return NetworkSpec((*block(24, 5), *block(48, 3), *block(64, 3), Layer("flatten"),
+                        Layer("dropout", rate=dropout * 0.25), Layer("dense", units=10)))
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str                                                   # the stable id: "tf-tutorial"
+    description: str
+    spec: Callable[[float], NetworkSpec] = field(repr=False)   # dropout -> the network
+
+
+PRESETS: dict[str, Preset] = {p.name: p for p in (
+    Preset("tf-tutorial", "TF Layers tutorial CNN: conv5x5/32, pool, conv5x5/64, pool, dense 1024, dropout, dense 10",
+           tf_tutorial_spec),
+    Preset("fast-bn", "small batch-norm CNN: conv5x5/24, conv3x3/48, conv3x3/64 with pooling, dense 10",
+           fast_bn_spec),
+)}
