@@ -81,10 +81,6 @@ def on_device(t: torch.Tensor, device: torch.device) -> torch.Tensor:
     return copy_
 
 
-def clear_device_cache() -> None:
-    _DEVICE_COPIES.clear()
-
-
 def _generator(device: torch.device, seed: int) -> torch.Generator:
     """A seeded generator on the device for CUDA (no host round trip), on the CPU otherwise."""
     return torch.Generator(device=device if device.type == "cuda" else "cpu").manual_seed(seed)
