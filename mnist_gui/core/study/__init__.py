@@ -490,10 +490,11 @@ def run_trials(ws: "Workspace", plan: StudyPlan, *, should_stop: Callable[[], bo
     """Run the study's trials in this thread until none is left (grid: the queue is empty; search: it has
     `trials` trials) or should_stop() turns true. Returns how many trials this call ran.
 
-    Events: {"type": "trial", "number", "params"} when a trial starts, the Trainer's own events (with
-    "trial": number added), {"type": "trial_done", "number", "state", "accuracy", "error"} when it ends.
-    A stop ends the current trial after its next step; its run is not recorded and the trial goes back
-    in the queue when the study is opened again."""
+    Events: {"type": "trial", "number", "params"} when a trial starts, each of the Trainer's own events as
+    {"type": "train", "trial": number, "event": a core/events.py dataclass}, {"type": "trial_done", "number",
+    "state", "accuracy", "error"} when it ends.
+    A stop ends the current trial at its trainer's next event (within about train.PROGRESS_INTERVAL_S and
+    a step); its run is not recorded and the trial goes back in the queue when the study is opened again."""
     import optuna
     from optuna.trial import TrialState
 
@@ -522,10 +523,10 @@ def run_trials(ws: "Workspace", plan: StudyPlan, *, should_stop: Callable[[], bo
 
         trainer: Trainer | None = None
 
-        def on_train_event(ev: dict) -> None:
+        def on_train_event(ev) -> None:
             if should_stop():
                 trainer.stop()
-            emit({**ev, "trial": trial.number})
+            emit({"type": "train", "trial": trial.number, "event": ev})
         trainer = Trainer(cfg, data, on_train_event)
         try:
             result = trainer.run()
