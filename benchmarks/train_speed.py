@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mnist_gui.core.data import load_mnist, normalize  # noqa: E402
 from mnist_gui.core.device import available_devices  # noqa: E402
+from mnist_gui.core.events import Progressed  # noqa: E402
 from mnist_gui.core.models import ModelConfig, build_model  # noqa: E402
 from mnist_gui.core.recipes import RECIPES  # noqa: E402
 from mnist_gui.core.train import Trainer  # noqa: E402
@@ -78,11 +79,11 @@ def trainer_rate(data, steps: int, fused: bool = True) -> float:
     trainer = None
 
     def cb(e):
-        if e["type"] == "step":
+        if isinstance(e, Progressed):
             t_at.append((time.perf_counter(), time.process_time()))
-            if e["step"] == steps:
+            if e.step == steps:
                 trainer.stop()  # no final evaluation: it is not part of the per-step speed
-    trainer = Trainer(cfg, data, cb, device="cpu")
+    trainer = Trainer(cfg, data, cb, device="cpu", progress_interval_s=0)   # one event per step
     trainer.fused_optimizer = fused
     trainer.run()
     return rate(t_at, cfg.batch_size)

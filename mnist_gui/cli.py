@@ -162,6 +162,7 @@ def _pen_options(args) -> frozenset[int] | None:
 def cmd_train(args) -> int:
     from mnist_gui.core.recipes import FIELDS
     from mnist_gui.core.device import resolve_device
+    from mnist_gui.core.events import EpochEnded, Progressed, Started, StatusChanged
     from mnist_gui.core.train import Trainer
 
     device = resolve_device(args.device)
@@ -198,20 +199,21 @@ def cmd_train(args) -> int:
 
     def on_event(ev):
         nonlocal bar
-        if ev["type"] == "start" and show_bar:   # made when the number of steps is known
-            from tqdm import tqdm
-            bar = tqdm(total=ev["total_steps"], unit="step", file=sys.stderr, dynamic_ncols=True)
-        elif ev["type"] == "step" and bar is not None:
-            bar.update(len(ev["steps"]))
-            if ev["step"] % 10 < len(ev["steps"]):
-                bar.set_postfix(loss=f"{ev['loss']:.3f}", acc=f"{ev['accuracy']:.3f}",
-                                img_s=f"{ev['images_per_s']:.0f}", refresh=False)
-        elif ev["type"] == "epoch":
-            line = (f"epoch {ev['epoch']}/{ev['epochs']}: test accuracy {ev['test_accuracy']:.2%}, "
-                    f"test loss {ev['test_loss']:.4f}, {ev['train_seconds']:.1f} s of training")
-            (bar.write(line, file=sys.stderr) if bar is not None else log(line))
-        elif ev["type"] == "status" and not args.json:
-            (bar.write(ev["message"], file=sys.stderr) if bar is not None else log(ev["message"]))
+        match ev:
+            case Started() if show_bar:   # the bar is made when the number of steps is known
+                from tqdm import tqdm
+                bar = tqdm(total=ev.total_steps, unit="step", file=sys.stderr, dynamic_ncols=True)
+            case Progressed() if bar is not None:
+                bar.update(len(ev.steps))
+                if ev.step % 10 < len(ev.steps):
+                    bar.set_postfix(loss=f"{ev.loss:.3f}", acc=f"{ev.accuracy:.3f}",
+                                    img_s=f"{ev.images_per_s:.0f}", refresh=False)
+            case EpochEnded():
+                line = (f"epoch {ev.epoch}/{ev.epochs}: test accuracy {ev.test_accuracy:.2%}, "
+                        f"test loss {ev.test_loss:.4f}, {ev.train_seconds:.1f} s of training")
+                (bar.write(line, file=sys.stderr) if bar is not None else log(line))
+            case StatusChanged(message=msg) if not args.json:
+                (bar.write(msg, file=sys.stderr) if bar is not None else log(msg))
 
     trainer = Trainer(cfg, data, on_event, extra_train=plan.extra_train, init_state=plan.init_state, device=device)
     try:

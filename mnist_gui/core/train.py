@@ -1,20 +1,17 @@
 """Trainer: plain Python with callbacks. Knows nothing of threads or Qt.
 
-Events go to one callback as plain dicts:
-  {"type": "start", "total_steps", "train_size", "epochs", "config", "device"}
-  {"type": "step", "step", "total_steps", "epoch", "loss", "accuracy", "images_per_s", "eta_s", "lr",
-   "train_seconds", "steps", "losses", "accuracies"}
-  {"type": "epoch", "epoch", "epochs", "step", "test_loss", "test_accuracy", "per_class", "train_seconds",
-   "eval_seconds"}
-  {"type": "status", "message"}
+Events go to one callback as the small dataclasses of core/events.py: Started, Progressed (throttled
+here, each carrying every step since the last), EpochEnded, StatusChanged, and Finished last.
 
 Where it runs: `device` ("cpu", "cuda", "cuda:1", "mps", "auto" or a torch.device). The model, the data
 and every batch live there. Reading a value back from an accelerator waits for it (a host sync), so
 on an accelerator the per-step loss and accuracy stay on the device and are read at sync points a few
-times a second; one "step" event then covers every step since the last one: its scalar fields are those
-of its last step and `steps`, `losses`, `accuracies` list them all. On the CPU reading is free, so there is
-one "step" event per step (the lists have one entry). The NaN guard looks at the values it reads: on an
-accelerator a diverged run stops at the next sync point, naming the first step whose loss was not finite.
+times a second (SYNC_INTERVAL_S). On the CPU reading is free, so every step is read when it is taken.
+The NaN guard looks at the values it reads: on an accelerator a diverged run stops at the next sync
+point, naming the first step whose loss was not finite. What was read is sent as Progressed at most every
+`progress_interval_s` (PROGRESS_INTERVAL_S), and always before a pause, an epoch's evaluation, a stop or
+the run's end: this is the one place progress is throttled, so every consumer (the CLI's bar, the Qt
+workers, studies) gets a bounded rate without a throttle of its own.
 
 Pause, resume and stop are flags checked between batches. The returned model is always on the CPU.
 """
@@ -37,10 +34,12 @@ from torch import nn
 from mnist_gui import config
 from mnist_gui.core.data import Mnist, MnistSplit
 from mnist_gui.core.device import resolve_device
+from mnist_gui.core.events import EpochEnded, Finished, Progressed, Started, StatusChanged, TrainEvent
 from mnist_gui.core.models import build_model, move_towards
 from mnist_gui.core.recipes import TrainConfig
 
-SYNC_INTERVAL_S = 0.1   # on an accelerator: read loss/accuracy back about ten times a second
+SYNC_INTERVAL_S = 0.1        # on an accelerator: read loss/accuracy back about ten times a second
+PROGRESS_INTERVAL_S = 0.05   # send a Progressed at most about twenty times a second
 
 
 @dataclass
@@ -56,6 +55,10 @@ class TrainResult:
 
 class _Stopped(Exception):
     pass
+
+
+class _Diverged(Exception):
+    """A loss read back was not finite; the message names the step."""
 
 
 # Device copies of data tensors (MNIST), so a second run or evaluation does not copy again.
@@ -79,10 +82,6 @@ def on_device(t: torch.Tensor, device: torch.device) -> torch.Tensor:
     copy_ = t.to(device)
     _DEVICE_COPIES[key] = (weakref.ref(t), copy_)
     return copy_
-
-
-def clear_device_cache() -> None:
-    _DEVICE_COPIES.clear()
 
 
 def _generator(device: torch.device, seed: int) -> torch.Generator:
@@ -184,15 +183,26 @@ def evaluate(model: nn.Module, split: MnistSplit, batch_size: int = 1000,
 
 
 class Trainer:
+    """One training run: `Trainer(cfg, data, callback).run()` returns a TrainResult and sends the events
+    of core/events.py to `callback` (in the thread that calls run()).
+
+    A run's state lives on the object while it runs (minGPT's Trainer): the model, optimizer and
+    schedule, the counters (`step`, `epoch`, `train_seconds`), the `history` and the `metrics` of the
+    last evaluation. run() is a loop over named parts: _train_epoch, _train_step, _read_back,
+    _send_progress, _end_epoch, _evaluate, _wait_while_paused."""
+
     def __init__(self, cfg: TrainConfig, data: Mnist,
-                 callback: Callable[[dict], None] | None = None,
+                 callback: Callable[[TrainEvent], None] | None = None,
                  init_state: dict | None = None,
                  extra_train: MnistSplit | None = None,
                  device: str | torch.device = "cpu",
-                 bf16: bool | None = None):
+                 bf16: bool | None = None,
+                 progress_interval_s: float = PROGRESS_INTERVAL_S):
         """`device`: where to train (see core/device.py; DeviceError if it is not there).
         `bf16`: bfloat16 autocast for the forward pass; None means on for CUDA devices that support it,
-        off elsewhere (weights, optimizer state and the loss stay float32)."""
+        off elsewhere (weights, optimizer state and the loss stay float32).
+        `progress_interval_s`: the least time between two Progressed events (0: one per read-back, which
+        on the CPU is one per step)."""
         cfg.validate()
         self.cfg = cfg
         self.data = data
@@ -200,6 +210,7 @@ class Trainer:
         self.init_state = init_state
         self.extra_train = extra_train
         self.device = resolve_device(device)
+        self.progress_interval_s = progress_interval_s
         cuda = self.device.type == "cuda"
         self.bf16 = (cuda and torch.cuda.is_bf16_supported()) if bf16 is None else bool(bf16)
         # Reading a CPU tensor costs nothing, a device's costs a sync: on a device, read at sync points.
@@ -233,7 +244,7 @@ class Trainer:
         if self.stopped:
             raise _Stopped()
 
-    def _emit(self, event: dict) -> None:
+    def _emit(self, event: TrainEvent) -> None:
         self.callback(event)
 
     def _training_tensors(self, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -262,12 +273,47 @@ class Trainer:
             return torch.optim.Adam(groups, lr=cfg.lr, **fused)
         return torch.optim.AdamW(groups, lr=cfg.lr, **fused)
 
-    def run(self) -> TrainResult:
+    def _scheduler(self, opt: torch.optim.Optimizer):
         cfg = self.cfg
-        dev = self.device
-        t_start = time.perf_counter()
+        if cfg.schedule == "onecycle":
+            # torch divides by (pct_start * total_steps - 1): 0 for a 4-step run at 0.25
+            pct = 0.25 if self.total_steps != 4 else 0.3
+            return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=self.total_steps,
+                                                       pct_start=pct, div_factor=10, final_div_factor=100)
+        if cfg.schedule == "cosine":
+            return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=self.total_steps)
+        return None
+
+    # -- the run
+    def run(self) -> TrainResult:
+        """Train and evaluate; events go to the callback, the last one Finished."""
+        self._t_start = time.perf_counter()
+        try:
+            self._set_up()
+            self._emit(Started(self.total_steps, self.n_train, self.n_epochs, self.cfg.to_dict(),
+                               str(self.device)))
+            self._seg_start = time.perf_counter()   # start of the steps not yet read back
+            for epoch in range(1, self.n_epochs + 1):
+                self.epoch = epoch
+                self._train_epoch()
+                self._read_back(flush=True)
+                if self.stopped:
+                    raise _Stopped()
+                self._end_epoch()
+            return self._ended("finished")
+        except _Stopped:
+            return self._ended("stopped")
+        except _Diverged as e:
+            self._emit(StatusChanged(str(e)))
+            return self._result("diverged", str(e), None)
+        finally:
+            self._release()
+
+    def _set_up(self) -> None:
+        """The run's model, data, optimizer and schedule, and its counters at zero."""
+        cfg, dev = self.cfg, self.device
         torch.manual_seed(cfg.seed)
-        gen = _generator(dev, cfg.seed)
+        self.gen = _generator(dev, cfg.seed)
         if dev.type == "cuda":
             torch.backends.cuda.matmul.allow_tf32 = True
             torch.backends.cudnn.allow_tf32 = True
@@ -275,152 +321,179 @@ class Trainer:
         model = build_model(cfg.model_config())  # initialised on the CPU: the same weights on any device
         if self.init_state is not None:
             model.load_state_dict(copy.deepcopy(self.init_state))
-        model = model.to(dev, memory_format=torch.channels_last)
-        model.train()
+        self.model = model.to(dev, memory_format=torch.channels_last)
+        self.model.train()
 
-        x_all, y_all = self._training_tensors(gen)
-        n = len(y_all)
-        bs = min(cfg.batch_size, n)
-        steps_per_epoch = max(1, n // bs)
-        total_steps = cfg.max_steps or max(1, round(cfg.epochs * steps_per_epoch))
-        n_epochs = math.ceil(total_steps / steps_per_epoch)
+        self.x_all, self.y_all = self._training_tensors(self.gen)
+        self.n_train = len(self.y_all)
+        self.batch_size = min(cfg.batch_size, self.n_train)
+        self.steps_per_epoch = max(1, self.n_train // self.batch_size)
+        self.total_steps = cfg.max_steps or max(1, round(cfg.epochs * self.steps_per_epoch))
+        self.n_epochs = math.ceil(self.total_steps / self.steps_per_epoch)
+        self.optimizer = self._optimizer(self.model)
+        self.scheduler = self._scheduler(self.optimizer)
+        self.autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.bf16)
 
-        opt = self._optimizer(model)
-        if cfg.schedule == "onecycle":
-            # torch divides by (pct_start * total_steps - 1): 0 for a 4-step run at 0.25
-            pct = 0.25 if total_steps != 4 else 0.3
-            sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=total_steps,
-                                                        pct_start=pct, div_factor=10, final_div_factor=100)
-        elif cfg.schedule == "cosine":
-            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
-        else:
-            sched = None
-        autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.bf16)
+        self.history = {"step": [], "loss": [], "accuracy": [],
+                        "epoch": [], "epoch_step": [], "test_loss": [], "test_accuracy": []}
+        self.metrics: dict = {}
+        self.step = 0
+        self.epoch = 1
+        self.train_seconds = 0.0
+        self._run_correct = 0.0                      # running training accuracy
+        self._ema_rate: float | None = None          # smoothed images per second
+        self._lr = self.optimizer.param_groups[0]["lr"]   # after the last recorded step
+        self._pending_loss: list[torch.Tensor] = []  # per-step values still on the device
+        self._pending_correct: list[torch.Tensor] = []
+        self._sent = 0                               # history steps already sent in a Progressed
+        self._last_sent = -math.inf                  # when the last Progressed went: the first goes at once
 
-        history = {"step": [], "loss": [], "accuracy": [],
-                   "epoch": [], "epoch_step": [], "test_loss": [], "test_accuracy": []}
-        self._emit({"type": "start", "total_steps": total_steps, "train_size": n,
-                    "epochs": n_epochs, "config": cfg.to_dict(), "device": str(dev)})
-        step = 0
-        run_correct = 0.0
-        train_seconds = 0.0
-        metrics: dict = {}
-        status, message = "finished", ""
-        ema_rate = None
-        pending_loss: list[torch.Tensor] = []      # per-step values still on the device
-        pending_correct: list[torch.Tensor] = []
-        seg_start = time.perf_counter()            # start of the steps not yet read back
-        epoch = 1
+    def _release(self) -> None:
+        """Let go of the run's device tensors (the data copy alone is ~190 MB for MNIST)."""
+        self.model = self.optimizer = self.scheduler = self.gen = None
+        self.x_all = self.y_all = None
+        self._pending_loss, self._pending_correct = [], []
 
-        def sync() -> str | None:
-            """Read the pending steps back, record and emit them; a one-line message if the run diverged."""
-            nonlocal run_correct, train_seconds, ema_rate, seg_start
-            if not pending_loss:
-                return None
-            k = len(pending_loss)
-            if k == 1:
-                losses, corrects = [pending_loss[0].item()], [pending_correct[0].item()]
-            else:
-                both = torch.stack([torch.stack(pending_loss).float(), torch.stack(pending_correct).float()])
-                losses, corrects = both.tolist()
-            pending_loss.clear()
-            pending_correct.clear()
-            now = time.perf_counter()
-            dt = now - seg_start
-            train_seconds += dt
-            first = step - k + 1
-            for i, v in enumerate(losses):
-                if not math.isfinite(v):
-                    return f"diverged at step {first + i}: loss is {v}; lower the learning rate"
-            accs = []
-            for c in corrects:
-                c /= bs
-                run_correct = c if not history["accuracy"] and not accs else 0.95 * run_correct + 0.05 * c
-                accs.append(run_correct)
-            steps = list(range(first, step + 1))
-            history["step"] += steps
-            history["loss"] += losses
-            history["accuracy"] += accs
-            rate = k * bs / dt if dt > 0 else 0.0
-            ema_rate = rate if ema_rate is None else 0.9 * ema_rate + 0.1 * rate
-            self._emit({"type": "step", "step": step, "total_steps": total_steps, "epoch": epoch,
-                        "loss": losses[-1], "accuracy": run_correct, "images_per_s": ema_rate,
-                        "eta_s": (total_steps - step) * bs / max(ema_rate, 1e-9),
-                        "lr": opt.param_groups[0]["lr"], "train_seconds": train_seconds,
-                        "steps": steps, "losses": losses, "accuracies": accs})
-            seg_start = time.perf_counter()
-            return None
-
-        def diverged(msg: str) -> TrainResult:
-            self._emit({"type": "status", "message": msg})
-            return TrainResult("diverged", msg, None, cfg, metrics, history, time.perf_counter() - t_start)
-
-        for epoch in range(1, n_epochs + 1):
-            perm = _randperm(n, gen, dev)
-            for b in range(steps_per_epoch):
-                if step >= total_steps:
-                    break
-                if not self._running.is_set():
-                    if (msg := sync()) is not None:
-                        return diverged(msg)
-                    self._emit({"type": "status", "message": "paused"})
-                    self._running.wait()
-                    if not self.stopped:
-                        self._emit({"type": "status", "message": "resumed"})
-                    seg_start = time.perf_counter()
-                if self.stopped:
-                    break
-                idx = perm[b * bs:(b + 1) * bs]
-                xb, yb = x_all[idx], y_all[idx]
-                if cfg.augment:
-                    xb = _normalize_(_augment(xb, gen))
-                xb = xb.contiguous(memory_format=torch.channels_last)
-                with autocast:
-                    logits = model(xb)
-                loss = F.cross_entropy(logits.float(), yb, label_smoothing=cfg.label_smoothing)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                if sched is not None:
-                    sched.step()
-                step += 1
-                pending_loss.append(loss.detach())
-                pending_correct.append((logits.argmax(1) == yb).sum())
-                if (self.read_every_step or step == total_steps
-                        or time.perf_counter() - seg_start >= SYNC_INTERVAL_S):
-                    if (msg := sync()) is not None:
-                        return diverged(msg)
-            if (msg := sync()) is not None:
-                return diverged(msg)
-            if self.stopped:
-                status, message = "stopped", f"stopped at step {step} of {total_steps}"
+    def _train_epoch(self) -> None:
+        """One pass over a fresh permutation: until its end, the run's last step, or a stop."""
+        perm = _randperm(self.n_train, self.gen, self.device)
+        bs = self.batch_size
+        for b in range(self.steps_per_epoch):
+            if self.step >= self.total_steps:
                 break
-            if epoch == n_epochs and cfg.average_start and self.init_state is not None:
-                move_towards(model, self.init_state, cfg.average_start)   # part of the way back
-            if cfg.eval_every_epoch or epoch == n_epochs:
-                t_eval = time.perf_counter()
-                try:
-                    ev = evaluate(model, self.data.test, progress=self._check_stop)
-                except _Stopped:
-                    status, message = "stopped", f"stopped at step {step} of {total_steps}"
-                    break
-                metrics = {"test_loss": ev["loss"], "test_accuracy": ev["accuracy"],
-                           "per_class": ev["per_class"], "confusion": ev["confusion"],
-                           "steps": step, "train_seconds": train_seconds}
-                history["epoch"].append(epoch)
-                history["epoch_step"].append(step)
-                history["test_loss"].append(ev["loss"])
-                history["test_accuracy"].append(ev["accuracy"])
-                self._emit({"type": "epoch", "epoch": epoch, "epochs": n_epochs, "step": step,
-                            "test_loss": ev["loss"], "test_accuracy": ev["accuracy"],
-                            "per_class": ev["per_class"], "train_seconds": train_seconds,
-                            "eval_seconds": time.perf_counter() - t_eval})
-                seg_start = time.perf_counter()
-        model = model.to("cpu", memory_format=torch.contiguous_format).eval()
+            if not self._running.is_set():
+                self._wait_while_paused()
+            if self.stopped:
+                break
+            self._train_step(perm[b * bs:(b + 1) * bs])
+            if (self.read_every_step or self.step == self.total_steps
+                    or time.perf_counter() - self._seg_start >= SYNC_INTERVAL_S):
+                self._read_back()
+
+    def _wait_while_paused(self) -> None:
+        self._read_back(flush=True)
+        self._emit(StatusChanged("paused"))
+        self._running.wait()
+        if not self.stopped:
+            self._emit(StatusChanged("resumed"))
+        self._seg_start = time.perf_counter()
+
+    def _train_step(self, idx: torch.Tensor) -> None:
+        """One optimizer step on the batch `idx`; its loss and correct count stay on the device."""
+        cfg = self.cfg
+        xb, yb = self.x_all[idx], self.y_all[idx]
+        if cfg.augment:
+            xb = _normalize_(_augment(xb, self.gen))
+        xb = xb.contiguous(memory_format=torch.channels_last)
+        with self.autocast:
+            logits = self.model(xb)
+        loss = F.cross_entropy(logits.float(), yb, label_smoothing=cfg.label_smoothing)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        self.step += 1
+        self._pending_loss.append(loss.detach())
+        self._pending_correct.append((logits.argmax(1) == yb).sum())
+
+    def _read_back(self, flush: bool = False) -> None:
+        """Read the pending steps back (one host sync on an accelerator), check and record them, and send
+        a Progressed when one is due (or `flush`). A loss that is not finite raises _Diverged, after
+        what was recorded before it has been sent."""
+        if not self._pending_loss:
+            if flush:
+                self._send_progress()
+            return
+        k = len(self._pending_loss)
+        if k == 1:
+            losses, corrects = [self._pending_loss[0].item()], [self._pending_correct[0].item()]
+        else:
+            both = torch.stack([torch.stack(self._pending_loss).float(),
+                                torch.stack(self._pending_correct).float()])
+            losses, corrects = both.tolist()
+        self._pending_loss.clear()
+        self._pending_correct.clear()
+        now = time.perf_counter()
+        dt = now - self._seg_start
+        self.train_seconds += dt
+        first = self.step - k + 1
+        for i, v in enumerate(losses):
+            if not math.isfinite(v):
+                self._send_progress()
+                raise _Diverged(f"diverged at step {first + i}: loss is {v}; lower the learning rate")
+        h, bs = self.history, self.batch_size
+        accs = []
+        for c in corrects:
+            c /= bs
+            self._run_correct = c if not h["accuracy"] and not accs else 0.95 * self._run_correct + 0.05 * c
+            accs.append(self._run_correct)
+        h["step"] += range(first, self.step + 1)
+        h["loss"] += losses
+        h["accuracy"] += accs
+        rate = k * bs / dt if dt > 0 else 0.0
+        self._ema_rate = rate if self._ema_rate is None else 0.9 * self._ema_rate + 0.1 * rate
+        self._lr = self.optimizer.param_groups[0]["lr"]
+        if flush or self.step == self.total_steps or now - self._last_sent >= self.progress_interval_s:
+            self._send_progress()
+        self._seg_start = time.perf_counter()
+
+    def _send_progress(self) -> None:
+        """One Progressed with every recorded step not sent yet (none: nothing is sent)."""
+        h = self.history
+        if self._sent == len(h["step"]):
+            return
+        steps, losses, accs = (tuple(h[k][self._sent:]) for k in ("step", "loss", "accuracy"))
+        self._sent = len(h["step"])
+        self._last_sent = time.perf_counter()
+        step = steps[-1]
+        self._emit(Progressed(
+            step=step, total_steps=self.total_steps, epoch=self.epoch, loss=losses[-1],
+            accuracy=accs[-1], images_per_s=self._ema_rate,
+            eta_s=(self.total_steps - step) * self.batch_size / max(self._ema_rate, 1e-9),
+            lr=self._lr, train_seconds=self.train_seconds, steps=steps, losses=losses, accuracies=accs))
+
+    def _end_epoch(self) -> None:
+        """After an epoch's steps: on the last epoch of an averaging run move part of the way back to the
+        start; evaluate (every epoch, or only the last)."""
+        cfg = self.cfg
+        last = self.epoch == self.n_epochs
+        if last and cfg.average_start and self.init_state is not None:
+            move_towards(self.model, self.init_state, cfg.average_start)
+        if cfg.eval_every_epoch or last:
+            self._evaluate()
+
+    def _evaluate(self) -> None:
+        """Test-split metrics of the model now, into metrics and history, and an EpochEnded (a stop
+        during the evaluation raises _Stopped)."""
+        t_eval = time.perf_counter()
+        ev = evaluate(self.model, self.data.test, progress=self._check_stop)
+        self.metrics = {"test_loss": ev["loss"], "test_accuracy": ev["accuracy"],
+                        "per_class": ev["per_class"], "confusion": ev["confusion"],
+                        "steps": self.step, "train_seconds": self.train_seconds}
+        h = self.history
+        h["epoch"].append(self.epoch)
+        h["epoch_step"].append(self.step)
+        h["test_loss"].append(ev["loss"])
+        h["test_accuracy"].append(ev["accuracy"])
+        self._emit(EpochEnded(epoch=self.epoch, epochs=self.n_epochs, step=self.step, test_loss=ev["loss"],
+                              test_accuracy=ev["accuracy"], per_class=tuple(ev["per_class"]),
+                              train_seconds=self.train_seconds, eval_seconds=time.perf_counter() - t_eval))
+        self._seg_start = time.perf_counter()
+
+    def _ended(self, status: str) -> TrainResult:
+        """A run that finished or stopped: the model, on the CPU in eval mode, and its result."""
+        model = self.model.to("cpu", memory_format=torch.contiguous_format).eval()
         if status == "finished":
-            message = (f"finished: test accuracy {metrics.get('test_accuracy', float('nan')):.2%} "
-                       f"after {step} steps, {train_seconds:.1f} s of training")
-        metrics.setdefault("steps", step)
-        metrics["train_seconds"] = train_seconds
-        return TrainResult(status, message, model, cfg, metrics, history,
-                           time.perf_counter() - t_start)
+            message = (f"finished: test accuracy {self.metrics.get('test_accuracy', float('nan')):.2%} "
+                       f"after {self.step} steps, {self.train_seconds:.1f} s of training")
+        else:
+            message = f"stopped at step {self.step} of {self.total_steps}"
+        self.metrics.setdefault("steps", self.step)
+        self.metrics["train_seconds"] = self.train_seconds
+        return self._result(status, message, model)
+
+    def _result(self, status: str, message: str, model: nn.Module | None) -> TrainResult:
+        seconds = time.perf_counter() - self._t_start
+        self._emit(Finished(status, message, self.step, self.train_seconds, seconds))
+        return TrainResult(status, message, model, self.cfg, self.metrics, self.history, seconds)

@@ -7,23 +7,21 @@ data only; exceptions become failed(str); stop and pause are flags.
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import Signal
 
+from mnist_gui.core.events import EpochEnded, Progressed, Started, StatusChanged
 from mnist_gui.core.recipes import TrainConfig
 from mnist_gui.core.workspace import FinishedRun, Workspace
 from mnist_gui.gui.jobs import Worker
 
-STEP_EMIT_INTERVAL_S = 0.05  # forward at most ~20 step events a second to the GUI thread
-
 
 class TrainingWorker(Worker):
-    started = Signal(dict)        # start event
-    epochEnded = Signal(dict)     # epoch event
+    started = Signal(object)      # core.events.Started
+    epochEnded = Signal(object)   # core.events.EpochEnded
     statusChanged = Signal(str)   # paused, resumed, data loading...
     dataMissing = Signal(str)     # MNIST not found: the message says where it looked
-    # progressed(dict): a step event (throttled; carries the steps since the last one)
+    # progressed(Progressed): as the trainer sent it (the trainer throttles; each carries the steps since
+    # the last one)
     # returned(FinishedRun)
 
     def __init__(self, ws: Workspace, cfg: TrainConfig, init_state: dict | None = None, extra_train=None,
@@ -38,8 +36,6 @@ class TrainingWorker(Worker):
         self.trainer = None
         self._paused = False
         self._abort = False
-        self._pending: dict[str, list] = {"step": [], "loss": [], "accuracy": []}
-        self._last_emit = 0.0
 
     # flags: safe from the GUI thread
     def stop(self) -> None:
@@ -62,25 +58,17 @@ class TrainingWorker(Worker):
         if self.trainer is not None:
             self.trainer.resume()
 
-    def _on_event(self, ev: dict) -> None:
-        t = ev["type"]
-        if t == "step":
-            for k, many in (("step", "steps"), ("loss", "losses"), ("accuracy", "accuracies")):
-                self._pending[k].extend(ev.get(many, [ev[k]]))  # one event may carry several steps
-            now = time.monotonic()
-            if now - self._last_emit >= STEP_EMIT_INTERVAL_S or ev["step"] == ev["total_steps"]:
-                self._last_emit = now
-                out = dict(ev)
-                out["steps"], out["losses"], out["accuracies"] = (
-                    self._pending["step"], self._pending["loss"], self._pending["accuracy"])
-                self._pending = {"step": [], "loss": [], "accuracy": []}
-                self.progressed.emit(out)
-        elif t == "epoch":
-            self.epochEnded.emit(dict(ev))
-        elif t == "start":
-            self.started.emit(dict(ev))
-        elif t == "status":
-            self.statusChanged.emit(ev["message"])
+    def _on_event(self, ev) -> None:
+        """A Trainer event (core/events.py) as a signal; Finished is left to finished(FinishedRun)."""
+        match ev:
+            case Progressed():
+                self.progressed.emit(ev)
+            case EpochEnded():
+                self.epochEnded.emit(ev)
+            case Started():
+                self.started.emit(ev)
+            case StatusChanged(message=msg):
+                self.statusChanged.emit(msg)
 
     def run(self) -> FinishedRun:
         from mnist_gui.core.data import Cancelled, DataError

@@ -3,6 +3,7 @@ import threading
 import pytest
 import torch
 
+from mnist_gui.core.events import EpochEnded, Finished, Progressed, Started, StatusChanged
 from mnist_gui.core.recipes import RECIPES, TrainConfig
 from mnist_gui.core.train import Trainer, evaluate
 
@@ -18,14 +19,49 @@ def test_short_run_learns(small_mnist):
     r = Trainer(quick(), small_mnist, events.append).run()
     assert r.status == "finished" and r.model is not None
     assert r.metrics["test_accuracy"] > 0.85          # chance is 0.10
-    kinds = [e["type"] for e in events]
-    assert kinds[0] == "start" and "step" in kinds and kinds.count("epoch") == 1
-    step = next(e for e in events if e["type"] == "step")
-    for key in ("step", "epoch", "loss", "accuracy", "images_per_s", "eta_s"):
-        assert key in step
-    ep = next(e for e in events if e["type"] == "epoch")
-    assert len(ep["per_class"]) == 10 and 0 <= ep["test_accuracy"] <= 1
-    assert len(r.history["loss"]) == events[0]["total_steps"]
+    kinds = [type(e) for e in events]
+    assert kinds[0] is Started and Progressed in kinds and kinds.count(EpochEnded) == 1
+    step = next(e for e in events if isinstance(e, Progressed))
+    assert step.epoch == 1 and step.images_per_s > 0 and step.eta_s >= 0 and 0 <= step.accuracy <= 1
+    ep = next(e for e in events if isinstance(e, EpochEnded))
+    assert len(ep.per_class) == 10 and 0 <= ep.test_accuracy <= 1
+    assert len(r.history["loss"]) == events[0].total_steps
+
+
+def test_events_come_in_order_and_cover_every_step(small_mnist):
+    """Started, Progressed..., EpochEnded (each evaluated epoch), Finished last; the Progressed events
+    together list every step of the history once, in order."""
+    events = []
+    r = Trainer(quick(max_steps=5), small_mnist, events.append).run()
+    kinds = [type(e) for e in events]
+    n = kinds.count(Progressed)
+    assert n >= 1 and kinds == [Started] + [Progressed] * n + [EpochEnded, Finished]
+    progress = events[1:-2]
+    assert [s for e in progress for s in e.steps] == r.history["step"] == [1, 2, 3, 4, 5]
+    assert [x for e in progress for x in e.losses] == r.history["loss"]
+    assert [x for e in progress for x in e.accuracies] == r.history["accuracy"]
+    assert all(e.step == e.steps[-1] and e.loss == e.losses[-1] and e.accuracy == e.accuracies[-1]
+               for e in progress)
+    start, ep, fin = events[0], events[-2], events[-1]
+    assert (start.total_steps, start.train_size, start.epochs, start.device) == (5, 3000, 1, "cpu")
+    assert start.config == r.config.to_dict()
+    assert (ep.epoch, ep.epochs, ep.step, ep.test_accuracy) == (1, 1, 5, r.metrics["test_accuracy"])
+    assert (fin.status, fin.message, fin.step) == (r.status, r.message, 5)
+    assert fin.train_seconds == r.metrics["train_seconds"] and fin.seconds == r.seconds
+
+
+def test_progress_is_sent_at_most_every_interval_and_before_each_evaluation(small_mnist):
+    """The one throttle: with an interval longer than the run, the first step goes at once, the rest of
+    each epoch just before its evaluation, and the last step at once; nothing is lost or repeated."""
+    events = []
+    r = Trainer(quick(max_steps=50), small_mnist, events.append, progress_interval_s=1e9).run()
+    names = [type(e).__name__ for e in events]     # 3000 images / 64 = 46 steps per epoch: two epochs
+    assert names == ["Started", "Progressed", "Progressed", "EpochEnded", "Progressed", "EpochEnded",
+                     "Finished"]
+    assert [e.steps for e in events if isinstance(e, Progressed)] == [
+        (1,), tuple(range(2, 47)), tuple(range(47, 51))]
+    assert [e.epoch for e in events if isinstance(e, Progressed)] == [1, 1, 2]
+    assert r.history["step"] == list(range(1, 51))
 
 
 def test_tf_tutorial_trains_on_a_subset(small_mnist):
@@ -44,14 +80,20 @@ def test_same_seed_same_result(small_mnist):
 
 def test_stop_returns_the_model_it_had(small_mnist):
     trainer = None
+    events, asked_at = [], []
 
     def cb(e):
-        if e["type"] == "step" and e["step"] == 5:
+        events.append(e)
+        if isinstance(e, Progressed) and e.step >= 5 and not asked_at:
+            asked_at.append(e.step)
             trainer.stop()
     trainer = Trainer(quick(epochs=3), small_mnist, cb)
     r = trainer.run()
     assert r.status == "stopped" and r.model is not None
-    assert r.history["step"][-1] == 5  # took effect within one batch
+    assert r.history["step"][-1] == asked_at[0]  # took effect within one batch
+    assert events[-1] == Finished("stopped", f"stopped at step {asked_at[0]} of 138", asked_at[0],
+                                  events[-1].train_seconds, events[-1].seconds)
+    assert [s for e in events if isinstance(e, Progressed) for s in e.steps] == r.history["step"]
 
 
 def test_pause_and_resume(small_mnist):
@@ -60,17 +102,20 @@ def test_pause_and_resume(small_mnist):
 
     def cb(e):
         seen.append(e)
-        if e["type"] == "step" and e["step"] == 3:
+        if isinstance(e, Progressed) and e.step >= 3 and not trainer.paused and not paused_at:
+            paused_at.append(e.step)
             trainer.pause()
             threading.Timer(0.3, trainer.resume).start()
+    paused_at = []
     trainer = Trainer(quick(max_steps=6), small_mnist, cb)
     r = trainer.run()
     assert r.status == "finished"
-    msgs = [e.get("message") for e in seen if e["type"] == "status"]
+    msgs = [e.message for e in seen if isinstance(e, StatusChanged)]
     assert msgs == ["paused", "resumed"]
     # nothing happened between pause and resume
-    i = next(i for i, e in enumerate(seen) if e.get("message") == "paused")
-    assert seen[i - 1]["step"] == 3 and seen[i + 2]["step"] == 4
+    i = seen.index(StatusChanged("paused"))
+    assert seen[i - 1].step == paused_at[0] and seen[i + 1] == StatusChanged("resumed")
+    assert seen[i + 2].steps[0] == paused_at[0] + 1
 
 
 def test_nan_guard(small_mnist):
@@ -81,7 +126,8 @@ def test_nan_guard(small_mnist):
     r = Trainer(quick(max_steps=50), small_mnist, events.append, init_state=state).run()
     assert r.status == "diverged" and r.model is None
     assert r.message == "diverged at step 1: loss is nan; lower the learning rate"
-    assert events[-1] == {"type": "status", "message": r.message}
+    assert events[-2] == StatusChanged(r.message)
+    assert isinstance(events[-1], Finished) and (events[-1].status, events[-1].message) == ("diverged", r.message)
 
 
 def test_init_state_is_not_modified(small_mnist):
@@ -129,22 +175,22 @@ def test_sync_points_keep_one_history_entry_per_step(small_mnist, monkeypatch):
     t = Trainer(cfg, small_mnist, events.append)
     t.read_every_step = False
     r = t.run()
-    steps = [e for e in events if e["type"] == "step"]
-    assert [len(e["steps"]) for e in steps] == [46, 4]          # end of epoch 1, last step
-    assert [e["step"] for e in steps] == [46, 50]
-    assert sum((e["steps"] for e in steps), []) == list(range(1, 51)) == r.history["step"]
+    steps = [e for e in events if isinstance(e, Progressed)]
+    assert [len(e.steps) for e in steps] == [46, 4]          # end of epoch 1, last step
+    assert [e.step for e in steps] == [46, 50]
+    assert [s for e in steps for s in e.steps] == list(range(1, 51)) == r.history["step"]
     assert len(r.history["loss"]) == len(r.history["accuracy"]) == 50
     assert r.history["loss"] == every.history["loss"]
     assert r.history["accuracy"] == every.history["accuracy"]
-    assert steps[-1]["loss"] == r.history["loss"][-1] and steps[-1]["accuracies"] == r.history["accuracy"][46:]
+    assert steps[-1].loss == r.history["loss"][-1] and list(steps[-1].accuracies) == r.history["accuracy"][46:]
 
 
-def test_every_step_on_the_cpu_has_its_event(small_mnist):
+def test_every_step_on_the_cpu_has_its_event_without_an_interval(small_mnist):
     events = []
-    Trainer(quick(max_steps=7), small_mnist, events.append).run()
-    steps = [e for e in events if e["type"] == "step"]
-    assert [e["steps"] for e in steps] == [[i] for i in range(1, 8)]
-    assert all(e["losses"] == [e["loss"]] and e["accuracies"] == [e["accuracy"]] for e in steps)
+    Trainer(quick(max_steps=7), small_mnist, events.append, progress_interval_s=0).run()
+    steps = [e for e in events if isinstance(e, Progressed)]
+    assert [e.steps for e in steps] == [(i,) for i in range(1, 8)]
+    assert all(e.losses == (e.loss,) and e.accuracies == (e.accuracy,) for e in steps)
 
 
 def test_nan_guard_at_a_sync_point_names_the_first_bad_step(small_mnist, monkeypatch):
@@ -159,7 +205,7 @@ def test_nan_guard_at_a_sync_point_names_the_first_bad_step(small_mnist, monkeyp
     r = t.run()
     assert r.status == "diverged" and r.model is None
     assert r.message == "diverged at step 1: loss is nan; lower the learning rate"
-    assert [e["type"] for e in events] == ["start", "status"]   # the run stopped at its first sync point
+    assert [type(e) for e in events] == [Started, StatusChanged, Finished]   # stopped at its first sync point
 
 
 def test_result_model_is_on_the_cpu_in_eval_mode(small_mnist):
@@ -227,8 +273,8 @@ def test_cuda_training_learns_and_reads_back_rarely(small_mnist):
     events = []
     r = Trainer(quick(epochs=1), small_mnist, events.append, device="cuda").run()
     assert r.status == "finished" and r.metrics["test_accuracy"] > 0.85
-    steps = [e for e in events if e["type"] == "step"]
-    assert sum(len(e["steps"]) for e in steps) == len(r.history["loss"]) == events[0]["total_steps"]
+    steps = [e for e in events if isinstance(e, Progressed)]
+    assert sum(len(e.steps) for e in steps) == len(r.history["loss"]) == events[0].total_steps
     ev = evaluate(r.model, small_mnist.test, device="cuda")
     assert abs(ev["accuracy"] - r.metrics["test_accuracy"]) < 0.01
 

@@ -25,7 +25,10 @@ def test_a_three_trial_study_fills_the_chart_and_records_three_runs(window, qtbo
     tab = window.studyTab
     window.tabs.setCurrentWidget(tab)
     _set_up(tab, "1e-3,3e-3,1e-2", "gui-lr")
+    shown = []
+    tab.progressBar.valueChanged.connect(shown.append)
     assert _run_to_end(qtbot, tab) == "finished"
+    assert 5 in shown    # the trainer's Started set the bar's range and its last Progressed reached it
     assert tab.point_count == 3
     assert [s.value for s in tab.summary] == [1e-3, 3e-3, 1e-2]
     assert tab.table.rowCount() == 3

@@ -68,10 +68,11 @@ def run_trials(ws: "Workspace", plan: StudyPlan, *, should_stop: Callable[[], bo
     `trials` trials) or should_stop() turns true. Returns how many trials this call ran. They train on
     `device` (default: the Workspace's device setting), and each run records the device it ran on.
 
-    Events: {"type": "trial", "number", "params"} when a trial starts, the Trainer's own events (with
-    "trial": number added), {"type": "trial_done", "number", "state", "accuracy", "error"} when it ends.
-    A stop ends the current trial after its next step; its run is not recorded and the trial goes back
-    in the queue when the study is opened again."""
+    Events: {"type": "trial", "number", "params"} when a trial starts, each of the Trainer's own events as
+    {"type": "train", "trial": number, "event": a core/events.py dataclass}, {"type": "trial_done", "number",
+    "state", "accuracy", "error"} when it ends.
+    A stop ends the current trial at its trainer's next event (within about train.PROGRESS_INTERVAL_S and
+    a step); its run is not recorded and the trial goes back in the queue when the study is opened again."""
     import optuna
     from optuna.trial import TrialState
 
@@ -101,10 +102,10 @@ def run_trials(ws: "Workspace", plan: StudyPlan, *, should_stop: Callable[[], bo
 
         trainer: Trainer | None = None
 
-        def on_train_event(ev: dict) -> None:   # the one place that reads the Trainer's events
+        def on_train_event(ev) -> None:   # the one place that sees the Trainer's events (core/events.py)
             if should_stop():
                 trainer.stop()
-            emit({**ev, "trial": trial.number})
+            emit({"type": "train", "trial": trial.number, "event": ev})
         trainer = Trainer(cfg, data, on_train_event, device=dev)
         try:
             result = trainer.run()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from mnist_gui.core import study as studies
+from mnist_gui.core.events import Progressed, Started
 from mnist_gui.core.recipes import TRAINING_RECIPES
 from mnist_gui.core.workspace import Busy
 from mnist_gui.gui import theme
@@ -40,28 +41,22 @@ EXAMPLE_VALUES = {
     "label_smoothing": "0,0.05,0.1,0.2", "conv1.filters": "8,16,32,64", "conv2.filters": "16,32,64,128",
     "conv1.kernel": "3,5,7", "conv2.kernel": "3,5,7", "dense.units": "128,256,512,1024",
 }
-STEP_EMIT_S = 0.1
 
 
 class StudyWorker(Worker):
     """Opens the study and runs its trials one after another (studies.run_trials) in the worker thread.
-    progressed(dict): the core's events ("trial", "trial_done", throttled "step"); returned(int): trials run."""
+    progressed(dict): the core's "trial" and "trial_done" events and its "train" events that carry the
+    trainer's Started or Progressed (throttled by the trainer); returned(int): trials run."""
 
     def __init__(self, ws, plan: studies.StudyPlan) -> None:
         super().__init__()
         self.ws = ws
         self.plan = plan
-        self._last = 0.0
 
     def _on_event(self, ev: dict) -> None:
-        import time
-        if ev["type"] == "step":
-            now = time.monotonic()
-            if now - self._last < STEP_EMIT_S and ev["step"] != ev["total_steps"]:
-                return
-            self._last = now
-        if ev["type"] in ("trial", "trial_done", "step", "start"):
-            self.progressed.emit({k: v for k, v in ev.items() if k != "config"})
+        match ev:
+            case {"type": "trial" | "trial_done"} | {"type": "train", "event": Started() | Progressed()}:
+                self.progressed.emit(ev)
 
     def run(self) -> int:
         study = studies.open_study(self.ws, self.plan)
@@ -337,17 +332,17 @@ class StudyTab(Retranslating, QWidget):
             self.statusLabel.setText(self.tr("Stopping after the current run's next step…"))
 
     def _on_progressed(self, ev: dict) -> None:
-        t = ev["type"]
-        if t == "trial":
-            values = ", ".join(f"{k} {studies.fmt_value(v)}" for k, v in ev["params"].items())
-            self.statusLabel.setText(self.tr("Trial {0}: {1}").format(ev["number"], values))
-            self.progressBar.setRange(0, 0)
-        elif t == "start":
-            self.progressBar.setRange(0, ev["total_steps"])
-        elif t == "step":
-            self.progressBar.setValue(ev["step"])
-        elif t == "trial_done":
-            self.refresh()
+        match ev:
+            case {"type": "trial", "number": number, "params": params}:
+                values = ", ".join(f"{k} {studies.fmt_value(v)}" for k, v in params.items())
+                self.statusLabel.setText(self.tr("Trial {0}: {1}").format(number, values))
+                self.progressBar.setRange(0, 0)
+            case {"type": "train", "event": Started(total_steps=total)}:
+                self.progressBar.setRange(0, total)
+            case {"type": "train", "event": Progressed(step=step)}:
+                self.progressBar.setValue(step)
+            case {"type": "trial_done"}:
+                self.refresh()
 
     def _on_finished(self, ran: int) -> None:
         stopped = self._worker is not None and self._worker.should_stop()

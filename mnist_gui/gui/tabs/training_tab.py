@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar,
                                QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
+from mnist_gui.core.events import EpochEnded, Progressed, Started
 from mnist_gui.core.recipes import CUSTOM, FIELDS, TRAINING_RECIPES, Field, TrainConfig
 from mnist_gui.core.workspace import Busy, FinishedRun
 from mnist_gui.gui import theme
@@ -461,36 +462,36 @@ class TrainingTab(Retranslating, QWidget):
             self._worker.abort()
 
     # -- worker signals (GUI thread) --------------------------------------------------------
-    def _on_started(self, ev: dict) -> None:
-        self.progressBar.setRange(0, ev["total_steps"])
+    def _on_started(self, ev: Started) -> None:
+        self.progressBar.setRange(0, ev.total_steps)
         self.progressBar.setValue(0)
-        self.append_log(self.tr("{0} training images, {1} steps").format(f"{ev['train_size']:,}",
-                                                                          f"{ev['total_steps']:,}"))
+        self.append_log(self.tr("{0} training images, {1} steps").format(f"{ev.train_size:,}",
+                                                                          f"{ev.total_steps:,}"))
 
-    def _on_progressed(self, ev: dict) -> None:
-        self._steps += ev["steps"]
-        self._loss += ev["losses"]
-        self._smooth += ema(ev["losses"], start=self._smooth[-1] if self._smooth else None).tolist()
-        self._acc += ev["accuracies"]
+    def _on_progressed(self, ev: Progressed) -> None:
+        self._steps += ev.steps
+        self._loss += ev.losses
+        self._smooth += ema(ev.losses, start=self._smooth[-1] if self._smooth else None).tolist()
+        self._acc += ev.accuracies
         steps = np.asarray(self._steps)
         self.lossRawCurve.setData(steps, np.asarray(self._loss))
         self.lossSmoothCurve.setData(steps, np.asarray(self._smooth))
         self.trainAccCurve.setData(steps, np.asarray(self._acc))
-        self.progressBar.setValue(ev["step"])
+        self.progressBar.setValue(ev.step)
         self.progressBar.setFormat(self.tr("%p%  step {0}/{1}  ETA {2}").format(
-            f"{ev['step']:,}", f"{ev['total_steps']:,}", _fmt_eta(ev["eta_s"])))
-        self.speedLabel.setText(self.tr("{0} images/s  loss {1}").format(f"{ev['images_per_s']:,.0f}",
-                                                                         f"{ev['loss']:.3f}"))
+            f"{ev.step:,}", f"{ev.total_steps:,}", _fmt_eta(ev.eta_s)))
+        self.speedLabel.setText(self.tr("{0} images/s  loss {1}").format(f"{ev.images_per_s:,.0f}",
+                                                                         f"{ev.loss:.3f}"))
 
-    def _on_epoch_ended(self, ev: dict) -> None:
-        self._epoch_steps.append(ev["step"])
-        self._test_acc.append(ev["test_accuracy"])
-        self._test_loss.append(ev["test_loss"])
+    def _on_epoch_ended(self, ev: EpochEnded) -> None:
+        self._epoch_steps.append(ev.step)
+        self._test_acc.append(ev.test_accuracy)
+        self._test_loss.append(ev.test_loss)
         self.testAccCurve.setData(self._epoch_steps, self._test_acc)
         self.testLossCurve.setData(self._epoch_steps, self._test_loss)
         self.append_log(self.tr("epoch {0}/{1}: test accuracy {2}, test loss {3} ({4} s of training)").format(
-            ev["epoch"], ev["epochs"], f"{ev['test_accuracy']:.2%}", f"{ev['test_loss']:.4f}",
-            f"{ev['train_seconds']:.1f}"))
+            ev.epoch, ev.epochs, f"{ev.test_accuracy:.2%}", f"{ev.test_loss:.4f}",
+            f"{ev.train_seconds:.1f}"))
 
     def _on_failed(self, msg: str) -> None:
         self.append_log(msg)
