@@ -1,0 +1,352 @@
+"""The live path without torch: an exported network (core/onnx_export.py) on ONNX Runtime.
+
+`LivePredictor` has the methods of core/predictor.Predictor (probabilities, predict_strokes, predict_image,
+activations) plus `probabilities_batch`, the batched classify() the number reader calls. It needs numpy
+and onnxruntime only: importing this module, loading a model and predicting never import torch.
+
+Two sessions per model. The file's graph returns every leaf layer's output (for the feature maps); a graph
+output cannot be fused away, so ONNX Runtime cannot fold batch norm into the convolution or fuse conv and
+relu. The plain probabilities therefore run on a lean copy of the graph with only logits and probabilities
+as outputs (made here by dropping the layer outputs from the protobuf, without the onnx package): on the
+shipped model a batch of 60 takes about three quarters of the time, on fast-bn less than half
+(benchmarks/live_predict.py). The full graph is loaded when activations are first asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from mnist_gui import config
+from mnist_gui.core.preprocess import Stroke, image_to_mnist, strokes_to_mnist
+from mnist_gui.core.storage import JsonFileError, is_number, loads_json, os_reason
+
+FORMAT = "mnist-gui-onnx"
+FORMAT_VERSION = 1
+INPUT = "image"                 # float32 [N, 1, 28, 28], raw [0, 1]: the graph normalises
+LOGITS = "logits"
+PROBABILITIES = "probabilities"
+LAYER_PREFIX = "layer:"         # "layer:conv1": a leaf layer's output, named as the torch module
+SUFFIX = ".onnx"
+MAX_BYTES = 2 * 1024 ** 3       # protobuf cannot hold more; refused before a byte is read
+# One intra-op thread: the app's two cores are the training run's; with a second thread a single image is
+# no faster while training runs, and a batch of 60 gains less than it takes from training
+# (benchmarks/live_predict.py).
+DEFAULT_THREADS = 1
+
+
+class OnnxModelError(Exception):
+    """An .onnx file that cannot be used (missing, corrupt, not ours, too new) or a network that cannot be
+    exported; one line, naming the file."""
+
+
+def file_sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def onnx_path_for(checkpoint_path) -> Path:
+    """Where the ONNX export of a checkpoint lives: beside it, same name, .onnx."""
+    return Path(checkpoint_path).with_suffix(SUFFIX)
+
+
+# ------------------------------------------------------------------ the lean graph, at the protobuf wire level
+
+def _varint(b, i: int) -> tuple[int, int]:
+    v = shift = 0
+    while True:
+        if i >= len(b) or shift > 63:
+            raise ValueError("bad varint")
+        c = b[i]
+        i += 1
+        v |= (c & 0x7F) << shift
+        if c < 0x80:
+            return v, i
+        shift += 7
+
+
+def _fields(b):
+    """(field number, wire type, start, end, payload start) of each top-level field of a message."""
+    i, n = 0, len(b)
+    while i < n:
+        start = i
+        key, i = _varint(b, i)
+        num, wt, payload = key >> 3, key & 7, None
+        if wt == 0:
+            _, i = _varint(b, i)
+        elif wt == 1:
+            i += 8
+        elif wt == 2:
+            size, i = _varint(b, i)
+            payload, i = i, i + size
+        elif wt == 5:
+            i += 4
+        else:
+            raise ValueError(f"wire type {wt}")
+        if i > n or num == 0:
+            raise ValueError("truncated")
+        yield num, wt, start, i, payload
+
+
+def _encode_varint(v: int) -> bytes:
+    out = bytearray()
+    while v >= 0x80:
+        out.append(v & 0x7F | 0x80)
+        v >>= 7
+    out.append(v)
+    return bytes(out)
+
+
+_MODEL_GRAPH, _GRAPH_OUTPUT, _VALUE_INFO_NAME = 7, 12, 1   # onnx.proto field numbers
+
+
+def _value_name(b) -> str:
+    for num, wt, _, end, payload in _fields(b):
+        if num == _VALUE_INFO_NAME and wt == 2:
+            return bytes(b[payload:end]).decode("utf-8", "replace")
+    return ""
+
+
+def lean_graph(data: bytes, keep=(LOGITS, PROBABILITIES)) -> bytes:
+    """The model with only the graph outputs named in `keep` (the rest of the file byte for byte).
+    ValueError when the bytes are not a model protobuf with a graph."""
+    mv = memoryview(data)
+    parts, found = [], False
+    for num, wt, start, end, payload in _fields(mv):
+        if num == _MODEL_GRAPH and wt == 2:
+            g = mv[payload:end]
+            kept = [g[s:e] for gnum, gwt, s, e, p in _fields(g)
+                    if not (gnum == _GRAPH_OUTPUT and gwt == 2 and _value_name(g[p:e]) not in keep)]
+            graph = b"".join(kept)
+            parts += [_encode_varint(_MODEL_GRAPH << 3 | 2), _encode_varint(len(graph)), graph]
+            found = True
+        else:
+            parts.append(mv[start:end])
+    if not found:
+        raise ValueError("no graph")
+    return b"".join(parts)
+
+
+# ------------------------------------------------------------------------------------------------ the model
+
+def _session(data: bytes, threads: int):
+    import onnxruntime as ort
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.log_severity_level = 3               # errors only: they come back as exceptions
+    # A waiting worker thread sleeps instead of spinning: spinning burns the core a training run needs.
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
+
+
+def _as_batch(images) -> np.ndarray:
+    """A list of 28×28 images, an [N, 28, 28] or [N, 1, 28, 28] array -> float32 [N, 1, 28, 28]."""
+    x = np.asarray(images, dtype=np.float32)
+    s = config.IMAGE_SIZE
+    if x.ndim == 3 and x.shape[1:] == (s, s):
+        x = x[:, None]
+    if x.ndim != 4 or x.shape[1:] != (1, s, s):
+        raise ValueError(f"expected 28×28 images, got an array of shape {x.shape}")
+    return np.ascontiguousarray(x)
+
+
+class OnnxModel:
+    """An exported network on ONNX Runtime, with the metadata it was saved with.
+
+    Open with `from_path` or `from_bytes`; every problem is one OnnxModelError. threads: ONNX Runtime's
+    intra-op threads for this model (DEFAULT_THREADS)."""
+
+    def __init__(self, data: bytes, source: str = "ONNX model", path: Path | None = None,
+                 threads: int = DEFAULT_THREADS):
+        self.path, self.threads, self._source = path, int(threads), source
+        self._data = bytes(data)
+        self._full = None
+        if not self._data:
+            raise OnnxModelError(f"{source}: empty file, not an ONNX model")
+        try:
+            lean = lean_graph(self._data)
+        except ValueError:
+            raise OnnxModelError(f"{source}: not a readable ONNX model (random bytes, corrupt or truncated)") from None
+        try:
+            self._lean = _session(lean, self.threads)
+        except Exception as e:  # onnxruntime raises its own types (InvalidProtobuf, InvalidGraph, Fail, ...)
+            raise OnnxModelError(f"{source}: not a readable ONNX model ({_first_line(e)})") from None
+        self.metadata = dict(self._lean.get_modelmeta().custom_metadata_map)
+        problem = self._check()
+        if problem:
+            raise OnnxModelError(f"{source}: {problem}")
+
+    @classmethod
+    def from_bytes(cls, data: bytes, threads: int = DEFAULT_THREADS, source: str = "ONNX model") -> OnnxModel:
+        return cls(data, source=source, threads=threads)
+
+    @classmethod
+    def from_path(cls, path, threads: int = DEFAULT_THREADS) -> OnnxModel:
+        path = Path(path)
+        if path.is_dir():
+            raise OnnxModelError(f"{path}: is a folder, not an ONNX model")
+        try:
+            with open(path, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                if size > MAX_BYTES:
+                    raise OnnxModelError(f"{path}: too large for an ONNX model ({size:,} bytes)")
+                data = f.read()
+        except FileNotFoundError:
+            raise OnnxModelError(f"{path}: no such ONNX model file") from None
+        except OSError as e:
+            raise OnnxModelError(f"{path}: cannot read it ({os_reason(e)})") from None
+        return cls(data, source=str(path), path=path, threads=threads)
+
+    # -------------------------------------------------------------------------------------- metadata
+
+    def _check(self) -> str | None:
+        md = self.metadata
+        if md.get("format") != FORMAT:
+            return "not an mnist-gui ONNX model (no mnist-gui format in its metadata)"
+        version = md.get("format_version", "")
+        if not version.isdigit():
+            return f"format_version is {version[:40]!r}, not a whole number"
+        if int(version) > FORMAT_VERSION:
+            return f"made by a newer mnist-gui (ONNX format {version}); update mnist-gui to open it"
+        self._json = {}
+        for key in ("model_config", "spec", "layers", "metrics"):
+            try:
+                self._json[key] = loads_json(md.get(key, "null"))
+            except JsonFileError as e:
+                return f"metadata {key!r} is {e}"
+        if not isinstance(self._json["layers"], list) or not all(isinstance(n, str) for n in self._json["layers"]):
+            return "metadata 'layers' is not a list of layer names"
+        for key in ("model_config", "metrics"):
+            if not isinstance(self._json[key], dict):
+                return f"metadata {key!r} is not a table"
+        inputs = self._lean.get_inputs()
+        s = config.IMAGE_SIZE
+        if len(inputs) != 1 or inputs[0].name != INPUT or list(inputs[0].shape[1:]) != [1, s, s]:
+            return f"its input is not one {INPUT!r} of 1×{s}×{s} images"
+        outputs = {o.name: o for o in self._lean.get_outputs()}
+        if LOGITS not in outputs or PROBABILITIES not in outputs:
+            return f"it has no {LOGITS!r} and {PROBABILITIES!r} outputs"
+        shape = outputs[PROBABILITIES].shape
+        if len(shape) != 2 or (isinstance(shape[1], int) and shape[1] != 10):
+            return "its probabilities are not ten, one per digit"
+        return None
+
+    @property
+    def name(self) -> str:
+        return self.metadata.get("name") or (self.path.stem if self.path else
+                                             str(self.model_config.get("preset") or "model"))
+
+    @property
+    def model_config(self) -> dict:
+        """ModelConfig.to_dict() of the exported network (ModelConfig.from_dict rebuilds it)."""
+        return dict(self._json["model_config"])
+
+    @property
+    def spec(self) -> list[dict] | None:
+        """The network as a layer list (core/spec.py), presets included."""
+        spec = self._json["spec"]
+        return list(spec) if isinstance(spec, list) else None
+
+    @property
+    def layer_names(self) -> list[str]:
+        """The leaf layers whose outputs `activations` returns, in the order they run."""
+        return list(self._json["layers"])
+
+    @property
+    def metrics(self) -> dict:
+        return dict(self._json["metrics"])
+
+    @property
+    def test_accuracy(self) -> float | None:
+        v = self._json["metrics"].get("test_accuracy")
+        return float(v) if is_number(v) else None
+
+    @property
+    def source_sha256(self) -> str:
+        return self.metadata.get("source_sha256", "")
+
+    def is_export_of(self, checkpoint_path) -> bool:
+        """Was this model exported from exactly this checkpoint file (its sha256)? False when it cannot tell."""
+        try:
+            return bool(self.source_sha256) and file_sha256(checkpoint_path) == self.source_sha256
+        except OSError:
+            return False
+
+    # ------------------------------------------------------------------------------------ prediction
+
+    def probabilities_batch(self, images) -> np.ndarray:
+        """N 28×28 [0, 1] images (a list or an array) -> N×10 probabilities (float64), in one run."""
+        if len(images) == 0:
+            return np.zeros((0, 10))
+        x = _as_batch(images)
+        return self._lean.run([PROBABILITIES], {INPUT: x})[0].astype(np.float64)
+
+    def probabilities(self, img28: np.ndarray) -> np.ndarray:
+        """28×28 [0, 1] image -> ten probabilities (float64)."""
+        return self.probabilities_batch(np.asarray(img28)[None])[0]
+
+    def logits_batch(self, images) -> np.ndarray:
+        return self._lean.run([LOGITS], {INPUT: _as_batch(images)})[0]
+
+    def activations(self, img28: np.ndarray) -> dict[str, np.ndarray]:
+        """Every leaf layer's output for one image by layer name, then "softmax" (Predictor.activations)."""
+        if self._full is None:
+            try:
+                self._full = _session(self._data, self.threads)
+            except Exception as e:
+                raise OnnxModelError(f"{self._source}: its layer outputs cannot be loaded ({_first_line(e)})") from None
+        names = [LAYER_PREFIX + n for n in self.layer_names]
+        outs = self._full.run([*names, PROBABILITIES], {INPUT: _as_batch(np.asarray(img28)[None])})
+        acts = {n: o[0] for n, o in zip(self.layer_names, outs)}
+        acts["softmax"] = outs[-1][0]
+        return acts
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    # onnxruntime's messages start with "[ONNXRuntimeError] : 7 : INVALID_PROTOBUF : "
+    text = text.split(" : ")[-1] if text.startswith("[ONNXRuntimeError]") else text
+    return (text.splitlines() or [type(e).__name__])[0][:200]
+
+
+class LivePredictor:
+    """Predictor's methods on an OnnxModel: what the Draw tab and the number reader need, without torch."""
+
+    def __init__(self, model: OnnxModel):
+        self.model = model
+
+    def set_model(self, model: OnnxModel) -> None:
+        self.model = model
+
+    @classmethod
+    def from_path(cls, path, threads: int = DEFAULT_THREADS) -> LivePredictor:
+        return cls(OnnxModel.from_path(path, threads))
+
+    def probabilities(self, img28: np.ndarray) -> np.ndarray:
+        return self.model.probabilities(img28)
+
+    def probabilities_batch(self, images) -> np.ndarray:
+        """The number reader's classify(): N 28×28 images -> N×10 probabilities."""
+        return self.model.probabilities_batch(images)
+
+    def predict_strokes(self, strokes: Sequence[Stroke]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        img = strokes_to_mnist(strokes)
+        return img, (None if img is None else self.probabilities(img))
+
+    def predict_image(self, image) -> tuple[np.ndarray | None, np.ndarray | None]:
+        img = image_to_mnist(image)
+        return img, (None if img is None else self.probabilities(img))
+
+    def activations(self, img28: np.ndarray) -> dict[str, np.ndarray]:
+        return self.model.activations(img28)
+
