@@ -325,10 +325,11 @@ class Workspace:
         cfg.validate()
         return cfg
 
-    def plan_run(self, recipe_id: str | None = None, *, init: "Checkpoint | None" = None,
-                 arch: dict | None = None, pen_digits: list | None = None, pen_variants: int = 1,
-                 kind: str = "train", **overrides) -> RunPlan:
-        """A training run: the recipe with these fields overridden (None: keep), validated (ValueError).
+    def plan_run(self, recipe_id: str | None = None, *, base: TrainConfig | None = None,
+                 init: "Checkpoint | None" = None, arch: dict | None = None, pen_digits: list | None = None,
+                 pen_variants: int = 1, kind: str = "train", **overrides) -> RunPlan:
+        """A training run: the recipe (or `base`, a config the Train tab's form made) with these fields
+        overridden (None: keep), validated (ValueError), on the device setting.
 
         init: start from this model's weights, with its network (preset, dropout, or its custom spec);
         arch: a custom network ({"layers": [...]}); pen_digits: PenDigits added to the training images
@@ -347,7 +348,11 @@ class Workspace:
             seen |= seen_writers(init.train_config)
         if arch is not None:
             overrides.update(preset="custom", arch=arch)
-        cfg = self.recipe_config(recipe_id, **overrides)
+        if base is not None:
+            cfg = base.with_overrides(**overrides)
+            cfg.validate()
+        else:
+            cfg = self.recipe_config(recipe_id, **overrides)
         extra = None
         if pen_digits:
             from mnist_gui.core.handwriting.pendigits import render_pendigits

@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 
 from mnist_gui.core.events import EpochEnded, Progressed, Started, StatusChanged
 from mnist_gui.core.recipes import TrainConfig
-from mnist_gui.core.workspace import FinishedRun, Workspace
+from mnist_gui.core.workspace import FinishedRun, RunPlan, Workspace
 from mnist_gui.gui.jobs import Worker
 
 
@@ -24,10 +24,11 @@ class TrainingWorker(Worker):
     # the last one)
     # returned(FinishedRun)
 
-    def __init__(self, ws: Workspace, cfg: TrainConfig, init_state: dict | None = None, extra_train=None,
-                 kind: str = "train", device: str = "cpu"):
+    def __init__(self, ws: Workspace, plan: RunPlan):
         super().__init__()
         self.ws = ws
+        cfg, init_state, extra_train, kind, device = (plan.config, plan.init_state, plan.extra_train, plan.kind,
+                                                      plan.device)
         self.cfg = cfg
         self.init_state = init_state
         self.extra_train = extra_train

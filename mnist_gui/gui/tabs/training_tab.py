@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 
 from mnist_gui.core.events import EpochEnded, Progressed, Started
 from mnist_gui.core.recipes import CUSTOM, FIELDS, TRAINING_RECIPES, Field, TrainConfig
-from mnist_gui.core.workspace import Busy, FinishedRun
+from mnist_gui.core.workspace import Busy, FinishedRun, RunPlan
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_tr
 from mnist_gui.gui.jobs import JobRunner, connect_in_gui
@@ -381,18 +381,20 @@ class TrainingTab(Retranslating, QWidget):
             c.setData([], [])
 
     def start_training(self, cfg: TrainConfig | None = None, init_state=None, extra_train=None,
-                       kind: str = "train") -> bool:
+                       kind: str = "train", plan: RunPlan | None = None) -> bool:
+        """Train cfg (default: the form's) in the background; or a plan the Workspace made (fine-tuning)."""
         if self.is_running():
             return False
-        cfg = cfg or self.config()
         try:
-            cfg.validate()
+            if plan is None:
+                plan = replace(self.ws.plan_run(base=cfg or self.config(), kind=kind),
+                               init_state=init_state, extra_train=extra_train)
         except ValueError as e:
             self.append_log(self.tr("cannot start: {0}").format(e))
             self.message.emit(self.tr("Cannot start training"), str(e), True)
             return False
         try:
-            self.ws.begin_work(kind)
+            self.ws.begin_work(plan.kind)
         except Busy as e:
             self.message.emit(self.tr("Cannot start training"), str(e), True)
             return False
@@ -401,13 +403,13 @@ class TrainingTab(Retranslating, QWidget):
         self.dataPanel.hide()
         self.progressBar.setRange(0, 0)  # busy until the first step
         self.progressBar.setFormat("%p%")
+        cfg = plan.config
         length = (self.tr("{0} steps").format(cfg.max_steps) if cfg.max_steps
                   else self.tr("{0} epochs").format(f"{cfg.epochs:g}"))
         self.append_log(self.tr("training {0}: {1} lr {2}, {3}, batch {4}, {5}{6}").format(
             cfg.preset, cfg.optimizer, f"{cfg.lr:g}", cfg.schedule, cfg.batch_size, length,
             self.tr(", augmented") if cfg.augment else ""))
-        worker = TrainingWorker(self.ws, cfg, init_state=init_state, extra_train=extra_train, kind=kind,
-                                device=self.ws.device)
+        worker = TrainingWorker(self.ws, plan)
         worker.started.connect(self._on_started)
         worker.progressed.connect(self._on_progressed)
         worker.epochEnded.connect(self._on_epoch_ended)
@@ -431,8 +433,7 @@ class TrainingTab(Retranslating, QWidget):
             self.message.emit(self.tr("Cannot fine-tune"), str(e), True)
             return False
         self.append_log(self.tr("fine-tuning on {0} of my digits mixed with MNIST").format(len(self.ws.my_digits)))
-        return self.start_training(plan.config, init_state=plan.init_state, extra_train=plan.extra_train,
-                                   kind="finetune")
+        return self.start_training(plan=plan)
 
     def toggle_pause(self) -> None:
         if self._worker is None:
