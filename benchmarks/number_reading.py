@@ -176,7 +176,7 @@ def main() -> int:
             by_writer[d.writer].append(d)
     judge = None
     if args.judge:
-        from mnist_gui.core.handwriting.judge import load_judge, torch_judge
+        from mnist_gui.core.handwriting.judge_net import load_judge, torch_judge
         judge = torch_judge(load_judge(args.judge))
     old, new = old_reader(Predictor(ck.model)), new_reader(ck.model, judge)
     readers = [("old x-overlap split", old), ("new reader", new_reader(ck.model))]

@@ -1,6 +1,6 @@
 """Entry point `mnist-gui`: with no subcommand it opens the window.
 
-Subcommands: train, evaluate, predict, summary, study. `--json` prints exactly one JSON object on stdout.
+Subcommands: train, evaluate, predict, export, summary, study. `--json` prints exactly one JSON object on stdout.
 Every user-facing error is one line on stderr and a non-zero exit code.
 """
 
@@ -43,7 +43,7 @@ def add_field_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from mnist_gui.core.models import PRESETS
+    from mnist_gui.core.presets import PRESETS
     from mnist_gui.core.recipes import DEFAULT_RECIPE, RECIPES, TRAINING_RECIPES
 
     parser = _Parser(prog="mnist-gui", description="Draw a digit and watch a CNN read it. "
@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--model", help="checkpoint (default: the shipped model)")
     _add_common(p)
+
+    x = sub.add_parser("export", help="write the model's network as ONNX, for onnxruntime and other runtimes")
+    x.add_argument("--onnx", required=True, metavar="OUT.onnx", help="the ONNX file to write")
+    x.add_argument("--model", help="checkpoint (default: the shipped model)")
+    _add_common(x)
 
     s = sub.add_parser("summary", help="layer shapes and parameters, (W−F+2P)/S+1 worked out")
     which = s.add_mutually_exclusive_group()
@@ -135,8 +140,11 @@ def _add_study_parser(sub) -> None:
 
 
 def _load_model(path: str | None):
-    from mnist_gui.core.checkpoint import load_checkpoint
-    return load_checkpoint(Path(path) if path else config.SHIPPED_MODEL)
+    """The model at path (default: the shipped one), opened for reading: from its .onnx without torch when
+    it has one (Checkpoint.load_model loads the weights when a command needs them)."""
+    from mnist_gui.core.checkpoint import load_checkpoint, open_live, with_live
+    path = Path(path) if path else config.SHIPPED_MODEL
+    return open_live(path) or with_live(load_checkpoint(path))
 
 
 def _workspace():
@@ -256,7 +264,7 @@ def cmd_evaluate(args) -> int:
     if args.data_dir:
         ws.set_data_dir(args.data_dir)
     t0 = time.perf_counter()
-    ev, data = ws.evaluate(ck.model, device=device, progress=None if args.json else
+    ev, data = ws.evaluate(ck.load_model(), device=device, progress=None if args.json else
                            (lambda m: print(m, file=sys.stderr) if isinstance(m, str) else None))
     secs = time.perf_counter() - t0
     if args.json:
@@ -271,11 +279,13 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_predict(args) -> int:
+    """Read image files with the model on ONNX Runtime (no torch), or torch for a network ONNX cannot hold."""
+    from mnist_gui.core.live import LivePredictor
     from mnist_gui.core.predictor import Predictor
     from mnist_gui.core.preprocess import PreprocessError
 
     ck = _load_model(args.model)
-    pred = Predictor(ck.model)
+    pred = LivePredictor(ck.live) if ck.live is not None else Predictor(ck.load_model())
     results, errors = [], []
     for f in args.images:
         try:
@@ -308,8 +318,21 @@ def cmd_predict(args) -> int:
     return 1 if errors else 0
 
 
+def cmd_export(args) -> int:
+    """The model's network as ONNX (what the app itself reads with): any runtime can run it."""
+    from mnist_gui.core.checkpoint import export_onnx_file
+    ck = _load_model(args.model)
+    out = export_onnx_file(ck, args.onnx)
+    if args.json:
+        print(json.dumps({"onnx": str(out), "model": str(ck.path), "bytes": out.stat().st_size}))
+    else:
+        print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB): {ck.name}; input 'image' float32 [N,1,28,28] "
+              "in [0,1] (white ink on black), output 'probabilities' [N,10]")
+    return 0
+
+
 def cmd_summary(args) -> int:
-    from mnist_gui.core.models import ModelConfig
+    from mnist_gui.core.presets import ModelConfig
     from mnist_gui.core.spec import SpecError, analyse, load_spec_file, problems, save_spec_file, totals
 
     if args.arch:
@@ -415,14 +438,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in (None, "gui"):
         from mnist_gui.gui.app import run_app
         return run_app(getattr(args, "model", None))
-    from mnist_gui.core.checkpoint import CheckpointError
-    from mnist_gui.core.data import DataError
+    from mnist_gui.core.checkpoint import CheckpointError   # these three import no torch
+    from mnist_gui.core.errors import DataError
+    from mnist_gui.core.live import OnnxModelError
     from mnist_gui.core.preprocess import PreprocessError
     handlers = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "summary": cmd_summary,
-                "study": cmd_study, "install-desktop": desktop.cmd_install_desktop}
+                "study": cmd_study, "export": cmd_export, "install-desktop": desktop.cmd_install_desktop}
     try:
         return handlers[args.command](args)
-    except (UserError, DataError, CheckpointError, PreprocessError, ValueError, OSError) as e:
+    except (UserError, DataError, CheckpointError, OnnxModelError, PreprocessError, ValueError, OSError) as e:
         print(f"mnist-gui: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

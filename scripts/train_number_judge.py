@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mnist_gui.core.handwriting import numbers as N  # noqa: E402
-from mnist_gui.core.handwriting.judge import save_judge, train_judge  # noqa: E402
+from mnist_gui.core.handwriting.judge_net import export_judge_onnx, save_judge, train_judge  # noqa: E402
 from mnist_gui.core.handwriting.pendigits import parse_writers, read_unipen, writers_text  # noqa: E402
 from mnist_gui.core.handwriting.synthetic import SPACINGS, default_pendigits, full_pass, numbers  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
@@ -78,6 +78,7 @@ def main() -> int:
     print(f"writers {writers_text(writers)}: {len(whole)} candidates, {whole.mean():.1%} whole digits")
     net = train_judge(images, feats, whole, epochs=args.epochs)
     save_judge(args.out, net, {"writers": sorted(writers), "candidates": len(whole), "epochs": args.epochs})
+    export_judge_onnx(net, Path(args.out).with_suffix(".onnx"))   # what the app runs (judge.py, no torch)
     print(f"saved {args.out}")
     return 0
 

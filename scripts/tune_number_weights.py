@@ -154,7 +154,7 @@ def main() -> int:
             model = load_checkpoint(Path(args.fold_models) / f"fold{i}{args.fold_name}.pt").model
             judge = None
             if args.judges:
-                from mnist_gui.core.handwriting.judge import load_judge, torch_judge
+                from mnist_gui.core.handwriting.judge_net import load_judge, torch_judge
                 judge = torch_judge(load_judge(Path(args.judges) / f"judge-fold{i}.pt"))
             per_fold.append(read_cases(model, by_writer, args.count, judge))
         print(f"{args.count} numbers per spacing per fold; weights ({', '.join(grid)}); now {now}")

@@ -1,7 +1,12 @@
-"""Checkpoints: one file with the state_dict, its config, hyperparameters, metrics, history.
+"""Checkpoints: one file with the state_dict, its config, hyperparameters, metrics, history, and beside
+it (same name, .onnx) the network exported for the live path (core/live.py).
 
 Written atomically (temp file, fsync, rename). Loaded with weights_only=True. Every problem
 is one CheckpointError with a clear message; nothing half-loaded ever escapes.
+
+This module imports torch only where it needs it: `open_live` opens a checkpoint for drawing and reading
+from its .onnx alone (torch is loaded later, by `Checkpoint.load_model`, when training, evaluation or
+fine-tuning needs the weights).
 """
 
 from __future__ import annotations
@@ -12,11 +17,16 @@ import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
-from torch import nn
+from typing import TYPE_CHECKING
 
-from mnist_gui.core.models import ModelConfig, build_model
-from mnist_gui.core.storage import atomic_write_bytes, check_history, is_number  # noqa: F401 (re-exported)
+from mnist_gui.core.presets import ModelConfig
+from mnist_gui.core.storage import atomic_write_bytes, check_history, is_number, loads_json  # noqa: F401
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from mnist_gui.core.live import OnnxModel
 
 FORMAT = "mnist-gui-checkpoint"
 FORMAT_VERSION = 1
@@ -28,13 +38,22 @@ class CheckpointError(Exception):
 
 @dataclass
 class Checkpoint:
-    model: nn.Module
+    model: "nn.Module | None"              # None until load_model() (a checkpoint opened by open_live)
     model_config: ModelConfig
     train_config: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     history: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
     path: Path | None = None
+    live: "OnnxModel | None" = None         # the network on ONNX Runtime (the live path); None: torch only
+
+    def load_model(self) -> "nn.Module":
+        """The torch network: loaded from path the first time (imports torch; CheckpointError)."""
+        if self.model is None:
+            if self.path is None:
+                raise CheckpointError("the model has no weights to load")
+            self.model = load_checkpoint(self.path).model
+        return self.model
 
     @property
     def name(self) -> str:
@@ -48,6 +67,7 @@ class Checkpoint:
 
 def _plain(obj):
     """Keep only types that torch.load(weights_only=True) accepts."""
+    import torch
     if isinstance(obj, dict):
         return {str(k): _plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -59,8 +79,11 @@ def _plain(obj):
     return str(obj)
 
 
-def save_checkpoint(path, model: nn.Module, model_config: ModelConfig, train_config: dict | None = None,
-                    metrics: dict | None = None, history: dict | None = None, name: str | None = None) -> Path:
+def save_checkpoint(path, model: "nn.Module", model_config: ModelConfig, train_config: dict | None = None,
+                    metrics: dict | None = None, history: dict | None = None, name: str | None = None,
+                    onnx: bool = True) -> Path:
+    """Write the checkpoint atomically, then (onnx) its network as ONNX beside it (see save_live)."""
+    import torch
     import torchvision
 
     from mnist_gui import __version__
@@ -85,10 +108,74 @@ def save_checkpoint(path, model: nn.Module, model_config: ModelConfig, train_con
         atomic_write_bytes(path, lambda f: torch.save(payload, f))
     except OSError as e:
         raise CheckpointError(f"cannot save model to {path}: {e.strerror or e}") from None
+    if onnx:
+        save_live(path, model, model_config, payload["train_config"], payload["metrics"], name or "")
     return path
 
 
-def _shape(t: torch.Tensor) -> str:
+def live_metadata(path: Path, train_config: dict, metrics: dict, name: str) -> dict:
+    """What the .onnx beside a checkpoint says of it: enough for the window without torch."""
+    from mnist_gui.core.live import file_sha256
+    return {"name": name, "metrics": metrics, "train_config": train_config,
+            "source_sha256": file_sha256(path), "source": path.name}
+
+
+def save_live(path: Path, model, model_config: ModelConfig, train_config: dict, metrics: dict, name: str):
+    """Export the network beside the checkpoint at path (same name, .onnx) and return it as an OnnxModel;
+    None, with the stale file removed, when this network cannot be exported (the app then reads it with
+    torch) or the file cannot be written."""
+    from mnist_gui.core.live import OnnxModel, OnnxModelError, onnx_path_for
+    from mnist_gui.core.onnx_export import save_onnx
+    target = onnx_path_for(path)
+    try:
+        save_onnx(target, model, model_config, live_metadata(Path(path), train_config, metrics, name))
+        return OnnxModel.from_path(target)
+    except (OnnxModelError, OSError):
+        target.unlink(missing_ok=True)
+        return None
+
+
+def open_live(path) -> "Checkpoint | None":
+    """A checkpoint opened from the .onnx beside it, without torch: the live network and what the window
+    shows (name, network, train config, metrics); the weights load later (Checkpoint.load_model). None when
+    there is no .onnx that was exported from exactly this file (load_checkpoint then opens it with torch)."""
+    from mnist_gui.core.live import OnnxModel, OnnxModelError, onnx_path_for
+    path = Path(path)
+    if not path.is_file() or not onnx_path_for(path).is_file():
+        return None
+    try:
+        live = OnnxModel.from_path(onnx_path_for(path))
+        if not live.is_export_of(path):
+            return None
+        train_config = loads_json(live.metadata.get("train_config", "{}"))
+        mcfg = ModelConfig.from_dict(live.model_config)
+    except (OnnxModelError, ValueError, OSError):
+        return None
+    return Checkpoint(model=None, model_config=mcfg,
+                      train_config=train_config if isinstance(train_config, dict) else {},
+                      metrics=live.metrics, meta={"name": live.metadata.get("name", "")}, path=path, live=live)
+
+
+def with_live(ck: "Checkpoint", write: bool = True) -> "Checkpoint":
+    """ck with its live network: exported now (an older checkpoint, opened with torch) and, when write and
+    the folder allows, saved beside it so the next start needs no torch. ck.live stays None when this
+    network cannot be exported."""
+    if ck.live is not None or ck.model is None:
+        return ck
+    from mnist_gui.core.live import OnnxModel, OnnxModelError
+    if write and ck.path is not None:
+        ck.live = save_live(ck.path, ck.model, ck.model_config, ck.train_config, ck.metrics, ck.name)
+    if ck.live is None:
+        from mnist_gui.core.onnx_export import export_onnx
+        try:
+            ck.live = OnnxModel.from_bytes(export_onnx(ck.model, ck.model_config, {"name": ck.name,
+                                           "metrics": ck.metrics, "train_config": ck.train_config}))
+        except OnnxModelError:
+            pass
+    return ck
+
+
+def _shape(t: "torch.Tensor") -> str:
     return "×".join(str(n) for n in t.shape) if t.dim() else "a single number"
 
 
@@ -99,6 +186,7 @@ def _names(keys) -> str:
 
 def _check_payload(payload) -> str | None:
     """What is wrong with a loaded payload's fields (None when every field has the right type)."""
+    import torch
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         return "not an mnist-gui checkpoint"
     version = payload.get("format_version", 0)
@@ -139,6 +227,7 @@ def _check_payload(payload) -> str | None:
 
 def _check_weights(state: dict, expected: dict) -> str | None:
     """Every tensor must be the layer the network needs: same names, shapes, and a fitting dtype."""
+    import torch
     missing, extra = expected.keys() - state.keys(), state.keys() - expected.keys()
     if missing:
         return f"weights do not match the network: missing {_names(missing)}"
@@ -170,6 +259,9 @@ def load_checkpoint(path) -> Checkpoint:
     Tensors are mapped to the CPU. Nothing is returned until every field's type and every tensor's
     name, shape and dtype have been checked against the network the checkpoint claims to be.
     """
+    import torch
+
+    from mnist_gui.core.models import build_model
     path = Path(path)
     if path.is_dir():
         raise CheckpointError(f"{path}: is a folder, not a model file")
@@ -205,3 +297,22 @@ def load_checkpoint(path) -> Checkpoint:
     return Checkpoint(model=model, model_config=mcfg, train_config=payload.get("train_config", {}),
                       metrics=payload.get("metrics", {}), history=payload.get("history", {}),
                       meta=payload.get("meta", {}), path=path)
+
+
+def export_onnx_file(ck: "Checkpoint", out) -> Path:
+    """Write ck's network as a standalone ONNX file (File → Export model as ONNX…, `mnist-gui export`):
+    the live network as it is (inputs and outputs in core/live.py), exported now if it has none."""
+    from mnist_gui.core.live import OnnxModelError
+    out = Path(out)
+    if out.suffix != ".onnx":
+        out = out.with_name(out.name + ".onnx")
+    if ck.live is None:
+        ck.load_model()
+        with_live(ck, write=False)
+    if ck.live is None:
+        raise OnnxModelError(f"{ck.name}: this network cannot be exported to ONNX")
+    try:
+        atomic_write_bytes(out, lambda f: f.write(ck.live.data))
+    except OSError as e:
+        raise OnnxModelError(f"cannot write {out}: {e.strerror or e}") from None
+    return out

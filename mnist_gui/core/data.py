@@ -16,12 +16,7 @@ import torch
 from mnist_gui import config
 
 
-class DataError(Exception):
-    """A clear, one-line problem with the MNIST files."""
-
-
-class Cancelled(Exception):
-    """A stop was asked for while loading; nothing was loaded."""
+from mnist_gui.core.errors import Cancelled, DataError  # noqa: E402,F401 (defined without torch, used here)
 
 
 _CHUNK = 1 << 20  # read in 1 MB pieces so a stop is seen within one piece

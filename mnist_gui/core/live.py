@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from mnist_gui import config
-from mnist_gui.core.preprocess import Stroke, image_to_mnist, strokes_to_mnist
+from mnist_gui.core.predictor import Reader
 from mnist_gui.core.storage import JsonFileError, is_number, loads_json, os_reason
 
 FORMAT = "mnist-gui-onnx"
@@ -242,6 +242,11 @@ class OnnxModel:
         return None
 
     @property
+    def data(self) -> bytes:
+        """The model file's bytes (the full graph, with every layer's output)."""
+        return self._data
+
+    @property
     def name(self) -> str:
         return self.metadata.get("name") or (self.path.stem if self.path else
                                              str(self.model_config.get("preset") or "model"))
@@ -319,14 +324,16 @@ def _first_line(e: BaseException) -> str:
     return (text.splitlines() or [type(e).__name__])[0][:200]
 
 
-class LivePredictor:
-    """Predictor's methods on an OnnxModel: what the Draw tab and the number reader need, without torch."""
+class LivePredictor(Reader):
+    """The live model on ONNX Runtime: what the Draw tab, the feature maps and the number reader need,
+    without torch (core/predictor.Reader: strokes, images, whole numbers)."""
 
     def __init__(self, model: OnnxModel):
-        self.model = model
+        self.set_model(model)
 
     def set_model(self, model: OnnxModel) -> None:
         self.model = model
+        self._forget_numbers()
 
     @classmethod
     def from_path(cls, path, threads: int = DEFAULT_THREADS) -> LivePredictor:
@@ -335,18 +342,11 @@ class LivePredictor:
     def probabilities(self, img28: np.ndarray) -> np.ndarray:
         return self.model.probabilities(img28)
 
-    def probabilities_batch(self, images) -> np.ndarray:
-        """The number reader's classify(): N 28×28 images -> N×10 probabilities."""
+    def classify(self, images) -> np.ndarray:
+        """The number reader's classify(): N 28×28 images -> N×10 probabilities, in one run."""
         return self.model.probabilities_batch(images)
 
-    def predict_strokes(self, strokes: Sequence[Stroke]) -> tuple[np.ndarray | None, np.ndarray | None]:
-        img = strokes_to_mnist(strokes)
-        return img, (None if img is None else self.probabilities(img))
-
-    def predict_image(self, image) -> tuple[np.ndarray | None, np.ndarray | None]:
-        img = image_to_mnist(image)
-        return img, (None if img is None else self.probabilities(img))
+    probabilities_batch = classify
 
     def activations(self, img28: np.ndarray) -> dict[str, np.ndarray]:
         return self.model.activations(img28)
-

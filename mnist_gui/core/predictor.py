@@ -48,16 +48,45 @@ def doubt(probs: np.ndarray, img28: np.ndarray | None = None, digit: int | None 
     return None
 
 
-class Predictor:
-    """The live model's reader: one image, a batch, a whole number (with the candidates' cache), and
-    every layer's output. Used from one thread (the GUI's)."""
+class Reader:
+    """What every reader of the live model does with its probabilities() and classify() (a batch): read
+    strokes, an image, a whole number (candidates cached while the model stays). Used from one thread."""
+
+    def _forget_numbers(self) -> None:
+        self._number_cache: dict = {}   # candidate strokes -> (image, probabilities) of this model
+
+    def probabilities(self, img28: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def classify(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict_strokes(self, strokes: Sequence[Stroke]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        img = strokes_to_mnist(strokes)
+        return img, (None if img is None else self.probabilities(img))
+
+    def predict_image(self, image) -> tuple[np.ndarray | None, np.ndarray | None]:
+        img = image_to_mnist(image)
+        return img, (None if img is None else self.probabilities(img))
+
+    def read_number(self, strokes: Sequence[Stroke]):
+        """The strokes read as a number (handwriting.numbers.read_number: a NumberReading, or None when
+        there is no ink), with the whole-digit judge; candidates are cached while this model is live."""
+        from mnist_gui.core.handwriting.judge import shipped_judge
+        from mnist_gui.core.handwriting.numbers import read_number
+        return read_number(strokes, self.classify, self._number_cache, shipped_judge())
+
+
+class Predictor(Reader):
+    """The live model on torch (a network that could not be exported to ONNX, and the tests' reference;
+    the app reads with core/live.LivePredictor)."""
 
     def __init__(self, model: "nn.Module"):
         self.set_model(model)
 
     def set_model(self, model: "nn.Module") -> None:
         self.model = model.eval()
-        self._number_cache: dict = {}   # candidate strokes -> (image, probabilities) of this model
+        self._forget_numbers()
 
     def classify(self, images: Sequence[np.ndarray]) -> np.ndarray:
         """28×28 [0,1] images -> [N, 10] probabilities, in one forward pass."""
@@ -70,27 +99,12 @@ class Predictor:
             x = torch.from_numpy(normalize_batch(images))
             return self.model(x).softmax(1).double().numpy()
 
-    def read_number(self, strokes: Sequence[Stroke]):
-        """The strokes read as a number (handwriting.numbers.read_number: a NumberReading, or None when
-        there is no ink), with the whole-digit judge; candidates are cached while this model is live."""
-        from mnist_gui.core.handwriting.judge import shipped_judge
-        from mnist_gui.core.handwriting.numbers import read_number
-        return read_number(strokes, self.classify, self._number_cache, shipped_judge())
-
     def probabilities(self, img28: np.ndarray) -> np.ndarray:
         """28×28 [0,1] image -> ten probabilities (float64 numpy array)."""
         import torch
         with torch.inference_mode():
             logits = self.model(to_tensor(img28))
             return logits.softmax(1)[0].double().numpy()
-
-    def predict_strokes(self, strokes: Sequence[Stroke]) -> tuple[np.ndarray | None, np.ndarray | None]:
-        img = strokes_to_mnist(strokes)
-        return img, (None if img is None else self.probabilities(img))
-
-    def predict_image(self, image) -> tuple[np.ndarray | None, np.ndarray | None]:
-        img = image_to_mnist(image)
-        return img, (None if img is None else self.probabilities(img))
 
     def activations(self, img28: np.ndarray) -> dict[str, np.ndarray]:
         """Every leaf layer's output for one image, by layer name (batch dimension removed)."""

@@ -10,7 +10,7 @@ training field "preset" (the Train tab, `--preset`) and the Model tab's "Start f
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from mnist_gui.core.spec import Layer, NetworkSpec
 
@@ -55,3 +55,50 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
     Preset("fast-bn", "small batch-norm CNN: conv5x5/24, conv3x3/48, conv3x3/64 with pooling, dense 10",
            fast_bn_spec),
 )}
+
+
+@dataclass
+class ModelConfig:
+    """What to build: a preset by name, or a spec (the layer list as plain dicts, see core/spec.py).
+
+    `dropout` for a preset is what it has always been (tf-tutorial's dropout rate; fast-bn uses a quarter
+    of it) and defaults to 0.4. For a spec, None (the default) keeps the spec's own rates and a number sets
+    every dropout layer's rate to it. A spec makes the preset "custom".
+    """
+
+    preset: str = "tf-tutorial"
+    dropout: float | None = None
+    spec: list[dict] | None = None
+
+    def __post_init__(self):
+        if self.spec is not None:
+            net = self.spec if isinstance(self.spec, NetworkSpec) else NetworkSpec.from_dict(self.spec)
+            self.spec = net.to_list()
+            self.preset = CUSTOM
+        elif self.dropout is None:
+            self.dropout = 0.4
+
+    @property
+    def name(self) -> str:
+        return self.preset
+
+    def network(self) -> NetworkSpec:
+        """The spec this config builds, with the dropout rule above applied."""
+        if self.spec is not None:
+            net = NetworkSpec.from_dict(self.spec)
+            return net if self.dropout is None else net.with_dropout(self.dropout)
+        if self.preset not in PRESETS:
+            raise ValueError(f"unknown model preset {self.preset!r}; choose from {', '.join(PRESETS)}")
+        return PRESETS[self.preset].spec(self.dropout)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelConfig":
+        if isinstance(d, dict) and d.get("spec") is not None:
+            dropout = d.get("dropout")
+            return cls(dropout=None if dropout is None else float(dropout), spec=d["spec"])
+        if not isinstance(d, dict) or d.get("preset") not in PRESETS:
+            raise ValueError(f"unknown model preset {d.get('preset') if isinstance(d, dict) else d!r}")
+        return cls(preset=str(d["preset"]), dropout=float(d.get("dropout", 0.4)))

@@ -239,10 +239,12 @@ class RunStore:
         return rec
 
     def discard_model(self, run: RunRecord | str) -> RunRecord:
-        """Keep the record and its curves, drop its model: kept becomes false, then model.pt is deleted."""
+        """Keep the record and its curves, drop its model: kept becomes false, then model.pt (and the
+        model.onnx beside it) is deleted."""
         rec = self.mark(run, kept=False)
         try:
             rec.model_path.unlink(missing_ok=True)
+            rec.model_path.with_suffix(".onnx").unlink(missing_ok=True)
         except OSError as e:
             raise RunStoreError(f"cannot delete {rec.model_path}: {os_reason(e)}") from None
         return rec

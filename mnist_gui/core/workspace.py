@@ -96,6 +96,17 @@ class FinishedRun:
     kind: str = "train"                  # train, finetune, study
 
 
+def _saved_live(path: Path | None):
+    """The .onnx save_checkpoint wrote beside path, opened (None when there is none: read with torch)."""
+    from mnist_gui.core.live import OnnxModel, OnnxModelError, onnx_path_for
+    if path is None:
+        return None
+    try:
+        return OnnxModel.from_path(onnx_path_for(path))
+    except OnnxModelError:
+        return None
+
+
 class Workspace:
     def __init__(self, home: Path | None = None, settings: Settings | None = None):
         self.home = Path(home) if home else config.app_home()
@@ -244,8 +255,11 @@ class Workspace:
     # -- the live model ------------------------------------------------------------------------
     def initial_checkpoint(self, model_path: str | None = None) -> "tuple[Checkpoint, list[str]]":
         """The model to start with: model_path, else the remembered one, else the shipped one, else an
-        untrained network. Returns it and one line per model that could not be opened."""
-        from mnist_gui.core.checkpoint import Checkpoint, CheckpointError, load_checkpoint
+        untrained network. Returns it and one line per model that could not be opened.
+
+        A model with its .onnx beside it opens without torch (checkpoint.open_live); an older one is opened
+        with torch and exported once (the .onnx written beside it when the folder allows)."""
+        from mnist_gui.core.checkpoint import Checkpoint, CheckpointError
         candidates = [model_path] if model_path else []
         remembered = self.settings.get("model/path")
         if remembered and not model_path:
@@ -253,22 +267,25 @@ class Workspace:
         problems = []
         for p in candidates + [str(config.SHIPPED_MODEL)]:
             try:
-                return load_checkpoint(config.resolve_model_path(p)), problems
+                return self.open_model(config.resolve_model_path(p)), problems
             except CheckpointError as e:
                 problems.append(str(e))
+        from mnist_gui.core.checkpoint import with_live
         from mnist_gui.core.models import ModelConfig, build_model
         model = build_model(ModelConfig()).eval()
         problems.append("using an untrained model: train one on the Train tab")
-        return Checkpoint(model=model, model_config=ModelConfig(), meta={"name": "untrained"}), problems
+        return with_live(Checkpoint(model=model, model_config=ModelConfig(), meta={"name": "untrained"})), problems
 
     def make_live(self, ck: "Checkpoint", remember: bool = True) -> None:
-        """Swap the live model (the GUI thread's; prediction uses it at once)."""
-        from mnist_gui.core.predictor import Predictor
+        """Swap the live model (the GUI thread's; prediction uses it at once): read on ONNX Runtime
+        (core/live.py) when it has its exported network, else with torch."""
         self.checkpoint = ck
-        if self.predictor is None:
-            self.predictor = Predictor(ck.model)
+        if ck.live is not None:
+            from mnist_gui.core.live import LivePredictor
+            self.predictor = LivePredictor(ck.live)
         else:
-            self.predictor.set_model(ck.model)
+            from mnist_gui.core.predictor import Predictor
+            self.predictor = Predictor(ck.load_model())
         if remember:
             self._remember(ck)
         self.model_changed.emit(ck)
@@ -284,7 +301,7 @@ class Workspace:
         path = Path(path)
         if path.suffix != ".pt":
             path = path.with_name(path.name + ".pt")
-        return save_checkpoint(path, ck.model, ck.model_config, ck.train_config, ck.metrics, ck.history,
+        return save_checkpoint(path, ck.load_model(), ck.model_config, ck.train_config, ck.metrics, ck.history,
                                name=path.stem)
 
     def saved(self, ck: "Checkpoint", path: Path) -> None:
@@ -294,10 +311,11 @@ class Workspace:
             self._remember(ck)
 
     def open_model(self, path: str) -> "Checkpoint":
-        """Load a checkpoint (CheckpointError, one line, when it cannot be used); does not make it live."""
-        from mnist_gui.core.checkpoint import CheckpointError, load_checkpoint
+        """Open a checkpoint for the live path (CheckpointError, one line, when it cannot be used); does not
+        make it live. Without torch when its .onnx is beside it; else loaded with torch and exported."""
+        from mnist_gui.core.checkpoint import CheckpointError, load_checkpoint, open_live, with_live
         try:
-            return load_checkpoint(path)
+            return open_live(path) or with_live(load_checkpoint(path))
         except (OSError, RuntimeError) as e:
             raise CheckpointError(f"cannot open {path}: {e}".splitlines()[0]) from None
 
@@ -341,7 +359,7 @@ class Workspace:
             raise ValueError(f"--arch gives the network; --preset {overrides['preset']} cannot be used with it")
         init_state, seen = None, set()
         if init is not None:
-            init_state = init.model.state_dict()
+            init_state = init.load_model().state_dict()
             overrides.update(preset=init.model_config.preset, dropout=init.model_config.dropout)
             if init.model_config.spec is not None:
                 overrides.update(arch={"layers": init.model_config.spec})
@@ -412,6 +430,7 @@ class Workspace:
                     problem = problem or str(e)
             ck = Checkpoint(model=result.model.eval(), model_config=mcfg, train_config=cfg.to_dict(),
                             metrics=metrics, history=result.history, meta={"name": name}, path=path)
+            ck.live = _saved_live(path)
         if record is not None:
             self.runs_changed.emit()
         return FinishedRun(result.status, result.message, record, ck, problem, kind)
@@ -438,7 +457,7 @@ class Workspace:
         from mnist_gui.core.data import Cancelled
         from mnist_gui.core.device import resolve_device
         from mnist_gui.core.train import evaluate
-        model = model if model is not None else self.checkpoint.model
+        model = model if model is not None else self.checkpoint.load_model()
         data = self.mnist(progress=progress, should_stop=should_stop)
 
         def step(i: int, n: int) -> None:
@@ -458,7 +477,7 @@ class Workspace:
         from mnist_gui.core.data import Cancelled, DataError, find_mnist_folder
         from mnist_gui.core.handwriting.pendigits import find_pendigits, unseen_as_mnist
         from mnist_gui.core.train import evaluate
-        model = model if model is not None else self.checkpoint.model
+        model = model if model is not None else self.checkpoint.load_model()
         loaded = self.loaded_mnist
         path = find_pendigits(loaded.folder if loaded is not None
                               else find_mnist_folder(self.data_dir, self.download_dir))

@@ -42,20 +42,28 @@ class ShortcutsDialog(QDialog):
 
 @functools.cache
 def shipped_accuracy() -> float | None:
-    """The shipped model's test accuracy, from its checkpoint's metrics (read once)."""
-    from mnist_gui.core.checkpoint import CheckpointError, load_checkpoint
+    """The shipped model's test accuracy, from its checkpoint's metrics (read once; without torch from its
+    .onnx)."""
+    from mnist_gui.core.checkpoint import CheckpointError, load_checkpoint, open_live
     try:
-        return load_checkpoint(config.SHIPPED_MODEL).test_accuracy
+        return (open_live(config.SHIPPED_MODEL) or load_checkpoint(config.SHIPPED_MODEL)).test_accuracy
     except (CheckpointError, OSError):
         return None
 
 
 def library_versions() -> dict[str, str]:
-    """Qt, PySide6, torch (imported here if the model has not loaded it yet), Python."""
+    """Qt, PySide6, PyTorch, ONNX Runtime, Python (the installed versions: nothing is imported for this)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     import PySide6
-    import torch
-    return {"Qt": qVersion(), "PySide6": PySide6.__version__, "PyTorch": torch.__version__,
-            "Python": platform.python_version()}
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+    return {"Qt": qVersion(), "PySide6": PySide6.__version__, "PyTorch": installed("torch"),
+            "ONNX Runtime": installed("onnxruntime"), "Python": platform.python_version()}
 
 
 class AboutDialog(QDialog):

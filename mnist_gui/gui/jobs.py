@@ -62,7 +62,7 @@ class Worker(QObject):
 
     @Slot()
     def work(self) -> None:
-        from mnist_gui.core.data import Cancelled as DataCancelled
+        from mnist_gui.core.errors import Cancelled as DataCancelled
         try:
             result = self.run()
         except (Cancelled, DataCancelled):
@@ -83,8 +83,9 @@ class Worker(QObject):
 def describe_error(e: Exception) -> str:
     """Our own errors carry a message for people; anything else names its type too."""
     from mnist_gui.core.checkpoint import CheckpointError
-    from mnist_gui.core.data import DataError
-    if isinstance(e, (DataError, CheckpointError, ValueError, OSError)) and str(e):
+    from mnist_gui.core.errors import DataError
+    from mnist_gui.core.live import OnnxModelError
+    if isinstance(e, (DataError, CheckpointError, OnnxModelError, ValueError, OSError)) and str(e):
         return str(e).splitlines()[0]
     return f"{type(e).__name__}: {e}".splitlines()[0]
 

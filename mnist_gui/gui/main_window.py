@@ -171,6 +171,29 @@ class MainWindow(QMainWindow):
         self.show_message(self.tr("Could not save model"), msg, QMessageBox.Icon.Warning)
         self.saveFailed.emit(msg)
 
+    def export_onnx(self, path: str | None = None) -> bool:
+        """File → Export model as ONNX…: the live network as a standalone .onnx (onnxruntime, a web page, a
+        phone), in the background; modelSaved or saveFailed follows."""
+        ck = self.ws.checkpoint
+        if ck is None:
+            return False
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Export model as ONNX"),
+                                                  str(self.ws.models_dir / f"{ck.name}.onnx"),
+                                                  self.tr("ONNX models (*.onnx);;All files (*)"))
+        if not path:
+            return False
+        from mnist_gui.core.checkpoint import export_onnx_file
+        task = Task(lambda _report, _stop: export_onnx_file(ck, path))
+        connect_in_gui(task.returned, self._on_exported, self)
+        connect_in_gui(task.failed, self._on_save_failed, self)
+        self.jobs.start(task)
+        return True
+
+    def _on_exported(self, path) -> None:
+        self.statusBar().showMessage(self.tr("Exported the model to {0}").format(path), 5000)
+        self.modelSaved.emit(str(path))
+
     def reset_to_shipped(self) -> None:
         self.open_model(str(config.SHIPPED_MODEL))
 
@@ -244,6 +267,7 @@ class MainWindow(QMainWindow):
         m = self.fileMenu
         self.openModelAction = self._action(m, self.open_model, QKeySequence("Ctrl+O"), "openModelAction")
         self.saveModelAction = self._action(m, self.save_model_as, QKeySequence("Ctrl+S"), "saveModelAction")
+        self.exportOnnxAction = self._action(m, lambda: self.export_onnx(), name="exportOnnxAction")
         self.resetModelAction = self._action(m, self.reset_to_shipped, name="resetModelAction")
         m.addSeparator()
         self.openImageAction = self._action(m, self.open_image, QKeySequence("Ctrl+I"), "openImageAction")
@@ -293,6 +317,7 @@ class MainWindow(QMainWindow):
         self.fileMenu.setTitle(self.tr("&File"))
         self.openModelAction.setText(self.tr("&Open model…"))
         self.saveModelAction.setText(self.tr("&Save model as…"))
+        self.exportOnnxAction.setText(self.tr("E&xport model as ONNX…"))
         self.resetModelAction.setText(self.tr("&Reset to shipped model"))
         self.openImageAction.setText(self.tr("Open &image…"))
         self.dataFolderAction.setText(self.tr("MNIST &folder…"))

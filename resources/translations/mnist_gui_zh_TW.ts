@@ -479,6 +479,18 @@
         <translation>無法儲存模型</translation>
     </message>
     <message>
+        <source>Export model as ONNX</source>
+        <translation>將模型匯出為 ONNX</translation>
+    </message>
+    <message>
+        <source>ONNX models (*.onnx);;All files (*)</source>
+        <translation>ONNX 模型 (*.onnx);;所有檔案 (*)</translation>
+    </message>
+    <message>
+        <source>Exported the model to {0}</source>
+        <translation>已將模型匯出至 {0}</translation>
+    </message>
+    <message>
         <source>Not an MNIST folder</source>
         <translation>不是 MNIST 資料夾</translation>
     </message>
@@ -545,6 +557,10 @@
     <message>
         <source>&amp;Save model as…</source>
         <translation>另存模型(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>E&amp;xport model as ONNX…</source>
+        <translation>將模型匯出為 ONNX(&amp;X)…</translation>
     </message>
     <message>
         <source>&amp;Reset to shipped model</source>
@@ -1339,6 +1355,10 @@
         <translation>日誌與訓練紀錄</translation>
     </message>
     <message>
+        <source>loading PyTorch…</source>
+        <translation>正在載入 PyTorch…</translation>
+    </message>
+    <message>
         <source>the device {0} is not here; using automatic</source>
         <translation>找不到裝置 {0}；改用自動選擇</translation>
     </message>
@@ -1473,14 +1493,6 @@ Keep this partly trained model as the live model?</source>
     <message>
         <source>The new model is live</source>
         <translation>新模型已啟用</translation>
-    </message>
-    <message>
-        <source>Could not open model</source>
-        <translation>無法開啟模型</translation>
-    </message>
-    <message>
-        <source>The current model stays loaded.</source>
-        <translation>目前的模型仍保持載入。</translation>
     </message>
     <message>
         <source>MNIST folder: {0}</source>

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from mnist_gui.core.handwriting import judge as J
+from mnist_gui.core.handwriting import judge_net as JN
 from mnist_gui.core.handwriting import numbers as N
 from mnist_gui.core.preprocess import strokes_to_mnist
 
@@ -40,17 +41,17 @@ def test_training_learns_to_tell_whole_from_pieces():
             images.append(strokes_to_mnist(strokes))
             feats.append([np.log(h / 50), np.log(max(np.ptp(np.concatenate(strokes)[:, 0]), 1) / h), len(strokes) / 4, 0])
             whole.append(label)
-    net = J.train_judge(images, np.array(feats), np.array(whole), epochs=3, log=lambda s: None)
-    p = J.torch_judge(net)(images, np.array(feats))
+    net = JN.train_judge(images, np.array(feats), np.array(whole), epochs=3, log=lambda s: None)
+    p = JN.torch_judge(net)(images, np.array(feats))
     assert np.all((p > 0.5) == np.array(whole))
 
 
 def test_a_saved_judge_loads_and_judges_the_same(tmp_path):
-    net = J.JudgeNet()
-    J.save_judge(tmp_path / "j.pt", net, {"writers": [1, 2]})
+    net = JN.JudgeNet()
+    JN.save_judge(tmp_path / "j.pt", net, {"writers": [1, 2]})
     img = [strokes_to_mnist([np.array(L_PART)])]
     f = np.array([[-0.2, 0.1, 0.25, 0.0]])
-    assert J.torch_judge(J.load_judge(tmp_path / "j.pt"))(img, f) == pytest.approx(J.torch_judge(net)(img, f))
+    assert JN.torch_judge(JN.load_judge(tmp_path / "j.pt"))(img, f) == pytest.approx(JN.torch_judge(net)(img, f))
 
 
 def test_the_judge_turns_a_piece_back_into_its_digit():
@@ -65,9 +66,10 @@ def test_the_judge_turns_a_piece_back_into_its_digit():
     assert N.reading_text(*N.ranked(sets, probs, whole)[0][1:]) == "4"
 
 
+@pytest.mark.parametrize("suffix", [".onnx", ".pt"])
 @pytest.mark.parametrize("content", [b"not a judge", None])
-def test_a_broken_or_missing_judge_file_is_said_once(tmp_path, monkeypatch, capsys, content):
-    bad = tmp_path / "number_judge.pt"
+def test_a_broken_or_missing_judge_file_is_said_once(tmp_path, monkeypatch, capsys, content, suffix):
+    bad = tmp_path / f"number_judge{suffix}"
     if content is not None:
         bad.write_bytes(content)
     monkeypatch.setattr(J, "JUDGE_FILE", bad)
@@ -75,7 +77,7 @@ def test_a_broken_or_missing_judge_file_is_said_once(tmp_path, monkeypatch, caps
     try:
         assert J.shipped_judge() is None and J.shipped_judge() is None
         err = capsys.readouterr().err
-        assert err.count("reading numbers without the whole-digit judge") == 1 and "number_judge.pt" in err
+        assert err.count("reading numbers without the whole-digit judge") == 1 and bad.name in err
     finally:
         J.shipped_judge.cache_clear()
 
@@ -133,3 +135,18 @@ def test_a_cache_judges_only_new_or_changed_candidates(shipped):
     tall = [(125.0, 0.0), (195.0, 0.0), (150.0, 140.0)]  # a taller 7 moves the line: every candidate changes
     N.read_number(four + [tall], classify, cache, judge)
     assert judged[-1] == candidates(four + [tall])
+
+
+def test_the_shipped_onnx_judge_is_the_shipped_torch_judge(tmp_path):
+    """resources/number_judge.onnx (what the live path runs, without torch) says what number_judge.pt says,
+    and export_judge_onnx makes such a file from any judge."""
+    from mnist_gui import config
+    rng = np.random.default_rng(0)
+    images = [rng.random((28, 28)).astype(np.float32) * (rng.random() < 0.5) for _ in range(40)]
+    feats = rng.random((40, J.FEATURES)) * 3
+    net = JN.load_judge(config.resource_path("number_judge.pt"))
+    want = JN.torch_judge(net)(images, feats)
+    got = J.onnx_judge(config.resource_path("number_judge.onnx"))(images, feats)
+    assert got.shape == (40,) and np.abs(got - want).max() < 1e-5
+    fresh = JN.export_judge_onnx(JN.JudgeNet(), tmp_path / "j.onnx")
+    assert J.onnx_judge(fresh)(images[:3], feats[:3]).shape == (3,)

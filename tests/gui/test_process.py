@@ -83,6 +83,38 @@ def test_damaged_state_files_never_stop_the_app_from_starting(_isolated_home):
     assert code == 0 and "Traceback" not in out and "RecursionError" not in out, out
 
 
+def test_a_session_that_only_draws_never_loads_torch(tmp_path):
+    """The live path is ONNX Runtime: the shipped model goes live, a drawn 1 and a number are read, every
+    layer's output is there for the feature maps, and torch is never imported; the Train tab's first showing
+    loads it (the Model tab's timing would too: it is not shown here)."""
+    code = ("import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+            "from PySide6.QtWidgets import QApplication; app = QApplication([])\n"
+            "from mnist_gui.gui.main_window import MainWindow; from mnist_gui.gui.qt_workspace import window_workspace\n"
+            "from mnist_gui.gui.widgets.canvas import draw_strokes\n"
+            "from PySide6.QtTest import QTest\n"
+            "w = MainWindow(window_workspace()); w.show()\n"
+            "for _ in range(3000):\n"
+            "    app.processEvents(); QTest.qWait(10)\n"
+            "    if w.ws.predictor is not None: break\n"
+            "draw_strokes(w.drawTab.canvas, [[(150, 60), (150, 250)]]); app.processEvents()\n"
+            "assert w.drawTab.bars.accessibleDescription().startswith('1'), w.drawTab.bars.accessibleDescription()\n"
+            "assert 'conv1' in w.ws.predictor.activations(w.drawTab.input28)\n"
+            "w.drawTab.numberMode.setChecked(True); w.drawTab.canvas.clear()\n"
+            "draw_strokes(w.drawTab.canvas, [[(60, 60), (60, 250)], [(200, 60), (200, 250)]]); app.processEvents()\n"
+            "assert w.drawTab.number == '11', w.drawTab.number\n"
+            "for _ in range(100): app.processEvents(); QTest.qWait(10)\n"
+            "assert 'torch' not in sys.modules, 'torch imported'\n"
+            "w.tabs.setCurrentWidget(w.trainTab)\n"
+            "for _ in range(6000):\n"
+            "    app.processEvents(); QTest.qWait(10)\n"
+            "    if w.trainTab.deviceCombo.count() > 1: break\n"
+            "assert 'torch' in sys.modules and w.trainTab.deviceCombo.count() > 1\n"
+            "w.close()\n")
+    env = dict(os.environ, MNIST_GUI_HOME=str(tmp_path / "home"))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 def test_the_window_imports_no_torch_before_it_shows():
     """The window shows while torch loads: nothing the window module imports may import torch."""
     code = ("import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"

@@ -18,11 +18,8 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
-import torch
-from torch import nn
 
 from mnist_gui import config
 from mnist_gui.core.handwriting.numbers import Judge
@@ -30,82 +27,34 @@ from mnist_gui.core.handwriting.numbers import Judge
 FEATURES = 4   # numbers.judge_features
 
 
-class JudgeNet(nn.Module):
-    """Two small convolutions on the image, joined with the features, one logit: whole digit or not."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Sequential(
-            nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(16, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten())
-        self.head = nn.Sequential(nn.Linear(32 * 7 * 7 + FEATURES, 64), nn.ReLU(), nn.Linear(64, 1))
-
-    def forward(self, images: torch.Tensor, feats: torch.Tensor) -> torch.Tensor:
-        x = (images - config.MNIST_MEAN) / config.MNIST_STD
-        return self.head(torch.cat([self.conv(x), feats], 1)).squeeze(1)
-
-
-def _tensors(images, feats):
-    x = torch.from_numpy(np.stack(images).astype(np.float32)).unsqueeze(1)
-    return x, torch.as_tensor(np.asarray(feats, np.float32).reshape(-1, FEATURES))
-
-
-def train_judge(images: list[np.ndarray], feats: np.ndarray, whole: np.ndarray, epochs: int = 6,
-                seed: int = 0, log: Callable[[str], None] = print) -> JudgeNet:
-    """A JudgeNet fitted to candidates labelled whole (1) or not (0)."""
-    torch.manual_seed(seed)
-    x, f = _tensors(images, feats)
-    y = torch.as_tensor(np.asarray(whole, np.float32))
-    net = JudgeNet()
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    loss_fn = nn.BCEWithLogitsLoss()
-    for epoch in range(epochs):
-        order = torch.randperm(len(y))
-        total = 0.0
-        net.train()
-        for i in range(0, len(y), 128):
-            b = order[i:i + 128]
-            loss = loss_fn(net(x[b], f[b]), y[b])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(b)
-        log(f"judge epoch {epoch + 1}/{epochs}: loss {total / len(y):.4f}")
-    return net.eval()
-
-
-def save_judge(path, net: JudgeNet, info: dict) -> None:
-    """The weights and a note of what they were trained on (plain types: loads with weights_only)."""
+def onnx_judge(path, threads: int = 1) -> Judge:
+    """The judge exported by judge_net.export_judge_onnx, on ONNX Runtime (no torch); ValueError in one line
+    when the file is missing or is not one."""
+    import onnxruntime as ort
     path = Path(path)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save({"judge": net.state_dict(), "info": info}, tmp)
-    tmp.replace(path)
-
-
-def load_judge(path) -> JudgeNet:
-    """The judge saved at path; ValueError in one line when the file is missing or is not one."""
+    if not path.is_file():
+        raise ValueError(f"{path} is missing")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        net = JudgeNet()
-        net.load_state_dict(payload["judge"])
-    except FileNotFoundError:
-        raise ValueError(f"{path} is missing") from None
+        so = ort.SessionOptions()
+        so.intra_op_num_threads, so.inter_op_num_threads, so.log_severity_level = threads, 1, 3
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        if [i.name for i in session.get_inputs()] != ["images", "features"]:
+            raise ValueError("its inputs are not images and features")
     except Exception as e:
         raise ValueError(f"{path} is not a whole-digit judge ({type(e).__name__})") from None
-    return net.eval()
 
-
-def torch_judge(net: JudgeNet) -> Judge:
-    @torch.inference_mode()
     def judge(images: list[np.ndarray], feats) -> np.ndarray:
-        if not images:
+        if not len(images):
             return np.zeros(0)
-        return torch.sigmoid(net.eval()(*_tensors(images, feats))).double().numpy()
+        x = np.stack(images).astype(np.float32)[:, None]
+        f = np.asarray(feats, np.float32).reshape(-1, FEATURES)
+        return session.run(["whole"], {"images": x, "features": f})[0].astype(np.float64).reshape(-1)
 
     return judge
 
 
-JUDGE_FILE: Path | None = None   # None: the one that ships (resources/number_judge.pt)
+JUDGE_FILE: Path | None = None   # None: the one that ships (resources/number_judge.onnx); a .pt is read with torch
 
 
 @functools.cache
@@ -113,8 +62,11 @@ def shipped_judge() -> Judge | None:
     """The judge that ships (or JUDGE_FILE), loaded once; None, said once on stderr, when it cannot be
     found or read (numbers are then read without it, as before it existed)."""
     try:
-        path = JUDGE_FILE or config.resource_path("number_judge.pt")
-        return torch_judge(load_judge(path))
+        path = Path(JUDGE_FILE or config.resource_path("number_judge.onnx"))
+        if path.suffix == ".pt":   # a fold's judge from scripts/train_number_judge.py (benchmarks)
+            from mnist_gui.core.handwriting.judge_net import load_judge, torch_judge
+            return torch_judge(load_judge(path))
+        return onnx_judge(path)
     except Exception as e:  # a broken install must not stop number reading
         print(f"mnist-gui: reading numbers without the whole-digit judge: {e}", file=sys.stderr)
         return None

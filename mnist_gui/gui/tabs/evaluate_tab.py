@@ -227,8 +227,11 @@ class EvaluateTab(Retranslating, QWidget):
         self.progressBar.setRange(0, 0)
         self.accuracyLabel.setText("")
         self._evalModel = self.ws.checkpoint
-        model = copy.deepcopy(self.ws.checkpoint.model).eval()   # the live model may change meanwhile
-        task = Task(lambda report, should_stop: self.ws.evaluate(model, progress=report, should_stop=should_stop))
+        ck = self.ws.checkpoint
+
+        def run(report, should_stop):   # a copy: the live model may change meanwhile (torch loads here)
+            return self.ws.evaluate(copy.deepcopy(ck.load_model()).eval(), progress=report, should_stop=should_stop)
+        task = Task(run)
         task.progressed.connect(self._on_progress)
         task.returned.connect(self._on_finished)
         task.failed.connect(self._on_failed)
@@ -300,14 +303,15 @@ class EvaluateTab(Retranslating, QWidget):
                 self._clear_reliability()
                 self._set_reliability_title(self.tr("reading pen-drawn digits…"))
                 ck = self._penModel = self.ws.checkpoint
-                model, seen = copy.deepcopy(ck.model).eval(), seen_writers(ck.train_config)
+                seen = seen_writers(ck.train_config)
                 all_seen = self.tr("the model trained on every pen writer's digits ({0}): none are left unseen")
 
                 def read(report, should_stop):
                     from mnist_gui.core.data import DataError
                     from mnist_gui.core.handwriting.pendigits import AllWritersSeen
                     try:
-                        return self.ws.read_pen_digits(model, seen, progress=report, should_stop=should_stop)
+                        return self.ws.read_pen_digits(copy.deepcopy(ck.load_model()).eval(), seen,
+                                                       progress=report, should_stop=should_stop)
                     except AllWritersSeen as e:   # said in the window's language
                         raise DataError(all_seen.format(e.writers)) from None
                 task = Task(read)

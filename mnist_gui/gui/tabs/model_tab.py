@@ -160,7 +160,7 @@ class NetworkEditor(Retranslating, QWidget):
             if self.ws.checkpoint is not None:
                 self.set_layers(self.ws.checkpoint.model_config.network().to_list())
         else:
-            from mnist_gui.core.models import ModelConfig
+            from mnist_gui.core.presets import ModelConfig
             self.set_layers(ModelConfig(preset=choice).network().to_list())
 
     def selected_row(self) -> int | None:
@@ -249,11 +249,22 @@ class NetworkEditor(Retranslating, QWidget):
             self._timer.start()
 
     def _estimate(self) -> None:
+        """Time the network (torch, in the background), only while the editor is on screen: a start that
+        only draws never loads torch for it."""
+        if not self.isVisible():
+            self._estimate_pending = True
+            return
+        self._estimate_pending = False
         self._estimate_gen += 1
         gen, layers = self._estimate_gen, [dict(d) for d in self.layers]
         task = Task(lambda _report, _stop: (gen, epoch_seconds(NetworkSpec.from_dict(layers))))
         task.returned.connect(self._on_estimate)
         self.jobs.start(task)
+
+    def showEvent(self, e) -> None:
+        super().showEvent(e)
+        if getattr(self, "_estimate_pending", False):
+            self._timer.start()
 
     def _on_estimate(self, out) -> None:
         gen, seconds = out

@@ -22,13 +22,18 @@ from mnist_gui.core.recipes import CUSTOM, FIELDS, TRAINING_RECIPES, Field, Trai
 from mnist_gui.core.workspace import Busy, FinishedRun, RunPlan
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_tr
-from mnist_gui.gui.jobs import JobRunner, connect_in_gui
+from mnist_gui.gui.jobs import JobRunner, Task, connect_in_gui
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel
 from mnist_gui.gui.widgets.plots import Plot
 from mnist_gui.gui.widgets.runs_panel import RunsPanel, ema
 from mnist_gui.gui.training_worker import TrainingWorker
 from mnist_gui.gui.i18n import Retranslating
+
+def _available_devices(_report, _stop):
+    from mnist_gui.core.device import available_devices   # imports torch: in a worker thread
+    return available_devices()
+
 
 def _fmt_eta(s: float) -> str:
     s = int(max(0, s))
@@ -238,7 +243,6 @@ class TrainingTab(Retranslating, QWidget):
         self.stopButton.clicked.connect(self.stop_training)
         self.dataPanel.chosen.connect(lambda folder: self.append_log(self.tr("MNIST folder: {0}").format(folder)))
         self.deviceCombo.currentIndexChanged.connect(self._on_device)
-        self.qtws.modelChanged.connect(self._list_devices)   # torch is loaded by then
         self.qtws.trainingActive.connect(self._update_train_button)
         theme.follow(self._on_theme)
         self.retranslate()
@@ -300,17 +304,27 @@ class TrainingTab(Retranslating, QWidget):
         return p
 
     # -- device -----------------------------------------------------------------------------------
-    def _list_devices(self, _ck=None) -> None:
-        """Name the hardware once torch has loaded: "NVIDIA H100 80GB HBM3", "Apple M2 (MPS)", "CPU, 8 threads"."""
+    def showEvent(self, e) -> None:
+        """The tab's first showing loads torch in the background and names the devices (the live path
+        needs no torch: a session that only draws never loads it)."""
+        super().showEvent(e)
+        if not getattr(self, "_devices_asked", False):
+            self._devices_asked = True
+            self.append_log(self.tr("loading PyTorch…"))
+            task = Task(_available_devices)
+            connect_in_gui(task.returned, self._list_devices, self)
+            self.jobs.start(task)
+
+    def _list_devices(self, devices) -> None:
+        """Name the hardware: "NVIDIA H100 80GB HBM3", "Apple M2 (MPS)", "CPU, 8 threads"."""
         if getattr(self, "_devices_listed", False):
             return
         self._devices_listed = True
-        from mnist_gui.core.device import available_devices
         want = self.ws.device
         self.deviceCombo.blockSignals(True)
         while self.deviceCombo.count() > 1:
             self.deviceCombo.removeItem(1)
-        for d in available_devices():
+        for d in devices:
             self.deviceCombo.addItem(d.name, d.id)
         index = self.deviceCombo.findData("cuda:0" if want == "cuda" else want)
         if index < 0:

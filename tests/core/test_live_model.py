@@ -1,0 +1,118 @@
+"""Every saved model carries its network as ONNX; the app opens it without torch and reads with it."""
+
+import re
+import subprocess
+import sys
+
+import numpy as np
+
+from mnist_gui import config
+from mnist_gui.core.checkpoint import open_live, save_checkpoint
+from mnist_gui.core.live import LivePredictor, onnx_path_for
+from mnist_gui.core.workspace import Workspace
+from tests.conftest import ROOT, run_cli
+
+
+def _one():
+    img = np.zeros((28, 28), np.float32)
+    img[4:24, 13:16] = 1.0
+    return img
+
+
+def test_the_shipped_onnx_is_the_export_of_the_shipped_checkpoint(shipped):
+    ck = open_live(config.SHIPPED_MODEL)
+    assert ck is not None and ck.model is None and ck.live.is_export_of(config.SHIPPED_MODEL)
+    assert ck.name == shipped.name and ck.test_accuracy == shipped.test_accuracy
+    assert ck.model_config == shipped.model_config and ck.train_config == shipped.train_config
+
+
+def test_a_saved_checkpoint_opens_without_torch_and_loads_its_weights_when_asked(tmp_path, shipped):
+    path = save_checkpoint(tmp_path / "m.pt", shipped.model, shipped.model_config, shipped.train_config,
+                           shipped.metrics, name="mine")
+    assert onnx_path_for(path).is_file()
+    code = ("import sys\n"
+            "from mnist_gui.core.checkpoint import open_live\n"
+            "from mnist_gui.core.live import LivePredictor\n"
+            "import numpy as np\n"
+            f"ck = open_live({str(path)!r})\n"
+            "img = np.zeros((28, 28), np.float32); img[4:24, 13:16] = 1\n"
+            "print(ck.name, int(LivePredictor(ck.live).probabilities(img).argmax()), 'torch' in sys.modules)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT))
+    assert r.stdout.split() == ["mine", "1", "False"], r.stdout + r.stderr
+    ck = open_live(path)
+    assert ck.load_model() is ck.model and ck.model is not None   # the weights, with torch, on demand
+
+
+def test_a_stale_onnx_is_not_used_and_an_old_checkpoint_is_exported_once(tmp_path, shipped):
+    path = save_checkpoint(tmp_path / "old.pt", shipped.model, shipped.model_config, name="old", onnx=False)
+    assert not onnx_path_for(path).exists() and open_live(path) is None
+    ws = Workspace(tmp_path)
+    ck = ws.open_model(path)                       # opened with torch, exported beside it
+    assert ck.live is not None and open_live(path) is not None
+    save_checkpoint(path, shipped.model, shipped.model_config, name="changed", onnx=False)   # .pt changes
+    assert open_live(path) is None                 # the .onnx beside it is not this file's export
+    assert ws.open_model(path).name == "changed" and open_live(path).name == "changed"
+
+
+def test_the_live_model_is_read_on_onnx_runtime(tmp_path, shipped):
+    ws = Workspace(tmp_path)
+    ck, problems = ws.initial_checkpoint()
+    assert problems == [] and ck.live is not None and ck.model is None
+    ws.make_live(ck, remember=False)
+    assert isinstance(ws.predictor, LivePredictor)
+    probs = ws.predictor.probabilities(_one())
+    assert int(probs.argmax()) == 1
+    np.testing.assert_allclose(probs, shipped_probs(shipped, _one()), atol=1e-5)
+
+
+def shipped_probs(shipped, img):
+    from mnist_gui.core.predictor import Predictor
+    return Predictor(shipped.model).probabilities(img)
+
+
+def test_a_finished_run_goes_live_on_onnx_runtime_and_a_discarded_one_leaves_no_onnx(tmp_path, shipped):
+    from mnist_gui.core.recipes import RECIPES
+    from mnist_gui.core.train import TrainResult
+    ws = Workspace(tmp_path)
+    cfg = RECIPES["fast"].config
+    done = ws.finish_run(TrainResult("stopped", "stopped", shipped.model, cfg, {"test_accuracy": 0.5}))
+    assert done.checkpoint.live is not None and done.checkpoint.live.test_accuracy == 0.5
+    onnx = onnx_path_for(done.record.model_path)
+    assert onnx.is_file()
+    ws.discard_run_model(done.record)
+    assert not onnx.exists() and not done.record.model_path.exists()
+
+
+def test_export_writes_the_onnx_and_the_readmes_three_lines_read_it(tmp_path):
+    out = tmp_path / "digit.onnx"
+    r = run_cli("export", "--onnx", str(out))
+    assert r.returncode == 0 and out.is_file(), r.stderr
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    lines = re.search(r"```python\n(import numpy as np, onnxruntime as ort\n.*?)```", readme, re.S)[1]
+    assert len(lines.strip().splitlines()) == 3
+    image = _one()
+    scope = {"image": image}
+    exec(lines.replace('"digit.onnx"', repr(str(out))), scope)
+    probabilities = scope["probabilities"]
+    assert probabilities.shape == (1, 10) and int(probabilities.argmax()) == 1
+
+
+def test_export_of_a_missing_model_is_one_line(tmp_path):
+    r = run_cli("export", "--onnx", str(tmp_path / "x.onnx"), "--model", str(tmp_path / "nope.pt"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_predict_needs_no_torch(tmp_path):
+    from PIL import Image
+    Image.fromarray((_one() * 255).astype(np.uint8)).save(tmp_path / "one.png")
+    code = ("import sys\nfrom mnist_gui.cli import main\n"
+            f"code = main(['predict', {str(tmp_path / 'one.png')!r}])\n"
+            "print('torch' in sys.modules, code)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT))
+    assert ": 1 (" in r.stdout and r.stdout.split()[-2:] == ["False", "0"], r.stdout + r.stderr
+
+
+def test_open_live_refuses_what_is_not_a_pair(tmp_path):
+    (tmp_path / "x.pt").write_bytes(b"not a model")
+    (tmp_path / "x.onnx").write_bytes(b"not onnx")
+    assert open_live(tmp_path / "x.pt") is None and open_live(tmp_path / "missing.pt") is None
