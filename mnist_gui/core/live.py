@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -313,9 +314,12 @@ class OnnxModel:
 
 
 def _first_line(e: BaseException) -> str:
+    """onnxruntime's message without its prefix ("[ONNXRuntimeError] : 7 : INVALID_PROTOBUF : ") and the
+    source location it names ("/onnxruntime_src/...model.cc:179 onnxruntime::Model::Model(...) ")."""
     text = str(e).strip()
-    # onnxruntime's messages start with "[ONNXRuntimeError] : 7 : INVALID_PROTOBUF : "
-    text = text.split(" : ")[-1] if text.startswith("[ONNXRuntimeError]") else text
+    if text.startswith("[ONNXRuntimeError]"):
+        text = text.split(" : ", 3)[-1]
+    text = re.sub(r"/onnxruntime_src/\S+ [^\s(]+\([^)]*\)\s*", "", text)
     return (text.splitlines() or [type(e).__name__])[0][:200]
 
 
