@@ -158,7 +158,7 @@ def metadata(model_config, meta: dict, layers: list[str]) -> dict[str, str]:
         spec = cfg.get("spec")
     meta = dict(meta or {})
     metrics = {k: v for k, v in (meta.pop("metrics", None) or {}).items() if k not in ("predictions", "confidence")}
-    props = {k: v if isinstance(v, str) else _json(v) for k, v in meta.items()}
+    props = {k: v if isinstance(v, str) else _json(_plain(v)) for k, v in meta.items()}
     props.update({
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
