@@ -8,14 +8,16 @@ Two sessions per model. The file's graph returns every leaf layer's output (for 
 output cannot be fused away, so ONNX Runtime cannot fold batch norm into the convolution or fuse conv and
 relu. The plain probabilities therefore run on a lean copy of the graph with only logits and probabilities
 as outputs (made here by dropping the layer outputs from the protobuf, without the onnx package): on the
-shipped model a batch of 60 takes about three quarters of the time, on fast-bn less than half
-(benchmarks/live_predict.py). The full graph is loaded when activations are first asked for.
+shipped model a batch of 60 takes two thirds of the CPU time (14.6 against 22.6 ms), one image 0.8 of it
+(benchmarks/live_predict.py); on fast-bn 13 against 33 ms. The full graph is loaded when activations are
+first asked for.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,9 +35,10 @@ PROBABILITIES = "probabilities"
 LAYER_PREFIX = "layer:"         # "layer:conv1": a leaf layer's output, named as the torch module
 SUFFIX = ".onnx"
 MAX_BYTES = 2 * 1024 ** 3       # protobuf cannot hold more; refused before a byte is read
-# One intra-op thread: the app's two cores are the training run's; with a second thread a single image is
-# no faster while training runs, and a batch of 60 gains less than it takes from training
-# (benchmarks/live_predict.py).
+# One intra-op thread. Beside a training process on both cores, one image takes the same with two threads
+# (p50 1.6 against 1.9 ms, p95 3.4 against 6.2) and the same CPU time; only a batch of 60 is faster with two
+# (28 against 39 ms p50), at one read per stroke. One thread keeps the live path to one core whatever the
+# machine (benchmarks/live_predict.py; what either takes from training was within the shared machine's noise).
 DEFAULT_THREADS = 1
 
 
@@ -318,9 +321,12 @@ class OnnxModel:
 
 
 def _first_line(e: BaseException) -> str:
+    """onnxruntime's message without its prefix ("[ONNXRuntimeError] : 7 : INVALID_PROTOBUF : ") and the
+    source location it names ("/onnxruntime_src/...model.cc:179 onnxruntime::Model::Model(...) ")."""
     text = str(e).strip()
-    # onnxruntime's messages start with "[ONNXRuntimeError] : 7 : INVALID_PROTOBUF : "
-    text = text.split(" : ")[-1] if text.startswith("[ONNXRuntimeError]") else text
+    if text.startswith("[ONNXRuntimeError]"):
+        text = text.split(" : ", 3)[-1]
+    text = re.sub(r"/onnxruntime_src/\S+ [^\s(]+\([^)]*\)\s*", "", text)
     return (text.splitlines() or [type(e).__name__])[0][:200]
 
 

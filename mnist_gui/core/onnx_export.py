@@ -11,8 +11,7 @@ normalisation itself, so the runtime side needs no constants and cannot normalis
 
 The batch axis is dynamic. Metadata (custom_metadata_map, readable with onnxruntime alone) says what the
 model is; see `metadata`. The exporter is torch's dynamo exporter (torch.export + onnxscript): the
-TorchScript one is deprecated since torch 2.9. The opset is ONNX_OPSET, the newest that every
-onnxruntime the project admits (>= 1.17) loads; see there.
+TorchScript one is deprecated since torch 2.9. The opset is ONNX_OPSET; see there.
 """
 
 from __future__ import annotations
@@ -33,11 +32,11 @@ from mnist_gui.core.live import (FORMAT, FORMAT_VERSION, INPUT, LAYER_PREFIX, LO
                                  OnnxModelError)
 from mnist_gui.core.storage import atomic_write_bytes, os_reason
 
-# 20: onnxruntime 1.17 (the oldest pyproject admits) runs opsets up to 20, and torch's exporters default to
-# it. onnxruntime 1.32 also loads 21-25 for every layer kind here, but those opsets only add data types
-# (bfloat16, int4, float8) to the same operators, and the exporter's own opset is 18: anything newer is a
-# version conversion after the fact (from 26 on that conversion fails for Gelu, and the model is left as
-# it was, unloadable).
+# 20: torch's default, which every onnxruntime the project admits (>= 1.18) runs. onnxruntime 1.32 also loads
+# 21-25 for every layer kind here, but those opsets only add data types (bfloat16, int4, float8) to the same
+# operators, and the exporter's own opset is 18: anything newer is a version conversion after the fact (from
+# 26 on that conversion fails for Gelu and leaves the model as it was, unloadable). What sets the oldest
+# onnxruntime is the IR version torch writes, 10: onnxruntime 1.17 refuses it, 1.18 runs these models.
 ONNX_OPSET = 20
 
 # Loggers that talk while exporting (torch.export's and the onnxscript converter's progress and fallbacks).
@@ -159,7 +158,7 @@ def metadata(model_config, meta: dict, layers: list[str]) -> dict[str, str]:
         spec = cfg.get("spec")
     meta = dict(meta or {})
     metrics = {k: v for k, v in (meta.pop("metrics", None) or {}).items() if k not in ("predictions", "confidence")}
-    props = {k: v if isinstance(v, str) else _json(v) for k, v in meta.items()}
+    props = {k: v if isinstance(v, str) else _json(_plain(v)) for k, v in meta.items()}
     props.update({
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),

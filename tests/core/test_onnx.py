@@ -230,6 +230,10 @@ def test_metadata_round_trip_and_a_stale_export_is_detected(tmp_path):
     bare = save_onnx(tmp_path / "bare.onnx", model, cfg)
     b = OnnxModel.from_path(bare)
     assert b.name == "bare" and b.test_accuracy is None and b.source_sha256 == "" and not b.is_export_of(pt)
+    with pytest.raises(OnnxModelError, match="cannot save") as e:   # a file where the folder should be
+        save_onnx(pt / "x.onnx", model, cfg)
+    assert str(pt / "x.onnx") in str(e.value)
+    assert not [p for p in tmp_path.rglob("*.tmp")]
 
 
 def test_the_lean_graph_keeps_only_logits_and_probabilities(shipped):
