@@ -397,9 +397,11 @@ class Workspace:
         return replace(plan, extra_train=my.as_split(repeat))
 
     def finish_run(self, result: "TrainResult", *, kind: str = "train", device: str = "",
-                   out: str | Path | None = None) -> FinishedRun:
+                   out: str | Path | None = None, onnx: bool = True) -> FinishedRun:
         """Record a run that trained (any thread): its checkpoint saved atomically in runs/<id>/model.pt
-        (and at `out` too when given), its record in runs/<id>/run.json. Does not make it live."""
+        (and at `out` too when given), its record in runs/<id>/run.json. Does not make it live.
+        onnx: also export its network for the live path (about a second; False when the window is closing:
+        it is exported the first time the model is opened)."""
         from mnist_gui.core.checkpoint import Checkpoint, CheckpointError, save_checkpoint
         cfg = result.config
         mcfg = cfg.model_config()
@@ -408,7 +410,7 @@ class Workspace:
         saved: list[Path] = []
 
         def save(path: Path) -> None:
-            save_checkpoint(path, result.model, mcfg, cfg.to_dict(), metrics, result.history,
+            save_checkpoint(path, result.model, mcfg, cfg.to_dict(), metrics, result.history, onnx=onnx,
                             name=path.parent.name.strip(".").removesuffix(".partial"))
             saved.append(path)
 

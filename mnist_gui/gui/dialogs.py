@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import platform
+import sys
 
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget,
@@ -62,7 +63,9 @@ def library_versions() -> dict[str, str]:
             return version(name)
         except PackageNotFoundError:
             return "not installed"
-    return {"Qt": qVersion(), "PySide6": PySide6.__version__, "PyTorch": installed("torch"),
+    torch = sys.modules.get("torch")   # loaded: its own version string (with its build, e.g. +cpu)
+    return {"Qt": qVersion(), "PySide6": PySide6.__version__,
+            "PyTorch": torch.__version__ if torch is not None else installed("torch"),
             "ONNX Runtime": installed("onnxruntime"), "Python": platform.python_version()}
 
 

@@ -106,4 +106,4 @@ class TrainingWorker(Worker):
                                       per_class=ev["per_class"], confusion=ev["confusion"])
             except Cancelled:
                 pass
-        return self.ws.finish_run(result, kind=self.kind, device=str(trainer.device))
+        return self.ws.finish_run(result, kind=self.kind, device=str(trainer.device), onnx=not self._abort)

@@ -70,8 +70,10 @@ def test_crash_mid_save_keeps_the_old_file(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint(p, m, ModelConfig("fast-bn"))
     assert p.read_bytes() == before
-    assert [f.name for f in tmp_path.iterdir()] == ["m.pt"]  # no temp file left behind
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["m.onnx", "m.pt"]  # no temp file left behind
     load_checkpoint(p)
+    from mnist_gui.core.checkpoint import open_live
+    assert open_live(p) is not None   # the .onnx beside it is still the old file's own export
 
 
 def test_unwritable_target_is_a_clear_error(tmp_path):

@@ -24,7 +24,9 @@ def test_editor_shows_the_live_model_with_its_arithmetic(window):
 
 
 def test_the_time_per_epoch_is_measured_in_the_background_and_shown(window, qtbot):
+    """Measured while the editor is on screen (it loads torch: a session that only draws never does)."""
     editor = window.modelTab.editor
+    window.tabs.setCurrentWidget(window.modelTab)
     qtbot.waitUntil(lambda: "about" in editor.estimateLabel.text(), timeout=60_000)
     assert "s (60,000 images" in editor.estimateLabel.text()
 

@@ -241,6 +241,8 @@ def test_a_remembered_device_that_is_not_here_falls_back_to_automatic_for_real(q
     (_isolated_home / "settings.ini").write_text("[train]\ndevice=cuda:7\n")
     w = open_window(qtbot)
     tab = w.trainTab
+    w.tabs.setCurrentWidget(tab)                        # its first showing lists the devices (torch loads)
+    qtbot.waitUntil(lambda: tab.devicesListed, timeout=60_000)
     assert tab.deviceCombo.currentData() == "auto" and "cuda:7 is not here" in tab.log.toPlainText()
     assert w.ws.device == "auto"                       # what runs is what the chooser shows
     w.ws.use_mnist(small_mnist)

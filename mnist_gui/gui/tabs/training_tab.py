@@ -150,6 +150,7 @@ class TrainingTab(Retranslating, QWidget):
         self.ws = qtws.ws
         self.jobs = jobs
         self._worker: TrainingWorker | None = None
+        self.devicesListed = False   # the machine's devices, named once torch has loaded (the tab's first showing)
         self._paused = False
         self._ended: str | None = None   # how the last run ended, shown on the progress bar
         self._closing = False
@@ -317,9 +318,9 @@ class TrainingTab(Retranslating, QWidget):
 
     def _list_devices(self, devices) -> None:
         """Name the hardware: "NVIDIA H100 80GB HBM3", "Apple M2 (MPS)", "CPU, 8 threads"."""
-        if getattr(self, "_devices_listed", False):
+        if self.devicesListed:
             return
-        self._devices_listed = True
+        self.devicesListed = True
         want = self.ws.device
         self.deviceCombo.blockSignals(True)
         while self.deviceCombo.count() > 1:
