@@ -53,17 +53,13 @@ class MainWindow(QMainWindow):
         i18n.set_language(self.ws.settings.get("view/language"))
         theme.manager().set_appearance(self.ws.settings.get("view/appearance"))
 
+        # The Draw tab is made now, the others once the window has painted (_build_tabs): a person sees the
+        # window and can draw about a fifth of a second sooner (benchmarks/startup.py).
         self.tabs = QTabWidget(objectName="tabs")
         self.drawTab = DrawTab(self.qtws)
-        self.trainTab = TrainingTab(self.qtws, self.jobs)
-        self.modelTab = ModelTab(self.qtws, self.jobs)
-        self.evaluateTab = EvaluateTab(self.qtws, self.jobs)
-        self.dataTab = DataTab(self.qtws, self.jobs)
-        self.myDigitsTab = MyDigitsTab(self.qtws)
-        self.studyTab = StudyTab(self.qtws, self.jobs)
-        for tab in (self.drawTab, self.trainTab, self.modelTab, self.evaluateTab, self.dataTab, self.myDigitsTab,
-                    self.studyTab):
-            self.tabs.addTab(tab, "")
+        self.tabs.addTab(self.drawTab, "")
+        self.tabsBuilt = False
+        self._load_ended = False
         self.setCentralWidget(self.tabs)
         self.modelLabel = QLabel(objectName="modelLabel")
         self.statusBar().addPermanentWidget(self.modelLabel)
@@ -76,17 +72,13 @@ class MainWindow(QMainWindow):
         self.drawTab.teachFailed.connect(lambda msg: self.show_message(
             self.tr("Could not store the digit"), msg + "\n\n" + self.tr("The drawing stays on the canvas."),
             QMessageBox.Icon.Warning))
-        self.drawTab.predicted.connect(lambda _p: self.modelTab.set_input(self.drawTab.input28))
-        self.drawTab.finetuneRequested.connect(self.trainTab.start_finetune)
-        self.evaluateTab.openInCanvas.connect(self._open_in_canvas)
-        self.trainTab.message.connect(self._on_tab_message)
-        self.modelTab.trainRequested.connect(self._train_network)
-        self.trainTab.runsPanel.makeLiveRequested.connect(lambda run: self.open_model(str(run.model_path)))
         self.qtws.modelChanged.connect(self._on_model_changed)
 
         if not self.restoreGeometry(self.ws.settings.get("window/geometry")):
             self.resize(1000, 680)
-        # torch and the model load once the window is up (the event loop's first turn), not before
+        # the model loads in a worker once the window is up (the event loop's first turn): on ONNX Runtime,
+        # no torch; a stroke drawn before is read as soon as it is live (starting it here, before the window
+        # is made, was slower: the worker's imports compete with the window's)
         QTimer.singleShot(0, lambda: self._load_model(model_path))
         problems = self.ws.settings.check_all()
         if problems:
@@ -95,22 +87,72 @@ class MainWindow(QMainWindow):
                 "\n\n" + self.tr("The file as it was is kept as {0}.").format(copy) if copy else ""),
                 QMessageBox.Icon.Warning)
 
+    LATE_TABS = ("trainTab", "modelTab", "evaluateTab", "dataTab", "myDigitsTab", "studyTab")
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.Paint and not self.tabsBuilt:
+            self._painted = True
+            self._build_tabs_soon()
+        return super().event(e)
+
+    def _build_tabs_soon(self) -> None:
+        """Once the window has painted and the model is live (or could not load), make the other tabs: what
+        a person sees first (the window, then a drawing read) does not wait for them."""
+        if getattr(self, "_painted", False) and (self.ws.checkpoint is not None or self._load_ended):
+            QTimer.singleShot(0, self._build_tabs)
+
+    def __getattr__(self, name: str):
+        """A tab asked for before the window painted is made now (tests, scripts, a quick click)."""
+        if name in MainWindow.LATE_TABS and not self.__dict__.get("tabsBuilt", True):
+            self._build_tabs()
+            return getattr(self, name)
+        raise AttributeError(name)
+
+    def _build_tabs(self) -> None:
+        """The tabs after Draw, made and wired once (after the first paint, or when first asked for)."""
+        if self.tabsBuilt:
+            return
+        self.tabsBuilt = True
+        self.trainTab = TrainingTab(self.qtws, self.jobs)
+        self.modelTab = ModelTab(self.qtws, self.jobs)
+        self.evaluateTab = EvaluateTab(self.qtws, self.jobs)
+        self.dataTab = DataTab(self.qtws, self.jobs)
+        self.myDigitsTab = MyDigitsTab(self.qtws)
+        self.studyTab = StudyTab(self.qtws, self.jobs)
+        for tab in (self.trainTab, self.modelTab, self.evaluateTab, self.dataTab, self.myDigitsTab, self.studyTab):
+            self.tabs.addTab(tab, "")
+        self.drawTab.predicted.connect(lambda _p: self.modelTab.set_input(self.drawTab.input28))
+        self.drawTab.finetuneRequested.connect(self.trainTab.start_finetune)
+        self.evaluateTab.openInCanvas.connect(self._open_in_canvas)
+        self.trainTab.message.connect(self._on_tab_message)
+        self.modelTab.trainRequested.connect(self._train_network)
+        self.trainTab.runsPanel.makeLiveRequested.connect(lambda run: self.open_model(str(run.model_path)))
+        self.modelTab.set_input(self.drawTab.input28)
+        self.retranslate()
+
     # -- the live model ---------------------------------------------------------------------
     @property
     def checkpoint(self):
         return self.ws.checkpoint
 
     def _load_model(self, model_path: str | None) -> None:
-        """torch and the first model load in the background; the canvas takes strokes meanwhile."""
+        """The first model loads in the background (on ONNX Runtime: no torch); the canvas takes strokes
+        meanwhile."""
         task = Task(lambda _report, _stop: self.ws.initial_checkpoint(model_path))
         task.returned.connect(self._on_initial_model)
-        connect_in_gui(task.failed, lambda msg: self.show_message(self.tr("Could not load a model"), msg,
-                                                                  QMessageBox.Icon.Critical), self)
+        connect_in_gui(task.failed, self._on_initial_model_failed, self)
         self.jobs.start(task)
+
+    def _on_initial_model_failed(self, msg: str) -> None:
+        self._load_ended = True
+        self._build_tabs_soon()
+        self.show_message(self.tr("Could not load a model"), msg, QMessageBox.Icon.Critical)
 
     def _on_initial_model(self, out) -> None:
         ck, problems = out
+        self._load_ended = True
         self.ws.make_live(ck, remember=False)
+        self._build_tabs_soon()
         if problems:
             self.show_message(self.tr("Could not open the last model"), "; ".join(problems),
                               QMessageBox.Icon.Warning)
@@ -392,6 +434,7 @@ class MainWindow(QMainWindow):
         """Stop all background work (training is recorded as stopped), remember the window, close."""
         self.ws.settings.set("window/geometry", self.saveGeometry())   # first: written whatever the jobs do
         self.ws.shutdown()
-        self.trainTab.shutdown()
+        if self.tabsBuilt:
+            self.trainTab.shutdown()
         self.jobs.stop_all(CLOSE_WAIT_MS)
         super().closeEvent(e)

@@ -14,7 +14,7 @@ def open_window(qtbot, **kw):
     qtbot.addWidget(w, before_close_func=lambda win: win.jobs.stop_all(20_000))
     w.show()
     qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.checkpoint is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: w.checkpoint is not None and w.tabsBuilt, timeout=60_000)
     return w
 
 

@@ -111,6 +111,8 @@ class NetworkEditor(Retranslating, QWidget):
         self.trainButton.clicked.connect(lambda: self.trainRequested.emit({"layers": [dict(d) for d in self.layers]}))
         self.table.itemSelectionChanged.connect(self._on_selection)
         qtws.modelChanged.connect(self._on_model_changed)
+        if self.ws.checkpoint is not None:   # made after the model went live
+            self._on_model_changed(self.ws.checkpoint)
         theme.follow(self._on_theme)
         self.retranslate()
 
@@ -354,6 +356,8 @@ class ModelTab(Retranslating, QWidget):
         self.views.currentChanged.connect(lambda _i: self._refresh_maps())
         self.editor.trainRequested.connect(self.trainRequested)
         qtws.modelChanged.connect(self.set_model)
+        if self.ws.checkpoint is not None:   # made after the model went live
+            self.set_model(self.ws.checkpoint)
         self.retranslate()
 
     def retranslate(self) -> None:
