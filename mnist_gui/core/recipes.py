@@ -147,9 +147,7 @@ class TrainConfig:
     def from_dict(cls, d: dict) -> "TrainConfig":
         """Known keys only (old records may hold more, e.g. threads); values are checked."""
         names = {f.name for f in fields(cls)}
-        cfg = cls(**{k: v for k, v in d.items() if k in names})
-        cfg.validate()
-        return cfg
+        return cls(**{k: v for k, v in d.items() if k in names}).validated()
 
     def model_config(self):
         """What to build. For a custom network, the dropout field sets its dropout layers' rate."""
@@ -158,22 +156,24 @@ class TrainConfig:
             return ModelConfig(spec=self.arch["layers"], dropout=self.dropout)
         return ModelConfig(preset=self.preset, dropout=self.dropout)
 
-    def validate(self) -> None:
-        """Raise ValueError with a one-line message for a value out of its field's range, or for a custom
-        network that cannot work (naming the layer and field)."""
-        for f in FIELDS:
-            setattr(self, f.name, f.check(getattr(self, f.name)))
-        self.average_start = AVERAGE_START.check(self.average_start)
-        if (self.preset == CUSTOM) != (self.arch is not None):
+    def validated(self) -> "TrainConfig":
+        """This config checked and in canonical form, as a new TrainConfig (this one is left as it is):
+        every field through its Field's check (a whole number of steps, a known choice), the network as a
+        canonical spec. ValueError with a one-line message for a value out of its field's range, or for a
+        custom network that cannot work (naming the layer and field)."""
+        cfg = replace(self, **{f.name: f.check(getattr(self, f.name)) for f in FIELDS},
+                      average_start=AVERAGE_START.check(self.average_start))
+        if (cfg.preset == CUSTOM) != (cfg.arch is not None):
             raise ValueError("a custom architecture needs a network (--arch FILE.json or the Model tab)"
-                             if self.arch is None else "a network was given but the preset is not 'custom'")
-        if self.arch is not None:
+                             if cfg.arch is None else "a network was given but the preset is not 'custom'")
+        if cfg.arch is not None:
             from mnist_gui.core.spec import NetworkSpec, analyse, problems
-            net = NetworkSpec.from_dict(self.arch)   # SpecError (a ValueError) names the layer and field
+            net = NetworkSpec.from_dict(cfg.arch)   # SpecError (a ValueError) names the layer and field
             errors = problems(analyse(net), "error")
             if errors:
                 raise ValueError(str(errors[0]))
-            self.arch = net.to_dict()
+            cfg = replace(cfg, arch=net.to_dict())
+        return cfg
 
     def with_network(self, layers: list[dict]) -> "TrainConfig":
         """This config training the given network (a custom spec's layers): preset custom, and the dropout

@@ -203,8 +203,7 @@ class Trainer:
         off elsewhere (weights, optimizer state and the loss stay float32).
         `progress_interval_s`: the least time between two Progressed events (0: one per read-back, which
         on the CPU is one per step)."""
-        cfg.validate()
-        self.cfg = cfg
+        self.cfg = cfg = cfg.validated()
         self.data = data
         self.callback = callback or (lambda e: None)
         self.init_state = init_state

@@ -339,9 +339,7 @@ class Workspace:
         rid = recipe_id or self.default_recipe
         if rid not in self.recipes:
             raise ValueError(f"unknown recipe {rid!r}; choose from {', '.join(self.recipes)}")
-        cfg = self.recipes[rid].config.with_overrides(**overrides)
-        cfg.validate()
-        return cfg
+        return self.recipes[rid].config.with_overrides(**overrides).validated()
 
     def plan_run(self, recipe_id: str | None = None, *, base: TrainConfig | None = None,
                  init: "Checkpoint | None" = None, arch: dict | None = None, pen_digits: list | None = None,
@@ -367,8 +365,7 @@ class Workspace:
         if arch is not None:
             overrides.update(preset="custom", arch=arch)
         if base is not None:
-            cfg = base.with_overrides(**overrides)
-            cfg.validate()
+            cfg = base.with_overrides(**overrides).validated()
         else:
             cfg = self.recipe_config(recipe_id, **overrides)
         extra = None

@@ -109,7 +109,12 @@ class JobRunner(QObject):
         super().__init__(parent)
         self._jobs: dict[QThread, Worker] = {}
 
-    def start(self, worker: Worker) -> QThread:
+    def start(self, worker: Worker, context: QObject | None = None, **handlers: Callable) -> QThread:
+        """Run the worker in a thread of its own; each handler (returned=, failed=, cancelled=,
+        progressed=, or any other signal of the worker by name) runs in context's (the GUI) thread.
+        The one way the window starts background work."""
+        for name, fn in handlers.items():
+            connect_in_gui(getattr(worker, name), fn, context or self)
         thread = QThread()            # no parent: the runner owns it until it ends
         worker.moveToThread(thread)
         thread.started.connect(worker.work)

@@ -138,10 +138,8 @@ class MainWindow(QMainWindow):
     def _load_model(self, model_path: str | None) -> None:
         """The first model loads in the background (on ONNX Runtime: no torch); the canvas takes strokes
         meanwhile."""
-        task = Task(lambda _report, _stop: self.ws.initial_checkpoint(model_path))
-        task.returned.connect(self._on_initial_model)
-        connect_in_gui(task.failed, self._on_initial_model_failed, self)
-        self.jobs.start(task)
+        self.jobs.start(Task(lambda _report, _stop: self.ws.initial_checkpoint(model_path)), self,
+                        returned=self._on_initial_model, failed=self._on_initial_model_failed)
 
     def _on_initial_model_failed(self, msg: str) -> None:
         self._load_ended = True
@@ -198,10 +196,8 @@ class MainWindow(QMainWindow):
         if not path:
             return False
         task = Task(lambda _report, _stop: self.ws.save_model(ck, path))
-        connect_in_gui(task.returned, lambda p: self._on_saved(ck, Path(p)), self)
-        connect_in_gui(task.failed, self._on_save_failed, self)
         self.statusBar().showMessage(self.tr("Saving {0}…").format(path))
-        self.jobs.start(task)
+        self.jobs.start(task, self, returned=lambda p: self._on_saved(ck, Path(p)), failed=self._on_save_failed)
         return True
 
     def _on_saved(self, ck, path: Path) -> None:
@@ -226,10 +222,8 @@ class MainWindow(QMainWindow):
         if not path:
             return False
         from mnist_gui.core.checkpoint import export_onnx_file
-        task = Task(lambda _report, _stop: export_onnx_file(ck, path))
-        connect_in_gui(task.returned, self._on_exported, self)
-        connect_in_gui(task.failed, self._on_save_failed, self)
-        self.jobs.start(task)
+        self.jobs.start(Task(lambda _report, _stop: export_onnx_file(ck, path)), self,
+                        returned=self._on_exported, failed=self._on_save_failed)
         return True
 
     def _on_exported(self, path) -> None:

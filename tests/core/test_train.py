@@ -317,7 +317,7 @@ def test_a_run_that_averages_with_its_start_ends_halfway_between(small_mnist):
     assert moved > 0                                   # the plain run did move away from the start
     assert half.metrics["test_accuracy"] != plain.metrics["test_accuracy"] or moved
     with pytest.raises(ValueError, match="average with the start"):
-        TrainConfig(average_start=1.0).validate()
+        TrainConfig(average_start=1.0).validated()
 
 
 @pytest.mark.parametrize("steps", [1, 2, 3, 4, 5])

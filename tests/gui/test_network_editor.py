@@ -168,5 +168,5 @@ def test_fine_tuning_a_custom_live_model_fine_tunes_that_network(window, qtbot, 
     plan = window.ws.plan_finetune()
     cfg, _extra, init_state = plan.config, plan.extra_train, plan.init_state
     assert cfg.preset == "custom" and cfg.arch["layers"][0]["filters"] == 8
-    cfg.validate()
+    cfg.validated()
     assert init_state["conv1.weight"].shape[0] == 8

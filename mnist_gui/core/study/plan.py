@@ -92,7 +92,7 @@ def trial_config(base: TrainConfig, params: dict, study: str = "") -> TrainConfi
     plain = {k: v for k, v in params.items() if "." not in k}
     cfg = replace_config(base, **plain)
     try:
-        cfg.validate()
+        cfg = cfg.validated()
     except ValueError as e:
         raise TrialFailed(str(e)) from None
     net_params = {k: v for k, v in params.items() if "." in k}
@@ -113,7 +113,7 @@ def trial_config(base: TrainConfig, params: dict, study: str = "") -> TrainConfi
             raise TrialFailed(f"the network is not valid: {errors[0]}")
         cfg = cfg.with_network([layer.to_dict() for layer in layers])
         try:
-            cfg.validate()
+            cfg = cfg.validated()
         except ValueError as e:
             raise TrialFailed(f"the network is not valid: {e}") from None
     return cfg

@@ -113,14 +113,12 @@ class DataTab(Retranslating, QWidget):
             self.set_data(self.ws.loaded_mnist)
             return False
         task = Task(lambda report, should_stop: self.ws.mnist(progress=report, should_stop=should_stop))
-        task.progressed.connect(self.status.setText)
-        task.failed.connect(self._on_failed)
-        connect_in_gui(task.cancelled, lambda: self._on_failed(self.tr("Loading cancelled.")), self)
         self._loader = task
         self.loadButton.setEnabled(False)
         self.cancelButton.show()
         self.status.setText(self.tr("Loading MNIST…"))
-        self.jobs.start(task)
+        self.jobs.start(task, self, progressed=self.status.setText, failed=self._on_failed,
+                        cancelled=lambda: self._on_failed(self.tr("Loading cancelled.")))
         return True
 
     def cancel(self) -> None:

@@ -231,14 +231,10 @@ class EvaluateTab(Retranslating, QWidget):
 
         def run(report, should_stop):   # a copy: the live model may change meanwhile (torch loads here)
             return self.ws.evaluate(copy.deepcopy(ck.load_model()).eval(), progress=report, should_stop=should_stop)
-        task = Task(run)
-        task.progressed.connect(self._on_progress)
-        task.returned.connect(self._on_finished)
-        task.failed.connect(self._on_failed)
-        connect_in_gui(task.cancelled, lambda: self._on_failed(self.tr("evaluation stopped")), self)
-        self._task = task
+        self._task = task = Task(run)
         self._set_busy(True)
-        self.jobs.start(task)
+        self.jobs.start(task, self, progressed=self._on_progress, returned=self._on_finished, failed=self._on_failed,
+                        cancelled=lambda: self._on_failed(self.tr("evaluation stopped")))
         return True
 
     def stop(self) -> None:
@@ -315,11 +311,9 @@ class EvaluateTab(Retranslating, QWidget):
                     except AllWritersSeen as e:   # said in the window's language
                         raise DataError(all_seen.format(e.writers)) from None
                 task = Task(read)
-                connect_in_gui(task.returned, self._on_pen_read, self)
-                connect_in_gui(task.failed, self._on_pen_failed, self)
-                connect_in_gui(task.cancelled, lambda: self._on_pen_failed(self.tr("stopped")), self)
                 self._penTask = task
-                self.jobs.start(task)
+                self.jobs.start(task, self, returned=self._on_pen_read, failed=self._on_pen_failed,
+                                cancelled=lambda: self._on_pen_failed(self.tr("stopped")))
         elif self.result is not None:
             self._draw_reliability(self.result["probabilities"].numpy(), self.data.test.labels.numpy(),
                                    self.tr("MNIST test") if self.result_is_live()

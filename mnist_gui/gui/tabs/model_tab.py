@@ -259,9 +259,8 @@ class NetworkEditor(Retranslating, QWidget):
         self._estimate_pending = False
         self._estimate_gen += 1
         gen, layers = self._estimate_gen, [dict(d) for d in self.layers]
-        task = Task(lambda _report, _stop: (gen, epoch_seconds(NetworkSpec.from_dict(layers))))
-        task.returned.connect(self._on_estimate)
-        self.jobs.start(task)
+        self.jobs.start(Task(lambda _report, _stop: (gen, epoch_seconds(NetworkSpec.from_dict(layers)))), self,
+                        returned=self._on_estimate)
 
     def showEvent(self, e) -> None:
         super().showEvent(e)

@@ -159,26 +159,20 @@ class StudyTab(Retranslating, QWidget):
         for name in studies.STUDY_PARAMS:
             self.paramCombo.addItem(name, name)
         self.valuesEdit = QLineEdit(objectName="valuesEdit")
-        self.valuesEdit.setToolTip(self.tr("A list of values, 1e-4,1e-3,1e-2; or a range low:high, spread over "
-                                           "the count below (evenly, or evenly on a log scale)"))
         self.countSpin = QSpinBox(objectName="countSpin", minimum=1, maximum=50, value=4)
-        self.logCheck = QCheckBox(self.tr("log scale"), objectName="logCheck")
+        self.logCheck = QCheckBox(objectName="logCheck")
         count_row = QHBoxLayout()
         count_row.addWidget(self.countSpin)
         count_row.addWidget(self.logCheck)
         self.repeatSpin = QSpinBox(objectName="repeatSpin", minimum=1, maximum=20, value=2)
-        self.repeatSpin.setToolTip(self.tr("Train each value this many times, with seeds 0, 1, …: the spread "
-                                           "between seeds shows the noise"))
         self.recipeCombo = QComboBox(objectName="studyRecipeCombo")
         for rid in TRAINING_RECIPES:
-            self.recipeCombo.addItem(self.tr(self.ws.recipes[rid].label), rid)
+            self.recipeCombo.addItem("", rid)
         self.maxStepsSpin = QSpinBox(objectName="studyMaxStepsSpin", minimum=0, maximum=100_000, value=150,
-                                     singleStep=50, specialValueText=self.tr("from epochs"))
+                                     singleStep=50)
         self.trainSizeSpin = QSpinBox(objectName="studyTrainSizeSpin", minimum=0, maximum=60_000, value=10_000,
-                                      singleStep=1000, specialValueText=self.tr("all"))
+                                      singleStep=1000)
         self.nameEdit = QLineEdit(objectName="studyNameEdit")
-        self.nameEdit.setToolTip(self.tr("Start with the name of an earlier study to resume it: finished "
-                                         "trials are not run again"))
 
         form = QFormLayout()
         self.formLabels: list[QLabel] = []
@@ -191,16 +185,13 @@ class StudyTab(Retranslating, QWidget):
         self.studyBox = box = QGroupBox()
         box.setLayout(form)
 
-        self.startButton = QPushButton(self.tr("&Start"), objectName="startStudyButton")
-        self.cancelButton = QPushButton(self.tr("&Cancel"), objectName="cancelStudyButton")
+        self.startButton = QPushButton(objectName="startStudyButton")
+        self.cancelButton = QPushButton(objectName="cancelStudyButton")
         self.exportButton = QPushButton(objectName="exportStudyButton")
         buttons = QHBoxLayout()
         for b in (self.startButton, self.cancelButton, self.exportButton):
             buttons.addWidget(b)
         self.statusLabel = QLabel(wordWrap=True, objectName="studyStatus")
-        self.statusLabel.setText(self.tr("Each value is trained with the recipe and budget above, once per "
-                                         "seed; every run is kept in the Train tab's Runs list. A study "
-                                         "closed before it ends resumes when you press Start with its name."))
         self.progressBar = QProgressBar(objectName="studyProgress")
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(0)
@@ -214,15 +205,14 @@ class StudyTab(Retranslating, QWidget):
         left.addWidget(self.dataPanel)
         left.addStretch(1)
 
-        self.accuracyPlot = Plot("studyAccuracyPlot", title=self.tr("Test accuracy"), legend_offset=(10, 10))
-        self.accuracyPlot.setLabel("left", self.tr("test accuracy (%)"))
-        self.seedPoints = pg.ScatterPlotItem(size=8, pen=None, name=self.tr("one run (per seed)"))
-        self.meanCurve = pg.PlotDataItem(symbol="o", name=self.tr("mean, min–max"))
+        self.accuracyPlot = Plot("studyAccuracyPlot", legend_offset=(10, 10))
+        # named so that the legend has their rows; retranslate() writes the names
+        self.seedPoints = pg.ScatterPlotItem(size=8, pen=None, name="seeds")
+        self.meanCurve = pg.PlotDataItem(symbol="o", name="mean")
         self.errorBars = pg.ErrorBarItem(beam=0.0)
         for item in (self.seedPoints, self.meanCurve, self.errorBars):
             self.accuracyPlot.addItem(item)
-        self.timePlot = Plot("studyTimePlot", title=self.tr("Training time"))
-        self.timePlot.setLabel("left", self.tr("seconds"))
+        self.timePlot = Plot("studyTimePlot")
         self.timeCurve = pg.PlotDataItem(symbol="s")
         self.timeBars = pg.ErrorBarItem(beam=0.0)
         self.timePlot.addItem(self.timeCurve)
@@ -230,13 +220,10 @@ class StudyTab(Retranslating, QWidget):
 
         self.verdictLabel = QLabel(wordWrap=True, objectName="studyVerdict")
         self.table = QTableWidget(0, 7, objectName="studyTable")
-        self.table.setHorizontalHeaderLabels([self.tr("Trial"), self.tr("Value"), self.tr("Seed"), self.tr("State"),
-                                              self.tr("Accuracy"), self.tr("Seconds"), self.tr("Run")])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setAccessibleName(self.tr("Trials"))
 
         right = QVBoxLayout()
         right.addWidget(self.accuracyPlot, 3)
@@ -313,15 +300,11 @@ class StudyTab(Retranslating, QWidget):
             self.statusLabel.setText(self.tr("Study “{0}”: {1} values × {2} seeds = {3} runs.").format(
                 plan.name, len(plan.values), plan.repeat, len(plan.grid())))
         self.progressBar.setRange(0, 0)
-        worker = StudyWorker(self.ws, plan)
-        worker.progressed.connect(self._on_progressed)
-        worker.returned.connect(self._on_finished)
-        worker.failed.connect(self._on_failed)
-        connect_in_gui(worker.cancelled, lambda: self._on_ended("cancelled"), self)
-        self._worker = worker
+        self._worker = worker = StudyWorker(self.ws, plan)
         self._show_study(plan.name)
         self._update_buttons()
-        self.jobs.start(worker)
+        self.jobs.start(worker, self, progressed=self._on_progressed, returned=self._on_finished,
+                        failed=self._on_failed, cancelled=lambda: self._on_ended("cancelled"))
         self.pollTimer.start()
         return True
 

@@ -312,9 +312,7 @@ class TrainingTab(Retranslating, QWidget):
         if not getattr(self, "_devices_asked", False):
             self._devices_asked = True
             self.append_log(self.tr("loading PyTorch…"))
-            task = Task(_available_devices)
-            connect_in_gui(task.returned, self._list_devices, self)
-            self.jobs.start(task)
+            self.jobs.start(Task(_available_devices), self, returned=self._list_devices)
 
     def _list_devices(self, devices) -> None:
         """Name the hardware: "NVIDIA H100 80GB HBM3", "Apple M2 (MPS)", "CPU, 8 threads"."""
@@ -424,18 +422,12 @@ class TrainingTab(Retranslating, QWidget):
         self.append_log(self.tr("training {0}: {1} lr {2}, {3}, batch {4}, {5}{6}").format(
             cfg.preset, cfg.optimizer, f"{cfg.lr:g}", cfg.schedule, cfg.batch_size, length,
             self.tr(", augmented") if cfg.augment else ""))
-        worker = TrainingWorker(self.ws, plan)
-        worker.started.connect(self._on_started)
-        worker.progressed.connect(self._on_progressed)
-        worker.epochEnded.connect(self._on_epoch_ended)
-        worker.statusChanged.connect(self.append_log)
-        worker.returned.connect(self._on_finished)
-        worker.failed.connect(self._on_failed)
-        connect_in_gui(worker.cancelled, lambda: self._on_ended("stopped"), self)
-        worker.dataMissing.connect(self._on_data_missing)
-        self._worker = worker
+        self._worker = worker = TrainingWorker(self.ws, plan)
         self._set_running(True)
-        self.jobs.start(worker)
+        self.jobs.start(worker, self, started=self._on_started, progressed=self._on_progressed,
+                        epochEnded=self._on_epoch_ended, statusChanged=self.append_log, returned=self._on_finished,
+                        failed=self._on_failed, cancelled=lambda: self._on_ended("stopped"),
+                        dataMissing=self._on_data_missing)
         return True
 
     def start_finetune(self) -> bool:
