@@ -31,7 +31,7 @@ import torch  # noqa: E402
 from mnist_gui import config  # noqa: E402
 from mnist_gui.core.checkpoint import load_checkpoint  # noqa: E402
 from mnist_gui.core.data import Mnist, MnistSplit, load_mnist  # noqa: E402
-from mnist_gui.core.handwriting.pendigits import seen_writers, read_unipen  # noqa: E402
+from mnist_gui.core.handwriting.pendigits import read_unipen, seen_writers  # noqa: E402
 from mnist_gui.core.predictor import Predictor  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 from mnist_gui.core.train import Trainer  # noqa: E402

@@ -31,13 +31,12 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from mnist_gui.core.handwriting.synthetic import (CHECK_SPACINGS, SPACINGS, default_pendigits,  # noqa: E402
-                                                  full_pass, numbers)
+from mnist_gui.core.handwriting.synthetic import CHECK_SPACINGS, SPACINGS, default_pendigits, full_pass, numbers  # noqa: E402
 
 
 def old_reader(predictor):
-    from mnist_gui.core.preprocess import strokes_to_mnist
     from mnist_gui.core.handwriting.segment import split_digits
+    from mnist_gui.core.preprocess import strokes_to_mnist
 
     def read(strokes):
         return "".join(str(int(np.argmax(predictor.probabilities(strokes_to_mnist(g)))))
@@ -160,7 +159,13 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     from mnist_gui import config
     from mnist_gui.core.checkpoint import load_checkpoint
-    from mnist_gui.core.handwriting.pendigits import HOLDOUT_WRITERS, parse_writers, read_unipen, seen_writers, writers_text
+    from mnist_gui.core.handwriting.pendigits import (
+        HOLDOUT_WRITERS,
+        parse_writers,
+        read_unipen,
+        seen_writers,
+        writers_text,
+    )
     from mnist_gui.core.predictor import Predictor
     ck = load_checkpoint(args.model or config.SHIPPED_MODEL)
     if args.writers in ("holdout", "train"):

@@ -34,8 +34,7 @@ import torch  # noqa: E402
 from mnist_gui import config  # noqa: E402
 from mnist_gui.core.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from mnist_gui.core.data import MnistSplit, load_mnist  # noqa: E402
-from mnist_gui.core.handwriting.pendigits import (read_unipen, render_pendigits, seen_writers, writer_folds,  # noqa: E402
-                                      writers_text)
+from mnist_gui.core.handwriting.pendigits import read_unipen, render_pendigits, seen_writers, writer_folds, writers_text  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 from mnist_gui.core.recipes import TrainConfig  # noqa: E402
 from mnist_gui.core.train import Trainer, evaluate  # noqa: E402
@@ -117,10 +116,10 @@ def main() -> int:
 
         def pen_images(kind: str, k: int) -> MnistSplit:
             """The fold's training pen digits, rendered once per fold and kind, when a stage needs them."""
-            if (kind, k) not in rendered:
-                rendered[kind, k] = (tile(render_pendigits(train_d), k) if kind == "plain"
-                                     else render_pendigits(train_d, variants=k, seed=args.seed))
-            return rendered[kind, k]
+            if (kind, k) not in rendered:  # noqa: B023 (used within this fold's iteration only)
+                rendered[kind, k] = (tile(render_pendigits(train_d), k) if kind == "plain"  # noqa: B023
+                                     else render_pendigits(train_d, variants=k, seed=args.seed))  # noqa: B023
+            return rendered[kind, k]  # noqa: B023
 
         for method in args.methods:
             t0 = time.perf_counter()

@@ -52,9 +52,9 @@ def main() -> int:
     ap.add_argument("--picture", default="benchmarks/pendigits_confusions.png")
     args = ap.parse_args()
     from mnist_gui.core.handwriting.pendigits import HOLDOUT_WRITERS, read_unipen
+    from mnist_gui.core.predictor import NOT_SURE_BELOW
     from mnist_gui.gui.main_window import MainWindow
     from mnist_gui.gui.qt_workspace import window_workspace
-    from mnist_gui.core.predictor import NOT_SURE_BELOW
 
     digits = [d for d in read_unipen(args.file) if d.writer in HOLDOUT_WRITERS]
     rng = np.random.default_rng(0)

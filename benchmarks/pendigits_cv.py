@@ -27,8 +27,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from mnist_gui import config  # noqa: E402
-from mnist_gui.core.calibration import (choose_threshold, ece, refusal_cost, reliability,  # noqa: E402
-                                        trade_off)
+from mnist_gui.core.calibration import choose_threshold, ece, refusal_cost, reliability, trade_off  # noqa: E402
 from mnist_gui.core.checkpoint import load_checkpoint  # noqa: E402
 from mnist_gui.core.handwriting.pendigits import read_unipen, seen_writers, writer_folds  # noqa: E402
 from mnist_gui.core.predictor import NOT_SURE_BELOW, Predictor  # noqa: E402

@@ -29,9 +29,9 @@ STUDIES = (
 
 def save_chart(ws, name: str, path: Path) -> None:
     """The Studies tab's accuracy and time charts of this study, one above the other, as a PNG."""
+    from pyqtgraph.exporters import ImageExporter
     from PySide6.QtGui import QImage, QPainter
     from PySide6.QtWidgets import QApplication
-    from pyqtgraph.exporters import ImageExporter
 
     from mnist_gui.gui.jobs import JobRunner
     from mnist_gui.gui.qt_workspace import QtWorkspace

@@ -21,13 +21,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-
 from pen_training_cv import read_digits  # noqa: E402
 
 from mnist_gui.core.checkpoint import load_checkpoint  # noqa: E402
 from mnist_gui.core.data import load_mnist  # noqa: E402
-from mnist_gui.core.models import average_weights  # noqa: E402
 from mnist_gui.core.handwriting.pendigits import read_unipen, writer_folds  # noqa: E402
+from mnist_gui.core.models import average_weights  # noqa: E402
 from mnist_gui.core.train import evaluate  # noqa: E402
 
 

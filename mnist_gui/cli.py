@@ -168,9 +168,9 @@ def _pen_options(args) -> frozenset[int] | None:
 
 
 def cmd_train(args) -> int:
-    from mnist_gui.core.recipes import FIELDS
     from mnist_gui.core.device import resolve_device
     from mnist_gui.core.events import EpochEnded, Progressed, Started, StatusChanged
+    from mnist_gui.core.recipes import FIELDS
     from mnist_gui.core.train import Trainer
 
     device = resolve_device(args.device)
@@ -438,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in (None, "gui"):
         from mnist_gui.gui.app import run_app
         return run_app(getattr(args, "model", None))
-    from mnist_gui.core.checkpoint import CheckpointError   # these three import no torch
+    from mnist_gui.core.checkpoint import CheckpointError  # these three import no torch
     from mnist_gui.core.errors import DataError
     from mnist_gui.core.live import OnnxModelError
     from mnist_gui.core.preprocess import PreprocessError

@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from mnist_gui.core.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from mnist_gui.core.data import load_mnist  # noqa: E402
-from mnist_gui.core.models import average_weights  # noqa: E402
 from mnist_gui.core.handwriting.pendigits import seen_writers, writers_text  # noqa: E402
+from mnist_gui.core.models import average_weights  # noqa: E402
 from mnist_gui.core.train import evaluate  # noqa: E402
 
 

@@ -16,7 +16,6 @@ import pickle
 import platform
 from dataclasses import dataclass, field
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from mnist_gui.core.presets import ModelConfig
@@ -38,16 +37,16 @@ class CheckpointError(Exception):
 
 @dataclass
 class Checkpoint:
-    model: "nn.Module | None"              # None until load_model() (a checkpoint opened by open_live)
+    model: nn.Module | None              # None until load_model() (a checkpoint opened by open_live)
     model_config: ModelConfig
     train_config: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     history: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
     path: Path | None = None
-    live: "OnnxModel | None" = None         # the network on ONNX Runtime (the live path); None: torch only
+    live: OnnxModel | None = None         # the network on ONNX Runtime (the live path); None: torch only
 
-    def load_model(self) -> "nn.Module":
+    def load_model(self) -> nn.Module:
         """The torch network: loaded from path the first time (imports torch; CheckpointError)."""
         if self.model is None:
             if self.path is None:
@@ -79,7 +78,7 @@ def _plain(obj):
     return str(obj)
 
 
-def save_checkpoint(path, model: "nn.Module", model_config: ModelConfig, train_config: dict | None = None,
+def save_checkpoint(path, model: nn.Module, model_config: ModelConfig, train_config: dict | None = None,
                     metrics: dict | None = None, history: dict | None = None, name: str | None = None,
                     onnx: bool = True) -> Path:
     """Write the checkpoint atomically, then (onnx) its network as ONNX beside it (see save_live)."""
@@ -135,7 +134,7 @@ def save_live(path: Path, model, model_config: ModelConfig, train_config: dict, 
         return None
 
 
-def open_live(path) -> "Checkpoint | None":
+def open_live(path) -> Checkpoint | None:
     """A checkpoint opened from the .onnx beside it, without torch: the live network and what the window
     shows (name, network, train config, metrics); the weights load later (Checkpoint.load_model). None when
     there is no .onnx that was exported from exactly this file (load_checkpoint then opens it with torch)."""
@@ -156,7 +155,7 @@ def open_live(path) -> "Checkpoint | None":
                       metrics=live.metrics, meta={"name": live.metadata.get("name", "")}, path=path, live=live)
 
 
-def with_live(ck: "Checkpoint", write: bool = True) -> "Checkpoint":
+def with_live(ck: Checkpoint, write: bool = True) -> Checkpoint:
     """ck with its live network: exported now (an older checkpoint, opened with torch) and, when write and
     the folder allows, saved beside it so the next start needs no torch. ck.live stays None when this
     network cannot be exported."""
@@ -175,7 +174,7 @@ def with_live(ck: "Checkpoint", write: bool = True) -> "Checkpoint":
     return ck
 
 
-def _shape(t: "torch.Tensor") -> str:
+def _shape(t: torch.Tensor) -> str:
     return "×".join(str(n) for n in t.shape) if t.dim() else "a single number"
 
 
@@ -299,7 +298,7 @@ def load_checkpoint(path) -> Checkpoint:
                       meta=payload.get("meta", {}), path=path)
 
 
-def export_onnx_file(ck: "Checkpoint", out) -> Path:
+def export_onnx_file(ck: Checkpoint, out) -> Path:
     """Write ck's network as a standalone ONNX file (File → Export model as ONNX…, `mnist-gui export`):
     the live network as it is (inputs and outputs in core/live.py), exported now if it has none."""
     from mnist_gui.core.live import OnnxModelError

@@ -6,18 +6,15 @@ import gzip
 import os
 import shutil
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
 
 from mnist_gui import config
-
-
 from mnist_gui.core.errors import Cancelled, DataError  # noqa: E402,F401 (defined without torch, used here)
-
 
 _CHUNK = 1 << 20  # read in 1 MB pieces so a stop is seen within one piece
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-
-
 import torch
 from torch import nn
 
 from mnist_gui.core.presets import CUSTOM, PRESETS, ModelConfig  # noqa: F401 (ModelConfig re-exported)
-from mnist_gui.core.spec import NetworkSpec, build
+from mnist_gui.core.spec import build
 
 
 def build_model(cfg: ModelConfig | None = None) -> nn.Sequential:

@@ -23,8 +23,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mnist_gui import config
-from mnist_gui.core.storage import (JsonFileError, StorageError, atomic_write_bytes, file_lock, is_number, loads_json,
-                                    os_reason)
+from mnist_gui.core.storage import (
+    JsonFileError,
+    StorageError,
+    atomic_write_bytes,
+    file_lock,
+    is_number,
+    loads_json,
+    os_reason,
+)
 
 if TYPE_CHECKING:
     from mnist_gui.core.data import MnistSplit
@@ -70,7 +77,7 @@ class Sample:
                                        for s in self.strokes]})
 
     @classmethod
-    def from_json(cls, line: str | bytes) -> "Sample":
+    def from_json(cls, line: str | bytes) -> Sample:
         """Parse one stored line; ValueError (JsonFileError included) when it cannot be used."""
         d = loads_json(line, MAX_LINE_BYTES)
         if not isinstance(d, dict):
@@ -173,7 +180,7 @@ class MyDigits:
         self.samples.append(s)
         return s
 
-    def delete(self, sample: "Sample | str") -> bool:
+    def delete(self, sample: Sample | str) -> bool:
         """Delete exactly one stored sample (a Sample, or the id of one) and re-read the file.
 
         Under the lock the file is read again, so what other windows or processes stored meanwhile
@@ -207,7 +214,7 @@ class MyDigits:
     def __len__(self) -> int:
         return len(self.samples)
 
-    def as_split(self, repeat: int = 1) -> "MnistSplit":
+    def as_split(self, repeat: int = 1) -> MnistSplit:
         import torch
 
         from mnist_gui.core.data import MnistSplit

@@ -28,8 +28,7 @@ import warnings
 from pathlib import Path
 
 from mnist_gui import config
-from mnist_gui.core.live import (FORMAT, FORMAT_VERSION, INPUT, LAYER_PREFIX, LOGITS, PROBABILITIES,
-                                 OnnxModelError)
+from mnist_gui.core.live import FORMAT, FORMAT_VERSION, INPUT, LAYER_PREFIX, LOGITS, PROBABILITIES, OnnxModelError
 from mnist_gui.core.storage import atomic_write_bytes, os_reason
 
 # 20: torch's default, which every onnxruntime the project admits (>= 1.18) runs. onnxruntime 1.32 also loads

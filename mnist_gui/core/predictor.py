@@ -5,7 +5,8 @@ is usable) before torch has loaded."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -81,10 +82,10 @@ class Predictor(Reader):
     """The live model on torch (a network that could not be exported to ONNX, and the tests' reference;
     the app reads with core/live.LivePredictor)."""
 
-    def __init__(self, model: "nn.Module"):
+    def __init__(self, model: nn.Module):
         self.set_model(model)
 
-    def set_model(self, model: "nn.Module") -> None:
+    def set_model(self, model: nn.Module) -> None:
         self.model = model.eval()
         self._forget_numbers()
 

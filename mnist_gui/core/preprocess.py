@@ -9,8 +9,8 @@ thickness whatever the pen width and the size of the drawing.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

@@ -95,7 +95,7 @@ class ModelConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ModelConfig":
+    def from_dict(cls, d: dict) -> ModelConfig:
         if isinstance(d, dict) and d.get("spec") is not None:
             dropout = d.get("dropout")
             return cls(dropout=None if dropout is None else float(dropout), spec=d["spec"])

@@ -144,7 +144,7 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
+    def from_dict(cls, d: dict) -> TrainConfig:
         """Known keys only (old records may hold more, e.g. threads); values are checked."""
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names}).validated()
@@ -156,7 +156,7 @@ class TrainConfig:
             return ModelConfig(spec=self.arch["layers"], dropout=self.dropout)
         return ModelConfig(preset=self.preset, dropout=self.dropout)
 
-    def validated(self) -> "TrainConfig":
+    def validated(self) -> TrainConfig:
         """This config checked and in canonical form, as a new TrainConfig (this one is left as it is):
         every field through its Field's check (a whole number of steps, a known choice), the network as a
         canonical spec. ValueError with a one-line message for a value out of its field's range, or for a
@@ -175,14 +175,14 @@ class TrainConfig:
             cfg = replace(cfg, arch=net.to_dict())
         return cfg
 
-    def with_network(self, layers: list[dict]) -> "TrainConfig":
+    def with_network(self, layers: list[dict]) -> TrainConfig:
         """This config training the given network (a custom spec's layers): preset custom, and the dropout
         field set to the network's own dropout rate (when it trains, the field sets every dropout layer)."""
         rates = [d["rate"] for d in layers if d.get("kind") == "dropout"]
         return replace(self, preset=CUSTOM, arch={"layers": [dict(d) for d in layers]},
                        dropout=rates[0] if rates else self.dropout)
 
-    def with_overrides(self, **overrides) -> "TrainConfig":
+    def with_overrides(self, **overrides) -> TrainConfig:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 

@@ -20,8 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mnist_gui import config
-from mnist_gui.core.storage import (JsonFileError, atomic_write_bytes, check_history, is_number, load_json_file, os_reason,
-                                    plain_name)
+from mnist_gui.core.storage import (
+    JsonFileError,
+    atomic_write_bytes,
+    check_history,
+    is_number,
+    load_json_file,
+    os_reason,
+    plain_name,
+)
 
 KINDS = ("train", "finetune", "study")
 

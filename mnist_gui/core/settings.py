@@ -11,8 +11,9 @@ window passes a QSettings (Qt's own ini machinery); the command line and tests u
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass(frozen=True)

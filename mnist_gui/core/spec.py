@@ -27,6 +27,7 @@ import json
 import math
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+
 from mnist_gui import config
 
 ACTIVATIONS = ("relu", "leakyrelu", "elu", "gelu", "tanh", "sigmoid")
@@ -104,7 +105,7 @@ class Layer:
         return {"kind": self.kind, **{name: getattr(self, name) for name in KINDS[self.kind]}}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Layer":
+    def from_dict(cls, d: dict) -> Layer:
         if not isinstance(d, dict):
             raise SpecError(f"expected an object like {{\"kind\": \"conv\", ...}}, got {d!r}")
         if "kind" not in d:
@@ -149,7 +150,7 @@ class NetworkSpec:
         return {"layers": self.to_list()}
 
     @classmethod
-    def from_dict(cls, d) -> "NetworkSpec":
+    def from_dict(cls, d) -> NetworkSpec:
         """From {"layers": [...]} or the bare list of layer objects."""
         layers = d.get("layers") if isinstance(d, dict) else d
         if not isinstance(layers, list):
@@ -168,9 +169,9 @@ class NetworkSpec:
                 raise SpecError(f"layer {i}: {e}", layer=i) from None
         return cls(tuple(out))
 
-    def with_dropout(self, rate: float) -> "NetworkSpec":
+    def with_dropout(self, rate: float) -> NetworkSpec:
         """Every dropout layer's rate set to `rate` (the training field "dropout" overriding a spec)."""
-        return NetworkSpec(tuple(replace(l, rate=float(rate)) if l.kind == "dropout" else l for l in self.layers))
+        return NetworkSpec(tuple(replace(ly, rate=float(rate)) if ly.kind == "dropout" else ly for ly in self.layers))
 
 
 def spec_to_json(spec: NetworkSpec) -> str:
@@ -209,8 +210,8 @@ def save_spec_file(path, spec: NetworkSpec) -> None:
 def module_names(layers) -> list[str]:
     """The name each layer gets in the built nn.Sequential (see the module docstring)."""
     prefix = {"maxpool": "pool", "avgpool": "pool", "batchnorm": "bn"}
-    kinds = [prefix.get(l.kind, l.kind) for l in layers]
-    dense = [i for i, l in enumerate(layers) if l.kind == "dense"]
+    kinds = [prefix.get(ly.kind, ly.kind) for ly in layers]
+    dense = [i for i, ly in enumerate(layers) if ly.kind == "dense"]
     counts: dict[str, int] = {}
     names = []
     for i, k in enumerate(kinds):
@@ -314,8 +315,8 @@ def analyse(spec, input_shape=(1, 28, 28)) -> list[LayerRow]:
     rows: list[LayerRow] = []
     for i, (layer, name) in enumerate(zip(layers, module_names(layers)), 1):
         found: list[Problem] = []
-        row = _analyse_layer(layer, shape, lambda level, field, text: found.append(
-            Problem(level, i, layer.kind, field, text)))
+        row = _analyse_layer(layer, shape, lambda level, field, text: found.append(  # noqa: B023 (called here)
+            Problem(level, i, layer.kind, field, text)))  # noqa: B023
         row = replace(row, index=i, name=name, input_shape=shape, problems=tuple(found))
         rows.append(row)
         shape = row.output_shape
@@ -458,22 +459,22 @@ def build(spec, input_shape=(1, 28, 28)):
             "sigmoid": nn.Sigmoid}
     mods = OrderedDict()
     for r in rows:
-        l, k, shape = r.layer, r.kind, r.input_shape
+        ly, k, shape = r.layer, r.kind, r.input_shape
         if k == "conv":
             pad = "same" if isinstance(r.padding, tuple) else r.padding
-            m = nn.Conv2d(shape[2], l.filters, kernel_size=l.kernel, stride=l.stride, padding=pad, bias=l.bias)
+            m = nn.Conv2d(shape[2], ly.filters, kernel_size=ly.kernel, stride=ly.stride, padding=pad, bias=ly.bias)
         elif k == "maxpool":
-            m = nn.MaxPool2d(kernel_size=l.size, stride=l.stride, padding=l.padding)
+            m = nn.MaxPool2d(kernel_size=ly.size, stride=ly.stride, padding=ly.padding)
         elif k == "avgpool":
-            m = nn.AvgPool2d(kernel_size=l.size, stride=l.stride, padding=l.padding)
+            m = nn.AvgPool2d(kernel_size=ly.size, stride=ly.stride, padding=ly.padding)
         elif k == "batchnorm":
             m = nn.BatchNorm2d(shape[2]) if len(shape) == 3 else nn.BatchNorm1d(shape[0])
         elif k == "dropout":
-            m = nn.Dropout(l.rate)
+            m = nn.Dropout(ly.rate)
         elif k == "flatten":
             m = nn.Flatten()
         elif k == "dense":
-            m = nn.Linear(shape[0], l.units)
+            m = nn.Linear(shape[0], ly.units)
         else:
             m = acts[k]()
         mods[r.name] = m
@@ -482,7 +483,7 @@ def build(spec, input_shape=(1, 28, 28)):
     return model
 
 
-def epoch_seconds(spec: "NetworkSpec", batch: int = 64, repeats: int = 3,
+def epoch_seconds(spec: NetworkSpec, batch: int = 64, repeats: int = 3,
                   images: int = config.MNIST_TRAIN_SIZE) -> float:
     """Seconds per epoch of 60,000 images on this machine, from a few timed forward+backward passes
     (the Model tab's estimate; imports torch)."""

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from mnist_gui import config
 from mnist_gui.core.recipes import DEFAULT_RECIPE, RECIPES, Recipe, TrainConfig
@@ -90,8 +91,8 @@ class FinishedRun:
     """What `finish_run` made of a TrainResult."""
     status: str                          # finished, stopped, diverged
     message: str
-    record: "RunRecord | None"           # None when the run could not be recorded (see problem)
-    checkpoint: "Checkpoint | None"      # the trained model, saved in the run's folder; None when diverged
+    record: RunRecord | None           # None when the run could not be recorded (see problem)
+    checkpoint: Checkpoint | None      # the trained model, saved in the run's folder; None when diverged
     problem: str = ""                    # why recording or saving failed, in one line
     kind: str = "train"                  # train, finetune, study
 
@@ -175,14 +176,14 @@ class Workspace:
 
     # -- stores --------------------------------------------------------------------------------
     @property
-    def runs(self) -> "RunStore":
+    def runs(self) -> RunStore:
         if self._runs is None:
             from mnist_gui.core.runs import RunStore
             self._runs = RunStore(self.runs_dir)
         return self._runs
 
     @property
-    def my_digits(self) -> "MyDigits":
+    def my_digits(self) -> MyDigits:
         if self._my_digits is None:
             from mnist_gui.core.mydigits import MyDigits
             self._my_digits = MyDigits(self.home / "my_digits.jsonl")
@@ -216,12 +217,12 @@ class Workspace:
                 self._mnist = None
 
     @property
-    def loaded_mnist(self) -> "Mnist | None":
+    def loaded_mnist(self) -> Mnist | None:
         """MNIST when some part of the app has loaded it already; never loads."""
         return self._mnist
 
     def mnist(self, progress: Callable[[str], None] | None = None,
-              should_stop: Callable[[], bool] | None = None) -> "Mnist":
+              should_stop: Callable[[], bool] | None = None) -> Mnist:
         """MNIST, loaded on first use (downloaded when nowhere to be found) and shared afterwards.
 
         Safe from any thread; a second caller waits for the first load. Raises DataError, or
@@ -245,7 +246,7 @@ class Workspace:
             self._mnist_lock.release()
         return loaded
 
-    def use_mnist(self, data: "Mnist") -> None:
+    def use_mnist(self, data: Mnist) -> None:
         """Serve this in-memory MNIST (tests, benchmarks) instead of loading it."""
         with self._folder_lock:
             self._mnist_folder_changes += 1    # a load under way is not kept over this
@@ -253,7 +254,7 @@ class Workspace:
             self.data_loaded.emit(data)
 
     # -- the live model ------------------------------------------------------------------------
-    def initial_checkpoint(self, model_path: str | None = None) -> "tuple[Checkpoint, list[str]]":
+    def initial_checkpoint(self, model_path: str | None = None) -> tuple[Checkpoint, list[str]]:
         """The model to start with: model_path, else the remembered one, else the shipped one, else an
         untrained network. Returns it and one line per model that could not be opened.
 
@@ -276,7 +277,7 @@ class Workspace:
         problems.append("using an untrained model: train one on the Train tab")
         return with_live(Checkpoint(model=model, model_config=ModelConfig(), meta={"name": "untrained"})), problems
 
-    def make_live(self, ck: "Checkpoint", remember: bool = True) -> None:
+    def make_live(self, ck: Checkpoint, remember: bool = True) -> None:
         """Swap the live model (the GUI thread's; prediction uses it at once): read on ONNX Runtime
         (core/live.py) when it has its exported network, else with torch."""
         self.checkpoint = ck
@@ -290,11 +291,11 @@ class Workspace:
             self._remember(ck)
         self.model_changed.emit(ck)
 
-    def _remember(self, ck: "Checkpoint") -> None:
+    def _remember(self, ck: Checkpoint) -> None:
         """The one place that writes which model the next start opens."""
         self.settings.set("model/path", str(ck.path) if ck.path else "")
 
-    def save_model(self, ck: "Checkpoint", path: str | Path) -> Path:
+    def save_model(self, ck: Checkpoint, path: str | Path) -> Path:
         """Save a checkpoint as a model file (any thread; CheckpointError when it cannot be written).
         Call `saved(ck, path)` in the thread that owns the settings afterwards."""
         from mnist_gui.core.checkpoint import save_checkpoint
@@ -304,13 +305,13 @@ class Workspace:
         return save_checkpoint(path, ck.load_model(), ck.model_config, ck.train_config, ck.metrics, ck.history,
                                name=path.stem)
 
-    def saved(self, ck: "Checkpoint", path: Path) -> None:
+    def saved(self, ck: Checkpoint, path: Path) -> None:
         """A checkpoint now lives at path: when it is the live model, the next start opens it."""
         ck.path = Path(path)
         if ck is self.checkpoint:
             self._remember(ck)
 
-    def open_model(self, path: str) -> "Checkpoint":
+    def open_model(self, path: str) -> Checkpoint:
         """Open a checkpoint for the live path (CheckpointError, one line, when it cannot be used); does not
         make it live. Without torch when its .onnx is beside it; else loaded with torch and exported."""
         from mnist_gui.core.checkpoint import CheckpointError, load_checkpoint, open_live, with_live
@@ -342,7 +343,7 @@ class Workspace:
         return self.recipes[rid].config.with_overrides(**overrides).validated()
 
     def plan_run(self, recipe_id: str | None = None, *, base: TrainConfig | None = None,
-                 init: "Checkpoint | None" = None, arch: dict | None = None, pen_digits: list | None = None,
+                 init: Checkpoint | None = None, arch: dict | None = None, pen_digits: list | None = None,
                  pen_variants: int = 1, kind: str = "train", **overrides) -> RunPlan:
         """A training run: the recipe (or `base`, a config the Train tab's form made) with these fields
         overridden (None: keep), validated (ValueError), on the device setting.
@@ -393,7 +394,7 @@ class Workspace:
         repeat = max(1, round(share * n_mnist / (1 - share) / len(my)))
         return replace(plan, extra_train=my.as_split(repeat))
 
-    def finish_run(self, result: "TrainResult", *, kind: str = "train", device: str = "",
+    def finish_run(self, result: TrainResult, *, kind: str = "train", device: str = "",
                    out: str | Path | None = None, onnx: bool = True) -> FinishedRun:
         """Record a run that trained (any thread): its checkpoint saved atomically in runs/<id>/model.pt
         (and at `out` too when given), its record in runs/<id>/run.json. Does not make it live.
@@ -448,7 +449,7 @@ class Workspace:
         return LiveDecision("live", new, live)
 
     def evaluate(self, model=None, *, device=None, progress: Callable[[Any], None] | None = None,
-                 should_stop: Callable[[], bool] | None = None) -> "tuple[dict, Mnist]":
+                 should_stop: Callable[[], bool] | None = None) -> tuple[dict, Mnist]:
         """The model (default: the live one) over MNIST's 10,000 test images on `device` (default: the
         device setting) (any
         thread; the caller's model is not moved). progress gets data-loading lines and (done, total);
@@ -491,14 +492,14 @@ class Workspace:
         ev = evaluate(model, split)
         return ev["probabilities"].numpy(), split.labels.numpy(), writers
 
-    def delete_run(self, record: "RunRecord | str") -> None:
+    def delete_run(self, record: RunRecord | str) -> None:
         """Delete a run's folder (RunStoreError or OSError when it cannot be); listeners hear of it."""
         try:
             self.runs.delete(record)
         finally:
             self.runs_changed.emit()
 
-    def discard_run_model(self, record: "RunRecord") -> None:
+    def discard_run_model(self, record: RunRecord) -> None:
         """The user did not keep a stopped run's model: delete its checkpoint, keep the record (marked)."""
         try:
             self.runs.discard_model(record)

@@ -7,7 +7,7 @@ them through `core_tr(text)`. tests/gui/test_desktop.py checks that this list co
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 CORE_STRINGS = (
     # learning-rate schedules (core/recipes.py SCHEDULES): the ids are shown translated

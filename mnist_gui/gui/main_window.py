@@ -10,25 +10,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from mnist_gui import config
 from mnist_gui.core.workspace import Workspace
 from mnist_gui.gui import i18n, theme
+from mnist_gui.gui.jobs import JobRunner, Task
+from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.tabs.data_tab import DataTab
 from mnist_gui.gui.tabs.draw_tab import DrawTab
 from mnist_gui.gui.tabs.evaluate_tab import EvaluateTab
-from mnist_gui.gui.widgets.images import rgba_to_qimage
-from mnist_gui.gui.jobs import JobRunner, Task, connect_in_gui
 from mnist_gui.gui.tabs.model_tab import ModelTab
 from mnist_gui.gui.tabs.mydigits_tab import MyDigitsTab
-from mnist_gui.gui.qt_workspace import QtWorkspace
-from mnist_gui.gui.widgets.data_folder import choose_mnist_folder
 from mnist_gui.gui.tabs.study_tab import StudyTab
 from mnist_gui.gui.tabs.training_tab import TrainingTab
+from mnist_gui.gui.widgets.data_folder import choose_mnist_folder
+from mnist_gui.gui.widgets.images import rgba_to_qimage
 
 CLOSE_WAIT_MS = 1200   # closing waits this long in all for background work to stop (then the app ends)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 
 from mnist_gui.core.events import EpochEnded, Progressed, Started, StatusChanged
-from mnist_gui.core.recipes import TrainConfig
 from mnist_gui.core.workspace import FinishedRun, RunPlan, Workspace
 from mnist_gui.gui.jobs import Worker
 

@@ -4,8 +4,7 @@ import pytest
 import torch
 
 from mnist_gui.core import device as devmod
-from mnist_gui.core.device import (DeviceError, DeviceInfo, available_devices, parse_device,
-                                   resolve_device)
+from mnist_gui.core.device import DeviceError, DeviceInfo, available_devices, parse_device, resolve_device
 from tests.conftest import run_cli
 
 HAS_CUDA = torch.cuda.is_available()

@@ -50,6 +50,7 @@ def test_bad_config_is_rejected():
 
 def test_average_weights_interpolates_floats_and_takes_counts_from_the_second():
     import pytest
+
     from mnist_gui.core.models import ModelConfig, average_weights, build_model
     torch.manual_seed(0)
     a, b = build_model(ModelConfig(preset="fast-bn")), build_model(ModelConfig(preset="fast-bn"))

@@ -6,9 +6,9 @@ import sys
 import numpy as np
 import pytest
 
+from mnist_gui.core.handwriting.segment import split_digits
 from mnist_gui.core.mydigits import MyDigits
 from mnist_gui.core.workspace import Workspace
-from mnist_gui.core.handwriting.segment import split_digits
 
 
 def img(v=0.5):

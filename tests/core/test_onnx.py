@@ -16,8 +16,16 @@ from torch import nn
 from mnist_gui import config
 from mnist_gui.core.checkpoint import load_checkpoint, save_checkpoint
 from mnist_gui.core.handwriting.numbers import read_number, torch_classifier
-from mnist_gui.core.live import (FORMAT_VERSION, LAYER_PREFIX, LivePredictor, OnnxModel, OnnxModelError,
-                                 file_sha256, lean_graph, onnx_path_for)
+from mnist_gui.core.live import (
+    FORMAT_VERSION,
+    LAYER_PREFIX,
+    LivePredictor,
+    OnnxModel,
+    OnnxModelError,
+    file_sha256,
+    lean_graph,
+    onnx_path_for,
+)
 from mnist_gui.core.models import ModelConfig, build_model
 from mnist_gui.core.onnx_export import export_onnx, save_onnx, save_onnx_for_checkpoint
 from mnist_gui.core.predictor import Predictor

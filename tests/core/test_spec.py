@@ -9,13 +9,25 @@ from torch import nn
 
 from mnist_gui.core.models import ModelConfig, build_model, count_parameters
 from mnist_gui.core.presets import fast_bn_spec, tf_tutorial_spec
-from mnist_gui.core.spec import (ACTIVATIONS, POOLS, Layer, NetworkSpec, SpecError, analyse, build,
-                                 load_spec_file, problems, spec_from_json, spec_to_json, totals)
+from mnist_gui.core.spec import (
+    ACTIVATIONS,
+    POOLS,
+    Layer,
+    NetworkSpec,
+    SpecError,
+    analyse,
+    build,
+    load_spec_file,
+    problems,
+    spec_from_json,
+    spec_to_json,
+    totals,
+)
 from tests.conftest import run_cli
 
 
 def net(*layers) -> NetworkSpec:
-    return NetworkSpec(tuple(Layer(**l) if isinstance(l, dict) else l for l in layers))
+    return NetworkSpec(tuple(Layer(**ly) if isinstance(ly, dict) else ly for ly in layers))
 
 
 def conv(filters=8, kernel=3, **kw):

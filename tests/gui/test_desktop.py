@@ -13,8 +13,18 @@ from pathlib import Path
 import pyqtgraph as pg
 import pytest
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QComboBox, QGroupBox, QLabel,
-                               QLineEdit, QSlider, QTabBar, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QSlider,
+    QTabBar,
+    QWidget,
+)
 
 from mnist_gui.gui import i18n, theme
 

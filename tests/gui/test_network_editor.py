@@ -91,7 +91,7 @@ def test_random_specs_shapes_equal_a_forward_pass(window):
             continue
         model = build(NetworkSpec.from_dict(layers)).eval()
         shapes = []
-        hooks = [m.register_forward_hook(lambda m, i, o: shapes.append(tuple(o.shape[1:])))
+        hooks = [m.register_forward_hook(lambda m, i, o: shapes.append(tuple(o.shape[1:])))  # noqa: B023 (run now)
                  for m in model.children()]
         model(torch.zeros(1, 1, 28, 28))
         for h in hooks:
@@ -153,8 +153,8 @@ def test_fine_tuning_a_custom_live_model_fine_tunes_that_network(window, qtbot, 
     """Teaching works the same when the live model is a network edited on the Model tab."""
     import numpy as np
 
-    from mnist_gui.core.models import ModelConfig, build_model
     from mnist_gui.core.checkpoint import Checkpoint
+    from mnist_gui.core.models import ModelConfig, build_model
     from mnist_gui.core.spec import NetworkSpec
     layers = window.ws.checkpoint.model_config.network().to_list()
     layers[0]["filters"] = 8

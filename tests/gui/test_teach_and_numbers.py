@@ -95,7 +95,7 @@ def test_number_mode_reads_a_four_of_an_l_and_a_stem_as_one_digit(window, qtbot)
 def test_number_mode_greys_the_digits_it_is_not_sure_of(window, qtbot, monkeypatch):
     from mnist_gui.core import predictor
     from mnist_gui.gui import theme
-    NOT_SURE_COLOUR = "#%02x%02x%02x" % theme.current().unsure
+    NOT_SURE_COLOUR = "#{:02x}{:02x}{:02x}".format(*theme.current().unsure)
     tab = window.drawTab
     tab.numberMode.setChecked(True)
     strokes = ONE + [[(x + 110, y) for x, y in SEVEN[0]]]

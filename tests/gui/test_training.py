@@ -4,9 +4,8 @@ import pytest
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
-from tests.gui.conftest import accept_new_model
-
 from mnist_gui.core.recipes import TrainConfig
+from tests.gui.conftest import accept_new_model
 
 
 def quick(**kw):

@@ -5,19 +5,16 @@ See judge.py for what the judge is and how the number reader uses it."""
 
 from __future__ import annotations
 
-import functools
-import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
 from mnist_gui import config
-from mnist_gui.core.handwriting.numbers import Judge
-
 from mnist_gui.core.handwriting.judge import FEATURES
+from mnist_gui.core.handwriting.numbers import Judge
 
 
 class JudgeNet(nn.Module):

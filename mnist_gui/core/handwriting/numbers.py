@@ -16,14 +16,14 @@ and the better order's best reading wins; the next best readings are the alterna
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
+from mnist_gui.core.handwriting.segment import split_digits
 from mnist_gui.core.predictor import digit_like
 from mnist_gui.core.preprocess import Stroke, strokes_to_mnist
-from mnist_gui.core.handwriting.segment import split_digits
 
 Classify = Callable[[list[np.ndarray]], np.ndarray]  # N 28×28 images -> N×10 probabilities
 Judge = Callable[[list[np.ndarray], np.ndarray], np.ndarray]  # images, N×4 judge_features -> N P(whole digit)

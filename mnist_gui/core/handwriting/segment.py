@@ -6,7 +6,7 @@ overlap, or that touch, belong to the same digit.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

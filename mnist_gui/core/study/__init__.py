@@ -13,11 +13,32 @@ Callers use this package's names (`from mnist_gui.core import study; study.run_s
 Nothing here imports Qt; torch and Optuna are imported when a study is opened.
 """
 
-from mnist_gui.core.study.params import (LOG_AXIS, SEARCH_RANGES, SEED, STUDY_PARAMS, Param, StudyError,
-                                         base_network, parameter, parse_search, parse_values, value_range)
+from mnist_gui.core.study.params import (
+                                         LOG_AXIS,
+                                         SEARCH_RANGES,
+                                         SEED,
+                                         STUDY_PARAMS,
+                                         Param,
+                                         StudyError,
+                                         base_network,
+                                         parameter,
+                                         parse_search,
+                                         parse_values,
+                                         value_range,
+)
 from mnist_gui.core.study.plan import StudyPlan, TrialFailed, trial_config
-from mnist_gui.core.study.results import (TrialRow, ValueSummary, fmt_value, importances, noise_text, study_csv,
-                                          study_report, summarize, trial_rows, trial_state)
+from mnist_gui.core.study.results import (
+                                         TrialRow,
+                                         ValueSummary,
+                                         fmt_value,
+                                         importances,
+                                         noise_text,
+                                         study_csv,
+                                         study_report,
+                                         summarize,
+                                         trial_rows,
+                                         trial_state,
+)
 from mnist_gui.core.study.running import run_study, run_trials
 from mnist_gui.core.study.storage import HOST, load_study, open_study, storage_for, studies_dir, study_plan
 

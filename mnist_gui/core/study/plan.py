@@ -42,7 +42,7 @@ class StudyPlan:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "StudyPlan":
+    def from_dict(cls, d: dict) -> StudyPlan:
         names = {f.name for f in fields(cls)}
         plan = cls(**{k: v for k, v in d.items() if k in names})
         plan.search = {k: tuple(tuple(x) if isinstance(x, list) else x for x in v) for k, v in plan.search.items()}
@@ -52,7 +52,7 @@ class StudyPlan:
         """The grid points (value, seed), in the order they are queued."""
         return [(v, s) for v in self.values for s in range(self.repeat)]
 
-    def check(self, ws: "Workspace") -> TrainConfig:
+    def check(self, ws: Workspace) -> TrainConfig:
         """The base config; StudyError for a bad name, parameter, value or budget."""
         from mnist_gui.core.storage import plain_name
         if self.storage is None and not (plain_name(self.name) and not self.name.startswith(".")):

@@ -35,7 +35,7 @@ class TrialRow:
     error: str = ""
 
 
-def trial_rows(study: "optuna.Study") -> list[TrialRow]:
+def trial_rows(study: optuna.Study) -> list[TrialRow]:
     """Every trial of the study, in order (the extra trials a worker opened when the queue ran dry left out)."""
     from optuna.trial import TrialState
     rows = []
@@ -122,7 +122,7 @@ def noise_text(summary: list[ValueSummary], param: str = "") -> str:
     return text
 
 
-def importances(study: "optuna.Study") -> dict[str, float]:
+def importances(study: optuna.Study) -> dict[str, float]:
     """Optuna's parameter importances (fANOVA) of a search; {} when there are too few finished trials."""
     import optuna
     from optuna.trial import TrialState
@@ -138,7 +138,7 @@ def importances(study: "optuna.Study") -> dict[str, float]:
         return {}
 
 
-def study_csv(study: "optuna.Study") -> str:
+def study_csv(study: optuna.Study) -> str:
     """The trials as CSV: number, state, the parameters, seed, test accuracy, training seconds, run, error."""
     rows = trial_rows(study)
     names = list(dict.fromkeys(k for r in rows for k in r.params))
@@ -152,7 +152,7 @@ def study_csv(study: "optuna.Study") -> str:
     return buf.getvalue()
 
 
-def study_report(study: "optuna.Study") -> dict:
+def study_report(study: optuna.Study) -> dict:
     """Everything the CLI's --json prints."""
     plan = study_plan(study)
     rows = trial_rows(study)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from mnist_gui.core.study.params import SEED, StudyError, parameter
 from mnist_gui.core.study.plan import StudyPlan, TrialFailed, trial_config
@@ -51,7 +52,7 @@ def _suggest(trial, plan: StudyPlan, preset: str) -> dict:
     return out
 
 
-def _device(ws: "Workspace", device: str | None = None) -> "torch.device":
+def _device(ws: Workspace, device: str | None = None) -> torch.device:
     """Where the trials train: `device`, or the Workspace's device setting (auto, cpu, cuda, cuda:N, mps),
     resolved as for any training run; StudyError with one line when it is not here."""
     from mnist_gui.core.device import resolve_device
@@ -61,8 +62,8 @@ def _device(ws: "Workspace", device: str | None = None) -> "torch.device":
         raise StudyError(str(e)) from None
 
 
-def run_trials(ws: "Workspace", plan: StudyPlan, *, should_stop: Callable[[], bool] = lambda: False,
-               on_event: Callable[[dict], None] | None = None, study: "optuna.Study | None" = None,
+def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool] = lambda: False,
+               on_event: Callable[[dict], None] | None = None, study: optuna.Study | None = None,
                device: str | None = None) -> int:
     """Run the study's trials in this thread until none is left (grid: the queue is empty; search: it has
     `trials` trials) or should_stop() turns true. Returns how many trials this call ran. They train on
@@ -153,7 +154,7 @@ def run_trials(ws: "Workspace", plan: StudyPlan, *, should_stop: Callable[[], bo
     return ran
 
 
-def _nothing_left(study: "optuna.Study", plan: StudyPlan) -> bool:
+def _nothing_left(study: optuna.Study, plan: StudyPlan) -> bool:
     from optuna.trial import TrialState
     if plan.mode == "grid":
         return not study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
@@ -188,9 +189,9 @@ def _worker_process(home: str, data_dir: str | None, plan: dict, threads: int, d
         raise SystemExit(2) from None
 
 
-def run_study(ws: "Workspace", plan: StudyPlan, workers: int = 1, *,
+def run_study(ws: Workspace, plan: StudyPlan, workers: int = 1, *,
               should_stop: Callable[[], bool] = lambda: False,
-              on_event: Callable[[dict], None] | None = None, poll_s: float = 1.0) -> "optuna.Study":
+              on_event: Callable[[dict], None] | None = None, poll_s: float = 1.0) -> optuna.Study:
     """Open the study and run it to the end: in this process, or in `workers` local processes (spawned,
     each with cores // workers torch threads) that share its storage. With processes, on_event gets
     {"type": "trial_done", …} for each trial that ends, read from the storage every poll_s seconds.

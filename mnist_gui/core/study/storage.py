@@ -26,11 +26,11 @@ if TYPE_CHECKING:
 HOST = socket.gethostname()
 
 
-def studies_dir(ws: "Workspace") -> Path:
+def studies_dir(ws: Workspace) -> Path:
     return ws.studies_dir
 
 
-def storage_for(ws: "Workspace", name: str, storage: str | None = None):
+def storage_for(ws: Workspace, name: str, storage: str | None = None):
     """The Optuna storage: an RDB URL as it is, a journal file (given, or <app folder>/studies/<name>.journal)."""
     import optuna
     from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
@@ -53,7 +53,7 @@ def quiet_optuna() -> None:
     optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
-def load_study(ws: "Workspace", name: str, storage: str | None = None) -> "optuna.Study | None":
+def load_study(ws: Workspace, name: str, storage: str | None = None) -> optuna.Study | None:
     """An existing study (for showing it), or None when there is none of this name."""
     if not storage and not (studies_dir(ws) / f"{name}.journal").exists():
         return None
@@ -65,7 +65,7 @@ def load_study(ws: "Workspace", name: str, storage: str | None = None) -> "optun
         return None
 
 
-def study_plan(study: "optuna.Study") -> StudyPlan | None:
+def study_plan(study: optuna.Study) -> StudyPlan | None:
     d = study.user_attrs.get("plan")
     return StudyPlan.from_dict(d) if isinstance(d, dict) else None
 
@@ -86,7 +86,7 @@ def _pid_alive(pid) -> bool:
     return True
 
 
-def interrupted(t: "optuna.trial.FrozenTrial") -> bool:
+def interrupted(t: optuna.trial.FrozenTrial) -> bool:
     """A failed trial that ended without a verdict of its own: stopped by the user (its "interrupted"
     attribute), or its process was killed. Every failure the running process sees keeps its reason in the
     "error" attribute; open_study fails a killed process's trial with Study.tell, which sets no attribute,
@@ -95,7 +95,7 @@ def interrupted(t: "optuna.trial.FrozenTrial") -> bool:
     return t.state == TrialState.FAIL and bool(t.user_attrs.get("interrupted") or "error" not in t.user_attrs)
 
 
-def open_study(ws: "Workspace", plan: StudyPlan) -> "optuna.Study":
+def open_study(ws: Workspace, plan: StudyPlan) -> optuna.Study:
     """Create the study, or open it again (same name, same base settings): trials of this machine whose
     process is gone are failed (and so read as interrupted), and every grid point not yet done, queued or
     running is queued."""

@@ -5,15 +5,14 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from mnist_gui.config import IMAGE_SIZE
-from mnist_gui.gui.widgets.images import array_to_qimage
-from mnist_gui.gui.jobs import JobRunner, Task, connect_in_gui
-from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.jobs import JobRunner, Task
+from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
+from mnist_gui.gui.widgets.images import array_to_qimage
 
 PAGE = 100  # 10×10 samples
 CELL = IMAGE_SIZE + 1  # a digit and a one-pixel gap

@@ -5,19 +5,28 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mnist_gui import config
 from mnist_gui.core.predictor import doubt
 from mnist_gui.core.preprocess import image_to_mnist, strokes_to_mnist
 from mnist_gui.gui import theme
+from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.canvas import DrawingCanvas
 from mnist_gui.gui.widgets.images import array_to_qimage, qimage_to_array, qimage_to_rgba
 from mnist_gui.gui.widgets.prediction_bars import PredictionBars
-from mnist_gui.gui.qt_workspace import QtWorkspace
-from mnist_gui.gui.i18n import Retranslating
-
 
 LIVE_INTERVAL_MS = 40  # at most 25 predictions a second while drawing
 PREVIEW_SCALE = 5      # the 28×28 input shown 5× enlarged
@@ -211,7 +220,7 @@ class DrawTab(Retranslating, QWidget):
         parts = [self.tr("{0} ({1}, not sure)").format(d.digit, f"{d.prob:.0%}") if why else f"{d.digit} ({d.prob:.0%})"
                  for d, why in zip(reading.digits, doubts)]
         # a digit it is not sure of is greyed in the number too, not only in the line below it
-        grey = "#%02x%02x%02x" % theme.current().unsure
+        grey = "#{:02x}{:02x}{:02x}".format(*theme.current().unsure)
         big = "".join(f"<span style='color:{grey}'>{d.digit}</span>" if why else str(d.digit)
                       for d, why in zip(reading.digits, doubts))
         self.number = reading.text

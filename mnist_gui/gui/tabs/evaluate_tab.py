@@ -12,15 +12,25 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
-                               QProgressBar, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mnist_gui.gui import theme
-from mnist_gui.gui.widgets.images import digit_qimage
-from mnist_gui.gui.jobs import Cancelled, JobRunner, Task, connect_in_gui
-from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.jobs import JobRunner, Task
+from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
+from mnist_gui.gui.widgets.images import digit_qimage
 from mnist_gui.gui.widgets.plots import Plot
 
 GALLERY_LIMIT = 200

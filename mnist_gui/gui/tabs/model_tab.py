@@ -11,17 +11,32 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mnist_gui.core.presets import PRESETS
 from mnist_gui.core.spec import KINDS, PADDING_WORDS, Layer, NetworkSpec, analyse, epoch_seconds, problems, totals
 from mnist_gui.gui import theme
-from mnist_gui.gui.widgets.feature_maps import FeatureMapsView
+from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
-from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.widgets.feature_maps import FeatureMapsView
 
 # What a new layer of a kind starts with (fields the kind requires have no default in the core).
 NEW_LAYER = {"filters": 32, "kernel": 3, "size": 2, "units": 128}

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from mnist_gui.gui.widgets.images import array_to_qimage
-from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.qt_workspace import QtWorkspace
+from mnist_gui.gui.widgets.images import array_to_qimage
 
 
 class MyDigitsTab(Retranslating, QWidget):

@@ -16,9 +16,25 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mnist_gui.core import study as studies
 from mnist_gui.core.events import Progressed, Started
@@ -27,10 +43,10 @@ from mnist_gui.core.workspace import Busy
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_tr
 from mnist_gui.gui.i18n import Retranslating
-from mnist_gui.gui.widgets.plots import Plot
-from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
-from mnist_gui.gui.jobs import JobRunner, Worker, connect_in_gui
+from mnist_gui.gui.jobs import JobRunner, Worker
 from mnist_gui.gui.qt_workspace import QtWorkspace
+from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
+from mnist_gui.gui.widgets.plots import Plot
 
 POLL_MS = 1000
 # What a new study of each parameter starts with (the user edits it).

@@ -13,25 +13,40 @@ from dataclasses import replace
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
-                               QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar,
-                               QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mnist_gui.core.events import EpochEnded, Progressed, Started
 from mnist_gui.core.recipes import CUSTOM, FIELDS, TRAINING_RECIPES, Field, TrainConfig
 from mnist_gui.core.workspace import Busy, FinishedRun, RunPlan
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_tr
-from mnist_gui.gui.jobs import JobRunner, Task, connect_in_gui
+from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
+from mnist_gui.gui.training_worker import TrainingWorker
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel
 from mnist_gui.gui.widgets.plots import Plot
 from mnist_gui.gui.widgets.runs_panel import RunsPanel, ema
-from mnist_gui.gui.training_worker import TrainingWorker
-from mnist_gui.gui.i18n import Retranslating
+
 
 def _available_devices(_report, _stop):
-    from mnist_gui.core.device import available_devices   # imports torch: in a worker thread
+    from mnist_gui.core.device import available_devices  # imports torch: in a worker thread
     return available_devices()
 
 

@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from mnist_gui.gui.widgets.images import array_to_qimage
 from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.widgets.images import array_to_qimage
 
 TILE_GAP = 1
 

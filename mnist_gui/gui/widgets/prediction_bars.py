@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from mnist_gui.core.predictor import doubt
 from mnist_gui.gui import theme
-from mnist_gui.gui.widgets.plots import Plot
 from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.widgets.plots import Plot
 
 
 class PredictionBars(Retranslating, QWidget):

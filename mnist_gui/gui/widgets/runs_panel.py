@@ -5,13 +5,22 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_tr
-from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.qt_workspace import QtWorkspace
 
 SMOOTHING = 0.1  # exponential moving average of the loss per step, live and in overlays
 
