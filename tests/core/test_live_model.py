@@ -116,3 +116,17 @@ def test_open_live_refuses_what_is_not_a_pair(tmp_path):
     (tmp_path / "x.pt").write_bytes(b"not a model")
     (tmp_path / "x.onnx").write_bytes(b"not onnx")
     assert open_live(tmp_path / "x.pt") is None and open_live(tmp_path / "missing.pt") is None
+
+
+def test_the_number_reader_needs_no_torch():
+    """Number reading on the live path: the digit network and the whole-digit judge on ONNX Runtime."""
+    code = ("import sys\n"
+            "from mnist_gui.core.checkpoint import open_live\n"
+            "from mnist_gui.core.live import LivePredictor\n"
+            "from mnist_gui.core.handwriting.judge import shipped_judge\n"
+            "from mnist_gui import config\n"
+            "reader = LivePredictor(open_live(config.SHIPPED_MODEL).live)\n"
+            "reading = reader.read_number([[(10, 10), (10, 110)], [(80, 10), (80, 110)]])\n"
+            "print(reading.text, shipped_judge() is not None, 'torch' in sys.modules)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT))
+    assert r.stdout.split() == ["11", "True", "False"], r.stdout + r.stderr
