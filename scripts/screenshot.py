@@ -81,6 +81,8 @@ def main() -> int:
     w.drawTab.numberMode.setChecked(False)
     canvas.clear()
     draw(FOUR)
+    w.tabs.setCurrentWidget(w.trainTab)                  # its first showing loads torch, then the devices
+    wait_until(app, lambda: w.trainTab.devicesListed)
     shot(w.trainTab, "train")
     shot(w.modelTab, "model")
     w.set_language("zh_TW")
