@@ -263,9 +263,9 @@ class MainWindow(QMainWindow):
         self.trainTab.use_network(arch)
         self.tabs.setCurrentWidget(self.trainTab)
 
-    def _open_in_canvas(self, image: QImage) -> None:
+    def _open_in_canvas(self, image: QImage, label: int | None = None) -> None:
         self.tabs.setCurrentWidget(self.drawTab)
-        self.drawTab.show_image(image)
+        self.drawTab.show_image(image, label)
 
     # -- chrome -----------------------------------------------------------------------------
     def _on_tab_message(self, title: str, text: str, warning: bool) -> None:

@@ -189,6 +189,18 @@
         <translation>用我的數字微調(&amp;G)</translation>
     </message>
     <message>
+        <source>Teach some digits first: draw one, pick what it is, press Remember</source>
+        <translation>請先教它一些數字：畫一個、選出它是哪個數字，再按「記住」</translation>
+    </message>
+    <message>
+        <source>The model is still loading</source>
+        <translation>模型仍在載入</translation>
+    </message>
+    <message>
+        <source>Training or a study is running; fine-tune when it has ended</source>
+        <translation>正在訓練或進行參數研究；結束後再微調</translation>
+    </message>
+    <message>
         <source>Train the live model briefly on My digits mixed with MNIST</source>
         <translation>以「我的數字」混合 MNIST，短暫訓練使用中的模型</translation>
     </message>
@@ -1465,10 +1477,10 @@ Make the new, less accurate model live?</source>
         <translation>尚未評估</translation>
     </message>
     <message>
-        <source>{0} ({1}).
-Keep this partly trained model as the live model?</source>
-        <translation>{0}（{1}）。
-要把這個未完成訓練的模型設為使用中的模型嗎？</translation>
+        <source>The run was stopped: {0} ({1}); the live model reads {2}.
+Make this partly trained model the live model?</source>
+        <translation>訓練已停止：{0}（{1}）；目前使用中的模型為 {2}。
+要讓這個部分訓練的模型成為使用中的模型嗎？</translation>
     </message>
     <message>
         <source>Make the new model live?</source>

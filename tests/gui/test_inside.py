@@ -80,6 +80,8 @@ def test_evaluate_confusion_matrix_and_cells(window, qtbot, mnist):
     tab.openInCanvasButton.click()
     assert window.tabs.currentWidget() is window.drawTab
     assert window.drawTab.bars.top_digit() == preds[tab.shown[0]]
+    # a mistake: "This is a" offers its true label, so Remember teaches the truth, not the misreading
+    assert window.drawTab.teachDigit.value() == labels[tab.shown[0]] != preds[tab.shown[0]]
 
 
 def test_data_tab_browses_by_digit(window, qtbot, mnist):

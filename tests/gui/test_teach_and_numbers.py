@@ -20,6 +20,19 @@ def test_teach_stores_samples_that_survive_a_restart(window, qtbot, _isolated_ho
     assert stored[0].image.shape == (28, 28) and stored[0].image.max() > 0.9
 
 
+def test_finetune_is_offered_after_a_restart_with_digits_in_my_digits(window, qtbot, _isolated_home):
+    """The button is checked again when the model has loaded; while it cannot be used it says why."""
+    from tests.gui.conftest import open_window
+    draw(qtbot, window.drawTab.canvas, fit_strokes(ONE))
+    window.drawTab.teach()
+    window.close()
+    w = open_window(qtbot)                       # a relaunch: My digits holds one digit
+    assert len(w.ws.my_digits) == 1 and w.drawTab.finetuneButton.isEnabled()
+    w.ws.forget([s.id for s in w.ws.my_digits.samples])
+    assert not w.drawTab.finetuneButton.isEnabled() and "Remember" in w.drawTab.finetuneButton.toolTip()
+    w.close()
+
+
 def test_my_digits_tab_browses_and_deletes(window, qtbot):
     tab = window.drawTab
     for strokes, label in ((ONE, 1), (SEVEN, 7), (ZERO, 0), (ONE, 1)):

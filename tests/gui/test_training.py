@@ -30,6 +30,7 @@ def test_short_run_fills_plots_and_asks_before_a_worse_model_goes_live(window, t
     qtbot.waitUntil(lambda: tab.keepBox is not None, timeout=120_000)
     assert window.checkpoint is old
     assert f"{old.test_accuracy:.2%}" in tab.keepBox.text()
+    assert tab.keepBox.defaultButton() is tab.keepBox.button(QMessageBox.StandardButton.No)   # Enter keeps it
     ck = accept_new_model(qtbot, window)
     assert ck is not old and ck.model_config.preset == "fast-bn"
     assert f"{ck.test_accuracy:.2%}" in tab.log.toPlainText()
@@ -73,6 +74,8 @@ def test_pause_resume_stop_and_keep(window, tab, qtbot):
     qtbot.waitUntil(lambda: tab.keepBox is not None, timeout=30_000)
     assert window.checkpoint is old
     assert "test accuracy" in tab.keepBox.text()   # the stopped model was evaluated
+    assert tab.keepBox.text().startswith("The run was stopped") and f"{old.test_accuracy:.2%}" in tab.keepBox.text()
+    assert tab.keepBox.defaultButton() is tab.keepBox.button(QMessageBox.StandardButton.No)
     tab.keepBox.button(QMessageBox.StandardButton.No).click()
     assert window.checkpoint is old
     runs, _ = window.ws.runs.load()

@@ -125,7 +125,7 @@ class DrawTab(Retranslating, QWidget):
         self.numberMode.toggled.connect(self.update_prediction)
         self.teachButton.clicked.connect(self.teach)
         self.finetuneButton.clicked.connect(self.finetuneRequested)
-        qtws.modelChanged.connect(lambda _ck: self.update_prediction())
+        qtws.modelChanged.connect(lambda _ck: (self.update_prediction(), self.update_my_count()))
         qtws.myDigitsChanged.connect(self.update_my_count)
         qtws.trainingActive.connect(lambda _active: self.update_my_count())
         # the pen width and number mode are the Draw tab's settings: read here, written as they change
@@ -154,7 +154,6 @@ class DrawTab(Retranslating, QWidget):
         self.teachButton.setText(self.tr("&Remember"))
         self.teachButton.setToolTip(self.tr("Store this drawing with its digit in My digits"))
         self.finetuneButton.setText(self.tr("Fine-tune on my di&gits"))
-        self.finetuneButton.setToolTip(self.tr("Train the live model briefly on My digits mixed with MNIST"))
         self._on_pen_width(self.penWidth.value())
         self.update_my_count()
         self.update_prediction()
@@ -248,6 +247,15 @@ class DrawTab(Retranslating, QWidget):
         self.myCountLabel.setText(self.tr("{0} in My digits").format(n))
         ready = n > 0 and not self.qtws.training and self.ws.predictor is not None
         self.finetuneButton.setEnabled(ready)
+        why = (self.tr("Teach some digits first: draw one, pick what it is, press Remember") if not n else
+               self.tr("The model is still loading") if self.ws.predictor is None else
+               self.tr("Training or a study is running; fine-tune when it has ended") if self.qtws.training else
+               self.tr("Train the live model briefly on My digits mixed with MNIST"))
+        self.finetuneButton.setToolTip(why)
 
-    def show_image(self, image: QImage) -> None:
+    def show_image(self, image: QImage, label: int | None = None) -> None:
+        """Show an image on the canvas; with its true label (a test image), "This is a" says that, not what
+        the model read, so Remember teaches the truth."""
         self.canvas.set_image(image)
+        if label is not None:
+            self.teachDigit.setValue(label)

@@ -82,7 +82,7 @@ def wrap_columns(text: str, width: int) -> list[str]:
 
 
 class EvaluateTab(Retranslating, QWidget):
-    openInCanvas = Signal(QImage)
+    openInCanvas = Signal(QImage, int)   # a test image and its true label
     evaluated = Signal(dict)
     evaluationFailed = Signal(str)
 
@@ -446,4 +446,4 @@ class EvaluateTab(Retranslating, QWidget):
         if item is None:
             return
         k = item.data(Qt.ItemDataRole.UserRole)
-        self.openInCanvas.emit(digit_qimage(self.data.test.images[k].numpy()))
+        self.openInCanvas.emit(digit_qimage(self.data.test.images[k].numpy()), int(self.data.test.labels[k]))

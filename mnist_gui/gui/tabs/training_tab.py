@@ -562,14 +562,17 @@ class TrainingTab(Retranslating, QWidget):
         elif decision.action == "ask_stopped":
             acc_text = (self.tr("test accuracy {0}").format(f"{new:.2%}") if new is not None
                         else self.tr("not evaluated"))
-            self._ask(self.tr("{0} ({1}).\nKeep this partly trained model as the live model?").format(
-                done.message, acc_text), done, discard_on_no=True)
+            live_text = f"{live:.2%}" if live is not None else self.tr("not evaluated")
+            self._ask(self.tr("The run was stopped: {0} ({1}); the live model reads {2}.\n"
+                              "Make this partly trained model the live model?").format(
+                done.message, acc_text, live_text), done, discard_on_no=True)
         else:
             self.runFinished.emit(done)
 
     def _ask(self, text: str, done: FinishedRun, discard_on_no: bool) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Make the new model live?"), text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setDefaultButton(QMessageBox.StandardButton.No)   # Enter keeps the live model: the safe answer
         box.setObjectName("keepBox")
         box.finished.connect(lambda code: self._on_answer(code, done, discard_on_no))
         self.keepBox = box
