@@ -1,4 +1,7 @@
-"""MNIST as in-memory uint8 tensors: IDX reader (raw or .gz), folder search, torchvision download."""
+"""MNIST as in-memory uint8 tensors: IDX reader (raw or .gz), folder search, torchvision download.
+
+torch is imported where tensors are made, not with the module: the window checks a folder (find_mnist_folder,
+missing_files) without loading it."""
 
 from __future__ import annotations
 
@@ -9,12 +12,15 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from mnist_gui import config
-from mnist_gui.core.errors import Cancelled, DataError  # noqa: E402,F401 (defined without torch, used here)
+from mnist_gui.core.errors import Cancelled, DataError  # noqa: F401 (defined without torch, used here)
+
+if TYPE_CHECKING:
+    import torch
 
 _CHUNK = 1 << 20  # read in 1 MB pieces so a stop is seen within one piece
 
@@ -106,6 +112,7 @@ def _load_split(folder: Path, images_stem: str, labels_stem: str, should_stop=No
         raise DataError(f"{ip} has {len(images):,} images but {lp} has {len(labels):,} labels")
     if labels.size and labels.max() > 9:
         raise DataError(f"{lp}: label {int(labels.max())} is not a digit")
+    import torch
     return MnistSplit(torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)))
 
 
@@ -177,5 +184,6 @@ def load_mnist(data_dir=None, download: bool = True,
 
 def normalize(images_u8: torch.Tensor) -> torch.Tensor:
     """uint8 N×28×28 -> float N×1×28×28 with MNIST normalisation."""
+    import torch
     x = images_u8.to(torch.float32).div_(255.0)
     return x.sub_(config.MNIST_MEAN).div_(config.MNIST_STD).unsqueeze(1)
