@@ -47,11 +47,16 @@ class Checkpoint:
     live: OnnxModel | None = None         # the network on ONNX Runtime (the live path); None: torch only
 
     def load_model(self) -> nn.Module:
-        """The torch network: loaded from path the first time (imports torch; CheckpointError)."""
+        """The torch network: loaded from path the first time (imports torch; CheckpointError), with the
+        training history the .onnx does not carry. A file that changed since it was opened (its .onnx no
+        longer its export: another run saved over it) is refused rather than read as this model."""
         if self.model is None:
             if self.path is None:
                 raise CheckpointError("the model has no weights to load")
-            self.model = load_checkpoint(self.path).model
+            if self.live is not None and not self.live.is_export_of(self.path):
+                raise CheckpointError(f"{self.path}: changed on disk since it was opened; open it again")
+            loaded = load_checkpoint(self.path)
+            self.model, self.history = loaded.model, self.history or loaded.history
         return self.model
 
     @property
@@ -130,7 +135,10 @@ def save_live(path: Path, model, model_config: ModelConfig, train_config: dict, 
         save_onnx(target, model, model_config, live_metadata(Path(path), train_config, metrics, name))
         return OnnxModel.from_path(target)
     except (OnnxModelError, OSError):
-        target.unlink(missing_ok=True)
+        try:
+            target.unlink(missing_ok=True)   # a stale export must not be taken for this one
+        except OSError:
+            pass                             # a read-only folder: open_live's sha check refuses it anyway
         return None
 
 

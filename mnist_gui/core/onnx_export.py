@@ -185,6 +185,9 @@ def _plain(obj):
     return obj
 
 
+_EXPORTING = threading.Lock()   # torch's exporter is not thread-safe: two at once both fail
+
+
 def export_onnx(model, model_config, meta: dict | None = None) -> bytes:
     """The eval-mode network as ONNX bytes (see the module docstring for its inputs and outputs).
 
@@ -202,7 +205,7 @@ def export_onnx(model, model_config, meta: dict | None = None) -> bytes:
         _, layers = wrapper.run(example)
     outputs = [LOGITS, PROBABILITIES, *(LAYER_PREFIX + n for n in layers)]
     try:
-        with _quiet():
+        with _EXPORTING, _quiet():
             program = torch.onnx.export(
                 wrapper, (example,), input_names=[INPUT], output_names=outputs,
                 dynamic_shapes={"image": {0: torch.export.Dim("batch", min=1, max=1 << 16)}},

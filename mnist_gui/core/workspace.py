@@ -493,7 +493,12 @@ class Workspace:
         return ev["probabilities"].numpy(), split.labels.numpy(), writers
 
     def delete_run(self, record: RunRecord | str) -> None:
-        """Delete a run's folder (RunStoreError or OSError when it cannot be); listeners hear of it."""
+        """Delete a run's folder (RunStoreError or OSError when it cannot be); listeners hear of it. The live
+        model's own run: its weights are loaded first, so it can still be saved, evaluated and fine-tuned."""
+        ck = self.checkpoint
+        path = getattr(record, "model_path", None) or self.runs_dir / str(record) / "model.pt"
+        if ck is not None and ck.path is not None and ck.model is None and Path(ck.path) == Path(path):
+            ck.load_model()
         try:
             self.runs.delete(record)
         finally:

@@ -28,13 +28,15 @@ class _Call(QObject):
         self.fn(*args)
 
 
-def connect_in_gui(signal, fn: Callable, context: QObject) -> None:
+def connect_in_gui(signal, fn: Callable, context: QObject) -> QObject:
     """Connect a worker's signal to a lambda or function so that it runs in context's (GUI) thread.
 
     PySide6 runs a plain lambda connected to a worker's signal in the worker's thread, where touching a
     widget is an error; a bound method of a GUI-thread QObject is queued to the GUI thread as it should be.
     """
-    signal.connect(_Call(fn, context).call)
+    call = _Call(fn, context)
+    signal.connect(call.call)
+    return call
 
 
 class Cancelled(Exception):
@@ -109,18 +111,19 @@ class JobRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._jobs: dict[QThread, Worker] = {}
+        self._calls: dict[QThread, list[QObject]] = {}
 
     def start(self, worker: Worker, context: QObject | None = None, **handlers: Callable) -> QThread:
         """Run the worker in a thread of its own; each handler (returned=, failed=, cancelled=,
         progressed=, or any other signal of the worker by name) runs in context's (the GUI) thread.
         The one way the window starts background work."""
-        for name, fn in handlers.items():
-            connect_in_gui(getattr(worker, name), fn, context or self)
+        calls = [connect_in_gui(getattr(worker, name), fn, context or self) for name, fn in handlers.items()]
         thread = QThread()            # no parent: the runner owns it until it ends
         worker.moveToThread(thread)
         thread.started.connect(worker.work)
-        connect_in_gui(thread.finished, lambda t=thread: self._ended(t), self)
+        calls.append(connect_in_gui(thread.finished, lambda t=thread: self._ended(t), self))
         self._jobs[thread] = worker
+        self._calls[thread] = calls
         thread.start()
         if len(self._jobs) == 1:
             self.busyChanged.emit(True)
@@ -130,6 +133,8 @@ class JobRunner(QObject):
         worker = self._jobs.pop(thread, None)
         if worker is not None:
             worker.deleteLater()
+        for call in self._calls.pop(thread, ()):   # the handlers' bridges, once their signals can no longer come
+            call.deleteLater()
         thread.deleteLater()
         if not self._jobs:
             self.busyChanged.emit(False)

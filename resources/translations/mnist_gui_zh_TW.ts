@@ -1371,6 +1371,10 @@
         <translation>正在載入 PyTorch…</translation>
     </message>
     <message>
+        <source>PyTorch could not load: {0}</source>
+        <translation>無法載入 PyTorch：{0}</translation>
+    </message>
+    <message>
         <source>the device {0} is not here; using automatic</source>
         <translation>找不到裝置 {0}；改用自動選擇</translation>
     </message>

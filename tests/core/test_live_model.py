@@ -3,8 +3,10 @@
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from mnist_gui import config
 from mnist_gui.core.checkpoint import open_live, save_checkpoint
@@ -130,3 +132,43 @@ def test_the_number_reader_needs_no_torch():
             "print(reading.text, shipped_judge() is not None, 'torch' in sys.modules)\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT))
     assert r.stdout.split() == ["11", "True", "False"], r.stdout + r.stderr
+
+
+def test_weights_load_with_their_history_and_a_file_changed_since_is_refused(tmp_path, shipped):
+    from mnist_gui.core.checkpoint import CheckpointError
+    path = save_checkpoint(tmp_path / "a.pt", shipped.model, shipped.model_config, shipped.train_config,
+                           shipped.metrics, shipped.history, name="a")
+    ck = open_live(path)
+    assert ck.history == {} and ck.load_model() is not None and ck.history == shipped.history
+    ck = open_live(path)
+    save_checkpoint(path, shipped.model, shipped.model_config, name="someone else's", onnx=False)
+    with pytest.raises(CheckpointError, match="changed on disk"):
+        ck.load_model()                             # not read as the model the window shows
+
+
+def test_deleting_the_live_models_run_keeps_its_weights(tmp_path, shipped):
+    from mnist_gui.core.recipes import RECIPES
+    from mnist_gui.core.train import TrainResult
+    ws = Workspace(tmp_path)
+    done = ws.finish_run(TrainResult("finished", "done", shipped.model, RECIPES["fast"].config,
+                                     {"test_accuracy": 0.9}))
+    ck = ws.open_model(done.record.model_path)     # opened without torch: no weights in memory yet
+    ws.make_live(ck, remember=False)
+    assert ck.model is None
+    ws.delete_run(done.record)
+    assert not done.record.model_path.exists() and ck.model is not None
+    assert ws.save_model(ws.checkpoint, tmp_path / "kept.pt").is_file()
+
+
+def test_a_folder_that_refuses_the_export_still_opens_the_model(tmp_path, shipped, monkeypatch):
+    """A read-only folder: the .onnx cannot be written (nor a stale one removed); the model is exported in
+    memory and read on ONNX Runtime all the same."""
+    from mnist_gui.core import onnx_export
+    path = save_checkpoint(tmp_path / "ro.pt", shipped.model, shipped.model_config, name="ro", onnx=False)
+
+    def refuse(*_a, **_k):
+        raise PermissionError(13, "Read-only file system")
+    monkeypatch.setattr(onnx_export, "atomic_write_bytes", refuse)
+    monkeypatch.setattr(Path, "unlink", refuse)
+    ck = Workspace(tmp_path).open_model(path)
+    assert ck.live is not None and not onnx_path_for(path).exists()

@@ -327,7 +327,8 @@ class TrainingTab(Retranslating, QWidget):
         if not getattr(self, "_devices_asked", False):
             self._devices_asked = True
             self.append_log(self.tr("loading PyTorch…"))
-            self.jobs.start(Task(_available_devices), self, returned=self._list_devices)
+            self.jobs.start(Task(_available_devices), self, returned=self._list_devices,
+                            failed=lambda msg: self.append_log(self.tr("PyTorch could not load: {0}").format(msg)))
 
     def _list_devices(self, devices) -> None:
         """Name the hardware: "NVIDIA H100 80GB HBM3", "Apple M2 (MPS)", "CPU, 8 threads"."""
