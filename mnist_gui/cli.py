@@ -152,6 +152,32 @@ def _workspace():
     return Workspace()
 
 
+def _use_data_dir(ws, args) -> None:
+    """Where this command reads MNIST, first match wins: --data-dir, $MNIST_GUI_DATA, the folder chosen
+    in the window (its settings.ini, read, never written), the app folder's data/ (downloaded there
+    when missing). Says which on stderr (not with --json)."""
+    import os
+
+    from mnist_gui.core.data import find_mnist_folder
+    from mnist_gui.core.settings import read_qt_ini
+    if args.data_dir:
+        ws.set_data_dir(args.data_dir)
+        source = "--data-dir"
+    elif os.environ.get("MNIST_GUI_DATA"):
+        source = "MNIST_GUI_DATA"
+    else:
+        chosen = read_qt_ini(ws.settings_path).get("data/dir")
+        if isinstance(chosen, str) and chosen and find_mnist_folder(chosen) is not None:
+            ws.set_data_dir(chosen)
+            source = f"the window's choice ({ws.settings_path})"
+        else:
+            source = "the app folder"
+    folder = find_mnist_folder(ws.data_dir, ws.download_dir)
+    if not args.json:
+        where = f"{folder}, from {source}" if folder else f"none found; downloading into {ws.download_dir}"
+        print(f"MNIST: {where}", file=sys.stderr)
+
+
 def _pen_options(args) -> frozenset[int] | None:
     """--pen-writers / --pen-variants checked before anything loads: the chosen writers (None: all)."""
     if (args.pen_writers is not None or args.pen_variants != 1) and not args.extra_pendigits:
@@ -195,8 +221,7 @@ def cmd_train(args) -> int:
     if args.threads is not None:
         import torch
         torch.set_num_threads(args.threads)
-    if args.data_dir:
-        ws.set_data_dir(args.data_dir)
+    _use_data_dir(ws, args)
     data = ws.mnist(progress=log)
     if digits:
         log(f"adding {len(plan.extra_train):,} pen-drawn digit images ({len(digits):,} digits of writers "
@@ -204,20 +229,23 @@ def cmd_train(args) -> int:
 
     bar = None
     show_bar = not args.no_progress and not args.json
+    started = None
 
     def on_event(ev):
-        nonlocal bar
+        nonlocal bar, started
         match ev:
-            case Started() if show_bar:   # the bar is made when the number of steps is known
-                from tqdm import tqdm
-                bar = tqdm(total=ev.total_steps, unit="step", file=sys.stderr, dynamic_ncols=True)
+            case Started():
+                started = ev
+                if show_bar:   # the bar is made when the number of steps is known
+                    from tqdm import tqdm
+                    bar = tqdm(total=ev.total_steps, unit="step", file=sys.stderr, dynamic_ncols=True)
             case Progressed() if bar is not None:
                 bar.update(len(ev.steps))
                 if ev.step % 10 < len(ev.steps):
                     bar.set_postfix(loss=f"{ev.loss:.3f}", acc=f"{ev.accuracy:.3f}",
                                     img_s=f"{ev.images_per_s:.0f}", refresh=False)
             case EpochEnded():
-                line = (f"epoch {ev.epoch}/{ev.epochs}: test accuracy {ev.test_accuracy:.2%}, "
+                line = (f"{_epoch_text(ev, started)}: test accuracy {ev.test_accuracy:.2%}, "
                         f"test loss {ev.test_loss:.4f}, {ev.train_seconds:.1f} s of training")
                 (bar.write(line, file=sys.stderr) if bar is not None else log(line))
             case StatusChanged(message=msg) if not args.json:
@@ -250,6 +278,15 @@ def cmd_train(args) -> int:
     return 0
 
 
+def _epoch_text(ev, started) -> str:
+    """'epoch 2/3' when the run is whole epochs; else the steps and the epochs they make ('step 100/100,
+    1.3 of 1.3 epochs'): a run of --max-steps or a fractional --epochs ends inside an epoch."""
+    per = started.steps_per_epoch if started is not None else 0
+    if not per or started.total_steps % per == 0:
+        return f"epoch {ev.epoch}/{ev.epochs}"
+    return f"step {ev.step:,}/{started.total_steps:,}, {ev.step / per:.1f} of {started.total_steps / per:.1f} epochs"
+
+
 def _confusion_text(conf) -> str:
     head = "true\\pred " + " ".join(f"{d:>5}" for d in range(10))
     rows = [f"{i:>9} " + " ".join(f"{v:>5}" for v in row) for i, row in enumerate(conf)]
@@ -261,8 +298,7 @@ def cmd_evaluate(args) -> int:
     device = resolve_device(args.device)
     ws = _workspace()
     ck = _load_model(args.model)
-    if args.data_dir:
-        ws.set_data_dir(args.data_dir)
+    _use_data_dir(ws, args)
     t0 = time.perf_counter()
     ev, data = ws.evaluate(ck.load_model(), device=device, progress=None if args.json else
                            (lambda m: print(m, file=sys.stderr) if isinstance(m, str) else None))
@@ -361,7 +397,7 @@ def cmd_summary(args) -> int:
                   f"{r.macs:>12,}  {r.arithmetic}")
             for p in r.problems:
                 print(f"{'':>13}{p.level}: {p.text}")
-        print(f"total parameters: {t.params:,} ({t.weight_bytes / 2**20:.2f} MiB of fp32 weights); "
+        print(f"total parameters: {t.params:,} ({t.weight_bytes / 1e6:.2f} MB of fp32 weights); "
               f"multiply-adds per image: {t.macs:,}")
         if args.arch_out:
             print(f"architecture written to {args.arch_out}", file=sys.stderr)
@@ -376,8 +412,7 @@ def cmd_study(args) -> int:
 
     ws = _workspace()
     ws.set_device(args.device)   # this process's Workspace only: the command line keeps no settings
-    if args.data_dir:
-        ws.set_data_dir(args.data_dir)
+    _use_data_dir(ws, args)
     overrides = {f.name: getattr(args, f.name) for f in FIELDS if getattr(args, f.name) is not None}
     preset = overrides.get("preset") or ws.recipes[args.recipe].config.preset
     if args.search:

@@ -59,6 +59,70 @@ class MemoryStore:
         pass
 
 
+_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
+            "\\": "\\", '"': '"', "'": "'", "?": "?", ";": ";", ",": ","}
+
+
+def _qt_ini_value(text: str) -> str | list[str] | None:
+    """One value as Qt's ini writer wrote it: quoted and unquoted pieces with backslash escapes;
+    a comma outside quotes makes a list; '@@' starts a text beginning with '@'; other '@' values
+    (@Variant, @ByteArray) are not text: None."""
+    if text.startswith("@") and not text.startswith("@@"):
+        return None
+    text = text[1:] if text.startswith("@@") else text
+    parts, cur, quoted, i = [], [], False, 0
+    while i < len(text):
+        c = text[i]
+        if c == '"':
+            quoted = not quoted
+        elif c == "\\" and i + 1 < len(text):
+            i += 1
+            c = text[i]
+            if c == "x":
+                j = i + 1
+                while j < len(text) and j - i <= 4 and text[j] in "0123456789abcdefABCDEF":
+                    j += 1
+                cur.append(chr(int(text[i + 1:j] or "0", 16)))
+                i = j - 1
+            elif c == "0":
+                cur.append("\0")
+            else:
+                cur.append(_ESCAPES.get(c, c))
+        elif c == "," and not quoted:
+            parts.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(c)
+        i += 1
+    if parts:
+        return [*parts, "".join(cur).strip()]
+    return "".join(cur).strip() if not text.startswith('"') else "".join(cur)
+
+
+def read_qt_ini(path) -> dict[str, object]:
+    """The text values of a settings file that Qt's QSettings (IniFormat) wrote, as {"section/key":
+    value}, read without Qt (the command line shares the window's choices). Keys of [General] have no
+    section. A missing or unreadable file is no values."""
+    from pathlib import Path
+    try:
+        lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return {}
+    out: dict[str, object] = {}
+    section = ""
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith(";"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = "" if line[1:-1] == "General" else line[1:-1] + "/"
+            continue
+        key, eq, value = line.partition("=")
+        if eq:
+            out[section + key.strip()] = _qt_ini_value(value.strip())
+    return out
+
+
 def _convert(setting: Setting, raw: Any) -> Any:
     """raw as setting.kind, or raise ValueError."""
     if setting.kind is bytes:

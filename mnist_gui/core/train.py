@@ -290,7 +290,7 @@ class Trainer:
         try:
             self._set_up()
             self._emit(Started(self.total_steps, self.n_train, self.n_epochs, self.cfg.to_dict(),
-                               str(self.device)))
+                               str(self.device), self.steps_per_epoch))
             self._seg_start = time.perf_counter()   # start of the steps not yet read back
             for epoch in range(1, self.n_epochs + 1):
                 self.epoch = epoch

@@ -249,7 +249,7 @@ class NetworkEditor(Retranslating, QWidget):
                 self.table.setItem(i, j, item)
         t = totals(self.rows)
         self.totalsLabel.setText(self.tr("Total parameters: {0} ({1} of weights); {2} multiply-adds per image")
-                                 .format(f"{t.params:,}", f"{t.weight_bytes / 2**20:.1f} MB", f"{t.macs:,}"))
+                                 .format(f"{t.params:,}", f"{t.weight_bytes / 1e6:.1f} MB", f"{t.macs:,}"))
         errors = problems(self.rows, "error")
         if not self.layers:
             errors_text = self.tr("The network has no layers.")
