@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import shutil
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -135,23 +134,86 @@ def not_found_message(data_dir=None, extra: str = "", user_folder: Path | None =
     return msg + (f". {extra}" if extra else "")
 
 
-def download_mnist(dest: Path, progress: Callable[[str], None] | None = None) -> Path:
-    """Download MNIST with torchvision's downloader into dest (the files end up in dest)."""
+@dataclass(frozen=True)
+class DownloadProgress:
+    """Bytes of one file received so far (total: its size, 0 when the server does not say)."""
+    name: str
+    index: int      # 1-based, of count files
+    count: int
+    done: int
+    total: int
+
+
+def _fetch(url: str, part: Path, on_bytes: Callable[[int, int], None], should_stop) -> None:
+    """url into part, in pieces; on_bytes(done, total) after each; Cancelled on a stop (part removed)."""
+    import urllib.request
+    request = urllib.request.Request(url, headers={"User-Agent": "mnist-gui"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response, open(part, "wb") as out:
+            total, done = int(response.headers.get("Content-Length") or 0), 0
+            on_bytes(0, total)
+            while True:
+                if should_stop is not None and should_stop():
+                    raise Cancelled()
+                piece = response.read(1 << 16)
+                if not piece:
+                    break
+                out.write(piece)
+                done += len(piece)
+                on_bytes(done, total)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+def download_mnist(dest: Path, progress: Callable[[str], None] | None = None,
+                   should_stop: Callable[[], bool] | None = None,
+                   received: Callable[[DownloadProgress], None] | None = None) -> Path:
+    """Download the four MNIST files into dest from torchvision's mirrors, each checked against
+    torchvision's md5 (a file already there and whole is kept). progress(text) is told of each file,
+    received(DownloadProgress) of the bytes as they come; Cancelled when should_stop() turns true (the
+    file being fetched is removed, whole ones stay). DownloadError when no mirror serves a file."""
+    import urllib.error
+
     from torchvision.datasets import MNIST
+    from torchvision.datasets.utils import check_integrity
+
+    from mnist_gui.core.errors import DownloadError
 
     dest.mkdir(parents=True, exist_ok=True)
     if progress:
         progress(f"downloading MNIST into {dest}")
-    try:
-        MNIST(root=str(dest), train=True, download=True)
-    except Exception as e:  # torchvision raises RuntimeError / URLError / OSError when offline
-        why = " ".join(ln.strip() for ln in str(e).splitlines() if ln.strip())[:300] or type(e).__name__
-        raise DataError(not_found_message(extra=f"Download failed: {why}", user_folder=dest)) from None
-    raw = dest / "MNIST" / "raw"
-    for stem in config.MNIST_FILES.values():
-        src = raw / stem
-        if src.is_file() and not (dest / stem).exists():
-            shutil.copyfile(src, dest / stem)
+    count = len(MNIST.resources)
+    for index, (name, md5) in enumerate(MNIST.resources, 1):
+        path = dest / name
+        if check_integrity(path, md5):
+            continue
+        if progress:
+            progress(f"downloading {name} ({index} of {count})")
+        errors: list[str] = []
+        answered = False   # some mirror was reached (an HTTP error or a damaged file): not offline
+        def tell(done: int, total: int, name=name, index=index) -> None:
+            if received is not None:
+                received(DownloadProgress(name, index, count, done, total))
+        for mirror in MNIST.mirrors:
+            part = path.with_name(path.name + ".part")
+            try:
+                _fetch(f"{mirror}{name}", part, tell, should_stop)
+            except (urllib.error.URLError, OSError) as e:   # HTTPError is a URLError
+                answered = answered or isinstance(e, urllib.error.HTTPError)
+                errors.append(f"{mirror}: {getattr(e, 'reason', None) or e}")
+                continue
+            if not check_integrity(part, md5):
+                part.unlink(missing_ok=True)
+                answered = True
+                errors.append(f"{mirror}: {name} arrived damaged (checksum differs)")
+                continue
+            part.replace(path)
+            break
+        else:
+            why = "; ".join(errors)[:300]
+            raise DownloadError(not_found_message(extra=f"Download failed: {why}", user_folder=dest),
+                                reason=why, offline=not answered) from None
     return dest
 
 
@@ -171,7 +233,7 @@ def load_mnist(data_dir=None, download: bool = True,
             raise DataError(not_found_message(data_dir, user_folder=download_dir))
         if not download:
             raise DataError(not_found_message(data_dir, user_folder=download_dir))
-        folder = download_mnist(download_dir, progress)
+        folder = download_mnist(download_dir, progress, should_stop)
         if missing_files(folder):
             raise DataError(not_found_message(data_dir, user_folder=download_dir))
     f = config.MNIST_FILES

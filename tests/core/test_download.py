@@ -1,0 +1,78 @@
+"""The MNIST download: torchvision's mirrors and checksums, fetched by us so that the bytes are reported
+and a stop is honoured; served here by a local HTTP server (nothing leaves the machine)."""
+
+import hashlib
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from mnist_gui.core.data import Cancelled, download_mnist, load_mnist
+from mnist_gui.core.errors import DownloadError
+from tests.core.test_data import make_fake_mnist
+
+
+@pytest.fixture
+def mirror(tmp_path, monkeypatch):
+    """A local mirror serving a small MNIST; torchvision's MNIST points at it, with the served files'
+    md5s. Yields the served folder."""
+    from torchvision.datasets import MNIST
+    served = make_fake_mnist(tmp_path / "served", n_train=400, n_test=50)
+    handler = partial(SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *a, **k: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/", f"http://127.0.0.1:{server.server_address[1]}/"])
+    monkeypatch.setattr(MNIST, "resources", [(name, hashlib.md5((served / name).read_bytes()).hexdigest())
+                                             for name, _ in MNIST.resources])
+    monkeypatch.delenv("MNIST_GUI_DATA", raising=False)
+    yield served
+    server.shutdown()
+
+
+def test_the_bytes_of_each_file_are_reported_and_the_files_land_in_the_folder(tmp_path, mirror):
+    seen = []
+    dest = download_mnist(tmp_path / "data", received=seen.append)
+    for name in ("train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        size = (mirror / name).stat().st_size
+        mine = [p for p in seen if p.name == name]
+        assert mine[0].done == 0 and mine[-1].done == size and {p.total for p in mine} == {size}
+        assert (dest / name).read_bytes() == (mirror / name).read_bytes()
+    assert [p.index for p in seen if p.done == 0] == [1, 2, 3, 4] and {p.count for p in seen} == {4}
+    big = [p.done for p in seen if p.name == "train-images-idx3-ubyte.gz"]
+    assert len(big) > 3 and big == sorted(big)          # in pieces, as they come
+    assert len(load_mnist(dest, download=False).train) == 400
+
+
+def test_a_stop_removes_the_file_being_fetched_and_keeps_the_whole_ones(tmp_path, mirror):
+    dest = tmp_path / "data"
+    stop = threading.Event()
+
+    def received(p):
+        if 0 < p.done < p.total:   # stop half-way through the first file
+            stop.set()
+    with pytest.raises(Cancelled):
+        download_mnist(dest, received=received, should_stop=stop.is_set)
+    assert list(dest.iterdir()) == []   # nothing half-written is left
+    # a later download completes; a file already whole is not fetched again
+    download_mnist(dest)
+    again = []
+    download_mnist(dest, received=again.append)
+    assert again == []
+
+
+def test_no_mirror_reached_is_offline(tmp_path, mirror, monkeypatch):
+    from torchvision.datasets import MNIST
+    monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/"])     # nothing listens there
+    with pytest.raises(DownloadError) as e:
+        download_mnist(tmp_path / "a")
+    assert e.value.offline and "Download failed" in str(e.value) and "MNIST_GUI_DATA" in str(e.value)
+
+
+def test_a_damaged_file_is_refused_and_not_kept(tmp_path, mirror):
+    (mirror / "train-images-idx3-ubyte.gz").write_bytes(b"not the file")
+    with pytest.raises(DownloadError) as e:
+        download_mnist(tmp_path / "data")
+    assert not e.value.offline and "checksum" in e.value.reason
+    assert not (tmp_path / "data" / "train-images-idx3-ubyte.gz").exists()
