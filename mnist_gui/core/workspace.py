@@ -119,6 +119,9 @@ class Workspace:
         self._mnist: Mnist | None = None
         self._mnist_lock = threading.Lock()
         self._mnist_folder_changes = 0   # a load that began before a change is not kept (set_data_dir)
+        # MNIST found nowhere: download it (the command line), or say so (the window offers the download,
+        # with its progress, in its MNIST panel)
+        self.download_missing_mnist = True
         self._folder_lock = threading.RLock()   # held briefly: the folder, the change count and _mnist
         self._runs: RunStore | None = None
         self._my_digits: MyDigits | None = None
@@ -237,7 +240,8 @@ class Workspace:
                 if self._mnist is not None:
                     return self._mnist
                 changes, folder = self._mnist_folder_changes, self.data_dir
-            loaded = load_mnist(folder, progress=progress, should_stop=should_stop, download_dir=self.download_dir)
+            loaded = load_mnist(folder, download=self.download_missing_mnist, progress=progress,
+                                should_stop=should_stop, download_dir=self.download_dir)
             with self._folder_lock:
                 if changes == self._mnist_folder_changes:   # else the folder changed meanwhile
                     self._mnist = loaded

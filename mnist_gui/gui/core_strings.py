@@ -7,6 +7,8 @@ them through `core_tr(text)`. tests/gui/test_desktop.py checks that this list co
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 CORE_STRINGS = (
@@ -62,3 +64,64 @@ CORE_STRINGS = (
 def core_tr(text: str) -> str:
     """A core string in the current language (the text itself when it has no translation)."""
     return QCoreApplication.translate("core", text) if text else text
+
+
+# The core's messages that reach the window, translated at this boundary (the core stays Qt-free and the
+# command line keeps them as they are): the English line the core writes, as a pattern whose groups are
+# its variable parts, and the window's own words (translated) that those parts fill in, in order.
+CORE_MESSAGES = (
+    (r"MNIST not found\. Looked in (.+)\. Point the app at a folder holding the four IDX files with "
+     r"--data-dir DIR or MNIST_GUI_DATA=DIR\. Download failed: (.+)",
+     QT_TRANSLATE_NOOP("core", "MNIST was not found (looked in {0}) and could not be downloaded: {1}. "
+                               "Choose the folder that holds the four MNIST files, or try the download again.")),
+    (r"MNIST not found\. Looked in (.+)\. Point the app at a folder holding the four IDX files with "
+     r"--data-dir DIR or MNIST_GUI_DATA=DIR",
+     QT_TRANSLATE_NOOP("core", "MNIST was not found (looked in {0}). Choose the folder that holds the four "
+                               "MNIST files, or download them.")),
+    (r"(.+) \(missing (.+)\)", QT_TRANSLATE_NOOP("core", "{0} (missing {1})")),
+    (r"(.+) \(missing nothing\)", QT_TRANSLATE_NOOP("core", "{0} (holds all four files)")),
+    (r"user folder: (.+)", QT_TRANSLATE_NOOP("core", "the app folder: {0}")),
+    (r"--data-dir: (.+)", QT_TRANSLATE_NOOP("core", "the chosen folder: {0}")),
+    (r"MNIST_GUI_DATA: (.+)", QT_TRANSLATE_NOOP("core", "MNIST_GUI_DATA: {0}")),
+    (r"(.+): lacks (.+)", QT_TRANSLATE_NOOP("core", "{0} lacks {1}")),
+    (r"My digits is empty: teach some digits first",
+     QT_TRANSLATE_NOOP("core", "My digits is empty: teach some digits first")),
+    (r"the model has not loaded yet", QT_TRANSLATE_NOOP("core", "the model has not loaded yet")),
+    (r"a (training run|fine-tuning run|study) is running; wait for it or stop it first",
+     QT_TRANSLATE_NOOP("core", "a {0} is running; wait for it or stop it first")),
+    (r"training run", QT_TRANSLATE_NOOP("core", "training run")),
+    (r"fine-tuning run", QT_TRANSLATE_NOOP("core", "fine-tuning run")),
+    (r"study", QT_TRANSLATE_NOOP("core", "study")),
+    (r"finished: test accuracy (\S+) after (\S+) steps, (\S+) s of training",
+     QT_TRANSLATE_NOOP("core", "finished: test accuracy {0} after {1} steps, {2} s of training")),
+    (r"stopped at step (\S+) of (\S+)", QT_TRANSLATE_NOOP("core", "stopped at step {0} of {1}")),
+    (r"diverged at step (\S+): loss is (\S+); lower the learning rate",
+     QT_TRANSLATE_NOOP("core", "diverged at step {0}: loss is {1}; lower the learning rate")),
+)
+_COMPILED = [(re.compile(pattern), template) for pattern, template in CORE_MESSAGES]
+
+
+def core_message(text: str) -> str:
+    """A message of the core in the current language: the first pattern that matches the whole text
+    gives its template, each part translated again in turn (the folders it looked in, a work's name);
+    a text no pattern matches is shown as it is. Several sentences are translated one by one."""
+    for pattern, template in _COMPILED:
+        m = pattern.fullmatch(text)
+        if m:
+            parts = [core_message(p) if p else "" for p in m.groups()]
+            return QCoreApplication.translate("core", template).format(*parts)
+    if "; " in text and not text.endswith(";"):
+        return "; ".join(core_message(p) for p in text.split("; "))
+    return text
+
+
+def download_failed(offline: bool, reason: str) -> str:
+    """Why MNIST could not be downloaded, in the window's words."""
+    if offline:
+        return QCoreApplication.translate(
+            "core", "MNIST could not be downloaded: this computer cannot reach the MNIST servers ({0}). "
+                    "Connect to the internet and press Download again, or choose a folder that already "
+                    "holds the four MNIST files.").format(reason)
+    return QCoreApplication.translate(
+        "core", "MNIST could not be downloaded ({0}). Press Download to try again, or choose a folder that "
+                "already holds the four MNIST files.").format(reason)

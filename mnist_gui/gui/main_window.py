@@ -26,7 +26,7 @@ from mnist_gui.gui.tabs.model_tab import ModelTab
 from mnist_gui.gui.tabs.mydigits_tab import MyDigitsTab
 from mnist_gui.gui.tabs.study_tab import StudyTab
 from mnist_gui.gui.tabs.training_tab import TrainingTab
-from mnist_gui.gui.widgets.data_folder import choose_mnist_folder
+from mnist_gui.gui.widgets.data_folder import DataFolderDialog, choose_mnist_folder, mnist_missing
 from mnist_gui.gui.widgets.images import rgba_to_qimage
 
 CLOSE_WAIT_MS = 1200   # closing waits this long in all for background work to stop (then the app ends)
@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self.lastMessageText = ""
         self.aboutDialog = None
         self.shortcutsDialog = None
+        self.dataDialog: DataFolderDialog | None = None
         # the language and the appearance come first, so every widget is made in them
         i18n.set_language(self.ws.settings.get("view/language"))
         theme.manager().set_appearance(self.ws.settings.get("view/appearance"))
@@ -232,6 +233,24 @@ class MainWindow(QMainWindow):
     def reset_to_shipped(self) -> None:
         self.open_model(str(config.SHIPPED_MODEL))
 
+    def show_data_setup(self) -> DataFolderDialog:
+        """File → MNIST data…: where MNIST is read from; choose the folder or download the files. A folder
+        set here serves the tabs waiting for MNIST at once (their panels close and they go on)."""
+        if self.dataDialog is None:
+            self.dataDialog = DataFolderDialog(self.ws, self.jobs, self)
+            self.dataDialog.panel.chosen.connect(self._on_data_folder_set)
+        self.dataDialog.show_status()
+        self.dataDialog.open()
+        return self.dataDialog
+
+    def _on_data_folder_set(self, folder: str) -> None:
+        self.statusBar().showMessage(self.tr("MNIST folder: {0}").format(folder), 5000)
+        if not self.tabsBuilt:
+            return
+        for tab in (self.trainTab, self.evaluateTab, self.dataTab, self.studyTab):
+            if tab.dataPanel.isVisibleTo(tab) and not tab.dataPanel.downloading():
+                tab.dataPanel.choose(folder)   # checked again, closes, and the tab goes on
+
     def choose_data_folder(self, folder: str | None = None) -> bool:
         """File → MNIST folder…: the folder every tab loads MNIST from (the same panel's check)."""
         chosen, why = choose_mnist_folder(self, self.ws, folder)
@@ -270,7 +289,11 @@ class MainWindow(QMainWindow):
     # -- chrome -----------------------------------------------------------------------------
     def _on_tab_message(self, title: str, text: str, warning: bool) -> None:
         if title:
-            self.show_message(title, text, QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information)
+            box = self.show_message(title, text, QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information)
+            if warning and mnist_missing(self.ws):   # a failure for want of MNIST leads to where it is set up
+                button = box.addButton(self.tr("MNIST &data…"), QMessageBox.ButtonRole.ActionRole)
+                button.setObjectName("mnistDataButton")
+                button.clicked.connect(self.show_data_setup)
         else:
             self.statusBar().showMessage(text, 10000)
 
@@ -306,7 +329,7 @@ class MainWindow(QMainWindow):
         self.resetModelAction = self._action(m, self.reset_to_shipped, name="resetModelAction")
         m.addSeparator()
         self.openImageAction = self._action(m, self.open_image, QKeySequence("Ctrl+I"), "openImageAction")
-        self.dataFolderAction = self._action(m, lambda: self.choose_data_folder(), name="dataFolderAction")
+        self.dataFolderAction = self._action(m, self.show_data_setup, name="dataFolderAction")
         m.addSeparator()
         self.quitAction = self._action(m, self.close, QKeySequence("Ctrl+Q"), "quitAction")
         self.editMenu = bar.addMenu("")
@@ -355,7 +378,7 @@ class MainWindow(QMainWindow):
         self.exportOnnxAction.setText(self.tr("E&xport model as ONNX…"))
         self.resetModelAction.setText(self.tr("&Reset to shipped model"))
         self.openImageAction.setText(self.tr("Open &image…"))
-        self.dataFolderAction.setText(self.tr("MNIST &folder…"))
+        self.dataFolderAction.setText(self.tr("MNIST &data…"))
         self.quitAction.setText(self.tr("&Quit"))
         self.editMenu.setTitle(self.tr("&Edit"))
         self.undoAction.setText(self.tr("&Undo stroke"))

@@ -24,8 +24,11 @@ def qt_settings(home: Path | None = None) -> Settings:
 
 
 def window_workspace(home: Path | None = None) -> Workspace:
-    """The Workspace the window runs on: settings in Qt's ini machinery, in the app folder."""
-    return Workspace(home, settings=qt_settings(home))
+    """The Workspace the window runs on: settings in Qt's ini machinery, in the app folder; MNIST is
+    downloaded only when asked for (the MNIST panel's Download, with its progress)."""
+    ws = Workspace(home, settings=qt_settings(home))
+    ws.download_missing_mnist = False
+    return ws
 
 
 class QtWorkspace(QObject):

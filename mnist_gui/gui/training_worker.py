@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 
 from mnist_gui.core.events import EpochEnded, Progressed, Started, StatusChanged
 from mnist_gui.core.workspace import FinishedRun, RunPlan, Workspace
-from mnist_gui.gui.jobs import Worker
+from mnist_gui.gui.jobs import Worker, describe_error
 
 
 class TrainingWorker(Worker):
@@ -78,7 +78,7 @@ class TrainingWorker(Worker):
         except Cancelled:
             return FinishedRun("stopped", self.tr("stopped before training began"), None, None)
         except DataError as e:
-            self.dataMissing.emit(str(e))
+            self.dataMissing.emit(describe_error(e))
             raise
         if self.should_stop():   # a stop pressed while MNIST was loading is not lost
             return FinishedRun("stopped", self.tr("stopped before training began"), None, None)

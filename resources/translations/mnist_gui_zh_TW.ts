@@ -45,6 +45,13 @@
     </message>
 </context>
 <context>
+    <name>DataFolderDialog</name>
+    <message>
+        <source>MNIST data</source>
+        <translation>MNIST 資料</translation>
+    </message>
+</context>
+<context>
     <name>DataFolderPanel</name>
     <message>
         <source>Folder holding the four MNIST IDX files</source>
@@ -57,6 +64,34 @@
     <message>
         <source>&amp;Choose the folder with the MNIST files…</source>
         <translation>選擇存放 MNIST 檔案的資料夾(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>&amp;Download MNIST (about 11 MB)</source>
+        <translation>下載 MNIST(約 11 MB)(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Into {0}</source>
+        <translation>下載到 {0}</translation>
+    </message>
+    <message>
+        <source>Cancel download</source>
+        <translation>取消下載</translation>
+    </message>
+    <message>
+        <source>MNIST is read from {0}.</source>
+        <translation>MNIST 從 {0} 讀取。</translation>
+    </message>
+    <message>
+        <source>connecting…</source>
+        <translation>連線中…</translation>
+    </message>
+    <message>
+        <source>{0} ({1} of {2}): {3} of {4} MB</source>
+        <translation>{0}(第 {1} 個,共 {2} 個):{3} / {4} MB</translation>
+    </message>
+    <message>
+        <source>Download cancelled. The files downloaded whole are kept; Download goes on from there.</source>
+        <translation>已取消下載。已完整下載的檔案會保留;再按「下載」會從那裡接續。</translation>
     </message>
 </context>
 <context>
@@ -527,6 +562,10 @@
         <translation>{0}：找不到筆跡</translation>
     </message>
     <message>
+        <source>MNIST &amp;data…</source>
+        <translation>MNIST 資料(&amp;D)…</translation>
+    </message>
+    <message>
         <source>&amp;Draw</source>
         <translation>繪圖(&amp;D)</translation>
     </message>
@@ -581,10 +620,6 @@
     <message>
         <source>Open &amp;image…</source>
         <translation>開啟影像(&amp;I)…</translation>
-    </message>
-    <message>
-        <source>MNIST &amp;folder…</source>
-        <translation>MNIST 資料夾(&amp;F)…</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -1691,6 +1726,82 @@ Make this partly trained model the live model?</source>
     <message>
         <source>a short run from the live model on My digits mixed with MNIST, so MNIST accuracy holds</source>
         <translation>從使用中的模型出發，以「我的數字」混合 MNIST 短暫訓練，使 MNIST 準確率維持不變</translation>
+    </message>
+    <message>
+        <source>MNIST was not found (looked in {0}) and could not be downloaded: {1}. Choose the folder that holds the four MNIST files, or try the download again.</source>
+        <translation>找不到 MNIST(找過:{0}),也無法下載:{1}。請選擇存放四個 MNIST 檔案的資料夾,或再試一次下載。</translation>
+    </message>
+    <message>
+        <source>MNIST was not found (looked in {0}). Choose the folder that holds the four MNIST files, or download them.</source>
+        <translation>找不到 MNIST(找過:{0})。請選擇存放四個 MNIST 檔案的資料夾,或下載這些檔案。</translation>
+    </message>
+    <message>
+        <source>{0} (missing {1})</source>
+        <translation>{0}(缺少 {1})</translation>
+    </message>
+    <message>
+        <source>{0} (holds all four files)</source>
+        <translation>{0}(四個檔案都在)</translation>
+    </message>
+    <message>
+        <source>the app folder: {0}</source>
+        <translation>應用程式資料夾:{0}</translation>
+    </message>
+    <message>
+        <source>the chosen folder: {0}</source>
+        <translation>選定的資料夾:{0}</translation>
+    </message>
+    <message>
+        <source>MNIST_GUI_DATA: {0}</source>
+        <translation>MNIST_GUI_DATA:{0}</translation>
+    </message>
+    <message>
+        <source>{0} lacks {1}</source>
+        <translation>{0} 缺少 {1}</translation>
+    </message>
+    <message>
+        <source>My digits is empty: teach some digits first</source>
+        <translation>「我的數字」是空的:請先教一些數字</translation>
+    </message>
+    <message>
+        <source>the model has not loaded yet</source>
+        <translation>模型尚未載入</translation>
+    </message>
+    <message>
+        <source>a {0} is running; wait for it or stop it first</source>
+        <translation>{0}正在執行;請等它結束或先停止它</translation>
+    </message>
+    <message>
+        <source>training run</source>
+        <translation>訓練</translation>
+    </message>
+    <message>
+        <source>fine-tuning run</source>
+        <translation>微調</translation>
+    </message>
+    <message>
+        <source>study</source>
+        <translation>參數研究</translation>
+    </message>
+    <message>
+        <source>finished: test accuracy {0} after {1} steps, {2} s of training</source>
+        <translation>完成:{1} 步、訓練 {2} 秒後,測試準確率 {0}</translation>
+    </message>
+    <message>
+        <source>stopped at step {0} of {1}</source>
+        <translation>在第 {0} 步(共 {1} 步)停止</translation>
+    </message>
+    <message>
+        <source>diverged at step {0}: loss is {1}; lower the learning rate</source>
+        <translation>在第 {0} 步發散:損失為 {1};請降低學習率</translation>
+    </message>
+    <message>
+        <source>MNIST could not be downloaded: this computer cannot reach the MNIST servers ({0}). Connect to the internet and press Download again, or choose a folder that already holds the four MNIST files.</source>
+        <translation>無法下載 MNIST:這台電腦連不上 MNIST 伺服器({0})。請連上網路後再按「下載」,或選擇已存放四個 MNIST 檔案的資料夾。</translation>
+    </message>
+    <message>
+        <source>MNIST could not be downloaded ({0}). Press Download to try again, or choose a folder that already holds the four MNIST files.</source>
+        <translation>無法下載 MNIST({0})。請按「下載」再試一次,或選擇已存放四個 MNIST 檔案的資料夾。</translation>
     </message>
 </context>
 </TS>

@@ -37,7 +37,7 @@ def test_mnist_is_downloaded_into_the_workspaces_own_folder(tmp_path, monkeypatc
     monkeypatch.delenv("MNIST_GUI_DATA", raising=False)
     asked = []
 
-    def fake_download(dest, progress=None):
+    def fake_download(dest, progress=None, should_stop=None):
         asked.append(Path(dest))
         raise data.DataError("offline")
     monkeypatch.setattr(data, "download_mnist", fake_download)

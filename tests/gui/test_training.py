@@ -161,7 +161,7 @@ def test_missing_mnist_offers_to_pick_a_folder(window, qtbot, tmp_path, monkeypa
     tab.start_training()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=60_000)
     assert tab.dataPanel.isVisibleTo(tab)
-    assert "MNIST not found" in tab.dataMessage.text()
+    assert "MNIST was not found" in tab.dataMessage.text()
     tab.choose_data_folder(str(tmp_path))                 # a folder without the files
     assert "lacks" in tab.dataMessage.text() and window.ws.data_dir is None
     tab.choose_data_folder(str(mnist.folder))
@@ -171,14 +171,14 @@ def test_missing_mnist_offers_to_pick_a_folder(window, qtbot, tmp_path, monkeypa
 
 def test_missing_mnist_is_offered_on_the_evaluate_tab_and_in_the_file_menu(window, qtbot, tmp_path,
                                                                           monkeypatch, mnist):
-    """Every tab that loads MNIST can choose its folder, not only the Train tab; so can File → MNIST folder…"""
+    """Every tab that loads MNIST can choose its folder, not only the Train tab; so can File → MNIST data…"""
     from torchvision.datasets import MNIST
     monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/"])  # offline
     monkeypatch.delenv("MNIST_GUI_DATA")
     ev = window.evaluateTab
     with qtbot.waitSignal(ev.evaluationFailed, timeout=60_000):
         ev.start()
-    assert ev.dataPanel.isVisibleTo(ev) and "MNIST not found" in ev.dataPanel.message.text()
+    assert ev.dataPanel.isVisibleTo(ev) and "MNIST was not found" in ev.dataPanel.message.text()
     assert not window.choose_data_folder(str(tmp_path)) and window.ws.data_dir is None   # lacks the files
     assert window.choose_data_folder(str(mnist.folder)) and window.ws.data_dir == str(mnist.folder)
     with qtbot.waitSignal(ev.evaluated, timeout=120_000):   # chosen on the panel: it evaluates at once

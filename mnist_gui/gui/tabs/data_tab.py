@@ -68,7 +68,7 @@ class DataTab(Retranslating, QWidget):
         side.addWidget(self.counts)
         side.addStretch(1)
         g.addLayout(side, 0, 1)
-        self.dataPanel = DataFolderPanel(self.ws)
+        self.dataPanel = DataFolderPanel(self.ws, self.jobs)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.status)
@@ -145,6 +145,8 @@ class DataTab(Retranslating, QWidget):
         if self.data is None and self._loader is None:
             self.status.setText(self.tr("MNIST is loaded when you click Load MNIST (a few seconds, "
                                         "in the background)."))
+            if mnist_missing(self.ws):   # say so at once, with the way to set it up
+                self.dataPanel.show_status()
 
     def split(self):
         return self.data.train if self.splitCombo.currentIndex() == 0 else self.data.test

@@ -166,7 +166,7 @@ class EvaluateTab(Retranslating, QWidget):
         grow.addWidget(self.galleryTitle, 1)
         grow.addWidget(self.mistakesButton)
         grow.addWidget(self.openInCanvasButton)
-        self.dataPanel = DataFolderPanel(self.ws)
+        self.dataPanel = DataFolderPanel(self.ws, self.jobs)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.dataPanel)

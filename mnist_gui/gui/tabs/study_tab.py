@@ -217,7 +217,7 @@ class StudyTab(Retranslating, QWidget):
         left.addLayout(buttons)
         left.addWidget(self.progressBar)
         left.addWidget(self.statusLabel)
-        self.dataPanel = DataFolderPanel(self.ws)
+        self.dataPanel = DataFolderPanel(self.ws, self.jobs)
         left.addWidget(self.dataPanel)
         left.addStretch(1)
 

@@ -212,7 +212,7 @@ class TrainingTab(Retranslating, QWidget):
         for b in (self.trainButton, self.pauseButton, self.stopButton):
             buttons.addWidget(b)
 
-        self.dataPanel = DataFolderPanel(self.ws)
+        self.dataPanel = DataFolderPanel(self.ws, self.jobs)
         self.dataMessage, self.chooseDataButton = self.dataPanel.message, self.dataPanel.chooseButton
 
         left = QVBoxLayout()

@@ -1,8 +1,10 @@
-"""Where MNIST is: the panel every tab that loads MNIST shows when it cannot be found.
+"""Where MNIST is: the panel every tab that loads MNIST shows when it cannot be found, and File → MNIST
+data…, which shows the same panel in a dialog.
 
-One widget, so the Train, Evaluate, Data and Studies tabs (and File → MNIST folder…) choose the folder
-the same way: the choice is checked (the four IDX files, raw or .gz) and becomes the Workspace's data
-folder, which every tab then loads from.
+One widget, so the Train, Evaluate, Data and Studies tabs and the menu set MNIST up the same way: choose
+a folder (checked: the four IDX files, raw or .gz) or download the files into the app folder's data/
+(with the bytes shown, cancellable); either becomes the Workspace's data folder, which every tab then
+loads from and the command line reads too.
 """
 
 from __future__ import annotations
@@ -10,10 +12,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Signal
-from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mnist_gui.core.workspace import Workspace
+from mnist_gui.gui.core_strings import core_message
 from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.jobs import JobRunner, Task
 
 
 def mnist_missing(ws: Workspace) -> bool:
@@ -42,28 +57,58 @@ def choose_mnist_folder(parent: QWidget, ws: Workspace, folder: str | None = Non
 
 
 class DataFolderPanel(Retranslating, QFrame):
-    """A message saying where MNIST was looked for, and a button to choose the folder."""
-    chosen = Signal(str)   # a folder that holds MNIST is now the data folder
+    """A message saying where MNIST was looked for, a button to choose the folder and one to download
+    the files (a progress bar and Cancel while it downloads)."""
+    chosen = Signal(str)   # a folder that holds MNIST is now the data folder (chosen or downloaded)
 
-    def __init__(self, ws: Workspace, parent: QWidget | None = None):
+    def __init__(self, ws: Workspace, jobs: JobRunner, parent: QWidget | None = None):
         super().__init__(parent)
-        self.ws = ws
+        self.ws, self.jobs = ws, jobs
+        self._download: Task | None = None
         self.setObjectName("dataPanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.message = QLabel(wordWrap=True, objectName="dataMessage")
         self.chooseButton = QPushButton(objectName="chooseDataButton")
+        self.downloadButton = QPushButton(objectName="downloadDataButton")
+        self.downloadBar = QProgressBar(objectName="downloadBar")
+        self.cancelButton = QPushButton(objectName="cancelDownloadButton")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.chooseButton)
+        buttons.addWidget(self.downloadButton)
+        buttons.addStretch(1)
+        progress = QHBoxLayout()
+        progress.addWidget(self.downloadBar, 1)
+        progress.addWidget(self.cancelButton)
         lay = QVBoxLayout(self)
         lay.addWidget(self.message)
-        lay.addWidget(self.chooseButton)
+        lay.addLayout(buttons)
+        lay.addLayout(progress)
         self.chooseButton.clicked.connect(lambda: self.choose())
+        self.downloadButton.clicked.connect(lambda: self.download())
+        self.cancelButton.clicked.connect(self.cancel_download)
+        self.downloadBar.hide()
+        self.cancelButton.hide()
         self.hide()
         self.retranslate()
 
     def retranslate(self) -> None:
         self.chooseButton.setText(self.tr("&Choose the folder with the MNIST files…"))
+        self.downloadButton.setText(self.tr("&Download MNIST (about 11 MB)"))
+        self.downloadButton.setToolTip(self.tr("Into {0}").format(self.ws.download_dir))
+        self.cancelButton.setText(self.tr("Cancel download"))
 
     def show_missing(self, message: str) -> None:
-        self.message.setText(message)
+        self.message.setText(core_message(message))
+        self.show()
+
+    def show_status(self) -> None:
+        """Say where MNIST is read from, or that it is nowhere (the dialog of File → MNIST data…)."""
+        from mnist_gui.core.data import find_mnist_folder, not_found_message
+        folder = find_mnist_folder(self.ws.data_dir, self.ws.download_dir)
+        if folder is not None:
+            self.message.setText(self.tr("MNIST is read from {0}.").format(folder))
+        else:
+            self.message.setText(core_message(not_found_message(self.ws.data_dir, user_folder=self.ws.download_dir)))
         self.show()
 
     def choose(self, folder: str | None = None) -> bool:
@@ -72,6 +117,95 @@ class DataFolderPanel(Retranslating, QFrame):
             self.show_missing(why)
         if chosen is None:
             return False
-        self.hide()
-        self.chosen.emit(chosen)
+        self._done(chosen)
         return True
+
+    def _done(self, folder: str) -> None:
+        self.hide()
+        self.chosen.emit(folder)
+
+    # -- the download -------------------------------------------------------------------------------
+    def downloading(self) -> bool:
+        return self._download is not None
+
+    def download(self) -> bool:
+        """Download MNIST into the app folder's data/ in the background; False when one is under way."""
+        if self._download is not None:
+            return False
+        from mnist_gui.core.data import download_mnist
+        dest = self.ws.download_dir
+        self._download = task = Task(lambda report, should_stop: download_mnist(
+            dest, should_stop=should_stop, received=report))
+        self._set_downloading(True)
+        self.downloadBar.setRange(0, 0)
+        self.downloadBar.setFormat(self.tr("connecting…"))
+        self.jobs.start(task, self, progressed=self._on_received, returned=self._on_downloaded,
+                        failed=self._on_download_failed, cancelled=self._on_download_cancelled)
+        return True
+
+    def cancel_download(self) -> None:
+        if self._download is not None:
+            self._download.stop()
+
+    def _set_downloading(self, on: bool) -> None:
+        self.downloadBar.setVisible(on)
+        self.cancelButton.setVisible(on)
+        self.downloadButton.setEnabled(not on)
+        self.chooseButton.setEnabled(not on)
+
+    def _on_received(self, p) -> None:
+        if p.total:
+            self.downloadBar.setRange(0, p.total)
+            self.downloadBar.setValue(p.done)
+        else:
+            self.downloadBar.setRange(0, 0)
+        self.downloadBar.setFormat(self.tr("{0} ({1} of {2}): {3} of {4} MB").format(
+            p.name, p.index, p.count, f"{p.done / 1e6:.1f}", f"{p.total / 1e6:.1f}" if p.total else "?"))
+
+    def _on_downloaded(self, folder) -> None:
+        self._download = None
+        self._set_downloading(False)
+        self.ws.set_data_dir(str(folder))
+        self._done(str(folder))
+
+    def _on_download_failed(self, why: str) -> None:
+        self._download = None
+        self._set_downloading(False)
+        self.message.setText(why)   # already in the window's words (jobs.describe_error)
+        self.show()
+
+    def _on_download_cancelled(self) -> None:
+        self._download = None
+        self._set_downloading(False)
+        self.message.setText(self.tr("Download cancelled. The files downloaded whole are kept; Download "
+                                     "goes on from there."))
+
+
+class DataFolderDialog(QDialog):
+    """File → MNIST data…: the panel, always shown, saying where MNIST is read from."""
+
+    def __init__(self, ws: Workspace, jobs: JobRunner, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("dataFolderDialog")
+        self.setWindowTitle(self.tr("MNIST data"))
+        self.panel = DataFolderPanel(ws, jobs, self)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.panel)
+        lay.addWidget(close)
+        for w in (self.panel.downloadBar, self.panel.cancelButton):   # room for them kept: no jump
+            policy = w.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            w.setSizePolicy(policy)
+        self.panel.chosen.connect(lambda _folder: self.show_status())
+        self.setMinimumWidth(600)
+        self.show_status()
+
+    def show_status(self) -> None:
+        self.panel.show_status()
+        self.adjustSize()   # the message's height changes with its text
+
+    def reject(self) -> None:   # closing the dialog stops its download
+        self.panel.cancel_download()
+        super().reject()

@@ -1,0 +1,77 @@
+"""Setting MNIST up from the window: one place (File → MNIST data…, and the same panel on every tab that
+needs MNIST) to choose the folder or download the files with their bytes shown; an offline download
+says so in the window's words; a failure for want of MNIST leads there."""
+
+from PySide6.QtWidgets import QMessageBox, QPushButton
+
+from mnist_gui.gui.i18n import set_language
+from tests.core.test_download import mirror  # noqa: F401 - the local MNIST mirror fixture
+
+
+def test_the_data_tab_downloads_mnist_with_its_bytes_shown_and_goes_on(window, qtbot, mirror, monkeypatch):  # noqa: F811
+    tab = window.dataTab
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.dataPanel.isVisibleTo(tab), timeout=60_000)   # nothing to load from
+    panel = tab.dataPanel
+    assert panel.downloadButton.isVisibleTo(tab) and panel.chooseButton.isVisibleTo(tab)
+    shown = []
+    panel.downloadBar.valueChanged.connect(lambda v: shown.append((panel.downloadBar.format(), v)))
+    with qtbot.waitSignal(panel.chosen, timeout=60_000):
+        panel.downloadButton.click()
+    size = (mirror / "train-images-idx3-ubyte.gz").stat().st_size
+    assert any(v == size and f"of {size / 1e6:.1f} MB" in text and "(1 of 4)" in text for text, v in shown)
+    assert window.ws.data_dir == str(window.ws.download_dir)    # remembered: the command line reads it too
+    qtbot.waitUntil(lambda: tab.data is not None, timeout=60_000)   # the tab went on and loaded it
+    assert len(tab.data.train) == 400 and not panel.isVisibleTo(tab)
+
+
+def test_offline_the_panel_says_so_in_our_words_in_either_language(window, qtbot, mirror, monkeypatch):  # noqa: F811
+    from torchvision.datasets import MNIST
+    monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/"])   # nothing listens there
+    dialog = window.show_data_setup()
+    panel = dialog.panel
+    assert "MNIST was not found" in panel.message.text() and "--data-dir" not in panel.message.text()
+    with qtbot.waitSignal(panel.downloadButton.clicked):
+        panel.downloadButton.click()
+    qtbot.waitUntil(lambda: not panel.downloading(), timeout=60_000)
+    text = panel.message.text()
+    assert "cannot reach the MNIST servers" in text and "choose a folder" in text and "Traceback" not in text
+    assert panel.chooseButton.isEnabled() and panel.downloadButton.isEnabled()
+    set_language("zh_TW")
+    try:
+        panel.download()
+        qtbot.waitUntil(lambda: not panel.downloading(), timeout=60_000)
+        assert "MNIST" in panel.message.text() and "could not" not in panel.message.text()
+    finally:
+        set_language("en")
+    dialog.reject()
+
+
+def test_a_cancelled_download_keeps_nothing_half_written(window, qtbot, mirror):  # noqa: F811
+    panel = window.show_data_setup().panel
+    stop_when_started = []
+    panel.downloadBar.valueChanged.connect(
+        lambda v: v > 0 and not stop_when_started and (stop_when_started.append(v), panel.cancel_download()))
+    panel.download()
+    qtbot.waitUntil(lambda: not panel.downloading(), timeout=60_000)
+    assert "cancelled" in panel.message.text()
+    assert not any(p.suffix == ".part" for p in window.ws.download_dir.iterdir())
+    assert window.ws.data_dir is None
+
+
+def test_finetune_failing_for_want_of_mnist_leads_to_the_mnist_setup(window, qtbot, monkeypatch):
+    from torchvision.datasets import MNIST
+    monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/"])
+    monkeypatch.delenv("MNIST_GUI_DATA")
+    import numpy as np
+    window.ws.teach(3, np.zeros((28, 28), np.float32))
+    window.tabs.setCurrentWidget(window.drawTab)          # fine-tune is asked for on the Draw tab
+    with qtbot.waitSignal(window.trainTab.runFailed, timeout=60_000):
+        window.drawTab.finetuneButton.click()
+    box = window.lastMessage
+    assert box is not None and box.icon() == QMessageBox.Icon.Warning
+    button = box.findChild(QPushButton, "mnistDataButton")
+    assert button is not None
+    button.click()
+    assert window.dataDialog is not None and window.dataDialog.isVisible()
+    assert window.dataDialog.panel.downloadButton.isVisible()
