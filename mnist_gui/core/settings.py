@@ -29,6 +29,30 @@ def _int_range(lo: int, hi: int) -> Callable[[int], bool]:
     return lambda v: lo <= v <= hi
 
 
+def _is_network_draft(text: str) -> bool:
+    """A JSON list of layers (core/spec.py Layer objects; an unfinished network is still a draft)."""
+    import json
+
+    from mnist_gui.core.spec import Layer
+    try:
+        layers = json.loads(text)
+        return isinstance(layers, list) and all(Layer.from_dict(d) for d in layers)
+    except Exception:  # noqa: BLE001 - anything a hand-edited or torn value raises: not a draft
+        return False
+
+
+def _is_train_form(text: str) -> bool:
+    """A JSON TrainConfig that passes its checks (core/recipes.py)."""
+    import json
+
+    from mnist_gui.core.recipes import TrainConfig
+    try:
+        values = json.loads(text)
+        return isinstance(values, dict) and TrainConfig.from_dict(values) is not None
+    except Exception:  # noqa: BLE001 - anything a hand-edited or torn value raises: not a form
+        return False
+
+
 SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("model/path", str, "", expect="the path of a model file"),
     Setting("data/dir", str, "", expect="the folder holding the MNIST files"),
@@ -36,6 +60,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("draw/numberMode", bool, False, expect="true or false"),
     Setting("window/geometry", bytes, b"", expect="a window geometry saved by the app"),
     Setting("train/recipe", str, "fast", expect="a recipe id"),
+    Setting("train/form", str, "", _is_train_form, "the Train tab's values as the app saved them (JSON)"),
+    Setting("model/draft", str, "", _is_network_draft, "the network edited on the Model tab (a JSON list of "
+            "layers)"),
     Setting("train/device", str, "auto", expect="auto, cpu, cuda, cuda:N or mps"),
     Setting("view/language", str, "", expect="a language code such as en or zh_TW"),
     Setting("view/appearance", str, "system", lambda v: v in ("system", "light", "dark"),

@@ -9,6 +9,8 @@ an error stands; otherwise it hands the network to the Train tab.
 
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -126,7 +128,10 @@ class NetworkEditor(Retranslating, QWidget):
         self.trainButton.clicked.connect(lambda: self.trainRequested.emit({"layers": [dict(d) for d in self.layers]}))
         self.table.itemSelectionChanged.connect(self._on_selection)
         qtws.modelChanged.connect(self._on_model_changed)
-        if self.ws.checkpoint is not None:   # made after the model went live
+        draft = self.ws.settings.get("model/draft")   # the network edited last time (a bad one was reported)
+        if draft:
+            self.set_layers(json.loads(draft), edited=True)
+        elif self.ws.checkpoint is not None:   # made after the model went live
             self._on_model_changed(self.ws.checkpoint)
         theme.follow(self._on_theme)
         self.retranslate()
@@ -164,8 +169,13 @@ class NetworkEditor(Retranslating, QWidget):
     def set_layers(self, layers, edited: bool = False) -> None:
         self.layers = [dict(d) for d in layers]
         self.edited = edited
+        self._remember()
         self.refresh()
         self._on_selection()
+
+    def _remember(self) -> None:
+        """Keep the user's network across restarts (a network that follows the live model is not kept)."""
+        self.ws.settings.set("model/draft", json.dumps(self.layers) if self.edited else "")
 
     def _on_model_changed(self, ck) -> None:
         if not self.edited:
@@ -218,6 +228,7 @@ class NetworkEditor(Retranslating, QWidget):
 
     def _changed(self, select: int | None) -> None:
         self.edited = True
+        self._remember()
         self.refresh()
         if select is not None and 0 <= select < len(self.layers):
             self.table.selectRow(select)

@@ -8,6 +8,7 @@ needed, whether the new model goes live.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -174,8 +175,14 @@ class TrainingTab(Retranslating, QWidget):
         recipe = self.ws.settings.get("train/recipe")
         index = self.recipeCombo.findData(recipe if recipe in TRAINING_RECIPES else self.ws.default_recipe)
         self.recipeCombo.setCurrentIndex(index)
-        self.apply_config(self.ws.recipes[self.recipeCombo.currentData()].config)
+        saved = self.ws.settings.get("train/form")   # the values typed last time (a bad one was reported)
+        self.apply_config(TrainConfig.from_dict(json.loads(saved)) if saved
+                          else self.ws.recipes[self.recipeCombo.currentData()].config)
         self.recipeCombo.currentIndexChanged.connect(self._on_recipe)
+        for w in self.form.widgets.values():   # every value typed is kept across restarts
+            for name in ("valueChanged", "currentIndexChanged", "toggled"):
+                if hasattr(w, name):
+                    getattr(w, name).connect(self._remember_form)
         self._set_running(False)
 
     # -- layout -----------------------------------------------------------------------------
@@ -362,6 +369,10 @@ class TrainingTab(Retranslating, QWidget):
     def apply_config(self, cfg: TrainConfig) -> None:
         self.form.set_values(cfg)
         self._base = cfg
+        self._remember_form()
+
+    def _remember_form(self, *_args) -> None:
+        self.ws.settings.set("train/form", json.dumps(self.config().to_dict()))
 
     def config(self) -> TrainConfig:
         values = self.form.values()
