@@ -16,6 +16,19 @@ CORE_STRINGS = (
     QT_TRANSLATE_NOOP("core", "onecycle"),
     QT_TRANSLATE_NOOP("core", "cosine"),
     QT_TRANSLATE_NOOP("core", "constant"),
+    # the network presets' choice for the edited network (core/presets.py CUSTOM)
+    QT_TRANSLATE_NOOP("core", "custom"),
+    # a layer's fields (core/spec.py KINDS), the Model tab's form for the selected layer
+    QT_TRANSLATE_NOOP("core", "filters"),
+    QT_TRANSLATE_NOOP("core", "kernel"),
+    QT_TRANSLATE_NOOP("core", "size"),
+    QT_TRANSLATE_NOOP("core", "stride"),
+    QT_TRANSLATE_NOOP("core", "padding"),
+    QT_TRANSLATE_NOOP("core", "bias"),
+    QT_TRANSLATE_NOOP("core", "rate"),
+    QT_TRANSLATE_NOOP("core", "units"),
+    QT_TRANSLATE_NOOP("core", "yes"),
+    QT_TRANSLATE_NOOP("core", "no"),
     # training fields (core/recipes.py FIELDS): label, help, what "not set" means
     QT_TRANSLATE_NOOP("core", "Architecture"),
     QT_TRANSLATE_NOOP("core", "network preset, or custom: the network edited on the Model tab "
@@ -78,8 +91,8 @@ CORE_MESSAGES = (
      r"--data-dir DIR or MNIST_GUI_DATA=DIR",
      QT_TRANSLATE_NOOP("core", "MNIST was not found (looked in {0}). Choose the folder that holds the four "
                                "MNIST files, or download them.")),
-    (r"(.+) \(missing (.+)\)", QT_TRANSLATE_NOOP("core", "{0} (missing {1})")),
     (r"(.+) \(missing nothing\)", QT_TRANSLATE_NOOP("core", "{0} (holds all four files)")),
+    (r"(.+) \(missing (.+)\)", QT_TRANSLATE_NOOP("core", "{0} (missing {1})")),
     (r"user folder: (.+)", QT_TRANSLATE_NOOP("core", "the app folder: {0}")),
     (r"--data-dir: (.+)", QT_TRANSLATE_NOOP("core", "the chosen folder: {0}")),
     (r"MNIST_GUI_DATA: (.+)", QT_TRANSLATE_NOOP("core", "MNIST_GUI_DATA: {0}")),
@@ -95,6 +108,24 @@ CORE_MESSAGES = (
     (r"finished: test accuracy (\S+) after (\S+) steps, (\S+) s of training",
      QT_TRANSLATE_NOOP("core", "finished: test accuracy {0} after {1} steps, {2} s of training")),
     (r"stopped at step (\S+) of (\S+)", QT_TRANSLATE_NOOP("core", "stopped at step {0} of {1}")),
+    # a study's verdict (core/study/results.py noise_text), sentence by sentence
+    (r"no finished runs yet", QT_TRANSLATE_NOOP("core", "no finished runs yet")),
+    (r"best: (.+) at (\S+) \(mean of (\d+)\)", QT_TRANSLATE_NOOP("core", "best: {0} at {1} (mean of {2})")),
+    (r"next: (\S+) at (\S+), (\S+) points lower \(one seed each: run with repeats to see the noise\)",
+     QT_TRANSLATE_NOOP("core", "next: {0} at {1}, {2} points lower (one seed each: run with repeats to see "
+                               "the noise)")),
+    (r"next: (\S+) at (\S+), (\S+) points lower — within the noise \(seeds differ by up to (\S+) points\)",
+     QT_TRANSLATE_NOOP("core", "next: {0} at {1}, {2} points lower — within the noise (seeds differ by up "
+                               "to {3} points)")),
+    (r"next: (\S+) at (\S+), (\S+) points lower — more than the noise \(seeds differ by up to (\S+) points\)",
+     QT_TRANSLATE_NOOP("core", "next: {0} at {1}, {2} points lower — more than the noise (seeds differ by "
+                               "up to {3} points)")),
+    (r"next: (\S+) at (\S+), (\S+) points lower", QT_TRANSLATE_NOOP("core", "next: {0} at {1}, {2} points lower")),
+    (r"worst: (\S+) at (\S+)", QT_TRANSLATE_NOOP("core", "worst: {0} at {1}")),
+    (r"all", QT_TRANSLATE_NOOP("core", "all")),
+    # the hardware (core/device.py available_devices): the CPU's model name is a proper name
+    (r"(.+), CPU, (\d+) threads?", QT_TRANSLATE_NOOP("core", "{0}, CPU, {1} threads")),
+    (r"CPU, (\d+) threads?", QT_TRANSLATE_NOOP("core", "CPU, {0} threads")),
     (r"diverged at step (\S+): loss is (\S+); lower the learning rate",
      QT_TRANSLATE_NOOP("core", "diverged at step {0}: loss is {1}; lower the learning rate")),
 )

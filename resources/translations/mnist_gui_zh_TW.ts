@@ -67,7 +67,7 @@
     </message>
     <message>
         <source>&amp;Download MNIST (about 11 MB)</source>
-        <translation>下載 MNIST(約 11 MB)(&amp;D)</translation>
+        <translation>下載 MNIST（約 11 MB）(&amp;D)</translation>
     </message>
     <message>
         <source>Into {0}</source>
@@ -87,11 +87,11 @@
     </message>
     <message>
         <source>{0} ({1} of {2}): {3} of {4} MB</source>
-        <translation>{0}(第 {1} 個,共 {2} 個):{3} / {4} MB</translation>
+        <translation>{0}（第 {1} 個，共 {2} 個）：{3} / {4} MB</translation>
     </message>
     <message>
         <source>Download cancelled. The files downloaded whole are kept; Download goes on from there.</source>
-        <translation>已取消下載。已完整下載的檔案會保留;再按「下載」會從那裡接續。</translation>
+        <translation>已取消下載。已完整下載的檔案會保留；再按「下載」會從那裡接續。</translation>
     </message>
 </context>
 <context>
@@ -926,6 +926,10 @@
         <translation>{0}：{1}（{2}）或 {3}（{4}）</translation>
     </message>
     <message>
+        <source>{0}: {1} ({2})</source>
+        <translation>{0}：{1}（{2}）</translation>
+    </message>
+    <message>
         <source>Draw a digit</source>
         <translation>寫一個數字</translation>
     </message>
@@ -1576,12 +1580,56 @@ Make this partly trained model the live model?</source>
         <translation>固定</translation>
     </message>
     <message>
+        <source>custom</source>
+        <translation>自訂</translation>
+    </message>
+    <message>
+        <source>filters</source>
+        <translation>濾波器數</translation>
+    </message>
+    <message>
+        <source>kernel</source>
+        <translation>核大小</translation>
+    </message>
+    <message>
+        <source>size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>stride</source>
+        <translation>步幅</translation>
+    </message>
+    <message>
+        <source>padding</source>
+        <translation>填補</translation>
+    </message>
+    <message>
+        <source>bias</source>
+        <translation>偏差項</translation>
+    </message>
+    <message>
+        <source>rate</source>
+        <translation>比率</translation>
+    </message>
+    <message>
+        <source>units</source>
+        <translation>單元數</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
         <source>Architecture</source>
         <translation>架構</translation>
     </message>
     <message>
         <source>network preset, or custom: the network edited on the Model tab (mnist-gui train --arch FILE.json)</source>
-        <translation>網路預設，或 custom：在「模型」分頁編輯的網路（mnist-gui train --arch FILE.json）</translation>
+        <translation>網路預設，或「自訂」：在「模型」分頁編輯的網路（mnist-gui train --arch FILE.json）</translation>
     </message>
     <message>
         <source>Epochs</source>
@@ -1729,31 +1777,31 @@ Make this partly trained model the live model?</source>
     </message>
     <message>
         <source>MNIST was not found (looked in {0}) and could not be downloaded: {1}. Choose the folder that holds the four MNIST files, or try the download again.</source>
-        <translation>找不到 MNIST(找過:{0}),也無法下載:{1}。請選擇存放四個 MNIST 檔案的資料夾,或再試一次下載。</translation>
+        <translation>找不到 MNIST（找過：{0}），也無法下載：{1}。請選擇存放四個 MNIST 檔案的資料夾，或再試一次下載。</translation>
     </message>
     <message>
         <source>MNIST was not found (looked in {0}). Choose the folder that holds the four MNIST files, or download them.</source>
-        <translation>找不到 MNIST(找過:{0})。請選擇存放四個 MNIST 檔案的資料夾,或下載這些檔案。</translation>
+        <translation>找不到 MNIST（找過：{0}）。請選擇存放四個 MNIST 檔案的資料夾，或下載這些檔案。</translation>
     </message>
     <message>
         <source>{0} (missing {1})</source>
-        <translation>{0}(缺少 {1})</translation>
+        <translation>{0}（缺少 {1}）</translation>
     </message>
     <message>
         <source>{0} (holds all four files)</source>
-        <translation>{0}(四個檔案都在)</translation>
+        <translation>{0}（四個檔案都在）</translation>
     </message>
     <message>
         <source>the app folder: {0}</source>
-        <translation>應用程式資料夾:{0}</translation>
+        <translation>應用程式資料夾：{0}</translation>
     </message>
     <message>
         <source>the chosen folder: {0}</source>
-        <translation>選定的資料夾:{0}</translation>
+        <translation>選定的資料夾：{0}</translation>
     </message>
     <message>
         <source>MNIST_GUI_DATA: {0}</source>
-        <translation>MNIST_GUI_DATA:{0}</translation>
+        <translation>MNIST_GUI_DATA：{0}</translation>
     </message>
     <message>
         <source>{0} lacks {1}</source>
@@ -1761,7 +1809,7 @@ Make this partly trained model the live model?</source>
     </message>
     <message>
         <source>My digits is empty: teach some digits first</source>
-        <translation>「我的數字」是空的:請先教一些數字</translation>
+        <translation>「我的數字」是空的：請先教一些數字</translation>
     </message>
     <message>
         <source>the model has not loaded yet</source>
@@ -1769,7 +1817,7 @@ Make this partly trained model the live model?</source>
     </message>
     <message>
         <source>a {0} is running; wait for it or stop it first</source>
-        <translation>{0}正在執行;請等它結束或先停止它</translation>
+        <translation>{0}正在執行；請等它結束或先停止它</translation>
     </message>
     <message>
         <source>training run</source>
@@ -1785,23 +1833,59 @@ Make this partly trained model the live model?</source>
     </message>
     <message>
         <source>finished: test accuracy {0} after {1} steps, {2} s of training</source>
-        <translation>完成:{1} 步、訓練 {2} 秒後,測試準確率 {0}</translation>
+        <translation>完成：{1} 步、訓練 {2} 秒後，測試準確率 {0}</translation>
     </message>
     <message>
         <source>stopped at step {0} of {1}</source>
-        <translation>在第 {0} 步(共 {1} 步)停止</translation>
+        <translation>在第 {0} 步（共 {1} 步）停止</translation>
+    </message>
+    <message>
+        <source>no finished runs yet</source>
+        <translation>還沒有完成的訓練</translation>
+    </message>
+    <message>
+        <source>best: {0} at {1} (mean of {2})</source>
+        <translation>最佳：{0}，{1}（{2} 次的平均）</translation>
+    </message>
+    <message>
+        <source>next: {0} at {1}, {2} points lower (one seed each: run with repeats to see the noise)</source>
+        <translation>其次：{0}，{1}，低 {2} 個百分點（每個值只有一個種子：設定重複次數才看得出雜訊）</translation>
+    </message>
+    <message>
+        <source>next: {0} at {1}, {2} points lower — within the noise (seeds differ by up to {3} points)</source>
+        <translation>其次：{0}，{1}，低 {2} 個百分點——在雜訊範圍內（不同種子最多相差 {3} 個百分點）</translation>
+    </message>
+    <message>
+        <source>next: {0} at {1}, {2} points lower — more than the noise (seeds differ by up to {3} points)</source>
+        <translation>其次：{0}，{1}，低 {2} 個百分點——超過雜訊（不同種子最多相差 {3} 個百分點）</translation>
+    </message>
+    <message>
+        <source>next: {0} at {1}, {2} points lower</source>
+        <translation>其次：{0}，{1}，低 {2} 個百分點</translation>
+    </message>
+    <message>
+        <source>worst: {0} at {1}</source>
+        <translation>最差：{0}，{1}</translation>
+    </message>
+    <message>
+        <source>{0}, CPU, {1} threads</source>
+        <translation>{0}，CPU，{1} 個執行緒</translation>
+    </message>
+    <message>
+        <source>CPU, {0} threads</source>
+        <translation>CPU，{0} 個執行緒</translation>
     </message>
     <message>
         <source>diverged at step {0}: loss is {1}; lower the learning rate</source>
-        <translation>在第 {0} 步發散:損失為 {1};請降低學習率</translation>
+        <translation>在第 {0} 步發散：損失為 {1}；請降低學習率</translation>
     </message>
     <message>
         <source>MNIST could not be downloaded: this computer cannot reach the MNIST servers ({0}). Connect to the internet and press Download again, or choose a folder that already holds the four MNIST files.</source>
-        <translation>無法下載 MNIST:這台電腦連不上 MNIST 伺服器({0})。請連上網路後再按「下載」,或選擇已存放四個 MNIST 檔案的資料夾。</translation>
+        <translation>無法下載 MNIST：這台電腦連不上 MNIST 伺服器（{0}）。請連上網路後再按「下載」，或選擇已存放四個 MNIST 檔案的資料夾。</translation>
     </message>
     <message>
         <source>MNIST could not be downloaded ({0}). Press Download to try again, or choose a folder that already holds the four MNIST files.</source>
-        <translation>無法下載 MNIST({0})。請按「下載」再試一次,或選擇已存放四個 MNIST 檔案的資料夾。</translation>
+        <translation>無法下載 MNIST（{0}）。請按「下載」再試一次，或選擇已存放四個 MNIST 檔案的資料夾。</translation>
     </message>
 </context>
 </TS>

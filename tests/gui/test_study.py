@@ -38,7 +38,7 @@ def test_a_three_trial_study_fills_the_chart_and_records_three_runs(window, qtbo
     qtbot.waitUntil(lambda: window.trainTab.runsPanel.table.rowCount() == 3)
     # log axis for the learning rate: ticks at log10 of the values, labelled with the values
     assert tab.x_positions("lr")[1e-2] == -2.0
-    assert "best: lr" in tab.verdictLabel.text()
+    assert "best: Learning rate" in tab.verdictLabel.text()   # the field's label, not its id
     out = tmp_path / "study.csv"
     assert tab.export_csv(str(out))
     assert len(Path(out).read_text().splitlines()) == 4

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from mnist_gui.core.presets import PRESETS
 from mnist_gui.core.spec import KINDS, PADDING_WORDS, Layer, NetworkSpec, analyse, epoch_seconds, problems, totals
 from mnist_gui.gui import theme
+from mnist_gui.gui.core_strings import core_tr
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -49,7 +50,9 @@ LIVE = "live"
 
 
 def settings_text(d: dict) -> str:
-    return ", ".join(f"{k} {v}" for k, v in d.items() if k != "kind")
+    def shown(v):
+        return core_tr("yes") if v is True else core_tr("no") if v is False else v
+    return ", ".join(f"{core_tr(k)} {shown(v)}" for k, v in d.items() if k != "kind")
 
 
 class NetworkEditor(Retranslating, QWidget):
@@ -323,7 +326,7 @@ class NetworkEditor(Retranslating, QWidget):
         kind.currentIndexChanged.connect(lambda _i, w=kind: self.set_field(r, "kind", w.currentData()))
         self._add_field_row("kind", self.tr("Kind"), kind)
         for name in KINDS[d["kind"]]:
-            self._add_field_row(name, name, self._field_widget(r, name, d[name]))
+            self._add_field_row(name, core_tr(name), self._field_widget(r, name, d[name]))
 
     def _add_field_row(self, name: str, label: str, w: QWidget) -> None:
         w.setAccessibleName(label)

@@ -38,10 +38,10 @@ from PySide6.QtWidgets import (
 
 from mnist_gui.core import study as studies
 from mnist_gui.core.events import Progressed, Started
-from mnist_gui.core.recipes import TRAINING_RECIPES
+from mnist_gui.core.recipes import FIELDS, TRAINING_RECIPES
 from mnist_gui.core.workspace import Busy
 from mnist_gui.gui import theme
-from mnist_gui.gui.core_strings import core_tr
+from mnist_gui.gui.core_strings import core_message, core_tr
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Worker
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -50,6 +50,14 @@ from mnist_gui.gui.widgets.plots import Plot
 
 POLL_MS = 1000
 # What a new study of each parameter starts with (the user edits it).
+_FIELD_LABELS = {f.name: f.label for f in FIELDS}
+
+
+def param_label(name: str) -> str:
+    """What the window calls a parameter: a training field's label (translated); conv1.filters as it is."""
+    return core_tr(_FIELD_LABELS[name]) if name in _FIELD_LABELS else name
+
+
 EXAMPLE_VALUES = {
     "lr": "1e-4,3e-4,1e-3,3e-3,1e-2", "batch_size": "32,64,128,256", "optimizer": "adamw,adam,sgd",
     "dropout": "0,0.2,0.4,0.6", "epochs": "0.25,0.5,1", "max_steps": "50,100,200,400",
@@ -117,6 +125,8 @@ class StudyTab(Retranslating, QWidget):
                                            "between seeds shows the noise"))
         for i in range(self.recipeCombo.count()):
             self.recipeCombo.setItemText(i, core_tr(self.ws.recipes[self.recipeCombo.itemData(i)].label))
+        for i in range(self.paramCombo.count()):
+            self.paramCombo.setItemText(i, param_label(self.paramCombo.itemData(i)))
         self.maxStepsSpin.setSpecialValueText(self.tr("from epochs"))
         self.trainSizeSpin.setSpecialValueText(self.tr("all"))
         self.nameEdit.setToolTip(self.tr("Start with the name of an earlier study to resume it: finished "
@@ -142,7 +152,7 @@ class StudyTab(Retranslating, QWidget):
         self.accuracyPlot.setTitle(self.tr("Test accuracy"))
         self.accuracyPlot.setAccessibleName(self.tr("Test accuracy"))
         self.accuracyPlot.setLabel("left", self.tr("test accuracy (%)"))
-        self.accuracyPlot.setLabel("bottom", self.paramCombo.currentData())
+        self.accuracyPlot.setLabel("bottom", param_label(self.paramCombo.currentData()))
         legend = self.accuracyPlot.getPlotItem().legend
         if legend is not None:
             for sample, label in legend.items:
@@ -151,7 +161,7 @@ class StudyTab(Retranslating, QWidget):
         self.timePlot.setTitle(self.tr("Training time"))
         self.timePlot.setAccessibleName(self.tr("Training time"))
         self.timePlot.setLabel("left", self.tr("seconds"))
-        self.timePlot.setLabel("bottom", self.paramCombo.currentData())
+        self.timePlot.setLabel("bottom", param_label(self.paramCombo.currentData()))
         self.table.setHorizontalHeaderLabels([self.tr("Trial"), self.tr("Value"), self.tr("Seed"), self.tr("State"),
                                               self.tr("Accuracy"), self.tr("Seconds"), self.tr("Run")])
         self.table.setAccessibleName(self.tr("Trials"))
@@ -175,6 +185,8 @@ class StudyTab(Retranslating, QWidget):
         for name in studies.STUDY_PARAMS:
             self.paramCombo.addItem(name, name)
         self.valuesEdit = QLineEdit(objectName="valuesEdit")
+        longest = max(EXAMPLE_VALUES.values(), key=self.valuesEdit.fontMetrics().horizontalAdvance)
+        self.valuesEdit.setMinimumWidth(self.valuesEdit.fontMetrics().horizontalAdvance(longest + "  ") + 12)
         self.countSpin = QSpinBox(objectName="countSpin", minimum=1, maximum=50, value=4)
         self.logCheck = QCheckBox(objectName="logCheck")
         count_row = QHBoxLayout()
@@ -407,7 +419,8 @@ class StudyTab(Retranslating, QWidget):
         self.summary = studies.summarize(rows, param) if param else []
         self._fill_table(rows, param)
         self._draw(param)
-        self.verdictLabel.setText(studies.noise_text(self.summary, param) if self.summary else "")
+        self.verdictLabel.setText(core_message(studies.noise_text(self.summary, param_label(param)))
+                                  if self.summary else "")
         self.trialsChanged.emit(len(rows))
 
     def _fill_table(self, rows, param) -> None:
@@ -460,7 +473,7 @@ class StudyTab(Retranslating, QWidget):
         ticks = [[(x, studies.fmt_value(v)) for v, x in pos.items()]]
         for plot in (self.accuracyPlot, self.timePlot):
             plot.getAxis("bottom").setTicks(ticks if pos else None)
-            plot.setLabel("bottom", param or "")
+            plot.setLabel("bottom", param_label(param or self.paramCombo.currentData()))
 
     @property
     def point_count(self) -> int:

@@ -36,7 +36,7 @@ from mnist_gui.core.events import EpochEnded, Progressed, Started
 from mnist_gui.core.recipes import CUSTOM, FIELDS, TRAINING_RECIPES, Field, TrainConfig
 from mnist_gui.core.workspace import Busy, FinishedRun, RunPlan
 from mnist_gui.gui import theme
-from mnist_gui.gui.core_strings import core_tr
+from mnist_gui.gui.core_strings import core_message, core_tr
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -171,6 +171,7 @@ class TrainingTab(Retranslating, QWidget):
         self._ended: str | None = None   # how the last run ended, shown on the progress bar
         self._closing = False
         self.keepBox: QMessageBox | None = None   # the question after a stopped or worse run
+        self._device_names: list[str] = []   # the hardware's names as the core gives them, once listed
         self._build()
         recipe = self.ws.settings.get("train/recipe")
         index = self.recipeCombo.findData(recipe if recipe in TRAINING_RECIPES else self.ws.default_recipe)
@@ -282,6 +283,8 @@ class TrainingTab(Retranslating, QWidget):
         self.deviceCombo.setAccessibleName(self.tr("Device"))
         self.deviceCombo.setToolTip(self.tr("Where training and evaluation run; live prediction stays on the CPU"))
         self.deviceCombo.setItemText(0, self.tr("Automatic (CUDA, then Apple MPS, then the CPU)"))
+        for i, name in enumerate(self._device_names, 1):   # "CPU, 8 threads" in the window's words
+            self.deviceCombo.setItemText(i, core_message(name))
         self.form.retranslate()
         self.settingsBox.setTitle(self.tr("Hyperparameters"))
         self.trainButton.setText(self.tr("Trai&n"))
@@ -346,8 +349,9 @@ class TrainingTab(Retranslating, QWidget):
         self.deviceCombo.blockSignals(True)
         while self.deviceCombo.count() > 1:
             self.deviceCombo.removeItem(1)
+        self._device_names = [d.name for d in devices]
         for d in devices:
-            self.deviceCombo.addItem(d.name, d.id)
+            self.deviceCombo.addItem(core_message(d.name), d.id)
         index = self.deviceCombo.findData("cuda:0" if want == "cuda" else want)
         if index < 0:
             if want != "auto":

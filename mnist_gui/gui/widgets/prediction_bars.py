@@ -100,8 +100,11 @@ class PredictionBars(Retranslating, QWidget):
         else:
             self.topLabel.setText("?")
             why = self.tr("Not sure") if self.doubt == "not sure" else self.tr("Not digit-like")
-            self.confidenceLabel.setText(self.tr("{0}: {1} ({2}) or {3} ({4})").format(
-                why, top, f"{p[top]:.0%}", second, f"{p[second]:.0%}"))
+            if round(p[second] * 100) >= 1:
+                self.confidenceLabel.setText(self.tr("{0}: {1} ({2}) or {3} ({4})").format(
+                    why, top, f"{p[top]:.0%}", second, f"{p[second]:.0%}"))
+            else:   # a second reading of 0% is no reading
+                self.confidenceLabel.setText(self.tr("{0}: {1} ({2})").format(why, top, f"{p[top]:.0%}"))
             self._describe(self.confidenceLabel.text())
 
     def _describe(self, text: str) -> None:

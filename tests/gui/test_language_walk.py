@@ -1,0 +1,172 @@
+"""After switching to 繁體中文, every text the window shows is Chinese: a walk over every tab's visible
+widgets (labels, buttons, group titles, tooltips, combo items, table headers, plot titles and axis
+labels, legends) and the menus fails on an English word. Proper names, units, ids shown as ids (the
+presets, the layer kinds, a layer's name) and numbers are allowed."""
+
+import re
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QMenu,
+    QProgressBar,
+    QTableView,
+    QTabWidget,
+    QWidget,
+)
+
+from mnist_gui.core.presets import PRESETS
+from mnist_gui.core.spec import KINDS, PADDING_WORDS
+
+# Proper names, units and abbreviations that are the same in Chinese; and ids that are shown as ids.
+ALLOWED = {"MNIST", "ONNX", "PyTorch", "CPU", "GPU", "CUDA", "MPS", "Qt", "Optuna", "SGD", "Adam", "AdamW",
+           "MB", "KB", "GB", "px", "ms", "CSV", "IDX", "ETA", "ReLU", "TensorFlow", "UNIPEN", "Alt", "Ctrl",
+           "Shift", "Tab", "Space", "Del", "Esc", "Delete", "Escape", "PgUp", "PgDown", "Enter", "Runtime",
+           "mnist", "gui", "onnxruntime", "torch", "pt", "onnx", "json", "jsonl", "png", "ini", "pendigits",
+           "adamw", "adam", "sgd", "English", "Apple", "logits"}
+ALLOWED |= set(KINDS) | set(PADDING_WORDS) | {w for p in PRESETS for w in re.split(r"[-_]", p)}
+try:   # the machine's CPU model (a proper name) is part of the device's name
+    from mnist_gui.core.device import _cpu_model
+    ALLOWED |= set(re.findall(r"[A-Za-z]+", _cpu_model() or ""))
+except ImportError:
+    pass
+WORD = re.compile(r"(?<![\w./\\-])[A-Za-z][A-Za-z']+(?![\w./\\-])")
+
+
+def english_words(text: str) -> list[str]:
+    text = re.sub(r"<[^>]+>", " ", text or "")                 # rich text: the tags are no words
+    text = re.sub(r"\S*[/\\]\S*", " ", text)                    # paths
+    text = re.sub(r"mnist-gui [a-z-]+", " ", text)             # a command line to type
+    return [w for w in WORD.findall(text) if w not in ALLOWED and w.strip("'") not in ALLOWED]
+
+
+def shown_texts(widget: QWidget) -> list[tuple[str, str]]:
+    """(where, text) for everything the widget shows or tells on hover."""
+    name = f"{type(widget).__name__} {widget.objectName()}"
+    out = [(name + " tooltip", widget.toolTip())]
+    if isinstance(widget, (QLabel, QAbstractButton)):
+        out.append((name, widget.text()))
+    if isinstance(widget, QGroupBox):
+        out.append((name, widget.title()))
+    if isinstance(widget, QComboBox):
+        out += [(f"{name} item {i}", widget.itemText(i)) for i in range(widget.count())]
+    if isinstance(widget, QAbstractSpinBox):
+        out += [(name + " special", widget.specialValueText()), (name + " suffix", getattr(widget, "suffix", str)())]
+    if isinstance(widget, QProgressBar):
+        out.append((name + " format", widget.format()))
+    if isinstance(widget, QTabWidget):
+        out += [(f"{name} tab {i}", widget.tabText(i)) for i in range(widget.count())]
+    if isinstance(widget, QTableView) and widget.model() is not None:
+        model = widget.model()
+        out += [(f"{name} header {i}", str(model.headerData(i, pg.QtCore.Qt.Orientation.Horizontal) or ""))
+                for i in range(model.columnCount())]
+        out += [(f"{name} cell {r},{c}", str(model.index(r, c).data() or ""))
+                for r in range(min(model.rowCount(), 50)) for c in range(model.columnCount())]
+    if isinstance(widget, pg.PlotWidget):
+        item = widget.getPlotItem()
+        out.append((name + " title", item.titleLabel.text))
+        for side in ("left", "bottom"):
+            axis = item.getAxis(side)
+            out.append((f"{name} {side} axis", axis.labelText.replace("<br>", "")))
+        if item.legend is not None:
+            out += [(name + " legend", label.text) for _sample, label in item.legend.items]
+    return out
+
+
+def untranslated(window) -> list[str]:
+    found = []
+    for i in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(i)
+        QApplication.processEvents()
+        tab = window.tabs.widget(i)
+        for w in [tab, *tab.findChildren(QWidget)]:
+            if w.isVisible():
+                found += [f"{window.tabs.tabText(i)} / {where}: {text!r} ({', '.join(words)})"
+                          for where, text in shown_texts(w) if (words := english_words(text))]
+    menus = [m for m in window.menuBar().findChildren(QMenu)]
+    for m in [window.menuBar(), *menus]:
+        for a in m.actions():
+            if words := english_words(a.text()):
+                found.append(f"menu {a.objectName()}: {a.text()!r} ({', '.join(words)})")
+    found += [f"tab title: {window.tabs.tabText(i)!r}" for i in range(window.tabs.count())
+              if english_words(window.tabs.tabText(i))]
+    found += [f"status bar: {window.statusBar().currentMessage()!r}"] if english_words(
+        window.statusBar().currentMessage()) else []
+    return found
+
+
+def _devices():
+    from mnist_gui.core.device import DeviceInfo, _cpu_model
+    return [DeviceInfo("cpu", (f"{_cpu_model()}, " if _cpu_model() else "") + "CPU, 2 threads")]
+
+
+def test_the_walk_finds_english_where_it_is(window):
+    # the walk itself: in English it finds English words everywhere
+    assert len(untranslated(window)) > 100
+
+
+def test_every_text_of_every_tab_is_chinese_after_switching(window, qtbot):
+    editor = window.modelTab.editor
+    editor.table.selectRow(0)                     # the selected layer's form shows its fields
+    window.trainTab._list_devices(_devices())     # the hardware as the Train tab names it
+    window.set_language("zh_TW")
+    try:
+        qtbot.waitUntil(lambda: window.drawTab.undoButton.text() != "Undo stroke")
+        problems = untranslated(window)
+        assert not problems, "\n".join(problems)
+    finally:
+        window.set_language("en")
+
+
+def test_a_side_axis_title_in_chinese_stands_upright(window, qtbot):
+    axis = window.drawTab.bars.plot.getAxis("left")
+    assert axis.label.rotation() == -90                       # English lies along the axis
+    window.set_language("zh_TW")
+    try:
+        qtbot.waitUntil(lambda: axis.label.rotation() == 0)   # 機率, one character under the other
+        assert axis.width() >= axis.label.boundingRect().width()
+    finally:
+        window.set_language("en")
+
+
+def test_the_core_messages_the_window_shows_are_translated(qapp, tmp_path):
+    """The core writes English (the command line shows it); the window shows its own words
+    (core_strings.core_message), filled with the core's numbers and folders."""
+    from mnist_gui.core.data import not_found_message
+    from mnist_gui.core.study.results import ValueSummary, noise_text
+    from mnist_gui.core.workspace import Busy, Workspace
+    from mnist_gui.gui.core_strings import core_message
+    from mnist_gui.gui.i18n import set_language
+    ws = Workspace(tmp_path / "home")
+    ws.begin_work("finetune")
+    try:
+        ws.begin_work("study")
+    except Busy as e:
+        busy = str(e)
+    try:
+        ws.plan_finetune()
+    except ValueError as e:
+        empty = str(e)
+    runs = [ValueSummary(v, 2, 0, m, m - 0.01, m + 0.01, 10.0, 9.0, 11.0) for v, m in
+            ((1e-3, 0.98), (1e-2, 0.975), (1e-4, 0.9))]
+    messages = [not_found_message(tmp_path / "x", user_folder=tmp_path / "d"),
+                not_found_message(user_folder=tmp_path / "d", extra="Download failed: no route"),
+                noise_text(runs, "學習率"), noise_text(runs[:1], "學習率"), noise_text([], "學習率"),
+                noise_text([ValueSummary(1e-3, 1, 0, 0.9, 0.9, 0.9, 1, 1, 1),
+                            ValueSummary(1e-2, 1, 0, 0.8, 0.8, 0.8, 1, 1, 1)], "學習率"),
+                busy, empty, "Intel Xeon, CPU, 8 threads", "CPU, 1 thread",
+                "stopped at step 3 of 10", "diverged at step 3: loss is nan; lower the learning rate"]
+    set_language("zh_TW")
+    try:
+        shown = [core_message(m) for m in messages]
+    finally:
+        set_language("en")
+    names = {"Intel", "Xeon", "nan", "no", "route"}   # a CPU's name, a number, the system's own reason
+    for m, s in zip(messages, shown):
+        assert not [w for w in english_words(s) if w not in names], (m, s)
+    assert "98.00%" in shown[2] and str(tmp_path / "x") in shown[0]
