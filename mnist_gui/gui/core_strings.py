@@ -27,6 +27,7 @@ CORE_STRINGS = (
     QT_TRANSLATE_NOOP("core", "bias"),
     QT_TRANSLATE_NOOP("core", "rate"),
     QT_TRANSLATE_NOOP("core", "units"),
+    QT_TRANSLATE_NOOP("core", "pool size"),
     QT_TRANSLATE_NOOP("core", "yes"),
     QT_TRANSLATE_NOOP("core", "no"),
     # training fields (core/recipes.py FIELDS): label, help, what "not set" means
@@ -123,6 +124,39 @@ CORE_MESSAGES = (
     (r"next: (\S+) at (\S+), (\S+) points lower", QT_TRANSLATE_NOOP("core", "next: {0} at {1}, {2} points lower")),
     (r"worst: (\S+) at (\S+)", QT_TRANSLATE_NOOP("core", "worst: {0} at {1}")),
     (r"all", QT_TRANSLATE_NOOP("core", "all")),
+    # the network editor's problems (core/spec.py analyse), and a problem with its layer
+    (r"layer (\d+) \((\w+)\): (.+)", QT_TRANSLATE_NOOP("core", "layer {0} ({1}): {2}")),
+    (r"(\w+) must be at least (\d+), got (-?\d+)", QT_TRANSLATE_NOOP("core", "{0} must be at least {1}, got {2}")),
+    (r"(\w+) ([\d,]+) is more than ([\d,]+): a network this size would not fit in memory",
+     QT_TRANSLATE_NOOP("core", "{0} {1} is more than {2}: a network this size would not fit in memory")),
+    (r"padding must be 0 or more, got (-?\d+)", QT_TRANSLATE_NOOP("core", "padding must be 0 or more, got {0}")),
+    (r"padding (\d+) is more than half the pool size (\d+) \(PyTorch allows at most (\d+)\)",
+     QT_TRANSLATE_NOOP("core", "padding {0} is more than half the pool size {1} (PyTorch allows at most {2})")),
+    (r"rate must be in \[0, 1\), got (\S+)", QT_TRANSLATE_NOOP("core", "rate must be in [0, 1), got {0}")),
+    (r"(\w+) needs an H×W×C volume, but its input is flat \((\d+)\): it cannot follow flatten or dense",
+     QT_TRANSLATE_NOOP("core", "{0} needs an H×W×C volume, but its input is flat ({1}): it cannot follow "
+                               "flatten or dense")),
+    (r'padding "same" needs stride 1; PyTorch does not support it with stride (\d+) \(give the padding as a '
+     r'number\)', QT_TRANSLATE_NOOP("core", "padding \"same\" needs stride 1; PyTorch does not support it with "
+                                            "stride {0} (give the padding as a number)")),
+    (r'padding "same" with the even kernel (\d+) pads unevenly: (\d+) before and (\d+) after, as PyTorch does',
+     QT_TRANSLATE_NOOP("core", "padding \"same\" with the even kernel {0} pads unevenly: {1} before and {2} "
+                               "after, as PyTorch does")),
+    (r'(kernel|pool size) (\d+) is larger than its (\d+)×(\d+) input: "same" padding makes it work, but most '
+     r'of what it sees is padding', QT_TRANSLATE_NOOP("core", "{0} {1} is larger than its {2}×{3} input: \"same\" "
+                                                             "padding makes it work, but most of what it sees is "
+                                                             "padding")),
+    (r"(kernel|pool size) (\d+) is larger than its (\d+)×(\d+) input after padding (\S+)",
+     QT_TRANSLATE_NOOP("core", "{0} {1} is larger than its {2}×{3} input after padding {4}")),
+    (r"(.+) \+ 1 is not whole: floors to (\d+)", QT_TRANSLATE_NOOP("core", "{0} + 1 is not whole: floors to {1}")),
+    (r"its input is already flat: this flatten does nothing",
+     QT_TRANSLATE_NOOP("core", "its input is already flat: this flatten does nothing")),
+    (r"dense needs a flat input, but its input is the (.+) volume: put a flatten before it",
+     QT_TRANSLATE_NOOP("core", "dense needs a flat input, but its input is the {0} volume: put a flatten "
+                               "before it")),
+    (r"the network ends in (.+) outputs; it must end in (\d+), one per digit \(end with dense (\d+)\)",
+     QT_TRANSLATE_NOOP("core", "the network ends in {0} outputs; it must end in {1}, one per digit (end with "
+                               "dense {2})")),
     # the hardware (core/device.py available_devices): the CPU's model name is a proper name
     (r"(.+), CPU, (\d+) threads?", QT_TRANSLATE_NOOP("core", "{0}, CPU, {1} threads")),
     (r"CPU, (\d+) threads?", QT_TRANSLATE_NOOP("core", "CPU, {0} threads")),
@@ -135,7 +169,8 @@ _COMPILED = [(re.compile(pattern), template) for pattern, template in CORE_MESSA
 def core_message(text: str) -> str:
     """A message of the core in the current language: the first pattern that matches the whole text
     gives its template, each part translated again in turn (the folders it looked in, a work's name);
-    a text no pattern matches is shown as it is. Several sentences are translated one by one."""
+    a text no pattern matches is shown translated as a word of the core (a field's name) or as it is.
+    Several sentences are translated one by one."""
     for pattern, template in _COMPILED:
         m = pattern.fullmatch(text)
         if m:
@@ -143,7 +178,7 @@ def core_message(text: str) -> str:
             return QCoreApplication.translate("core", template).format(*parts)
     if "; " in text and not text.endswith(";"):
         return "; ".join(core_message(p) for p in text.split("; "))
-    return text
+    return core_tr(text)
 
 
 def download_failed(offline: bool, reason: str) -> str:

@@ -1616,6 +1616,10 @@ Make this partly trained model the live model?</source>
         <translation>單元數</translation>
     </message>
     <message>
+        <source>pool size</source>
+        <translation>池化大小</translation>
+    </message>
+    <message>
         <source>yes</source>
         <translation>是</translation>
     </message>
@@ -1866,6 +1870,66 @@ Make this partly trained model the live model?</source>
     <message>
         <source>worst: {0} at {1}</source>
         <translation>最差：{0}，{1}</translation>
+    </message>
+    <message>
+        <source>layer {0} ({1}): {2}</source>
+        <translation>第 {0} 層（{1}）：{2}</translation>
+    </message>
+    <message>
+        <source>{0} must be at least {1}, got {2}</source>
+        <translation>{0}至少要 {1}，目前是 {2}</translation>
+    </message>
+    <message>
+        <source>{0} {1} is more than {2}: a network this size would not fit in memory</source>
+        <translation>{0} {1} 超過 {2}：這麼大的網路放不進記憶體</translation>
+    </message>
+    <message>
+        <source>padding must be 0 or more, got {0}</source>
+        <translation>填補必須是 0 或以上，目前是 {0}</translation>
+    </message>
+    <message>
+        <source>padding {0} is more than half the pool size {1} (PyTorch allows at most {2})</source>
+        <translation>填補 {0} 超過池化大小 {1} 的一半（PyTorch 最多允許 {2}）</translation>
+    </message>
+    <message>
+        <source>rate must be in [0, 1), got {0}</source>
+        <translation>比率必須在 [0, 1) 之間，目前是 {0}</translation>
+    </message>
+    <message>
+        <source>{0} needs an H×W×C volume, but its input is flat ({1}): it cannot follow flatten or dense</source>
+        <translation>{0} 需要 H×W×C 的體積，但它的輸入是平的（{1}）：它不能接在 flatten 或 dense 之後</translation>
+    </message>
+    <message>
+        <source>padding &quot;same&quot; needs stride 1; PyTorch does not support it with stride {0} (give the padding as a number)</source>
+        <translation>填補 same 需要步幅 1；PyTorch 不支援步幅 {0} 時使用它（請以數字指定填補）</translation>
+    </message>
+    <message>
+        <source>padding &quot;same&quot; with the even kernel {0} pads unevenly: {1} before and {2} after, as PyTorch does</source>
+        <translation>偶數核大小 {0} 搭配填補 same 會填補得不對稱：前面 {1}、後面 {2}，與 PyTorch 相同</translation>
+    </message>
+    <message>
+        <source>{0} {1} is larger than its {2}×{3} input: &quot;same&quot; padding makes it work, but most of what it sees is padding</source>
+        <translation>{0} {1} 比它的 {2}×{3} 輸入還大：填補 same 讓它能運作，但它看到的大多是填補</translation>
+    </message>
+    <message>
+        <source>{0} {1} is larger than its {2}×{3} input after padding {4}</source>
+        <translation>{0} {1} 比它填補 {4} 之後的 {2}×{3} 輸入還大</translation>
+    </message>
+    <message>
+        <source>{0} + 1 is not whole: floors to {1}</source>
+        <translation>{0} + 1 不是整數：無條件捨去為 {1}</translation>
+    </message>
+    <message>
+        <source>its input is already flat: this flatten does nothing</source>
+        <translation>它的輸入已經是平的：這個 flatten 沒有作用</translation>
+    </message>
+    <message>
+        <source>dense needs a flat input, but its input is the {0} volume: put a flatten before it</source>
+        <translation>dense 需要平的輸入，但它的輸入是 {0} 的體積：請在它前面加一個 flatten</translation>
+    </message>
+    <message>
+        <source>the network ends in {0} outputs; it must end in {1}, one per digit (end with dense {2})</source>
+        <translation>網路最後輸出 {0}；必須是 {1} 個，每個數字一個（以 dense {2} 結尾）</translation>
     </message>
     <message>
         <source>{0}, CPU, {1} threads</source>

@@ -170,3 +170,28 @@ def test_the_core_messages_the_window_shows_are_translated(qapp, tmp_path):
     for m, s in zip(messages, shown):
         assert not [w for w in english_words(s) if w not in names], (m, s)
     assert "98.00%" in shown[2] and str(tmp_path / "x") in shown[0]
+
+
+def test_the_network_editors_problems_are_chinese_too(window, qtbot):
+    editor = window.modelTab.editor
+    window.tabs.setCurrentWidget(window.modelTab)
+    editor.set_layers([{"kind": "conv", "filters": 8, "kernel": 4, "stride": 1, "padding": "same", "bias": True},
+                       {"kind": "maxpool", "size": 3, "stride": 2, "padding": 0},
+                       {"kind": "flatten"}, {"kind": "flatten"},
+                       {"kind": "dense", "units": 0},
+                       {"kind": "dropout", "rate": 1.5},
+                       {"kind": "conv", "filters": 8, "kernel": 3, "stride": 1, "padding": 1, "bias": False}],
+                      edited=True)
+    assert editor.problemLabel.text().startswith("Training is disabled: layer")
+    texts = []
+    window.set_language("zh_TW")
+    try:
+        qtbot.waitUntil(lambda: not editor.problemLabel.text().startswith("Training"))
+        for w in [editor, *editor.findChildren(QWidget)]:
+            if w.isVisible():
+                texts += [(where, t) for where, t in shown_texts(w) if english_words(t)]
+        cells = [editor.table.item(r, 9).text() for r in range(editor.table.rowCount())]
+    finally:
+        window.set_language("en")
+    assert not texts, texts
+    assert sum(bool(c) for c in cells) >= 4                    # the problems are there, in Chinese
