@@ -28,7 +28,7 @@ ALLOWED = {"MNIST", "ONNX", "PyTorch", "CPU", "GPU", "CUDA", "MPS", "Qt", "Optun
            "MB", "KB", "GB", "px", "ms", "CSV", "IDX", "ETA", "ReLU", "TensorFlow", "UNIPEN", "Alt", "Ctrl",
            "Shift", "Tab", "Space", "Del", "Esc", "Delete", "Escape", "PgUp", "PgDown", "Enter", "Runtime",
            "mnist", "gui", "onnxruntime", "torch", "pt", "onnx", "json", "jsonl", "png", "ini", "pendigits",
-           "adamw", "adam", "sgd", "English", "Apple", "logits"}
+           "adamw", "adam", "sgd", "English", "Apple", "logits", "ECE"}
 ALLOWED |= set(KINDS) | set(PADDING_WORDS) | {w for p in PRESETS for w in re.split(r"[-_]", p)}
 try:   # the machine's CPU model (a proper name) is part of the device's name
     from mnist_gui.core.device import _cpu_model
@@ -195,3 +195,32 @@ def test_the_network_editors_problems_are_chinese_too(window, qtbot):
         window.set_language("en")
     assert not texts, texts
     assert sum(bool(c) for c in cells) >= 4                    # the problems are there, in Chinese
+
+
+def test_an_evaluation_reads_in_chinese(window, qtbot, small_mnist):
+    from tests.gui.conftest import evaluate
+    window.ws.use_mnist(small_mnist)
+    window.tabs.setCurrentWidget(window.evaluateTab)
+    window.set_language("zh_TW")
+    try:
+        evaluate(qtbot, window)
+        problems = [p for p in untranslated(window) if p.startswith(window.tabs.tabText(3))]
+    finally:
+        window.set_language("en")
+    assert not problems, "\n".join(problems)
+
+
+def test_a_finished_study_reads_in_chinese(window, qtbot, small_mnist):
+    from tests.gui.test_study import _run_to_end, _set_up
+    window.ws.use_mnist(small_mnist)
+    tab = window.studyTab
+    window.tabs.setCurrentWidget(tab)
+    window.set_language("zh_TW")
+    try:
+        _set_up(tab, "1e-3,1e-2", "zh-lr")
+        assert _run_to_end(qtbot, tab) == "finished"
+        assert tab.verdictLabel.text()                          # the verdict, translated
+        problems = [p for p in untranslated(window) if p.startswith(window.tabs.tabText(6))]
+    finally:
+        window.set_language("en")
+    assert not problems, "\n".join(problems)
