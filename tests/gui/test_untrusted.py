@@ -1,0 +1,41 @@
+"""Untrusted files in the window: images opened or dropped, checkpoints that ask for more than they hold."""
+
+import os
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from tests.core.test_untrusted import DRAWING, FOREVER
+
+
+def _drop(canvas, path):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(canvas, enter)
+    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(canvas, drop)
+
+
+def test_postscript_named_png_is_refused_when_opened_or_dropped_and_no_program_starts(window, tmp_path,
+                                                                                      monkeypatch):
+    from PIL import EpsImagePlugin
+    bin_dir, marker = tmp_path / "bin", tmp_path / "gs-ran"
+    bin_dir.mkdir()
+    (bin_dir / "gs").write_text(f"#!/bin/sh\necho \"$@\" >> {marker}\nexit 0\n")
+    (bin_dir / "gs").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(EpsImagePlugin, "gs_binary", None)  # Pillow looks for gs again
+    (tmp_path / "x.png").write_bytes(DRAWING)
+    (tmp_path / "loop.png").write_bytes(FOREVER)
+    assert not window.open_image(str(tmp_path / "x.png"))
+    assert "x.png: its format is EPS; only PNG" in window.lastMessageText
+    assert "\n" not in window.lastMessageText
+    window.lastMessageText = ""
+    _drop(window.drawTab.canvas, tmp_path / "loop.png")
+    assert "loop.png: its format is EPS; only PNG" in window.lastMessageText
+    assert window.drawTab.canvas.image() is None and window.drawTab.bars.probabilities() is None
+    assert not marker.exists()
