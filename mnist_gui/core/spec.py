@@ -29,6 +29,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from mnist_gui import config
+from mnist_gui.core import limits
 
 ACTIVATIONS = ("relu", "leakyrelu", "elu", "gelu", "tanh", "sigmoid")
 POOLS = ("maxpool", "avgpool")
@@ -50,6 +51,8 @@ PADDING_WORDS = ("same", "valid")
 MAX_SIZE = {"filters": 65_536, "units": 65_536, "kernel": 1_024, "size": 1_024, "stride": 1_024}
 OUTPUTS = 10          # one per digit
 BYTES_PER_PARAM = 4   # fp32
+# Training holds every weight this many times: the weights, their gradients and the optimizer's two moments.
+TRAINING_COPIES = 4
 
 
 class SpecError(ValueError):
@@ -326,7 +329,23 @@ def analyse(spec, input_shape=(1, 28, 28)) -> list[LayerRow]:
             "error", last.index, last.kind, None,
             f"the network ends in {volume_text(shape)} outputs; it must end in {OUTPUTS}, one per digit "
             f"(end with dense {OUTPUTS})"),))
+    need = TRAINING_COPIES * totals(rows).weight_bytes
+    if need > limits.usable_bytes():
+        big = max(range(len(rows)), key=lambda i: rows[i].params)
+        rows[big] = replace(rows[big], problems=rows[big].problems + (Problem(
+            "error", rows[big].index, rows[big].kind, None,
+            f"the network's {totals(rows).params:,} weights take {limits.size_text(totals(rows).weight_bytes)}; "
+            f"training needs {TRAINING_COPIES} times that, {limits.size_text(need)}, and "
+            f"{limits.limit_text()}"),))
     return rows
+
+
+def training_bytes(rows: list[LayerRow], batch: int) -> int:
+    """About how much memory training this network takes at this batch size: TRAINING_COPIES of the weights,
+    and per image its input and every layer's output, kept for the backward pass (measured: within 25%
+    above what PyTorch uses on the CPU for the presets)."""
+    per_image = config.IMAGE_PIXELS + sum(math.prod(r.output_shape or ()) for r in rows)
+    return TRAINING_COPIES * totals(rows).weight_bytes + batch * BYTES_PER_PARAM * per_image
 
 
 def _analyse_layer(layer: Layer, shape, say) -> LayerRow:

@@ -47,3 +47,127 @@ def test_the_reader_refuses_formats_outside_the_list(tmp_path):
     for fmt in ("PNG", "JPEG", "BMP", "GIF", "WEBP", "TIFF"):
         img.save(tmp_path / f"ok.{fmt}", format=fmt)
         check_image_file(tmp_path / f"ok.{fmt}")
+
+
+# -- checkpoints: checked against the file's own size before anything is built ---------------------------
+
+def _checkpoint(path, spec, state=None):
+    import torch
+
+    from mnist_gui.core.checkpoint import FORMAT
+    torch.save({"format": FORMAT, "format_version": 1, "state_dict": state or {"x": torch.zeros(1)},
+                "model_config": {"preset": "custom", "spec": spec, "dropout": None}}, path)
+    return path
+
+
+def _dense(*units):
+    return [{"kind": "flatten"}, *({"kind": "dense", "units": u} for u in units), {"kind": "dense", "units": 10}]
+
+
+def _load_error(path, monkeypatch=None) -> str:
+    from mnist_gui.core import checkpoint, models
+    from mnist_gui.core.checkpoint import CheckpointError
+    if monkeypatch is not None:  # a refusal must come before the network is built
+        monkeypatch.setattr(models, "build", lambda *a: pytest.fail("the network was built"))
+    with pytest.raises(CheckpointError) as e:
+        checkpoint.load_checkpoint(path)
+    msg = str(e.value)
+    assert str(path) in msg and "\n" not in msg
+    return msg
+
+
+def test_a_small_checkpoint_declaring_a_big_network_is_refused_before_it_is_built(tmp_path, monkeypatch):
+    p = _checkpoint(tmp_path / "big.pt", _dense(16384, 4096))   # 80 M weights (320 MB) in a 1.6 KB file
+    assert p.stat().st_size < 4000
+    msg = _load_error(p, monkeypatch)
+    assert "declares has 80," in msg and "the file holds 1" in msg
+
+
+def test_a_checkpoint_declaring_more_than_the_machine_can_train_is_refused(tmp_path, monkeypatch):
+    from mnist_gui.core import limits
+    monkeypatch.setattr(limits, "memory_bytes", lambda: 8 * 2**30)
+    msg = _load_error(_checkpoint(tmp_path / "huge.pt", _dense(65536, 65536)), monkeypatch)
+    assert "layer 3 (dense)" in msg and "this machine lets a run use 6.0 GiB (three quarters of its 8.0 GiB)" in msg
+
+
+@pytest.mark.parametrize("make,words", [
+    (lambda t: {"logits.weight": t.zeros(1).expand(10**9)}, "not stored in full (1,000,000,000 values in 4 bytes)"),
+    (lambda t: (lambda w: {"a": w, "b": w})(t.zeros(100)), "share their values"),
+    (lambda t: {"logits.weight": t.zeros(10, 7850)[:, ::10]}, "not stored in full"),
+])
+def test_weights_must_be_stored_in_full_in_the_file(tmp_path, monkeypatch, make, words):
+    import torch
+    p = _checkpoint(tmp_path / "view.pt", _dense(), make(torch))
+    assert words in _load_error(p, monkeypatch)
+
+
+def _rezip(src, dst, compression, repeat=1):
+    import zipfile
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", compression) as out:
+        for info in z.infolist():
+            for i in range(repeat):
+                out.writestr(info.filename if i == 0 else f"{info.filename}.{i}", z.read(info))
+    return dst
+
+
+def test_a_zip_bomb_checkpoint_is_refused_before_torch_reads_it(tmp_path, monkeypatch):
+    import zipfile
+
+    import torch
+
+    from mnist_gui import config
+    from mnist_gui.core.checkpoint import load_checkpoint
+    bomb = _checkpoint(tmp_path / "zeros.pt", _dense(), {"logits.weight": torch.zeros(10**8, dtype=torch.uint8)})
+    bomb = _rezip(bomb, tmp_path / "bomb.pt", zipfile.ZIP_DEFLATED)
+    assert bomb.stat().st_size < 10**6
+    monkeypatch.setattr(torch, "load", lambda *a, **k: pytest.fail("torch read the file"))
+    assert "compressed inside" in _load_error(bomb)
+    # stored, not compressed, but claiming more than the file: the largest entry listed again, on the same bytes
+    shipped = _rezip(config.SHIPPED_MODEL, tmp_path / "shipped.pt", zipfile.ZIP_STORED)
+    assert "claim" in _load_error(_overlapping(shipped, tmp_path / "overlap.pt", copies=3))
+    monkeypatch.undo()
+    assert load_checkpoint(shipped).model is not None   # the same file, rezipped stored, still opens
+
+
+def _overlapping(src, dst, copies):
+    """src's zip with its central directory listing its largest entry `copies` more times (the same bytes)."""
+    import struct
+    data = src.read_bytes()
+    end = data.rfind(b"PK\x05\x06")
+    count, cd_size, cd_offset = struct.unpack_from("<HII", data, end + 10)
+    records, at = [], cd_offset
+    for _ in range(count):
+        (size,), (name, extra, comment) = struct.unpack_from("<I", data, at + 24), struct.unpack_from("<HHH", data, at + 28)
+        records.append((size, data[at:at + 46 + name + extra + comment]))
+        at += 46 + name + extra + comment
+    biggest = max(records)[1] * copies
+    eocd = bytearray(data[end:])
+    struct.pack_into("<HHI", eocd, 8, count + copies, count + copies, cd_size + len(biggest))
+    dst.write_bytes(data[:cd_offset + cd_size] + biggest + bytes(eocd))
+    return dst
+
+
+def _run_limited(*args, gib=6):
+    """mnist-gui in a process that may map at most `gib` GiB (RLIMIT_AS): asking for more must be refused."""
+    import resource
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (gib * 2**30, gib * 2**30))
+    return subprocess.run([sys.executable, "-m", "mnist_gui", *args], capture_output=True, text=True,
+                          preexec_fn=limit, timeout=300, cwd=str(ROOT))
+
+
+def test_asking_for_more_memory_than_the_process_has_is_one_line(tmp_path):
+    big = _checkpoint(tmp_path / "big.pt", _dense(65536, 32768))   # 8.2 GiB of weights in 1.6 KB
+    limit = "this machine lets a run use 4.5 GiB (three quarters of its 6.0 GiB)"
+    for args in (("summary", "--model", str(big)), ("evaluate", "--model", str(big)),
+                 ("predict", "--model", str(big), str(tmp_path / "any.png")),
+                 ("train", "--batch-size", "60000", "--max-steps", "1", "--out", str(tmp_path / "m.pt"))):
+        r = _run_limited(*args)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
+        assert r.stderr.count("\n") == 1 and limit in r.stderr
+        assert ("big.pt: layer 3 (dense)" if "--model" in args else "use a batch size of at most") in r.stderr
