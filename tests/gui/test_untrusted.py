@@ -39,3 +39,22 @@ def test_postscript_named_png_is_refused_when_opened_or_dropped_and_no_program_s
     assert "loop.png: its format is EPS; only PNG" in window.lastMessageText
     assert window.drawTab.canvas.image() is None and window.drawTab.bars.probabilities() is None
     assert not marker.exists()
+
+
+def test_a_model_that_asks_for_too_much_says_so_once_and_the_shipped_model_is_used(qtbot, tmp_path, monkeypatch):
+    from mnist_gui import config
+    from mnist_gui.core import models
+    from tests.core.test_untrusted import _checkpoint, _dense
+    from tests.gui.conftest import open_window
+
+    def out_of_memory(*_args):
+        raise MemoryError   # what building 80 M weights is on a machine that has not the memory free
+    monkeypatch.setattr(models, "build", out_of_memory)
+    bad = _checkpoint(tmp_path / "big.pt", _dense(16384, 4096))   # 80 M weights declared in 1.6 KB
+    w = open_window(qtbot, model_path=str(bad))
+    try:
+        assert w.checkpoint.path == config.SHIPPED_MODEL
+        qtbot.waitUntil(lambda: w.lastMessage is not None)
+        assert w.lastMessageText.count("big.pt") == 1 and "the file holds 1" in w.lastMessageText
+    finally:
+        w.jobs.stop_all(5000)
