@@ -171,3 +171,42 @@ def test_asking_for_more_memory_than_the_process_has_is_one_line(tmp_path):
         assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
         assert r.stderr.count("\n") == 1 and limit in r.stderr
         assert ("big.pt: layer 3 (dense)" if "--model" in args else "use a batch size of at most") in r.stderr
+
+
+# -- IDX files: the header is checked first, and no more than it promises is read -------------------------
+
+def _idx_header(*dims):
+    import struct
+    return struct.pack(">BBBB", 0, 0, 8, len(dims)) + struct.pack(">" + "I" * len(dims), *dims)
+
+
+def test_a_gzip_idx_that_inflates_past_its_header_is_refused_after_reading_what_it_promised(tmp_path,
+                                                                                            monkeypatch):
+    import gzip
+
+    from mnist_gui.core.data import DataError, read_idx
+    p = tmp_path / "t10k-images-idx3-ubyte.gz"
+    with gzip.open(p, "wb") as f:
+        f.write(_idx_header(10, 28, 28))
+        for _ in range(100):
+            f.write(bytes(2**20))                      # 100 MB of zeros in 100 KB
+    assert p.stat().st_size < 200_000
+    inflated = []
+    real_read = gzip.GzipFile.read
+    monkeypatch.setattr(gzip.GzipFile, "read", lambda self, n=-1: inflated.append(len(b := real_read(self, n))) or b)
+    with pytest.raises(DataError) as e:
+        read_idx(p)
+    assert "unexpected bytes after the 7,840 bytes of data its header promises" in str(e.value)
+    assert sum(inflated) <= 16 + 7840 + 1
+
+
+def test_an_idx_header_asking_for_more_than_memory_is_refused_before_the_data(tmp_path, monkeypatch):
+    from mnist_gui.core import limits
+    from mnist_gui.core.data import DataError, read_idx
+    monkeypatch.setattr(limits, "memory_bytes", lambda: 8 * 2**30)
+    for name, dims in (("images", (10_000_000, 28, 28)), ("labels", (2**32 - 1,))):
+        p = tmp_path / name
+        p.write_bytes(_idx_header(*dims) + bytes(100))
+        with pytest.raises(DataError) as e:
+            read_idx(p)
+        assert f"promises {dims[0]:,} {name}" in str(e.value) and "6.0 GiB (three quarters of its 8.0 GiB)" in str(e.value)
