@@ -48,7 +48,7 @@ KINDS: dict[str, dict[str, object]] = {
 }
 PADDING_WORDS = ("same", "valid")
 # Upper bounds that keep a hand-written spec from asking for terabytes (the editor's spin boxes stop lower).
-MAX_SIZE = {"filters": 65_536, "units": 65_536, "kernel": 1_024, "size": 1_024, "stride": 1_024}
+MAX_SIZE = {"filters": 65_536, "units": 65_536, "kernel": 1_024, "size": 1_024, "stride": 1_024, "padding": 1_024}
 OUTPUTS = 10          # one per digit
 BYTES_PER_PARAM = 4   # fp32
 # Training holds every weight this many times: the weights, their gradients and the optimizer's two moments.
@@ -329,15 +329,29 @@ def analyse(spec, input_shape=(1, 28, 28)) -> list[LayerRow]:
             "error", last.index, last.kind, None,
             f"the network ends in {volume_text(shape)} outputs; it must end in {OUTPUTS}, one per digit "
             f"(end with dense {OUTPUTS})"),))
-    need = TRAINING_COPIES * totals(rows).weight_bytes
-    if need > limits.usable_bytes():
-        big = max(range(len(rows)), key=lambda i: rows[i].params)
-        rows[big] = replace(rows[big], problems=rows[big].problems + (Problem(
-            "error", rows[big].index, rows[big].kind, None,
-            f"the network's {totals(rows).params:,} weights take {limits.size_text(totals(rows).weight_bytes)}; "
-            f"training needs {TRAINING_COPIES} times that, {limits.size_text(need)}, and "
-            f"{limits.limit_text()}"),))
+    if rows:
+        _check_memory(rows)
     return rows
+
+
+def _check_memory(rows: list[LayerRow]) -> None:
+    """In place: an error on the layer that asks most when training the network needs more memory than the
+    machine lets a run use (core/limits.py), for its weights or for one image's outputs."""
+    t, usable = totals(rows), limits.usable_bytes()
+    weights = TRAINING_COPIES * t.weight_bytes
+    one_image = training_bytes(rows, 1) - weights
+    if weights > usable:
+        i = max(range(len(rows)), key=lambda i: rows[i].params)
+        text = (f"the network's {t.params:,} weights take {limits.size_text(t.weight_bytes)}; training needs "
+                f"{TRAINING_COPIES} times that, {limits.size_text(weights)}, and {limits.limit_text()}")
+    elif weights + one_image > usable:
+        i = max(range(len(rows)), key=lambda i: math.prod(rows[i].output_shape or ()))
+        text = (f"one image's outputs through the network take {limits.size_text(one_image)}, and "
+                f"{limits.limit_text()}")
+    else:
+        return
+    rows[i] = replace(rows[i], problems=rows[i].problems + (Problem("error", rows[i].index, rows[i].kind, None,
+                                                                    text),))
 
 
 def training_bytes(rows: list[LayerRow], batch: int) -> int:
@@ -370,6 +384,8 @@ def _analyse_layer(layer: Layer, shape, say) -> LayerRow:
             at_least(f)
         if _whole(layer.padding) and layer.padding < 0:
             err("padding", f"padding must be 0 or more, got {layer.padding}")
+        elif _whole(layer.padding) and layer.padding > MAX_SIZE["padding"]:
+            err("padding", f"padding {layer.padding:,} is more than {MAX_SIZE['padding']:,}")
     elif k in POOLS:
         at_least("size")
         at_least("stride")

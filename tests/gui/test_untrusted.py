@@ -2,8 +2,8 @@
 
 import os
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication
 
 from tests.core.test_untrusted import DRAWING, FOREVER
@@ -58,3 +58,31 @@ def test_a_model_that_asks_for_too_much_says_so_once_and_the_shipped_model_is_us
         assert w.lastMessageText.count("big.pt") == 1 and "the file holds 1" in w.lastMessageText
     finally:
         w.jobs.stop_all(5000)
+
+
+def _type(widget, text):
+    """Key presses carrying these characters (QTest.keyClicks takes Latin-1 only)."""
+    for ch in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))
+
+
+def test_the_padding_field_takes_only_ascii_digits_or_a_word_and_huge_ones_disable_train(window, qtbot):
+    editor = window.modelTab.editor
+    window.tabs.setCurrentWidget(window.modelTab)
+    editor.table.selectRow(3)                                    # conv2
+    padding = editor.fieldWidgets["padding"]
+    before = editor.layers[3]["padding"]
+    for typed in ("²", "٣", "5" * 5000, "-1", "1e3", "same!"):
+        padding.lineEdit().selectAll()
+        _type(padding.lineEdit(), typed)                         # an uncaught exception in a slot fails the test
+        shown = padding.currentText()
+        value = editor.layers[3]["padding"]
+        assert shown == str(value) or shown in ("", "-", "1", "5555") or shown.startswith("same")
+        assert all(c in "0123456789" for c in str(value)) or value in ("same", "valid")
+    padding.lineEdit().selectAll()
+    _type(padding.lineEdit(), "99999999999999999999")
+    assert padding.currentText() == "9999" and editor.layers[3]["padding"] == 9999
+    assert not editor.trainButton.isEnabled() and "padding 9,999 is more than 1,024" in editor.problemLabel.text()
+    padding.setCurrentText(str(before))
+    assert editor.layers[3]["padding"] == before and editor.trainButton.isEnabled()

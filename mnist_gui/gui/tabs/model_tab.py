@@ -9,8 +9,8 @@ an error stands; otherwise it hands the network to the Train tab.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -31,13 +31,24 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.core.presets import PRESETS
-from mnist_gui.core.spec import KINDS, PADDING_WORDS, Layer, NetworkSpec, analyse, epoch_seconds, problems, totals
+from mnist_gui.core.spec import (
+    KINDS,
+    MAX_SIZE,
+    PADDING_WORDS,
+    Layer,
+    NetworkSpec,
+    analyse,
+    epoch_seconds,
+    problems,
+    totals,
+)
 from mnist_gui.gui import theme
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.feature_maps import FeatureMapsView
 
+_PADDING_DIGITS = len(str(MAX_SIZE["padding"]))
 # What a new layer of a kind starts with (fields the kind requires have no default in the core).
 NEW_LAYER = {"filters": 32, "kernel": 3, "size": 2, "units": 128}
 ERROR_BG, ERROR_BG_DARK = QColor(255, 215, 215), QColor(120, 30, 30)
@@ -329,6 +340,9 @@ class NetworkEditor(Retranslating, QWidget):
         elif name == "padding":
             w = QComboBox(editable=True)
             w.addItems(list(PADDING_WORDS) + ["0", "1", "2", "3"])
+            # a word, or ASCII digits only (\d would take ² or ٣), as many as the largest padding has
+            w.setValidator(QRegularExpressionValidator(QRegularExpression(
+                f"{'|'.join(PADDING_WORDS)}|[0-9]{{1,{_PADDING_DIGITS}}}"), w))
             w.setCurrentText(str(value))
             w.currentTextChanged.connect(lambda text: self._set_padding(row, text))
         else:
@@ -341,7 +355,7 @@ class NetworkEditor(Retranslating, QWidget):
         text = text.strip()
         if text in PADDING_WORDS:
             self.set_field(row, "padding", text)
-        elif text.isdigit():
+        elif text.isascii() and text.isdigit() and len(text) <= _PADDING_DIGITS:
             self.set_field(row, "padding", int(text))
         else:   # not a padding: training stays off until it is one again
             self.problemLabel.setText(self.tr("padding is a number, 'same' or 'valid'"))
