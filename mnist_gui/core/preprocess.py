@@ -9,6 +9,7 @@ thickness whatever the pen width and the size of the drawing.
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -141,6 +142,8 @@ def _open_error(path, e: BaseException) -> PreprocessError:
         return PreprocessError(f"{path}: cannot read it (permission denied)")
     if isinstance(e, Image.UnidentifiedImageError):
         kind = _format_of(path)
+        if kind in IMAGE_FORMATS:
+            return PreprocessError(f"{path}: not a readable image (a damaged {kind} file)")
         what = f"its format is {kind}" if kind else "not a readable image"
         return PreprocessError(f"{path}: {what}; only {FORMATS_TEXT} images are read")
     detail = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
@@ -156,7 +159,14 @@ def _format_of(path) -> str | None:
     except OSError:
         return None
     Image.init()
-    return next((name for name in Image.ID if Image.OPEN[name][1] and Image.OPEN[name][1](prefix)), None)
+    for name in Image.ID:
+        accept = Image.OPEN[name][1]
+        try:
+            if accept and accept(prefix):
+                return name
+        except (struct.error, IndexError, ValueError, TypeError):  # a check that needs more bytes than there are
+            continue
+    return None
 
 
 def open_image(path):
@@ -175,6 +185,8 @@ def open_image(path):
             raise PreprocessError(f"{path}: is a folder, not an image")
         if path.exists() and not path.is_file():
             raise PreprocessError(f"{path}: not a regular file")
+        if path.exists() and path.stat().st_size == 0:
+            raise PreprocessError(f"{path}: is empty (0 bytes)")
         if path.exists() and path.stat().st_size > MAX_FILE_MB * 2**20:
             raise PreprocessError(f"{path}: is {path.stat().st_size / 2**20:,.0f} MB; image files larger than "
                                   f"{MAX_FILE_MB} MB are refused")
@@ -194,7 +206,8 @@ def open_image(path):
                     out = im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "L")
                 else:
                     out = im.copy()
-        out.thumbnail((WORK_SIZE, WORK_SIZE), Image.LANCZOS, reducing_gap=3.0)
+        # reducing_gap 1: a fast box reduction first (half the time for 36 MP); the digit ends at 20 px anyway
+        out.thumbnail((WORK_SIZE, WORK_SIZE), Image.LANCZOS, reducing_gap=1.0)
         return out
     except PreprocessError:
         raise

@@ -210,3 +210,36 @@ def test_an_idx_header_asking_for_more_than_memory_is_refused_before_the_data(tm
         with pytest.raises(DataError) as e:
             read_idx(p)
         assert f"promises {dims[0]:,} {name}" in str(e.value) and "6.0 GiB (three quarters of its 8.0 GiB)" in str(e.value)
+
+
+def _png(w, h):
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("name,content,words", [
+    ("empty.png", b"", "is empty (0 bytes)"),
+    ("wide.png", _png(0, 10), "not a readable image (a damaged PNG file)"),
+    ("tall.png", _png(10, 0), "not a readable image (a damaged PNG file)"),
+    ("short.gif", b"GIF8", "not a readable image"),
+    ("page.png", b"%PDF-1.4\n%%EOF\n", "not a readable image; only PNG"),
+    ("drawing.png", b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>', "not a readable image; only"),
+    ("fifo.png", None, "not a regular file"),
+    ("zeros.png", "/dev/zero", "not a regular file"),
+])
+def test_odd_files_are_one_line_each(tmp_path, name, content, words):
+    p = tmp_path / name
+    if content is None:
+        os.mkfifo(p)
+    elif isinstance(content, str):
+        p.symlink_to(content)
+    else:
+        p.write_bytes(content)
+    with pytest.raises(PreprocessError) as e:
+        check_image_file(p)
+    assert str(e.value) == f"{p}: {words}" or (str(e.value).startswith(f"{p}: {words}") and "\n" not in str(e.value))
