@@ -243,3 +243,56 @@ def test_odd_files_are_one_line_each(tmp_path, name, content, words):
     with pytest.raises(PreprocessError) as e:
         check_image_file(p)
     assert str(e.value) == f"{p}: {words}" or (str(e.value).startswith(f"{p}: {words}") and "\n" not in str(e.value))
+
+
+# -- architectures: bounded in size, layers, nesting and digits; messages stay short ----------------------
+
+@pytest.mark.parametrize("text,words", [
+    ("[" * 100_000 + "]" * 100_000, "not valid JSON here (nested too deeply)"),
+    ('{"layers": [{"kind": "flatten"}, {"kind": "dense", "units": ' + "9" * 5000 + "}]}",
+     "not valid JSON here (a number too long to read)"),
+    ('{"layers": [' + ", ".join(['{"kind": "relu"}'] * 5000) + "]}", "the architecture has 5,000 layers; at most 1,000 are read"),
+    ('{"layers": [{"kind": "' + "x" * 500_000 + '"}]}', 'layer 1: unknown kind "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...;'),
+    (" " * 1_000_001, "too large (1,000,001 bytes; an architecture is at most 1,000,000)"),
+])
+def test_architecture_files_are_bounded(tmp_path, text, words):
+    from mnist_gui.core.spec import SpecError, load_spec_file
+    p = tmp_path / "arch.json"
+    p.write_text(text)
+    with pytest.raises(SpecError) as e:
+        load_spec_file(p)
+    assert str(e.value).startswith(f"{p}: {words}") and len(str(e.value)) < 300
+
+
+def test_a_network_too_big_for_the_machine_is_an_error_naming_the_limit(monkeypatch):
+    from mnist_gui.core import limits
+    from mnist_gui.core.spec import NetworkSpec, analyse, problems
+    monkeypatch.setattr(limits, "memory_bytes", lambda: 8 * 2**30)
+    limit = "this machine lets a run use 6.0 GiB (three quarters of its 8.0 GiB)"
+    weights = problems(analyse(NetworkSpec.from_dict(_dense(65536, 65536, 65536))), "error")
+    n = 784 * 65536 + 2 * 65536 * 65536 + 65536 * 10 + 3 * 65536 + 10
+    assert [str(p) for p in weights] == [f"layer 3 (dense): the network's {n:,} weights take {n * 4 / 2**30:.1f} GiB; "
+                                         f"training needs 4 times that, {n * 16 / 2**30:.0f} GiB, and {limit}"]
+    wide = [{"kind": "conv", "filters": 65536, "kernel": 1, "padding": 1000}, {"kind": "maxpool", "size": 1024},
+            {"kind": "flatten"}, {"kind": "dense", "units": 10}]   # fields inside their caps; 2028²×65536 outputs
+    outputs = problems(analyse(NetworkSpec.from_dict(wide)), "error")
+    assert len(outputs) == 1 and str(outputs[0]).startswith("layer 1 (conv): one image's outputs through the "
+                                                           "network take ") and limit in str(outputs[0])
+    huge = problems(analyse(NetworkSpec.from_dict(_dense(10**40))), "error")
+    assert str(huge[0]) == "layer 2 (dense): units (41 digits) is more than 65,536: a network this size would not fit in memory"
+
+
+def test_a_batch_too_big_for_the_machine_is_refused_before_training_with_the_largest_that_fits(monkeypatch):
+    from mnist_gui.core import limits
+    from mnist_gui.core.recipes import RECIPES
+    monkeypatch.setattr(limits, "memory_bytes", lambda: 8 * 2**30)
+    cfg = RECIPES["fast"].config.with_overrides(batch_size=60_000)
+    with pytest.raises(ValueError) as e:
+        cfg.validated()
+    msg = str(e.value)
+    assert msg.startswith("batch size 60,000: training this network would need about ") and "\n" not in msg
+    fits = int(msg.rsplit("at most ", 1)[1].replace(",", ""))
+    assert 1_000 < fits < 60_000
+    cfg.with_overrides(batch_size=fits).validated()
+    with pytest.raises(ValueError):
+        cfg.with_overrides(batch_size=fits + 1).validated()
