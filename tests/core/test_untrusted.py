@@ -296,3 +296,25 @@ def test_a_batch_too_big_for_the_machine_is_refused_before_training_with_the_lar
     cfg.with_overrides(batch_size=fits).validated()
     with pytest.raises(ValueError):
         cfg.with_overrides(batch_size=fits + 1).validated()
+
+
+def test_an_onnx_model_cannot_read_other_files_as_its_weights(tmp_path, monkeypatch):
+    import numpy as np
+    from onnx import TensorProto, helper
+
+    from mnist_gui.core.live import OnnxModel, OnnxModelError
+    (tmp_path / "secret.bin").write_bytes(b"secret-abcdefgh")
+    monkeypatch.chdir(tmp_path)              # ONNX Runtime reads external data relative to the working folder
+    w = helper.make_tensor("w", TensorProto.UINT8, [8], np.zeros(8, np.uint8).tobytes(), raw=True)
+    w.ClearField("raw_data")
+    w.data_location = TensorProto.EXTERNAL
+    for key, value in (("location", "secret.bin"), ("offset", "0"), ("length", "8")):
+        w.external_data.add(key=key, value=value)
+    graph = helper.make_graph([helper.make_node("Add", ["x", "w"], ["logits"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.UINT8, [8])],
+                              [helper.make_tensor_value_info("logits", TensorProto.UINT8, [8])], [w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    (tmp_path / "m.onnx").write_bytes(model.SerializeToString())
+    with pytest.raises(OnnxModelError) as e:
+        OnnxModel.from_path(tmp_path / "m.onnx")
+    assert "not a readable ONNX model (" in str(e.value) and "External data" in str(e.value)
