@@ -318,3 +318,34 @@ def test_an_onnx_model_cannot_read_other_files_as_its_weights(tmp_path, monkeypa
     with pytest.raises(OnnxModelError) as e:
         OnnxModel.from_path(tmp_path / "m.onnx")
     assert "not a readable ONNX model (" in str(e.value) and "External data" in str(e.value)
+
+
+@pytest.mark.parametrize("text,words", [
+    (".SEGMENT DIGIT \"3\"\n.PEN_DOWN\n10 nan\n.PEN_UP\n", "coordinate '10 nan' is not a finite number"),
+    (".SEGMENT DIGIT \"3\"\n.PEN_DOWN\n10 ten\n.PEN_UP\n", "could not convert string to float"),
+    (".SEGMENT DIGIT \"" + "9" * 5000 + "\"\n", "Exceeds the limit"),
+    (".SEGMENT DIGIT \"²\"\n", "bad .SEGMENT line"),
+])
+def test_a_bad_pen_digits_file_is_one_line(tmp_path, text, words):
+    from mnist_gui.core.data import DataError
+    from mnist_gui.core.handwriting.pendigits import read_unipen
+    p = tmp_path / "pen.txt"
+    p.write_text(text)
+    with pytest.raises(DataError) as e:
+        read_unipen(p)
+    assert str(e.value).startswith(f"{p}: ") and words in str(e.value) and len(str(e.value)) < 250
+
+
+def test_a_pen_digits_gzip_that_inflates_without_end_is_refused(tmp_path, monkeypatch):
+    import gzip
+
+    from mnist_gui.core.data import DataError
+    from mnist_gui.core.handwriting import pendigits
+    monkeypatch.setattr(pendigits, "MAX_UNIPEN_CHARS", 1_000_000)
+    p = tmp_path / "pen.gz"
+    with gzip.open(p, "wb") as f:
+        for _ in range(20):
+            f.write(b" " * 2**20)
+    with pytest.raises(DataError) as e:
+        pendigits.read_unipen(p)
+    assert "more than 1,000,000 characters of text" in str(e.value)
