@@ -65,10 +65,21 @@ class SpecError(ValueError):
         self.layer, self.field = layer, field
 
 
-def _short(v) -> str:
-    """A value as JSON for a message, cut to 40 characters (a file may hold a name of ten million)."""
-    text = json.dumps(v, default=repr) if not isinstance(v, int) or abs(v) < 10**15 else _number(v)
+def _short(v, as_json: bool = False) -> str:
+    """A value for a message (repr, or JSON), cut to 40 characters: a file may hold a name of ten million."""
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10**15:
+        return _number(v)
+    text = json.dumps(v, default=repr) if as_json else repr(v)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _finite(v) -> bool:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:   # a whole number of 400 digits
+        return False
 
 
 def _number(v: int) -> str:
@@ -143,13 +154,13 @@ def _check_type(kind: str, name: str, v) -> None:
     if name == "bias":
         ok, want = isinstance(v, bool), "true or false"
     elif name == "rate":
-        ok, want = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v), "a number"
+        ok, want = _finite(v), "a number"
     elif name == "padding" and kind == "conv":
         ok, want = _whole(v) or v in PADDING_WORDS, "a whole number, \"same\" or \"valid\""
     else:
         ok, want = _whole(v), "a whole number"
     if not ok:
-        raise SpecError(f"{name} must be {want}, got {_short(v)}", field=name)
+        raise SpecError(f"{name} must be {want}, got {_short(v, as_json=True)}", field=name)
 
 
 @dataclass(frozen=True)

@@ -252,7 +252,7 @@ def test_odd_files_are_one_line_each(tmp_path, name, content, words):
     ('{"layers": [{"kind": "flatten"}, {"kind": "dense", "units": ' + "9" * 5000 + "}]}",
      "not valid JSON here (a number too long to read)"),
     ('{"layers": [' + ", ".join(['{"kind": "relu"}'] * 5000) + "]}", "the architecture has 5,000 layers; at most 1,000 are read"),
-    ('{"layers": [{"kind": "' + "x" * 500_000 + '"}]}', 'layer 1: unknown kind "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...;'),
+    ('{"layers": [{"kind": "' + "x" * 500_000 + '"}]}', "layer 1: unknown kind 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...;"),
     (" " * 1_000_001, "too large (1,000,001 bytes; an architecture is at most 1,000,000)"),
 ])
 def test_architecture_files_are_bounded(tmp_path, text, words):
