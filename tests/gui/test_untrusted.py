@@ -86,3 +86,29 @@ def test_the_padding_field_takes_only_ascii_digits_or_a_word_and_huge_ones_disab
     assert not editor.trainButton.isEnabled() and "padding 9,999 is more than 1,024" in editor.problemLabel.text()
     padding.setCurrentText(str(before))
     assert editor.layers[3]["padding"] == before and editor.trainButton.isEnabled()
+
+
+def test_every_number_field_of_the_editor_and_the_train_form_stays_in_range_whatever_is_typed(window, qtbot):
+    from PySide6.QtWidgets import QAbstractSpinBox
+    editor = window.modelTab.editor
+    window.tabs.setCurrentWidget(window.modelTab)
+    checked = 0
+    for row in range(len(editor.layers)):
+        editor.table.selectRow(row)          # the selected layer's fields (made again for each layer)
+        for w in editor.fieldWidgets.values():
+            if isinstance(w, QAbstractSpinBox):
+                checked += _type_hostile(w)
+    window.tabs.setCurrentWidget(window.trainTab)
+    for w in window.trainTab.form.widgets.values():
+        if isinstance(w, QAbstractSpinBox):
+            checked += _type_hostile(w)
+    assert checked > 10
+
+
+def _type_hostile(box):
+    for typed in ("²", "٣", "5" * 5000, "99999999999999999999", "-1", "nan", "1e308"):
+        box.lineEdit().selectAll()
+        _type(box.lineEdit(), typed)
+        box.interpretText()        # what Enter or leaving the field does
+        assert box.minimum() <= box.value() <= box.maximum()
+    return 1
