@@ -325,6 +325,8 @@ def load_checkpoint(path) -> Checkpoint:
     path = Path(path)
     if path.is_dir():
         raise CheckpointError(f"{path}: is a folder, not a model file")
+    if path.exists() and not path.is_file():
+        raise CheckpointError(f"{path}: not a regular file")
     if not path.is_file():
         raise CheckpointError(f"{path}: no such model file")
     try:

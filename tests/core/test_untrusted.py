@@ -349,3 +349,28 @@ def test_a_pen_digits_gzip_that_inflates_without_end_is_refused(tmp_path, monkey
     with pytest.raises(DataError) as e:
         pendigits.read_unipen(p)
     assert "more than 1,000,000 characters of text" in str(e.value)
+
+
+def test_odd_model_files_are_one_line_each(tmp_path, monkeypatch):
+    import io
+
+    import torch
+    legacy = io.BytesIO()
+    torch.save({"format": "mnist-gui-checkpoint"}, legacy, _use_new_zipfile_serialization=False)
+    (tmp_path / "legacy.pt").write_bytes(legacy.getvalue())
+    (tmp_path / "zeros.pt").symlink_to("/dev/zero")
+    (tmp_path / "empty.pt").write_bytes(b"")
+    for name, words in (("legacy.pt", "not a readable model file"), ("zeros.pt", "not a regular file"),
+                        ("empty.pt", "not a readable model file")):
+        assert words in _load_error(tmp_path / name, monkeypatch)
+
+
+def test_an_image_file_above_the_size_limit_is_not_read(tmp_path, monkeypatch):
+    from PIL import Image
+    p = tmp_path / "huge.png"
+    p.write_bytes(_png(10, 10))
+    os.truncate(p, 300 * 2**20)                         # sparse: takes no disk
+    monkeypatch.setattr(Image, "open", lambda *a, **k: pytest.fail("the file was opened"))
+    with pytest.raises(PreprocessError) as e:
+        check_image_file(p)
+    assert str(e.value) == f"{p}: is 300 MB; image files larger than 256 MB are refused"
