@@ -214,6 +214,9 @@ def _check_payload(payload) -> str | None:
             return f"state_dict entry {str(k)[:60]!r} is not a tensor"
         if v.layout != torch.strided or v.is_quantized or v.is_complex():
             return f"layer {k} is not a plain dense tensor"
+    problem = _check_stored(sd)
+    if problem:
+        return problem
     for name in ("train_config", "metrics", "history", "meta"):
         if name in payload and not isinstance(payload[name], dict):
             return f"field {name!r} is {type(payload[name]).__name__}, not a table"
@@ -229,6 +232,54 @@ def _check_payload(payload) -> str | None:
     acc = payload.get("metrics", {}).get("test_accuracy")
     if acc is not None and not (is_number(acc) and 0 <= acc <= 1):
         return f"metrics test_accuracy is {str(acc)[:40]!r}, not a number in [0, 1]"
+    return None
+
+
+def _check_archive(path: Path) -> str | None:
+    """A checkpoint is the zip that torch.save writes, its entries stored as they are: refuse any other file,
+    a compressed entry and entries that add up to more than the file (a zip bomb) before torch reads it."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as z:
+            entries = z.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        return "not a readable model file (random bytes, corrupt or truncated)"
+    size = path.stat().st_size
+    if any(e.compress_type != zipfile.ZIP_STORED for e in entries):
+        return "not a readable model file (compressed inside; mnist-gui writes its models uncompressed)"
+    if sum(e.file_size for e in entries) > size:
+        return (f"not a readable model file (its parts claim {sum(e.file_size for e in entries):,} bytes, "
+                f"more than the file's {size:,})")
+    return None
+
+
+def _check_stored(sd: dict) -> str | None:
+    """Every tensor's values are in the file, once: contiguous, inside its own storage, no two sharing one.
+    So the weights cannot ask for more memory than the file holds (a 1-value tensor 'expanded' to a billion)."""
+    seen: dict[int, str] = {}
+    for k, v in sd.items():
+        storage = v.untyped_storage()
+        if not v.is_contiguous() or (v.storage_offset() + v.numel()) * v.element_size() > storage.nbytes():
+            return f"layer {k} is not stored in full ({v.numel():,} values in {storage.nbytes():,} bytes)"
+        if storage.nbytes():
+            if storage.data_ptr() in seen:
+                return f"layers {seen[storage.data_ptr()]} and {k} share their values"
+            seen[storage.data_ptr()] = k
+    return None
+
+
+def _check_declared(mcfg: ModelConfig, sd: dict) -> str | None:
+    """The network the checkpoint declares, checked without building it: no errors (the machine's memory
+    among them, core/limits.py), and no more weights than the file holds."""
+    from mnist_gui.core.spec import analyse, problems, totals
+    rows = analyse(mcfg.network())
+    errors = problems(rows, "error")
+    if errors:
+        return str(errors[0])
+    declared, stored = totals(rows).params, sum(v.numel() for v in sd.values())
+    if declared > stored:
+        return (f"the network it declares has {declared:,} weights but the file holds {stored:,}: "
+                f"weights do not match the network")
     return None
 
 
@@ -263,8 +314,10 @@ def _is_refused_object(message: str) -> bool:
 def load_checkpoint(path) -> Checkpoint:
     """Load and fully check a checkpoint; every problem is one CheckpointError naming the file.
 
-    Tensors are mapped to the CPU. Nothing is returned until every field's type and every tensor's
-    name, shape and dtype have been checked against the network the checkpoint claims to be.
+    Tensors are mapped to the CPU. The file is checked before torch reads it (_check_archive), and the
+    network it declares before it is built (_check_declared: its size against the file's and the machine's).
+    Nothing is returned until every field's type and every tensor's name, shape and dtype have been checked
+    against the network the checkpoint claims to be.
     """
     import torch
 
@@ -272,8 +325,16 @@ def load_checkpoint(path) -> Checkpoint:
     path = Path(path)
     if path.is_dir():
         raise CheckpointError(f"{path}: is a folder, not a model file")
+    if path.exists() and not path.is_file():
+        raise CheckpointError(f"{path}: not a regular file")
     if not path.is_file():
         raise CheckpointError(f"{path}: no such model file")
+    try:
+        problem = _check_archive(path)
+    except OSError as e:
+        raise CheckpointError(f"{path}: cannot read it ({e.strerror or e})") from None
+    if problem:
+        raise CheckpointError(f"{path}: {problem}")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
@@ -289,9 +350,14 @@ def load_checkpoint(path) -> Checkpoint:
         raise CheckpointError(f"{path}: {problem}")
     try:
         mcfg = ModelConfig.from_dict(payload["model_config"])
+        problem = _check_declared(mcfg, payload["state_dict"])
+        if problem:
+            raise CheckpointError(f"{path}: {problem}")
         model = build_model(mcfg)
     except ValueError as e:
         raise CheckpointError(f"{path}: {str(e).strip().splitlines()[0][:200]}") from None
+    except (MemoryError, RuntimeError):   # the allocator, on a machine with less free than it has
+        raise CheckpointError(f"{path}: its network does not fit in the memory free now") from None
     problem = _check_weights(payload["state_dict"], model.state_dict())
     if problem:
         raise CheckpointError(f"{path}: {problem}")

@@ -41,48 +41,92 @@ class Mnist:
 
 
 _IDX_DTYPES = {0x08: np.uint8}
+# Loaded MNIST-style data takes about this many bytes per pixel: the uint8 images and their float32 copy for
+# training; a header asking for more than the machine lets a run use (core/limits.py) is refused before reading.
+_BYTES_PER_PIXEL_LOADED = 5
 
 
-def _read_all(f, should_stop: Callable[[], bool] | None) -> bytes:
-    parts = []
-    while True:
-        if should_stop is not None and should_stop():
-            raise Cancelled()
-        b = f.read(_CHUNK)
-        if not b:
-            return b"".join(parts)
-        parts.append(b)
+def _open(path: Path):
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
 
 
-def read_idx(path: str | os.PathLike, should_stop: Callable[[], bool] | None = None) -> np.ndarray:
-    """Read one IDX file (raw or gzip). Raises DataError naming the file and what is wrong,
-    Cancelled when should_stop() turns true while reading."""
+def _read_header(path: Path, f) -> tuple[int, ...]:
+    """The dimensions in an IDX header (f at its start), checked before any data is read: the magic number,
+    28×28 images, and a size that fits in memory."""
+    from mnist_gui.core import limits
+    head = f.read(4)
+    if len(head) < 4:
+        raise DataError(f"{path}: truncated ({len(head)} bytes, no IDX header)")
+    zero, dtype_code, ndim = head[0] << 8 | head[1], head[2], head[3]
+    if zero != 0 or dtype_code not in _IDX_DTYPES or ndim not in (1, 3):
+        raise DataError(f"{path}: wrong magic number 0x{head.hex()} (not an MNIST IDX file)")
+    raw = f.read(4 * ndim)
+    if len(raw) < 4 * ndim:
+        raise DataError(f"{path}: truncated (header cut short)")
+    dims = struct.unpack(">" + "I" * ndim, raw)
+    if ndim == 3 and dims[1:] != (config.IMAGE_SIZE, config.IMAGE_SIZE):
+        raise DataError(f"{path}: images are {dims[1]}×{dims[2]}, expected 28×28")
+    need = int(np.prod(dims, dtype=np.int64)) * _BYTES_PER_PIXEL_LOADED
+    if need > limits.usable_bytes():
+        raise DataError(f"{path}: its header promises {dims[0]:,} {'images' if ndim == 3 else 'labels'}, "
+                        f"{limits.size_text(need)} once loaded, and {limits.limit_text()}")
+    return dims
+
+
+def idx_dims(path: str | os.PathLike) -> tuple[int, ...]:
+    """The dimensions an IDX file's header gives (N for labels, N×28×28 for images); DataError if bad."""
     path = Path(path)
     try:
-        with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as f:
-            data = _read_all(f, should_stop)
+        with _open(path) as f:
+            return _read_header(path, f)
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
     except (OSError, EOFError, gzip.BadGzipFile) as e:
         raise DataError(f"{path}: cannot read ({e})") from None
-    if len(data) < 4:
-        raise DataError(f"{path}: truncated ({len(data)} bytes, no IDX header)")
-    zero, dtype_code, ndim = data[0] << 8 | data[1], data[2], data[3]
-    if zero != 0 or dtype_code not in _IDX_DTYPES or ndim not in (1, 3):
-        raise DataError(f"{path}: wrong magic number 0x{data[:4].hex()} (not an MNIST IDX file)")
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise DataError(f"{path}: truncated (header cut short)")
-    dims = struct.unpack(">" + "I" * ndim, data[4:header])
-    expected = int(np.prod(dims))
-    got = len(data) - header
-    if got < expected:
-        raise DataError(f"{path}: truncated: header promises {expected:,} bytes of data, file has {got:,}")
-    if got > expected:
-        raise DataError(f"{path}: {got - expected:,} unexpected bytes after the data")
-    if ndim == 3 and dims[1:] != (config.IMAGE_SIZE, config.IMAGE_SIZE):
-        raise DataError(f"{path}: images are {dims[1]}×{dims[2]}, expected 28×28")
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def _read_body(f, n: int, should_stop: Callable[[], bool] | None) -> bytes:
+    """At most n bytes (fewer when the file ends first), a piece at a time so that a stop is seen."""
+    parts, got = [], 0
+    while got < n:
+        if should_stop is not None and should_stop():
+            raise Cancelled()
+        b = f.read(min(_CHUNK, n - got))
+        if not b:
+            break
+        parts.append(b)
+        got += len(b)
+    return b"".join(parts)
+
+
+def read_idx(path: str | os.PathLike, should_stop: Callable[[], bool] | None = None) -> np.ndarray:
+    """Read one IDX file (raw or gzip): the header first, then exactly the data it promises, never more (a
+    gzip that inflates past it is refused as soon as one byte more comes). Raises DataError naming the file
+    and what is wrong, Cancelled when should_stop() turns true while reading."""
+    path = Path(path)
+    try:
+        with _open(path) as f:
+            dims = _read_header(path, f)
+            header = 4 + 4 * len(dims)
+            expected = int(np.prod(dims, dtype=np.int64))
+            if path.suffix != ".gz":    # a raw file's size is known before reading it
+                got = path.stat().st_size - header
+                if got < expected:
+                    raise DataError(f"{path}: truncated: header promises {expected:,} bytes of data, "
+                                    f"file has {got:,}")
+                if got > expected:
+                    raise DataError(f"{path}: {got - expected:,} unexpected bytes after the data")
+            data = _read_body(f, expected, should_stop)
+            if len(data) < expected:
+                raise DataError(f"{path}: truncated: header promises {expected:,} bytes of data, "
+                                f"file has {len(data):,}")
+            if f.read(1):
+                raise DataError(f"{path}: unexpected bytes after the {expected:,} bytes of data its header promises")
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise DataError(f"{path}: cannot read ({e})") from None
+    return np.frombuffer(data, dtype=np.uint8).reshape(dims)
 
 
 def _find_file(folder: Path, stem: str) -> Path | None:
@@ -102,13 +146,14 @@ def _load_split(folder: Path, images_stem: str, labels_stem: str, should_stop=No
     ip, lp = _find_file(folder, images_stem), _find_file(folder, labels_stem)
     if ip is None or lp is None:
         raise DataError(f"{folder}: lacks {images_stem if ip is None else labels_stem}")
-    images, labels = read_idx(ip, should_stop), read_idx(lp, should_stop)
-    if images.ndim != 3:
+    idims, ldims = idx_dims(ip), idx_dims(lp)   # both headers checked before either body is read
+    if len(idims) != 3:
         raise DataError(f"{ip}: holds labels, expected images")
-    if labels.ndim != 1:
+    if len(ldims) != 1:
         raise DataError(f"{lp}: holds images, expected labels")
-    if len(images) != len(labels):
-        raise DataError(f"{ip} has {len(images):,} images but {lp} has {len(labels):,} labels")
+    if idims[0] != ldims[0]:
+        raise DataError(f"{ip} has {idims[0]:,} images but {lp} has {ldims[0]:,} labels")
+    images, labels = read_idx(ip, should_stop), read_idx(lp, should_stop)
     if labels.size and labels.max() > 9:
         raise DataError(f"{lp}: label {int(labels.max())} is not a digit")
     import torch

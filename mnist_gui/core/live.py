@@ -148,6 +148,9 @@ def _session(data: bytes, threads: int):
     so.log_severity_level = 3               # errors only: they come back as exceptions
     # A waiting worker thread sleeps instead of spinning: spinning burns the core a training run needs.
     so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # A model is data: weights stored outside it ("external data", read relative to the working folder) would
+    # let a hostile .onnx read other files. Our exports hold every weight, so the folder for them is no folder.
+    so.add_session_config_entry("session.model_external_initializers_file_folder_path", os.devnull)
     return ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
 
 

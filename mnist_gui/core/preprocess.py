@@ -9,6 +9,7 @@ thickness whatever the pen width and the size of the drawing.
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -114,9 +115,14 @@ def strokes_to_mnist(strokes: Sequence[Stroke], width: float = STROKE_WIDTH,
     return _render(segs, width, softness)
 
 
-# Image files: refuse anything above this many pixels from the header, before decoding a byte of it;
-# decode larger-than-needed images at a reduced size (JPEG draft) and shrink them early.
+# Image files: only these raster formats are read (Pillow's names; each is decoded by Pillow itself, never by an
+# external program: PostScript, for one, would be handed to Ghostscript); refuse anything above this many pixels
+# from the header, before decoding a byte of it, and files above MAX_FILE_MB; decode larger-than-needed images at
+# a reduced size (JPEG draft) and shrink them early.
+IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP", "TIFF")
+FORMATS_TEXT = "PNG, JPEG, BMP, GIF, WebP and TIFF"
 MAX_MEGAPIXELS = 40
+MAX_FILE_MB = 256
 WORK_SIZE = 2048  # longest side an image is reduced to before the digit is found (the digit ends at 20 px)
 
 
@@ -134,15 +140,41 @@ def _open_error(path, e: BaseException) -> PreprocessError:
         return PreprocessError(f"{path}: no such file")
     if isinstance(e, PermissionError):
         return PreprocessError(f"{path}: cannot read it (permission denied)")
+    if isinstance(e, Image.UnidentifiedImageError):
+        kind = _format_of(path)
+        if kind in IMAGE_FORMATS:
+            return PreprocessError(f"{path}: not a readable image (a damaged {kind} file)")
+        what = f"its format is {kind}" if kind else "not a readable image"
+        return PreprocessError(f"{path}: {what}; only {FORMATS_TEXT} images are read")
     detail = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
     return PreprocessError(f"{path}: not a readable image ({detail})")
+
+
+def _format_of(path) -> str | None:
+    """The name of the format Pillow's signature checks see in the file's first bytes (nothing decoded), or None."""
+    from PIL import Image
+    try:
+        with open(path, "rb") as f:
+            prefix = f.read(16)
+    except OSError:
+        return None
+    Image.init()
+    for name in Image.ID:
+        accept = Image.OPEN[name][1]
+        try:
+            if accept and accept(prefix):
+                return name
+        except (struct.error, IndexError, ValueError, TypeError):  # a check that needs more bytes than there are
+            continue
+    return None
 
 
 def open_image(path):
     """Open an image file with a bounded cost: a loaded PIL image whose longest side is ≤ WORK_SIZE.
 
-    Raises ImageTooLarge (read from the header, nothing decoded) above MAX_MEGAPIXELS and
-    PreprocessError for anything else that is not a readable image, each with one line naming the file.
+    Only IMAGE_FORMATS are opened. Raises ImageTooLarge (read from the header, nothing decoded) above
+    MAX_MEGAPIXELS and PreprocessError for anything else that is not a readable image (another format, a file
+    above MAX_FILE_MB, a damaged file), each with one line naming the file.
     """
     import warnings
 
@@ -153,9 +185,14 @@ def open_image(path):
             raise PreprocessError(f"{path}: is a folder, not an image")
         if path.exists() and not path.is_file():
             raise PreprocessError(f"{path}: not a regular file")
+        if path.exists() and path.stat().st_size == 0:
+            raise PreprocessError(f"{path}: is empty (0 bytes)")
+        if path.exists() and path.stat().st_size > MAX_FILE_MB * 2**20:
+            raise PreprocessError(f"{path}: is {path.stat().st_size / 2**20:,.0f} MB; image files larger than "
+                                  f"{MAX_FILE_MB} MB are refused")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit is lower
-            with Image.open(path) as im:
+            with Image.open(path, formats=IMAGE_FORMATS) as im:
                 w, h = im.size
                 if w * h > MAX_MEGAPIXELS * 1_000_000:
                     raise ImageTooLarge(f"{path}: is {w}×{h} pixels; images larger than {MAX_MEGAPIXELS} "
@@ -169,7 +206,8 @@ def open_image(path):
                     out = im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "L")
                 else:
                     out = im.copy()
-        out.thumbnail((WORK_SIZE, WORK_SIZE), Image.LANCZOS, reducing_gap=3.0)
+        # reducing_gap 1: a fast box reduction first (half the time for 36 MP); the digit ends at 20 px anyway
+        out.thumbnail((WORK_SIZE, WORK_SIZE), Image.LANCZOS, reducing_gap=1.0)
         return out
     except PreprocessError:
         raise

@@ -173,7 +173,28 @@ class TrainConfig:
             if errors:
                 raise ValueError(str(errors[0]))
             cfg = replace(cfg, arch=net.to_dict())
+        cfg._check_memory()
         return cfg
+
+    def _check_memory(self) -> None:
+        """ValueError naming the limit when this network at this batch size needs more memory than the
+        machine lets a run use (core/limits.py), with the largest batch size that fits."""
+        from mnist_gui.core import limits
+        from mnist_gui.core.presets import ModelConfig
+        from mnist_gui.core.spec import analyse, problems, training_bytes
+        cfg = ModelConfig(spec=self.arch["layers"], dropout=self.dropout) if self.arch is not None \
+            else ModelConfig(preset=self.preset, dropout=self.dropout)
+        rows = analyse(cfg.network())
+        errors = problems(rows, "error")
+        if errors:          # a preset never has any; a custom network's were raised above
+            raise ValueError(str(errors[0]))
+        need, usable = training_bytes(rows, self.batch_size), limits.usable_bytes()
+        if need > usable:
+            fixed, per_image = training_bytes(rows, 0), training_bytes(rows, 1) - training_bytes(rows, 0)
+            fits = max(0, (usable - fixed) // per_image)
+            raise ValueError(f"batch size {self.batch_size:,}: training this network would need about "
+                             f"{limits.size_text(need)}, and {limits.limit_text()}: use a batch size of at most "
+                             f"{fits:,}")
 
     def with_network(self, layers: list[dict]) -> TrainConfig:
         """This config training the given network (a custom spec's layers): preset custom, and the dropout

@@ -29,6 +29,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from mnist_gui import config
+from mnist_gui.core import limits
 
 ACTIVATIONS = ("relu", "leakyrelu", "elu", "gelu", "tanh", "sigmoid")
 POOLS = ("maxpool", "avgpool")
@@ -47,9 +48,13 @@ KINDS: dict[str, dict[str, object]] = {
 }
 PADDING_WORDS = ("same", "valid")
 # Upper bounds that keep a hand-written spec from asking for terabytes (the editor's spin boxes stop lower).
-MAX_SIZE = {"filters": 65_536, "units": 65_536, "kernel": 1_024, "size": 1_024, "stride": 1_024}
+MAX_SIZE = {"filters": 65_536, "units": 65_536, "kernel": 1_024, "size": 1_024, "stride": 1_024, "padding": 1_024}
+MAX_LAYERS = 1_000    # and an architecture file of at most MAX_SPEC_BYTES: what is read is bounded too
+MAX_SPEC_BYTES = 1_000_000
 OUTPUTS = 10          # one per digit
 BYTES_PER_PARAM = 4   # fp32
+# Training holds every weight this many times: the weights, their gradients and the optimizer's two moments.
+TRAINING_COPIES = 4
 
 
 class SpecError(ValueError):
@@ -58,6 +63,28 @@ class SpecError(ValueError):
     def __init__(self, message: str, layer: int | None = None, field: str | None = None):
         super().__init__(message)
         self.layer, self.field = layer, field
+
+
+def _short(v, as_json: bool = False) -> str:
+    """A value for a message (repr, or JSON), cut to 40 characters: a file may hold a name of ten million."""
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10**15:
+        return _number(v)
+    text = json.dumps(v, default=repr) if as_json else repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _finite(v) -> bool:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:   # a whole number of 400 digits
+        return False
+
+
+def _number(v: int) -> str:
+    """A whole number for a message; one of more than 15 digits by its length."""
+    return f"{v:,}" if abs(v) < 10**15 else f"{'-' if v < 0 else ''}({len(str(abs(v))):,} digits)"
 
 
 def _whole(v) -> bool:
@@ -82,7 +109,7 @@ class Layer:
 
     def __post_init__(self):
         if not isinstance(self.kind, str) or self.kind not in KINDS:
-            raise SpecError(f"unknown kind {self.kind!r}; choose from {', '.join(KINDS)}", field="kind")
+            raise SpecError(f"unknown kind {_short(self.kind)}; choose from {', '.join(KINDS)}", field="kind")
         takes = KINDS[self.kind]
         for f in fields(self)[1:]:
             v = getattr(self, f.name)
@@ -107,13 +134,13 @@ class Layer:
     @classmethod
     def from_dict(cls, d: dict) -> Layer:
         if not isinstance(d, dict):
-            raise SpecError(f"expected an object like {{\"kind\": \"conv\", ...}}, got {d!r}")
+            raise SpecError(f"expected an object like {{\"kind\": \"conv\", ...}}, got {_short(d)}")
         if "kind" not in d:
             raise SpecError(f"no \"kind\"; choose from {', '.join(KINDS)}", field="kind")
         known = {f.name for f in fields(cls)}
         for k in d:
             if k not in known:
-                raise SpecError(f"unknown field {k!r}" + _takes_text(d["kind"]), field=str(k))
+                raise SpecError(f"unknown field {_short(k)}" + _takes_text(d["kind"]), field=str(k)[:40])
         return cls(**d)
 
 
@@ -127,13 +154,13 @@ def _check_type(kind: str, name: str, v) -> None:
     if name == "bias":
         ok, want = isinstance(v, bool), "true or false"
     elif name == "rate":
-        ok, want = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v), "a number"
+        ok, want = _finite(v), "a number"
     elif name == "padding" and kind == "conv":
         ok, want = _whole(v) or v in PADDING_WORDS, "a whole number, \"same\" or \"valid\""
     else:
         ok, want = _whole(v), "a whole number"
     if not ok:
-        raise SpecError(f"{name} must be {want}, got {json.dumps(v, default=repr)}", field=name)
+        raise SpecError(f"{name} must be {want}, got {_short(v, as_json=True)}", field=name)
 
 
 @dataclass(frozen=True)
@@ -157,6 +184,8 @@ class NetworkSpec:
             raise SpecError("an architecture is a JSON object with a \"layers\" list")
         if not layers:
             raise SpecError("the architecture has no layers")
+        if len(layers) > MAX_LAYERS:
+            raise SpecError(f"the architecture has {len(layers):,} layers; at most {MAX_LAYERS:,} are read")
         out = []
         for i, ld in enumerate(layers, 1):
             try:
@@ -181,10 +210,16 @@ def spec_to_json(spec: NetworkSpec) -> str:
 
 
 def spec_from_json(text: str) -> NetworkSpec:
+    if len(text) > MAX_SPEC_BYTES:
+        raise SpecError(f"too large ({len(text):,} characters; an architecture is at most {MAX_SPEC_BYTES:,})")
     try:
         d = json.loads(text)
     except json.JSONDecodeError as e:
         raise SpecError(f"not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+    except RecursionError:
+        raise SpecError("not valid JSON here (nested too deeply)") from None
+    except ValueError:   # a number of more than 4,300 digits
+        raise SpecError("not valid JSON here (a number too long to read)") from None
     return NetworkSpec.from_dict(d)
 
 
@@ -192,6 +227,9 @@ def load_spec_file(path) -> NetworkSpec:
     """Read an architecture file; every problem is one SpecError line that starts with the path."""
     path = Path(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_SPEC_BYTES:
+            raise SpecError(f"{path}: too large ({path.stat().st_size:,} bytes; an architecture is at most "
+                            f"{MAX_SPEC_BYTES:,})")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError(f"{path}: no such architecture file") from None
@@ -326,7 +364,37 @@ def analyse(spec, input_shape=(1, 28, 28)) -> list[LayerRow]:
             "error", last.index, last.kind, None,
             f"the network ends in {volume_text(shape)} outputs; it must end in {OUTPUTS}, one per digit "
             f"(end with dense {OUTPUTS})"),))
+    if rows:
+        _check_memory(rows)
     return rows
+
+
+def _check_memory(rows: list[LayerRow]) -> None:
+    """In place: an error on the layer that asks most when training the network needs more memory than the
+    machine lets a run use (core/limits.py), for its weights or for one image's outputs."""
+    t, usable = totals(rows), limits.usable_bytes()
+    weights = TRAINING_COPIES * t.weight_bytes
+    one_image = training_bytes(rows, 1) - weights
+    if weights > usable:
+        i = max(range(len(rows)), key=lambda i: rows[i].params)
+        text = (f"the network's {t.params:,} weights take {limits.size_text(t.weight_bytes)}; training needs "
+                f"{TRAINING_COPIES} times that, {limits.size_text(weights)}, and {limits.limit_text()}")
+    elif weights + one_image > usable:
+        i = max(range(len(rows)), key=lambda i: math.prod(rows[i].output_shape or ()))
+        text = (f"one image's outputs through the network take {limits.size_text(one_image)}, and "
+                f"{limits.limit_text()}")
+    else:
+        return
+    rows[i] = replace(rows[i], problems=rows[i].problems + (Problem("error", rows[i].index, rows[i].kind, None,
+                                                                    text),))
+
+
+def training_bytes(rows: list[LayerRow], batch: int) -> int:
+    """About how much memory training this network takes at this batch size: TRAINING_COPIES of the weights,
+    and per image its input and every layer's output, kept for the backward pass (measured: within 25%
+    above what PyTorch uses on the CPU for the presets)."""
+    per_image = config.IMAGE_PIXELS + sum(math.prod(r.output_shape or ()) for r in rows)
+    return TRAINING_COPIES * totals(rows).weight_bytes + batch * BYTES_PER_PARAM * per_image
 
 
 def _analyse_layer(layer: Layer, shape, say) -> LayerRow:
@@ -341,23 +409,25 @@ def _analyse_layer(layer: Layer, shape, say) -> LayerRow:
     def at_least(name, low=1):
         v = getattr(layer, name)
         if v < low:
-            err(name, f"{name} must be at least {low}, got {v}")
+            err(name, f"{name} must be at least {low}, got {_number(v)}")
         elif v > MAX_SIZE.get(name, v):
-            err(name, f"{name} {v:,} is more than {MAX_SIZE[name]:,}: a network this size would not fit in memory")
+            err(name, f"{name} {_number(v)} is more than {MAX_SIZE[name]:,}: a network this size would not fit in memory")
 
     # values that make no sense wherever the layer stands
     if k == "conv":
         for f in ("filters", "kernel", "stride"):
             at_least(f)
         if _whole(layer.padding) and layer.padding < 0:
-            err("padding", f"padding must be 0 or more, got {layer.padding}")
+            err("padding", f"padding must be 0 or more, got {_number(layer.padding)}")
+        elif _whole(layer.padding) and layer.padding > MAX_SIZE["padding"]:
+            err("padding", f"padding {_number(layer.padding)} is more than {MAX_SIZE['padding']:,}")
     elif k in POOLS:
         at_least("size")
         at_least("stride")
         if layer.padding < 0:
-            err("padding", f"padding must be 0 or more, got {layer.padding}")
+            err("padding", f"padding must be 0 or more, got {_number(layer.padding)}")
         elif layer.size >= 1 and layer.padding > layer.size // 2:
-            err("padding", f"padding {layer.padding} is more than half the pool size {layer.size} "
+            err("padding", f"padding {_number(layer.padding)} is more than half the pool size {layer.size} "
                            f"(PyTorch allows at most {layer.size // 2})")
     elif k == "dense":
         at_least("units")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +22,27 @@ class PenDigit:
     strokes: list[list[tuple[float, float]]]  # screen coordinates: y grows downwards
 
 
+MAX_UNIPEN_CHARS = 64_000_000   # UCI's training file is 3.6 MB of text; a .gz that inflates further is refused
+
+
 def read_unipen(path) -> list[PenDigit]:
+    """The pen digits in a UNIPEN file (raw or .gz); DataError naming the file (and line) for a bad one."""
     path = Path(path)
     try:
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rt", encoding="ascii", errors="replace") as f:
-            lines = f.read().splitlines()
+            text = f.read(MAX_UNIPEN_CHARS + 1)
     except (OSError, EOFError) as e:
         raise DataError(f"{path}: cannot read ({e})") from None
+    if len(text) > MAX_UNIPEN_CHARS:
+        raise DataError(f"{path}: more than {MAX_UNIPEN_CHARS:,} characters of text; not a pen digits file")
+    try:
+        return _parse_unipen(path, text.splitlines())
+    except ValueError as e:   # a coordinate that is not a number, a segment number of 5,000 digits
+        raise DataError(f"{path}: {str(e)[:120]}") from None
+
+
+def _parse_unipen(path: Path, lines: list[str]) -> list[PenDigit]:
     digits: list[PenDigit] = []
     cur: PenDigit | None = None
     stroke: list | None = None
@@ -36,7 +50,7 @@ def read_unipen(path) -> list[PenDigit]:
         if line.startswith(".SEGMENT"):
             parts = line.split('"')
             if len(parts) < 2 or not parts[1].isdigit():
-                raise DataError(f"{path}: bad .SEGMENT line {line!r}")
+                raise DataError(f"{path}: bad .SEGMENT line {line[:60]!r}")
             cur = PenDigit(int(parts[1]), -1, [])
             digits.append(cur)
         elif line.startswith(".COMMENT") and cur is not None:
@@ -52,7 +66,10 @@ def read_unipen(path) -> list[PenDigit]:
         elif stroke is not None and line.strip():
             xy = line.split()
             if len(xy) >= 2:
-                stroke.append((float(xy[0]), -float(xy[1])))  # y up -> y down
+                x, y = float(xy[0]), float(xy[1])
+                if not (math.isfinite(x) and math.isfinite(y)):
+                    raise ValueError(f"coordinate {line[:60]!r} is not a finite number")
+                stroke.append((x, -y))  # y up -> y down
     digits = [d for d in digits if d.strokes]
     if not digits:
         raise DataError(f"{path}: no pen-drawn digits found (not a UNIPEN file?)")

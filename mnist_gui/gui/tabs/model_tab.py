@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,7 +33,17 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.core.presets import PRESETS
-from mnist_gui.core.spec import KINDS, PADDING_WORDS, Layer, NetworkSpec, analyse, epoch_seconds, problems, totals
+from mnist_gui.core.spec import (
+    KINDS,
+    MAX_SIZE,
+    PADDING_WORDS,
+    Layer,
+    NetworkSpec,
+    analyse,
+    epoch_seconds,
+    problems,
+    totals,
+)
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_message, core_tr
 from mnist_gui.gui.i18n import Retranslating
@@ -41,6 +51,7 @@ from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.feature_maps import FeatureMapsView
 
+_PADDING_DIGITS = len(str(MAX_SIZE["padding"]))
 # What a new layer of a kind starts with (fields the kind requires have no default in the core).
 NEW_LAYER = {"filters": 32, "kernel": 3, "size": 2, "units": 128}
 ERROR_BG, ERROR_BG_DARK = QColor(255, 215, 215), QColor(120, 30, 30)
@@ -343,6 +354,9 @@ class NetworkEditor(Retranslating, QWidget):
         elif name == "padding":
             w = QComboBox(editable=True)
             w.addItems(list(PADDING_WORDS) + ["0", "1", "2", "3"])
+            # a word, or ASCII digits only (\d would take ² or ٣), as many as the largest padding has
+            w.setValidator(QRegularExpressionValidator(QRegularExpression(
+                f"{'|'.join(PADDING_WORDS)}|[0-9]{{1,{_PADDING_DIGITS}}}"), w))
             w.setCurrentText(str(value))
             w.currentTextChanged.connect(lambda text: self._set_padding(row, text))
         else:
@@ -355,7 +369,7 @@ class NetworkEditor(Retranslating, QWidget):
         text = text.strip()
         if text in PADDING_WORDS:
             self.set_field(row, "padding", text)
-        elif text.isdigit():
+        elif text.isascii() and text.isdigit() and len(text) <= _PADDING_DIGITS:
             self.set_field(row, "padding", int(text))
         else:   # not a padding: training stays off until it is one again
             self.problemLabel.setText(self.tr("padding is a number, 'same' or 'valid'"))
