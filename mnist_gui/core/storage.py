@@ -40,9 +40,11 @@ def no_space(e: OSError) -> bool:
 
 
 def size_text(n: int) -> str:
-    """Bytes in MB for a message: '0.05 MB', '13 MB'."""
+    """Bytes for a message: '190 kB', '1.3 MB', '13 MB' (rounded up: what is needed)."""
+    if n < 1e6:
+        return f"{max(1, math.ceil(n / 1e3))} kB"
     mb = n / 1e6
-    return f"{mb:.2g} MB" if mb < 10 else f"{mb:.0f} MB"
+    return f"{math.ceil(mb * 10) / 10:g} MB" if mb < 10 else f"{math.ceil(mb)} MB"
 
 
 def loads_json(data: bytes | str, max_bytes: int = MAX_JSON_BYTES):
