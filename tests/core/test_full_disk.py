@@ -305,3 +305,13 @@ def test_a_one_point_grid_runs(_isolated_home, small_mnist, param, values):
                         overrides={"preset": "fast-bn", "max_steps": 2})
     study = st.run_study(ws, plan)
     assert [t.state.name for t in study.get_trials()] == ["COMPLETE"]
+
+
+def test_a_read_only_journal_is_refused_before_the_study_starts(_isolated_home, monkeypatch):
+    """(A read-only mount; root ignores file modes, so the check is os.access, patched here.)"""
+    from mnist_gui.core.workspace import Workspace
+    ws = Workspace(_isolated_home)
+    _made(ws)
+    monkeypatch.setattr(study_storage.os, "access", lambda p, mode: not mode & os.W_OK)
+    with pytest.raises(st.StudyError, match=rf"the study file {_journal(_isolated_home)} is read-only"):
+        st.open_study(ws, st.StudyPlan("lr", "lr", [1e-3, 2e-3], 1, overrides={"max_steps": 2}))

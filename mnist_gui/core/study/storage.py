@@ -88,8 +88,10 @@ def check_storage(ws: Workspace, name: str, storage: str | None = None) -> None:
     if st.st_size > MAX_JOURNAL_BYTES:
         raise StudyError(f"the study file {path} is {size_text(st.st_size)}; a study journal is at most "
                          f"{size_text(MAX_JOURNAL_BYTES)}")
-    if not os.access(path, os.R_OK | os.W_OK):
-        raise StudyError(f"cannot open the study file {path}: it is not readable and writable")
+    if not os.access(path, os.R_OK):
+        raise StudyError(f"cannot read the study file {path}: permission denied")
+    if not os.access(path, os.W_OK):
+        raise StudyError(f"the study file {path} is read-only; a study writes every trial to it")
     _repair_journal(path)
 
 
