@@ -1236,6 +1236,10 @@
         <translation>已取消。完成的訓練會保留；按「開始」可接續研究。</translation>
     </message>
     <message>
+        <source>Cannot read the study: {0}</source>
+        <translation>無法讀取研究：{0}</translation>
+    </message>
+    <message>
         <source>No study to export yet.</source>
         <translation>還沒有可匯出的研究。</translation>
     </message>
