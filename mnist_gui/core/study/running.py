@@ -184,7 +184,8 @@ def _nothing_left(study: optuna.Study, plan: StudyPlan) -> bool:
 
 
 # What one worker process holds at its peak (Python, torch, MNIST in memory, a network training):
-# 1.1 GB measured for a tf-tutorial study (benchmarks/README.md), with room for larger networks.
+# 1.1 GB peak RSS measured for a one-trial tf-tutorial study (mnist-gui study under /usr/bin/time -v),
+# with room for larger networks.
 WORKER_BYTES = 1536 * 1024 * 1024
 
 
