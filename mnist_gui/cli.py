@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from mnist_gui import config, desktop
@@ -262,8 +263,9 @@ def cmd_train(args) -> int:
     if result.status == "diverged":
         raise UserError(result.message)
     done = ws.finish_run(result, kind="train", device=str(device), out=args.out)
-    if done.record is None and not args.out:
-        raise UserError(done.problem)
+    done = _offer_again(ws, done, interactive=not args.json and sys.stdin.isatty())
+    if done.unsaved:
+        raise UserError(f"{done.problem}; the trained model was not saved")
     out = done.checkpoint.path
     m = result.metrics
     if args.json:
@@ -285,6 +287,28 @@ def _epoch_text(ev, started) -> str:
     if not per or started.total_steps % per == 0:
         return f"epoch {ev.epoch}/{ev.epochs}"
     return f"step {ev.step:,}/{started.total_steps:,}, {ev.step / per:.1f} of {started.total_steps / per:.1f} epochs"
+def _offer_again(ws, done, interactive: bool):
+    """A trained model that could not be saved (a full disk): at a terminal, ask to try again once there
+    is room or to save it elsewhere, for as long as the answer is not 'q'."""
+    from mnist_gui.core.checkpoint import CheckpointError
+    while done.unsaved and interactive:
+        print(f"mnist-gui: {done.problem}", file=sys.stderr)
+        try:
+            answer = input("The trained model is kept until you answer. Free some space and press Enter to "
+                           "try again, give a file to save it there, or q to give up: ").strip()
+        except EOFError:
+            break
+        if answer.lower() == "q":
+            break
+        if not answer:
+            done = done.retry()
+            continue
+        try:
+            done.checkpoint.path = ws.save_model(done.checkpoint, answer)
+            return replace(done, retry=None, problem=f"{done.problem}; saved to {done.checkpoint.path} instead")
+        except (OSError, CheckpointError) as e:
+            done = replace(done, problem=str(e))
+    return done
 
 
 def _confusion_text(conf) -> str:
@@ -415,7 +439,7 @@ def cmd_study(args) -> int:
     _use_data_dir(ws, args)
     overrides = {f.name: getattr(args, f.name) for f in FIELDS if getattr(args, f.name) is not None}
     preset = overrides.get("preset") or ws.recipes[args.recipe].config.preset
-    if args.search:
+    if args.search is not None:
         if args.values or args.value_range:
             raise UserError("--search takes its ranges in itself (lr=1e-4:1e-2); --values and --range are for --param")
         plan = st.StudyPlan(args.name or "search-" + "-".join(n.partition("=")[0].strip() for n in
@@ -423,6 +447,8 @@ def cmd_study(args) -> int:
                             search=st.parse_search(args.search, preset), trials=args.trials, recipe=args.recipe,
                             overrides=overrides, storage=args.storage)
     else:
+        if not args.param:
+            raise UserError("a study needs --param (with --values or --range) or --search")
         param = st.parameter(args.param, preset)
         values = st.parse_values(param, args.values, range_=args.value_range, count=args.count, log=args.log)
         plan = st.StudyPlan(args.name or param.name, param.name, values, args.repeat, recipe=args.recipe,

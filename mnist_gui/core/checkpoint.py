@@ -12,6 +12,7 @@ fine-tuning needs the weights).
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import pickle
 import platform
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mnist_gui.core.presets import ModelConfig
-from mnist_gui.core.storage import atomic_write_bytes, check_history, is_number, loads_json  # noqa: F401
+from mnist_gui.core.storage import DiskFullError, atomic_write_bytes, check_history, is_number, loads_json  # noqa: F401
 
 if TYPE_CHECKING:
     import torch
@@ -86,7 +87,9 @@ def _plain(obj):
 def save_checkpoint(path, model: nn.Module, model_config: ModelConfig, train_config: dict | None = None,
                     metrics: dict | None = None, history: dict | None = None, name: str | None = None,
                     onnx: bool = True) -> Path:
-    """Write the checkpoint atomically, then (onnx) its network as ONNX beside it (see save_live)."""
+    """Write the checkpoint atomically, then (onnx) its network as ONNX beside it (see save_live).
+    DiskFullError (an OSError: how much was needed, where) when it does not fit, CheckpointError for any
+    other failure to write; either way no file is left half written."""
     import torch
     import torchvision
 
@@ -108,8 +111,12 @@ def save_checkpoint(path, model: nn.Module, model_config: ModelConfig, train_con
         },
     }
     path = Path(path)
+    buf = io.BytesIO()   # in memory first: torch's writer turns a full disk into a RuntimeError
+    torch.save(payload, buf)
     try:
-        atomic_write_bytes(path, lambda f: torch.save(payload, f))
+        atomic_write_bytes(path, buf.getbuffer())
+    except DiskFullError:
+        raise
     except OSError as e:
         raise CheckpointError(f"cannot save model to {path}: {e.strerror or e}") from None
     if onnx:
@@ -385,7 +392,7 @@ def export_onnx_file(ck: Checkpoint, out) -> Path:
     if ck.live is None:
         raise OnnxModelError(f"{ck.name}: this network cannot be exported to ONNX")
     try:
-        atomic_write_bytes(out, lambda f: f.write(ck.live.data))
+        atomic_write_bytes(out, ck.live.data)
     except OSError as e:
         raise OnnxModelError(f"cannot write {out}: {e.strerror or e}") from None
     return out

@@ -199,7 +199,7 @@ class MyDigits:
                 if victim is not None:
                     del lines[victim]
                     data = b"".join(ln + b"\n" for ln in lines)
-                    atomic_write_bytes(self.path, lambda f: f.write(data))
+                    atomic_write_bytes(self.path, data)
         except OSError as e:
             raise self._error("delete the digit", e) from None
         self._parse(lines)

@@ -235,7 +235,7 @@ def save_onnx(path, model, model_config, meta: dict | None = None) -> Path:
     path = Path(path)
     data = export_onnx(model, model_config, meta)
     try:
-        atomic_write_bytes(path, lambda f: f.write(data))
+        atomic_write_bytes(path, data)
     except OSError as e:
         raise OnnxModelError(f"cannot save the ONNX model to {path}: {os_reason(e)}") from None
     return path

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from mnist_gui import config
 from mnist_gui.core.storage import (
+    DiskFullError,
     JsonFileError,
     atomic_write_bytes,
     check_history,
@@ -146,7 +147,7 @@ class RunStore:
 
     def _write(self, rec: RunRecord) -> None:
         data = json.dumps(rec.to_dict()).encode()
-        atomic_write_bytes(rec.folder / "run.json", lambda f: f.write(data))
+        atomic_write_bytes(rec.folder / "run.json", data)
 
     def record(self, status: str, config_: dict, metrics: dict, history: dict, seconds: float,
                save_model=None, *, kind: str = "train", device: str = "") -> RunRecord:
@@ -169,14 +170,20 @@ class RunStore:
                 break
             except FileExistsError:
                 continue
-        if save_model is not None:
-            save_model(staging / "model.pt")
         rec = RunRecord(rid, status, config_, {k: v for k, v in metrics.items()
                                                 if k not in ("predictions", "confidence", "probabilities")},
                         history, float(seconds), time.strftime("%Y-%m-%d %H:%M:%S"), staging,
                         kind=kind, device=str(device), kept=save_model is not None)
-        self._write(rec)
-        os.replace(staging, self.root / rid)
+        try:
+            if save_model is not None:
+                save_model(staging / "model.pt")
+            self._write(rec)
+            os.replace(staging, self.root / rid)
+        except BaseException as e:   # a full disk, an interruption: no half record is left behind
+            shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(e, DiskFullError):   # named by the folder the user knows, not the staging one
+                raise DiskFullError(e.needed, self.root) from None
+            raise
         rec.folder = self.root / rid
         return rec
 

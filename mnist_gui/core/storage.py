@@ -8,6 +8,7 @@ exception with one line in our own words.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import os
@@ -23,6 +24,27 @@ class JsonFileError(ValueError):
 
 class StorageError(OSError):
     """The user folder cannot be written (read-only, full, or a file where a folder should be)."""
+
+
+class DiskFullError(StorageError):
+    """A write that did not fit: the disk (or the quota, or the process's file-size limit) is full."""
+
+    def __init__(self, needed: int, where: Path):
+        super().__init__(f"the disk is full: {size_text(needed)} needed at {where}")
+        self.needed, self.where = needed, where
+
+
+def no_space(e: OSError) -> bool:
+    """The write failed for want of room: ENOSPC, a quota (EDQUOT) or a file-size limit (EFBIG)."""
+    return e.errno in (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
+def size_text(n: int) -> str:
+    """Bytes for a message: '190 kB', '1.3 MB', '13 MB' (rounded up: what is needed)."""
+    if n < 1e6:
+        return f"{max(1, math.ceil(n / 1e3))} kB"
+    mb = n / 1e6
+    return f"{math.ceil(mb * 10) / 10:g} MB" if mb < 10 else f"{math.ceil(mb)} MB"
 
 
 def loads_json(data: bytes | str, max_bytes: int = MAX_JSON_BYTES):
@@ -132,8 +154,9 @@ def plain_name(name: str) -> bool:
         and os.sep not in name and "\0" not in name
 
 
-def atomic_write_bytes(path: Path, write) -> None:
-    """Call write(fileobj) on a temp file beside path, fsync, then rename over path."""
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write data to a temp file beside path, fsync, then rename over path. A write that does not fit
+    leaves the old file and no temp file, and raises DiskFullError (how much was needed, where)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -142,15 +165,17 @@ def atomic_write_bytes(path: Path, write) -> None:
     try:
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved model is an ordinary file
         with os.fdopen(fd, "wb") as f:
-            write(f)
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError) and no_space(e):
+            raise DiskFullError(len(data), path.parent) from None
         raise
     try:  # make the rename itself durable
         dfd = os.open(path.parent, os.O_RDONLY)

@@ -95,6 +95,14 @@ class FinishedRun:
     checkpoint: Checkpoint | None      # the trained model, saved in the run's folder; None when diverged
     problem: str = ""                    # why recording or saving failed, in one line
     kind: str = "train"                  # train, finetune, study
+    # When the model trained but could not be saved (a full disk): record it again, the same way, once
+    # there is room (a new FinishedRun). The weights stay in `checkpoint` meanwhile (Save as… works).
+    retry: Callable[[], FinishedRun] | None = None
+
+    @property
+    def unsaved(self) -> bool:
+        """The model trained but is on no disk: only in memory, offered again (retry, Save as…)."""
+        return self.retry is not None
 
 
 def _saved_live(path: Path | None):
@@ -430,14 +438,18 @@ class Workspace:
                 try:
                     path = save_checkpoint(out, result.model, mcfg, cfg.to_dict(), metrics, result.history,
                                            name=Path(out).stem)
-                except CheckpointError as e:
+                except (OSError, CheckpointError) as e:
                     problem = problem or str(e)
             ck = Checkpoint(model=result.model.eval(), model_config=mcfg, train_config=cfg.to_dict(),
                             metrics=metrics, history=result.history, meta={"name": name}, path=path)
             ck.live = _saved_live(path)
         if record is not None:
             self.runs_changed.emit()
-        return FinishedRun(result.status, result.message, record, ck, problem, kind)
+        retry = None
+        if ck is not None and ck.path is None:
+            def retry() -> FinishedRun:
+                return self.finish_run(result, kind=kind, device=device, out=out, onnx=onnx)
+        return FinishedRun(result.status, result.message, record, ck, problem, kind, retry)
 
     def live_decision(self, done: FinishedRun) -> LiveDecision:
         """Whether a finished run's model goes live at once, after a question, or not at all."""

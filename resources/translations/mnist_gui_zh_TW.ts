@@ -1275,6 +1275,10 @@
         <translation>已取消。完成的訓練會保留；按「開始」可接續研究。</translation>
     </message>
     <message>
+        <source>Cannot read the study: {0}</source>
+        <translation>無法讀取研究：{0}</translation>
+    </message>
+    <message>
         <source>No study to export yet.</source>
         <translation>還沒有可匯出的研究。</translation>
     </message>
@@ -1524,6 +1528,42 @@ Make the new, less accurate model live?</source>
 Make this partly trained model the live model?</source>
         <translation>訓練已停止：{0}（{1}）；目前使用中的模型為 {2}。
 要讓這個部分訓練的模型成為使用中的模型嗎？</translation>
+    </message>
+    <message>
+        <source>Could not save the trained model</source>
+        <translation>無法儲存訓練好的模型</translation>
+    </message>
+    <message>
+        <source>{0}
+
+The trained model is kept in memory: free some space and try again, or save it elsewhere.</source>
+        <translation>{0}
+
+訓練好的模型仍保留在記憶體中：請釋出一些空間後再試一次，或存到別處。</translation>
+    </message>
+    <message>
+        <source>Save as…</source>
+        <translation>另存為…</translation>
+    </message>
+    <message>
+        <source>saving the trained model again…</source>
+        <translation>再次儲存訓練好的模型…</translation>
+    </message>
+    <message>
+        <source>the trained model was discarded; the live model stays</source>
+        <translation>已捨棄訓練好的模型；目前使用的模型不變</translation>
+    </message>
+    <message>
+        <source>Save model as</source>
+        <translation>另存模型</translation>
+    </message>
+    <message>
+        <source>mnist-gui models (*.pt);;All files (*)</source>
+        <translation>mnist-gui 模型 (*.pt);;所有檔案 (*)</translation>
+    </message>
+    <message>
+        <source>saved the model to {0}</source>
+        <translation>已將模型存到 {0}</translation>
     </message>
     <message>
         <source>Make the new model live?</source>

@@ -73,3 +73,14 @@ def test_a_bad_value_is_said_in_the_tab(window):
     assert not tab.start()
     assert "Cannot start: 'fast' is not a number" in tab.statusLabel.text()
     assert not tab.is_running()
+
+
+def test_a_damaged_study_file_is_said_in_the_tab_in_one_line(window):
+    tab = window.studyTab
+    _set_up(tab, "1e-3", "damaged")
+    journal = window.ws.studies_dir / "damaged.journal"
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_bytes(b"\x00\xff garbage\n")
+    tab.refresh()
+    assert tab.statusLabel.text() == (f"Cannot read the study: the study file {journal} is damaged at line 1 "
+                                      f"(not a study record); restore it, or move it away to start the study again")

@@ -118,5 +118,5 @@ def export_judge_onnx(net: JudgeNet, path) -> Path:
     program.model_proto.producer_name = "mnist-gui"
     buf.write(program.model_proto.SerializeToString())
     path = Path(path)
-    atomic_write_bytes(path, lambda f: f.write(buf.getvalue()))
+    atomic_write_bytes(path, buf.getvalue())
     return path

@@ -31,6 +31,11 @@ SEARCH_RANGES = {
 LOG_AXIS = ("lr", "weight_decay", "batch_size", "train_size", "max_steps", "filters", "units")
 
 
+# A grid or a search is a queue in the journal (~2 KB a trial) and hours of training at the least: beyond
+# this it is a typing slip, and queuing it alone would take minutes and tens of MB.
+MAX_TRIALS = 10_000
+
+
 class StudyError(ValueError):
     """A study that cannot be made or opened: one line for the user."""
 
@@ -128,8 +133,10 @@ def _convert(param: Param, text: str):
 
 def value_range(lo: float, hi: float, count: int, log: bool = False, whole: bool = False) -> list:
     """count values from lo to hi, evenly spaced (or evenly on a log scale); rounded when whole."""
-    if count < 1:
-        raise StudyError(f"the count must be at least 1, got {count}")
+    if not 1 <= count <= MAX_TRIALS:
+        raise StudyError(f"the count must be between 1 and {MAX_TRIALS:,}, got {count:,}")
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise StudyError(f"a range needs finite ends, got {lo:g}:{hi:g}")
     if log and (lo <= 0 or hi <= 0):
         raise StudyError(f"a log range needs positive ends, got {lo:g}:{hi:g}")
     if count == 1:

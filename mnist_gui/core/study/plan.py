@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING
 
 from mnist_gui.core.recipes import TrainConfig
-from mnist_gui.core.study.params import StudyError, base_network, parameter
+from mnist_gui.core.study.params import MAX_TRIALS, StudyError, base_network, parameter
 
 if TYPE_CHECKING:
     from mnist_gui.core.workspace import Workspace
@@ -64,8 +64,8 @@ class StudyPlan:
         if self.search:
             for name in self.search:
                 parameter(name, base.preset)
-            if self.trials < 1:
-                raise StudyError(f"a search needs at least 1 trial, got {self.trials}")
+            if not 1 <= self.trials <= MAX_TRIALS:
+                raise StudyError(f"a search runs 1 to {MAX_TRIALS:,} trials, got {self.trials:,}")
         else:
             p = parameter(self.param, base.preset)
             if not self.values:
@@ -73,6 +73,9 @@ class StudyPlan:
             self.values = [p.check(v) if v is not None else v for v in self.values]
             if not 1 <= self.repeat <= 100:
                 raise StudyError(f"repeat must be between 1 and 100, got {self.repeat}")
+            if len(self.values) * self.repeat > MAX_TRIALS:
+                raise StudyError(f"a study runs at most {MAX_TRIALS:,} trials; {len(self.values):,} values × "
+                                 f"{self.repeat} seeds are {len(self.values) * self.repeat:,}")
         return base
 
     def describe(self) -> dict:

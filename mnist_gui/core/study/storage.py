@@ -10,11 +10,16 @@ by the user or killed with its process is put back in the queue when the study i
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import socket
+import stat
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mnist_gui.core.storage import DiskFullError, atomic_write_bytes, no_space, size_text
 from mnist_gui.core.study.params import SEED, StudyError
 from mnist_gui.core.study.plan import StudyPlan
 
@@ -31,21 +36,153 @@ def studies_dir(ws: Workspace) -> Path:
 
 
 def storage_for(ws: Workspace, name: str, storage: str | None = None):
-    """The Optuna storage: an RDB URL as it is, a journal file (given, or <app folder>/studies/<name>.journal)."""
+    """The Optuna storage: an RDB URL as it is, a journal file (given, or <app folder>/studies/<name>.journal).
+    Checked first (check_storage): StudyError, one line, for a storage that cannot hold a study."""
     import optuna
-    from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
+    from optuna.storages.journal import JournalStorage
+    check_storage(ws, name, storage)
     if storage and "://" in storage:
         return storage
     path = Path(storage) if storage else studies_dir(ws) / f"{name}.journal"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # the open lock works everywhere (symlinks need rights on Windows)
-        lock = JournalFileOpenLock(str(path)) if os.name == "nt" else None
-        return JournalStorage(JournalFileBackend(str(path), lock_obj=lock))
+        return JournalStorage(_journal_class()(str(path), lock_obj=_journal_lock(path)))
     except OSError as e:
         raise StudyError(f"cannot open the study file {path}: {e.strerror or e}") from None
     except optuna.exceptions.OptunaError as e:
         raise StudyError(f"cannot open the study file {path}: {e}") from None
+
+
+MAX_JOURNAL_BYTES = 64_000_000  # a study of params.MAX_TRIALS trials writes ~20 MB
+# The SQLAlchemy backends Optuna's RDB storage runs on, and what to install when the driver is missing.
+RDB_DRIVERS = {"sqlite": "", "postgresql": "install 'mnist-gui[postgres]'",
+               "mysql": "install a MySQL driver for SQLAlchemy (pip install pymysql)"}
+
+
+def _journal_lock(path: Path):
+    """The lock Optuna's journal backend takes around each append; the same one guards a repair."""
+    from optuna.storages.journal import JournalFileOpenLock, JournalFileSymlinkLock
+    # the open lock works everywhere (symlinks need rights on Windows)
+    return JournalFileOpenLock(str(path)) if os.name == "nt" else JournalFileSymlinkLock(str(path))
+
+
+def check_storage(ws: Workspace, name: str, storage: str | None = None) -> None:
+    """Before any storage is made: StudyError, one line, for a storage URL that names no database this can
+    reach (an unknown scheme, a missing driver or folder), and for a journal that is not a regular file of
+    a sane size, or whose folder does not exist outside the app folder. A journal whose last line was torn
+    (a full disk, a killed process) has that line set aside in <journal>.torn-<time> so the study resumes
+    from its last whole record; a damaged line elsewhere is named (file and line), never appended to."""
+    if storage and "://" in storage:
+        _check_url(storage)
+        return
+    path = Path(storage) if storage else studies_dir(ws) / f"{name}.journal"
+    _check_folder(ws, path.parent)
+    try:
+        st = path.stat()            # follows a link: a link to /dev/zero is a device
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise StudyError(f"cannot open the study file {path}: {e.strerror or e}") from None
+    if not stat.S_ISREG(st.st_mode):
+        what = "a folder" if stat.S_ISDIR(st.st_mode) else "a device or pipe"
+        raise StudyError(f"the study file {path} is {what}, not a file")
+    if st.st_size > MAX_JOURNAL_BYTES:
+        raise StudyError(f"the study file {path} is {size_text(st.st_size)}; a study journal is at most "
+                         f"{size_text(MAX_JOURNAL_BYTES)}")
+    if not os.access(path, os.R_OK):
+        raise StudyError(f"cannot read the study file {path}: permission denied")
+    if not os.access(path, os.W_OK):
+        raise StudyError(f"the study file {path} is read-only; a study writes every trial to it")
+    _repair_journal(path)
+
+
+def _check_folder(ws: Workspace, folder: Path) -> None:
+    """The journal's folder: made inside the app folder; elsewhere it must exist already."""
+    if folder.is_dir():
+        return
+    home = Path(ws.home).resolve()
+    if folder.resolve() == home or home in folder.resolve().parents:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            return
+        except OSError as e:
+            raise StudyError(f"cannot make the folder {folder}: {e.strerror or e}") from None
+    raise StudyError(f"the folder {folder} does not exist (or is not a folder); make it first")
+
+
+def _check_url(url: str) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+    shown = url.split("@")[-1] if "@" in url else url   # never echo a password
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        raise StudyError(f"{shown!r} is not a storage URL; give a journal file, sqlite:///file.db, "
+                         f"postgresql://… or mysql://…") from None
+    backend = u.get_backend_name()
+    if backend not in RDB_DRIVERS:
+        raise StudyError(f"unknown storage {backend}://; give a journal file, sqlite:///file.db, "
+                         f"postgresql://… or mysql://…")
+    try:
+        u.get_dialect().import_dbapi()
+    except (ImportError, NoSuchModuleError):
+        raise StudyError(f"no database driver for {u.drivername}:// here; {RDB_DRIVERS[backend]}") from None
+    if backend == "sqlite":
+        db = u.database or ""
+        if db in ("", ":memory:"):
+            raise StudyError("sqlite:// without a file keeps nothing; give sqlite:///path/to/file.db")
+        folder = Path(db).parent
+        if not folder.is_dir():
+            raise StudyError(f"the folder {folder} does not exist (or is not a folder); make it first")
+        if Path(db).exists() and not Path(db).is_file():
+            raise StudyError(f"the study database {db} is not a file")
+
+
+def _repair_journal(path: Path) -> None:
+    """Set a torn last line aside, under the journal's lock; StudyError naming a damaged line."""
+    from optuna.storages.journal._file import get_lock_file
+    with get_lock_file(_journal_lock(path)):
+        with open(path, "rb") as f:
+            data = f.read(MAX_JOURNAL_BYTES + 1)
+        whole = data.rfind(b"\n") + 1
+        for number, line in enumerate(data[:whole].splitlines(), start=1):
+            try:
+                record = json.loads(line)
+            except ValueError:   # not JSON, not UTF-8
+                record = None
+            if not (isinstance(record, dict) and "op_code" in record):
+                raise StudyError(f"the study file {path} is damaged at line {number} (not a study record); "
+                                 f"restore it, or move it away to start the study again")
+        if whole == len(data):
+            return
+        aside = path.with_name(f"{path.name}.torn-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            atomic_write_bytes(aside, data[whole:])
+            os.truncate(path, whole)
+        except OSError as e:
+            raise StudyError(f"the study file {path} ends in a torn line that cannot be set aside: "
+                             f"{e.strerror or e}") from None
+
+
+@functools.cache
+def _journal_class():
+    """Optuna's JournalFileBackend whose append, when it fails (a full disk), cuts the file back to its last
+    whole line, so that the next write never lands on a torn one."""
+    from optuna.storages.journal import JournalFileBackend
+    from optuna.storages.journal._file import get_lock_file
+
+    class Journal(JournalFileBackend):
+        def append_logs(self, logs):
+            try:
+                return super().append_logs(logs)
+            except OSError as e:
+                with get_lock_file(self._lock):
+                    with open(self._file_path, "rb") as f:
+                        data = f.read()
+                    os.truncate(self._file_path, data.rfind(b"\n") + 1)
+                reason = (str(DiskFullError(len(json.dumps(logs)), Path(self._file_path).parent))
+                          if no_space(e) else e.strerror or str(e))
+                raise StudyError(f"cannot write the study file {self._file_path}: {reason}") from None
+    return Journal
 
 
 def quiet_optuna() -> None:
@@ -104,8 +241,10 @@ def open_study(ws: Workspace, plan: StudyPlan) -> optuna.Study:
     quiet_optuna()
     plan.check(ws)
     storage = storage_for(ws, plan.name, plan.storage)
+    # A grid's points are all queued below, each trial with its fixed values: no GridSampler (whose
+    # after_trial fails a one-point grid on Optuna 4, KeyError 'grid_id').
     sampler = (optuna.samplers.TPESampler(seed=None) if plan.mode == "search"
-               else optuna.samplers.GridSampler({plan.param: plan.values, SEED: list(range(plan.repeat))}))
+               else optuna.samplers.RandomSampler())
     try:
         study = optuna.create_study(study_name=plan.name, storage=storage, sampler=sampler, direction="maximize",
                                     load_if_exists=True)

@@ -402,8 +402,9 @@ class StudyTab(Retranslating, QWidget):
         if self._study is None:
             try:
                 self._study = studies.load_study(self.ws, name)
-            except (ValueError, OSError):
+            except (ValueError, OSError) as e:   # a damaged or unusable journal: said, in the core's line
                 self._study = None
+                self.statusLabel.setText(self.tr("Cannot read the study: {0}").format(e))
         if self._study is None:
             self._set_rows([], None)
             return

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -172,6 +173,7 @@ class TrainingTab(Retranslating, QWidget):
         self._closing = False
         self.keepBox: QMessageBox | None = None   # the question after a stopped or worse run
         self._device_names: list[str] = []   # the hardware's names as the core gives them, once listed
+        self.unsavedBox: QMessageBox | None = None   # a trained model that could not be saved: retry, save as
         self._build()
         recipe = self.ws.settings.get("train/recipe")
         index = self.recipeCombo.findData(recipe if recipe in TRAINING_RECIPES else self.ws.default_recipe)
@@ -559,10 +561,18 @@ class TrainingTab(Retranslating, QWidget):
 
     def _on_finished(self, done: FinishedRun) -> None:
         self.append_log(done.message)
+        self._on_ended(done.status)
+        self._decide(done)
+
+    def _decide(self, done: FinishedRun) -> None:
+        """What becomes of a finished run's model: offered again when it could not be saved, else live at
+        once, after a question, or not at all."""
         if done.problem:
             self.append_log(done.problem)
-        self._on_ended(done.status)
         if self._closing:
+            return
+        if done.unsaved:
+            self._offer_unsaved(done)
             return
         decision = self.ws.live_decision(done)
         new, live = decision.new_accuracy, decision.live_accuracy
@@ -584,6 +594,52 @@ class TrainingTab(Retranslating, QWidget):
                 done.message, acc_text, live_text), done, discard_on_no=True)
         else:
             self.runFinished.emit(done)
+
+    def _offer_unsaved(self, done: FinishedRun) -> None:
+        """The run trained but could not be saved (a full disk): its model stays in memory, and the user
+        tries again once there is room, saves it elsewhere, or discards it."""
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Could not save the trained model"),
+                          self.tr("{0}\n\nThe trained model is kept in memory: free some space and try again, "
+                                  "or save it elsewhere.").format(done.problem),
+                          QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Discard, self)
+        save_as = box.addButton(self.tr("Save as…"), QMessageBox.ButtonRole.ActionRole)
+        save_as.setObjectName("saveElsewhereButton")
+        box.setDefaultButton(QMessageBox.StandardButton.Retry)
+        box.setObjectName("unsavedBox")
+        box.finished.connect(lambda _code: self._on_unsaved_answer(box.clickedButton(), done))
+        self.unsavedBox = box
+        box.open()
+
+    def _on_unsaved_answer(self, button, done: FinishedRun) -> None:
+        box, self.unsavedBox = self.unsavedBox, None
+        if button is box.button(QMessageBox.StandardButton.Retry):
+            self.append_log(self.tr("saving the trained model again…"))
+            self.jobs.start(Task(lambda _report, _stop: done.retry()), self, returned=self._decide,
+                            failed=lambda msg: self._offer_unsaved(replace(done, problem=msg)))
+        elif button is box.button(QMessageBox.StandardButton.Discard) or button is None:
+            self.append_log(self.tr("the trained model was discarded; the live model stays"))
+            self.runFinished.emit(done)
+        else:
+            self.save_unsaved_as(done)
+
+    def save_unsaved_as(self, done: FinishedRun, path: str | None = None) -> bool:
+        """Save a run's model that could not be saved in the run's folder to a file of the user's choice
+        (in the background); then decide as for a saved run. False when the dialog was cancelled."""
+        ck = done.checkpoint
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Save model as"),
+                                                  str(self.ws.models_dir / f"{ck.name}.pt"),
+                                                  self.tr("mnist-gui models (*.pt);;All files (*)"))
+        if not path:
+            self._offer_unsaved(done)
+            return False
+
+        def saved(p) -> None:
+            self.ws.saved(ck, p)
+            self._decide(replace(done, retry=None, problem=self.tr("saved the model to {0}").format(p)))
+        self.jobs.start(Task(lambda _report, _stop: self.ws.save_model(ck, path)), self, returned=saved,
+                        failed=lambda msg: self._offer_unsaved(replace(done, problem=msg)))
+        return True
 
     def _ask(self, text: str, done: FinishedRun, discard_on_no: bool) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Make the new model live?"), text,

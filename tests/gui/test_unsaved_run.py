@@ -1,0 +1,59 @@
+"""A run whose model does not fit on the disk: the trained model stays in memory and is offered again."""
+
+import errno
+import os
+
+import pytest
+from PySide6.QtWidgets import QMessageBox, QPushButton
+
+from mnist_gui.core.recipes import TrainConfig
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """Every write of the user folder fails as on a full disk (until `free()`)."""
+    from mnist_gui.core import storage
+    real = os.fsync
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(storage.os, "fsync", full)
+    return lambda: monkeypatch.setattr(storage.os, "fsync", real)
+
+
+def _train_into_a_full_disk(window, small_mnist, qtbot):
+    window.tabs.setCurrentWidget(window.trainTab)
+    window.ws.use_mnist(small_mnist)
+    tab = window.trainTab
+    tab.apply_config(TrainConfig(preset="fast-bn", lr=1e-2, batch_size=64, max_steps=5))
+    assert tab.start_training()
+    qtbot.waitUntil(lambda: tab.unsavedBox is not None, timeout=120_000)
+    assert "the disk is full:" in tab.unsavedBox.text() and "kept in memory" in tab.unsavedBox.text()
+    assert tab.unsavedBox.defaultButton() is tab.unsavedBox.button(QMessageBox.StandardButton.Retry)
+    assert list(window.ws.runs.root.iterdir()) == []   # no .partial folder left
+    return tab
+
+
+def test_retry_records_the_run_once_there_is_room(window, small_mnist, qtbot, full_disk):
+    old = window.checkpoint
+    tab = _train_into_a_full_disk(window, small_mnist, qtbot)
+    full_disk()   # space freed
+    tab.unsavedBox.button(QMessageBox.StandardButton.Retry).click()
+    qtbot.waitUntil(lambda: tab.keepBox is not None, timeout=60_000)   # a worse model: the usual question
+    tab.keepBox.button(QMessageBox.StandardButton.Yes).click()
+    runs, _ = window.ws.runs.load()
+    assert len(runs) == 1 and runs[0].model_path.is_file()
+    assert window.checkpoint is not old and window.checkpoint.path == runs[0].model_path
+
+
+def test_save_as_keeps_the_model_elsewhere(window, small_mnist, qtbot, full_disk, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+    tab = _train_into_a_full_disk(window, small_mnist, qtbot)
+    full_disk()   # another disk has room
+    target = tmp_path / "elsewhere.pt"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    tab.unsavedBox.findChild(QPushButton, "saveElsewhereButton").click()
+    qtbot.waitUntil(lambda: tab.keepBox is not None, timeout=60_000)
+    tab.keepBox.button(QMessageBox.StandardButton.Yes).click()
+    assert target.is_file() and window.checkpoint.path == target
+    assert f"saved the model to {target}" in tab.log.toPlainText()
