@@ -43,8 +43,8 @@ if TYPE_CHECKING:
 
 
 # How long run_study waits for stopped worker processes before it kills them: a trainer stops within a
-# step, a worker still loading MNIST or torch within a few seconds.
-STOP_WAIT_S = 10.0
+# step, a worker still loading MNIST or torch within a few seconds (more on a machine that is overloaded).
+STOP_WAIT_S = 20.0
 
 
 def _suggest(trial, plan: StudyPlan, preset: str) -> dict:
@@ -114,6 +114,9 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
             trial.set_user_attr("extra", True)
             trial.study.stop()
             raise optuna.TrialPruned()
+        if plan.mode == "grid" and _queued_twice(trial):
+            trial.set_user_attr("extra", True)
+            raise optuna.TrialPruned()
         params = _suggest(trial, plan, base.preset)
         ran += 1
         emit({"type": "trial", "number": trial.number, "params": params})
@@ -173,6 +176,17 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
                 plan.trials, states=(TrialState.COMPLETE, TrialState.FAIL, TrialState.RUNNING)))
         study.optimize(objective_with_errors, callbacks=callbacks, catch=(TrialFailed,))
     return ran
+
+
+def _queued_twice(trial: optuna.Trial) -> bool:
+    """Whether an earlier trial has this trial's grid point and is done, running or queued. Two machines
+    opening the study at the same moment may both queue a point that neither saw queued; the earliest
+    of the copies that is not interrupted runs, the others are left out as extra trials."""
+    from optuna.trial import TrialState
+    trials = trial.study.get_trials(deepcopy=False)
+    point = next(t.system_attrs.get("fixed_params") for t in trials if t.number == trial.number)
+    return any(t.number < trial.number and t.state in (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)
+               and not t.user_attrs.get("extra") and t.system_attrs.get("fixed_params") == point for t in trials)
 
 
 def _nothing_left(study: optuna.Study, plan: StudyPlan, should_stop: Callable[[], bool] = lambda: False) -> bool:
@@ -273,26 +287,36 @@ def run_study(ws: Workspace, plan: StudyPlan, workers: int = 1, *,
                 break
             if should_stop() and not stopping:
                 stopping = True
-                _stop_workers(procs)
+                _stop_workers(ws, plan, procs)
             time.sleep(poll_s)
     finally:   # also on an exception or a KeyboardInterrupt here: no worker outlives its parent
         if any(p.is_alive() for p in procs):
-            _stop_workers(procs)
+            _stop_workers(ws, plan, procs)
     failed = [p.exitcode for p in procs if p.exitcode not in (0, None)]
     if failed and not stopping:
         raise StudyError(f"{len(failed)} of {workers} worker processes failed (exit codes {failed})")
     return study
 
 
-def _stop_workers(procs: list) -> None:
+def _stop_workers(ws: Workspace, plan: StudyPlan, procs: list) -> None:
     """SIGTERM to every worker (each fails its trial as interrupted and ends), then SIGKILL to those
-    still running after STOP_WAIT_S."""
+    still running after STOP_WAIT_S, whose trials are failed here (and so read as interrupted)."""
+    import optuna
+    from optuna.trial import TrialState
     for p in procs:
         p.terminate()
     deadline = time.monotonic() + STOP_WAIT_S
     for p in procs:
         p.join(max(0.0, deadline - time.monotonic()))
+    killed = set()
     for p in procs:
         if p.is_alive():
             p.kill()
             p.join()
+            killed.add(p.pid)
+    if killed:   # told through a handle whose sampler keeps no state (see storage.open_study)
+        teller = optuna.load_study(study_name=plan.name, storage=storage_for(ws, plan.name, plan.storage),
+                                   sampler=optuna.samplers.RandomSampler())
+        for t in teller.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            if t.user_attrs.get("host") == HOST and t.user_attrs.get("pid") in killed:
+                teller.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
