@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from dataclasses import replace
@@ -458,10 +459,26 @@ def cmd_study(args) -> int:
         if ev["type"] == "trial_done" and not args.json:
             acc = f"{ev['accuracy']:.2%}" if ev["accuracy"] is not None else ev["error"] or ev["state"]
             print(f"trial {ev['number']}: {ev['state']}, {acc}", file=sys.stderr)
+    # SIGINT (Ctrl-C) or SIGTERM: the trials that are training stop within a step and are failed as
+    # interrupted, the worker processes end, and so does the command; a second signal stops at once.
+    signals: list[int] = []
+
+    def on_signal(signum, _frame):
+        if signals:
+            raise KeyboardInterrupt
+        signals.append(signum)
+    before = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    from mnist_gui.core.errors import Cancelled
     try:
-        study = st.run_study(ws, plan, workers=args.workers, on_event=on_event)
-    except KeyboardInterrupt:
-        raise UserError("interrupted; run the same command again to resume the study") from None
+        study = st.run_study(ws, plan, workers=args.workers, on_event=on_event, should_stop=lambda: bool(signals))
+    except (KeyboardInterrupt, Cancelled):
+        signals.append(signal.SIGINT)
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+    if signals:
+        print("mnist-gui: interrupted; run the same command again to resume the study", file=sys.stderr)
+        return 128 + signals[0]
     report = st.study_report(study)
     if args.json:
         print(json.dumps(report))

@@ -6,7 +6,7 @@ never a crash.
 
 A record's fields: `status` is how the training ended ("finished", "stopped", "diverged") and never
 changes afterwards; `kind` is what made it ("train", "finetune", "study"); `device` is where it ran
-(not part of the recipe); `kept` says whether its model is kept: discarding a run's model
+(not part of the recipe); `study` names the study a study's run was a trial of; `kept` says whether its model is kept: discarding a run's model
 (`RunStore.discard_model`) deletes model.pt and sets `kept` to false, the record and its curves stay.
 """
 
@@ -67,7 +67,7 @@ def check_record(d) -> str | None:
             return f"{key!r} is missing or not {'text' if want is str else 'a table'}"
     if not is_number(d.get("seconds")) or d["seconds"] < 0:
         return f"'seconds' is {str(d.get('seconds'))[:40]!r}, not a duration"
-    for key in ("kind", "device"):
+    for key in ("kind", "device", "study"):
         if key in d and not isinstance(d[key], str):
             return f"{key!r} is not text"
     if "kept" in d and not isinstance(d["kept"], bool):
@@ -102,6 +102,7 @@ class RunRecord:
     kind: str = "train"
     device: str = ""
     kept: bool = True
+    study: str = ""
 
     @property
     def model_path(self) -> Path:
@@ -118,7 +119,7 @@ class RunRecord:
 
     def to_dict(self) -> dict:
         return {"id": self.id, "status": self.status, "kind": self.kind, "device": self.device,
-                "kept": self.kept, "config": self.config, "metrics": self.metrics, "history": self.history,
+                "study": self.study, "kept": self.kept, "config": self.config, "metrics": self.metrics, "history": self.history,
                 "seconds": self.seconds, "date": self.date}
 
 
@@ -150,11 +151,12 @@ class RunStore:
         atomic_write_bytes(rec.folder / "run.json", data)
 
     def record(self, status: str, config_: dict, metrics: dict, history: dict, seconds: float,
-               save_model=None, *, kind: str = "train", device: str = "") -> RunRecord:
+               save_model=None, *, kind: str = "train", device: str = "", study: str = "") -> RunRecord:
         """Write a run; save_model(path) writes its checkpoint (None: no model, e.g. diverged).
 
-        kind: "train", "finetune" or "study"; device: where it ran (e.g. "cpu", "cuda"). A stopped run
-        is recorded with status "stopped". Raises OSError when the record cannot be written.
+        kind: "train", "finetune" or "study"; device: where it ran (e.g. "cpu", "cuda"); study: the study
+        whose trial it was. A stopped run is recorded with status "stopped". Raises OSError when the
+        record cannot be written.
         """
         if kind not in KINDS:
             raise ValueError(f"unknown run kind {kind!r}; choose from {', '.join(KINDS)}")
@@ -173,7 +175,7 @@ class RunStore:
         rec = RunRecord(rid, status, config_, {k: v for k, v in metrics.items()
                                                 if k not in ("predictions", "confidence", "probabilities")},
                         history, float(seconds), time.strftime("%Y-%m-%d %H:%M:%S"), staging,
-                        kind=kind, device=str(device), kept=save_model is not None)
+                        kind=kind, device=str(device), kept=save_model is not None, study=study)
         try:
             if save_model is not None:
                 save_model(staging / "model.pt")
@@ -196,7 +198,8 @@ class RunStore:
             raise JsonFileError(f"{f}: {problem}")
         kind = d.get("kind", "train")
         return RunRecord(folder.name, d["status"], d["config"], d["metrics"], d["history"], float(d["seconds"]),
-                         d["date"], folder, kind=kind, device=d.get("device", ""), kept=d.get("kept", True))
+                         d["date"], folder, kind=kind, device=d.get("device", ""), kept=d.get("kept", True),
+                         study=d.get("study", ""))
 
     def load(self) -> tuple[list[RunRecord], list[str]]:
         """All usable runs, oldest first, and one message per damaged record skipped."""

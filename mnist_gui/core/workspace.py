@@ -74,6 +74,7 @@ class RunPlan:
     extra_train: Any = None             # an MnistSplit added to the training images (My digits, pen digits)
     kind: str = "train"                 # train, finetune, study
     device: str = "auto"                # the device setting (resolved when the run starts)
+    study: str = ""                     # the study a trial's run belongs to (kind "study")
 
 
 @dataclass
@@ -356,14 +357,15 @@ class Workspace:
 
     def plan_run(self, recipe_id: str | None = None, *, base: TrainConfig | None = None,
                  init: Checkpoint | None = None, arch: dict | None = None, pen_digits: list | None = None,
-                 pen_variants: int = 1, kind: str = "train", **overrides) -> RunPlan:
+                 pen_variants: int = 1, kind: str = "train", study: str = "", **overrides) -> RunPlan:
         """A training run: the recipe (or `base`, a config the Train tab's form made) with these fields
         overridden (None: keep), validated (ValueError), on the device setting.
 
         init: start from this model's weights, with its network (preset, dropout, or its custom spec);
         arch: a custom network ({"layers": [...]}); pen_digits: PenDigits added to the training images
         (rendered like the canvas does, `pen_variants` times each). The config records whose pen digits
-        the weights will have seen (init's own and these), so Evaluate can leave those writers out."""
+        the weights will have seen (init's own and these), so Evaluate can leave those writers out.
+        study: the study whose trial this run is (its record names it)."""
         from mnist_gui.core.handwriting.pendigits import seen_writers, writers_text
         overrides = {k: v for k, v in overrides.items() if v is not None}
         if arch is not None and overrides.get("preset") not in (None, "custom"):
@@ -387,7 +389,7 @@ class Workspace:
             extra = render_pendigits(pen_digits, variants=pen_variants, seed=cfg.seed)
             seen |= {d.writer for d in pen_digits}
         cfg = replace(cfg, pen_writers=writers_text(seen) if seen else None)
-        return RunPlan(cfg, init_state, extra, kind, self.device)
+        return RunPlan(cfg, init_state, extra, kind, self.device, study)
 
     def plan_finetune(self, share: float = 0.4, n_mnist: int = config.MNIST_TRAIN_SIZE) -> RunPlan:
         """Fine-tuning the live model on My digits mixed with MNIST (ValueError when there is nothing to learn).
@@ -406,10 +408,11 @@ class Workspace:
         repeat = max(1, round(share * n_mnist / (1 - share) / len(my)))
         return replace(plan, extra_train=my.as_split(repeat))
 
-    def finish_run(self, result: TrainResult, *, kind: str = "train", device: str = "",
+    def finish_run(self, result: TrainResult, *, kind: str = "train", device: str = "", study: str = "",
                    out: str | Path | None = None, onnx: bool = True) -> FinishedRun:
         """Record a run that trained (any thread): its checkpoint saved atomically in runs/<id>/model.pt
-        (and at `out` too when given), its record in runs/<id>/run.json. Does not make it live.
+        (and at `out` too when given), its record in runs/<id>/run.json, naming its kind, device and study.
+        Does not make it live.
         onnx: also export its network for the live path (about a second; False when the window is closing:
         it is exported the first time the model is opened)."""
         from mnist_gui.core.checkpoint import Checkpoint, CheckpointError, save_checkpoint
@@ -427,7 +430,8 @@ class Workspace:
         record, problem = None, ""
         try:
             record = self.runs.record(result.status, cfg.to_dict(), metrics, result.history, result.seconds,
-                                      save if result.model is not None else None, kind=kind, device=device)
+                                      save if result.model is not None else None, kind=kind, device=device,
+                                      study=study)
         except (OSError, CheckpointError) as e:
             problem = f"could not record the run: {e}"
         ck = None

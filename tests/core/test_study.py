@@ -2,12 +2,16 @@
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
 from mnist_gui.core import study as st
 from mnist_gui.core.recipes import TrainConfig
-from tests.conftest import mnist_dir, run_cli
+from tests.conftest import ROOT, mnist_dir, run_cli
 
 TINY = ["--preset", "fast-bn", "--train-size", "500", "--max-steps", "5"]
 needs_mnist = pytest.mark.skipif(mnist_dir() is None, reason="MNIST not available (set MNIST_GUI_DATA)")
@@ -247,6 +251,76 @@ def test_a_study_trains_on_the_workspace_device_and_records_it(_isolated_home, s
     assert st.run_trials(ws, plan) == 1
     [run] = ws.runs.load()[0]
     assert run.kind == "study" and run.device == str(resolve_device("auto"))   # "cpu", "cuda:0", "mps"
+    assert run.study == "device"   # the record names its study
+
+
+@needs_mnist
+def test_a_point_two_machines_queued_at_once_runs_once(_isolated_home, small_mnist):
+    """Two machines opening a study at the same moment may both queue a point: it runs once."""
+    from mnist_gui.core.workspace import Workspace
+    ws = Workspace(_isolated_home)
+    ws.use_mnist(small_mnist)
+    plan = st.StudyPlan("twice", "lr", [1e-3, 1e-2], 1, recipe="fast-bn", overrides={"max_steps": 5, "train_size": 500})
+    study = st.open_study(ws, plan)
+    study.enqueue_trial({"lr": 1e-3, "seed": 0}, user_attrs={"grid_point": True})   # the other machine's copy
+    assert st.run_trials(ws, plan, study=study) == 2
+    rows = st.trial_rows(study)
+    assert sorted((r.params["lr"], r.state) for r in rows) == [(1e-3, "complete"), (1e-2, "complete")]
+    assert len(ws.runs.load()[0]) == 2
+
+
+def _wait_for(what, check, limit_s=300):
+    deadline = time.monotonic() + limit_s   # a bound, never reached when things work
+    while not (found := check()):
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.1)
+    return found
+
+
+@needs_mnist
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_study_and_its_workers(_isolated_home, sig):
+    """SIGTERM or SIGINT to `study --workers 2` alone (not its process group): both workers stop, their
+    trials are interrupted (a resume runs them again), the command ends with one line and 128 + the signal."""
+    args = ["--name", "sig", "--param", "lr", "--values", "1e-3,3e-3,1e-2,3e-2", "--workers", "2",
+            "--preset", "fast-bn", "--train-size", "500", "--max-steps", "1000000"]
+    proc = subprocess.Popen([sys.executable, "-m", "mnist_gui", "study", *args], cwd=str(ROOT), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    pids: set[int] = set()
+
+    def both_training():
+        try:
+            trials = _journal_trials(_isolated_home, "sig")
+        except (FileNotFoundError, KeyError):   # not made yet
+            return None
+        running = [t for t in trials if t.state.name == "RUNNING" and "pid" in t.user_attrs]
+        pids.update(t.user_attrs["pid"] for t in running)
+        return running if len({t.user_attrs["pid"] for t in running}) == 2 else None
+    def alive(pid):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    try:
+        running = _wait_for("both workers training", both_training)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        left = [pid for pid in pids if alive(pid)]   # the workers must be gone, not left running under init
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+    assert not left
+    assert proc.returncode == 128 + sig, err
+    lines = err.strip().splitlines()
+    assert lines[-1] == "mnist-gui: interrupted; run the same command again to resume the study", err
+    assert "Traceback" not in err and sum(line.startswith("mnist-gui") for line in lines) == 1, err
+    states = {t.number: st.trial_state(t) for t in _journal_trials(_isolated_home, "sig")}
+    assert {states[t.number] for t in running} == {"interrupted"}
+    assert "running" not in states.values()
 
 
 def test_cli_errors_are_one_line(_isolated_home):

@@ -84,7 +84,7 @@ class StudyPlan:
                 "overrides": {k: v for k, v in sorted(self.overrides.items()) if v is not None}}
 
 
-def trial_config(base: TrainConfig, params: dict, study: str = "") -> TrainConfig:
+def trial_config(base: TrainConfig, params: dict) -> TrainConfig:
     """The base config with a trial's values: training fields set, network fields put into the network
     (a custom network: preset "custom", `arch` the edited layers, `dropout` their dropout rate).
 

@@ -1,16 +1,23 @@
 """Running a study's trials: in this thread, or in local worker processes sharing its storage.
 
 Every trial trains with a base recipe (default `fast`) overridden by the study's budget (max steps,
-training images, …) and the trial's values, is recorded as a run (`Workspace.finish_run(kind="study")`),
+training images, …) and the trial's values, planned as any run (`Workspace.plan_run(kind="study")`), is
+recorded as a run naming its study (`Workspace.finish_run`),
 and reports its test accuracy (the objective, maximised) with its training time and run id as user
 attributes.
+
+Worker processes stop when they are sent SIGTERM or SIGINT, or when their parent is gone: the trial
+that was training is failed as interrupted (a resume runs it again).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,13 +25,26 @@ from typing import TYPE_CHECKING
 from mnist_gui.core.study.params import SEED, StudyError, parameter
 from mnist_gui.core.study.plan import StudyPlan, TrialFailed, trial_config
 from mnist_gui.core.study.results import trial_state
-from mnist_gui.core.study.storage import HOST, interrupted, open_study, quiet_optuna, storage_for
+from mnist_gui.core.study.storage import (
+                                          HOST,
+                                          heartbeat_s,
+                                          interrupted,
+                                          is_database,
+                                          open_study,
+                                          quiet_optuna,
+                                          storage_for,
+)
 
 if TYPE_CHECKING:
     import optuna
     import torch
 
     from mnist_gui.core.workspace import Workspace
+
+
+# How long run_study waits for stopped worker processes before it kills them: a trainer stops within a
+# step, a worker still loading MNIST or torch within a few seconds (more on a machine that is overloaded).
+STOP_WAIT_S = 20.0
 
 
 def _suggest(trial, plan: StudyPlan, preset: str) -> dict:
@@ -95,11 +115,15 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
             trial.set_user_attr("extra", True)
             trial.study.stop()
             raise optuna.TrialPruned()
+        if plan.mode == "grid" and _queued_twice(trial):
+            trial.set_user_attr("extra", True)
+            raise optuna.TrialPruned()
         params = _suggest(trial, plan, base.preset)
         ran += 1
         emit({"type": "trial", "number": trial.number, "params": params})
-        cfg = trial_config(base.with_overrides(seed=params.get(SEED, base.seed)), params, plan.name)
+        cfg = trial_config(base.with_overrides(seed=params.get(SEED, base.seed)), params)
         cfg.eval_every_epoch = False   # one evaluation, at the end
+        run = ws.plan_run(base=cfg, kind="study", study=plan.name)
         trial.set_user_attr(SEED, cfg.seed)
 
         trainer: Trainer | None = None
@@ -108,7 +132,7 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
             if should_stop():
                 trainer.stop()
             emit({"type": "train", "trial": trial.number, "event": ev})
-        trainer = Trainer(cfg, data, on_train_event, device=dev)
+        trainer = Trainer(run.config, data, on_train_event, device=dev)
         try:
             result = trainer.run()
         except KeyboardInterrupt:
@@ -118,7 +142,7 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
             trial.set_user_attr("interrupted", True)
             trial.study.stop()
             raise TrialFailed(result.message)
-        done = ws.finish_run(result, kind="study", device=str(trainer.device))
+        done = ws.finish_run(result, kind=run.kind, device=str(trainer.device), study=run.study)
         if done.record is None and result.model is not None:
             # not complete: its run is on no disk (full). The study stops, and the trial goes back in the
             # queue when it is opened again, once there is room.
@@ -138,7 +162,7 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
     def after(study_: optuna.Study, frozen) -> None:
         emit({"type": "trial_done", "number": frozen.number, "state": trial_state(frozen),
               "accuracy": frozen.value, "error": frozen.user_attrs.get("error", "")})
-        if should_stop() or _nothing_left(study_, plan):
+        if should_stop() or _nothing_left(study_, plan, should_stop):
             study_.stop()
 
     def objective_with_errors(trial):
@@ -153,7 +177,7 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
             trial.set_user_attr("error", str(e).splitlines()[0] if str(e) else type(e).__name__)
             raise
 
-    if not _nothing_left(study, plan) and not should_stop():
+    if not should_stop() and not _nothing_left(study, plan, should_stop):
         callbacks = [after]
         if plan.mode == "search":
             callbacks.insert(0, optuna.study.MaxTrialsCallback(
@@ -173,10 +197,36 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
     return ran
 
 
-def _nothing_left(study: optuna.Study, plan: StudyPlan) -> bool:
+def _queued_twice(trial: optuna.Trial) -> bool:
+    """Whether an earlier trial has this trial's grid point and is done, running or queued. Two machines
+    opening the study at the same moment may both queue a point that neither saw queued; the earliest
+    of the copies that is not interrupted runs, the others are left out as extra trials."""
+    from optuna.trial import TrialState
+    trials = trial.study.get_trials(deepcopy=False)
+    point = next(t.system_attrs.get("fixed_params") for t in trials if t.number == trial.number)
+    return any(t.number < trial.number and t.state in (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)
+               and not t.user_attrs.get("extra") and t.system_attrs.get("fixed_params") == point for t in trials)
+
+
+def _nothing_left(study: optuna.Study, plan: StudyPlan, should_stop: Callable[[], bool] = lambda: False) -> bool:
+    """Whether this worker is done. Grid: no point is queued. On a database storage a worker also waits
+    while other workers' trials run, failing those whose heartbeat stopped: their points are queued
+    again (storage.py) and this worker runs them."""
+    import optuna
     from optuna.trial import TrialState
     if plan.mode == "grid":
-        return not study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+        while True:
+            if study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+                return False
+            if not is_database(plan.storage) or should_stop():
+                return True
+            if not [t for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+                    if not t.user_attrs.get("extra")]:
+                return True
+            time.sleep(heartbeat_s())
+            with warnings.catch_warnings():   # "experimental" in Optuna's words since 2.9
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                optuna.storages.fail_stale_trials(study)
     counted = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.FAIL,
                                                                    TrialState.RUNNING))
                if not interrupted(t)]
@@ -220,11 +270,22 @@ def check_workers(workers: int) -> None:
                          f"{memory / 2**30:.1f} GB is available (at most {max(1, memory // WORKER_BYTES)} workers)")
 
 
+def _stop_on_signals() -> Callable[[], bool]:
+    """should_stop for a worker process: true once it is sent SIGTERM or SIGINT, or its parent is gone."""
+    stop = threading.Event()
+    parent = os.getppid()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return lambda: stop.is_set() or os.getppid() != parent
+
+
 def _worker_process(home: str, data_dir: str | None, plan: dict, threads: int, device: str) -> None:
     """One local worker process (spawned): its own Workspace on the same app folder and storage, training
     on the device its parent resolved (the parent's setting may not be written to the settings file yet)."""
+    should_stop = _stop_on_signals()
     import torch
 
+    from mnist_gui.core.data import Cancelled
     from mnist_gui.core.workspace import Workspace
     torch.set_num_threads(threads)
     ws = Workspace(Path(home))
@@ -235,8 +296,9 @@ def _worker_process(home: str, data_dir: str | None, plan: dict, threads: int, d
     import optuna
     quiet_optuna()
     try:
-        run_trials(ws, p, study=optuna.load_study(study_name=p.name, storage=storage), device=device)
-    except KeyboardInterrupt:
+        run_trials(ws, p, study=optuna.load_study(study_name=p.name, storage=storage), device=device,
+                   should_stop=should_stop)
+    except Cancelled:   # stopped while loading MNIST
         pass
     except Exception as e:  # noqa: BLE001 - one line for the user, not a traceback
         import sys
@@ -266,6 +328,7 @@ def run_study(ws: Workspace, plan: StudyPlan, workers: int = 1, *,
     for p in procs:
         p.start()
     seen: set[int] = set()
+    stopping = False
     try:
         while True:
             alive = any(p.is_alive() for p in procs)
@@ -277,14 +340,38 @@ def run_study(ws: Workspace, plan: StudyPlan, workers: int = 1, *,
                                   "accuracy": t.value, "error": t.user_attrs.get("error", "")})
             if not alive:
                 break
-            if should_stop():
-                for p in procs:
-                    p.terminate()
+            if should_stop() and not stopping:
+                stopping = True
+                _stop_workers(ws, plan, procs)
             time.sleep(poll_s)
-    finally:
-        for p in procs:
-            p.join()
+    finally:   # also on an exception or a KeyboardInterrupt here: no worker outlives its parent
+        if any(p.is_alive() for p in procs):
+            _stop_workers(ws, plan, procs)
     failed = [p.exitcode for p in procs if p.exitcode not in (0, None)]
-    if failed and not should_stop():
+    if failed and not stopping:
         raise StudyError(f"{len(failed)} of {workers} worker processes failed (exit codes {failed})")
     return study
+
+
+def _stop_workers(ws: Workspace, plan: StudyPlan, procs: list) -> None:
+    """SIGTERM to every worker (each fails its trial as interrupted and ends), then SIGKILL to those
+    still running after STOP_WAIT_S, whose trials are failed here (and so read as interrupted)."""
+    import optuna
+    from optuna.trial import TrialState
+    for p in procs:
+        p.terminate()
+    deadline = time.monotonic() + STOP_WAIT_S
+    for p in procs:
+        p.join(max(0.0, deadline - time.monotonic()))
+    killed = set()
+    for p in procs:
+        if p.is_alive():
+            p.kill()
+            p.join()
+            killed.add(p.pid)
+    if killed:   # told through a handle whose sampler keeps no state (see storage.open_study)
+        teller = optuna.load_study(study_name=plan.name, storage=storage_for(ws, plan.name, plan.storage),
+                                   sampler=optuna.samplers.RandomSampler())
+        for t in teller.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            if t.user_attrs.get("host") == HOST and t.user_attrs.get("pid") in killed:
+                teller.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)

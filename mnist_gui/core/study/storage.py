@@ -1,7 +1,10 @@
 """Where studies are kept, and opening one again.
 
 Studies are stored in an Optuna JournalStorage file, <app folder>/studies/<name>.journal (or any Optuna
-storage URL), so a study resumes where it stopped. Each grid point (value, seed) is put in Optuna's queue
+storage URL), so a study resumes where it stopped. On a database storage (an RDB URL: postgresql://…,
+sqlite:///…) every worker records a heartbeat while its trial runs; a trial whose worker went silent
+(its machine or process died) is failed by the next worker that looks, and put back in the queue
+(Optuna's RetryHeartbeatStaleTrialCallback), so another worker runs it. Each grid point (value, seed) is put in Optuna's queue
 once (`enqueue_trial`); a worker takes a queued trial atomically, so with several workers — processes
 here, or machines sharing the storage — every point runs exactly once. (GridSampler alone re-runs the
 last points when workers overlap, and never re-runs a point whose process was killed.) A trial stopped
@@ -29,20 +32,69 @@ if TYPE_CHECKING:
     from mnist_gui.core.workspace import Workspace
 
 HOST = socket.gethostname()
+# On a database storage a running trial's worker says it is alive every HEARTBEAT_S seconds
+# ($MNIST_GUI_STUDY_HEARTBEAT); a trial silent for GRACE_HEARTBEATS of them is failed and run again, at
+# most MAX_RETRIES times.
+HEARTBEAT_S = 10
+GRACE_HEARTBEATS = 3
+MAX_RETRIES = 3
 
 
 def studies_dir(ws: Workspace) -> Path:
     return ws.studies_dir
 
 
+def is_database(storage: str | None) -> bool:
+    """An RDB URL (postgresql://…, sqlite:///…), not a journal file."""
+    return bool(storage) and "://" in storage
+
+
+def heartbeat_s() -> int:
+    """Seconds between a running trial's heartbeats on a database storage."""
+    text = os.environ.get("MNIST_GUI_STUDY_HEARTBEAT", "").strip()
+    if not text:
+        return HEARTBEAT_S
+    if not text.isdigit() or int(text) < 1:
+        raise StudyError(f"MNIST_GUI_STUDY_HEARTBEAT is the seconds between heartbeats (1 or more), got {text!r}")
+    return int(text)
+
+
+def _database(url: str):
+    """An RDBStorage with heartbeats and retries of the trials whose worker went silent."""
+    import warnings
+
+    import optuna
+    from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+    beat = heartbeat_s()
+    try:
+        from sqlalchemy.engine import make_url
+        shown = make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - RDBStorage says what is wrong with the URL below
+        shown = url.split("@")[-1]
+    try:
+        with warnings.catch_warnings():   # heartbeats are "experimental" in Optuna's words since 2.9
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return RDBStorage(url, engine_kwargs={"pool_pre_ping": True}, heartbeat_interval=beat,
+                              grace_period=GRACE_HEARTBEATS * beat,
+                              heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRIES))
+    except ImportError as e:   # SQLAlchemy names the driver it could not import
+        hint = " (pip install 'mnist-gui[postgres]')" if url.startswith("postgresql") else ""
+        raise StudyError(f"cannot open the study storage {shown}: its database driver is not installed: "
+                         f"{e}{hint}") from None
+    except Exception as e:  # noqa: BLE001 - SQLAlchemy's and the driver's errors: one line for the user
+        first = str(getattr(e, "orig", None) or e).strip().splitlines()
+        raise StudyError(f"cannot open the study storage {shown}: {first[0] if first else type(e).__name__}") from None
+
+
 def storage_for(ws: Workspace, name: str, storage: str | None = None):
-    """The Optuna storage: an RDB URL as it is, a journal file (given, or <app folder>/studies/<name>.journal).
-    Checked first (check_storage): StudyError, one line, for a storage that cannot hold a study."""
+    """The Optuna storage: a database (an RDB URL, with heartbeats), or a journal file (given, or
+    <app folder>/studies/<name>.journal). Checked first (check_storage): StudyError, one line, for a storage
+    that cannot hold a study."""
     import optuna
     from optuna.storages.journal import JournalStorage
     check_storage(ws, name, storage)
-    if storage and "://" in storage:
-        return storage
+    if is_database(storage):
+        return _database(storage)
     path = Path(storage) if storage else studies_dir(ws) / f"{name}.journal"
     try:
         return JournalStorage(_journal_class()(str(path), lock_obj=_journal_lock(path)))
