@@ -6,7 +6,8 @@ never a crash.
 
 A record's fields: `status` is how the training ended ("finished", "stopped", "diverged") and never
 changes afterwards; `kind` is what made it ("train", "finetune", "study"); `device` is where it ran
-(not part of the recipe); `kept` says whether its model is kept: discarding a run's model
+(not part of the recipe); `precision` is what its forward pass computed in ("bf16" or "fp32": the
+recipe's precision field may say "auto", the machine decided); `kept` says whether its model is kept: discarding a run's model
 (`RunStore.discard_model`) deletes model.pt and sets `kept` to false, the record and its curves stay.
 """
 
@@ -38,7 +39,7 @@ CONFIG_TYPES = {
     "lr": _NUMBER, "dropout": _NUMBER, "momentum": _NUMBER, "epochs": _NUMBER, "weight_decay": _NUMBER,
     "label_smoothing": _NUMBER, "batch_size": _INT, "seed": _INT, "max_steps": _INT, "train_size": _INT,
     "threads": _INT, "preset": _TEXT, "optimizer": _TEXT, "schedule": _TEXT, "augment": _BOOL,
-    "eval_every_epoch": _BOOL,
+    "eval_every_epoch": _BOOL, "precision": _TEXT,
 }
 _OPTIONAL = {"max_steps", "train_size", "threads"}  # may be null
 
@@ -66,7 +67,7 @@ def check_record(d) -> str | None:
             return f"{key!r} is missing or not {'text' if want is str else 'a table'}"
     if not is_number(d.get("seconds")) or d["seconds"] < 0:
         return f"'seconds' is {str(d.get('seconds'))[:40]!r}, not a duration"
-    for key in ("kind", "device"):
+    for key in ("kind", "device", "precision"):
         if key in d and not isinstance(d[key], str):
             return f"{key!r} is not text"
     if "kept" in d and not isinstance(d["kept"], bool):
@@ -100,6 +101,7 @@ class RunRecord:
     folder: Path = field(default=None, repr=False)
     kind: str = "train"
     device: str = ""
+    precision: str = ""                 # "bf16" or "fp32"; "" in records from before precision was recorded
     kept: bool = True
 
     @property
@@ -117,7 +119,7 @@ class RunRecord:
 
     def to_dict(self) -> dict:
         return {"id": self.id, "status": self.status, "kind": self.kind, "device": self.device,
-                "kept": self.kept, "config": self.config, "metrics": self.metrics, "history": self.history,
+                "precision": self.precision, "kept": self.kept, "config": self.config, "metrics": self.metrics, "history": self.history,
                 "seconds": self.seconds, "date": self.date}
 
 
@@ -149,10 +151,11 @@ class RunStore:
         atomic_write_bytes(rec.folder / "run.json", lambda f: f.write(data))
 
     def record(self, status: str, config_: dict, metrics: dict, history: dict, seconds: float,
-               save_model=None, *, kind: str = "train", device: str = "") -> RunRecord:
+               save_model=None, *, kind: str = "train", device: str = "", precision: str = "") -> RunRecord:
         """Write a run; save_model(path) writes its checkpoint (None: no model, e.g. diverged).
 
-        kind: "train", "finetune" or "study"; device: where it ran (e.g. "cpu", "cuda"). A stopped run
+        kind: "train", "finetune" or "study"; device: where it ran (e.g. "cpu", "cuda");
+        precision: what it computed in ("bf16", "fp32"). A stopped run
         is recorded with status "stopped". Raises OSError when the record cannot be written.
         """
         if kind not in KINDS:
@@ -174,7 +177,7 @@ class RunStore:
         rec = RunRecord(rid, status, config_, {k: v for k, v in metrics.items()
                                                 if k not in ("predictions", "confidence", "probabilities")},
                         history, float(seconds), time.strftime("%Y-%m-%d %H:%M:%S"), staging,
-                        kind=kind, device=str(device), kept=save_model is not None)
+                        kind=kind, device=str(device), precision=precision, kept=save_model is not None)
         self._write(rec)
         os.replace(staging, self.root / rid)
         rec.folder = self.root / rid
@@ -189,7 +192,8 @@ class RunStore:
             raise JsonFileError(f"{f}: {problem}")
         kind = d.get("kind", "train")
         return RunRecord(folder.name, d["status"], d["config"], d["metrics"], d["history"], float(d["seconds"]),
-                         d["date"], folder, kind=kind, device=d.get("device", ""), kept=d.get("kept", True))
+                         d["date"], folder, kind=kind, device=d.get("device", ""),
+                         precision=d.get("precision", ""), kept=d.get("kept", True))
 
     def load(self) -> tuple[list[RunRecord], list[str]]:
         """All usable runs, oldest first, and one message per damaged record skipped."""

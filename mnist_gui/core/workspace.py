@@ -415,7 +415,8 @@ class Workspace:
         record, problem = None, ""
         try:
             record = self.runs.record(result.status, cfg.to_dict(), metrics, result.history, result.seconds,
-                                      save if result.model is not None else None, kind=kind, device=device)
+                                      save if result.model is not None else None, kind=kind, device=device,
+                                      precision=result.precision)
         except (OSError, CheckpointError) as e:
             problem = f"could not record the run: {e}"
         ck = None
