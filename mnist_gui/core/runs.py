@@ -7,8 +7,9 @@ never a crash.
 A record's fields: `status` is how the training ended ("finished", "stopped", "diverged") and never
 changes afterwards; `kind` is what made it ("train", "finetune", "study"); `device` is where it ran
 (not part of the recipe); `precision` is what its forward pass computed in ("bf16" or "fp32": the
-recipe's precision field may say "auto", the machine decided); `kept` says whether its model is kept: discarding a run's model
-(`RunStore.discard_model`) deletes model.pt and sets `kept` to false, the record and its curves stay.
+recipe's precision field may say "auto", the machine decided); `kept` says whether its model is kept:
+discarding a run's model (`RunStore.discard_model`) deletes model.pt and sets `kept` to false, the record
+and its curves stay.
 """
 
 from __future__ import annotations
@@ -119,8 +120,8 @@ class RunRecord:
 
     def to_dict(self) -> dict:
         return {"id": self.id, "status": self.status, "kind": self.kind, "device": self.device,
-                "precision": self.precision, "kept": self.kept, "config": self.config, "metrics": self.metrics, "history": self.history,
-                "seconds": self.seconds, "date": self.date}
+                "precision": self.precision, "kept": self.kept, "config": self.config, "metrics": self.metrics,
+                "history": self.history, "seconds": self.seconds, "date": self.date}
 
 
 STALE_PARTIAL_S = 3600
@@ -154,9 +155,9 @@ class RunStore:
                save_model=None, *, kind: str = "train", device: str = "", precision: str = "") -> RunRecord:
         """Write a run; save_model(path) writes its checkpoint (None: no model, e.g. diverged).
 
-        kind: "train", "finetune" or "study"; device: where it ran (e.g. "cpu", "cuda");
-        precision: what it computed in ("bf16", "fp32"). A stopped run
-        is recorded with status "stopped". Raises OSError when the record cannot be written.
+        kind: "train", "finetune" or "study"; device: where it ran (e.g. "cpu", "cuda"); precision: what
+        it computed in ("bf16", "fp32"). A stopped run is recorded with status "stopped". Raises OSError
+        when the record cannot be written.
         """
         if kind not in KINDS:
             raise ValueError(f"unknown run kind {kind!r}; choose from {', '.join(KINDS)}")
