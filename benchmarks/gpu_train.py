@@ -58,10 +58,10 @@ def use_compile(mode: str) -> None:
     train_mod.build_model = build
 
 
-def timed_run(cfg, data, dev, bf16) -> dict:
+def timed_run(cfg, data, dev) -> dict:
     synchronize(dev)
     t0 = time.perf_counter()
-    r = Trainer(cfg, data, device=dev, bf16=bf16).run()
+    r = Trainer(cfg, data, device=dev).run()
     synchronize(dev)
     wall = time.perf_counter() - t0
     steps = r.metrics["steps"]
@@ -70,14 +70,14 @@ def timed_run(cfg, data, dev, bf16) -> dict:
             "wall_seconds": wall, "images_per_s": steps * cfg.batch_size / max(r.metrics["train_seconds"], 1e-9)}
 
 
-def kernel_share(cfg, data, dev, bf16) -> tuple[float | None, float]:
+def kernel_share(cfg, data, dev) -> tuple[float | None, float]:
     """(sum of device kernel time / wall time, wall seconds) of one run under torch.profiler."""
     from torch.profiler import ProfilerActivity, profile
     acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type == "cuda" else [])
     synchronize(dev)
     with profile(activities=acts) as prof:
         t0 = time.perf_counter()
-        Trainer(cfg, data, device=dev, bf16=bf16).run()
+        Trainer(cfg, data, device=dev).run()
         synchronize(dev)
         wall = time.perf_counter() - t0
     if dev.type != "cuda":
@@ -110,35 +110,35 @@ def main() -> int:
         print(f"gpu_train: error: {e}", file=sys.stderr)
         return 2
     data = load_mnist(download=False)
-    bf16 = False if args.no_bf16 else None
+    precision = "fp32" if args.no_bf16 else "auto"   # auto: bf16 where the device has it (core/device.py)
     if args.compile:
         use_compile(args.compile_mode)
-    probe = Trainer(RECIPES["fast"].config, data, device=dev, bf16=bf16)
+    probe = Trainer(replace(RECIPES["fast"].config, precision=precision), data, device=dev)
     print(f"device: {dev} = {device_name(dev)}; torch {torch.__version__}"
           f"{f', CUDA {torch.version.cuda}' if dev.type == 'cuda' else ''}; "
-          f"bf16 autocast: {'on' if probe.bf16 else 'off'}; TF32: {'on' if dev.type == 'cuda' else 'n/a'}; "
+          f"bf16 autocast: {'on' if probe.precision == 'bf16' else 'off'}; TF32: {'on' if dev.type == 'cuda' else 'n/a'}; "
           f"compile: {args.compile_mode if args.compile else 'off'}", flush=True)
     print(f"command: {' '.join(sys.argv)}", flush=True)
 
     results = []
     for name in args.recipes:
-        base = RECIPES[name].config
+        base = replace(RECIPES[name].config, precision=precision)
         if args.max_steps:
             base = replace(base, max_steps=args.max_steps)
         t0 = time.perf_counter()
-        Trainer(replace(base, max_steps=args.warmup_steps), data, device=dev, bf16=bf16).run()
+        Trainer(replace(base, max_steps=args.warmup_steps), data, device=dev).run()
         synchronize(dev)
         warm = time.perf_counter() - t0
         print(f"{name}: warm-up run ({args.warmup_steps} steps + evaluation) {warm:.1f} s, not counted", flush=True)
         runs = []
         for seed in args.seeds:
-            runs.append(timed_run(replace(base, seed=seed), data, dev, bf16))
+            runs.append(timed_run(replace(base, seed=seed), data, dev))
             r = runs[-1]
             print(f"{name} seed {seed}: {r['test_accuracy']:.2%} after {r['images']:,} images; "
                   f"training {r['train_seconds']:.2f} s ({r['images_per_s']:,.0f} images/s); "
                   f"training + evaluation {r['wall_seconds']:.2f} s wall", flush=True)
         share, prof_wall = (None, None) if args.no_profile else kernel_share(replace(base, seed=args.seeds[0]),
-                                                                             data, dev, bf16)
+                                                                             data, dev)
         accs = [r["test_accuracy"] for r in runs]
         results.append({"recipe": name, "warmup_seconds": warm, "runs": runs,
                         "mean_accuracy": statistics.mean(accs), "min_accuracy": min(accs),

@@ -238,6 +238,7 @@ def cmd_train(args) -> int:
         match ev:
             case Started():
                 started = ev
+                log(f"training on {ev.device} in {'bfloat16 (autocast)' if ev.precision == 'bf16' else 'float32'}")
                 if show_bar:   # the bar is made when the number of steps is known
                     from tqdm import tqdm
                     bar = tqdm(total=ev.total_steps, unit="step", file=sys.stderr, dynamic_ncols=True)
@@ -273,6 +274,7 @@ def cmd_train(args) -> int:
         print(json.dumps({"accuracy": m.get("test_accuracy"), "per_class": m.get("per_class"),
                           "seconds": result.seconds, "train_seconds": m.get("train_seconds"),
                           "steps": m.get("steps"), "status": result.status, "model": str(out),
+                          "precision": result.precision,
                           "config": cfg.to_dict()}))
     else:
         print(f"{result.message}\nsaved model to {out}" + (f"\nrecorded as run {done.record.id}" if done.record else ""))

@@ -3,6 +3,7 @@
     parse_device("cuda:1")  -> "cuda:1"           (syntax only; ValueError with one line otherwise)
     resolve_device("auto")  -> torch.device(...)   (CUDA, then MPS, then CPU; DeviceError if asked-for is absent)
     available_devices()     -> [DeviceInfo("cuda:0", "NVIDIA H100 80GB HBM3"), DeviceInfo("cpu", "…, CPU, 8 threads")]
+    resolve_precision("auto", torch.device("cpu")) -> "bf16" on a CPU with bfloat16 instructions, else "fp32"
 
 The device is where a run happens, not a training hyperparameter: it is not part of TrainConfig and
 checkpoints never depend on it. torch is imported inside the functions, so importing this module is cheap.
@@ -74,6 +75,38 @@ def resolve_device(text="auto"):
         raise DeviceError(f"{t} was asked for, but this torch sees {n_cuda} CUDA device{'s' if n_cuda > 1 else ''}; "
                           f"available: {_ids_text()}")
     return torch.device("cuda", index)
+
+
+PRECISIONS = ("auto", "fp32", "bf16")   # the precision field's choices (core/recipes.py FIELDS)
+# CPU features (torch.cpu.get_capabilities) that compute bfloat16 products in hardware: AVX-512 BF16
+# (AMD Zen 4 and later, Intel Cooper Lake and later), AMX (Intel Sapphire Rapids and later), Arm's BF16.
+_CPU_BF16_FEATURES = ("avx512_bf16", "amx_bf16", "bf16", "sve_bf16")
+
+
+def bf16_native(device) -> bool:
+    """Whether `device` (a torch.device) multiplies bfloat16 in hardware, by torch's own checks: a CUDA
+    device that torch.cuda.is_bf16_supported() accepts; a CPU whose oneDNN does bfloat16
+    (torch.ops.mkldnn._is_mkldnn_bf16_supported) and that has one of _CPU_BF16_FEATURES in
+    torch.cpu.get_capabilities(). (oneDNN also accepts plain AVX-512, where bfloat16 is emulated and
+    slower than float32.) MPS: no."""
+    import torch
+    if device.type == "cuda":
+        return bool(torch.cuda.is_bf16_supported())
+    if device.type != "cpu" or not torch.backends.mkldnn.is_available():
+        return False
+    caps = torch.cpu.get_capabilities()
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()) and any(caps.get(k) for k in _CPU_BF16_FEATURES)
+
+
+def resolve_precision(precision: str, device) -> str:
+    """What a run or an evaluation computes in on `device`: "bf16" (bfloat16 autocast) or "fp32".
+    "auto" is bf16 where the device has it natively (bf16_native), fp32 elsewhere; "fp32" and "bf16"
+    are taken as they are (bf16 on a device without it is emulated: it works, slowly)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
+    if precision == "auto":
+        return "bf16" if bf16_native(device) else "fp32"
+    return precision
 
 
 def _ids_text() -> str:

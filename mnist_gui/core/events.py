@@ -30,6 +30,7 @@ class Started:
     epochs: int              # passes over them (the last may be partial)
     config: dict             # TrainConfig.to_dict()
     device: str              # where it trains ("cpu", "cuda:0", ...)
+    precision: str           # what the forward pass computes in: "bf16" (autocast) or "fp32"
     steps_per_epoch: int = 0  # steps in one pass over the training images
 
 

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from mnist_gui.config import MNIST_TRAIN_SIZE
+from mnist_gui.core.device import PRECISIONS
 from mnist_gui.core.presets import CUSTOM, PRESETS
 
 OPTIMIZERS = ("adamw", "adam", "sgd")
@@ -106,6 +107,9 @@ FIELDS: tuple[Field, ...] = (
     Field("augment", "bool", "Augmentation", "random affine and stroke-thickness augmentation"),
     Field("train_size", "int", "Training images", "use this many training images (default: all)", 10,
           MNIST_TRAIN_SIZE, optional=True, none_text="all", step=1000),
+    Field("precision", "choice", "Precision", "auto: bfloat16 autocast where the device computes it natively "
+          "(recent CPUs and GPUs), float32 elsewhere; fp32 or bf16: always that. Weights, loss and optimizer "
+          "stay float32", choices=PRECISIONS),
     Field("seed", "int", "Seed", "random seed (same seed, same machine: same result)", 0, 2**31 - 1),
 )
 FIELDS_BY_NAME = {f.name: f for f in FIELDS}
@@ -131,6 +135,7 @@ class TrainConfig:
     seed: int = 0
     augment: bool = False
     train_size: int | None = None
+    precision: str = "auto"         # what the forward pass computes in; where it runs decides "auto"
     eval_every_epoch: bool = True   # not a user field: the Trainer's evaluation cadence
     arch: dict | None = None        # a custom network: {"layers": [...]} (core/spec.py); preset is "custom"
     # Not a user field: whose pen-drawn digits the weights have seen ("1-30"; None: none), kept through

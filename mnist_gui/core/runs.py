@@ -6,8 +6,10 @@ never a crash.
 
 A record's fields: `status` is how the training ended ("finished", "stopped", "diverged") and never
 changes afterwards; `kind` is what made it ("train", "finetune", "study"); `device` is where it ran
-(not part of the recipe); `study` names the study a study's run was a trial of; `kept` says whether its model is kept: discarding a run's model
-(`RunStore.discard_model`) deletes model.pt and sets `kept` to false, the record and its curves stay.
+(not part of the recipe); `precision` is what its forward pass computed in ("bf16" or "fp32": the
+recipe's precision field may say "auto", the machine decided); `study` names the study a study's run was a
+trial of; `kept` says whether its model is kept: discarding a run's model (`RunStore.discard_model`) deletes
+model.pt and sets `kept` to false, the record and its curves stay.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ CONFIG_TYPES = {
     "lr": _NUMBER, "dropout": _NUMBER, "momentum": _NUMBER, "epochs": _NUMBER, "weight_decay": _NUMBER,
     "label_smoothing": _NUMBER, "batch_size": _INT, "seed": _INT, "max_steps": _INT, "train_size": _INT,
     "threads": _INT, "preset": _TEXT, "optimizer": _TEXT, "schedule": _TEXT, "augment": _BOOL,
-    "eval_every_epoch": _BOOL,
+    "eval_every_epoch": _BOOL, "precision": _TEXT,
 }
 _OPTIONAL = {"max_steps", "train_size", "threads"}  # may be null
 
@@ -67,7 +69,7 @@ def check_record(d) -> str | None:
             return f"{key!r} is missing or not {'text' if want is str else 'a table'}"
     if not is_number(d.get("seconds")) or d["seconds"] < 0:
         return f"'seconds' is {str(d.get('seconds'))[:40]!r}, not a duration"
-    for key in ("kind", "device", "study"):
+    for key in ("kind", "device", "precision", "study"):
         if key in d and not isinstance(d[key], str):
             return f"{key!r} is not text"
     if "kept" in d and not isinstance(d["kept"], bool):
@@ -101,6 +103,7 @@ class RunRecord:
     folder: Path = field(default=None, repr=False)
     kind: str = "train"
     device: str = ""
+    precision: str = ""                 # "bf16" or "fp32"; "" in records from before precision was recorded
     kept: bool = True
     study: str = ""
 
@@ -119,8 +122,8 @@ class RunRecord:
 
     def to_dict(self) -> dict:
         return {"id": self.id, "status": self.status, "kind": self.kind, "device": self.device,
-                "study": self.study, "kept": self.kept, "config": self.config, "metrics": self.metrics, "history": self.history,
-                "seconds": self.seconds, "date": self.date}
+                "precision": self.precision, "study": self.study, "kept": self.kept, "config": self.config,
+                "metrics": self.metrics, "history": self.history, "seconds": self.seconds, "date": self.date}
 
 
 STALE_PARTIAL_S = 3600
@@ -151,12 +154,13 @@ class RunStore:
         atomic_write_bytes(rec.folder / "run.json", data)
 
     def record(self, status: str, config_: dict, metrics: dict, history: dict, seconds: float,
-               save_model=None, *, kind: str = "train", device: str = "", study: str = "") -> RunRecord:
+               save_model=None, *, kind: str = "train", device: str = "", precision: str = "",
+               study: str = "") -> RunRecord:
         """Write a run; save_model(path) writes its checkpoint (None: no model, e.g. diverged).
 
-        kind: "train", "finetune" or "study"; device: where it ran (e.g. "cpu", "cuda"); study: the study
-        whose trial it was. A stopped run is recorded with status "stopped". Raises OSError when the
-        record cannot be written.
+        kind: "train", "finetune" or "study"; device: where it ran (e.g. "cpu", "cuda"); precision: what
+        it computed in ("bf16", "fp32"); study: the study whose trial it was. A stopped run is recorded with
+        status "stopped". Raises OSError when the record cannot be written.
         """
         if kind not in KINDS:
             raise ValueError(f"unknown run kind {kind!r}; choose from {', '.join(KINDS)}")
@@ -175,7 +179,7 @@ class RunStore:
         rec = RunRecord(rid, status, config_, {k: v for k, v in metrics.items()
                                                 if k not in ("predictions", "confidence", "probabilities")},
                         history, float(seconds), time.strftime("%Y-%m-%d %H:%M:%S"), staging,
-                        kind=kind, device=str(device), kept=save_model is not None, study=study)
+                        kind=kind, device=str(device), precision=precision, kept=save_model is not None, study=study)
         try:
             if save_model is not None:
                 save_model(staging / "model.pt")
@@ -198,8 +202,8 @@ class RunStore:
             raise JsonFileError(f"{f}: {problem}")
         kind = d.get("kind", "train")
         return RunRecord(folder.name, d["status"], d["config"], d["metrics"], d["history"], float(d["seconds"]),
-                         d["date"], folder, kind=kind, device=d.get("device", ""), kept=d.get("kept", True),
-                         study=d.get("study", ""))
+                         d["date"], folder, kind=kind, device=d.get("device", ""),
+                         precision=d.get("precision", ""), kept=d.get("kept", True), study=d.get("study", ""))
 
     def load(self) -> tuple[list[RunRecord], list[str]]:
         """All usable runs, oldest first, and one message per damaged record skipped."""

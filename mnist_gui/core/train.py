@@ -33,7 +33,7 @@ from torch import nn
 
 from mnist_gui import config
 from mnist_gui.core.data import Mnist, MnistSplit
-from mnist_gui.core.device import resolve_device
+from mnist_gui.core.device import resolve_device, resolve_precision
 from mnist_gui.core.events import EpochEnded, Finished, Progressed, Started, StatusChanged, TrainEvent
 from mnist_gui.core.models import build_model, move_towards
 from mnist_gui.core.recipes import TrainConfig
@@ -51,6 +51,7 @@ class TrainResult:
     metrics: dict = field(default_factory=dict)
     history: dict = field(default_factory=dict)
     seconds: float = 0.0
+    precision: str = "fp32"         # what the forward pass ran in: "bf16" (autocast) or "fp32"
 
 
 class _Stopped(Exception):
@@ -143,34 +144,47 @@ def _exact_fp32(device: torch.device):
         torch.backends.cuda.matmul.allow_tf32 = before
 
 
+def _autocast(device: torch.device, precision: str):
+    """bfloat16 autocast on `device` for precision "bf16"; nothing for "fp32"."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+def eval_precision(precision: str, device: torch.device) -> str:
+    """What an evaluation computes in: "auto" is bf16 on a CPU that has it natively (evaluating the test
+    set is what a user waits for after Stop: a quarter of the old float32 time; its predictions differed
+    from float32's on at most one test image in 10,000 for four models, benchmarks/train_speed.py) and
+    float32 elsewhere (on CUDA evaluation is cheap, and exact float32 keeps the accuracy independent of
+    kernel choices); "fp32" and "bf16" as they are."""
+    if precision == "auto" and device.type != "cpu":
+        return "fp32"
+    return resolve_precision(precision, device)
+
+
 @torch.no_grad()
-def evaluate(model: nn.Module, split: MnistSplit, batch_size: int = 1000,
-             progress: Callable[[int, int], None] | None = None, device=None) -> dict:
+def evaluate(model: nn.Module, split: MnistSplit, batch_size: int = 256,
+             progress: Callable[[int, int], None] | None = None, device=None, precision: str = "auto") -> dict:
     """Loss, accuracy, per-class accuracy, confusion matrix and predictions on a split.
 
-    Runs on `device` (default: where the model is; a model elsewhere is evaluated as a copy there, the
-    caller's model is not moved), in float32 (on CUDA without TF32). Every returned tensor is on the CPU. `progress(done, total)` is called
-    after each batch without waiting for the device (it may raise to cancel).
+    Runs on `device` (default: where the model is) on a channels-last copy of the model (the caller's
+    model is left as it is), in `precision` (see eval_precision; float32 on CUDA without TF32). Every
+    returned tensor is on the CPU. `progress(done, total)` is called after each batch without waiting
+    for the device (it may raise to cancel).
     """
     dev = _model_device(model) if device is None else resolve_device(device)
-    net = model if _model_device(model) == dev else copy.deepcopy(model).to(dev)
-    was = net.training
-    net.eval()
+    prec = eval_precision(precision, dev)
+    net = copy.deepcopy(model).to(dev, memory_format=torch.channels_last).eval()
     n = len(split)
     images, labels = on_device(split.images, dev), on_device(split.labels, dev)
     probs_all = torch.empty(n, 10, device=dev)
     total_loss = torch.zeros((), device=dev)
-    try:
-        with _exact_fp32(dev):
-            for i in range(0, n, batch_size):
-                x = _normalize_(images[i:i + batch_size].unsqueeze(1).to(torch.float32).div_(255.0))
-                logits = net(x).float()
-                total_loss += F.cross_entropy(logits, labels[i:i + batch_size], reduction="sum")
-                probs_all[i:i + len(x)] = logits.softmax(1)
-                if progress:
-                    progress(min(i + batch_size, n), n)
-    finally:
-        net.train(was)
+    with _exact_fp32(dev), _autocast(dev, prec):
+        for i in range(0, n, batch_size):
+            x = _normalize_(images[i:i + batch_size].unsqueeze(1).to(torch.float32).div_(255.0))
+            logits = net(x.contiguous(memory_format=torch.channels_last)).float()
+            total_loss += F.cross_entropy(logits, labels[i:i + batch_size], reduction="sum")
+            probs_all[i:i + len(x)] = logits.softmax(1)
+            if progress:
+                progress(min(i + batch_size, n), n)
     probs_all = probs_all.cpu()
     probs_top, preds = probs_all.max(1) if n else (torch.empty(0), torch.empty(0, dtype=torch.int64))
     labels = split.labels
@@ -196,11 +210,11 @@ class Trainer:
                  init_state: dict | None = None,
                  extra_train: MnistSplit | None = None,
                  device: str | torch.device = "cpu",
-                 bf16: bool | None = None,
                  progress_interval_s: float = PROGRESS_INTERVAL_S):
         """`device`: where to train (see core/device.py; DeviceError if it is not there).
-        `bf16`: bfloat16 autocast for the forward pass; None means on for CUDA devices that support it,
-        off elsewhere (weights, optimizer state and the loss stay float32).
+        The config's `precision` decides the forward pass's: bfloat16 autocast ("bf16"; "auto" where the
+        device has it natively, see core/device.py) or float32; weights, the optimizer and its state and
+        the loss stay float32 either way. `precision` on the Trainer is what runs ("bf16" or "fp32").
         `progress_interval_s`: the least time between two Progressed events (0: one per read-back, which
         on the CPU is one per step)."""
         self.cfg = cfg = cfg.validated()
@@ -210,8 +224,7 @@ class Trainer:
         self.extra_train = extra_train
         self.device = resolve_device(device)
         self.progress_interval_s = progress_interval_s
-        cuda = self.device.type == "cuda"
-        self.bf16 = (cuda and torch.cuda.is_bf16_supported()) if bf16 is None else bool(bf16)
+        self.precision = resolve_precision(cfg.precision, self.device)
         # Reading a CPU tensor costs nothing, a device's costs a sync: on a device, read at sync points.
         self.read_every_step = self.device.type == "cpu"
         # One fused kernel per optimizer update instead of several passes per parameter (CPU and CUDA).
@@ -290,7 +303,7 @@ class Trainer:
         try:
             self._set_up()
             self._emit(Started(self.total_steps, self.n_train, self.n_epochs, self.cfg.to_dict(),
-                               str(self.device), self.steps_per_epoch))
+                               str(self.device), self.precision, self.steps_per_epoch))
             self._seg_start = time.perf_counter()   # start of the steps not yet read back
             for epoch in range(1, self.n_epochs + 1):
                 self.epoch = epoch
@@ -331,7 +344,7 @@ class Trainer:
         self.n_epochs = math.ceil(self.total_steps / self.steps_per_epoch)
         self.optimizer = self._optimizer(self.model)
         self.scheduler = self._scheduler(self.optimizer)
-        self.autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.bf16)
+        self.autocast = _autocast(dev, self.precision)
 
         self.history = {"step": [], "loss": [], "accuracy": [],
                         "epoch": [], "epoch_step": [], "test_loss": [], "test_accuracy": []}
@@ -466,7 +479,7 @@ class Trainer:
         """Test-split metrics of the model now, into metrics and history, and an EpochEnded (a stop
         during the evaluation raises _Stopped)."""
         t_eval = time.perf_counter()
-        ev = evaluate(self.model, self.data.test, progress=self._check_stop)
+        ev = evaluate(self.model, self.data.test, progress=self._check_stop, precision=self.cfg.precision)
         self.metrics = {"test_loss": ev["loss"], "test_accuracy": ev["accuracy"],
                         "per_class": ev["per_class"], "confusion": ev["confusion"],
                         "steps": self.step, "train_seconds": self.train_seconds}
@@ -495,4 +508,4 @@ class Trainer:
     def _result(self, status: str, message: str, model: nn.Module | None) -> TrainResult:
         seconds = time.perf_counter() - self._t_start
         self._emit(Finished(status, message, self.step, self.train_seconds, seconds))
-        return TrainResult(status, message, model, self.cfg, self.metrics, self.history, seconds)
+        return TrainResult(status, message, model, self.cfg, self.metrics, self.history, seconds, self.precision)

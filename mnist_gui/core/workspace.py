@@ -431,7 +431,7 @@ class Workspace:
         try:
             record = self.runs.record(result.status, cfg.to_dict(), metrics, result.history, result.seconds,
                                       save if result.model is not None else None, kind=kind, device=device,
-                                      study=study)
+                                      precision=result.precision, study=study)
         except (OSError, CheckpointError) as e:
             problem = f"could not record the run: {e}"
         ck = None

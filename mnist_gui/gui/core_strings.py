@@ -60,6 +60,10 @@ CORE_STRINGS = (
     QT_TRANSLATE_NOOP("core", "Training images"),
     QT_TRANSLATE_NOOP("core", "use this many training images (default: all)"),
     QT_TRANSLATE_NOOP("core", "all"),
+    QT_TRANSLATE_NOOP("core", "Precision"),
+    QT_TRANSLATE_NOOP("core", "auto: bfloat16 autocast where the device computes it natively (recent CPUs and GPUs), "
+                              "float32 elsewhere; fp32 or bf16: always that. Weights, loss and optimizer stay float32"),
+    QT_TRANSLATE_NOOP("core", "auto"),   # the precision field's choice (fp32, bf16 are shown as they are)
     QT_TRANSLATE_NOOP("core", "Seed"),
     QT_TRANSLATE_NOOP("core", "random seed (same seed, same machine: same result)"),
     # recipes (core/recipes.py RECIPES): label, description

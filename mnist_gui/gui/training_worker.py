@@ -100,7 +100,7 @@ class TrainingWorker(Worker):
                 if self._abort:
                     raise Cancelled()
             try:
-                ev = evaluate(result.model, data.test, progress=check)
+                ev = evaluate(result.model, data.test, progress=check, precision=self.cfg.precision)
                 result.metrics.update(test_accuracy=ev["accuracy"], test_loss=ev["loss"],
                                       per_class=ev["per_class"], confusion=ev["confusion"])
             except Cancelled:

@@ -281,19 +281,92 @@ def test_cuda_training_learns_and_reads_back_rarely(small_mnist):
 
 def test_device_policy_with_mocked_accelerators(small_mnist, monkeypatch):
     """What each device gets, without one: reads at sync points off the CPU, fused optimizer on CPU/CUDA,
-    bf16 autocast by default only on CUDA devices that support it."""
+    bf16 autocast by default on CUDA devices that support it, never on MPS, and the fp32 precision off."""
     from mnist_gui.core import train as train_mod
     monkeypatch.setattr(train_mod, "resolve_device", lambda d: torch.device(d))
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
     t = Trainer(quick(), small_mnist, device="cuda:0")
-    assert (t.bf16, t.read_every_step, t.fused_optimizer) == (True, False, True)
-    assert Trainer(quick(), small_mnist, device="cuda:0", bf16=False).bf16 is False
+    assert (t.precision, t.read_every_step, t.fused_optimizer) == ("bf16", False, True)
+    assert Trainer(quick(precision="fp32"), small_mnist, device="cuda:0").precision == "fp32"
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
-    assert Trainer(quick(), small_mnist, device="cuda:0").bf16 is False
+    assert Trainer(quick(), small_mnist, device="cuda:0").precision == "fp32"
     t = Trainer(quick(), small_mnist, device="mps")
-    assert (t.bf16, t.read_every_step, t.fused_optimizer) == (False, False, False)
+    assert (t.precision, t.read_every_step, t.fused_optimizer) == ("fp32", False, False)
     t = Trainer(quick(), small_mnist, device="cpu")
-    assert (t.bf16, t.read_every_step, t.fused_optimizer) == (False, True, True)
+    assert (t.read_every_step, t.fused_optimizer) == (True, True)
+
+
+def _cpu_caps(monkeypatch, **caps):
+    """torch.cpu.get_capabilities() as a CPU with these features (and AVX-512, which oneDNN's own bf16
+    check accepts even where bfloat16 is only emulated)."""
+    base = {"architecture": "x86_64", "avx512_f": True, "avx512_bf16": False, "amx_bf16": False}
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {**base, **caps})
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+
+
+@pytest.mark.parametrize("caps, want", [({}, "fp32"), ({"avx512_bf16": True}, "bf16"), ({"amx_bf16": True}, "bf16")])
+def test_auto_precision_on_the_cpu_follows_torchs_capability_checks(monkeypatch, caps, want):
+    from mnist_gui.core.device import resolve_precision
+    _cpu_caps(monkeypatch, **caps)
+    cpu = torch.device("cpu")
+    assert resolve_precision("auto", cpu) == want
+    assert (resolve_precision("fp32", cpu), resolve_precision("bf16", cpu)) == ("fp32", "bf16")
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)
+    assert resolve_precision("auto", cpu) == "fp32"
+
+
+def test_without_cpu_bf16_auto_trains_and_evaluates_as_fp32(small_mnist, monkeypatch):
+    """On a CPU without bfloat16 instructions nothing changes: auto is the float32 run, step for step."""
+    _cpu_caps(monkeypatch)
+    cfg = quick(max_steps=6, train_size=600)
+    auto, fp32 = Trainer(cfg, small_mnist).run(), Trainer(quick(max_steps=6, train_size=600, precision="fp32"),
+                                                          small_mnist).run()
+    assert auto.precision == fp32.precision == "fp32"
+    assert auto.history["loss"] == fp32.history["loss"]
+    assert auto.metrics["test_loss"] == fp32.metrics["test_loss"]
+    a, b = evaluate(auto.model, small_mnist.test), evaluate(auto.model, small_mnist.test, precision="fp32")
+    assert torch.equal(a["probabilities"], b["probabilities"])
+
+
+def test_with_cpu_bf16_auto_trains_in_bf16_and_learns(small_mnist, monkeypatch):
+    """Where the CPU has bfloat16, auto runs the forward pass under bf16 autocast (another computation than
+    float32's), keeps the weights float32 and still learns; the run says what it ran in."""
+    _cpu_caps(monkeypatch, avx512_bf16=True)
+    events = []
+    r = Trainer(quick(), small_mnist, events.append).run()
+    ref = Trainer(quick(precision="fp32"), small_mnist).run()
+    assert (r.precision, ref.precision, events[0].precision) == ("bf16", "fp32", "bf16")
+    assert r.history["loss"] != ref.history["loss"]
+    assert all(p.dtype == torch.float32 for p in r.model.parameters())
+    assert r.status == "finished" and r.metrics["test_accuracy"] > 0.85
+    assert abs(r.metrics["test_accuracy"] - ref.metrics["test_accuracy"]) < 0.02
+
+
+def test_evaluate_in_bf16_reads_like_fp32_and_leaves_the_model_alone(small_mnist, shipped):
+    model = shipped.model
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    model.train()
+    a = evaluate(model, small_mnist.test, precision="fp32")
+    b = evaluate(model, small_mnist.test, precision="bf16")
+    assert not torch.equal(a["probabilities"], b["probabilities"])    # bf16 ran
+    assert (a["predictions"] != b["predictions"]).sum() <= 2
+    assert abs(a["loss"] - b["loss"]) < 0.01
+    assert model.training and all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+    assert all(p.is_contiguous() for p in model.parameters())       # not turned channels-last
+    model.eval()
+
+
+def test_precision_is_a_checked_field_and_the_run_record_names_what_ran(small_mnist, tmp_path):
+    from mnist_gui.core.recipes import FIELDS_BY_NAME
+    from mnist_gui.core.workspace import Workspace
+    assert FIELDS_BY_NAME["precision"].choices == ("auto", "fp32", "bf16")
+    with pytest.raises(ValueError, match="unknown precision 'fp16'; choose from auto, fp32, bf16"):
+        quick(precision="fp16").validated()
+    r = Trainer(quick(max_steps=3, train_size=300, precision="bf16"), small_mnist).run()
+    ws = Workspace(tmp_path)
+    ws.finish_run(r, device="cpu", onnx=False)
+    (rec,), problems = ws.runs.load()
+    assert (rec.precision, rec.config["precision"], problems) == ("bf16", "bf16", [])
 
 
 def test_a_run_that_averages_with_its_start_ends_halfway_between(small_mnist):
