@@ -5,7 +5,8 @@ when it is read; a damaged record is skipped with one message naming the file an
 never a crash.
 
 A record's fields: `status` is how the training ended ("finished", "stopped", "diverged") and never
-changes afterwards; `kind` is what made it ("train", "finetune", "study"); `device` is where it ran
+changes afterwards; `kind` is what made it ("train", "finetune", "study"), and `study` the study's name for a study's run;
+`device` is where it ran
 (not part of the recipe); `kept` says whether its model is kept: discarding a run's model
 (`RunStore.discard_model`) deletes model.pt and sets `kept` to false, the record and its curves stay.
 """
@@ -66,7 +67,7 @@ def check_record(d) -> str | None:
             return f"{key!r} is missing or not {'text' if want is str else 'a table'}"
     if not is_number(d.get("seconds")) or d["seconds"] < 0:
         return f"'seconds' is {str(d.get('seconds'))[:40]!r}, not a duration"
-    for key in ("kind", "device"):
+    for key in ("kind", "device", "study"):
         if key in d and not isinstance(d[key], str):
             return f"{key!r} is not text"
     if "kept" in d and not isinstance(d["kept"], bool):
@@ -101,6 +102,7 @@ class RunRecord:
     kind: str = "train"
     device: str = ""
     kept: bool = True
+    study: str = ""
 
     @property
     def model_path(self) -> Path:
@@ -117,7 +119,7 @@ class RunRecord:
 
     def to_dict(self) -> dict:
         return {"id": self.id, "status": self.status, "kind": self.kind, "device": self.device,
-                "kept": self.kept, "config": self.config, "metrics": self.metrics, "history": self.history,
+                "kept": self.kept, **({"study": self.study} if self.study else {}), "config": self.config, "metrics": self.metrics, "history": self.history,
                 "seconds": self.seconds, "date": self.date}
 
 
@@ -189,7 +191,8 @@ class RunStore:
             raise JsonFileError(f"{f}: {problem}")
         kind = d.get("kind", "train")
         return RunRecord(folder.name, d["status"], d["config"], d["metrics"], d["history"], float(d["seconds"]),
-                         d["date"], folder, kind=kind, device=d.get("device", ""), kept=d.get("kept", True))
+                         d["date"], folder, kind=kind, device=d.get("device", ""), kept=d.get("kept", True),
+                         study=d.get("study", ""))
 
     def load(self) -> tuple[list[RunRecord], list[str]]:
         """All usable runs, oldest first, and one message per damaged record skipped."""

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -170,6 +171,9 @@ class TrainingTab(Retranslating, QWidget):
         self._ended: str | None = None   # how the last run ended, shown on the progress bar
         self._closing = False
         self.keepBox: QMessageBox | None = None   # the question after a stopped or worse run
+        self._steps: list[int] = []
+        self._lastProgress: Progressed | None = None
+        self._formBefore: TrainConfig | None = None   # the form's own values while it shows a fine-tune's
         self._build()
         recipe = self.ws.settings.get("train/recipe")
         index = self.recipeCombo.findData(recipe if recipe in TRAINING_RECIPES else self.ws.default_recipe)
@@ -226,29 +230,39 @@ class TrainingTab(Retranslating, QWidget):
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(0)
         self.speedLabel = QLabel("", objectName="speedLabel")
-        self.lossPlot = self._plot("lossPlot", (-10, 10))
+        self.lossPlot = self._plot("lossPlot")
+        self.lossPlot.from_zero(x=True)
         self.lossRawCurve = self.lossPlot.plot(name="raw")
         self.lossSmoothCurve = self.lossPlot.plot(name="smoothed")
         self.testLossCurve = self.lossPlot.plot(pen=None, symbol="o", name="test")
-        self.accuracyPlot = self._plot("accuracyPlot", (-10, -10))
+        self.accuracyPlot = self._plot("accuracyPlot")   # in %, always 0–100: a run's climb at its true scale
+        self.accuracyPlot.fix_y(0, 100)
+        self.accuracyPlot.setLimits(xMin=0)
         self.trainAccCurve = self.accuracyPlot.plot(name="training")
         self.testAccCurve = self.accuracyPlot.plot(symbol="o", name="test")
         self.log = QPlainTextEdit(objectName="trainLog", readOnly=True)
         self.log.setMaximumBlockCount(2000)
         self.runsPanel = RunsPanel(self.qtws, self.lossPlot, self.accuracyPlot)
+        self.runsPanel.overlaysChanged.connect(self._update_empty)
         self.bottomTabs = QTabWidget(objectName="trainBottomTabs")
         self.bottomTabs.addTab(self.log, "")
         self.bottomTabs.addTab(self.runsPanel, "")
-        self.bottomTabs.setFixedHeight(170)
 
+        # The plots and the log/Runs list share the height; the divider can be dragged.
+        self.splitter = QSplitter(Qt.Orientation.Vertical, objectName="trainSplitter")
+        self.splitter.addWidget(self.lossPlot)
+        self.splitter.addWidget(self.accuracyPlot)
+        self.splitter.addWidget(self.bottomTabs)
+        self.splitter.setChildrenCollapsible(False)
+        for i, share in enumerate((3, 3, 2)):
+            self.splitter.setStretchFactor(i, share)
+        self.splitter.setSizes([300, 300, 200])   # in proportion: the Runs list shows about ten runs at 1000 px
         right = QVBoxLayout()
         top = QHBoxLayout()
         top.addWidget(self.progressBar, 1)
         top.addWidget(self.speedLabel)
         right.addLayout(top)
-        right.addWidget(self.lossPlot, 1)
-        right.addWidget(self.accuracyPlot, 1)
-        right.addWidget(self.bottomTabs)
+        right.addWidget(self.splitter, 1)
 
         lay = QHBoxLayout(self)
         lay.addLayout(left)
@@ -276,7 +290,8 @@ class TrainingTab(Retranslating, QWidget):
         self.deviceCombo.setToolTip(self.tr("Where training and evaluation run; live prediction stays on the CPU"))
         self.deviceCombo.setItemText(0, self.tr("Automatic (CUDA, then Apple MPS, then the CPU)"))
         self.form.retranslate()
-        self.settingsBox.setTitle(self.tr("Hyperparameters"))
+        self.settingsBox.setTitle(self.tr("Hyperparameters: fine-tuning the live model on My digits")
+                                  if self._formBefore is not None else self.tr("Hyperparameters"))
         self.trainButton.setText(self.tr("Trai&n"))
         self.trainButton.setToolTip(self.tr("Train a new model with these settings"))
         self.pauseButton.setText(self.tr("Res&ume") if self._paused else self.tr("&Pause"))
@@ -284,7 +299,7 @@ class TrainingTab(Retranslating, QWidget):
         self.progressBar.setAccessibleName(self.tr("Training progress"))
         self.speedLabel.setAccessibleName(self.tr("Training speed"))
         for plot, title, ylabel in ((self.lossPlot, self.tr("Loss per step"), self.tr("cross-entropy")),
-                                    (self.accuracyPlot, self.tr("Accuracy"), self.tr("accuracy"))):
+                                    (self.accuracyPlot, self.tr("Accuracy"), self.tr("accuracy (%)"))):
             plot.setTitle(title)
             plot.setAccessibleName(title)
             plot.setLabel("bottom", self.tr("step"))
@@ -303,6 +318,9 @@ class TrainingTab(Retranslating, QWidget):
         self.bottomTabs.setTabText(1, self.tr("Run&s"))
         self.bottomTabs.tabBar().setAccessibleName(self.tr("Log and runs"))
         self._show_ended()
+        self._update_empty()
+        if self._paused:
+            self._show_paused()
 
 
     def _on_theme(self, t) -> None:
@@ -313,8 +331,14 @@ class TrainingTab(Retranslating, QWidget):
         self.testAccCurve.setPen(pg.mkPen(t.test, width=2))
         self.testAccCurve.setSymbolBrush(pg.mkBrush(t.test))
 
-    def _plot(self, name: str, legend_offset) -> pg.PlotWidget:
-        p = Plot(name, legend_offset=legend_offset)
+    def _update_empty(self) -> None:
+        """An empty plot says so (no made-up axis): nothing trained yet in this session, no run overlaid."""
+        empty = not self._steps and not self.runsPanel.overlay_count()
+        for plot in (self.lossPlot, self.accuracyPlot):
+            plot.set_empty(self.tr("no run yet: press Train, or select runs in the Runs list") if empty else None)
+
+    def _plot(self, name: str) -> Plot:
+        p = Plot(name, legend=True)
         p.setClipToView(True)
         p.setDownsampling(auto=True, mode="mean")
         return p
@@ -408,6 +432,7 @@ class TrainingTab(Retranslating, QWidget):
         for c in (self.lossRawCurve, self.lossSmoothCurve, self.testLossCurve, self.trainAccCurve,
                   self.testAccCurve):
             c.setData([], [])
+        self._update_empty()
 
     def start_training(self, cfg: TrainConfig | None = None, init_state=None, extra_train=None,
                        kind: str = "train", plan: RunPlan | None = None) -> bool:
@@ -428,7 +453,12 @@ class TrainingTab(Retranslating, QWidget):
             self.message.emit(self.tr("Cannot start training"), str(e), True)
             return False
         self._reset_plots()
+        self._lastProgress = None
         self._ended = None
+        if plan.kind == "finetune":   # the form shows what runs (the fine-tune recipe), and its own values after
+            self._formBefore = self.config()
+            self.form.set_values(plan.config)
+            self.settingsBox.setTitle(self.tr("Hyperparameters: fine-tuning the live model on My digits"))
         self.dataPanel.hide()
         self.progressBar.setRange(0, 0)  # busy until the first step
         self.progressBar.setFormat("%p%")
@@ -465,9 +495,21 @@ class TrainingTab(Retranslating, QWidget):
         if self._paused:
             self._worker.pause()
             self.pauseButton.setText(self.tr("Res&ume"))
+            self._show_paused()
         else:
             self._worker.resume()
             self.pauseButton.setText(self.tr("&Pause"))
+            ev = self._lastProgress
+            if ev is not None:   # no time left is known until the next step: none is shown
+                self.progressBar.setFormat(self.tr("%p%  step {0}/{1}").format(f"{ev.step:,}", f"{ev.total_steps:,}"))
+
+    def _show_paused(self) -> None:
+        """Paused: the progress bar says so instead of a frozen time left."""
+        ev = self._lastProgress
+        self.progressBar.setFormat(self.tr("%p%  step {0}/{1}  paused").format(f"{ev.step:,}", f"{ev.total_steps:,}")
+                                   if ev is not None else self.tr("paused"))
+        if ev is None and self.progressBar.maximum() == 0:   # paused before the first step: a bar, not a spinner
+            self.progressBar.setRange(0, 1)
 
     @property
     def paused(self) -> bool:
@@ -500,10 +542,16 @@ class TrainingTab(Retranslating, QWidget):
         steps = np.asarray(self._steps)
         self.lossRawCurve.setData(steps, np.asarray(self._loss))
         self.lossSmoothCurve.setData(steps, np.asarray(self._smooth))
-        self.trainAccCurve.setData(steps, np.asarray(self._acc))
+        self.trainAccCurve.setData(steps, 100 * np.asarray(self._acc))
+        if len(self._steps) == len(ev.steps):
+            self._update_empty()
         self.progressBar.setValue(ev.step)
-        self.progressBar.setFormat(self.tr("%p%  step {0}/{1}  ETA {2}").format(
-            f"{ev.step:,}", f"{ev.total_steps:,}", _fmt_eta(ev.eta_s)))
+        self._lastProgress = ev
+        if self._paused:   # a step that was on its way when Pause was pressed
+            self._show_paused()
+        else:
+            self.progressBar.setFormat(self.tr("%p%  step {0}/{1}  ETA {2}").format(
+                f"{ev.step:,}", f"{ev.total_steps:,}", _fmt_eta(ev.eta_s)))
         self.speedLabel.setText(self.tr("{0} images/s  loss {1}").format(f"{ev.images_per_s:,.0f}",
                                                                          f"{ev.loss:.3f}"))
 
@@ -511,7 +559,7 @@ class TrainingTab(Retranslating, QWidget):
         self._epoch_steps.append(ev.step)
         self._test_acc.append(ev.test_accuracy)
         self._test_loss.append(ev.test_loss)
-        self.testAccCurve.setData(self._epoch_steps, self._test_acc)
+        self.testAccCurve.setData(self._epoch_steps, [100 * a for a in self._test_acc])
         self.testLossCurve.setData(self._epoch_steps, self._test_loss)
         self.append_log(self.tr("epoch {0}/{1}: test accuracy {2}, test loss {3} ({4} s of training)").format(
             ev.epoch, ev.epochs, f"{ev.test_accuracy:.2%}", f"{ev.test_loss:.4f}",
@@ -535,6 +583,10 @@ class TrainingTab(Retranslating, QWidget):
         self._ended = status
         self._show_ended()
         self._set_running(False)
+        if self._formBefore is not None:
+            self.apply_config(self._formBefore)
+            self._formBefore = None
+            self.settingsBox.setTitle(self.tr("Hyperparameters"))
         self.ws.end_work()
 
     def _show_ended(self) -> None:
@@ -604,4 +656,9 @@ class TrainingTab(Retranslating, QWidget):
         return self.dataPanel.choose(folder)
 
     def append_log(self, line: str) -> None:
+        """Add a line and follow it, unless the reader has scrolled up to an earlier one."""
+        bar = self.log.verticalScrollBar()
+        following = bar.value() >= bar.maximum()
         self.log.appendPlainText(line)
+        if following:
+            bar.setValue(bar.maximum())
