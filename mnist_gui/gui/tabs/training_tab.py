@@ -171,6 +171,10 @@ class TrainingTab(Retranslating, QWidget):
         self._ended: str | None = None   # how the last run ended, shown on the progress bar
         self._closing = False
         self.keepBox: QMessageBox | None = None   # the question after a stopped or worse run
+        # A stopped run is asked about at once, while its model is measured: the box's run (None until the
+        # run is recorded) and an answer given before that.
+        self._boxRun: tuple | None = None
+        self._earlyAnswer: int | None = None
         self._steps: list[int] = []
         self._lastProgress: Progressed | None = None
         self._formBefore: TrainConfig | None = None   # the form's own values while it shows a fine-tune's
@@ -472,8 +476,8 @@ class TrainingTab(Retranslating, QWidget):
         self._set_running(True)
         self.jobs.start(worker, self, started=self._on_started, progressed=self._on_progressed,
                         epochEnded=self._on_epoch_ended, statusChanged=self.append_log, returned=self._on_finished,
-                        failed=self._on_failed, cancelled=lambda: self._on_ended("stopped"),
-                        dataMissing=self._on_data_missing)
+                        failed=self._on_failed, cancelled=lambda: (self._forget_early_question(), self._on_ended("stopped")),
+                        dataMissing=self._on_data_missing, evaluating=self._on_evaluating)
         return True
 
     def start_finetune(self) -> bool:
@@ -565,6 +569,22 @@ class TrainingTab(Retranslating, QWidget):
             ev.epoch, ev.epochs, f"{ev.test_accuracy:.2%}", f"{ev.test_loss:.4f}",
             f"{ev.train_seconds:.1f}"))
 
+    def _on_evaluating(self, done: int, total: int) -> None:
+        """The stopped run's model over the test images: progress on the bar, and the question at once."""
+        self.progressBar.setRange(0, total)
+        self.progressBar.setValue(done)
+        self.progressBar.setFormat(self.tr("measuring the stopped model on the test images: %p%"))
+        if self._closing:
+            return
+        live = self.ws.live_accuracy
+        text = self.tr("The run was stopped; its test accuracy is being measured ({0}); the live model reads {1}.\n"
+                       "Make this partly trained model the live model?").format(
+            f"{done / max(total, 1):.0%}", f"{live:.2%}" if live is not None else self.tr("not evaluated"))
+        if self.keepBox is None and self._earlyAnswer is None:
+            self._ask(text, None, discard_on_no=True)
+        elif self.keepBox is not None and self._boxRun is None:
+            self.keepBox.setText(text)
+
     def _on_failed(self, msg: str) -> None:
         self.append_log(msg)
         self._on_ended("failed")
@@ -578,6 +598,8 @@ class TrainingTab(Retranslating, QWidget):
 
     def _on_ended(self, status: str) -> None:
         self._worker = None
+        if status != "stopped" or self._closing:   # a question asked early about a run that did not end so
+            self._forget_early_question()
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(1 if status == "finished" else 0)
         self._ended = status
@@ -616,20 +638,46 @@ class TrainingTab(Retranslating, QWidget):
             acc_text = (self.tr("test accuracy {0}").format(f"{new:.2%}") if new is not None
                         else self.tr("not evaluated"))
             live_text = f"{live:.2%}" if live is not None else self.tr("not evaluated")
-            self._ask(self.tr("The run was stopped: {0} ({1}); the live model reads {2}.\n"
-                              "Make this partly trained model the live model?").format(
-                done.message, acc_text, live_text), done, discard_on_no=True)
+            text = self.tr("The run was stopped: {0} ({1}); the live model reads {2}.\n"
+                           "Make this partly trained model the live model?").format(done.message, acc_text, live_text)
+            if self._earlyAnswer is not None:   # answered while it was measured
+                code, self._earlyAnswer = self._earlyAnswer, None
+                self._on_answer(code, done, discard_on_no=True)
+            elif self.keepBox is not None:      # still open: now with the accuracy
+                self.keepBox.setText(text)
+                self._boxRun = (done, True)
+            else:
+                self._ask(text, done, discard_on_no=True)
         else:
+            self._forget_early_question()
             self.runFinished.emit(done)
 
-    def _ask(self, text: str, done: FinishedRun, discard_on_no: bool) -> None:
+    def _forget_early_question(self) -> None:
+        self._earlyAnswer = None
+        if self.keepBox is not None and self._boxRun is None:
+            box, self.keepBox = self.keepBox, None
+            box.finished.disconnect()
+            box.close()
+
+    def _ask(self, text: str, done: FinishedRun | None, discard_on_no: bool) -> None:
+        """The question; done None: the run is not recorded yet (a stopped run being measured)."""
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Make the new model live?"), text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setDefaultButton(QMessageBox.StandardButton.No)   # Enter keeps the live model: the safe answer
         box.setObjectName("keepBox")
-        box.finished.connect(lambda code: self._on_answer(code, done, discard_on_no))
+        self._boxRun = (done, discard_on_no) if done is not None else None
+        box.finished.connect(self._on_box_finished)
         self.keepBox = box
         box.open()
+
+    def _on_box_finished(self, code: int) -> None:
+        self.keepBox = None
+        if self._boxRun is None:   # answered before the run was recorded: applied when it is
+            self._earlyAnswer = code
+            self.append_log(self.tr("answered; it applies when the stopped model has been measured"))
+            return
+        (done, discard_on_no), self._boxRun = self._boxRun, None
+        self._on_answer(code, done, discard_on_no)
 
     def _on_answer(self, code: int, done: FinishedRun, discard_on_no: bool) -> None:
         self.keepBox = None
@@ -658,7 +706,9 @@ class TrainingTab(Retranslating, QWidget):
     def append_log(self, line: str) -> None:
         """Add a line and follow it, unless the reader has scrolled up to an earlier one."""
         bar = self.log.verticalScrollBar()
-        following = bar.value() >= bar.maximum()
+        # at the end, or a line short of it: while the log is hidden (the Runs list shown) Qt's own
+        # following falls one line behind per hidden stretch
+        following = bar.value() >= bar.maximum() - 1
         self.log.appendPlainText(line)
         if following:
             bar.setValue(bar.maximum())

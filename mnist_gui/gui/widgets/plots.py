@@ -78,9 +78,8 @@ class Plot(pg.PlotWidget):
 
     def fix_y(self, lo: float, hi: float) -> None:
         """A y axis that always shows lo…hi (accuracy 0–100%) and cannot be panned past it."""
-        pad = 0.02 * (hi - lo)
-        self.setLimits(yMin=lo - pad, yMax=hi + pad)
-        self.setYRange(lo, hi, padding=0.02)
+        self.setLimits(yMin=lo, yMax=hi)
+        self.setYRange(lo, hi, padding=0)
         self.enableAutoRange(y=False)
 
     def from_zero(self, x: bool = False) -> None:

@@ -125,11 +125,12 @@ class RunsPanel(Retranslating, QWidget):
             self.refresh()
 
     def _watch(self) -> None:
-        """Watch the runs folder (or, until it exists, the folder it will be made in)."""
-        root = self.ws.runs.root
-        target = root if root.is_dir() else root.parent
+        """Watch the runs folder (or, until it exists, the nearest folder above it that does)."""
+        target = self.ws.runs.root
+        while not target.is_dir() and target != target.parent:
+            target = target.parent
         watched = self._watcher.directories()
-        if target.is_dir() and watched != [str(target)]:
+        if watched != [str(target)]:
             if watched:
                 self._watcher.removePaths(watched)
             self._watcher.addPath(str(target))
@@ -167,6 +168,7 @@ class RunsPanel(Retranslating, QWidget):
 
     def refresh(self) -> None:
         self._loaded = True
+        self._watch()
         selected = {r.id for r in self.selected()}
         self.runs, self.problems = self.ws.runs.load()
         self.table.blockSignals(True)
