@@ -106,6 +106,11 @@ def test_the_runs_list_follows_the_runs_folder_and_says_what_made_each_run(windo
     assert [panel.table.item(r, KIND_COL).text() for r in range(2)] == ["fine-tune", "study lr"]
     assert panel.table.item(0, RUN_COL).text().startswith("tf-tutorial · 98.70% · ")
     assert panel.table.item(0, STATUS_COL).text() == "finished, model discarded"   # recorded without a model
+    # the list gets room: in a 1600×1000 window it shows several runs, with no scrollbar cutting into them
+    window.resize(1600, 1000)
+    table = panel.table
+    rows = table.verticalHeader().defaultSectionSize()
+    qtbot.waitUntil(lambda: table.viewport().height() >= 6 * rows and not table.horizontalScrollBar().isVisible())
 
 
 def test_when_a_run_ran_reads_as_a_time_today_else_a_date():

@@ -258,9 +258,9 @@ class TrainingTab(Retranslating, QWidget):
         self.splitter.addWidget(self.accuracyPlot)
         self.splitter.addWidget(self.bottomTabs)
         self.splitter.setChildrenCollapsible(False)
-        for i, share in enumerate((3, 3, 2)):
-            self.splitter.setStretchFactor(i, share)
-        self.splitter.setSizes([300, 300, 200])   # in proportion: the Runs list shows about ten runs at 1000 px
+        for i in range(3):   # a third each: the Runs list shows about eight runs in a 1000-pixel window
+            self.splitter.setStretchFactor(i, 1)
+        self.splitter.setSizes([300, 300, 300])
         right = QVBoxLayout()
         top = QHBoxLayout()
         top.addWidget(self.progressBar, 1)
