@@ -38,20 +38,20 @@ class Theme:
     smooth_loss: RGB
     test: RGB
     train_acc: RGB
-    runs: tuple[RGB, ...]   # overlaid runs, in order
+    runs: tuple[RGB, ...]   # overlaid runs, in order: none is a shade of the current run's colours above
 
 
 LIGHT = Theme(dark=False, paper=(250, 250, 247), ink=(20, 20, 30), border=(175, 175, 175), hint=(150, 150, 150),
               plot_bg=(255, 255, 255), plot_fg=(60, 60, 60), bar=(70, 110, 200), top=(230, 120, 30),
               unsure=(150, 150, 150), raw_loss=(150, 170, 220), smooth_loss=(30, 60, 170), test=(220, 90, 20),
               train_acc=(30, 140, 60),
-              runs=((200, 30, 30), (30, 130, 30), (120, 40, 170), (20, 150, 160), (200, 120, 0), (90, 90, 90)))
+              runs=((125, 50, 190), (210, 40, 150), (0, 160, 170), (140, 140, 0), (60, 60, 60), (120, 75, 40)))
 DARK = Theme(dark=True, paper=(34, 35, 38), ink=(235, 235, 225), border=(95, 95, 100), hint=(140, 140, 145),
              plot_bg=(30, 31, 34), plot_fg=(215, 215, 215), bar=(100, 150, 240), top=(255, 150, 60),
              unsure=(150, 150, 150), raw_loss=(85, 105, 150), smooth_loss=(130, 175, 255), test=(255, 135, 70),
              train_acc=(95, 205, 115),
-             runs=((250, 100, 100), (110, 215, 110), (195, 130, 245), (70, 205, 215), (245, 180, 50),
-                   (190, 190, 190)))
+             runs=((190, 130, 250), (255, 110, 200), (60, 215, 225), (240, 220, 60), (200, 200, 200),
+                   (170, 120, 80)))
 
 
 def dark_palette() -> QPalette:

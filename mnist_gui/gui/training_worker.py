@@ -19,6 +19,7 @@ class TrainingWorker(Worker):
     epochEnded = Signal(object)   # core.events.EpochEnded
     statusChanged = Signal(str)   # paused, resumed, data loading...
     dataMissing = Signal(str)     # MNIST not found: the message says where it looked
+    evaluating = Signal(int, int)  # a stopped run's model over the test images: (images done, of total)
     # progressed(Progressed): as the trainer sent it (the trainer throttles; each carries the steps since
     # the last one)
     # returned(FinishedRun)
@@ -96,9 +97,10 @@ class TrainingWorker(Worker):
                 and "test_accuracy" not in result.metrics):
             self.statusChanged.emit(self.tr("evaluating the stopped model…"))
 
-            def check(_i, _n):
+            def check(i, n):
                 if self._abort:
                     raise Cancelled()
+                self.evaluating.emit(i, n)
             try:
                 ev = evaluate(result.model, data.test, progress=check, precision=self.cfg.precision)
                 result.metrics.update(test_accuracy=ev["accuracy"], test_loss=ev["loss"],

@@ -224,6 +224,10 @@
         <translation>用我的數字微調(&amp;G)</translation>
     </message>
     <message>
+        <source>{0} in My digits: fine-tuning on them now (progress on the Train tab)…</source>
+        <translation>我的數字共 {0} 個：正在用它們微調（進度見「訓練」分頁）…</translation>
+    </message>
+    <message>
         <source>Teach some digits first: draw one, pick what it is, press Remember</source>
         <translation>請先教它一些數字：畫一個、選出它是哪個數字，再按「記住」</translation>
     </message>
@@ -292,14 +296,6 @@
         <translation>可靠度</translation>
     </message>
     <message>
-        <source>confidence</source>
-        <translation>信心</translation>
-    </message>
-    <message>
-        <source>accuracy</source>
-        <translation>準確率</translation>
-    </message>
-    <message>
         <source>Evaluate the live model on the 10,000 test &amp;images</source>
         <translation>以 10,000 張測試影像評估使用中的模型(&amp;I)</translation>
     </message>
@@ -322,6 +318,10 @@
     <message>
         <source>digit</source>
         <translation>數字</translation>
+    </message>
+    <message>
+        <source>accuracy (%)</source>
+        <translation>準確率 (%)</translation>
     </message>
     <message>
         <source>Confusion matrix (click a cell)</source>
@@ -358,6 +358,14 @@
     <message>
         <source>Reliability of</source>
         <translation>可靠度資料來源</translation>
+    </message>
+    <message>
+        <source>confidence (%)</source>
+        <translation>信心 (%)</translation>
+    </message>
+    <message>
+        <source>not evaluated yet: press Evaluate</source>
+        <translation>尚未評估：請按「評估」</translation>
     </message>
     <message>
         <source>MNIST test, an earlier model</source>
@@ -406,6 +414,12 @@
     <message>
         <source>most confident mistakes: {0} in all</source>
         <translation>最有把握的錯誤：共 {0} 個</translation>
+    </message>
+    <message>
+        <source>read {0} {1}
+true {2}</source>
+        <translation>判讀 {0} {1}
+實為 {2}</translation>
     </message>
     <message>
         <source>test image #{0}, label {1}; {2}</source>
@@ -953,16 +967,16 @@
         <translation>狀態</translation>
     </message>
     <message>
-        <source>Architecture</source>
-        <translation>架構</translation>
-    </message>
-    <message>
         <source>Optimizer</source>
         <translation>優化器</translation>
     </message>
     <message>
         <source>LR</source>
         <translation>學習率</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>類型</translation>
     </message>
     <message>
         <source>Schedule</source>
@@ -989,12 +1003,52 @@
         <translation>訓練影像</translation>
     </message>
     <message>
-        <source>Test accuracy</source>
-        <translation>測試準確率</translation>
+        <source>live</source>
+        <translation>使用中</translation>
     </message>
     <message>
-        <source>Seconds</source>
-        <translation>秒數</translation>
+        <source>kept</source>
+        <translation>已保留</translation>
+    </message>
+    <message>
+        <source>model discarded</source>
+        <translation>模型已捨棄</translation>
+    </message>
+    <message>
+        <source>{0}, {1}</source>
+        <translation>{0}，{1}</translation>
+    </message>
+    <message>
+        <source>study {0}</source>
+        <translation>研究 {0}</translation>
+    </message>
+    <message>
+        <source>study</source>
+        <translation>研究</translation>
+    </message>
+    <message>
+        <source>training</source>
+        <translation>訓練</translation>
+    </message>
+    <message>
+        <source>fine-tune</source>
+        <translation>微調</translation>
+    </message>
+    <message>
+        <source>custom network</source>
+        <translation>自訂網路</translation>
+    </message>
+    <message>
+        <source>{0} · {1} · {2}</source>
+        <translation>{0} · {1} · {2}</translation>
+    </message>
+    <message>
+        <source>not evaluated</source>
+        <translation>尚未評估</translation>
+    </message>
+    <message>
+        <source>{0}: {1} on {2}, {3} s</source>
+        <translation>{0}：{1}，在 {2} 上，{3} 秒</translation>
     </message>
     <message>
         <source>Runs</source>
@@ -1029,10 +1083,6 @@
         <translation>已發散</translation>
     </message>
     <message>
-        <source>(model discarded)</source>
-        <translation>（模型已捨棄）</translation>
-    </message>
-    <message>
         <source>yes</source>
         <translation>是</translation>
     </message>
@@ -1043,10 +1093,6 @@
     <message>
         <source>all</source>
         <translation>全部</translation>
-    </message>
-    <message>
-        <source>{0} loss</source>
-        <translation>{0} 損失</translation>
     </message>
     <message>
         <source>{0} test</source>
@@ -1185,6 +1231,14 @@
     <message>
         <source>Test accuracy</source>
         <translation>測試準確率</translation>
+    </message>
+    <message>
+        <source>no finished runs yet: press Start</source>
+        <translation>尚無完成的訓練：請按「開始」</translation>
+    </message>
+    <message>
+        <source>test accuracy (%), axis from {0}%</source>
+        <translation>測試準確率 (%)，座標軸從 {0}% 起</translation>
     </message>
     <message>
         <source>test accuracy (%)</source>
@@ -1326,6 +1380,10 @@
         <translation>自動（CUDA，其次 Apple MPS，最後 CPU）</translation>
     </message>
     <message>
+        <source>Hyperparameters: fine-tuning the live model on My digits</source>
+        <translation>超參數：正在用我的數字微調使用中的模型</translation>
+    </message>
+    <message>
         <source>Hyperparameters</source>
         <translation>超參數</translation>
     </message>
@@ -1370,10 +1428,6 @@
         <translation>準確率</translation>
     </message>
     <message>
-        <source>accuracy</source>
-        <translation>準確率</translation>
-    </message>
-    <message>
         <source>step</source>
         <translation>步數</translation>
     </message>
@@ -1408,6 +1462,10 @@
     <message>
         <source>Log and runs</source>
         <translation>日誌與訓練紀錄</translation>
+    </message>
+    <message>
+        <source>no run yet: press Train, or select runs in the Runs list</source>
+        <translation>尚無訓練：請按「訓練」，或在訓練紀錄中選取</translation>
     </message>
     <message>
         <source>loading PyTorch…</source>
@@ -1462,6 +1520,18 @@
         <translation>以 {0} 個我的數字混合 MNIST 進行微調</translation>
     </message>
     <message>
+        <source>%p%  step {0}/{1}</source>
+        <translation>%p%  第 {0}/{1} 步</translation>
+    </message>
+    <message>
+        <source>%p%  step {0}/{1}  paused</source>
+        <translation>%p%  第 {0}/{1} 步  已暫停</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>已暫停</translation>
+    </message>
+    <message>
         <source>stopping…</source>
         <translation>正在停止…</translation>
     </message>
@@ -1480,6 +1550,16 @@
     <message>
         <source>epoch {0}/{1}: test accuracy {2}, test loss {3} ({4} s of training)</source>
         <translation>訓練週期 {0}/{1}：測試準確率 {2}，測試損失 {3}（已訓練 {4} 秒）</translation>
+    </message>
+    <message>
+        <source>measuring the stopped model on the test images: %p%</source>
+        <translation>正在以測試圖片評估已停止的模型：%p%</translation>
+    </message>
+    <message>
+        <source>The run was stopped; its test accuracy is being measured ({0}); the live model reads {1}.
+Make this partly trained model the live model?</source>
+        <translation>訓練已停止；正在測量其測試準確率（{0}）；使用中的模型為 {1}。
+要將這個部分訓練的模型設為使用中嗎？</translation>
     </message>
     <message>
         <source>Training failed</source>
@@ -1522,6 +1602,10 @@ Make the new, less accurate model live?</source>
     <message>
         <source>not evaluated</source>
         <translation>尚未評估</translation>
+    </message>
+    <message>
+        <source>accuracy (%)</source>
+        <translation>準確率 (%)</translation>
     </message>
     <message>
         <source>The run was stopped: {0} ({1}); the live model reads {2}.
@@ -1568,6 +1652,10 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>Make the new model live?</source>
         <translation>改用新模型？</translation>
+    </message>
+    <message>
+        <source>answered; it applies when the stopped model has been measured</source>
+        <translation>已回答；將在已停止的模型測量完成後套用</translation>
     </message>
     <message>
         <source>discarded the stopped run&apos;s model; its record stays in the Runs list</source>

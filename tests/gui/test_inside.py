@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from tests.gui.conftest import ONE, SEVEN, draw, evaluate, fit_strokes
@@ -96,3 +97,38 @@ def test_data_tab_browses_by_digit(window, qtbot, mnist):
     assert tab.mean_images.shape == (10, 28, 28)
     tab.splitCombo.setCurrentIndex(1)
     assert tab.count_per_class[0] == 980
+
+
+def test_evaluate_counts_fit_their_cells_and_mistakes_show_their_truth(window, qtbot, small_mnist):
+    """A four-digit count stays inside its confusion-matrix cell at the window's starting size; the most
+    confident mistakes are large enough to read and say what each really is; bars start at 0%."""
+    import torch
+    from PySide6.QtCore import QRectF
+    tab = window.evaluateTab
+    window.resize(1100, 720)
+    window.tabs.setCurrentWidget(tab)
+    labels = small_mnist.test.labels
+    preds = labels.clone()
+    preds[:50] = (labels[:50] + 1) % 10               # fifty mistakes
+    probs = torch.nn.functional.one_hot(preds, 10).float() * 0.9 + 0.01
+    conf = np.zeros((10, 10), int)
+    np.add.at(conf, (labels.numpy(), preds.numpy()), 1)
+    conf[1, 1] = 1129                                  # as many as MNIST's test 1s read right
+    ev = {"accuracy": 0.95, "loss": 0.2, "per_class": [0.95] * 10, "confusion": conf.tolist(),
+          "predictions": preds, "confidence": probs.max(1).values, "probabilities": probs}
+    assert tab.confusionMatrix.is_empty() and tab.perClassPlot.is_empty()
+    tab._on_finished((ev, small_mnist))
+    assert not tab.confusionMatrix.is_empty()
+    qtbot.waitUntil(lambda: tab.confusionMatrix.getPlotItem().vb.width() > 100)
+    vb = tab.confusionMatrix.getPlotItem().vb
+    for t in tab._texts:
+        x, y = t.pos().x(), t.pos().y()
+        cell = vb.mapViewToScene(QRectF(x - 0.5, y - 0.5, 1, 1)).boundingRect()
+        assert cell.contains(t.sceneBoundingRect()), t.textItem.toPlainText()
+    assert tab.perClassPlot.viewRange()[1] == pytest.approx([0, 100])
+    tab.show_mistakes()
+    assert tab.gallery.count() == 50 and tab.gallery.iconSize().width() >= 80
+    item = tab.gallery.item(0)
+    k = tab.shown[0]
+    assert f"true {int(labels[k])}" in item.text() and f"read {int(preds[k])}" in item.text()
+    assert item.icon().availableSizes()[0].width() >= 80   # drawn at that size, not a 28-pixel stamp

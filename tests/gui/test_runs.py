@@ -1,6 +1,7 @@
 from PySide6.QtCore import QItemSelectionModel
 
 from mnist_gui.core.recipes import TrainConfig
+from mnist_gui.gui.widgets.runs_panel import KIND_COL, LR_COL, RUN_COL, STATUS_COL, when_text
 from tests.gui.conftest import accept_new_model
 
 
@@ -13,7 +14,14 @@ def test_two_runs_are_listed_overlaid_and_made_live(window, qtbot, small_mnist, 
         accept_new_model(qtbot, window)
     panel = tab.runsPanel
     assert panel.table.rowCount() == 2
-    assert {panel.table.item(r, 4).text() for r in range(2)} == {"0.01", "0.003"}
+    assert {panel.table.item(r, LR_COL).text() for r in range(2)} == {"0.01", "0.003"}
+    # named for people: the network, the accuracy, when; made by a training; the second run is the live one
+    for r, run in enumerate(panel.runs):
+        name = panel.table.item(r, RUN_COL).text()
+        assert name.startswith("fast-bn") and f"{run.test_accuracy:.2%}" in name and run.date[11:16] in name
+        assert run.id in panel.table.item(r, RUN_COL).toolTip()
+        assert panel.table.item(r, KIND_COL).text() == "training"
+    assert [panel.table.item(r, STATUS_COL).text() for r in range(2)] == ["finished, kept", "finished, live"]
     # overlay both
     sm = panel.table.selectionModel()
     for r in range(2):
@@ -29,6 +37,7 @@ def test_two_runs_are_listed_overlaid_and_made_live(window, qtbot, small_mnist, 
     with qtbot.waitSignal(window.modelChanged):
         panel.makeLiveButton.click()
     assert window.checkpoint.path == first.model_path
+    assert panel.table.item(0, STATUS_COL).text() == "finished, live"
     # a damaged record is skipped with a message
     (first.folder / "run.json").write_text("{ not json")
     panel.refresh()
@@ -70,3 +79,40 @@ def test_a_run_trained_from_the_command_line_appears_in_the_runs_list(qtbot, _is
         panel.makeLiveButton.click()
     assert w.checkpoint.path == run.model_path
     w.close()
+
+
+def test_the_runs_list_follows_the_runs_folder_and_says_what_made_each_run(window, qtbot):
+    """A run recorded by another process (the command line) appears without a restart; a fine-tune and a
+    study's run say so, the study by name; a run without its model says it was discarded."""
+    import json
+
+    from mnist_gui.core.runs import RunStore
+    tab = window.trainTab
+    window.tabs.setCurrentWidget(tab)
+    tab.bottomTabs.setCurrentWidget(tab.runsPanel)
+    panel = tab.runsPanel
+    qtbot.waitUntil(lambda: panel._loaded)
+    assert panel.table.rowCount() == 0
+    other = RunStore(window.ws.runs_dir)            # as `mnist-gui train` would, not through this window
+    cfg = {"preset": "tf-tutorial", "optimizer": "adamw", "lr": 0.002}
+    other.record("finished", cfg, {"test_accuracy": 0.987}, {}, 3.0, kind="finetune")
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=10_000)
+    study = other.record("finished", cfg, {"test_accuracy": 0.95}, {}, 2.0, kind="study")
+    d = json.loads((study.folder / "run.json").read_text())
+    d["study"] = "lr"                                # the study's name, when core/study records it
+    (study.folder / "run.json").write_text(json.dumps(d))
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=10_000)
+    panel.refresh()
+    assert [panel.table.item(r, KIND_COL).text() for r in range(2)] == ["fine-tune", "study lr"]
+    assert panel.table.item(0, RUN_COL).text().startswith("tf-tutorial · 98.70% · ")
+    assert panel.table.item(0, STATUS_COL).text() == "finished, model discarded"   # recorded without a model
+    # the list gets room: in a 1600×1000 window it shows several runs, with no scrollbar cutting into them
+    window.resize(1600, 1000)
+    table = panel.table
+    rows = table.verticalHeader().defaultSectionSize()
+    qtbot.waitUntil(lambda: table.viewport().height() >= 6 * rows and not table.horizontalScrollBar().isVisible())
+
+
+def test_when_a_run_ran_reads_as_a_time_today_else_a_date():
+    assert when_text("2026-12-02 18:26:54", today="2026-12-02") == "18:26"
+    assert when_text("2026-11-30 09:05:00", today="2026-12-02") == "2026-11-30 09:05"

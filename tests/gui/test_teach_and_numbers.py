@@ -2,6 +2,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
+from mnist_gui.core.recipes import RECIPES
 from tests.gui.conftest import ONE, SEVEN, ZERO, accept_new_model, draw, fit_strokes
 
 
@@ -58,13 +59,21 @@ def test_finetune_button_swaps_the_live_model(window, qtbot, small_mnist):
         tab.teachDigit.setValue(label)
         tab.teach()
     old = window.checkpoint
+    train = window.trainTab
+    before = train.form.values()
     qtbot.mouseClick(window.findChild(QPushButton, "finetuneButton"), Qt.MouseButton.LeftButton)
-    assert not tab.finetuneButton.isEnabled()
+    assert not tab.finetuneButton.isEnabled() and "fine-tuning" in tab.myCountLabel.text()
+    # the Train form shows what runs: the fine-tune recipe, not the form's own recipe
+    runs = RECIPES["finetune"].config
+    assert (train.lrSpin.value(), train.form.widgets["batch_size"].value(),
+            train.form.widgets["max_steps"].value()) == (runs.lr, runs.batch_size, runs.max_steps)
+    assert before["lr"] != runs.lr
     new = accept_new_model(qtbot, window, timeout=180_000)
     assert new is not old and new.model_config == old.model_config
     assert new.train_config["max_steps"] > 0 and new.test_accuracy > 0.9
     qtbot.waitUntil(lambda: not window.trainTab.is_running())
-    assert tab.finetuneButton.isEnabled()
+    assert tab.finetuneButton.isEnabled() and "fine-tuning" not in tab.myCountLabel.text()
+    assert train.form.values() == before   # and the form's own values afterwards
     draw(qtbot, tab.canvas, fit_strokes(SEVEN))
     assert tab.bars.top_digit() == 7
 

@@ -66,6 +66,7 @@ def test_pause_resume_stop_and_keep(window, tab, qtbot):
     qtbot.waitUntil(lambda: "paused" in tab.log.toPlainText(), timeout=10_000)
     with qtbot.assertNotEmitted(tab._worker.progressed, wait=500):   # nothing moves while paused
         pass
+    assert "paused" in tab.progressBar.text() and "ETA" not in tab.progressBar.text()   # no frozen time left
     n = len(tab._steps)
     qtbot.mouseClick(tab.pauseButton, Qt.MouseButton.LeftButton)
     assert not tab.paused
@@ -77,17 +78,62 @@ def test_pause_resume_stop_and_keep(window, tab, qtbot):
     assert tab.keepBox.text().startswith("The run was stopped") and f"{old.test_accuracy:.2%}" in tab.keepBox.text()
     assert tab.keepBox.defaultButton() is tab.keepBox.button(QMessageBox.StandardButton.No)
     tab.keepBox.button(QMessageBox.StandardButton.No).click()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=60_000)   # the answer may come before the measuring ends
     assert window.checkpoint is old
     runs, _ = window.ws.runs.load()
     assert [r.status for r in runs] == ["stopped"] and not runs[0].model_path.exists()
     qtbot.waitUntil(lambda: tab.runsPanel.table.rowCount() == 1)
-    assert "discarded" in tab.runsPanel.table.item(0, 1).text()
+    assert "discarded" in tab.runsPanel.table.item(0, 2).text()
     # a second stopped run, kept this time
     tab.start_training()
     qtbot.waitUntil(lambda: len(tab._steps) > 2, timeout=60_000)
     tab.stop_training()
     ck = accept_new_model(qtbot, window)
     assert ck is not old and ck.path.exists()
+
+
+def test_stop_asks_at_once_while_the_stopped_model_is_measured(window, tab, qtbot, monkeypatch):
+    """The keep question comes while the stopped model is evaluated, with the progress; a Yes given then
+    makes the model live once it is recorded, and the accuracy is filled in."""
+    import threading
+
+    from mnist_gui.core import train
+    real_evaluate = train.evaluate
+    release = threading.Event()
+
+    def slow_evaluate(model, split, progress=None, **kw):   # a slow machine: held after its first batch
+        progress(64, len(split.labels))
+        release.wait(60)
+        return real_evaluate(model, split, progress=progress, **kw)
+    monkeypatch.setattr(train, "evaluate", slow_evaluate)
+    old = window.checkpoint
+    tab.apply_config(quick(epochs=50))
+    tab.start_training()
+    qtbot.waitUntil(lambda: len(tab._steps) > 2, timeout=60_000)
+    tab.stop_training()
+    qtbot.waitUntil(lambda: tab.keepBox is not None, timeout=30_000)
+    assert tab.is_running() and "being measured" in tab.keepBox.text() and f"{old.test_accuracy:.2%}" in tab.keepBox.text()
+    assert "measuring the stopped model" in tab.progressBar.text() and tab.progressBar.value() == 64
+    with qtbot.waitSignal(window.modelChanged, timeout=60_000):
+        tab.keepBox.button(QMessageBox.StandardButton.Yes).click()
+        assert window.checkpoint is old     # not yet: the run is recorded first
+        release.set()
+    runs, _ = window.ws.runs.load()
+    assert window.checkpoint.path == runs[0].model_path and runs[0].test_accuracy is not None
+    assert f"{window.checkpoint.test_accuracy:.2%}" in window.windowTitle()
+
+
+def test_the_log_follows_its_newest_line_unless_scrolled_up(tab, qtbot):
+    tab.bottomTabs.setCurrentWidget(tab.runsPanel)   # lines that come while the Runs list is shown
+    for i in range(300):
+        tab.append_log(f"line {i}")
+    tab.bottomTabs.setCurrentWidget(tab.log)
+    bar = tab.log.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    assert bar.value() == bar.maximum()
+    bar.setValue(10)                                 # reading an earlier line: it stays put
+    tab.append_log("one more")
+    assert bar.value() == 10
 
 
 def test_a_stop_while_mnist_loads_is_not_lost(window, qtbot, monkeypatch):

@@ -97,7 +97,7 @@ class DrawTab(Retranslating, QWidget):
         self.teachLabel.setBuddy(self.teachDigit)
         self.teachButton = QPushButton(objectName="teachButton")
         self.finetuneButton = QPushButton(objectName="finetuneButton")
-        self.myCountLabel = QLabel(objectName="myCountLabel")
+        self.myCountLabel = QLabel(objectName="myCountLabel", wordWrap=True)
         first = QHBoxLayout()
         for w in (self.teachLabel, self.teachDigit, self.teachButton):
             first.addWidget(w)
@@ -250,7 +250,9 @@ class DrawTab(Retranslating, QWidget):
 
     def update_my_count(self) -> None:
         n = len(self.ws.my_digits)
-        self.myCountLabel.setText(self.tr("{0} in My digits").format(n))
+        self.myCountLabel.setText(self.tr("{0} in My digits: fine-tuning on them now (progress on the Train tab)…")
+                                  .format(n) if self.ws.busy == "finetune" else
+                                  self.tr("{0} in My digits").format(n))
         ready = n > 0 and not self.qtws.training and self.ws.predictor is not None
         self.finetuneButton.setEnabled(ready)
         why = (self.tr("Teach some digits first: draw one, pick what it is, press Remember") if not n else

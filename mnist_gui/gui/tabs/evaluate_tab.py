@@ -10,8 +10,8 @@ import unicodedata
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetricsF, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -35,6 +35,7 @@ from mnist_gui.gui.widgets.plots import Plot
 
 GALLERY_LIMIT = 200
 CLASSES = 10
+THUMB = 84   # a gallery image's side in pixels (three times MNIST's 28)
 
 
 TITLE_COLUMNS = 36   # a plot title's line, in Latin characters (a wide East Asian character counts two)
@@ -102,15 +103,18 @@ class EvaluateTab(Retranslating, QWidget):
         self.stopButton.setEnabled(False)
         self.progressBar = QProgressBar(objectName="evaluateProgress")
         self.accuracyLabel = QLabel("", objectName="evaluateAccuracy")
+        # Bars from 0 to 100%, each with its value: a small difference looks small, and is still read exactly.
         self.perClassPlot = Plot("perClassPlot", mouse=False)
         self.perClassPlot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(CLASSES)]])
-        self.perClassPlot.setRange(xRange=(-0.6, CLASSES - 0.4), yRange=(0, 1), padding=0)   # before a result too
-        self._classBars = pg.BarGraphItem(x=np.arange(CLASSES), height=np.zeros(10), width=0.7,
+        self.perClassPlot.setXRange(-0.6, CLASSES - 0.4, padding=0)
+        self.perClassPlot.fix_y(0, 100)
+        self._classBars = pg.BarGraphItem(x=np.arange(CLASSES), height=np.zeros(10), width=0.8,
                                           brush=theme.current().bar)
         self.perClassPlot.addItem(self._classBars)
+        self._classTexts: list = []
 
+        # The matrix fills its plot (cells need not be square): the axes hug it and its counts fit the cells.
         self.confusionMatrix = Plot("confusionMatrix", mouse=False)
-        self.confusionMatrix.setAspectLocked(True)
         self.confusionMatrix.invertY(True)
         self.confusionMatrix.setRange(xRange=(0, CLASSES), yRange=(0, CLASSES), padding=0.02)
         for ax in ("bottom", "left"):
@@ -120,6 +124,7 @@ class EvaluateTab(Retranslating, QWidget):
         self.confusionMatrix.addItem(self._image)
         self._texts = []
         self.confusionMatrix.scene().sigMouseClicked.connect(self._on_matrix_click)
+        self.confusionMatrix.getPlotItem().vb.sigResized.connect(self._fit_cell_texts)
 
         # Reliability diagram: is a confidence of 90% right 90% of the time?
         self._relShown = False
@@ -127,11 +132,10 @@ class EvaluateTab(Retranslating, QWidget):
         self.reliabilitySource.addItem(self.tr("MNIST test"), "mnist")
         self.reliabilitySource.addItem(self.tr("pen-drawn digits of writers the model has not seen"), "pen")
         self.reliabilityPlot = Plot("reliabilityPlot", title=self.tr("Reliability"), mouse=False)
-        self.reliabilityPlot.setLabel("bottom", self.tr("confidence"))
-        self.reliabilityPlot.setLabel("left", self.tr("accuracy"))
-        self.reliabilityPlot.setRange(xRange=(0, 1), yRange=(0, 1.15), padding=0.02)
-        self._diagonal = self.reliabilityPlot.plot([0, 1], [0, 1])
-        self._relBars = pg.BarGraphItem(x=[], height=[], width=0.09, brush=theme.current().bar)
+        self.reliabilityPlot.setXRange(0, 100, padding=0.02)
+        self.reliabilityPlot.fix_y(0, 112)   # room above a full bar for its count
+        self._diagonal = self.reliabilityPlot.plot([0, 100], [0, 100])
+        self._relBars = pg.BarGraphItem(x=[], height=[], width=9, brush=theme.current().bar)
         self.reliabilityPlot.addItem(self._relBars)
         self._relTexts: list = []
         self.reliabilityBins: list = []   # calibration.Bin per bin of the diagram shown
@@ -145,7 +149,8 @@ class EvaluateTab(Retranslating, QWidget):
         self.galleryTitle = QLabel("", objectName="galleryTitle")
         self.gallery = QListWidget(objectName="gallery")
         self.gallery.setViewMode(QListView.ViewMode.IconMode)
-        self.gallery.setIconSize(QSize(56, 56))
+        self.gallery.setIconSize(QSize(THUMB, THUMB))
+        self.gallery.setGridSize(QSize(THUMB + 20, THUMB + 44))   # the image and two lines: read as, true
         self.gallery.setResizeMode(QListView.ResizeMode.Adjust)
         self.mistakesButton = QPushButton(objectName="mistakesButton")
         self.openInCanvasButton = QPushButton(objectName="openInCanvasButton")
@@ -192,6 +197,7 @@ class EvaluateTab(Retranslating, QWidget):
         self.perClassPlot.setTitle(self.tr("Accuracy per digit"))
         self.perClassPlot.setAccessibleName(self.tr("Accuracy per digit"))
         self.perClassPlot.setLabel("bottom", self.tr("digit"))
+        self.perClassPlot.setLabel("left", self.tr("accuracy (%)"))
         self.confusionMatrix.setTitle(self.tr("Confusion matrix (click a cell)"))
         self.confusionMatrix.setAccessibleName(self.tr("Confusion matrix"))
         self.confusionMatrix.setAccessibleDescription(self.tr("Rows are the true digits, columns the predicted "
@@ -205,8 +211,11 @@ class EvaluateTab(Retranslating, QWidget):
         self.reliabilitySource.setItemText(1, self.tr("pen-drawn digits of writers the model has not seen"))
         self.reliabilitySource.setAccessibleName(self.tr("Reliability of"))
         self.reliabilityPlot.setAccessibleName(self.tr("Reliability"))
-        self.reliabilityPlot.setLabel("bottom", self.tr("confidence"))
-        self.reliabilityPlot.setLabel("left", self.tr("accuracy"))
+        self.reliabilityPlot.setLabel("bottom", self.tr("confidence (%)"))
+        self.reliabilityPlot.setLabel("left", self.tr("accuracy (%)"))
+        waiting = self.tr("not evaluated yet: press Evaluate") if self.result is None else None
+        for plot in (self.confusionMatrix, self.perClassPlot):
+            plot.set_empty(waiting)
         if not self._relShown:
             self._set_reliability_title(self.tr("Reliability"))
         else:
@@ -278,8 +287,21 @@ class EvaluateTab(Retranslating, QWidget):
         self._set_busy(False)
         conf = np.asarray(ev["confusion"])
         self._show_accuracy()
-        self._classBars.setOpts(height=np.asarray(ev["per_class"]))
-        self.perClassPlot.setYRange(min(ev["per_class"]) - 0.02, 1.0)
+        per_class = 100 * np.asarray(ev["per_class"], float)
+        self._classBars.setOpts(height=per_class)
+        for t in self._classTexts:
+            self.perClassPlot.removeItem(t)
+        self._classTexts = []
+        small = QFont()
+        small.setPointSizeF(max(6.0, small.pointSizeF() - 2))
+        for d, v in enumerate(per_class):   # the value inside the bar's top
+            t = pg.TextItem(f"{v:.1f}", color="w", anchor=(0.5, 0.0))
+            t.setFont(small)
+            t.setPos(d, v)
+            self.perClassPlot.addItem(t)
+            self._classTexts.append(t)
+        for plot in (self.confusionMatrix, self.perClassPlot):
+            plot.set_empty(None)
         self._image.setImage(np.log1p(conf.astype(float)), levels=(0, np.log1p(conf.max())))
         self._image.setRect(0, 0, 10, 10)  # one unit per cell (after setImage, which knows the size)
         self.confusionMatrix.setRange(xRange=(0, 10), yRange=(0, 10), padding=0.02)
@@ -293,9 +315,28 @@ class EvaluateTab(Retranslating, QWidget):
                     t.setPos(j + 0.5, i + 0.5)
                     self.confusionMatrix.addItem(t)
                     self._texts.append(t)
+        self._fit_cell_texts()
         self._pen = None  # read again with the model just evaluated
         self._show_reliability()
         self.evaluated.emit(ev)
+
+    def _fit_cell_texts(self, *_args) -> None:
+        """The counts in the matrix in the largest font (at most the app's) in which the widest fits a cell."""
+        if not self._texts:
+            return
+        vb = self.confusionMatrix.getPlotItem().vb
+        cell = vb.mapViewToScene(QRectF(0, 0, 1, 1)).boundingRect()
+        font = QFont()
+        widest = max((t.textItem.toPlainText() for t in self._texts), key=len)
+        size = font.pointSizeF()
+        while size > 5:
+            font.setPointSizeF(size)
+            m = QFontMetricsF(font)
+            if m.horizontalAdvance(widest) + 6 <= cell.width() and m.height() <= cell.height():
+                break
+            size -= 0.5
+        for t in self._texts:
+            t.setFont(font)
 
     def _show_reliability(self) -> None:
         """Draw the diagram for the chosen source; pen digits are read in the background first."""
@@ -385,10 +426,10 @@ class EvaluateTab(Retranslating, QWidget):
         self.reliabilityBins = reliability(probs, labels, bins=10)
         self.reliabilityEce = ece(probs, labels, bins=10)
         full = [b for b in self.reliabilityBins if b.count]
-        self._relBars.setOpts(x=[(b.lo + b.hi) / 2 for b in full], height=[b.accuracy for b in full])
+        self._relBars.setOpts(x=[50 * (b.lo + b.hi) for b in full], height=[100 * b.accuracy for b in full])
         for b in full:
             t = pg.TextItem(str(b.count), color=theme.current().plot_fg, anchor=(0.5, 1.0))
-            t.setPos((b.lo + b.hi) / 2, b.accuracy)
+            t.setPos(50 * (b.lo + b.hi), 100 * b.accuracy)
             self.reliabilityPlot.addItem(t)
             self._relTexts.append(t)
         self._relShown = True
@@ -432,8 +473,10 @@ class EvaluateTab(Retranslating, QWidget):
         labels = self.data.test.labels.numpy()
         for k in self.shown:
             order = np.argsort(-probs[k])[:2]
-            item = QListWidgetItem(QIcon(QPixmap.fromImage(digit_qimage(self.data.test.images[k].numpy()))),
-                                   f"{order[0]} {probs[k][order[0]]:.0%}")
+            pixmap = QPixmap.fromImage(digit_qimage(self.data.test.images[k].numpy())).scaled(
+                THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
+            item = QListWidgetItem(QIcon(pixmap), self.tr("read {0} {1}\ntrue {2}").format(
+                order[0], f"{probs[k][order[0]]:.0%}", labels[k]))
             item.setToolTip(self.tr("test image #{0}, label {1}; {2}").format(
                 k, labels[k], ", ".join(f"{d}: {probs[k][d]:.1%}" for d in order)))
             item.setData(Qt.ItemDataRole.UserRole, k)

@@ -46,7 +46,7 @@ from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Worker
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
-from mnist_gui.gui.widgets.plots import Plot
+from mnist_gui.gui.widgets.plots import Plot, percent_floor
 
 POLL_MS = 1000
 # What a new study of each parameter starts with (the user edits it).
@@ -151,7 +151,6 @@ class StudyTab(Retranslating, QWidget):
                                              "closed before it ends resumes when you press Start with its name."))
         self.accuracyPlot.setTitle(self.tr("Test accuracy"))
         self.accuracyPlot.setAccessibleName(self.tr("Test accuracy"))
-        self.accuracyPlot.setLabel("left", self.tr("test accuracy (%)"))
         self.accuracyPlot.setLabel("bottom", param_label(self.paramCombo.currentData()))
         legend = self.accuracyPlot.getPlotItem().legend
         if legend is not None:
@@ -162,6 +161,7 @@ class StudyTab(Retranslating, QWidget):
         self.timePlot.setAccessibleName(self.tr("Training time"))
         self.timePlot.setLabel("left", self.tr("seconds"))
         self.timePlot.setLabel("bottom", param_label(self.paramCombo.currentData()))
+        self._show_ranges()
         self.table.setHorizontalHeaderLabels([self.tr("Trial"), self.tr("Value"), self.tr("Seed"), self.tr("State"),
                                               self.tr("Accuracy"), self.tr("Seconds"), self.tr("Run")])
         self.table.setAccessibleName(self.tr("Trials"))
@@ -233,7 +233,9 @@ class StudyTab(Retranslating, QWidget):
         left.addWidget(self.dataPanel)
         left.addStretch(1)
 
-        self.accuracyPlot = Plot("studyAccuracyPlot", legend_offset=(10, 10))
+        self.accuracyPlot = Plot("studyAccuracyPlot", legend=True)
+        self._accFloor: float | None = None   # where the % axis starts; None: nothing to show yet
+        self._maxSeconds = 0.0
         # named so that the legend has their rows; retranslate() writes the names
         self.seedPoints = pg.ScatterPlotItem(size=8, pen=None, name="seeds")
         self.meanCurve = pg.PlotDataItem(symbol="o", name="mean")
@@ -475,6 +477,21 @@ class StudyTab(Retranslating, QWidget):
         for plot in (self.accuracyPlot, self.timePlot):
             plot.getAxis("bottom").setTicks(ticks if pos else None)
             plot.setLabel("bottom", param_label(param or self.paramCombo.currentData()))
+        accs = [100 * p[1] for p in pts] + [100 * s.min for s in done]
+        self._accFloor = percent_floor(accs) if accs else None
+        self._maxSeconds = max((s.seconds_max or s.seconds for s in timed), default=0.0)
+        self._show_ranges()
+
+    def _show_ranges(self) -> None:
+        """Accuracy in % up to 100, from 0 or from just under the lowest run (the axis title says so);
+        seconds from 0, so a tenth of a second does not look like a doubling. Empty until a run ends."""
+        lo = self._accFloor
+        for plot in (self.accuracyPlot, self.timePlot):
+            plot.set_empty(self.tr("no finished runs yet: press Start") if lo is None else None)
+        self.accuracyPlot.fix_y(lo or 0.0, 100.0)
+        self.accuracyPlot.setLabel("left", self.tr("test accuracy (%), axis from {0}%").format(f"{lo:g}") if lo
+                                   else self.tr("test accuracy (%)"))
+        self.timePlot.fix_y(0.0, 1.15 * self._maxSeconds if self._maxSeconds > 0 else 1.0)
 
     @property
     def point_count(self) -> int:

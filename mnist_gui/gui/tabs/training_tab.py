@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -174,6 +175,13 @@ class TrainingTab(Retranslating, QWidget):
         self.keepBox: QMessageBox | None = None   # the question after a stopped or worse run
         self._device_names: list[str] = []   # the hardware's names as the core gives them, once listed
         self.unsavedBox: QMessageBox | None = None   # a trained model that could not be saved: retry, save as
+        # A stopped run is asked about at once, while its model is measured: the box's run (None until the
+        # run is recorded) and an answer given before that.
+        self._boxRun: tuple | None = None
+        self._earlyAnswer: int | None = None
+        self._steps: list[int] = []
+        self._lastProgress: Progressed | None = None
+        self._formBefore: TrainConfig | None = None   # the form's own values while it shows a fine-tune's
         self._build()
         recipe = self.ws.settings.get("train/recipe")
         index = self.recipeCombo.findData(recipe if recipe in TRAINING_RECIPES else self.ws.default_recipe)
@@ -236,29 +244,39 @@ class TrainingTab(Retranslating, QWidget):
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(0)
         self.speedLabel = QLabel("", objectName="speedLabel")
-        self.lossPlot = self._plot("lossPlot", (-10, 10))
+        self.lossPlot = self._plot("lossPlot")
+        self.lossPlot.from_zero(x=True)
         self.lossRawCurve = self.lossPlot.plot(name="raw")
         self.lossSmoothCurve = self.lossPlot.plot(name="smoothed")
         self.testLossCurve = self.lossPlot.plot(pen=None, symbol="o", name="test")
-        self.accuracyPlot = self._plot("accuracyPlot", (-10, -10))
+        self.accuracyPlot = self._plot("accuracyPlot")   # in %, always 0–100: a run's climb at its true scale
+        self.accuracyPlot.fix_y(0, 100)
+        self.accuracyPlot.setLimits(xMin=0)
         self.trainAccCurve = self.accuracyPlot.plot(name="training")
         self.testAccCurve = self.accuracyPlot.plot(symbol="o", name="test")
         self.log = QPlainTextEdit(objectName="trainLog", readOnly=True)
         self.log.setMaximumBlockCount(2000)
         self.runsPanel = RunsPanel(self.qtws, self.lossPlot, self.accuracyPlot)
+        self.runsPanel.overlaysChanged.connect(self._update_empty)
         self.bottomTabs = QTabWidget(objectName="trainBottomTabs")
         self.bottomTabs.addTab(self.log, "")
         self.bottomTabs.addTab(self.runsPanel, "")
-        self.bottomTabs.setFixedHeight(170)
 
+        # The plots and the log/Runs list share the height; the divider can be dragged.
+        self.splitter = QSplitter(Qt.Orientation.Vertical, objectName="trainSplitter")
+        self.splitter.addWidget(self.lossPlot)
+        self.splitter.addWidget(self.accuracyPlot)
+        self.splitter.addWidget(self.bottomTabs)
+        self.splitter.setChildrenCollapsible(False)
+        for i in range(3):   # a third each: the Runs list shows about eight runs in a 1000-pixel window
+            self.splitter.setStretchFactor(i, 1)
+        self.splitter.setSizes([300, 300, 300])
         right = QVBoxLayout()
         top = QHBoxLayout()
         top.addWidget(self.progressBar, 1)
         top.addWidget(self.speedLabel)
         right.addLayout(top)
-        right.addWidget(self.lossPlot, 1)
-        right.addWidget(self.accuracyPlot, 1)
-        right.addWidget(self.bottomTabs)
+        right.addWidget(self.splitter, 1)
 
         lay = QHBoxLayout(self)
         lay.addLayout(left)
@@ -288,7 +306,8 @@ class TrainingTab(Retranslating, QWidget):
         for i, name in enumerate(self._device_names, 1):   # "CPU, 8 threads" in the window's words
             self.deviceCombo.setItemText(i, core_message(name))
         self.form.retranslate()
-        self.settingsBox.setTitle(self.tr("Hyperparameters"))
+        self.settingsBox.setTitle(self.tr("Hyperparameters: fine-tuning the live model on My digits")
+                                  if self._formBefore is not None else self.tr("Hyperparameters"))
         self.trainButton.setText(self.tr("Trai&n"))
         self.trainButton.setToolTip(self.tr("Train a new model with these settings"))
         self.pauseButton.setText(self.tr("Res&ume") if self._paused else self.tr("&Pause"))
@@ -296,7 +315,7 @@ class TrainingTab(Retranslating, QWidget):
         self.progressBar.setAccessibleName(self.tr("Training progress"))
         self.speedLabel.setAccessibleName(self.tr("Training speed"))
         for plot, title, ylabel in ((self.lossPlot, self.tr("Loss per step"), self.tr("cross-entropy")),
-                                    (self.accuracyPlot, self.tr("Accuracy"), self.tr("accuracy"))):
+                                    (self.accuracyPlot, self.tr("Accuracy"), self.tr("accuracy (%)"))):
             plot.setTitle(title)
             plot.setAccessibleName(title)
             plot.setLabel("bottom", self.tr("step"))
@@ -315,6 +334,9 @@ class TrainingTab(Retranslating, QWidget):
         self.bottomTabs.setTabText(1, self.tr("Run&s"))
         self.bottomTabs.tabBar().setAccessibleName(self.tr("Log and runs"))
         self._show_ended()
+        self._update_empty()
+        if self._paused:
+            self._show_paused()
 
 
     def _on_theme(self, t) -> None:
@@ -325,8 +347,14 @@ class TrainingTab(Retranslating, QWidget):
         self.testAccCurve.setPen(pg.mkPen(t.test, width=2))
         self.testAccCurve.setSymbolBrush(pg.mkBrush(t.test))
 
-    def _plot(self, name: str, legend_offset) -> pg.PlotWidget:
-        p = Plot(name, legend_offset=legend_offset)
+    def _update_empty(self) -> None:
+        """An empty plot says so (no made-up axis): nothing trained yet in this session, no run overlaid."""
+        empty = not self._steps and not self.runsPanel.overlay_count()
+        for plot in (self.lossPlot, self.accuracyPlot):
+            plot.set_empty(self.tr("no run yet: press Train, or select runs in the Runs list") if empty else None)
+
+    def _plot(self, name: str) -> Plot:
+        p = Plot(name, legend=True)
         p.setClipToView(True)
         p.setDownsampling(auto=True, mode="mean")
         return p
@@ -425,6 +453,7 @@ class TrainingTab(Retranslating, QWidget):
         for c in (self.lossRawCurve, self.lossSmoothCurve, self.testLossCurve, self.trainAccCurve,
                   self.testAccCurve):
             c.setData([], [])
+        self._update_empty()
 
     def start_training(self, cfg: TrainConfig | None = None, init_state=None, extra_train=None,
                        kind: str = "train", plan: RunPlan | None = None) -> bool:
@@ -445,7 +474,12 @@ class TrainingTab(Retranslating, QWidget):
             self.message.emit(self.tr("Cannot start training"), str(e), True)
             return False
         self._reset_plots()
+        self._lastProgress = None
         self._ended = None
+        if plan.kind == "finetune":   # the form shows what runs (the fine-tune recipe), and its own values after
+            self._formBefore = self.config()
+            self.form.set_values(plan.config)
+            self.settingsBox.setTitle(self.tr("Hyperparameters: fine-tuning the live model on My digits"))
         self.dataPanel.hide()
         self.progressBar.setRange(0, 0)  # busy until the first step
         self.progressBar.setFormat("%p%")
@@ -459,8 +493,8 @@ class TrainingTab(Retranslating, QWidget):
         self._set_running(True)
         self.jobs.start(worker, self, started=self._on_started, progressed=self._on_progressed,
                         epochEnded=self._on_epoch_ended, statusChanged=self.append_log, returned=self._on_finished,
-                        failed=self._on_failed, cancelled=lambda: self._on_ended("stopped"),
-                        dataMissing=self._on_data_missing)
+                        failed=self._on_failed, cancelled=lambda: (self._forget_early_question(), self._on_ended("stopped")),
+                        dataMissing=self._on_data_missing, evaluating=self._on_evaluating)
         return True
 
     def start_finetune(self) -> bool:
@@ -482,9 +516,21 @@ class TrainingTab(Retranslating, QWidget):
         if self._paused:
             self._worker.pause()
             self.pauseButton.setText(self.tr("Res&ume"))
+            self._show_paused()
         else:
             self._worker.resume()
             self.pauseButton.setText(self.tr("&Pause"))
+            ev = self._lastProgress
+            if ev is not None:   # no time left is known until the next step: none is shown
+                self.progressBar.setFormat(self.tr("%p%  step {0}/{1}").format(f"{ev.step:,}", f"{ev.total_steps:,}"))
+
+    def _show_paused(self) -> None:
+        """Paused: the progress bar says so instead of a frozen time left."""
+        ev = self._lastProgress
+        self.progressBar.setFormat(self.tr("%p%  step {0}/{1}  paused").format(f"{ev.step:,}", f"{ev.total_steps:,}")
+                                   if ev is not None else self.tr("paused"))
+        if ev is None and self.progressBar.maximum() == 0:   # paused before the first step: a bar, not a spinner
+            self.progressBar.setRange(0, 1)
 
     @property
     def paused(self) -> bool:
@@ -517,10 +563,16 @@ class TrainingTab(Retranslating, QWidget):
         steps = np.asarray(self._steps)
         self.lossRawCurve.setData(steps, np.asarray(self._loss))
         self.lossSmoothCurve.setData(steps, np.asarray(self._smooth))
-        self.trainAccCurve.setData(steps, np.asarray(self._acc))
+        self.trainAccCurve.setData(steps, 100 * np.asarray(self._acc))
+        if len(self._steps) == len(ev.steps):
+            self._update_empty()
         self.progressBar.setValue(ev.step)
-        self.progressBar.setFormat(self.tr("%p%  step {0}/{1}  ETA {2}").format(
-            f"{ev.step:,}", f"{ev.total_steps:,}", _fmt_eta(ev.eta_s)))
+        self._lastProgress = ev
+        if self._paused:   # a step that was on its way when Pause was pressed
+            self._show_paused()
+        else:
+            self.progressBar.setFormat(self.tr("%p%  step {0}/{1}  ETA {2}").format(
+                f"{ev.step:,}", f"{ev.total_steps:,}", _fmt_eta(ev.eta_s)))
         self.speedLabel.setText(self.tr("{0} images/s  loss {1}").format(f"{ev.images_per_s:,.0f}",
                                                                          f"{ev.loss:.3f}"))
 
@@ -528,11 +580,27 @@ class TrainingTab(Retranslating, QWidget):
         self._epoch_steps.append(ev.step)
         self._test_acc.append(ev.test_accuracy)
         self._test_loss.append(ev.test_loss)
-        self.testAccCurve.setData(self._epoch_steps, self._test_acc)
+        self.testAccCurve.setData(self._epoch_steps, [100 * a for a in self._test_acc])
         self.testLossCurve.setData(self._epoch_steps, self._test_loss)
         self.append_log(self.tr("epoch {0}/{1}: test accuracy {2}, test loss {3} ({4} s of training)").format(
             ev.epoch, ev.epochs, f"{ev.test_accuracy:.2%}", f"{ev.test_loss:.4f}",
             f"{ev.train_seconds:.1f}"))
+
+    def _on_evaluating(self, done: int, total: int) -> None:
+        """The stopped run's model over the test images: progress on the bar, and the question at once."""
+        self.progressBar.setRange(0, total)
+        self.progressBar.setValue(done)
+        self.progressBar.setFormat(self.tr("measuring the stopped model on the test images: %p%"))
+        if self._closing:
+            return
+        live = self.ws.live_accuracy
+        text = self.tr("The run was stopped; its test accuracy is being measured ({0}); the live model reads {1}.\n"
+                       "Make this partly trained model the live model?").format(
+            f"{done / max(total, 1):.0%}", f"{live:.2%}" if live is not None else self.tr("not evaluated"))
+        if self.keepBox is None and self._earlyAnswer is None:
+            self._ask(text, None, discard_on_no=True)
+        elif self.keepBox is not None and self._boxRun is None:
+            self.keepBox.setText(text)
 
     def _on_failed(self, msg: str) -> None:
         self.append_log(msg)
@@ -547,11 +615,17 @@ class TrainingTab(Retranslating, QWidget):
 
     def _on_ended(self, status: str) -> None:
         self._worker = None
+        if status != "stopped" or self._closing:   # a question asked early about a run that did not end so
+            self._forget_early_question()
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(1 if status == "finished" else 0)
         self._ended = status
         self._show_ended()
         self._set_running(False)
+        if self._formBefore is not None:
+            self.apply_config(self._formBefore)
+            self._formBefore = None
+            self.settingsBox.setTitle(self.tr("Hyperparameters"))
         self.ws.end_work()
 
     def _show_ended(self) -> None:
@@ -589,10 +663,18 @@ class TrainingTab(Retranslating, QWidget):
             acc_text = (self.tr("test accuracy {0}").format(f"{new:.2%}") if new is not None
                         else self.tr("not evaluated"))
             live_text = f"{live:.2%}" if live is not None else self.tr("not evaluated")
-            self._ask(self.tr("The run was stopped: {0} ({1}); the live model reads {2}.\n"
-                              "Make this partly trained model the live model?").format(
-                done.message, acc_text, live_text), done, discard_on_no=True)
+            text = self.tr("The run was stopped: {0} ({1}); the live model reads {2}.\n"
+                           "Make this partly trained model the live model?").format(done.message, acc_text, live_text)
+            if self._earlyAnswer is not None:   # answered while it was measured
+                code, self._earlyAnswer = self._earlyAnswer, None
+                self._on_answer(code, done, discard_on_no=True)
+            elif self.keepBox is not None:      # still open: now with the accuracy
+                self.keepBox.setText(text)
+                self._boxRun = (done, True)
+            else:
+                self._ask(text, done, discard_on_no=True)
         else:
+            self._forget_early_question()
             self.runFinished.emit(done)
 
     def _offer_unsaved(self, done: FinishedRun) -> None:
@@ -641,14 +723,32 @@ class TrainingTab(Retranslating, QWidget):
                         failed=lambda msg: self._offer_unsaved(replace(done, problem=msg)))
         return True
 
-    def _ask(self, text: str, done: FinishedRun, discard_on_no: bool) -> None:
+    def _forget_early_question(self) -> None:
+        self._earlyAnswer = None
+        if self.keepBox is not None and self._boxRun is None:
+            box, self.keepBox = self.keepBox, None
+            box.finished.disconnect()
+            box.close()
+
+    def _ask(self, text: str, done: FinishedRun | None, discard_on_no: bool) -> None:
+        """The question; done None: the run is not recorded yet (a stopped run being measured)."""
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Make the new model live?"), text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setDefaultButton(QMessageBox.StandardButton.No)   # Enter keeps the live model: the safe answer
         box.setObjectName("keepBox")
-        box.finished.connect(lambda code: self._on_answer(code, done, discard_on_no))
+        self._boxRun = (done, discard_on_no) if done is not None else None
+        box.finished.connect(self._on_box_finished)
         self.keepBox = box
         box.open()
+
+    def _on_box_finished(self, code: int) -> None:
+        self.keepBox = None
+        if self._boxRun is None:   # answered before the run was recorded: applied when it is
+            self._earlyAnswer = code
+            self.append_log(self.tr("answered; it applies when the stopped model has been measured"))
+            return
+        (done, discard_on_no), self._boxRun = self._boxRun, None
+        self._on_answer(code, done, discard_on_no)
 
     def _on_answer(self, code: int, done: FinishedRun, discard_on_no: bool) -> None:
         self.keepBox = None
@@ -675,4 +775,11 @@ class TrainingTab(Retranslating, QWidget):
         return self.dataPanel.choose(folder)
 
     def append_log(self, line: str) -> None:
+        """Add a line and follow it, unless the reader has scrolled up to an earlier one."""
+        bar = self.log.verticalScrollBar()
+        # at the end, or a line short of it: while the log is hidden (the Runs list shown) Qt's own
+        # following falls one line behind per hidden stretch
+        following = bar.value() >= bar.maximum() - 1
         self.log.appendPlainText(line)
+        if following:
+            bar.setValue(bar.maximum())

@@ -1,14 +1,21 @@
 """The one way the app makes a plot: a pyqtgraph PlotWidget with the app's defaults, in the theme's colours.
 
 No automatic SI prefix on any axis (pyqtgraph's would turn an accuracy of 0.99 into "990 (×0.001)"), no
-auto-range "A" button appearing on hover, an optional legend; the background, axes, title and legend
-follow the theme (light/dark). A side axis's title in Chinese or Japanese is written upright, one character
-under the other (`UprightAxis`): turned on its side, as pyqtgraph turns every side title, it was unreadable.
+auto-range "A" button appearing on hover, an optional legend beside the data (never over the curves), an
+empty state that says what is missing instead of showing a made-up −0.4…0.4 range, and fixed ranges for
+quantities that have them (accuracy in %, seconds from 0). The background, axes, title, legend and the
+empty-state text follow the theme (light/dark)). A side axis's title in Chinese or Japanese is written
+upright, one character under the other (`UprightAxis`): turned on its side, as pyqtgraph turns every side
+title, it was unreadable.
 """
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGraphicsSimpleTextItem, QSizePolicy
 
 from mnist_gui.gui import theme
 
@@ -45,21 +52,79 @@ class UprightAxis(pg.AxisItem):
             self.label.setPos(x, (self.size().height() - br.height()) / 2)
 
 
+class SideLegend(pg.LegendItem):
+    """A legend that lives in the plot's layout to the right of the data, sized to its rows."""
+
+    def __init__(self):
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def updateSize(self) -> None:   # pyqtgraph's moves the item to (0, 0): here the plot's layout places it
+        self.layout.invalidate()
+        self.updateGeometry()
+
+
 class Plot(pg.PlotWidget):
     """A PlotWidget named `name` (its objectName), in the current theme's colours and every later one's."""
 
-    def __init__(self, name: str, *, title: str = "", legend_offset=None, mouse: bool = True, parent=None):
-        super().__init__(parent, title=title or None,
-                         axisItems={"left": UprightAxis("left")})
+    def __init__(self, name: str, *, title: str = "", legend: bool = False, mouse: bool = True, parent=None):
+        super().__init__(parent, title=title or None, axisItems={"left": UprightAxis("left")})
         self.setObjectName(name)
+        item = self.getPlotItem()
         for axis in ("left", "bottom", "right", "top"):
             self.getAxis(axis).enableAutoSIPrefix(False)
-        self.getPlotItem().hideButtons()
-        if legend_offset is not None:
-            self.addLegend(offset=legend_offset)
+        item.hideButtons()
+        if legend:
+            item.legend = SideLegend()
+            item.layout.addItem(item.legend, 2, 3)   # row 2 holds the left axis, the data and the right axis
+            item.layout.setAlignment(item.legend, Qt.AlignmentFlag.AlignTop)
         if not mouse:
             self.setMouseEnabled(False, False)
+        self.emptyText = ""
+        self._emptyItem = QGraphicsSimpleTextItem()
+        self._emptyItem.setParentItem(item.vb)   # in the view's pixels, not the data's
+        self._emptyItem.setZValue(10)
+        self._emptyItem.hide()
+        item.vb.sigResized.connect(self._place_empty)
         theme.follow(self._on_theme)   # a bound method: the connection ends with the widget
 
     def _on_theme(self, t: theme.Theme) -> None:
         theme.style_plot(self, t)
+        self._emptyItem.setBrush(pg.mkColor(t.plot_fg))
+
+    def set_empty(self, text: str | None) -> None:
+        """Say what the plot is waiting for ("no runs yet"), in the middle of the view, with no tick values
+        (there is nothing to measure yet); None: the plot has data."""
+        self.emptyText = text or ""
+        self._emptyItem.setText(self.emptyText)
+        self._emptyItem.setVisible(bool(text))
+        for axis in ("left", "bottom"):
+            self.getAxis(axis).setStyle(showValues=not text)
+        self._place_empty()
+
+    def is_empty(self) -> bool:
+        return bool(self.emptyText)
+
+    def _place_empty(self, *_args) -> None:
+        r = self.getPlotItem().vb.rect()
+        b = self._emptyItem.boundingRect()
+        self._emptyItem.setPos(r.center().x() - b.width() / 2, r.center().y() - b.height() / 2)
+
+    def fix_y(self, lo: float, hi: float) -> None:
+        """A y axis that always shows lo…hi (accuracy 0–100%) and cannot be panned past it."""
+        self.setLimits(yMin=lo, yMax=hi)
+        self.setYRange(lo, hi, padding=0)
+        self.enableAutoRange(y=False)
+
+    def from_zero(self, x: bool = False) -> None:
+        """Auto-range that never shows negative values (seconds, loss; steps on x)."""
+        self.setLimits(yMin=0, **({"xMin": 0} if x else {}))
+
+
+def percent_floor(values, *, step: float = 1.0, below: float = 50.0) -> float:
+    """The lower edge of a % axis that shows these percentages: 0 when any is below `below`, else the whole
+    `step` under the smallest (so 97.3…99.1 shows from 97%)."""
+    values = [v for v in values if v is not None and math.isfinite(v)]
+    if not values or min(values) < below:
+        return 0.0
+    return max(0.0, step * math.floor((min(values) - step / 2) / step))

@@ -1,10 +1,17 @@
-"""Runs list: every recorded training run; overlay several runs' curves, compare their settings."""
+"""Runs list: every recorded training run; overlay several runs' curves, compare their settings.
+
+Each run is named for people (its network, test accuracy and when it ran; the id is its tooltip), says what
+made it (a training, a fine-tune, a study) and its fate (live, kept, model discarded). The list follows the
+runs folder: a run recorded by another process (the command line) appears without a restart.
+"""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QFileSystemWatcher, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -35,8 +42,20 @@ def ema(values, alpha: float = SMOOTHING, start=None) -> np.ndarray:
     return out
 
 
+COLUMNS = 11
+RUN_COL, KIND_COL, STATUS_COL, LR_COL = 0, 1, 2, 4
+
+
+def when_text(date: str, today: str | None = None) -> str:
+    """A record's "2026-12-02 18:26:54" as "18:26" today, else "2026-12-02 18:26"."""
+    today = today or time.strftime("%Y-%m-%d")
+    day, _, clock = date.partition(" ")
+    return clock[:5] if day == today and clock else date[:16]
+
+
 class RunsPanel(Retranslating, QWidget):
     makeLiveRequested = Signal(object)  # RunRecord
+    overlaysChanged = Signal()           # curves of selected runs were added to or removed from the plots
 
     def __init__(self, qtws: QtWorkspace, loss_plot: pg.PlotWidget, acc_plot: pg.PlotWidget, parent=None):
         super().__init__(parent)
@@ -45,12 +64,14 @@ class RunsPanel(Retranslating, QWidget):
         self.runs: list = []
         self.problems: list[str] = []
         self._overlays: list = []
-        self.table = QTableWidget(0, 13, objectName="runsTable")
+        self.table = QTableWidget(0, COLUMNS, objectName="runsTable")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
         self.makeLiveButton = QPushButton(objectName="makeLiveButton")
         self.deleteRunButton = QPushButton(objectName="deleteRunButton")
         self.message = QLabel(objectName="runsMessage", wordWrap=True)
@@ -69,15 +90,22 @@ class RunsPanel(Retranslating, QWidget):
         self.makeLiveButton.clicked.connect(self._make_live)
         self.deleteRunButton.clicked.connect(self.delete_selected)
         qtws.runsChanged.connect(self.refresh)
+        qtws.modelChanged.connect(lambda _ck: self._loaded and self.refresh())   # which run is live
         self._loaded = False
+        # Runs recorded by another process (mnist-gui train): the folder is watched, bursts read once.
+        self._reread = QTimer(self, singleShot=True, interval=300)
+        self._reread.timeout.connect(lambda: self._loaded and self.refresh())
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.directoryChanged.connect(self._on_folder_changed)
+        self._watch()
         self.retranslate()
         theme.manager().changed.connect(self._on_theme)
 
     def retranslate(self) -> None:
         self.table.setHorizontalHeaderLabels([
-            self.tr("Run"), self.tr("Status"), self.tr("Architecture"), self.tr("Optimizer"), self.tr("LR"),
+            self.tr("Run"), self.tr("Kind"), self.tr("Status"), self.tr("Optimizer"), self.tr("LR"),
             self.tr("Schedule"), self.tr("Batch"), self.tr("Steps"), self.tr("Dropout"), self.tr("Augment"),
-            self.tr("Train images"), self.tr("Test accuracy"), self.tr("Seconds")])
+            self.tr("Train images")])
         self.table.setAccessibleName(self.tr("Runs"))
         self.table.horizontalHeader().setAccessibleName(self.tr("Columns"))
         self.makeLiveButton.setText(self.tr("Ma&ke live"))
@@ -96,27 +124,71 @@ class RunsPanel(Retranslating, QWidget):
         if not self._loaded:
             self.refresh()
 
+    def _watch(self) -> None:
+        """Watch the runs folder (or, until it exists, the nearest folder above it that does)."""
+        target = self.ws.runs.root
+        while not target.is_dir() and target != target.parent:
+            target = target.parent
+        watched = self._watcher.directories()
+        if watched != [str(target)]:
+            if watched:
+                self._watcher.removePaths(watched)
+            self._watcher.addPath(str(target))
+
+    def _on_folder_changed(self, _path: str) -> None:
+        self._watch()
+        self._reread.start()
+
+    def is_live(self, r) -> bool:
+        ck = self.ws.checkpoint
+        return ck is not None and ck.path is not None and r.has_model and ck.path == r.model_path
+
     def status_text(self, r) -> str:
+        """How it ended and what became of its model: "finished, live", "stopped, model discarded"."""
         text = {"finished": self.tr("finished"), "stopped": self.tr("stopped"),
                 "diverged": self.tr("diverged")}.get(r.status, r.status)
-        if r.status != "diverged" and not r.has_model:
-            text += " " + self.tr("(model discarded)")
-        return text
+        if r.status == "diverged":
+            return text
+        fate = (self.tr("live") if self.is_live(r) else self.tr("kept") if r.has_model
+                else self.tr("model discarded"))
+        return self.tr("{0}, {1}").format(text, fate)
+
+    def kind_text(self, r) -> str:
+        if r.kind == "study":
+            return self.tr("study {0}").format(r.study) if r.study else self.tr("study")
+        return {"train": self.tr("training"), "finetune": self.tr("fine-tune")}.get(r.kind, r.kind)
+
+    def run_name(self, r) -> str:
+        """What a person tells runs apart by: the network, its test accuracy, when it ran."""
+        preset = r.config.get("preset", "")
+        net = self.tr("custom network") if preset == "custom" else preset
+        acc = r.test_accuracy
+        return self.tr("{0} · {1} · {2}").format(net, f"{acc:.2%}" if acc is not None else self.tr("not evaluated"),
+                                               when_text(r.date))
 
     def refresh(self) -> None:
         self._loaded = True
+        self._watch()
+        selected = {r.id for r in self.selected()}
         self.runs, self.problems = self.ws.runs.load()
+        self.table.blockSignals(True)
         self.table.setRowCount(len(self.runs))
         for i, r in enumerate(self.runs):
             c = r.config
-            acc = r.test_accuracy
-            vals = [r.id, self.status_text(r), c.get("preset", ""), c.get("optimizer", ""), f"{c.get('lr', 0):g}",
-                    core_tr(c.get("schedule", "")), str(c.get("batch_size", "")), str(r.metrics.get("steps", "")),
-                    f"{c.get('dropout', 0):g}", self.tr("yes") if c.get("augment") else self.tr("no"),
-                    str(c.get("train_size") or self.tr("all")), f"{acc:.2%}" if acc is not None else "–",
-                    f"{r.seconds:.0f}"]
+            vals = [self.run_name(r), self.kind_text(r), self.status_text(r), c.get("optimizer", ""),
+                    f"{c.get('lr', 0):g}", core_tr(c.get("schedule", "")), str(c.get("batch_size", "")),
+                    str(r.metrics.get("steps", "")), f"{c.get('dropout', 0):g}",
+                    self.tr("yes") if c.get("augment") else self.tr("no"), str(c.get("train_size") or self.tr("all"))]
             for j, v in enumerate(vals):
                 self.table.setItem(i, j, QTableWidgetItem(v))
+            self.table.item(i, RUN_COL).setToolTip(self.tr("{0}: {1} on {2}, {3} s").format(
+                r.id, r.date, r.device or "?", f"{r.seconds:.0f}"))
+        self.table.clearSelection()
+        sm, flags = self.table.selectionModel(), QItemSelectionModel.SelectionFlag
+        for i, r in enumerate(self.runs):   # the selection survives a refresh (a run recorded elsewhere)
+            if r.id in selected:
+                sm.select(self.table.model().index(i, 0), flags.Select | flags.Rows)
+        self.table.blockSignals(False)
         self.message.setText("\n".join(self.problems))
         self._on_selection()
 
@@ -140,17 +212,19 @@ class RunsPanel(Retranslating, QWidget):
             if len(steps) and len(steps) == len(loss):
                 smooth = ema(loss)
                 self._add(self.loss_plot, self.loss_plot.plot(steps, smooth, pen=pg.mkPen(color, width=1.5),
-                                                              name=self.tr("{0} loss").format(r.id)))
+                                                              name=self.run_name(r)))
                 tr = np.asarray(h.get("accuracy", []), float)
                 if len(tr) == len(steps):
-                    self._add(self.acc_plot, self.acc_plot.plot(steps, tr, pen=pg.mkPen(color, width=1,
-                                                                                        style=Qt.PenStyle.DashLine)))
+                    self._add(self.acc_plot, self.acc_plot.plot(steps, 100 * tr, pen=pg.mkPen(
+                        color, width=1, style=Qt.PenStyle.DashLine)))
             ep = h.get("test_accuracy", [])
             if ep:
                 spe = np.asarray(h.get("epoch_step", []) or [], float)
                 x = spe if len(spe) == len(ep) else (np.arange(1, len(ep) + 1) * (steps[-1] / len(ep) if len(steps) else 1))
-                self._add(self.acc_plot, self.acc_plot.plot(x, ep, pen=pg.mkPen(color, width=2), symbol="o",
-                                                            symbolBrush=color, name=self.tr("{0} test").format(r.id)))
+                self._add(self.acc_plot, self.acc_plot.plot(x, 100 * np.asarray(ep, float), pen=pg.mkPen(color, width=2),
+                                                            symbol="o", symbolBrush=color,
+                                                            name=self.tr("{0} test").format(self.run_name(r))))
+        self.overlaysChanged.emit()
 
     def _add(self, plot, item) -> None:
         self._overlays.append((plot, item))
