@@ -3,9 +3,9 @@ in Traditional Chinese and in dark mode.
 
     python scripts/screenshot.py [--out docs]
 
-Writes screenshot-draw.png, screenshot-number.png, screenshot-train.png, screenshot-model.png (English, light),
-screenshot-draw-zh_TW.png, screenshot-train-zh_TW.png (繁體中文) and screenshot-draw-dark.png,
-screenshot-evaluate-dark.png (dark). Chinese text needs a CJK font (Debian: apt-get install fonts-noto-cjk).
+Writes screenshot-<tab>.png (English, light), screenshot-<tab>-zh_TW.png (繁體中文) and
+screenshot-<tab>-dark.png (dark) for every tab: draw, number (number mode), train (after a short run),
+model, evaluate (after an evaluation), data, mydigits, studies. Chinese text needs a CJK font (Debian: apt-get install fonts-noto-cjk).
 """
 
 from __future__ import annotations
@@ -72,33 +72,41 @@ def main() -> int:
         w.grab().save(str(out / f"screenshot-{name}.png"))
         written.append(f"screenshot-{name}.png")
 
-    shot(w.drawTab, "draw")
-    w.drawTab.numberMode.setChecked(True)
-    canvas.clear()
-    draw(NUMBER)
-    shot(w.drawTab, "number")
-    number = w.drawTab.number
-    w.drawTab.numberMode.setChecked(False)
-    canvas.clear()
-    draw(FOUR)
+    # fill the tabs a new user fills in the first minutes: a short training run (its curves and its row in
+    # the Runs list), an evaluation (the confusion matrix and the mistakes), the Data tab's images
+    from mnist_gui.core.recipes import TrainConfig
     w.tabs.setCurrentWidget(w.trainTab)                  # its first showing loads torch, then the devices
     wait_until(app, lambda: w.trainTab.devicesListed)
-    shot(w.trainTab, "train")
-    shot(w.modelTab, "model")
-    w.set_language("zh_TW")
-    shot(w.drawTab, "draw-zh_TW")
-    shot(w.trainTab, "train-zh_TW")
-    w.set_language("en")
-    w.set_appearance("dark")
-    shot(w.drawTab, "draw-dark")
+    if w.trainTab.start_training(TrainConfig(preset="tf-tutorial", max_steps=60, batch_size=64, lr=2e-3,
+                                             train_size=4000)):
+        wait_until(app, lambda: not w.trainTab.is_running() or w.trainTab.keepBox is not None, 600)
+        wait_until(app, lambda: not w.trainTab.is_running(), 600)
+        if w.trainTab.keepBox is not None:               # a worse model: keep the shipped one live
+            w.trainTab.keepBox.done(0)
     w.tabs.setCurrentWidget(w.evaluateTab)
     if w.evaluateTab.start():   # needs MNIST ($MNIST_GUI_DATA or the user folder)
         wait_until(app, lambda: not w.evaluateTab.is_running(), 600)
         if w.evaluateTab.result is not None:
             w.evaluateTab.show_mistakes()
-    shot(w.evaluateTab, "evaluate-dark")
-    w.set_appearance("system")
-    w.set_language("")
+    w.tabs.setCurrentWidget(w.dataTab)
+    w.dataTab.load()                                     # MNIST is loaded already: shown at once
+    wait_until(app, lambda: w.dataTab.data is not None, 300)
+    tabs = [(w.drawTab, "draw"), (w.drawTab, "number"), (w.trainTab, "train"), (w.modelTab, "model"),
+            (w.evaluateTab, "evaluate"), (w.dataTab, "data"), (w.myDigitsTab, "mydigits"),
+            (w.studyTab, "studies")]
+    number = None
+    for language, appearance, suffix in (("en", "light", ""), ("zh_TW", "light", "-zh_TW"), ("en", "dark", "-dark")):
+        w.set_language(language)
+        w.set_appearance(appearance)
+        for tab, name in tabs:
+            if name in ("draw", "number"):
+                w.drawTab.numberMode.setChecked(name == "number")
+                canvas.clear()
+                draw(NUMBER if name == "number" else FOUR)
+                wait_until(app, lambda: w.drawTab.bars.top_digit() is not None or w.drawTab.number)
+                number = w.drawTab.number if name == "number" else number
+            shot(tab, name + suffix)
+    w.drawTab.numberMode.setChecked(False)
     print(f"wrote {', '.join(written)} in {out}; top digit {w.drawTab.bars.top_digit()}, number {number}")
     w.close()
     return 0
