@@ -154,10 +154,11 @@ def _workspace():
     return Workspace()
 
 
-def _use_data_dir(ws, args) -> None:
+def _use_data_dir(ws, args, say: bool = True) -> str:
     """Where this command reads MNIST, first match wins: --data-dir, $MNIST_GUI_DATA, the folder chosen
     in the window (its settings.ini, read, never written), the app folder's data/ (downloaded there
-    when missing). Says which on stderr (not with --json)."""
+    when missing). Says which on stderr (not with --json; say=False: only returns the line, for a command
+    that says it once work starts)."""
     import os
 
     from mnist_gui.core.data import find_mnist_folder
@@ -175,9 +176,10 @@ def _use_data_dir(ws, args) -> None:
         else:
             source = "the app folder"
     folder = find_mnist_folder(ws.data_dir, ws.download_dir)
-    if not args.json:
-        where = f"{folder}, from {source}" if folder else f"none found; downloading into {ws.download_dir}"
+    where = f"{folder}, from {source}" if folder else f"none found; downloading into {ws.download_dir}"
+    if say and not args.json:
         print(f"MNIST: {where}", file=sys.stderr)
+    return f"MNIST: {where}"
 
 
 def _pen_options(args) -> frozenset[int] | None:
@@ -439,7 +441,7 @@ def cmd_study(args) -> int:
 
     ws = _workspace()
     ws.set_device(args.device)   # this process's Workspace only: the command line keeps no settings
-    _use_data_dir(ws, args)
+    mnist_line = [_use_data_dir(ws, args, say=False)]   # said when the first trial starts: a refusal stays one line
     overrides = {f.name: getattr(args, f.name) for f in FIELDS if getattr(args, f.name) is not None}
     preset = overrides.get("preset") or ws.recipes[args.recipe].config.preset
     if args.search is not None:
@@ -458,6 +460,8 @@ def cmd_study(args) -> int:
                             overrides=overrides, storage=args.storage)
 
     def on_event(ev):
+        if ev["type"] == "trial" and mnist_line and not args.json:
+            print(mnist_line.pop(), file=sys.stderr)
         if ev["type"] == "trial_done" and not args.json:
             acc = f"{ev['accuracy']:.2%}" if ev["accuracy"] is not None else ev["error"] or ev["state"]
             print(f"trial {ev['number']}: {ev['state']}, {acc}", file=sys.stderr)
