@@ -101,6 +101,7 @@ class TrainingWorker(Worker):
                 if self._abort:
                     raise Cancelled()
                 self.evaluating.emit(i, n)
+            self.evaluating.emit(0, len(data.test.labels))   # the question is asked at once, not after
             try:
                 ev = evaluate(result.model, data.test, progress=check, precision=self.cfg.precision)
                 result.metrics.update(test_accuracy=ev["accuracy"], test_loss=ev["loss"],

@@ -113,7 +113,8 @@ def test_stop_asks_at_once_while_the_stopped_model_is_measured(window, tab, qtbo
     tab.stop_training()
     qtbot.waitUntil(lambda: tab.keepBox is not None, timeout=30_000)
     assert tab.is_running() and "being measured" in tab.keepBox.text() and f"{old.test_accuracy:.2%}" in tab.keepBox.text()
-    assert "measuring the stopped model" in tab.progressBar.text() and tab.progressBar.value() == 64
+    qtbot.waitUntil(lambda: tab.progressBar.value() == 64)
+    assert "measuring the stopped model" in tab.progressBar.text()
     with qtbot.waitSignal(window.modelChanged, timeout=60_000):
         tab.keepBox.button(QMessageBox.StandardButton.Yes).click()
         assert window.checkpoint is old     # not yet: the run is recorded first
