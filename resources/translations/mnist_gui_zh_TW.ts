@@ -928,6 +928,10 @@ true {2}</source>
         <translation>{0}，{1} 確定</translation>
     </message>
     <message>
+        <source>Not a digit (closest: {0})</source>
+        <translation>不是數字（最接近：{0}）</translation>
+    </message>
+    <message>
         <source>Not sure</source>
         <translation>不確定</translation>
     </message>

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from mnist_gui.core.calibration import choose_threshold, ece, reliability, trade_off
+from mnist_gui.core.handwriting.folds import nested_folds
 from mnist_gui.core.handwriting.pendigits import PenDigit, writer_folds
 
 
@@ -31,6 +32,24 @@ def test_writer_folds_of_thirty_writers_are_blocks_of_ten():
 def test_writer_folds_need_enough_writers():
     with pytest.raises(ValueError):
         writer_folds(_digits([1, 2]), 3)
+
+
+def test_nested_folds_never_choose_on_the_outer_fold():
+    """Seven writers, 3 outer folds of 2 inner: every writer is scored once on an outer fold, and nothing
+    of that outer fold is in any of its inner folds (where thresholds and recipes are chosen)."""
+    writers = [3, 1, 4, 15, 9, 2, 6]
+    outer = nested_folds(writers, 3, 2)
+    assert sorted(w for f in outer for w in f.test) == sorted(writers)
+    for f in outer:
+        assert sorted(f.train + f.test) == sorted(writers) and not set(f.train) & set(f.test)
+        assert len(f.inner) == 2
+        assert sorted(w for i in f.inner for w in i.test) == sorted(f.train)
+        for i in f.inner:
+            assert not (set(i.train) | set(i.test)) & set(f.test)
+            assert sorted(i.train + i.test) == sorted(f.train)
+    assert [f.test for f in outer] == [(3, 1, 4), (15, 9), (2, 6)]     # consecutive, in the order given
+    with pytest.raises(ValueError):
+        nested_folds(writers, 3, 5)                     # the first outer fold trains on 4 writers: not 5 folds
 
 
 def _probs(conf, pred, classes=10):

@@ -37,6 +37,23 @@ def test_pen_drawn_digits_from_unseen_writers(window, qtbot, pen_digits):
     assert right >= 9
 
 
+def test_a_drawn_zigzag_is_not_a_digit(window, qtbot):
+    """Issue 20: a zig-zag read "8, 100.0% sure"; now the bars say in words that it is not a digit, in
+    English and in Chinese, and a digit drawn after it is read again."""
+    bars = window.drawTab.bars
+    draw(qtbot, window.drawTab.canvas, [[(40 + 30 * i, 80 + 170 * (i % 2)) for i in range(9)]])
+    assert bars.doubt == "not a digit" and bars.topLabel.text() == "?"
+    assert bars.confidenceLabel.text().startswith("Not a digit")
+    assert bars.accessibleDescription() == bars.confidenceLabel.text()
+    window.set_language("zh_TW")
+    qtbot.waitUntil(lambda: bars.confidenceLabel.text().startswith("不是數字"))
+    window.set_language("en")
+    qtbot.waitUntil(lambda: bars.confidenceLabel.text().startswith("Not a digit"))
+    window.drawTab.canvas.clear()
+    draw(qtbot, window.drawTab.canvas, fit_strokes(SEVEN))
+    assert bars.doubt is None and bars.topLabel.text() == "7"
+
+
 def test_prediction_updates_while_drawing(window, qtbot):
     canvas = window.drawTab.canvas
     QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(160, 40))

@@ -1,6 +1,7 @@
-"""The whole-digit judge's network (torch): train, save, load, export to ONNX for the live path.
+"""The judges' networks (torch): train, save, load, export to ONNX for the live path.
 
-See judge.py for what the judge is and how the number reader uses it."""
+The whole-digit judge (JudgeNet: see judge.py for what it is and how the number reader uses it) and the
+digit gate (GateNet: see gate.py), which says whether a drawing is a digit at all."""
 
 
 from __future__ import annotations
@@ -95,28 +96,92 @@ def torch_judge(net: JudgeNet) -> Judge:
 def export_judge_onnx(net: JudgeNet, path) -> Path:
     """The judge as ONNX (inputs "images" [N,1,28,28] raw [0,1] and "features" [N,4]; output "whole",
     P(whole digit)), written atomically: what the live path (judge.py) runs without torch."""
+    return _export(net, (torch.rand(2, 1, 28, 28), torch.rand(2, FEATURES)), ["images", "features"], "whole", path)
+
+
+_BATCH = torch.export.Dim("batch", min=1, max=1 << 16)
+
+
+def _export(net: nn.Module, example: tuple, input_names: list[str], output: str, path) -> Path:
+    """sigmoid(net(*inputs)) as ONNX with those input names, any batch size and one output, written
+    atomically."""
+    from mnist_gui.core.onnx_export import _quiet
     from mnist_gui.core.storage import atomic_write_bytes
 
-    class Whole(nn.Module):
-        def __init__(self, judge):
+    class Sigmoid(nn.Module):
+        def __init__(self, inner):
             super().__init__()
-            self.judge = judge
+            self.inner = inner
 
-        def forward(self, images, feats):
-            return torch.sigmoid(self.judge(images, feats))
+        def forward(self, *inputs):
+            return torch.sigmoid(self.inner(*inputs))
 
-    import io
-    buf = io.BytesIO()
-    batch = torch.export.Dim("batch", min=1, max=1 << 16)
-    from mnist_gui.core.onnx_export import _quiet
     with torch.no_grad(), _quiet():
-        program = torch.onnx.export(Whole(net.eval()), (torch.rand(2, 1, 28, 28), torch.rand(2, FEATURES)),
-                                    input_names=["images", "features"], output_names=["whole"],
-                                    dynamic_shapes={"images": {0: batch}, "feats": {0: batch}},
-                                    opset_version=20, dynamo=True, external_data=False, verbose=False,
-                                    report=False)
+        program = torch.onnx.export(Sigmoid(net.eval()), example, input_names=input_names, output_names=[output],
+                                    dynamic_shapes={"inputs": tuple({0: _BATCH} for _ in example)},
+                                    opset_version=20, dynamo=True,
+                                    external_data=False, verbose=False, report=False)
     program.model_proto.producer_name = "mnist-gui"
-    buf.write(program.model_proto.SerializeToString())
+    data = program.model_proto.SerializeToString()
     path = Path(path)
-    atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, data)
     return path
+
+
+# ------------------------------------------------------------------------------------------------ the gate
+
+class GateNet(nn.Module):
+    """A digit or not: three small convolutions on the 28×28 input the classifier sees, one logit."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+            nn.Linear(32 * 3 * 3, 32), nn.ReLU(), nn.Linear(32, 1))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.net((images - config.MNIST_MEAN) / config.MNIST_STD).squeeze(1)
+
+
+def train_gate(images: np.ndarray, is_digit: np.ndarray, epochs: int = 4, seed: int = 0,
+               log: Callable[[str], None] = print) -> GateNet:
+    """A GateNet fitted to N 28×28 images labelled digit (1) or not (0); both kinds weigh the same in the
+    loss whatever their counts."""
+    torch.manual_seed(seed)
+    x = torch.from_numpy(np.asarray(images, np.float32)).unsqueeze(1)
+    y = torch.as_tensor(np.asarray(is_digit, np.float32))
+    pos = float(y.mean())
+    w = torch.where(y > 0.5, 0.5 / max(pos, 1e-6), 0.5 / max(1 - pos, 1e-6))
+    net = GateNet()
+    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
+    steps = epochs * ((len(y) + 127) // 128)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=max(1, steps))
+    for epoch in range(epochs):
+        order = torch.randperm(len(y))
+        total = 0.0
+        net.train()
+        for i in range(0, len(y), 128):
+            b = order[i:i + 128]
+            loss = nn.functional.binary_cross_entropy_with_logits(net(x[b]), y[b], weight=w[b])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item() * len(b)
+        log(f"gate epoch {epoch + 1}/{epochs}: loss {total / len(y):.4f}")
+    return net.eval()
+
+
+@torch.inference_mode()
+def gate_scores(net: GateNet, images) -> np.ndarray:
+    """P(digit) of N 28×28 images, by the torch network (what its ONNX export computes)."""
+    x = torch.from_numpy(np.asarray(images, np.float32)).unsqueeze(1)
+    return torch.cat([torch.sigmoid(net.eval()(x[i:i + 1000])) for i in range(0, len(x), 1000)]).double().numpy()
+
+
+def export_gate_onnx(net: GateNet, path) -> Path:
+    """The gate as ONNX (input "images" [N,1,28,28] raw [0,1]; output "digit", P(digit)), written
+    atomically: what the live path (gate.py) runs without torch."""
+    return _export(net, (torch.rand(2, 1, 28, 28),), ["images"], "digit", path)

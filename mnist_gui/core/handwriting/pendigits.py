@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from mnist_gui.core.data import DataError, MnistSplit
+from mnist_gui.core.handwriting.folds import folds
 from mnist_gui.core.preprocess import strokes_to_mnist
 
 
@@ -166,12 +167,7 @@ def writer_folds(digits: list[PenDigit], k: int = 3) -> list[tuple[list[int], li
     """Cross-validation by writer: k folds of consecutive writer ids (30 writers, k=3: 1-10, 11-20,
     21-30). Returns (train writers, test writers) per fold; every writer is tested exactly once and
     never trained on in the same fold."""
-    writers = sorted({d.writer for d in digits})
-    if not 2 <= k <= len(writers):
-        raise ValueError(f"cannot make {k} folds of {len(writers)} writers")
-    parts = [list(p) for p in np.array_split(np.array(writers), k)]
-    return [([int(w) for j, p in enumerate(parts) if j != i for w in p], [int(w) for w in parts[i]])
-            for i in range(k)]
+    return [(list(f.train), list(f.test)) for f in folds(sorted({int(d.writer) for d in digits}), k)]
 
 
 PENDIGITS_FILE = "pendigits-train.gz"

@@ -1,4 +1,5 @@
-"""PredictionBars: the ten probabilities as bars (pyqtgraph), the top digit large with its confidence."""
+"""PredictionBars: the ten probabilities as bars (pyqtgraph), the top digit large with its confidence; "not sure",
+"not digit-like" or "not a digit" (core/predictor.doubt) instead when the app should not claim one."""
 
 from __future__ import annotations
 
@@ -97,6 +98,10 @@ class PredictionBars(Retranslating, QWidget):
             self.topLabel.setText(str(top))
             self.confidenceLabel.setText(self.tr("{0} sure").format(f"{p[top]:.1%}"))
             self._describe(self.tr("{0}, {1} sure").format(top, f"{p[top]:.0%}"))
+        elif self.doubt == "not a digit":
+            self.topLabel.setText("?")
+            self.confidenceLabel.setText(self.tr("Not a digit (closest: {0})").format(top))
+            self._describe(self.confidenceLabel.text())
         else:
             self.topLabel.setText("?")
             why = self.tr("Not sure") if self.doubt == "not sure" else self.tr("Not digit-like")

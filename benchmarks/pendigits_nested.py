@@ -1,0 +1,209 @@
+"""Handwriting measured where it transfers: nested writer folds and held-out shape families (issue 20).
+
+    export MNIST_GUI_DATA=../shared/data/mnist
+    python benchmarks/pendigits_nested.py --models DIR --train-models     # one digit model per outer fold
+    python benchmarks/pendigits_nested.py --models DIR                    # the nested measurement
+
+The 30 pen writers in 3 outer folds of 10 (folds.nested_folds), each with 3 inner folds of its 20 training
+writers; the 8 negative shape families (core/handwriting/shapes.py) in 3 outer folds too, each outer fold
+holding out its writers and its families together. Per outer fold:
+
+- a digit model that never saw its writers (--train-models: RECIPE below, MNIST + the other 20 writers'
+  pen digits, varied; DIR/outer{o}.pt), reading the outer writers' digits through the canvas's path;
+- the digit/not-digit gate (judge_net.train_gate) trained on each inner fold's training writers and families,
+  scored on the inner fold's held-out ones; its operating point (the lowest gate score still read as a
+  digit) chosen on the pooled inner scores: the largest threshold that refuses at most REFUSE_BUDGET of
+  the inner held-out real digits; then a gate trained on all 20 writers and the outer training families
+  reads the outer writers' digits and the outer families' shapes once, at that threshold;
+- the "not sure" threshold: the app's NOT_SURE_BELOW (chosen earlier on writer folds that overlap these:
+  not re-chosen here), and what the cross-fitted choice would have been (see the README).
+
+Prints per outer fold and overall: single-digit accuracy, per-writer accuracy (worst writer), misread with
+no doubt shown, doubt shown ("not sure" + "not digit-like" + "not a digit") on real digits, and the share of
+held-out negative shapes claimed as a digit with no doubt; then the gate's trade-off curve on the outer folds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from mnist_gui.core.handwriting.folds import folds, nested_folds  # noqa: E402
+from mnist_gui.core.handwriting.judge_net import gate_scores, train_gate  # noqa: E402
+from mnist_gui.core.handwriting.pendigits import read_unipen, render_pendigits, writers_text  # noqa: E402
+from mnist_gui.core.handwriting.shapes import FAMILIES, gate_examples, gate_held_out, gate_training_set  # noqa: E402
+from mnist_gui.core.predictor import NOT_SURE_BELOW, digit_like  # noqa: E402
+from mnist_gui.core.recipes import TrainConfig  # noqa: E402
+
+OUTER, INNER = 3, 3
+REFUSE_BUDGET = 0.005      # the gate may refuse this share of real digits (chosen on inner folds)
+PER_FAMILY = 1200          # negative shapes rendered per family
+PEN_VARIANTS = 3           # each pen digit as drawn and 2 varied copies for the gate
+MNIST_FOR_GATE = 10_000    # MNIST training digits among the gate's positives
+GATE_EPOCHS = 3
+CURVE = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95)
+
+
+def recipe(seed: int = 0) -> TrainConfig:
+    """Each outer fold's digit model: the shipped network from scratch, one augmented epoch on 30,000 MNIST
+    digits + the fold's training writers' pen digits as drawn and once varied (far cheaper than the
+    shipped recipe, a 4-epoch fine-tune of an MNIST model and a 2-epoch finish: three models on two
+    shared CPU cores)."""
+    return TrainConfig(preset="tf-tutorial", dropout=0.4, optimizer="adamw", lr=2e-3, schedule="onecycle",
+                       batch_size=128, epochs=1.0, weight_decay=1e-4, augment=True, seed=seed,
+                       train_size=30_000)
+
+
+def train_models(args, digits, outer) -> None:
+    from mnist_gui.core.checkpoint import save_checkpoint
+    from mnist_gui.core.data import load_mnist
+    from mnist_gui.core.train import Trainer
+    data = load_mnist(download=False)
+    for o, f in enumerate(outer, 1):
+        path = Path(args.models) / f"outer{o}.pt"
+        if path.exists():
+            continue
+        t0 = time.perf_counter()
+        cfg = recipe(args.seed)
+        cfg.pen_writers = writers_text(f.train)
+        pen = render_pendigits([d for d in digits if d.writer in set(f.train)], variants=2, seed=args.seed)
+        res = Trainer(cfg, data, extra_train=pen).run()
+        save_checkpoint(path, res.model, cfg.model_config(), cfg.to_dict(),
+                        metrics={"test_accuracy": res.metrics.get("test_accuracy")}, onnx=False,
+                        name=f"outer fold {o}: unseen writers {writers_text(f.test)}")
+        print(f"outer {o} (writers {writers_text(f.test)} unseen): MNIST test "
+              f"{res.metrics.get('test_accuracy', float('nan')):.2%}, {time.perf_counter() - t0:.0f} s", flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--file", default=str(ROOT.parent / "shared/data/pendigits/pendigits-train.gz"))
+    ap.add_argument("--models", required=True, metavar="DIR")
+    ap.add_argument("--train-models", action="store_true")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    Path(args.models).mkdir(parents=True, exist_ok=True)
+    digits = read_unipen(args.file)
+    outer = nested_folds(sorted({d.writer for d in digits}), OUTER, INNER)
+    if args.train_models:
+        train_models(args, digits, outer)
+        return 0
+    measure(args, digits, outer)
+    return 0
+
+
+def gate_data(args, digits):
+    """Every image the gates learn from or are scored on, rendered once (cached in DIR/gate_data.npz)."""
+    cache = Path(args.models) / "gate_data.npz"
+    if cache.exists():
+        z = np.load(cache)
+        return {k: z[k] for k in z.files}
+    from mnist_gui.core.data import load_mnist
+    mnist = load_mnist(download=False).train
+    pick = np.random.default_rng(args.seed).permutation(len(mnist))[:MNIST_FOR_GATE]
+    ex = gate_examples(digits, mnist.images.numpy()[pick], PER_FAMILY, PEN_VARIANTS, args.seed)
+    np.savez_compressed(cache, **ex)
+    return ex
+
+
+def fit_gate(g, writers, fams, seed):
+    return train_gate(*gate_training_set(g, writers, fams), epochs=GATE_EPOCHS, seed=seed, log=lambda s: None)
+
+
+def measure(args, digits, outer) -> None:
+    from mnist_gui.core.checkpoint import load_checkpoint
+    from mnist_gui.core.predictor import Predictor
+    g = gate_data(args, digits)
+    fam_outer = folds(list(FAMILIES), OUTER)
+    labels = np.array([d.label for d in digits])
+    dw = np.array([d.writer for d in digits])
+    drawn = g["pen"][g["pen_drawn"]]               # the digits as drawn, in file order
+    like = np.array([digit_like(x) for x in drawn])
+    neg_like = np.array([digit_like(x) for x in g["neg"]])
+    rows, curve_pos, curve_neg = [], [], []
+    print(f"{len(digits)} pen digits of 30 writers; {len(g['neg'])} shapes in {len(FAMILIES)} families; "
+          f"outer folds {OUTER}, inner {INNER}; gate refusal budget {REFUSE_BUDGET:.1%} on inner folds; "
+          f"not sure below {NOT_SURE_BELOW}")
+    for o, (f, ff) in enumerate(zip(outer, fam_outer), 1):
+        t0 = time.perf_counter()
+        # the gate's operating point, on inner folds of the training writers and families only
+        inner_fams = folds(list(ff.train), INNER)
+        inner_pos, inner_neg = [], []
+        for i, (fi, ffi) in enumerate(zip(f.inner, inner_fams)):
+            net = fit_gate(g, fi.train, ffi.train, args.seed + 10 * o + i)
+            pos, neg = gate_held_out(g, fi.test, ffi.test)
+            inner_pos.append(gate_scores(net, g["pen"][pos]))
+            inner_neg.append(gate_scores(net, g["neg"][neg]))
+        ip, ineg = np.concatenate(inner_pos), np.concatenate(inner_neg)
+        th = float(np.quantile(ip, REFUSE_BUDGET))
+        # scored once on the outer fold
+        net = fit_gate(g, f.train, ff.train, args.seed + 10 * o + 9)
+        pos, neg = gate_held_out(g, f.test, ff.test)
+        gp, gn = gate_scores(net, g["pen"][pos]), gate_scores(net, g["neg"][neg])
+        model = load_checkpoint(Path(args.models) / f"outer{o}.pt").model
+        reader = Predictor(model)
+        m = np.isin(dw, f.test)
+        probs = reader.classify(drawn[m])
+        probs_neg = reader.classify(g["neg"][neg])
+        right = probs.argmax(1) == labels[m]
+        sure = probs.max(1) >= NOT_SURE_BELOW
+        passed = like[m] & (gp >= th)
+        shown = passed & sure                       # a digit claimed, no doubt shown
+        claimed_neg = neg_like[neg] & (gn >= th) & (probs_neg.max(1) >= NOT_SURE_BELOW)
+        per_w = {int(w): float(right[dw[m] == w].mean()) for w in f.test}
+        worst = min(per_w, key=per_w.get)
+        by_fam = {fm: float(claimed_neg[g["neg_f"][neg] == fm].mean()) for fm in ff.test}
+        rows.append({"right": right, "shown": shown, "per_w": per_w, "claimed": claimed_neg,
+                     "no_gate_claimed": neg_like[neg] & (probs_neg.max(1) >= NOT_SURE_BELOW),
+                     "gate_refused": like[m] & (gp < th)})
+        curve_pos.append((gp, like[m], sure))
+        curve_neg.append((gn, neg_like[neg], probs_neg.max(1) >= NOT_SURE_BELOW))
+        print(f"\nouter {o}: writers {writers_text(f.test)}, families {', '.join(ff.test)}; gate threshold "
+              f"{th:.3f} (inner: refuses {np.mean(ip < th):.2%} of {len(ip)} digits, lets {np.mean(ineg >= th):.2%} "
+              f"of {len(ineg)} shapes through)")
+        print(f"  digits {right.mean():.2%} ({right.sum()}/{len(right)}), worst writer {worst}: {per_w[worst]:.2%}; "
+              f"misread with no doubt {np.mean(~right & shown):.2%}; doubt shown {np.mean(~shown):.2%} "
+              f"(gate {np.mean(like[m] & (gp < th)):.2%}); shapes claimed {claimed_neg.mean():.2%} "
+              f"({', '.join(f'{k} {v:.1%}' for k, v in by_fam.items())}; without the gate "
+              f"{rows[-1]['no_gate_claimed'].mean():.1%}); {time.perf_counter() - t0:.0f} s", flush=True)
+    print("\nouter fold | digits | worst writer | misread, no doubt | doubt shown | shapes claimed (no gate)")
+    for o, r in enumerate(rows, 1):
+        w = min(r["per_w"], key=r["per_w"].get)
+        print(f"{o} | {r['right'].mean():.2%} | {w}: {r['per_w'][w]:.2%} | {np.mean(~r['right'] & r['shown']):.2%} | "
+              f"{np.mean(~r['shown']):.2%} | {r['claimed'].mean():.2%} ({r['no_gate_claimed'].mean():.1%})")
+    allr = np.concatenate([r["right"] for r in rows])
+    alls = np.concatenate([r["shown"] for r in rows])
+    allc = np.concatenate([r["claimed"] for r in rows])
+    pw = {w: a for r in rows for w, a in r["per_w"].items()}
+    acc = [r["right"].mean() for r in rows]
+    print(f"all | {allr.mean():.2%} (mean of folds {np.mean(acc):.2%}, worst fold {min(acc):.2%}) | "
+          f"{min(pw, key=pw.get)}: {min(pw.values()):.2%} | {np.mean(~allr & alls):.2%} | {np.mean(~alls):.2%} | "
+          f"{allc.mean():.2%} ({np.concatenate([r['no_gate_claimed'] for r in rows]).mean():.1%})")
+    print("writers below 98%: " + ", ".join(f"{w} {a:.1%}" for w, a in sorted(pw.items()) if a < 0.98))
+    gp = np.concatenate([c[0] for c in curve_pos])
+    lp = np.concatenate([c[1] for c in curve_pos])
+    sp = np.concatenate([c[2] for c in curve_pos])
+    gn = np.concatenate([c[0] for c in curve_neg])
+    ln = np.concatenate([c[1] for c in curve_neg])
+    sn = np.concatenate([c[2] for c in curve_neg])
+    print(f"\nfor the gate that ships (all 30 writers, gate.NOT_A_DIGIT_BELOW): the threshold that refuses "
+          f"{REFUSE_BUDGET:.1%} of the outer folds' real digits, pooled: {np.quantile(gp, REFUSE_BUDGET):.3f}")
+    print("\ngate threshold (one for all outer folds) | real digits refused by the gate | doubt shown in all "
+          "| held-out shapes claimed")
+    for t in CURVE:
+        print(f"{t:.2f} | {np.mean(lp & (gp < t)):.2%} | {np.mean(~(lp & (gp >= t) & sp)):.2%} | "
+              f"{np.mean(ln & (gn >= t) & sn):.2%}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

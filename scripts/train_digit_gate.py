@@ -1,0 +1,59 @@
+"""Train the digit gate (mnist_gui/core/handwriting/gate.py) that ships: resources/digit_gate.onnx.
+
+    MNIST_GUI_DATA=../shared/data/mnist python scripts/train_digit_gate.py --out resources/digit_gate.onnx
+
+Positives: every pen writer's digits as drawn and 2 varied copies, and 10,000 MNIST training digits;
+negatives: 1,200 shapes of each family of core/handwriting/shapes.py (pairs of one writer's digits for the
+pair family); all through the canvas's path. The same data, sizes and training as each fold's gate in
+benchmarks/pendigits_nested.py (which chose the operating point, gate.NOT_A_DIGIT_BELOW, and measured it on
+held-out writers and families), here on all 30 writers and all 8 families. --cache: the benchmark's
+gate_data.npz (the same images), to skip rendering.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mnist_gui.core.handwriting.judge_net import export_gate_onnx, train_gate  # noqa: E402
+from mnist_gui.core.handwriting.pendigits import read_unipen  # noqa: E402
+from mnist_gui.core.handwriting.shapes import FAMILIES, gate_examples, gate_training_set  # noqa: E402
+from mnist_gui.core.handwriting.synthetic import default_pendigits  # noqa: E402
+
+PER_FAMILY, PEN_VARIANTS, MNIST_FOR_GATE, EPOCHS = 1200, 3, 10_000, 3
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--file", default=default_pendigits())
+    ap.add_argument("--out", default=str(ROOT / "resources" / "digit_gate.onnx"))
+    ap.add_argument("--cache", metavar="NPZ")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    digits = read_unipen(args.file)
+    if args.cache and Path(args.cache).exists():
+        z = np.load(args.cache)
+        ex = {k: z[k] for k in z.files}
+    else:
+        from mnist_gui.core.data import load_mnist
+        mnist = load_mnist(download=False).train
+        pick = np.random.default_rng(args.seed).permutation(len(mnist))[:MNIST_FOR_GATE]
+        ex = gate_examples(digits, mnist.images.numpy()[pick], PER_FAMILY, PEN_VARIANTS, args.seed)
+    x, y = gate_training_set(ex, sorted({d.writer for d in digits}), FAMILIES)
+    print(f"{int(y.sum())} digits, {int(len(y) - y.sum())} shapes that are not")
+    net = train_gate(x, y, epochs=EPOCHS, seed=args.seed)
+    print(f"wrote {export_gate_onnx(net, args.out)} ({Path(args.out).stat().st_size:,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
