@@ -1877,7 +1877,7 @@ The trained model is kept in memory: free some space and try again, or save it e
     </message>
     <message>
         <source>auto: bfloat16 autocast where the device computes it natively (recent CPUs and GPUs), float32 elsewhere; fp32 or bf16: always that. Weights, loss and optimizer stay float32</source>
-        <translation>auto：裝置原生支援 bfloat16 時以 bfloat16 自動轉換計算（較新的 CPU 與 GPU），其他情況用 float32；fp32 或 bf16：一律用該精度。權重、損失與優化器維持 float32</translation>
+        <translation>自動：裝置原生支援 bfloat16 時以 bfloat16 自動轉換計算（較新的 CPU 與 GPU），其他情況用 float32；fp32 或 bf16：一律用該精度。權重、損失與優化器維持 float32</translation>
     </message>
     <message>
         <source>auto</source>
