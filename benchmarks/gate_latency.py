@@ -1,11 +1,12 @@
-"""What the digit gate adds to a stroke's way to the bars (issue 20): strokes -> 28×28 -> the shipped
-model on ONNX Runtime -> doubt(), with the gate (resources/digit_gate.onnx) and without it.
+"""What the digit gate and the pen-path recognizer add to a stroke's way to the bars (issue 20): strokes ->
+28×28 -> the shipped model on ONNX Runtime -> doubt(); without either, with the gate
+(resources/digit_gate.onnx), and with the gate and the path net (resources/trajectory.onnx), as the app reads.
 
     python benchmarks/gate_latency.py [--rounds 5] [--reads 200]
 
 Interleaved rounds in one process, reads paced like the canvas sends them (one every 20 ms); p50 and p95
-of each, and the ratio with/without. The first read with the gate also loads it (once per process):
-printed apart.
+of each, and the ratios to the read without either. The first read with the gate or the path net also loads
+it (once per process): printed apart.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ import numpy as np  # noqa: E402
 
 from mnist_gui import config  # noqa: E402
 from mnist_gui.core.handwriting import gate as G  # noqa: E402
+from mnist_gui.core.handwriting import trajectory as T  # noqa: E402
 from mnist_gui.core.live import LivePredictor  # noqa: E402
 from mnist_gui.core.predictor import digit_like, doubt  # noqa: E402
+from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 
 PACE_S = 0.02
 
@@ -51,28 +54,38 @@ def main() -> int:
     t = time.perf_counter()
     G.shipped_gate()
     print(f"loading the gate (once per process): {(time.perf_counter() - t) * 1e3:.1f} ms")
+    t = time.perf_counter()
+    T.shipped_trajectory()
+    print(f"loading the path net (once per process): {(time.perf_counter() - t) * 1e3:.1f} ms")
 
-    def read(s, gated: bool):
-        img, probs = live.predict_strokes(s)
-        if gated or img is None:
+    def read(s, mode: str):
+        if mode == "gate + path":       # what the app does now (Reader.predict_strokes)
+            img, probs = live.predict_strokes(s)
+            return None if img is None else doubt(probs, img)
+        img = strokes_to_mnist(s)
+        if img is None:
+            return None
+        probs = live.probabilities(img)
+        if mode == "gate":
             return doubt(probs, img)
         return "not digit-like" if not digit_like(img) else doubt(probs)   # doubt() as it was before the gate
 
-    times = {True: [], False: []}
+    modes = ("neither", "gate", "gate + path")
+    times = {m: [] for m in modes}
     for r in range(args.rounds):
-        for gated in ((True, False) if r % 2 == 0 else (False, True)):
+        for mode in (modes if r % 2 == 0 else modes[::-1]):
             for s in cases:
                 time.sleep(PACE_S)
                 t = time.perf_counter()
-                read(s, gated)
-                times[gated].append(time.perf_counter() - t)
-    print(f"{args.rounds} rounds of {args.reads} reads; gate {gate_file.name}")
-    for gated in (False, True):
-        ts = np.array(times[gated]) * 1e3
-        print(f"  {'with the gate' if gated else 'without':32s} p50 {np.median(ts):.2f} ms, "
-              f"p95 {np.percentile(ts, 95):.2f} ms")
-    a, b = np.array(times[True]), np.array(times[False])
-    print(f"  with / without: p50 {np.median(a) / np.median(b):.2f}×, p95 {np.percentile(a, 95) / np.percentile(b, 95):.2f}×")
+                read(s, mode)
+                times[mode].append(time.perf_counter() - t)
+    print(f"{args.rounds} rounds of {args.reads} reads; gate {gate_file.name}, path net trajectory.onnx")
+    base = np.array(times["neither"])
+    for mode in modes:
+        ts = np.array(times[mode])
+        print(f"  {mode:12s} p50 {np.median(ts) * 1e3:.2f} ms, p95 {np.percentile(ts, 95) * 1e3:.2f} ms"
+              f"  ({np.median(ts) / np.median(base):.2f}× / {np.percentile(ts, 95) / np.percentile(base, 95):.2f}×"
+              " of neither, p50 / p95)")
     return 0
 
 

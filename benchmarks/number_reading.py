@@ -44,12 +44,12 @@ def old_reader(predictor):
     return read
 
 
-def new_reader(model, judge=None):
+def new_reader(model, judge=None, path=None):
     from mnist_gui.core.handwriting.numbers import read_number, torch_classifier
     classify = torch_classifier(model)
 
     def read(strokes):
-        r = read_number(strokes, classify, judge=judge)
+        r = read_number(strokes, classify, judge=judge, path=path)
         read.last = r
         return r.text if r else ""
     return read
@@ -153,6 +153,8 @@ def main() -> int:
     ap.add_argument("--canvas", type=int, default=0, help="also draw this many numbers per spacing on the canvas")
     ap.add_argument("--model")
     ap.add_argument("--judge", help="a whole-digit judge (scripts/train_number_judge.py) for the new reader")
+    ap.add_argument("--path", help="a pen-path net (core/handwriting/trajectory.py) that never saw the writers: "
+                                   "an .onnx export or a state dict (benchmarks/pendigits_nested.py's DIR/path-o3.pt)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
     args = ap.parse_args()
     import torch
@@ -187,6 +189,19 @@ def main() -> int:
     readers = [("old x-overlap split", old), ("new reader", new_reader(ck.model))]
     if judge:
         readers.append(("new reader + judge", new))
+    if args.path:
+        from mnist_gui.core.handwriting import trajectory as T
+        if args.path.endswith(".onnx"):
+            path = T.onnx_trajectory(args.path)
+        else:
+            net = T.new_net()
+            net.load_state_dict(torch.load(args.path, weights_only=True))
+
+            def path(sets, net=net.eval()):
+                return T.path_probabilities(net, T.batch_features(sets))
+        readers.append(("new reader + path", new_reader(ck.model, None, path)))
+        if judge:
+            readers.append(("new + judge + path", new_reader(ck.model, judge, path)))
     rows = []
     count = args.count or full_pass(by_writer)
     print(f"writers {min(by_writer)}-{max(by_writer)}, {count} four-digit numbers per spacing")

@@ -36,10 +36,17 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from mnist_gui.core.handwriting import trajectory as T  # noqa: E402
 from mnist_gui.core.handwriting.folds import folds, nested_folds  # noqa: E402
 from mnist_gui.core.handwriting.judge_net import gate_scores, train_gate  # noqa: E402
 from mnist_gui.core.handwriting.pendigits import read_unipen, render_pendigits, writers_text  # noqa: E402
-from mnist_gui.core.handwriting.shapes import FAMILIES, gate_examples, gate_held_out, gate_training_set  # noqa: E402
+from mnist_gui.core.handwriting.shapes import (  # noqa: E402
+    FAMILIES,
+    gate_examples,
+    gate_held_out,
+    gate_training_set,
+    shape_strokes,
+)
 from mnist_gui.core.predictor import NOT_SURE_BELOW, digit_like  # noqa: E402
 from mnist_gui.core.recipes import TrainConfig  # noqa: E402
 
@@ -49,6 +56,8 @@ PER_FAMILY = 1200          # negative shapes rendered per family
 PEN_VARIANTS = 3           # each pen digit as drawn and 2 varied copies for the gate
 MNIST_FOR_GATE = 10_000    # MNIST training digits among the gate's positives
 GATE_EPOCHS = 3
+TEMPERATURES = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0)
+WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)   # the outer-fold curve over the path net's weight (not chosen on)
 CURVE = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95)
 
 
@@ -90,6 +99,8 @@ def main() -> int:
     ap.add_argument("--train-models", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--path", action=argparse.BooleanOptionalAction, default=True,
+                    help="combine the pen-path net with the image (default) or read the image alone")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     Path(args.models).mkdir(parents=True, exist_ok=True)
@@ -120,6 +131,43 @@ def fit_gate(g, writers, fams, seed):
     return train_gate(*gate_training_set(g, writers, fams), epochs=GATE_EPOCHS, seed=seed, log=lambda s: None)
 
 
+def path_net(args, digits, writers, name: str, seed: int):
+    """The pen-path net trained on these writers' digits (cached in DIR/path-{name}.pt)."""
+    import torch
+    path = Path(args.models) / f"path-{name}.pt"
+    net = T.new_net()
+    if path.exists():
+        net.load_state_dict(torch.load(path, weights_only=True))
+        return net.eval()
+    t0 = time.perf_counter()
+    x, y = T.varied_features([d for d in digits if d.writer in set(writers)], T.VARIANTS, seed)
+    net = T.train_trajectory(x, y, epochs=T.EPOCHS, seed=seed, log=lambda s: None)
+    torch.save(net.state_dict(), path)
+    print(f"  path net {name}: {len(y)} examples, {time.perf_counter() - t0:.0f} s", flush=True)
+    return net
+
+
+def nll(p, labels) -> float:
+    return float(-np.mean(np.log(np.clip(p[np.arange(len(labels)), labels], 1e-12, 1))))
+
+
+def path_temperature(args, digits, o, f) -> float:
+    """The path net's temperature, chosen on the inner folds of outer fold o: the one whose inner
+    held-out writers' digits have the least negative log-likelihood, pooled."""
+    logp, labs = [], []
+    for i, fi in enumerate(f.inner):
+        net = path_net(args, digits, fi.train, f"o{o}i{i}", args.seed + 100 * o + i)
+        held = [d for d in digits if d.writer in set(fi.test)]
+        logp.append(np.log(np.clip(T.path_probabilities(net, T.batch_features([d.strokes for d in held])), 1e-12, 1)))
+        labs.append(np.array([d.label for d in held]))
+    lp, lab = np.concatenate(logp), np.concatenate(labs)
+
+    def soft(z):
+        z = z - z.max(1, keepdims=True)
+        return np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    return min(TEMPERATURES, key=lambda t: nll(soft(lp / t), lab))
+
+
 def measure(args, digits, outer) -> None:
     from mnist_gui.core.checkpoint import load_checkpoint
     from mnist_gui.core.predictor import Predictor
@@ -130,7 +178,9 @@ def measure(args, digits, outer) -> None:
     drawn = g["pen"][g["pen_drawn"]]               # the digits as drawn, in file order
     like = np.array([digit_like(x) for x in drawn])
     neg_like = np.array([digit_like(x) for x in g["neg"]])
-    rows, curve_pos, curve_neg = [], [], []
+    neg_strokes = [s for s, _, _ in shape_strokes(PER_FAMILY, args.seed + 1, digits)]   # as gate_examples drew them
+    assert len(neg_strokes) == len(g["neg"]), "the shapes' strokes are not the cached shapes"
+    rows, curve_pos, curve_neg, both_curve = [], [], [], []
     print(f"{len(digits)} pen digits of 30 writers; {len(g['neg'])} shapes in {len(FAMILIES)} families; "
           f"outer folds {OUTER}, inner {INNER}; gate refusal budget {REFUSE_BUDGET:.1%} on inner folds; "
           f"not sure below {NOT_SURE_BELOW}")
@@ -155,6 +205,18 @@ def measure(args, digits, outer) -> None:
         m = np.isin(dw, f.test)
         probs = reader.classify(drawn[m])
         probs_neg = reader.classify(g["neg"][neg])
+        # the pen-path net of this outer fold, its temperature chosen on the inner folds, weight 1
+        temp = path_temperature(args, digits, o, f)
+        pnet = path_net(args, digits, f.train, f"o{o}", args.seed + 100 * o + 9)
+        pp = T.path_probabilities(pnet, T.batch_features([d.strokes for d, mm in zip(digits, m) if mm]))
+        pp_neg = T.path_probabilities(pnet, T.batch_features([neg_strokes[i] for i in np.flatnonzero(neg)]))
+        image_right = probs.argmax(1) == labels[m]
+        image_sure = probs.max(1) >= NOT_SURE_BELOW
+        path_alone = pp.argmax(1) == labels[m]
+        both_curve.append((probs, pp, labels[m], like[m] & (gp >= th), probs_neg, pp_neg,
+                           neg_like[neg] & (gn >= th), temp))
+        if args.path:
+            probs, probs_neg = T.combine(probs, pp, 1.0, temp), T.combine(probs_neg, pp_neg, 1.0, temp)
         right = probs.argmax(1) == labels[m]
         sure = probs.max(1) >= NOT_SURE_BELOW
         passed = like[m] & (gp >= th)
@@ -171,6 +233,9 @@ def measure(args, digits, outer) -> None:
         print(f"\nouter {o}: writers {writers_text(f.test)}, families {', '.join(ff.test)}; gate threshold "
               f"{th:.3f} (inner: refuses {np.mean(ip < th):.2%} of {len(ip)} digits, lets {np.mean(ineg >= th):.2%} "
               f"of {len(ineg)} shapes through)")
+        print(f"  image alone {image_right.mean():.2%} (misread, no doubt {np.mean(~image_right & image_sure & passed):.2%}); "
+              f"path net alone {path_alone.mean():.2%}; path temperature {temp} (inner folds)"
+              + ("; combined below" if args.path else "; the image alone below (--path combines)"))
         print(f"  digits {right.mean():.2%} ({right.sum()}/{len(right)}), worst writer {worst}: {per_w[worst]:.2%}; "
               f"misread with no doubt {np.mean(~right & shown):.2%}; doubt shown {np.mean(~shown):.2%} "
               f"(gate {np.mean(like[m] & (gp < th)):.2%}); shapes claimed {claimed_neg.mean():.2%} "
@@ -196,6 +261,17 @@ def measure(args, digits, outer) -> None:
     gn = np.concatenate([c[0] for c in curve_neg])
     ln = np.concatenate([c[1] for c in curve_neg])
     sn = np.concatenate([c[2] for c in curve_neg])
+    print("\npath weight w (outer folds, information only: w = 1 and the inner folds' temperature are what is "
+          "reported above) | digits | misread, no doubt | doubt shown | shapes claimed")
+    for w in WEIGHTS:
+        r_, s_, c_ = [], [], []
+        for pi, pp, lab, ok, pn, ppn, okn, temp in both_curve:
+            pc, pcn = T.combine(pi, pp, w, temp), T.combine(pn, ppn, w, temp)
+            r_.append(pc.argmax(1) == lab)
+            s_.append(ok & (pc.max(1) >= NOT_SURE_BELOW))
+            c_.append(okn & (pcn.max(1) >= NOT_SURE_BELOW))
+        r_, s_, c_ = map(np.concatenate, (r_, s_, c_))
+        print(f"{w:.2f} | {r_.mean():.2%} | {np.mean(~r_ & s_):.2%} | {np.mean(~s_):.2%} | {c_.mean():.2%}")
     print(f"\nfor the gate that ships (all 30 writers, gate.NOT_A_DIGIT_BELOW): the threshold that refuses "
           f"{REFUSE_BUDGET:.1%} of the outer folds' real digits, pooled: {np.quantile(gp, REFUSE_BUDGET):.3f}")
     print("\ngate threshold (one for all outer folds) | real digits refused by the gate | doubt shown in all "

@@ -68,8 +68,11 @@ class Reader:
         raise NotImplementedError
 
     def predict_strokes(self, strokes: Sequence[Stroke]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The strokes' 28×28 input and its probabilities: the image's, joined with the pen-path
+        recognizer's reading of the same strokes (handwriting/trajectory.py)."""
+        from mnist_gui.core.handwriting.trajectory import with_path
         img = strokes_to_mnist(strokes)
-        return img, (None if img is None else self.probabilities(img))
+        return img, (None if img is None else with_path(self.probabilities(img), strokes))
 
     def predict_image(self, image) -> tuple[np.ndarray | None, np.ndarray | None]:
         img = image_to_mnist(image)
@@ -77,10 +80,11 @@ class Reader:
 
     def read_number(self, strokes: Sequence[Stroke]):
         """The strokes read as a number (handwriting.numbers.read_number: a NumberReading, or None when
-        there is no ink), with the whole-digit judge; candidates are cached while this model is live."""
+        there is no ink), with the whole-digit judge and the pen-path recognizer; candidates are cached while this model is live."""
         from mnist_gui.core.handwriting.judge import shipped_judge
         from mnist_gui.core.handwriting.numbers import read_number
-        return read_number(strokes, self.classify, self._number_cache, shipped_judge())
+        from mnist_gui.core.handwriting.trajectory import shipped_trajectory
+        return read_number(strokes, self.classify, self._number_cache, shipped_judge(), shipped_trajectory())
 
 
 class Predictor(Reader):

@@ -375,7 +375,7 @@ _JUDGED = "judge's answers"   # in the cache: {(judge, candidate key, features):
 
 
 def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | None = None,
-                judge: Judge | None = None) -> NumberReading | None:
+                judge: Judge | None = None, path=None) -> NumberReading | None:
     """The most probable reading of the strokes as a number (None when there is no ink).
 
     Strokes come in the order they were drawn. classify gets all candidate digits' 28×28 images
@@ -383,7 +383,8 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     candidate's image and probabilities, so a new stroke only renders and classifies the
     candidates it is part of. judge (core/judge.py), when given, says how likely each candidate is
     one whole digit; its log-probability joins the score (kept in the cache too, while the candidate's
-    features stay the same).
+    features stay the same). path (trajectory.PathReader), when given, reads each candidate's strokes
+    too; its probabilities join the image's (trajectory.combine) before the candidates are scored.
     """
     sets, strokes_of = candidate_sets(strokes)
     if not sets:
@@ -393,6 +394,9 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     if todo:
         images = [strokes_to_mnist(strokes_of[k]) for k in todo]
         probs = np.asarray(classify(images), float).reshape(len(todo), 10)
+        if path is not None:
+            from mnist_gui.core.handwriting.trajectory import combine
+            probs = combine(probs, path([strokes_of[k] for k in todo]))
         seen.update({k: (img, p.copy()) for k, img, p in zip(todo, images, probs)})
         if cache is not None:
             if len(cache) + len(todo) > 4 * MAX_INPUTS:

@@ -177,26 +177,33 @@ def make_shape(family: str, rng: np.random.Generator, digits: list[PenDigit] | N
     return vary_strokes(strokes, rng)
 
 
-def render_shapes(per_family: int, seed: int, digits: list[PenDigit],
-                  families=tuple(FAMILIES)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """per_family shapes of each family through the canvas's path: (N×28×28 float32 images, family name
-    of each, writer of each: for a pair, the writer of its two digits, which are one writer's; else -1)."""
-    from mnist_gui.core.preprocess import strokes_to_mnist
+def shape_strokes(per_family: int, seed: int, digits: list[PenDigit],
+                  families=tuple(FAMILIES)) -> list[tuple[list[np.ndarray], str, int]]:
+    """per_family shapes of each family as strokes: (strokes, family, writer: for a pair, the writer of
+    its two digits, which are one writer's; else -1). The same seed gives the same shapes."""
     rng = np.random.default_rng(seed)
     by_writer: dict[int, list[PenDigit]] = {}
     for d in digits:
         by_writer.setdefault(d.writer, []).append(d)
     writers = sorted(by_writer)
-    imgs, fams, ws = [], [], []
+    out = []
     for fam in families:
         for i in range(per_family):
             w = writers[i % len(writers)] if fam in NEEDS_DIGITS else -1
-            img = strokes_to_mnist(make_shape(fam, rng, by_writer.get(w)))
-            if img is not None:
-                imgs.append(img)
-                fams.append(fam)
-                ws.append(w)
-    return np.stack(imgs).astype(np.float32), np.array(fams), np.array(ws)
+            strokes = make_shape(fam, rng, by_writer.get(w))
+            if sum(len(s) for s in strokes):
+                out.append((strokes, fam, w))
+    return out
+
+
+def render_shapes(per_family: int, seed: int, digits: list[PenDigit],
+                  families=tuple(FAMILIES)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """shape_strokes through the canvas's path: (N×28×28 float32 images, family of each, writer of each)."""
+    from mnist_gui.core.preprocess import strokes_to_mnist
+    shapes = shape_strokes(per_family, seed, digits, families)
+    imgs = [strokes_to_mnist(s) for s, _, _ in shapes]
+    return (np.stack(imgs).astype(np.float32), np.array([f for _, f, _ in shapes]),
+            np.array([w for _, _, w in shapes]))
 
 
 def gate_examples(digits: list[PenDigit], mnist_images: np.ndarray, per_family: int, pen_variants: int,

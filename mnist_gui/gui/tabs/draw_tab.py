@@ -199,8 +199,11 @@ class DrawTab(Retranslating, QWidget):
         else:
             self.number = None
             self.numberLabel.setText("")
-            self.input28 = self.current_input()
-            probs = None if self.input28 is None else self.ws.predictor.probabilities(self.input28)
+            if self.canvas.image() is None:   # strokes: the image and the pen's path read them together
+                self.input28, probs = self.ws.predictor.predict_strokes(strokes)
+            else:
+                self.input28 = self.current_input()
+                probs = None if self.input28 is None else self.ws.predictor.probabilities(self.input28)
         if self.input28 is None:
             self.bars.clear()
             self.preview.clear()
