@@ -17,6 +17,40 @@ def set_app_icon(app) -> None:
     app.setDesktopFileName(config.APP_ID)
 
 
+def close_on_signals(win) -> dict:
+    """SIGTERM and SIGINT close the window as the user's close does (work stopped and recorded, settings
+    written). Python runs a signal handler only between bytecodes, and Qt's event loop may sit in C for
+    ever, so the signal also writes to a socket that Qt watches: the loop wakes, the handler runs. Returns
+    what was received ({"signal": number} once one was)."""
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+    got: dict = {}
+    read_end, write_end = socket.socketpair()
+    for end in (read_end, write_end):
+        end.setblocking(False)
+    signal.set_wakeup_fd(write_end.fileno(), warn_on_full_buffer=False)
+    notifier = QSocketNotifier(read_end.fileno(), QSocketNotifier.Type.Read, win)
+
+    def drain() -> None:
+        try:
+            read_end.recv(512)
+        except OSError:
+            pass
+    notifier.activated.connect(drain)
+
+    def on_signal(sig, _frame) -> None:
+        if "signal" not in got:
+            got["signal"] = sig
+            print(f"mnist-gui: {signal.Signals(sig).name}: closing the window", file=sys.stderr, flush=True)
+            win.close()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    got["keep"] = (read_end, write_end, notifier)   # alive as long as the window
+    return got
+
+
 def run_app(model_path: str | None = None) -> int:
     import os
     if (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
@@ -45,7 +79,10 @@ def run_app(model_path: str | None = None) -> int:
     set_app_icon(app)
     win = MainWindow(window_workspace(), model_path=model_path)   # shows at once; the model loads in the background
     win.show()
+    signals = close_on_signals(win)
     code = app.exec()
+    if "signal" in signals:
+        code = 128 + signals["signal"]   # as a shell reports a process ended by that signal
     # Everything the app keeps is on disk by now (settings synced on close, runs and models written
     # atomically), and the window's jobs were stopped (a read stuck on a slow disk may still be running).
     # End the process here: the interpreter's own teardown of torch and Qt objects takes seconds on a busy

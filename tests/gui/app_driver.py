@@ -90,6 +90,30 @@ elif scenario == "load-blocked":              # close while MNIST loading is stu
     data.load_mnist = never
     start(lambda w: w.dataTab.load())
     close_when(lambda w: entered.is_set())
+elif scenario in ("sigterm-loading", "sigterm-training"):   # a signal, not a close: it must close the same way
+    import signal
+
+    def send(w) -> None:
+        print(f"closing {time.monotonic() - state['t0']:.2f} by SIGTERM", flush=True)
+        os.kill(os.getpid(), signal.SIGTERM)
+    if scenario == "sigterm-loading":   # the window is there, its model still loading
+        def tick():
+            w = window()
+            if w is None or not w.isVisible():
+                QTimer.singleShot(5, tick)
+            else:
+                send(w)
+        QTimer.singleShot(0, tick)
+    else:
+        start(lambda w: w.trainTab.start_training(w.trainTab.config().with_overrides(epochs=50)))
+
+        def tick():
+            w = window()
+            if w is not None and len(getattr(w.trainTab, "_steps", [])) > 3:
+                send(w)
+            else:
+                QTimer.singleShot(20, tick)
+        QTimer.singleShot(0, tick)
 else:
     raise SystemExit(f"unknown scenario {scenario}")
 
