@@ -31,6 +31,7 @@ import torch  # noqa: E402
 from mnist_gui import config  # noqa: E402
 from mnist_gui.core.checkpoint import load_checkpoint  # noqa: E402
 from mnist_gui.core.data import Mnist, MnistSplit, load_mnist  # noqa: E402
+from mnist_gui.core.handwriting import trajectory as T  # noqa: E402
 from mnist_gui.core.handwriting.pendigits import read_unipen, seen_writers  # noqa: E402
 from mnist_gui.core.predictor import Predictor  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
@@ -38,9 +39,22 @@ from mnist_gui.core.train import Trainer  # noqa: E402
 from mnist_gui.core.workspace import Workspace  # noqa: E402
 
 
-def accuracy(model, imgs, labels) -> float:
-    p = Predictor(model)
-    return float(np.mean([int(p.probabilities(x).argmax()) == y for x, y in zip(imgs, labels)]))
+def accuracy(model, imgs, labels, path_probs=None) -> float:
+    """The share read right; with path_probs (N×10, the pen-path net's reading of the same digits), as the
+    live path reads drawn strokes: both joined (trajectory.combine)."""
+    probs = Predictor(model).classify(imgs)
+    if path_probs is not None:
+        probs = T.combine(probs, path_probs)
+    return float(np.mean(probs.argmax(1) == np.asarray(labels)))
+
+
+def path_reader(path):
+    """--path: a .onnx of export_trajectory_onnx or a state dict of the benchmark's path nets (.pt)."""
+    if str(path).endswith(".onnx"):
+        return T.onnx_trajectory(path)
+    net = T.new_net()
+    net.load_state_dict(torch.load(path, weights_only=True))
+    return lambda sets: T.path_probabilities(net, T.batch_features(sets))
 
 
 def split_writer(digits, w: int, per_class: int):
@@ -71,6 +85,8 @@ def main() -> int:
                     "the share of the way back to the model before (0: none; the recipe: 0.5)")
     ap.add_argument("--model", help="start from this model instead of the shipped one (one that has not seen "
                     "the writers: a fold model of benchmarks/pen_training_cv.py --save-models)")
+    ap.add_argument("--path", metavar="FILE", help="also read the digits as the live path reads strokes: joined "
+                    "with this pen-path net (one that never saw the writers: pendigits_nested.py's path-o{fold}.pt)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     data = load_mnist(download=False)
@@ -92,6 +108,7 @@ def main() -> int:
         for d in taught:
             ws.teach(d.label, strokes_to_mnist(d.strokes), d.strokes)
         before = accuracy(shipped.model, rest_imgs, rest_labels)
+        pp = path_reader(args.path)([d.strokes for d in rest]) if args.path else None
         plan = ws.plan_finetune(**({"share": args.share} if args.share is not None else {}))
         cfg, extra, init = plan.config, plan.extra_train, plan.init_state
         cfg = cfg.with_overrides(lr=args.lr, max_steps=args.steps, schedule=args.schedule, seed=args.seed,
@@ -104,6 +121,8 @@ def main() -> int:
         after = accuracy(model, rest_imgs, rest_labels)
         row = {"writer": w, "taught": len(taught), "other_digits": len(rest),
                "before": round(before, 4), "after": round(after, 4),
+               **({"before_with_path": round(accuracy(shipped.model, rest_imgs, rest_labels, pp), 4),
+                   "after_with_path": round(accuracy(model, rest_imgs, rest_labels, pp), 4)} if args.path else {}),
                "mnist_test_after": round(mnist_after, 4),
                "train_seconds": round(r.metrics["train_seconds"], 1), "seconds_with_eval": round(secs, 1)}
         rows.append(row)

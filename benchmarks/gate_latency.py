@@ -1,6 +1,7 @@
 """What the digit gate and the pen-path recognizer add to a stroke's way to the bars (issue 20): strokes ->
-28×28 -> the shipped model on ONNX Runtime -> doubt(); without either, with the gate
-(resources/digit_gate.onnx), and with the gate and the path net (resources/trajectory.onnx), as the app reads.
+28×28 -> the shipped model on ONNX Runtime -> doubt(); without either, with the image gate
+(resources/digit_gate.onnx), with it and the path net (resources/trajectory.onnx), and with both gates and
+the path net (resources/path_gate.onnx too), as the app reads strokes now.
 
     python benchmarks/gate_latency.py [--rounds 5] [--reads 200]
 
@@ -57,11 +58,14 @@ def main() -> int:
     t = time.perf_counter()
     T.shipped_trajectory()
     print(f"loading the path net (once per process): {(time.perf_counter() - t) * 1e3:.1f} ms")
+    t = time.perf_counter()
+    G.shipped_path_gate()
+    print(f"loading the path gate (once per process): {(time.perf_counter() - t) * 1e3:.1f} ms")
 
     def read(s, mode: str):
-        if mode == "gate + path":       # what the app does now (Reader.predict_strokes)
+        if mode in ("gate + path", "both gates + path"):      # Reader.predict_strokes
             img, probs = live.predict_strokes(s)
-            return None if img is None else doubt(probs, img)
+            return None if img is None else doubt(probs, img, strokes=s if mode != "gate + path" else None)
         img = strokes_to_mnist(s)
         if img is None:
             return None
@@ -70,7 +74,7 @@ def main() -> int:
             return doubt(probs, img)
         return "not digit-like" if not digit_like(img) else doubt(probs)   # doubt() as it was before the gate
 
-    modes = ("neither", "gate", "gate + path")
+    modes = ("neither", "gate", "gate + path", "both gates + path")
     times = {m: [] for m in modes}
     for r in range(args.rounds):
         for mode in (modes if r % 2 == 0 else modes[::-1]):
@@ -83,7 +87,7 @@ def main() -> int:
     base = np.array(times["neither"])
     for mode in modes:
         ts = np.array(times[mode])
-        print(f"  {mode:12s} p50 {np.median(ts) * 1e3:.2f} ms, p95 {np.percentile(ts, 95) * 1e3:.2f} ms"
+        print(f"  {mode:17s} p50 {np.median(ts) * 1e3:.2f} ms, p95 {np.percentile(ts, 95) * 1e3:.2f} ms"
               f"  ({np.median(ts) / np.median(base):.2f}× / {np.percentile(ts, 95) / np.percentile(base, 95):.2f}×"
               " of neither, p50 / p95)")
     return 0

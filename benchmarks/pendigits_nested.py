@@ -10,11 +10,15 @@ holding out its writers and its families together. Per outer fold:
 
 - a digit model that never saw its writers (--train-models: RECIPE below, MNIST + the other 20 writers'
   pen digits, varied; DIR/outer{o}.pt), reading the outer writers' digits through the canvas's path;
-- the digit/not-digit gate (judge_net.train_gate) trained on each inner fold's training writers and families,
-  scored on the inner fold's held-out ones; its operating point (the lowest gate score still read as a
-  digit) chosen on the pooled inner scores: the largest threshold that refuses at most REFUSE_BUDGET of
-  the inner held-out real digits; then a gate trained on all 20 writers and the outer training families
-  reads the outer writers' digits and the outer families' shapes once, at that threshold;
+- the digit/not-digit gates, on the image (judge_net.train_gate) and on the pen's path
+  (trajectory.train_trajectory(gate=True)), both also learning from random polylines (shapes.GENERIC), trained
+  on each inner fold's training writers and families and scored on the inner fold's held-out ones; for
+  strokes the score is gate.joined (the geometric mean of the two; --no-path-gate: the image gate alone);
+  its operating point (the lowest score still read as a digit) chosen on the pooled inner scores: the
+  largest threshold that refuses at most REFUSE_BUDGET of the inner held-out real digits; then gates
+  trained on all 20 writers and the outer training families read the outer writers' digits and the outer
+  families' shapes once, at that threshold (the image gate alone too, at its own inner threshold: what a
+  dropped image meets);
 - the "not sure" threshold: the app's NOT_SURE_BELOW (chosen earlier on writer folds that overlap these:
   not re-chosen here), and what the cross-fitted choice would have been (see the README).
 
@@ -38,6 +42,7 @@ import torch  # noqa: E402
 
 from mnist_gui.core.handwriting import trajectory as T  # noqa: E402
 from mnist_gui.core.handwriting.folds import folds, nested_folds  # noqa: E402
+from mnist_gui.core.handwriting.gate import joined  # noqa: E402
 from mnist_gui.core.handwriting.judge_net import gate_scores, train_gate  # noqa: E402
 from mnist_gui.core.handwriting.pendigits import read_unipen, render_pendigits, writers_text  # noqa: E402
 from mnist_gui.core.handwriting.shapes import (  # noqa: E402
@@ -45,6 +50,8 @@ from mnist_gui.core.handwriting.shapes import (  # noqa: E402
     gate_examples,
     gate_held_out,
     gate_training_set,
+    path_gate_training_set,
+    render_generic,
     shape_strokes,
 )
 from mnist_gui.core.predictor import NOT_SURE_BELOW, digit_like  # noqa: E402
@@ -101,6 +108,8 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--path", action=argparse.BooleanOptionalAction, default=True,
                     help="combine the pen-path net with the image (default) or read the image alone")
+    ap.add_argument("--path-gate", action=argparse.BooleanOptionalAction, default=True,
+                    help="judge strokes by the image and path gates joined (default) or the image gate alone")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     Path(args.models).mkdir(parents=True, exist_ok=True)
@@ -118,7 +127,11 @@ def gate_data(args, digits):
     cache = Path(args.models) / "gate_data.npz"
     if cache.exists():
         z = np.load(cache)
-        return {k: z[k] for k in z.files}
+        ex = {k: z[k] for k in z.files}
+        if "generic" not in ex:          # a cache from before the generic polylines
+            ex["generic"] = render_generic(args.seed)
+            np.savez_compressed(cache, **ex)
+        return ex
     from mnist_gui.core.data import load_mnist
     mnist = load_mnist(download=False).train
     pick = np.random.default_rng(args.seed).permutation(len(mnist))[:MNIST_FOR_GATE]
@@ -129,6 +142,22 @@ def gate_data(args, digits):
 
 def fit_gate(g, writers, fams, seed):
     return train_gate(*gate_training_set(g, writers, fams), epochs=GATE_EPOCHS, seed=seed, log=lambda s: None)
+
+
+def fit_path_gate(args, g, digits, shapes, writers, fams, name: str, seed: int):
+    """The path gate of these writers and families (cached in DIR/pathgate-{name}.pt)."""
+    path = Path(args.models) / f"pathgate-{name}.pt"
+    net = T.new_net(1)
+    if path.exists():
+        net.load_state_dict(torch.load(path, weights_only=True))
+        return net.eval()
+    t0 = time.perf_counter()
+    x, y = path_gate_training_set(g, digits, shapes, writers, fams, args.seed)
+    net = T.train_trajectory(x, y, epochs=T.EPOCHS, seed=seed, log=lambda s: None, gate=True)
+    torch.save(net.state_dict(), path)
+    print(f"  path gate {name}: {int(y.sum())} digits, {int(len(y) - y.sum())} shapes, "
+          f"{time.perf_counter() - t0:.0f} s", flush=True)
+    return net
 
 
 def path_net(args, digits, writers, name: str, seed: int):
@@ -180,6 +209,8 @@ def measure(args, digits, outer) -> None:
     neg_like = np.array([digit_like(x) for x in g["neg"]])
     neg_strokes = [s for s, _, _ in shape_strokes(PER_FAMILY, args.seed + 1, digits)]   # as gate_examples drew them
     assert len(neg_strokes) == len(g["neg"]), "the shapes' strokes are not the cached shapes"
+    dfeat = T.batch_features([d.strokes for d in digits])     # the digits as drawn, in file order
+    nfeat = T.batch_features(neg_strokes)
     rows, curve_pos, curve_neg, both_curve = [], [], [], []
     print(f"{len(digits)} pen digits of 30 writers; {len(g['neg'])} shapes in {len(FAMILIES)} families; "
           f"outer folds {OUTER}, inner {INNER}; gate refusal budget {REFUSE_BUDGET:.1%} on inner folds; "
@@ -188,18 +219,29 @@ def measure(args, digits, outer) -> None:
         t0 = time.perf_counter()
         # the gate's operating point, on inner folds of the training writers and families only
         inner_fams = folds(list(ff.train), INNER)
-        inner_pos, inner_neg = [], []
+        inner_pos, inner_neg, inner_img = [], [], []
+
+        def scores(writers, fams, held_w, held_f, name, seed):
+            """(image gate, gate score) of the held-out digits as drawn, and of the held-out shapes."""
+            net = fit_gate(g, writers, fams, seed)
+            pos, neg = gate_held_out(g, held_w, held_f)
+            ip_, in_ = gate_scores(net, g["pen"][pos]), gate_scores(net, g["neg"][neg])
+            if not args.path_gate:
+                return (ip_, ip_), (in_, in_), pos, neg
+            pg = fit_path_gate(args, g, digits, neg_strokes, writers, fams, name, seed + 500)
+            pp_ = T.path_gate_scores(pg, dfeat[np.flatnonzero(pos)])
+            pn_ = T.path_gate_scores(pg, nfeat[np.flatnonzero(neg)])
+            return (ip_, joined(ip_, pp_)), (in_, joined(in_, pn_)), pos, neg
         for i, (fi, ffi) in enumerate(zip(f.inner, inner_fams)):
-            net = fit_gate(g, fi.train, ffi.train, args.seed + 10 * o + i)
-            pos, neg = gate_held_out(g, fi.test, ffi.test)
-            inner_pos.append(gate_scores(net, g["pen"][pos]))
-            inner_neg.append(gate_scores(net, g["neg"][neg]))
+            (ii, ip_), (_, in_), _, _ = scores(fi.train, ffi.train, fi.test, ffi.test, f"o{o}i{i}", args.seed + 10 * o + i)
+            inner_pos.append(ip_)
+            inner_neg.append(in_)
+            inner_img.append(ii)
         ip, ineg = np.concatenate(inner_pos), np.concatenate(inner_neg)
         th = float(np.quantile(ip, REFUSE_BUDGET))
+        th_img = float(np.quantile(np.concatenate(inner_img), REFUSE_BUDGET))
         # scored once on the outer fold
-        net = fit_gate(g, f.train, ff.train, args.seed + 10 * o + 9)
-        pos, neg = gate_held_out(g, f.test, ff.test)
-        gp, gn = gate_scores(net, g["pen"][pos]), gate_scores(net, g["neg"][neg])
+        (gp_img, gp), (gn_img, gn), pos, neg = scores(f.train, ff.train, f.test, ff.test, f"o{o}", args.seed + 10 * o + 9)
         model = load_checkpoint(Path(args.models) / f"outer{o}.pt").model
         reader = Predictor(model)
         m = np.isin(dw, f.test)
@@ -225,7 +267,10 @@ def measure(args, digits, outer) -> None:
         per_w = {int(w): float(right[dw[m] == w].mean()) for w in f.test}
         worst = min(per_w, key=per_w.get)
         by_fam = {fm: float(claimed_neg[g["neg_f"][neg] == fm].mean()) for fm in ff.test}
+        image_gate_claimed = neg_like[neg] & (gn_img >= th_img) & (probs_neg.max(1) >= NOT_SURE_BELOW)
+        image_gate_refused = like[m] & (gp_img < th_img)
         rows.append({"right": right, "shown": shown, "per_w": per_w, "claimed": claimed_neg,
+                     "image_gate": (image_gate_claimed, image_gate_refused, gp_img, gn_img),
                      "no_gate_claimed": neg_like[neg] & (probs_neg.max(1) >= NOT_SURE_BELOW),
                      "gate_refused": like[m] & (gp < th)})
         curve_pos.append((gp, like[m], sure))
@@ -241,6 +286,8 @@ def measure(args, digits, outer) -> None:
               f"(gate {np.mean(like[m] & (gp < th)):.2%}); shapes claimed {claimed_neg.mean():.2%} "
               f"({', '.join(f'{k} {v:.1%}' for k, v in by_fam.items())}; without the gate "
               f"{rows[-1]['no_gate_claimed'].mean():.1%}); {time.perf_counter() - t0:.0f} s", flush=True)
+        print(f"  the image gate alone (images, dropped files), its inner threshold {th_img:.3f}: refuses "
+              f"{image_gate_refused.mean():.2%} of the digits, shapes claimed {image_gate_claimed.mean():.2%}", flush=True)
     print("\nouter fold | digits | worst writer | misread, no doubt | doubt shown | shapes claimed (no gate)")
     for o, r in enumerate(rows, 1):
         w = min(r["per_w"], key=r["per_w"].get)
@@ -272,8 +319,14 @@ def measure(args, digits, outer) -> None:
             c_.append(okn & (pcn.max(1) >= NOT_SURE_BELOW))
         r_, s_, c_ = map(np.concatenate, (r_, s_, c_))
         print(f"{w:.2f} | {r_.mean():.2%} | {np.mean(~r_ & s_):.2%} | {np.mean(~s_):.2%} | {c_.mean():.2%}")
-    print(f"\nfor the gate that ships (all 30 writers, gate.NOT_A_DIGIT_BELOW): the threshold that refuses "
-          f"{REFUSE_BUDGET:.1%} of the outer folds' real digits, pooled: {np.quantile(gp, REFUSE_BUDGET):.3f}")
+    ig = [r["image_gate"] for r in rows]
+    print(f"\nthe image gate alone (images and dropped files), outer folds: refuses "
+          f"{np.concatenate([x[1] for x in ig]).mean():.2%} of the digits, claims "
+          f"{np.concatenate([x[0] for x in ig]).mean():.2%} of the shapes")
+    print(f"\nfor the gates that ship (all 30 writers): the thresholds that refuse {REFUSE_BUDGET:.1%} of the "
+          f"outer folds' real digits, pooled: strokes (gate.NOT_A_DIGIT_WITH_PATH_BELOW) "
+          f"{np.quantile(gp, REFUSE_BUDGET):.3f}; the image gate alone (gate.NOT_A_DIGIT_BELOW) "
+          f"{np.quantile(np.concatenate([x[2] for x in ig]), REFUSE_BUDGET):.3f}")
     print("\ngate threshold (one for all outer folds) | real digits refused by the gate | doubt shown in all "
           "| held-out shapes claimed")
     for t in CURVE:

@@ -40,14 +40,16 @@ def digit_like(img28: np.ndarray) -> bool:
     return MIN_MEAN_INK <= float(np.mean(img28)) <= MAX_MEAN_INK and _aspect(img28) <= MAX_ASPECT
 
 
-def doubt(probs: np.ndarray, img28: np.ndarray | None = None, digit: int | None = None) -> str | None:
+def doubt(probs: np.ndarray, img28: np.ndarray | None = None, digit: int | None = None,
+          strokes=None) -> str | None:
     """Why the app should not claim a digit (None when it can): digit, or else the most probable one.
-    With the 28×28 input: "not digit-like" (its ink), "not a digit" (the digit gate, handwriting/gate.py)."""
+    With the 28×28 input: "not digit-like" (its ink), "not a digit" (the digit gate, handwriting/gate.py,
+    which also reads the pen's path when the strokes are given)."""
     if img28 is not None and not digit_like(img28):
         return "not digit-like"
     if img28 is not None:
         from mnist_gui.core.handwriting.gate import looks_like_a_digit
-        if not looks_like_a_digit(img28):
+        if not looks_like_a_digit(img28, strokes):
             return "not a digit"
     if float(probs[digit] if digit is not None else np.max(probs)) < NOT_SURE_BELOW:
         return "not sure"

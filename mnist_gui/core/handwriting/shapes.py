@@ -165,6 +165,16 @@ def pair(rng, digits: list[PenDigit]) -> list:
     return out
 
 
+def polyline(rng) -> list:
+    """One to three strokes of straight pieces between random corners (five to twelve corners in all):
+    no kind of shape in particular. It only ever trains the gates, on every fold, and is never scored
+    on: the held-out families stay kinds the gate has not seen."""
+    while True:
+        counts = rng.integers(2, 6, rng.integers(1, 4))
+        if counts.sum() >= 5:
+            return [_densify(rng.uniform(0, 1, (k, 2)) * SIZE) for k in counts]
+
+
 FAMILIES = {"scribble": scribble, "zigzag": zigzag, "cross": cross, "spiral": spiral, "hatching": hatching,
             "letter": letter, "symbol": symbol, "pair": pair}
 NEEDS_DIGITS = frozenset({"pair"})
@@ -196,6 +206,15 @@ def shape_strokes(per_family: int, seed: int, digits: list[PenDigit],
     return out
 
 
+GENERIC = 2400   # random polylines (polyline above) that every gate also learns from
+
+
+def generic_strokes(count: int, seed: int) -> list[list[np.ndarray]]:
+    """count random polylines, varied like another hand: the gates' training-only negatives."""
+    rng = np.random.default_rng(seed)
+    return [vary_strokes(polyline(rng), rng) for _ in range(count)]
+
+
 def render_shapes(per_family: int, seed: int, digits: list[PenDigit],
                   families=tuple(FAMILIES)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """shape_strokes through the canvas's path: (N×28×28 float32 images, family of each, writer of each)."""
@@ -210,16 +229,23 @@ def gate_examples(digits: list[PenDigit], mnist_images: np.ndarray, per_family: 
                   seed: int) -> dict[str, np.ndarray]:
     """What the digit gate learns from and is measured on, rendered once: the pen digits as drawn and
     pen_variants-1 varied copies ("pen", writer "pen_w", "pen_drawn"), MNIST digits ("mnist", uint8 or
-    [0, 1]) and per_family shapes of each family ("neg", family "neg_f", writer "neg_w")."""
+    [0, 1]), per_family shapes of each family ("neg", family "neg_f", writer "neg_w") and GENERIC random
+    polylines ("generic", generic_strokes(GENERIC, seed + 2))."""
     from mnist_gui.core.handwriting.pendigits import render_pendigits
     pen = render_pendigits(digits, variants=pen_variants, seed=seed)
     neg, fam, neg_w = render_shapes(per_family, seed + 1, digits)
     mnist = np.asarray(mnist_images, np.float32)
-    return {"pen": pen.images.numpy().astype(np.float32) / 255,
+    return {"generic": render_generic(seed),
+            "pen": pen.images.numpy().astype(np.float32) / 255,
             "pen_w": np.tile([d.writer for d in digits], pen_variants),
             "pen_drawn": np.repeat(np.arange(pen_variants) == 0, len(digits)),
             "mnist": mnist / 255 if mnist.max() > 1 else mnist,
             "neg": neg, "neg_f": fam, "neg_w": neg_w}
+
+
+def render_generic(seed: int) -> np.ndarray:
+    from mnist_gui.core.preprocess import strokes_to_mnist
+    return np.stack([strokes_to_mnist(s) for s in generic_strokes(GENERIC, seed + 2)]).astype(np.float32)
 
 
 def _negatives(ex, writers, families) -> np.ndarray:
@@ -227,11 +253,26 @@ def _negatives(ex, writers, families) -> np.ndarray:
 
 
 def gate_training_set(ex: dict, writers, families) -> tuple[np.ndarray, np.ndarray]:
-    """(images, is digit) from these writers' pen digits (all copies), every MNIST digit, and these
-    families' shapes (pairs only of these writers' digits)."""
+    """(images, is digit) from these writers' pen digits (all copies), every MNIST digit, these families'
+    shapes (pairs only of these writers' digits) and the generic polylines."""
     pen, neg = np.isin(ex["pen_w"], list(writers)), _negatives(ex, writers, families)
-    x = np.concatenate([ex["pen"][pen], ex["mnist"], ex["neg"][neg]])
-    return x, np.concatenate([np.ones(pen.sum() + len(ex["mnist"])), np.zeros(neg.sum())])
+    x = np.concatenate([ex["pen"][pen], ex["mnist"], ex["neg"][neg], ex["generic"]])
+    return x, np.concatenate([np.ones(pen.sum() + len(ex["mnist"])), np.zeros(neg.sum() + len(ex["generic"]))])
+
+
+def path_gate_training_set(ex: dict, digits: list[PenDigit], shapes: list, writers, families,
+                           seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """What the path gate learns from, as trajectory features: these writers' pen digits as drawn and
+    trajectory.VARIANTS varied copies; these families' shapes (`shapes`: the strokes of ex["neg"], in its
+    order) as drawn and once varied; the generic polylines (generic_strokes(GENERIC, seed + 2), the seed
+    of gate_examples) as drawn and once varied. (features, is digit)."""
+    from mnist_gui.core.handwriting import trajectory as T
+    rng = np.random.default_rng(seed + 3)
+    xd, _ = T.varied_features([d for d in digits if d.writer in set(writers)], T.VARIANTS, seed)
+    neg = [shapes[i] for i in np.flatnonzero(_negatives(ex, writers, families))]
+    neg += generic_strokes(GENERIC, seed + 2)
+    xn = T.batch_features(neg + [vary_strokes(s, rng) for s in neg])
+    return np.concatenate([xd, xn]), np.concatenate([np.ones(len(xd)), np.zeros(len(xn))])
 
 
 def gate_held_out(ex: dict, writers, families) -> tuple[np.ndarray, np.ndarray]:

@@ -103,9 +103,10 @@ def _torch_parts():
     from torch import nn
 
     class TrajectoryNet(nn.Module):
-        """Five 1-D convolutions over the path's points, average and max over the path, ten logits."""
+        """Five 1-D convolutions over the path's points, average and max over the path, ten logits (one
+        for the path gate: digit or not)."""
 
-        def __init__(self):
+        def __init__(self, outputs: int = 10):
             super().__init__()
 
             def block(i, o, k):
@@ -114,7 +115,7 @@ def _torch_parts():
             self.body = nn.Sequential(*block(CHANNELS, 48, 5), *block(48, 48, 5), nn.MaxPool1d(2),
                                       *block(48, 96, 3), *block(96, 96, 3), nn.MaxPool1d(2),
                                       *block(96, 96, 3))
-            self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(192, 10))
+            self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(192, outputs))
 
         def forward(self, paths: torch.Tensor) -> torch.Tensor:
             h = self.body(paths)
@@ -123,8 +124,8 @@ def _torch_parts():
     return torch, nn, TrajectoryNet
 
 
-def new_net():
-    return _torch_parts()[2]()
+def new_net(outputs: int = 10):
+    return _torch_parts()[2](outputs)
 
 
 def varied_features(digits, variants: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -140,13 +141,23 @@ def varied_features(digits, variants: int, seed: int = 0) -> tuple[np.ndarray, n
 
 
 def train_trajectory(feats: np.ndarray, labels: np.ndarray, epochs: int = EPOCHS, seed: int = 0,
-                     log: Callable[[str], None] = print):
-    """A TrajectoryNet fitted to N feature arrays (varied_features) and their digits."""
+                     log: Callable[[str], None] = print, gate: bool = False):
+    """A TrajectoryNet fitted to N feature arrays (varied_features) and their digits; with gate=True a
+    path gate fitted to labels digit (1) or not (0), both kinds weighing the same whatever their counts."""
     torch, nn, TrajectoryNet = _torch_parts()
     torch.manual_seed(seed)
     x = torch.from_numpy(np.asarray(feats, np.float32))
-    y = torch.as_tensor(np.asarray(labels, np.int64))
-    net = TrajectoryNet()
+    y = torch.as_tensor(np.asarray(labels, np.float32 if gate else np.int64))
+    net = TrajectoryNet(1 if gate else 10)
+    if gate:
+        pos = float(y.mean())
+        w = torch.where(y > 0.5, 0.5 / max(pos, 1e-6), 0.5 / max(1 - pos, 1e-6))
+
+        def loss_of(b):
+            return nn.functional.binary_cross_entropy_with_logits(net(x[b]).squeeze(1), y[b], weight=w[b])
+    else:
+        def loss_of(b):
+            return nn.functional.cross_entropy(net(x[b]), y[b], label_smoothing=0.05)
     opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-4)
     steps = epochs * ((len(y) + 127) // 128)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=max(1, steps))
@@ -156,13 +167,13 @@ def train_trajectory(feats: np.ndarray, labels: np.ndarray, epochs: int = EPOCHS
         net.train()
         for i in range(0, len(y), 128):
             b = order[i:i + 128]
-            loss = nn.functional.cross_entropy(net(x[b]), y[b], label_smoothing=0.05)
+            loss = loss_of(b)
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
             total += loss.item() * len(b)
-        log(f"path net epoch {epoch + 1}/{epochs}: loss {total / len(y):.4f}")
+        log(f"path {'gate' if gate else 'net'} epoch {epoch + 1}/{epochs}: loss {total / len(y):.4f}")
     return net.eval()
 
 
@@ -175,9 +186,18 @@ def path_probabilities(net, feats) -> np.ndarray:
                          ).double().numpy() if len(x) else np.zeros((0, 10))
 
 
-def export_trajectory_onnx(net, path) -> Path:
-    """The path net as ONNX (input "paths" [N, CHANNELS, POINTS]; output "probabilities" [N, 10]), written
-    atomically: what the live path runs without torch."""
+def path_gate_scores(net, feats) -> np.ndarray:
+    """P(digit) of N feature arrays by a path gate (train_trajectory(gate=True)), by torch."""
+    torch = _torch_parts()[0]
+    x = torch.from_numpy(np.asarray(feats, np.float32))
+    with torch.inference_mode():
+        return torch.cat([torch.sigmoid(net.eval()(x[i:i + 1000])[:, 0]) for i in range(0, len(x), 1000)]
+                         ).double().numpy() if len(x) else np.zeros(0)
+
+
+def export_trajectory_onnx(net, path, gate: bool = False) -> Path:
+    """The path net as ONNX (input "paths" [N, CHANNELS, POINTS]; output "probabilities" [N, 10]; a path
+    gate's output "digit" [N], P(digit)), written atomically: what the live path runs without torch."""
     torch, nn, _ = _torch_parts()
     from mnist_gui.core.handwriting.judge_net import _BATCH
     from mnist_gui.core.onnx_export import _quiet
@@ -189,11 +209,12 @@ def export_trajectory_onnx(net, path) -> Path:
             self.inner = inner
 
         def forward(self, paths):
-            return torch.softmax(self.inner(paths), 1)
+            z = self.inner(paths)
+            return torch.sigmoid(z[:, 0]) if gate else torch.softmax(z, 1)
 
     with torch.no_grad(), _quiet():
         program = torch.onnx.export(Softmax(net.eval()), (torch.rand(2, CHANNELS, POINTS),),
-                                    input_names=["paths"], output_names=["probabilities"],
+                                    input_names=["paths"], output_names=["digit" if gate else "probabilities"],
                                     dynamic_shapes={"paths": {0: _BATCH}}, opset_version=20, dynamo=True,
                                     external_data=False, verbose=False, report=False)
     program.model_proto.producer_name = "mnist-gui"

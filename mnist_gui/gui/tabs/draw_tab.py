@@ -195,12 +195,14 @@ class DrawTab(Retranslating, QWidget):
         if reading is not None:
             # the bars and the preview follow the digit that holds (part of) the latest stroke
             d = next((d for d in reading.digits if len(strokes) - 1 in d.stroke_ids), reading.digits[-1])
-            self.input28, probs = d.image28, d.probs
+            self.input28, probs, drawn = d.image28, d.probs, d.strokes
         else:
             self.number = None
             self.numberLabel.setText("")
+            drawn = None
             if self.canvas.image() is None:   # strokes: the image and the pen's path read them together
                 self.input28, probs = self.ws.predictor.predict_strokes(strokes)
+                drawn = strokes
             else:
                 self.input28 = self.current_input()
                 probs = None if self.input28 is None else self.ws.predictor.probabilities(self.input28)
@@ -209,7 +211,7 @@ class DrawTab(Retranslating, QWidget):
             self.preview.clear()
             self.predicted.emit(None)
             return
-        self.bars.set_probabilities(probs, self.input28)
+        self.bars.set_probabilities(probs, self.input28, drawn)
         self.teachDigit.blockSignals(True)
         self.teachDigit.setValue(int(np.argmax(probs)))
         self.teachDigit.blockSignals(False)
@@ -224,7 +226,7 @@ class DrawTab(Retranslating, QWidget):
             self.number = None
             self.numberLabel.setText("")
             return None
-        doubts = [doubt(d.probs, d.image28, d.digit) for d in reading.digits]
+        doubts = [doubt(d.probs, d.image28, d.digit, d.strokes) for d in reading.digits]
         parts = [self.tr("{0} ({1}, not sure)").format(d.digit, f"{d.prob:.0%}") if why else f"{d.digit} ({d.prob:.0%})"
                  for d, why in zip(reading.digits, doubts)]
         # a digit it is not sure of is greyed in the number too, not only in the line below it

@@ -21,6 +21,7 @@ class PredictionBars(Retranslating, QWidget):
         self.setObjectName("predictionBars")
         self._probs: np.ndarray | None = None
         self._img28 = None
+        self._strokes = None
         self._loading = False
         self.doubt: str | None = None
 
@@ -73,22 +74,23 @@ class PredictionBars(Retranslating, QWidget):
         elif self._probs is None:
             self.clear()
         else:
-            self.set_probabilities(self._probs, self._img28)
+            self.set_probabilities(self._probs, self._img28, self._strokes)
 
     def probabilities(self) -> list[float] | None:
         """The ten current probabilities, or None when nothing is drawn."""
         return None if self._probs is None else [float(p) for p in self._probs]
 
-    def set_probabilities(self, probs, img28=None) -> None:
-        """Show ten probabilities; with the 28×28 input, a drawing that is not digit-like is flagged."""
+    def set_probabilities(self, probs, img28=None, strokes=None) -> None:
+        """Show ten probabilities; with the 28×28 input (and the strokes it was drawn from), a drawing
+        that is not digit-like or not a digit is flagged."""
         if probs is None:
             self.clear()
             return
         p = np.asarray(probs, dtype=np.float64).reshape(10)
-        self._probs, self._img28, self._loading = p, img28, False
+        self._probs, self._img28, self._strokes, self._loading = p, img28, strokes, False
         order = np.argsort(p)[::-1]
         top, second = int(order[0]), int(order[1])
-        self.doubt = doubt(p, img28)
+        self.doubt = doubt(p, img28, strokes=strokes)
         sure = self.doubt is None
         t = theme.current()
         brushes = [pg.mkBrush(*t.bar)] * 10
@@ -134,6 +136,6 @@ class PredictionBars(Retranslating, QWidget):
         self._describe(self.confidenceLabel.text())
 
     def _empty(self, loading: bool) -> None:
-        self._probs, self._img28, self._loading = None, None, loading
+        self._probs, self._img28, self._strokes, self._loading = None, None, None, loading
         self.doubt = None
         self._bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(*theme.current().bar)] * 10)
