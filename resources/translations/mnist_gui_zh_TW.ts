@@ -224,6 +224,10 @@
         <translation>用我的數字微調(&amp;G)</translation>
     </message>
     <message>
+        <source>{0} ({1}, not a digit)</source>
+        <translation>{0}（{1}，不是數字）</translation>
+    </message>
+    <message>
         <source>{0} in My digits: fine-tuning on them now (progress on the Train tab)…</source>
         <translation>我的數字共 {0} 個：正在用它們微調（進度見「訓練」分頁）…</translation>
     </message>

@@ -128,6 +128,20 @@ def test_number_mode_greys_the_digits_it_is_not_sure_of(window, qtbot, monkeypat
     assert tab.number == "17" and tab.numberLabel.text().count(NOT_SURE_COLOUR) == 2
 
 
+def test_number_mode_says_which_part_is_not_a_digit(window, qtbot):
+    """A 4, a 2 and a cross (as in the window under Xvfb): the cross is greyed and named "not a digit" in
+    the line below the number, not merely "not sure"; the 4 and the 2 are claimed."""
+    tab = window.drawTab
+    tab.numberMode.setChecked(True)
+    four = [[(35, 20), (10, 60), (50, 60)], [(35, 35), (35, 85)]]
+    two = [[(70, 35), (85, 20), (105, 25), (105, 45), (70, 85), (110, 85)]]
+    cross = [[(130, 30), (170, 80)], [(170, 30), (130, 80)]]
+    draw(qtbot, tab.canvas, [[(20 + x * 3, 10 + y * 2.5) for x, y in s] for s in four + two + cross])
+    text = tab.numberLabel.text()
+    assert tab.number is not None and tab.number.startswith("42"), text
+    assert text.count("not a digit") == 1 and "(100%, not" not in text.split("·")[0], text
+
+
 def test_number_mode_reads_without_a_broken_judge_file(window, qtbot, tmp_path, monkeypatch, capsys):
     """A judge file that cannot be read: one line on stderr, and numbers are read as before the judge."""
     from mnist_gui.core.handwriting import judge

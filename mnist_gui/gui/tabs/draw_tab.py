@@ -227,7 +227,8 @@ class DrawTab(Retranslating, QWidget):
             self.numberLabel.setText("")
             return None
         doubts = [doubt(d.probs, d.image28, d.digit, d.strokes) for d in reading.digits]
-        parts = [self.tr("{0} ({1}, not sure)").format(d.digit, f"{d.prob:.0%}") if why else f"{d.digit} ({d.prob:.0%})"
+        parts = [(self.tr("{0} ({1}, not a digit)") if why == "not a digit" else self.tr("{0} ({1}, not sure)")
+                  ).format(d.digit, f"{d.prob:.0%}") if why else f"{d.digit} ({d.prob:.0%})"
                  for d, why in zip(reading.digits, doubts)]
         # a digit it is not sure of is greyed in the number too, not only in the line below it
         grey = "#{:02x}{:02x}{:02x}".format(*theme.current().unsure)
