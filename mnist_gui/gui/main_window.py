@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from mnist_gui import config
@@ -29,6 +29,7 @@ from mnist_gui.gui.tabs.training_tab import TrainingTab
 from mnist_gui.gui.widgets.data_folder import DataFolderDialog, choose_mnist_folder, mnist_missing
 from mnist_gui.gui.widgets.images import rgba_to_qimage
 
+TAB_COUNT = 7          # Draw, Train, Model, Evaluate, Data, My digits, Studies
 CLOSE_WAIT_MS = 1200   # closing waits this long in all for background work to stop (then the app ends)
 
 
@@ -61,6 +62,10 @@ class MainWindow(QMainWindow):
         self.tabsBuilt = False
         self._load_ended = False
         self.setCentralWidget(self.tabs)
+        # Ctrl+1 … Ctrl+7 show the tabs, as in browsers and editors (every tab, the Studies tab included,
+        # whose title has no letter left for an Alt shortcut); the tabs after Draw are built first if need be
+        self.tabShortcuts = [QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, objectName=f"tabShortcut{i + 1}",
+                                       activated=lambda i=i: self.show_tab(i)) for i in range(TAB_COUNT)]
         self.modelLabel = QLabel(objectName="modelLabel")
         self.statusBar().addPermanentWidget(self.modelLabel)
         self._build_menus()
@@ -107,6 +112,11 @@ class MainWindow(QMainWindow):
             self._build_tabs()
             return getattr(self, name)
         raise AttributeError(name)
+
+    def show_tab(self, index: int) -> None:
+        if index:
+            self._build_tabs()
+        self.tabs.setCurrentIndex(index)
 
     def _build_tabs(self) -> None:
         """The tabs after Draw, made and wired once (after the first paint, or when first asked for)."""
@@ -425,8 +435,10 @@ class MainWindow(QMainWindow):
         for i in range(self.tabs.count()):
             text = self.tabs.tabText(i)
             k = text.find("&")
-            if 0 <= k < len(text) - 1:
-                rows.append((alt + text[k + 1].upper(), self.tr("the {0} tab").format(text.replace("&", ""))))
+            keys = [alt + text[k + 1].upper()] if 0 <= k < len(text) - 1 else []
+            if i < len(self.tabShortcuts):
+                keys.append(self.tabShortcuts[i].key().toString(native))
+            rows.append((", ".join(keys), self.tr("the {0} tab").format(text.replace("&", ""))))
         rows += [(QKeySequence("Ctrl+Tab").toString(native) + ", " + QKeySequence("Ctrl+Shift+Tab").toString(native),
                   self.tr("next, previous tab")),
                  (self.tr("Tab, Shift+Tab"), self.tr("next, previous control")),

@@ -275,8 +275,20 @@ def test_keyboard_shortcuts_dialog_lists_the_menu_shortcuts(window, qtbot):
     qtbot.waitExposed(dlg)
     rows = {dlg.table.item(r, 1).text(): dlg.table.item(r, 0).text() for r in range(dlg.table.rowCount())}
     assert rows["Open model"] == "Ctrl+O" and rows["Undo stroke"] == "Ctrl+Z"
-    assert rows["the Train tab"] == "Alt+T"
+    assert rows["the Train tab"] == "Alt+T, Ctrl+2" and rows["the Studies tab"] == "Ctrl+7"
     dlg.close()
+
+
+def test_ctrl_and_a_number_shows_that_tab(window, qtbot):
+    """Ctrl+1 … Ctrl+7 reach every tab from the keyboard, the Studies tab (no Alt letter of its own) too."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeySequence, QShortcut
+    window.activateWindow()
+    for i in (6, 1, 0):
+        sc = window.findChild(QShortcut, f"tabShortcut{i + 1}")
+        assert sc.key() == QKeySequence(f"Ctrl+{i + 1}")
+        qtbot.keyClick(window, Qt.Key(Qt.Key.Key_1 + i), Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda i=i: window.tabs.currentIndex() == i)
 
 
 def test_window_icon(window):
