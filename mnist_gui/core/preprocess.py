@@ -169,6 +169,17 @@ def _format_of(path) -> str | None:
     return None
 
 
+def pixel_count(path) -> int:
+    """Width × height from the header of an image file of IMAGE_FORMATS, nothing decoded; 0 when it is
+    not one (open_image says why)."""
+    from PIL import Image
+    try:
+        with Image.open(path, formats=IMAGE_FORMATS) as im:
+            return int(im.size[0]) * int(im.size[1])
+    except Exception:
+        return 0
+
+
 def open_image(path):
     """Open an image file with a bounded cost: a loaded PIL image whose longest side is ≤ WORK_SIZE.
 

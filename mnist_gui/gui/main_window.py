@@ -30,12 +30,14 @@ from mnist_gui.gui.widgets.data_folder import DataFolderDialog, choose_mnist_fol
 from mnist_gui.gui.widgets.images import rgba_to_qimage
 
 TAB_COUNT = 7          # Draw, Train, Model, Evaluate, Data, My digits, Studies
+BACKGROUND_DECODE_MP = 4   # images above this many megapixels are decoded in a worker (40 MP: ~5 s here)
 CLOSE_WAIT_MS = 1200   # closing waits this long in all for background work to stop (then the app ends)
 
 
 class MainWindow(QMainWindow):
     modelSaved = Signal(str)     # the path a model was saved to
     saveFailed = Signal(str)     # why saving failed
+    imageOpened = Signal(bool)   # an image asked for is in the canvas (True) or could not be (False)
 
     def __init__(self, workspace: Workspace, model_path: str | None = None, parent=None):
         """The window over this Workspace (gui.qt_workspace.window_workspace() makes the app's own)."""
@@ -277,15 +279,34 @@ class MainWindow(QMainWindow):
                 self.tr("Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)"))
         if not path:
             return False
-        from mnist_gui.core.preprocess import PreprocessError, open_image
-        try:   # decoded once, by the same bounded reader as the command line (size limit, one-line errors)
-            image = open_image(path)
-        except PreprocessError as e:
-            self.show_message(self.tr("Could not open image"), str(e), QMessageBox.Icon.Warning)
+        from mnist_gui.core.preprocess import PreprocessError, open_image, pixel_count
+
+        def decode(_report=None, _stop=None):
+            """Decoded once, by the same bounded reader as the command line (size limit, one-line
+            errors): the image, or why not."""
+            try:
+                return open_image(path)
+            except PreprocessError as e:
+                return str(e)
+        if pixel_count(path) > BACKGROUND_DECODE_MP * 1_000_000:   # a large photo: the window stays live
+            self.statusBar().showMessage(self.tr("Opening {0}…").format(path))
+            self.jobs.start(Task(decode), self, returned=lambda got: self._show_opened(path, got))
+            return True
+        return self._show_opened(path, decode())
+
+    def _show_opened(self, path: str, image) -> bool:
+        """An opened image in the canvas (or why it could not be opened); imageOpened says which."""
+        if isinstance(image, str):
+            self.statusBar().clearMessage()
+            self.show_message(self.tr("Could not open image"), image, QMessageBox.Icon.Warning)
+            self.imageOpened.emit(False)
             return False
         self._open_in_canvas(rgba_to_qimage(np.asarray(image.convert("RGBA"))))
         if self.drawTab.input28 is None:
             self.statusBar().showMessage(self.tr("{0}: no ink found").format(path), 5000)
+        else:
+            self.statusBar().clearMessage()
+        self.imageOpened.emit(True)
         return True
 
     def _train_network(self, arch: dict) -> None:

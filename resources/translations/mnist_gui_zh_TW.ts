@@ -572,6 +572,10 @@ true {2}</source>
         <translation>影像 (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)</translation>
     </message>
     <message>
+        <source>Opening {0}…</source>
+        <translation>正在開啟 {0}…</translation>
+    </message>
+    <message>
         <source>Could not open image</source>
         <translation>無法開啟影像</translation>
     </message>

@@ -1,3 +1,5 @@
+import threading
+
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
@@ -105,6 +107,35 @@ def test_open_image(window, qtbot, tmp_path, mnist):
     (tmp_path / "bad.png").write_bytes(b"nope")
     assert not window.open_image(str(tmp_path / "bad.png"))
     assert "not a readable image" in window.lastMessageText
+
+
+def test_a_large_image_is_decoded_without_freezing_the_window(window, qtbot, tmp_path, mnist, monkeypatch):
+    """Above BACKGROUND_DECODE_MP the decode runs in a worker: open_image returns at once, the window says
+    it is opening the file, and the image reaches the canvas when it is decoded (a damaged one: one message)."""
+    from PIL import Image
+
+    from mnist_gui.core import preprocess
+    from mnist_gui.gui import main_window
+    img = 255 - np.kron(mnist.test.images[0].numpy(), np.ones((40, 40), np.uint8))   # 1120×1120
+    Image.fromarray(img).save(tmp_path / "big.png")
+    monkeypatch.setattr(main_window, "BACKGROUND_DECODE_MP", 1)
+    started = threading.Event()
+    real = preprocess.open_image
+
+    def slow_open(path):
+        started.set()
+        return real(path)
+    monkeypatch.setattr(preprocess, "open_image", slow_open)
+    with qtbot.waitSignal(window.imageOpened, timeout=20_000) as opened:
+        assert window.open_image(str(tmp_path / "big.png"))
+        assert "Opening" in window.statusBar().currentMessage()
+    assert opened.args == [True] and started.is_set()
+    assert int(np.argmax(window.drawTab.bars.probabilities())) == int(mnist.test.labels[0])
+    data = (tmp_path / "big.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[:len(data) // 2])   # the header says 1.25 MP, the body is cut
+    with qtbot.waitSignal(window.imageOpened, timeout=20_000) as opened:
+        window.open_image(str(tmp_path / "cut.png"))
+    assert opened.args == [False] and "cut.png" in window.lastMessageText and "\n" not in window.lastMessageText
 
 
 def test_drop_an_image_on_the_canvas(window, qtbot, tmp_path, mnist):
