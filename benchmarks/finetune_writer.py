@@ -39,12 +39,12 @@ from mnist_gui.core.train import Trainer  # noqa: E402
 from mnist_gui.core.workspace import Workspace  # noqa: E402
 
 
-def accuracy(model, imgs, labels, path_probs=None) -> float:
+def accuracy(model, imgs, labels, path_probs=None, temperature: float = T.TEMPERATURE) -> float:
     """The share read right; with path_probs (N×10, the pen-path net's reading of the same digits), as the
     live path reads drawn strokes: both joined (trajectory.combine)."""
     probs = Predictor(model).classify(imgs)
     if path_probs is not None:
-        probs = T.combine(probs, path_probs)
+        probs = T.combine(probs, path_probs, temperature=temperature)
     return float(np.mean(probs.argmax(1) == np.asarray(labels)))
 
 
@@ -87,6 +87,9 @@ def main() -> int:
                     "the writers: a fold model of benchmarks/pen_training_cv.py --save-models)")
     ap.add_argument("--path", metavar="FILE", help="also read the digits as the live path reads strokes: joined "
                     "with this pen-path net (one that never saw the writers: pendigits_nested.py's path-o{fold}.pt)")
+    ap.add_argument("--temperature", type=float, default=T.TEMPERATURE,
+                    help="the path net's temperature (pendigits_nested.py's inner folds chose 0.5, 0.75, 0.5 "
+                    "for outer folds 1-3; pass the one of the fold the path net comes from)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     data = load_mnist(download=False)
@@ -121,8 +124,9 @@ def main() -> int:
         after = accuracy(model, rest_imgs, rest_labels)
         row = {"writer": w, "taught": len(taught), "other_digits": len(rest),
                "before": round(before, 4), "after": round(after, 4),
-               **({"before_with_path": round(accuracy(shipped.model, rest_imgs, rest_labels, pp), 4),
-                   "after_with_path": round(accuracy(model, rest_imgs, rest_labels, pp), 4)} if args.path else {}),
+               **({"before_with_path": round(accuracy(shipped.model, rest_imgs, rest_labels, pp, args.temperature), 4),
+                   "after_with_path": round(accuracy(model, rest_imgs, rest_labels, pp, args.temperature), 4)}
+                  if args.path else {}),
                "mnist_test_after": round(mnist_after, 4),
                "train_seconds": round(r.metrics["train_seconds"], 1), "seconds_with_eval": round(secs, 1)}
         rows.append(row)

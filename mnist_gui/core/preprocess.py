@@ -172,10 +172,16 @@ def _format_of(path) -> str | None:
 def pixel_count(path) -> int:
     """Width × height from the header of an image file of IMAGE_FORMATS, nothing decoded; 0 when it is
     not one (open_image says why)."""
+    import warnings
+
     from PIL import Image
     try:
-        with Image.open(path, formats=IMAGE_FORMATS) as im:
-            return int(im.size[0]) * int(im.size[1])
+        if not Path(path).is_file():   # a FIFO would block the caller; open_image says what it is
+            return 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path, formats=IMAGE_FORMATS) as im:
+                return int(im.size[0]) * int(im.size[1])
     except Exception:
         return 0
 

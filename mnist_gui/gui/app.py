@@ -17,21 +17,25 @@ def set_app_icon(app) -> None:
     app.setDesktopFileName(config.APP_ID)
 
 
-def close_on_signals(win) -> dict:
+def close_on_signals(app) -> dict:
     """SIGTERM and SIGINT close the window as the user's close does (work stopped and recorded, settings
     written). Python runs a signal handler only between bytecodes, and Qt's event loop may sit in C for
-    ever, so the signal also writes to a socket that Qt watches: the loop wakes, the handler runs. Returns
-    what was received ({"signal": number} once one was)."""
+    ever, so the signal also writes to a socket that Qt watches: the loop wakes, the handler runs. The
+    handler only asks for the close (the event loop does it, not the middle of whatever code the signal
+    interrupted). Before the window exists, and on a second signal (a close that does not end), the process
+    ends at once with 128 + the signal. Returns what was received ({"signal": number} once one was); put
+    the window in it as "window" once it exists."""
+    import os
     import signal
     import socket
 
-    from PySide6.QtCore import QSocketNotifier
+    from PySide6.QtCore import QSocketNotifier, QTimer
     got: dict = {}
     read_end, write_end = socket.socketpair()
     for end in (read_end, write_end):
         end.setblocking(False)
     signal.set_wakeup_fd(write_end.fileno(), warn_on_full_buffer=False)
-    notifier = QSocketNotifier(read_end.fileno(), QSocketNotifier.Type.Read, win)
+    notifier = QSocketNotifier(read_end.fileno(), QSocketNotifier.Type.Read, app)
 
     def drain() -> None:
         try:
@@ -41,13 +45,17 @@ def close_on_signals(win) -> dict:
     notifier.activated.connect(drain)
 
     def on_signal(sig, _frame) -> None:
-        if "signal" not in got:
-            got["signal"] = sig
-            print(f"mnist-gui: {signal.Signals(sig).name}: closing the window", file=sys.stderr, flush=True)
-            win.close()
+        name = signal.Signals(sig).name
+        win = got.get("window")
+        if "signal" in got or win is None:
+            print(f"mnist-gui: {name}: ending now", file=sys.stderr, flush=True)
+            os._exit(128 + sig)
+        got["signal"] = sig
+        print(f"mnist-gui: {name}: closing the window", file=sys.stderr, flush=True)
+        QTimer.singleShot(0, win.close)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, on_signal)
-    got["keep"] = (read_end, write_end, notifier)   # alive as long as the window
+    got["keep"] = (read_end, write_end, notifier)   # alive as long as the app
     return got
 
 
@@ -77,9 +85,10 @@ def run_app(model_path: str | None = None) -> int:
     app.setApplicationName("mnist-gui")
     app.setOrganizationName("mnist-gui")
     set_app_icon(app)
+    signals = close_on_signals(app)
     win = MainWindow(window_workspace(), model_path=model_path)   # shows at once; the model loads in the background
+    signals["window"] = win
     win.show()
-    signals = close_on_signals(win)
     code = app.exec()
     if "signal" in signals:
         code = 128 + signals["signal"]   # as a shell reports a process ended by that signal

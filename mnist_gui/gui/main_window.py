@@ -30,7 +30,7 @@ from mnist_gui.gui.widgets.data_folder import DataFolderDialog, choose_mnist_fol
 from mnist_gui.gui.widgets.images import rgba_to_qimage
 
 TAB_COUNT = 7          # Draw, Train, Model, Evaluate, Data, My digits, Studies
-BACKGROUND_DECODE_MP = 4   # images above this many megapixels are decoded in a worker (40 MP: ~5 s here)
+BACKGROUND_DECODE_MP = 4   # images above this many megapixels are decoded in a worker (40 MP: ~0.5 s here)
 CLOSE_WAIT_MS = 1200   # closing waits this long in all for background work to stop (then the app ends)
 
 
@@ -74,6 +74,9 @@ class MainWindow(QMainWindow):
         self.retranslate()
 
         self.drawTab.canvas.imageDropped.connect(self.open_image)
+        # what the canvas shows now: an image still decoding is dropped once anything else is shown or drawn
+        self._canvas_generation = 0
+        self.drawTab.canvas.changed.connect(self._canvas_moved_on)
         self.drawTab.taught.connect(lambda s: self.statusBar().showMessage(
             self.tr("Stored a {0} in My digits ({1} in all)").format(s.label, len(self.ws.my_digits)), 5000))
         self.drawTab.teachFailed.connect(lambda msg: self.show_message(
@@ -288,14 +291,27 @@ class MainWindow(QMainWindow):
                 return open_image(path)
             except PreprocessError as e:
                 return str(e)
+        self._canvas_moved_on()
         if pixel_count(path) > BACKGROUND_DECODE_MP * 1_000_000:   # a large photo: the window stays live
             self.statusBar().showMessage(self.tr("Opening {0}…").format(path))
-            self.jobs.start(Task(decode), self, returned=lambda got: self._show_opened(path, got))
+            token = self._canvas_generation
+            self.jobs.start(Task(decode), self, returned=lambda got: self._show_opened(path, got, token),
+                            failed=lambda why: self._show_opened(path, why, token))
             return True
         return self._show_opened(path, decode())
 
-    def _show_opened(self, path: str, image) -> bool:
-        """An opened image in the canvas (or why it could not be opened); imageOpened says which."""
+    def _canvas_moved_on(self) -> None:
+        self._canvas_generation += 1
+
+    def _show_opened(self, path: str, image, token: int | None = None) -> bool:
+        """An opened image in the canvas (or why it could not be opened); imageOpened says which. A
+        background decode (token) whose canvas has moved on since (another image, a stroke, a clear,
+        the window closing) is dropped: what the user did later wins."""
+        if token is not None and token != self._canvas_generation:
+            if self.statusBar().currentMessage() == self.tr("Opening {0}…").format(path):
+                self.statusBar().clearMessage()
+            self.imageOpened.emit(False)
+            return False
         if isinstance(image, str):
             self.statusBar().clearMessage()
             self.show_message(self.tr("Could not open image"), image, QMessageBox.Icon.Warning)
@@ -482,6 +498,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, e: QCloseEvent) -> None:
         """Stop all background work (training is recorded as stopped), remember the window, close."""
         self.ws.settings.set("window/geometry", self.saveGeometry())   # first: written whatever the jobs do
+        self._canvas_moved_on()   # an image still decoding is not shown in a closed window
         self.ws.shutdown()
         if self.tabsBuilt:
             self.trainTab.shutdown()

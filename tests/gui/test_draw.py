@@ -158,3 +158,90 @@ def test_drop_an_image_on_the_canvas(window, qtbot, tmp_path, mnist):
     assert canvas.image() is not None and canvas.strokes() == []
     QTest.keyClick(window, Qt.Key.Key_Escape)
     assert window.drawTab.bars.probabilities() is None
+
+
+def _digit_png(path, arr, scale):
+    from PIL import Image
+    Image.fromarray(255 - np.kron(arr, np.ones((scale, scale), np.uint8))).save(path)
+
+
+def _held_decode(monkeypatch, held="big"):
+    """Images whose name has `held` in it decode only once the returned event is set."""
+    from mnist_gui.core import preprocess
+    from mnist_gui.gui import main_window
+    monkeypatch.setattr(main_window, "BACKGROUND_DECODE_MP", 1)
+    real, gate = preprocess.open_image, threading.Event()
+
+    def held_open(path):
+        if held in str(path):
+            gate.wait(10)
+        return real(path)
+    monkeypatch.setattr(preprocess, "open_image", held_open)
+    return gate
+
+
+def test_an_image_opened_later_wins_over_one_still_decoding(window, qtbot, tmp_path, mnist, monkeypatch):
+    a, b = mnist.test.images[0].numpy(), mnist.test.images[1].numpy()
+    lb = int(mnist.test.labels[1])
+    assert int(mnist.test.labels[0]) != lb
+    _digit_png(tmp_path / "big.png", a, 40)      # 1.25 MP: in the background
+    _digit_png(tmp_path / "small.png", b, 4)     # at once
+    gate = _held_decode(monkeypatch)
+    window.open_image(str(tmp_path / "big.png"))
+    assert window.open_image(str(tmp_path / "small.png"))
+    assert window.drawTab.bars.top_digit() == lb
+    with qtbot.waitSignal(window.imageOpened, timeout=20_000) as late:
+        gate.set()
+    assert late.args == [False] and window.drawTab.bars.top_digit() == lb
+
+
+def test_drawing_while_a_large_image_decodes_is_kept(window, qtbot, tmp_path, mnist, monkeypatch):
+    _digit_png(tmp_path / "big.png", mnist.test.images[0].numpy(), 40)
+    gate = _held_decode(monkeypatch)
+    window.open_image(str(tmp_path / "big.png"))
+    draw(qtbot, window.drawTab.canvas, fit_strokes(SEVEN))
+    with qtbot.waitSignal(window.imageOpened, timeout=20_000) as late:
+        gate.set()
+    assert late.args == [False] and window.drawTab.canvas.strokes() and window.drawTab.canvas.image() is None
+    assert "Opening" not in window.statusBar().currentMessage()
+
+
+def test_an_unexpected_decode_error_is_one_message(window, qtbot, tmp_path, mnist, monkeypatch):
+    import struct
+
+    from mnist_gui.core import preprocess
+    from mnist_gui.gui import main_window
+    monkeypatch.setattr(main_window, "BACKGROUND_DECODE_MP", 1)
+    _digit_png(tmp_path / "big.png", mnist.test.images[0].numpy(), 40)
+
+    def boom(_path):
+        raise struct.error("unpack requires a buffer of 4 bytes")
+    monkeypatch.setattr(preprocess, "open_image", boom)
+    with qtbot.waitSignal(window.imageOpened, timeout=20_000) as opened:
+        window.open_image(str(tmp_path / "big.png"))
+    assert opened.args == [False] and "unpack requires" in window.lastMessageText
+    assert "Opening" not in window.statusBar().currentMessage()
+
+
+def test_closing_while_a_large_image_decodes_shows_nothing(window, qtbot, tmp_path, mnist, monkeypatch):
+    _digit_png(tmp_path / "big.png", mnist.test.images[0].numpy(), 40)
+    gate = _held_decode(monkeypatch)
+    window.open_image(str(tmp_path / "big.png"))
+    window.close()
+    with qtbot.waitSignal(window.imageOpened, timeout=20_000) as late:
+        gate.set()
+    assert late.args == [False] and window.drawTab.canvas.image() is None
+
+
+def test_a_fifo_named_png_does_not_block_the_size_check(tmp_path):
+    import os
+
+    from mnist_gui.core.preprocess import PreprocessError, open_image, pixel_count
+    fifo = tmp_path / "fifo.png"
+    os.mkfifo(fifo)
+    assert pixel_count(fifo) == 0      # it would wait for a writer for ever if it were opened
+    try:
+        open_image(fifo)
+        raise AssertionError("a FIFO was read as an image")
+    except PreprocessError as e:
+        assert "not a regular file" in str(e)
