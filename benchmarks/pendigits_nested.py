@@ -52,6 +52,7 @@ from mnist_gui.core.handwriting.shapes import (  # noqa: E402
     gate_training_set,
     path_gate_training_set,
     render_generic,
+    reorient,
     shape_strokes,
 )
 from mnist_gui.core.predictor import NOT_SURE_BELOW, digit_like  # noqa: E402
@@ -211,7 +212,7 @@ def measure(args, digits, outer) -> None:
     assert len(neg_strokes) == len(g["neg"]), "the shapes' strokes are not the cached shapes"
     dfeat = T.batch_features([d.strokes for d in digits])     # the digits as drawn, in file order
     nfeat = T.batch_features(neg_strokes)
-    rows, curve_pos, curve_neg, both_curve = [], [], [], []
+    rows, curve_pos, curve_neg, both_curve, reoriented = [], [], [], [], []
     print(f"{len(digits)} pen digits of 30 writers; {len(g['neg'])} shapes in {len(FAMILIES)} families; "
           f"outer folds {OUTER}, inner {INNER}; gate refusal budget {REFUSE_BUDGET:.1%} on inner folds; "
           f"not sure below {NOT_SURE_BELOW}")
@@ -220,8 +221,10 @@ def measure(args, digits, outer) -> None:
         # the gate's operating point, on inner folds of the training writers and families only
         inner_fams = folds(list(ff.train), INNER)
         inner_pos, inner_neg, inner_img = [], [], []
+        gates: dict = {}
+        later: list[str] = []
 
-        def scores(writers, fams, held_w, held_f, name, seed):
+        def scores(writers, fams, held_w, held_f, name, seed, gates=gates):
             """(image gate, gate score) of the held-out digits as drawn, and of the held-out shapes."""
             net = fit_gate(g, writers, fams, seed)
             pos, neg = gate_held_out(g, held_w, held_f)
@@ -231,6 +234,7 @@ def measure(args, digits, outer) -> None:
             pg = fit_path_gate(args, g, digits, neg_strokes, writers, fams, name, seed + 500)
             pp_ = T.path_gate_scores(pg, dfeat[np.flatnonzero(pos)])
             pn_ = T.path_gate_scores(pg, nfeat[np.flatnonzero(neg)])
+            gates[name] = (pg, ip_)
             return (ip_, joined(ip_, pp_)), (in_, joined(in_, pn_)), pos, neg
         for i, (fi, ffi) in enumerate(zip(f.inner, inner_fams)):
             (ii, ip_), (_, in_), _, _ = scores(fi.train, ffi.train, fi.test, ffi.test, f"o{o}i{i}", args.seed + 10 * o + i)
@@ -267,6 +271,16 @@ def measure(args, digits, outer) -> None:
         per_w = {int(w): float(right[dw[m] == w].mean()) for w in f.test}
         worst = min(per_w, key=per_w.get)
         by_fam = {fm: float(claimed_neg[g["neg_f"][neg] == fm].mean()) for fm in ff.test}
+        if args.path_gate:   # the same held-out digits drawn another way: every stroke backwards; reoriented
+            pg, _ = gates[f"o{o}"]
+            rng = np.random.default_rng(args.seed + 77 + o)
+            held = [digits[i] for i in np.flatnonzero(pos)]
+            for how, sets in (("every stroke backwards", [[np.asarray(s)[::-1] for s in d.strokes] for d in held]),
+                              ("strokes reversed and reordered at random", [reorient(d.strokes, rng) for d in held])):
+                refused = joined(gp_img, T.path_gate_scores(pg, T.batch_features(sets))) < th
+                reoriented.append((how, refused))
+                later.append(f"  drawn another way ({how}): the gates refuse {refused.mean():.2%} "
+                             f"(as drawn: {np.mean(gp < th):.2%})")
         image_gate_claimed = neg_like[neg] & (gn_img >= th_img) & (probs_neg.max(1) >= NOT_SURE_BELOW)
         image_gate_refused = like[m] & (gp_img < th_img)
         rows.append({"right": right, "shown": shown, "per_w": per_w, "claimed": claimed_neg,
@@ -288,6 +302,8 @@ def measure(args, digits, outer) -> None:
               f"{rows[-1]['no_gate_claimed'].mean():.1%}); {time.perf_counter() - t0:.0f} s", flush=True)
         print(f"  the image gate alone (images, dropped files), its inner threshold {th_img:.3f}: refuses "
               f"{image_gate_refused.mean():.2%} of the digits, shapes claimed {image_gate_claimed.mean():.2%}", flush=True)
+        print("\n".join(later), flush=True)
+        later.clear()
     print("\nouter fold | digits | worst writer | misread, no doubt | doubt shown | shapes claimed (no gate)")
     for o, r in enumerate(rows, 1):
         w = min(r["per_w"], key=r["per_w"].get)
@@ -319,6 +335,9 @@ def measure(args, digits, outer) -> None:
             c_.append(okn & (pcn.max(1) >= NOT_SURE_BELOW))
         r_, s_, c_ = map(np.concatenate, (r_, s_, c_))
         print(f"{w:.2f} | {r_.mean():.2%} | {np.mean(~r_ & s_):.2%} | {np.mean(~s_):.2%} | {c_.mean():.2%}")
+    for how in dict.fromkeys(h for h, _ in reoriented):
+        print(f"digits drawn another way ({how}), outer folds: the gates refuse "
+              f"{np.concatenate([r for h, r in reoriented if h == how]).mean():.2%}")
     ig = [r["image_gate"] for r in rows]
     print(f"\nthe image gate alone (images and dropped files), outer folds: refuses "
           f"{np.concatenate([x[1] for x in ig]).mean():.2%} of the digits, claims "

@@ -207,6 +207,7 @@ def shape_strokes(per_family: int, seed: int, digits: list[PenDigit],
 
 
 GENERIC = 2400   # random polylines (polyline above) that every gate also learns from
+REORIENTED = 2   # copies of each pen digit reoriented (strokes reversed, reordered) for the path gate
 
 
 def generic_strokes(count: int, seed: int) -> list[list[np.ndarray]]:
@@ -260,18 +261,30 @@ def gate_training_set(ex: dict, writers, families) -> tuple[np.ndarray, np.ndarr
     return x, np.concatenate([np.ones(pen.sum() + len(ex["mnist"])), np.zeros(neg.sum() + len(ex["generic"]))])
 
 
+def reorient(strokes, rng: np.random.Generator) -> list[np.ndarray]:
+    """The same strokes as another hand might draw them: each one backwards or not, in any order (a 0
+    clockwise, a 1 upwards, a 4's stem first). Same ink, another path."""
+    out = [np.asarray(s)[::-1] if rng.random() < 0.5 else np.asarray(s) for s in strokes]
+    return [out[i] for i in rng.permutation(len(out))] if rng.random() < 0.5 else out
+
+
 def path_gate_training_set(ex: dict, digits: list[PenDigit], shapes: list, writers, families,
                            seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """What the path gate learns from, as trajectory features: these writers' pen digits as drawn and
-    trajectory.VARIANTS varied copies; these families' shapes (`shapes`: the strokes of ex["neg"], in its
-    order) as drawn and once varied; the generic polylines (generic_strokes(GENERIC, seed + 2), the seed
-    of gate_examples) as drawn and once varied. (features, is digit)."""
+    """What the path gate learns from, as trajectory features: these writers' pen digits as drawn,
+    trajectory.VARIANTS varied copies and REORIENTED varied and reoriented ones; these families' shapes
+    (`shapes`: the strokes of ex["neg"], in its order) as drawn and once varied and reoriented; the generic
+    polylines (generic_strokes(GENERIC, seed + 2), the seed of gate_examples) the same. Reoriented copies
+    on both sides, so that the gate does not learn the direction these writers happened to draw in (a 0
+    drawn clockwise is a digit too). (features, is digit)."""
     from mnist_gui.core.handwriting import trajectory as T
     rng = np.random.default_rng(seed + 3)
-    xd, _ = T.varied_features([d for d in digits if d.writer in set(writers)], T.VARIANTS, seed)
+    mine = [d for d in digits if d.writer in set(writers)]
+    xd, _ = T.varied_features(mine, T.VARIANTS, seed)
+    xr = T.batch_features([reorient(vary_strokes(d.strokes, rng), rng) for _ in range(REORIENTED) for d in mine])
+    xd = np.concatenate([xd, xr])
     neg = [shapes[i] for i in np.flatnonzero(_negatives(ex, writers, families))]
     neg += generic_strokes(GENERIC, seed + 2)
-    xn = T.batch_features(neg + [vary_strokes(s, rng) for s in neg])
+    xn = T.batch_features(neg + [reorient(vary_strokes(s, rng), rng) for s in neg])
     return np.concatenate([xd, xn]), np.concatenate([np.ones(len(xd)), np.zeros(len(xn))])
 
 
