@@ -154,6 +154,22 @@ def _session(data: bytes, threads: int):
     return ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
 
 
+def checked_session(path, inputs: list[str], outputs: list[str], what: str, threads: int = 1):
+    """An ONNX Runtime session of one of our small networks (the gates, the judge, the path net): its
+    input and output names checked; ValueError in one line naming the file when it is missing or is not
+    `what`."""
+    path = Path(path)
+    try:
+        session = _session(path.read_bytes(), threads)
+        if [i.name for i in session.get_inputs()] != inputs or [o.name for o in session.get_outputs()] != outputs:
+            raise ValueError(f"its inputs are not {inputs} or its outputs not {outputs}")
+    except FileNotFoundError:
+        raise ValueError(f"{path} is missing") from None
+    except Exception as e:
+        raise ValueError(f"{path} is not {what} ({type(e).__name__})") from None
+    return session
+
+
 def _as_batch(images) -> np.ndarray:
     """A list of 28×28 images, an [N, 28, 28] or [N, 1, 28, 28] array -> float32 [N, 1, 28, 28]."""
     x = np.asarray(images, dtype=np.float32)

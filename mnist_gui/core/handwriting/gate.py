@@ -44,17 +44,8 @@ PATH_GATE_FILE: Path | None = None   # None: resources/path_gate.onnx
 def onnx_gate(path, threads: int = 1) -> Gate:
     """The gate exported by judge_net.export_gate_onnx, on ONNX Runtime; ValueError in one line when the
     file is missing or is not one."""
-    from mnist_gui.core.live import _session
-    path = Path(path)
-    try:
-        session = _session(path.read_bytes(), threads)
-        if [i.name for i in session.get_inputs()] != ["images"] or \
-                [o.name for o in session.get_outputs()] != ["digit"]:
-            raise ValueError("its input is not images or its output not digit")
-    except FileNotFoundError:
-        raise ValueError(f"{path} is missing") from None
-    except Exception as e:
-        raise ValueError(f"{path} is not a digit gate ({type(e).__name__})") from None
+    from mnist_gui.core.live import checked_session
+    session = checked_session(path, ["images"], ["digit"], "a digit gate", threads)
 
     def gate(images) -> np.ndarray:
         x = np.asarray(images, np.float32).reshape(-1, 1, config.IMAGE_SIZE, config.IMAGE_SIZE)
@@ -80,17 +71,8 @@ def onnx_path_gate(path, threads: int = 1) -> PathGate:
     """The path gate exported by trajectory.export_trajectory_onnx(gate=True), on ONNX Runtime;
     ValueError in one line when the file is missing or is not one."""
     from mnist_gui.core.handwriting.trajectory import batch_features
-    from mnist_gui.core.live import _session
-    path = Path(path)
-    try:
-        session = _session(path.read_bytes(), threads)
-        if [i.name for i in session.get_inputs()] != ["paths"] or \
-                [o.name for o in session.get_outputs()] != ["digit"]:
-            raise ValueError("its input is not paths or its output not digit")
-    except FileNotFoundError:
-        raise ValueError(f"{path} is missing") from None
-    except Exception as e:
-        raise ValueError(f"{path} is not a path gate ({type(e).__name__})") from None
+    from mnist_gui.core.live import checked_session
+    session = checked_session(path, ["paths"], ["digit"], "a path gate", threads)
 
     def gate(stroke_sets) -> np.ndarray:
         if not len(stroke_sets):

@@ -30,19 +30,11 @@ FEATURES = 4   # numbers.judge_features
 def onnx_judge(path, threads: int = 1) -> Judge:
     """The judge exported by judge_net.export_judge_onnx, on ONNX Runtime (no torch); ValueError in one line
     when the file is missing or is not one."""
-    import onnxruntime as ort
+    from mnist_gui.core.live import checked_session
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path} is missing")
-    try:
-        so = ort.SessionOptions()
-        so.intra_op_num_threads, so.inter_op_num_threads, so.log_severity_level = threads, 1, 3
-        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-        if [i.name for i in session.get_inputs()] != ["images", "features"]:
-            raise ValueError("its inputs are not images and features")
-    except Exception as e:
-        raise ValueError(f"{path} is not a whole-digit judge ({type(e).__name__})") from None
+    session = checked_session(path, ["images", "features"], ["whole"], "a whole-digit judge", threads)
 
     def judge(images: list[np.ndarray], feats) -> np.ndarray:
         if not len(images):

@@ -155,22 +155,29 @@ def train_gate(images: np.ndarray, is_digit: np.ndarray, epochs: int = 4, seed: 
     pos = float(y.mean())
     w = torch.where(y > 0.5, 0.5 / max(pos, 1e-6), 0.5 / max(1 - pos, 1e-6))
     net = GateNet()
-    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
-    steps = epochs * ((len(y) + 127) // 128)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=max(1, steps))
+    return fit(net, len(y), lambda b: nn.functional.binary_cross_entropy_with_logits(net(x[b]), y[b], weight=w[b]),
+               epochs, 2e-3, "gate", log)
+
+
+def fit(net: nn.Module, n: int, loss_of: Callable, epochs: int, lr: float, label: str,
+        log: Callable[[str], None]) -> nn.Module:
+    """The loop the small networks share (the gates, the path net): each epoch the n examples in a random
+    order, batches of 128, loss_of(batch indices), AdamW with a one-cycle schedule peaking at lr."""
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(1, epochs * ((n + 127) // 128)))
     for epoch in range(epochs):
-        order = torch.randperm(len(y))
+        order = torch.randperm(n)
         total = 0.0
         net.train()
-        for i in range(0, len(y), 128):
+        for i in range(0, n, 128):
             b = order[i:i + 128]
-            loss = nn.functional.binary_cross_entropy_with_logits(net(x[b]), y[b], weight=w[b])
+            loss = loss_of(b)
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
             total += loss.item() * len(b)
-        log(f"gate epoch {epoch + 1}/{epochs}: loss {total / len(y):.4f}")
+        log(f"{label} epoch {epoch + 1}/{epochs}: loss {total / n:.4f}")
     return net.eval()
 
 

@@ -158,23 +158,8 @@ def train_trajectory(feats: np.ndarray, labels: np.ndarray, epochs: int = EPOCHS
     else:
         def loss_of(b):
             return nn.functional.cross_entropy(net(x[b]), y[b], label_smoothing=0.05)
-    opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-4)
-    steps = epochs * ((len(y) + 127) // 128)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=max(1, steps))
-    for epoch in range(epochs):
-        order = torch.randperm(len(y))
-        total = 0.0
-        net.train()
-        for i in range(0, len(y), 128):
-            b = order[i:i + 128]
-            loss = loss_of(b)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item() * len(b)
-        log(f"path {'gate' if gate else 'net'} epoch {epoch + 1}/{epochs}: loss {total / len(y):.4f}")
-    return net.eval()
+    from mnist_gui.core.handwriting.judge_net import fit
+    return fit(net, len(y), loss_of, epochs, 3e-3, "path gate" if gate else "path net", log)
 
 
 def path_probabilities(net, feats) -> np.ndarray:
@@ -228,17 +213,8 @@ def export_trajectory_onnx(net, path, gate: bool = False) -> Path:
 def onnx_trajectory(path, threads: int = 1) -> PathReader:
     """The path net exported by export_trajectory_onnx, on ONNX Runtime; ValueError in one line when the
     file is missing or is not one."""
-    from mnist_gui.core.live import _session
-    path = Path(path)
-    try:
-        session = _session(path.read_bytes(), threads)
-        if [i.name for i in session.get_inputs()] != ["paths"] or \
-                [o.name for o in session.get_outputs()] != ["probabilities"]:
-            raise ValueError("its input is not paths or its output not probabilities")
-    except FileNotFoundError:
-        raise ValueError(f"{path} is missing") from None
-    except Exception as e:
-        raise ValueError(f"{path} is not a path recognizer ({type(e).__name__})") from None
+    from mnist_gui.core.live import checked_session
+    session = checked_session(path, ["paths"], ["probabilities"], "a path recognizer", threads)
 
     def read(stroke_sets) -> np.ndarray:
         x = batch_features(stroke_sets)
