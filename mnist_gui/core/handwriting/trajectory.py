@@ -162,22 +162,25 @@ def train_trajectory(feats: np.ndarray, labels: np.ndarray, epochs: int = EPOCHS
     return fit(net, len(y), loss_of, epochs, 3e-3, "path gate" if gate else "path net", log)
 
 
-def path_probabilities(net, feats) -> np.ndarray:
-    """N×10 probabilities of N feature arrays, by the torch network (what its ONNX export computes)."""
+def _torch_outputs(net, feats, head, empty: tuple) -> np.ndarray:
+    """head(net(x)) of N feature arrays, 1,000 at a time, by the torch network (what its ONNX export
+    computes); zeros of shape `empty` for none."""
     torch = _torch_parts()[0]
     x = torch.from_numpy(np.asarray(feats, np.float32))
+    if not len(x):
+        return np.zeros(empty)
     with torch.inference_mode():
-        return torch.cat([torch.softmax(net.eval()(x[i:i + 1000]), 1) for i in range(0, len(x), 1000)]
-                         ).double().numpy() if len(x) else np.zeros((0, 10))
+        return torch.cat([head(net.eval()(x[i:i + 1000])) for i in range(0, len(x), 1000)]).double().numpy()
+
+
+def path_probabilities(net, feats) -> np.ndarray:
+    """N×10 probabilities of N feature arrays by a path net."""
+    return _torch_outputs(net, feats, lambda z: z.softmax(1), (0, 10))
 
 
 def path_gate_scores(net, feats) -> np.ndarray:
-    """P(digit) of N feature arrays by a path gate (train_trajectory(gate=True)), by torch."""
-    torch = _torch_parts()[0]
-    x = torch.from_numpy(np.asarray(feats, np.float32))
-    with torch.inference_mode():
-        return torch.cat([torch.sigmoid(net.eval()(x[i:i + 1000])[:, 0]) for i in range(0, len(x), 1000)]
-                         ).double().numpy() if len(x) else np.zeros(0)
+    """P(digit) of N feature arrays by a path gate (train_trajectory(gate=True))."""
+    return _torch_outputs(net, feats, lambda z: z[:, 0].sigmoid(), (0,))
 
 
 def export_trajectory_onnx(net, path, gate: bool = False) -> Path:
