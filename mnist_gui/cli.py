@@ -201,7 +201,6 @@ def cmd_train(args) -> int:
     from mnist_gui.core.device import resolve_device
     from mnist_gui.core.events import EpochEnded, Progressed, Started, StatusChanged
     from mnist_gui.core.recipes import FIELDS
-    from mnist_gui.core.train import Trainer
 
     device = resolve_device(args.device)
     ws = _workspace()
@@ -226,7 +225,7 @@ def cmd_train(args) -> int:
         import torch
         torch.set_num_threads(args.threads)
     _use_data_dir(ws, args)
-    data = ws.mnist(progress=log)
+    ws.mnist(progress=log)   # loaded here: its lines come before the pen digits line
     if digits:
         log(f"adding {len(plan.extra_train):,} pen-drawn digit images ({len(digits):,} digits of writers "
             f"{writers_text({d.writer for d in digits})}) from {args.extra_pendigits}")
@@ -256,17 +255,17 @@ def cmd_train(args) -> int:
             case StatusChanged(message=msg) if not args.json:
                 (bar.write(msg, file=sys.stderr) if bar is not None else log(msg))
 
-    trainer = Trainer(cfg, data, on_event, extra_train=plan.extra_train, init_state=plan.init_state, device=device)
     try:
-        result = trainer.run()
+        with ws.working("train"):
+            done = ws.run(replace(plan, device=str(device)), on_event, out=args.out)
     except KeyboardInterrupt:
         raise UserError("interrupted; nothing saved") from None
     finally:
         if bar is not None:
             bar.close()
+    result = done.result
     if result.status == "diverged":
         raise UserError(result.message)
-    done = ws.finish_run(result, kind="train", device=str(device), out=args.out)
     done = _offer_again(ws, done, interactive=not args.json and sys.stdin.isatty())
     if done.unsaved:
         raise UserError(f"{done.problem}; the trained model was not saved")

@@ -8,6 +8,8 @@
     StatusChanged               "paused", "resumed", or why the run diverged (at any point)
     Finished                    last, always: how the run ended
 
+`Workspace.run` adds Measuring after a stopped run's Finished, while its model is measured on the test images.
+
 A consumer matches on the type (`match ev: case Progressed(): ...` or `isinstance`). This module imports
 nothing but the standard library, so the GUI can name the types without loading torch.
 
@@ -81,3 +83,10 @@ class Finished:
 
 
 TrainEvent = Started | Progressed | EpochEnded | StatusChanged | Finished
+
+
+@dataclass(frozen=True)
+class Measuring:
+    """A stopped run's model over the test images (Workspace.run): `done` of `total` images so far."""
+    done: int
+    total: int

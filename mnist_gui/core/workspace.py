@@ -3,8 +3,9 @@
 A `Workspace` owns the live checkpoint and its predictor, the data folder and MNIST (loaded once,
 lazily, shared by every user of it), the recipe catalogue, the run store, My digits and the typed
 settings, and the workflows both front ends use, each once: plan a run (`plan_run`, `plan_finetune`:
-the command line, the Train tab, fine-tuning and studies), the one "busy" state they share (`begin_work`),
-finish a run (`finish_run`: save the checkpoint atomically in the run's folder, record the run), decide
+the command line, the Train tab, fine-tuning and studies), the one "busy" claim they share (`with
+working(kind):`), run one (`run`: MNIST, train, measure a stopped run, finish it: the one place that builds a
+Trainer), finish a run (`finish_run`: save the checkpoint atomically in the run's folder, record the run), decide
 whether it goes live (`live_decision`), make it live (`make_live`), evaluate (`evaluate`), read the unseen
 pen-drawn digits (`read_pen_digits`), save the live model (`save_model`), delete a run (`delete_run`).
 Every path is derived from `home`.
@@ -61,6 +62,90 @@ class Busy(RuntimeError):
     """Training, fine-tuning or a study is already running: one at a time (they share the cores)."""
 
 
+class Work:
+    """The cores claimed for one piece of work (`Workspace.working(kind)` claims them when called):
+    released at the end of a `with` block or by `release()`, once however often it is called, from any
+    thread (the window claims in its thread and releases in the worker's, when the run has ended)."""
+
+    def __init__(self, ws: Workspace, kind: str):
+        self._ws, self.kind = ws, kind
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        if not self._released.is_set():
+            self._released.set()
+            self._ws._release_work()
+
+    def __enter__(self) -> Work:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.release()
+
+
+class RunControl:
+    """Stop, pause and abort one run from any thread (the window's buttons, closing it, a signal): flags
+    that `Workspace.run` hands to its trainer once it is made, so a press before that is not lost.
+    should_stop: polled too, while MNIST loads and at each training event (a study's stop, a signal)."""
+
+    def __init__(self, should_stop: Callable[[], bool] | None = None):
+        self._should_stop = should_stop
+        self._stop = threading.Event()
+        self._abort = threading.Event()
+        self._paused = False
+        self._trainer = None
+        self._lock = threading.Lock()
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._lock:
+            trainer = self._trainer
+        if trainer is not None:
+            trainer.stop()
+
+    def abort(self) -> None:
+        """Stop as fast as possible (the window is closing): a stopped model is not measured, nor exported."""
+        self._abort.set()
+        self.stop()
+
+    def pause(self) -> None:
+        with self._lock:
+            self._paused, trainer = True, self._trainer
+        if trainer is not None:
+            trainer.pause()
+
+    def resume(self) -> None:
+        with self._lock:
+            self._paused, trainer = False, self._trainer
+        if trainer is not None:
+            trainer.resume()
+
+    def poll(self) -> bool:
+        """Whether the run is to stop (asked here, or should_stop() turned true: then the trainer is told)."""
+        if not self._stop.is_set() and self._should_stop is not None and self._should_stop():
+            self.stop()
+        return self._stop.is_set()
+
+    @property
+    def stopped(self) -> bool:
+        return self.poll()
+
+    @property
+    def aborted(self) -> bool:
+        return self._abort.is_set()
+
+    def _attach(self, trainer) -> None:
+        with self._lock:
+            self._trainer, paused = trainer, self._paused
+        if self.stopped:
+            trainer.stop()
+        if paused:
+            trainer.pause()
+
+
+# What a run stopped before its first step says (it is not recorded: nothing trained).
+STOPPED_BEFORE_TRAINING = "stopped before training began"
+
 # A fine-tuned model this much less accurate on MNIST than the live one goes live without asking: it
 # trades a little MNIST accuracy for the user's own writing.
 FINETUNE_TOLERANCE = 0.01
@@ -99,6 +184,7 @@ class FinishedRun:
     # When the model trained but could not be saved (a full disk): record it again, the same way, once
     # there is room (a new FinishedRun). The weights stay in `checkpoint` meanwhile (Save as… works).
     retry: Callable[[], FinishedRun] | None = None
+    result: TrainResult | None = None    # what the trainer returned (None when it never trained)
 
     @property
     def unsaved(self) -> bool:
@@ -172,15 +258,17 @@ class Workspace:
         """What is running now ("train", "finetune", "study"), or None."""
         return self._busy
 
-    def begin_work(self, kind: str) -> None:
-        """Claim the cores for a training run, a fine-tune or a study; Busy when one is running."""
+    def working(self, kind: str) -> Work:
+        """Claim the cores for a training run, a fine-tune or a study, now (Busy when one is running):
+        `with ws.working("train"): ws.run(plan)`; released when the block ends (or by `release()`)."""
         with self._busy_lock:
             if self._busy is not None:
                 raise Busy(f"a {_WORK_NAMES.get(self._busy, self._busy)} is running; wait for it or stop it first")
             self._busy = kind
         self.busy_changed.emit(kind)
+        return Work(self, kind)
 
-    def end_work(self) -> None:
+    def _release_work(self) -> None:
         with self._busy_lock:
             was, self._busy = self._busy, None
         if was is not None:
@@ -408,6 +496,62 @@ class Workspace:
         repeat = max(1, round(share * n_mnist / (1 - share) / len(my)))
         return replace(plan, extra_train=my.as_split(repeat))
 
+    def run(self, plan: RunPlan, on_event: Callable[[Any], None] | None = None,
+            control: RunControl | None = None, *, keep_stopped: bool = True,
+            out: str | Path | None = None) -> FinishedRun:
+        """THE run sequence, for the Train tab, fine-tuning, `mnist-gui train` and each study trial: MNIST
+        (loaded once, shared) -> train the plan on its device -> measure a stopped run's model on the test
+        images -> `finish_run` (saved in its run's folder, and at `out` when given; recorded). Any thread;
+        the caller holds the claim (`with ws.working(plan.kind):`) and decides what goes live
+        (`live_decision`, `make_live`).
+
+        on_event gets, in this thread, data-loading lines as StatusChanged, every Trainer event
+        (core/events.py) and Measuring(done, total) while a stopped model is measured. control stops,
+        pauses or aborts it from any thread (an abort: a stopped model is neither measured nor exported).
+        keep_stopped False: a stopped run is neither measured nor recorded (a study's interrupted trial,
+        which runs again). A run stopped before its first step is never recorded: its FinishedRun has no
+        record and no checkpoint. Raises DataError when MNIST is not found; a KeyboardInterrupt goes through."""
+        from mnist_gui.core.data import Cancelled
+        from mnist_gui.core.events import Measuring, StatusChanged
+        from mnist_gui.core.train import Trainer, evaluate
+        control = control or RunControl()
+        emit = on_event or (lambda ev: None)
+        before = FinishedRun("stopped", STOPPED_BEFORE_TRAINING, None, None, kind=plan.kind)
+        try:
+            data = self.mnist(progress=lambda line: emit(StatusChanged(line)), should_stop=lambda: control.stopped)
+        except Cancelled:
+            return before
+        if control.stopped:   # a stop asked for while MNIST was loading is not lost
+            return before
+
+        def on_train_event(ev) -> None:
+            control.poll()   # a study's stop or a signal reaches the trainer within an event
+            emit(ev)
+        trainer = Trainer(plan.config, data, on_train_event, init_state=plan.init_state,
+                          extra_train=plan.extra_train, device=plan.device)
+        control._attach(trainer)
+        result = trainer.run()
+        if result.status == "stopped" and (not result.history.get("step") or not keep_stopped):
+            return (before if not result.history.get("step")
+                    else FinishedRun("stopped", result.message, None, None, kind=plan.kind, result=result))
+        if (result.status == "stopped" and result.model is not None and not control.aborted
+                and "test_accuracy" not in result.metrics):
+            total = len(data.test.labels)
+            emit(Measuring(0, total))   # at once: the window asks its question while the model is measured
+
+            def measured(done: int, n: int) -> None:
+                if control.aborted:
+                    raise Cancelled()
+                emit(Measuring(done, n))
+            try:
+                ev = evaluate(result.model, data.test, progress=measured, precision=plan.config.precision)
+                result.metrics.update(test_accuracy=ev["accuracy"], test_loss=ev["loss"],
+                                      per_class=ev["per_class"], confusion=ev["confusion"])
+            except Cancelled:
+                pass
+        return self.finish_run(result, kind=plan.kind, device=str(trainer.device), study=plan.study, out=out,
+                               onnx=not control.aborted)
+
     def finish_run(self, result: TrainResult, *, kind: str = "train", device: str = "", study: str = "",
                    out: str | Path | None = None, onnx: bool = True) -> FinishedRun:
         """Record a run that trained (any thread): its checkpoint saved atomically in runs/<id>/model.pt
@@ -452,8 +596,8 @@ class Workspace:
         retry = None
         if ck is not None and ck.path is None:
             def retry() -> FinishedRun:
-                return self.finish_run(result, kind=kind, device=device, out=out, onnx=onnx)
-        return FinishedRun(result.status, result.message, record, ck, problem, kind, retry)
+                return self.finish_run(result, kind=kind, device=device, study=study, out=out, onnx=onnx)
+        return FinishedRun(result.status, result.message, record, ck, problem, kind, retry, result)
 
     def live_decision(self, done: FinishedRun) -> LiveDecision:
         """Whether a finished run's model goes live at once, after a question, or not at all."""

@@ -36,7 +36,7 @@ class QtWorkspace(QObject):
     runsChanged = Signal()
     myDigitsChanged = Signal()
     dataLoaded = Signal(object)       # Mnist
-    trainingActive = Signal(bool)     # a training run, a fine-tune or a study started / ended (ws.busy)
+    busyChanged = Signal(bool)        # the cores were claimed / released: a run, a fine-tune or a study (ws.busy)
 
     def __init__(self, workspace: Workspace, parent: QObject | None = None):
         super().__init__(parent)
@@ -45,9 +45,9 @@ class QtWorkspace(QObject):
         workspace.runs_changed.connect(self.runsChanged.emit)
         workspace.my_digits_changed.connect(self.myDigitsChanged.emit)
         workspace.data_loaded.connect(self.dataLoaded.emit)
-        workspace.busy_changed.connect(lambda kind: self.trainingActive.emit(kind is not None))
+        workspace.busy_changed.connect(lambda kind: self.busyChanged.emit(kind is not None))
 
     @property
-    def training(self) -> bool:
-        """Training, fine-tuning or a study is running (the Workspace's busy state)."""
+    def busy(self) -> bool:
+        """Training, fine-tuning or a study is running (the Workspace's claim on the cores)."""
         return self.ws.busy is not None

@@ -1,16 +1,19 @@
-"""TrainingWorker: drives the core Trainer in its own thread and finishes the run there.
+"""TrainingWorker: runs one training run (`Workspace.run`) in its own thread, holding the cores' claim.
 
-It loads MNIST through the workspace (shared, cancellable), trains, and records the run with
-`Workspace.finish_run` (the checkpoint is saved in the worker thread, not the GUI's). It emits plain
-data only; exceptions become failed(str); stop and pause are flags.
+The run service loads MNIST (shared, cancellable), trains, measures a stopped run and records it with
+`Workspace.finish_run` (the checkpoint is saved in the worker thread, not the GUI's); this worker turns
+its events into signals, and releases the claim the tab made when the run has ended. It emits plain data
+only; exceptions become failed(str); stop, pause and abort are flags (a `RunControl`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Signal
 
-from mnist_gui.core.events import EpochEnded, Progressed, Started, StatusChanged
-from mnist_gui.core.workspace import FinishedRun, RunPlan, Workspace
+from mnist_gui.core.events import EpochEnded, Measuring, Progressed, Started, StatusChanged
+from mnist_gui.core.workspace import STOPPED_BEFORE_TRAINING, FinishedRun, RunControl, RunPlan, Work, Workspace
 from mnist_gui.gui.jobs import Worker, describe_error
 
 
@@ -24,43 +27,32 @@ class TrainingWorker(Worker):
     # the last one)
     # returned(FinishedRun)
 
-    def __init__(self, ws: Workspace, plan: RunPlan):
+    def __init__(self, ws: Workspace, plan: RunPlan, work: Work | None = None):
+        """work: the cores' claim the caller made for this run (released when the run ends)."""
         super().__init__()
         self.ws = ws
-        cfg, init_state, extra_train, kind, device = (plan.config, plan.init_state, plan.extra_train, plan.kind,
-                                                      plan.device)
-        self.cfg = cfg
-        self.init_state = init_state
-        self.extra_train = extra_train
-        self.kind = kind
-        self.device = device
-        self.trainer = None
-        self._paused = False
-        self._abort = False
+        self.plan = plan
+        self.work = work
+        self.control = RunControl()
 
     # flags: safe from the GUI thread
     def stop(self) -> None:
         super().stop()
-        if self.trainer is not None:
-            self.trainer.stop()
+        self.control.stop()
 
     def abort(self) -> None:
         """Stop as fast as possible (closing the window): no evaluation of the partial model."""
-        self._abort = True
-        self.stop()
+        super().stop()
+        self.control.abort()
 
     def pause(self) -> None:
-        self._paused = True
-        if self.trainer is not None:
-            self.trainer.pause()
+        self.control.pause()
 
     def resume(self) -> None:
-        self._paused = False
-        if self.trainer is not None:
-            self.trainer.resume()
+        self.control.resume()
 
     def _on_event(self, ev) -> None:
-        """A Trainer event (core/events.py) as a signal; Finished is left to finished(FinishedRun)."""
+        """A run's event (core/events.py) as a signal; Finished is left to returned(FinishedRun)."""
         match ev:
             case Progressed():
                 self.progressed.emit(ev)
@@ -70,42 +62,21 @@ class TrainingWorker(Worker):
                 self.started.emit(ev)
             case StatusChanged(message=msg):
                 self.statusChanged.emit(msg)
+            case Measuring(done=done, total=total):
+                if done == 0:
+                    self.statusChanged.emit(self.tr("evaluating the stopped model…"))
+                self.evaluating.emit(done, total)
 
     def run(self) -> FinishedRun:
-        from mnist_gui.core.data import Cancelled, DataError
-        from mnist_gui.core.train import Trainer, evaluate
+        from mnist_gui.core.data import DataError
         try:
-            data = self.ws.mnist(progress=self.statusChanged.emit, should_stop=self.should_stop)
-        except Cancelled:
-            return FinishedRun("stopped", self.tr("stopped before training began"), None, None)
+            done = self.ws.run(self.plan, self._on_event, self.control)
         except DataError as e:
             self.dataMissing.emit(describe_error(e))
             raise
-        if self.should_stop():   # a stop pressed while MNIST was loading is not lost
-            return FinishedRun("stopped", self.tr("stopped before training began"), None, None)
-        trainer = Trainer(self.cfg, data, self._on_event, init_state=self.init_state,
-                          extra_train=self.extra_train, device=self.device)
-        self.trainer = trainer
-        if self.should_stop():   # stopped between the check above and the trainer's creation
-            trainer.stop()
-        if self._paused:
-            trainer.pause()
-        result = trainer.run()
-        if result.status == "stopped" and not result.history.get("step"):
-            return FinishedRun("stopped", self.tr("stopped before training began"), None, None)
-        if (result.status == "stopped" and result.model is not None and not self._abort
-                and "test_accuracy" not in result.metrics):
-            self.statusChanged.emit(self.tr("evaluating the stopped model…"))
-
-            def check(i, n):
-                if self._abort:
-                    raise Cancelled()
-                self.evaluating.emit(i, n)
-            self.evaluating.emit(0, len(data.test.labels))   # the question is asked at once, not after
-            try:
-                ev = evaluate(result.model, data.test, progress=check, precision=self.cfg.precision)
-                result.metrics.update(test_accuracy=ev["accuracy"], test_loss=ev["loss"],
-                                      per_class=ev["per_class"], confusion=ev["confusion"])
-            except Cancelled:
-                pass
-        return self.ws.finish_run(result, kind=self.kind, device=str(trainer.device), onnx=not self._abort)
+        finally:
+            if self.work is not None:
+                self.work.release()
+        if done.message == STOPPED_BEFORE_TRAINING:
+            done = replace(done, message=self.tr("stopped before training began"))
+        return done

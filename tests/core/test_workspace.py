@@ -52,14 +52,16 @@ def test_one_piece_of_work_at_a_time_and_listeners_hear_it(tmp_path):
     ws = Workspace(tmp_path)
     heard = []
     ws.busy_changed.connect(heard.append)
-    ws.begin_work("study")
+    work = ws.working("study")
     with pytest.raises(Busy, match="study is running"):
-        ws.begin_work("train")
+        ws.working("train")
     assert ws.busy == "study"
-    ws.end_work()
-    ws.end_work()   # twice: said once
-    ws.begin_work("train")
-    assert heard == ["study", None, "train"]
+    work.release()
+    work.release()   # twice: said once
+    with ws.working("train"):
+        assert ws.busy == "train"
+    assert ws.busy is None
+    assert heard == ["study", None, "train", None]
 
 
 # -- planning a run ------------------------------------------------------------------------------
@@ -198,3 +200,63 @@ def test_deleting_a_run_is_announced_even_when_it_fails(tmp_path):
     with pytest.raises(RunStoreError):
         ws.delete_run("link")
     assert heard == [True, True] and (tmp_path / "outside").is_dir()
+
+
+# -- the one run sequence ------------------------------------------------------------------------
+def _plan(ws, **kw):
+    from mnist_gui.core.recipes import TrainConfig
+    return ws.plan_run(base=TrainConfig(preset="fast-bn", batch_size=16, eval_every_epoch=False, **kw))
+
+
+def test_run_trains_measures_and_records_one_run(tmp_path):
+    from mnist_gui.core.events import Finished, Started
+    ws = Workspace(tmp_path)
+    ws.use_mnist(_mnist())
+    seen = []
+    with ws.working("train"):
+        done = ws.run(_plan(ws, max_steps=3), seen.append)
+    assert type(seen[0]) is Started and type(seen[-1]) is Finished
+    assert done.status == "finished" and done.record is not None and done.checkpoint.path.is_file()
+    assert done.result.metrics["test_accuracy"] is not None and done.record.kind == "train"
+    assert [r.id for r in ws.runs.load()[0]] == [done.record.id]
+
+
+@pytest.mark.parametrize("keep_stopped", [True, False])
+def test_a_stopped_run_is_measured_and_recorded_unless_a_study_drops_it(tmp_path, keep_stopped):
+    from mnist_gui.core.events import Measuring, Progressed
+    from mnist_gui.core.workspace import RunControl
+    ws = Workspace(tmp_path)
+    ws.use_mnist(_mnist())
+    control, seen = RunControl(), []
+
+    def on_event(ev):
+        seen.append(ev)
+        if isinstance(ev, Progressed):
+            control.stop()
+    done = ws.run(_plan(ws, max_steps=1000), on_event, control, keep_stopped=keep_stopped)
+    assert done.status == "stopped" and done.message.startswith("stopped at step")
+    measured = [ev for ev in seen if isinstance(ev, Measuring)]
+    if keep_stopped:
+        assert measured[0] == Measuring(0, 50) and measured[-1].done == 50
+        assert done.record is not None and done.checkpoint.test_accuracy is not None
+    else:
+        assert not measured and done.record is None and ws.runs.load()[0] == []
+
+
+def test_a_stop_before_the_first_step_records_nothing_and_an_abort_measures_nothing(tmp_path):
+    from mnist_gui.core.events import Measuring, Progressed
+    from mnist_gui.core.workspace import STOPPED_BEFORE_TRAINING, RunControl
+    ws = Workspace(tmp_path)
+    ws.use_mnist(_mnist())
+    asked = []
+    done = ws.run(_plan(ws, max_steps=5), control=RunControl(lambda: asked.append(1) or True))
+    assert asked and done.message == STOPPED_BEFORE_TRAINING and done.record is None and done.checkpoint is None
+    control, seen = RunControl(), []
+
+    def on_event(ev):
+        seen.append(ev)
+        if isinstance(ev, Progressed):
+            control.abort()
+    done = ws.run(_plan(ws, max_steps=1000), on_event, control)
+    assert done.status == "stopped" and done.record is not None and done.checkpoint.test_accuracy is None
+    assert not [ev for ev in seen if isinstance(ev, Measuring)]

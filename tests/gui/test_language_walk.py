@@ -113,7 +113,7 @@ def test_the_walk_finds_english_where_it_is(window):
 def test_every_text_of_every_tab_is_chinese_after_switching(window, qtbot):
     editor = window.modelTab.editor
     editor.table.selectRow(0)                     # the selected layer's form shows its fields
-    window.trainTab._list_devices(_devices())     # the hardware as the Train tab names it
+    window.trainTab.deviceChooser.list_devices(_devices())     # the hardware as the Train tab names it
     window.set_language("zh_TW")
     try:
         qtbot.waitUntil(lambda: window.drawTab.undoButton.text() != "Undo stroke")
@@ -143,9 +143,9 @@ def test_the_core_messages_the_window_shows_are_translated(qapp, tmp_path):
     from mnist_gui.gui.core_strings import core_message
     from mnist_gui.gui.i18n import set_language
     ws = Workspace(tmp_path / "home")
-    ws.begin_work("finetune")
+    ws.working("finetune")
     try:
-        ws.begin_work("study")
+        ws.working("study")
     except Busy as e:
         busy = str(e)
     try:

@@ -235,11 +235,10 @@ def test_missing_mnist_is_offered_on_the_evaluate_tab_and_in_the_file_menu(windo
 
 def test_training_cannot_start_while_a_study_runs(window, tab, qtbot):
     """The busy state is the Workspace's: a study blocks training as training blocks a study."""
-    window.ws.begin_work("study")
-    assert not tab.trainButton.isEnabled() and "study" in tab.trainButton.toolTip()
-    assert not tab.start_training(quick(max_steps=2)) and not tab.is_running()
-    assert not window.studyTab.startButton.isEnabled()
-    window.ws.end_work()
+    with window.ws.working("study"):
+        assert not tab.trainButton.isEnabled() and "study" in tab.trainButton.toolTip()
+        assert not tab.start_training(quick(max_steps=2)) and not tab.is_running()
+        assert not window.studyTab.startButton.isEnabled()
     assert tab.trainButton.isEnabled() and window.studyTab.startButton.isEnabled()
 
 

@@ -1,8 +1,8 @@
 """Running a study's trials: in this thread, or in local worker processes sharing its storage.
 
 Every trial trains with a base recipe (default `fast`) overridden by the study's budget (max steps,
-training images, …) and the trial's values, planned as any run (`Workspace.plan_run(kind="study")`), is
-recorded as a run naming its study (`Workspace.finish_run`),
+training images, …) and the trial's values, planned as any run (`Workspace.plan_run(kind="study")`) and run as
+any run (`Workspace.run`: recorded as a run naming its study),
 and reports its test accuracy (the objective, maximised) with its training time and run id as user
 attributes.
 
@@ -19,6 +19,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,12 +98,12 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
     import optuna
     from optuna.trial import TrialState
 
-    from mnist_gui.core.train import Trainer
+    from mnist_gui.core.workspace import RunControl
     emit = on_event or (lambda e: None)
     dev = _device(ws, device)
     study = study or open_study(ws, plan)
     base = plan.check(ws)
-    data = ws.mnist(should_stop=should_stop)
+    ws.mnist(should_stop=should_stop)   # once, before the first trial (Cancelled when stopped meanwhile)
     ran = 0
     unsaved: list[str] = []
 
@@ -123,26 +124,21 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
         emit({"type": "trial", "number": trial.number, "params": params})
         cfg = trial_config(base.with_overrides(seed=params.get(SEED, base.seed)), params)
         cfg.eval_every_epoch = False   # one evaluation, at the end
-        run = ws.plan_run(base=cfg, kind="study", study=plan.name)
+        run = replace(ws.plan_run(base=cfg, kind="study", study=plan.name), device=str(dev))
         trial.set_user_attr(SEED, cfg.seed)
 
-        trainer: Trainer | None = None
-
-        def on_train_event(ev) -> None:   # the one place that sees the Trainer's events (core/events.py)
-            if should_stop():
-                trainer.stop()
+        def on_train_event(ev) -> None:   # the one place that sees the run's events (core/events.py)
             emit({"type": "train", "trial": trial.number, "event": ev})
-        trainer = Trainer(run.config, data, on_train_event, device=dev)
         try:
-            result = trainer.run()
+            done = ws.run(run, on_train_event, RunControl(should_stop), keep_stopped=False)
         except KeyboardInterrupt:
             trial.set_user_attr("interrupted", True)
             raise
-        if result.status == "stopped":
+        result = done.result
+        if done.status == "stopped":
             trial.set_user_attr("interrupted", True)
             trial.study.stop()
-            raise TrialFailed(result.message)
-        done = ws.finish_run(result, kind=run.kind, device=str(trainer.device), study=run.study)
+            raise TrialFailed(done.message)
         if done.record is None and result.model is not None:
             # not complete: its run is on no disk (full). The study stops, and the trial goes back in the
             # queue when it is opened again, once there is room.

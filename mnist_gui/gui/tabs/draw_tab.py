@@ -133,7 +133,7 @@ class DrawTab(Retranslating, QWidget):
         self.finetuneButton.clicked.connect(self.finetuneRequested)
         qtws.modelChanged.connect(lambda _ck: (self.update_prediction(), self.update_my_count()))
         qtws.myDigitsChanged.connect(self.update_my_count)
-        qtws.trainingActive.connect(lambda _active: self.update_my_count())
+        qtws.busyChanged.connect(lambda _active: self.update_my_count())
         # the pen width and number mode are the Draw tab's settings: read here, written as they change
         self.penWidth.setValue(self.ws.settings.get("draw/penWidth"))
         self.numberMode.setChecked(self.ws.settings.get("draw/numberMode"))
@@ -259,11 +259,11 @@ class DrawTab(Retranslating, QWidget):
         self.myCountLabel.setText(self.tr("{0} in My digits: fine-tuning on them now (progress on the Train tab)…")
                                   .format(n) if self.ws.busy == "finetune" else
                                   self.tr("{0} in My digits").format(n))
-        ready = n > 0 and not self.qtws.training and self.ws.predictor is not None
+        ready = n > 0 and not self.qtws.busy and self.ws.predictor is not None
         self.finetuneButton.setEnabled(ready)
         why = (self.tr("Teach some digits first: draw one, pick what it is, press Remember") if not n else
                self.tr("The model is still loading") if self.ws.predictor is None else
-               self.tr("Training or a study is running; fine-tune when it has ended") if self.qtws.training else
+               self.tr("Training or a study is running; fine-tune when it has ended") if self.qtws.busy else
                self.tr("Train the live model briefly on My digits mixed with MNIST"))
         self.finetuneButton.setToolTip(why)
 

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from mnist_gui.core import study as studies
 from mnist_gui.core.events import Progressed, Started
 from mnist_gui.core.recipes import FIELDS, TRAINING_RECIPES
-from mnist_gui.core.workspace import Busy
+from mnist_gui.core.workspace import Busy, Work
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_message, core_tr
 from mnist_gui.gui.i18n import Retranslating
@@ -98,6 +98,7 @@ class StudyTab(Retranslating, QWidget):
         self.ws = qtws.ws
         self.jobs = jobs
         self._worker: StudyWorker | None = None
+        self._work: Work | None = None   # the cores' claim while the study runs
         self._study = None           # the optuna Study shown (read in the GUI thread)
         self._study_name = ""
         self._name_edited = False
@@ -108,7 +109,7 @@ class StudyTab(Retranslating, QWidget):
         self._on_param(0)
         self.pollTimer = QTimer(self, interval=POLL_MS)
         self.pollTimer.timeout.connect(self.refresh)
-        qtws.trainingActive.connect(self._update_buttons)
+        qtws.busyChanged.connect(self._update_buttons)
         self._update_buttons()
         theme.follow(self._on_theme)
         self.retranslate()
@@ -318,7 +319,7 @@ class StudyTab(Retranslating, QWidget):
             self.statusLabel.setText(self.tr("Cannot start: {0}").format(e))
             return False
         try:
-            self.ws.begin_work("study")
+            self._work = self.ws.working("study")
         except Busy as e:
             self.statusLabel.setText(self.tr("Cannot start: {0}").format(e))
             return False
@@ -369,7 +370,9 @@ class StudyTab(Retranslating, QWidget):
 
     def _on_ended(self, status: str) -> None:
         self._worker = None
-        self.ws.end_work()
+        if self._work is not None:
+            self._work, work = None, self._work
+            work.release()
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(1 if status == "finished" else 0)
         if status == "finished":

@@ -1,0 +1,196 @@
+"""GoLiveQuestions: what becomes of a finished run's model, asked of the user where the core says to ask.
+
+The core decides (`Workspace.live_decision`): live at once, a question ("ask_worse", "ask_stopped"), or not
+at all; a model that could not be saved (a full disk) is offered again first (Retry / Save as… / Discard).
+This object asks those questions in message boxes over its parent widget and applies the answers
+(`make_live`, `discard_run_model`, `retry`, `save_model`). A stopped run is asked about at once, while its
+model is still being measured (`measuring`): an answer given then applies when the run is recorded.
+
+It knows nothing of the Train tab's widgets: it says what to log (`log`), what to show in the window's
+message box (`message`) and when a run's fate is settled (`decided`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from mnist_gui.core.workspace import FinishedRun, Workspace
+from mnist_gui.gui.jobs import JobRunner, Task
+
+
+class GoLiveQuestions(QObject):
+    log = Signal(str)                  # a line for the run's log
+    message = Signal(str, str, bool)   # title, text, is a warning: for the window's message box
+    decided = Signal(object)           # FinishedRun, once what becomes of its model is settled
+
+    def __init__(self, ws: Workspace, jobs: JobRunner, parent: QWidget):
+        super().__init__(parent)
+        self.ws = ws
+        self.jobs = jobs
+        self.parent_widget = parent
+        self.closing = False                          # the window is closing: nothing is asked
+        self.keepBox: QMessageBox | None = None       # make the new model live? (a stopped or worse run)
+        self.unsavedBox: QMessageBox | None = None    # a trained model that could not be saved: Retry, Save as…
+        # A stopped run is asked about at once, while its model is measured: the box's run (None until the
+        # run is recorded) and an answer given before that.
+        self._boxRun: tuple[FinishedRun, bool] | None = None
+        self._earlyAnswer: int | None = None
+
+    # -- a stopped run, while its model is measured -------------------------------------------------
+    def measuring(self, done: int, total: int) -> None:
+        """The stopped run's model is measured on the test images (done of total): ask at once, or say how
+        far it has got in the question already open."""
+        if self.closing:
+            return
+        live = self.ws.live_accuracy
+        text = self.tr("The run was stopped; its test accuracy is being measured ({0}); the live model reads {1}.\n"
+                       "Make this partly trained model the live model?").format(
+            f"{done / max(total, 1):.0%}", f"{live:.2%}" if live is not None else self.tr("not evaluated"))
+        if self.keepBox is None and self._earlyAnswer is None:
+            self._ask(text, None, discard_on_no=True)
+        elif self.keepBox is not None and self._boxRun is None:
+            self.keepBox.setText(text)
+
+    def run_ended(self, status: str) -> None:
+        """The run ended so: a question asked early about a run that did not end stopped is withdrawn."""
+        if status != "stopped" or self.closing:
+            self.forget_early_question()
+
+    def forget_early_question(self) -> None:
+        self._earlyAnswer = None
+        if self.keepBox is not None and self._boxRun is None:
+            box, self.keepBox = self.keepBox, None
+            box.finished.disconnect()
+            box.close()
+
+    # -- a recorded run -------------------------------------------------------------------------------
+    def decide(self, done: FinishedRun) -> None:
+        """What becomes of a finished run's model: offered again when it could not be saved, else live at
+        once, after a question, or not at all."""
+        if done.problem:
+            self.log.emit(done.problem)
+        if self.closing:
+            return
+        if done.unsaved:
+            self._offer_unsaved(done)
+            return
+        decision = self.ws.live_decision(done)
+        new, live = decision.new_accuracy, decision.live_accuracy
+        if done.status == "diverged":
+            self.message.emit(self.tr("Training diverged"),
+                              done.message + "\n\n" + self.tr("The previous model stays live."), True)
+        elif decision.action == "live":
+            self._make_live(done)
+        elif decision.action == "ask_worse":
+            self._ask(self.tr("The finished run reads {0} of the test images; the live model reads {1}.\n"
+                              "Make the new, less accurate model live?").format(f"{new:.2%}", f"{live:.2%}"),
+                      done, discard_on_no=False)
+        elif decision.action == "ask_stopped":
+            acc_text = (self.tr("test accuracy {0}").format(f"{new:.2%}") if new is not None
+                        else self.tr("not evaluated"))
+            live_text = f"{live:.2%}" if live is not None else self.tr("not evaluated")
+            text = self.tr("The run was stopped: {0} ({1}); the live model reads {2}.\n"
+                           "Make this partly trained model the live model?").format(done.message, acc_text, live_text)
+            if self._earlyAnswer is not None:   # answered while it was measured
+                code, self._earlyAnswer = self._earlyAnswer, None
+                self._on_answer(code, done, discard_on_no=True)
+            elif self.keepBox is not None:      # still open: now with the accuracy
+                self.keepBox.setText(text)
+                self._boxRun = (done, True)
+            else:
+                self._ask(text, done, discard_on_no=True)
+        else:
+            self.forget_early_question()
+            self.decided.emit(done)
+
+    # -- the model that could not be saved ------------------------------------------------------------
+    def _offer_unsaved(self, done: FinishedRun) -> None:
+        """The run trained but could not be saved (a full disk): its model stays in memory, and the user
+        tries again once there is room, saves it elsewhere, or discards it."""
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Could not save the trained model"),
+                          self.tr("{0}\n\nThe trained model is kept in memory: free some space and try again, "
+                                  "or save it elsewhere.").format(done.problem),
+                          QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Discard, self.parent_widget)
+        save_as = box.addButton(self.tr("Save as…"), QMessageBox.ButtonRole.ActionRole)
+        save_as.setObjectName("saveElsewhereButton")
+        box.setDefaultButton(QMessageBox.StandardButton.Retry)
+        box.setObjectName("unsavedBox")
+        box.finished.connect(lambda _code: self._on_unsaved_answer(box.clickedButton(), done))
+        self.unsavedBox = box
+        box.open()
+
+    def _on_unsaved_answer(self, button, done: FinishedRun) -> None:
+        box, self.unsavedBox = self.unsavedBox, None
+        if button is box.button(QMessageBox.StandardButton.Retry):
+            self.log.emit(self.tr("saving the trained model again…"))
+            self.jobs.start(Task(lambda _report, _stop: done.retry()), self, returned=self.decide,
+                            failed=lambda msg: self._offer_unsaved(replace(done, problem=msg)))
+        elif button is box.button(QMessageBox.StandardButton.Discard) or button is None:
+            self.log.emit(self.tr("the trained model was discarded; the live model stays"))
+            self.decided.emit(done)
+        else:
+            self.save_unsaved_as(done)
+
+    def save_unsaved_as(self, done: FinishedRun, path: str | None = None) -> bool:
+        """Save a run's model that could not be saved in the run's folder to a file of the user's choice
+        (in the background); then decide as for a saved run. False when the dialog was cancelled."""
+        ck = done.checkpoint
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self.parent_widget, self.tr("Save model as"),
+                                                  str(self.ws.models_dir / f"{ck.name}.pt"),
+                                                  self.tr("mnist-gui models (*.pt);;All files (*)"))
+        if not path:
+            self._offer_unsaved(done)
+            return False
+
+        def saved(p) -> None:
+            self.ws.saved(ck, p)
+            self.decide(replace(done, retry=None, problem=self.tr("saved the model to {0}").format(p)))
+        self.jobs.start(Task(lambda _report, _stop: self.ws.save_model(ck, path)), self, returned=saved,
+                        failed=lambda msg: self._offer_unsaved(replace(done, problem=msg)))
+        return True
+
+    # -- keep / make live -----------------------------------------------------------------------------
+    def _ask(self, text: str, done: FinishedRun | None, discard_on_no: bool) -> None:
+        """The question; done None: the run is not recorded yet (a stopped run being measured)."""
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Make the new model live?"), text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.parent_widget)
+        box.setDefaultButton(QMessageBox.StandardButton.No)   # Enter keeps the live model: the safe answer
+        box.setObjectName("keepBox")
+        self._boxRun = (done, discard_on_no) if done is not None else None
+        box.finished.connect(self._on_box_finished)
+        self.keepBox = box
+        box.open()
+
+    def _on_box_finished(self, code: int) -> None:
+        self.keepBox = None
+        if self._boxRun is None:   # answered before the run was recorded: applied when it is
+            self._earlyAnswer = code
+            self.log.emit(self.tr("answered; it applies when the stopped model has been measured"))
+            return
+        (done, discard_on_no), self._boxRun = self._boxRun, None
+        self._on_answer(code, done, discard_on_no)
+
+    def _on_answer(self, code: int, done: FinishedRun, discard_on_no: bool) -> None:
+        self.keepBox = None
+        if code == QMessageBox.StandardButton.Yes:
+            self._make_live(done)
+            return
+        if discard_on_no and done.record is not None:
+            self.ws.discard_run_model(done.record)
+            self.log.emit(self.tr("discarded the stopped run's model; its record stays in the Runs list"))
+        else:
+            self.log.emit(self.tr("the live model stays; the new one is kept in the Runs list"))
+        self.decided.emit(done)
+
+    def _make_live(self, done: FinishedRun) -> None:
+        ck = done.checkpoint
+        self.ws.make_live(ck, remember=ck.path is not None)
+        acc = ck.test_accuracy
+        self.log.emit(self.tr("the new model is live; saved to {0}").format(ck.path))
+        self.message.emit("", self.tr("The new model is live: test accuracy {0}").format(f"{acc:.2%}")
+                          if acc is not None else self.tr("The new model is live"), False)
+        self.decided.emit(done)

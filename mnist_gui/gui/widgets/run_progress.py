@@ -1,0 +1,89 @@
+"""RunProgress: the Train tab's progress bar and speed line for the run under way: steps and time left,
+paused (no frozen time left), the stopped model being measured, and how the last run ended."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+
+from mnist_gui.core.events import Progressed, Started
+
+
+def _fmt_eta(s: float) -> str:
+    s = int(max(0, s))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+class RunProgress(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.bar = QProgressBar(objectName="progressBar")
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        self.speedLabel = QLabel("", objectName="speedLabel")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.bar, 1)
+        row.addWidget(self.speedLabel)
+        self.paused = False
+        self._last: Progressed | None = None
+        self._ended: str | None = None   # how the last run ended
+
+    def retranslate(self) -> None:
+        self.bar.setAccessibleName(self.tr("Training progress"))
+        self.speedLabel.setAccessibleName(self.tr("Training speed"))
+        self._show_ended()
+        if self.paused:
+            self._show_paused()
+
+    def begin(self) -> None:
+        """A run starts: busy until its first step."""
+        self._last, self._ended, self.paused = None, None, False
+        self.bar.setRange(0, 0)
+        self.bar.setFormat("%p%")
+
+    def started(self, ev: Started) -> None:
+        self.bar.setRange(0, ev.total_steps)
+        self.bar.setValue(0)
+
+    def progressed(self, ev: Progressed) -> None:
+        self.bar.setValue(ev.step)
+        self._last = ev
+        if self.paused:   # a step that was on its way when Pause was pressed
+            self._show_paused()
+        else:
+            self.bar.setFormat(self.tr("%p%  step {0}/{1}  ETA {2}").format(
+                f"{ev.step:,}", f"{ev.total_steps:,}", _fmt_eta(ev.eta_s)))
+        self.speedLabel.setText(self.tr("{0} images/s  loss {1}").format(f"{ev.images_per_s:,.0f}", f"{ev.loss:.3f}"))
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        ev = self._last
+        if paused:
+            self._show_paused()
+        elif ev is not None:   # no time left is known until the next step: none is shown
+            self.bar.setFormat(self.tr("%p%  step {0}/{1}").format(f"{ev.step:,}", f"{ev.total_steps:,}"))
+
+    def _show_paused(self) -> None:
+        """Paused: the bar says so instead of a frozen time left."""
+        ev = self._last
+        self.bar.setFormat(self.tr("%p%  step {0}/{1}  paused").format(f"{ev.step:,}", f"{ev.total_steps:,}")
+                           if ev is not None else self.tr("paused"))
+        if ev is None and self.bar.maximum() == 0:   # paused before the first step: a bar, not a spinner
+            self.bar.setRange(0, 1)
+
+    def measuring(self, done: int, total: int) -> None:
+        self.bar.setRange(0, total)
+        self.bar.setValue(done)
+        self.bar.setFormat(self.tr("measuring the stopped model on the test images: %p%"))
+
+    def ended(self, status: str) -> None:
+        self.paused = False
+        self.bar.setRange(0, 1)
+        self.bar.setValue(1 if status == "finished" else 0)
+        self._ended = status
+        self._show_ended()
+
+    def _show_ended(self) -> None:
+        if self._ended is not None:
+            self.bar.setFormat({"finished": self.tr("done"), "stopped": self.tr("stopped"),
+                                "diverged": self.tr("diverged")}.get(self._ended, self.tr("failed")))
