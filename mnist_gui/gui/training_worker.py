@@ -27,12 +27,12 @@ class TrainingWorker(Worker):
     # the last one)
     # returned(FinishedRun)
 
-    def __init__(self, ws: Workspace, plan: RunPlan, work: Work | None = None):
-        """work: the cores' claim the caller made for this run (released when the run ends)."""
+    def __init__(self, ws: Workspace, plan: RunPlan, claim: Work | None = None):
+        """claim: the cores' claim the caller made for this run (released when the run ends)."""
         super().__init__()
         self.ws = ws
         self.plan = plan
-        self.work = work
+        self.claim = claim
         self.control = RunControl()
 
     # flags: safe from the GUI thread
@@ -75,8 +75,8 @@ class TrainingWorker(Worker):
             self.dataMissing.emit(describe_error(e))
             raise
         finally:
-            if self.work is not None:
-                self.work.release()
+            if self.claim is not None:
+                self.claim.release()
         if done.message == STOPPED_BEFORE_TRAINING:
             done = replace(done, message=self.tr("stopped before training began"))
         return done
