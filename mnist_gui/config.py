@@ -18,7 +18,6 @@ IMAGE_SIZE = 28
 IMAGE_CENTRE = IMAGE_SIZE / 2          # 14.0: where the centre of mass goes
 IMAGE_PIXELS = IMAGE_SIZE * IMAGE_SIZE  # 784
 MNIST_TRAIN_SIZE = 60_000
-MNIST_TEST_SIZE = 10_000
 DIGIT_BOX = 20  # MNIST digits fit a 20x20 box, centred by centre of mass in 28x28
 
 MNIST_FILES = {

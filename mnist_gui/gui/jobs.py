@@ -39,10 +39,6 @@ def connect_in_gui(signal, fn: Callable, context: QObject) -> QObject:
     return call
 
 
-class Cancelled(Exception):
-    """Raised inside a job when its stop flag is seen."""
-
-
 class Worker(QObject):
     progressed = Signal(object)   # what the job reports: a message or (done, total)
     returned = Signal(object)     # the result of run(), which ended without an exception or a stop
@@ -65,10 +61,10 @@ class Worker(QObject):
 
     @Slot()
     def work(self) -> None:
-        from mnist_gui.core.errors import Cancelled as DataCancelled
+        from mnist_gui.core.errors import Cancelled
         try:
             result = self.run()
-        except (Cancelled, DataCancelled):
+        except Cancelled:   # a job raises it when it sees its stop flag
             self.cancelled.emit()
         except Exception as e:  # noqa: BLE001 - an exception must never escape the worker's thread
             self.failed.emit(describe_error(e))
@@ -110,7 +106,6 @@ class Task(Worker):
 
 class JobRunner(QObject):
     """Starts workers in their own threads and tracks them until their threads end."""
-    busyChanged = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -129,8 +124,6 @@ class JobRunner(QObject):
         self._jobs[thread] = worker
         self._calls[thread] = calls
         thread.start()
-        if len(self._jobs) == 1:
-            self.busyChanged.emit(True)
         return thread
 
     def _ended(self, thread: QThread) -> None:
@@ -140,12 +133,6 @@ class JobRunner(QObject):
         for call in self._calls.pop(thread, ()):   # the handlers' bridges, once their signals can no longer come
             call.deleteLater()
         thread.deleteLater()
-        if not self._jobs:
-            self.busyChanged.emit(False)
-
-    def running(self) -> list[Worker]:
-        """Workers whose threads have not been cleaned up yet (that happens in the GUI thread's next turn)."""
-        return list(self._jobs.values())
 
     def alive(self) -> int:
         """How many job threads are still executing right now."""

@@ -97,8 +97,6 @@ class MainWindow(QMainWindow):
                 "\n\n" + self.tr("The file as it was is kept as {0}.").format(copy) if copy else ""),
                 QMessageBox.Icon.Warning)
 
-    LATE_TABS = ("trainTab", "modelTab", "evaluateTab", "dataTab", "myDigitsTab", "studyTab")
-
     def event(self, e: QEvent) -> bool:
         if e.type() == QEvent.Type.Paint and not self.tabsBuilt:
             self._painted = True
@@ -111,12 +109,37 @@ class MainWindow(QMainWindow):
         if getattr(self, "_painted", False) and (self.ws.checkpoint is not None or self._load_ended):
             QTimer.singleShot(0, self._build_tabs)
 
-    def __getattr__(self, name: str):
-        """A tab asked for before the window painted is made now (tests, scripts, a quick click)."""
-        if name in MainWindow.LATE_TABS and not self.__dict__.get("tabsBuilt", True):
-            self._build_tabs()
-            return getattr(self, name)
-        raise AttributeError(name)
+    # The tabs after Draw, each made on first use: after the first paint, or when asked for before it (tests,
+    # scripts, a quick click) through these accessors.
+    @property
+    def trainTab(self) -> TrainingTab:
+        self._build_tabs()
+        return self._trainTab
+
+    @property
+    def modelTab(self) -> ModelTab:
+        self._build_tabs()
+        return self._modelTab
+
+    @property
+    def evaluateTab(self) -> EvaluateTab:
+        self._build_tabs()
+        return self._evaluateTab
+
+    @property
+    def dataTab(self) -> DataTab:
+        self._build_tabs()
+        return self._dataTab
+
+    @property
+    def myDigitsTab(self) -> MyDigitsTab:
+        self._build_tabs()
+        return self._myDigitsTab
+
+    @property
+    def studyTab(self) -> StudyTab:
+        self._build_tabs()
+        return self._studyTab
 
     def show_tab(self, index: int) -> None:
         if index:
@@ -128,12 +151,12 @@ class MainWindow(QMainWindow):
         if self.tabsBuilt:
             return
         self.tabsBuilt = True
-        self.trainTab = TrainingTab(self.qtws, self.jobs)
-        self.modelTab = ModelTab(self.qtws, self.jobs)
-        self.evaluateTab = EvaluateTab(self.qtws, self.jobs)
-        self.dataTab = DataTab(self.qtws, self.jobs)
-        self.myDigitsTab = MyDigitsTab(self.qtws)
-        self.studyTab = StudyTab(self.qtws, self.jobs)
+        self._trainTab = TrainingTab(self.qtws, self.jobs)
+        self._modelTab = ModelTab(self.qtws, self.jobs)
+        self._evaluateTab = EvaluateTab(self.qtws, self.jobs)
+        self._dataTab = DataTab(self.qtws, self.jobs)
+        self._myDigitsTab = MyDigitsTab(self.qtws)
+        self._studyTab = StudyTab(self.qtws, self.jobs)
         for tab in (self.trainTab, self.modelTab, self.evaluateTab, self.dataTab, self.myDigitsTab, self.studyTab):
             self.tabs.addTab(tab, "")
         self.drawTab.predicted.connect(lambda _p: self.modelTab.set_input(self.drawTab.input28))
