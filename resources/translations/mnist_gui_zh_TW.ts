@@ -158,6 +158,37 @@
     </message>
 </context>
 <context>
+    <name>DeviceChooser</name>
+    <message>
+        <source>Dev&amp;ice</source>
+        <translation>裝置(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>裝置</translation>
+    </message>
+    <message>
+        <source>Where training and evaluation run; live prediction stays on the CPU</source>
+        <translation>訓練與評估在哪裡執行；即時辨識一律在 CPU 上</translation>
+    </message>
+    <message>
+        <source>Automatic (CUDA, then Apple MPS, then the CPU)</source>
+        <translation>自動（CUDA，其次 Apple MPS，最後 CPU）</translation>
+    </message>
+    <message>
+        <source>loading PyTorch…</source>
+        <translation>正在載入 PyTorch…</translation>
+    </message>
+    <message>
+        <source>PyTorch could not load: {0}</source>
+        <translation>無法載入 PyTorch：{0}</translation>
+    </message>
+    <message>
+        <source>the device {0} is not here; using automatic</source>
+        <translation>找不到裝置 {0}；改用自動選擇</translation>
+    </message>
+</context>
+<context>
     <name>DrawTab</name>
     <message>
         <source>The 28×28 image the network sees</source>
@@ -459,6 +490,107 @@ true {2}</source>
     <message>
         <source>{0}, map {1} of {2} ({3}×{4}), values {5} … {6}</source>
         <translation>{0}，第 {1} 張特徵圖，共 {2} 張（{3}×{4}），數值 {5} … {6}</translation>
+    </message>
+</context>
+<context>
+    <name>GoLiveQuestions</name>
+    <message>
+        <source>The run was stopped; its test accuracy is being measured ({0}); the live model reads {1}.
+Make this partly trained model the live model?</source>
+        <translation>訓練已停止；正在測量其測試準確率（{0}）；使用中的模型為 {1}。
+要將這個部分訓練的模型設為使用中嗎？</translation>
+    </message>
+    <message>
+        <source>not evaluated</source>
+        <translation>尚未評估</translation>
+    </message>
+    <message>
+        <source>Training diverged</source>
+        <translation>訓練發散</translation>
+    </message>
+    <message>
+        <source>The previous model stays live.</source>
+        <translation>原本的模型仍在使用中。</translation>
+    </message>
+    <message>
+        <source>The finished run reads {0} of the test images; the live model reads {1}.
+Make the new, less accurate model live?</source>
+        <translation>完成的訓練在測試影像上的準確率為 {0}；使用中的模型為 {1}。
+要改用這個準確率較低的新模型嗎？</translation>
+    </message>
+    <message>
+        <source>test accuracy {0}</source>
+        <translation>測試準確率 {0}</translation>
+    </message>
+    <message>
+        <source>The run was stopped: {0} ({1}); the live model reads {2}.
+Make this partly trained model the live model?</source>
+        <translation>訓練已停止：{0}（{1}）；目前使用中的模型為 {2}。
+要讓這個部分訓練的模型成為使用中的模型嗎？</translation>
+    </message>
+    <message>
+        <source>Could not save the trained model</source>
+        <translation>無法儲存訓練好的模型</translation>
+    </message>
+    <message>
+        <source>{0}
+
+The trained model is kept in memory: free some space and try again, or save it elsewhere.</source>
+        <translation>{0}
+
+訓練好的模型仍保留在記憶體中：請釋出一些空間後再試一次，或存到別處。</translation>
+    </message>
+    <message>
+        <source>Save as…</source>
+        <translation>另存為…</translation>
+    </message>
+    <message>
+        <source>saving the trained model again…</source>
+        <translation>再次儲存訓練好的模型…</translation>
+    </message>
+    <message>
+        <source>the trained model was discarded; the live model stays</source>
+        <translation>已捨棄訓練好的模型；目前使用的模型不變</translation>
+    </message>
+    <message>
+        <source>Save model as</source>
+        <translation>另存模型</translation>
+    </message>
+    <message>
+        <source>mnist-gui models (*.pt);;All files (*)</source>
+        <translation>mnist-gui 模型 (*.pt);;所有檔案 (*)</translation>
+    </message>
+    <message>
+        <source>saved the model to {0}</source>
+        <translation>已將模型存到 {0}</translation>
+    </message>
+    <message>
+        <source>Make the new model live?</source>
+        <translation>改用新模型？</translation>
+    </message>
+    <message>
+        <source>answered; it applies when the stopped model has been measured</source>
+        <translation>已回答；將在已停止的模型測量完成後套用</translation>
+    </message>
+    <message>
+        <source>discarded the stopped run&apos;s model; its record stays in the Runs list</source>
+        <translation>已捨棄停止的訓練所產生的模型；其紀錄仍保留在訓練紀錄清單中</translation>
+    </message>
+    <message>
+        <source>the live model stays; the new one is kept in the Runs list</source>
+        <translation>繼續使用原本的模型；新模型保留在訓練紀錄清單中</translation>
+    </message>
+    <message>
+        <source>the new model is live; saved to {0}</source>
+        <translation>新模型已啟用；儲存於 {0}</translation>
+    </message>
+    <message>
+        <source>The new model is live: test accuracy {0}</source>
+        <translation>新模型已啟用：測試準確率 {0}</translation>
+    </message>
+    <message>
+        <source>The new model is live</source>
+        <translation>新模型已啟用</translation>
     </message>
 </context>
 <context>
@@ -969,6 +1101,57 @@ true {2}</source>
     </message>
 </context>
 <context>
+    <name>RunProgress</name>
+    <message>
+        <source>Training progress</source>
+        <translation>訓練進度</translation>
+    </message>
+    <message>
+        <source>Training speed</source>
+        <translation>訓練速度</translation>
+    </message>
+    <message>
+        <source>%p%  step {0}/{1}  ETA {2}</source>
+        <translation>%p%  第 {0}/{1} 步  剩餘 {2}</translation>
+    </message>
+    <message>
+        <source>{0} images/s  loss {1}</source>
+        <translation>每秒 {0} 張影像  損失 {1}</translation>
+    </message>
+    <message>
+        <source>%p%  step {0}/{1}</source>
+        <translation>%p%  第 {0}/{1} 步</translation>
+    </message>
+    <message>
+        <source>%p%  step {0}/{1}  paused</source>
+        <translation>%p%  第 {0}/{1} 步  已暫停</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>已暫停</translation>
+    </message>
+    <message>
+        <source>measuring the stopped model on the test images: %p%</source>
+        <translation>正在以測試圖片評估已停止的模型：%p%</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>diverged</source>
+        <translation>已發散</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失敗</translation>
+    </message>
+</context>
+<context>
     <name>RunsPanel</name>
     <message>
         <source>Run</source>
@@ -1366,6 +1549,49 @@ true {2}</source>
     </message>
 </context>
 <context>
+    <name>TrainingPlots</name>
+    <message>
+        <source>no run yet: press Train, or select runs in the Runs list</source>
+        <translation>尚無訓練：請按「訓練」，或在訓練紀錄中選取</translation>
+    </message>
+    <message>
+        <source>Loss per step</source>
+        <translation>每步損失</translation>
+    </message>
+    <message>
+        <source>cross-entropy</source>
+        <translation>交叉熵</translation>
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation>準確率</translation>
+    </message>
+    <message>
+        <source>accuracy (%)</source>
+        <translation>準確率 (%)</translation>
+    </message>
+    <message>
+        <source>step</source>
+        <translation>步數</translation>
+    </message>
+    <message>
+        <source>raw</source>
+        <translation>原始</translation>
+    </message>
+    <message>
+        <source>smoothed</source>
+        <translation>平滑</translation>
+    </message>
+    <message>
+        <source>test (per epoch)</source>
+        <translation>測試（每個訓練週期）</translation>
+    </message>
+    <message>
+        <source>training (running)</source>
+        <translation>訓練（移動平均）</translation>
+    </message>
+</context>
+<context>
     <name>TrainingTab</name>
     <message>
         <source>Recipe</source>
@@ -1374,22 +1600,6 @@ true {2}</source>
     <message>
         <source>&amp;Recipe</source>
         <translation>訓練配方(&amp;R)</translation>
-    </message>
-    <message>
-        <source>Dev&amp;ice</source>
-        <translation>裝置(&amp;I)</translation>
-    </message>
-    <message>
-        <source>Device</source>
-        <translation>裝置</translation>
-    </message>
-    <message>
-        <source>Where training and evaluation run; live prediction stays on the CPU</source>
-        <translation>訓練與評估在哪裡執行；即時辨識一律在 CPU 上</translation>
-    </message>
-    <message>
-        <source>Automatic (CUDA, then Apple MPS, then the CPU)</source>
-        <translation>自動（CUDA，其次 Apple MPS，最後 CPU）</translation>
     </message>
     <message>
         <source>Hyperparameters: fine-tuning the live model on My digits</source>
@@ -1420,46 +1630,6 @@ true {2}</source>
         <translation>停止(&amp;O)</translation>
     </message>
     <message>
-        <source>Training progress</source>
-        <translation>訓練進度</translation>
-    </message>
-    <message>
-        <source>Training speed</source>
-        <translation>訓練速度</translation>
-    </message>
-    <message>
-        <source>Loss per step</source>
-        <translation>每步損失</translation>
-    </message>
-    <message>
-        <source>cross-entropy</source>
-        <translation>交叉熵</translation>
-    </message>
-    <message>
-        <source>Accuracy</source>
-        <translation>準確率</translation>
-    </message>
-    <message>
-        <source>step</source>
-        <translation>步數</translation>
-    </message>
-    <message>
-        <source>raw</source>
-        <translation>原始</translation>
-    </message>
-    <message>
-        <source>smoothed</source>
-        <translation>平滑</translation>
-    </message>
-    <message>
-        <source>test (per epoch)</source>
-        <translation>測試（每個訓練週期）</translation>
-    </message>
-    <message>
-        <source>training (running)</source>
-        <translation>訓練（移動平均）</translation>
-    </message>
-    <message>
         <source>Training log</source>
         <translation>訓練日誌</translation>
     </message>
@@ -1474,22 +1644,6 @@ true {2}</source>
     <message>
         <source>Log and runs</source>
         <translation>日誌與訓練紀錄</translation>
-    </message>
-    <message>
-        <source>no run yet: press Train, or select runs in the Runs list</source>
-        <translation>尚無訓練：請按「訓練」，或在訓練紀錄中選取</translation>
-    </message>
-    <message>
-        <source>loading PyTorch…</source>
-        <translation>正在載入 PyTorch…</translation>
-    </message>
-    <message>
-        <source>PyTorch could not load: {0}</source>
-        <translation>無法載入 PyTorch：{0}</translation>
-    </message>
-    <message>
-        <source>the device {0} is not here; using automatic</source>
-        <translation>找不到裝置 {0}；改用自動選擇</translation>
     </message>
     <message>
         <source>the network from the Model tab is ready to train ({0} layers)</source>
@@ -1532,18 +1686,6 @@ true {2}</source>
         <translation>以 {0} 個我的數字混合 MNIST 進行微調</translation>
     </message>
     <message>
-        <source>%p%  step {0}/{1}</source>
-        <translation>%p%  第 {0}/{1} 步</translation>
-    </message>
-    <message>
-        <source>%p%  step {0}/{1}  paused</source>
-        <translation>%p%  第 {0}/{1} 步  已暫停</translation>
-    </message>
-    <message>
-        <source>paused</source>
-        <translation>已暫停</translation>
-    </message>
-    <message>
         <source>stopping…</source>
         <translation>正在停止…</translation>
     </message>
@@ -1552,26 +1694,8 @@ true {2}</source>
         <translation>{0} 張訓練影像，{1} 步</translation>
     </message>
     <message>
-        <source>%p%  step {0}/{1}  ETA {2}</source>
-        <translation>%p%  第 {0}/{1} 步  剩餘 {2}</translation>
-    </message>
-    <message>
-        <source>{0} images/s  loss {1}</source>
-        <translation>每秒 {0} 張影像  損失 {1}</translation>
-    </message>
-    <message>
         <source>epoch {0}/{1}: test accuracy {2}, test loss {3} ({4} s of training)</source>
         <translation>訓練週期 {0}/{1}：測試準確率 {2}，測試損失 {3}（已訓練 {4} 秒）</translation>
-    </message>
-    <message>
-        <source>measuring the stopped model on the test images: %p%</source>
-        <translation>正在以測試圖片評估已停止的模型：%p%</translation>
-    </message>
-    <message>
-        <source>The run was stopped; its test accuracy is being measured ({0}); the live model reads {1}.
-Make this partly trained model the live model?</source>
-        <translation>訓練已停止；正在測量其測試準確率（{0}）；使用中的模型為 {1}。
-要將這個部分訓練的模型設為使用中嗎？</translation>
     </message>
     <message>
         <source>Training failed</source>
@@ -1580,114 +1704,6 @@ Make this partly trained model the live model?</source>
     <message>
         <source>The previous model stays live.</source>
         <translation>原本的模型仍在使用中。</translation>
-    </message>
-    <message>
-        <source>done</source>
-        <translation>完成</translation>
-    </message>
-    <message>
-        <source>stopped</source>
-        <translation>已停止</translation>
-    </message>
-    <message>
-        <source>diverged</source>
-        <translation>已發散</translation>
-    </message>
-    <message>
-        <source>failed</source>
-        <translation>失敗</translation>
-    </message>
-    <message>
-        <source>Training diverged</source>
-        <translation>訓練發散</translation>
-    </message>
-    <message>
-        <source>The finished run reads {0} of the test images; the live model reads {1}.
-Make the new, less accurate model live?</source>
-        <translation>完成的訓練在測試影像上的準確率為 {0}；使用中的模型為 {1}。
-要改用這個準確率較低的新模型嗎？</translation>
-    </message>
-    <message>
-        <source>test accuracy {0}</source>
-        <translation>測試準確率 {0}</translation>
-    </message>
-    <message>
-        <source>not evaluated</source>
-        <translation>尚未評估</translation>
-    </message>
-    <message>
-        <source>accuracy (%)</source>
-        <translation>準確率 (%)</translation>
-    </message>
-    <message>
-        <source>The run was stopped: {0} ({1}); the live model reads {2}.
-Make this partly trained model the live model?</source>
-        <translation>訓練已停止：{0}（{1}）；目前使用中的模型為 {2}。
-要讓這個部分訓練的模型成為使用中的模型嗎？</translation>
-    </message>
-    <message>
-        <source>Could not save the trained model</source>
-        <translation>無法儲存訓練好的模型</translation>
-    </message>
-    <message>
-        <source>{0}
-
-The trained model is kept in memory: free some space and try again, or save it elsewhere.</source>
-        <translation>{0}
-
-訓練好的模型仍保留在記憶體中：請釋出一些空間後再試一次，或存到別處。</translation>
-    </message>
-    <message>
-        <source>Save as…</source>
-        <translation>另存為…</translation>
-    </message>
-    <message>
-        <source>saving the trained model again…</source>
-        <translation>再次儲存訓練好的模型…</translation>
-    </message>
-    <message>
-        <source>the trained model was discarded; the live model stays</source>
-        <translation>已捨棄訓練好的模型；目前使用的模型不變</translation>
-    </message>
-    <message>
-        <source>Save model as</source>
-        <translation>另存模型</translation>
-    </message>
-    <message>
-        <source>mnist-gui models (*.pt);;All files (*)</source>
-        <translation>mnist-gui 模型 (*.pt);;所有檔案 (*)</translation>
-    </message>
-    <message>
-        <source>saved the model to {0}</source>
-        <translation>已將模型存到 {0}</translation>
-    </message>
-    <message>
-        <source>Make the new model live?</source>
-        <translation>改用新模型？</translation>
-    </message>
-    <message>
-        <source>answered; it applies when the stopped model has been measured</source>
-        <translation>已回答；將在已停止的模型測量完成後套用</translation>
-    </message>
-    <message>
-        <source>discarded the stopped run&apos;s model; its record stays in the Runs list</source>
-        <translation>已捨棄停止的訓練所產生的模型；其紀錄仍保留在訓練紀錄清單中</translation>
-    </message>
-    <message>
-        <source>the live model stays; the new one is kept in the Runs list</source>
-        <translation>繼續使用原本的模型；新模型保留在訓練紀錄清單中</translation>
-    </message>
-    <message>
-        <source>the new model is live; saved to {0}</source>
-        <translation>新模型已啟用；儲存於 {0}</translation>
-    </message>
-    <message>
-        <source>The new model is live: test accuracy {0}</source>
-        <translation>新模型已啟用：測試準確率 {0}</translation>
-    </message>
-    <message>
-        <source>The new model is live</source>
-        <translation>新模型已啟用</translation>
     </message>
     <message>
         <source>MNIST folder: {0}</source>
