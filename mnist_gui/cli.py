@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -197,10 +199,38 @@ def _pen_options(args) -> frozenset[int] | None:
         raise UserError(f"--pen-writers: {e}") from None
 
 
+# The signals that end a command as a window's close does: Ctrl-C, `kill`, the terminal closing.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())
+
+
+class _stop_on_signals:
+    """Until restore(): the first of STOP_SIGNALS calls stop() (the command ends as the window's close does:
+    the work stopped and recorded) and is kept in `received`; a second ends the process at once with
+    128 + the signal."""
+
+    def __init__(self, stop: Callable[[], None]):
+        self.received = 0
+        self._stop = stop
+        self._before = {sig: signal.signal(sig, self._on_signal) for sig in STOP_SIGNALS}
+
+    def _on_signal(self, signum, _frame) -> None:
+        if self.received:
+            print(f"mnist-gui: {signal.Signals(signum).name}: ending now", file=sys.stderr, flush=True)
+            os._exit(128 + signum)
+        self.received = signum
+        self._stop()
+
+    def restore(self) -> None:
+        for sig, handler in self._before.items():
+            signal.signal(sig, handler)
+
+
 def cmd_train(args) -> int:
+    from mnist_gui.core.data import Cancelled
     from mnist_gui.core.device import resolve_device
     from mnist_gui.core.events import EpochEnded, Progressed, Started, StatusChanged
     from mnist_gui.core.recipes import FIELDS
+    from mnist_gui.core.workspace import RunControl
 
     device = resolve_device(args.device)
     ws = _workspace()
@@ -225,8 +255,14 @@ def cmd_train(args) -> int:
         import torch
         torch.set_num_threads(args.threads)
     _use_data_dir(ws, args)
-    ws.mnist(progress=log)   # loaded here: its lines come before the pen digits line
-    if digits:
+    ws.check_can_record()   # one line now, not after the training
+    control = RunControl()
+    stopping = _stop_on_signals(control.abort)   # as the window's close: the stopped run is recorded
+    try:
+        ws.mnist(progress=log, should_stop=lambda: control.stopped)   # here: its lines before the pen digits'
+    except Cancelled:
+        pass   # the run below says so
+    if digits and not control.stopped:
         log(f"adding {len(plan.extra_train):,} pen-drawn digit images ({len(digits):,} digits of writers "
             f"{writers_text({d.writer for d in digits})}) from {args.extra_pendigits}")
 
@@ -257,12 +293,17 @@ def cmd_train(args) -> int:
 
     try:
         with ws.working("train"):
-            done = ws.run(replace(plan, device=str(device)), on_event, out=args.out)
-    except KeyboardInterrupt:
-        raise UserError("interrupted; nothing saved") from None
+            done = ws.run(replace(plan, device=str(device)), on_event, control, out=args.out)
     finally:
+        stopping.restore()
         if bar is not None:
             bar.close()
+    if stopping.received:
+        name = signal.Signals(stopping.received).name
+        what = (f"{done.message}; recorded as run {done.record.id}" if done.record is not None
+                else done.problem or f"{done.message}; nothing recorded")
+        print(f"mnist-gui: {name}: {what}", file=sys.stderr)
+        return 128 + stopping.received
     result = done.result
     if result.status == "diverged":
         raise UserError(result.message)
@@ -464,7 +505,7 @@ def cmd_study(args) -> int:
         if ev["type"] == "trial_done" and not args.json:
             acc = f"{ev['accuracy']:.2%}" if ev["accuracy"] is not None else ev["error"] or ev["state"]
             print(f"trial {ev['number']}: {ev['state']}, {acc}", file=sys.stderr)
-    # SIGINT (Ctrl-C) or SIGTERM: the trials that are training stop within a step and are failed as
+    # SIGINT (Ctrl-C), SIGTERM or SIGHUP: the trials that are training stop within a step and are failed as
     # interrupted, the worker processes end, and so does the command; a second signal stops at once.
     signals: list[int] = []
 
@@ -472,7 +513,7 @@ def cmd_study(args) -> int:
         if signals:
             raise KeyboardInterrupt
         signals.append(signum)
-    before = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    before = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
     from mnist_gui.core.errors import Cancelled
     try:
         study = st.run_study(ws, plan, workers=args.workers, on_event=on_event, should_stop=lambda: bool(signals))

@@ -510,10 +510,12 @@ class Workspace:
         pauses or aborts it from any thread (an abort: a stopped model is neither measured nor exported).
         keep_stopped False: a stopped run is neither measured nor recorded (a study's interrupted trial,
         which runs again). A run stopped before its first step is never recorded: its FinishedRun has no
-        record and no checkpoint. Raises DataError when MNIST is not found; a KeyboardInterrupt goes through."""
+        record and no checkpoint. Raises RunStoreError before anything loads when no run can be recorded
+        (check_can_record), DataError when MNIST is not found; a KeyboardInterrupt goes through."""
         from mnist_gui.core.data import Cancelled
         from mnist_gui.core.events import Measuring, StatusChanged
         from mnist_gui.core.train import Trainer, evaluate
+        self.check_can_record()
         control = control or RunControl()
         emit = on_event or (lambda ev: None)
         before = FinishedRun("stopped", STOPPED_BEFORE_TRAINING, None, None, kind=plan.kind)
@@ -551,6 +553,18 @@ class Workspace:
                 pass
         return self.finish_run(result, kind=plan.kind, device=str(trainer.device), study=plan.study, out=out,
                                onnx=not control.aborted)
+
+    def check_can_record(self) -> None:
+        """RunStoreError (one line) when no run can be recorded in runs_dir (an app folder that is a file or
+        cannot be written): said before a run trains, not after."""
+        import tempfile
+
+        from mnist_gui.core.runs import RunStoreError
+        try:
+            self.runs_dir.mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=self.runs_dir).close()
+        except OSError as e:
+            raise RunStoreError(f"cannot record runs in {self.runs_dir}: {e.strerror or e}") from None
 
     def finish_run(self, result: TrainResult, *, kind: str = "train", device: str = "", study: str = "",
                    out: str | Path | None = None, onnx: bool = True) -> FinishedRun:

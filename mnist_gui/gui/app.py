@@ -18,8 +18,8 @@ def set_app_icon(app) -> None:
 
 
 def close_on_signals(app) -> dict:
-    """SIGTERM and SIGINT close the window as the user's close does (work stopped and recorded, settings
-    written). Python runs a signal handler only between bytecodes, and Qt's event loop may sit in C for
+    """SIGTERM, SIGINT and SIGHUP (the terminal it was started from closed) close the window as the user's
+    close does (work stopped and recorded, settings written). Python runs a signal handler only between bytecodes, and Qt's event loop may sit in C for
     ever, so the signal also writes to a socket that Qt watches: the loop wakes, the handler runs. The
     handler only asks for the close (the event loop does it, not the middle of whatever code the signal
     interrupted). Before the window exists, and on a second signal (a close that does not end), the process
@@ -53,7 +53,7 @@ def close_on_signals(app) -> dict:
         got["signal"] = sig
         print(f"mnist-gui: {name}: closing the window", file=sys.stderr, flush=True)
         QTimer.singleShot(0, win.close)
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()):
         signal.signal(sig, on_signal)
     got["keep"] = (read_end, write_end, notifier)   # alive as long as the app
     return got

@@ -1,9 +1,13 @@
 import json
+import signal
+import subprocess
+import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
-from tests.conftest import mnist_dir, run_cli
+from tests.conftest import ROOT, mnist_dir, run_cli
 
 
 def test_no_args_help_and_bad_args():
@@ -110,3 +114,42 @@ def test_train_with_pen_digits_of_chosen_writers(tmp_path):
 def _pen_digits_of(path, writers):
     from mnist_gui.core.handwriting.pendigits import read_unipen
     return [d for d in read_unipen(path) if d.writer in writers]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_stops_train_like_the_windows_close(_isolated_home, sig):
+    """Ctrl-C, `kill` or the terminal closing while `train` trains: the stopped run is recorded with its model
+    (as the window's close records it), and the command ends with one line and 128 + the signal."""
+    proc = subprocess.Popen([sys.executable, "-m", "mnist_gui", "train", "--preset", "fast-bn", "--train-size",
+                             "2000", "--epochs", "50", "--no-progress"], cwd=str(ROOT), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        lines = []
+        for line in proc.stderr:   # training has begun: the run is set up (its Started event)
+            lines.append(line)
+            if line.startswith("training on "):
+                break
+        assert lines and lines[-1].startswith("training on "), "".join(lines)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 128 + sig, err
+    said = [line for line in err.splitlines() if line.startswith("mnist-gui")]
+    assert len(said) == 1 and said[0].startswith(f"mnist-gui: {sig.name}: stopped at step"), err
+    assert "Traceback" not in err and out == "", err
+    folders = list((_isolated_home / "runs").glob("*/run.json"))
+    assert [json.loads(p.read_text())["status"] for p in folders] == ["stopped"]
+    assert (folders[0].parent / "model.pt").is_file() and said[0].endswith(f"recorded as run {folders[0].parent.name}")
+
+
+def test_train_says_before_training_that_its_run_cannot_be_recorded(tmp_path):
+    """MNIST_GUI_HOME pointing at a file: one line, before MNIST loads or anything trains."""
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    r = run_cli("train", "--preset", "fast-bn", "--max-steps", "2", env={"MNIST_GUI_HOME": str(home)})
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith(f"mnist-gui: error: cannot record runs in {home / 'runs'}: "), r.stderr
+    assert "MNIST" not in r.stderr and "training on" not in r.stderr

@@ -90,12 +90,13 @@ elif scenario == "load-blocked":              # close while MNIST loading is stu
     data.load_mnist = never
     start(lambda w: w.dataTab.load())
     close_when(lambda w: entered.is_set())
-elif scenario in ("sigterm-loading", "sigterm-training"):   # a signal, not a close: it must close the same way
-    import signal
+elif scenario in ("sigterm-loading", "sigterm-training", "sighup-training"):
+    import signal  # a signal, not a close: it must close the same way
+    sig = signal.SIGHUP if scenario.startswith("sighup") else signal.SIGTERM
 
     def send(w) -> None:
-        print(f"closing {time.monotonic() - state['t0']:.2f} by SIGTERM", flush=True)
-        os.kill(os.getpid(), signal.SIGTERM)
+        print(f"closing {time.monotonic() - state['t0']:.2f} by {sig.name}", flush=True)
+        os.kill(os.getpid(), sig)
     if scenario == "sigterm-loading":   # the window is there, its model still loading
         def tick():
             w = window()

@@ -46,16 +46,19 @@ def test_closing_mid_work_ends_the_process(scenario, _isolated_home):
     assert_clean_exit(*run_app(scenario, _isolated_home))
 
 
-@pytest.mark.parametrize("scenario", ["sigterm-loading", "sigterm-training"])
+@pytest.mark.parametrize("scenario", ["sigterm-loading", "sigterm-training", "sighup-training"])
 def test_sigterm_closes_the_window_like_a_close(scenario, _isolated_home):
-    """SIGTERM while the model loads (it aborted the process) or while training: the window closes as a
-    user's close does, the process ends promptly with 128 + 15 and one line, a run is recorded as stopped."""
+    """SIGTERM while the model loads (it aborted the process) or while training, or SIGHUP (the terminal it
+    was started from closed): the window closes as a user's close does, the process ends promptly with
+    128 + the signal and one line, a run is recorded as stopped."""
+    import signal
+    sig = signal.SIGHUP if scenario.startswith("sighup") else signal.SIGTERM
     code, out, took = run_app(scenario, _isolated_home)
-    assert code == 128 + 15, out
-    assert "SIGTERM: closing the window" in out and "Traceback" not in out and "QThread: Destroyed" not in out, out
+    assert code == 128 + sig, out
+    assert f"{sig.name}: closing the window" in out and "Traceback" not in out and "QThread: Destroyed" not in out, out
     assert took is not None and took < CLOSE_LIMIT_S, out
     assert "geometry" in (_isolated_home / "settings.ini").read_text()   # the close's own writes happened
-    if scenario == "sigterm-training":
+    if scenario.endswith("-training"):
         import json
         runs = [json.loads(p.read_text()) for p in (_isolated_home / "runs").glob("*/run.json")]
         assert [r.get("status") for r in runs] == ["stopped"], runs

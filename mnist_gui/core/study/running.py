@@ -267,10 +267,11 @@ def check_workers(workers: int) -> None:
 
 
 def _stop_on_signals() -> Callable[[], bool]:
-    """should_stop for a worker process: true once it is sent SIGTERM or SIGINT, or its parent is gone."""
+    """should_stop for a worker process: true once it is sent SIGTERM, SIGINT or SIGHUP (its terminal
+    closed), or its parent is gone."""
     stop = threading.Event()
     parent = os.getppid()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()):
         signal.signal(sig, lambda *_: stop.set())
     return lambda: stop.is_set() or os.getppid() != parent
 
