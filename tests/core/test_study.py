@@ -278,6 +278,34 @@ def _wait_for(what, check, limit_s=300):
 
 
 @needs_mnist
+def test_sighup_stops_a_study_in_one_process_like_sigterm(_isolated_home):
+    """The terminal that started `study` closed (SIGHUP): the trial training is interrupted (a resume runs
+    it again), and the command ends with one line and 128 + 1, as for SIGTERM."""
+    args = ["--name", "hup", "--param", "lr", "--values", "1e-3,3e-3", "--preset", "fast-bn", "--train-size", "500",
+            "--max-steps", "1000000"]
+    proc = subprocess.Popen([sys.executable, "-m", "mnist_gui", "study", *args], cwd=str(ROOT), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def training():
+        try:
+            return [t for t in _journal_trials(_isolated_home, "hup") if t.state.name == "RUNNING"] or None
+        except (FileNotFoundError, KeyError):   # not made yet
+            return None
+    try:
+        running = _wait_for("a trial training", training)
+        proc.send_signal(signal.SIGHUP)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 128 + signal.SIGHUP, err
+    assert err.strip().splitlines()[-1] == "mnist-gui: interrupted; run the same command again to resume the study"
+    states = {t.number: st.trial_state(t) for t in _journal_trials(_isolated_home, "hup")}
+    assert {states[t.number] for t in running} == {"interrupted"}, states
+
+
+@needs_mnist
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_the_study_and_its_workers(_isolated_home, sig):
     """SIGTERM or SIGINT to `study --workers 2` alone (not its process group): both workers stop, their
