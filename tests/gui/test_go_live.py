@@ -1,0 +1,99 @@
+"""GoLiveQuestions on its own: what becomes of a finished run's model, without training one."""
+
+from dataclasses import replace
+
+import pytest
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from mnist_gui.core.checkpoint import Checkpoint
+from mnist_gui.core.workspace import FinishedRun, Workspace
+from mnist_gui.gui.go_live import GoLiveQuestions
+from mnist_gui.gui.jobs import JobRunner
+
+
+@pytest.fixture
+def questions(qtbot, tmp_path, shipped):
+    ws = Workspace(tmp_path)
+    ws.make_live(replace(shipped, metrics={"test_accuracy": 0.99}), remember=False)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    q = GoLiveQuestions(ws, JobRunner(parent), parent)
+    q.lines, q.done, q.discarded = [], [], []
+    q.log.connect(q.lines.append)
+    q.decided.connect(q.done.append)
+    ws.discard_run_model = q.discarded.append
+    return q
+
+
+def _run(shipped, status="finished", acc=0.5, record="run-1", unsaved=False):
+    ck = Checkpoint(model=shipped.model, model_config=shipped.model_config, metrics={"test_accuracy": acc},
+                    path=None if unsaved else shipped.path)
+    retry = (lambda: _run(shipped, status, acc, record)) if unsaved else None
+    return FinishedRun(status, f"{status}: something", record, ck, "the disk is full: x" if unsaved else "",
+                       retry=retry)
+
+
+def test_a_better_run_goes_live_without_a_question(questions, shipped):
+    done = _run(shipped, acc=0.999)
+    questions.decide(done)
+    assert questions.keepBox is None and questions.ws.checkpoint is done.checkpoint and questions.done == [done]
+
+
+def test_a_worse_run_is_asked_about_and_no_keeps_it_in_the_runs_list(questions, shipped):
+    old = questions.ws.checkpoint
+    done = _run(shipped, acc=0.5)
+    questions.decide(done)
+    box = questions.keepBox
+    assert "50.00%" in box.text() and "99.00%" in box.text()
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+    box.button(QMessageBox.StandardButton.No).click()
+    assert questions.ws.checkpoint is old and questions.done == [done] and not questions.discarded
+
+
+def test_a_stopped_run_is_asked_about_while_measured_and_the_early_answer_applies_once_recorded(questions, shipped):
+    old = questions.ws.checkpoint
+    questions.measuring(0, 100)
+    box = questions.keepBox
+    assert "being measured (0%)" in box.text()
+    questions.measuring(50, 100)
+    assert questions.keepBox is box and "being measured (50%)" in box.text()
+    box.button(QMessageBox.StandardButton.No).click()   # answered before the run is recorded
+    assert questions.keepBox is None and "answered" in questions.lines[-1] and not questions.done
+    done = _run(shipped, status="stopped", acc=0.7)
+    questions.decide(done)
+    assert questions.ws.checkpoint is old and questions.discarded == ["run-1"] and questions.done == [done]
+
+
+def test_a_stopped_run_still_open_gets_its_accuracy_and_yes_makes_it_live(questions, shipped):
+    questions.measuring(0, 100)
+    box = questions.keepBox
+    done = _run(shipped, status="stopped", acc=0.7)
+    questions.decide(done)
+    assert questions.keepBox is box and "test accuracy 70.00%" in box.text()
+    box.button(QMessageBox.StandardButton.Yes).click()
+    assert questions.ws.checkpoint is done.checkpoint and questions.done == [done]
+
+
+def test_an_early_question_is_withdrawn_when_the_run_did_not_end_stopped(questions):
+    questions.measuring(0, 100)
+    questions.run_ended("failed")
+    assert questions.keepBox is None and not questions.done
+
+
+def test_a_model_that_could_not_be_saved_is_offered_again_and_can_be_discarded(questions, shipped):
+    old = questions.ws.checkpoint
+    done = _run(shipped, acc=0.999, unsaved=True)
+    questions.decide(done)
+    box = questions.unsavedBox
+    assert questions.keepBox is None and "the disk is full" in box.text() and "kept in memory" in box.text()
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Retry)
+    box.button(QMessageBox.StandardButton.Discard).click()
+    assert questions.unsavedBox is None and questions.ws.checkpoint is old and questions.done == [done]
+    assert "discarded" in questions.lines[-1]
+
+
+def test_nothing_is_asked_of_a_closing_window(questions, shipped):
+    questions.closing = True
+    questions.measuring(0, 100)
+    questions.decide(_run(shipped, acc=0.5))
+    assert questions.keepBox is None and questions.unsavedBox is None and not questions.done
