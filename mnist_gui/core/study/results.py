@@ -8,6 +8,7 @@ import statistics
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from mnist_gui.core.messages import Message, say
 from mnist_gui.core.study.params import SEED
 from mnist_gui.core.study.storage import interrupted, study_plan
 
@@ -96,30 +97,34 @@ def fmt_value(v) -> str:
     return "all" if v is None else str(v)
 
 
-def noise_text(summary: list[ValueSummary], param: str = "") -> str:
-    """In words: the best value, and whether the next best is behind it by more than the seeds' spread."""
+def verdict(summary: list[ValueSummary], param: str = "") -> list[Message]:
+    """In sentences: the best value, and whether the next best is behind it by more than the seeds' spread."""
     done = sorted([s for s in summary if s.mean is not None], key=lambda s: -s.mean)
-    name = f"{param} " if param else ""
     if not done:
-        return "no finished runs yet"
+        return [say("verdict-empty")]
+
+    def value(v) -> Message | str:
+        return say("all") if v is None else fmt_value(v)
     best = done[0]
-    text = f"best: {name}{fmt_value(best.value)} at {best.mean:.2%} (mean of {best.runs})"
+    out = [say("verdict-best", value=say("param-value", param=param, value=value(best.value)) if param
+               else value(best.value), mean=best.mean, runs=best.runs)]
     if len(done) == 1:
-        return text
+        return out
     second = done[1]
     gap = best.mean - second.mean
     spread = max((s.max - s.min) for s in (best, second))
     worst = done[-1]
-    text += (f"; next: {fmt_value(second.value)} at {second.mean:.2%}, {gap * 100:.2f} points lower")
-    if max(best.runs, second.runs) < 2:
-        text += " (one seed each: run with repeats to see the noise)"
-    elif gap <= spread:
-        text += f" — within the noise (seeds differ by up to {spread * 100:.2f} points)"
-    else:
-        text += f" — more than the noise (seeds differ by up to {spread * 100:.2f} points)"
+    code = ("verdict-next-one-seed" if max(best.runs, second.runs) < 2 else
+            "verdict-next-within" if gap <= spread else "verdict-next-beyond")
+    out.append(say(code, value=value(second.value), mean=second.mean, gap=gap * 100, spread=spread * 100))
     if worst is not second:
-        text += f"; worst: {fmt_value(worst.value)} at {worst.mean:.2%}"
-    return text
+        out.append(say("verdict-worst", value=value(worst.value), mean=worst.mean))
+    return out
+
+
+def noise_text(summary: list[ValueSummary], param: str = "") -> str:
+    """The verdict in English words, one line."""
+    return "; ".join(map(str, verdict(summary, param)))
 
 
 def importances(study: optuna.Study) -> dict[str, float]:
