@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from mnist_gui.core.messages import Message, Template, english
+from mnist_gui.core.messages import Message, english
 from mnist_gui.core.states import BusyKind
 
 CODED_ERRORS: list[type[CodedError]] = []
@@ -22,7 +22,7 @@ CODED_ERRORS: list[type[CodedError]] = []
 class CodedError(Exception):
     """An error with a code, named fields and an English template (see the module's docstring)."""
     code: ClassVar[str] = ""
-    template: ClassVar[Template] = ""
+    template: ClassVar[str] = ""   # str.format with the fields' names
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -30,7 +30,7 @@ class _StderrHandler(logging.StreamHandler):
     """Writes to whatever sys.stderr is when a line is logged (a test's capture, a redirected stream)."""
 
     @property
-    def stream(self):  # type: ignore[override]
+    def stream(self):
         return sys.stderr
 
     @stream.setter

@@ -81,7 +81,7 @@ def summarize(rows: list[TrialRow], param: str) -> list[ValueSummary]:
     for v in sorted(groups, key=_sort_key):
         done = [r for r in groups[v] if r.state == "complete" and r.accuracy is not None]
         failed = [r for r in groups[v] if r.state == "failed"]
-        accs = [r.accuracy for r in done]
+        accs = [r.accuracy for r in done if r.accuracy is not None]
         secs = [r.seconds for r in done if r.seconds is not None]
         out.append(ValueSummary(v, len(done), len(failed),
                                 statistics.fmean(accs) if accs else None, min(accs, default=None),
@@ -99,7 +99,7 @@ def fmt_value(v) -> str:
 
 def verdict(summary: list[ValueSummary], param: str = "") -> list[Message]:
     """In sentences: the best value, and whether the next best is behind it by more than the seeds' spread."""
-    done = sorted([s for s in summary if s.mean is not None], key=lambda s: -s.mean)
+    done = sorted([s for s in summary if s.mean is not None], key=lambda s: -(s.mean or 0.0))
     if not done:
         return [say("verdict-empty")]
 
@@ -111,8 +111,8 @@ def verdict(summary: list[ValueSummary], param: str = "") -> list[Message]:
     if len(done) == 1:
         return out
     second = done[1]
-    gap = best.mean - second.mean
-    spread = max((s.max - s.min) for s in (best, second))
+    gap = (best.mean or 0.0) - (second.mean or 0.0)   # (each has a mean, min and max: see above)
+    spread = max((s.max or 0.0) - (s.min or 0.0) for s in (best, second))
     worst = done[-1]
     code = ("verdict-next-one-seed" if max(best.runs, second.runs) < 2 else
             "verdict-next-within" if gap <= spread else "verdict-next-beyond")
@@ -168,7 +168,7 @@ def study_report(study: optuna.Study) -> dict:
         out.update(param=plan.param, values=[s.to_dict() for s in summ], verdict=noise_text(summ, plan.param))
     else:
         done = [r for r in rows if r.state == "complete"]
-        best = max(done, key=lambda r: r.accuracy, default=None)
+        best = max(done, key=lambda r: r.accuracy or 0.0, default=None)
         out.update(params=plan.params if plan else [], best=asdict(best) if best else None,
                    importances=importances(study))
     return out
