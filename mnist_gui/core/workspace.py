@@ -130,7 +130,7 @@ class Workspace:
         self._folder_lock = threading.RLock()   # held briefly: the folder, the change count and _mnist
         self._runs: RunStore | None = None
         self._my_digits: MyDigits | None = None
-        self._busy: str | None = None
+        self._busy: BusyKind | None = None
         self._busy_lock = threading.Lock()
         # change notifications (called in the thread that made the change)
         self.model_changed = Callbacks()      # (Checkpoint)
@@ -164,12 +164,13 @@ class Workspace:
 
     # -- the one piece of work that uses the cores ----------------------------------------------
     @property
-    def busy(self) -> str | None:
-        """What is running now ("train", "finetune", "study"), or None."""
+    def busy(self) -> BusyKind | None:
+        """What is running now (a BusyKind: train, finetune, study), or None."""
         return self._busy
 
-    def begin_work(self, kind: str) -> None:
+    def begin_work(self, kind: BusyKind | str) -> None:
         """Claim the cores for a training run, a fine-tune or a study; Busy when one is running."""
+        kind = BusyKind(kind)
         with self._busy_lock:
             if self._busy is not None:
                 raise Busy(self._busy)
