@@ -161,6 +161,7 @@ def _run_limited(*args, gib=6):
                           preexec_fn=limit, timeout=300, cwd=str(ROOT))
 
 
+@pytest.mark.slow
 def test_asking_for_more_memory_than_the_process_has_is_one_line(tmp_path):
     big = _checkpoint(tmp_path / "big.pt", _dense(65536, 32768))   # 8.2 GiB of weights in 1.6 KB
     limit = "this machine lets a run use 4.5 GiB (three quarters of its 6.0 GiB)"

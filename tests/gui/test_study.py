@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 
 def _set_up(tab, values: str, name: str) -> None:
     tab.paramCombo.setCurrentIndex(tab.paramCombo.findData("lr"))
@@ -20,6 +22,7 @@ def _run_to_end(qtbot, tab, timeout=180_000) -> str:
     return blocker.args[0]
 
 
+@pytest.mark.slow
 def test_a_three_trial_study_fills_the_chart_and_records_three_runs(window, qtbot, small_mnist, tmp_path):
     window.ws.use_mnist(small_mnist)
     tab = window.studyTab
@@ -44,6 +47,7 @@ def test_a_three_trial_study_fills_the_chart_and_records_three_runs(window, qtbo
     assert len(Path(out).read_text().splitlines()) == 4
 
 
+@pytest.mark.slow
 def test_cancel_keeps_the_finished_runs_and_start_resumes(window, qtbot, small_mnist):
     window.ws.use_mnist(small_mnist)
     tab = window.studyTab
