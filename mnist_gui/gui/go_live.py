@@ -17,7 +17,9 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from mnist_gui.core.states import LiveAction, RunStatus
 from mnist_gui.core.workspace import FinishedRun, Workspace
+from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.jobs import JobRunner, Task
 
 
@@ -54,9 +56,9 @@ class GoLiveQuestions(QObject):
         elif self.keepBox is not None and self._boxRun is None:
             self.keepBox.setText(text)
 
-    def run_ended(self, status: str) -> None:
+    def run_ended(self, status: RunStatus | str) -> None:
         """The run ended so: a question asked early about a run that did not end stopped is withdrawn."""
-        if status != "stopped" or self.closing:
+        if status != RunStatus.STOPPED or self.closing:
             self.forget_early_question()
 
     def forget_early_question(self) -> None:
@@ -79,21 +81,22 @@ class GoLiveQuestions(QObject):
             return
         decision = self.ws.live_decision(done)
         new, live = decision.new_accuracy, decision.live_accuracy
-        if done.status == "diverged":
+        if done.status is RunStatus.DIVERGED:
             self.message.emit(self.tr("Training diverged"),
-                              done.message + "\n\n" + self.tr("The previous model stays live."), True)
-        elif decision.action == "live":
+                              core_text(done.message) + "\n\n" + self.tr("The previous model stays live."), True)
+        elif decision.action is LiveAction.LIVE:
             self._make_live(done)
-        elif decision.action == "ask_worse":
+        elif decision.action is LiveAction.ASK_WORSE:
             self._ask(self.tr("The finished run reads {0} of the test images; the live model reads {1}.\n"
                               "Make the new, less accurate model live?").format(f"{new:.2%}", f"{live:.2%}"),
                       done, discard_on_no=False)
-        elif decision.action == "ask_stopped":
+        elif decision.action is LiveAction.ASK_STOPPED:
             acc_text = (self.tr("test accuracy {0}").format(f"{new:.2%}") if new is not None
                         else self.tr("not evaluated"))
             live_text = f"{live:.2%}" if live is not None else self.tr("not evaluated")
             text = self.tr("The run was stopped: {0} ({1}); the live model reads {2}.\n"
-                           "Make this partly trained model the live model?").format(done.message, acc_text, live_text)
+                           "Make this partly trained model the live model?").format(core_text(done.message), acc_text,
+                                                                                   live_text)
             if self._earlyAnswer is not None:   # answered while it was measured
                 code, self._earlyAnswer = self._earlyAnswer, None
                 self._on_answer(code, done, discard_on_no=True)

@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal
 
 from mnist_gui.core.events import EpochEnded, Measuring, Progressed, Started, StatusChanged
 from mnist_gui.core.workspace import STOPPED_BEFORE_TRAINING, FinishedRun, RunControl, RunPlan, Work, Workspace
+from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.jobs import Worker, describe_error
 
 
@@ -61,7 +62,7 @@ class TrainingWorker(Worker):
             case Started():
                 self.started.emit(ev)
             case StatusChanged(message=msg):
-                self.statusChanged.emit(msg)
+                self.statusChanged.emit(core_text(msg))
             case Measuring(done=done, total=total):
                 if done == 0:
                     self.statusChanged.emit(self.tr("evaluating the stopped model…"))

@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
 
 from mnist_gui.core.events import EpochEnded, Progressed, Started
 from mnist_gui.core.recipes import CUSTOM, TRAINING_RECIPES, TrainConfig
+from mnist_gui.core.states import BusyKind, RunStatus
 from mnist_gui.core.workspace import Busy, FinishedRun, RunPlan
-from mnist_gui.gui.core_strings import core_tr
+from mnist_gui.gui.core_strings import core_text, core_tr
 from mnist_gui.gui.go_live import GoLiveQuestions
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner
@@ -246,10 +247,10 @@ class TrainingTab(Retranslating, QWidget):
         try:
             work = self.ws.working(plan.kind)   # released by the worker when the run has ended
         except Busy as e:
-            self.message.emit(self.tr("Cannot start training"), str(e), True)
+            self.message.emit(self.tr("Cannot start training"), core_text(e), True)
             return False
         self.plots.reset()
-        if plan.kind == "finetune":   # the form shows what runs (the fine-tune recipe), and its own values after
+        if plan.kind == BusyKind.FINETUNE:   # the form shows what runs (the fine-tune recipe), and its own values after
             self._formBefore = self.config()
             self.form.set_values(plan.config)
             self.settingsBox.setTitle(self.tr("Hyperparameters: fine-tuning the live model on My digits"))
@@ -276,7 +277,7 @@ class TrainingTab(Retranslating, QWidget):
         try:
             plan = self.ws.plan_finetune()
         except ValueError as e:
-            self.message.emit(self.tr("Cannot fine-tune"), str(e), True)
+            self.message.emit(self.tr("Cannot fine-tune"), core_text(e), True)
             return False
         self.append_log(self.tr("fine-tuning on {0} of my digits mixed with MNIST").format(len(self.ws.my_digits)))
         return self.start_training(plan=plan)
@@ -349,12 +350,12 @@ class TrainingTab(Retranslating, QWidget):
 
     def _on_cancelled(self) -> None:
         self.questions.forget_early_question()
-        self._on_ended("stopped")
+        self._on_ended(RunStatus.STOPPED)
 
     def _on_data_missing(self, msg: str) -> None:
         self.dataPanel.show_missing(msg)
 
-    def _on_ended(self, status: str) -> None:
+    def _on_ended(self, status: RunStatus | str) -> None:   # a RunStatus, or "failed"
         self._worker = None
         self.questions.run_ended(status)
         self.progress.ended(status)
@@ -365,7 +366,7 @@ class TrainingTab(Retranslating, QWidget):
             self.settingsBox.setTitle(self.tr("Hyperparameters"))
 
     def _on_finished(self, done: FinishedRun) -> None:
-        self.append_log(done.message)
+        self.append_log(core_text(done.message))
         self._on_ended(done.status)
         self.questions.decide(done)
 

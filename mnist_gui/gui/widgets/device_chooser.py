@@ -9,7 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from mnist_gui.core.workspace import Workspace
-from mnist_gui.gui.core_strings import core_message
+from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.jobs import JobRunner, Task
 
 
@@ -48,7 +48,7 @@ class DeviceChooser(QWidget):
         self.combo.setToolTip(self.tr("Where training and evaluation run; live prediction stays on the CPU"))
         self.combo.setItemText(0, self.tr("Automatic (CUDA, then Apple MPS, then the CPU)"))
         for i, name in enumerate(self._names, 1):   # "CPU, 8 threads" in the window's words
-            self.combo.setItemText(i, core_message(name))
+            self.combo.setItemText(i, core_text(name))
 
     def showEvent(self, e) -> None:  # noqa: N802 - Qt's name
         super().showEvent(e)
@@ -66,9 +66,9 @@ class DeviceChooser(QWidget):
         self.combo.blockSignals(True)
         while self.combo.count() > 1:
             self.combo.removeItem(1)
-        self._names = [d.name for d in devices]
+        self._names = [d.shown for d in devices]
         for d in devices:
-            self.combo.addItem(core_message(d.name), d.id)
+            self.combo.addItem(core_text(d.shown), d.id)
         index = self.combo.findData("cuda:0" if want == "cuda" else want)
         if index < 0:
             if want != "auto":

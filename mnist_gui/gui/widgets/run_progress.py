@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from mnist_gui.core.events import Progressed, Started
+from mnist_gui.core.states import RunStatus
 
 
 def _fmt_eta(s: float) -> str:
@@ -26,7 +27,7 @@ class RunProgress(QWidget):
         row.addWidget(self.speedLabel)
         self.paused = False
         self._last: Progressed | None = None
-        self._ended: str | None = None   # how the last run ended
+        self._ended: RunStatus | str | None = None   # how the last run ended ("failed" too)
 
     def retranslate(self) -> None:
         self.bar.setAccessibleName(self.tr("Training progress"))
@@ -76,14 +77,14 @@ class RunProgress(QWidget):
         self.bar.setValue(done)
         self.bar.setFormat(self.tr("measuring the stopped model on the test images: %p%"))
 
-    def ended(self, status: str) -> None:
+    def ended(self, status: RunStatus | str) -> None:   # a RunStatus, or "failed"
         self.paused = False
         self.bar.setRange(0, 1)
-        self.bar.setValue(1 if status == "finished" else 0)
+        self.bar.setValue(1 if status == RunStatus.FINISHED else 0)
         self._ended = status
         self._show_ended()
 
     def _show_ended(self) -> None:
         if self._ended is not None:
-            self.bar.setFormat({"finished": self.tr("done"), "stopped": self.tr("stopped"),
-                                "diverged": self.tr("diverged")}.get(self._ended, self.tr("failed")))
+            self.bar.setFormat({RunStatus.FINISHED: self.tr("done"), RunStatus.STOPPED: self.tr("stopped"),
+                                RunStatus.DIVERGED: self.tr("diverged")}.get(self._ended, self.tr("failed")))
