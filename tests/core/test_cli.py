@@ -121,6 +121,7 @@ def _pen_digits_of(path, writers):
     return [d for d in read_unipen(path) if d.writer in writers]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_stops_train_like_the_windows_close(_isolated_home, sig):
     """Ctrl-C, `kill` or the terminal closing while `train` trains: the stopped run is recorded with its model
@@ -150,6 +151,7 @@ def test_a_signal_stops_train_like_the_windows_close(_isolated_home, sig):
     assert (folders[0].parent / "model.pt").is_file() and said[0].endswith(f"recorded as run {folders[0].parent.name}")
 
 
+@pytest.mark.slow
 def test_train_says_before_training_that_its_run_cannot_be_recorded(tmp_path):
     """MNIST_GUI_HOME pointing at a file: one line, before MNIST loads or anything trains."""
     home = tmp_path / "home"

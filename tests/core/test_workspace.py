@@ -209,6 +209,7 @@ def _plan(ws, **kw):
     return ws.plan_run(base=TrainConfig(preset="fast-bn", batch_size=16, eval_every_epoch=False, **kw))
 
 
+@pytest.mark.slow
 def test_run_trains_measures_and_records_one_run(tmp_path):
     from mnist_gui.core.events import Finished, Started
     ws = Workspace(tmp_path)
@@ -222,6 +223,7 @@ def test_run_trains_measures_and_records_one_run(tmp_path):
     assert [r.id for r in ws.runs.load()[0]] == [done.record.id]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("keep_stopped", [True, False])
 def test_a_stopped_run_is_measured_and_recorded_unless_a_study_drops_it(tmp_path, keep_stopped):
     from mnist_gui.core.events import Measuring, Progressed
@@ -235,7 +237,7 @@ def test_a_stopped_run_is_measured_and_recorded_unless_a_study_drops_it(tmp_path
         if isinstance(ev, Progressed):
             control.stop()
     done = ws.run(_plan(ws, max_steps=1000), on_event, control, keep_stopped=keep_stopped)
-    assert done.status == "stopped" and done.message.startswith("stopped at step")
+    assert done.status == "stopped" and str(done.message).startswith("stopped at step")
     measured = [ev for ev in seen if isinstance(ev, Measuring)]
     if keep_stopped:
         assert measured[0] == Measuring(0, 50) and measured[-1].done == 50
@@ -244,6 +246,7 @@ def test_a_stopped_run_is_measured_and_recorded_unless_a_study_drops_it(tmp_path
         assert not measured and done.record is None and ws.runs.load()[0] == []
 
 
+@pytest.mark.slow
 def test_a_stop_before_the_first_step_records_nothing_and_an_abort_measures_nothing(tmp_path):
     from mnist_gui.core.events import Measuring, Progressed
     from mnist_gui.core.workspace import STOPPED_BEFORE_TRAINING, RunControl
