@@ -255,8 +255,8 @@ def cmd_train(args) -> int:
     if args.threads is not None:
         import torch
         torch.set_num_threads(args.threads)
-    _use_data_dir(ws, args)
     ws.check_can_record()   # one line now, not after the training
+    _use_data_dir(ws, args)
     control = RunControl()
     stopping = _stop_on_signals(control.abort)   # as the window's close: the stopped run is recorded
     try:
