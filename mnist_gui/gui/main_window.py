@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QLayout, QMainWindow, QMessageBox, QTabWidget
 
 from mnist_gui import config
 from mnist_gui.core.workspace import Workspace
@@ -84,6 +84,12 @@ class MainWindow(QMainWindow):
             QMessageBox.Icon.Warning))
         self.qtws.modelChanged.connect(self._on_model_changed)
 
+        # The window never grows by itself: Qt's default makes a top-level window at least as large as its
+        # contents' smallest size, which changes with the tab shown, the language and the desktop's font (a
+        # 680-pixel window grew to 718 opening the Data tab). The user's size (or 1000×680) stays; below
+        # this floor the window cannot be made.
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.setMinimumSize(640, 480)
         if not self.restoreGeometry(self.ws.settings.get("window/geometry")):
             self.resize(1000, 680)
         # the model loads in a worker once the window is up (the event loop's first turn): on ONNX Runtime,

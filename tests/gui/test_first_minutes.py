@@ -44,3 +44,30 @@ def test_a_second_reading_of_zero_percent_is_not_offered(qtbot):
     torn[[3, 5]] = 0.55, 0.45                                  # a real second reading is still given
     bars.set_probabilities(torn, None)
     assert bars.confidenceLabel.text() == "Not sure: 3 (55%) or 5 (45%)"
+
+
+def test_the_window_keeps_its_size_through_every_tab_and_a_language_switch(qtbot):
+    """The window grew by itself (680 -> 718 px opening the Data tab, 727 after a language switch) where the
+    desktop's font is a little larger than the one here: with a font a quarter larger it keeps 1000×680."""
+    from PySide6.QtWidgets import QApplication
+
+    from tests.gui.conftest import open_window
+    app = QApplication.instance()
+    font = app.font()
+    larger = app.font()
+    larger.setPointSizeF(font.pointSizeF() * 1.25)
+    app.setFont(larger)
+    try:
+        w = open_window(qtbot)
+        assert w.size().toTuple() == (1000, 680)
+        for code in ("", "zh_TW"):
+            w.set_language(code)
+            for i in range(w.tabs.count()):
+                w.tabs.setCurrentIndex(i)
+                qtbot.waitExposed(w.tabs.currentWidget())
+                QApplication.processEvents()
+                assert w.size().toTuple() == (1000, 680), (code, w.tabs.tabText(i))
+        w.set_language("")
+        w.jobs.stop_all(5000)
+    finally:
+        app.setFont(font)
