@@ -71,3 +71,41 @@ def test_the_window_keeps_its_size_through_every_tab_and_a_language_switch(qtbot
         w.jobs.stop_all(5000)
     finally:
         app.setFont(font)
+
+
+def _overlaps(items) -> list:
+    rects = [(t.toPlainText(), t.sceneBoundingRect()) for t in items]
+    return [(a, b) for i, (a, ra) in enumerate(rects) for b, rb in rects[i + 1:] if ra.intersects(rb)]
+
+
+def test_the_evaluate_tabs_values_and_counts_stand_apart_at_the_default_size(window, qtbot):
+    """Per-digit values ran together ("99.699.699.5") and the reliability counts overlapped in a 1000×680
+    window, in light, dark and 繁體中文."""
+    from PySide6.QtWidgets import QApplication
+
+    from mnist_gui.gui import theme
+    tab = window.evaluateTab
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitExposed(tab)
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 10_000)
+    probs = np.full((10_000, 10), 0.001)
+    top = np.concatenate([np.full(9_700, 0.999), rng.uniform(0.15, 0.95, 300)])
+    probs[np.arange(10_000), labels] = top
+    try:
+        for language, appearance in (("", "light"), ("", "dark"), ("zh_TW", "light")):
+            window.set_language(language)
+            theme.manager().set_appearance(appearance)
+            tab._show_per_class(np.array([99.6, 99.6, 99.5, 99.4, 99.7, 99.3, 99.2, 99.1, 98.9, 99.0]))
+            tab._draw_reliability(probs, labels, "MNIST test")
+            QApplication.processEvents()
+            assert window.size().toTuple() == (1000, 680)
+            assert _overlaps(tab._classTexts) == [], (language, appearance)
+            assert _overlaps(tab._relTexts) == [], (language, appearance)
+            for t in tab._classTexts:   # inside the plot
+                assert tab.perClassPlot.getPlotItem().vb.sceneBoundingRect().contains(t.sceneBoundingRect())
+            for t in tab._relTexts:
+                assert tab.reliabilityPlot.getPlotItem().vb.sceneBoundingRect().contains(t.sceneBoundingRect())
+    finally:
+        window.set_language("")
+        theme.manager().set_appearance("system")
