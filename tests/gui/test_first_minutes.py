@@ -109,3 +109,21 @@ def test_the_evaluate_tabs_values_and_counts_stand_apart_at_the_default_size(win
     finally:
         window.set_language("")
         theme.manager().set_appearance("system")
+
+
+def test_this_is_a_keeps_the_users_digit_through_a_language_switch_and_follows_again_after_clear(window, qtbot):
+    from tests.gui.conftest import SEVEN, ZERO, draw, fit_strokes
+    tab = window.drawTab
+    draw(qtbot, tab.canvas, fit_strokes(ZERO))
+    qtbot.waitUntil(lambda: tab.bars.top_digit() == 0)
+    tab.teachDigit.setValue(7)                   # "no, this is my 7"
+    window.set_language("zh_TW")
+    tab.update_prediction()                      # as a re-read does
+    assert tab.teachDigit.value() == 7
+    window.set_language("")
+    tab.canvas.clear()
+    draw(qtbot, tab.canvas, fit_strokes(SEVEN))
+    qtbot.waitUntil(lambda: tab.bars.top_digit() == 7)
+    tab.canvas.clear()
+    draw(qtbot, tab.canvas, fit_strokes(ZERO))
+    qtbot.waitUntil(lambda: tab.teachDigit.value() == 0)   # a new drawing: it follows the prediction again
