@@ -1337,6 +1337,14 @@ true {2}</source>
         <translation>研究完成。</translation>
     </message>
     <message>
+        <source>%p%  trial {0} of {1}</source>
+        <translation>%p%  第 {0}/{1} 次試驗</translation>
+    </message>
+    <message>
+        <source>For a range low:high in Values: how many values it is spread into, the two ends included (1e-4:1e-1 with 4 on a log scale: 1e-4, 1e-3, 1e-2, 1e-1). A list of values is used as it is, whatever this count</source>
+        <translation>「值」為範圍 低:高 時，分成多少個值，含兩端（1e-4:1e-1、4 個、對數刻度：1e-4、1e-3、1e-2、1e-1）。若「值」為清單，則照清單使用，與此數目無關</translation>
+    </message>
+    <message>
         <source>Cancelled. The finished runs stay; Start resumes the study.</source>
         <translation>已取消。完成的訓練會保留；按「開始」可接續研究。</translation>
     </message>

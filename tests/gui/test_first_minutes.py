@@ -127,3 +127,46 @@ def test_this_is_a_keeps_the_users_digit_through_a_language_switch_and_follows_a
     tab.canvas.clear()
     draw(qtbot, tab.canvas, fit_strokes(ZERO))
     qtbot.waitUntil(lambda: tab.teachDigit.value() == 0)   # a new drawing: it follows the prediction again
+
+
+def _progressed(step, total):
+    from mnist_gui.core.events import Progressed
+    return Progressed(step=step, total_steps=total, epoch=1, loss=0.5, accuracy=0.9, images_per_s=1000.0, eta_s=1.0,
+                      lr=0.01, train_seconds=1.0, steps=(step,), losses=(0.5,), accuracies=(0.9,))
+
+
+def test_the_study_bar_is_the_whole_studys_and_its_end_follows_the_language(window, qtbot):
+    """The bar read 100% while trial 2 of 3 ran (the last run's steps); "Study done." stayed English."""
+    from mnist_gui.core.events import Started
+    tab = window.studyTab
+    tab._trialsPlanned, tab._trialsStarted = 3, 0
+    started = Started(total_steps=100, train_size=1000, epochs=1, config={}, device="cpu", precision="fp32")
+    tab._on_progressed({"type": "trial", "number": 0, "params": {"lr": 0.01}})
+    tab._on_progressed({"type": "train", "trial": 0, "event": started})
+    tab._on_progressed({"type": "train", "trial": 0, "event": _progressed(100, 100)})
+    tab._on_progressed({"type": "trial", "number": 1, "params": {"lr": 0.1}})
+    tab._on_progressed({"type": "train", "trial": 1, "event": started})
+    bar = tab.progressBar
+    assert bar.value() / bar.maximum() == 1 / 3 and bar.text() == "33%  trial 2 of 3"
+    tab._on_progressed({"type": "train", "trial": 1, "event": _progressed(50, 100)})
+    assert bar.value() / bar.maximum() == 1.5 / 3
+    tab._worker = None
+    tab._on_ended("finished")
+    assert tab.statusLabel.text() == "Study done."
+    window.set_language("zh_TW")
+    try:
+        qtbot.waitUntil(lambda: tab.statusLabel.text() == "研究完成。")
+        assert "範圍" in tab.countSpin.toolTip()
+    finally:
+        window.set_language("")
+
+
+def test_the_training_speed_follows_the_language(window, qtbot):
+    tab = window.trainTab
+    tab._speed = (1234.0, 0.25)
+    window.set_language("zh_TW")
+    try:
+        qtbot.waitUntil(lambda: tab.speedLabel.text() == "每秒 1,234 張影像  損失 0.250")
+    finally:
+        window.set_language("")
+    qtbot.waitUntil(lambda: tab.speedLabel.text() == "1,234 images/s  loss 0.250")
