@@ -187,10 +187,19 @@ class MainWindow(QMainWindow):
         self.modelLabel.setText(self.tr("Model: {0} ({1}), {2}").format(ck.name, ck.model_config.preset, acc_text))
         self.setWindowTitle(f"mnist-gui — {ck.name} ({acc_text})")
 
+    def _models_folder(self) -> Path:
+        """Where the model dialogs start: the app's models folder, made if missing (a dialog given a folder
+        that does not exist starts in the working folder), else the home folder."""
+        try:
+            self.ws.models_dir.mkdir(parents=True, exist_ok=True)
+            return self.ws.models_dir
+        except OSError:
+            return Path.home()
+
     def open_model(self, path: str | None = None) -> bool:
         from mnist_gui.core.checkpoint import CheckpointError
         if not path:
-            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open model"), str(self.ws.models_dir),
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open model"), str(self._models_folder()),
                                                   self.tr("mnist-gui models (*.pt);;All files (*)"))
         if not path:
             return False
@@ -211,7 +220,7 @@ class MainWindow(QMainWindow):
         if ck is None:
             return False
         if not path:
-            default = str(self.ws.models_dir / f"{ck.name}.pt")
+            default = str(self._models_folder() / f"{ck.name}.pt")
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Save model as"), default,
                                                   self.tr("mnist-gui models (*.pt);;All files (*)"))
         if not path:
@@ -238,7 +247,7 @@ class MainWindow(QMainWindow):
             return False
         if not path:
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Export model as ONNX"),
-                                                  str(self.ws.models_dir / f"{ck.name}.onnx"),
+                                                  str(self._models_folder() / f"{ck.name}.onnx"),
                                                   self.tr("ONNX models (*.onnx);;All files (*)"))
         if not path:
             return False

@@ -170,3 +170,32 @@ def test_the_training_speed_follows_the_language(window, qtbot):
     finally:
         window.set_language("")
     qtbot.waitUntil(lambda: tab.speedLabel.text() == "1,234 images/s  loss 0.250")
+
+
+def test_feature_maps_write_volumes_as_the_layer_table_does(window, qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    from tests.gui.conftest import SEVEN, draw, fit_strokes
+    window.tabs.setCurrentWidget(window.modelTab)
+    window.modelTab.views.setCurrentWidget(window.modelTab.featureMaps)
+    fm = window.modelTab.featureMaps
+    draw(qtbot, window.drawTab.canvas, fit_strokes(SEVEN))
+    qtbot.waitUntil(lambda: fm.findChild(QLabel, "title_conv1") is not None)
+    assert fm.findChild(QLabel, "title_conv1").text().endswith(" 28×28×32")     # H×W×C, not 32×28×28
+    assert fm.findChild(QLabel, "title_pool2").text().endswith(" 7×7×64")
+    assert fm.findChild(QLabel, "title_dense").text().endswith(" 1024")
+
+
+def test_the_model_dialogs_start_in_a_folder_that_exists(window, monkeypatch, tmp_path):
+    """Given the app's models folder before it existed, Qt's dialog started in the working folder."""
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QFileDialog
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (asked.append(a[2]), ("", ""))[1])
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (asked.append(a[2]), ("", ""))[1])
+    assert not window.ws.models_dir.exists()
+    assert not window.export_onnx() and not window.save_model_as() and not window.open_model()
+    assert [Path(asked[0]).name, Path(asked[1]).name] == [f"{window.ws.checkpoint.name}.onnx",
+                                                          f"{window.ws.checkpoint.name}.pt"]
+    assert Path(asked[0]).parent.is_dir() and Path(asked[1]).parent.is_dir() and Path(asked[2]).is_dir()
