@@ -1714,6 +1714,14 @@ The trained model is kept in memory: free some space and try again, or save it e
     </message>
 </context>
 <context>
+    <name>i18n</name>
+    <message>
+        <source>, </source>
+        <comment>the separator of a list inside a sentence</comment>
+        <translation>、</translation>
+    </message>
+</context>
+<context>
     <name>core</name>
     <message>
         <source>onecycle</source>

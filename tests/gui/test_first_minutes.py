@@ -199,3 +199,13 @@ def test_the_model_dialogs_start_in_a_folder_that_exists(window, monkeypatch, tm
     assert [Path(asked[0]).name, Path(asked[1]).name] == [f"{window.ws.checkpoint.name}.onnx",
                                                           f"{window.ws.checkpoint.name}.pt"]
     assert Path(asked[0]).parent.is_dir() and Path(asked[1]).parent.is_dir() and Path(asked[2]).is_dir()
+
+
+def test_lists_inside_chinese_text_use_the_chinese_list_comma(window, qtbot):
+    from mnist_gui.gui import i18n
+    assert i18n.join(["0: 5", "1: 7"]) == "0: 5, 1: 7"
+    window.set_language("zh_TW")
+    try:
+        assert i18n.join(["0: 5", "1: 7"]) == "0: 5、1: 7"
+    finally:
+        window.set_language("")

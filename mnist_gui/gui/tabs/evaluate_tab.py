@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mnist_gui.gui import theme
+from mnist_gui.gui import i18n, theme
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -493,7 +493,7 @@ class EvaluateTab(Retranslating, QWidget):
             item = QListWidgetItem(QIcon(pixmap), self.tr("read {0} {1}\ntrue {2}").format(
                 order[0], f"{probs[k][order[0]]:.0%}", labels[k]))
             item.setToolTip(self.tr("test image #{0}, label {1}; {2}").format(
-                k, labels[k], ", ".join(f"{d}: {probs[k][d]:.1%}" for d in order)))
+                k, labels[k], i18n.join(f"{d}: {probs[k][d]:.1%}" for d in order)))
             item.setData(Qt.ItemDataRole.UserRole, k)
             self.gallery.addItem(item)
         if self.shown:

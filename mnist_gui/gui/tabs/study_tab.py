@@ -40,7 +40,7 @@ from mnist_gui.core import study as studies
 from mnist_gui.core.events import Progressed, Started
 from mnist_gui.core.recipes import FIELDS, TRAINING_RECIPES
 from mnist_gui.core.workspace import Busy
-from mnist_gui.gui import theme
+from mnist_gui.gui import i18n, theme
 from mnist_gui.gui.core_strings import core_message, core_tr
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Worker
@@ -359,7 +359,7 @@ class StudyTab(Retranslating, QWidget):
     def _on_progressed(self, ev: dict) -> None:
         match ev:
             case {"type": "trial", "number": number, "params": params}:
-                values = ", ".join(f"{k} {studies.fmt_value(v)}" for k, v in params.items())
+                values = i18n.join(f"{k} {studies.fmt_value(v)}" for k, v in params.items())
                 self.statusLabel.setText(self.tr("Trial {0}: {1}").format(number, values))
                 self._trialsStarted = min(self._trialsStarted + 1, self._trialsPlanned)
                 self.progressBar.setRange(0, 0)
@@ -458,7 +458,7 @@ class StudyTab(Retranslating, QWidget):
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
             value = studies.fmt_value(r.params.get(param)) if param in r.params else \
-                ", ".join(f"{k} {studies.fmt_value(v)}" for k, v in r.params.items())
+                i18n.join(f"{k} {studies.fmt_value(v)}" for k, v in r.params.items())
             acc = f"{r.accuracy:.2%}" if r.accuracy is not None else ""
             secs = f"{r.seconds:.1f}" if r.seconds is not None else ""
             state = self.stateText.get(r.state, r.state)
