@@ -209,3 +209,9 @@ def test_lists_inside_chinese_text_use_the_chinese_list_comma(window, qtbot):
         assert i18n.join(["0: 5", "1: 7"]) == "0: 5、1: 7"
     finally:
         window.set_language("")
+
+
+def test_an_upright_title_keeps_a_run_of_latin_characters_on_one_line():
+    from mnist_gui.gui.widgets.plots import upright_lines
+    assert upright_lines("準確率 (%)") == ["準", "確", "率", "(%)"]
+    assert upright_lines("交叉熵") == ["交", "叉", "熵"]
