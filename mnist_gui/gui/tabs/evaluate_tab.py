@@ -140,7 +140,9 @@ class EvaluateTab(Retranslating, QWidget):
         self.reliabilitySource.addItem(self.tr("pen-drawn digits of writers the model has not seen"), "pen")
         self.reliabilityPlot = Plot("reliabilityPlot", title=self.tr("Reliability"), mouse=False)
         self.reliabilityPlot.setXRange(0, 100, padding=0.02)
-        self.reliabilityPlot.fix_y(0, 125)   # room above a full bar for its count
+        self.reliabilityPlot.fix_y(0, 125)   # room above a full bar for its count, and ticks only up to 100%
+        self.reliabilityPlot.getAxis("left").setTicks([[(v, str(v)) for v in range(0, 101, 50)],
+                                                       [(v, "") for v in range(0, 101, 10)]])
         self._diagonal = self.reliabilityPlot.plot([0, 100], [0, 100])
         self._relBars = pg.BarGraphItem(x=[], height=[], width=9, brush=theme.current().bar)
         self.reliabilityPlot.addItem(self._relBars)
