@@ -137,18 +137,18 @@ def _progressed(step, total):
 
 def test_the_study_bar_is_the_whole_studys_and_its_end_follows_the_language(window, qtbot):
     """The bar read 100% while trial 2 of 3 ran (the last run's steps); "Study done." stayed English."""
-    from mnist_gui.core.events import Started
+    from mnist_gui.core.events import Started, TrialStarted, TrialTrained
     tab = window.studyTab
     tab._trialsPlanned, tab._trialsStarted = 3, 0
     started = Started(total_steps=100, train_size=1000, epochs=1, config={}, device="cpu", precision="fp32")
-    tab._on_progressed({"type": "trial", "number": 0, "params": {"lr": 0.01}})
-    tab._on_progressed({"type": "train", "trial": 0, "event": started})
-    tab._on_progressed({"type": "train", "trial": 0, "event": _progressed(100, 100)})
-    tab._on_progressed({"type": "trial", "number": 1, "params": {"lr": 0.1}})
-    tab._on_progressed({"type": "train", "trial": 1, "event": started})
+    tab._on_progressed(TrialStarted(number=0, params={"lr": 0.01}))
+    tab._on_progressed(TrialTrained(trial=0, event=started))
+    tab._on_progressed(TrialTrained(trial=0, event=_progressed(100, 100)))
+    tab._on_progressed(TrialStarted(number=1, params={"lr": 0.1}))
+    tab._on_progressed(TrialTrained(trial=1, event=started))
     bar = tab.progressBar
     assert bar.value() / bar.maximum() == 1 / 3 and bar.text() == "33%  trial 2 of 3"
-    tab._on_progressed({"type": "train", "trial": 1, "event": _progressed(50, 100)})
+    tab._on_progressed(TrialTrained(trial=1, event=_progressed(50, 100)))
     assert bar.value() / bar.maximum() == 1.5 / 3
     tab._worker = None
     tab._on_ended("finished")
