@@ -12,7 +12,6 @@ title, it was unreadable.
 from __future__ import annotations
 
 import math
-import re
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -29,7 +28,16 @@ def upright_lines(text: str) -> list[str]:
     """A title set upright: each Chinese character on its own line, and a run of other characters ("(%)",
     "ECE") kept together on one line, as vertical Chinese text sets them (stacked one character per line,
     "(", "%" and ")" read as a column of punctuation)."""
-    return re.findall(r"[\u2e80-\u9fff\uf900-\ufaff]|[^\s\u2e80-\u9fff\uf900-\ufaff]+", text)
+    lines: list[str] = []
+    run = ""
+    for c in text:
+        if _is_cjk(c) or c.isspace():
+            lines += [run] if run else []
+            lines += [] if c.isspace() else [c]
+            run = ""
+        else:
+            run += c
+    return lines + ([run] if run else [])
 
 
 class UprightAxis(pg.AxisItem):
