@@ -220,3 +220,12 @@ def test_an_upright_title_keeps_a_run_of_latin_characters_on_one_line():
 def test_the_reliability_axis_has_no_tick_above_100_percent(window):
     ticks = window.evaluateTab.reliabilityPlot.getAxis("left")._tickLevels
     assert max(v for level in ticks for v, _ in level) == 100
+
+
+def test_a_refused_zigzag_draws_no_bar_for_its_closest_digit(window, qtbot):
+    from tests.gui.conftest import draw
+    bars = window.drawTab.bars
+    draw(qtbot, window.drawTab.canvas, [[(40 + 30 * i, 80 + 170 * (i % 2)) for i in range(9)]])
+    assert bars.doubt == "not a digit" and bars.confidenceLabel.text().startswith("Not a digit (closest: ")
+    assert max(bars._bars.opts["height"]) == 0
+    assert abs(sum(bars.probabilities()) - 1) < 1e-6          # the reading itself is kept
