@@ -45,6 +45,9 @@ NETWORKS = {
     # a large dense layer: the weights dominate
     "dense 4096, dense 10": (None, [{"kind": "flatten"}, {"kind": "dense", "units": 4096}, {"kind": "relu"},
                                     {"kind": "dense", "units": 10}], 64),
+    "dense 8192, dense 8192, dense 10": (None, [{"kind": "flatten"}, {"kind": "dense", "units": 8192},
+                                                {"kind": "relu"}, {"kind": "dense", "units": 8192},
+                                                {"kind": "relu"}, {"kind": "dense", "units": 10}], 64),
 }
 
 

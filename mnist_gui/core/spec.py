@@ -23,6 +23,7 @@ from pathlib import Path
 
 from mnist_gui import config
 from mnist_gui.core import limits
+from mnist_gui.core.layer_kinds import ACTIVATIONS as _ACTIVATION_CLASSES
 from mnist_gui.core.layer_kinds import (  # noqa: F401 (MAX_SIZE, PADDING_WORDS, volume_text: for the editor)
     KINDS,
     MAX_SIZE,
@@ -33,7 +34,6 @@ from mnist_gui.core.layer_kinds import (  # noqa: F401 (MAX_SIZE, PADDING_WORDS,
     number_text,
     volume_text,
 )
-from mnist_gui.core.layer_kinds import ACTIVATIONS as _ACTIVATION_CLASSES
 
 ACTIVATIONS = tuple(_ACTIVATION_CLASSES)
 POOLS = tuple(k for k, kind in KINDS.items() if kind.prefix == "pool")
@@ -43,6 +43,9 @@ OUTPUTS = 10          # one per digit
 BYTES_PER_PARAM = 4   # fp32
 # Training holds every weight this many times: the weights, their gradients and the optimizer's two moments.
 TRAINING_COPIES = 4
+# And training works with about one more while it steps: bfloat16 autocast's copy of the weights, the
+# optimizer's temporaries (measured: benchmarks/training_memory.py).
+WORKING_COPIES = 1
 # What training keeps per image, counted with this margin (percent) for what the count leaves out: the
 # allocator's rounding, the loss, the convolutions' working memory (benchmarks/training_memory.py).
 PER_IMAGE_MARGIN = 15
@@ -374,20 +377,20 @@ def _check_memory(rows: list[LayerRow], batch: int | None) -> None:
     """In place: an error on the layer that asks most when training the network needs more memory than the
     machine lets a run use (core/limits.py): for its weights, for one image, or at `batch` images a step."""
     t, usable = totals(rows), limits.usable_bytes()
-    weights = TRAINING_COPIES * t.weight_bytes
-    one_image = training_bytes(rows, 1) - weights
+    weights, fixed = TRAINING_COPIES * t.weight_bytes, training_bytes(rows, 0)
+    one_image = training_bytes(rows, 1) - fixed
     if weights > usable:
         i = max(range(len(rows)), key=lambda i: rows[i].params)
         text = (f"the network's {t.params:,} weights take {limits.size_text(t.weight_bytes)}; training needs "
                 f"{TRAINING_COPIES} times that, {limits.size_text(weights)}, and {limits.limit_text()}")
-    elif weights + one_image > usable:
+    elif fixed + one_image > usable:
         i = max(range(len(rows)), key=lambda i: math.prod(rows[i].output_shape or ()))
         text = (f"one image's outputs through the network take {limits.size_text(one_image)}, and "
                 f"{limits.limit_text()}")
-    elif batch and weights + batch * one_image > usable:
+    elif batch and fixed + batch * one_image > usable:
         i = max(range(len(rows)), key=lambda i: math.prod(rows[i].output_shape or ()))
-        text = (f"training it at batch {batch} takes about {limits.size_text(weights + batch * one_image)}, and "
-                f"{limits.limit_text()}: a batch size of at most {(usable - weights) // one_image:,} fits")
+        text = (f"training it at batch {batch} takes about {limits.size_text(fixed + batch * one_image)}, and "
+                f"{limits.limit_text()}: a batch size of at most {(usable - fixed) // one_image:,} fits")
     else:
         return
     rows[i] = replace(rows[i], problems=rows[i].problems + (Problem("error", rows[i].index, rows[i].kind, None,
@@ -396,14 +399,16 @@ def _check_memory(rows: list[LayerRow], batch: int | None) -> None:
 
 def training_bytes(rows: list[LayerRow], batch: int) -> int:
     """About how much memory training this network takes at this batch size (benchmarks/training_memory.py
-    measures it against PyTorch on the CPU): TRAINING_COPIES of the weights, and per image its input, every
+    measures it against PyTorch on the CPU): TRAINING_COPIES + WORKING_COPIES of the weights, and per image
+    its input, every
     layer's output and what its kind keeps besides (a max pool's indices), kept for the backward pass, and
     two gradients of the largest output's size, alive together while the backward pass goes through it, with
     PER_IMAGE_MARGIN. Linear in `batch`, so the largest batch that fits is a division."""
     outputs = [math.prod(r.output_shape or ()) for r in rows]
     per_image = config.IMAGE_PIXELS + sum(outputs) + sum(r.kept for r in rows) + 2 * max(outputs, default=0)
     per_image += per_image * PER_IMAGE_MARGIN // 100
-    return TRAINING_COPIES * totals(rows).weight_bytes + batch * BYTES_PER_PARAM * per_image
+    copies = TRAINING_COPIES + WORKING_COPIES
+    return copies * totals(rows).weight_bytes + batch * BYTES_PER_PARAM * per_image
 
 
 # ----------------------------------------------------------------------------------------- building
