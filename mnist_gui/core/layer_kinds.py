@@ -112,7 +112,7 @@ class LayerKind:
     params: ClassVar[tuple[Param, ...]] = ()
     module_prefix: ClassVar[str | None] = None   # the name its module is numbered under; None: its id
     plain_when_alone: ClassVar[bool] = False     # named without a number when the network has one of it
-    text: ClassVar[str] = ""                     # its fields in words, for the docs and `summary --kinds`
+    text: ClassVar[str] = ""                     # its fields in words (spec.kinds_text)
 
     @property
     def prefix(self) -> str:

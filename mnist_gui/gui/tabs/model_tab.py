@@ -1,10 +1,14 @@
 """Model tab: the network editor — every layer's volume worked out as you type — and the live feature maps.
 
-The editor holds a network as a list of layers (core/spec.py). Start from the live model or a preset;
-add, remove, move and edit layers. After each edit the core's torch-free analysis gives every row its
-input and output volume with (W − F + 2P)/S + 1 worked out, its parameters and multiply-adds, and the
-problems that would stop training, in words. "Train this network" is disabled, with the reason, while
-an error stands; otherwise it hands the network to the Train tab.
+The editor holds a network as a list of layers (core/spec.py); the kinds it offers and each kind's form
+(fields, widgets, their ranges, a new layer's values) come from the kinds' table (core/layer_kinds.py).
+Start from the live model or a preset; add, remove, move and edit layers. After each edit the core's
+torch-free analysis gives every row its input and output volume with (W − F + 2P)/S + 1 worked out (for an
+impossible size, the negative or fractional result and why), its parameters and multiply-adds, and the
+problems that would stop training, in words. "Train this network" is disabled, with the reason, and there
+is no total and no time per epoch while an error stands; otherwise it hands the network to the Train tab.
+The time per epoch is measured in a worker (core/spec.py epoch_time: bounded, median and spread), and
+given up with a word after ESTIMATE_GIVE_UP_MS.
 """
 
 from __future__ import annotations
@@ -316,9 +320,12 @@ class NetworkEditor(Retranslating, QWidget):
         self._timer.stop()
         self._give_up_timer.stop()
         self._estimate_pending = False
-        if self._estimate_task is not None:
-            self._estimate_task.stop()
-            self._estimate_task = None
+        task, self._estimate_task = self._estimate_task, None
+        if task is not None:
+            try:
+                task.stop()
+            except RuntimeError:   # it has ended and been deleted in the meantime
+                pass
 
     def _estimate(self) -> None:
         """Time the network (torch, in the background), only while the editor is on screen: a start that
