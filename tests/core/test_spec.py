@@ -557,6 +557,7 @@ def test_the_memory_check_refuses_the_wide_tutorial_at_batch_64_in_one_line(monk
     assert str(e.value).startswith("batch size 64: training this network would need about ") and "\n" not in str(e.value)
 
 
+@pytest.mark.slow
 def test_a_network_the_memory_check_just_passes_trains_a_step(monkeypatch, small_mnist):
     """The check's boundary: a limit just above the estimate passes it and the run trains; just below, it is
     refused before any work (benchmarks/training_memory.py measures the estimate against PyTorch)."""
