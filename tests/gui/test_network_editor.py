@@ -234,3 +234,18 @@ def test_fine_tuning_a_custom_live_model_fine_tunes_that_network(window, qtbot, 
     assert cfg.preset == "custom" and cfg.arch["layers"][0]["filters"] == 8
     cfg.validated()
     assert init_state["conv1.weight"].shape[0] == 8
+
+
+def test_a_network_whose_training_does_not_fit_is_refused_on_its_row_and_not_timed(window, qtbot, monkeypatch):
+    """Issue 32's network (inside every limit of the editor) on a machine that lets a run use 4.3 GiB."""
+    from mnist_gui.core import limits
+    from tests.core.test_spec import WIDE_TUTORIAL
+    monkeypatch.setattr(limits, "memory_bytes", lambda: int(5.75 * 2**30))
+    editor = window.modelTab.editor
+    window.tabs.setCurrentWidget(window.modelTab)
+    editor.set_layers(WIDE_TUTORIAL, edited=True)
+    assert editor.problemLabel.text().startswith("Training is disabled: layer 1 (conv): training it at batch 64 "
+                                                 "takes about ")
+    assert "\n" not in editor.problemLabel.text() and not editor.trainButton.isEnabled()
+    assert "training it at batch 64" in rows(editor)[0][9]
+    assert editor.estimateLabel.text() == "" and not editor._timer.isActive()
