@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar
 
+from mnist_gui.core.messages import Message
+from mnist_gui.core.messages import say as msg
+
 REQUIRED = object()       # a field without a default
 SAME_AS_SIZE = object()   # a pool's stride: its size unless given
 PADDING_WORDS = ("same", "valid")
@@ -52,15 +55,15 @@ def _finite(v) -> bool:
 class Param:
     """One field of a kind. `type`: "int", "bool", "rate" (a number) or "padding" (a whole number, "same" or
     "valid"). A whole number below `low` or above `high` is an error on the layer's row (`too_big` ends the
-    latter's message); `editor` is the range the editor's widget offers, `start` a new layer's value when
-    the field has no default."""
+    latter's message: its code in core/messages.py); `editor` is the range the editor's widget offers, `start`
+    a new layer's value when the field has no default."""
 
     name: str
     type: str = "int"
     default: Any = REQUIRED
     low: int = 1
     high: int | None = None
-    too_big: str = ": a network this size would not fit in memory"
+    too_big: str = "too-large"
     editor: tuple[float, float] = (0, EDITOR_MAX)
     start: Any = None
 
@@ -74,15 +77,16 @@ class Param:
             return None if _whole(v) or v in PADDING_WORDS else "a whole number, \"same\" or \"valid\""
         return None if _whole(v) else "a whole number"
 
-    def out_of_range(self, v) -> str | None:
-        """The problem with a whole number outside [low, high], in words; None inside or for other types."""
+    def out_of_range(self, v) -> Message | None:
+        """The problem with a whole number outside [low, high]; None inside or for other types."""
         if self.type not in ("int", "padding") or not _whole(v):
             return None
         if v < self.low:
-            return (f"{self.name} must be 0 or more, got {number_text(v)}" if self.low == 0
-                    else f"{self.name} must be at least {self.low}, got {number_text(v)}")
+            return (msg("padding-negative", got=number_text(v)) if self.low == 0
+                    else msg("at-least", what=self.name, low=self.low, got=number_text(v)))
         if self.high is not None and v > self.high:
-            return f"{self.name} {number_text(v)} is more than {self.high:,}{self.too_big}"
+            named = {"what": self.name} if self.too_big == "too-large" else {}
+            return msg(self.too_big, **named, got=number_text(v), high=self.high)
         return None
 
 
@@ -97,11 +101,11 @@ class Report:
     def __init__(self, say):
         self.say, self.stopped = say, False
 
-    def error(self, field: str | None, text: str, stops: bool = True) -> None:
+    def error(self, field: str | None, text: Message, stops: bool = True) -> None:
         self.say("error", field, text)
         self.stopped = self.stopped or stops
 
-    def warning(self, field: str | None, text: str) -> None:
+    def warning(self, field: str | None, text: Message) -> None:
         self.say("warning", field, text)
 
 
@@ -176,8 +180,7 @@ class Windowed(LayerKind):
     def output(self, layer, shape, report):
         k = self.id
         if len(shape) == 1:
-            report.error(None, f"{k} needs an H×W×C volume, but its input is flat ({shape[0]}): "
-                               f"it cannot follow flatten or dense")
+            report.error(None, msg("needs-volume", kind=k, n=shape[0]))
             return {}
         f, s = getattr(layer, self.window_field), layer.stride
         before, after = self.padding(layer, f, s, shape, report)
@@ -190,8 +193,8 @@ class Windowed(LayerKind):
             frac = f"({x} − {f} + {ptext}) / {s}"
             if num < 0:
                 pad_words = str(before) if before == after else f"{before}+{after}"
-                report.error(self.window_field, f"{self.window_words} {f} is larger than its {shape[0]}×{shape[1]} "
-                                                f"input after padding {pad_words}")
+                report.error(self.window_field, msg("larger-than-input", what=self.window_words, size=f,
+                                                    h=shape[0], w=shape[1], padding=pad_words))
                 padded = "padded input" if before + after else "input"
                 return {"arithmetic": f"{frac} + 1 = {_exact(Fraction(num, s) + 1)}: the filter is larger "
                                       f"than the {padded}"}
@@ -199,7 +202,7 @@ class Windowed(LayerKind):
             if num % s:
                 floors = out
                 texts.append(f"⌊{frac}⌋ + 1 = {out}")
-                report.warning("stride", f"{frac} + 1 is not whole: floors to {out}")
+                report.warning("stride", msg("not-whole", fraction=frac, out=out))
             else:
                 texts.append(f"{frac} + 1 = {out}")
             sizes.append(out)
@@ -215,7 +218,7 @@ class Windowed(LayerKind):
 class Conv(Windowed):
     id = "conv"
     params = (_size("filters", start=32), _size("kernel", start=3), _size("stride", default=1),
-              Param("padding", "padding", default=0, low=0, high=MAX_SIZE["padding"], too_big="",
+              Param("padding", "padding", default=0, low=0, high=MAX_SIZE["padding"], too_big="padding-too-large",
                     editor=(0, MAX_SIZE["padding"])),
               Param("bias", "bool", default=True))
     window_field, window_words = "kernel", "kernel"
@@ -229,14 +232,11 @@ class Conv(Windowed):
             return pad, pad
         before, after = (f - 1) // 2, f - 1 - (f - 1) // 2
         if s != 1:
-            report.error("padding", f"padding \"same\" needs stride 1; PyTorch does not support it with stride {s} "
-                                    f"(give the padding as a number)")
+            report.error("padding", msg("same-needs-stride-1", stride=s))
         elif f % 2 == 0 and f > 0:
-            report.warning("padding", f"padding \"same\" with the even kernel {f} pads unevenly: {before} "
-                                      f"before and {after} after, as PyTorch does")
+            report.warning("padding", msg("same-uneven", kernel=f, before=before, after=after))
         if f > max(shape[0], shape[1]):
-            report.warning("kernel", f"kernel {f} is larger than its {shape[0]}×{shape[1]} input: \"same\" "
-                                     f"padding makes it work, but most of what it sees is padding")
+            report.warning("kernel", msg("same-mostly-padding", what="kernel", size=f, h=shape[0], w=shape[1]))
         return before, after
 
     def channels(self, layer, shape):
@@ -263,8 +263,8 @@ class Pool(Windowed):
 
     def check(self, layer, report):
         if layer.size >= 1 and layer.padding > layer.size // 2:
-            report.error("padding", f"padding {number_text(layer.padding)} is more than half the pool size "
-                                    f"{layer.size} (PyTorch allows at most {layer.size // 2})")
+            report.error("padding", msg("pool-padding", padding=number_text(layer.padding), size=layer.size,
+                                        most=layer.size // 2))
 
     def module(self, layer, row):
         from torch import nn
@@ -302,7 +302,7 @@ class Dropout(LayerKind):
 
     def check(self, layer, report):
         if not 0 <= layer.rate < 1:   # the volume is still known past it
-            report.error("rate", f"rate must be in [0, 1), got {layer.rate:g}", stops=False)
+            report.error("rate", msg("rate-range", rate=layer.rate), stops=False)
 
     def module(self, layer, row):
         from torch import nn
@@ -315,7 +315,7 @@ class Flatten(LayerKind):
 
     def output(self, layer, shape, report):
         if len(shape) == 1:
-            report.warning(None, "its input is already flat: this flatten does nothing")
+            report.warning(None, msg("flatten-does-nothing"))
         return {"output_shape": (math.prod(shape),)}
 
     def module(self, layer, row):
@@ -330,8 +330,7 @@ class Dense(LayerKind):
 
     def output(self, layer, shape, report):
         if len(shape) != 1:
-            report.error(None, f"dense needs a flat input, but its input is the {volume_text(shape)} volume: "
-                               f"put a flatten before it")
+            report.error(None, msg("dense-needs-flat", volume=volume_text(shape)))
             return {}
         return {"output_shape": (layer.units,)}
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 from mnist_gui import config
 from mnist_gui.core import limits
+from mnist_gui.core.messages import Message
+from mnist_gui.core.messages import say as msg
 from mnist_gui.core.layer_kinds import ACTIVATIONS as _ACTIVATION_CLASSES
 from mnist_gui.core.layer_kinds import (  # noqa: F401 (MAX_SIZE, PADDING_WORDS, volume_text: for the editor)
     KINDS,
@@ -255,14 +257,24 @@ class Problem:
     layer: int          # 1-based
     kind: str
     field: str | None   # the field at fault, None when it is the layer's place in the network
-    text: str           # in words, without the "layer N (kind): " prefix
+    message: Message | str  # without the "layer N (kind): " prefix; a coded Message the window translates
+
+    @property
+    def text(self) -> str:
+        """The problem in English words."""
+        return str(self.message)
 
     @property
     def is_error(self) -> bool:
         return self.level == "error"
 
+    @property
+    def located(self) -> Message:
+        """The problem with its layer: "layer N (kind): …"."""
+        return msg("layer-problem", layer=self.layer, kind=self.kind, problem=self.message)
+
     def __str__(self) -> str:
-        return f"layer {self.layer} ({self.kind}): {self.text}"
+        return str(self.located)
 
 
 @dataclass(frozen=True)
@@ -348,8 +360,7 @@ def analyse(spec, input_shape=(1, 28, 28), batch: int | None = None) -> list[Lay
         last = rows[-1]
         rows[-1] = replace(last, problems=last.problems + (Problem(
             "error", last.index, last.kind, None,
-            f"the network ends in {volume_text(shape)} outputs; it must end in {OUTPUTS}, one per digit "
-            f"(end with dense {OUTPUTS})"),))
+            msg("wrong-outputs", outputs=volume_text(shape), classes=OUTPUTS)),))
     if rows:
         _check_memory(rows, batch)
     return rows
