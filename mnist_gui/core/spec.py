@@ -23,8 +23,6 @@ from pathlib import Path
 
 from mnist_gui import config
 from mnist_gui.core import limits
-from mnist_gui.core.messages import Message
-from mnist_gui.core.messages import say as msg
 from mnist_gui.core.layer_kinds import ACTIVATIONS as _ACTIVATION_CLASSES
 from mnist_gui.core.layer_kinds import (  # noqa: F401 (MAX_SIZE, PADDING_WORDS, volume_text: for the editor)
     KINDS,
@@ -36,6 +34,8 @@ from mnist_gui.core.layer_kinds import (  # noqa: F401 (MAX_SIZE, PADDING_WORDS,
     number_text,
     volume_text,
 )
+from mnist_gui.core.messages import Message
+from mnist_gui.core.messages import say as msg
 
 ACTIVATIONS = tuple(_ACTIVATION_CLASSES)
 POOLS = tuple(k for k, kind in KINDS.items() if kind.prefix == "pool")
