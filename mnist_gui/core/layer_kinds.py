@@ -112,7 +112,7 @@ class Report:
 class LayerKind:
     """The base of every kind: no fields, the volume unchanged, no parameters (an activation)."""
 
-    id: ClassVar[str]
+    id: str
     params: ClassVar[tuple[Param, ...]] = ()
     module_prefix: ClassVar[str | None] = None   # the name its module is numbered under; None: its id
     plain_when_alone: ClassVar[bool] = False     # named without a number when the network has one of it
