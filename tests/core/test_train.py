@@ -14,6 +14,7 @@ def quick(**kw):
     return TrainConfig(**base)
 
 
+@pytest.mark.slow
 def test_short_run_learns(small_mnist):
     events = []
     r = Trainer(quick(), small_mnist, events.append).run()
@@ -167,6 +168,7 @@ def test_evaluate_confusion_matches_accuracy(small_mnist, shipped):
 HAS_CUDA = torch.cuda.is_available()
 
 
+@pytest.mark.slow
 def test_sync_points_keep_one_history_entry_per_step(small_mnist, monkeypatch):
     """The accelerator path (values read only at sync points) on the CPU: same numbers, fewer events."""
     from mnist_gui.core import train as train_mod

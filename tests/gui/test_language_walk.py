@@ -6,6 +6,7 @@ presets, the layer kinds, a layer's name) and numbers are allowed."""
 import re
 
 import pyqtgraph as pg
+import pytest
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -210,6 +211,7 @@ def test_an_evaluation_reads_in_chinese(window, qtbot, small_mnist):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.slow
 def test_a_finished_study_reads_in_chinese(window, qtbot, small_mnist):
     from tests.gui.test_study import _run_to_end, _set_up
     window.ws.use_mnist(small_mnist)

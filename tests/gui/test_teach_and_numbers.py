@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
@@ -21,6 +22,7 @@ def test_teach_stores_samples_that_survive_a_restart(window, qtbot, _isolated_ho
     assert stored[0].image.shape == (28, 28) and stored[0].image.max() > 0.9
 
 
+@pytest.mark.slow
 def test_finetune_is_offered_after_a_restart_with_digits_in_my_digits(window, qtbot, _isolated_home):
     """The button is checked again when the model has loaded; while it cannot be used it says why."""
     from tests.gui.conftest import open_window
@@ -51,6 +53,7 @@ def test_my_digits_tab_browses_and_deletes(window, qtbot):
     assert tab.myCountLabel.text().startswith("3 ")
 
 
+@pytest.mark.slow
 def test_finetune_button_swaps_the_live_model(window, qtbot, small_mnist):
     window.ws.use_mnist(small_mnist)
     tab = window.drawTab

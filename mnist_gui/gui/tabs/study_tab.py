@@ -493,11 +493,6 @@ class StudyTab(Retranslating, QWidget):
                                    else self.tr("test accuracy (%)"))
         self.timePlot.fix_y(0.0, 1.15 * self._maxSeconds if self._maxSeconds > 0 else 1.0)
 
-    @property
-    def point_count(self) -> int:
-        """How many runs the accuracy chart shows (one point per finished run)."""
-        return len(self.seedPoints.data)
-
     # -- export ---------------------------------------------------------------------------------
     def export_csv(self, path: str | None = None) -> bool:
         if self._study is None:
