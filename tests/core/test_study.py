@@ -10,6 +10,7 @@ import time
 import pytest
 
 from mnist_gui.core import study as st
+from mnist_gui.core.events import TrialEnded, TrialStarted
 from mnist_gui.core.recipes import TrainConfig
 from tests.conftest import ROOT, mnist_dir, run_cli
 
@@ -183,8 +184,8 @@ def test_an_interrupted_study_resumes_with_only_the_remaining_trials(_isolated_h
         return len(finished) >= 2
 
     def on_event(ev):
-        if ev["type"] == "trial_done":
-            finished.append(ev["number"])
+        if isinstance(ev, TrialEnded):
+            finished.append(ev.number)
     assert st.run_trials(ws, plan, should_stop=stop_after_two, on_event=on_event) == 2
     assert [t.state.name for t in _journal_trials(_isolated_home, "resume")].count("COMPLETE") == 2
 
@@ -194,7 +195,7 @@ def test_an_interrupted_study_resumes_with_only_the_remaining_trials(_isolated_h
     trial.set_user_attr("host", st.HOST)
     trial.set_user_attr("pid", 2 ** 22 + 12345)   # no such process
     started = []
-    ran = st.run_study(ws, plan, on_event=lambda ev: started.append(ev["params"]) if ev["type"] == "trial" else 0)
+    ran = st.run_study(ws, plan, on_event=lambda ev: started.append(ev.params) if isinstance(ev, TrialStarted) else 0)
     assert sorted(p["lr"] for p in started) == [1e-2, 3e-2]
     rows = st.trial_rows(ran)
     assert sorted(r.params["lr"] for r in rows if r.state == "complete") == [1e-3, 3e-3, 1e-2, 3e-2]

@@ -145,8 +145,9 @@ def test_number_mode_says_which_part_is_not_a_digit(window, qtbot):
     assert text.count("not a digit") == 1 and "(100%, not" not in text.split("·")[0], text
 
 
-def test_number_mode_reads_without_a_broken_judge_file(window, qtbot, tmp_path, monkeypatch, capsys):
-    """A judge file that cannot be read: one line on stderr, and numbers are read as before the judge."""
+def test_number_mode_reads_without_a_broken_judge_file(window, qtbot, tmp_path, monkeypatch, caplog):
+    """A judge file that cannot be read: one warning (the command line writes it as a line on stderr), and
+    numbers are read as before the judge."""
     from mnist_gui.core.handwriting import judge
     bad = tmp_path / "number_judge.pt"
     bad.write_bytes(b"\x00" * 100)
@@ -158,7 +159,8 @@ def test_number_mode_reads_without_a_broken_judge_file(window, qtbot, tmp_path, 
         strokes = ONE + [[(x + 110, y) for x, y in SEVEN[0]]]
         draw(qtbot, tab.canvas, [[(40 + x * 2, 60 + y * 2) for x, y in s] for s in strokes])
         assert tab.number == "17", tab.numberLabel.text()
-        assert capsys.readouterr().err.count("reading numbers without the whole-digit judge") == 1
+        said = [r for r in caplog.records if r.name == judge.__name__ and r.levelname == "WARNING"]
+        assert [r.getMessage().count("reading numbers without the whole-digit judge") for r in said] == [1]
     finally:
         judge.shipped_judge.cache_clear()
 
