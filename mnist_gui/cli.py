@@ -204,6 +204,11 @@ def cmd_train(args) -> int:
     from mnist_gui.core.train import Trainer
 
     device = resolve_device(args.device)
+    if device.type == "cuda":   # CUDA's one-time start-up while MNIST loads
+        import threading
+
+        from mnist_gui.core.train import prepare_device
+        threading.Thread(target=prepare_device, args=(device,), daemon=True).start()
     ws = _workspace()
     if args.threads is not None and not 1 <= args.threads <= 1024:
         raise UserError(f"--threads must be between 1 and 1024, got {args.threads}")
