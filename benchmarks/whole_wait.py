@@ -8,6 +8,8 @@
    "saved model to"), exit (-> the process ended).
 2. In this process, the same phases one by one: MNIST loaded twice (the second from the decoded cache),
    a model saved without and with its ONNX, the ONNX written from the spec against torch's traced export.
+3. The Train tab's core path in this process (what its worker runs, without the window): click (the
+   workspace asked for MNIST) -> data -> steps + evaluation -> save + export (finish_run) -> make live.
 A fresh MNIST_GUI_HOME (a temporary folder) keeps the runs out of the user's folder.
 """
 
@@ -90,17 +92,48 @@ def in_process(home: str) -> None:
         print(f"{name}: {time.perf_counter() - t:.3f} s")
 
 
+def train_tab_path(home: str, recipe: str, max_steps: int | None) -> None:
+    """What the Train tab's worker runs after a click, in the core (no window): MNIST from the workspace,
+    the run planned, the steps, the run saved and exported (finish_run), the model made live."""
+    from mnist_gui.core.train import Trainer
+    from mnist_gui.core.workspace import Workspace
+    t0 = time.perf_counter()
+    ws = Workspace(home=Path(home) / "tab")
+    marks = {"start": time.perf_counter()}
+    data = ws.mnist()
+    plan = ws.plan_run(recipe, max_steps=max_steps)
+    marks["data"] = time.perf_counter()
+    result = Trainer(plan.config, data, extra_train=plan.extra_train, init_state=plan.init_state,
+                     device=ws.device).run()
+    marks["steps + evaluation"] = time.perf_counter()
+    done = ws.finish_run(result, kind="train", device=str(ws.device))
+    marks["save + export"] = time.perf_counter()
+    ws.make_live(done.checkpoint)
+    marks["make live"] = time.perf_counter()
+    steps = result.metrics["train_seconds"]
+    total = marks["make live"] - t0
+    print(f"Train tab's core path ({recipe}{f', {max_steps} steps' if max_steps else ''}): {total:.2f} s "
+          f"click to live for {steps:.2f} s of steps: {total / steps:.2f}x")
+    last = t0
+    for name, t in marks.items():
+        print(f"  {name:<20} {t - last:6.2f} s")
+        last = t
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--recipe", default="fast")
     ap.add_argument("--max-steps", type=int, help="cut the run short (a smoke test)")
     ap.add_argument("--skip-cli", action="store_true")
+    ap.add_argument("--skip-tab", action="store_true")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory() as home:
         if not args.skip_cli:
             cli_run(args.recipe, args.max_steps, home)
         in_process(home)
+        if not args.skip_tab:
+            train_tab_path(home, args.recipe, args.max_steps)
     return 0
 
 
