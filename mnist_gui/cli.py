@@ -404,7 +404,7 @@ def cmd_export(args) -> int:
 
 def cmd_summary(args) -> int:
     from mnist_gui.core.presets import ModelConfig
-    from mnist_gui.core.spec import SpecError, analyse, load_spec_file, problems, save_spec_file, totals
+    from mnist_gui.core.spec import BATCH, SpecError, analyse, load_spec_file, problems, save_spec_file, totals
 
     if args.arch:
         spec = load_spec_file(args.arch)
@@ -412,7 +412,7 @@ def cmd_summary(args) -> int:
         spec = _load_model(args.model).model_config.network()
     else:
         spec = ModelConfig(args.preset or "tf-tutorial").network()
-    rows = analyse(spec)
+    rows = analyse(spec, batch=BATCH)
     t = totals(rows)
     if args.arch_out:
         save_spec_file(args.arch_out, spec)
