@@ -39,7 +39,7 @@ _CLASSES = {"conv": ("Conv2d",), "maxpool": ("MaxPool2d",), "avgpool": ("AvgPool
 def _matches(mod, row) -> bool:
     """Whether the torch module computes exactly what the row's operator will (the settings build() uses)."""
     k, ly = row.kind, row.layer
-    if type(mod).__name__ not in _CLASSES[k]:
+    if type(mod).__name__ not in _CLASSES.get(k, ()):   # a kind this writer does not know: traced instead
         return False
     if k == "leakyrelu":
         return mod.negative_slope == 0.01
