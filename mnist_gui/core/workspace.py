@@ -390,8 +390,9 @@ class Workspace:
         self.model_changed.emit(ck)
 
     def _remember(self, ck: Checkpoint) -> None:
-        """The one place that writes which model the next start opens."""
+        """The one place that writes which model the next start opens (and the command line reads: at once)."""
         self.settings.set("model/path", str(ck.path) if ck.path else "")
+        self.settings.sync()
 
     def save_model(self, ck: Checkpoint, path: str | Path) -> Path:
         """Save a checkpoint as a model file (any thread; CheckpointError when it cannot be written).

@@ -14,9 +14,9 @@ import pytest
 
 from mnist_gui.core import study as st
 from mnist_gui.core.study import storage as study_storage
-from tests.conftest import ROOT, mnist_dir
+from tests.conftest import ROOT, mnist_dir, mnist_skip_reason
 
-needs_mnist = pytest.mark.skipif(mnist_dir() is None, reason="MNIST not available (set MNIST_GUI_DATA)")
+needs_mnist = pytest.mark.skipif(mnist_dir() is None, reason=mnist_skip_reason())
 needs_posix = pytest.mark.skipif(os.name != "posix", reason="RLIMIT_FSIZE and FIFOs are POSIX")
 TINY = ["--preset", "fast-bn", "--train-size", "200", "--max-steps", "2"]
 

@@ -18,9 +18,9 @@ import uuid
 
 import pytest
 
-from tests.conftest import ROOT, mnist_dir, run_cli
+from tests.conftest import ROOT, mnist_dir, mnist_skip_reason, run_cli
 
-pytestmark = pytest.mark.skipif(mnist_dir() is None, reason="MNIST not available (set MNIST_GUI_DATA)")
+pytestmark = pytest.mark.skipif(mnist_dir() is None, reason=mnist_skip_reason())
 TINY = ["--preset", "fast-bn", "--train-size", "500", "--max-steps", "5"]
 WAIT_S = 300   # a bound on each wait, never reached when things work
 

@@ -28,10 +28,12 @@ class RunProgress(QWidget):
         self.paused = False
         self._last: Progressed | None = None
         self._ended: RunStatus | str | None = None   # how the last run ended ("failed" too)
+        self._speed: tuple[float, float] | None = None   # the last step's images/s and loss, until the next run
 
     def retranslate(self) -> None:
         self.bar.setAccessibleName(self.tr("Training progress"))
         self.speedLabel.setAccessibleName(self.tr("Training speed"))
+        self._show_speed()
         self._show_ended()
         if self.paused:
             self._show_paused()
@@ -54,7 +56,13 @@ class RunProgress(QWidget):
         else:
             self.bar.setFormat(self.tr("%p%  step {0}/{1}  ETA {2}").format(
                 f"{ev.step:,}", f"{ev.total_steps:,}", _fmt_eta(ev.eta_s)))
-        self.speedLabel.setText(self.tr("{0} images/s  loss {1}").format(f"{ev.images_per_s:,.0f}", f"{ev.loss:.3f}"))
+        self._speed = (ev.images_per_s, ev.loss)
+        self._show_speed()
+
+    def _show_speed(self) -> None:   # again after a language switch
+        if self._speed is not None:
+            self.speedLabel.setText(self.tr("{0} images/s  loss {1}").format(f"{self._speed[0]:,.0f}",
+                                                                             f"{self._speed[1]:.3f}"))
 
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
