@@ -17,6 +17,7 @@ import numpy as np
 
 from mnist_gui import config
 from mnist_gui.core.errors import Cancelled, DataError  # noqa: F401 (defined without torch, used here)
+from mnist_gui.core.storage import is_dir, is_file
 
 if TYPE_CHECKING:
     import torch
@@ -133,7 +134,7 @@ def _find_file(folder: Path, stem: str) -> Path | None:
     for name in (stem, stem + ".gz"):
         for sub in (folder, folder / "MNIST" / "raw"):
             p = sub / name
-            if p.is_file():
+            if is_file(p):
                 return p
     return None
 
@@ -165,7 +166,7 @@ def find_mnist_folder(data_dir=None, user_folder: Path | None = None) -> Path | 
     a wrong --data-dir is an error, never a silent fall-back to another folder."""
     cands = config.data_dir_candidates(data_dir, user_folder)
     for _, folder in cands[:1] if data_dir else cands:
-        if folder.is_dir() and not missing_files(folder):
+        if is_dir(folder) and not missing_files(folder):
             return folder
     return None
 

@@ -27,6 +27,8 @@ from mnist_gui.core.storage import (
     JsonFileError,
     atomic_write_bytes,
     check_history,
+    is_dir,
+    is_file,
     is_number,
     load_json_file,
     os_reason,
@@ -113,7 +115,7 @@ class RunRecord:
 
     @property
     def has_model(self) -> bool:
-        return self.kept and self.model_path.is_file()
+        return self.kept and is_file(self.model_path)
 
     @property
     def test_accuracy(self) -> float | None:
@@ -212,9 +214,9 @@ class RunStore:
             entries = list(self.root.iterdir())
         except OSError:
             return runs, problems
-        folders = sorted(p for p in entries if p.is_dir() and not p.name.startswith("."))
+        folders = sorted(p for p in entries if is_dir(p) and not p.name.startswith("."))
         for p in entries:   # a record interrupted mid-write (hours ago: not another process's current one)
-            if p.name.endswith(".partial") and p.is_dir() and _age_s(p) > STALE_PARTIAL_S:
+            if p.name.endswith(".partial") and is_dir(p) and _age_s(p) > STALE_PARTIAL_S:
                 shutil.rmtree(p, ignore_errors=True)
         for folder in folders:
             try:

@@ -244,7 +244,7 @@ def quiet_optuna() -> None:
 
 def load_study(ws: Workspace, name: str, storage: str | None = None) -> optuna.Study | None:
     """An existing study (for showing it), or None when there is none of this name."""
-    if not storage and not (studies_dir(ws) / f"{name}.journal").exists():
+    if not storage and not os.path.lexists(studies_dir(ws) / f"{name}.journal"):
         return None
     import optuna
     quiet_optuna()

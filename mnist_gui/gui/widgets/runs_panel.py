@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mnist_gui.core.storage import is_dir
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_tr
 from mnist_gui.gui.i18n import Retranslating
@@ -127,7 +128,7 @@ class RunsPanel(Retranslating, QWidget):
     def _watch(self) -> None:
         """Watch the runs folder (or, until it exists, the nearest folder above it that does)."""
         target = self.ws.runs.root
-        while not target.is_dir() and target != target.parent:
+        while not is_dir(target) and target != target.parent:
             target = target.parent
         watched = self._watcher.directories()
         if watched != [str(target)]:
