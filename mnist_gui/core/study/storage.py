@@ -110,11 +110,103 @@ RDB_DRIVERS = {"sqlite": "", "postgresql": "install 'mnist-gui[postgres]'",
                "mysql": "install a MySQL driver for SQLAlchemy (pip install pymysql)"}
 
 
+# A journal's lock (<journal>.lock) is held for one append or one repair: milliseconds. One older than this, or
+# one whose owner (a process of this machine, named in the lock) has ended, was left by a killed or hung
+# process and is removed at once (Optuna's own lock waits 30 s from when this process first sees it, however
+# old the lock already is).
+LOCK_STALE_S = 30
+
+
 def _journal_lock(path: Path):
     """The lock Optuna's journal backend takes around each append; the same one guards a repair."""
-    from optuna.storages.journal import JournalFileOpenLock, JournalFileSymlinkLock
+    from optuna.storages.journal import JournalFileOpenLock
     # the open lock works everywhere (symlinks need rights on Windows)
-    return JournalFileOpenLock(str(path)) if os.name == "nt" else JournalFileSymlinkLock(str(path))
+    return JournalFileOpenLock(str(path)) if os.name == "nt" else _study_lock_class()(str(path))
+
+
+@functools.cache
+def _study_lock_class():
+    from optuna.storages.journal import JournalFileSymlinkLock
+
+    class StudyLock(JournalFileSymlinkLock):
+        """Optuna's symlink lock whose link names its owner (`<journal>#<host>#<pid>`), never waited for blindly:
+        a lock whose owner on this machine has ended, or older than LOCK_STALE_S by its own time, is removed
+        (said in one log line) and taken."""
+
+        def __init__(self, filepath: str) -> None:
+            super().__init__(filepath, grace_period=None)
+            self._owner = f"{filepath}#{HOST}#{os.getpid()}"
+
+        def acquire(self) -> bool:
+            pause = 0.001
+            while True:
+                try:
+                    os.symlink(self._owner, self._lock_file)
+                    return True
+                except FileExistsError:
+                    if self._remove_if_stale():
+                        continue
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.1)
+
+        def stale_reason(self) -> str | None:
+            """Why the lock there now is stale ("its process 123 has ended", "it is 3,600 s old"), or None."""
+            return lock_stale_reason(self._lock_file)
+
+        def _remove_if_stale(self) -> bool:
+            try:
+                seen = os.readlink(self._lock_file)
+            except FileNotFoundError:
+                return True          # released meanwhile: try again
+            except OSError:
+                seen = None          # not a link (another kind of lock file): judged by its age alone
+            reason = self.stale_reason()
+            if reason is None:
+                return False
+            aside = f"{self._lock_file}.{os.getpid()}.{time.monotonic_ns()}.stale"
+            try:
+                os.rename(self._lock_file, aside)
+            except FileNotFoundError:
+                return True
+            try:
+                if seen is not None and os.readlink(aside) != seen:   # another process took it meanwhile
+                    try:
+                        os.link(aside, self._lock_file, follow_symlinks=False)
+                    except OSError:
+                        pass
+                    return False
+            except OSError:
+                pass
+            finally:
+                try:
+                    os.unlink(aside)
+                except OSError:
+                    pass
+            import logging
+            logging.getLogger(__name__).warning("removed the stale study lock %s (%s)", self._lock_file, reason)
+            return True
+
+    return StudyLock
+
+
+def lock_stale_reason(lock_file) -> str | None:
+    """Why a study lock file is stale: its owner (a process of this machine, named in the link) has ended, or
+    it is older than LOCK_STALE_S by its own time (not by when someone first saw it). None when it is fresh,
+    held by a live process, or gone."""
+    try:
+        st = os.lstat(lock_file)
+    except OSError:
+        return None
+    try:
+        _, host, pid = os.readlink(lock_file).rsplit("#", 2)
+        if host == HOST and pid.isdigit() and not _pid_alive(int(pid)):
+            return f"its process {pid} has ended"
+    except (OSError, ValueError):
+        pass   # Optuna's own lock, or a file: no owner named
+    age = time.time() - st.st_mtime
+    if age > LOCK_STALE_S:
+        return f"it is {age:,.0f} s old"
+    return None
 
 
 def check_storage(ws: Workspace, name: str, storage: str | None = None) -> None:
@@ -129,13 +221,14 @@ def check_storage(ws: Workspace, name: str, storage: str | None = None) -> None:
     path = Path(storage) if storage else studies_dir(ws) / f"{name}.journal"
     _check_folder(ws, path.parent)
     try:
-        st = path.stat()            # follows a link: a link to /dev/zero is a device
+        st = path.lstat()           # never through a link: a study writes to its file
     except FileNotFoundError:
         return
     except OSError as e:
         raise StudyError(f"cannot open the study file {path}: {e.strerror or e}") from None
     if not stat.S_ISREG(st.st_mode):
-        what = "a folder" if stat.S_ISDIR(st.st_mode) else "a device or pipe"
+        what = ("a folder" if stat.S_ISDIR(st.st_mode) else "a symbolic link" if stat.S_ISLNK(st.st_mode)
+                else "a device or pipe")
         raise StudyError(f"the study file {path} is {what}, not a file")
     if st.st_size > MAX_JOURNAL_BYTES:
         raise StudyError(f"the study file {path} is {size_text(st.st_size)}; a study journal is at most "

@@ -43,7 +43,7 @@ from mnist_gui.core.workspace import Busy
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_message, core_tr
 from mnist_gui.gui.i18n import Retranslating
-from mnist_gui.gui.jobs import JobRunner, Worker
+from mnist_gui.gui.jobs import JobRunner, Task, Worker
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
 from mnist_gui.gui.widgets.plots import Plot, percent_floor
@@ -98,8 +98,9 @@ class StudyTab(Retranslating, QWidget):
         self.ws = qtws.ws
         self.jobs = jobs
         self._worker: StudyWorker | None = None
-        self._study = None           # the optuna Study shown (read in the GUI thread)
+        self._study = None           # the optuna Study shown (opened in a worker, its rows read in the GUI thread)
         self._study_name = ""
+        self._opening = ""           # the name of the study being opened in a worker ("" when none)
         self._name_edited = False
         self.rows: list[studies.TrialRow] = []
         self.summary: list[studies.ValueSummary] = []
@@ -402,12 +403,12 @@ class StudyTab(Retranslating, QWidget):
         name = self.nameEdit.text().strip() or self.paramCombo.currentData()
         self._show_study(name)
         if self._study is None:
-            try:
-                self._study = studies.load_study(self.ws, name)
-            except (ValueError, OSError) as e:   # a damaged or unusable journal: said, in the core's line
-                self._study = None
-                self.statusLabel.setText(self.tr("Cannot read the study: {0}").format(e))
-        if self._study is None:
+            # Opened in a worker: opening checks the journal under its lock, which another process may hold.
+            if self._opening != name:
+                self._opening = name
+                self.jobs.start(Task(lambda _report, _stop, ws=self.ws, name=name: studies.load_study(ws, name)),
+                                self, returned=lambda study, name=name: self._on_opened(name, study),
+                                failed=lambda msg, name=name: self._on_opened(name, None, msg))
             self._set_rows([], None)
             return
         try:
@@ -415,6 +416,17 @@ class StudyTab(Retranslating, QWidget):
         except (ValueError, OSError, KeyError):
             return
         self._set_rows(rows, studies.study_plan(self._study))
+
+    def _on_opened(self, name: str, study, problem: str = "") -> None:
+        if self._opening == name:
+            self._opening = ""
+        if name != self._study_name:   # the form names another study by now
+            return
+        if problem:                     # a damaged or unusable journal: said, in the core's line
+            self.statusLabel.setText(self.tr("Cannot read the study: {0}").format(problem))
+        self._study = study
+        if study is not None:
+            self.refresh()
 
     def _set_rows(self, rows: list[studies.TrialRow], plan: studies.StudyPlan | None) -> None:
         self.rows = rows
