@@ -256,7 +256,7 @@ class TrainingTab(Retranslating, QWidget):
         self.testAccCurve = self.accuracyPlot.plot(symbol="o", name="test")
         self.log = QPlainTextEdit(objectName="trainLog", readOnly=True)
         self.log.setMaximumBlockCount(2000)
-        self.runsPanel = RunsPanel(self.qtws, self.lossPlot, self.accuracyPlot)
+        self.runsPanel = RunsPanel(self.qtws, self.lossPlot, self.accuracyPlot, jobs=self.jobs)
         self.runsPanel.overlaysChanged.connect(self._update_empty)
         self.bottomTabs = QTabWidget(objectName="trainBottomTabs")
         self.bottomTabs.addTab(self.log, "")
