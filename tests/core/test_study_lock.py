@@ -71,3 +71,31 @@ def test_a_live_fresh_lock_is_waited_for_and_never_broken(_isolated_home):
     assert not _opened_within(ws, "lr", seconds=1)            # waits for the holder ...
     assert os.readlink(lock) == f"{journal}#{st.HOST}#{os.getpid()}"   # ... whose lock stays
     held.release()
+
+
+def test_a_database_away_is_waited_for_a_bounded_time(tmp_path, monkeypatch, caplog):
+    """The retrying storage on a database that drops its connection: waits and goes on, saying so once; past
+    MNIST_GUI_STUDY_DB_WAIT it is one StudyError. (A real server stopped mid-study: test_study_postgres.py.)"""
+    from optuna.storages import RDBStorage
+    from sqlalchemy.exc import OperationalError
+    storage = st._database(f"sqlite:///{tmp_path}/study.db")
+    real = RDBStorage.get_all_studies
+    failures = {"left": 2}
+
+    def flaky(self):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+        return real(self)
+    monkeypatch.setattr(RDBStorage, "get_all_studies", flaky)
+    monkeypatch.setenv("MNIST_GUI_STUDY_DB_WAIT", "30")
+    assert storage.get_all_studies() == []
+    lines = [r.getMessage() for r in caplog.records]
+    assert sum("is not answering" in m for m in lines) == 1 and sum("answers again" in m for m in lines) == 1
+    failures["left"] = 10**9
+    monkeypatch.setenv("MNIST_GUI_STUDY_DB_WAIT", "1")
+    with pytest.raises(st.StudyError, match="has not answered for 1 s: server closed the connection"):
+        storage.get_all_studies()
+    monkeypatch.setattr(RDBStorage, "get_all_studies", lambda self: 1 / 0)   # not a lost connection: at once
+    with pytest.raises(ZeroDivisionError):
+        storage.get_all_studies()

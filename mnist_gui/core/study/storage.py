@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import stat
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,12 +60,119 @@ def heartbeat_s() -> int:
     return int(text)
 
 
+# A database server that stops answering (restarted, its network down) is waited for, trying again with a
+# growing pause, for at most this long ($MNIST_GUI_STUDY_DB_WAIT seconds); one log line says it is away, one
+# that it is back. Longer, the worker stops with one line.
+DB_WAIT_S = 120
+_RETRIED = (
+    "create_new_study", "delete_study", "set_study_user_attr", "set_study_system_attr", "get_study_id_from_name",
+    "get_study_name_from_id", "get_study_directions", "get_study_user_attrs", "get_study_system_attrs",
+    "get_trial_user_attrs", "get_trial_system_attrs", "get_all_studies", "create_new_trial", "set_trial_param",
+    "get_trial_param", "set_trial_state_values", "set_trial_intermediate_value", "set_trial_user_attr",
+    "set_trial_system_attr", "get_trial_id_from_study_id_trial_number", "get_trial", "get_all_trials",
+    "get_best_trial", "record_heartbeat", "_get_stale_trial_ids", "get_trial_number_from_id",
+    "get_n_trials", "check_trial_is_updatable",
+)
+
+
+def db_wait_s() -> float:
+    text = os.environ.get("MNIST_GUI_STUDY_DB_WAIT", "").strip()
+    if not text:
+        return DB_WAIT_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 1e6:
+        raise StudyError(f"MNIST_GUI_STUDY_DB_WAIT is the seconds to wait for the study database, got {text!r}")
+    return value
+
+
+def _connection_lost(e: BaseException) -> bool:
+    """Whether an error is the database being away (a refused or dropped connection), not a bad request."""
+    from sqlalchemy import exc
+    seen = 0
+    while e is not None and seen < 10:
+        if isinstance(e, (exc.OperationalError, exc.InterfaceError)) or (
+                isinstance(e, exc.DBAPIError) and e.connection_invalidated):
+            return True
+        e, seen = e.__cause__ or e.__context__, seen + 1
+    return False
+
+
+@functools.cache
+def _retrying_rdb_class():
+    import logging
+
+    from optuna.exceptions import UpdateFinishedTrialError
+    from optuna.storages import RDBStorage
+    log = logging.getLogger(__name__)
+
+    class RetryingRDBStorage(RDBStorage):
+        """RDBStorage whose every call waits for a database that is away (see DB_WAIT_S): Optuna's own
+        code fails, and on a failed tell fails again inside its error handling ("cannot access local
+        variable 'updated_state'"), when the server is away for a moment."""
+        shown = ""
+        _away_since: float | None = None
+        _lock = threading.Lock()
+
+        def _retry(self, name, *args, **kwargs):
+            call = getattr(RDBStorage, name)
+            pause, waited_from = 0.5, None
+            while True:
+                try:
+                    out = call(self, *args, **kwargs)
+                except UpdateFinishedTrialError:
+                    # a state written just before the connection dropped, then written again: it is there
+                    if name == "set_trial_state_values" and waited_from is not None:
+                        return True
+                    raise
+                except Exception as e:
+                    if not _connection_lost(e):
+                        raise
+                    now = time.monotonic()
+                    waited_from = waited_from or now
+                    limit = db_wait_s()
+                    with self._lock:
+                        if self._away_since is None:
+                            type(self)._away_since = now
+                            log.warning("the study database %s is not answering (%s); trying again for up "
+                                        "to %.0f s", self.shown, _first_line(e), limit)
+                    if now - waited_from >= limit:
+                        raise StudyError(f"the study database {self.shown} has not answered for {limit:.0f} s: "
+                                         f"{_first_line(e)}") from None
+                    time.sleep(min(pause, max(0.0, waited_from + limit - now)))
+                    pause = min(pause * 2, 5.0)
+                    continue
+                with self._lock:
+                    if self._away_since is not None:
+                        log.warning("the study database %s answers again (away %.0f s)", self.shown,
+                                    time.monotonic() - self._away_since)
+                        type(self)._away_since = None
+                return out
+
+    for name in _RETRIED:
+        if hasattr(RDBStorage, name):
+            setattr(RetryingRDBStorage, name,
+                    functools.wraps(getattr(RDBStorage, name))(
+                        lambda self, *a, _name=name, **k: self._retry(_name, *a, **k)))
+    return RetryingRDBStorage
+
+
+def _first_line(e: BaseException) -> str:
+    inner = getattr(e, "orig", None) or e.__cause__ or e
+    text = str(getattr(inner, "orig", None) or inner).strip().splitlines()
+    return text[0][:200] if text else type(e).__name__
+
+
 def _database(url: str):
-    """An RDBStorage with heartbeats and retries of the trials whose worker went silent."""
+    """An RDBStorage with heartbeats and retries of the trials whose worker went silent, which waits for a
+    server that is away for a moment (DB_WAIT_S)."""
     import warnings
 
     import optuna
-    from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+    from optuna.storages import RetryHeartbeatStaleTrialCallback
+    RDBStorage = _retrying_rdb_class()
     beat = heartbeat_s()
     try:
         from sqlalchemy.engine import make_url
@@ -74,9 +182,11 @@ def _database(url: str):
     try:
         with warnings.catch_warnings():   # heartbeats are "experimental" in Optuna's words since 2.9
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return RDBStorage(url, engine_kwargs={"pool_pre_ping": True}, heartbeat_interval=beat,
-                              grace_period=GRACE_HEARTBEATS * beat,
-                              heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRIES))
+            db = RDBStorage(url, engine_kwargs={"pool_pre_ping": True}, heartbeat_interval=beat,
+                            grace_period=GRACE_HEARTBEATS * beat,
+                            heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRIES))
+            db.shown = shown
+            return db
     except ImportError as e:   # SQLAlchemy names the driver it could not import
         hint = " (pip install 'mnist-gui[postgres]')" if url.startswith("postgresql") else ""
         raise StudyError(f"cannot open the study storage {shown}: its database driver is not installed: "
