@@ -82,11 +82,11 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 
 
-def _open_regular(path, flags: int, error: type[StorageError], what: str) -> int:
-    """os.open without following a link and without blocking on a FIFO; the fd of a regular file, else
-    `error` naming what the path is. FileNotFoundError (and other OSErrors) pass through."""
+def _open_regular(path, flags: int, error: type[StorageError], what: str, follow: bool = False) -> int:
+    """os.open without following a link (unless follow) and without blocking on a FIFO; the fd of a regular
+    file, else `error` naming what the path is. FileNotFoundError (and other OSErrors) pass through."""
     try:
-        st = os.lstat(path)
+        st = os.stat(path) if follow else os.lstat(path)
     except FileNotFoundError:
         if not flags & os.O_CREAT:
             raise
@@ -94,7 +94,7 @@ def _open_regular(path, flags: int, error: type[StorageError], what: str) -> int
     if st is not None and not stat.S_ISREG(st.st_mode):   # never open a device or a FIFO at all
         raise error(f"{path} is {kind_of(st.st_mode)}, not a regular file; {what}")
     try:
-        fd = os.open(path, flags | _NOFOLLOW | _NONBLOCK | _CLOEXEC | _BINARY, 0o666)
+        fd = os.open(path, flags | (0 if follow else _NOFOLLOW) | _NONBLOCK | _CLOEXEC | _BINARY, 0o666)
     except OSError as e:
         if e.errno == errno.ELOOP:
             raise error(f"{path} is a symbolic link, not a regular file; {what}") from None
@@ -111,11 +111,12 @@ def _open_regular(path, flags: int, error: type[StorageError], what: str) -> int
     return fd
 
 
-def read_state_file(path, max_bytes: int) -> bytes:
+def read_state_file(path, max_bytes: int, follow_links: bool = False) -> bytes:
     """The bytes of a user-writable state file, checked before reading: a regular file (a link, a FIFO, a
     device, a folder are StateFileError), at most max_bytes (larger: StateFileError; only max_bytes + 1 are
-    ever read, whatever the file claims). FileNotFoundError when there is none; other OSErrors pass."""
-    fd = _open_regular(path, os.O_RDONLY, StateFileError, "not read")
+    ever read, whatever the file claims). FileNotFoundError when there is none; other OSErrors pass.
+    follow_links: for a file the user names (an architecture file), a link to a regular file is read."""
+    fd = _open_regular(path, os.O_RDONLY, StateFileError, "not read", follow=follow_links)
     with os.fdopen(fd, "rb") as f:
         size = os.fstat(fd).st_size
         if size > max_bytes:

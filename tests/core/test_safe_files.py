@@ -263,3 +263,20 @@ def test_every_layer_kind_exports_to_allowed_operators():
         mc = ModelConfig(spec=spec.to_list())
         ops = {n.op_type for n in onnx.load_from_string(export_onnx(build_model(mc).eval(), mc)).graph.node}
         assert ops <= ALLOWED_OPERATORS, ops - ALLOWED_OPERATORS
+
+
+def test_an_architecture_fifo_or_device_link_is_refused_before_reading(tmp_path, linked):
+    from mnist_gui.core.presets import tf_tutorial_spec
+    from mnist_gui.core.spec import SpecError, load_spec_file, save_spec_file
+    fifo = tmp_path / "arch.json"
+    os.mkfifo(fifo)
+    with pytest.raises(SpecError, match="a FIFO, not a regular file"):   # at once, not waiting for a writer
+        load_spec_file(fifo)
+    link, target = linked
+    with pytest.raises(UnsafeDestination):                                 # saving never writes through it
+        save_spec_file(link, tf_tutorial_spec())
+    assert target.read_text() == "precious\n"
+    own = tmp_path / "mine.json"
+    save_spec_file(own, tf_tutorial_spec())
+    (tmp_path / "link.json").symlink_to(own)                               # a user's own link is read
+    assert load_spec_file(tmp_path / "link.json") == tf_tutorial_spec()

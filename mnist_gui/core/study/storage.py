@@ -72,6 +72,7 @@ _RETRIED = (
     "set_trial_system_attr", "get_trial_id_from_study_id_trial_number", "get_trial", "get_all_trials",
     "get_best_trial", "record_heartbeat", "_get_stale_trial_ids", "get_trial_number_from_id",
     "get_n_trials", "check_trial_is_updatable",
+    "_get_trials", "_create_new_trial", "_get_best_trial_id", "_set_trial_param",   # what Optuna's cache calls
 )
 
 

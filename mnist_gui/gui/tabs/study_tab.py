@@ -11,7 +11,6 @@ trial's next step; closing the window does the same; Start with the same name re
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
 from mnist_gui.core import study as studies
 from mnist_gui.core.events import Progressed, Started
 from mnist_gui.core.recipes import FIELDS, TRAINING_RECIPES
+from mnist_gui.core.storage import write_text
 from mnist_gui.core.workspace import Busy
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_message, core_tr
@@ -521,7 +521,7 @@ class StudyTab(Retranslating, QWidget):
         if not path:
             return False
         try:
-            Path(path).write_text(studies.study_csv(self._study), encoding="utf-8")
+            write_text(path, studies.study_csv(self._study))   # the one writer: never through a link
         except OSError as e:
             self.statusLabel.setText(self.tr("Could not write {0}: {1}").format(path, e.strerror or e))
             return False
