@@ -1,14 +1,20 @@
-"""MNIST as in-memory uint8 tensors: IDX reader (raw or .gz), folder search, torchvision download.
+"""MNIST as in-memory uint8 tensors: IDX reader (raw or .gz) decoded once into a .npy cache, folder search,
+torchvision download.
 
 torch is imported where tensors are made, not with the module: the window checks a folder (find_mnist_folder,
 missing_files) without loading it."""
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import gzip
+import hashlib
 import os
+import re
 import struct
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +23,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mnist_gui import config
-from mnist_gui.core.errors import Cancelled, DataError  # noqa: F401 (defined without torch, used here)
+from mnist_gui.core.errors import (  # noqa: F401 (defined without torch, used here)
+    Cancelled,
+    DataError,
+    MnistFileMissing,
+    MnistNotFound,
+)
+from mnist_gui.core.messages import Message, say
 from mnist_gui.core.storage import check_destination, is_dir, is_file
 
 if TYPE_CHECKING:
@@ -131,6 +143,100 @@ def read_idx(path: str | os.PathLike, should_stop: Callable[[], bool] | None = N
     return np.frombuffer(data, dtype=np.uint8).reshape(dims)
 
 
+# ------------------------------------------------------------------ decoded once: the .npy cache
+
+# A decoded IDX file is kept as "<source name>.<sha256 of the source, 16 hex>.<crc32 of the data>.npy": beside
+# the source when its folder is writable, else in the app's cache folder (config.cache_dir). The source's
+# digest in the name means a changed source never matches its old cache (which is then removed); the crc32 and
+# the array's header (uint8, N or N×28×28) are checked on every read, so a damaged cache is decoded again.
+_CACHE_NAME = re.compile(r"^(?P<source>.+)\.(?P<sha>[0-9a-f]{16})\.(?P<crc>[0-9a-f]{8})\.npy$")
+
+
+def _sha256_16(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while b := f.read(_CHUNK):
+            h.update(b)
+    return h.hexdigest()[:16]
+
+
+def _writable(folder: Path) -> bool:
+    """Whether a folder takes new files: its mode grants writing (root may write anywhere, but a folder
+    made read-only is meant to stay as it is) and this user may."""
+    try:
+        return bool(folder.stat().st_mode & 0o222) and os.access(folder, os.W_OK)
+    except OSError:
+        return False
+
+
+def _cache_folders(path: Path) -> list[Path]:
+    """Beside the source when its folder is writable, else the app's cache folder."""
+    return [path.parent] if _writable(path.parent) else [config.cache_dir() / "mnist"]
+
+
+def _cached(folder: Path, source: Path, sha: str) -> np.ndarray | None:
+    """The decoded array from a cache in folder that matches the source's digest and is whole, else None."""
+    try:
+        names = list(folder.glob(glob.escape(source.name) + ".*.npy"))
+    except OSError:
+        return None
+    for p in names:
+        m = _CACHE_NAME.match(p.name)
+        if not m or m["source"] != source.name or m["sha"] != sha:
+            continue
+        try:
+            arr = np.load(p, mmap_mode="r", allow_pickle=False)
+            ok = (arr.dtype == np.uint8 and (arr.ndim == 1 or arr.shape[1:] == (config.IMAGE_SIZE,) * 2)
+                  and arr.ndim in (1, 3) and arr.flags.c_contiguous
+                  and f"{zlib.crc32(arr.reshape(-1)) & 0xFFFFFFFF:08x}" == m["crc"])
+            if ok:
+                return np.array(arr)
+            del arr   # let go of the mapping before removing the file
+        except (OSError, ValueError, EOFError):
+            pass
+        with contextlib.suppress(OSError):   # damaged: decoded again below
+            p.unlink()
+    return None
+
+
+def _keep(source: Path, sha: str, arr: np.ndarray) -> None:
+    """Write the cache in the first folder that takes it (stale caches of this source there removed); a
+    folder that cannot (read-only, full) is skipped silently: the cache only saves time."""
+    import io
+
+    from mnist_gui.core.storage import atomic_write_bytes
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    name = f"{source.name}.{sha}.{zlib.crc32(arr.reshape(-1)) & 0xFFFFFFFF:08x}.npy"
+    for folder in _cache_folders(source):
+        try:
+            atomic_write_bytes(folder / name, buf.getbuffer())
+        except OSError:
+            continue
+        for old in folder.glob(glob.escape(source.name) + ".*.npy"):
+            m = _CACHE_NAME.match(old.name)
+            if old.name != name and m and m["source"] == source.name:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+        return
+
+
+def read_idx_cached(path: str | os.PathLike, should_stop: Callable[[], bool] | None = None) -> np.ndarray:
+    """read_idx, decoded once: later reads of the same source come from its .npy cache (see _CACHE_NAME)."""
+    path = Path(path)
+    try:
+        sha = _sha256_16(path)
+    except OSError:
+        return read_idx(path, should_stop)   # read_idx names the problem
+    for folder in _cache_folders(path):
+        arr = _cached(folder, path, sha)
+        if arr is not None:
+            return arr
+    arr = read_idx(path, should_stop)
+    _keep(path, sha, arr)
+    return arr
+
+
 def _find_file(folder: Path, stem: str) -> Path | None:
     for name in (stem, stem + ".gz"):
         for sub in (folder, folder / "MNIST" / "raw"):
@@ -147,7 +253,7 @@ def missing_files(folder: Path) -> list[str]:
 def _load_split(folder: Path, images_stem: str, labels_stem: str, should_stop=None) -> MnistSplit:
     ip, lp = _find_file(folder, images_stem), _find_file(folder, labels_stem)
     if ip is None or lp is None:
-        raise DataError(f"{folder}: lacks {images_stem if ip is None else labels_stem}")
+        raise MnistFileMissing(folder, images_stem if ip is None else labels_stem)
     idims, ldims = idx_dims(ip), idx_dims(lp)   # both headers checked before either body is read
     if len(idims) != 3:
         raise DataError(f"{ip}: holds labels, expected images")
@@ -155,11 +261,12 @@ def _load_split(folder: Path, images_stem: str, labels_stem: str, should_stop=No
         raise DataError(f"{lp}: holds images, expected labels")
     if idims[0] != ldims[0]:
         raise DataError(f"{ip} has {idims[0]:,} images but {lp} has {ldims[0]:,} labels")
-    images, labels = read_idx(ip, should_stop), read_idx(lp, should_stop)
+    images, labels = read_idx_cached(ip, should_stop), read_idx_cached(lp, should_stop)
     if labels.size and labels.max() > 9:
         raise DataError(f"{lp}: label {int(labels.max())} is not a digit")
     import torch
-    return MnistSplit(torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)))
+    return MnistSplit(torch.from_numpy(np.require(images, requirements="CW")),
+                      torch.from_numpy(labels.astype(np.int64)))
 
 
 def find_mnist_folder(data_dir=None, user_folder: Path | None = None) -> Path | None:
@@ -172,13 +279,16 @@ def find_mnist_folder(data_dir=None, user_folder: Path | None = None) -> Path | 
     return None
 
 
-def not_found_message(data_dir=None, extra: str = "", user_folder: Path | None = None) -> str:
+def looked_in(data_dir=None, user_folder: Path | None = None) -> list[Message]:
+    """Where MNIST was looked for, and what each folder lacks: the fields of MnistNotFound."""
     cands = config.data_dir_candidates(data_dir, user_folder)
-    looked = "; ".join(f"{src}: {folder} (missing {', '.join(missing_files(folder)) or 'nothing'})"
-                       for src, folder in (cands[:1] if data_dir else cands))
-    msg = (f"MNIST not found. Looked in {looked}. "
-           f"Point the app at a folder holding the four IDX files with --data-dir DIR or MNIST_GUI_DATA=DIR")
-    return msg + (f". {extra}" if extra else "")
+    return [say("mnist-looked", source=src, folder=str(folder), missing=missing_files(folder))
+            for src, folder in (cands[:1] if data_dir else cands)]
+
+
+def not_found(data_dir=None, user_folder: Path | None = None) -> MnistNotFound:
+    """The error saying that no folder looked in holds MNIST (str(): the English line)."""
+    return MnistNotFound(looked_in(data_dir, user_folder))
 
 
 @dataclass(frozen=True)
@@ -305,8 +415,7 @@ def download_mnist(dest: Path, progress: Callable[[str], None] | None = None,
             break
         else:
             why = "; ".join(errors)[:300]
-            raise DownloadError(not_found_message(extra=f"Download failed: {why}", user_folder=dest),
-                                reason=why, offline=not answered) from None
+            raise DownloadError(looked_in(user_folder=dest), reason=why, offline=not answered) from None
     return dest
 
 
@@ -323,12 +432,12 @@ def load_mnist(data_dir=None, download: bool = True,
     folder = find_mnist_folder(data_dir, download_dir)
     if folder is None:
         if data_dir:  # an explicit folder that lacks the files is a mistake, not a reason to download
-            raise DataError(not_found_message(data_dir, user_folder=download_dir))
+            raise not_found(data_dir, user_folder=download_dir)
         if not download:
-            raise DataError(not_found_message(data_dir, user_folder=download_dir))
+            raise not_found(data_dir, user_folder=download_dir)
         folder = download_mnist(download_dir, progress, should_stop)
         if missing_files(folder):
-            raise DataError(not_found_message(data_dir, user_folder=download_dir))
+            raise not_found(data_dir, user_folder=download_dir)
     f = config.MNIST_FILES
     if progress:
         progress(f"loading MNIST from {folder}")

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QLayout, QMainWindow, QMessageBox, QTabWidget
 
 from mnist_gui import config
 from mnist_gui.core.storage import folder_problem
@@ -85,6 +85,12 @@ class MainWindow(QMainWindow):
             QMessageBox.Icon.Warning))
         self.qtws.modelChanged.connect(self._on_model_changed)
 
+        # The window never grows by itself: Qt's default makes a top-level window at least as large as its
+        # contents' smallest size, which changes with the tab shown, the language and the desktop's font (a
+        # 680-pixel window grew to 718 opening the Data tab). The user's size (or 1000×680) stays; below
+        # this floor the window cannot be made.
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.setMinimumSize(640, 480)
         if not self.restoreGeometry(self.ws.settings.get("window/geometry")):
             self.resize(1000, 680)
         # the model loads in a worker once the window is up (the event loop's first turn): on ONNX Runtime,
@@ -187,10 +193,19 @@ class MainWindow(QMainWindow):
         self.modelLabel.setText(self.tr("Model: {0} ({1}), {2}").format(ck.name, ck.model_config.preset, acc_text))
         self.setWindowTitle(f"mnist-gui — {ck.name} ({acc_text})")
 
+    def _models_folder(self) -> Path:
+        """Where the model dialogs start: the app's models folder, made if missing (a dialog given a folder
+        that does not exist starts in the working folder), else the home folder."""
+        try:
+            self.ws.models_dir.mkdir(parents=True, exist_ok=True)
+            return self.ws.models_dir
+        except OSError:
+            return Path.home()
+
     def open_model(self, path: str | None = None) -> bool:
         from mnist_gui.core.checkpoint import CheckpointError
         if not path:
-            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open model"), str(self.ws.models_dir),
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open model"), str(self._models_folder()),
                                                   self.tr("mnist-gui models (*.pt);;All files (*)"))
         if not path:
             return False
@@ -211,7 +226,7 @@ class MainWindow(QMainWindow):
         if ck is None:
             return False
         if not path:
-            default = str(self.ws.models_dir / f"{ck.name}.pt")
+            default = str(self._models_folder() / f"{ck.name}.pt")
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Save model as"), default,
                                                   self.tr("mnist-gui models (*.pt);;All files (*)"))
         if not path:
@@ -238,7 +253,7 @@ class MainWindow(QMainWindow):
             return False
         if not path:
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Export model as ONNX"),
-                                                  str(self.ws.models_dir / f"{ck.name}.onnx"),
+                                                  str(self._models_folder() / f"{ck.name}.onnx"),
                                                   self.tr("ONNX models (*.onnx);;All files (*)"))
         if not path:
             return False

@@ -251,6 +251,7 @@ def test_a_graph_with_an_operator_our_exports_never_write_is_not_run(tmp_path):
         check_operators(config.resource_path(f"{name}.onnx").read_bytes())
 
 
+@pytest.mark.slow
 def test_every_layer_kind_exports_to_allowed_operators():
     import onnx
 

@@ -18,9 +18,9 @@ import uuid
 
 import pytest
 
-from tests.conftest import ROOT, mnist_dir, run_cli
+from tests.conftest import ROOT, mnist_dir, mnist_skip_reason, run_cli
 
-pytestmark = pytest.mark.skipif(mnist_dir() is None, reason="MNIST not available (set MNIST_GUI_DATA)")
+pytestmark = pytest.mark.skipif(mnist_dir() is None, reason=mnist_skip_reason())
 TINY = ["--preset", "fast-bn", "--train-size", "500", "--max-steps", "5"]
 WAIT_S = 300   # a bound on each wait, never reached when things work
 
@@ -92,6 +92,7 @@ def _worker(home, args):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow
 def test_two_machines_share_a_grid_study_and_a_killed_workers_trial_runs_again(tmp_path, postgres_url):
     import optuna
     from optuna.trial import TrialState
@@ -152,6 +153,7 @@ def test_two_machines_share_a_grid_study_and_a_killed_workers_trial_runs_again(t
     assert len(optuna.load_study(study_name=name, storage=postgres_url).get_trials()) == len(trials)
 
 
+@pytest.mark.slow
 def test_a_database_that_cannot_be_reached_is_one_line(_isolated_home, postgres_url):
     bad = postgres_url.replace("/postgres?", "/no_such_database?")
     r = run_cli("study", "--storage", bad, "--param", "lr", "--values", "1e-3", *TINY)
@@ -171,6 +173,7 @@ def _cluster_ctl(url: str, action: str) -> None:
     assert r.returncode == 0, r.stderr
 
 
+@pytest.mark.slow
 def test_workers_wait_for_a_database_that_is_away_for_a_moment(tmp_path, postgres_url):
     """The server stopped mid-study for a few seconds: the workers say so once, wait, and go on; every grid
     point is run, no traceback (Optuna alone fails its tell and dies: "cannot access local variable

@@ -1,10 +1,13 @@
+import math
 import threading
 
 import pytest
 import torch
 
 from mnist_gui.core.events import EpochEnded, Finished, Progressed, Started, StatusChanged
+from mnist_gui.core.messages import say
 from mnist_gui.core.recipes import RECIPES, TrainConfig
+from mnist_gui.core.states import RunStatus
 from mnist_gui.core.train import Trainer, evaluate
 
 
@@ -14,6 +17,7 @@ def quick(**kw):
     return TrainConfig(**base)
 
 
+@pytest.mark.slow
 def test_short_run_learns(small_mnist):
     events = []
     r = Trainer(quick(), small_mnist, events.append).run()
@@ -91,8 +95,9 @@ def test_stop_returns_the_model_it_had(small_mnist):
     r = trainer.run()
     assert r.status == "stopped" and r.model is not None
     assert r.history["step"][-1] == asked_at[0]  # took effect within one batch
-    assert events[-1] == Finished("stopped", f"stopped at step {asked_at[0]} of 138", asked_at[0],
+    assert events[-1] == Finished(RunStatus.STOPPED, say("run-stopped", step=asked_at[0], total=138), asked_at[0],
                                   events[-1].train_seconds, events[-1].seconds)
+    assert str(events[-1].message) == f"stopped at step {asked_at[0]} of 138"   # what the command line prints
     assert [s for e in events if isinstance(e, Progressed) for s in e.steps] == r.history["step"]
 
 
@@ -113,10 +118,10 @@ def test_pause_and_resume(small_mnist):
     r = trainer.run()
     assert r.status == "finished"
     msgs = [e.message for e in seen if isinstance(e, StatusChanged)]
-    assert msgs == ["paused", "resumed"]
+    assert msgs == [say("run-paused"), say("run-resumed")] and list(map(str, msgs)) == ["paused", "resumed"]
     # nothing happened between pause and resume
-    i = seen.index(StatusChanged("paused"))
-    assert seen[i - 1].step == paused_at[0] and seen[i + 1] == StatusChanged("resumed")
+    i = seen.index(StatusChanged(say("run-paused")))
+    assert seen[i - 1].step == paused_at[0] and seen[i + 1] == StatusChanged(say("run-resumed"))
     assert seen[i + 2].steps[0] == paused_at[0] + 1
 
 
@@ -126,8 +131,9 @@ def test_nan_guard(small_mnist):
     state["logits.bias"][3] = float("nan")  # the next forward pass gives a NaN loss
     events = []
     r = Trainer(quick(max_steps=50), small_mnist, events.append, init_state=state).run()
-    assert r.status == "diverged" and r.model is None
-    assert r.message == "diverged at step 1: loss is nan; lower the learning rate"
+    assert r.status is RunStatus.DIVERGED and r.model is None
+    assert str(r.message) == "diverged at step 1: loss is nan; lower the learning rate"
+    assert r.message.code == "diverged" and r.message.step == 1 and math.isnan(r.message.loss)
     assert events[-2] == StatusChanged(r.message)
     assert isinstance(events[-1], Finished) and (events[-1].status, events[-1].message) == ("diverged", r.message)
 
@@ -167,6 +173,7 @@ def test_evaluate_confusion_matches_accuracy(small_mnist, shipped):
 HAS_CUDA = torch.cuda.is_available()
 
 
+@pytest.mark.slow
 def test_sync_points_keep_one_history_entry_per_step(small_mnist, monkeypatch):
     """The accelerator path (values read only at sync points) on the CPU: same numbers, fewer events."""
     from mnist_gui.core import train as train_mod
@@ -206,7 +213,7 @@ def test_nan_guard_at_a_sync_point_names_the_first_bad_step(small_mnist, monkeyp
     t.read_every_step = False
     r = t.run()
     assert r.status == "diverged" and r.model is None
-    assert r.message == "diverged at step 1: loss is nan; lower the learning rate"
+    assert str(r.message) == "diverged at step 1: loss is nan; lower the learning rate"
     assert [type(e) for e in events] == [Started, StatusChanged, Finished]   # stopped at its first sync point
 
 
@@ -402,3 +409,65 @@ def test_one_cycle_runs_of_a_few_steps_finish(small_mnist, steps):
     cfg = TrainConfig(preset="fast-bn", schedule="onecycle", batch_size=16, max_steps=steps, epochs=1)
     r = Trainer(cfg, small_mnist).run()
     assert r.status == "finished" and r.metrics["steps"] == steps
+
+
+# ------------------------------------------------------------------ CUDA graphs: the decision, the fallback
+
+@pytest.mark.parametrize("cfg_kw, device, available, env, want", [
+    ({}, "cpu", True, None, False),
+    ({}, "cuda:0", True, None, True),
+    ({"optimizer": "adam"}, "cuda:0", True, None, True),
+    ({"optimizer": "sgd", "momentum": 0.9}, "cuda:0", True, None, False),
+    ({"augment": True}, "cuda:0", True, None, False),
+    ({}, "cuda:0", False, None, False),
+    ({}, "cuda:0", True, "0", False),
+    ({}, "mps", True, None, False),
+])
+def test_the_cuda_graph_decision_with_the_capability_mocked(monkeypatch, cfg_kw, device, available, env, want):
+    from mnist_gui.core import train as train_mod
+    monkeypatch.setattr(train_mod, "cuda_graphs_available", lambda dev: available)
+    if env is None:
+        monkeypatch.delenv("MNIST_GUI_CUDA_GRAPHS", raising=False)
+    else:
+        monkeypatch.setenv("MNIST_GUI_CUDA_GRAPHS", env)
+    use, why = train_mod.graph_decision(quick(**cfg_kw).validated(), torch.device(device))
+    assert use is want and why
+
+
+def test_a_cpu_run_is_eager_and_records_it(small_mnist):
+    r = Trainer(quick(max_steps=3, train_size=600), small_mnist).run()
+    assert r.metrics["step_mode"] == "eager" and r.metrics["step_mode_why"].startswith("cpu")
+
+
+@pytest.mark.parametrize("recipe", ["fast", "fast-bn", "finetune"])
+def test_the_graphs_schedule_tables_are_what_the_eager_optimizer_used(small_mnist, recipe):
+    """A captured step reads the learning rate and beta1 from tables made before the run: they must be the
+    values the eager run's scheduler gave its optimizer before each step (one-cycle moves both)."""
+    seen = []
+
+    class Recording(Trainer):
+        def _set_up(self):
+            super()._set_up()
+            self.optimizer.register_step_pre_hook(lambda opt, a, k: seen.append(
+                (opt.param_groups[0]["lr"], opt.param_groups[0]["betas"][0])))
+
+    cfg = RECIPES[recipe].config
+    cfg = TrainConfig(**{**cfg.to_dict(), "max_steps": 12, "train_size": 640, "augment": False})
+    t = Recording(cfg, small_mnist)
+    r = t.run()
+    assert r.status == "finished" and len(seen) == 12
+    t._set_up()
+    lrs, betas = t.schedule_values()
+    assert len(lrs) == 13
+    assert lrs[:12] == pytest.approx([s[0] for s in seen], rel=1e-12)
+    assert betas[:12] == pytest.approx([s[1] for s in seen], rel=1e-12)
+
+
+@pytest.mark.skipif(not HAS_CUDA, reason="no CUDA device on this machine")
+def test_a_cuda_graph_run_learns_as_the_eager_one(small_mnist, monkeypatch):
+    g = Trainer(quick(max_steps=40, train_size=2560), small_mnist, device="cuda").run()
+    monkeypatch.setenv("MNIST_GUI_CUDA_GRAPHS", "0")
+    e = Trainer(quick(max_steps=40, train_size=2560), small_mnist, device="cuda").run()
+    assert (g.metrics["step_mode"], e.metrics["step_mode"]) == ("cuda graph", "eager")
+    assert len(g.history["loss"]) == len(e.history["loss"]) == 40
+    assert abs(g.metrics["test_accuracy"] - e.metrics["test_accuracy"]) < 0.05

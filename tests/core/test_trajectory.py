@@ -73,6 +73,7 @@ def test_combine_is_a_sum_of_log_probabilities():
     assert T.combine(np.stack([img, img]), np.stack([path, uniform])).shape == (2, 10)
 
 
+@pytest.mark.slow
 def test_the_onnx_export_reads_as_the_torch_net(tmp_path):
     net = T.new_net().eval()
     x = T.batch_features([NINE_LOOP_THEN_STEM, NINE_STEM_THEN_LOOP, [loop()]])

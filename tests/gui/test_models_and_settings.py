@@ -1,3 +1,4 @@
+import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from tests.gui.conftest import open_window
@@ -21,6 +22,7 @@ def save_and_wait(qtbot, window, path):
     assert blocker.args == [str(path)] and path.exists(), blocker.args
 
 
+@pytest.mark.slow
 def test_save_open_and_reset(window, tmp_path, qtbot):
     path = tmp_path / "mine.pt"
     save_and_wait(qtbot, window, path)
@@ -54,7 +56,11 @@ def test_settings_and_last_model_persist(qtbot, tmp_path, _isolated_home):
     w2 = open_window(qtbot)
     assert w2.drawTab.penWidth.value() == 31
     assert w2.drawTab.numberMode.isChecked() and w2.drawTab.canvas.width() == 672
-    assert w2.size() == small
+    # the size kept; Qt fits a restored window into the screen (800×600 offscreen), and the window no longer
+    # grows back to its contents' smallest size by itself
+    screen = w2.screen().availableGeometry()
+    assert w2.height() == small.height()
+    assert w2.width() == small.width() or small.width() > screen.width() >= w2.width()
     assert w2.checkpoint.path == tmp_path / "kept.pt"
     w2.close()
     (tmp_path / "kept.pt").write_bytes(b"broken")   # the remembered model went bad

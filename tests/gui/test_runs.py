@@ -1,3 +1,4 @@
+import pytest
 from PySide6.QtCore import QItemSelectionModel
 
 from mnist_gui.core.recipes import TrainConfig
@@ -5,6 +6,7 @@ from mnist_gui.gui.widgets.runs_panel import KIND_COL, LR_COL, RUN_COL, STATUS_C
 from tests.gui.conftest import accept_new_model
 
 
+@pytest.mark.slow
 def test_two_runs_are_listed_overlaid_and_made_live(window, qtbot, small_mnist, _isolated_home):
     tab = window.trainTab
     window.ws.use_mnist(small_mnist)
@@ -61,6 +63,7 @@ def test_run_store_round_trip(tmp_path):
     assert len(runs) == 1 and len(problems) == 1
 
 
+@pytest.mark.slow
 def test_a_run_trained_from_the_command_line_appears_in_the_runs_list(qtbot, _isolated_home):
     from tests.conftest import run_cli
     from tests.gui.conftest import open_window
@@ -131,6 +134,7 @@ def _many_records(root, n: int) -> None:
         (root / f"20261201-100000-fast-bn-{i:05d}" / "run.json").write_text(json.dumps(dict(rec, id=str(i))))
 
 
+@pytest.mark.slow
 def test_many_runs_are_read_off_the_gui_thread_and_only_what_changed_again(window, qtbot, monkeypatch):
     """The Runs list of a folder of many runs: the records are read in a worker (refresh returns before they
     are read), and a refresh after one more run reads that one record, not all of them again."""

@@ -31,6 +31,7 @@ def _clean(code: int, out: str) -> None:
     assert code == 0 and "Traceback" not in out and "Error" not in out, out
 
 
+@pytest.mark.slow
 def test_a_settings_fifo_never_stops_the_window(_isolated_home):
     _isolated_home.mkdir(parents=True)
     os.mkfifo(_isolated_home / "settings.ini")
@@ -38,6 +39,7 @@ def test_a_settings_fifo_never_stops_the_window(_isolated_home):
     assert (_isolated_home / "settings.ini").is_fifo()     # left as it was
 
 
+@pytest.mark.slow
 def test_settings_are_never_written_through_a_link(_isolated_home, tmp_path):
     _isolated_home.mkdir(parents=True)
     target = tmp_path / "someone-elses.ini"
@@ -47,6 +49,7 @@ def test_settings_are_never_written_through_a_link(_isolated_home, tmp_path):
     assert target.read_text() == "[draw]\npenWidth=30\n" and (_isolated_home / "settings.ini").is_symlink()
 
 
+@pytest.mark.slow
 def test_an_app_folder_that_is_a_file_still_starts(_isolated_home):
     _isolated_home.parent.mkdir(parents=True, exist_ok=True)
     _isolated_home.write_text("a file, not a folder")

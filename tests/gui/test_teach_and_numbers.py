@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
@@ -21,6 +22,7 @@ def test_teach_stores_samples_that_survive_a_restart(window, qtbot, _isolated_ho
     assert stored[0].image.shape == (28, 28) and stored[0].image.max() > 0.9
 
 
+@pytest.mark.slow
 def test_finetune_is_offered_after_a_restart_with_digits_in_my_digits(window, qtbot, _isolated_home):
     """The button is checked again when the model has loaded; while it cannot be used it says why."""
     from tests.gui.conftest import open_window
@@ -51,6 +53,7 @@ def test_my_digits_tab_browses_and_deletes(window, qtbot):
     assert tab.myCountLabel.text().startswith("3 ")
 
 
+@pytest.mark.slow
 def test_finetune_button_swaps_the_live_model(window, qtbot, small_mnist):
     window.ws.use_mnist(small_mnist)
     tab = window.drawTab
@@ -142,8 +145,9 @@ def test_number_mode_says_which_part_is_not_a_digit(window, qtbot):
     assert text.count("not a digit") == 1 and "(100%, not" not in text.split("·")[0], text
 
 
-def test_number_mode_reads_without_a_broken_judge_file(window, qtbot, tmp_path, monkeypatch, capsys):
-    """A judge file that cannot be read: one line on stderr, and numbers are read as before the judge."""
+def test_number_mode_reads_without_a_broken_judge_file(window, qtbot, tmp_path, monkeypatch, caplog):
+    """A judge file that cannot be read: one warning (the command line writes it as a line on stderr), and
+    numbers are read as before the judge."""
     from mnist_gui.core.handwriting import judge
     bad = tmp_path / "number_judge.pt"
     bad.write_bytes(b"\x00" * 100)
@@ -155,7 +159,8 @@ def test_number_mode_reads_without_a_broken_judge_file(window, qtbot, tmp_path, 
         strokes = ONE + [[(x + 110, y) for x, y in SEVEN[0]]]
         draw(qtbot, tab.canvas, [[(40 + x * 2, 60 + y * 2) for x, y in s] for s in strokes])
         assert tab.number == "17", tab.numberLabel.text()
-        assert capsys.readouterr().err.count("reading numbers without the whole-digit judge") == 1
+        said = [r for r in caplog.records if r.name == judge.__name__ and r.levelname == "WARNING"]
+        assert [r.getMessage().count("reading numbers without the whole-digit judge") for r in said] == [1]
     finally:
         judge.shipped_judge.cache_clear()
 

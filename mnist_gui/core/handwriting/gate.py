@@ -19,13 +19,15 @@ clockwise or a 1 drawn upwards is a digit too.
 from __future__ import annotations
 
 import functools
-import sys
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from mnist_gui import config
+
+log = logging.getLogger(__name__)
 
 Gate = Callable[[np.ndarray], np.ndarray]   # N 28×28 images -> N P(digit)
 PathGate = Callable[[list], np.ndarray]     # N stroke sets -> N P(digit)
@@ -63,7 +65,7 @@ def shipped_gate() -> Gate | None:
     try:
         return onnx_gate(GATE_FILE or config.resource_path("digit_gate.onnx"))
     except Exception as e:  # a broken install must not stop the drawing
-        print(f"mnist-gui: reading drawings without the digit gate: {e}", file=sys.stderr)
+        log.warning("reading drawings without the digit gate: %s", e)
         return None
 
 
@@ -89,7 +91,7 @@ def shipped_path_gate() -> PathGate | None:
     try:
         return onnx_path_gate(PATH_GATE_FILE or config.resource_path("path_gate.onnx"))
     except Exception as e:  # a broken install must not stop the drawing
-        print(f"mnist-gui: judging drawings without the path gate: {e}", file=sys.stderr)
+        log.warning("judging drawings without the path gate: %s", e)
         return None
 
 

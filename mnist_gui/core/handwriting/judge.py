@@ -16,13 +16,15 @@ retraining the classifier leave it as it is.
 from __future__ import annotations
 
 import functools
-import sys
+import logging
 from pathlib import Path
 
 import numpy as np
 
 from mnist_gui import config
 from mnist_gui.core.handwriting.numbers import Judge
+
+log = logging.getLogger(__name__)
 
 FEATURES = 4   # numbers.judge_features
 
@@ -60,5 +62,5 @@ def shipped_judge() -> Judge | None:
             return torch_judge(load_judge(path))
         return onnx_judge(path)
     except Exception as e:  # a broken install must not stop number reading
-        print(f"mnist-gui: reading numbers without the whole-digit judge: {e}", file=sys.stderr)
+        log.warning("reading numbers without the whole-digit judge: %s", e)
         return None

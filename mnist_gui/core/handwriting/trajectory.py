@@ -19,13 +19,15 @@ Images and dropped files keep the image path alone: they have no strokes.
 from __future__ import annotations
 
 import functools
-import sys
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from mnist_gui import config
+
+log = logging.getLogger(__name__)
 
 POINTS = 64          # points along the path
 CHANNELS = 5         # x, y, cos and sin of the direction of travel, pen down (1) or between strokes (0)
@@ -235,7 +237,7 @@ def shipped_trajectory() -> PathReader | None:
     try:
         return onnx_trajectory(PATH_FILE or config.resource_path("trajectory.onnx"))
     except Exception as e:  # a broken install must not stop the drawing
-        print(f"mnist-gui: reading drawings without the pen-path recognizer: {e}", file=sys.stderr)
+        log.warning("reading drawings without the pen-path recognizer: %s", e)
         return None
 
 

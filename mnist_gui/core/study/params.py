@@ -90,7 +90,7 @@ def parameter(name: str, preset: str = "tf-tutorial") -> Param:
             raise StudyError(f"unknown parameter {name!r}: the {preset} network has no layer {layer!r} "
                              f"(its layers: {', '.join(names)})")
         kind = net.layers[names.index(layer)].kind
-        numeric = [f for f in KINDS[kind] if f not in ("bias", "rate")]
+        numeric = [f for f in KINDS[kind].fields if f not in ("bias", "rate")]
         if fname not in numeric:
             takes = ", ".join(numeric) if numeric else "no whole-number fields"
             raise StudyError(f"unknown parameter {name!r}: {layer} ({kind}) takes {takes}")
@@ -190,10 +190,10 @@ def parse_search(text: str, preset: str = "tf-tutorial") -> dict[str, tuple]:
             continue
         default = SEARCH_RANGES.get(p.layer_field or p.name)
         if rng:
-            lo, sep, hi = rng.partition(":")
+            low, sep, high = rng.partition(":")
             if not sep:
                 raise StudyError(f"a range is written low:high, got {rng!r}")
-            lo, hi = _number(lo), _number(hi)
+            lo, hi = _number(low), _number(high)
             log = bool(default and default[2]) and lo > 0
         elif default:
             lo, hi, log = default

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from mnist_gui import config
 from mnist_gui.core.predictor import doubt
 from mnist_gui.core.preprocess import image_to_mnist, strokes_to_mnist
+from mnist_gui.core.states import BusyKind
 from mnist_gui.gui import theme
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -95,6 +96,10 @@ class DrawTab(Retranslating, QWidget):
         self.teachLabel = QLabel()
         self.teachDigit = QSpinBox(objectName="teachDigit", minimum=0, maximum=9)
         self.teachLabel.setBuddy(self.teachDigit)
+        # "This is a" follows the prediction until the user sets it (a language switch re-reads the drawing
+        # and reset a chosen 7 to the 2 it read); a cleared canvas follows again
+        self._teachChosen = False
+        self.teachDigit.valueChanged.connect(lambda _v: setattr(self, "_teachChosen", True))
         self.teachButton = QPushButton(objectName="teachButton")
         self.finetuneButton = QPushButton(objectName="finetuneButton")
         self.myCountLabel = QLabel(objectName="myCountLabel", wordWrap=True)
@@ -123,6 +128,7 @@ class DrawTab(Retranslating, QWidget):
         self._timer.timeout.connect(self.update_prediction)
         self.canvas.changed.connect(self._on_canvas_changed)
         self.canvas.strokeFinished.connect(self._on_stroke_finished)
+        self.canvas.cleared.connect(lambda: setattr(self, "_teachChosen", False))
         self.canvas.cleared.connect(self.update_prediction)
         self.undoButton.clicked.connect(self.canvas.undo)
         self.clearButton.clicked.connect(self.canvas.clear)
@@ -212,9 +218,10 @@ class DrawTab(Retranslating, QWidget):
             self.predicted.emit(None)
             return
         self.bars.set_probabilities(probs, self.input28, drawn)
-        self.teachDigit.blockSignals(True)
-        self.teachDigit.setValue(int(np.argmax(probs)))
-        self.teachDigit.blockSignals(False)
+        if not self._teachChosen:
+            self.teachDigit.blockSignals(True)
+            self.teachDigit.setValue(int(np.argmax(probs)))
+            self.teachDigit.blockSignals(False)
         self.preview.setPixmap(QPixmap.fromImage(array_to_qimage(self.input28)).scaled(
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
         self.predicted.emit(probs)
@@ -257,7 +264,7 @@ class DrawTab(Retranslating, QWidget):
     def update_my_count(self) -> None:
         n = len(self.ws.my_digits)
         self.myCountLabel.setText(self.tr("{0} in My digits: fine-tuning on them now (progress on the Train tab)…")
-                                  .format(n) if self.ws.busy == "finetune" else
+                                  .format(n) if self.ws.busy == BusyKind.FINETUNE else
                                   self.tr("{0} in My digits").format(n))
         ready = n > 0 and not self.qtws.training and self.ws.predictor is not None
         self.finetuneButton.setEnabled(ready)

@@ -36,12 +36,13 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.core import study as studies
-from mnist_gui.core.events import Progressed, Started
+from mnist_gui.core.events import Progressed, Started, StudyEvent, TrialEnded, TrialStarted, TrialTrained
 from mnist_gui.core.recipes import FIELDS, TRAINING_RECIPES
+from mnist_gui.core.states import BusyKind
 from mnist_gui.core.storage import write_text
 from mnist_gui.core.workspace import Busy
-from mnist_gui.gui import theme
-from mnist_gui.gui.core_strings import core_message, core_tr
+from mnist_gui.gui import i18n, theme
+from mnist_gui.gui.core_strings import core_text, core_tr
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task, Worker
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -69,17 +70,17 @@ EXAMPLE_VALUES = {
 
 class StudyWorker(Worker):
     """Opens the study and runs its trials one after another (studies.run_trials) in the worker thread.
-    progressed(dict): the core's "trial" and "trial_done" events and its "train" events that carry the
-    trainer's Started or Progressed (throttled by the trainer); returned(int): trials run."""
+    progressed(event): the core's TrialStarted and TrialEnded, and the TrialTrained that carry the trainer's
+    Started or Progressed (throttled by the trainer); returned(int): trials run."""
 
     def __init__(self, ws, plan: studies.StudyPlan) -> None:
         super().__init__()
         self.ws = ws
         self.plan = plan
 
-    def _on_event(self, ev: dict) -> None:
+    def _on_event(self, ev: StudyEvent) -> None:
         match ev:
-            case {"type": "trial" | "trial_done"} | {"type": "train", "event": Started() | Progressed()}:
+            case TrialStarted() | TrialEnded() | TrialTrained(event=Started() | Progressed()):
                 self.progressed.emit(ev)
 
     def run(self) -> int:
@@ -114,6 +115,9 @@ class StudyTab(Retranslating, QWidget):
         theme.follow(self._on_theme)
         self.retranslate()
 
+    _endedStatus: str | None = None   # how the last study of this window ended: "finished", "cancelled"
+    _trialsPlanned, _trialsStarted, _trialSteps = 1, 0, 0
+
     def retranslate(self) -> None:
         """Every text of the tab in the current language (Qt Designer's retranslateUi)."""
         self.stateText = {"complete": self.tr("complete"), "failed": self.tr("failed"),
@@ -146,7 +150,12 @@ class StudyTab(Retranslating, QWidget):
         self.exportButton.setText(self.tr("&Write CSV…"))
         self.exportButton.setToolTip(self.tr("Export the trials as a CSV file"))
         self.progressBar.setAccessibleName(self.tr("Study progress"))
-        if self._worker is None and not self.rows:
+        self.countSpin.setToolTip(self.tr("For a range low:high in Values: how many values it is spread into, the "
+                                          "two ends included (1e-4:1e-1 with 4 on a log scale: 1e-4, 1e-3, 1e-2, "
+                                          "1e-1). A list of values is used as it is, whatever this count"))
+        if self._worker is None and self._endedStatus is not None:
+            self._show_ended()
+        elif self._worker is None and not self.rows:
             self.statusLabel.setText(self.tr("Each value is trained with the recipe and budget above, once per "
                                              "seed; every run is kept in the Train tab's Runs list. A study "
                                              "closed before it ends resumes when you press Start with its name."))
@@ -319,9 +328,9 @@ class StudyTab(Retranslating, QWidget):
             self.statusLabel.setText(self.tr("Cannot start: {0}").format(e))
             return False
         try:
-            self.ws.begin_work("study")
+            self.ws.begin_work(BusyKind.STUDY)
         except Busy as e:
-            self.statusLabel.setText(self.tr("Cannot start: {0}").format(e))
+            self.statusLabel.setText(self.tr("Cannot start: {0}").format(core_text(e)))
             return False
         done = [r for r in self.rows if r.state in ("complete", "failed")] if self._study_name == plan.name else []
         if done:
@@ -331,6 +340,10 @@ class StudyTab(Retranslating, QWidget):
             self.statusLabel.setText(self.tr("Study “{0}”: {1} values × {2} seeds = {3} runs.").format(
                 plan.name, len(plan.values), plan.repeat, len(plan.grid())))
         self.progressBar.setRange(0, 0)
+        # the bar is the whole study's: every trial's steps end to end (it read 100% while trial 2 of 3 ran,
+        # the last run's steps on the bar until the next one's first step)
+        self._trialsPlanned, self._trialsStarted, self._trialSteps = max(1, len(plan.grid()) - len(done)), 0, 0
+        self._endedStatus = None
         self._worker = worker = StudyWorker(self.ws, plan)
         self._show_study(plan.name)
         self._update_buttons()
@@ -345,18 +358,28 @@ class StudyTab(Retranslating, QWidget):
             self.cancelButton.setEnabled(False)
             self.statusLabel.setText(self.tr("Stopping after the current run's next step…"))
 
-    def _on_progressed(self, ev: dict) -> None:
+    def _on_progressed(self, ev: StudyEvent) -> None:
         match ev:
-            case {"type": "trial", "number": number, "params": params}:
-                values = ", ".join(f"{k} {studies.fmt_value(v)}" for k, v in params.items())
+            case TrialStarted(number=number, params=params):
+                values = i18n.join(f"{k} {studies.fmt_value(v)}" for k, v in params.items())
                 self.statusLabel.setText(self.tr("Trial {0}: {1}").format(number, values))
+                self._trialsStarted = min(self._trialsStarted + 1, self._trialsPlanned)
                 self.progressBar.setRange(0, 0)
-            case {"type": "train", "event": Started(total_steps=total)}:
-                self.progressBar.setRange(0, total)
-            case {"type": "train", "event": Progressed(step=step)}:
-                self.progressBar.setValue(step)
-            case {"type": "trial_done"}:
+            case TrialTrained(event=Started(total_steps=total)):
+                self._trialSteps = max(1, total)
+                self.progressBar.setRange(0, self._trialSteps * self._trialsPlanned)
+                self._show_study_progress(0)
+            case TrialTrained(event=Progressed(step=step)):
+                self._show_study_progress(step)
+            case TrialEnded():
                 self.refresh()
+
+    def _show_study_progress(self, step: int) -> None:
+        """The steps of the trials before this one, and this one's step; "trial i of n" beside the percent."""
+        before = max(0, self._trialsStarted - 1)
+        self.progressBar.setValue(before * self._trialSteps + min(step, self._trialSteps))
+        self.progressBar.setFormat(self.tr("%p%  trial {0} of {1}").format(max(1, self._trialsStarted),
+                                                                         self._trialsPlanned))
 
     def _on_finished(self, ran: int) -> None:
         stopped = self._worker is not None and self._worker.should_stop()
@@ -373,15 +396,21 @@ class StudyTab(Retranslating, QWidget):
         self.ws.end_work()
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(1 if status == "finished" else 0)
-        if status == "finished":
-            self.statusLabel.setText(self.tr("Study done."))
-        elif status == "cancelled":
-            self.statusLabel.setText(self.tr("Cancelled. The finished runs stay; Start resumes the study."))
+        self.progressBar.setFormat("%p%")
+        self._endedStatus = status if status in ("finished", "cancelled") else None
+        self._show_ended()
         self._update_buttons()
         self.refresh()
         if not self.isVisible():
             self.pollTimer.stop()
         self.studyEnded.emit(status)
+
+    def _show_ended(self) -> None:
+        """How the study ended, in the current language (again after a language switch: it stayed English)."""
+        if self._endedStatus == "finished":
+            self.statusLabel.setText(self.tr("Study done."))
+        elif self._endedStatus == "cancelled":
+            self.statusLabel.setText(self.tr("Cancelled. The finished runs stay; Start resumes the study."))
 
     # -- showing a study ------------------------------------------------------------------------
     def showEvent(self, e) -> None:
@@ -434,7 +463,7 @@ class StudyTab(Retranslating, QWidget):
         self.summary = studies.summarize(rows, param) if param else []
         self._fill_table(rows, param)
         self._draw(param)
-        self.verdictLabel.setText(core_message(studies.noise_text(self.summary, param_label(param)))
+        self.verdictLabel.setText(core_text(studies.verdict(self.summary, param_label(param)))
                                   if self.summary else "")
         self.trialsChanged.emit(len(rows))
 
@@ -442,7 +471,7 @@ class StudyTab(Retranslating, QWidget):
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
             value = studies.fmt_value(r.params.get(param)) if param in r.params else \
-                ", ".join(f"{k} {studies.fmt_value(v)}" for k, v in r.params.items())
+                i18n.join(f"{k} {studies.fmt_value(v)}" for k, v in r.params.items())
             acc = f"{r.accuracy:.2%}" if r.accuracy is not None else ""
             secs = f"{r.seconds:.1f}" if r.seconds is not None else ""
             state = self.stateText.get(r.state, r.state)
@@ -504,11 +533,6 @@ class StudyTab(Retranslating, QWidget):
         self.accuracyPlot.setLabel("left", self.tr("test accuracy (%), axis from {0}%").format(f"{lo:g}") if lo
                                    else self.tr("test accuracy (%)"))
         self.timePlot.fix_y(0.0, 1.15 * self._maxSeconds if self._maxSeconds > 0 else 1.0)
-
-    @property
-    def point_count(self) -> int:
-        """How many runs the accuracy chart shows (one point per finished run)."""
-        return len(self.seedPoints.data)
 
     # -- export ---------------------------------------------------------------------------------
     def export_csv(self, path: str | None = None) -> bool:
