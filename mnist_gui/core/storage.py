@@ -271,7 +271,7 @@ def plain_name(name: str) -> bool:
         and os.sep not in name and "\0" not in name
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes | bytearray | memoryview) -> None:
     """THE writer of every file the app writes: data to a temp file beside path, fsync, then rename over
     path. The destination must be missing or a regular file: a link (never followed), a FIFO, a device or
     a folder is UnsafeDestination, one line, and nothing is written. A write that does not fit leaves the

@@ -89,7 +89,7 @@ def db_wait_s() -> float:
     return value
 
 
-def _connection_lost(e: BaseException) -> bool:
+def _connection_lost(e: BaseException | None) -> bool:
     """Whether an error is the database being away (a refused or dropped connection), not a bad request."""
     from sqlalchemy import exc
     seen = 0
