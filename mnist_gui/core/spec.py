@@ -211,12 +211,16 @@ def spec_from_json(text: str) -> NetworkSpec:
 
 def load_spec_file(path) -> NetworkSpec:
     """Read an architecture file; every problem is one SpecError line that starts with the path."""
+    from mnist_gui.core.storage import StateFileError, read_state_file
     path = Path(path)
     try:
         if path.is_file() and path.stat().st_size > MAX_SPEC_BYTES:
             raise SpecError(f"{path}: too large ({path.stat().st_size:,} bytes; an architecture is at most "
                             f"{MAX_SPEC_BYTES:,})")
-        text = path.read_text(encoding="utf-8")
+        # a FIFO or a device (a link to /dev/zero) is refused before a byte is read
+        text = read_state_file(path, MAX_SPEC_BYTES, follow_links=True).decode("utf-8")
+    except StateFileError as e:
+        raise SpecError(str(e)) from None
     except FileNotFoundError:
         raise SpecError(f"{path}: no such architecture file") from None
     except (OSError, UnicodeDecodeError) as e:
@@ -228,7 +232,8 @@ def load_spec_file(path) -> NetworkSpec:
 
 
 def save_spec_file(path, spec: NetworkSpec) -> None:
-    Path(path).write_text(spec_to_json(spec), encoding="utf-8")
+    from mnist_gui.core.storage import write_text
+    write_text(path, spec_to_json(spec))   # the one writer: never through a link
 
 
 def module_names(layers) -> list[str]:

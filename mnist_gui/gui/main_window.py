@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequen
 from PySide6.QtWidgets import QFileDialog, QLabel, QLayout, QMainWindow, QMessageBox, QTabWidget
 
 from mnist_gui import config
+from mnist_gui.core.storage import folder_problem
 from mnist_gui.core.workspace import Workspace
 from mnist_gui.gui import i18n, theme
 from mnist_gui.gui.jobs import JobRunner, Task
@@ -97,7 +98,12 @@ class MainWindow(QMainWindow):
         # is made, was slower: the worker's imports compete with the window's)
         QTimer.singleShot(0, lambda: self._load_model(model_path))
         problems = self.ws.settings.check_all()
-        if problems:
+        home_problem = folder_problem(self.ws.home)
+        if home_problem:   # one message: what cannot be read in it follows from this
+            self.show_message(self.tr("The app folder cannot be used"), home_problem + "\n\n" + self.tr(
+                "The app runs on its defaults; settings, runs, models and taught digits are not saved."),
+                QMessageBox.Icon.Warning)
+        elif problems:
             copy = self.ws.settings.keep_copy()
             self.show_message(self.tr("Some settings were ignored"), "\n".join(problems) + (
                 "\n\n" + self.tr("The file as it was is kept as {0}.").format(copy) if copy else ""),
@@ -538,7 +544,7 @@ class MainWindow(QMainWindow):
         self.ws.settings.set("window/geometry", self.saveGeometry())   # first: written whatever the jobs do
         self._canvas_moved_on()   # an image still decoding is not shown in a closed window
         self.ws.shutdown()
-        if self.tabsBuilt:
+        if "trainTab" in self.__dict__:   # (a window closed before its tabs were made has none)
             self.trainTab.shutdown()
         self.jobs.stop_all(CLOSE_WAIT_MS)
         super().closeEvent(e)

@@ -213,7 +213,7 @@ def _storages(tmp_path):
         f.truncate(1 << 30)
     return [
         ("/dev/zero", "is a device or pipe, not a file"),
-        (str(tmp_path / "zero.journal"), "is a device or pipe, not a file"),
+        (str(tmp_path / "zero.journal"), "is a symbolic link, not a file"),
         (str(tmp_path / "folder"), "is a folder, not a file"),
         (str(tmp_path / "sparse.journal"), "a study journal is at most 64 MB"),
         (str(tmp_path / "missing" / "dir" / "x.journal"), f"the folder {tmp_path / 'missing' / 'dir'} does not exist"),

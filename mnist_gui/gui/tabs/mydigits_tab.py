@@ -87,6 +87,8 @@ class MyDigitsTab(Retranslating, QWidget):
                                                                           enumerate(counts)))
         if my.skipped:
             text += " " + self.tr("({0} damaged record(s) skipped)").format(my.skipped)
+        if my.problem:
+            text += "\n" + my.problem
         self.countsLabel.setText(text)
         self.deleteButton.setEnabled(self.list.count() > 0)
 

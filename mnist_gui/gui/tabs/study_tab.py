@@ -11,7 +11,6 @@ trial's next step; closing the window does the same; Start with the same name re
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
@@ -40,11 +39,12 @@ from mnist_gui.core import study as studies
 from mnist_gui.core.events import Progressed, Started, StudyEvent, TrialEnded, TrialStarted, TrialTrained
 from mnist_gui.core.recipes import FIELDS, TRAINING_RECIPES
 from mnist_gui.core.states import BusyKind
+from mnist_gui.core.storage import write_text
 from mnist_gui.core.workspace import Busy, Work
 from mnist_gui.gui import i18n, theme
 from mnist_gui.gui.core_strings import core_text, core_tr
 from mnist_gui.gui.i18n import Retranslating
-from mnist_gui.gui.jobs import JobRunner, Worker
+from mnist_gui.gui.jobs import JobRunner, Task, Worker
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
 from mnist_gui.gui.widgets.plots import Plot, percent_floor
@@ -100,8 +100,9 @@ class StudyTab(Retranslating, QWidget):
         self.jobs = jobs
         self._worker: StudyWorker | None = None
         self._work: Work | None = None   # the cores' claim while the study runs
-        self._study = None           # the optuna Study shown (read in the GUI thread)
+        self._study = None           # the optuna Study shown (opened in a worker, its rows read in the GUI thread)
         self._study_name = ""
+        self._opening = ""           # the name of the study being opened in a worker ("" when none)
         self._name_edited = False
         self.rows: list[studies.TrialRow] = []
         self.summary: list[studies.ValueSummary] = []
@@ -434,12 +435,12 @@ class StudyTab(Retranslating, QWidget):
         name = self.nameEdit.text().strip() or self.paramCombo.currentData()
         self._show_study(name)
         if self._study is None:
-            try:
-                self._study = studies.load_study(self.ws, name)
-            except (ValueError, OSError) as e:   # a damaged or unusable journal: said, in the core's line
-                self._study = None
-                self.statusLabel.setText(self.tr("Cannot read the study: {0}").format(e))
-        if self._study is None:
+            # Opened in a worker: opening checks the journal under its lock, which another process may hold.
+            if self._opening != name:
+                self._opening = name
+                self.jobs.start(Task(lambda _report, _stop, ws=self.ws, name=name: studies.load_study(ws, name)),
+                                self, returned=lambda study, name=name: self._on_opened(name, study),
+                                failed=lambda msg, name=name: self._on_opened(name, None, msg))
             self._set_rows([], None)
             return
         try:
@@ -447,6 +448,17 @@ class StudyTab(Retranslating, QWidget):
         except (ValueError, OSError, KeyError):
             return
         self._set_rows(rows, studies.study_plan(self._study))
+
+    def _on_opened(self, name: str, study, problem: str = "") -> None:
+        if self._opening == name:
+            self._opening = ""
+        if name != self._study_name:   # the form names another study by now
+            return
+        if problem:                     # a damaged or unusable journal: said, in the core's line
+            self.statusLabel.setText(self.tr("Cannot read the study: {0}").format(problem))
+        self._study = study
+        if study is not None:
+            self.refresh()
 
     def _set_rows(self, rows: list[studies.TrialRow], plan: studies.StudyPlan | None) -> None:
         self.rows = rows
@@ -536,7 +548,7 @@ class StudyTab(Retranslating, QWidget):
         if not path:
             return False
         try:
-            Path(path).write_text(studies.study_csv(self._study), encoding="utf-8")
+            write_text(path, studies.study_csv(self._study))   # the one writer: never through a link
         except OSError as e:
             self.statusLabel.setText(self.tr("Could not write {0}: {1}").format(path, e.strerror or e))
             return False

@@ -120,7 +120,7 @@ class TrainingTab(Retranslating, QWidget):
                                                                     self.plots.testAccCurve)
         self.log = QPlainTextEdit(objectName="trainLog", readOnly=True)
         self.log.setMaximumBlockCount(2000)
-        self.runsPanel = RunsPanel(self.qtws, self.lossPlot, self.accuracyPlot)
+        self.runsPanel = RunsPanel(self.qtws, self.lossPlot, self.accuracyPlot, jobs=self.jobs)
         self.runsPanel.overlaysChanged.connect(lambda: self.plots.set_overlays(self.runsPanel.overlay_count()))
         self.bottomTabs = QTabWidget(objectName="trainBottomTabs")
         self.bottomTabs.addTab(self.log, "")
