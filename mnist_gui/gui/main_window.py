@@ -544,7 +544,7 @@ class MainWindow(QMainWindow):
         self.ws.settings.set("window/geometry", self.saveGeometry())   # first: written whatever the jobs do
         self._canvas_moved_on()   # an image still decoding is not shown in a closed window
         self.ws.shutdown()
-        if "trainTab" in self.__dict__:   # (a window closed before its tabs were made has none)
+        if self.tabsBuilt:   # (a window closed before its tabs were made has none; asking would make them)
             self.trainTab.shutdown()
         self.jobs.stop_all(CLOSE_WAIT_MS)
         super().closeEvent(e)
