@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     from mnist_gui.core.checkpoint import Checkpoint
     from mnist_gui.core.data import Mnist
     from mnist_gui.core.mydigits import MyDigits
+    from mnist_gui.core.live import LivePredictor
     from mnist_gui.core.predictor import Predictor
+    from mnist_gui.core.reading import Reader, ReadingModels
     from mnist_gui.core.runs import RunRecord, RunStore
     from mnist_gui.core.train import TrainResult
 
@@ -118,13 +120,17 @@ def _saved_live(path: Path | None):
 
 
 class Workspace:
-    def __init__(self, home: Path | None = None, settings: Settings | None = None):
+    def __init__(self, home: Path | None = None, settings: Settings | None = None,
+                 reading_models: ReadingModels | None = None):
         self.home = Path(home) if home else config.app_home()
+        # the small networks that read beside the live model (gates, judge, path net): loaded once, when first used
+        self._reading_models = reading_models
+        self._reader: Reader | None = None
         self.settings = settings or Settings()
         self.recipes: dict[str, Recipe] = RECIPES
         self.default_recipe = DEFAULT_RECIPE
         self.checkpoint: Checkpoint | None = None
-        self.predictor: Predictor | None = None
+        self.predictor: LivePredictor | Predictor | None = None   # the live model: ONNX Runtime, else torch
         self._mnist: Mnist | None = None
         self._mnist_lock = threading.Lock()
         self._mnist_folder_changes = 0   # a load that began before a change is not kept (set_data_dir)
@@ -303,6 +309,23 @@ class Workspace:
         if remember:
             self._remember(ck)
         self.model_changed.emit(ck)
+
+    @property
+    def reading_models(self) -> ReadingModels:
+        if self._reading_models is None:
+            from mnist_gui.core.reading import ReadingModels
+            self._reading_models = ReadingModels()
+        return self._reading_models
+
+    @property
+    def reader(self) -> Reader | None:
+        """What reads drawings and images with the live model (None while it loads): one Reading per read."""
+        if self.predictor is None:
+            return None
+        if self._reader is None or self._reader.classifier is not self.predictor:
+            from mnist_gui.core.reading import Reader
+            self._reader = Reader(self.predictor, self.reading_models)
+        return self._reader
 
     def _remember(self, ck: Checkpoint) -> None:
         """The one place that writes which model the next start opens."""
