@@ -25,16 +25,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mnist_gui import config
+from mnist_gui.core.reading import Reader, ReadingModels
 from mnist_gui.core.recipes import DEFAULT_RECIPE, RECIPES, Recipe, TrainConfig
 from mnist_gui.core.settings import Settings
 
 if TYPE_CHECKING:
     from mnist_gui.core.checkpoint import Checkpoint
     from mnist_gui.core.data import Mnist
-    from mnist_gui.core.mydigits import MyDigits
     from mnist_gui.core.live import LivePredictor
+    from mnist_gui.core.mydigits import MyDigits
     from mnist_gui.core.predictor import Predictor
-    from mnist_gui.core.reading import Reader, ReadingModels
     from mnist_gui.core.runs import RunRecord, RunStore
     from mnist_gui.core.train import TrainResult
 
@@ -124,7 +124,7 @@ class Workspace:
                  reading_models: ReadingModels | None = None):
         self.home = Path(home) if home else config.app_home()
         # the small networks that read beside the live model (gates, judge, path net): loaded once, when first used
-        self._reading_models = reading_models
+        self.reading_models = reading_models or ReadingModels()
         self._reader: Reader | None = None
         self.settings = settings or Settings()
         self.recipes: dict[str, Recipe] = RECIPES
@@ -311,19 +311,12 @@ class Workspace:
         self.model_changed.emit(ck)
 
     @property
-    def reading_models(self) -> ReadingModels:
-        if self._reading_models is None:
-            from mnist_gui.core.reading import ReadingModels
-            self._reading_models = ReadingModels()
-        return self._reading_models
-
-    @property
     def reader(self) -> Reader | None:
         """What reads drawings and images with the live model (None while it loads): one Reading per read."""
         if self.predictor is None:
             return None
-        if self._reader is None or self._reader.classifier is not self.predictor:
-            from mnist_gui.core.reading import Reader
+        r = self._reader
+        if r is None or r.classifier is not self.predictor or r.models is not self.reading_models:
             self._reader = Reader(self.predictor, self.reading_models)
         return self._reader
 

@@ -399,9 +399,9 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
         probs = np.asarray(classify(images), float).reshape(len(todo), 10)
         path_feats: list = [None] * len(todo)
         if path is not None:   # the features once, for the path net here and the path gate after
-            sets = [strokes_of[k] for k in todo]
-            path_feats = list(batch_features(sets))
-            probs = combine(probs, on_features(path, np.asarray(path_feats), sets))
+            todo_strokes = [strokes_of[k] for k in todo]
+            path_feats = list(batch_features(todo_strokes))
+            probs = combine(probs, on_features(path, np.asarray(path_feats), todo_strokes))
         seen.update({k: (img, p.copy(), f) for k, img, p, f in zip(todo, images, probs, path_feats)})
         if cache is not None:
             if len(cache) + len(todo) > 4 * MAX_INPUTS:
