@@ -11,11 +11,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mnist_gui.core.preprocess import to_tensor
+from mnist_gui import config
 from mnist_gui.core.verdict import NOT_SURE_BELOW, digit_like  # noqa: F401  (old callers' names)
 
 if TYPE_CHECKING:
     from torch import nn
+
+def to_tensor(img28: np.ndarray):
+    """28×28 [0,1] -> 1×1×28×28 normalised tensor."""
+    import torch
+    x = torch.from_numpy(np.ascontiguousarray(img28, dtype=np.float32)).view(1, 1, config.IMAGE_SIZE, config.IMAGE_SIZE)
+    return (x - config.MNIST_MEAN) / config.MNIST_STD
+
 
 class Predictor:
     """The live model on torch (a network that could not be exported to ONNX, and the tests' reference;
@@ -70,8 +77,6 @@ class Predictor:
 def torch_classifier(model) -> Callable[[list[np.ndarray]], np.ndarray]:
     """A batched classify() for a PyTorch model: one forward pass for all images."""
     import torch
-
-    from mnist_gui import config
 
     @torch.inference_mode()
     def classify(images: list[np.ndarray]) -> np.ndarray:

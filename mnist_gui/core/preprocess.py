@@ -318,13 +318,6 @@ def image_to_mnist(image) -> np.ndarray | None:
     return out
 
 
-def to_tensor(img28: np.ndarray):
-    """28×28 [0,1] -> 1×1×28×28 normalised tensor."""
-    import torch
-    x = torch.from_numpy(np.ascontiguousarray(img28, dtype=np.float32)).view(1, 1, config.IMAGE_SIZE, config.IMAGE_SIZE)
-    return (x - config.MNIST_MEAN) / config.MNIST_STD
-
-
 def normalize_batch(images) -> np.ndarray:
     """28×28 [0,1] images -> N×1×28×28 float32, normalised like MNIST (numpy: no torch needed)."""
     x = np.stack([np.asarray(i, np.float32) for i in images]).reshape(-1, 1, config.IMAGE_SIZE, config.IMAGE_SIZE)
