@@ -2,7 +2,7 @@
 export (and the tests' reference), and `torch_classifier`, a batched classify() for any torch model.
 
 torch is imported when a prediction is made, not with this module. The thresholds of what the app says
-of a reading are core/verdict.py's (NOT_SURE_BELOW and digit_like are named here too, for old callers)."""
+of a reading are core/reading.py's and preprocess.py's (NOT_SURE_BELOW and digit_like are named here too, for old callers)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mnist_gui import config
-from mnist_gui.core.verdict import NOT_SURE_BELOW, digit_like  # noqa: F401  (old callers' names)
+from mnist_gui.core.preprocess import digit_like  # noqa: F401  (old callers' names)
+from mnist_gui.core.reading import NOT_SURE_BELOW  # noqa: F401
 
 if TYPE_CHECKING:
     from torch import nn

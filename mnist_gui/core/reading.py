@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,10 +24,32 @@ from mnist_gui.core.handwriting import gate as G
 from mnist_gui.core.handwriting.judge import onnx_judge
 from mnist_gui.core.handwriting.numbers import NumberReading, read_number
 from mnist_gui.core.handwriting.trajectory import combine, features, onnx_trajectory
-from mnist_gui.core.preprocess import Stroke, image_to_mnist, strokes_to_mnist
-from mnist_gui.core.verdict import Verdict, digit_like, verdict
+from mnist_gui.core.preprocess import Stroke, digit_like, image_to_mnist, strokes_to_mnist
 
-__all__ = ["Reader", "Reading", "ReadingModels", "Verdict", "SHIPPED"]
+__all__ = ["NOT_SURE_BELOW", "Reader", "Reading", "ReadingModels", "SHIPPED", "Verdict", "verdict"]
+
+
+class Verdict(StrEnum):
+    """What the app says of a reading."""
+    SURE = "sure"
+    NOT_SURE = "not sure"               # the probability of the digit is below NOT_SURE_BELOW
+    NOT_DIGIT_LIKE = "not digit-like"   # the ink checks (preprocess.digit_like)
+    NOT_A_DIGIT = "not a digit"         # the digit gates (handwriting/gate.py)
+
+
+# "Not sure": below this probability the app shows the top two instead of claiming a digit (chosen on
+# writer folds: benchmarks/pendigits_cv.py --fold-models; figures in benchmarks/README.md).
+NOT_SURE_BELOW = 0.8
+
+
+def verdict(p_claimed: float, img28: np.ndarray | None = None, is_digit: bool = True) -> Verdict:
+    """The verdict on a claimed digit of probability p_claimed, with its 28×28 input (the ink checks) and
+    what the digit gates said of it (is_digit)."""
+    if img28 is not None and not digit_like(img28):
+        return Verdict.NOT_DIGIT_LIKE
+    if not is_digit:
+        return Verdict.NOT_A_DIGIT
+    return Verdict.NOT_SURE if float(p_claimed) < NOT_SURE_BELOW else Verdict.SURE
 
 
 class Classifier(Protocol):

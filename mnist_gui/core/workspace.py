@@ -124,8 +124,9 @@ class Workspace:
                  reading_models: ReadingModels | None = None):
         self.home = Path(home) if home else config.app_home()
         # the small networks that read beside the live model (gates, judge, path net): loaded once, when first used
-        self.reading_models = reading_models or ReadingModels()
-        self._reader: Reader | None = None
+        self._reading_models = reading_models or ReadingModels()
+        # what reads drawings and images with the live model (None while it loads): one Reading per read
+        self.reader: Reader | None = None
         self.settings = settings or Settings()
         self.recipes: dict[str, Recipe] = RECIPES
         self.default_recipe = DEFAULT_RECIPE
@@ -306,19 +307,20 @@ class Workspace:
         else:
             from mnist_gui.core.predictor import Predictor
             self.predictor = Predictor(ck.load_model())
+        self.reader = Reader(self.predictor, self._reading_models)   # a new model: a new candidate cache
         if remember:
             self._remember(ck)
         self.model_changed.emit(ck)
 
     @property
-    def reader(self) -> Reader | None:
-        """What reads drawings and images with the live model (None while it loads): one Reading per read."""
-        if self.predictor is None:
-            return None
-        r = self._reader
-        if r is None or r.classifier is not self.predictor or r.models is not self.reading_models:
-            self._reader = Reader(self.predictor, self.reading_models)
-        return self._reader
+    def reading_models(self) -> ReadingModels:
+        """The gates, the judge and the path net the reader uses beside the live model."""
+        return self._reading_models
+
+    @reading_models.setter
+    def reading_models(self, models: ReadingModels) -> None:
+        self._reading_models = models
+        self.reader = None if self.predictor is None else Reader(self.predictor, models)
 
     def _remember(self, ck: Checkpoint) -> None:
         """The one place that writes which model the next start opens."""

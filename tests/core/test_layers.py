@@ -166,7 +166,7 @@ def test_no_import_cycle_among_the_package_modules():
 
 # The run time: what reads a drawing or an image (numpy and ONNX Runtime). Training and export (torch) may
 # import these; these never import a module that imports torch, not even inside a function.
-RUN_TIME = ["mnist_gui.core.reading", "mnist_gui.core.live", "mnist_gui.core.verdict", "mnist_gui.core.onnx_wire",
+RUN_TIME = ["mnist_gui.core.reading", "mnist_gui.core.live", "mnist_gui.core.onnx_wire",
             "mnist_gui.core.preprocess", "mnist_gui.core.handwriting.gate", "mnist_gui.core.handwriting.judge",
             "mnist_gui.core.handwriting.numbers", "mnist_gui.core.handwriting.trajectory"]
 

@@ -3,8 +3,7 @@ names its parameter and shows its values whole, a 0% second reading is not offer
 
 import numpy as np
 
-from mnist_gui.core.reading import Reading
-from mnist_gui.core.verdict import verdict
+from mnist_gui.core.reading import Reading, verdict
 from mnist_gui.gui.widgets.prediction_bars import PredictionBars
 
 

@@ -115,7 +115,7 @@ def test_number_mode_reads_a_four_of_an_l_and_a_stem_as_one_digit(window, qtbot)
 
 
 def test_number_mode_greys_the_digits_it_is_not_sure_of(window, qtbot, monkeypatch):
-    from mnist_gui.core import verdict
+    from mnist_gui.core import reading
     from mnist_gui.gui import theme
     NOT_SURE_COLOUR = "#{:02x}{:02x}{:02x}".format(*theme.current().unsure)
     tab = window.drawTab
@@ -123,7 +123,7 @@ def test_number_mode_greys_the_digits_it_is_not_sure_of(window, qtbot, monkeypat
     strokes = ONE + [[(x + 110, y) for x, y in SEVEN[0]]]
     draw(qtbot, tab.canvas, [[(40 + x * 2, 60 + y * 2) for x, y in s] for s in strokes])
     assert tab.number == "17" and NOT_SURE_COLOUR not in tab.numberLabel.text()
-    monkeypatch.setattr(verdict, "NOT_SURE_BELOW", 1.01)   # now it is sure of nothing
+    monkeypatch.setattr(reading, "NOT_SURE_BELOW", 1.01)   # now it is sure of nothing
     tab.update_prediction()
     assert tab.number == "17" and tab.numberLabel.text().count(NOT_SURE_COLOUR) == 2
 

@@ -23,8 +23,7 @@ import numpy as np
 
 from mnist_gui.core.handwriting.segment import split_digits
 from mnist_gui.core.handwriting.trajectory import batch_features, combine, on_features
-from mnist_gui.core.preprocess import Stroke, strokes_to_mnist
-from mnist_gui.core.verdict import digit_like
+from mnist_gui.core.preprocess import Stroke, digit_like, strokes_to_mnist
 
 Classify = Callable[[list[np.ndarray]], np.ndarray]  # N 28×28 images -> N×10 probabilities
 Judge = Callable[[list[np.ndarray], np.ndarray], np.ndarray]  # images, N×4 judge_features -> N P(whole digit)
@@ -69,7 +68,7 @@ MAX_INNER_GAP = 0.2   # ... with no hole between its strokes wider than this (pe
                       # 99.9% of multi-stroke digits have holes under 0.13 of their height)
 TINY = 0.15           # a stroke whose box fits in this (× line height) may be a stray dot, and so may one
 DASH_WIDTH = 1.0      # wider than this, at least DASH_FLAT times as wide as high, and not digit-like on
-DASH_FLAT = 6.0       # its own (verdict.digit_like): a dash, an underline; not a number joined in one
+DASH_FLAT = 6.0       # its own (preprocess.digit_like): a dash, an underline; not a number joined in one
                       # stroke, which is as high as the line (a digit's bar this wide may go: the judge keeps it)
 CLOSE_RATIO = 0.3     # show the second reading when its probability is at least this share of the best
 KEEP = 6              # readings kept per step of the dynamic programming

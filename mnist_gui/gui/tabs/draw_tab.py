@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
 
 from mnist_gui import config
 from mnist_gui.core.preprocess import image_to_mnist, strokes_to_mnist
-from mnist_gui.core.reading import Reading
-from mnist_gui.core.verdict import Verdict
+from mnist_gui.core.reading import Reading, Verdict
 from mnist_gui.gui import theme
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -215,7 +214,7 @@ class DrawTab(Retranslating, QWidget):
             self.predicted.emit(None)
             return
         self.teachDigit.blockSignals(True)
-        self.teachDigit.setValue(self.reading.top)
+        self.teachDigit.setValue(int(np.argmax(self.reading.probabilities)))
         self.teachDigit.blockSignals(False)
         self.preview.setPixmap(QPixmap.fromImage(array_to_qimage(self.reading.image28)).scaled(
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))

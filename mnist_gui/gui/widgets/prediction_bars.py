@@ -10,8 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from mnist_gui.core.reading import Reading
-from mnist_gui.core.verdict import Verdict
+from mnist_gui.core.reading import Reading, Verdict
 from mnist_gui.gui import theme
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.widgets.plots import Plot
