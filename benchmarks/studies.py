@@ -77,6 +77,7 @@ def main() -> None:
     import torch
 
     from mnist_gui.core import study as st
+    from mnist_gui.core.events import TrialEnded
     from mnist_gui.core.workspace import Workspace
     ws = Workspace(Path(args.home))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; studies in {args.home}")
@@ -88,8 +89,8 @@ def main() -> None:
         plan = st.StudyPlan(name, param, values, args.repeat, recipe="fast", overrides=overrides)
         t0 = time.perf_counter()
         study = st.run_study(ws, plan, on_event=lambda ev: print(
-            f"  trial {ev['number']}: {ev['state']} {ev['accuracy'] or ''}", flush=True)
-            if ev["type"] == "trial_done" else None)
+            f"  trial {ev.number}: {ev.state} {ev.accuracy or ''}", flush=True)
+            if isinstance(ev, TrialEnded) else None)
         rows = st.trial_rows(study)
         summary = st.summarize(rows, param)
         print(f"\n### {param} ({len(rows)} runs, {time.perf_counter() - t0:.0f} s this session)\n")

@@ -201,6 +201,7 @@ def cmd_train(args) -> int:
     from mnist_gui.core.device import resolve_device
     from mnist_gui.core.events import EpochEnded, Progressed, Started, StatusChanged
     from mnist_gui.core.recipes import FIELDS
+    from mnist_gui.core.states import RunStatus
     from mnist_gui.core.train import Trainer
 
     device = resolve_device(args.device)
@@ -254,7 +255,7 @@ def cmd_train(args) -> int:
                         f"test loss {ev.test_loss:.4f}, {ev.train_seconds:.1f} s of training")
                 (bar.write(line, file=sys.stderr) if bar is not None else log(line))
             case StatusChanged(message=msg) if not args.json:
-                (bar.write(msg, file=sys.stderr) if bar is not None else log(msg))
+                (bar.write(str(msg), file=sys.stderr) if bar is not None else log(str(msg)))
 
     trainer = Trainer(cfg, data, on_event, extra_train=plan.extra_train, init_state=plan.init_state, device=device)
     try:
@@ -264,8 +265,8 @@ def cmd_train(args) -> int:
     finally:
         if bar is not None:
             bar.close()
-    if result.status == "diverged":
-        raise UserError(result.message)
+    if result.status is RunStatus.DIVERGED:
+        raise UserError(str(result.message))
     done = ws.finish_run(result, kind="train", device=str(device), out=args.out)
     done = _offer_again(ws, done, interactive=not args.json and sys.stdin.isatty())
     if done.unsaved:
@@ -438,6 +439,7 @@ def cmd_summary(args) -> int:
 
 def cmd_study(args) -> int:
     from mnist_gui.core import study as st
+    from mnist_gui.core.events import TrialEnded, TrialStarted
     from mnist_gui.core.recipes import FIELDS
 
     ws = _workspace()
@@ -461,11 +463,11 @@ def cmd_study(args) -> int:
                             overrides=overrides, storage=args.storage)
 
     def on_event(ev):
-        if ev["type"] == "trial" and mnist_line and not args.json:
+        if isinstance(ev, TrialStarted) and mnist_line and not args.json:
             print(mnist_line.pop(), file=sys.stderr)
-        if ev["type"] == "trial_done" and not args.json:
-            acc = f"{ev['accuracy']:.2%}" if ev["accuracy"] is not None else ev["error"] or ev["state"]
-            print(f"trial {ev['number']}: {ev['state']}, {acc}", file=sys.stderr)
+        if isinstance(ev, TrialEnded) and not args.json:
+            acc = f"{ev.accuracy:.2%}" if ev.accuracy is not None else ev.error or ev.state
+            print(f"trial {ev.number}: {ev.state}, {acc}", file=sys.stderr)
     # SIGINT (Ctrl-C) or SIGTERM: the trials that are training stop within a step and are failed as
     # interrupted, the worker processes end, and so does the command; a second signal stops at once.
     signals: list[int] = []
@@ -520,6 +522,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     args = parser.parse_args(argv)
+    from mnist_gui.core.logs import configure_logging
+    configure_logging()   # the core's warnings: one line on stderr, "mnist-gui: …"
     if args.command in (None, "gui"):
         from mnist_gui.gui.app import run_app
         return run_app(getattr(args, "model", None))

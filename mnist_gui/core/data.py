@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mnist_gui import config
-from mnist_gui.core.errors import Cancelled, DataError  # noqa: F401 (defined without torch, used here)
+from mnist_gui.core.errors import (  # noqa: F401 (defined without torch, used here)
+    Cancelled,
+    DataError,
+    MnistFileMissing,
+    MnistNotFound,
+)
+from mnist_gui.core.messages import Message, say
 
 if TYPE_CHECKING:
     import torch
@@ -145,7 +151,7 @@ def missing_files(folder: Path) -> list[str]:
 def _load_split(folder: Path, images_stem: str, labels_stem: str, should_stop=None) -> MnistSplit:
     ip, lp = _find_file(folder, images_stem), _find_file(folder, labels_stem)
     if ip is None or lp is None:
-        raise DataError(f"{folder}: lacks {images_stem if ip is None else labels_stem}")
+        raise MnistFileMissing(folder, images_stem if ip is None else labels_stem)
     idims, ldims = idx_dims(ip), idx_dims(lp)   # both headers checked before either body is read
     if len(idims) != 3:
         raise DataError(f"{ip}: holds labels, expected images")
@@ -170,13 +176,16 @@ def find_mnist_folder(data_dir=None, user_folder: Path | None = None) -> Path | 
     return None
 
 
-def not_found_message(data_dir=None, extra: str = "", user_folder: Path | None = None) -> str:
+def looked_in(data_dir=None, user_folder: Path | None = None) -> list[Message]:
+    """Where MNIST was looked for, and what each folder lacks: the fields of MnistNotFound."""
     cands = config.data_dir_candidates(data_dir, user_folder)
-    looked = "; ".join(f"{src}: {folder} (missing {', '.join(missing_files(folder)) or 'nothing'})"
-                       for src, folder in (cands[:1] if data_dir else cands))
-    msg = (f"MNIST not found. Looked in {looked}. "
-           f"Point the app at a folder holding the four IDX files with --data-dir DIR or MNIST_GUI_DATA=DIR")
-    return msg + (f". {extra}" if extra else "")
+    return [say("mnist-looked", source=src, folder=str(folder), missing=missing_files(folder))
+            for src, folder in (cands[:1] if data_dir else cands)]
+
+
+def not_found(data_dir=None, user_folder: Path | None = None) -> MnistNotFound:
+    """The error saying that no folder looked in holds MNIST (str(): the English line)."""
+    return MnistNotFound(looked_in(data_dir, user_folder))
 
 
 @dataclass(frozen=True)
@@ -257,8 +266,7 @@ def download_mnist(dest: Path, progress: Callable[[str], None] | None = None,
             break
         else:
             why = "; ".join(errors)[:300]
-            raise DownloadError(not_found_message(extra=f"Download failed: {why}", user_folder=dest),
-                                reason=why, offline=not answered) from None
+            raise DownloadError(looked_in(user_folder=dest), reason=why, offline=not answered) from None
     return dest
 
 
@@ -275,12 +283,12 @@ def load_mnist(data_dir=None, download: bool = True,
     folder = find_mnist_folder(data_dir, download_dir)
     if folder is None:
         if data_dir:  # an explicit folder that lacks the files is a mistake, not a reason to download
-            raise DataError(not_found_message(data_dir, user_folder=download_dir))
+            raise not_found(data_dir, user_folder=download_dir)
         if not download:
-            raise DataError(not_found_message(data_dir, user_folder=download_dir))
+            raise not_found(data_dir, user_folder=download_dir)
         folder = download_mnist(download_dir, progress, should_stop)
         if missing_files(folder):
-            raise DataError(not_found_message(data_dir, user_folder=download_dir))
+            raise not_found(data_dir, user_folder=download_dir)
     f = config.MNIST_FILES
     if progress:
         progress(f"loading MNIST from {folder}")

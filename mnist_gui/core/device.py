@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from mnist_gui.core.messages import Message, say
 
 _SYNTAX = re.compile(r"(auto|cpu|mps|cuda(:\d+)?)")
 
@@ -28,6 +30,12 @@ class DeviceError(ValueError):
 class DeviceInfo:
     id: str     # what resolve_device accepts: "cuda:0", "mps", "cpu"
     name: str   # the hardware, for people: "NVIDIA H100 80GB HBM3", "Apple M2 (MPS)", "CPU, 8 threads"
+    # the name as a coded message where it has words to translate (the CPU's); None: the name is a proper name
+    message: Message | None = field(default=None, compare=False)
+
+    @property
+    def shown(self) -> Message | str:
+        return self.message or self.name
 
 
 def parse_device(text) -> str:
@@ -121,7 +129,8 @@ def available_devices() -> list[DeviceInfo]:
         out.append(DeviceInfo("mps", f"{_apple_chip() or 'Apple silicon'} (MPS)"))
     threads = torch.get_num_threads()
     model = _cpu_model()
-    out.append(DeviceInfo("cpu", (f"{model}, " if model else "") + f"CPU, {threads} thread{'s' if threads != 1 else ''}"))
+    cpu = say("cpu-name", model=model or "", threads=threads)
+    out.append(DeviceInfo("cpu", str(cpu), cpu))
     return out
 
 

@@ -1,14 +1,15 @@
-"""What a training run tells its callback: one small frozen dataclass per kind of event.
+"""What a training run and a study tell their callbacks: one small frozen dataclass per kind of event.
 
 `Trainer(cfg, data, callback).run()` calls `callback(event)` in the training thread with, in order:
 
     Started                     once, when the number of steps is known
     Progressed ...              the steps trained since the last one (see below)
     EpochEnded                  after each evaluated epoch (every epoch, or only the last one)
-    StatusChanged               "paused", "resumed", or why the run diverged (at any point)
+    StatusChanged               paused, resumed, or why the run diverged (at any point)
     Finished                    last, always: how the run ended
 
-A consumer matches on the type (`match ev: case Progressed(): ...` or `isinstance`). This module imports
+What is said to people is a coded message (core/messages.py, core/errors.py): str() is the English line,
+the window translates it by its code. A consumer matches on the type (`match ev: case Progressed(): ...` or `isinstance`). This module imports
 nothing but the standard library, so the GUI can name the types without loading torch.
 
 Progressed is throttled here, in the trainer, not by its consumers: one event covers every step since
@@ -20,6 +21,10 @@ always before a pause, an epoch's end, the last step, a stop and a divergence, s
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from mnist_gui.core.errors import Diverged
+from mnist_gui.core.messages import Message
+from mnist_gui.core.states import RunStatus
 
 
 @dataclass(frozen=True)
@@ -66,18 +71,48 @@ class EpochEnded:
 
 @dataclass(frozen=True)
 class StatusChanged:
-    """A line for people: "paused", "resumed", or the reason the run diverged."""
-    message: str
+    """A line for people: run-paused, run-resumed, or the reason the run diverged."""
+    message: Message | Diverged
 
 
 @dataclass(frozen=True)
 class Finished:
     """The run ended; `status` and `message` are those of the TrainResult that run() returns."""
-    status: str              # "finished", "stopped", "diverged"
-    message: str
+    status: RunStatus
+    message: Message | Diverged
     step: int                # steps trained
     train_seconds: float
     seconds: float           # wall clock of the whole run
 
 
 TrainEvent = Started | Progressed | EpochEnded | StatusChanged | Finished
+
+
+# A study (core/study/running.py run_trials, run_study) tells its callback, for each trial:
+#     TrialStarted, then every TrialTrained (the trial's Trainer events), then TrialEnded
+# (with worker processes only TrialEnded, read from the study's storage).
+
+@dataclass(frozen=True)
+class TrialStarted:
+    """A trial begins: its number and the values it tries."""
+    number: int
+    params: dict
+
+
+@dataclass(frozen=True)
+class TrialTrained:
+    """One of the trial's training events (the Trainer's own, above)."""
+    trial: int
+    event: TrainEvent
+
+
+@dataclass(frozen=True)
+class TrialEnded:
+    """A trial ended: its state ("complete", "failed", …), its test accuracy when complete, why it failed."""
+    number: int
+    state: str
+    accuracy: float | None
+    error: str = ""
+
+
+StudyEvent = TrialStarted | TrialTrained | TrialEnded

@@ -16,10 +16,6 @@ def build_model(cfg: ModelConfig | None = None) -> nn.Sequential:
     return build(cfg.network())
 
 
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
 @torch.no_grad()
 def move_towards(model: nn.Module, state: dict, share: float) -> None:
     """In place: every floating-point tensor of `model` moves `share` of the way to the same tensor of

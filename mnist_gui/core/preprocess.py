@@ -233,11 +233,6 @@ def open_image(path):
         raise _open_error(path, e) from None
 
 
-def check_image_file(path) -> None:
-    """Raise ImageTooLarge or PreprocessError (one line, with the reason) if `path` cannot be read as an image."""
-    open_image(path)
-
-
 def flatten_alpha(arr: np.ndarray) -> np.ndarray:
     """An RGBA or LA array (H×W×4 or H×W×2; uint8 or float in [0, 1]) -> gray float32 H×W in [0, 1].
 

@@ -89,7 +89,7 @@ class ModelConfig:
             return net if self.dropout is None else net.with_dropout(self.dropout)
         if self.preset not in PRESETS:
             raise ValueError(f"unknown model preset {self.preset!r}; choose from {', '.join(PRESETS)}")
-        return PRESETS[self.preset].spec(self.dropout)
+        return PRESETS[self.preset].spec(0.4 if self.dropout is None else self.dropout)   # (set for a preset)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -10,7 +10,7 @@ Workspace owns, from the files it is given.
 
 from __future__ import annotations
 
-import sys
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -25,6 +25,8 @@ from mnist_gui.core.handwriting.judge import onnx_judge
 from mnist_gui.core.handwriting.numbers import NumberReading, read_number
 from mnist_gui.core.handwriting.trajectory import combine, features, onnx_trajectory
 from mnist_gui.core.preprocess import Stroke, digit_like, image_to_mnist, strokes_to_mnist
+
+log = logging.getLogger(__name__)
 
 __all__ = ["NOT_SURE_BELOW", "Reader", "Reading", "ReadingModels", "SHIPPED", "Verdict", "verdict"]
 
@@ -98,8 +100,8 @@ class ReadingModels:
 
     Each argument is SHIPPED (the file in resources/), a file (.onnx) to open, an object to use as it is
     (a gate: images -> P(digit); the path gate and path net: trajectory.PathNet or stroke sets -> scores;
-    the judge: numbers.Judge), or None to read without it. A file that cannot be opened is said once on
-    stderr and the app reads without that network (a broken install must not stop the drawing)."""
+    the judge: numbers.Judge), or None to read without it. A file that cannot be opened is logged once
+    (a warning) and the app reads without that network (a broken install must not stop the drawing)."""
 
     def __init__(self, gate=SHIPPED, path_gate=SHIPPED, judge=SHIPPED, path_net=SHIPPED, threads: int = 1):
         self._given = {"gate": gate, "path_gate": path_gate, "judge": judge, "path_net": path_net}
@@ -116,7 +118,7 @@ class ReadingModels:
                 try:
                     self._loaded[name] = _OPEN[name](path, self.threads)
                 except Exception as e:   # a missing or broken file: read without it
-                    print(f"mnist-gui: {_WITHOUT[name]}: {e}", file=sys.stderr)
+                    log.warning("%s: %s", _WITHOUT[name], e)
                     self._loaded[name] = None
         return self._loaded[name]
 

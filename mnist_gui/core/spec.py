@@ -30,6 +30,8 @@ from pathlib import Path
 
 from mnist_gui import config
 from mnist_gui.core import limits
+from mnist_gui.core.messages import Message
+from mnist_gui.core.messages import say as msg
 
 ACTIVATIONS = ("relu", "leakyrelu", "elu", "gelu", "tanh", "sigmoid")
 POOLS = ("maxpool", "avgpool")
@@ -271,14 +273,24 @@ class Problem:
     layer: int          # 1-based
     kind: str
     field: str | None   # the field at fault, None when it is the layer's place in the network
-    text: str           # in words, without the "layer N (kind): " prefix
+    message: Message | str  # without the "layer N (kind): " prefix; a coded Message the window translates
+
+    @property
+    def text(self) -> str:
+        """The problem in English words."""
+        return str(self.message)
 
     @property
     def is_error(self) -> bool:
         return self.level == "error"
 
+    @property
+    def located(self) -> Message:
+        """The problem with its layer: "layer N (kind): …"."""
+        return msg("layer-problem", layer=self.layer, kind=self.kind, problem=self.message)
+
     def __str__(self) -> str:
-        return f"layer {self.layer} ({self.kind}): {self.text}"
+        return str(self.located)
 
 
 @dataclass(frozen=True)
@@ -362,8 +374,7 @@ def analyse(spec, input_shape=(1, 28, 28)) -> list[LayerRow]:
         last = rows[-1]
         rows[-1] = replace(last, problems=last.problems + (Problem(
             "error", last.index, last.kind, None,
-            f"the network ends in {volume_text(shape)} outputs; it must end in {OUTPUTS}, one per digit "
-            f"(end with dense {OUTPUTS})"),))
+            msg("wrong-outputs", outputs=volume_text(shape), classes=OUTPUTS)),))
     if rows:
         _check_memory(rows)
     return rows
@@ -400,7 +411,7 @@ def training_bytes(rows: list[LayerRow], batch: int) -> int:
 def _analyse_layer(layer: Layer, shape, say) -> LayerRow:
     row = LayerRow(index=0, name="", layer=layer, input_shape=shape, output_shape=None)
     k = layer.kind
-    bad: list[str] = []
+    bad: list[Message] = []
 
     def err(field, text):
         bad.append(text)
@@ -409,38 +420,36 @@ def _analyse_layer(layer: Layer, shape, say) -> LayerRow:
     def at_least(name, low=1):
         v = getattr(layer, name)
         if v < low:
-            err(name, f"{name} must be at least {low}, got {_number(v)}")
+            err(name, msg("at-least", what=name, low=low, got=_number(v)))
         elif v > MAX_SIZE.get(name, v):
-            err(name, f"{name} {_number(v)} is more than {MAX_SIZE[name]:,}: a network this size would not fit in memory")
+            err(name, msg("too-large", what=name, got=_number(v), high=MAX_SIZE[name]))
 
     # values that make no sense wherever the layer stands
     if k == "conv":
         for f in ("filters", "kernel", "stride"):
             at_least(f)
         if _whole(layer.padding) and layer.padding < 0:
-            err("padding", f"padding must be 0 or more, got {_number(layer.padding)}")
+            err("padding", msg("padding-negative", got=_number(layer.padding)))
         elif _whole(layer.padding) and layer.padding > MAX_SIZE["padding"]:
-            err("padding", f"padding {_number(layer.padding)} is more than {MAX_SIZE['padding']:,}")
+            err("padding", msg("padding-too-large", got=_number(layer.padding), high=MAX_SIZE["padding"]))
     elif k in POOLS:
         at_least("size")
         at_least("stride")
         if layer.padding < 0:
-            err("padding", f"padding must be 0 or more, got {_number(layer.padding)}")
+            err("padding", msg("padding-negative", got=_number(layer.padding)))
         elif layer.size >= 1 and layer.padding > layer.size // 2:
-            err("padding", f"padding {_number(layer.padding)} is more than half the pool size {layer.size} "
-                           f"(PyTorch allows at most {layer.size // 2})")
+            err("padding", msg("pool-padding", padding=_number(layer.padding), size=layer.size, most=layer.size // 2))
     elif k == "dense":
         at_least("units")
     elif k == "dropout" and not 0 <= layer.rate < 1:
-        say("error", "rate", f"rate must be in [0, 1), got {layer.rate:g}")  # the volume is still known
+        say("error", "rate", msg("rate-range", rate=layer.rate))  # the volume is still known
     if shape is None or bad:
         return row
     flat = len(shape) == 1
 
     if k in ("conv", *POOLS):
         if flat:
-            err(None, f"{k} needs an H×W×C volume, but its input is flat ({shape[0]}): "
-                      f"it cannot follow flatten or dense")
+            err(None, msg("needs-volume", kind=k, n=shape[0]))
             return row
         f, s = (layer.kernel, layer.stride) if k == "conv" else (layer.size, layer.stride)
         fname = "kernel" if k == "conv" else "pool size"
@@ -450,14 +459,11 @@ def _analyse_layer(layer: Layer, shape, say) -> LayerRow:
         elif pad == "same":
             before, after = (f - 1) // 2, f - 1 - (f - 1) // 2
             if s != 1:
-                err("padding", f"padding \"same\" needs stride 1; PyTorch does not support it with stride {s} "
-                               f"(give the padding as a number)")
+                err("padding", msg("same-needs-stride-1", stride=s))
             elif f % 2 == 0 and f > 0:
-                say("warning", "padding", f"padding \"same\" with the even kernel {f} pads unevenly: {before} "
-                                          f"before and {after} after, as PyTorch does")
+                say("warning", "padding", msg("same-uneven", kernel=f, before=before, after=after))
             if f > max(shape[0], shape[1]):
-                say("warning", "kernel", f"{fname} {f} is larger than its {shape[0]}×{shape[1]} input: \"same\" "
-                                         f"padding makes it work, but most of what it sees is padding")
+                say("warning", "kernel", msg("same-mostly-padding", what=fname, size=f, h=shape[0], w=shape[1]))
         else:
             before = after = pad
         if bad:
@@ -469,14 +475,14 @@ def _analyse_layer(layer: Layer, shape, say) -> LayerRow:
             if num < 0:
                 pad_words = str(before) if before == after else f"{before}+{after}"
                 err("kernel" if k == "conv" else "size",
-                    f"{fname} {f} is larger than its {shape[0]}×{shape[1]} input after padding {pad_words}")
+                    msg("larger-than-input", what=fname, size=f, h=shape[0], w=shape[1], padding=pad_words))
                 return row
             out = num // s + 1
             frac = f"({x} − {f} + {ptext}) / {s}"
             if num % s:
                 floors = out
                 texts.append(f"⌊{frac}⌋ + 1 = {out}")
-                say("warning", "stride", f"{frac} + 1 is not whole: floors to {out}")
+                say("warning", "stride", msg("not-whole", fraction=frac, out=out))
             else:
                 texts.append(f"{frac} + 1 = {out}")
             sizes.append(out)
@@ -493,12 +499,11 @@ def _analyse_layer(layer: Layer, shape, say) -> LayerRow:
 
     if k == "flatten":
         if flat:
-            say("warning", None, "its input is already flat: this flatten does nothing")
+            say("warning", None, msg("flatten-does-nothing"))
         return replace(row, output_shape=(math.prod(shape),))
     if k == "dense":
         if not flat:
-            err(None, f"dense needs a flat input, but its input is the {volume_text(shape)} volume: "
-                      f"put a flatten before it")
+            err(None, msg("dense-needs-flat", volume=volume_text(shape)))
             return row
         n = shape[0]
         return replace(row, output_shape=(layer.units,), params=n * layer.units + layer.units,

@@ -34,9 +34,12 @@ from torch import nn
 from mnist_gui import config
 from mnist_gui.core.data import Mnist, MnistSplit
 from mnist_gui.core.device import resolve_device, resolve_precision
+from mnist_gui.core.errors import Diverged
 from mnist_gui.core.events import EpochEnded, Finished, Progressed, Started, StatusChanged, TrainEvent
+from mnist_gui.core.messages import Message, say
 from mnist_gui.core.models import build_model, move_towards
 from mnist_gui.core.recipes import TrainConfig
+from mnist_gui.core.states import RunStatus
 
 SYNC_INTERVAL_S = 0.1        # on an accelerator: read loss/accuracy back about ten times a second
 PROGRESS_INTERVAL_S = 0.05   # send a Progressed at most about twenty times a second
@@ -44,8 +47,8 @@ PROGRESS_INTERVAL_S = 0.05   # send a Progressed at most about twenty times a se
 
 @dataclass
 class TrainResult:
-    status: str                     # "finished", "stopped", "diverged"
-    message: str
+    status: RunStatus
+    message: Message | Diverged     # str() is the English line; the window translates it by its code
     model: nn.Module | None         # on the CPU, eval mode; None when diverged: the caller's model stays as it was
     config: TrainConfig
     metrics: dict = field(default_factory=dict)
@@ -56,10 +59,6 @@ class TrainResult:
 
 class _Stopped(Exception):
     pass
-
-
-class _Diverged(Exception):
-    """A loss read back was not finite; the message names the step."""
 
 
 # Device copies of data tensors (MNIST), so a second run or evaluation does not copy again.
@@ -312,12 +311,12 @@ class Trainer:
                 if self.stopped:
                     raise _Stopped()
                 self._end_epoch()
-            return self._ended("finished")
+            return self._ended(RunStatus.FINISHED)
         except _Stopped:
-            return self._ended("stopped")
-        except _Diverged as e:
-            self._emit(StatusChanged(str(e)))
-            return self._result("diverged", str(e), None)
+            return self._ended(RunStatus.STOPPED)
+        except Diverged as e:
+            self._emit(StatusChanged(e))
+            return self._result(RunStatus.DIVERGED, e, None)
         finally:
             self._release()
 
@@ -384,10 +383,10 @@ class Trainer:
 
     def _wait_while_paused(self) -> None:
         self._read_back(flush=True)
-        self._emit(StatusChanged("paused"))
+        self._emit(StatusChanged(say("run-paused")))
         self._running.wait()
         if not self.stopped:
-            self._emit(StatusChanged("resumed"))
+            self._emit(StatusChanged(say("run-resumed")))
         self._seg_start = time.perf_counter()
 
     def _train_step(self, idx: torch.Tensor) -> None:
@@ -433,7 +432,7 @@ class Trainer:
         for i, v in enumerate(losses):
             if not math.isfinite(v):
                 self._send_progress()
-                raise _Diverged(f"diverged at step {first + i}: loss is {v}; lower the learning rate")
+                raise Diverged(first + i, v)
         h, bs = self.history, self.batch_size
         accs = []
         for c in corrects:
@@ -493,19 +492,19 @@ class Trainer:
                               train_seconds=self.train_seconds, eval_seconds=time.perf_counter() - t_eval))
         self._seg_start = time.perf_counter()
 
-    def _ended(self, status: str) -> TrainResult:
+    def _ended(self, status: RunStatus) -> TrainResult:
         """A run that finished or stopped: the model, on the CPU in eval mode, and its result."""
         model = self.model.to("cpu", memory_format=torch.contiguous_format).eval()
-        if status == "finished":
-            message = (f"finished: test accuracy {self.metrics.get('test_accuracy', float('nan')):.2%} "
-                       f"after {self.step} steps, {self.train_seconds:.1f} s of training")
+        if status is RunStatus.FINISHED:
+            message = say("run-finished", accuracy=self.metrics.get("test_accuracy", float("nan")), steps=self.step,
+                          seconds=self.train_seconds)
         else:
-            message = f"stopped at step {self.step} of {self.total_steps}"
+            message = say("run-stopped", step=self.step, total=self.total_steps)
         self.metrics.setdefault("steps", self.step)
         self.metrics["train_seconds"] = self.train_seconds
         return self._result(status, message, model)
 
-    def _result(self, status: str, message: str, model: nn.Module | None) -> TrainResult:
+    def _result(self, status: RunStatus, message: Message | Diverged, model: nn.Module | None) -> TrainResult:
         seconds = time.perf_counter() - self._t_start
         self._emit(Finished(status, message, self.step, self.train_seconds, seconds))
         return TrainResult(status, message, model, self.cfg, self.metrics, self.history, seconds, self.precision)

@@ -25,9 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mnist_gui import config
+from mnist_gui.core.errors import Busy, Diverged, ModelNotLoaded, MyDigitsEmpty  # Busy: callers import it here too
+from mnist_gui.core.messages import Message
 from mnist_gui.core.reading import Reader, ReadingModels
 from mnist_gui.core.recipes import DEFAULT_RECIPE, RECIPES, Recipe, TrainConfig
 from mnist_gui.core.settings import Settings
+from mnist_gui.core.states import BusyKind, LiveAction, RunStatus
 
 if TYPE_CHECKING:
     from mnist_gui.core.checkpoint import Checkpoint
@@ -37,9 +40,6 @@ if TYPE_CHECKING:
     from mnist_gui.core.predictor import Predictor
     from mnist_gui.core.runs import RunRecord, RunStore
     from mnist_gui.core.train import TrainResult
-
-
-_WORK_NAMES = {"train": "training run", "finetune": "fine-tuning run", "study": "study"}
 
 
 class Callbacks:
@@ -57,10 +57,6 @@ class Callbacks:
     def emit(self, *args: Any) -> None:
         for cb in list(self._callbacks):
             cb(*args)
-
-
-class Busy(RuntimeError):
-    """Training, fine-tuning or a study is already running: one at a time (they share the cores)."""
 
 
 # A fine-tuned model this much less accurate on MNIST than the live one goes live without asking: it
@@ -84,7 +80,7 @@ class LiveDecision:
     """What to do with a finished run's model: `action` is "live" (make it live), "ask_worse" (it reads
     fewer test images than the live model: ask, default no), "ask_stopped" (stopped part way: ask whether
     to keep it, default no; no discards it) or "none" (diverged or no model: the live model stays)."""
-    action: str
+    action: LiveAction
     new_accuracy: float | None = None
     live_accuracy: float | None = None
 
@@ -92,8 +88,8 @@ class LiveDecision:
 @dataclass
 class FinishedRun:
     """What `finish_run` made of a TrainResult."""
-    status: str                          # finished, stopped, diverged
-    message: str
+    status: RunStatus
+    message: Message | Diverged | str    # a coded message (str(): English); a plain str from the window
     record: RunRecord | None           # None when the run could not be recorded (see problem)
     checkpoint: Checkpoint | None      # the trained model, saved in the run's folder; None when diverged
     problem: str = ""                    # why recording or saving failed, in one line
@@ -141,7 +137,7 @@ class Workspace:
         self._folder_lock = threading.RLock()   # held briefly: the folder, the change count and _mnist
         self._runs: RunStore | None = None
         self._my_digits: MyDigits | None = None
-        self._busy: str | None = None
+        self._busy: BusyKind | None = None
         self._busy_lock = threading.Lock()
         # change notifications (called in the thread that made the change)
         self.model_changed = Callbacks()      # (Checkpoint)
@@ -175,15 +171,16 @@ class Workspace:
 
     # -- the one piece of work that uses the cores ----------------------------------------------
     @property
-    def busy(self) -> str | None:
-        """What is running now ("train", "finetune", "study"), or None."""
+    def busy(self) -> BusyKind | None:
+        """What is running now (a BusyKind: train, finetune, study), or None."""
         return self._busy
 
-    def begin_work(self, kind: str) -> None:
+    def begin_work(self, kind: BusyKind | str) -> None:
         """Claim the cores for a training run, a fine-tune or a study; Busy when one is running."""
+        kind = BusyKind(kind)
         with self._busy_lock:
             if self._busy is not None:
-                raise Busy(f"a {_WORK_NAMES.get(self._busy, self._busy)} is running; wait for it or stop it first")
+                raise Busy(self._busy)
             self._busy = kind
         self.busy_changed.emit(kind)
 
@@ -419,9 +416,9 @@ class Workspace:
         model's weights (average_start), which keeps MNIST test >= 99.3% after teaching."""
         my = self.my_digits
         if not len(my):
-            raise ValueError("My digits is empty: teach some digits first")
+            raise MyDigitsEmpty()
         if self.checkpoint is None:
-            raise ValueError("the model has not loaded yet")
+            raise ModelNotLoaded()
         plan = self.plan_run("finetune", init=self.checkpoint, kind="finetune")
         repeat = max(1, round(share * n_mnist / (1 - share) / len(my)))
         return replace(plan, extra_train=my.as_split(repeat))
@@ -476,15 +473,15 @@ class Workspace:
     def live_decision(self, done: FinishedRun) -> LiveDecision:
         """Whether a finished run's model goes live at once, after a question, or not at all."""
         ck = done.checkpoint
-        if ck is None or done.status not in ("finished", "stopped"):
-            return LiveDecision("none")
+        if ck is None or done.status not in (RunStatus.FINISHED, RunStatus.STOPPED):
+            return LiveDecision(LiveAction.NONE)
         new, live = ck.test_accuracy, self.live_accuracy
-        if done.status == "stopped":
-            return LiveDecision("ask_stopped", new, live)
-        tolerance = FINETUNE_TOLERANCE if done.kind == "finetune" else 0.0
+        if done.status == RunStatus.STOPPED:
+            return LiveDecision(LiveAction.ASK_STOPPED, new, live)
+        tolerance = FINETUNE_TOLERANCE if done.kind == BusyKind.FINETUNE else 0.0
         if live is not None and new is not None and new < live - tolerance:
-            return LiveDecision("ask_worse", new, live)
-        return LiveDecision("live", new, live)
+            return LiveDecision(LiveAction.ASK_WORSE, new, live)
+        return LiveDecision(LiveAction.LIVE, new, live)
 
     def evaluate(self, model=None, *, device=None, progress: Callable[[Any], None] | None = None,
                  should_stop: Callable[[], bool] | None = None) -> tuple[dict, Mnist]:

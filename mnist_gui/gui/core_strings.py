@@ -3,13 +3,20 @@ descriptions), listed here so that lupdate extracts them into the "core" context
 
 The core keeps plain English strings (the command line shows them as they are); the window shows
 them through `core_tr(text)`. tests/gui/test_desktop.py checks that this list covers the core's tables.
+
+The core's messages (errors and lines for people) are codes with named fields (core/messages.py,
+core/errors.py); `core_text(message)` shows one in the window's language from the window's own template
+for its code (`MESSAGES`). Nothing here reads the core's English.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+from mnist_gui.core.states import BusyKind
 
 CORE_STRINGS = (
     # learning-rate schedules (core/recipes.py SCHEDULES): the ids are shown translated
@@ -84,105 +91,117 @@ def core_tr(text: str) -> str:
     return QCoreApplication.translate("core", text) if text else text
 
 
-# The core's messages that reach the window, translated at this boundary (the core stays Qt-free and the
-# command line keeps them as they are): the English line the core writes, as a pattern whose groups are
-# its variable parts, and the window's own words (translated) that those parts fill in, in order.
-CORE_MESSAGES = (
-    (r"MNIST not found\. Looked in (.+)\. Point the app at a folder holding the four IDX files with "
-     r"--data-dir DIR or MNIST_GUI_DATA=DIR\. Download failed: (.+)",
-     QT_TRANSLATE_NOOP("core", "MNIST was not found (looked in {0}) and could not be downloaded: {1}. "
-                               "Choose the folder that holds the four MNIST files, or try the download again.")),
-    (r"MNIST not found\. Looked in (.+)\. Point the app at a folder holding the four IDX files with "
-     r"--data-dir DIR or MNIST_GUI_DATA=DIR",
-     QT_TRANSLATE_NOOP("core", "MNIST was not found (looked in {0}). Choose the folder that holds the four "
-                               "MNIST files, or download them.")),
-    (r"(.+) \(missing nothing\)", QT_TRANSLATE_NOOP("core", "{0} (holds all four files)")),
-    (r"(.+) \(missing (.+)\)", QT_TRANSLATE_NOOP("core", "{0} (missing {1})")),
-    (r"user folder: (.+)", QT_TRANSLATE_NOOP("core", "the app folder: {0}")),
-    (r"--data-dir: (.+)", QT_TRANSLATE_NOOP("core", "the chosen folder: {0}")),
-    (r"MNIST_GUI_DATA: (.+)", QT_TRANSLATE_NOOP("core", "MNIST_GUI_DATA: {0}")),
-    (r"(.+): lacks (.+)", QT_TRANSLATE_NOOP("core", "{0} lacks {1}")),
-    (r"My digits is empty: teach some digits first",
-     QT_TRANSLATE_NOOP("core", "My digits is empty: teach some digits first")),
-    (r"the model has not loaded yet", QT_TRANSLATE_NOOP("core", "the model has not loaded yet")),
-    (r"a (training run|fine-tuning run|study) is running; wait for it or stop it first",
-     QT_TRANSLATE_NOOP("core", "a {0} is running; wait for it or stop it first")),
-    (r"training run", QT_TRANSLATE_NOOP("core", "training run")),
-    (r"fine-tuning run", QT_TRANSLATE_NOOP("core", "fine-tuning run")),
-    (r"study", QT_TRANSLATE_NOOP("core", "study")),
-    (r"finished: test accuracy (\S+) after (\S+) steps, (\S+) s of training",
-     QT_TRANSLATE_NOOP("core", "finished: test accuracy {0} after {1} steps, {2} s of training")),
-    (r"stopped at step (\S+) of (\S+)", QT_TRANSLATE_NOOP("core", "stopped at step {0} of {1}")),
-    # a study's verdict (core/study/results.py noise_text), sentence by sentence
-    (r"no finished runs yet", QT_TRANSLATE_NOOP("core", "no finished runs yet")),
-    (r"best: (.+) at (\S+) \(mean of (\d+)\)", QT_TRANSLATE_NOOP("core", "best: {0} at {1} (mean of {2})")),
-    (r"next: (\S+) at (\S+), (\S+) points lower \(one seed each: run with repeats to see the noise\)",
-     QT_TRANSLATE_NOOP("core", "next: {0} at {1}, {2} points lower (one seed each: run with repeats to see "
-                               "the noise)")),
-    (r"next: (\S+) at (\S+), (\S+) points lower — within the noise \(seeds differ by up to (\S+) points\)",
-     QT_TRANSLATE_NOOP("core", "next: {0} at {1}, {2} points lower — within the noise (seeds differ by up "
-                               "to {3} points)")),
-    (r"next: (\S+) at (\S+), (\S+) points lower — more than the noise \(seeds differ by up to (\S+) points\)",
-     QT_TRANSLATE_NOOP("core", "next: {0} at {1}, {2} points lower — more than the noise (seeds differ by "
-                               "up to {3} points)")),
-    (r"next: (\S+) at (\S+), (\S+) points lower", QT_TRANSLATE_NOOP("core", "next: {0} at {1}, {2} points lower")),
-    (r"worst: (\S+) at (\S+)", QT_TRANSLATE_NOOP("core", "worst: {0} at {1}")),
-    (r"all", QT_TRANSLATE_NOOP("core", "all")),
+def _t(text: str) -> str:
+    return QCoreApplication.translate("core", text)
+
+
+def _looked(f: Mapping[str, Any]) -> str:
+    """A folder MNIST was looked for in, and what it lacks."""
+    place = {"--data-dir": QCoreApplication.translate("core", "the chosen folder: {folder}"),
+             "MNIST_GUI_DATA": QCoreApplication.translate("core", "MNIST_GUI_DATA: {folder}"),
+             "user folder": QCoreApplication.translate("core", "the app folder: {folder}")}.get(
+        f["source"], "{source}: {folder}").format(source=f["source"], folder=f["folder"])
+    if f["missing"]:
+        return QCoreApplication.translate("core", "{place} (missing {files})").format(
+            place=place, files=", ".join(f["missing"]))
+    return QCoreApplication.translate("core", "{place} (holds all four files)").format(place=place)
+
+
+def _busy(f: Mapping[str, Any]) -> str:
+    work = {BusyKind.TRAIN: QCoreApplication.translate("core", "training run"),
+            BusyKind.FINETUNE: QCoreApplication.translate("core", "fine-tuning run"),
+            BusyKind.STUDY: QCoreApplication.translate("core", "study")}.get(f["kind"], f["work"])
+    return QCoreApplication.translate("core", "a {work} is running; wait for it or stop it first").format(work=work)
+
+
+def _cpu(f: Mapping[str, Any]) -> str:
+    if f["model"]:   # the CPU's model name is a proper name
+        return QCoreApplication.translate("core", "{model}, CPU, {threads} threads").format(**f)
+    return QCoreApplication.translate("core", "CPU, {threads} threads").format(**f)
+
+
+def _download_failed(f: Mapping[str, Any]) -> str:
+    return download_failed(f["offline"], f["reason"])
+
+
+# The window's words for each message code of the core (core/messages.py ENGLISH, core/errors.py
+# CODED_ERRORS): a template with the same named placeholders, translated in the "core" context, or a
+# function of the fields where the words depend on them. tests/gui/test_language_walk.py checks that every
+# code has one. A field named "what" is a field's name (core_tr), a Message field is translated in turn.
+MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
+    "mnist-not-found": QT_TRANSLATE_NOOP("core", "MNIST was not found (looked in {looked}). Choose the folder that "
+                                                 "holds the four MNIST files, or download them."),
+    "mnist-download-failed": _download_failed,
+    "mnist-looked": _looked,
+    "mnist-file-missing": QT_TRANSLATE_NOOP("core", "{folder} lacks {file}"),
+    "busy": _busy,
+    "my-digits-empty": QT_TRANSLATE_NOOP("core", "My digits is empty: teach some digits first"),
+    "model-not-loaded": QT_TRANSLATE_NOOP("core", "the model has not loaded yet"),
+    "diverged": QT_TRANSLATE_NOOP("core", "diverged at step {step}: loss is {loss}; lower the learning rate"),
+    "run-finished": QT_TRANSLATE_NOOP("core", "finished: test accuracy {accuracy:.2%} after {steps} steps, "
+                                              "{seconds:.1f} s of training"),
+    "run-stopped": QT_TRANSLATE_NOOP("core", "stopped at step {step} of {total}"),
+    "run-paused": QT_TRANSLATE_NOOP("core", "paused"),
+    "run-resumed": QT_TRANSLATE_NOOP("core", "resumed"),
+    "cpu-name": _cpu,
+    # a study's verdict (core/study/results.py verdict), sentence by sentence
+    "verdict-empty": QT_TRANSLATE_NOOP("core", "no finished runs yet"),
+    "verdict-best": QT_TRANSLATE_NOOP("core", "best: {value} at {mean:.2%} (mean of {runs})"),
+    "verdict-next": QT_TRANSLATE_NOOP("core", "next: {value} at {mean:.2%}, {gap:.2f} points lower"),
+    "verdict-next-one-seed": QT_TRANSLATE_NOOP("core", "next: {value} at {mean:.2%}, {gap:.2f} points lower (one "
+                                                       "seed each: run with repeats to see the noise)"),
+    "verdict-next-within": QT_TRANSLATE_NOOP("core", "next: {value} at {mean:.2%}, {gap:.2f} points lower — within "
+                                                     "the noise (seeds differ by up to {spread:.2f} points)"),
+    "verdict-next-beyond": QT_TRANSLATE_NOOP("core", "next: {value} at {mean:.2%}, {gap:.2f} points lower — more "
+                                                     "than the noise (seeds differ by up to {spread:.2f} points)"),
+    "verdict-worst": QT_TRANSLATE_NOOP("core", "worst: {value} at {mean:.2%}"),
+    "all": QT_TRANSLATE_NOOP("core", "all"),
+    "param-value": lambda f: f"{f['param']} {f['value']}",
     # the network editor's problems (core/spec.py analyse), and a problem with its layer
-    (r"layer (\d+) \((\w+)\): (.+)", QT_TRANSLATE_NOOP("core", "layer {0} ({1}): {2}")),
-    (r"(\w+) must be at least (\d+), got (-?\d+)", QT_TRANSLATE_NOOP("core", "{0} must be at least {1}, got {2}")),
-    (r"(\w+) ([\d,]+) is more than ([\d,]+): a network this size would not fit in memory",
-     QT_TRANSLATE_NOOP("core", "{0} {1} is more than {2}: a network this size would not fit in memory")),
-    (r"padding must be 0 or more, got (-?\d+)", QT_TRANSLATE_NOOP("core", "padding must be 0 or more, got {0}")),
-    (r"padding (\d+) is more than half the pool size (\d+) \(PyTorch allows at most (\d+)\)",
-     QT_TRANSLATE_NOOP("core", "padding {0} is more than half the pool size {1} (PyTorch allows at most {2})")),
-    (r"rate must be in \[0, 1\), got (\S+)", QT_TRANSLATE_NOOP("core", "rate must be in [0, 1), got {0}")),
-    (r"(\w+) needs an H×W×C volume, but its input is flat \((\d+)\): it cannot follow flatten or dense",
-     QT_TRANSLATE_NOOP("core", "{0} needs an H×W×C volume, but its input is flat ({1}): it cannot follow "
-                               "flatten or dense")),
-    (r'padding "same" needs stride 1; PyTorch does not support it with stride (\d+) \(give the padding as a '
-     r'number\)', QT_TRANSLATE_NOOP("core", "padding \"same\" needs stride 1; PyTorch does not support it with "
-                                            "stride {0} (give the padding as a number)")),
-    (r'padding "same" with the even kernel (\d+) pads unevenly: (\d+) before and (\d+) after, as PyTorch does',
-     QT_TRANSLATE_NOOP("core", "padding \"same\" with the even kernel {0} pads unevenly: {1} before and {2} "
-                               "after, as PyTorch does")),
-    (r'(kernel|pool size) (\d+) is larger than its (\d+)×(\d+) input: "same" padding makes it work, but most '
-     r'of what it sees is padding', QT_TRANSLATE_NOOP("core", "{0} {1} is larger than its {2}×{3} input: \"same\" "
-                                                             "padding makes it work, but most of what it sees is "
-                                                             "padding")),
-    (r"(kernel|pool size) (\d+) is larger than its (\d+)×(\d+) input after padding (\S+)",
-     QT_TRANSLATE_NOOP("core", "{0} {1} is larger than its {2}×{3} input after padding {4}")),
-    (r"(.+) \+ 1 is not whole: floors to (\d+)", QT_TRANSLATE_NOOP("core", "{0} + 1 is not whole: floors to {1}")),
-    (r"its input is already flat: this flatten does nothing",
-     QT_TRANSLATE_NOOP("core", "its input is already flat: this flatten does nothing")),
-    (r"dense needs a flat input, but its input is the (.+) volume: put a flatten before it",
-     QT_TRANSLATE_NOOP("core", "dense needs a flat input, but its input is the {0} volume: put a flatten "
-                               "before it")),
-    (r"the network ends in (.+) outputs; it must end in (\d+), one per digit \(end with dense (\d+)\)",
-     QT_TRANSLATE_NOOP("core", "the network ends in {0} outputs; it must end in {1}, one per digit (end with "
-                               "dense {2})")),
-    # the hardware (core/device.py available_devices): the CPU's model name is a proper name
-    (r"(.+), CPU, (\d+) threads?", QT_TRANSLATE_NOOP("core", "{0}, CPU, {1} threads")),
-    (r"CPU, (\d+) threads?", QT_TRANSLATE_NOOP("core", "CPU, {0} threads")),
-    (r"diverged at step (\S+): loss is (\S+); lower the learning rate",
-     QT_TRANSLATE_NOOP("core", "diverged at step {0}: loss is {1}; lower the learning rate")),
-)
-_COMPILED = [(re.compile(pattern), template) for pattern, template in CORE_MESSAGES]
+    "layer-problem": QT_TRANSLATE_NOOP("core", "layer {layer} ({kind}): {problem}"),
+    "at-least": QT_TRANSLATE_NOOP("core", "{what} must be at least {low}, got {got}"),
+    "too-large": QT_TRANSLATE_NOOP("core", "{what} {got} is more than {high:,}: a network this size would not fit "
+                                           "in memory"),
+    "padding-negative": QT_TRANSLATE_NOOP("core", "padding must be 0 or more, got {got}"),
+    "padding-too-large": QT_TRANSLATE_NOOP("core", "padding {got} is more than {high:,}"),
+    "pool-padding": QT_TRANSLATE_NOOP("core", "padding {padding} is more than half the pool size {size} (PyTorch "
+                                              "allows at most {most})"),
+    "rate-range": QT_TRANSLATE_NOOP("core", "rate must be in [0, 1), got {rate:g}"),
+    "needs-volume": QT_TRANSLATE_NOOP("core", "{kind} needs an H×W×C volume, but its input is flat ({n}): it "
+                                              "cannot follow flatten or dense"),
+    "same-needs-stride-1": QT_TRANSLATE_NOOP("core", "padding \"same\" needs stride 1; PyTorch does not support it "
+                                                     "with stride {stride} (give the padding as a number)"),
+    "same-uneven": QT_TRANSLATE_NOOP("core", "padding \"same\" with the even kernel {kernel} pads unevenly: {before} "
+                                             "before and {after} after, as PyTorch does"),
+    "same-mostly-padding": QT_TRANSLATE_NOOP("core", "{what} {size} is larger than its {h}×{w} input: \"same\" "
+                                                     "padding makes it work, but most of what it sees is padding"),
+    "larger-than-input": QT_TRANSLATE_NOOP("core", "{what} {size} is larger than its {h}×{w} input after padding "
+                                                   "{padding}"),
+    "not-whole": QT_TRANSLATE_NOOP("core", "{fraction} + 1 is not whole: floors to {out}"),
+    "flatten-does-nothing": QT_TRANSLATE_NOOP("core", "its input is already flat: this flatten does nothing"),
+    "dense-needs-flat": QT_TRANSLATE_NOOP("core", "dense needs a flat input, but its input is the {volume} volume: "
+                                                  "put a flatten before it"),
+    "wrong-outputs": QT_TRANSLATE_NOOP("core", "the network ends in {outputs} outputs; it must end in {classes}, "
+                                               "one per digit (end with dense {classes})"),
+}
 
 
-def core_message(text: str) -> str:
-    """A message of the core in the current language: the first pattern that matches the whole text
-    gives its template, each part translated again in turn (the folders it looked in, a work's name);
-    a text no pattern matches is shown translated as a word of the core (a field's name) or as it is.
-    Several sentences are translated one by one."""
-    for pattern, template in _COMPILED:
-        m = pattern.fullmatch(text)
-        if m:
-            parts = [core_message(p) if p else "" for p in m.groups()]
-            return QCoreApplication.translate("core", template).format(*parts)
-    if "; " in text and not text.endswith(";"):
-        return "; ".join(core_message(p) for p in text.split("; "))
-    return core_tr(text)
+def core_text(m: Any) -> str:
+    """What the core says, in the window's language: a coded message or error (anything with `code` and
+    `fields`: core/messages.py Message, core/errors.py CodedError) by its code's template, its fields filled
+    in (a Message field translated in turn); a list of them one after another; a plain string as it is
+    (the core's words that have no code yet stay English, as the command line shows them)."""
+    if isinstance(m, (list, tuple)):
+        return "; ".join(core_text(x) for x in m)
+    code = getattr(m, "code", None)
+    template = MESSAGES.get(code) if isinstance(code, str) else None
+    if template is None:
+        return str(m)
+    fields = {k: core_tr(v) if k == "what" and isinstance(v, str) else
+              core_text(v) if hasattr(v, "code") or isinstance(v, (list, tuple)) and v and hasattr(v[0], "code")
+              else v
+              for k, v in m.fields.items()}
+    return template(fields) if callable(template) else _t(template).format(**fields)
 
 
 def download_failed(offline: bool, reason: str) -> str:

@@ -84,16 +84,16 @@ class Worker(QObject):
 
 
 def describe_error(e: Exception) -> str:
-    """Our own errors carry a message for people, in the window's language (core_strings.core_message);
-    anything else names its type too."""
+    """Our own errors carry a message for people: a coded one (core/errors.py) in the window's language
+    (core_strings.core_text), the others' first line as the core wrote it; anything else names its type too."""
     from mnist_gui.core.checkpoint import CheckpointError
-    from mnist_gui.core.errors import DataError, DownloadError
+    from mnist_gui.core.errors import CodedError, DataError
     from mnist_gui.core.live import OnnxModelError
-    from mnist_gui.gui.core_strings import core_message, download_failed
-    if isinstance(e, DownloadError):
-        return download_failed(e.offline, e.reason)
+    from mnist_gui.gui.core_strings import core_text
+    if isinstance(e, CodedError):
+        return core_text(e)
     if isinstance(e, (DataError, CheckpointError, OnnxModelError, ValueError, OSError)) and str(e):
-        return core_message(str(e).splitlines()[0])
+        return str(e).splitlines()[0]
     return f"{type(e).__name__}: {e}".splitlines()[0]
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 
 from mnist_gui.core.events import EpochEnded, Progressed, Started, StatusChanged
+from mnist_gui.core.states import RunStatus
 from mnist_gui.core.workspace import FinishedRun, RunPlan, Workspace
+from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.jobs import Worker, describe_error
 
 
@@ -69,7 +71,7 @@ class TrainingWorker(Worker):
             case Started():
                 self.started.emit(ev)
             case StatusChanged(message=msg):
-                self.statusChanged.emit(msg)
+                self.statusChanged.emit(core_text(msg))
 
     def run(self) -> FinishedRun:
         from mnist_gui.core.data import Cancelled, DataError
@@ -77,12 +79,12 @@ class TrainingWorker(Worker):
         try:
             data = self.ws.mnist(progress=self.statusChanged.emit, should_stop=self.should_stop)
         except Cancelled:
-            return FinishedRun("stopped", self.tr("stopped before training began"), None, None)
+            return FinishedRun(RunStatus.STOPPED, self.tr("stopped before training began"), None, None)
         except DataError as e:
             self.dataMissing.emit(describe_error(e))
             raise
         if self.should_stop():   # a stop pressed while MNIST was loading is not lost
-            return FinishedRun("stopped", self.tr("stopped before training began"), None, None)
+            return FinishedRun(RunStatus.STOPPED, self.tr("stopped before training began"), None, None)
         trainer = Trainer(self.cfg, data, self._on_event, init_state=self.init_state,
                           extra_train=self.extra_train, device=self.device)
         self.trainer = trainer
@@ -91,9 +93,9 @@ class TrainingWorker(Worker):
         if self._paused:
             trainer.pause()
         result = trainer.run()
-        if result.status == "stopped" and not result.history.get("step"):
-            return FinishedRun("stopped", self.tr("stopped before training began"), None, None)
-        if (result.status == "stopped" and result.model is not None and not self._abort
+        if result.status is RunStatus.STOPPED and not result.history.get("step"):
+            return FinishedRun(RunStatus.STOPPED, self.tr("stopped before training began"), None, None)
+        if (result.status is RunStatus.STOPPED and result.model is not None and not self._abort
                 and "test_accuracy" not in result.metrics):
             self.statusChanged.emit(self.tr("evaluating the stopped model…"))
 

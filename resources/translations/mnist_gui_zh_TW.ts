@@ -1932,36 +1932,148 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>從使用中的模型出發，以「我的數字」混合 MNIST 短暫訓練，使 MNIST 準確率維持不變</translation>
     </message>
     <message>
-        <source>MNIST was not found (looked in {0}) and could not be downloaded: {1}. Choose the folder that holds the four MNIST files, or try the download again.</source>
-        <translation>找不到 MNIST（找過：{0}），也無法下載：{1}。請選擇存放四個 MNIST 檔案的資料夾，或再試一次下載。</translation>
+        <source>the chosen folder: {folder}</source>
+        <translation>選定的資料夾：{folder}</translation>
     </message>
     <message>
-        <source>MNIST was not found (looked in {0}). Choose the folder that holds the four MNIST files, or download them.</source>
-        <translation>找不到 MNIST（找過：{0}）。請選擇存放四個 MNIST 檔案的資料夾，或下載這些檔案。</translation>
+        <source>MNIST_GUI_DATA: {folder}</source>
+        <translation>MNIST_GUI_DATA：{folder}</translation>
     </message>
     <message>
-        <source>{0} (missing {1})</source>
-        <translation>{0}（缺少 {1}）</translation>
+        <source>the app folder: {folder}</source>
+        <translation>應用程式資料夾：{folder}</translation>
     </message>
     <message>
-        <source>{0} (holds all four files)</source>
-        <translation>{0}（四個檔案都在）</translation>
+        <source>{place} (missing {files})</source>
+        <translation>{place}（缺少 {files}）</translation>
     </message>
     <message>
-        <source>the app folder: {0}</source>
-        <translation>應用程式資料夾：{0}</translation>
+        <source>{place} (holds all four files)</source>
+        <translation>{place}（四個檔案都在）</translation>
     </message>
     <message>
-        <source>the chosen folder: {0}</source>
-        <translation>選定的資料夾：{0}</translation>
+        <source>a {work} is running; wait for it or stop it first</source>
+        <translation>{work}正在執行；請等它結束或先停止它</translation>
     </message>
     <message>
-        <source>MNIST_GUI_DATA: {0}</source>
-        <translation>MNIST_GUI_DATA：{0}</translation>
+        <source>{model}, CPU, {threads} threads</source>
+        <translation>{model}，CPU，{threads} 個執行緒</translation>
     </message>
     <message>
-        <source>{0} lacks {1}</source>
-        <translation>{0} 缺少 {1}</translation>
+        <source>CPU, {threads} threads</source>
+        <translation>CPU，{threads} 個執行緒</translation>
+    </message>
+    <message>
+        <source>MNIST was not found (looked in {looked}). Choose the folder that holds the four MNIST files, or download them.</source>
+        <translation>找不到 MNIST（找過：{looked}）。請選擇存放四個 MNIST 檔案的資料夾，或下載這些檔案。</translation>
+    </message>
+    <message>
+        <source>{folder} lacks {file}</source>
+        <translation>{folder} 缺少 {file}</translation>
+    </message>
+    <message>
+        <source>diverged at step {step}: loss is {loss}; lower the learning rate</source>
+        <translation>在第 {step} 步發散：損失為 {loss}；請降低學習率</translation>
+    </message>
+    <message>
+        <source>finished: test accuracy {accuracy:.2%} after {steps} steps, {seconds:.1f} s of training</source>
+        <translation>完成：{steps} 步、訓練 {seconds:.1f} 秒後，測試準確率 {accuracy:.2%}</translation>
+    </message>
+    <message>
+        <source>stopped at step {step} of {total}</source>
+        <translation>在第 {step} 步（共 {total} 步）停止</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>已暫停</translation>
+    </message>
+    <message>
+        <source>resumed</source>
+        <translation>已繼續</translation>
+    </message>
+    <message>
+        <source>best: {value} at {mean:.2%} (mean of {runs})</source>
+        <translation>最佳：{value}，{mean:.2%}（{runs} 次的平均）</translation>
+    </message>
+    <message>
+        <source>next: {value} at {mean:.2%}, {gap:.2f} points lower</source>
+        <translation>其次：{value}，{mean:.2%}，低 {gap:.2f} 個百分點</translation>
+    </message>
+    <message>
+        <source>next: {value} at {mean:.2%}, {gap:.2f} points lower (one seed each: run with repeats to see the noise)</source>
+        <translation>其次：{value}，{mean:.2%}，低 {gap:.2f} 個百分點（每個值只有一個種子：設定重複次數才看得出雜訊）</translation>
+    </message>
+    <message>
+        <source>next: {value} at {mean:.2%}, {gap:.2f} points lower — within the noise (seeds differ by up to {spread:.2f} points)</source>
+        <translation>其次：{value}，{mean:.2%}，低 {gap:.2f} 個百分點——在雜訊範圍內（不同種子最多相差 {spread:.2f} 個百分點）</translation>
+    </message>
+    <message>
+        <source>next: {value} at {mean:.2%}, {gap:.2f} points lower — more than the noise (seeds differ by up to {spread:.2f} points)</source>
+        <translation>其次：{value}，{mean:.2%}，低 {gap:.2f} 個百分點——超過雜訊（不同種子最多相差 {spread:.2f} 個百分點）</translation>
+    </message>
+    <message>
+        <source>worst: {value} at {mean:.2%}</source>
+        <translation>最差：{value}，{mean:.2%}</translation>
+    </message>
+    <message>
+        <source>layer {layer} ({kind}): {problem}</source>
+        <translation>第 {layer} 層（{kind}）：{problem}</translation>
+    </message>
+    <message>
+        <source>{what} must be at least {low}, got {got}</source>
+        <translation>{what}至少要 {low}，目前是 {got}</translation>
+    </message>
+    <message>
+        <source>{what} {got} is more than {high:,}: a network this size would not fit in memory</source>
+        <translation>{what} {got} 超過 {high:,}：這麼大的網路放不進記憶體</translation>
+    </message>
+    <message>
+        <source>padding must be 0 or more, got {got}</source>
+        <translation>填補必須是 0 或以上，目前是 {got}</translation>
+    </message>
+    <message>
+        <source>padding {got} is more than {high:,}</source>
+        <translation>填補 {got} 超過 {high:,}</translation>
+    </message>
+    <message>
+        <source>padding {padding} is more than half the pool size {size} (PyTorch allows at most {most})</source>
+        <translation>填補 {padding} 超過池化大小 {size} 的一半（PyTorch 最多允許 {most}）</translation>
+    </message>
+    <message>
+        <source>rate must be in [0, 1), got {rate:g}</source>
+        <translation>比率必須在 [0, 1) 之間，目前是 {rate:g}</translation>
+    </message>
+    <message>
+        <source>{kind} needs an H×W×C volume, but its input is flat ({n}): it cannot follow flatten or dense</source>
+        <translation>{kind} 需要 H×W×C 的體積，但它的輸入是平的（{n}）：它不能接在 flatten 或 dense 之後</translation>
+    </message>
+    <message>
+        <source>padding &quot;same&quot; needs stride 1; PyTorch does not support it with stride {stride} (give the padding as a number)</source>
+        <translation>填補 same 需要步幅 1；PyTorch 不支援步幅 {stride} 時使用它（請以數字指定填補）</translation>
+    </message>
+    <message>
+        <source>padding &quot;same&quot; with the even kernel {kernel} pads unevenly: {before} before and {after} after, as PyTorch does</source>
+        <translation>偶數核大小 {kernel} 搭配填補 same 會填補得不對稱：前面 {before}、後面 {after}，與 PyTorch 相同</translation>
+    </message>
+    <message>
+        <source>{what} {size} is larger than its {h}×{w} input: &quot;same&quot; padding makes it work, but most of what it sees is padding</source>
+        <translation>{what} {size} 比它的 {h}×{w} 輸入還大：填補 same 讓它能運作，但它看到的大多是填補</translation>
+    </message>
+    <message>
+        <source>{what} {size} is larger than its {h}×{w} input after padding {padding}</source>
+        <translation>{what} {size} 比它填補 {padding} 之後的 {h}×{w} 輸入還大</translation>
+    </message>
+    <message>
+        <source>{fraction} + 1 is not whole: floors to {out}</source>
+        <translation>{fraction} + 1 不是整數：無條件捨去為 {out}</translation>
+    </message>
+    <message>
+        <source>dense needs a flat input, but its input is the {volume} volume: put a flatten before it</source>
+        <translation>dense 需要平的輸入，但它的輸入是 {volume} 的體積：請在它前面加一個 flatten</translation>
+    </message>
+    <message>
+        <source>the network ends in {outputs} outputs; it must end in {classes}, one per digit (end with dense {classes})</source>
+        <translation>網路最後輸出 {outputs}；必須是 {classes} 個，每個數字一個（以 dense {classes} 結尾）</translation>
     </message>
     <message>
         <source>My digits is empty: teach some digits first</source>
@@ -1970,10 +2082,6 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>the model has not loaded yet</source>
         <translation>模型尚未載入</translation>
-    </message>
-    <message>
-        <source>a {0} is running; wait for it or stop it first</source>
-        <translation>{0}正在執行；請等它結束或先停止它</translation>
     </message>
     <message>
         <source>training run</source>
@@ -1988,112 +2096,12 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>參數研究</translation>
     </message>
     <message>
-        <source>finished: test accuracy {0} after {1} steps, {2} s of training</source>
-        <translation>完成：{1} 步、訓練 {2} 秒後，測試準確率 {0}</translation>
-    </message>
-    <message>
-        <source>stopped at step {0} of {1}</source>
-        <translation>在第 {0} 步（共 {1} 步）停止</translation>
-    </message>
-    <message>
         <source>no finished runs yet</source>
         <translation>還沒有完成的訓練</translation>
     </message>
     <message>
-        <source>best: {0} at {1} (mean of {2})</source>
-        <translation>最佳：{0}，{1}（{2} 次的平均）</translation>
-    </message>
-    <message>
-        <source>next: {0} at {1}, {2} points lower (one seed each: run with repeats to see the noise)</source>
-        <translation>其次：{0}，{1}，低 {2} 個百分點（每個值只有一個種子：設定重複次數才看得出雜訊）</translation>
-    </message>
-    <message>
-        <source>next: {0} at {1}, {2} points lower — within the noise (seeds differ by up to {3} points)</source>
-        <translation>其次：{0}，{1}，低 {2} 個百分點——在雜訊範圍內（不同種子最多相差 {3} 個百分點）</translation>
-    </message>
-    <message>
-        <source>next: {0} at {1}, {2} points lower — more than the noise (seeds differ by up to {3} points)</source>
-        <translation>其次：{0}，{1}，低 {2} 個百分點——超過雜訊（不同種子最多相差 {3} 個百分點）</translation>
-    </message>
-    <message>
-        <source>next: {0} at {1}, {2} points lower</source>
-        <translation>其次：{0}，{1}，低 {2} 個百分點</translation>
-    </message>
-    <message>
-        <source>worst: {0} at {1}</source>
-        <translation>最差：{0}，{1}</translation>
-    </message>
-    <message>
-        <source>layer {0} ({1}): {2}</source>
-        <translation>第 {0} 層（{1}）：{2}</translation>
-    </message>
-    <message>
-        <source>{0} must be at least {1}, got {2}</source>
-        <translation>{0}至少要 {1}，目前是 {2}</translation>
-    </message>
-    <message>
-        <source>{0} {1} is more than {2}: a network this size would not fit in memory</source>
-        <translation>{0} {1} 超過 {2}：這麼大的網路放不進記憶體</translation>
-    </message>
-    <message>
-        <source>padding must be 0 or more, got {0}</source>
-        <translation>填補必須是 0 或以上，目前是 {0}</translation>
-    </message>
-    <message>
-        <source>padding {0} is more than half the pool size {1} (PyTorch allows at most {2})</source>
-        <translation>填補 {0} 超過池化大小 {1} 的一半（PyTorch 最多允許 {2}）</translation>
-    </message>
-    <message>
-        <source>rate must be in [0, 1), got {0}</source>
-        <translation>比率必須在 [0, 1) 之間，目前是 {0}</translation>
-    </message>
-    <message>
-        <source>{0} needs an H×W×C volume, but its input is flat ({1}): it cannot follow flatten or dense</source>
-        <translation>{0} 需要 H×W×C 的體積，但它的輸入是平的（{1}）：它不能接在 flatten 或 dense 之後</translation>
-    </message>
-    <message>
-        <source>padding &quot;same&quot; needs stride 1; PyTorch does not support it with stride {0} (give the padding as a number)</source>
-        <translation>填補 same 需要步幅 1；PyTorch 不支援步幅 {0} 時使用它（請以數字指定填補）</translation>
-    </message>
-    <message>
-        <source>padding &quot;same&quot; with the even kernel {0} pads unevenly: {1} before and {2} after, as PyTorch does</source>
-        <translation>偶數核大小 {0} 搭配填補 same 會填補得不對稱：前面 {1}、後面 {2}，與 PyTorch 相同</translation>
-    </message>
-    <message>
-        <source>{0} {1} is larger than its {2}×{3} input: &quot;same&quot; padding makes it work, but most of what it sees is padding</source>
-        <translation>{0} {1} 比它的 {2}×{3} 輸入還大：填補 same 讓它能運作，但它看到的大多是填補</translation>
-    </message>
-    <message>
-        <source>{0} {1} is larger than its {2}×{3} input after padding {4}</source>
-        <translation>{0} {1} 比它填補 {4} 之後的 {2}×{3} 輸入還大</translation>
-    </message>
-    <message>
-        <source>{0} + 1 is not whole: floors to {1}</source>
-        <translation>{0} + 1 不是整數：無條件捨去為 {1}</translation>
-    </message>
-    <message>
         <source>its input is already flat: this flatten does nothing</source>
         <translation>它的輸入已經是平的：這個 flatten 沒有作用</translation>
-    </message>
-    <message>
-        <source>dense needs a flat input, but its input is the {0} volume: put a flatten before it</source>
-        <translation>dense 需要平的輸入，但它的輸入是 {0} 的體積：請在它前面加一個 flatten</translation>
-    </message>
-    <message>
-        <source>the network ends in {0} outputs; it must end in {1}, one per digit (end with dense {2})</source>
-        <translation>網路最後輸出 {0}；必須是 {1} 個，每個數字一個（以 dense {2} 結尾）</translation>
-    </message>
-    <message>
-        <source>{0}, CPU, {1} threads</source>
-        <translation>{0}，CPU，{1} 個執行緒</translation>
-    </message>
-    <message>
-        <source>CPU, {0} threads</source>
-        <translation>CPU，{0} 個執行緒</translation>
-    </message>
-    <message>
-        <source>diverged at step {0}: loss is {1}; lower the learning rate</source>
-        <translation>在第 {0} 步發散：損失為 {1}；請降低學習率</translation>
     </message>
     <message>
         <source>MNIST could not be downloaded: this computer cannot reach the MNIST servers ({0}). Connect to the internet and press Download again, or choose a folder that already holds the four MNIST files.</source>

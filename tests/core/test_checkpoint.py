@@ -15,6 +15,7 @@ def saved(tmp_path, preset="fast-bn"):
     return p, m
 
 
+@pytest.mark.slow
 def test_round_trip(tmp_path):
     p, m = saved(tmp_path)
     ck = load_checkpoint(p)
@@ -92,6 +93,7 @@ def test_shipped_model_loads(shipped):
     assert seen_writers(shipped.train_config) == frozenset(range(1, 31))
 
 
+@pytest.mark.slow
 def test_shipped_model_reads_mnist_test_as_its_checkpoint_says(shipped, mnist):
     from mnist_gui.core.train import evaluate
     ev = evaluate(shipped.model, mnist.test, precision="fp32")   # as it was measured, on any CPU
@@ -117,6 +119,7 @@ def _refused(path, *words):
     return msg
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field,value", [("metrics", [1, 2]), ("meta", "x"), ("history", [0.5]),
                                          ("train_config", 3), ("history", {"loss": "low"}),
                                          ("history", {"loss": [1.0, float("nan")]})])
@@ -124,6 +127,7 @@ def test_fields_of_the_wrong_type_are_refused_on_load(tmp_path, field, value):
     _refused(_tampered(tmp_path, lambda d: d.__setitem__(field, value)), field if field != "train_config" else "")
 
 
+@pytest.mark.slow
 def test_format_version_as_text_is_not_an_mnist_gui_checkpoint(tmp_path):
     _refused(_tampered(tmp_path, lambda d: d.__setitem__("format_version", "1")), "not an mnist-gui checkpoint")
     _refused(_tampered(tmp_path, lambda d: d.__setitem__("format_version", 99)), "newer")
@@ -136,6 +140,7 @@ def test_integer_weights_are_refused_not_silently_zeroed(tmp_path):
     _refused(_tampered(tmp_path, to_int), "conv1.weight", "int64", "not floating point")
 
 
+@pytest.mark.slow
 def test_batch_norm_counter_stays_an_integer(tmp_path):
     p, _ = saved(tmp_path)
     assert torch.load(p, weights_only=True)["state_dict"]["bn1.num_batches_tracked"].dtype == torch.int64
@@ -153,6 +158,7 @@ def test_shape_mismatch_names_the_layer_and_both_shapes(tmp_path):
     assert "layer conv1.weight has shape 16×1×5×5 but the network needs 24×1×5×5" in msg
 
 
+@pytest.mark.slow
 def test_missing_and_extra_layers_are_named(tmp_path):
     _refused(_tampered(tmp_path, lambda d: d["state_dict"].pop("logits.bias")), "missing", "logits.bias")
     _refused(_tampered(tmp_path, lambda d: d["state_dict"].__setitem__("spare.weight", torch.zeros(2))),

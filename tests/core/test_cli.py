@@ -1,11 +1,13 @@
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tests.conftest import mnist_dir, run_cli
 
 
+@pytest.mark.slow
 def test_no_args_help_and_bad_args():
     r = run_cli("--help")
     assert r.returncode == 0 and "train" in r.stdout and "predict" in r.stdout
@@ -15,6 +17,7 @@ def test_no_args_help_and_bad_args():
     assert r.returncode == 2 and "learning rate" in r.stderr and "Traceback" not in r.stderr and r.stdout == ""
 
 
+@pytest.mark.slow
 def test_train_json_and_evaluate_json(tmp_path):
     out = tmp_path / "m.pt"
     r = run_cli("train", "--preset", "fast-bn", "--lr", "0.01", "--train-size", "2000", "--epochs", "2",
@@ -30,12 +33,14 @@ def test_train_json_and_evaluate_json(tmp_path):
     assert sum(map(sum, ev["confusion"])) == 10000 and len(ev["per_class"]) == 10
 
 
+@pytest.mark.slow
 def test_evaluate_shipped_text():
     r = run_cli("evaluate")
     assert r.returncode == 0, r.stderr
     assert "test accuracy" in r.stdout and "confusion matrix" in r.stdout
 
 
+@pytest.mark.slow
 def test_evaluate_bad_model_and_missing_data(tmp_path):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"junk" * 100)
@@ -75,6 +80,7 @@ def test_summary():
     assert mnist_dir() is not None
 
 
+@pytest.mark.slow
 def test_train_with_pen_digits_of_chosen_writers(tmp_path):
     from tests.conftest import SHARED_PENDIGITS
     r = run_cli("train", "--pen-variants", "2", "--max-steps", "1")

@@ -1,6 +1,8 @@
 """The command line finds MNIST where the window was pointed, after --data-dir and MNIST_GUI_DATA,
 and says which folder it read; its epoch lines and sizes say what happened."""
 
+import pytest
+
 from mnist_gui import cli, config
 from mnist_gui.core.settings import read_qt_ini
 from tests.core.test_data import make_fake_mnist
@@ -46,6 +48,7 @@ def test_the_window_choice_is_used_after_data_dir_and_the_environment(tmp_path, 
     assert read_qt_ini(config.app_home() / "settings.ini") == {"data/dir": str(window)}
 
 
+@pytest.mark.slow
 def test_a_run_that_ends_inside_an_epoch_says_so(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MNIST_GUI_DATA", str(make_fake_mnist(tmp_path / "d", n_train=300, n_test=10)))
     # 300 images in batches of 100: 3 steps an epoch; 4 steps are 1.3 epochs, not "epoch 2/2"

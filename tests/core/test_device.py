@@ -113,6 +113,7 @@ def test_real_cuda_device():
     assert available_devices()[0].name == torch.cuda.get_device_name(0)
 
 
+@pytest.mark.slow
 def test_train_on_the_cpu_and_a_bad_device(tmp_path):
     out = tmp_path / "m.pt"
     r = run_cli("train", "--device", "cpu", "--preset", "fast-bn", "--lr", "0.01", "--train-size", "500",
@@ -126,6 +127,7 @@ def test_train_on_the_cpu_and_a_bad_device(tmp_path):
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "unknown device" in r.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(HAS_CUDA, reason="this machine has a CUDA device")
 def test_asking_for_a_missing_gpu_is_one_line():
     r = run_cli("train", "--device", "cuda", "--max-steps", "5")

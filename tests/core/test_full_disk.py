@@ -59,6 +59,7 @@ def _trials(home, name="lr"):
 
 # -- the save path ---------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @needs_mnist
 @needs_posix
 def test_train_on_a_full_disk_is_one_line_and_leaves_no_debris(_isolated_home):
@@ -123,6 +124,7 @@ def test_a_run_that_could_not_be_saved_keeps_its_model_and_is_recorded_on_retry(
 
 # -- a study on a full disk --------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @needs_mnist
 @needs_posix
 def test_a_study_whose_runs_do_not_fit_stops_and_its_trials_run_again_when_there_is_room(_isolated_home):
@@ -138,6 +140,7 @@ def test_a_study_whose_runs_do_not_fit_stops_and_its_trials_run_again_when_there
     assert len(list((_isolated_home / "runs").iterdir())) == 2
 
 
+@pytest.mark.slow
 @needs_mnist
 @needs_posix
 def test_a_journal_write_that_does_not_fit_leaves_no_torn_line_and_the_study_resumes(_isolated_home):
@@ -286,6 +289,7 @@ def test_workers_are_limited_by_the_cores_and_the_memory_here(monkeypatch):
         running.check_workers(0)
 
 
+@pytest.mark.slow
 def test_cli_study_input_errors_are_one_line(_isolated_home):
     for args, words in ((["--search", ""], "a search takes 1 to 3 parameters, got 0"),
                         (["--param", "lr", "--values", "1e-3", "--workers", "64"], "--workers 64 is more than"),
@@ -294,6 +298,7 @@ def test_cli_study_input_errors_are_one_line(_isolated_home):
     assert not (_isolated_home / "runs").exists()
 
 
+@pytest.mark.slow
 @needs_mnist
 @pytest.mark.parametrize("param, values", [("lr", "1e-3"), ("train_size", "none,all")])
 def test_a_one_point_grid_runs(_isolated_home, small_mnist, param, values):

@@ -95,6 +95,7 @@ def test_threshold_trade_off_and_choice():
     assert choose_threshold(top, right, [0.5, 0.7, 0.99], wrong_cost=3) == 0.7
 
 
+@pytest.mark.slow
 def test_teaching_a_writer_lifts_their_other_digits_and_keeps_mnist(tmp_path, shipped, mnist):
     """A writer with a style no training writer has (writer 28's digits drawn on a page turned by 30°:
     the shipped model, which trained on all 30 writers' upright digits, reads about 74% of them): teach 5
@@ -186,6 +187,7 @@ def test_parse_writers_refuses_nonsense_in_one_line(text):
         parse_writers(text)
 
 
+@pytest.mark.slow
 def test_unseen_pen_digits_follow_what_the_model_says_it_saw():
     from tests.conftest import SHARED_PENDIGITS
     if not SHARED_PENDIGITS.exists():

@@ -70,14 +70,14 @@ def test_the_judge_turns_a_piece_back_into_its_digit():
 
 @pytest.mark.parametrize("suffix", [".onnx", ".pt"])
 @pytest.mark.parametrize("content", [b"not a judge", None])
-def test_a_broken_or_missing_judge_file_is_said_once(tmp_path, capsys, content, suffix):
+def test_a_broken_or_missing_judge_file_is_said_once(tmp_path, caplog, content, suffix):
     bad = tmp_path / f"number_judge{suffix}"
     if content is not None:
         bad.write_bytes(content)
     models = ReadingModels(judge=bad)
     assert models.judge is None and models.judge is None
-    err = capsys.readouterr().err
-    assert err.count("reading numbers without the whole-digit judge") == 1 and bad.name in err
+    said = [r.getMessage() for r in caplog.records if r.name == "mnist_gui.core.reading" and r.levelname == "WARNING"]
+    assert len(said) == 1 and "reading numbers without the whole-digit judge" in said[0] and bad.name in said[0]
 
 
 def test_the_shipped_judge_reads_an_l_and_a_stem_as_one_four(shipped):

@@ -147,6 +147,7 @@ def test_weights_load_with_their_history_and_a_file_changed_since_is_refused(tmp
         ck.load_model()                             # not read as the model the window shows
 
 
+@pytest.mark.slow
 def test_deleting_the_live_models_run_keeps_its_weights(tmp_path, shipped):
     from mnist_gui.core.recipes import RECIPES
     from mnist_gui.core.train import TrainResult

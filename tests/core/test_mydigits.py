@@ -74,6 +74,7 @@ def test_plan_finetune_mixes_my_digits_with_mnist(tmp_path, shipped):
         assert ws.plan_finetune().config.pen_writers == kept
 
 
+@pytest.mark.slow
 def test_finetuning_on_a_handful_changes_their_prediction(tmp_path, mnist, shipped):
     """Teach the model that an X is a 5 (it reads X as 4): after the app's own fine-tuning plan (120 steps,
     then 30% of the way back to the weights before) it reads them as 5, and MNIST holds."""

@@ -186,6 +186,7 @@ def test_the_number_reader_reads_the_same_number_with_either_classifier(shipped)
     assert a.text == b.text and abs(a.score - b.score) < 1e-3
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")   # torch's, about itself
 @pytest.mark.parametrize("spec", [EVERY_KIND, *RANDOM_SPECS], ids=["every-kind", *map(str, range(5))])
 def test_random_valid_networks_read_and_look_inside_as_in_torch(spec):
@@ -219,6 +220,7 @@ def test_exporting_prints_nothing(capfd):
     assert out == "" and err == ""
 
 
+@pytest.mark.slow
 def test_metadata_round_trip_and_a_stale_export_is_detected(tmp_path):
     cfg = ModelConfig("fast-bn", dropout=0.2)
     model = build_model(cfg)
@@ -296,6 +298,7 @@ def test_unusable_files_give_one_clear_error_naming_the_file(tmp_path, shipped, 
         OnnxModel.from_bytes(b"")
 
 
+@pytest.mark.slow
 def test_a_network_that_cannot_be_exported_is_one_error_and_prints_nothing(capfd):
     class Eigen(nn.Module):   # no ONNX operator computes eigenvalues
         def forward(self, x):

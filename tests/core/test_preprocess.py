@@ -84,9 +84,9 @@ def _png_header_only(path, w, h):
 
 @pytest.mark.parametrize("w,h", [(20000, 20000), (8000, 6000)])
 def test_huge_images_are_refused_from_the_header(tmp_path, w, h):
-    from mnist_gui.core.preprocess import ImageTooLarge, check_image_file
+    from mnist_gui.core.preprocess import ImageTooLarge, open_image
     p = _png_header_only(tmp_path / "huge.png", w, h)
-    for call in (check_image_file, image_to_mnist):
+    for call in (open_image, image_to_mnist):
         with pytest.raises(ImageTooLarge) as e:
             call(p)
         msg = str(e.value)
@@ -108,7 +108,7 @@ def test_a_large_allowed_image_is_shrunk_before_it_is_used(tmp_path):
 
 
 def test_every_unreadable_file_is_one_line(tmp_path):
-    from mnist_gui.core.preprocess import ImageTooLarge, check_image_file
+    from mnist_gui.core.preprocess import ImageTooLarge, open_image
     good = Image.new("L", (64, 64), 255)
     good.paste(0, (20, 10, 40, 50))
     good.save(tmp_path / "good.png")
@@ -116,11 +116,11 @@ def test_every_unreadable_file_is_one_line(tmp_path):
     (tmp_path / "trunc.png").write_bytes(data[: len(data) // 2])
     (tmp_path / "text.png").write_text("hello, not an image")
     (tmp_path / "folder.png").mkdir()
-    check_image_file(tmp_path / "good.png")
+    open_image(tmp_path / "good.png")
     for name, words in (("missing.png", "no such file"), ("folder.png", "folder"),
                         ("text.png", "not a readable image"), ("trunc.png", "not a readable image")):
         with pytest.raises(PreprocessError) as e:
-            check_image_file(tmp_path / name)
+            open_image(tmp_path / name)
         assert not isinstance(e.value, ImageTooLarge)
         assert name in str(e.value) and words in str(e.value) and "\n" not in str(e.value)
 

@@ -84,6 +84,7 @@ def wheel(tmp_path_factory) -> Path:
     return whl
 
 
+@pytest.mark.slow
 def test_the_wheel_ships_every_asset_and_every_module(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for asset in ASSETS + TRANSLATIONS:
@@ -95,6 +96,7 @@ def test_the_wheel_ships_every_asset_and_every_module(wheel):
     assert not any(n.startswith("resources/") for n in names)  # mapped, not a top-level package
 
 
+@pytest.mark.slow
 def test_installed_wheel_finds_every_asset_and_loads_the_shipped_model(wheel, tmp_path):
     target = tmp_path / "site"
     r = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target",

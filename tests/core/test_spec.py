@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from mnist_gui.core.models import ModelConfig, build_model, count_parameters
+from mnist_gui.core.models import ModelConfig, build_model
 from mnist_gui.core.presets import fast_bn_spec, tf_tutorial_spec
 from mnist_gui.core.spec import (
     ACTIVATIONS,
@@ -143,7 +143,7 @@ def test_preset_rows_show_the_tutorial_arithmetic():
     assert rows["dense"].params == 3136 * 1024 + 1024 and rows["dense"].macs == 3136 * 1024
     assert rows["conv2"].macs == 14 * 14 * 64 * 5 * 5 * 32
     t = totals(list(rows.values()))
-    assert t.params == count_parameters(build_model()) and t.weight_bytes == 4 * t.params
+    assert t.params == sum(p.numel() for p in build_model().parameters()) and t.weight_bytes == 4 * t.params
     assert t.macs == sum(r.macs for r in rows.values()) and not problems(list(rows.values()))
     # fast-bn's last pool floors 7×7 to 3×3: a warning, not an error
     assert [str(p) for p in problems(analyse(fast_bn_spec()))] == \
@@ -390,7 +390,7 @@ def test_analysis_matches_a_real_forward_pass_for_random_specs():
         assert [t.params for t in traced] == [r.params for r in rows], spec
         assert [t.arithmetic for t in traced if t.arithmetic] == \
             [r.arithmetic for r in rows if r.arithmetic and not isinstance(r.padding, tuple)]
-        assert totals(rows).params == count_parameters(model)
+        assert totals(rows).params == sum(p.numel() for p in model.parameters())
         checked += 1
 
 

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from mnist_gui.core import study as st
+from mnist_gui.core.events import TrialEnded, TrialStarted
 from mnist_gui.core.recipes import TrainConfig
 from tests.conftest import ROOT, mnist_dir, run_cli
 
@@ -123,6 +124,7 @@ def test_summary_per_value_and_the_noise_in_words():
 
 # -- running studies ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @needs_mnist
 def test_a_study_of_three_tiny_runs_through_the_cli(_isolated_home):
     r = run_cli("study", "--param", "lr", "--values", "1e-3,3e-3,1e-2", *TINY, "--json")
@@ -149,6 +151,7 @@ def test_a_study_of_three_tiny_runs_through_the_cli(_isolated_home):
     assert "also holds runs of 0.003, 0.01 from an earlier command" in r.stdout
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_two_worker_processes_run_every_grid_point_exactly_once(_isolated_home):
     r = run_cli("study", "--name", "two", "--param", "dropout", "--values", "0,0.5", "--repeat", "2",
@@ -167,6 +170,7 @@ def test_two_worker_processes_run_every_grid_point_exactly_once(_isolated_home):
     assert len(runs) == 4 and {r.device for r in runs} == {str(resolve_device("auto"))}
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_an_interrupted_study_resumes_with_only_the_remaining_trials(_isolated_home, small_mnist):
     from mnist_gui.core.workspace import Workspace
@@ -180,8 +184,8 @@ def test_an_interrupted_study_resumes_with_only_the_remaining_trials(_isolated_h
         return len(finished) >= 2
 
     def on_event(ev):
-        if ev["type"] == "trial_done":
-            finished.append(ev["number"])
+        if isinstance(ev, TrialEnded):
+            finished.append(ev.number)
     assert st.run_trials(ws, plan, should_stop=stop_after_two, on_event=on_event) == 2
     assert [t.state.name for t in _journal_trials(_isolated_home, "resume")].count("COMPLETE") == 2
 
@@ -191,7 +195,7 @@ def test_an_interrupted_study_resumes_with_only_the_remaining_trials(_isolated_h
     trial.set_user_attr("host", st.HOST)
     trial.set_user_attr("pid", 2 ** 22 + 12345)   # no such process
     started = []
-    ran = st.run_study(ws, plan, on_event=lambda ev: started.append(ev["params"]) if ev["type"] == "trial" else 0)
+    ran = st.run_study(ws, plan, on_event=lambda ev: started.append(ev.params) if isinstance(ev, TrialStarted) else 0)
     assert sorted(p["lr"] for p in started) == [1e-2, 3e-2]
     rows = st.trial_rows(ran)
     assert sorted(r.params["lr"] for r in rows if r.state == "complete") == [1e-3, 3e-3, 1e-2, 3e-2]
@@ -203,6 +207,7 @@ def test_an_interrupted_study_resumes_with_only_the_remaining_trials(_isolated_h
     assert len(csv_text.splitlines()) == 1 + len(rows)
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_an_invalid_network_value_fails_its_trial_not_the_study(_isolated_home):
     r = run_cli("study", "--param", "pool1.size", "--values", "2,30", *TINY, "--json")
@@ -236,6 +241,7 @@ def test_opening_again_fails_a_killed_trial_even_when_the_grid_looks_done(_isola
     assert [(r.state, r.params, r.seed) for r in rows] == [("interrupted", {}, None), ("waiting", {"lr": 1e-3}, 0)]
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_a_study_trains_on_the_workspace_device_and_records_it(_isolated_home, small_mnist):
     from mnist_gui.core.device import resolve_device
@@ -254,6 +260,7 @@ def test_a_study_trains_on_the_workspace_device_and_records_it(_isolated_home, s
     assert run.study == "device"   # the record names its study
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_a_point_two_machines_queued_at_once_runs_once(_isolated_home, small_mnist):
     """Two machines opening a study at the same moment may both queue a point: it runs once."""
@@ -277,6 +284,7 @@ def _wait_for(what, check, limit_s=300):
     return found
 
 
+@pytest.mark.slow
 @needs_mnist
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_the_study_and_its_workers(_isolated_home, sig):
@@ -332,6 +340,7 @@ def test_cli_errors_are_one_line(_isolated_home):
     assert not os.path.exists(_isolated_home / "runs")
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_a_search_runs_its_trials_and_ranks_the_parameters(_isolated_home, small_mnist):
     from mnist_gui.core.workspace import Workspace

@@ -92,6 +92,7 @@ def _worker(home, args):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow
 def test_two_machines_share_a_grid_study_and_a_killed_workers_trial_runs_again(tmp_path, postgres_url):
     import optuna
     from optuna.trial import TrialState
@@ -152,6 +153,7 @@ def test_two_machines_share_a_grid_study_and_a_killed_workers_trial_runs_again(t
     assert len(optuna.load_study(study_name=name, storage=postgres_url).get_trials()) == len(trials)
 
 
+@pytest.mark.slow
 def test_a_database_that_cannot_be_reached_is_one_line(_isolated_home, postgres_url):
     bad = postgres_url.replace("/postgres?", "/no_such_database?")
     r = run_cli("study", "--storage", bad, "--param", "lr", "--values", "1e-3", *TINY)

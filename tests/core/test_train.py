@@ -1,10 +1,13 @@
+import math
 import threading
 
 import pytest
 import torch
 
 from mnist_gui.core.events import EpochEnded, Finished, Progressed, Started, StatusChanged
+from mnist_gui.core.messages import say
 from mnist_gui.core.recipes import RECIPES, TrainConfig
+from mnist_gui.core.states import RunStatus
 from mnist_gui.core.train import Trainer, evaluate
 
 
@@ -14,6 +17,7 @@ def quick(**kw):
     return TrainConfig(**base)
 
 
+@pytest.mark.slow
 def test_short_run_learns(small_mnist):
     events = []
     r = Trainer(quick(), small_mnist, events.append).run()
@@ -91,8 +95,9 @@ def test_stop_returns_the_model_it_had(small_mnist):
     r = trainer.run()
     assert r.status == "stopped" and r.model is not None
     assert r.history["step"][-1] == asked_at[0]  # took effect within one batch
-    assert events[-1] == Finished("stopped", f"stopped at step {asked_at[0]} of 138", asked_at[0],
+    assert events[-1] == Finished(RunStatus.STOPPED, say("run-stopped", step=asked_at[0], total=138), asked_at[0],
                                   events[-1].train_seconds, events[-1].seconds)
+    assert str(events[-1].message) == f"stopped at step {asked_at[0]} of 138"   # what the command line prints
     assert [s for e in events if isinstance(e, Progressed) for s in e.steps] == r.history["step"]
 
 
@@ -113,10 +118,10 @@ def test_pause_and_resume(small_mnist):
     r = trainer.run()
     assert r.status == "finished"
     msgs = [e.message for e in seen if isinstance(e, StatusChanged)]
-    assert msgs == ["paused", "resumed"]
+    assert msgs == [say("run-paused"), say("run-resumed")] and list(map(str, msgs)) == ["paused", "resumed"]
     # nothing happened between pause and resume
-    i = seen.index(StatusChanged("paused"))
-    assert seen[i - 1].step == paused_at[0] and seen[i + 1] == StatusChanged("resumed")
+    i = seen.index(StatusChanged(say("run-paused")))
+    assert seen[i - 1].step == paused_at[0] and seen[i + 1] == StatusChanged(say("run-resumed"))
     assert seen[i + 2].steps[0] == paused_at[0] + 1
 
 
@@ -126,8 +131,9 @@ def test_nan_guard(small_mnist):
     state["logits.bias"][3] = float("nan")  # the next forward pass gives a NaN loss
     events = []
     r = Trainer(quick(max_steps=50), small_mnist, events.append, init_state=state).run()
-    assert r.status == "diverged" and r.model is None
-    assert r.message == "diverged at step 1: loss is nan; lower the learning rate"
+    assert r.status is RunStatus.DIVERGED and r.model is None
+    assert str(r.message) == "diverged at step 1: loss is nan; lower the learning rate"
+    assert r.message.code == "diverged" and r.message.step == 1 and math.isnan(r.message.loss)
     assert events[-2] == StatusChanged(r.message)
     assert isinstance(events[-1], Finished) and (events[-1].status, events[-1].message) == ("diverged", r.message)
 
@@ -167,6 +173,7 @@ def test_evaluate_confusion_matches_accuracy(small_mnist, shipped):
 HAS_CUDA = torch.cuda.is_available()
 
 
+@pytest.mark.slow
 def test_sync_points_keep_one_history_entry_per_step(small_mnist, monkeypatch):
     """The accelerator path (values read only at sync points) on the CPU: same numbers, fewer events."""
     from mnist_gui.core import train as train_mod
@@ -206,7 +213,7 @@ def test_nan_guard_at_a_sync_point_names_the_first_bad_step(small_mnist, monkeyp
     t.read_every_step = False
     r = t.run()
     assert r.status == "diverged" and r.model is None
-    assert r.message == "diverged at step 1: loss is nan; lower the learning rate"
+    assert str(r.message) == "diverged at step 1: loss is nan; lower the learning rate"
     assert [type(e) for e in events] == [Started, StatusChanged, Finished]   # stopped at its first sync point
 
 

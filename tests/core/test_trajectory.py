@@ -75,6 +75,7 @@ def test_combine_is_a_sum_of_log_probabilities():
     assert T.combine(np.stack([img, img]), np.stack([path, uniform])).shape == (2, 10)
 
 
+@pytest.mark.slow
 def test_the_onnx_export_reads_as_the_torch_net(tmp_path):
     net = TT.new_net().eval()
     x = T.batch_features([NINE_LOOP_THEN_STEM, NINE_STEM_THEN_LOOP, [loop()]])
@@ -94,11 +95,12 @@ def test_a_file_that_is_not_a_path_net_is_refused_in_one_line(tmp_path):
         T.onnx_trajectory(tmp_path / "none.onnx")
 
 
-def test_without_a_path_net_the_strokes_are_read_from_the_image_alone(tmp_path, capsys):
+def test_without_a_path_net_the_strokes_are_read_from_the_image_alone(tmp_path, caplog):
     live = LivePredictor.from_path(config.resource_path("shipped_model.onnx"))
     reading = Reader(live, ReadingModels(path_net=tmp_path / "missing.onnx")).read_strokes(NINE_LOOP_THEN_STEM)
     assert np.allclose(reading.probabilities, live.probabilities(reading.image28))
-    assert "without the pen-path recognizer" in capsys.readouterr().err
+    assert any("without the pen-path recognizer" in r.getMessage() for r in caplog.records
+               if r.name == "mnist_gui.core.reading" and r.levelname == "WARNING")
 
 
 def test_the_live_reading_of_strokes_joins_the_image_and_the_path():

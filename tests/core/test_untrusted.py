@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from mnist_gui.core.preprocess import PreprocessError, check_image_file
+from mnist_gui.core.preprocess import PreprocessError, open_image
 from tests.conftest import run_cli
 
 POSTSCRIPT = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\n"
@@ -42,11 +42,11 @@ def test_the_reader_refuses_formats_outside_the_list(tmp_path):
     for fmt, name in (("PPM", "a.png"), ("PCX", "b.jpg"), ("TGA", "c.bmp"), ("ICO", "d.gif")):
         img.save(tmp_path / name, format=fmt)
         with pytest.raises(PreprocessError) as e:
-            check_image_file(tmp_path / name)
+            open_image(tmp_path / name)
         assert name in str(e.value) and "only PNG" in str(e.value) and "\n" not in str(e.value)
     for fmt in ("PNG", "JPEG", "BMP", "GIF", "WEBP", "TIFF"):
         img.save(tmp_path / f"ok.{fmt}", format=fmt)
-        check_image_file(tmp_path / f"ok.{fmt}")
+        open_image(tmp_path / f"ok.{fmt}")
 
 
 # -- checkpoints: checked against the file's own size before anything is built ---------------------------
@@ -161,6 +161,7 @@ def _run_limited(*args, gib=6):
                           preexec_fn=limit, timeout=300, cwd=str(ROOT))
 
 
+@pytest.mark.slow
 def test_asking_for_more_memory_than_the_process_has_is_one_line(tmp_path):
     big = _checkpoint(tmp_path / "big.pt", _dense(65536, 32768))   # 8.2 GiB of weights in 1.6 KB
     limit = "this machine lets a run use 4.5 GiB (three quarters of its 6.0 GiB)"
@@ -241,7 +242,7 @@ def test_odd_files_are_one_line_each(tmp_path, name, content, words):
     else:
         p.write_bytes(content)
     with pytest.raises(PreprocessError) as e:
-        check_image_file(p)
+        open_image(p)
     assert str(e.value) == f"{p}: {words}" or (str(e.value).startswith(f"{p}: {words}") and "\n" not in str(e.value))
 
 
@@ -372,5 +373,5 @@ def test_an_image_file_above_the_size_limit_is_not_read(tmp_path, monkeypatch):
     os.truncate(p, 300 * 2**20)                         # sparse: takes no disk
     monkeypatch.setattr(Image, "open", lambda *a, **k: pytest.fail("the file was opened"))
     with pytest.raises(PreprocessError) as e:
-        check_image_file(p)
+        open_image(p)
     assert str(e.value) == f"{p}: is 300 MB; image files larger than 256 MB are refused"

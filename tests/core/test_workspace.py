@@ -172,6 +172,7 @@ def test_read_pen_digits_leaves_out_the_writers_the_model_has_seen(tmp_path, shi
 
 
 # -- saving, deleting ----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_save_model_remembers_it_only_when_it_is_the_live_one(tmp_path, shipped):
     ws = Workspace(tmp_path)
     ws.make_live(replace(shipped), remember=False)

@@ -49,6 +49,7 @@ def test_feature_maps_work_for_every_preset(window, qtbot, tmp_path):
     assert acts["conv3"].shape == (64, 7, 7) and acts["pool3"].shape == (64, 3, 3)
 
 
+@pytest.mark.slow
 def test_evaluate_confusion_matrix_and_cells(window, qtbot, mnist):
     tab = window.evaluateTab
     window.ws.use_mnist(mnist)

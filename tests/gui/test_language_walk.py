@@ -6,6 +6,7 @@ presets, the layer kinds, a layer's name) and numbers are allowed."""
 import re
 
 import pyqtgraph as pg
+import pytest
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -102,7 +103,9 @@ def untranslated(window) -> list[str]:
 
 def _devices():
     from mnist_gui.core.device import DeviceInfo, _cpu_model
-    return [DeviceInfo("cpu", (f"{_cpu_model()}, " if _cpu_model() else "") + "CPU, 2 threads")]
+    from mnist_gui.core.messages import say
+    cpu = say("cpu-name", model=_cpu_model() or "", threads=2)
+    return [DeviceInfo("cpu", str(cpu), cpu)]
 
 
 def test_the_walk_finds_english_where_it_is(window):
@@ -135,41 +138,64 @@ def test_a_side_axis_title_in_chinese_stands_upright(window, qtbot):
 
 
 def test_the_core_messages_the_window_shows_are_translated(qapp, tmp_path):
-    """The core writes English (the command line shows it); the window shows its own words
-    (core_strings.core_message), filled with the core's numbers and folders."""
-    from mnist_gui.core.data import not_found_message
-    from mnist_gui.core.study.results import ValueSummary, noise_text
+    """The core says things as codes with fields (the command line prints their English); the window shows
+    its own words for each code (core_strings.core_text), filled with the core's numbers and folders."""
+    from mnist_gui.core.data import not_found
+    from mnist_gui.core.errors import Diverged, DownloadError
+    from mnist_gui.core.messages import say
+    from mnist_gui.core.study.results import ValueSummary, verdict
     from mnist_gui.core.workspace import Busy, Workspace
-    from mnist_gui.gui.core_strings import core_message
+    from mnist_gui.gui.core_strings import core_text
     from mnist_gui.gui.i18n import set_language
     ws = Workspace(tmp_path / "home")
     ws.begin_work("finetune")
     try:
         ws.begin_work("study")
     except Busy as e:
-        busy = str(e)
+        busy = e
     try:
         ws.plan_finetune()
     except ValueError as e:
-        empty = str(e)
+        empty = e
     runs = [ValueSummary(v, 2, 0, m, m - 0.01, m + 0.01, 10.0, 9.0, 11.0) for v, m in
             ((1e-3, 0.98), (1e-2, 0.975), (1e-4, 0.9))]
-    messages = [not_found_message(tmp_path / "x", user_folder=tmp_path / "d"),
-                not_found_message(user_folder=tmp_path / "d", extra="Download failed: no route"),
-                noise_text(runs, "學習率"), noise_text(runs[:1], "學習率"), noise_text([], "學習率"),
-                noise_text([ValueSummary(1e-3, 1, 0, 0.9, 0.9, 0.9, 1, 1, 1),
-                            ValueSummary(1e-2, 1, 0, 0.8, 0.8, 0.8, 1, 1, 1)], "學習率"),
-                busy, empty, "Intel Xeon, CPU, 8 threads", "CPU, 1 thread",
-                "stopped at step 3 of 10", "diverged at step 3: loss is nan; lower the learning rate"]
+    messages = [not_found(tmp_path / "x", user_folder=tmp_path / "d"),
+                DownloadError(not_found(user_folder=tmp_path / "d").looked, "no route", offline=True),
+                verdict(runs, "學習率"), verdict(runs[:1], "學習率"), verdict([], "學習率"),
+                verdict([ValueSummary(1e-3, 1, 0, 0.9, 0.9, 0.9, 1, 1, 1),
+                         ValueSummary(1e-2, 1, 0, 0.8, 0.8, 0.8, 1, 1, 1)], "學習率"),
+                verdict([ValueSummary(None, 1, 0, 0.9, 0.9, 0.9, 1, 1, 1)], "訓練圖片"),
+                busy, empty, say("cpu-name", model="Intel Xeon", threads=8), say("cpu-name", model="", threads=1),
+                say("run-stopped", step=3, total=10), Diverged(3, float("nan")),
+                say("run-finished", accuracy=0.9876, steps=100, seconds=12.34), say("run-paused")]
+    english = [core_text(m) for m in messages]
     set_language("zh_TW")
     try:
-        shown = [core_message(m) for m in messages]
+        shown = [core_text(m) for m in messages]
     finally:
         set_language("en")
     names = {"Intel", "Xeon", "nan", "no", "route"}   # a CPU's name, a number, the system's own reason
     for m, s in zip(messages, shown):
         assert not [w for w in english_words(s) if w not in names], (m, s)
-    assert "98.00%" in shown[2] and str(tmp_path / "x") in shown[0]
+    assert "98.00%" in shown[2] and str(tmp_path / "x") in shown[0] and "98.76%" in shown[-2]
+    # in English the window says what the command line says, where it has no words of its own
+    assert english[2] == "; ".join(map(str, messages[2])) and english[-3] == str(messages[-3])
+
+
+def test_every_code_of_the_core_has_the_windows_words():
+    from mnist_gui.core.errors import CODED_ERRORS
+    from mnist_gui.core.messages import ENGLISH
+    from mnist_gui.gui.core_strings import MESSAGES
+    codes = set(ENGLISH) | {e.code for e in CODED_ERRORS}
+    assert codes - set(MESSAGES) == set() and set(MESSAGES) - codes == set()
+    assert len({e.code for e in CODED_ERRORS}) == len(CODED_ERRORS)     # one class per code
+
+
+def test_the_window_reads_no_english_of_the_core():
+    """Translations go by code: no module of the window parses a message's text."""
+    from pathlib import Path
+    gui = Path(__file__).resolve().parents[2] / "mnist_gui" / "gui"
+    assert not [p.name for p in gui.rglob("*.py") if re.search(r"^\s*import re\b|\bre\.", p.read_text())]
 
 
 def test_the_network_editors_problems_are_chinese_too(window, qtbot):
@@ -210,6 +236,7 @@ def test_an_evaluation_reads_in_chinese(window, qtbot, small_mnist):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.slow
 def test_a_finished_study_reads_in_chinese(window, qtbot, small_mnist):
     from tests.gui.test_study import _run_to_end, _set_up
     window.ws.use_mnist(small_mnist)

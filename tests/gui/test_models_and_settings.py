@@ -1,3 +1,4 @@
+import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from tests.gui.conftest import open_window
@@ -21,6 +22,7 @@ def save_and_wait(qtbot, window, path):
     assert blocker.args == [str(path)] and path.exists(), blocker.args
 
 
+@pytest.mark.slow
 def test_save_open_and_reset(window, tmp_path, qtbot):
     path = tmp_path / "mine.pt"
     save_and_wait(qtbot, window, path)

@@ -2,6 +2,7 @@
 
 import random
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QSpinBox
 
@@ -129,6 +130,7 @@ def test_a_preset_added_to_the_table_is_offered_in_start_from_and_builds(qtbot, 
     assert ModelConfig.from_dict(ModelConfig("tiny").to_dict()) == ModelConfig("tiny")
 
 
+@pytest.mark.slow
 def test_train_this_network_trains_the_edited_network(window, qtbot, small_mnist):
     window.ws.use_mnist(small_mnist)
     editor = window.modelTab.editor

@@ -69,6 +69,7 @@ def test_percent_axes_start_at_zero_or_say_where_they_start():
     assert percent_floor([97.3, 99.1]) == 96 and percent_floor([99.95]) == 99
 
 
+@pytest.mark.slow
 def test_a_run_plots_accuracy_in_percent_from_0_to_100(window, qtbot, small_mnist):
     from mnist_gui.core.recipes import TrainConfig
     tab = window.trainTab

@@ -41,11 +41,13 @@ def assert_clean_exit(code: int, out: str, took: float | None) -> None:
     assert took < CLOSE_LIMIT_S, f"the process ended {took:.2f} s after the close\n{out}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scenario", ["train", "finetune", "evaluate", "load-blocked"])
 def test_closing_mid_work_ends_the_process(scenario, _isolated_home):
     assert_clean_exit(*run_app(scenario, _isolated_home))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scenario", ["sigterm-loading", "sigterm-training"])
 def test_sigterm_closes_the_window_like_a_close(scenario, _isolated_home):
     """SIGTERM while the model loads (it aborted the process) or while training: the window closes as a
@@ -71,6 +73,7 @@ BAD_SETTINGS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(BAD_SETTINGS))
 def test_damaged_settings_never_stop_the_app_from_starting(name, _isolated_home):
     _isolated_home.mkdir(parents=True, exist_ok=True)
@@ -84,6 +87,7 @@ def test_damaged_settings_never_stop_the_app_from_starting(name, _isolated_home)
         assert bad.read_bytes() == before       # the damaged file is kept for the user
 
 
+@pytest.mark.slow
 def test_damaged_state_files_never_stop_the_app_from_starting(_isolated_home):
     home = _isolated_home
     (home / "runs" / "deep").mkdir(parents=True)
@@ -98,6 +102,7 @@ def test_damaged_state_files_never_stop_the_app_from_starting(_isolated_home):
     assert code == 0 and "Traceback" not in out and "RecursionError" not in out, out
 
 
+@pytest.mark.slow
 def test_a_session_that_only_draws_never_loads_torch(tmp_path):
     """The live path is ONNX Runtime: the shipped model goes live, a drawn 1 and a number are read, every
     layer's output is there for the feature maps, and torch is never imported; the Train tab's first showing
@@ -130,6 +135,7 @@ def test_a_session_that_only_draws_never_loads_torch(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+@pytest.mark.slow
 def test_the_window_imports_no_torch_before_it_shows():
     """The window shows while torch loads: nothing the window module imports may import torch."""
     code = ("import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"

@@ -4,6 +4,7 @@ from PySide6.QtCore import Qt
 from tests.gui.conftest import evaluate
 
 
+@pytest.mark.slow
 def test_reliability_diagram_after_evaluation(window, qtbot, small_mnist, monkeypatch):
     tab = window.evaluateTab
     window.ws.use_mnist(small_mnist)
@@ -23,6 +24,7 @@ def test_reliability_diagram_after_evaluation(window, qtbot, small_mnist, monkey
     assert sum(bn.count for bn in tab.reliabilityBins) == len(small_mnist.test)
 
 
+@pytest.mark.slow
 def test_reliability_diagram_of_pen_digits_the_model_has_not_seen(window, qtbot, small_mnist, monkeypatch):
     from mnist_gui.core.handwriting.pendigits import find_pendigits, read_unipen
     path = find_pendigits(small_mnist.folder)
@@ -41,6 +43,7 @@ def test_reliability_diagram_of_pen_digits_the_model_has_not_seen(window, qtbot,
     assert sum(bn.count for bn in tab.reliabilityBins) == sum(d.writer > 20 for d in read_unipen(path))
 
 
+@pytest.mark.slow
 def test_pen_diagram_follows_the_live_model_and_says_when_it_has_seen_every_writer(window, qtbot, small_mnist,
                                                                                    monkeypatch):
     """A diagram of the writers one model has not seen; then a model that has seen all 30 goes live (as
@@ -66,6 +69,7 @@ def test_pen_diagram_follows_the_live_model_and_says_when_it_has_seen_every_writ
     assert tab.reliabilityBins == [] and tab.reliabilityEce is None and tab._relTexts == []
 
 
+@pytest.mark.slow
 def test_mnist_results_say_when_the_live_model_has_changed(window, qtbot, small_mnist):
     """The results stay after another model goes live, the accuracy and the diagram marked as an earlier
     model's; evaluating again makes them the live model's. An evaluation the live model changed under

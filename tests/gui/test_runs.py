@@ -1,3 +1,4 @@
+import pytest
 from PySide6.QtCore import QItemSelectionModel
 
 from mnist_gui.core.recipes import TrainConfig
@@ -5,6 +6,7 @@ from mnist_gui.gui.widgets.runs_panel import KIND_COL, LR_COL, RUN_COL, STATUS_C
 from tests.gui.conftest import accept_new_model
 
 
+@pytest.mark.slow
 def test_two_runs_are_listed_overlaid_and_made_live(window, qtbot, small_mnist, _isolated_home):
     tab = window.trainTab
     window.ws.use_mnist(small_mnist)
@@ -60,6 +62,7 @@ def test_run_store_round_trip(tmp_path):
     assert len(runs) == 1 and len(problems) == 1
 
 
+@pytest.mark.slow
 def test_a_run_trained_from_the_command_line_appears_in_the_runs_list(qtbot, _isolated_home):
     from tests.conftest import run_cli
     from tests.gui.conftest import open_window

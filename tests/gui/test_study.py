@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 
 def _set_up(tab, values: str, name: str) -> None:
     tab.paramCombo.setCurrentIndex(tab.paramCombo.findData("lr"))
@@ -20,6 +22,7 @@ def _run_to_end(qtbot, tab, timeout=180_000) -> str:
     return blocker.args[0]
 
 
+@pytest.mark.slow
 def test_a_three_trial_study_fills_the_chart_and_records_three_runs(window, qtbot, small_mnist, tmp_path):
     window.ws.use_mnist(small_mnist)
     tab = window.studyTab
@@ -29,7 +32,7 @@ def test_a_three_trial_study_fills_the_chart_and_records_three_runs(window, qtbo
     tab.progressBar.valueChanged.connect(shown.append)
     assert _run_to_end(qtbot, tab) == "finished"
     assert 5 in shown    # the trainer's Started set the bar's range and its last Progressed reached it
-    assert tab.point_count == 3
+    assert len(tab.seedPoints.data) == 3
     assert [s.value for s in tab.summary] == [1e-3, 3e-3, 1e-2]
     assert tab.table.rowCount() == 3
     runs, _ = window.ws.runs.load()
@@ -44,6 +47,7 @@ def test_a_three_trial_study_fills_the_chart_and_records_three_runs(window, qtbo
     assert len(Path(out).read_text().splitlines()) == 4
 
 
+@pytest.mark.slow
 def test_cancel_keeps_the_finished_runs_and_start_resumes(window, qtbot, small_mnist):
     window.ws.use_mnist(small_mnist)
     tab = window.studyTab
@@ -58,13 +62,13 @@ def test_cancel_keeps_the_finished_runs_and_start_resumes(window, qtbot, small_m
     assert 1 <= len(kept) < 4
     runs, _ = window.ws.runs.load()
     assert {r.id for r in runs} == {r.run_id for r in kept}   # finished runs stay; the stopped one is not a run
-    assert tab.point_count == len(kept)
+    assert len(tab.seedPoints.data) == len(kept)
     # Start with the same name resumes: only the remaining values run
     assert _run_to_end(qtbot, tab) == "finished"
     done = [r for r in tab.rows if r.state == "complete"]
     assert sorted(r.params["lr"] for r in done) == [1e-3, 2e-3, 3e-3, 1e-2]
     assert len(window.ws.runs.load()[0]) == 4
-    assert tab.point_count == 4
+    assert len(tab.seedPoints.data) == 4
 
 
 def test_a_bad_value_is_said_in_the_tab(window):

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
@@ -21,6 +22,7 @@ def test_teach_stores_samples_that_survive_a_restart(window, qtbot, _isolated_ho
     assert stored[0].image.shape == (28, 28) and stored[0].image.max() > 0.9
 
 
+@pytest.mark.slow
 def test_finetune_is_offered_after_a_restart_with_digits_in_my_digits(window, qtbot, _isolated_home):
     """The button is checked again when the model has loaded; while it cannot be used it says why."""
     from tests.gui.conftest import open_window
@@ -51,6 +53,7 @@ def test_my_digits_tab_browses_and_deletes(window, qtbot):
     assert tab.myCountLabel.text().startswith("3 ")
 
 
+@pytest.mark.slow
 def test_finetune_button_swaps_the_live_model(window, qtbot, small_mnist):
     window.ws.use_mnist(small_mnist)
     tab = window.drawTab
@@ -142,18 +145,20 @@ def test_number_mode_says_which_part_is_not_a_digit(window, qtbot):
     assert text.count("not a digit") == 1 and "(100%, not" not in text.split("·")[0], text
 
 
-def test_number_mode_reads_without_a_broken_judge_file(window, qtbot, tmp_path, monkeypatch, capsys):
-    """A judge file that cannot be read: one line on stderr, and numbers are read as before the judge."""
-    from mnist_gui.core.reading import ReadingModels
+def test_number_mode_reads_without_a_broken_judge_file(window, qtbot, tmp_path, monkeypatch, caplog):
+    """A judge file that cannot be read: one warning (the command line writes it as a line on stderr), and
+    numbers are read as before the judge."""
+    from mnist_gui.core import reading
     bad = tmp_path / "number_judge.onnx"
     bad.write_bytes(b"\x00" * 100)
-    monkeypatch.setattr(window.ws, "reading_models", ReadingModels(judge=bad))
+    monkeypatch.setattr(window.ws, "reading_models", reading.ReadingModels(judge=bad))
     tab = window.drawTab
     tab.numberMode.setChecked(True)
     strokes = ONE + [[(x + 110, y) for x, y in SEVEN[0]]]
     draw(qtbot, tab.canvas, [[(40 + x * 2, 60 + y * 2) for x, y in s] for s in strokes])
     assert tab.number == "17", tab.numberLabel.text()
-    assert capsys.readouterr().err.count("reading numbers without the whole-digit judge") == 1
+    said = [r for r in caplog.records if r.name == reading.__name__ and r.levelname == "WARNING"]
+    assert [r.getMessage().count("reading numbers without the whole-digit judge") for r in said] == [1]
 
 
 def test_blob_and_scribble_are_not_claimed(window, qtbot):

@@ -21,6 +21,7 @@ def tab(window, small_mnist):
     return window.trainTab
 
 
+@pytest.mark.slow
 def test_short_run_fills_plots_and_asks_before_a_worse_model_goes_live(window, tab, qtbot):
     old = window.checkpoint
     tab.apply_config(quick())
@@ -45,6 +46,7 @@ def test_short_run_fills_plots_and_asks_before_a_worse_model_goes_live(window, t
     assert tab.progressBar.text() == "done"
 
 
+@pytest.mark.slow
 def test_a_worse_run_answered_no_keeps_the_live_model(window, tab, qtbot):
     old = window.checkpoint
     tab.apply_config(quick(max_steps=5))
@@ -56,6 +58,7 @@ def test_a_worse_run_answered_no_keeps_the_live_model(window, tab, qtbot):
     assert len(runs) == 1 and runs[0].model_path.exists()   # kept in the Runs list, not live
 
 
+@pytest.mark.slow
 def test_pause_resume_stop_and_keep(window, tab, qtbot):
     old = window.checkpoint
     tab.apply_config(quick(epochs=50))
@@ -92,6 +95,7 @@ def test_pause_resume_stop_and_keep(window, tab, qtbot):
     assert ck is not old and ck.path.exists()
 
 
+@pytest.mark.slow
 def test_stop_asks_at_once_while_the_stopped_model_is_measured(window, tab, qtbot, monkeypatch):
     """The keep question comes while the stopped model is evaluated, with the progress; a Yes given then
     makes the model live once it is recorded, and the accuracy is filled in."""
@@ -160,6 +164,7 @@ def test_a_stop_while_mnist_loads_is_not_lost(window, qtbot, monkeypatch):
     assert window.ws.runs.load()[0] == []
 
 
+@pytest.mark.slow
 def test_drawing_keeps_working_while_training(window, tab, qtbot):
     from tests.gui.conftest import ONE, draw, fit_strokes
     tab.apply_config(quick(epochs=50))
@@ -216,6 +221,7 @@ def test_missing_mnist_offers_to_pick_a_folder(window, qtbot, tmp_path, monkeypa
     assert window.ws.settings.store.value("data/dir") == str(mnist.folder)
 
 
+@pytest.mark.slow
 def test_missing_mnist_is_offered_on_the_evaluate_tab_and_in_the_file_menu(window, qtbot, tmp_path,
                                                                           monkeypatch, mnist):
     """Every tab that loads MNIST can choose its folder, not only the Train tab; so can File → MNIST data…"""
@@ -269,6 +275,7 @@ def test_pyside_reference_counts_stay_sound(qtbot):
     assert all(abs(a - b) < 1000 for a, b in zip(after, before)), (before, after)
 
 
+@pytest.mark.slow
 def test_the_device_chooser_names_the_hardware_and_is_remembered(window, tab, qtbot):
     combo = tab.deviceCombo
     ids = [combo.itemData(i) for i in range(combo.count())]
@@ -284,6 +291,7 @@ def test_the_device_chooser_names_the_hardware_and_is_remembered(window, tab, qt
     assert runs[0].device == "cpu" and "device" not in runs[0].config   # where it ran, not part of the recipe
 
 
+@pytest.mark.slow
 def test_a_remembered_device_that_is_not_here_falls_back_to_automatic_for_real(qtbot, _isolated_home, small_mnist):
     from tests.gui.conftest import open_window
     _isolated_home.mkdir(parents=True, exist_ok=True)

@@ -34,6 +34,7 @@ def _train_into_a_full_disk(window, small_mnist, qtbot):
     return tab
 
 
+@pytest.mark.slow
 def test_retry_records_the_run_once_there_is_room(window, small_mnist, qtbot, full_disk):
     old = window.checkpoint
     tab = _train_into_a_full_disk(window, small_mnist, qtbot)
@@ -46,6 +47,7 @@ def test_retry_records_the_run_once_there_is_room(window, small_mnist, qtbot, fu
     assert window.checkpoint is not old and window.checkpoint.path == runs[0].model_path
 
 
+@pytest.mark.slow
 def test_save_as_keeps_the_model_elsewhere(window, small_mnist, qtbot, full_disk, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
     tab = _train_into_a_full_disk(window, small_mnist, qtbot)

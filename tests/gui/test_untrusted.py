@@ -2,6 +2,7 @@
 
 import os
 
+import pytest
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication
@@ -88,6 +89,7 @@ def test_the_padding_field_takes_only_ascii_digits_or_a_word_and_huge_ones_disab
     assert editor.layers[3]["padding"] == before and editor.trainButton.isEnabled()
 
 
+@pytest.mark.slow
 def test_every_number_field_of_the_editor_and_the_train_form_stays_in_range_whatever_is_typed(window, qtbot):
     from PySide6.QtWidgets import QAbstractSpinBox
     editor = window.modelTab.editor

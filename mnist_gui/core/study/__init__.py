@@ -38,13 +38,14 @@ from mnist_gui.core.study.results import (
                                          summarize,
                                          trial_rows,
                                          trial_state,
+                                         verdict,
 )
 from mnist_gui.core.study.running import run_study, run_trials
 from mnist_gui.core.study.storage import HOST, load_study, open_study, storage_for, studies_dir, study_plan
 
 __all__ = [
     "HOST", "LOG_AXIS", "SEARCH_RANGES", "SEED", "STUDY_PARAMS", "Param", "StudyError", "StudyPlan", "TrialFailed",
-    "TrialRow", "ValueSummary", "base_network", "fmt_value", "importances", "load_study", "noise_text",
+    "TrialRow", "ValueSummary", "base_network", "fmt_value", "importances", "load_study", "noise_text", "verdict",
     "open_study", "parameter", "parse_search", "parse_values", "run_study", "run_trials", "storage_for",
     "studies_dir", "study_csv", "study_plan", "study_report", "summarize", "trial_config", "trial_rows",
     "trial_state", "value_range",

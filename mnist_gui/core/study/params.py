@@ -190,10 +190,10 @@ def parse_search(text: str, preset: str = "tf-tutorial") -> dict[str, tuple]:
             continue
         default = SEARCH_RANGES.get(p.layer_field or p.name)
         if rng:
-            lo, sep, hi = rng.partition(":")
+            low, sep, high = rng.partition(":")
             if not sep:
                 raise StudyError(f"a range is written low:high, got {rng!r}")
-            lo, hi = _number(lo), _number(hi)
+            lo, hi = _number(low), _number(high)
             log = bool(default and default[2]) and lo > 0
         elif default:
             lo, hi, log = default

@@ -8,6 +8,7 @@ import statistics
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from mnist_gui.core.messages import Message, say
 from mnist_gui.core.study.params import SEED
 from mnist_gui.core.study.storage import interrupted, study_plan
 
@@ -80,7 +81,7 @@ def summarize(rows: list[TrialRow], param: str) -> list[ValueSummary]:
     for v in sorted(groups, key=_sort_key):
         done = [r for r in groups[v] if r.state == "complete" and r.accuracy is not None]
         failed = [r for r in groups[v] if r.state == "failed"]
-        accs = [r.accuracy for r in done]
+        accs = [r.accuracy for r in done if r.accuracy is not None]
         secs = [r.seconds for r in done if r.seconds is not None]
         out.append(ValueSummary(v, len(done), len(failed),
                                 statistics.fmean(accs) if accs else None, min(accs, default=None),
@@ -96,30 +97,34 @@ def fmt_value(v) -> str:
     return "all" if v is None else str(v)
 
 
-def noise_text(summary: list[ValueSummary], param: str = "") -> str:
-    """In words: the best value, and whether the next best is behind it by more than the seeds' spread."""
-    done = sorted([s for s in summary if s.mean is not None], key=lambda s: -s.mean)
-    name = f"{param} " if param else ""
+def verdict(summary: list[ValueSummary], param: str = "") -> list[Message]:
+    """In sentences: the best value, and whether the next best is behind it by more than the seeds' spread."""
+    done = sorted([s for s in summary if s.mean is not None], key=lambda s: -(s.mean or 0.0))
     if not done:
-        return "no finished runs yet"
+        return [say("verdict-empty")]
+
+    def value(v) -> Message | str:
+        return say("all") if v is None else fmt_value(v)
     best = done[0]
-    text = f"best: {name}{fmt_value(best.value)} at {best.mean:.2%} (mean of {best.runs})"
+    out = [say("verdict-best", value=say("param-value", param=param, value=value(best.value)) if param
+               else value(best.value), mean=best.mean, runs=best.runs)]
     if len(done) == 1:
-        return text
+        return out
     second = done[1]
-    gap = best.mean - second.mean
-    spread = max((s.max - s.min) for s in (best, second))
+    gap = (best.mean or 0.0) - (second.mean or 0.0)   # (each has a mean, min and max: see above)
+    spread = max((s.max or 0.0) - (s.min or 0.0) for s in (best, second))
     worst = done[-1]
-    text += (f"; next: {fmt_value(second.value)} at {second.mean:.2%}, {gap * 100:.2f} points lower")
-    if max(best.runs, second.runs) < 2:
-        text += " (one seed each: run with repeats to see the noise)"
-    elif gap <= spread:
-        text += f" — within the noise (seeds differ by up to {spread * 100:.2f} points)"
-    else:
-        text += f" — more than the noise (seeds differ by up to {spread * 100:.2f} points)"
+    code = ("verdict-next-one-seed" if max(best.runs, second.runs) < 2 else
+            "verdict-next-within" if gap <= spread else "verdict-next-beyond")
+    out.append(say(code, value=value(second.value), mean=second.mean, gap=gap * 100, spread=spread * 100))
     if worst is not second:
-        text += f"; worst: {fmt_value(worst.value)} at {worst.mean:.2%}"
-    return text
+        out.append(say("verdict-worst", value=value(worst.value), mean=worst.mean))
+    return out
+
+
+def noise_text(summary: list[ValueSummary], param: str = "") -> str:
+    """The verdict in English words, one line."""
+    return "; ".join(map(str, verdict(summary, param)))
 
 
 def importances(study: optuna.Study) -> dict[str, float]:
@@ -163,7 +168,7 @@ def study_report(study: optuna.Study) -> dict:
         out.update(param=plan.param, values=[s.to_dict() for s in summ], verdict=noise_text(summ, plan.param))
     else:
         done = [r for r in rows if r.state == "complete"]
-        best = max(done, key=lambda r: r.accuracy, default=None)
+        best = max(done, key=lambda r: r.accuracy or 0.0, default=None)
         out.update(params=plan.params if plan else [], best=asdict(best) if best else None,
                    importances=importances(study))
     return out

@@ -12,6 +12,7 @@ that was training is failed as interrupted (a resume runs it again).
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -22,6 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mnist_gui.core.events import StudyEvent, TrialEnded, TrialStarted, TrialTrained
+from mnist_gui.core.logs import configure_logging
+from mnist_gui.core.states import RunStatus
 from mnist_gui.core.study.params import SEED, StudyError, parameter
 from mnist_gui.core.study.plan import StudyPlan, TrialFailed, trial_config
 from mnist_gui.core.study.results import trial_state
@@ -40,6 +44,8 @@ if TYPE_CHECKING:
     import torch
 
     from mnist_gui.core.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 
 # How long run_study waits for stopped worker processes before it kills them: a trainer stops within a
@@ -83,15 +89,14 @@ def _device(ws: Workspace, device: str | None = None) -> torch.device:
 
 
 def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool] = lambda: False,
-               on_event: Callable[[dict], None] | None = None, study: optuna.Study | None = None,
+               on_event: Callable[[StudyEvent], None] | None = None, study: optuna.Study | None = None,
                device: str | None = None) -> int:
     """Run the study's trials in this thread until none is left (grid: the queue is empty; search: it has
     `trials` trials) or should_stop() turns true. Returns how many trials this call ran. They train on
     `device` (default: the Workspace's device setting), and each run records the device it ran on.
 
-    Events: {"type": "trial", "number", "params"} when a trial starts, each of the Trainer's own events as
-    {"type": "train", "trial": number, "event": a core/events.py dataclass}, {"type": "trial_done", "number",
-    "state", "accuracy", "error"} when it ends.
+    Events (core/events.py): TrialStarted when a trial starts, each of the Trainer's own events in a
+    TrialTrained, TrialEnded when it ends.
     A stop ends the current trial at its trainer's next event (within about train.PROGRESS_INTERVAL_S and
     a step); its run is not recorded and the trial goes back in the queue when the study is opened again."""
     import optuna
@@ -120,7 +125,7 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
             raise optuna.TrialPruned()
         params = _suggest(trial, plan, base.preset)
         ran += 1
-        emit({"type": "trial", "number": trial.number, "params": params})
+        emit(TrialStarted(trial.number, params))
         cfg = trial_config(base.with_overrides(seed=params.get(SEED, base.seed)), params)
         cfg.eval_every_epoch = False   # one evaluation, at the end
         run = ws.plan_run(base=cfg, kind="study", study=plan.name)
@@ -131,17 +136,17 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
         def on_train_event(ev) -> None:   # the one place that sees the Trainer's events (core/events.py)
             if should_stop():
                 trainer.stop()
-            emit({"type": "train", "trial": trial.number, "event": ev})
+            emit(TrialTrained(trial.number, ev))
         trainer = Trainer(run.config, data, on_train_event, device=dev)
         try:
             result = trainer.run()
         except KeyboardInterrupt:
             trial.set_user_attr("interrupted", True)
             raise
-        if result.status == "stopped":
+        if result.status is RunStatus.STOPPED:
             trial.set_user_attr("interrupted", True)
             trial.study.stop()
-            raise TrialFailed(result.message)
+            raise TrialFailed(str(result.message))
         done = ws.finish_run(result, kind=run.kind, device=str(trainer.device), study=run.study)
         if done.record is None and result.model is not None:
             # not complete: its run is on no disk (full). The study stops, and the trial goes back in the
@@ -155,13 +160,12 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
         trial.set_user_attr("seconds", result.seconds)
         trial.set_user_attr("train_seconds", result.metrics.get("train_seconds", result.seconds))
         acc = result.metrics.get("test_accuracy")
-        if result.status != "finished" or acc is None:
-            raise TrialFailed(result.message or "no test accuracy")
+        if result.status is not RunStatus.FINISHED or acc is None:
+            raise TrialFailed(str(result.message) or "no test accuracy")
         return float(acc)
 
     def after(study_: optuna.Study, frozen) -> None:
-        emit({"type": "trial_done", "number": frozen.number, "state": trial_state(frozen),
-              "accuracy": frozen.value, "error": frozen.user_attrs.get("error", "")})
+        emit(TrialEnded(frozen.number, trial_state(frozen), frozen.value, frozen.user_attrs.get("error", "")))
         if should_stop() or _nothing_left(study_, plan, should_stop):
             study_.stop()
 
@@ -283,6 +287,7 @@ def _worker_process(home: str, data_dir: str | None, plan: dict, threads: int, d
     """One local worker process (spawned): its own Workspace on the same app folder and storage, training
     on the device its parent resolved (the parent's setting may not be written to the settings file yet)."""
     should_stop = _stop_on_signals()
+    configure_logging()   # a spawned process: its own handler, the same one line as the command line's
     import torch
 
     from mnist_gui.core.data import Cancelled
@@ -301,18 +306,16 @@ def _worker_process(home: str, data_dir: str | None, plan: dict, threads: int, d
     except Cancelled:   # stopped while loading MNIST
         pass
     except Exception as e:  # noqa: BLE001 - one line for the user, not a traceback
-        import sys
-        print(f"mnist-gui: study worker {os.getpid()}: {str(e).splitlines()[0] if str(e) else type(e).__name__}",
-              file=sys.stderr)
+        log.error("study worker %s: %s", os.getpid(), str(e).splitlines()[0] if str(e) else type(e).__name__)
         raise SystemExit(2) from None
 
 
 def run_study(ws: Workspace, plan: StudyPlan, workers: int = 1, *,
               should_stop: Callable[[], bool] = lambda: False,
-              on_event: Callable[[dict], None] | None = None, poll_s: float = 1.0) -> optuna.Study:
+              on_event: Callable[[StudyEvent], None] | None = None, poll_s: float = 1.0) -> optuna.Study:
     """Open the study and run it to the end: in this process, or in `workers` local processes (spawned,
     each with cores // workers torch threads) that share its storage. With processes, on_event gets
-    {"type": "trial_done", …} for each trial that ends, read from the storage every poll_s seconds.
+    a TrialEnded for each trial that ends, read from the storage every poll_s seconds.
     Every trial trains on the Workspace's device (see run_trials)."""
     check_workers(workers)
     device = str(_device(ws))
@@ -336,8 +339,7 @@ def run_study(ws: Workspace, plan: StudyPlan, workers: int = 1, *,
                 if t.state.is_finished() and t.number not in seen and not t.user_attrs.get("extra"):
                     seen.add(t.number)
                     if on_event:
-                        on_event({"type": "trial_done", "number": t.number, "state": trial_state(t),
-                                  "accuracy": t.value, "error": t.user_attrs.get("error", "")})
+                        on_event(TrialEnded(t.number, trial_state(t), t.value, t.user_attrs.get("error", "")))
             if not alive:
                 break
             if should_stop() and not stopping:

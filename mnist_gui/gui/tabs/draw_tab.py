@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from mnist_gui import config
 from mnist_gui.core.preprocess import image_to_mnist, strokes_to_mnist
 from mnist_gui.core.reading import Reading, Verdict
+from mnist_gui.core.states import BusyKind
 from mnist_gui.gui import theme
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -255,7 +256,7 @@ class DrawTab(Retranslating, QWidget):
     def update_my_count(self) -> None:
         n = len(self.ws.my_digits)
         self.myCountLabel.setText(self.tr("{0} in My digits: fine-tuning on them now (progress on the Train tab)…")
-                                  .format(n) if self.ws.busy == "finetune" else
+                                  .format(n) if self.ws.busy == BusyKind.FINETUNE else
                                   self.tr("{0} in My digits").format(n))
         ready = n > 0 and not self.qtws.training and self.ws.predictor is not None
         self.finetuneButton.setEnabled(ready)

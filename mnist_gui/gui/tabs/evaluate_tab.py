@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import html
-import re
+import itertools
 import unicodedata
 
 import numpy as np
@@ -51,7 +51,7 @@ def _columns(text: str) -> int:
 
 def _tokens(text: str):
     """Spaces, words, and each wide (Chinese) character on its own: Chinese has no spaces to break at."""
-    for part in re.findall(r"\s+|\S+", text):
+    for part in ("".join(g) for _space, g in itertools.groupby(text, str.isspace)):
         run = ""
         for c in part:
             if _wide(c):

@@ -45,7 +45,7 @@ from mnist_gui.core.spec import (
     totals,
 )
 from mnist_gui.gui import theme
-from mnist_gui.gui.core_strings import core_message, core_tr
+from mnist_gui.gui.core_strings import core_text, core_tr
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -261,7 +261,7 @@ class NetworkEditor(Retranslating, QWidget):
         self.table.setRowCount(len(self.rows))
         for i, r in enumerate(self.rows):
             values = [str(r.index), r.name, r.kind, settings_text(r.layer.to_dict()), r.input_text, r.output_text,
-                      r.arithmetic, f"{r.params:,}", f"{r.macs:,}", "; ".join(core_message(p.text) for p in r.problems)]
+                      r.arithmetic, f"{r.params:,}", f"{r.macs:,}", "; ".join(core_text(p.message) for p in r.problems)]
             dark = theme.current().dark
             bg = (ERROR_BG_DARK if dark else ERROR_BG) if r.errors else \
                 (WARNING_BG_DARK if dark else WARNING_BG) if r.warnings else None
@@ -270,7 +270,7 @@ class NetworkEditor(Retranslating, QWidget):
                 if bg is not None:
                     item.setBackground(bg)
                     item.setForeground(QColor(255, 255, 255) if dark else QColor(0, 0, 0))
-                    item.setToolTip("\n".join(core_message(str(p)) for p in r.problems))
+                    item.setToolTip("\n".join(core_text(p.located) for p in r.problems))
                 self.table.setItem(i, j, item)
         t = totals(self.rows)
         self.totalsLabel.setText(self.tr("Total parameters: {0} ({1} of weights); {2} multiply-adds per image")
@@ -279,7 +279,7 @@ class NetworkEditor(Retranslating, QWidget):
         if not self.layers:
             errors_text = self.tr("The network has no layers.")
         elif errors:
-            errors_text = self.tr("Training is disabled: {0}").format(core_message(str(errors[0])))
+            errors_text = self.tr("Training is disabled: {0}").format(core_text(errors[0].located))
         else:
             errors_text = ""
         self.problemLabel.setText(errors_text)

@@ -37,11 +37,12 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.core import study as studies
-from mnist_gui.core.events import Progressed, Started
+from mnist_gui.core.events import Progressed, Started, StudyEvent, TrialEnded, TrialStarted, TrialTrained
 from mnist_gui.core.recipes import FIELDS, TRAINING_RECIPES
+from mnist_gui.core.states import BusyKind
 from mnist_gui.core.workspace import Busy
 from mnist_gui.gui import theme
-from mnist_gui.gui.core_strings import core_message, core_tr
+from mnist_gui.gui.core_strings import core_text, core_tr
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Worker
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -69,17 +70,17 @@ EXAMPLE_VALUES = {
 
 class StudyWorker(Worker):
     """Opens the study and runs its trials one after another (studies.run_trials) in the worker thread.
-    progressed(dict): the core's "trial" and "trial_done" events and its "train" events that carry the
-    trainer's Started or Progressed (throttled by the trainer); returned(int): trials run."""
+    progressed(event): the core's TrialStarted and TrialEnded, and the TrialTrained that carry the trainer's
+    Started or Progressed (throttled by the trainer); returned(int): trials run."""
 
     def __init__(self, ws, plan: studies.StudyPlan) -> None:
         super().__init__()
         self.ws = ws
         self.plan = plan
 
-    def _on_event(self, ev: dict) -> None:
+    def _on_event(self, ev: StudyEvent) -> None:
         match ev:
-            case {"type": "trial" | "trial_done"} | {"type": "train", "event": Started() | Progressed()}:
+            case TrialStarted() | TrialEnded() | TrialTrained(event=Started() | Progressed()):
                 self.progressed.emit(ev)
 
     def run(self) -> int:
@@ -318,9 +319,9 @@ class StudyTab(Retranslating, QWidget):
             self.statusLabel.setText(self.tr("Cannot start: {0}").format(e))
             return False
         try:
-            self.ws.begin_work("study")
+            self.ws.begin_work(BusyKind.STUDY)
         except Busy as e:
-            self.statusLabel.setText(self.tr("Cannot start: {0}").format(e))
+            self.statusLabel.setText(self.tr("Cannot start: {0}").format(core_text(e)))
             return False
         done = [r for r in self.rows if r.state in ("complete", "failed")] if self._study_name == plan.name else []
         if done:
@@ -344,17 +345,17 @@ class StudyTab(Retranslating, QWidget):
             self.cancelButton.setEnabled(False)
             self.statusLabel.setText(self.tr("Stopping after the current run's next step…"))
 
-    def _on_progressed(self, ev: dict) -> None:
+    def _on_progressed(self, ev: StudyEvent) -> None:
         match ev:
-            case {"type": "trial", "number": number, "params": params}:
+            case TrialStarted(number=number, params=params):
                 values = ", ".join(f"{k} {studies.fmt_value(v)}" for k, v in params.items())
                 self.statusLabel.setText(self.tr("Trial {0}: {1}").format(number, values))
                 self.progressBar.setRange(0, 0)
-            case {"type": "train", "event": Started(total_steps=total)}:
+            case TrialTrained(event=Started(total_steps=total)):
                 self.progressBar.setRange(0, total)
-            case {"type": "train", "event": Progressed(step=step)}:
+            case TrialTrained(event=Progressed(step=step)):
                 self.progressBar.setValue(step)
-            case {"type": "trial_done"}:
+            case TrialEnded():
                 self.refresh()
 
     def _on_finished(self, ran: int) -> None:
@@ -422,7 +423,7 @@ class StudyTab(Retranslating, QWidget):
         self.summary = studies.summarize(rows, param) if param else []
         self._fill_table(rows, param)
         self._draw(param)
-        self.verdictLabel.setText(core_message(studies.noise_text(self.summary, param_label(param)))
+        self.verdictLabel.setText(core_text(studies.verdict(self.summary, param_label(param)))
                                   if self.summary else "")
         self.trialsChanged.emit(len(rows))
 
@@ -492,11 +493,6 @@ class StudyTab(Retranslating, QWidget):
         self.accuracyPlot.setLabel("left", self.tr("test accuracy (%), axis from {0}%").format(f"{lo:g}") if lo
                                    else self.tr("test accuracy (%)"))
         self.timePlot.fix_y(0.0, 1.15 * self._maxSeconds if self._maxSeconds > 0 else 1.0)
-
-    @property
-    def point_count(self) -> int:
-        """How many runs the accuracy chart shows (one point per finished run)."""
-        return len(self.seedPoints.data)
 
     # -- export ---------------------------------------------------------------------------------
     def export_csv(self, path: str | None = None) -> bool:

@@ -36,9 +36,10 @@ from PySide6.QtWidgets import (
 
 from mnist_gui.core.events import EpochEnded, Progressed, Started
 from mnist_gui.core.recipes import CUSTOM, FIELDS, TRAINING_RECIPES, Field, TrainConfig
+from mnist_gui.core.states import BusyKind, LiveAction, RunStatus
 from mnist_gui.core.workspace import Busy, FinishedRun, RunPlan
 from mnist_gui.gui import theme
-from mnist_gui.gui.core_strings import core_message, core_tr
+from mnist_gui.gui.core_strings import core_text, core_tr
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -170,7 +171,7 @@ class TrainingTab(Retranslating, QWidget):
         self._worker: TrainingWorker | None = None
         self.devicesListed = False   # the machine's devices, named once torch has loaded (the tab's first showing)
         self._paused = False
-        self._ended: str | None = None   # how the last run ended, shown on the progress bar
+        self._ended: RunStatus | str | None = None   # how the last run ended ("failed" too), on the progress bar
         self._closing = False
         self.keepBox: QMessageBox | None = None   # the question after a stopped or worse run
         self._device_names: list[str] = []   # the hardware's names as the core gives them, once listed
@@ -304,7 +305,7 @@ class TrainingTab(Retranslating, QWidget):
         self.deviceCombo.setToolTip(self.tr("Where training and evaluation run; live prediction stays on the CPU"))
         self.deviceCombo.setItemText(0, self.tr("Automatic (CUDA, then Apple MPS, then the CPU)"))
         for i, name in enumerate(self._device_names, 1):   # "CPU, 8 threads" in the window's words
-            self.deviceCombo.setItemText(i, core_message(name))
+            self.deviceCombo.setItemText(i, core_text(name))
         self.form.retranslate()
         self.settingsBox.setTitle(self.tr("Hyperparameters: fine-tuning the live model on My digits")
                                   if self._formBefore is not None else self.tr("Hyperparameters"))
@@ -379,9 +380,9 @@ class TrainingTab(Retranslating, QWidget):
         self.deviceCombo.blockSignals(True)
         while self.deviceCombo.count() > 1:
             self.deviceCombo.removeItem(1)
-        self._device_names = [d.name for d in devices]
+        self._device_names = [d.shown for d in devices]
         for d in devices:
-            self.deviceCombo.addItem(core_message(d.name), d.id)
+            self.deviceCombo.addItem(core_text(d.shown), d.id)
         index = self.deviceCombo.findData("cuda:0" if want == "cuda" else want)
         if index < 0:
             if want != "auto":
@@ -471,12 +472,12 @@ class TrainingTab(Retranslating, QWidget):
         try:
             self.ws.begin_work(plan.kind)
         except Busy as e:
-            self.message.emit(self.tr("Cannot start training"), str(e), True)
+            self.message.emit(self.tr("Cannot start training"), core_text(e), True)
             return False
         self._reset_plots()
         self._lastProgress = None
         self._ended = None
-        if plan.kind == "finetune":   # the form shows what runs (the fine-tune recipe), and its own values after
+        if plan.kind == BusyKind.FINETUNE:   # the form shows what runs (the fine-tune recipe), and its own values after
             self._formBefore = self.config()
             self.form.set_values(plan.config)
             self.settingsBox.setTitle(self.tr("Hyperparameters: fine-tuning the live model on My digits"))
@@ -493,7 +494,7 @@ class TrainingTab(Retranslating, QWidget):
         self._set_running(True)
         self.jobs.start(worker, self, started=self._on_started, progressed=self._on_progressed,
                         epochEnded=self._on_epoch_ended, statusChanged=self.append_log, returned=self._on_finished,
-                        failed=self._on_failed, cancelled=lambda: (self._forget_early_question(), self._on_ended("stopped")),
+                        failed=self._on_failed, cancelled=lambda: (self._forget_early_question(), self._on_ended(RunStatus.STOPPED)),
                         dataMissing=self._on_data_missing, evaluating=self._on_evaluating)
         return True
 
@@ -504,7 +505,7 @@ class TrainingTab(Retranslating, QWidget):
         try:
             plan = self.ws.plan_finetune()
         except ValueError as e:
-            self.message.emit(self.tr("Cannot fine-tune"), str(e), True)
+            self.message.emit(self.tr("Cannot fine-tune"), core_text(e), True)
             return False
         self.append_log(self.tr("fine-tuning on {0} of my digits mixed with MNIST").format(len(self.ws.my_digits)))
         return self.start_training(plan=plan)
@@ -613,12 +614,12 @@ class TrainingTab(Retranslating, QWidget):
     def _on_data_missing(self, msg: str) -> None:
         self.dataPanel.show_missing(msg)
 
-    def _on_ended(self, status: str) -> None:
+    def _on_ended(self, status: RunStatus | str) -> None:   # a RunStatus, or "failed"
         self._worker = None
-        if status != "stopped" or self._closing:   # a question asked early about a run that did not end so
+        if status != RunStatus.STOPPED or self._closing:   # a question asked early about a run that did not end so
             self._forget_early_question()
         self.progressBar.setRange(0, 1)
-        self.progressBar.setValue(1 if status == "finished" else 0)
+        self.progressBar.setValue(1 if status == RunStatus.FINISHED else 0)
         self._ended = status
         self._show_ended()
         self._set_running(False)
@@ -630,11 +631,11 @@ class TrainingTab(Retranslating, QWidget):
 
     def _show_ended(self) -> None:
         if self._ended is not None:
-            self.progressBar.setFormat({"finished": self.tr("done"), "stopped": self.tr("stopped"),
-                                        "diverged": self.tr("diverged")}.get(self._ended, self.tr("failed")))
+            self.progressBar.setFormat({RunStatus.FINISHED: self.tr("done"), RunStatus.STOPPED: self.tr("stopped"),
+                                        RunStatus.DIVERGED: self.tr("diverged")}.get(self._ended, self.tr("failed")))
 
     def _on_finished(self, done: FinishedRun) -> None:
-        self.append_log(done.message)
+        self.append_log(core_text(done.message))
         self._on_ended(done.status)
         self._decide(done)
 
@@ -650,21 +651,21 @@ class TrainingTab(Retranslating, QWidget):
             return
         decision = self.ws.live_decision(done)
         new, live = decision.new_accuracy, decision.live_accuracy
-        if done.status == "diverged":
+        if done.status is RunStatus.DIVERGED:
             self.message.emit(self.tr("Training diverged"),
-                              done.message + "\n\n" + self.tr("The previous model stays live."), True)
-        elif decision.action == "live":
+                              core_text(done.message) + "\n\n" + self.tr("The previous model stays live."), True)
+        elif decision.action is LiveAction.LIVE:
             self._make_live(done)
-        elif decision.action == "ask_worse":
+        elif decision.action is LiveAction.ASK_WORSE:
             self._ask(self.tr("The finished run reads {0} of the test images; the live model reads {1}.\n"
                               "Make the new, less accurate model live?").format(f"{new:.2%}", f"{live:.2%}"),
                       done, discard_on_no=False)
-        elif decision.action == "ask_stopped":
+        elif decision.action is LiveAction.ASK_STOPPED:
             acc_text = (self.tr("test accuracy {0}").format(f"{new:.2%}") if new is not None
                         else self.tr("not evaluated"))
             live_text = f"{live:.2%}" if live is not None else self.tr("not evaluated")
             text = self.tr("The run was stopped: {0} ({1}); the live model reads {2}.\n"
-                           "Make this partly trained model the live model?").format(done.message, acc_text, live_text)
+                           "Make this partly trained model the live model?").format(core_text(done.message), acc_text, live_text)
             if self._earlyAnswer is not None:   # answered while it was measured
                 code, self._earlyAnswer = self._earlyAnswer, None
                 self._on_answer(code, done, discard_on_no=True)

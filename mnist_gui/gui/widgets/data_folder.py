@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.core.workspace import Workspace
-from mnist_gui.gui.core_strings import core_message
+from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
 
@@ -98,17 +98,18 @@ class DataFolderPanel(Retranslating, QFrame):
         self.cancelButton.setText(self.tr("Cancel download"))
 
     def show_missing(self, message: str) -> None:
-        self.message.setText(core_message(message))
+        """Show why MNIST is missing, already in the window's words (jobs.describe_error)."""
+        self.message.setText(message)
         self.show()
 
     def show_status(self) -> None:
         """Say where MNIST is read from, or that it is nowhere (the dialog of File → MNIST data…)."""
-        from mnist_gui.core.data import find_mnist_folder, not_found_message
+        from mnist_gui.core.data import find_mnist_folder, not_found
         folder = find_mnist_folder(self.ws.data_dir, self.ws.download_dir)
         if folder is not None:
             self.message.setText(self.tr("MNIST is read from {0}.").format(folder))
         else:
-            self.message.setText(core_message(not_found_message(self.ws.data_dir, user_folder=self.ws.download_dir)))
+            self.message.setText(core_text(not_found(self.ws.data_dir, user_folder=self.ws.download_dir)))
         self.show()
 
     def choose(self, folder: str | None = None) -> bool:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mnist_gui.core.states import RunStatus
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_tr
 from mnist_gui.gui.i18n import Retranslating
@@ -145,9 +146,9 @@ class RunsPanel(Retranslating, QWidget):
 
     def status_text(self, r) -> str:
         """How it ended and what became of its model: "finished, live", "stopped, model discarded"."""
-        text = {"finished": self.tr("finished"), "stopped": self.tr("stopped"),
-                "diverged": self.tr("diverged")}.get(r.status, r.status)
-        if r.status == "diverged":
+        text = {RunStatus.FINISHED: self.tr("finished"), RunStatus.STOPPED: self.tr("stopped"),
+                RunStatus.DIVERGED: self.tr("diverged")}.get(r.status, r.status)
+        if r.status == RunStatus.DIVERGED:
             return text
         fate = (self.tr("live") if self.is_live(r) else self.tr("kept") if r.has_model
                 else self.tr("model discarded"))
