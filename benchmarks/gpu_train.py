@@ -90,6 +90,99 @@ def kernel_share(cfg, data, dev) -> tuple[float | None, float]:
     return kernel_us / 1e6 / wall, wall
 
 
+def plain_graph_loop(cfg, data, dev) -> dict:
+    """The same network and schedule as the Trainer's run of cfg, trained by a plain loop with the whole step
+    captured as one CUDA graph (capturable AdamW, the batches' indices and the schedule on the device), then
+    evaluated by core's evaluate: the floor the Trainer's graph mode is compared with. Timed from the model's
+    creation to the evaluation's end, the device synchronised."""
+    import torch.nn.functional as F
+
+    from mnist_gui.core.models import build_model
+    synchronize(dev)
+    t0 = time.perf_counter()
+    probe = Trainer(cfg, data, device=dev)
+    probe._set_up()             # the Trainer's data on the device, batch size, steps and schedule tables
+    x_all, y_all, bs, total = probe.x_all, probe.y_all, probe.batch_size, probe.total_steps
+    lrs, beta1s = probe.schedule_values()
+    torch.manual_seed(cfg.seed)
+    model = build_model(cfg.model_config()).to(dev, memory_format=torch.channels_last).train()
+    lr_tab = torch.tensor(lrs, device=dev)
+    b1_tab = torch.tensor(beta1s, device=dev)
+    lr, b1, k = lr_tab[0].clone(), b1_tab[0].clone(), torch.zeros(1, dtype=torch.int64, device=dev)
+    params = list(model.parameters())
+    opt = torch.optim.AdamW([{"params": [p for p in params if p.ndim > 1], "weight_decay": cfg.weight_decay},
+                             {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0}],
+                            lr=lr, betas=(b1, torch.tensor(0.999, device=dev)), capturable=True, foreach=True)
+    steps_per_epoch = max(1, len(y_all) // bs)
+    perms = torch.cat([torch.randperm(len(y_all), device=dev)[: steps_per_epoch * bs]
+                       for _ in range(-(-total // steps_per_epoch))])
+    idx = torch.zeros(bs, dtype=torch.int64, device=dev)
+    ac = torch.autocast("cuda", dtype=torch.bfloat16, enabled=probe.precision == "bf16")
+
+    def body():
+        torch.index_select(lr_tab, 0, k, out=lr.view(1))
+        torch.index_select(b1_tab, 0, k, out=b1.view(1))
+        xb = x_all.index_select(0, idx).contiguous(memory_format=torch.channels_last)
+        with ac:
+            out = model(xb)
+        loss = F.cross_entropy(out.float(), y_all.index_select(0, idx), label_smoothing=cfg.label_smoothing)
+        loss.backward()
+        opt.step()
+        k.add_(1)
+        return loss
+
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for i in range(3):
+            idx.copy_(perms[i * bs:(i + 1) * bs])
+            opt.zero_grad(set_to_none=True)
+            body()
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    opt.zero_grad(set_to_none=True)
+    with torch.cuda.graph(graph):
+        body()
+    for i in range(3, total):
+        idx.copy_(perms[i * bs:(i + 1) * bs])
+        graph.replay()
+    synchronize(dev)
+    train_s = time.perf_counter() - t0
+    acc = train_mod.evaluate(model.eval(), data.test, precision=cfg.precision)["accuracy"]
+    synchronize(dev)
+    return {"test_accuracy": acc, "train_seconds": train_s, "wall_seconds": time.perf_counter() - t0,
+            "steps": total}
+
+
+def compare_graphs(dev, data, seeds, max_steps=None) -> int:
+    """The fast recipe: the first run in this process (its warm-up), then per seed the Trainer with the
+    step as a CUDA graph, the Trainer eager, and the plain CUDA-graph loop."""
+    import os
+    base = RECIPES["fast"].config
+    if max_steps:
+        base = replace(base, max_steps=max_steps)
+    t0 = time.perf_counter()
+    first = timed_run(replace(base, seed=seeds[0]), data, dev)
+    print(f"first run in the process (graph mode, with CUDA's warm-up): {time.perf_counter() - t0:.2f} s wall, "
+          f"{first['test_accuracy']:.2%}", flush=True)
+    for seed in seeds:
+        cfg = replace(base, seed=seed)
+        for mode in ("1", "0"):
+            os.environ["MNIST_GUI_CUDA_GRAPHS"] = mode
+            synchronize(dev)
+            t = time.perf_counter()
+            r = Trainer(cfg, data, device=dev).run()
+            synchronize(dev)
+            print(f"fast seed {seed} Trainer {r.metrics.get('step_mode')}: {r.metrics.get('test_accuracy'):.2%}, "
+                  f"training {r.metrics['train_seconds']:.2f} s, training + evaluation "
+                  f"{time.perf_counter() - t:.2f} s wall ({r.metrics.get('step_mode_why')})", flush=True)
+        os.environ.pop("MNIST_GUI_CUDA_GRAPHS", None)
+        p = plain_graph_loop(cfg, data, dev)
+        print(f"fast seed {seed} plain CUDA-graph loop: {p['test_accuracy']:.2%}, training "
+              f"{p['train_seconds']:.2f} s, training + evaluation {p['wall_seconds']:.2f} s wall", flush=True)
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--device", default="cuda", help="cuda, cuda:N, mps, cpu, auto (default: cuda)")
@@ -102,6 +195,8 @@ def main() -> int:
     ap.add_argument("--compile", action="store_true", help="torch.compile the model (off by default)")
     ap.add_argument("--compile-mode", default="default", help="torch.compile mode, e.g. reduce-overhead (CUDA graphs)")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    ap.add_argument("--compare-graphs", action="store_true",
+                    help="fast recipe only: Trainer with CUDA graphs vs eager vs a plain CUDA-graph loop, per seed")
     args = ap.parse_args()
 
     try:
@@ -110,6 +205,9 @@ def main() -> int:
         print(f"gpu_train: error: {e}", file=sys.stderr)
         return 2
     data = load_mnist(download=False)
+    if args.compare_graphs:
+        print(f"device: {dev} = {device_name(dev)}; torch {torch.__version__}", flush=True)
+        return compare_graphs(dev, data, args.seeds, args.max_steps)
     precision = "fp32" if args.no_bf16 else "auto"   # auto: bf16 where the device has it (core/device.py)
     if args.compile:
         use_compile(args.compile_mode)

@@ -44,6 +44,9 @@ def add_field_options(p: argparse.ArgumentParser) -> None:
                            metavar=f.name.upper())
 
 
+MODEL_HELP = "checkpoint (default: the window's live model, else the shipped model)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from mnist_gui.core.presets import PRESETS
     from mnist_gui.core.recipes import DEFAULT_RECIPE, RECIPES, TRAINING_RECIPES
@@ -80,19 +83,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(t)
 
     e = sub.add_parser("evaluate", help="test accuracy, per-class accuracy, confusion matrix")
-    e.add_argument("--model", help="checkpoint (default: the shipped model)")
+    e.add_argument("--model", help=MODEL_HELP)
     e.add_argument("--data-dir", help="folder holding the four MNIST IDX files")
     e.add_argument("--device", default="auto", help="where to evaluate: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
     _add_common(e)
 
-    p = sub.add_parser("predict", help="classify image files (PNG/JPG, any size)")
-    p.add_argument("images", nargs="+", metavar="IMAGE")
-    p.add_argument("--model", help="checkpoint (default: the shipped model)")
+    p = sub.add_parser("predict", help="read the digit in image files (PNG, JPEG, BMP, GIF, WebP or TIFF, any size)",
+                       description="The digit and ten probabilities for each image file: PNG, JPEG, BMP, GIF, "
+                       "WebP or TIFF, any size, dark ink on light or light on dark. A file that is not such an "
+                       "image is one line on stderr and exit code 2 (the others are still read).")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files: PNG, JPEG, BMP, GIF, WebP or TIFF")
+    p.add_argument("--model", help=MODEL_HELP)
     _add_common(p)
 
     x = sub.add_parser("export", help="write the model's network as ONNX, for onnxruntime and other runtimes")
-    x.add_argument("--onnx", required=True, metavar="OUT.onnx", help="the ONNX file to write")
-    x.add_argument("--model", help="checkpoint (default: the shipped model)")
+    x.add_argument("--onnx", required=True, metavar="OUT.onnx", help="the ONNX file to write (into a folder that exists)")
+    x.add_argument("--model", help=MODEL_HELP)
     _add_common(x)
 
     s = sub.add_parser("summary", help="layer shapes and parameters, (W−F+2P)/S+1 worked out")
@@ -141,12 +147,31 @@ def _add_study_parser(sub) -> None:
     _add_common(st)
 
 
-def _load_model(path: str | None):
-    """The model at path (default: the shipped one), opened for reading: from its .onnx without torch when
-    it has one (Checkpoint.load_model loads the weights when a command needs them)."""
+def _chosen_model(path: str | None) -> tuple[Path, str]:
+    """Which model a command reads, first match wins: --model FILE; the window's live model (the one it
+    remembers in its settings.ini, read, never written; as the MNIST folder is shared); the shipped one.
+    Returns the path and where it came from, in words."""
+    if path:
+        return Path(path), "--model"
+    from mnist_gui.core.settings import read_qt_ini
+    settings = config.app_home() / "settings.ini"
+    live = read_qt_ini(settings).get("model/path")
+    if isinstance(live, str) and live:
+        p = config.resolve_model_path(live)
+        if p.exists() and p != config.SHIPPED_MODEL:
+            return p, f"the window's live model ({settings})"
+    return config.SHIPPED_MODEL, "the shipped model"
+
+
+def _load_model(path: str | None, say: bool = False):
+    """The model at path (default: the window's live one, else the shipped one; _chosen_model), opened for
+    reading: from its .onnx without torch when it has one (Checkpoint.load_model loads the weights when a
+    command needs them). say: name it on stderr ("model: FILE, from ...")."""
     from mnist_gui.core.checkpoint import load_checkpoint, open_live, with_live
-    path = Path(path) if path else config.SHIPPED_MODEL
-    return open_live(path) or with_live(load_checkpoint(path))
+    p, source = _chosen_model(path)
+    if say:
+        print(f"model: {p}, from {source}", file=sys.stderr)
+    return open_live(p) or with_live(load_checkpoint(p))
 
 
 def _workspace():
@@ -205,6 +230,11 @@ def cmd_train(args) -> int:
     from mnist_gui.core.train import Trainer
 
     device = resolve_device(args.device)
+    if device.type == "cuda":   # CUDA's one-time start-up while MNIST loads
+        import threading
+
+        from mnist_gui.core.train import prepare_device
+        threading.Thread(target=prepare_device, args=(device,), daemon=True).start()
     ws = _workspace()
     if args.threads is not None and not 1 <= args.threads <= 1024:
         raise UserError(f"--threads must be between 1 and 1024, got {args.threads}")
@@ -327,7 +357,7 @@ def cmd_evaluate(args) -> int:
     from mnist_gui.core.device import resolve_device
     device = resolve_device(args.device)
     ws = _workspace()
-    ck = _load_model(args.model)
+    ck = _load_model(args.model, say=not args.json)
     _use_data_dir(ws, args)
     t0 = time.perf_counter()
     ev, data = ws.evaluate(ck.load_model(), device=device, progress=None if args.json else
@@ -350,7 +380,7 @@ def cmd_predict(args) -> int:
     from mnist_gui.core.predictor import Predictor
     from mnist_gui.core.preprocess import PreprocessError, image_to_mnist
 
-    ck = _load_model(args.model)
+    ck = _load_model(args.model, say=not args.json)
     pred = LivePredictor(ck.live) if ck.live is not None else Predictor(ck.load_model())
     results, errors = [], []
     for f in args.images:
@@ -382,13 +412,16 @@ def cmd_predict(args) -> int:
             print(f"{r['file']}: {r['digit']} ({r['probabilities'][r['digit']]:.1%})  {probs}")
     for e in errors:
         print(f"mnist-gui: error: {e}", file=sys.stderr)
-    return 1 if errors else 0
+    return 2 if errors else 0   # a file that is not an image is a bad argument (the others are still read)
 
 
 def cmd_export(args) -> int:
     """The model's network as ONNX (what the app itself reads with): any runtime can run it."""
     from mnist_gui.core.checkpoint import export_onnx_file
-    ck = _load_model(args.model)
+    folder = Path(args.onnx).expanduser().absolute().parent
+    if not folder.is_dir():
+        raise UserError(f"--onnx {args.onnx}: the folder {folder} does not exist")
+    ck = _load_model(args.model, say=not args.json)
     out = export_onnx_file(ck, args.onnx)
     if args.json:
         print(json.dumps({"onnx": str(out), "model": str(ck.path), "bytes": out.stat().st_size}))
@@ -400,7 +433,7 @@ def cmd_export(args) -> int:
 
 def cmd_summary(args) -> int:
     from mnist_gui.core.presets import ModelConfig
-    from mnist_gui.core.spec import SpecError, analyse, load_spec_file, problems, save_spec_file, totals
+    from mnist_gui.core.spec import BATCH, SpecError, analyse, load_spec_file, problems, save_spec_file, totals
 
     if args.arch:
         spec = load_spec_file(args.arch)
@@ -408,7 +441,7 @@ def cmd_summary(args) -> int:
         spec = _load_model(args.model).model_config.network()
     else:
         spec = ModelConfig(args.preset or "tf-tutorial").network()
-    rows = analyse(spec)
+    rows = analyse(spec, batch=BATCH)
     t = totals(rows)
     if args.arch_out:
         save_spec_file(args.arch_out, spec)
@@ -518,7 +551,34 @@ def cmd_study(args) -> int:
     return 0
 
 
+# Commands whose files are all written (fsynced, closed: storage.atomic_write_bytes) when they return, so the
+# program may end there. `study` is not one: Optuna's storage and its worker processes close themselves.
+_ENDS_AT_ONCE = ("train", "evaluate", "predict", "summary", "export")
+
+
+def end_now(code: int) -> None:
+    """End the program with `code` now, without the interpreter's teardown (freeing every torch and numpy
+    object, atexit handlers, thread joins: seconds after a training run). Only for a command whose results
+    are already on disk: stdout, stderr and the log handlers are flushed first."""
+    import logging
+    import os
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):   # closed, or a pipe whose reader left
+            pass
+    for handler in logging.getLogger().handlers:
+        try:
+            handler.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Called as the program (argv None), a command in _ENDS_AT_ONCE ends the process as
+    soon as it returns (end_now); called with argv (tests, scripts) it returns the exit code."""
+    as_program = argv is None
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -527,6 +587,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in (None, "gui"):
         from mnist_gui.gui.app import run_app
         return run_app(getattr(args, "model", None))
+    code = _run_command(args)
+    if as_program and args.command in _ENDS_AT_ONCE:
+        end_now(code)
+    return code
+
+
+def _run_command(args) -> int:
     from mnist_gui.core.checkpoint import CheckpointError  # these three import no torch
     from mnist_gui.core.errors import DataError
     from mnist_gui.core.live import OnnxModelError

@@ -109,6 +109,11 @@ def user_data_dir() -> Path:
     return app_home() / "data"
 
 
+def cache_dir() -> Path:
+    """What can be made again (decoded MNIST when its own folder is read-only)."""
+    return app_home() / "cache"
+
+
 def models_dir() -> Path:
     return app_home() / "models"
 

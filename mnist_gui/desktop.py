@@ -11,11 +11,13 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 from mnist_gui import config
+from mnist_gui.core.storage import atomic_write_bytes
 
 APP_ID = config.APP_ID
 
@@ -100,11 +102,11 @@ def install(home: Path | None = None, argv: list[str] | None = None) -> list[Pat
     entry = _desktop_entry(launch_command() if argv is None else argv)
     written = []
     for dest, name in targets(home).items():
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        # the one writer: never through a link, never over anything but a regular file (UnsafeDestination)
         if dest.name.endswith(".desktop"):
-            dest.write_text(entry, encoding="utf-8")
+            atomic_write_bytes(dest, entry.encode("utf-8"))
         else:
-            shutil.copyfile(config.resource_path(name), dest)
+            atomic_write_bytes(dest, config.resource_path(name).read_bytes())
         written.append(dest)
     _refresh_caches(home)
     return written
@@ -117,6 +119,8 @@ def uninstall(home: Path | None = None) -> list[Path]:
     removed = []
     for dest in targets(home):
         try:
+            if not stat.S_ISREG(os.lstat(dest).st_mode):   # not what install() wrote: left alone
+                continue
             dest.unlink()
         except FileNotFoundError:
             continue

@@ -12,12 +12,60 @@ SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 SHARED_PENDIGITS = ROOT.parent / "shared" / "data" / "pendigits" / "pendigits-train.gz"
 
 
+def _has_mnist(folder: Path) -> bool:
+    return (folder / "t10k-images-idx3-ubyte.gz").exists() or (folder / "t10k-images-idx3-ubyte").exists()
+
+
+def mnist_cache_dir() -> Path:
+    """Where the tests keep the MNIST they downloaded: $MNIST_GUI_TEST_CACHE, else the platform's cache folder."""
+    env = os.environ.get("MNIST_GUI_TEST_CACHE")
+    if env:
+        return Path(env)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "mnist-gui-tests" / "mnist"
+
+
+def find_or_fetch_mnist(candidates: list[Path], cache: Path, allowed: bool, fetch) -> tuple[Path | None, str]:
+    """The first candidate folder (then cache) holding MNIST; else, when allowed, fetch(cache) once (the
+    app's download) and cache. Returns (folder, "") or (None, why there is none)."""
+    for cand in [*candidates, cache]:
+        if _has_mnist(cand):
+            return cand.resolve(), ""
+    if not allowed:
+        return None, "MNIST not available (set MNIST_GUI_DATA; MNIST_GUI_TEST_DOWNLOAD=0 turns the download off)"
+    from mnist_gui.core.errors import DownloadError
+    try:
+        fetch(cache)
+    except DownloadError as e:
+        why = "offline" if e.offline else "the download failed"
+        return None, f"MNIST not available (set MNIST_GUI_DATA; {why}: {e.reason})"
+    return (cache.resolve(), "") if _has_mnist(cache) else (None, "MNIST not available (set MNIST_GUI_DATA)")
+
+
+_MNIST: list[tuple[Path | None, str]] = []    # the answer, once per test session (one download at most)
+
+
+def mnist_lookup() -> tuple[Path | None, str]:
+    if not _MNIST:
+        from mnist_gui.core.data import download_mnist
+        env = os.environ.get("MNIST_GUI_DATA")
+        _MNIST.append(find_or_fetch_mnist(([Path(env)] if env else []) + [SHARED_MNIST], mnist_cache_dir(),
+                                          os.environ.get("MNIST_GUI_TEST_DOWNLOAD", "1") != "0", download_mnist))
+    return _MNIST[0]
+
+
 def mnist_dir() -> Path | None:
-    env = os.environ.get("MNIST_GUI_DATA")
-    for cand in ([Path(env)] if env else []) + [SHARED_MNIST]:
-        if (cand / "t10k-images-idx3-ubyte.gz").exists() or (cand / "t10k-images-idx3-ubyte").exists():
-            return cand.resolve()
-    return None
+    """MNIST for the tests: $MNIST_GUI_DATA, ../shared/data/mnist, else the tests' cache (downloaded once)."""
+    return mnist_lookup()[0]
+
+
+def mnist_skip_reason() -> str:
+    return mnist_lookup()[1] or "MNIST not available (set MNIST_GUI_DATA)"
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +94,7 @@ def _torch_threads_restored():
 def mnist():
     d = mnist_dir()
     if d is None:
-        pytest.skip("MNIST not available (set MNIST_GUI_DATA)")
+        pytest.skip(mnist_skip_reason())
     from mnist_gui.core.data import load_mnist
     return load_mnist(d, download=False)
 

@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mnist_gui.core.presets import ModelConfig
-from mnist_gui.core.storage import DiskFullError, atomic_write_bytes, check_history, is_number, loads_json  # noqa: F401
+from mnist_gui.core.storage import (  # noqa: F401
+    DiskFullError,
+    atomic_write_bytes,
+    check_history,
+    is_file,
+    is_number,
+    loads_json,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -155,7 +162,7 @@ def open_live(path) -> Checkpoint | None:
     there is no .onnx that was exported from exactly this file (load_checkpoint then opens it with torch)."""
     from mnist_gui.core.live import OnnxModel, OnnxModelError, onnx_path_for
     path = Path(path)
-    if not path.is_file() or not onnx_path_for(path).is_file():
+    if not is_file(path) or not is_file(onnx_path_for(path)):
         return None
     try:
         live = OnnxModel.from_path(onnx_path_for(path))

@@ -1,13 +1,20 @@
-"""MNIST as in-memory uint8 tensors: IDX reader (raw or .gz), folder search, torchvision download.
+"""MNIST as in-memory uint8 tensors: IDX reader (raw or .gz) decoded once into a .npy cache, folder search,
+torchvision download.
 
 torch is imported where tensors are made, not with the module: the window checks a folder (find_mnist_folder,
 missing_files) without loading it."""
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import gzip
+import hashlib
 import os
+import re
 import struct
+import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +30,7 @@ from mnist_gui.core.errors import (  # noqa: F401 (defined without torch, used h
     MnistNotFound,
 )
 from mnist_gui.core.messages import Message, say
+from mnist_gui.core.storage import check_destination, is_dir, is_file
 
 if TYPE_CHECKING:
     import torch
@@ -135,11 +143,105 @@ def read_idx(path: str | os.PathLike, should_stop: Callable[[], bool] | None = N
     return np.frombuffer(data, dtype=np.uint8).reshape(dims)
 
 
+# ------------------------------------------------------------------ decoded once: the .npy cache
+
+# A decoded IDX file is kept as "<source name>.<sha256 of the source, 16 hex>.<crc32 of the data>.npy": beside
+# the source when its folder is writable, else in the app's cache folder (config.cache_dir). The source's
+# digest in the name means a changed source never matches its old cache (which is then removed); the crc32 and
+# the array's header (uint8, N or N×28×28) are checked on every read, so a damaged cache is decoded again.
+_CACHE_NAME = re.compile(r"^(?P<source>.+)\.(?P<sha>[0-9a-f]{16})\.(?P<crc>[0-9a-f]{8})\.npy$")
+
+
+def _sha256_16(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while b := f.read(_CHUNK):
+            h.update(b)
+    return h.hexdigest()[:16]
+
+
+def _writable(folder: Path) -> bool:
+    """Whether a folder takes new files: its mode grants writing (root may write anywhere, but a folder
+    made read-only is meant to stay as it is) and this user may."""
+    try:
+        return bool(folder.stat().st_mode & 0o222) and os.access(folder, os.W_OK)
+    except OSError:
+        return False
+
+
+def _cache_folders(path: Path) -> list[Path]:
+    """Beside the source when its folder is writable, else the app's cache folder."""
+    return [path.parent] if _writable(path.parent) else [config.cache_dir() / "mnist"]
+
+
+def _cached(folder: Path, source: Path, sha: str) -> np.ndarray | None:
+    """The decoded array from a cache in folder that matches the source's digest and is whole, else None."""
+    try:
+        names = list(folder.glob(glob.escape(source.name) + ".*.npy"))
+    except OSError:
+        return None
+    for p in names:
+        m = _CACHE_NAME.match(p.name)
+        if not m or m["source"] != source.name or m["sha"] != sha:
+            continue
+        try:
+            arr = np.load(p, mmap_mode="r", allow_pickle=False)
+            ok = (arr.dtype == np.uint8 and (arr.ndim == 1 or arr.shape[1:] == (config.IMAGE_SIZE,) * 2)
+                  and arr.ndim in (1, 3) and arr.flags.c_contiguous
+                  and f"{zlib.crc32(arr.reshape(-1)) & 0xFFFFFFFF:08x}" == m["crc"])
+            if ok:
+                return np.array(arr)
+            del arr   # let go of the mapping before removing the file
+        except (OSError, ValueError, EOFError):
+            pass
+        with contextlib.suppress(OSError):   # damaged: decoded again below
+            p.unlink()
+    return None
+
+
+def _keep(source: Path, sha: str, arr: np.ndarray) -> None:
+    """Write the cache in the first folder that takes it (stale caches of this source there removed); a
+    folder that cannot (read-only, full) is skipped silently: the cache only saves time."""
+    import io
+
+    from mnist_gui.core.storage import atomic_write_bytes
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    name = f"{source.name}.{sha}.{zlib.crc32(arr.reshape(-1)) & 0xFFFFFFFF:08x}.npy"
+    for folder in _cache_folders(source):
+        try:
+            atomic_write_bytes(folder / name, buf.getbuffer())
+        except OSError:
+            continue
+        for old in folder.glob(glob.escape(source.name) + ".*.npy"):
+            m = _CACHE_NAME.match(old.name)
+            if old.name != name and m and m["source"] == source.name:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+        return
+
+
+def read_idx_cached(path: str | os.PathLike, should_stop: Callable[[], bool] | None = None) -> np.ndarray:
+    """read_idx, decoded once: later reads of the same source come from its .npy cache (see _CACHE_NAME)."""
+    path = Path(path)
+    try:
+        sha = _sha256_16(path)
+    except OSError:
+        return read_idx(path, should_stop)   # read_idx names the problem
+    for folder in _cache_folders(path):
+        arr = _cached(folder, path, sha)
+        if arr is not None:
+            return arr
+    arr = read_idx(path, should_stop)
+    _keep(path, sha, arr)
+    return arr
+
+
 def _find_file(folder: Path, stem: str) -> Path | None:
     for name in (stem, stem + ".gz"):
         for sub in (folder, folder / "MNIST" / "raw"):
             p = sub / name
-            if p.is_file():
+            if is_file(p):
                 return p
     return None
 
@@ -159,11 +261,12 @@ def _load_split(folder: Path, images_stem: str, labels_stem: str, should_stop=No
         raise DataError(f"{lp}: holds images, expected labels")
     if idims[0] != ldims[0]:
         raise DataError(f"{ip} has {idims[0]:,} images but {lp} has {ldims[0]:,} labels")
-    images, labels = read_idx(ip, should_stop), read_idx(lp, should_stop)
+    images, labels = read_idx_cached(ip, should_stop), read_idx_cached(lp, should_stop)
     if labels.size and labels.max() > 9:
         raise DataError(f"{lp}: label {int(labels.max())} is not a digit")
     import torch
-    return MnistSplit(torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)))
+    return MnistSplit(torch.from_numpy(np.require(images, requirements="CW")),
+                      torch.from_numpy(labels.astype(np.int64)))
 
 
 def find_mnist_folder(data_dir=None, user_folder: Path | None = None) -> Path | None:
@@ -171,7 +274,7 @@ def find_mnist_folder(data_dir=None, user_folder: Path | None = None) -> Path | 
     a wrong --data-dir is an error, never a silent fall-back to another folder."""
     cands = config.data_dir_candidates(data_dir, user_folder)
     for _, folder in cands[:1] if data_dir else cands:
-        if folder.is_dir() and not missing_files(folder):
+        if is_dir(folder) and not missing_files(folder):
             return folder
     return None
 
@@ -198,23 +301,68 @@ class DownloadProgress:
     total: int
 
 
-def _fetch(url: str, part: Path, on_bytes: Callable[[int, int], None], should_stop) -> None:
-    """url into part, in pieces; on_bytes(done, total) after each; Cancelled on a stop (part removed)."""
+# The sizes of the MNIST files torchvision's mirrors serve: a mirror that sends more is cut off there (a 2 GB
+# body is refused after the file's size, not once written). A file not listed may be at most MAX_FETCH_BYTES.
+KNOWN_SIZES = {"train-images-idx3-ubyte.gz": 9_912_422, "train-labels-idx1-ubyte.gz": 28_881,
+               "t10k-images-idx3-ubyte.gz": 1_648_877, "t10k-labels-idx1-ubyte.gz": 4_542}
+MAX_FETCH_BYTES = 64 * 1024 * 1024
+# A mirror must send at least SLOW_BYTES in every SLOW_WINDOW_S seconds (a byte every 5 s never ends), and a
+# single read waits at most READ_TIMEOUT_S.
+SLOW_WINDOW_S = 30.0
+SLOW_BYTES = 32 * 1024
+READ_TIMEOUT_S = 30
+# and the whole file must come within FETCH_GRACE_S plus its size at FETCH_MIN_RATE bytes a second
+FETCH_GRACE_S = 120.0
+FETCH_MIN_RATE = 20_000
+
+
+class FetchRefused(OSError):
+    """A mirror's answer that is not taken: larger than the file, or too slow. One line."""
+
+
+def _new_file(part: Path):
+    """part, made afresh for writing (one left by a killed download is removed first), never through a link."""
+    if os.path.lexists(part):
+        part.unlink()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    return os.fdopen(os.open(part, flags, 0o666), "wb")
+
+
+def _fetch(url: str, part: Path, on_bytes: Callable[[int, int], None], should_stop,
+           limit: int = MAX_FETCH_BYTES) -> None:
+    """url into part, in pieces; on_bytes(done, total) after each; Cancelled on a stop (part removed).
+    FetchRefused (part removed) for a body larger than limit (said by its Content-Length before reading, or
+    cut off one byte after it), for a mirror slower than SLOW_BYTES per SLOW_WINDOW_S, and for one that has not
+    sent the file by its deadline (FETCH_GRACE_S plus its size at FETCH_MIN_RATE)."""
     import urllib.request
     request = urllib.request.Request(url, headers={"User-Agent": "mnist-gui"})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response, open(part, "wb") as out:
+        with urllib.request.urlopen(request, timeout=READ_TIMEOUT_S) as response, _new_file(part) as out:
             total, done = int(response.headers.get("Content-Length") or 0), 0
+            if total > limit:
+                raise FetchRefused(f"it sends {total:,} bytes for a file of {limit:,}")
             on_bytes(0, total)
+            started = time.monotonic()
+            window_start, window_done = started, 0
+            deadline = started + FETCH_GRACE_S + limit / FETCH_MIN_RATE
             while True:
                 if should_stop is not None and should_stop():
                     raise Cancelled()
-                piece = response.read(1 << 16)
+                piece = response.read1(min(1 << 16, limit + 1 - done))
                 if not piece:
                     break
                 out.write(piece)
                 done += len(piece)
+                if done > limit:
+                    raise FetchRefused(f"it sends more than the {limit:,} bytes of the file")
                 on_bytes(done, total)
+                now = time.monotonic()
+                if now - window_start >= SLOW_WINDOW_S:
+                    if done - window_done < SLOW_BYTES:
+                        raise FetchRefused(f"too slow ({done - window_done:,} bytes in {now - window_start:.0f} s)")
+                    window_start, window_done = now, done
+                if now > deadline:
+                    raise FetchRefused(f"not done in {now - started:.0f} s ({done:,} of {limit:,} bytes)")
     except BaseException:
         part.unlink(missing_ok=True)
         raise
@@ -252,9 +400,9 @@ def download_mnist(dest: Path, progress: Callable[[str], None] | None = None,
         for mirror in MNIST.mirrors:
             part = path.with_name(path.name + ".part")
             try:
-                _fetch(f"{mirror}{name}", part, tell, should_stop)
+                _fetch(f"{mirror}{name}", part, tell, should_stop, KNOWN_SIZES.get(name, MAX_FETCH_BYTES))
             except (urllib.error.URLError, OSError) as e:   # HTTPError is a URLError
-                answered = answered or isinstance(e, urllib.error.HTTPError)
+                answered = answered or isinstance(e, (urllib.error.HTTPError, FetchRefused))
                 errors.append(f"{mirror}: {getattr(e, 'reason', None) or e}")
                 continue
             if not check_integrity(part, md5):
@@ -262,6 +410,7 @@ def download_mnist(dest: Path, progress: Callable[[str], None] | None = None,
                 answered = True
                 errors.append(f"{mirror}: {name} arrived damaged (checksum differs)")
                 continue
+            check_destination(path)   # never over a link or a device
             part.replace(path)
             break
         else:

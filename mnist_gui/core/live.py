@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from mnist_gui import config
-from mnist_gui.core.onnx_wire import LOGITS, PROBABILITIES, lean_graph
+from mnist_gui.core.onnx_wire import _MODEL_GRAPH, LOGITS, PROBABILITIES, _fields, lean_graph
 from mnist_gui.core.storage import JsonFileError, is_number, loads_json, os_reason
 
 FORMAT = "mnist-gui-onnx"
@@ -54,10 +54,54 @@ def onnx_path_for(checkpoint_path) -> Path:
     return Path(checkpoint_path).with_suffix(SUFFIX)
 
 
+# A graph is run only when it is made of the operators our exports write (core/onnx_export.py, the gates, the
+# judge, the path net) and their plain equivalents: no control flow (Loop, If, Scan: a Loop of 10^12
+# iterations never ends), no operator that makes a tensor larger than its inputs from a number (Expand, Tile,
+# ConstantOfShape, Range, Resize), no custom domains, no functions. Checked on the file's bytes, before
+# ONNX Runtime builds anything.
+ALLOWED_OPERATORS = frozenset((
+    "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "Conv", "Div", "Dropout",
+    "Elu", "Erf", "Exp", "Flatten", "Gather", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Identity",
+    "LeakyRelu", "Log", "LogSoftmax", "MatMul", "Max", "MaxPool", "Min", "Mul", "Pow", "ReduceMax", "ReduceMean",
+    "ReduceSum", "Relu", "Reshape", "Shape", "Sigmoid", "Slice", "Softmax", "Sqrt", "Squeeze", "Sub", "Tanh",
+    "Transpose", "Unsqueeze",
+))
+_GRAPH_NODE, _NODE_OP_TYPE, _NODE_DOMAIN, _MODEL_FUNCTIONS = 1, 4, 7, 25
+
+
+class UnexpectedGraph(ValueError):
+    """An ONNX graph holding an operator that mnist-gui's exports never write: refused before it runs."""
+
+
+def check_operators(data: bytes) -> None:
+    """UnexpectedGraph unless every node of the model's graph is an allowed operator of the default domain
+    (and the model defines no functions). ValueError when the bytes are not a model protobuf."""
+    mv = memoryview(data)
+    for num, wt, _, end, payload in _fields(mv):
+        if num == _MODEL_FUNCTIONS and wt == 2:
+            raise UnexpectedGraph("it defines its own functions, which mnist-gui's exports never write")
+        if num != _MODEL_GRAPH or wt != 2:
+            continue
+        for gnum, gwt, _, gend, gp in _fields(mv[payload:end]):
+            if gnum != _GRAPH_NODE or gwt != 2:
+                continue
+            op, domain = "", ""
+            node = mv[payload:end][gp:gend]
+            for nnum, nwt, _, nend, np_ in _fields(node):
+                if nwt == 2 and nnum in (_NODE_OP_TYPE, _NODE_DOMAIN):
+                    text = bytes(node[np_:nend]).decode("utf-8", "replace")
+                    op, domain = (text, domain) if nnum == _NODE_OP_TYPE else (op, text)
+            if domain not in ("", "ai.onnx") or op not in ALLOWED_OPERATORS:
+                shown = f"{domain}.{op}" if domain else op
+                raise UnexpectedGraph(f"its graph uses the operator {shown[:60]!r}, which mnist-gui's exports "
+                                      f"never write; not run")
+
+
 # ------------------------------------------------------------------------------------------------ the model
 
 def _session(data: bytes, threads: int):
     import onnxruntime as ort
+    check_operators(data)   # UnexpectedGraph: nothing is built
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
@@ -83,6 +127,8 @@ def checked_session(path, inputs: list[str], outputs: list[str], what: str, thre
             raise ValueError(f"its inputs are not {inputs} or its outputs not {outputs}")
     except FileNotFoundError:
         raise ValueError(f"{path} is missing") from None
+    except UnexpectedGraph as e:
+        raise ValueError(f"{path}: {e}") from None
     except Exception as e:
         raise ValueError(f"{path} is not {what} ({type(e).__name__})") from None
     return session
@@ -118,6 +164,8 @@ class OnnxModel:
             raise OnnxModelError(f"{source}: not a readable ONNX model (random bytes, corrupt or truncated)") from None
         try:
             self._lean = _session(lean, self.threads)
+        except UnexpectedGraph as e:
+            raise OnnxModelError(f"{source}: {e}") from None
         except Exception as e:  # onnxruntime raises its own types (InvalidProtobuf, InvalidGraph, Fail, ...)
             raise OnnxModelError(f"{source}: not a readable ONNX model ({_first_line(e)})") from None
         self.metadata = dict(self._lean.get_modelmeta().custom_metadata_map)

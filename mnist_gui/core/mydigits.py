@@ -25,18 +25,23 @@ import numpy as np
 from mnist_gui import config
 from mnist_gui.core.storage import (
     JsonFileError,
+    StateFileError,
     StorageError,
     atomic_write_bytes,
     file_lock,
     is_number,
     loads_json,
+    open_append,
     os_reason,
+    read_state_file,
+    set_aside,
 )
 
 if TYPE_CHECKING:
     from mnist_gui.core.data import MnistSplit
 
 MAX_LINE_BYTES = 1024 * 1024  # a sample is about 1 KB plus its strokes; longer lines are damaged
+MAX_FILE_BYTES = 256 * 1024 * 1024  # about 100,000 digits with their strokes; a larger file is not read
 
 
 class MyDigitsError(StorageError):
@@ -113,6 +118,7 @@ class MyDigits:
         self.path = Path(path) if path else config.app_home() / "my_digits.jsonl"
         self.samples: list[Sample] = []
         self.skipped = 0
+        self.problem = ""   # one line when the file could not be used (not a regular file, too large, unreadable)
         self.load()
 
     @property
@@ -120,9 +126,10 @@ class MyDigits:
         return self.path.with_name(self.path.name + ".lock")
 
     def _read_lines(self) -> list[bytes]:
-        """The file's lines as bytes (without their newlines); no file reads as no lines."""
+        """The file's lines as bytes (without their newlines); no file reads as no lines. StateFileError for
+        a file that is not read (a link, a FIFO, a device, a folder, above MAX_FILE_BYTES)."""
         try:
-            data = self.path.read_bytes()
+            data = read_state_file(self.path, MAX_FILE_BYTES)
         except FileNotFoundError:
             return []
         except NotADirectoryError:  # the app folder is a file
@@ -143,10 +150,18 @@ class MyDigits:
             self.samples.append(s)
 
     def load(self) -> None:
-        """Read the file again. Never raises: an unreadable file reads as empty."""
+        """Read the file again. Never raises: a file that cannot be used reads as empty and `problem` says
+        why; a regular one (too large) is first set aside as <name>.bad-<time>, so teaching starts afresh."""
+        self.problem = ""
         try:
             lines = self._read_lines()
-        except OSError:
+        except StateFileError as e:
+            aside = set_aside(self.path)
+            self.problem = f"{e}; " + (f"it is kept as {aside.name} and My digits starts empty" if aside
+                                       else "My digits is empty until it is fixed")
+            lines = []
+        except OSError as e:
+            self.problem = f"{self.path} cannot be read ({os_reason(e)}); My digits is empty until it is fixed"
             lines = []
         self._parse(lines)
 
@@ -161,20 +176,21 @@ class MyDigits:
         line = (s.to_json() + "\n").encode("utf-8")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with file_lock(self.lock_path), open(self.path, "ab") as f:
-                size = f.tell()
+            with file_lock(self.lock_path), open_append(self.path) as f:
+                size = f.seek(0, os.SEEK_END)
                 try:
                     if size > 0:  # start on a fresh line if a crash left a torn one
-                        with open(self.path, "rb") as r:
-                            r.seek(-1, os.SEEK_END)
-                            if r.read(1) != b"\n":
-                                line = b"\n" + line
+                        f.seek(size - 1)
+                        if f.read(1) != b"\n":
+                            line = b"\n" + line
                     f.write(line)
                     f.flush()
                     os.fsync(f.fileno())
                 except OSError:
                     f.truncate(size)  # e.g. disk full: leave no half line behind
                     raise
+        except StorageError as e:
+            raise MyDigitsError(f"cannot store the digit: {e}") from None
         except OSError as e:
             raise self._error("store the digit", e) from None
         self.samples.append(s)
@@ -200,6 +216,8 @@ class MyDigits:
                     del lines[victim]
                     data = b"".join(ln + b"\n" for ln in lines)
                     atomic_write_bytes(self.path, data)
+        except StorageError as e:
+            raise MyDigitsError(f"cannot delete the digit: {e}") from None
         except OSError as e:
             raise self._error("delete the digit", e) from None
         self._parse(lines)

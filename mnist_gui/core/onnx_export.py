@@ -10,7 +10,8 @@ normalisation itself, so the runtime side needs no constants and cannot normalis
                             (conv1, relu1, ..., logits): what Predictor.activations returns, batch kept
 
 The batch axis is dynamic. Metadata (custom_metadata_map, readable with onnxruntime alone) says what the
-model is; see `metadata`. The exporter is torch's dynamo exporter (torch.export + onnxscript): the
+model is; see `metadata`. A network built from a spec is written directly (core/onnx_writer.py); any other
+module goes through torch's dynamo exporter (torch.export + onnxscript): the
 TorchScript one is deprecated since torch 2.9. The opset is ONNX_OPSET; see there.
 """
 
@@ -193,8 +194,25 @@ def export_onnx(model, model_config, meta: dict | None = None) -> bytes:
 
     `model` is not changed: a copy is exported, so its mode, weights and hooks stay as they were. meta:
     "name", "metrics" (a checkpoint's metrics dict), "source_sha256" (live.file_sha256 of the checkpoint) and any
-    other plain values, stored as metadata. Raises OnnxModelError when the exporter cannot export it.
+    other plain values, stored as metadata. A network spec.build made is written from its spec and weights
+    (core/onnx_writer.py, milliseconds); any other module is traced by torch's exporter (export_onnx_traced).
+    Raises OnnxModelError when the exporter cannot export it.
     """
+    from mnist_gui import __version__
+    from mnist_gui.core.onnx_writer import spec_rows, write_spec_onnx
+    rows = spec_rows(model)
+    if rows is not None:
+        props = metadata(model_config, meta or {}, [r.name for r in rows])
+        proto = write_spec_onnx(model, str((meta or {}).get("name") or "mnist-gui"), props, ONNX_OPSET,
+                                __version__)
+        if proto is not None:
+            return proto.SerializeToString()
+    return export_onnx_traced(model, model_config, meta)
+
+
+def export_onnx_traced(model, model_config, meta: dict | None = None) -> bytes:
+    """export_onnx with torch's exporter (any module it can trace; what export_onnx uses for a module that
+    is not a network built from a spec)."""
     torch, _ = _import_torch()
     net = copy.deepcopy(model).cpu().eval()
     for p in net.parameters():

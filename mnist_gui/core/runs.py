@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,8 @@ from mnist_gui.core.storage import (
     JsonFileError,
     atomic_write_bytes,
     check_history,
+    is_dir,
+    is_file,
     is_number,
     load_json_file,
     os_reason,
@@ -113,7 +116,7 @@ class RunRecord:
 
     @property
     def has_model(self) -> bool:
-        return self.kept and self.model_path.is_file()
+        return self.kept and is_file(self.model_path)
 
     @property
     def test_accuracy(self) -> float | None:
@@ -139,6 +142,10 @@ def _age_s(p: Path) -> float:
 class RunStore:
     def __init__(self, root: Path | None = None):
         self.root = Path(root) if root else config.runs_dir()
+        # what load() read, by folder: (run.json's inode, size, mtime) and the record or the problem. A record
+        # whose file is unchanged is not read again: the Runs list follows a folder of thousands of runs.
+        self._cache: dict[str, tuple[tuple, RunRecord | str]] = {}
+        self._cache_lock = threading.Lock()
 
     def new_id(self, preset: str) -> str:
         preset = preset if plain_name(str(preset)) else "model"
@@ -212,17 +219,37 @@ class RunStore:
             entries = list(self.root.iterdir())
         except OSError:
             return runs, problems
-        folders = sorted(p for p in entries if p.is_dir() and not p.name.startswith("."))
+        folders = sorted(p for p in entries if is_dir(p) and not p.name.startswith("."))
         for p in entries:   # a record interrupted mid-write (hours ago: not another process's current one)
-            if p.name.endswith(".partial") and p.is_dir() and _age_s(p) > STALE_PARTIAL_S:
+            if p.name.endswith(".partial") and is_dir(p) and _age_s(p) > STALE_PARTIAL_S:
                 shutil.rmtree(p, ignore_errors=True)
+        cache: dict[str, tuple[tuple, RunRecord | str]] = {}
+        with self._cache_lock:
+            before = dict(self._cache)
         for folder in folders:
             try:
-                runs.append(self._read(folder))
-            except JsonFileError as e:
-                problems.append(f"skipped damaged run record {e}")
-            except OSError as e:
-                problems.append(f"skipped run record {folder / 'run.json'}: cannot read it ({os_reason(e)})")
+                st = os.lstat(folder / "run.json")
+                key = (st.st_ino, st.st_size, st.st_mtime_ns)
+            except OSError:
+                key = None
+            hit = before.get(folder.name)
+            if key is not None and hit is not None and hit[0] == key:
+                got = hit[1]
+            else:
+                try:
+                    got = self._read(folder)
+                except JsonFileError as e:
+                    got = f"skipped damaged run record {e}"
+                except OSError as e:
+                    got = f"skipped run record {folder / 'run.json'}: cannot read it ({os_reason(e)})"
+            if key is not None:
+                cache[folder.name] = (key, got)
+            if isinstance(got, str):
+                problems.append(got)
+            else:
+                runs.append(got)
+        with self._cache_lock:
+            self._cache = cache
         return runs, problems
 
     def _folder(self, run: RunRecord | str) -> Path:

@@ -6,7 +6,9 @@ comma) is ignored: the default is used and one message names the file and the ke
 never rewritten because of a bad value; only a value the app sets is written.
 
 The store is anything with `value(key) -> object | None`, `setValue(key, value)` and `sync()`: the
-window passes a QSettings (Qt's own ini machinery); the command line and tests use `MemoryStore`.
+window passes an `IniStore` (settings.ini in Qt's IniFormat, checked before it is read and written by
+the one writer, core/storage.py; QSettings would follow a link and hang on a FIFO); the command line and
+tests use `MemoryStore`.
 """
 
 from __future__ import annotations
@@ -33,10 +35,12 @@ def _is_network_draft(text: str) -> bool:
     """A JSON list of layers (core/spec.py Layer objects; an unfinished network is still a draft)."""
     import json
 
-    from mnist_gui.core.spec import Layer
+    from mnist_gui.core.spec import MAX_LAYERS, MAX_SPEC_BYTES, Layer
+    if len(text) > MAX_SPEC_BYTES:   # the bounds of an architecture file hold for a kept draft too
+        return False
     try:
         layers = json.loads(text)
-        return isinstance(layers, list) and all(Layer.from_dict(d) for d in layers)
+        return isinstance(layers, list) and len(layers) <= MAX_LAYERS and all(Layer.from_dict(d) for d in layers)
     except Exception:  # noqa: BLE001 - anything a hand-edited or torn value raises: not a draft
         return False
 
@@ -96,7 +100,11 @@ def _qt_ini_value(text: str) -> str | list[str] | None:
     (@Variant, @ByteArray) are not text: None."""
     if text.startswith("@") and not text.startswith("@@"):
         return None
-    text = text[1:] if text.startswith("@@") else text
+    return _unescape(text[1:] if text.startswith("@@") else text)
+
+
+def _unescape(text: str) -> str | list[str]:
+    """Qt's ini quoting and backslash escapes undone; a comma outside quotes makes a list."""
     parts, cur, quoted, i = [], [], False, 0
     while i < len(text):
         c = text[i]
@@ -126,18 +134,13 @@ def _qt_ini_value(text: str) -> str | list[str] | None:
     return "".join(cur).strip() if not text.startswith('"') else "".join(cur)
 
 
-def read_qt_ini(path) -> dict[str, object]:
-    """The text values of a settings file that Qt's QSettings (IniFormat) wrote, as {"section/key":
-    value}, read without Qt (the command line shares the window's choices). Keys of [General] have no
-    section. A missing or unreadable file is no values."""
-    from pathlib import Path
-    try:
-        lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return {}
-    out: dict[str, object] = {}
+MAX_SETTINGS_BYTES = 4 * 1024 * 1024   # a few kB in use; a kept network draft of 1,000 layers is ~100 kB
+
+
+def _ini_lines(text: str):
+    """(key, raw value) of each entry of an ini text, keys as "section/key" ([General] has no section)."""
     section = ""
-    for line in lines:
+    for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith(";"):
             continue
@@ -146,8 +149,137 @@ def read_qt_ini(path) -> dict[str, object]:
             continue
         key, eq, value = line.partition("=")
         if eq:
-            out[section + key.strip()] = _qt_ini_value(value.strip())
-    return out
+            yield section + key.strip(), value.strip()
+
+
+def _qt_ini_bytes(text: str) -> bytes | None:
+    """A '@ByteArray(...)' value as bytes (None for anything else)."""
+    if "@ByteArray(" not in text[:12]:
+        return None
+    inner = _unescape(text)
+    if not isinstance(inner, str) or not inner.startswith("@ByteArray(") or not inner.endswith(")"):
+        return None
+    try:
+        return inner[len("@ByteArray("):-1].encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+
+
+def _qt_ini_escape(text: str, byte_array: bool = False) -> str:
+    """text as Qt's ini writer writes it (escapes; quotes when a ',', ';', '=' or outer spaces would
+    change it), readable by Qt and by _qt_ini_value."""
+    out, hex_before = [], False
+    for c in text:
+        o = ord(c)
+        if o < 0x20 or o == 0x7F or (byte_array and o > 0x7E) or (hex_before and c in "0123456789abcdefABCDEF"):
+            out.append(f"\\x{o:x}")   # a hex digit right after a \x escape would be read as part of it
+            hex_before = True
+            continue
+        out.append({"\\": "\\\\", '"': '\\"'}.get(c, c))
+        hex_before = False
+    s = "".join(out)
+    return f'"{s}"' if any(ch in s for ch in ",;=") or s != s.strip() else s
+
+
+def _qt_ini_text(value) -> str:
+    """One value written the way QSettings (IniFormat) writes it."""
+    if isinstance(value, (bytes, bytearray)):
+        return _qt_ini_escape("@ByteArray(" + bytes(value).decode("latin-1") + ")", byte_array=True)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    return _qt_ini_escape("@" + text if text.startswith("@") else text)
+
+
+class IniStore:
+    """settings.ini as the window's store: Qt's IniFormat, without Qt.
+
+    The file is checked before it is read (core/storage.py read_state_file): a link, a FIFO, a device or a
+    file above MAX_SETTINGS_BYTES is not read. A bad regular file is set aside as settings.ini.bad-<time>
+    and the app starts on the defaults; anything else (a link, a FIFO, a device) is left alone and the
+    settings live in memory this time. Either way `problems` holds one line naming the file. Writes go
+    through the one writer (temp file, fsync, rename; never through a link) on `sync()`; keys the app does
+    not know are written back as they were read.
+    """
+
+    def __init__(self, path):
+        from pathlib import Path
+
+        from mnist_gui.core.storage import StateFileError, os_reason, read_state_file, set_aside
+        self.path = Path(path)
+        self.values: dict[str, object] = {}
+        self.raw: dict[str, str] = {}       # each key's text as read, written back unless the key was set
+        self.original: bytes | None = None  # the file as read
+        self.writable = True
+        self.problems: list[str] = []
+        self._dirty = False
+        try:
+            data = read_state_file(self.path, MAX_SETTINGS_BYTES)
+        except FileNotFoundError:
+            return
+        except NotADirectoryError:   # the app folder is a file: nothing can be kept (the window says so)
+            self.writable = False
+            return
+        except StateFileError as e:
+            aside = set_aside(self.path)
+            if aside is not None:
+                self.problems.append(f"{e}; it is kept as {aside.name} and the defaults are used")
+            else:
+                self.writable = False
+                self.problems.append(f"{e}; the settings are kept in memory only until the app ends")
+            return
+        except OSError as e:
+            self.writable = False
+            self.problems.append(f"{self.path} cannot be read ({os_reason(e)}); the settings are kept in "
+                                 f"memory only until the app ends")
+            return
+        self.original = data
+        for key, text in _ini_lines(data.decode("utf-8", errors="replace")):
+            self.raw[key] = text
+            b = _qt_ini_bytes(text)
+            self.values[key] = b if b is not None else _qt_ini_value(text)
+
+    def value(self, key: str, default=None):
+        v = self.values.get(key)
+        return default if v is None else v
+
+    def setValue(self, key: str, value) -> None:  # noqa: N802 - QSettings' name
+        if hasattr(value, "data") and callable(value.data):  # a QByteArray
+            value = bytes(value.data())
+        if self.values.get(key) != value or key not in self.values:
+            self.values[key] = value
+            self.raw.pop(key, None)
+            self._dirty = True
+
+    def text(self) -> str:
+        """The file's text: [General] first, then one section per prefix, in the order keys were met."""
+        sections: dict[str, list[str]] = {}
+        for key in dict.fromkeys([*self.raw, *self.values]):
+            section, _, name = key.rpartition("/")
+            line = self.raw[key] if key in self.raw else _qt_ini_text(self.values[key])
+            sections.setdefault(section or "General", []).append(f"{name}={line}")
+        order = sorted(sections, key=lambda s: s != "General")
+        return "\n".join(f"[{s}]\n" + "\n".join(sections[s]) + "\n" for s in order)
+
+    def sync(self) -> None:
+        """Write the file if anything changed (the one writer; StorageError/OSError when it cannot be)."""
+        if not self._dirty or not self.writable:
+            return
+        from mnist_gui.core.storage import write_text
+        write_text(self.path, self.text())
+        self._dirty = False
+
+
+def read_qt_ini(path) -> dict[str, object]:
+    """The text values of a settings file that Qt's QSettings (IniFormat) wrote, as {"section/key":
+    value}, read without Qt (the command line shares the window's choices). Keys of [General] have no
+    section. A missing or unreadable file (a link, a FIFO, a device, too large) is no values."""
+    from mnist_gui.core.storage import read_state_file
+    try:
+        text = read_state_file(path, MAX_SETTINGS_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return {}
+    return {key: _qt_ini_value(value) for key, value in _ini_lines(text)}
 
 
 def _convert(setting: Setting, raw: Any) -> Any:
@@ -184,8 +316,10 @@ class Settings:
     def __init__(self, store=None, name: str = "settings"):
         self.store = store if store is not None else MemoryStore()
         self.name = name                  # the file's path, for messages
-        self.problems: list[str] = []     # one line per ignored value, for the user
+        # one line per ignored value (or a settings file that could not be used), for the user
+        self.problems: list[str] = list(getattr(self.store, "problems", []))
         self._reported: set[str] = set()
+        self.changed: Callable[[], None] | None = None   # called after each set (the window syncs soon after)
 
     def get(self, key: str) -> Any:
         s = SETTINGS[key]
@@ -218,13 +352,15 @@ class Settings:
     def keep_copy(self) -> str | None:
         """Copy the settings file aside to <name>.bad (before good values are written over damaged
         ones); the copy's path, or None when there is no file or it cannot be copied."""
-        import shutil
         from pathlib import Path
+
+        from mnist_gui.core.storage import atomic_write_bytes, read_state_file
         src = Path(self.name)
-        if not src.is_file():
-            return None
+        data = getattr(self.store, "original", None)
         try:
-            shutil.copy2(src, src.with_name(src.name + ".bad"))
+            if data is None:
+                data = read_state_file(src, MAX_SETTINGS_BYTES)
+            atomic_write_bytes(src.with_name(src.name + ".bad"), data)
         except OSError:
             return None
         return str(src.with_name(src.name + ".bad"))
@@ -238,9 +374,17 @@ class Settings:
             raise TypeError(f"setting {key} takes {s.kind.__name__}, got {type(value).__name__}")
         self._reported.discard(key)
         self.store.setValue(key, value)
+        if self.changed is not None:
+            self.changed()
 
     def sync(self) -> None:
+        """Write the store; a file that cannot be written (a link put there, a full disk) is said once, in
+        self.problems and the log, never a crash."""
         try:
             self.store.sync()
-        except Exception:  # noqa: BLE001 - a settings file that cannot be written is not worth a crash
-            pass
+        except Exception as e:  # noqa: BLE001 - a settings file that cannot be written is not worth a crash
+            line = f"settings not saved: {e}"
+            if line not in self.problems:
+                self.problems.append(line)
+                import logging
+                logging.getLogger(__name__).warning("%s", line)

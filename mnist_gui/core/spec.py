@@ -4,21 +4,14 @@
 parameters and multiply-adds, and the problems in words, without torch. `build` turns a spec with
 no errors into a named `torch.nn.Sequential`.
 
-Kinds and their fields (defaults in brackets; a field without one is required):
+The kinds (conv, maxpool, avgpool, the activations, batchnorm, dropout, flatten, dense), their fields and
+rules are classes in core/layer_kinds.py, registered in its `KINDS`; `kinds_text()` lists them with their
+fields (defaults in brackets; a field without one is required).
 
-    conv       filters, kernel, stride [1], padding [0] (a number, "same" or "valid"), bias [true]
-    maxpool    size, stride [= size], padding [0]
-    avgpool    size, stride [= size], padding [0]
-    relu leakyrelu elu gelu tanh sigmoid      activations, no fields
-    batchnorm  no fields: 2d after a conv/pool volume, 1d after flatten/dense
-    dropout    rate [0.5]
-    flatten    no fields
-    dense      units
-
-Module names: conv, pool (max and avg), bn and the activations are numbered per kind (conv1, conv2,
-pool1, relu3); flatten, dropout and dense are numbered only when the network has more than one of
-them; the last dense layer is `logits`. These are the names the presets have always had, so their
-state_dict keys do not change.
+Module names: each kind is numbered under its prefix (conv1, conv2, pool1 for max and avg, bn1, relu3);
+a kind that is `plain_when_alone` (flatten, dropout, dense) is numbered only when the network has more
+than one of it; the last dense layer is `logits`. These are the names the presets have always had, so
+their state_dict keys do not change.
 """
 
 from __future__ import annotations
@@ -30,33 +23,36 @@ from pathlib import Path
 
 from mnist_gui import config
 from mnist_gui.core import limits
+from mnist_gui.core.layer_kinds import ACTIVATIONS as _ACTIVATION_CLASSES
+from mnist_gui.core.layer_kinds import (  # noqa: F401 (MAX_SIZE, PADDING_WORDS, volume_text: for the editor)
+    KINDS,
+    MAX_SIZE,
+    PADDING_WORDS,
+    REQUIRED,
+    SAME_AS_SIZE,
+    Report,
+    number_text,
+    volume_text,
+)
 from mnist_gui.core.messages import Message
 from mnist_gui.core.messages import say as msg
 
-ACTIVATIONS = ("relu", "leakyrelu", "elu", "gelu", "tanh", "sigmoid")
-POOLS = ("maxpool", "avgpool")
-_REQUIRED = object()
-
-# kind -> its fields and their defaults, in the order a form shows them.
-KINDS: dict[str, dict[str, object]] = {
-    "conv": {"filters": _REQUIRED, "kernel": _REQUIRED, "stride": 1, "padding": 0, "bias": True},
-    "maxpool": {"size": _REQUIRED, "stride": None, "padding": 0},
-    "avgpool": {"size": _REQUIRED, "stride": None, "padding": 0},
-    **{a: {} for a in ACTIVATIONS},
-    "batchnorm": {},
-    "dropout": {"rate": 0.5},
-    "flatten": {},
-    "dense": {"units": _REQUIRED},
-}
-PADDING_WORDS = ("same", "valid")
-# Upper bounds that keep a hand-written spec from asking for terabytes (the editor's spin boxes stop lower).
-MAX_SIZE = {"filters": 65_536, "units": 65_536, "kernel": 1_024, "size": 1_024, "stride": 1_024, "padding": 1_024}
+ACTIVATIONS = tuple(_ACTIVATION_CLASSES)
+POOLS = tuple(k for k, kind in KINDS.items() if kind.prefix == "pool")
 MAX_LAYERS = 1_000    # and an architecture file of at most MAX_SPEC_BYTES: what is read is bounded too
 MAX_SPEC_BYTES = 1_000_000
 OUTPUTS = 10          # one per digit
 BYTES_PER_PARAM = 4   # fp32
 # Training holds every weight this many times: the weights, their gradients and the optimizer's two moments.
 TRAINING_COPIES = 4
+# And training works with about two more while it steps: the convolutions' weights and their gradients
+# reordered for oneDNN, bfloat16 autocast's copy, the optimizer's temporaries (benchmarks/training_memory.py).
+WORKING_COPIES = 2
+# What training keeps per image, counted with this margin (percent) for what the count leaves out: the
+# allocator's rounding, the loss, the convolutions' working memory (benchmarks/training_memory.py).
+PER_IMAGE_MARGIN = 15
+# The batch size `summary` and the Model tab check a network's training memory at: the default recipe's.
+BATCH = 64
 
 
 class SpecError(ValueError):
@@ -75,22 +71,7 @@ def _short(v, as_json: bool = False) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _finite(v) -> bool:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return False
-    try:
-        return math.isfinite(float(v))
-    except OverflowError:   # a whole number of 400 digits
-        return False
-
-
-def _number(v: int) -> str:
-    """A whole number for a message; one of more than 15 digits by its length."""
-    return f"{v:,}" if abs(v) < 10**15 else f"{'-' if v < 0 else ''}({len(str(abs(v))):,} digits)"
-
-
-def _whole(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+_number = number_text
 
 
 @dataclass(frozen=True)
@@ -112,26 +93,34 @@ class Layer:
     def __post_init__(self):
         if not isinstance(self.kind, str) or self.kind not in KINDS:
             raise SpecError(f"unknown kind {_short(self.kind)}; choose from {', '.join(KINDS)}", field="kind")
-        takes = KINDS[self.kind]
+        kind = KINDS[self.kind]
         for f in fields(self)[1:]:
             v = getattr(self, f.name)
-            if f.name not in takes:
+            param = kind.param(f.name)
+            if param is None:
                 if v is not None:
                     raise SpecError(f"{self.kind} takes no {f.name!r}" + _takes_text(self.kind), field=f.name)
                 continue
             if v is None:
-                v = takes[f.name]
-                if v is _REQUIRED:
+                v = param.default
+                if v is REQUIRED:
                     raise SpecError(f"missing {f.name!r}" + _takes_text(self.kind), field=f.name)
-                if v is None:  # a pool's stride defaults to its size
+                if v is SAME_AS_SIZE:  # a pool's stride defaults to its size
                     v = self.size
                 object.__setattr__(self, f.name, v)
-            _check_type(self.kind, f.name, v)
-            if f.name == "rate":
-                object.__setattr__(self, "rate", float(v))
+            want = param.wrong_type(v)
+            if want:
+                raise SpecError(f"{f.name} must be {want}, got {_short(v, as_json=True)}", field=f.name)
+            if param.type == "rate":
+                object.__setattr__(self, f.name, float(v))
+
+    @property
+    def kind_rules(self):
+        """Its kind's class (core/layer_kinds.py): fields, shape rule, parameters, module."""
+        return KINDS[self.kind]
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, **{name: getattr(self, name) for name in KINDS[self.kind]}}
+        return {"kind": self.kind, **{name: getattr(self, name) for name in KINDS[self.kind].fields}}
 
     @classmethod
     def from_dict(cls, d: dict) -> Layer:
@@ -149,20 +138,15 @@ class Layer:
 def _takes_text(kind) -> str:
     if not isinstance(kind, str) or kind not in KINDS:
         return ""
-    return f" ({kind} takes {', '.join(KINDS[kind])})" if KINDS[kind] else f" ({kind} takes no fields)"
+    names = KINDS[kind].fields
+    return f" ({kind} takes {', '.join(names)})" if names else f" ({kind} takes no fields)"
 
 
-def _check_type(kind: str, name: str, v) -> None:
-    if name == "bias":
-        ok, want = isinstance(v, bool), "true or false"
-    elif name == "rate":
-        ok, want = _finite(v), "a number"
-    elif name == "padding" and kind == "conv":
-        ok, want = _whole(v) or v in PADDING_WORDS, "a whole number, \"same\" or \"valid\""
-    else:
-        ok, want = _whole(v), "a whole number"
-    if not ok:
-        raise SpecError(f"{name} must be {want}, got {_short(v, as_json=True)}", field=name)
+def kinds_text() -> str:
+    """Every kind and its fields, one a line (defaults in brackets; a field without one is required)."""
+    acts = [k for k in ACTIVATIONS]
+    lines = [f"{k:<10} {kind.text}" for k, kind in KINDS.items() if k not in acts]
+    return "\n".join(lines + [f"{' '.join(acts)}      activations, no fields"])
 
 
 @dataclass(frozen=True)
@@ -227,12 +211,16 @@ def spec_from_json(text: str) -> NetworkSpec:
 
 def load_spec_file(path) -> NetworkSpec:
     """Read an architecture file; every problem is one SpecError line that starts with the path."""
+    from mnist_gui.core.storage import StateFileError, read_state_file
     path = Path(path)
     try:
         if path.is_file() and path.stat().st_size > MAX_SPEC_BYTES:
             raise SpecError(f"{path}: too large ({path.stat().st_size:,} bytes; an architecture is at most "
                             f"{MAX_SPEC_BYTES:,})")
-        text = path.read_text(encoding="utf-8")
+        # a FIFO or a device (a link to /dev/zero) is refused before a byte is read
+        text = read_state_file(path, MAX_SPEC_BYTES, follow_links=True).decode("utf-8")
+    except StateFileError as e:
+        raise SpecError(str(e)) from None
     except FileNotFoundError:
         raise SpecError(f"{path}: no such architecture file") from None
     except (OSError, UnicodeDecodeError) as e:
@@ -244,23 +232,24 @@ def load_spec_file(path) -> NetworkSpec:
 
 
 def save_spec_file(path, spec: NetworkSpec) -> None:
-    Path(path).write_text(spec_to_json(spec), encoding="utf-8")
+    from mnist_gui.core.storage import write_text
+    write_text(path, spec_to_json(spec))   # the one writer: never through a link
 
 
 def module_names(layers) -> list[str]:
     """The name each layer gets in the built nn.Sequential (see the module docstring)."""
-    prefix = {"maxpool": "pool", "avgpool": "pool", "batchnorm": "bn"}
-    kinds = [prefix.get(ly.kind, ly.kind) for ly in layers]
+    kinds = [KINDS[ly.kind] for ly in layers]
+    prefixes = [k.prefix for k in kinds]
     dense = [i for i, ly in enumerate(layers) if ly.kind == "dense"]
     counts: dict[str, int] = {}
     names = []
-    for i, k in enumerate(kinds):
+    for i, (kind, k) in enumerate(zip(kinds, prefixes)):
         if dense and i == dense[-1]:
             names.append("logits")
             continue
         counts[k] = counts.get(k, 0) + 1
-        total = kinds.count(k) - (k == "dense" and bool(dense))
-        plain = k in ("flatten", "dropout", "dense") and total == 1
+        total = prefixes.count(k) - (k == "dense" and bool(dense))
+        plain = kind.plain_when_alone and total == 1
         names.append(k if plain else f"{k}{counts[k]}")
     return names
 
@@ -308,6 +297,7 @@ class LayerRow:
     params: int = 0
     macs: int = 0                     # multiply-adds per image (conv and dense; the rest counted as 0)
     problems: tuple[Problem, ...] = ()
+    kept: int = 0                     # numbers per image training keeps besides the output (max pool indices)
 
     @property
     def kind(self) -> str:
@@ -344,10 +334,6 @@ class Totals:
     macs: int           # multiply-adds per image
 
 
-def volume_text(shape) -> str:
-    return "?" if shape is None else "×".join(str(s) for s in shape)
-
-
 def totals(rows: list[LayerRow]) -> Totals:
     params = sum(r.params for r in rows)
     return Totals(params=params, weight_bytes=BYTES_PER_PARAM * params, macs=sum(r.macs for r in rows))
@@ -357,17 +343,22 @@ def problems(rows: list[LayerRow], level: str | None = None) -> list[Problem]:
     return [p for r in rows for p in r.problems if level is None or p.level == level]
 
 
-def analyse(spec, input_shape=(1, 28, 28)) -> list[LayerRow]:
-    """One row per layer, in order: volumes, arithmetic, parameters, multiply-adds, problems. No torch."""
+def analyse(spec, input_shape=(1, 28, 28), batch: int | None = None) -> list[LayerRow]:
+    """One row per layer, in order: volumes, arithmetic, parameters, multiply-adds, problems. No torch.
+
+    The memory check counts the weights and one image, and with `batch` (`summary` and the Model tab give
+    BATCH) training at that many images a step; a run's own batch size is checked when it starts
+    (core/recipes.py)."""
     layers = spec.layers if isinstance(spec, NetworkSpec) else tuple(spec)
     c, h, w = input_shape
     shape: tuple | None = (h, w, c)
     rows: list[LayerRow] = []
     for i, (layer, name) in enumerate(zip(layers, module_names(layers)), 1):
         found: list[Problem] = []
-        row = _analyse_layer(layer, shape, lambda level, field, text: found.append(  # noqa: B023 (called here)
+        worked_out = _analyse_layer(layer, shape, lambda level, field, text: found.append(  # noqa: B023 (called here)
             Problem(level, i, layer.kind, field, text)))  # noqa: B023
-        row = replace(row, index=i, name=name, input_shape=shape, problems=tuple(found))
+        row = LayerRow(index=i, name=name, layer=layer, input_shape=shape, problems=tuple(found),
+                       **{"output_shape": None, **worked_out})
         rows.append(row)
         shape = row.output_shape
     if rows and shape is not None and shape != (OUTPUTS,):
@@ -376,24 +367,46 @@ def analyse(spec, input_shape=(1, 28, 28)) -> list[LayerRow]:
             "error", last.index, last.kind, None,
             msg("wrong-outputs", outputs=volume_text(shape), classes=OUTPUTS)),))
     if rows:
-        _check_memory(rows)
+        _check_memory(rows, batch)
     return rows
 
 
-def _check_memory(rows: list[LayerRow]) -> None:
+def _analyse_layer(layer: Layer, shape, say) -> dict:
+    """The row's fields that its kind works out (core/layer_kinds.py), its problems through `say`."""
+    kind = KINDS[layer.kind]
+    report = Report(say)
+    for param in kind.params:   # values that make no sense wherever the layer stands
+        text = param.out_of_range(getattr(layer, param.name))
+        if text:
+            report.error(param.name, text)
+    kind.check(layer, report)
+    if shape is None or report.stopped:
+        return {}
+    out = kind.output(layer, shape, report)
+    if out.get("output_shape") is not None:
+        params, macs = kind.count(layer, shape, out["output_shape"])
+        out.update(params=params, macs=macs, kept=kind.kept(layer, shape, out["output_shape"]))
+    return out
+
+
+def _check_memory(rows: list[LayerRow], batch: int | None) -> None:
     """In place: an error on the layer that asks most when training the network needs more memory than the
-    machine lets a run use (core/limits.py), for its weights or for one image's outputs."""
+    machine lets a run use (core/limits.py): for its weights, for one image, or at `batch` images a step."""
     t, usable = totals(rows), limits.usable_bytes()
-    weights = TRAINING_COPIES * t.weight_bytes
-    one_image = training_bytes(rows, 1) - weights
+    weights, fixed = TRAINING_COPIES * t.weight_bytes, training_bytes(rows, 0)
+    one_image = training_bytes(rows, 1) - fixed
     if weights > usable:
         i = max(range(len(rows)), key=lambda i: rows[i].params)
         text = (f"the network's {t.params:,} weights take {limits.size_text(t.weight_bytes)}; training needs "
                 f"{TRAINING_COPIES} times that, {limits.size_text(weights)}, and {limits.limit_text()}")
-    elif weights + one_image > usable:
+    elif fixed + one_image > usable:
         i = max(range(len(rows)), key=lambda i: math.prod(rows[i].output_shape or ()))
         text = (f"one image's outputs through the network take {limits.size_text(one_image)}, and "
                 f"{limits.limit_text()}")
+    elif batch and fixed + batch * one_image > usable:
+        i = max(range(len(rows)), key=lambda i: math.prod(rows[i].output_shape or ()))
+        text = (f"training it at batch {batch} takes about {limits.size_text(fixed + batch * one_image)}, and "
+                f"{limits.limit_text()}: a batch size of at most {(usable - fixed) // one_image:,} fits")
     else:
         return
     rows[i] = replace(rows[i], problems=rows[i].problems + (Problem("error", rows[i].index, rows[i].kind, None,
@@ -401,116 +414,17 @@ def _check_memory(rows: list[LayerRow]) -> None:
 
 
 def training_bytes(rows: list[LayerRow], batch: int) -> int:
-    """About how much memory training this network takes at this batch size: TRAINING_COPIES of the weights,
-    and per image its input and every layer's output, kept for the backward pass (measured: within 25%
-    above what PyTorch uses on the CPU for the presets)."""
-    per_image = config.IMAGE_PIXELS + sum(math.prod(r.output_shape or ()) for r in rows)
-    return TRAINING_COPIES * totals(rows).weight_bytes + batch * BYTES_PER_PARAM * per_image
-
-
-def _analyse_layer(layer: Layer, shape, say) -> LayerRow:
-    row = LayerRow(index=0, name="", layer=layer, input_shape=shape, output_shape=None)
-    k = layer.kind
-    bad: list[Message] = []
-
-    def err(field, text):
-        bad.append(text)
-        say("error", field, text)
-
-    def at_least(name, low=1):
-        v = getattr(layer, name)
-        if v < low:
-            err(name, msg("at-least", what=name, low=low, got=_number(v)))
-        elif v > MAX_SIZE.get(name, v):
-            err(name, msg("too-large", what=name, got=_number(v), high=MAX_SIZE[name]))
-
-    # values that make no sense wherever the layer stands
-    if k == "conv":
-        for f in ("filters", "kernel", "stride"):
-            at_least(f)
-        if _whole(layer.padding) and layer.padding < 0:
-            err("padding", msg("padding-negative", got=_number(layer.padding)))
-        elif _whole(layer.padding) and layer.padding > MAX_SIZE["padding"]:
-            err("padding", msg("padding-too-large", got=_number(layer.padding), high=MAX_SIZE["padding"]))
-    elif k in POOLS:
-        at_least("size")
-        at_least("stride")
-        if layer.padding < 0:
-            err("padding", msg("padding-negative", got=_number(layer.padding)))
-        elif layer.size >= 1 and layer.padding > layer.size // 2:
-            err("padding", msg("pool-padding", padding=_number(layer.padding), size=layer.size, most=layer.size // 2))
-    elif k == "dense":
-        at_least("units")
-    elif k == "dropout" and not 0 <= layer.rate < 1:
-        say("error", "rate", msg("rate-range", rate=layer.rate))  # the volume is still known
-    if shape is None or bad:
-        return row
-    flat = len(shape) == 1
-
-    if k in ("conv", *POOLS):
-        if flat:
-            err(None, msg("needs-volume", kind=k, n=shape[0]))
-            return row
-        f, s = (layer.kernel, layer.stride) if k == "conv" else (layer.size, layer.stride)
-        fname = "kernel" if k == "conv" else "pool size"
-        pad = layer.padding
-        if pad == "valid":
-            before = after = 0
-        elif pad == "same":
-            before, after = (f - 1) // 2, f - 1 - (f - 1) // 2
-            if s != 1:
-                err("padding", msg("same-needs-stride-1", stride=s))
-            elif f % 2 == 0 and f > 0:
-                say("warning", "padding", msg("same-uneven", kernel=f, before=before, after=after))
-            if f > max(shape[0], shape[1]):
-                say("warning", "kernel", msg("same-mostly-padding", what=fname, size=f, h=shape[0], w=shape[1]))
-        else:
-            before = after = pad
-        if bad:
-            return row
-        sizes, texts, floors = [], [], None
-        ptext = f"2·{before}" if before == after else f"{before} + {after}"
-        for x in dict.fromkeys((shape[1], shape[0])):  # width first, as the tutorial writes it
-            num = x - f + before + after
-            if num < 0:
-                pad_words = str(before) if before == after else f"{before}+{after}"
-                err("kernel" if k == "conv" else "size",
-                    msg("larger-than-input", what=fname, size=f, h=shape[0], w=shape[1], padding=pad_words))
-                return row
-            out = num // s + 1
-            frac = f"({x} − {f} + {ptext}) / {s}"
-            if num % s:
-                floors = out
-                texts.append(f"⌊{frac}⌋ + 1 = {out}")
-                say("warning", "stride", msg("not-whole", fraction=frac, out=out))
-            else:
-                texts.append(f"{frac} + 1 = {out}")
-            sizes.append(out)
-        ow, oh = sizes[0], sizes[-1]
-        cin = shape[2]
-        padding = before if before == after else (before, after)
-        if k == "conv":
-            params = f * f * cin * layer.filters + (layer.filters if layer.bias else 0)
-            return replace(row, output_shape=(oh, ow, layer.filters), arithmetic="; ".join(texts),
-                           floors_to=floors, kernel=f, stride=s, padding=padding, params=params,
-                           macs=oh * ow * layer.filters * f * f * cin)
-        return replace(row, output_shape=(oh, ow, cin), arithmetic="; ".join(texts), floors_to=floors,
-                       kernel=f, stride=s, padding=padding)
-
-    if k == "flatten":
-        if flat:
-            say("warning", None, msg("flatten-does-nothing"))
-        return replace(row, output_shape=(math.prod(shape),))
-    if k == "dense":
-        if not flat:
-            err(None, msg("dense-needs-flat", volume=volume_text(shape)))
-            return row
-        n = shape[0]
-        return replace(row, output_shape=(layer.units,), params=n * layer.units + layer.units,
-                       macs=n * layer.units)
-    if k == "batchnorm":
-        return replace(row, output_shape=shape, params=2 * shape[-1])
-    return replace(row, output_shape=shape)  # activations, dropout
+    """About how much memory training this network takes at this batch size (benchmarks/training_memory.py
+    measures it against PyTorch on the CPU): TRAINING_COPIES + WORKING_COPIES of the weights, and per image
+    its input, every
+    layer's output and what its kind keeps besides (a max pool's indices), kept for the backward pass, and
+    two gradients of the largest output's size, alive together while the backward pass goes through it, with
+    PER_IMAGE_MARGIN. Linear in `batch`, so the largest batch that fits is a division."""
+    outputs = [math.prod(r.output_shape or ()) for r in rows]
+    per_image = config.IMAGE_PIXELS + sum(outputs) + sum(r.kept for r in rows) + 2 * max(outputs, default=0)
+    per_image += per_image * PER_IMAGE_MARGIN // 100
+    copies = TRAINING_COPIES + WORKING_COPIES
+    return copies * totals(rows).weight_bytes + batch * BYTES_PER_PARAM * per_image
 
 
 # ----------------------------------------------------------------------------------------- building
@@ -530,48 +444,70 @@ def build(spec, input_shape=(1, 28, 28)):
     rows = analyse(spec, input_shape)
     for p in problems(rows, "error"):
         raise SpecError(str(p), layer=p.layer, field=p.field)
-    acts = {"relu": nn.ReLU, "leakyrelu": nn.LeakyReLU, "elu": nn.ELU, "gelu": nn.GELU, "tanh": nn.Tanh,
-            "sigmoid": nn.Sigmoid}
-    mods = OrderedDict()
-    for r in rows:
-        ly, k, shape = r.layer, r.kind, r.input_shape
-        if k == "conv":
-            pad = "same" if isinstance(r.padding, tuple) else r.padding
-            m = nn.Conv2d(shape[2], ly.filters, kernel_size=ly.kernel, stride=ly.stride, padding=pad, bias=ly.bias)
-        elif k == "maxpool":
-            m = nn.MaxPool2d(kernel_size=ly.size, stride=ly.stride, padding=ly.padding)
-        elif k == "avgpool":
-            m = nn.AvgPool2d(kernel_size=ly.size, stride=ly.stride, padding=ly.padding)
-        elif k == "batchnorm":
-            m = nn.BatchNorm2d(shape[2]) if len(shape) == 3 else nn.BatchNorm1d(shape[0])
-        elif k == "dropout":
-            m = nn.Dropout(ly.rate)
-        elif k == "flatten":
-            m = nn.Flatten()
-        elif k == "dense":
-            m = nn.Linear(shape[0], ly.units)
-        else:
-            m = acts[k]()
-        mods[r.name] = m
+    mods = OrderedDict((r.name, KINDS[r.kind].module(r.layer, r)) for r in rows)
     model = nn.Sequential(mods)
     model.network_spec = spec
     return model
 
 
-def epoch_seconds(spec: NetworkSpec, batch: int = 64, repeats: int = 3,
-                  images: int = config.MNIST_TRAIN_SIZE) -> float:
-    """Seconds per epoch of 60,000 images on this machine, from a few timed forward+backward passes
-    (the Model tab's estimate; imports torch)."""
+@dataclass(frozen=True)
+class EpochTime:
+    """Seconds per epoch from timed training steps: the median and the fastest and slowest timing (the
+    machine may be busy with other work). `too_slow`: a full step was not timed; `seconds` is then the
+    rough figure from a step of a few images, and `step_seconds` what a full step would take at that rate."""
+    seconds: float | None = None
+    low: float | None = None
+    high: float | None = None
+    timings: int = 0
+    too_slow: bool = False
+    step_seconds: float | None = None
+
+
+TIMING_BUDGET_S = 10.0   # epoch_time times steps for about this long at most
+
+
+def epoch_time(spec: NetworkSpec, batch: int = BATCH, timings: int = 5, budget_s: float = TIMING_BUDGET_S,
+               should_stop=lambda: False, images: int = config.MNIST_TRAIN_SIZE) -> EpochTime:
+    """Seconds per epoch of `images` on this machine, from up to `timings` timed forward+backward passes at
+    `batch` images (the Model tab's estimate; imports torch). Bounded: steps of a few images are timed first,
+    and a network whose full step would take more than `budget_s` is not timed further (`too_slow`); the
+    timed steps stop once `budget_s` is spent (at least one is timed) or `should_stop()` (no figure then).
+    """
+    import statistics
     import time
 
     import torch
     import torch.nn.functional as F
     model = build(spec).train()
-    x = torch.randn(batch, 1, config.IMAGE_SIZE, config.IMAGE_SIZE)
-    y = torch.randint(0, 10, (batch,))
-    F.cross_entropy(model(x), y).backward()          # warm-up: allocations, kernels chosen
-    t0 = time.perf_counter()
-    for _ in range(repeats):
+
+    def step(n: int) -> float:
+        x = torch.randn(n, 1, config.IMAGE_SIZE, config.IMAGE_SIZE)
+        y = torch.randint(0, OUTPUTS, (n,))
+        t0 = time.perf_counter()
         model.zero_grad(set_to_none=True)
         F.cross_entropy(model(x), y).backward()
-    return (time.perf_counter() - t0) / repeats * images / batch
+        return time.perf_counter() - t0
+
+    # Warm up at growing batches (2, 8, 32, …): the first steps choose kernels and allocate; a network whose
+    # next step, at the rate of the last, would pass the budget is not timed at the batch size.
+    step(2)
+    n, took = 2, step(2)
+    while n < batch:
+        if should_stop():
+            return EpochTime()
+        nxt = min(batch, n * 4)
+        if took * nxt / n > budget_s:
+            rate = took / n
+            return EpochTime(seconds=rate * images, too_slow=True, step_seconds=rate * batch)
+        n, took = nxt, step(nxt)
+    times: list[float] = []
+    spent = 0.0
+    while len(times) < timings and not should_stop():
+        times.append(step(batch))
+        spent += times[-1]
+        if spent + times[-1] > budget_s:
+            break
+    if not times:
+        return EpochTime()
+    per_epoch = [t * images / batch for t in times]
+    return EpochTime(statistics.median(per_epoch), min(per_epoch), max(per_epoch), len(times))

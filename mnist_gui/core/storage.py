@@ -1,8 +1,15 @@
-"""User-writable files, read defensively: bounded JSON parsing, an advisory file lock, one error type.
+"""User-writable files: the one writer, the one bounded reader, bounded JSON, an advisory file lock.
 
-Run records and My digits live in the user folder, where anything can end up in them (a hand edit,
-a copy from another machine, a disk error). Everything here turns what can go wrong into one
-exception with one line in our own words.
+Run records, My digits, settings, models and study files live in the user folder, where anything can end
+up in them (a hand edit, a copy from another machine, a disk error, a link someone planted). Two rules:
+
+- Every file the app writes goes through `atomic_write_bytes` (a temp file in the same folder, fsync,
+  rename over a regular file or nothing) or, for the two append-only files, `open_append`. Neither
+  follows a link at the destination; a destination that is a link, a FIFO, a device or a folder is
+  refused with one line (`UnsafeDestination`).
+- Every state file is read through `read_state_file`: checked for type (a regular file, not a link)
+  and size before a byte is read; `StateFileError` says why in one line, and `set_aside` moves a bad
+  regular file out of the way (`<name>.bad-<time>`) so the app starts on defaults.
 """
 
 from __future__ import annotations
@@ -12,7 +19,9 @@ import errno
 import json
 import math
 import os
+import stat
 import tempfile
+import time
 from pathlib import Path
 
 MAX_JSON_BYTES = 32 * 1024 * 1024  # a run record with a long training history is a few MB at most
@@ -32,6 +41,115 @@ class DiskFullError(StorageError):
     def __init__(self, needed: int, where: Path):
         super().__init__(f"the disk is full: {size_text(needed)} needed at {where}")
         self.needed, self.where = needed, where
+
+
+class UnsafeDestination(StorageError):
+    """A file the app would write is not a regular file (a link, a FIFO, a device, a folder): refused."""
+
+
+class StateFileError(StorageError):
+    """A state file that is not read: not a regular file (a link, a FIFO, a device, a folder) or too large."""
+
+
+def kind_of(mode: int) -> str:
+    """What a file is, for a message: 'a symbolic link', 'a FIFO', 'a device', 'a folder', 'a socket'."""
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a file" if stat.S_ISREG(mode) else "not a regular file"
+
+
+def check_destination(path) -> None:
+    """Raise UnsafeDestination unless path is missing or a regular file (a link is never followed)."""
+    try:
+        st = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeDestination(f"{path} is {kind_of(st.st_mode)}, not a regular file; not written")
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+
+
+def _open_regular(path, flags: int, error: type[StorageError], what: str, follow: bool = False) -> int:
+    """os.open without following a link (unless follow) and without blocking on a FIFO; the fd of a regular
+    file, else `error` naming what the path is. FileNotFoundError (and other OSErrors) pass through."""
+    try:
+        st = os.stat(path) if follow else os.lstat(path)
+    except FileNotFoundError:
+        if not flags & os.O_CREAT:
+            raise
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):   # never open a device or a FIFO at all
+        raise error(f"{path} is {kind_of(st.st_mode)}, not a regular file; {what}")
+    try:
+        fd = os.open(path, flags | (0 if follow else _NOFOLLOW) | _NONBLOCK | _CLOEXEC | _BINARY, 0o666)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise error(f"{path} is a symbolic link, not a regular file; {what}") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise error(f"{path} is {kind_of(st.st_mode)}, not a regular file; {what}")
+        if _NONBLOCK:
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_state_file(path, max_bytes: int, follow_links: bool = False) -> bytes:
+    """The bytes of a user-writable state file, checked before reading: a regular file (a link, a FIFO, a
+    device, a folder are StateFileError), at most max_bytes (larger: StateFileError; only max_bytes + 1 are
+    ever read, whatever the file claims). FileNotFoundError when there is none; other OSErrors pass.
+    follow_links: for a file the user names (an architecture file), a link to a regular file is read."""
+    fd = _open_regular(path, os.O_RDONLY, StateFileError, "not read", follow=follow_links)
+    with os.fdopen(fd, "rb") as f:
+        size = os.fstat(fd).st_size
+        if size > max_bytes:
+            raise StateFileError(f"{path}: too large ({size:,} bytes; the limit is {max_bytes:,})")
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise StateFileError(f"{path}: too large (over {max_bytes:,} bytes, the limit)")
+    return data
+
+
+def set_aside(path) -> Path | None:
+    """Move a bad regular state file out of the way as <name>.bad-<time>; its new path, or None when it is
+    not a regular file (a link, a FIFO, a device are never moved or touched) or cannot be moved."""
+    path = Path(path)
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        aside = path.with_name(f"{path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}")
+        n = 1
+        while os.path.lexists(aside):
+            n += 1
+            aside = path.with_name(f"{path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
+        os.rename(path, aside)
+    except OSError:
+        return None
+    return aside
+
+
+def open_append(path):
+    """A regular file opened to append to (created if missing), never through a link, never a FIFO or a
+    device (UnsafeDestination): the one way the app appends (My digits)."""
+    fd = _open_regular(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, UnsafeDestination, "not written")
+    return os.fdopen(fd, "a+b")
 
 
 def no_space(e: OSError) -> bool:
@@ -71,11 +189,10 @@ def load_json_file(path, max_bytes: int = MAX_JSON_BYTES):
     when the file cannot be read at all (missing, a folder, no permission).
     """
     path = Path(path)
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > max_bytes:
-            raise JsonFileError(f"{path}: too large ({size:,} bytes; the limit is {max_bytes:,})")
-        data = f.read(max_bytes + 1)
+    try:
+        data = read_state_file(path, max_bytes)
+    except StateFileError as e:
+        raise JsonFileError(str(e)) from None
     try:
         return loads_json(data, max_bytes)
     except JsonFileError as e:
@@ -112,7 +229,7 @@ def file_lock(path: Path):
     take the same lock never interleave; the lock is released when the block ends or the process dies.
     """
     path = Path(path)
-    f = open(path, "a+b")
+    f = os.fdopen(_open_regular(path, os.O_RDWR | os.O_CREAT, UnsafeDestination, "not used as a lock"), "r+b")
     try:
         try:
             import fcntl
@@ -154,10 +271,13 @@ def plain_name(name: str) -> bool:
         and os.sep not in name and "\0" not in name
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write data to a temp file beside path, fsync, then rename over path. A write that does not fit
-    leaves the old file and no temp file, and raises DiskFullError (how much was needed, where)."""
+def atomic_write_bytes(path: Path, data: bytes | bytearray | memoryview) -> None:
+    """THE writer of every file the app writes: data to a temp file beside path, fsync, then rename over
+    path. The destination must be missing or a regular file: a link (never followed), a FIFO, a device or
+    a folder is UnsafeDestination, one line, and nothing is written. A write that does not fit leaves the
+    old file and no temp file, and raises DiskFullError (how much was needed, where)."""
     path = Path(path)
+    check_destination(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     umask = os.umask(0)
@@ -168,6 +288,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        check_destination(path)   # again: something may have been put there meanwhile
         os.replace(tmp, path)
     except BaseException as e:
         try:
@@ -185,3 +306,45 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.close(dfd)
     except OSError:
         pass
+
+
+def is_dir(path) -> bool:
+    """Path.is_dir() that is False, not PermissionError, when the path cannot be looked at (a folder the
+    user cannot open: Python 3.11's pathlib raises for EACCES)."""
+    try:
+        return Path(path).is_dir()
+    except OSError:
+        return False
+
+
+def is_file(path) -> bool:
+    """Path.is_file() that is False, not PermissionError, when the path cannot be looked at."""
+    try:
+        return Path(path).is_file()
+    except OSError:
+        return False
+
+
+def folder_problem(path) -> str | None:
+    """Why a folder the app keeps its files in cannot be used (it is a file, a link to nothing, it cannot be
+    opened), in one line; None when it can (or does not exist yet: it is made when first written)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        return f"{path} cannot be opened ({os_reason(e)})"
+    if not stat.S_ISDIR(st.st_mode):
+        return f"{path} is {kind_of(st.st_mode)}, not a folder"
+    try:
+        os.listdir(path)
+    except OSError as e:
+        return f"{path} cannot be opened ({os_reason(e)})"
+    if not os.access(path, os.W_OK | os.X_OK):
+        return f"{path} cannot be written (permission denied)"
+    return None
+
+
+def write_text(path, text: str) -> None:
+    """Text as UTF-8 through the one writer (atomic_write_bytes)."""
+    atomic_write_bytes(path, text.encode("utf-8"))

@@ -195,6 +195,59 @@ def evaluate(model: nn.Module, split: MnistSplit, batch_size: int = 256,
             "confidence": probs_top, "probabilities": probs_all}
 
 
+# ------------------------------------------------------------------ CUDA graphs
+
+# On CUDA a step of a small network is launch-bound: hundreds of kernel launches of microseconds each. Captured
+# once as a CUDA graph (forward, backward and a capturable Adam/AdamW update, the schedule's values read from
+# device tables) a step is one launch. GRAPH_WARMUP_STEPS real steps run eagerly first (cuDNN's autotuning and
+# the optimizer's state need them); then the step is captured and replayed. Set MNIST_GUI_CUDA_GRAPHS=0 to
+# train eagerly.
+GRAPH_WARMUP_STEPS = 3
+STEP_MODE_GRAPH, STEP_MODE_EAGER = "cuda graph", "eager"
+
+
+def cuda_graphs_available(device: torch.device) -> bool:
+    """Whether this torch and device can capture CUDA graphs (a separate function so tests can mock it)."""
+    return (device.type == "cuda" and torch.cuda.is_available() and hasattr(torch.cuda, "CUDAGraph")
+            and hasattr(torch.cuda, "graph"))
+
+
+def graph_decision(cfg: TrainConfig, device: torch.device) -> tuple[bool, str]:
+    """(capture the step as a CUDA graph?, why or why not, in words). Eager on every device but CUDA, and on
+    CUDA for what a captured step cannot replay: SGD (its update reads the learning rate as a number when
+    captured, not from the device) and augmentation (it draws from the run's own generator)."""
+    import os
+    if device.type != "cuda":
+        return False, f"{device.type}: steps run eagerly"
+    if os.environ.get("MNIST_GUI_CUDA_GRAPHS", "1") == "0":
+        return False, "turned off (MNIST_GUI_CUDA_GRAPHS=0)"
+    if not cuda_graphs_available(device):
+        return False, "this torch or device cannot capture CUDA graphs"
+    if cfg.optimizer not in ("adam", "adamw"):
+        return False, f"optimizer {cfg.optimizer}: only Adam and AdamW update from device tensors"
+    if cfg.augment:
+        return False, "augmentation draws from the run's own generator"
+    return True, "fixed batch shape, capturable optimizer, data and schedule on the device"
+
+
+_PREPARED: set[str] = set()
+
+
+def prepare_device(device) -> None:
+    """Pay a device's one-time costs now (CUDA context, cuBLAS and cuDNN loaded, their first kernels), once
+    per process: callers may run this in a thread while MNIST loads. Nothing for the CPU."""
+    dev = resolve_device(device)
+    if dev.type != "cuda" or str(dev) in _PREPARED:
+        return
+    _PREPARED.add(str(dev))
+    torch.cuda.init()
+    x = torch.randn(8, 1, config.IMAGE_SIZE, config.IMAGE_SIZE, device=dev, requires_grad=True)
+    conv = nn.Conv2d(1, 4, 3, padding=1).to(dev)
+    lin = nn.Linear(4 * config.IMAGE_PIXELS, 10).to(dev)
+    lin(conv(x).flatten(1)).sum().backward()
+    torch.cuda.synchronize(dev)
+
+
 class Trainer:
     """One training run: `Trainer(cfg, data, callback).run()` returns a TrainResult and sends the events
     of core/events.py to `callback` (in the thread that calls run()).
@@ -228,6 +281,10 @@ class Trainer:
         self.read_every_step = self.device.type == "cpu"
         # One fused kernel per optimizer update instead of several passes per parameter (CPU and CUDA).
         self.fused_optimizer = self.device.type in ("cpu", "cuda")
+        # How the steps run (graph_decision): STEP_MODE_GRAPH or STEP_MODE_EAGER, and why; recorded in metrics.
+        self.step_mode, self.step_mode_why = STEP_MODE_EAGER, ""
+        self._graph = self._graph_out = None
+        self._captured = self._capture_failed = False
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -278,6 +335,10 @@ class Trainer:
         groups = [{"params": [p for p in params if p.ndim > 1], "weight_decay": cfg.weight_decay},
                   {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0}]
         fused = {"fused": True} if self.fused_optimizer else {}
+        if self.step_mode == STEP_MODE_GRAPH:   # lr and beta1 device tensors, read by the captured update
+            kind = torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.AdamW
+            return kind(groups, lr=self._lr_t, betas=(self._beta1_t, torch.tensor(0.999, device=self.device)),
+                        capturable=True, foreach=True)
         if cfg.optimizer == "sgd":
             return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.momentum > 0, **fused)
         if cfg.optimizer == "adam":
@@ -341,8 +402,12 @@ class Trainer:
         self.steps_per_epoch = max(1, self.n_train // self.batch_size)
         self.total_steps = cfg.max_steps or max(1, round(cfg.epochs * self.steps_per_epoch))
         self.n_epochs = math.ceil(self.total_steps / self.steps_per_epoch)
+        use_graph, self.step_mode_why = graph_decision(cfg, dev)
+        self.step_mode = STEP_MODE_GRAPH if use_graph else STEP_MODE_EAGER
+        if use_graph:
+            self._set_up_graph()
         self.optimizer = self._optimizer(self.model)
-        self.scheduler = self._scheduler(self.optimizer)
+        self.scheduler = self._scheduler(self.optimizer) if not use_graph else None
         self.autocast = _autocast(dev, self.precision)
 
         self.history = {"step": [], "loss": [], "accuracy": [],
@@ -353,16 +418,50 @@ class Trainer:
         self.train_seconds = 0.0
         self._run_correct = 0.0                      # running training accuracy
         self._ema_rate: float | None = None          # smoothed images per second
-        self._lr = self.optimizer.param_groups[0]["lr"]   # after the last recorded step
+        self._lr = float(self.optimizer.param_groups[0]["lr"])   # after the last recorded step
         self._pending_loss: list[torch.Tensor] = []  # per-step values still on the device
         self._pending_correct: list[torch.Tensor] = []
         self._sent = 0                               # history steps already sent in a Progressed
         self._last_sent = -math.inf                  # when the last Progressed went: the first goes at once
 
+    def _set_up_graph(self) -> None:
+        """The schedule as tables on the device (the learning rate and Adam's beta1 before each step, what
+        the eager run's scheduler sets) and the buffers a captured step reads: the batch's indices and the
+        step counter."""
+        dev = self.device
+        lrs, beta1s = self.schedule_values()
+        self._lr_host = lrs
+        self._lr_table = torch.tensor(lrs, dtype=torch.float32, device=dev)
+        self._beta1_table = torch.tensor(beta1s, dtype=torch.float32, device=dev)
+        self._lr_t = torch.tensor(lrs[0], dtype=torch.float32, device=dev)
+        self._beta1_t = torch.tensor(beta1s[0], dtype=torch.float32, device=dev)
+        self._k = torch.zeros(1, dtype=torch.int64, device=dev)   # steps taken, on the device
+        self._idx = torch.zeros(self.batch_size, dtype=torch.int64, device=dev)
+
+    def schedule_values(self) -> tuple[list[float], list[float]]:
+        """The learning rate and Adam's beta1 before each step 1..total_steps and after the last (what the
+        eager run's scheduler sets), from the same schedule on a throwaway optimizer on the CPU."""
+        saved = self.fused_optimizer, self.step_mode
+        self.fused_optimizer, self.step_mode = False, STEP_MODE_EAGER
+        try:
+            opt = self._optimizer(nn.Linear(1, 1))
+        finally:
+            self.fused_optimizer, self.step_mode = saved
+        sched = self._scheduler(opt)
+        lrs, beta1s = [], []
+        for i in range(self.total_steps + 1):
+            lrs.append(float(opt.param_groups[0]["lr"]))
+            beta1s.append(float(opt.param_groups[0].get("betas", (0.0,))[0]))
+            if sched is not None and i < self.total_steps:
+                opt.step()   # no gradients: changes nothing, keeps the scheduler's order check quiet
+                sched.step()
+        return lrs, beta1s
+
     def _release(self) -> None:
         """Let go of the run's device tensors (the data copy alone is ~190 MB for MNIST)."""
         self.model = self.optimizer = self.scheduler = self.gen = None
         self.x_all = self.y_all = None
+        self._graph = self._graph_out = None
         self._pending_loss, self._pending_correct = [], []
 
     def _train_epoch(self) -> None:
@@ -391,6 +490,9 @@ class Trainer:
 
     def _train_step(self, idx: torch.Tensor) -> None:
         """One optimizer step on the batch `idx`; its loss and correct count stay on the device."""
+        if self.step_mode == STEP_MODE_GRAPH:
+            self._graph_train_step(idx)
+            return
         cfg = self.cfg
         xb, yb = self.x_all[idx], self.y_all[idx]
         if cfg.augment:
@@ -407,6 +509,56 @@ class Trainer:
         self.step += 1
         self._pending_loss.append(loss.detach())
         self._pending_correct.append((logits.argmax(1) == yb).sum())
+
+    def _step_body(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The step a CUDA graph captures: every value it reads is on the device (the batch's indices in
+        self._idx, the schedule's values at self._k), so a replay is the next step."""
+        torch.index_select(self._lr_table, 0, self._k, out=self._lr_t.view(1))
+        torch.index_select(self._beta1_table, 0, self._k, out=self._beta1_t.view(1))
+        xb = self.x_all.index_select(0, self._idx).contiguous(memory_format=torch.channels_last)
+        yb = self.y_all.index_select(0, self._idx)
+        with self.autocast:
+            logits = self.model(xb)
+        loss = F.cross_entropy(logits.float(), yb, label_smoothing=self.cfg.label_smoothing)
+        loss.backward()
+        self.optimizer.step()
+        self._k += 1
+        return loss.detach(), (logits.argmax(1) == yb).sum()
+
+    def _graph_train_step(self, idx: torch.Tensor) -> None:
+        """One step of a graph-mode run: the first GRAPH_WARMUP_STEPS eagerly, on a side stream; the step
+        after them captured; every later one a replay. A capture that fails leaves the run eager (recorded
+        in step_mode and step_mode_why); the steps already taken stand."""
+        self._idx.copy_(idx)
+        if self._graph is None and not self._capture_failed and self.step >= GRAPH_WARMUP_STEPS:
+            self._capture()
+        if self._graph is not None:
+            self._graph.replay()
+            loss, correct = (t.clone() for t in self._graph_out)
+        else:
+            side = torch.cuda.Stream(self.device)
+            side.wait_stream(torch.cuda.current_stream(self.device))
+            with torch.cuda.stream(side):
+                self.optimizer.zero_grad(set_to_none=True)
+                loss, correct = self._step_body()
+            torch.cuda.current_stream(self.device).wait_stream(side)
+        self.step += 1
+        self._pending_loss.append(loss)
+        self._pending_correct.append(correct)
+
+    def _capture(self) -> None:
+        graph = torch.cuda.CUDAGraph()
+        self.optimizer.zero_grad(set_to_none=True)
+        try:
+            with torch.cuda.graph(graph):
+                out = self._step_body()
+        except Exception as e:  # noqa: BLE001 (any capture failure: the run goes on eagerly)
+            self.step_mode_why = f"capture failed ({type(e).__name__}: {str(e)[:120]}); eager from step {self.step + 1}"
+            torch.cuda.synchronize(self.device)
+            self._capture_failed = True
+            self.optimizer.zero_grad(set_to_none=True)
+            return
+        self._graph, self._graph_out, self._captured = graph, out, True
 
     def _read_back(self, flush: bool = False) -> None:
         """Read the pending steps back (one host sync on an accelerator), check and record them, and send
@@ -444,7 +596,8 @@ class Trainer:
         h["accuracy"] += accs
         rate = k * bs / dt if dt > 0 else 0.0
         self._ema_rate = rate if self._ema_rate is None else 0.9 * self._ema_rate + 0.1 * rate
-        self._lr = self.optimizer.param_groups[0]["lr"]
+        self._lr = (self._lr_host[min(self.step, len(self._lr_host) - 1)] if self.step_mode == STEP_MODE_GRAPH
+                    else self.optimizer.param_groups[0]["lr"])
         if flush or self.step == self.total_steps or now - self._last_sent >= self.progress_interval_s:
             self._send_progress()
         self._seg_start = time.perf_counter()
@@ -502,6 +655,8 @@ class Trainer:
             message = say("run-stopped", step=self.step, total=self.total_steps)
         self.metrics.setdefault("steps", self.step)
         self.metrics["train_seconds"] = self.train_seconds
+        self.metrics["step_mode"] = STEP_MODE_GRAPH if self._captured else STEP_MODE_EAGER
+        self.metrics["step_mode_why"] = self.step_mode_why
         return self._result(status, message, model)
 
     def _result(self, status: RunStatus, message: Message | Diverged, model: nn.Module | None) -> TrainResult:

@@ -320,8 +320,9 @@ class Workspace:
         self.reader = None if self.predictor is None else Reader(self.predictor, models)
 
     def _remember(self, ck: Checkpoint) -> None:
-        """The one place that writes which model the next start opens."""
+        """The one place that writes which model the next start opens (and the command line reads: at once)."""
         self.settings.set("model/path", str(ck.path) if ck.path else "")
+        self.settings.sync()
 
     def save_model(self, ck: Checkpoint, path: str | Path) -> Path:
         """Save a checkpoint as a model file (any thread; CheckpointError when it cannot be written).

@@ -59,6 +59,49 @@ def close_on_signals(app) -> dict:
     return got
 
 
+def x_display_reachable(display: str, attempts: int = 3, wait_s: float = 0.5) -> bool:
+    """Whether an X server answers at display (":0", "host:1.0"), tried a few times wait_s apart (a server
+    still starting). With libX11: XOpenDisplay (the connection Qt makes, authority included); without it, a
+    connect to the server's socket."""
+    import ctypes
+    import ctypes.util
+    import socket
+    import time
+    name = ctypes.util.find_library("X11")
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(wait_s)
+        if name:
+            try:
+                x11 = ctypes.CDLL(name)
+                x11.XOpenDisplay.restype = ctypes.c_void_p
+                x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+                x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+                handle = x11.XOpenDisplay(display.encode())
+            except (OSError, AttributeError):
+                name = None
+            else:
+                if handle:
+                    x11.XCloseDisplay(handle)
+                    return True
+                continue
+        host, _, number = display.rpartition(":")
+        number = number.split(".")[0]
+        if not number.isdigit():
+            return False
+        try:
+            if host in ("", "unix"):
+                with socket.socket(socket.AF_UNIX) as s:
+                    s.settimeout(2)
+                    s.connect(f"/tmp/.X11-unix/X{number}")
+            else:
+                socket.create_connection((host, 6000 + int(number)), timeout=2).close()
+            return True
+        except OSError:
+            continue
+    return False
+
+
 def run_app(model_path: str | None = None) -> int:
     import os
     if (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
@@ -68,6 +111,13 @@ def run_app(model_path: str | None = None) -> int:
         return 2
     if (sys.platform.startswith("linux") and os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
             and os.environ.get("QT_QPA_PLATFORM", "xcb") == "xcb"):
+        # Qt's xcb plugin aborts the process (after a misleading hint about libxcb-cursor0) when the display
+        # does not answer; say so in one line instead.
+        if not x_display_reachable(os.environ["DISPLAY"]):
+            print(f"mnist-gui: error: cannot reach the display {os.environ['DISPLAY']} (DISPLAY): is the X server "
+                  "running, and may this user open windows on it? The subcommands work without one",
+                  file=sys.stderr)
+            return 1
         import ctypes.util
         # Qt's xcb plugin aborts the process when one of these is missing; say which, in one line.
         needed = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4", "xcb-keysyms": "libxcb-keysyms1",

@@ -19,6 +19,12 @@ _installed: list[QTranslator] = []
 _current = SOURCE_LANGUAGE
 
 
+def join(items) -> str:
+    """A list inside a sentence of the current language: "a, b, c"; in Chinese "a、b、c" (an ASCII comma
+    inside Chinese text reads as a typing slip)."""
+    return QCoreApplication.translate("i18n", ", ", "the separator of a list inside a sentence").join(items)
+
+
 def system_language(ui_languages: list[str] | None = None) -> str:
     """The first of the system's preferred languages that we have; English otherwise.
 

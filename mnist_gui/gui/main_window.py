@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QLayout, QMainWindow, QMessageBox, QTabWidget
 
 from mnist_gui import config
+from mnist_gui.core.storage import folder_problem
 from mnist_gui.core.workspace import Workspace
 from mnist_gui.gui import i18n, theme
 from mnist_gui.gui.jobs import JobRunner, Task
@@ -84,6 +85,12 @@ class MainWindow(QMainWindow):
             QMessageBox.Icon.Warning))
         self.qtws.modelChanged.connect(self._on_model_changed)
 
+        # The window never grows by itself: Qt's default makes a top-level window at least as large as its
+        # contents' smallest size, which changes with the tab shown, the language and the desktop's font (a
+        # 680-pixel window grew to 718 opening the Data tab). The user's size (or 1000×680) stays; below
+        # this floor the window cannot be made.
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.setMinimumSize(640, 480)
         if not self.restoreGeometry(self.ws.settings.get("window/geometry")):
             self.resize(1000, 680)
         # the model loads in a worker once the window is up (the event loop's first turn): on ONNX Runtime,
@@ -91,7 +98,12 @@ class MainWindow(QMainWindow):
         # is made, was slower: the worker's imports compete with the window's)
         QTimer.singleShot(0, lambda: self._load_model(model_path))
         problems = self.ws.settings.check_all()
-        if problems:
+        home_problem = folder_problem(self.ws.home)
+        if home_problem:   # one message: what cannot be read in it follows from this
+            self.show_message(self.tr("The app folder cannot be used"), home_problem + "\n\n" + self.tr(
+                "The app runs on its defaults; settings, runs, models and taught digits are not saved."),
+                QMessageBox.Icon.Warning)
+        elif problems:
             copy = self.ws.settings.keep_copy()
             self.show_message(self.tr("Some settings were ignored"), "\n".join(problems) + (
                 "\n\n" + self.tr("The file as it was is kept as {0}.").format(copy) if copy else ""),
@@ -185,10 +197,19 @@ class MainWindow(QMainWindow):
         self.modelLabel.setText(self.tr("Model: {0} ({1}), {2}").format(ck.name, ck.model_config.preset, acc_text))
         self.setWindowTitle(f"mnist-gui — {ck.name} ({acc_text})")
 
+    def _models_folder(self) -> Path:
+        """Where the model dialogs start: the app's models folder, made if missing (a dialog given a folder
+        that does not exist starts in the working folder), else the home folder."""
+        try:
+            self.ws.models_dir.mkdir(parents=True, exist_ok=True)
+            return self.ws.models_dir
+        except OSError:
+            return Path.home()
+
     def open_model(self, path: str | None = None) -> bool:
         from mnist_gui.core.checkpoint import CheckpointError
         if not path:
-            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open model"), str(self.ws.models_dir),
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open model"), str(self._models_folder()),
                                                   self.tr("mnist-gui models (*.pt);;All files (*)"))
         if not path:
             return False
@@ -209,7 +230,7 @@ class MainWindow(QMainWindow):
         if ck is None:
             return False
         if not path:
-            default = str(self.ws.models_dir / f"{ck.name}.pt")
+            default = str(self._models_folder() / f"{ck.name}.pt")
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Save model as"), default,
                                                   self.tr("mnist-gui models (*.pt);;All files (*)"))
         if not path:
@@ -236,7 +257,7 @@ class MainWindow(QMainWindow):
             return False
         if not path:
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Export model as ONNX"),
-                                                  str(self.ws.models_dir / f"{ck.name}.onnx"),
+                                                  str(self._models_folder() / f"{ck.name}.onnx"),
                                                   self.tr("ONNX models (*.onnx);;All files (*)"))
         if not path:
             return False
@@ -504,7 +525,7 @@ class MainWindow(QMainWindow):
         self.ws.settings.set("window/geometry", self.saveGeometry())   # first: written whatever the jobs do
         self._canvas_moved_on()   # an image still decoding is not shown in a closed window
         self.ws.shutdown()
-        if self.tabsBuilt:
+        if "trainTab" in self.__dict__:   # (a window closed before its tabs were made has none)
             self.trainTab.shutdown()
         self.jobs.stop_all(CLOSE_WAIT_MS)
         super().closeEvent(e)

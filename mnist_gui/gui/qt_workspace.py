@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from mnist_gui import config
-from mnist_gui.core.settings import Settings
+from mnist_gui.core.settings import IniStore, Settings
 from mnist_gui.core.workspace import Workspace
 
 
 def qt_settings(home: Path | None = None) -> Settings:
-    """Typed settings over Qt's own ini machinery, in the app folder `home` (default: the app folder,
-    under MNIST_GUI_HOME when set)."""
+    """Typed settings in settings.ini (Qt's IniFormat, read with bounds and written by the one writer, never
+    through a link: core/settings.py IniStore), in the app folder `home` (default: the app folder, under
+    MNIST_GUI_HOME when set)."""
     path = (Path(home) if home else config.app_home()) / "settings.ini"
-    return Settings(QSettings(str(path), QSettings.Format.IniFormat), name=str(path))
+    return Settings(IniStore(path), name=str(path))
 
 
 def window_workspace(home: Path | None = None) -> Workspace:
@@ -37,6 +38,7 @@ class QtWorkspace(QObject):
     myDigitsChanged = Signal()
     dataLoaded = Signal(object)       # Mnist
     trainingActive = Signal(bool)     # a training run, a fine-tune or a study started / ended (ws.busy)
+    settingsChanged = Signal()        # a setting was set (in any thread); written a moment later
 
     def __init__(self, workspace: Workspace, parent: QObject | None = None):
         super().__init__(parent)
@@ -46,6 +48,10 @@ class QtWorkspace(QObject):
         workspace.my_digits_changed.connect(self.myDigitsChanged.emit)
         workspace.data_loaded.connect(self.dataLoaded.emit)
         workspace.busy_changed.connect(lambda kind: self.trainingActive.emit(kind is not None))
+        # a changed setting is written a moment later (as QSettings did), many changes in one write
+        self._syncTimer = QTimer(self, singleShot=True, interval=1000, timeout=workspace.settings.sync)
+        self.settingsChanged.connect(self._syncTimer.start)
+        workspace.settings.changed = self.settingsChanged.emit
 
     @property
     def training(self) -> bool:

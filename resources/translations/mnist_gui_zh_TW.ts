@@ -881,6 +881,34 @@ true {2}</source>
         <translation>參數總數：{0}（權重佔 {1}）；每張影像 {2} 次乘加運算</translation>
     </message>
     <message>
+        <source>Total parameters: none until every layer can work</source>
+        <translation>參數總數：要等每一層都能運作才有</translation>
+    </message>
+    <message>
+        <source>the filter is larger than the input</source>
+        <translation>濾波器比輸入還大</translation>
+    </message>
+    <message>
+        <source>the filter is larger than the padded input</source>
+        <translation>濾波器比填補後的輸入還大</translation>
+    </message>
+    <message>
+        <source>Time per epoch on this machine: about {0} s ({1}–{2} s in {3} timings; 60,000 images, batch {4}, forward and backward)</source>
+        <translation>本機每個訓練週期所需時間：約 {0} 秒（{3} 次計時介於 {1}–{2} 秒；60,000 張影像，批次大小 {4}，前向與反向傳播）</translation>
+    </message>
+    <message>
+        <source>Time per epoch on this machine: not measured: a step of {0} images would take about {1} s, roughly {2} min per epoch</source>
+        <translation>本機每個訓練週期所需時間：未測量：一步 {0} 張影像約需 {1} 秒，每個訓練週期大約 {2} 分鐘</translation>
+    </message>
+    <message>
+        <source>Time per epoch on this machine: not measured (no answer in {0} s: the machine is busy or the network is very slow)</source>
+        <translation>本機每個訓練週期所需時間：未測量（{0} 秒內沒有結果：機器忙碌中，或這個網路非常慢）</translation>
+    </message>
+    <message>
+        <source>Time per epoch on this machine: not measured ({0})</source>
+        <translation>本機每個訓練週期所需時間：未測量（{0}）</translation>
+    </message>
+    <message>
         <source>The network has no layers.</source>
         <translation>這個網路沒有任何層。</translation>
     </message>
@@ -1337,6 +1365,14 @@ true {2}</source>
         <translation>研究完成。</translation>
     </message>
     <message>
+        <source>%p%  trial {0} of {1}</source>
+        <translation>%p%  第 {0}/{1} 次試驗</translation>
+    </message>
+    <message>
+        <source>For a range low:high in Values: how many values it is spread into, the two ends included (1e-4:1e-1 with 4 on a log scale: 1e-4, 1e-3, 1e-2, 1e-1). A list of values is used as it is, whatever this count</source>
+        <translation>「值」為範圍 低:高 時，分成多少個值，含兩端（1e-4:1e-1、4 個、對數刻度：1e-4、1e-3、1e-2、1e-1）。若「值」為清單，則照清單使用，與此數目無關</translation>
+    </message>
+    <message>
         <source>Cancelled. The finished runs stay; Start resumes the study.</source>
         <translation>已取消。完成的訓練會保留；按「開始」可接續研究。</translation>
     </message>
@@ -1703,6 +1739,14 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>evaluating the stopped model…</source>
         <translation>正在評估已停止的模型…</translation>
+    </message>
+</context>
+<context>
+    <name>i18n</name>
+    <message>
+        <source>, </source>
+        <comment>the separator of a list inside a sentence</comment>
+        <translation>、</translation>
     </message>
 </context>
 <context>

@@ -67,7 +67,7 @@ def test_predict_images(tmp_path, mnist):
     assert [p["digit"] for p in preds] == mnist.test.labels[:3].tolist()
     assert all(abs(sum(p["probabilities"]) - 1) < 1e-4 for p in preds)
     r = run_cli("predict", files[0], str(tmp_path / "broken.png"))
-    assert r.returncode == 1 and "broken.png: not a readable image" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "broken.png: not a readable image" in r.stderr and "Traceback" not in r.stderr
     assert r.stdout.startswith(files[0])
 
 
@@ -116,3 +116,47 @@ def test_train_with_pen_digits_of_chosen_writers(tmp_path):
 def _pen_digits_of(path, writers):
     from mnist_gui.core.handwriting.pendigits import read_unipen
     return [d for d in read_unipen(path) if d.writer in writers]
+
+
+def _digit_png(tmp_path) -> str:
+    img = np.zeros((28, 28), np.uint8)
+    img[4:24, 12:16] = 255      # a 1
+    Image.fromarray(img).save(tmp_path / "one.png")
+    return str(tmp_path / "one.png")
+
+
+def test_predict_names_its_model_and_reads_the_windows_live_one_unless_model_is_given(tmp_path, _isolated_home):
+    import shutil
+
+    from mnist_gui import config
+    live = tmp_path / "mine" / "model.pt"
+    live.parent.mkdir()
+    shutil.copy(config.SHIPPED_MODEL, live)
+    shutil.copy(config.SHIPPED_MODEL.with_suffix(".onnx"), live.with_suffix(".onnx"))
+    png = _digit_png(tmp_path)
+    r = run_cli("predict", png)
+    assert r.returncode == 0, r.stderr
+    assert f"model: {config.SHIPPED_MODEL}, from the shipped model" in r.stderr
+    _isolated_home.mkdir(parents=True, exist_ok=True)
+    (_isolated_home / "settings.ini").write_text(f"[model]\npath={live}\n")   # as the window writes it
+    r = run_cli("predict", png)
+    assert r.returncode == 0 and f"model: {live}, from the window's live model" in r.stderr, r.stderr
+    assert json.loads(run_cli("predict", png, "--json").stdout)["model"] == str(live)
+    r = run_cli("predict", png, "--model", str(config.SHIPPED_MODEL))
+    assert r.returncode == 0 and f"model: {config.SHIPPED_MODEL}, from --model" in r.stderr, r.stderr
+    r = run_cli("export", "--onnx", str(tmp_path / "out.onnx"), "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["model"] == str(live), r.stderr
+
+
+def test_not_an_image_is_exit_code_2_and_help_names_the_formats(tmp_path):
+    (tmp_path / "notes.txt").write_text("not an image")
+    r = run_cli("predict", str(tmp_path / "notes.txt"))
+    assert r.returncode == 2 and r.stderr.count("mnist-gui: error:") == 1 and "Traceback" not in r.stderr
+    r = run_cli("predict", "--help")
+    assert r.returncode == 0 and all(f in r.stdout for f in ("PNG", "JPEG", "BMP", "GIF", "WebP", "TIFF"))
+
+
+def test_export_into_a_missing_folder_is_refused_and_creates_nothing(tmp_path):
+    r = run_cli("export", "--onnx", str(tmp_path / "no" / "such" / "m.onnx"))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "does not exist" in r.stderr, r.stderr
+    assert not (tmp_path / "no").exists()

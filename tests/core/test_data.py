@@ -147,3 +147,66 @@ def test_changing_the_data_folder_does_not_wait_for_a_load_under_way(tmp_path, m
     assert waited_out == [False]                 # set_data_dir returned before the load ended
     assert got == [f"MNIST of {tmp_path / 'old'}"] and announced == [] and ws.loaded_mnist is None
     assert ws.mnist() == f"MNIST of {tmp_path / 'new'}" and announced == [ws.loaded_mnist]
+
+
+# ------------------------------------------------------------------ the decoded cache
+
+def _caches(folder, stem="train-images-idx3-ubyte.gz"):
+    return sorted(p.name for p in folder.glob(stem + ".*.npy"))
+
+
+def test_a_second_load_comes_from_the_decoded_cache_beside_the_files(tmp_path, monkeypatch):
+    from mnist_gui.core import data
+    folder = make_fake_mnist(tmp_path / "m")
+    first = load_mnist(folder, download=False)
+    assert len(_caches(folder)) == 1 and len(list(folder.glob("*.npy"))) == 4
+    monkeypatch.setattr(data, "read_idx", lambda *a, **k: pytest.fail("decoded the .gz again"))
+    second = load_mnist(folder, download=False)
+    for a, b in ((first.train, second.train), (first.test, second.test)):
+        assert np.array_equal(a.images.numpy(), b.images.numpy()) and np.array_equal(a.labels.numpy(), b.labels.numpy())
+    second.train.images[0, 0, 0] = 7   # the tensors are the app's own, writable, not a view of the cache
+    assert load_mnist(folder, download=False).train.images[0, 0, 0] == first.train.images[0, 0, 0]
+
+
+def test_a_read_only_folder_keeps_its_cache_in_the_app_folder(tmp_path):
+    folder = make_fake_mnist(tmp_path / "m")
+    folder.chmod(0o555)
+    try:
+        load_mnist(folder, download=False)
+        assert not list(folder.glob("*.npy"))   # the folder is left as it was, even for root
+        assert len(list((config.cache_dir() / "mnist").glob("*.npy"))) == 4
+        again = load_mnist(folder, download=False)
+        assert again.train.images.shape == (20, 28, 28)
+    finally:
+        folder.chmod(0o755)
+
+
+def test_a_changed_source_is_decoded_again_and_its_old_cache_removed(tmp_path):
+    folder = make_fake_mnist(tmp_path / "m")
+    load_mnist(folder, download=False)
+    old = _caches(folder)
+    new = np.full((20, 28, 28), 9, np.uint8)
+    write_idx(folder / "train-images-idx3-ubyte.gz", new, gz=True)   # same size and shape, new pixels
+    assert np.array_equal(load_mnist(folder, download=False).train.images.numpy(), new)
+    assert len(_caches(folder)) == 1 and _caches(folder) != old
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "garbage", "empty"])
+def test_a_damaged_cache_is_rebuilt_without_an_error(tmp_path, damage):
+    folder = make_fake_mnist(tmp_path / "m")
+    want = load_mnist(folder, download=False).train.images.numpy().copy()
+    cache = folder / _caches(folder)[0]
+    raw = cache.read_bytes()
+    cache.write_bytes({"truncated": raw[: len(raw) // 2], "flipped": raw[:-1] + bytes([raw[-1] ^ 1]),
+                       "garbage": b"\x93NUMPY not really" * 50, "empty": b""}[damage])
+    assert np.array_equal(load_mnist(folder, download=False).train.images.numpy(), want)
+    assert _caches(folder) and (folder / _caches(folder)[0]).read_bytes() == raw   # written again, whole
+
+
+def test_a_bad_source_is_still_one_clear_error_with_no_cache(tmp_path):
+    folder = make_fake_mnist(tmp_path / "m")
+    path = folder / "train-images-idx3-ubyte.gz"
+    path.write_bytes(b"\x1f\x8b" + b"x" * 40)   # a gzip that is not one
+    with pytest.raises(DataError, match="train-images"):
+        load_mnist(folder, download=False)
+    assert not _caches(folder)

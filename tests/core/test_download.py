@@ -76,3 +76,76 @@ def test_a_damaged_file_is_refused_and_not_kept(tmp_path, mirror):
         download_mnist(tmp_path / "data")
     assert not e.value.offline and "checksum" in e.value.reason
     assert not (tmp_path / "data" / "train-images-idx3-ubyte.gz").exists()
+
+
+class _Hostile(SimpleHTTPRequestHandler):
+    """A mirror that lies: `huge` says 2 GB and sends without end; `endless` sends without a length and
+    without end; `trickle` sends a byte at a time, slowly."""
+    mode = "huge"
+
+    def log_message(self, *a, **k):
+        pass
+
+    def do_GET(self):
+        import time
+        self.send_response(200)
+        if self.mode == "huge":
+            self.send_header("Content-Length", str(2 * 10**9))
+        self.end_headers()
+        try:
+            while True:
+                if self.mode == "trickle":
+                    self.wfile.write(b"\x1f")
+                    self.wfile.flush()
+                    time.sleep(0.05)
+                else:
+                    self.wfile.write(b"\0" * 65536)
+        except OSError:   # the client hung up: what we want
+            pass
+
+
+@pytest.fixture
+def hostile(tmp_path, monkeypatch):
+    from torchvision.datasets import MNIST
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(MNIST, "mirrors", [f"http://127.0.0.1:{server.server_address[1]}/"])
+    yield _Hostile
+    server.shutdown()
+
+
+@pytest.mark.parametrize("mode", ["huge", "endless"])
+def test_a_mirror_that_sends_more_than_the_file_is_cut_off_at_its_size(tmp_path, hostile, mode, monkeypatch):
+    from mnist_gui.core import data
+    monkeypatch.setattr(hostile, "mode", mode)
+    seen = []
+    with pytest.raises(DownloadError) as e:
+        download_mnist(tmp_path / "data", received=seen.append)
+    limit = data.KNOWN_SIZES["train-images-idx3-ubyte.gz"]
+    assert ("for a file of" if mode == "huge" else "more than the") in e.value.reason and not e.value.offline
+    assert max((p.done for p in seen), default=0) <= limit       # never more than the file is written
+    assert list((tmp_path / "data").iterdir()) == []              # no .part left
+
+
+def test_a_mirror_that_trickles_is_given_up_on(tmp_path, hostile, monkeypatch):
+    from mnist_gui.core import data
+    monkeypatch.setattr(hostile, "mode", "trickle")
+    monkeypatch.setattr(data, "SLOW_WINDOW_S", 0.5)     # the rule, at a scale a test can wait for
+    with pytest.raises(DownloadError) as e:
+        download_mnist(tmp_path / "data")
+    assert "too slow" in e.value.reason
+    assert list((tmp_path / "data").iterdir()) == []
+
+
+def test_a_part_left_by_a_killed_download_is_replaced_and_never_followed(tmp_path, mirror):
+    dest = tmp_path / "data"
+    dest.mkdir()
+    target = tmp_path / "not-ours"
+    target.write_text("precious")
+    (dest / "train-images-idx3-ubyte.gz.part").symlink_to(target)   # or a stale .part of a killed run
+    download_mnist(dest)
+    assert target.read_text() == "precious"
+    assert sorted(p.name for p in dest.iterdir()) == sorted(
+        ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+         "t10k-labels-idx1-ubyte.gz"])

@@ -14,9 +14,9 @@ import pytest
 
 from mnist_gui.core import study as st
 from mnist_gui.core.study import storage as study_storage
-from tests.conftest import ROOT, mnist_dir
+from tests.conftest import ROOT, mnist_dir, mnist_skip_reason
 
-needs_mnist = pytest.mark.skipif(mnist_dir() is None, reason="MNIST not available (set MNIST_GUI_DATA)")
+needs_mnist = pytest.mark.skipif(mnist_dir() is None, reason=mnist_skip_reason())
 needs_posix = pytest.mark.skipif(os.name != "posix", reason="RLIMIT_FSIZE and FIFOs are POSIX")
 TINY = ["--preset", "fast-bn", "--train-size", "200", "--max-steps", "2"]
 
@@ -213,7 +213,7 @@ def _storages(tmp_path):
         f.truncate(1 << 30)
     return [
         ("/dev/zero", "is a device or pipe, not a file"),
-        (str(tmp_path / "zero.journal"), "is a device or pipe, not a file"),
+        (str(tmp_path / "zero.journal"), "is a symbolic link, not a file"),
         (str(tmp_path / "folder"), "is a folder, not a file"),
         (str(tmp_path / "sparse.journal"), "a study journal is at most 64 MB"),
         (str(tmp_path / "missing" / "dir" / "x.journal"), f"the folder {tmp_path / 'missing' / 'dir'} does not exist"),

@@ -444,3 +444,152 @@ def test_analysis_needs_neither_torch_nor_qt():
             "print(bad); assert not bad")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+# ----------------------------------------------------------------------------------- the kinds' table
+
+# One row per kind (core/layer_kinds.py KINDS): a layer, its input (H, W, C or N), its output and parameters.
+# A kind without a row fails test_every_kind_has_a_row; each row is checked against the kind's torch module.
+KIND_CASES = [
+    (Layer("conv", filters=4, kernel=3, stride=2, padding=1), (9, 9, 3), (5, 5, 4), 3 * 3 * 3 * 4 + 4),
+    (Layer("maxpool", size=3, stride=2), (9, 9, 3), (4, 4, 3), 0),
+    (Layer("avgpool", size=2, padding=1), (9, 9, 3), (5, 5, 3), 0),
+    *[(Layer(a), (9, 9, 3), (9, 9, 3), 0) for a in ACTIVATIONS],
+    (Layer("batchnorm"), (9, 9, 3), (9, 9, 3), 6),
+    (Layer("dropout", rate=0.2), (20,), (20,), 0),
+    (Layer("flatten"), (9, 9, 3), (243,), 0),
+    (Layer("dense", units=7), (20,), (7,), 20 * 7 + 7),
+]
+
+
+def _row_for(layer, shape):
+    """The analysed row of `layer` on an input of `shape` (a flat one comes through a flatten)."""
+    if len(shape) == 1:
+        return analyse([Layer("flatten"), layer], input_shape=(shape[0], 1, 1))[-1]
+    return analyse([layer], input_shape=(shape[2], shape[0], shape[1]))[0]
+
+
+def test_every_kind_has_a_row():
+    from mnist_gui.core.layer_kinds import KINDS
+    assert {layer.kind for layer, *_ in KIND_CASES} == set(KINDS)
+
+
+@pytest.mark.parametrize("layer, shape, out, params", KIND_CASES, ids=[c[0].kind for c in KIND_CASES])
+def test_each_kinds_rule_is_its_torch_module(layer, shape, out, params):
+    row = _row_for(layer, shape)
+    assert (row.output_shape, row.params) == (out, params)
+    module = layer.kind_rules.module(layer, row)
+    x = torch.zeros((2, shape[2], shape[0], shape[1]) if len(shape) == 3 else (2, shape[0]))
+    y = module.train()(x)
+    assert tuple(y.shape[1:]) == ((out[2], out[0], out[1]) if len(out) == 3 else out)
+    assert sum(p.numel() for p in module.parameters()) == params
+
+
+def test_a_new_kind_is_one_class_in_the_table(monkeypatch):
+    """An L2 pool as a new kind: its class, registered, is read by Layer, analyse, module_names and build."""
+    from mnist_gui.core import layer_kinds
+    from mnist_gui.core.layer_kinds import Param, Windowed
+
+    class LpPool(Windowed):
+        id = "lppool"
+        params = (Param("size", high=1_024, start=2), Param("stride", default=layer_kinds.SAME_AS_SIZE))
+        window_field, window_words = "size", "pool size"
+
+        def padding(self, layer, f, s, shape, report):
+            return 0, 0
+
+        def module(self, layer, row):
+            return nn.LPPool2d(2, kernel_size=layer.size, stride=layer.stride)
+
+    monkeypatch.setitem(layer_kinds.KINDS, "lppool", LpPool())
+    spec = NetworkSpec.from_dict([{"kind": "conv", "filters": 4, "kernel": 3}, {"kind": "lppool", "size": 3},
+                                  {"kind": "flatten"}, {"kind": "dense", "units": 10}])
+    assert spec.layers[1].stride == 3 and spec.layers[1].to_dict() == {"kind": "lppool", "size": 3, "stride": 3}
+    rows = analyse(spec)
+    assert rows[1].name == "lppool1" and rows[1].arithmetic == "⌊(26 − 3 + 2·0) / 3⌋ + 1 = 8"
+    assert rows[1].output_shape == (8, 8, 4) and not problems(rows, "error")
+    model = build(spec)
+    assert isinstance(model.lppool1, nn.LPPool2d) and model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    with pytest.raises(SpecError, match=r"lppool takes no 'padding' \(lppool takes size, stride\)"):
+        Layer("lppool", size=2, padding=1)
+
+
+# ----------------------------------------------------------------------------------- an impossible size, in numbers
+
+@pytest.mark.parametrize("spec, row, text", [
+    (net(conv(8, 4), Layer("relu"), Layer("maxpool", size=5), conv(8, 7), *TAIL), 3,
+     "(5 − 7 + 2·0) / 1 + 1 = −1: the filter is larger than the input"),
+    (net(Layer("maxpool", size=29, stride=2), *TAIL), 0,
+     "(28 − 29 + 2·0) / 2 + 1 = 0.5: the filter is larger than the input"),
+    (net(conv(8, 33, stride=3, padding=1), *TAIL), 0,
+     "(28 − 33 + 2·1) / 3 + 1 = 0: the filter is larger than the padded input"),
+    (net(conv(8, 31, stride=3), *TAIL), 0, "(28 − 31 + 2·0) / 3 + 1 = 0"),
+])
+def test_an_impossible_size_shows_its_number_and_why(spec, row, text):
+    rows = analyse(spec)
+    assert rows[row].output_shape is None and problems(rows, "error")
+    assert rows[row].arithmetic.startswith(text)
+
+
+# ----------------------------------------------------------------------------------- training memory
+
+# The network of issue 32: the tutorial's, with 4,096 and 1,024 filters and a dense layer of 16 (inside every
+# limit of the editor). Training it at batch 64 takes more than 4.3 GiB; the old estimate said about 3.6 GB.
+WIDE_TUTORIAL = [dict(d, **{0: {"filters": 4096}, 3: {"filters": 1024}, 7: {"units": 16}}.get(i, {}))
+                 for i, d in enumerate(tf_tutorial_spec().to_list())]
+
+
+def test_the_memory_check_refuses_the_wide_tutorial_at_batch_64_in_one_line(monkeypatch):
+    from mnist_gui.core import limits
+    from mnist_gui.core.recipes import RECIPES
+    from mnist_gui.core.spec import BATCH, training_bytes
+    monkeypatch.setattr(limits, "memory_bytes", lambda: int(5.75 * 2**30))     # 4.3 GiB usable
+    spec = NetworkSpec.from_dict(WIDE_TUTORIAL)
+    assert not problems(analyse(spec), "error")                                 # weights and one image fit
+    errors = problems(analyse(spec, batch=BATCH), "error")
+    assert len(errors) == 1 and "\n" not in str(errors[0])
+    assert str(errors[0]).startswith("layer 1 (conv): training it at batch 64 takes about ")
+    assert str(errors[0]).endswith("fits") and "this machine lets a run use 4.3 GiB" in str(errors[0])
+    assert training_bytes(analyse(spec), BATCH) > limits.usable_bytes()
+    cfg = RECIPES["fast"].config.with_network(WIDE_TUTORIAL)
+    with pytest.raises(ValueError) as e:
+        cfg.validated()
+    assert str(e.value).startswith("batch size 64: training this network would need about ") and "\n" not in str(e.value)
+
+
+@pytest.mark.slow
+def test_a_network_the_memory_check_just_passes_trains_a_step(monkeypatch, small_mnist):
+    """The check's boundary: a limit just above the estimate passes it and the run trains; just below, it is
+    refused before any work (benchmarks/training_memory.py measures the estimate against PyTorch)."""
+    from mnist_gui.core import limits
+    from mnist_gui.core.recipes import RECIPES
+    from mnist_gui.core.spec import training_bytes
+    from mnist_gui.core.train import Trainer
+    layers = [dict(d, **{0: {"filters": 64}, 3: {"filters": 32}, 7: {"units": 16}}.get(i, {}))
+              for i, d in enumerate(tf_tutorial_spec().to_list())]
+    cfg = RECIPES["fast"].config.with_network(layers).with_overrides(max_steps=1, train_size=256)
+    need = training_bytes(analyse(NetworkSpec.from_dict(layers)), cfg.batch_size)
+    monkeypatch.setattr(limits, "memory_bytes", lambda: int((need - 1) / limits.USABLE_SHARE))
+    with pytest.raises(ValueError, match="batch size 64: training this network would need"):
+        cfg.validated()
+    monkeypatch.setattr(limits, "memory_bytes", lambda: int((need + 2**20) / limits.USABLE_SHARE))
+    result = Trainer(cfg, small_mnist).run()
+    assert result.status == "finished" and result.model is not None
+
+
+# ----------------------------------------------------------------------------------- the time per epoch
+
+def test_the_time_per_epoch_is_a_median_with_its_spread():
+    from mnist_gui.core.spec import epoch_time
+    spec = net(conv(2, 3), Layer("maxpool", size=4), *TAIL)
+    t = epoch_time(spec, batch=8, timings=3, budget_s=30)
+    assert 1 <= t.timings <= 3 and not t.too_slow
+    assert 0 < t.low <= t.seconds <= t.high
+
+
+def test_the_time_per_epoch_gives_up_on_a_network_too_slow_to_time():
+    from mnist_gui.core.spec import epoch_time
+    t = epoch_time(net(conv(2, 3), *TAIL), batch=64, budget_s=0)
+    assert t.too_slow and t.timings == 0 and t.seconds > 0 and t.step_seconds > 0
+    stopped = epoch_time(net(conv(2, 3), *TAIL), batch=8, should_stop=lambda: True)
+    assert stopped.seconds is None and not stopped.too_slow

@@ -12,10 +12,10 @@ import pytest
 from mnist_gui.core import study as st
 from mnist_gui.core.events import TrialEnded, TrialStarted
 from mnist_gui.core.recipes import TrainConfig
-from tests.conftest import ROOT, mnist_dir, run_cli
+from tests.conftest import ROOT, mnist_dir, mnist_skip_reason, run_cli
 
 TINY = ["--preset", "fast-bn", "--train-size", "500", "--max-steps", "5"]
-needs_mnist = pytest.mark.skipif(mnist_dir() is None, reason="MNIST not available (set MNIST_GUI_DATA)")
+needs_mnist = pytest.mark.skipif(mnist_dir() is None, reason=mnist_skip_reason())
 
 
 def _journal_trials(home, name):

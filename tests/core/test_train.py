@@ -409,3 +409,65 @@ def test_one_cycle_runs_of_a_few_steps_finish(small_mnist, steps):
     cfg = TrainConfig(preset="fast-bn", schedule="onecycle", batch_size=16, max_steps=steps, epochs=1)
     r = Trainer(cfg, small_mnist).run()
     assert r.status == "finished" and r.metrics["steps"] == steps
+
+
+# ------------------------------------------------------------------ CUDA graphs: the decision, the fallback
+
+@pytest.mark.parametrize("cfg_kw, device, available, env, want", [
+    ({}, "cpu", True, None, False),
+    ({}, "cuda:0", True, None, True),
+    ({"optimizer": "adam"}, "cuda:0", True, None, True),
+    ({"optimizer": "sgd", "momentum": 0.9}, "cuda:0", True, None, False),
+    ({"augment": True}, "cuda:0", True, None, False),
+    ({}, "cuda:0", False, None, False),
+    ({}, "cuda:0", True, "0", False),
+    ({}, "mps", True, None, False),
+])
+def test_the_cuda_graph_decision_with_the_capability_mocked(monkeypatch, cfg_kw, device, available, env, want):
+    from mnist_gui.core import train as train_mod
+    monkeypatch.setattr(train_mod, "cuda_graphs_available", lambda dev: available)
+    if env is None:
+        monkeypatch.delenv("MNIST_GUI_CUDA_GRAPHS", raising=False)
+    else:
+        monkeypatch.setenv("MNIST_GUI_CUDA_GRAPHS", env)
+    use, why = train_mod.graph_decision(quick(**cfg_kw).validated(), torch.device(device))
+    assert use is want and why
+
+
+def test_a_cpu_run_is_eager_and_records_it(small_mnist):
+    r = Trainer(quick(max_steps=3, train_size=600), small_mnist).run()
+    assert r.metrics["step_mode"] == "eager" and r.metrics["step_mode_why"].startswith("cpu")
+
+
+@pytest.mark.parametrize("recipe", ["fast", "fast-bn", "finetune"])
+def test_the_graphs_schedule_tables_are_what_the_eager_optimizer_used(small_mnist, recipe):
+    """A captured step reads the learning rate and beta1 from tables made before the run: they must be the
+    values the eager run's scheduler gave its optimizer before each step (one-cycle moves both)."""
+    seen = []
+
+    class Recording(Trainer):
+        def _set_up(self):
+            super()._set_up()
+            self.optimizer.register_step_pre_hook(lambda opt, a, k: seen.append(
+                (opt.param_groups[0]["lr"], opt.param_groups[0]["betas"][0])))
+
+    cfg = RECIPES[recipe].config
+    cfg = TrainConfig(**{**cfg.to_dict(), "max_steps": 12, "train_size": 640, "augment": False})
+    t = Recording(cfg, small_mnist)
+    r = t.run()
+    assert r.status == "finished" and len(seen) == 12
+    t._set_up()
+    lrs, betas = t.schedule_values()
+    assert len(lrs) == 13
+    assert lrs[:12] == pytest.approx([s[0] for s in seen], rel=1e-12)
+    assert betas[:12] == pytest.approx([s[1] for s in seen], rel=1e-12)
+
+
+@pytest.mark.skipif(not HAS_CUDA, reason="no CUDA device on this machine")
+def test_a_cuda_graph_run_learns_as_the_eager_one(small_mnist, monkeypatch):
+    g = Trainer(quick(max_steps=40, train_size=2560), small_mnist, device="cuda").run()
+    monkeypatch.setenv("MNIST_GUI_CUDA_GRAPHS", "0")
+    e = Trainer(quick(max_steps=40, train_size=2560), small_mnist, device="cuda").run()
+    assert (g.metrics["step_mode"], e.metrics["step_mode"]) == ("cuda graph", "eager")
+    assert len(g.history["loss"]) == len(e.history["loss"]) == 40
+    assert abs(g.metrics["test_accuracy"] - e.metrics["test_accuracy"]) < 0.05

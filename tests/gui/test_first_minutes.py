@@ -45,3 +45,188 @@ def test_a_second_reading_of_zero_percent_is_not_offered(qtbot):
     torn[[3, 5]] = 0.55, 0.45                                  # a real second reading is still given
     bars.show_reading(Reading(blob, torn, verdict(torn.max())))
     assert bars.confidenceLabel.text() == "Not sure: 3 (55%) or 5 (45%)"
+
+
+def test_the_window_keeps_its_size_through_every_tab_and_a_language_switch(qtbot):
+    """The window grew by itself (680 -> 718 px opening the Data tab, 727 after a language switch) where the
+    desktop's font is a little larger than the one here: with a font a quarter larger it keeps 1000×680."""
+    from PySide6.QtWidgets import QApplication
+
+    from tests.gui.conftest import open_window
+    app = QApplication.instance()
+    font = app.font()
+    larger = app.font()
+    larger.setPointSizeF(font.pointSizeF() * 1.25)
+    app.setFont(larger)
+    try:
+        w = open_window(qtbot)
+        assert w.size().toTuple() == (1000, 680)
+        for code in ("", "zh_TW"):
+            w.set_language(code)
+            for i in range(w.tabs.count()):
+                w.tabs.setCurrentIndex(i)
+                qtbot.waitExposed(w.tabs.currentWidget())
+                QApplication.processEvents()
+                assert w.size().toTuple() == (1000, 680), (code, w.tabs.tabText(i))
+        w.set_language("")
+        w.jobs.stop_all(5000)
+    finally:
+        app.setFont(font)
+
+
+def _overlaps(items) -> list:
+    rects = [(t.toPlainText(), t.sceneBoundingRect()) for t in items]
+    return [(a, b) for i, (a, ra) in enumerate(rects) for b, rb in rects[i + 1:] if ra.intersects(rb)]
+
+
+def test_the_evaluate_tabs_values_and_counts_stand_apart_at_the_default_size(window, qtbot):
+    """Per-digit values ran together ("99.699.699.5") and the reliability counts overlapped in a 1000×680
+    window, in light, dark and 繁體中文."""
+    from PySide6.QtWidgets import QApplication
+
+    from mnist_gui.gui import theme
+    tab = window.evaluateTab
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitExposed(tab)
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 10_000)
+    probs = np.full((10_000, 10), 0.001)
+    top = np.concatenate([np.full(9_700, 0.999), rng.uniform(0.15, 0.95, 300)])
+    probs[np.arange(10_000), labels] = top
+    try:
+        for language, appearance in (("", "light"), ("", "dark"), ("zh_TW", "light")):
+            window.set_language(language)
+            theme.manager().set_appearance(appearance)
+            tab._show_per_class(np.array([99.6, 99.6, 99.5, 99.4, 99.7, 99.3, 99.2, 99.1, 98.9, 99.0]))
+            tab._draw_reliability(probs, labels, "MNIST test")
+            QApplication.processEvents()
+            assert window.size().toTuple() == (1000, 680)
+            assert _overlaps(tab._classTexts) == [], (language, appearance)
+            assert _overlaps(tab._relTexts) == [], (language, appearance)
+            for t in tab._classTexts:   # inside the plot
+                assert tab.perClassPlot.getPlotItem().vb.sceneBoundingRect().contains(t.sceneBoundingRect())
+            for t in tab._relTexts:
+                assert tab.reliabilityPlot.getPlotItem().vb.sceneBoundingRect().contains(t.sceneBoundingRect())
+    finally:
+        window.set_language("")
+        theme.manager().set_appearance("system")
+
+
+def test_this_is_a_keeps_the_users_digit_through_a_language_switch_and_follows_again_after_clear(window, qtbot):
+    from tests.gui.conftest import SEVEN, ZERO, draw, fit_strokes
+    tab = window.drawTab
+    draw(qtbot, tab.canvas, fit_strokes(ZERO))
+    qtbot.waitUntil(lambda: tab.bars.top_digit() == 0)
+    tab.teachDigit.setValue(7)                   # "no, this is my 7"
+    window.set_language("zh_TW")
+    tab.update_prediction()                      # as a re-read does
+    assert tab.teachDigit.value() == 7
+    window.set_language("")
+    tab.canvas.clear()
+    draw(qtbot, tab.canvas, fit_strokes(SEVEN))
+    qtbot.waitUntil(lambda: tab.bars.top_digit() == 7)
+    tab.canvas.clear()
+    draw(qtbot, tab.canvas, fit_strokes(ZERO))
+    qtbot.waitUntil(lambda: tab.teachDigit.value() == 0)   # a new drawing: it follows the prediction again
+
+
+def _progressed(step, total):
+    from mnist_gui.core.events import Progressed
+    return Progressed(step=step, total_steps=total, epoch=1, loss=0.5, accuracy=0.9, images_per_s=1000.0, eta_s=1.0,
+                      lr=0.01, train_seconds=1.0, steps=(step,), losses=(0.5,), accuracies=(0.9,))
+
+
+def test_the_study_bar_is_the_whole_studys_and_its_end_follows_the_language(window, qtbot):
+    """The bar read 100% while trial 2 of 3 ran (the last run's steps); "Study done." stayed English."""
+    from mnist_gui.core.events import Started, TrialStarted, TrialTrained
+    tab = window.studyTab
+    tab._trialsPlanned, tab._trialsStarted = 3, 0
+    started = Started(total_steps=100, train_size=1000, epochs=1, config={}, device="cpu", precision="fp32")
+    tab._on_progressed(TrialStarted(number=0, params={"lr": 0.01}))
+    tab._on_progressed(TrialTrained(trial=0, event=started))
+    tab._on_progressed(TrialTrained(trial=0, event=_progressed(100, 100)))
+    tab._on_progressed(TrialStarted(number=1, params={"lr": 0.1}))
+    tab._on_progressed(TrialTrained(trial=1, event=started))
+    bar = tab.progressBar
+    assert bar.value() / bar.maximum() == 1 / 3 and bar.text() == "33%  trial 2 of 3"
+    tab._on_progressed(TrialTrained(trial=1, event=_progressed(50, 100)))
+    assert bar.value() / bar.maximum() == 1.5 / 3
+    tab._worker = None
+    tab._on_ended("finished")
+    assert tab.statusLabel.text() == "Study done."
+    window.set_language("zh_TW")
+    try:
+        qtbot.waitUntil(lambda: tab.statusLabel.text() == "研究完成。")
+        assert "範圍" in tab.countSpin.toolTip()
+    finally:
+        window.set_language("")
+
+
+def test_the_training_speed_follows_the_language(window, qtbot):
+    tab = window.trainTab
+    tab._speed = (1234.0, 0.25)
+    window.set_language("zh_TW")
+    try:
+        qtbot.waitUntil(lambda: tab.speedLabel.text() == "每秒 1,234 張影像  損失 0.250")
+    finally:
+        window.set_language("")
+    qtbot.waitUntil(lambda: tab.speedLabel.text() == "1,234 images/s  loss 0.250")
+
+
+def test_feature_maps_write_volumes_as_the_layer_table_does(window, qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    from tests.gui.conftest import SEVEN, draw, fit_strokes
+    window.tabs.setCurrentWidget(window.modelTab)
+    window.modelTab.views.setCurrentWidget(window.modelTab.featureMaps)
+    fm = window.modelTab.featureMaps
+    draw(qtbot, window.drawTab.canvas, fit_strokes(SEVEN))
+    qtbot.waitUntil(lambda: fm.findChild(QLabel, "title_conv1") is not None)
+    assert fm.findChild(QLabel, "title_conv1").text().endswith(" 28×28×32")     # H×W×C, not 32×28×28
+    assert fm.findChild(QLabel, "title_pool2").text().endswith(" 7×7×64")
+    assert fm.findChild(QLabel, "title_dense").text().endswith(" 1024")
+
+
+def test_the_model_dialogs_start_in_a_folder_that_exists(window, monkeypatch, tmp_path):
+    """Given the app's models folder before it existed, Qt's dialog started in the working folder."""
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QFileDialog
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (asked.append(a[2]), ("", ""))[1])
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (asked.append(a[2]), ("", ""))[1])
+    assert not window.ws.models_dir.exists()
+    assert not window.export_onnx() and not window.save_model_as() and not window.open_model()
+    assert [Path(asked[0]).name, Path(asked[1]).name] == [f"{window.ws.checkpoint.name}.onnx",
+                                                          f"{window.ws.checkpoint.name}.pt"]
+    assert Path(asked[0]).parent.is_dir() and Path(asked[1]).parent.is_dir() and Path(asked[2]).is_dir()
+
+
+def test_lists_inside_chinese_text_use_the_chinese_list_comma(window, qtbot):
+    from mnist_gui.gui import i18n
+    assert i18n.join(["0: 5", "1: 7"]) == "0: 5, 1: 7"
+    window.set_language("zh_TW")
+    try:
+        assert i18n.join(["0: 5", "1: 7"]) == "0: 5、1: 7"
+    finally:
+        window.set_language("")
+
+
+def test_an_upright_title_keeps_a_run_of_latin_characters_on_one_line():
+    from mnist_gui.gui.widgets.plots import upright_lines
+    assert upright_lines("準確率 (%)") == ["準", "確", "率", "(%)"]
+    assert upright_lines("交叉熵") == ["交", "叉", "熵"]
+
+
+def test_the_reliability_axis_has_no_tick_above_100_percent(window):
+    ticks = window.evaluateTab.reliabilityPlot.getAxis("left")._tickLevels
+    assert max(v for level in ticks for v, _ in level) == 100
+
+
+def test_a_refused_zigzag_draws_no_bar_for_its_closest_digit(window, qtbot):
+    from tests.gui.conftest import draw
+    bars = window.drawTab.bars
+    draw(qtbot, window.drawTab.canvas, [[(40 + 30 * i, 80 + 170 * (i % 2)) for i in range(9)]])
+    assert bars.doubt == "not a digit" and bars.confidenceLabel.text().startswith("Not a digit (closest: ")
+    assert max(bars._bars.opts["height"]) == 0
+    assert abs(sum(bars.probabilities()) - 1) < 1e-6          # the reading itself is kept

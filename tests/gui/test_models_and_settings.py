@@ -56,7 +56,11 @@ def test_settings_and_last_model_persist(qtbot, tmp_path, _isolated_home):
     w2 = open_window(qtbot)
     assert w2.drawTab.penWidth.value() == 31
     assert w2.drawTab.numberMode.isChecked() and w2.drawTab.canvas.width() == 672
-    assert w2.size() == small
+    # the size kept; Qt fits a restored window into the screen (800×600 offscreen), and the window no longer
+    # grows back to its contents' smallest size by itself
+    screen = w2.screen().availableGeometry()
+    assert w2.height() == small.height()
+    assert w2.width() == small.width() or small.width() > screen.width() >= w2.width()
     assert w2.checkpoint.path == tmp_path / "kept.pt"
     w2.close()
     (tmp_path / "kept.pt").write_bytes(b"broken")   # the remembered model went bad

@@ -86,6 +86,7 @@ def test_a_run_plots_accuracy_in_percent_from_0_to_100(window, qtbot, small_mnis
     assert tab.lossPlot.viewRange()[1][0] >= 0
     # an overlaid run in a colour of its own
     panel = tab.runsPanel
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1)   # the records are read in a worker
     panel.table.selectRow(0)
     pens = [item.opts["pen"].color().getRgb()[:3] for _plot, item in panel._overlays]
     own = {tuple(c) for c in (theme.current().train_acc, theme.current().test, theme.current().smooth_loss)}

@@ -145,3 +145,16 @@ def test_the_window_imports_no_torch_before_it_shows():
             "assert 'torch' not in sys.modules, 'torch imported'\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ))
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 displays are a Linux matter here")
+def test_a_display_that_does_not_answer_is_one_line_and_exit_code_1(tmp_path):
+    """Qt's xcb plugin aborts (exit 134) with a misleading hint about libxcb-cursor0 when the display cannot be
+    reached; the app says so in one line instead."""
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    env.update(MNIST_GUI_HOME=str(tmp_path / "home"), DISPLAY=":87")   # no X server listens there
+    assert not Path("/tmp/.X11-unix/X87").exists()
+    p = subprocess.run([sys.executable, "-m", "mnist_gui"], capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 1, p.stderr
+    assert p.stderr.splitlines() == [p.stderr.strip()] and "cannot reach the display :87" in p.stderr, p.stderr
+    assert "xcb-cursor" not in p.stderr and "Traceback" not in p.stderr

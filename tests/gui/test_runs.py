@@ -15,7 +15,7 @@ def test_two_runs_are_listed_overlaid_and_made_live(window, qtbot, small_mnist, 
         tab.start_training()
         accept_new_model(qtbot, window)
     panel = tab.runsPanel
-    assert panel.table.rowCount() == 2
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2)   # the records are read in a worker
     assert {panel.table.item(r, LR_COL).text() for r in range(2)} == {"0.01", "0.003"}
     # named for people: the network, the accuracy, when; made by a training; the second run is the live one
     for r, run in enumerate(panel.runs):
@@ -42,11 +42,12 @@ def test_two_runs_are_listed_overlaid_and_made_live(window, qtbot, small_mnist, 
     assert panel.table.item(0, STATUS_COL).text() == "finished, live"
     # a damaged record is skipped with a message
     (first.folder / "run.json").write_text("{ not json")
-    panel.refresh()
+    with qtbot.waitSignal(panel.loaded):
+        panel.refresh()
     assert panel.table.rowCount() == 1 and "skipped damaged run record" in panel.message.text()
     panel.table.selectRow(0)
     panel.deleteRunButton.click()
-    assert panel.table.rowCount() == 0
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 0)
 
 
 def test_run_store_round_trip(tmp_path):
@@ -105,7 +106,8 @@ def test_the_runs_list_follows_the_runs_folder_and_says_what_made_each_run(windo
     d["study"] = "lr"                                # the study's name, when core/study records it
     (study.folder / "run.json").write_text(json.dumps(d))
     qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=10_000)
-    panel.refresh()
+    with qtbot.waitSignal(panel.loaded):
+        panel.refresh()
     assert [panel.table.item(r, KIND_COL).text() for r in range(2)] == ["fine-tune", "study lr"]
     assert panel.table.item(0, RUN_COL).text().startswith("tf-tutorial · 98.70% · ")
     assert panel.table.item(0, STATUS_COL).text() == "finished, model discarded"   # recorded without a model
@@ -119,3 +121,34 @@ def test_the_runs_list_follows_the_runs_folder_and_says_what_made_each_run(windo
 def test_when_a_run_ran_reads_as_a_time_today_else_a_date():
     assert when_text("2026-12-02 18:26:54", today="2026-12-02") == "18:26"
     assert when_text("2026-11-30 09:05:00", today="2026-12-02") == "2026-11-30 09:05"
+
+
+def _many_records(root, n: int) -> None:
+    """n run records written as mnist-gui writes them (without the fsyncs: a test's folder)."""
+    import json
+    rec = {"status": "finished", "kind": "train", "device": "cpu", "precision": "fp32", "study": "", "kept": False,
+           "config": {"preset": "fast-bn", "lr": 0.01, "batch_size": 64}, "metrics": {"test_accuracy": 0.9},
+           "history": {"step": list(range(50)), "loss": [1.0] * 50}, "seconds": 3.0, "date": "2026-12-01 10:00:00"}
+    for i in range(n):
+        (root / f"20261201-100000-fast-bn-{i:05d}").mkdir(parents=True)
+        (root / f"20261201-100000-fast-bn-{i:05d}" / "run.json").write_text(json.dumps(dict(rec, id=str(i))))
+
+
+@pytest.mark.slow
+def test_many_runs_are_read_off_the_gui_thread_and_only_what_changed_again(window, qtbot, monkeypatch):
+    """The Runs list of a folder of many runs: the records are read in a worker (refresh returns before they
+    are read), and a refresh after one more run reads that one record, not all of them again."""
+    from mnist_gui.core.runs import RunStore
+    _many_records(window.ws.runs_dir, 300)
+    panel = window.trainTab.runsPanel
+    reads = []
+    read = RunStore._read
+    monkeypatch.setattr(RunStore, "_read", lambda self, folder: reads.append(folder.name) or read(self, folder))
+    with qtbot.waitSignal(panel.loaded, timeout=60_000):
+        panel.refresh()
+        assert panel.table.rowCount() == 0             # nothing read in the GUI thread
+    assert panel.table.rowCount() == 300 and len(reads) == 300
+    reads.clear()
+    window.ws.runs.record("finished", {"preset": "fast-bn", "lr": 0.003}, {"test_accuracy": 0.5}, {}, 1.0)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 301)
+    assert reads and set(reads) == {panel.runs[-1].id}      # only the new record was read

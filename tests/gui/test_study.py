@@ -79,12 +79,38 @@ def test_a_bad_value_is_said_in_the_tab(window):
     assert not tab.is_running()
 
 
-def test_a_damaged_study_file_is_said_in_the_tab_in_one_line(window):
+def test_a_damaged_study_file_is_said_in_the_tab_in_one_line(window, qtbot):
     tab = window.studyTab
     _set_up(tab, "1e-3", "damaged")
     journal = window.ws.studies_dir / "damaged.journal"
     journal.parent.mkdir(parents=True, exist_ok=True)
     journal.write_bytes(b"\x00\xff garbage\n")
-    tab.refresh()
+    tab.refresh()    # the study is opened in a worker (its journal is checked under its lock)
+    qtbot.waitUntil(lambda: "Cannot read" in tab.statusLabel.text())
     assert tab.statusLabel.text() == (f"Cannot read the study: the study file {journal} is damaged at line 1 "
                                       f"(not a study record); restore it, or move it away to start the study again")
+
+
+def test_a_study_whose_journal_is_locked_never_freezes_the_tab(window, qtbot):
+    """Opening a study checks its journal under the journal's lock; another process may hold it. The tab
+    opens it in a worker: the form answers at once, the live lock is not broken, the rows come when it is
+    released."""
+    import os
+
+    import optuna
+
+    from mnist_gui.core.study import storage as st
+    st.quiet_optuna()
+    study = optuna.create_study(study_name="locked", storage=st.storage_for(window.ws, "locked"))
+    study.enqueue_trial({"lr": 0.01})
+    journal = window.ws.studies_dir / "locked.journal"
+    held = st._journal_lock(journal)
+    held.acquire()
+    tab = window.studyTab
+    window.show_tab(6)
+    tab.nameEdit.setText("locked")
+    tab.refresh()                                   # returns at once
+    lock = f"{journal}.lock"
+    assert os.readlink(lock) == f"{journal}#{st.HOST}#{os.getpid()}" and tab.rows == []
+    held.release()
+    qtbot.waitUntil(lambda: len(tab.rows) == 1)

@@ -52,10 +52,12 @@ def train_judge(images: list[np.ndarray], feats: np.ndarray, whole: np.ndarray, 
 
 def save_judge(path, net: JudgeNet, info: dict) -> None:
     """The weights and a note of what they were trained on (plain types: loads with weights_only)."""
-    path = Path(path)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save({"judge": net.state_dict(), "info": info}, tmp)
-    tmp.replace(path)
+    import io
+
+    from mnist_gui.core.storage import atomic_write_bytes
+    buf = io.BytesIO()
+    torch.save({"judge": net.state_dict(), "info": info}, buf)
+    atomic_write_bytes(Path(path), buf.getvalue())
 
 
 def load_judge(path) -> JudgeNet:

@@ -90,7 +90,7 @@ def parameter(name: str, preset: str = "tf-tutorial") -> Param:
             raise StudyError(f"unknown parameter {name!r}: the {preset} network has no layer {layer!r} "
                              f"(its layers: {', '.join(names)})")
         kind = net.layers[names.index(layer)].kind
-        numeric = [f for f in KINDS[kind] if f not in ("bias", "rate")]
+        numeric = [f for f in KINDS[kind].fields if f not in ("bias", "rate")]
         if fname not in numeric:
             takes = ", ".join(numeric) if numeric else "no whole-number fields"
             raise StudyError(f"unknown parameter {name!r}: {layer} ({kind}) takes {takes}")

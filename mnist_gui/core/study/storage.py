@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import stat
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,12 +60,120 @@ def heartbeat_s() -> int:
     return int(text)
 
 
+# A database server that stops answering (restarted, its network down) is waited for, trying again with a
+# growing pause, for at most this long ($MNIST_GUI_STUDY_DB_WAIT seconds); one log line says it is away, one
+# that it is back. Longer, the worker stops with one line.
+DB_WAIT_S = 120
+_RETRIED = (
+    "create_new_study", "delete_study", "set_study_user_attr", "set_study_system_attr", "get_study_id_from_name",
+    "get_study_name_from_id", "get_study_directions", "get_study_user_attrs", "get_study_system_attrs",
+    "get_trial_user_attrs", "get_trial_system_attrs", "get_all_studies", "create_new_trial", "set_trial_param",
+    "get_trial_param", "set_trial_state_values", "set_trial_intermediate_value", "set_trial_user_attr",
+    "set_trial_system_attr", "get_trial_id_from_study_id_trial_number", "get_trial", "get_all_trials",
+    "get_best_trial", "record_heartbeat", "_get_stale_trial_ids", "get_trial_number_from_id",
+    "get_n_trials", "check_trial_is_updatable",
+    "_get_trials", "_create_new_trial", "_get_best_trial_id", "_set_trial_param",   # what Optuna's cache calls
+)
+
+
+def db_wait_s() -> float:
+    text = os.environ.get("MNIST_GUI_STUDY_DB_WAIT", "").strip()
+    if not text:
+        return DB_WAIT_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 1e6:
+        raise StudyError(f"MNIST_GUI_STUDY_DB_WAIT is the seconds to wait for the study database, got {text!r}")
+    return value
+
+
+def _connection_lost(e: BaseException | None) -> bool:
+    """Whether an error is the database being away (a refused or dropped connection), not a bad request."""
+    from sqlalchemy import exc
+    seen = 0
+    while e is not None and seen < 10:
+        if isinstance(e, (exc.OperationalError, exc.InterfaceError)) or (
+                isinstance(e, exc.DBAPIError) and e.connection_invalidated):
+            return True
+        e, seen = e.__cause__ or e.__context__, seen + 1
+    return False
+
+
+@functools.cache
+def _retrying_rdb_class():
+    import logging
+
+    from optuna.exceptions import UpdateFinishedTrialError
+    from optuna.storages import RDBStorage
+    log = logging.getLogger(__name__)
+
+    class RetryingRDBStorage(RDBStorage):
+        """RDBStorage whose every call waits for a database that is away (see DB_WAIT_S): Optuna's own
+        code fails, and on a failed tell fails again inside its error handling ("cannot access local
+        variable 'updated_state'"), when the server is away for a moment."""
+        shown = ""
+        _away_since: float | None = None
+        _lock = threading.Lock()
+
+        def _retry(self, name, *args, **kwargs):
+            call = getattr(RDBStorage, name)
+            pause, waited_from = 0.5, None
+            while True:
+                try:
+                    out = call(self, *args, **kwargs)
+                except UpdateFinishedTrialError:
+                    # a state written just before the connection dropped, then written again: it is there
+                    if name == "set_trial_state_values" and waited_from is not None:
+                        return True
+                    raise
+                except Exception as e:
+                    if not _connection_lost(e):
+                        raise
+                    now = time.monotonic()
+                    waited_from = waited_from or now
+                    limit = db_wait_s()
+                    with self._lock:
+                        if self._away_since is None:
+                            type(self)._away_since = now
+                            log.warning("the study database %s is not answering (%s); trying again for up "
+                                        "to %.0f s", self.shown, _first_line(e), limit)
+                    if now - waited_from >= limit:
+                        raise StudyError(f"the study database {self.shown} has not answered for {limit:.0f} s: "
+                                         f"{_first_line(e)}") from None
+                    time.sleep(min(pause, max(0.0, waited_from + limit - now)))
+                    pause = min(pause * 2, 5.0)
+                    continue
+                with self._lock:
+                    if self._away_since is not None:
+                        log.warning("the study database %s answers again (away %.0f s)", self.shown,
+                                    time.monotonic() - self._away_since)
+                        type(self)._away_since = None
+                return out
+
+    for name in _RETRIED:
+        if hasattr(RDBStorage, name):
+            setattr(RetryingRDBStorage, name,
+                    functools.wraps(getattr(RDBStorage, name))(
+                        lambda self, *a, _name=name, **k: self._retry(_name, *a, **k)))
+    return RetryingRDBStorage
+
+
+def _first_line(e: BaseException) -> str:
+    inner = getattr(e, "orig", None) or e.__cause__ or e
+    text = str(getattr(inner, "orig", None) or inner).strip().splitlines()
+    return text[0][:200] if text else type(e).__name__
+
+
 def _database(url: str):
-    """An RDBStorage with heartbeats and retries of the trials whose worker went silent."""
+    """An RDBStorage with heartbeats and retries of the trials whose worker went silent, which waits for a
+    server that is away for a moment (DB_WAIT_S)."""
     import warnings
 
     import optuna
-    from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+    from optuna.storages import RetryHeartbeatStaleTrialCallback
+    RDBStorage = _retrying_rdb_class()
     beat = heartbeat_s()
     try:
         from sqlalchemy.engine import make_url
@@ -74,9 +183,11 @@ def _database(url: str):
     try:
         with warnings.catch_warnings():   # heartbeats are "experimental" in Optuna's words since 2.9
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return RDBStorage(url, engine_kwargs={"pool_pre_ping": True}, heartbeat_interval=beat,
-                              grace_period=GRACE_HEARTBEATS * beat,
-                              heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRIES))
+            db = RDBStorage(url, engine_kwargs={"pool_pre_ping": True}, heartbeat_interval=beat,
+                            grace_period=GRACE_HEARTBEATS * beat,
+                            heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRIES))
+            db.shown = shown
+            return db
     except ImportError as e:   # SQLAlchemy names the driver it could not import
         hint = " (pip install 'mnist-gui[postgres]')" if url.startswith("postgresql") else ""
         raise StudyError(f"cannot open the study storage {shown}: its database driver is not installed: "
@@ -110,11 +221,103 @@ RDB_DRIVERS = {"sqlite": "", "postgresql": "install 'mnist-gui[postgres]'",
                "mysql": "install a MySQL driver for SQLAlchemy (pip install pymysql)"}
 
 
+# A journal's lock (<journal>.lock) is held for one append or one repair: milliseconds. One older than this, or
+# one whose owner (a process of this machine, named in the lock) has ended, was left by a killed or hung
+# process and is removed at once (Optuna's own lock waits 30 s from when this process first sees it, however
+# old the lock already is).
+LOCK_STALE_S = 30
+
+
 def _journal_lock(path: Path):
     """The lock Optuna's journal backend takes around each append; the same one guards a repair."""
-    from optuna.storages.journal import JournalFileOpenLock, JournalFileSymlinkLock
+    from optuna.storages.journal import JournalFileOpenLock
     # the open lock works everywhere (symlinks need rights on Windows)
-    return JournalFileOpenLock(str(path)) if os.name == "nt" else JournalFileSymlinkLock(str(path))
+    return JournalFileOpenLock(str(path)) if os.name == "nt" else _study_lock_class()(str(path))
+
+
+@functools.cache
+def _study_lock_class():
+    from optuna.storages.journal import JournalFileSymlinkLock
+
+    class StudyLock(JournalFileSymlinkLock):
+        """Optuna's symlink lock whose link names its owner (`<journal>#<host>#<pid>`), never waited for blindly:
+        a lock whose owner on this machine has ended, or older than LOCK_STALE_S by its own time, is removed
+        (said in one log line) and taken."""
+
+        def __init__(self, filepath: str) -> None:
+            super().__init__(filepath, grace_period=None)
+            self._owner = f"{filepath}#{HOST}#{os.getpid()}"
+
+        def acquire(self) -> bool:
+            pause = 0.001
+            while True:
+                try:
+                    os.symlink(self._owner, self._lock_file)
+                    return True
+                except FileExistsError:
+                    if self._remove_if_stale():
+                        continue
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.1)
+
+        def stale_reason(self) -> str | None:
+            """Why the lock there now is stale ("its process 123 has ended", "it is 3,600 s old"), or None."""
+            return lock_stale_reason(self._lock_file)
+
+        def _remove_if_stale(self) -> bool:
+            try:
+                seen = os.readlink(self._lock_file)
+            except FileNotFoundError:
+                return True          # released meanwhile: try again
+            except OSError:
+                seen = None          # not a link (another kind of lock file): judged by its age alone
+            reason = self.stale_reason()
+            if reason is None:
+                return False
+            aside = f"{self._lock_file}.{os.getpid()}.{time.monotonic_ns()}.stale"
+            try:
+                os.rename(self._lock_file, aside)
+            except FileNotFoundError:
+                return True
+            try:
+                if seen is not None and os.readlink(aside) != seen:   # another process took it meanwhile
+                    try:
+                        os.link(aside, self._lock_file, follow_symlinks=False)
+                    except OSError:
+                        pass
+                    return False
+            except OSError:
+                pass
+            finally:
+                try:
+                    os.unlink(aside)
+                except OSError:
+                    pass
+            import logging
+            logging.getLogger(__name__).warning("removed the stale study lock %s (%s)", self._lock_file, reason)
+            return True
+
+    return StudyLock
+
+
+def lock_stale_reason(lock_file) -> str | None:
+    """Why a study lock file is stale: its owner (a process of this machine, named in the link) has ended, or
+    it is older than LOCK_STALE_S by its own time (not by when someone first saw it). None when it is fresh,
+    held by a live process, or gone."""
+    try:
+        st = os.lstat(lock_file)
+    except OSError:
+        return None
+    try:
+        _, host, pid = os.readlink(lock_file).rsplit("#", 2)
+        if host == HOST and pid.isdigit() and not _pid_alive(int(pid)):
+            return f"its process {pid} has ended"
+    except (OSError, ValueError):
+        pass   # Optuna's own lock, or a file: no owner named
+    age = time.time() - st.st_mtime
+    if age > LOCK_STALE_S:
+        return f"it is {age:,.0f} s old"
+    return None
 
 
 def check_storage(ws: Workspace, name: str, storage: str | None = None) -> None:
@@ -129,13 +332,14 @@ def check_storage(ws: Workspace, name: str, storage: str | None = None) -> None:
     path = Path(storage) if storage else studies_dir(ws) / f"{name}.journal"
     _check_folder(ws, path.parent)
     try:
-        st = path.stat()            # follows a link: a link to /dev/zero is a device
+        st = path.lstat()           # never through a link: a study writes to its file
     except FileNotFoundError:
         return
     except OSError as e:
         raise StudyError(f"cannot open the study file {path}: {e.strerror or e}") from None
     if not stat.S_ISREG(st.st_mode):
-        what = "a folder" if stat.S_ISDIR(st.st_mode) else "a device or pipe"
+        what = ("a folder" if stat.S_ISDIR(st.st_mode) else "a symbolic link" if stat.S_ISLNK(st.st_mode)
+                else "a device or pipe")
         raise StudyError(f"the study file {path} is {what}, not a file")
     if st.st_size > MAX_JOURNAL_BYTES:
         raise StudyError(f"the study file {path} is {size_text(st.st_size)}; a study journal is at most "
@@ -244,7 +448,7 @@ def quiet_optuna() -> None:
 
 def load_study(ws: Workspace, name: str, storage: str | None = None) -> optuna.Study | None:
     """An existing study (for showing it), or None when there is none of this name."""
-    if not storage and not (studies_dir(ws) / f"{name}.journal").exists():
+    if not storage and not os.path.lexists(studies_dir(ws) / f"{name}.journal"):
         return None
     import optuna
     quiet_optuna()

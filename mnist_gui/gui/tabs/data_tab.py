@@ -8,6 +8,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from mnist_gui.config import IMAGE_SIZE
+from mnist_gui.gui import i18n
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -179,6 +180,6 @@ class DataTab(Retranslating, QWidget):
         self.means.setPixmap(QPixmap.fromImage(array_to_qimage(tile(self.mean_images, cols=5))).scaled(
             5 * CELL * 2, 2 * CELL * 2, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
         self.counts.setText(self.tr("Images per digit: {0}").format(
-            ", ".join(f"{d}: {n:,}" for d, n in enumerate(self.count_per_class)))
+            i18n.join(f"{d}: {n:,}" for d, n in enumerate(self.count_per_class)))
             + "<br>" + self.tr("page {0} of {1} for digit {2} ({3} images)").format(
                 self.pageSpin.value(), pages, self.digitCombo.currentData(), f"{len(idx):,}"))

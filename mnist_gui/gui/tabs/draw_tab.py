@@ -96,6 +96,10 @@ class DrawTab(Retranslating, QWidget):
         self.teachLabel = QLabel()
         self.teachDigit = QSpinBox(objectName="teachDigit", minimum=0, maximum=9)
         self.teachLabel.setBuddy(self.teachDigit)
+        # "This is a" follows the prediction until the user sets it (a language switch re-reads the drawing
+        # and reset a chosen 7 to the 2 it read); a cleared canvas follows again
+        self._teachChosen = False
+        self.teachDigit.valueChanged.connect(lambda _v: setattr(self, "_teachChosen", True))
         self.teachButton = QPushButton(objectName="teachButton")
         self.finetuneButton = QPushButton(objectName="finetuneButton")
         self.myCountLabel = QLabel(objectName="myCountLabel", wordWrap=True)
@@ -124,6 +128,7 @@ class DrawTab(Retranslating, QWidget):
         self._timer.timeout.connect(self.update_prediction)
         self.canvas.changed.connect(self._on_canvas_changed)
         self.canvas.strokeFinished.connect(self._on_stroke_finished)
+        self.canvas.cleared.connect(lambda: setattr(self, "_teachChosen", False))
         self.canvas.cleared.connect(self.update_prediction)
         self.undoButton.clicked.connect(self.canvas.undo)
         self.clearButton.clicked.connect(self.canvas.clear)
@@ -214,9 +219,10 @@ class DrawTab(Retranslating, QWidget):
             self.preview.clear()
             self.predicted.emit(None)
             return
-        self.teachDigit.blockSignals(True)
-        self.teachDigit.setValue(int(np.argmax(self.reading.probabilities)))
-        self.teachDigit.blockSignals(False)
+        if not self._teachChosen:
+            self.teachDigit.blockSignals(True)
+            self.teachDigit.setValue(int(np.argmax(self.reading.probabilities)))
+            self.teachDigit.blockSignals(False)
         self.preview.setPixmap(QPixmap.fromImage(array_to_qimage(self.reading.image28)).scaled(
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
         self.predicted.emit(self.reading)

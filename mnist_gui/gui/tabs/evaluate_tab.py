@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mnist_gui.gui import theme
+from mnist_gui.gui import i18n, theme
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -82,6 +82,13 @@ def wrap_columns(text: str, width: int) -> list[str]:
     return lines
 
 
+def compact_count(n: int) -> str:
+    """A count in at most four characters: 812, 9.8k, 12k."""
+    if n < 1000:
+        return str(n)
+    return f"{n / 1000:.1f}k" if n < 9950 else f"{round(n / 1000)}k"
+
+
 class EvaluateTab(Retranslating, QWidget):
     openInCanvas = Signal(QImage, int)   # a test image and its true label
     evaluated = Signal(dict)
@@ -133,7 +140,9 @@ class EvaluateTab(Retranslating, QWidget):
         self.reliabilitySource.addItem(self.tr("pen-drawn digits of writers the model has not seen"), "pen")
         self.reliabilityPlot = Plot("reliabilityPlot", title=self.tr("Reliability"), mouse=False)
         self.reliabilityPlot.setXRange(0, 100, padding=0.02)
-        self.reliabilityPlot.fix_y(0, 112)   # room above a full bar for its count
+        self.reliabilityPlot.fix_y(0, 125)   # room above a full bar for its count, and ticks only up to 100%
+        self.reliabilityPlot.getAxis("left").setTicks([[(v, str(v)) for v in range(0, 101, 50)],
+                                                       [(v, "") for v in range(0, 101, 10)]])
         self._diagonal = self.reliabilityPlot.plot([0, 100], [0, 100])
         self._relBars = pg.BarGraphItem(x=[], height=[], width=9, brush=theme.current().bar)
         self.reliabilityPlot.addItem(self._relBars)
@@ -287,19 +296,7 @@ class EvaluateTab(Retranslating, QWidget):
         self._set_busy(False)
         conf = np.asarray(ev["confusion"])
         self._show_accuracy()
-        per_class = 100 * np.asarray(ev["per_class"], float)
-        self._classBars.setOpts(height=per_class)
-        for t in self._classTexts:
-            self.perClassPlot.removeItem(t)
-        self._classTexts = []
-        small = QFont()
-        small.setPointSizeF(max(6.0, small.pointSizeF() - 2))
-        for d, v in enumerate(per_class):   # the value inside the bar's top
-            t = pg.TextItem(f"{v:.1f}", color="w", anchor=(0.5, 0.0))
-            t.setFont(small)
-            t.setPos(d, v)
-            self.perClassPlot.addItem(t)
-            self._classTexts.append(t)
+        self._show_per_class(100 * np.asarray(ev["per_class"], float))
         for plot in (self.confusionMatrix, self.perClassPlot):
             plot.set_empty(None)
         self._image.setImage(np.log1p(conf.astype(float)), levels=(0, np.log1p(conf.max())))
@@ -403,6 +400,22 @@ class EvaluateTab(Retranslating, QWidget):
         self.reliabilityBins, self.reliabilityEce = [], None
         self.reliabilityPlot.setToolTip("")
 
+    def _show_per_class(self, per_class: np.ndarray) -> None:
+        """The bars, each with its value written upwards inside its top: side by side, "99.6" is wider than
+        a bar at the window's default size (the values ran together, "99.699.699.5")."""
+        self._classBars.setOpts(height=per_class)
+        for t in self._classTexts:
+            self.perClassPlot.removeItem(t)
+        self._classTexts = []
+        small = QFont()
+        small.setPointSizeF(max(6.0, small.pointSizeF() - 2))
+        for d, v in enumerate(per_class):
+            t = pg.TextItem(f"{v:.1f}", color="w", anchor=(1.0, 0.5), angle=90)   # its end at the bar's top
+            t.setFont(small)
+            t.setPos(d, v)
+            self.perClassPlot.addItem(t)
+            self._classTexts.append(t)
+
     def _on_pen_failed(self, msg: str) -> None:
         """The reason in the title, and as a tooltip."""
         self._penTask = None
@@ -427,8 +440,12 @@ class EvaluateTab(Retranslating, QWidget):
         self.reliabilityEce = ece(probs, labels, bins=10)
         full = [b for b in self.reliabilityBins if b.count]
         self._relBars.setOpts(x=[50 * (b.lo + b.hi) for b in full], height=[100 * b.accuracy for b in full])
-        for b in full:
-            t = pg.TextItem(str(b.count), color=theme.current().plot_fg, anchor=(0.5, 1.0))
+        small = QFont()
+        small.setPointSizeF(max(6.0, small.pointSizeF() - 2))
+        for b in full:   # written upwards above the bar: side by side, "9,812" is wider than a bin
+            t = pg.TextItem(compact_count(b.count), color=theme.current().plot_fg, anchor=(0.0, 0.5), angle=90)
+            t.setFont(small)
+            t.setToolTip(str(b.count))
             t.setPos(50 * (b.lo + b.hi), 100 * b.accuracy)
             self.reliabilityPlot.addItem(t)
             self._relTexts.append(t)
@@ -478,7 +495,7 @@ class EvaluateTab(Retranslating, QWidget):
             item = QListWidgetItem(QIcon(pixmap), self.tr("read {0} {1}\ntrue {2}").format(
                 order[0], f"{probs[k][order[0]]:.0%}", labels[k]))
             item.setToolTip(self.tr("test image #{0}, label {1}; {2}").format(
-                k, labels[k], ", ".join(f"{d}: {probs[k][d]:.1%}" for d in order)))
+                k, labels[k], i18n.join(f"{d}: {probs[k][d]:.1%}" for d in order)))
             item.setData(Qt.ItemDataRole.UserRole, k)
             self.gallery.addItem(item)
         if self.shown:

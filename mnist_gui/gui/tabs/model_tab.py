@@ -1,10 +1,14 @@
 """Model tab: the network editor — every layer's volume worked out as you type — and the live feature maps.
 
-The editor holds a network as a list of layers (core/spec.py). Start from the live model or a preset;
-add, remove, move and edit layers. After each edit the core's torch-free analysis gives every row its
-input and output volume with (W − F + 2P)/S + 1 worked out, its parameters and multiply-adds, and the
-problems that would stop training, in words. "Train this network" is disabled, with the reason, while
-an error stands; otherwise it hands the network to the Train tab.
+The editor holds a network as a list of layers (core/spec.py); the kinds it offers and each kind's form
+(fields, widgets, their ranges, a new layer's values) come from the kinds' table (core/layer_kinds.py).
+Start from the live model or a preset; add, remove, move and edit layers. After each edit the core's
+torch-free analysis gives every row its input and output volume with (W − F + 2P)/S + 1 worked out (for an
+impossible size, the negative or fractional result and why), its parameters and multiply-adds, and the
+problems that would stop training, in words. "Train this network" is disabled, with the reason, and there
+is no total and no time per epoch while an error stands; otherwise it hands the network to the Train tab.
+The time per epoch is measured in a worker (core/spec.py epoch_time: bounded, median and spread), and
+given up with a word after ESTIMATE_GIVE_UP_MS.
 """
 
 from __future__ import annotations
@@ -34,13 +38,14 @@ from PySide6.QtWidgets import (
 
 from mnist_gui.core.presets import PRESETS
 from mnist_gui.core.spec import (
+    BATCH,
     KINDS,
     MAX_SIZE,
     PADDING_WORDS,
     Layer,
     NetworkSpec,
     analyse,
-    epoch_seconds,
+    epoch_time,
     problems,
     totals,
 )
@@ -52,11 +57,10 @@ from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.feature_maps import FeatureMapsView
 
 _PADDING_DIGITS = len(str(MAX_SIZE["padding"]))
-# What a new layer of a kind starts with (fields the kind requires have no default in the core).
-NEW_LAYER = {"filters": 32, "kernel": 3, "size": 2, "units": 128}
 ERROR_BG, ERROR_BG_DARK = QColor(255, 215, 215), QColor(120, 30, 30)
 WARNING_BG, WARNING_BG_DARK = QColor(255, 240, 200), QColor(110, 85, 20)
 ESTIMATE_DELAY_MS = 600   # time the network only once typing pauses
+ESTIMATE_GIVE_UP_MS = 60_000   # no answer from the timing in this long (a busy machine): say so, stop it
 LIVE = "live"
 
 
@@ -77,6 +81,7 @@ class NetworkEditor(Retranslating, QWidget):
         self.rows = []
         self.edited = False           # True once the user changed something (a new live model then
         self._estimate_gen = 0        # does not replace the user's network)
+        self._estimate_task: Task | None = None
 
         self.startCombo = QComboBox(objectName="startCombo")
         self.startCombo.addItem("", LIVE)
@@ -134,6 +139,8 @@ class NetworkEditor(Retranslating, QWidget):
 
         self._timer = QTimer(self, singleShot=True, interval=ESTIMATE_DELAY_MS)
         self._timer.timeout.connect(self._estimate)
+        self._give_up_timer = QTimer(self, singleShot=True, interval=ESTIMATE_GIVE_UP_MS)
+        self._give_up_timer.timeout.connect(self._give_up_estimate)
         self.startButton.clicked.connect(self.start_from_choice)
         self.addButton.clicked.connect(lambda: self.add_layer(self.addKindCombo.currentData()))
         self.removeButton.clicked.connect(self.remove_layer)
@@ -238,7 +245,9 @@ class NetworkEditor(Retranslating, QWidget):
 
     @staticmethod
     def _new_layer(kind: str) -> dict:
-        return Layer.from_dict({"kind": kind, **{k: v for k, v in NEW_LAYER.items() if k in KINDS[kind]}}).to_dict()
+        """A layer of this kind with its defaults, and a starting value for each field that has none."""
+        starts = {p.name: p.start for p in KINDS[kind].params if p.start is not None}
+        return Layer.from_dict({"kind": kind, **starts}).to_dict()
 
     def _changed(self, select: int | None) -> None:
         self.edited = True
@@ -250,18 +259,22 @@ class NetworkEditor(Retranslating, QWidget):
 
     # -- analysis -------------------------------------------------------------------------------
     def refresh(self) -> None:
+        self._cancel_estimate()   # an estimate on its way is for the network as it was
         try:
             net = NetworkSpec(tuple(Layer.from_dict(d) for d in self.layers))
-            self.rows = analyse(net)
+            self.rows = analyse(net, batch=BATCH)
         except ValueError as e:   # a field of the wrong type: cannot come from the form, but say it
             self.rows = []
             self.problemLabel.setText(str(e))
             self.trainButton.setEnabled(False)
+            self.totalsLabel.setText("")
+            self.estimateLabel.setText("")
             return
         self.table.setRowCount(len(self.rows))
         for i, r in enumerate(self.rows):
             values = [str(r.index), r.name, r.kind, settings_text(r.layer.to_dict()), r.input_text, r.output_text,
-                      r.arithmetic, f"{r.params:,}", f"{r.macs:,}", "; ".join(core_text(p.message) for p in r.problems)]
+                      self._arithmetic_text(r.arithmetic), f"{r.params:,}", f"{r.macs:,}",
+                      "; ".join(core_text(p.message) for p in r.problems)]
             dark = theme.current().dark
             bg = (ERROR_BG_DARK if dark else ERROR_BG) if r.errors else \
                 (WARNING_BG_DARK if dark else WARNING_BG) if r.warnings else None
@@ -272,10 +285,12 @@ class NetworkEditor(Retranslating, QWidget):
                     item.setForeground(QColor(255, 255, 255) if dark else QColor(0, 0, 0))
                     item.setToolTip("\n".join(core_text(p.located) for p in r.problems))
                 self.table.setItem(i, j, item)
-        t = totals(self.rows)
-        self.totalsLabel.setText(self.tr("Total parameters: {0} ({1} of weights); {2} multiply-adds per image")
-                                 .format(f"{t.params:,}", f"{t.weight_bytes / 1e6:.1f} MB", f"{t.macs:,}"))
         errors = problems(self.rows, "error")
+        t = totals(self.rows)
+        self.totalsLabel.setText(
+            self.tr("Total parameters: {0} ({1} of weights); {2} multiply-adds per image")
+            .format(f"{t.params:,}", f"{t.weight_bytes / 1e6:.1f} MB", f"{t.macs:,}") if self.layers and not errors
+            else self.tr("Total parameters: none until every layer can work"))
         if not self.layers:
             errors_text = self.tr("The network has no layers.")
         elif errors:
@@ -290,17 +305,55 @@ class NetworkEditor(Retranslating, QWidget):
         if not errors_text:
             self._timer.start()
 
+    def _arithmetic_text(self, text: str) -> str:
+        """The row's (W − F + 2P)/S + 1, and for an impossible size why, in the window's words."""
+        formula, sep, why = text.partition(": ")
+        if not sep:
+            return text
+        words = {"the filter is larger than the input": self.tr("the filter is larger than the input"),
+                 "the filter is larger than the padded input": self.tr("the filter is larger than the padded input")}
+        return f"{formula}: {words.get(why, why)}"
+
+    def _cancel_estimate(self) -> None:
+        """Forget the estimate on its way (its answer is then ignored) and stop its timing."""
+        self._estimate_gen += 1
+        self._timer.stop()
+        self._give_up_timer.stop()
+        self._estimate_pending = False
+        task, self._estimate_task = self._estimate_task, None
+        if task is not None:
+            try:
+                task.stop()
+            except RuntimeError:   # it has ended and been deleted in the meantime
+                pass
+
     def _estimate(self) -> None:
         """Time the network (torch, in the background), only while the editor is on screen: a start that
-        only draws never loads torch for it."""
+        only draws never loads torch for it. Bounded twice: epoch_time stops timing after its budget, and
+        after ESTIMATE_GIVE_UP_MS without an answer the label says so."""
         if not self.isVisible():
             self._estimate_pending = True
             return
-        self._estimate_pending = False
-        self._estimate_gen += 1
+        self._cancel_estimate()
         gen, layers = self._estimate_gen, [dict(d) for d in self.layers]
-        self.jobs.start(Task(lambda _report, _stop: (gen, epoch_seconds(NetworkSpec.from_dict(layers)))), self,
-                        returned=self._on_estimate)
+        task = Task(lambda _report, stop: (gen, epoch_time(NetworkSpec.from_dict(layers), should_stop=stop)))
+        self._estimate_task = task
+        self._give_up_timer.start()
+        self.jobs.start(task, self, returned=self._on_estimate,
+                        failed=lambda message: self._on_estimate_failed(gen, message))
+
+    def _give_up_estimate(self) -> None:
+        self._cancel_estimate()
+        self.estimateLabel.setText(self.tr("Time per epoch on this machine: not measured (no answer in {0} s: "
+                                           "the machine is busy or the network is very slow)")
+                                   .format(ESTIMATE_GIVE_UP_MS // 1000))
+
+    def _on_estimate_failed(self, gen: int, message: str) -> None:
+        if gen != self._estimate_gen:
+            return
+        self._give_up_timer.stop()
+        self._estimate_task = None
+        self.estimateLabel.setText(self.tr("Time per epoch on this machine: not measured ({0})").format(message))
 
     def showEvent(self, e) -> None:
         super().showEvent(e)
@@ -308,10 +361,22 @@ class NetworkEditor(Retranslating, QWidget):
             self._timer.start()
 
     def _on_estimate(self, out) -> None:
-        gen, seconds = out
-        if gen == self._estimate_gen:   # a later edit's estimate supersedes this one
-            self.estimateLabel.setText(self.tr("Time per epoch on this machine: about {0} s (60,000 images, "
-                                               "batch 64, forward and backward)").format(f"{seconds:,.0f}"))
+        gen, t = out
+        if gen != self._estimate_gen:   # a later edit's estimate supersedes this one, or it was given up
+            return
+        self._give_up_timer.stop()
+        self._estimate_task = None
+        if t.too_slow:
+            text = self.tr("Time per epoch on this machine: not measured: a step of {0} images would take about "
+                           "{1} s, roughly {2} min per epoch").format(BATCH, f"{t.step_seconds:,.0f}",
+                                                                      f"{t.seconds / 60:,.0f}")
+        elif t.seconds is None:
+            text = ""
+        else:
+            text = self.tr("Time per epoch on this machine: about {0} s ({1}–{2} s in {3} timings; 60,000 images, "
+                           "batch {4}, forward and backward)").format(
+                f"{t.seconds:,.0f}", f"{t.low:,.0f}", f"{t.high:,.0f}", t.timings, BATCH)
+        self.estimateLabel.setText(text)
 
     def has_errors(self) -> bool:
         return bool(problems(self.rows, "error")) or not self.layers
@@ -336,22 +401,24 @@ class NetworkEditor(Retranslating, QWidget):
         kind.setCurrentIndex(kind.findData(d["kind"]))
         kind.currentIndexChanged.connect(lambda _i, w=kind: self.set_field(r, "kind", w.currentData()))
         self._add_field_row("kind", self.tr("Kind"), kind)
-        for name in KINDS[d["kind"]]:
-            self._add_field_row(name, core_tr(name), self._field_widget(r, name, d[name]))
+        for param in KINDS[d["kind"]].params:
+            self._add_field_row(param.name, core_tr(param.name), self._field_widget(r, param, d[param.name]))
 
     def _add_field_row(self, name: str, label: str, w: QWidget) -> None:
         w.setAccessibleName(label)
         self.fieldWidgets[name] = w
         self.layerForm.addRow(label, w)
 
-    def _field_widget(self, row: int, name: str, value) -> QWidget:
-        if name == "bias":
+    def _field_widget(self, row: int, param, value) -> QWidget:
+        """The widget for one field, by its type (core/layer_kinds.py Param), offering its editor range."""
+        name, (low, high) = param.name, param.editor
+        if param.type == "bool":
             w = QCheckBox(checked=bool(value))
             w.toggled.connect(lambda v: self.set_field(row, name, bool(v)))
-        elif name == "rate":
-            w = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=1.5, singleStep=0.05, value=float(value))
+        elif param.type == "rate":
+            w = QDoubleSpinBox(decimals=2, minimum=low, maximum=high, singleStep=0.05, value=float(value))
             w.valueChanged.connect(lambda v: self.set_field(row, name, float(v)))
-        elif name == "padding":
+        elif param.type == "padding":
             w = QComboBox(editable=True)
             w.addItems(list(PADDING_WORDS) + ["0", "1", "2", "3"])
             # a word, or ASCII digits only (\d would take ² or ٣), as many as the largest padding has
@@ -360,7 +427,7 @@ class NetworkEditor(Retranslating, QWidget):
             w.setCurrentText(str(value))
             w.currentTextChanged.connect(lambda text: self._set_padding(row, text))
         else:
-            w = QSpinBox(minimum=0, maximum=4096, value=int(value))
+            w = QSpinBox(minimum=int(low), maximum=int(high), value=int(value))
             w.valueChanged.connect(lambda v: self.set_field(row, name, int(v)))
         w.setObjectName(f"{name}Field")
         return w

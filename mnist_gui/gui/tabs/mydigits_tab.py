@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mnist_gui.gui import i18n
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.images import array_to_qimage
@@ -82,10 +83,12 @@ class MyDigitsTab(Retranslating, QWidget):
             item.setToolTip(self.tr("{0}, taught {1}").format(s.label, s.time))
             self.list.addItem(item)
         counts = my.counts()
-        text = self.tr("{0} digits taught: {1}").format(len(my), ", ".join(f"{d}: {n}" for d, n in
+        text = self.tr("{0} digits taught: {1}").format(len(my), i18n.join(f"{d}: {n}" for d, n in
                                                                           enumerate(counts)))
         if my.skipped:
             text += " " + self.tr("({0} damaged record(s) skipped)").format(my.skipped)
+        if my.problem:
+            text += "\n" + my.problem
         self.countsLabel.setText(text)
         self.deleteButton.setEnabled(self.list.count() > 0)
 

@@ -11,7 +11,6 @@ trial's next step; closing the window does the same; Start with the same name re
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
@@ -40,11 +39,12 @@ from mnist_gui.core import study as studies
 from mnist_gui.core.events import Progressed, Started, StudyEvent, TrialEnded, TrialStarted, TrialTrained
 from mnist_gui.core.recipes import FIELDS, TRAINING_RECIPES
 from mnist_gui.core.states import BusyKind
+from mnist_gui.core.storage import write_text
 from mnist_gui.core.workspace import Busy
-from mnist_gui.gui import theme
+from mnist_gui.gui import i18n, theme
 from mnist_gui.gui.core_strings import core_text, core_tr
 from mnist_gui.gui.i18n import Retranslating
-from mnist_gui.gui.jobs import JobRunner, Worker
+from mnist_gui.gui.jobs import JobRunner, Task, Worker
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
 from mnist_gui.gui.widgets.plots import Plot, percent_floor
@@ -99,8 +99,9 @@ class StudyTab(Retranslating, QWidget):
         self.ws = qtws.ws
         self.jobs = jobs
         self._worker: StudyWorker | None = None
-        self._study = None           # the optuna Study shown (read in the GUI thread)
+        self._study = None           # the optuna Study shown (opened in a worker, its rows read in the GUI thread)
         self._study_name = ""
+        self._opening = ""           # the name of the study being opened in a worker ("" when none)
         self._name_edited = False
         self.rows: list[studies.TrialRow] = []
         self.summary: list[studies.ValueSummary] = []
@@ -113,6 +114,9 @@ class StudyTab(Retranslating, QWidget):
         self._update_buttons()
         theme.follow(self._on_theme)
         self.retranslate()
+
+    _endedStatus: str | None = None   # how the last study of this window ended: "finished", "cancelled"
+    _trialsPlanned, _trialsStarted, _trialSteps = 1, 0, 0
 
     def retranslate(self) -> None:
         """Every text of the tab in the current language (Qt Designer's retranslateUi)."""
@@ -146,7 +150,12 @@ class StudyTab(Retranslating, QWidget):
         self.exportButton.setText(self.tr("&Write CSV…"))
         self.exportButton.setToolTip(self.tr("Export the trials as a CSV file"))
         self.progressBar.setAccessibleName(self.tr("Study progress"))
-        if self._worker is None and not self.rows:
+        self.countSpin.setToolTip(self.tr("For a range low:high in Values: how many values it is spread into, the "
+                                          "two ends included (1e-4:1e-1 with 4 on a log scale: 1e-4, 1e-3, 1e-2, "
+                                          "1e-1). A list of values is used as it is, whatever this count"))
+        if self._worker is None and self._endedStatus is not None:
+            self._show_ended()
+        elif self._worker is None and not self.rows:
             self.statusLabel.setText(self.tr("Each value is trained with the recipe and budget above, once per "
                                              "seed; every run is kept in the Train tab's Runs list. A study "
                                              "closed before it ends resumes when you press Start with its name."))
@@ -331,6 +340,10 @@ class StudyTab(Retranslating, QWidget):
             self.statusLabel.setText(self.tr("Study “{0}”: {1} values × {2} seeds = {3} runs.").format(
                 plan.name, len(plan.values), plan.repeat, len(plan.grid())))
         self.progressBar.setRange(0, 0)
+        # the bar is the whole study's: every trial's steps end to end (it read 100% while trial 2 of 3 ran,
+        # the last run's steps on the bar until the next one's first step)
+        self._trialsPlanned, self._trialsStarted, self._trialSteps = max(1, len(plan.grid()) - len(done)), 0, 0
+        self._endedStatus = None
         self._worker = worker = StudyWorker(self.ws, plan)
         self._show_study(plan.name)
         self._update_buttons()
@@ -348,15 +361,25 @@ class StudyTab(Retranslating, QWidget):
     def _on_progressed(self, ev: StudyEvent) -> None:
         match ev:
             case TrialStarted(number=number, params=params):
-                values = ", ".join(f"{k} {studies.fmt_value(v)}" for k, v in params.items())
+                values = i18n.join(f"{k} {studies.fmt_value(v)}" for k, v in params.items())
                 self.statusLabel.setText(self.tr("Trial {0}: {1}").format(number, values))
+                self._trialsStarted = min(self._trialsStarted + 1, self._trialsPlanned)
                 self.progressBar.setRange(0, 0)
             case TrialTrained(event=Started(total_steps=total)):
-                self.progressBar.setRange(0, total)
+                self._trialSteps = max(1, total)
+                self.progressBar.setRange(0, self._trialSteps * self._trialsPlanned)
+                self._show_study_progress(0)
             case TrialTrained(event=Progressed(step=step)):
-                self.progressBar.setValue(step)
+                self._show_study_progress(step)
             case TrialEnded():
                 self.refresh()
+
+    def _show_study_progress(self, step: int) -> None:
+        """The steps of the trials before this one, and this one's step; "trial i of n" beside the percent."""
+        before = max(0, self._trialsStarted - 1)
+        self.progressBar.setValue(before * self._trialSteps + min(step, self._trialSteps))
+        self.progressBar.setFormat(self.tr("%p%  trial {0} of {1}").format(max(1, self._trialsStarted),
+                                                                         self._trialsPlanned))
 
     def _on_finished(self, ran: int) -> None:
         stopped = self._worker is not None and self._worker.should_stop()
@@ -373,15 +396,21 @@ class StudyTab(Retranslating, QWidget):
         self.ws.end_work()
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(1 if status == "finished" else 0)
-        if status == "finished":
-            self.statusLabel.setText(self.tr("Study done."))
-        elif status == "cancelled":
-            self.statusLabel.setText(self.tr("Cancelled. The finished runs stay; Start resumes the study."))
+        self.progressBar.setFormat("%p%")
+        self._endedStatus = status if status in ("finished", "cancelled") else None
+        self._show_ended()
         self._update_buttons()
         self.refresh()
         if not self.isVisible():
             self.pollTimer.stop()
         self.studyEnded.emit(status)
+
+    def _show_ended(self) -> None:
+        """How the study ended, in the current language (again after a language switch: it stayed English)."""
+        if self._endedStatus == "finished":
+            self.statusLabel.setText(self.tr("Study done."))
+        elif self._endedStatus == "cancelled":
+            self.statusLabel.setText(self.tr("Cancelled. The finished runs stay; Start resumes the study."))
 
     # -- showing a study ------------------------------------------------------------------------
     def showEvent(self, e) -> None:
@@ -403,12 +432,12 @@ class StudyTab(Retranslating, QWidget):
         name = self.nameEdit.text().strip() or self.paramCombo.currentData()
         self._show_study(name)
         if self._study is None:
-            try:
-                self._study = studies.load_study(self.ws, name)
-            except (ValueError, OSError) as e:   # a damaged or unusable journal: said, in the core's line
-                self._study = None
-                self.statusLabel.setText(self.tr("Cannot read the study: {0}").format(e))
-        if self._study is None:
+            # Opened in a worker: opening checks the journal under its lock, which another process may hold.
+            if self._opening != name:
+                self._opening = name
+                self.jobs.start(Task(lambda _report, _stop, ws=self.ws, name=name: studies.load_study(ws, name)),
+                                self, returned=lambda study, name=name: self._on_opened(name, study),
+                                failed=lambda msg, name=name: self._on_opened(name, None, msg))
             self._set_rows([], None)
             return
         try:
@@ -416,6 +445,17 @@ class StudyTab(Retranslating, QWidget):
         except (ValueError, OSError, KeyError):
             return
         self._set_rows(rows, studies.study_plan(self._study))
+
+    def _on_opened(self, name: str, study, problem: str = "") -> None:
+        if self._opening == name:
+            self._opening = ""
+        if name != self._study_name:   # the form names another study by now
+            return
+        if problem:                     # a damaged or unusable journal: said, in the core's line
+            self.statusLabel.setText(self.tr("Cannot read the study: {0}").format(problem))
+        self._study = study
+        if study is not None:
+            self.refresh()
 
     def _set_rows(self, rows: list[studies.TrialRow], plan: studies.StudyPlan | None) -> None:
         self.rows = rows
@@ -431,7 +471,7 @@ class StudyTab(Retranslating, QWidget):
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
             value = studies.fmt_value(r.params.get(param)) if param in r.params else \
-                ", ".join(f"{k} {studies.fmt_value(v)}" for k, v in r.params.items())
+                i18n.join(f"{k} {studies.fmt_value(v)}" for k, v in r.params.items())
             acc = f"{r.accuracy:.2%}" if r.accuracy is not None else ""
             secs = f"{r.seconds:.1f}" if r.seconds is not None else ""
             state = self.stateText.get(r.state, r.state)
@@ -505,7 +545,7 @@ class StudyTab(Retranslating, QWidget):
         if not path:
             return False
         try:
-            Path(path).write_text(studies.study_csv(self._study), encoding="utf-8")
+            write_text(path, studies.study_csv(self._study))   # the one writer: never through a link
         except OSError as e:
             self.statusLabel.setText(self.tr("Could not write {0}: {1}").format(path, e.strerror or e))
             return False

@@ -257,7 +257,7 @@ class TrainingTab(Retranslating, QWidget):
         self.testAccCurve = self.accuracyPlot.plot(symbol="o", name="test")
         self.log = QPlainTextEdit(objectName="trainLog", readOnly=True)
         self.log.setMaximumBlockCount(2000)
-        self.runsPanel = RunsPanel(self.qtws, self.lossPlot, self.accuracyPlot)
+        self.runsPanel = RunsPanel(self.qtws, self.lossPlot, self.accuracyPlot, jobs=self.jobs)
         self.runsPanel.overlaysChanged.connect(self._update_empty)
         self.bottomTabs = QTabWidget(objectName="trainBottomTabs")
         self.bottomTabs.addTab(self.log, "")
@@ -300,6 +300,7 @@ class TrainingTab(Retranslating, QWidget):
             self.recipeCombo.setItemData(i, core_tr(r.description), 3)  # tooltip
         self.recipeCombo.setAccessibleName(self.tr("Recipe"))
         self.recipeLabel.setText(self.tr("&Recipe"))
+        self._show_speed()
         self.deviceLabel.setText(self.tr("Dev&ice"))
         self.deviceCombo.setAccessibleName(self.tr("Device"))
         self.deviceCombo.setToolTip(self.tr("Where training and evaluation run; live prediction stays on the CPU"))
@@ -574,8 +575,15 @@ class TrainingTab(Retranslating, QWidget):
         else:
             self.progressBar.setFormat(self.tr("%p%  step {0}/{1}  ETA {2}").format(
                 f"{ev.step:,}", f"{ev.total_steps:,}", _fmt_eta(ev.eta_s)))
-        self.speedLabel.setText(self.tr("{0} images/s  loss {1}").format(f"{ev.images_per_s:,.0f}",
-                                                                         f"{ev.loss:.3f}"))
+        self._speed = (ev.images_per_s, ev.loss)
+        self._show_speed()
+
+    _speed: tuple[float, float] | None = None   # the last step's images/s and loss, shown until the next run
+
+    def _show_speed(self) -> None:   # again after a language switch (it stayed English)
+        if self._speed is not None:
+            self.speedLabel.setText(self.tr("{0} images/s  loss {1}").format(f"{self._speed[0]:,.0f}",
+                                                                             f"{self._speed[1]:.3f}"))
 
     def _on_epoch_ended(self, ev: EpochEnded) -> None:
         self._epoch_steps.append(ev.step)

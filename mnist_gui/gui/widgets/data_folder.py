@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.core.workspace import Workspace
+from mnist_gui.gui import i18n
 from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
@@ -51,7 +52,7 @@ def choose_mnist_folder(parent: QWidget, ws: Workspace, folder: str | None = Non
     if missing:
         return None, QCoreApplication.translate(
             "DataFolderPanel", "{0} lacks {1}. Choose the folder that holds the four MNIST IDX files "
-            "(raw or .gz).").format(folder, ", ".join(missing))
+            "(raw or .gz).").format(folder, i18n.join(missing))
     ws.set_data_dir(folder)
     return folder, ""
 

@@ -126,7 +126,9 @@ class FeatureMapsView(Retranslating, QWidget):
         for name, a in acts.items():
             if name == "softmax":
                 continue
-            title = QLabel(f"<b>{name}</b> {'×'.join(map(str, a.shape))}")
+            # H×W×C, as the Model tab's layer table writes a volume (the maps are held C×H×W)
+            shape = (*a.shape[1:], a.shape[0]) if a.ndim == 3 else a.shape
+            title = QLabel(f"<b>{name}</b> {'×'.join(map(str, shape))}", objectName=f"title_{name}")
             self.grid.addWidget(title, row, 0, Qt.AlignmentFlag.AlignTop)
             if a.ndim == 3:
                 img, cols = tile_maps(a)

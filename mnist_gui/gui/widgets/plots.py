@@ -24,13 +24,29 @@ def _is_cjk(text: str) -> bool:
     return any("\u2e80" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" for c in text)
 
 
+def upright_lines(text: str) -> list[str]:
+    """A title set upright: each Chinese character on its own line, and a run of other characters ("(%)",
+    "ECE") kept together on one line, as vertical Chinese text sets them (stacked one character per line,
+    "(", "%" and ")" read as a column of punctuation)."""
+    lines: list[str] = []
+    run = ""
+    for c in text:
+        if _is_cjk(c) or c.isspace():
+            lines += [run] if run else []
+            lines += [] if c.isspace() else [c]
+            run = ""
+        else:
+            run += c
+    return lines + ([run] if run else [])
+
+
 class UprightAxis(pg.AxisItem):
     """A side axis whose title, when it is CJK text, stands upright in a column instead of lying on its side."""
     _upright = False
 
     def setLabel(self, text=None, units=None, unitPrefix=None, **args):  # noqa: N802 - pyqtgraph's name
         self._upright = self.orientation in ("left", "right") and bool(text) and _is_cjk(text)
-        super().setLabel("<br>".join(text) if self._upright else text, units, unitPrefix, **args)
+        super().setLabel("<br>".join(upright_lines(text)) if self._upright else text, units, unitPrefix, **args)
         if self.orientation in ("left", "right"):
             self.label.setRotation(0 if self._upright else -90)
             self._updateWidth()

@@ -91,7 +91,8 @@ class PredictionBars(Retranslating, QWidget):
         t = theme.current()
         brushes = [pg.mkBrush(*t.bar)] * 10
         brushes[top] = pg.mkBrush(*(t.top if sure else t.unsure))
-        self._bars.setOpts(height=p, brushes=brushes)
+        # refused as not a digit: no bars (a full-height bar at its closest digit said the opposite of the words)
+        self._bars.setOpts(height=np.zeros(10) if self.doubt is Verdict.NOT_A_DIGIT else p, brushes=brushes)
         if sure:
             self.topLabel.setText(str(top))
             self.confidenceLabel.setText(self.tr("{0} sure").format(f"{p[top]:.1%}"))

@@ -3,6 +3,10 @@
 Each run is named for people (its network, test accuracy and when it ran; the id is its tooltip), says what
 made it (a training, a fine-tune, a study) and its fate (live, kept, model discarded). The list follows the
 runs folder: a run recorded by another process (the command line) appears without a restart.
+
+The records are read in a worker (a folder of thousands of runs), and only those whose file changed are read
+again (core RunStore's cache); the table changes only the rows whose text changed. A refresh asked for while
+one is running runs once more after it.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.core.states import RunStatus
+from mnist_gui.core.storage import is_dir
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_tr
 from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
 
 SMOOTHING = 0.1  # exponential moving average of the loss per step, live and in overlays
@@ -44,6 +50,7 @@ def ema(values, alpha: float = SMOOTHING, start=None) -> np.ndarray:
 
 
 COLUMNS = 11
+FILL_ROWS = 250   # rows set in the table per event-loop turn
 RUN_COL, KIND_COL, STATUS_COL, LR_COL = 0, 1, 2, 4
 
 
@@ -58,9 +65,18 @@ class RunsPanel(Retranslating, QWidget):
     makeLiveRequested = Signal(object)  # RunRecord
     overlaysChanged = Signal()           # curves of selected runs were added to or removed from the plots
 
-    def __init__(self, qtws: QtWorkspace, loss_plot: pg.PlotWidget, acc_plot: pg.PlotWidget, parent=None):
+    loaded = Signal()                    # the records were read and shown (after each refresh)
+
+    def __init__(self, qtws: QtWorkspace, loss_plot: pg.PlotWidget, acc_plot: pg.PlotWidget, parent=None,
+                 jobs: JobRunner | None = None):
         super().__init__(parent)
         self.ws = qtws.ws
+        self.jobs = jobs          # where the records are read; None: in the GUI thread
+        self._reading = False     # a read is running in a worker
+        self._again = False       # and another was asked for meanwhile
+        self._shown: list[tuple | None] = []   # each row's texts as shown, to change only rows that changed
+        self._row_cache: dict[int, tuple] = {}  # id(record) -> (record, live model path, its row's texts)
+        self._fill_generation = 0
         self.loss_plot, self.acc_plot = loss_plot, acc_plot
         self.runs: list = []
         self.problems: list[str] = []
@@ -71,6 +87,9 @@ class RunsPanel(Retranslating, QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # columns sized from the first rows only (Qt's default measures 1,000 rows of each column: a list of
+        # thousands of runs held the window a quarter of a second each time it changed)
+        self.table.horizontalHeader().setResizeContentsPrecision(100)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(False)
         self.makeLiveButton = QPushButton(objectName="makeLiveButton")
@@ -91,7 +110,7 @@ class RunsPanel(Retranslating, QWidget):
         self.makeLiveButton.clicked.connect(self._make_live)
         self.deleteRunButton.clicked.connect(self.delete_selected)
         qtws.runsChanged.connect(self.refresh)
-        qtws.modelChanged.connect(lambda _ck: self._loaded and self.refresh())   # which run is live
+        qtws.modelChanged.connect(lambda _ck: self._loaded and self._show((self.runs, self.problems)))  # which is live
         self._loaded = False
         # Runs recorded by another process (mnist-gui train): the folder is watched, bursts read once.
         self._reread = QTimer(self, singleShot=True, interval=300)
@@ -113,8 +132,7 @@ class RunsPanel(Retranslating, QWidget):
         self.deleteRunButton.setText(self.tr("Delete run"))
         self.hint.setText(self.tr("Select runs to overlay their curves:"))
         if self._loaded:
-            self.refresh()
-
+            self._show((self.runs, self.problems))   # the same records, in the new language
 
     def _on_theme(self, _theme) -> None:
         if self._loaded:
@@ -128,7 +146,7 @@ class RunsPanel(Retranslating, QWidget):
     def _watch(self) -> None:
         """Watch the runs folder (or, until it exists, the nearest folder above it that does)."""
         target = self.ws.runs.root
-        while not target.is_dir() and target != target.parent:
+        while not is_dir(target) and target != target.parent:
             target = target.parent
         watched = self._watcher.directories()
         if watched != [str(target)]:
@@ -142,7 +160,7 @@ class RunsPanel(Retranslating, QWidget):
 
     def is_live(self, r) -> bool:
         ck = self.ws.checkpoint
-        return ck is not None and ck.path is not None and r.has_model and ck.path == r.model_path
+        return ck is not None and ck.path is not None and ck.path == r.model_path and r.has_model
 
     def status_text(self, r) -> str:
         """How it ended and what became of its model: "finished, live", "stopped, model discarded"."""
@@ -168,22 +186,76 @@ class RunsPanel(Retranslating, QWidget):
                                                when_text(r.date))
 
     def refresh(self) -> None:
+        """Read the run records again (in a worker when the panel has a JobRunner) and show them; `loaded`
+        is emitted once they are shown."""
         self._loaded = True
         self._watch()
+        if self.jobs is None:
+            self._show(self.ws.runs.load(), then=self.loaded.emit)
+            return
+        if self._reading:
+            self._again = True
+            return
+        self._reading = True
+        self.jobs.start(Task(lambda _report, _stop, store=self.ws.runs: store.load()), self,
+                        returned=self._on_read, failed=self._on_read_failed)
+
+    def _on_read(self, result) -> None:
+        self._reading = False
+        if self._again:          # something changed while reading: read again (unchanged records are not)
+            self._again = False
+            self.refresh()
+            return
+        self._show(result, then=self.loaded.emit)
+
+    def _on_read_failed(self, message: str) -> None:
+        self._reading = False
+        self.message.setText(message)
+
+    def _row(self, r) -> tuple:
+        c = r.config
+        return (self.run_name(r), self.kind_text(r), self.status_text(r), c.get("optimizer", ""),
+                f"{c.get('lr', 0):g}", core_tr(c.get("schedule", "")), str(c.get("batch_size", "")),
+                str(r.metrics.get("steps", "")), f"{c.get('dropout', 0):g}",
+                self.tr("yes") if c.get("augment") else self.tr("no"), str(c.get("train_size") or self.tr("all")),
+                self.tr("{0}: {1} on {2}, {3} s").format(r.id, r.date, r.device or "?", f"{r.seconds:.0f}"))
+
+    def _show(self, result, then=None) -> None:
+        """Show these records: only rows whose texts changed are set, FILL_ROWS at a time, one event-loop turn
+        each (a first showing of thousands of runs never holds the window); then() once all are shown."""
         selected = {r.id for r in self.selected()}
-        self.runs, self.problems = self.ws.runs.load()
+        self.runs, self.problems = result
+        live = self.ws.checkpoint.path if self.ws.checkpoint is not None else None
+        cache, self._row_cache = self._row_cache, {}
+        rows = self.runs
+        self.table.setRowCount(len(rows))
+        del self._shown[len(rows):]
+        self._shown += [None] * (len(rows) - len(self._shown))
+        self._fill_generation += 1
+        self._fill(self._fill_generation, live, cache, 0, selected, then)
+
+    def _fill(self, generation: int, live, cache: dict, start: int, selected: set, then) -> None:
+        if generation != self._fill_generation:   # a newer _show took over
+            return
+        runs = self.runs
+        end = min(len(runs), start + FILL_ROWS)
         self.table.blockSignals(True)
-        self.table.setRowCount(len(self.runs))
-        for i, r in enumerate(self.runs):
-            c = r.config
-            vals = [self.run_name(r), self.kind_text(r), self.status_text(r), c.get("optimizer", ""),
-                    f"{c.get('lr', 0):g}", core_tr(c.get("schedule", "")), str(c.get("batch_size", "")),
-                    str(r.metrics.get("steps", "")), f"{c.get('dropout', 0):g}",
-                    self.tr("yes") if c.get("augment") else self.tr("no"), str(c.get("train_size") or self.tr("all"))]
-            for j, v in enumerate(vals):
+        for i in range(start, end):
+            r = runs[i]   # a record read again is a new object: its row is made again, the others are kept
+            hit = cache.get(id(r))
+            row = hit[2] if hit is not None and hit[0] is r and hit[1] == live else self._row(r)
+            self._row_cache[id(r)] = (r, live, row)
+            if self._shown[i] == row:
+                continue
+            for j, v in enumerate(row[:COLUMNS]):
                 self.table.setItem(i, j, QTableWidgetItem(v))
-            self.table.item(i, RUN_COL).setToolTip(self.tr("{0}: {1} on {2}, {3} s").format(
-                r.id, r.date, r.device or "?", f"{r.seconds:.0f}"))
+            self.table.item(i, RUN_COL).setToolTip(row[COLUMNS])
+            self._shown[i] = row
+        self.table.blockSignals(False)
+        if end < len(runs):
+            QTimer.singleShot(0, lambda: self._fill(generation, live, cache, end, selected, then))
+            return
+        self.table.blockSignals(True)
         self.table.clearSelection()
         sm, flags = self.table.selectionModel(), QItemSelectionModel.SelectionFlag
         for i, r in enumerate(self.runs):   # the selection survives a refresh (a run recorded elsewhere)
@@ -192,6 +264,8 @@ class RunsPanel(Retranslating, QWidget):
         self.table.blockSignals(False)
         self.message.setText("\n".join(self.problems))
         self._on_selection()
+        if then is not None:
+            then()
 
     def selected(self) -> list:
         rows = sorted({i.row() for i in self.table.selectedIndexes()})

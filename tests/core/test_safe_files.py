@@ -1,0 +1,283 @@
+"""Nothing written where it should not be, and every state file checked before it is read (issue 32).
+
+One writer (core/storage.py atomic_write_bytes, open_append) never follows a link and never replaces what is
+not a regular file; one bounded reader (read_state_file) checks a file's type and size before a byte is
+read. Links are tested with a link to a regular file in tmp_path (never a device: a writer that follows a
+link would replace it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+
+import numpy as np
+import pytest
+
+from mnist_gui import cli
+from mnist_gui.core import storage
+from mnist_gui.core.mydigits import MyDigits, MyDigitsError
+from mnist_gui.core.settings import IniStore, Settings
+from mnist_gui.core.storage import StateFileError, UnsafeDestination
+
+
+@pytest.fixture
+def linked(tmp_path):
+    """A file of someone else's (the target) and a link to it where the app would write."""
+    target = tmp_path / "not-ours.txt"
+    target.write_text("precious\n")
+    link = tmp_path / "app" / "file"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    return link, target
+
+
+def _one_line(e) -> str:
+    text = str(e)
+    assert "\n" not in text and "Traceback" not in text
+    return text
+
+
+def test_the_writer_never_writes_through_a_link(linked):
+    link, target = linked
+    with pytest.raises(UnsafeDestination) as e:
+        storage.atomic_write_bytes(link, b"overwritten")
+    assert "symbolic link" in _one_line(e.value) and str(link) in str(e.value)
+    assert target.read_text() == "precious\n" and link.is_symlink()
+    assert [p.name for p in link.parent.iterdir()] == ["file"]   # no temp file left
+
+
+def test_the_writer_refuses_a_fifo_and_a_folder(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(UnsafeDestination, match="a FIFO, not a regular file"):
+        storage.atomic_write_bytes(fifo, b"x")
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(UnsafeDestination, match="a folder, not a regular file"):
+        storage.write_text(tmp_path / "folder", "x")
+    storage.write_text(tmp_path / "plain", "ok")   # a regular file (or none) is written
+    assert (tmp_path / "plain").read_text() == "ok"
+
+
+def test_appending_never_follows_a_link_or_blocks_on_a_fifo(linked, tmp_path):
+    link, target = linked
+    with pytest.raises(UnsafeDestination, match="symbolic link"):
+        storage.open_append(link)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(UnsafeDestination, match="FIFO"):
+        storage.open_append(fifo)
+    with pytest.raises(UnsafeDestination, match="FIFO"):
+        with storage.file_lock(fifo):
+            pass
+    assert target.read_text() == "precious\n"
+
+
+def test_the_reader_checks_type_and_size_before_reading(linked, tmp_path):
+    link, _ = linked
+    with pytest.raises(StateFileError, match="symbolic link"):
+        storage.read_state_file(link, 1000)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(StateFileError, match="FIFO"):   # at once: nothing waits for a writer
+        storage.read_state_file(fifo, 1000)
+    sparse = tmp_path / "sparse"
+    with open(sparse, "wb") as f:
+        f.truncate(7 * 10**9)          # 7 GB that take no disk: refused from its size, nothing read
+    with pytest.raises(StateFileError, match="too large"):
+        storage.read_state_file(sparse, 10**6)
+    with pytest.raises(FileNotFoundError):
+        storage.read_state_file(tmp_path / "none", 10)
+
+
+def test_set_aside_moves_only_regular_files(linked, tmp_path):
+    link, target = linked
+    assert storage.set_aside(link) is None and link.is_symlink()
+    bad = tmp_path / "bad.json"
+    bad.write_text("x")
+    aside = storage.set_aside(bad)
+    assert aside is not None and aside.name.startswith("bad.json.bad-") and aside.read_text() == "x"
+    assert not bad.exists()
+
+
+def test_install_desktop_never_writes_through_a_link(linked, tmp_path, monkeypatch, capsys):
+    from mnist_gui import desktop
+    link, target = linked
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    dest = next(d for d in desktop.targets(tmp_path / "share") if d.name.endswith(".desktop"))
+    dest.parent.mkdir(parents=True)
+    dest.symlink_to(target)
+    assert cli.main(["install-desktop"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "symbolic link" in err and str(dest) in err
+    assert target.read_text() == "precious\n" and dest.is_symlink()
+    assert cli.main(["install-desktop", "--uninstall"]) == 0   # removes what it wrote, never the link
+    assert dest.is_symlink() and target.read_text() == "precious\n"
+
+
+def test_settings_never_written_through_a_link(linked):
+    link, target = linked
+    store = IniStore(link)
+    s = Settings(store, name=str(link))
+    assert s.problems and "symbolic link" in s.problems[0] and "memory" in s.problems[0]
+    s.set("draw/penWidth", 30)
+    s.sync()
+    assert s.get("draw/penWidth") == 30      # kept in memory for this session
+    assert target.read_text() == "precious\n" and link.is_symlink()
+
+
+def test_a_settings_fifo_is_not_waited_for(tmp_path):
+    fifo = tmp_path / "settings.ini"
+    os.mkfifo(fifo)
+    got = {}
+    t = threading.Thread(target=lambda: got.setdefault("store", IniStore(fifo)), daemon=True)
+    t.start()
+    t.join(30)
+    assert "store" in got, "reading a FIFO settings file blocked"
+    assert "FIFO" in got["store"].problems[0]
+
+
+def test_an_oversized_settings_file_is_set_aside(tmp_path):
+    path = tmp_path / "settings.ini"
+    with open(path, "wb") as f:
+        f.truncate(2 * 10**9)
+    s = Settings(IniStore(path), name=str(path))
+    assert len(s.problems) == 1 and "too large" in s.problems[0] and ".bad-" in s.problems[0]
+    assert not path.exists() and len(list(tmp_path.glob("settings.ini.bad-*"))) == 1
+    s.set("draw/penWidth", 20)
+    s.sync()
+    assert IniStore(path).value("draw/penWidth") == "20"
+
+
+def test_settings_round_trip_in_qt_format(tmp_path):
+    path = tmp_path / "settings.ini"
+    geometry = bytes(range(256)) + b"1a,;="
+    store = IniStore(path)
+    store.setValue("window/geometry", geometry)
+    store.setValue("data/dir", '/home/a b/數字,x\\y "q"')
+    store.setValue("draw/numberMode", True)
+    store.setValue("view/language", "@odd")
+    store.sync()
+    again = IniStore(path)
+    assert again.value("window/geometry") == geometry
+    assert again.value("data/dir") == '/home/a b/數字,x\\y "q"'
+    assert again.value("draw/numberMode") == "true" and again.value("view/language") == "@odd"
+
+
+def test_a_huge_kept_network_draft_is_ignored_at_once(tmp_path):
+    layer = {"kind": "conv", "filters": 8, "kernel": 3}
+    path = tmp_path / "settings.ini"
+    path.write_text("[model]\ndraft=" + json.dumps([layer] * 40_000).replace('"', '\\"').join('""') + "\n")
+    s = Settings(IniStore(path), name=str(path))
+    assert s.get("model/draft") == ""
+    assert len(s.problems) == 1 and "[model] draft=" in s.problems[0]
+
+
+def test_my_digits_as_a_link_or_huge_file_starts_empty_and_says_why(linked, tmp_path):
+    link, target = linked
+    my = MyDigits(link)
+    assert len(my) == 0 and "symbolic link" in my.problem
+    with pytest.raises(MyDigitsError, match="symbolic link"):
+        my.add(3, np.zeros((28, 28), np.float32))
+    assert target.read_text() == "precious\n"
+
+    big = tmp_path / "my_digits.jsonl"
+    with open(big, "wb") as f:
+        f.truncate(300 * 2**20)     # sparse: above the limit, refused without reading it
+    my = MyDigits(big)
+    assert len(my) == 0 and "too large" in my.problem and ".bad-" in my.problem
+    my.add(3, np.zeros((28, 28), np.float32))   # teaching starts a fresh file; the old one is kept aside
+    assert len(MyDigits(big)) == 1 and len(list(tmp_path.glob("my_digits.jsonl.bad-*"))) == 1
+
+
+def test_an_app_folder_that_is_a_file_is_one_line(tmp_path):
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    assert storage.folder_problem(home) == f"{home} is a file, not a folder"
+    assert storage.folder_problem(tmp_path) is None and storage.folder_problem(tmp_path / "none") is None
+    store = IniStore(home / "settings.ini")
+    store.setValue("draw/penWidth", 20)
+    store.sync()                                  # not writable: nothing tried, nothing raised
+    assert home.read_text() == "not a folder"
+
+
+def _looping_model() -> bytes:
+    """An .onnx with the shipped model's inputs, outputs and metadata whose graph runs a Loop of 10^12
+    iterations before its outputs: opened, it would read nothing, for ever."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    from mnist_gui import config
+    shipped = onnx.load(str(config.resource_path("shipped_model.onnx")))
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["cond"], ["cond_out"]), helper.make_node("Identity", ["x"], ["x_out"])],
+        "body", [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+                 helper.make_tensor_value_info("cond", TensorProto.BOOL, []),
+                 helper.make_tensor_value_info("x", TensorProto.FLOAT, None)],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("x_out", TensorProto.FLOAT, None)])
+    nodes = [
+        helper.make_node("Constant", [], ["n"], value=helper.make_tensor("n", TensorProto.INT64, [], [10**12])),
+        helper.make_node("Constant", [], ["t"], value=helper.make_tensor("t", TensorProto.BOOL, [], [True])),
+        helper.make_node("Constant", [], ["w"], value=helper.make_tensor("w", TensorProto.FLOAT, [784, 10],
+                                                                          [0.0] * 7840)),
+        helper.make_node("Flatten", ["image"], ["flat"]),
+        helper.make_node("Loop", ["n", "t", "flat"], ["looped"], body=body),
+        helper.make_node("MatMul", ["looped", "w"], ["logits"]),
+        helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1),
+    ]
+    graph = helper.make_graph(nodes, "looping", [shipped.graph.input[0]],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 10]),
+                               helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", 10])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = shipped.ir_version
+    model.metadata_props.extend(shipped.metadata_props)
+    return model.SerializeToString()
+
+
+def test_a_graph_with_an_operator_our_exports_never_write_is_not_run(tmp_path):
+    from mnist_gui.core.live import OnnxModel, OnnxModelError, check_operators, checked_session
+    data = _looping_model()
+    with pytest.raises(OnnxModelError) as e:
+        OnnxModel.from_bytes(data, source="model.onnx")
+    assert "'Loop'" in _one_line(e.value) and "model.onnx" in str(e.value)
+    path = tmp_path / "gate.onnx"
+    path.write_bytes(data)
+    with pytest.raises(ValueError, match="'Loop'"):
+        checked_session(path, ["image"], ["logits", "probabilities"], "a digit gate")
+    from mnist_gui import config
+    for name in ("shipped_model", "digit_gate", "path_gate", "number_judge", "trajectory"):   # ours pass
+        check_operators(config.resource_path(f"{name}.onnx").read_bytes())
+
+
+@pytest.mark.slow
+def test_every_layer_kind_exports_to_allowed_operators():
+    import onnx
+
+    from mnist_gui.core.live import ALLOWED_OPERATORS
+    from mnist_gui.core.models import build_model
+    from mnist_gui.core.onnx_export import export_onnx
+    from mnist_gui.core.presets import ModelConfig
+    from tests.core.test_onnx import EVERY_KIND, RANDOM_SPECS
+    for spec in (EVERY_KIND, *RANDOM_SPECS):
+        mc = ModelConfig(spec=spec.to_list())
+        ops = {n.op_type for n in onnx.load_from_string(export_onnx(build_model(mc).eval(), mc)).graph.node}
+        assert ops <= ALLOWED_OPERATORS, ops - ALLOWED_OPERATORS
+
+
+def test_an_architecture_fifo_or_device_link_is_refused_before_reading(tmp_path, linked):
+    from mnist_gui.core.presets import tf_tutorial_spec
+    from mnist_gui.core.spec import SpecError, load_spec_file, save_spec_file
+    fifo = tmp_path / "arch.json"
+    os.mkfifo(fifo)
+    with pytest.raises(SpecError, match="a FIFO, not a regular file"):   # at once, not waiting for a writer
+        load_spec_file(fifo)
+    link, target = linked
+    with pytest.raises(UnsafeDestination):                                 # saving never writes through it
+        save_spec_file(link, tf_tutorial_spec())
+    assert target.read_text() == "precious\n"
+    own = tmp_path / "mine.json"
+    save_spec_file(own, tf_tutorial_spec())
+    (tmp_path / "link.json").symlink_to(own)                               # a user's own link is read
+    assert load_spec_file(tmp_path / "link.json") == tf_tutorial_spec()
