@@ -65,7 +65,8 @@ def lean_graph(data: bytes, keep=(LOGITS, PROBABILITIES)) -> bytes:
     """The model with only the graph outputs named in `keep` (the rest of the file byte for byte).
     ValueError when the bytes are not a model protobuf with a graph."""
     mv = memoryview(data)
-    parts, found = [], False
+    parts: list[bytes | memoryview] = []
+    found = False
     for num, wt, start, end, payload in _fields(mv):
         if num == _MODEL_GRAPH and wt == 2:
             g = mv[payload:end]
