@@ -188,7 +188,7 @@ def _cached(folder: Path, source: Path, sha: str) -> np.ndarray | None:
             arr = np.load(p, mmap_mode="r", allow_pickle=False)
             ok = (arr.dtype == np.uint8 and (arr.ndim == 1 or arr.shape[1:] == (config.IMAGE_SIZE,) * 2)
                   and arr.ndim in (1, 3) and arr.flags.c_contiguous
-                  and f"{zlib.crc32(arr.reshape(-1)) & 0xFFFFFFFF:08x}" == m["crc"])
+                  and f"{zlib.crc32(arr.reshape(-1).data) & 0xFFFFFFFF:08x}" == m["crc"])
             if ok:
                 return np.array(arr)
             del arr   # let go of the mapping before removing the file
@@ -207,7 +207,7 @@ def _keep(source: Path, sha: str, arr: np.ndarray) -> None:
     from mnist_gui.core.storage import atomic_write_bytes
     buf = io.BytesIO()
     np.save(buf, arr, allow_pickle=False)
-    name = f"{source.name}.{sha}.{zlib.crc32(arr.reshape(-1)) & 0xFFFFFFFF:08x}.npy"
+    name = f"{source.name}.{sha}.{zlib.crc32(arr.reshape(-1).data) & 0xFFFFFFFF:08x}.npy"
     for folder in _cache_folders(source):
         try:
             atomic_write_bytes(folder / name, buf.getbuffer())
@@ -265,7 +265,7 @@ def _load_split(folder: Path, images_stem: str, labels_stem: str, should_stop=No
     if labels.size and labels.max() > 9:
         raise DataError(f"{lp}: label {int(labels.max())} is not a digit")
     import torch
-    return MnistSplit(torch.from_numpy(np.require(images, requirements="CW")),
+    return MnistSplit(torch.from_numpy(np.require(images, requirements=["C", "W"])),
                       torch.from_numpy(labels.astype(np.int64)))
 
 

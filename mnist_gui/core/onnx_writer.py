@@ -21,13 +21,15 @@ state_dict (torch tensors), so it needs torch only through the module it is give
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from mnist_gui import config
 
 IR_VERSION = 10   # what torch's exporter writes for opset 20; onnxruntime >= 1.18 loads it
 
-_ACT_OPS = {"relu": ("Relu", {}), "leakyrelu": ("LeakyRelu", {"alpha": 0.01}), "elu": ("Elu", {"alpha": 1.0}),
+_ACT_OPS: dict[str, tuple[str, dict[str, Any]]] = {"relu": ("Relu", {}), "leakyrelu": ("LeakyRelu", {"alpha": 0.01}), "elu": ("Elu", {"alpha": 1.0}),
             "gelu": ("Gelu", {"approximate": "none"}), "tanh": ("Tanh", {}), "sigmoid": ("Sigmoid", {})}
 # kind -> the torch class name build() makes (batchnorm: 1d or 2d by its input)
 _CLASSES = {"conv": ("Conv2d",), "maxpool": ("MaxPool2d",), "avgpool": ("AvgPool2d",),
@@ -126,7 +128,7 @@ def write_spec_onnx(model, graph_name: str, metadata_props: dict[str, str], opse
             node = helper.make_node("Conv", ins, [out], kernel_shape=[ly.kernel] * 2, strides=[ly.stride] * 2,
                                     pads=_pads(r.padding), dilations=[1, 1], group=1)
         elif k in ("maxpool", "avgpool"):
-            attrs = {"kernel_shape": [ly.size] * 2, "strides": [ly.stride] * 2, "pads": _pads(ly.padding),
+            attrs: dict[str, Any] = {"kernel_shape": [ly.size] * 2, "strides": [ly.stride] * 2, "pads": _pads(ly.padding),
                      "ceil_mode": 0}
             if k == "avgpool":
                 attrs["count_include_pad"] = 1
