@@ -169,9 +169,10 @@ def _load_model(path: str | None, say: bool = False):
     command needs them). say: name it on stderr ("model: FILE, from ...")."""
     from mnist_gui.core.checkpoint import load_checkpoint, open_live, with_live
     p, source = _chosen_model(path)
-    if say:
+    ck = open_live(p) or with_live(load_checkpoint(p))
+    if say:  # once it opened: a model that does not open is the one line of its error
         print(f"model: {p}, from {source}", file=sys.stderr)
-    return open_live(p) or with_live(load_checkpoint(p))
+    return ck
 
 
 def _workspace():
