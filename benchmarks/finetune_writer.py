@@ -32,6 +32,7 @@ from mnist_gui import config  # noqa: E402
 from mnist_gui.core.checkpoint import load_checkpoint  # noqa: E402
 from mnist_gui.core.data import Mnist, MnistSplit, load_mnist  # noqa: E402
 from mnist_gui.core.handwriting import trajectory as T  # noqa: E402
+from mnist_gui.core.handwriting import trajectory_train as TT  # noqa: E402
 from mnist_gui.core.handwriting.pendigits import read_unipen, seen_writers  # noqa: E402
 from mnist_gui.core.predictor import Predictor  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
@@ -52,9 +53,9 @@ def path_reader(path):
     """--path: a .onnx of export_trajectory_onnx or a state dict of the benchmark's path nets (.pt)."""
     if str(path).endswith(".onnx"):
         return T.onnx_trajectory(path)
-    net = T.new_net()
+    net = TT.new_net()
     net.load_state_dict(torch.load(path, weights_only=True))
-    return lambda sets: T.path_probabilities(net, T.batch_features(sets))
+    return lambda sets: TT.path_probabilities(net, T.batch_features(sets))
 
 
 def split_writer(digits, w: int, per_class: int):

@@ -1,5 +1,5 @@
 """What the digit gate and the pen-path recognizer add to a stroke's way to the bars (issue 20): strokes ->
-28×28 -> the shipped model on ONNX Runtime -> doubt(); without either, with the image gate
+28×28 -> the shipped model on ONNX Runtime -> the verdict (core/reading.Reader.read_strokes); without either, with the image gate
 (resources/digit_gate.onnx), with it and the path net (resources/trajectory.onnx), and with both gates and
 the path net (resources/path_gate.onnx too), as the app reads strokes now.
 
@@ -23,11 +23,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from mnist_gui import config  # noqa: E402
-from mnist_gui.core.handwriting import gate as G  # noqa: E402
-from mnist_gui.core.handwriting import trajectory as T  # noqa: E402
 from mnist_gui.core.live import LivePredictor  # noqa: E402
-from mnist_gui.core.predictor import digit_like, doubt  # noqa: E402
-from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
+from mnist_gui.core.reading import Reader, ReadingModels  # noqa: E402
 
 PACE_S = 0.02
 
@@ -52,27 +49,18 @@ def main() -> int:
     live = LivePredictor.from_path(config.resource_path("shipped_model.onnx"))
     cases = strokes(args.reads)
     gate_file = config.resource_path("digit_gate.onnx")
-    t = time.perf_counter()
-    G.shipped_gate()
-    print(f"loading the gate (once per process): {(time.perf_counter() - t) * 1e3:.1f} ms")
-    t = time.perf_counter()
-    T.shipped_trajectory()
-    print(f"loading the path net (once per process): {(time.perf_counter() - t) * 1e3:.1f} ms")
-    t = time.perf_counter()
-    G.shipped_path_gate()
-    print(f"loading the path gate (once per process): {(time.perf_counter() - t) * 1e3:.1f} ms")
+    shipped = ReadingModels()
+    for name in ("gate", "path_net", "path_gate"):
+        t = time.perf_counter()
+        getattr(shipped, name)
+        print(f"loading the {name.replace('_', ' ')} (once per process): {(time.perf_counter() - t) * 1e3:.1f} ms")
+    readers = {"neither": Reader(live, ReadingModels(gate=None, path_gate=None, path_net=None)),
+               "gate": Reader(live, ReadingModels(gate=shipped.gate, path_gate=None, path_net=None)),
+               "gate + path": Reader(live, ReadingModels(gate=shipped.gate, path_gate=None, path_net=shipped.path_net)),
+               "both gates + path": Reader(live, shipped)}
 
     def read(s, mode: str):
-        if mode in ("gate + path", "both gates + path"):      # Reader.predict_strokes
-            img, probs = live.predict_strokes(s)
-            return None if img is None else doubt(probs, img, strokes=s if mode != "gate + path" else None)
-        img = strokes_to_mnist(s)
-        if img is None:
-            return None
-        probs = live.probabilities(img)
-        if mode == "gate":
-            return doubt(probs, img)
-        return "not digit-like" if not digit_like(img) else doubt(probs)   # doubt() as it was before the gate
+        return readers[mode].read_strokes(s)
 
     modes = ("neither", "gate", "gate + path", "both gates + path")
     times = {m: [] for m in modes}

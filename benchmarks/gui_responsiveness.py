@@ -42,8 +42,9 @@ NUMBER = [[(60, 60), (30, 170), (120, 170)], [(110, 60), (110, 240)],
 
 def measure_numbers(app, win, seconds: float) -> dict:
     """Pen-up to number shown in number mode, with the judge and without it, number by number in turns."""
-    from mnist_gui.core.handwriting import judge
-    shipped = judge.shipped_judge
+    from mnist_gui.core.reading import ReadingModels
+    shipped = win.ws.reading_models
+    without = ReadingModels(gate=shipped.gate, path_gate=shipped.path_gate, judge=None, path_net=shipped.path_net)
     tab = win.drawTab
     tab.numberMode.setChecked(True)
     ms = {"with the judge": [], "without": []}
@@ -54,14 +55,13 @@ def measure_numbers(app, win, seconds: float) -> dict:
         while time.perf_counter() < end:
             for name in ms:
                 dx, dy = rng.integers(0, 60, 2)   # a new place each time, and the reader's cache emptied
-                judge.shipped_judge = shipped if name == "with the judge" else (lambda: None)
+                win.ws.reading_models = shipped if name == "with the judge" else without   # a new reader: cache empty
                 tab.canvas.clear()
-                getattr(tab, "_number_cache", {}).clear()
                 ms[name] += draw_strokes(tab.canvas, [[(x + dx, y + dy) for x, y in st] for st in NUMBER],
                                          moves_per_segment=10, after_stroke=app.processEvents)
                 texts.add((name, tab.number))
     finally:
-        judge.shipped_judge = shipped
+        win.ws.reading_models = shipped
     return {"read": sorted(texts), **{f"{k} p50/p95 ms": (pct(v, 50), pct(v, 95)) for k, v in ms.items()}}
 
 

@@ -70,8 +70,7 @@ print(json.dumps({"predict": after_predict, "activations": rss(), "torch": "torc
 import sys, json
 from mnist_gui import config
 from mnist_gui.core.checkpoint import load_checkpoint
-from mnist_gui.core.handwriting.numbers import torch_classifier
-from mnist_gui.core.predictor import Predictor
+from mnist_gui.core.predictor import Predictor, torch_classifier
 p = Predictor(load_checkpoint(config.SHIPPED_MODEL).model)
 imgs = images(60)
 p.probabilities(imgs[0]); torch_classifier(p.model)(imgs)
@@ -91,8 +90,7 @@ if kind == "torch":
     torch.set_num_threads(threads)
     from mnist_gui import config
     from mnist_gui.core.checkpoint import load_checkpoint
-    from mnist_gui.core.handwriting.numbers import torch_classifier
-    from mnist_gui.core.predictor import Predictor
+    from mnist_gui.core.predictor import Predictor, torch_classifier
     p = Predictor(load_checkpoint(config.SHIPPED_MODEL).model)
     one, batch, acts = p.probabilities, torch_classifier(p.model), p.activations
     extra = {}
@@ -226,7 +224,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         onnx_path = Path(tmp) / "shipped_model.onnx"
-        run("import sys\nfrom mnist_gui.core.onnx_export import save_onnx_for_checkpoint\nfrom mnist_gui import config\n"
+        run("import sys\nfrom mnist_gui.core.checkpoint import save_onnx_for_checkpoint\nfrom mnist_gui import config\n"
             "save_onnx_for_checkpoint(config.SHIPPED_MODEL, sys.argv[1])", onnx_path)
         print(f"\nshipped model: {onnx_path.stat().st_size / 1e6:.1f} MB as .onnx")
         if args.latency_only:

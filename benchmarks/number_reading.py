@@ -45,7 +45,8 @@ def old_reader(predictor):
 
 
 def new_reader(model, judge=None, path=None):
-    from mnist_gui.core.handwriting.numbers import read_number, torch_classifier
+    from mnist_gui.core.handwriting.numbers import read_number
+    from mnist_gui.core.predictor import torch_classifier
     classify = torch_classifier(model)
 
     def read(strokes):
@@ -58,7 +59,7 @@ def new_reader(model, judge=None, path=None):
 def misread_alone(model, cases) -> list[bool]:
     """Per case: does the classifier misread one of its digits on its own (as a single digit on the
     canvas)? No segmentation reads such a number right but by luck."""
-    from mnist_gui.core.handwriting.numbers import torch_classifier
+    from mnist_gui.core.predictor import torch_classifier
     from mnist_gui.core.preprocess import strokes_to_mnist
     digits = [d for c in cases for d in c.digits]
     probs = torch_classifier(model)([strokes_to_mnist(d.strokes) for d in digits])
@@ -107,18 +108,21 @@ def canvas_run(cases, model_path, judge_path):
     os.environ["MNIST_GUI_HOME"] = tempfile.mkdtemp(prefix="mnist-gui-bench-")
     from PySide6.QtWidgets import QApplication
 
-    from mnist_gui.core.handwriting import judge
-    if judge_path:
-        judge.JUDGE_FILE = Path(judge_path)
-        judge.shipped_judge.cache_clear()
-    else:
-        judge.shipped_judge = lambda: None   # the window reads numbers without a judge
+    from mnist_gui.core.reading import ReadingModels
+    judge = None   # the window reads numbers without a judge
+    if judge_path and Path(judge_path).suffix == ".pt":   # a fold's judge from scripts/train_number_judge.py
+        from mnist_gui.core.handwriting.judge_net import load_judge, torch_judge
+        judge = torch_judge(load_judge(judge_path))
+    elif judge_path:
+        judge = Path(judge_path)
 
     from mnist_gui.gui.main_window import MainWindow
     from mnist_gui.gui.qt_workspace import window_workspace
     from mnist_gui.gui.widgets.canvas import draw_strokes
     app = QApplication.instance() or QApplication([])
-    win = MainWindow(window_workspace(), model_path=model_path)
+    ws = window_workspace()
+    ws.reading_models = ReadingModels(judge=judge)
+    win = MainWindow(ws, model_path=model_path)
     win.show()
     while win.checkpoint is None:   # torch and the model load in the background
         app.processEvents()
@@ -191,14 +195,15 @@ def main() -> int:
         readers.append(("new reader + judge", new))
     if args.path:
         from mnist_gui.core.handwriting import trajectory as T
+        from mnist_gui.core.handwriting import trajectory_train as TT
         if args.path.endswith(".onnx"):
             path = T.onnx_trajectory(args.path)
         else:
-            net = T.new_net()
+            net = TT.new_net()
             net.load_state_dict(torch.load(args.path, weights_only=True))
 
             def path(sets, net=net.eval()):
-                return T.path_probabilities(net, T.batch_features(sets))
+                return TT.path_probabilities(net, T.batch_features(sets))
         readers.append(("new reader + path", new_reader(ck.model, None, path)))
         if judge:
             readers.append(("new + judge + path", new_reader(ck.model, judge, path)))

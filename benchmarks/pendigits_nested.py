@@ -41,6 +41,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from mnist_gui.core.handwriting import trajectory as T  # noqa: E402
+from mnist_gui.core.handwriting import trajectory_train as TT  # noqa: E402
 from mnist_gui.core.handwriting.folds import folds, nested_folds  # noqa: E402
 from mnist_gui.core.handwriting.gate import joined  # noqa: E402
 from mnist_gui.core.handwriting.judge_net import gate_scores, train_gate  # noqa: E402
@@ -148,13 +149,13 @@ def fit_gate(g, writers, fams, seed):
 def fit_path_gate(args, g, digits, shapes, writers, fams, name: str, seed: int):
     """The path gate of these writers and families (cached in DIR/pathgate-{name}.pt)."""
     path = Path(args.models) / f"pathgate-{name}.pt"
-    net = T.new_net(1)
+    net = TT.new_net(1)
     if path.exists():
         net.load_state_dict(torch.load(path, weights_only=True))
         return net.eval()
     t0 = time.perf_counter()
     x, y = path_gate_training_set(g, digits, shapes, writers, fams, args.seed)
-    net = T.train_trajectory(x, y, epochs=T.EPOCHS, seed=seed, log=lambda s: None, gate=True)
+    net = TT.train_trajectory(x, y, epochs=TT.EPOCHS, seed=seed, log=lambda s: None, gate=True)
     torch.save(net.state_dict(), path)
     print(f"  path gate {name}: {int(y.sum())} digits, {int(len(y) - y.sum())} shapes, "
           f"{time.perf_counter() - t0:.0f} s", flush=True)
@@ -165,13 +166,13 @@ def path_net(args, digits, writers, name: str, seed: int):
     """The pen-path net trained on these writers' digits (cached in DIR/path-{name}.pt)."""
     import torch
     path = Path(args.models) / f"path-{name}.pt"
-    net = T.new_net()
+    net = TT.new_net()
     if path.exists():
         net.load_state_dict(torch.load(path, weights_only=True))
         return net.eval()
     t0 = time.perf_counter()
-    x, y = T.varied_features([d for d in digits if d.writer in set(writers)], T.VARIANTS, seed)
-    net = T.train_trajectory(x, y, epochs=T.EPOCHS, seed=seed, log=lambda s: None)
+    x, y = TT.varied_features([d for d in digits if d.writer in set(writers)], TT.VARIANTS, seed)
+    net = TT.train_trajectory(x, y, epochs=TT.EPOCHS, seed=seed, log=lambda s: None)
     torch.save(net.state_dict(), path)
     print(f"  path net {name}: {len(y)} examples, {time.perf_counter() - t0:.0f} s", flush=True)
     return net
@@ -188,7 +189,7 @@ def path_temperature(args, digits, o, f) -> float:
     for i, fi in enumerate(f.inner):
         net = path_net(args, digits, fi.train, f"o{o}i{i}", args.seed + 100 * o + i)
         held = [d for d in digits if d.writer in set(fi.test)]
-        logp.append(np.log(np.clip(T.path_probabilities(net, T.batch_features([d.strokes for d in held])), 1e-12, 1)))
+        logp.append(np.log(np.clip(TT.path_probabilities(net, T.batch_features([d.strokes for d in held])), 1e-12, 1)))
         labs.append(np.array([d.label for d in held]))
     lp, lab = np.concatenate(logp), np.concatenate(labs)
 
@@ -232,8 +233,8 @@ def measure(args, digits, outer) -> None:
             if not args.path_gate:
                 return (ip_, ip_), (in_, in_), pos, neg
             pg = fit_path_gate(args, g, digits, neg_strokes, writers, fams, name, seed + 500)
-            pp_ = T.path_gate_scores(pg, dfeat[np.flatnonzero(pos)])
-            pn_ = T.path_gate_scores(pg, nfeat[np.flatnonzero(neg)])
+            pp_ = TT.path_gate_scores(pg, dfeat[np.flatnonzero(pos)])
+            pn_ = TT.path_gate_scores(pg, nfeat[np.flatnonzero(neg)])
             gates[name] = (pg, ip_)
             return (ip_, joined(ip_, pp_)), (in_, joined(in_, pn_)), pos, neg
         for i, (fi, ffi) in enumerate(zip(f.inner, inner_fams)):
@@ -254,8 +255,8 @@ def measure(args, digits, outer) -> None:
         # the pen-path net of this outer fold, its temperature chosen on the inner folds, weight 1
         temp = path_temperature(args, digits, o, f)
         pnet = path_net(args, digits, f.train, f"o{o}", args.seed + 100 * o + 9)
-        pp = T.path_probabilities(pnet, T.batch_features([d.strokes for d, mm in zip(digits, m) if mm]))
-        pp_neg = T.path_probabilities(pnet, T.batch_features([neg_strokes[i] for i in np.flatnonzero(neg)]))
+        pp = TT.path_probabilities(pnet, T.batch_features([d.strokes for d, mm in zip(digits, m) if mm]))
+        pp_neg = TT.path_probabilities(pnet, T.batch_features([neg_strokes[i] for i in np.flatnonzero(neg)]))
         image_right = probs.argmax(1) == labels[m]
         image_sure = probs.max(1) >= NOT_SURE_BELOW
         path_alone = pp.argmax(1) == labels[m]
@@ -277,7 +278,7 @@ def measure(args, digits, outer) -> None:
             held = [digits[i] for i in np.flatnonzero(pos)]
             for how, sets in (("every stroke backwards", [[np.asarray(s)[::-1] for s in d.strokes] for d in held]),
                               ("strokes reversed and reordered at random", [reorient(d.strokes, rng) for d in held])):
-                refused = joined(gp_img, T.path_gate_scores(pg, T.batch_features(sets))) < th
+                refused = joined(gp_img, TT.path_gate_scores(pg, T.batch_features(sets))) < th
                 reoriented.append((how, refused))
                 later.append(f"  drawn another way ({how}): the gates refuse {refused.mean():.2%} "
                              f"(as drawn: {np.mean(gp < th):.2%})")

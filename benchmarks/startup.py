@@ -106,7 +106,9 @@ import sys
 from mnist_gui import config
 from mnist_gui.core.checkpoint import load_checkpoint
 from mnist_gui.core.predictor import Predictor
-img, probs = Predictor(load_checkpoint(config.SHIPPED_MODEL).model).predict_image(sys.argv[1])
+from mnist_gui.core.preprocess import image_to_mnist
+img = image_to_mnist(sys.argv[1])
+probs = Predictor(load_checkpoint(config.SHIPPED_MODEL).model).probabilities(img)
 print(int(probs.argmax()))
 """
 

@@ -218,7 +218,9 @@ def prediction_latency(n: int = 300) -> dict:
     from mnist_gui.core.checkpoint import load_checkpoint
     from mnist_gui.core.predictor import Predictor
     from mnist_gui.core.preprocess import strokes_to_mnist
+    from mnist_gui.core.reading import Reader, ReadingModels
     pred = Predictor(load_checkpoint(config.SHIPPED_MODEL).model)
+    reader = Reader(pred, ReadingModels(gate=None, path_gate=None))   # the image and the path net, as before the gates
     strokes = [[(10 + i, 10 + (i * 7) % 90) for i in range(0, 90, 3)], [(20, 50), (70, 50)]]
     img = strokes_to_mnist(strokes)
     out = {}
@@ -226,7 +228,7 @@ def prediction_latency(n: int = 300) -> dict:
     for threads in (1, 2):
         torch.set_num_threads(threads)
         for name, fn in (("model", lambda: pred.probabilities(img)),
-                         ("strokes+model", lambda: pred.predict_strokes(strokes))):
+                         ("strokes+model", lambda: reader.read_strokes(strokes))):
             for _ in range(20):
                 fn()
             ts = []

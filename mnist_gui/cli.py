@@ -171,9 +171,10 @@ def _load_model(path: str | None, say: bool = False):
     command needs them). say: name it on stderr ("model: FILE, from ...")."""
     from mnist_gui.core.checkpoint import load_checkpoint, open_live, with_live
     p, source = _chosen_model(path)
-    if say:
+    ck = open_live(p) or with_live(load_checkpoint(p))
+    if say:  # once it opened: a model that does not open is the one line of its error
         print(f"model: {p}, from {source}", file=sys.stderr)
-    return open_live(p) or with_live(load_checkpoint(p))
+    return ck
 
 
 def _workspace():
@@ -418,14 +419,15 @@ def cmd_predict(args) -> int:
     """Read image files with the model on ONNX Runtime (no torch), or torch for a network ONNX cannot hold."""
     from mnist_gui.core.live import LivePredictor
     from mnist_gui.core.predictor import Predictor
-    from mnist_gui.core.preprocess import PreprocessError
+    from mnist_gui.core.preprocess import PreprocessError, image_to_mnist
 
     ck = _load_model(args.model, say=not args.json)
     pred = LivePredictor(ck.live) if ck.live is not None else Predictor(ck.load_model())
     results, errors = [], []
     for f in args.images:
         try:
-            img, probs = pred.predict_image(f)
+            img = image_to_mnist(f)
+            probs = None if img is None else pred.probabilities(img)
         except PreprocessError as e:  # one line per bad file; the other files are still read and reported
             errors.append(str(e))
             results.append({"file": f, "error": str(e)})

@@ -19,7 +19,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mnist_gui.core.handwriting import trajectory as T  # noqa: E402
+from mnist_gui.core.handwriting import trajectory_train as T  # noqa: E402
 from mnist_gui.core.handwriting.pendigits import read_unipen  # noqa: E402
 from mnist_gui.core.handwriting.synthetic import default_pendigits  # noqa: E402
 

@@ -32,6 +32,7 @@ from mnist_gui.core.checkpoint import load_checkpoint  # noqa: E402
 from mnist_gui.core.handwriting import numbers as N  # noqa: E402
 from mnist_gui.core.handwriting.pendigits import HOLDOUT_WRITERS, read_unipen  # noqa: E402
 from mnist_gui.core.handwriting.synthetic import SPACINGS, default_pendigits, numbers  # noqa: E402
+from mnist_gui.core.predictor import torch_classifier  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 
 GRIDS = {
@@ -65,7 +66,7 @@ CANDIDATE_SETTINGS = {"CUT_MIN_WIDTH", "CLOSED_GAP", "MAX_CUT_STROKES", "CUTS_PE
 def read_cases(model, by_writer, count: int, judge=None) -> list:
     """(spacing, truth, strokes, candidate sets, {candidate key: probabilities}, classify,
     {candidate key: P(whole digit)} or None) per number."""
-    classify = N.torch_classifier(model)
+    classify = torch_classifier(model)
     cases = []
     for spacing in SPACINGS:
         for truth, strokes, *_ in numbers(by_writer, count, spacing, seed=1):

@@ -1,16 +1,15 @@
 """The live path without torch: an exported network (core/onnx_export.py) on ONNX Runtime.
 
-`LivePredictor` has the methods of core/predictor.Predictor (probabilities, predict_strokes, predict_image,
-activations) plus `probabilities_batch`, the batched classify() the number reader calls. It needs numpy
-and onnxruntime only: importing this module, loading a model and predicting never import torch.
+`LivePredictor` is the classifier a core/reading.Reader reads with (probabilities, classify: a batch,
+activations for the feature maps), like core/predictor.Predictor on torch. It needs numpy and onnxruntime
+only: importing this module, loading a model and predicting never import torch.
 
 Two sessions per model. The file's graph returns every leaf layer's output (for the feature maps); a graph
 output cannot be fused away, so ONNX Runtime cannot fold batch norm into the convolution or fuse conv and
 relu. The plain probabilities therefore run on a lean copy of the graph with only logits and probabilities
-as outputs (made here by dropping the layer outputs from the protobuf, without the onnx package): on the
-shipped model a batch of 60 takes two thirds of the CPU time (14.6 against 22.6 ms), one image 0.8 of it
-(benchmarks/live_predict.py); on fast-bn 13 against 33 ms. The full graph is loaded when activations are
-first asked for.
+as outputs (core/onnx_wire.lean_graph: the layer outputs dropped from the protobuf, without the onnx
+package), which is faster (benchmarks/live_predict.py; figures in benchmarks/README.md). The full graph is
+loaded when activations are first asked for.
 """
 
 from __future__ import annotations
@@ -23,21 +22,17 @@ from pathlib import Path
 import numpy as np
 
 from mnist_gui import config
-from mnist_gui.core.predictor import Reader
+from mnist_gui.core.onnx_wire import _MODEL_GRAPH, LOGITS, PROBABILITIES, _fields, lean_graph
 from mnist_gui.core.storage import JsonFileError, is_number, loads_json, os_reason
 
 FORMAT = "mnist-gui-onnx"
 FORMAT_VERSION = 1
 INPUT = "image"                 # float32 [N, 1, 28, 28], raw [0, 1]: the graph normalises
-LOGITS = "logits"
-PROBABILITIES = "probabilities"
 LAYER_PREFIX = "layer:"         # "layer:conv1": a leaf layer's output, named as the torch module
 SUFFIX = ".onnx"
 MAX_BYTES = 2 * 1024 ** 3       # protobuf cannot hold more; refused before a byte is read
-# One intra-op thread. Beside a training process on both cores, one image takes the same with two threads
-# (p50 1.6 against 1.9 ms, p95 3.4 against 6.2) and the same CPU time; only a batch of 60 is faster with two
-# (28 against 39 ms p50), at one read per stroke. One thread keeps the live path to one core whatever the
-# machine (benchmarks/live_predict.py; what either takes from training was within the shared machine's noise).
+# One intra-op thread keeps the live path to one core whatever the machine; beside a training process two
+# threads gain nothing for one image (benchmarks/live_predict.py; figures in benchmarks/README.md).
 DEFAULT_THREADS = 1
 
 
@@ -57,83 +52,6 @@ def file_sha256(path) -> str:
 def onnx_path_for(checkpoint_path) -> Path:
     """Where the ONNX export of a checkpoint lives: beside it, same name, .onnx."""
     return Path(checkpoint_path).with_suffix(SUFFIX)
-
-
-# ------------------------------------------------------------------ the lean graph, at the protobuf wire level
-
-def _varint(b, i: int) -> tuple[int, int]:
-    v = shift = 0
-    while True:
-        if i >= len(b) or shift > 63:
-            raise ValueError("bad varint")
-        c = b[i]
-        i += 1
-        v |= (c & 0x7F) << shift
-        if c < 0x80:
-            return v, i
-        shift += 7
-
-
-def _fields(b):
-    """(field number, wire type, start, end, payload start) of each top-level field of a message."""
-    i, n = 0, len(b)
-    while i < n:
-        start = i
-        key, i = _varint(b, i)
-        num, wt, payload = key >> 3, key & 7, None
-        if wt == 0:
-            _, i = _varint(b, i)
-        elif wt == 1:
-            i += 8
-        elif wt == 2:
-            size, i = _varint(b, i)
-            payload, i = i, i + size
-        elif wt == 5:
-            i += 4
-        else:
-            raise ValueError(f"wire type {wt}")
-        if i > n or num == 0:
-            raise ValueError("truncated")
-        yield num, wt, start, i, payload
-
-
-def _encode_varint(v: int) -> bytes:
-    out = bytearray()
-    while v >= 0x80:
-        out.append(v & 0x7F | 0x80)
-        v >>= 7
-    out.append(v)
-    return bytes(out)
-
-
-_MODEL_GRAPH, _GRAPH_OUTPUT, _VALUE_INFO_NAME = 7, 12, 1   # onnx.proto field numbers
-
-
-def _value_name(b) -> str:
-    for num, wt, _, end, payload in _fields(b):
-        if num == _VALUE_INFO_NAME and wt == 2:
-            return bytes(b[payload:end]).decode("utf-8", "replace")
-    return ""
-
-
-def lean_graph(data: bytes, keep=(LOGITS, PROBABILITIES)) -> bytes:
-    """The model with only the graph outputs named in `keep` (the rest of the file byte for byte).
-    ValueError when the bytes are not a model protobuf with a graph."""
-    mv = memoryview(data)
-    parts, found = [], False
-    for num, wt, start, end, payload in _fields(mv):
-        if num == _MODEL_GRAPH and wt == 2:
-            g = mv[payload:end]
-            kept = [g[s:e] for gnum, gwt, s, e, p in _fields(g)
-                    if not (gnum == _GRAPH_OUTPUT and gwt == 2 and _value_name(g[p:e]) not in keep)]
-            graph = b"".join(kept)
-            parts += [_encode_varint(_MODEL_GRAPH << 3 | 2), _encode_varint(len(graph)), graph]
-            found = True
-        else:
-            parts.append(mv[start:end])
-    if not found:
-        raise ValueError("no graph")
-    return b"".join(parts)
 
 
 # A graph is run only when it is made of the operators our exports write (core/onnx_export.py, the gates, the
@@ -369,9 +287,6 @@ class OnnxModel:
         """28×28 [0, 1] image -> ten probabilities (float64)."""
         return self.probabilities_batch(np.asarray(img28)[None])[0]
 
-    def logits_batch(self, images) -> np.ndarray:
-        return self._lean.run([LOGITS], {INPUT: _as_batch(images)})[0]
-
     def activations(self, img28: np.ndarray) -> dict[str, np.ndarray]:
         """Every leaf layer's output for one image by layer name, then "softmax" (Predictor.activations)."""
         if self._full is None:
@@ -396,16 +311,15 @@ def _first_line(e: BaseException) -> str:
     return (text.splitlines() or [type(e).__name__])[0][:200]
 
 
-class LivePredictor(Reader):
-    """The live model on ONNX Runtime: what the Draw tab, the feature maps and the number reader need,
-    without torch (core/predictor.Reader: strokes, images, whole numbers)."""
+class LivePredictor:
+    """The live model on ONNX Runtime: the classifier a core/reading.Reader reads strokes, images and whole
+    numbers with, and the feature maps, without torch."""
 
     def __init__(self, model: OnnxModel):
         self.set_model(model)
 
     def set_model(self, model: OnnxModel) -> None:
         self.model = model
-        self._forget_numbers()
 
     @classmethod
     def from_path(cls, path, threads: int = DEFAULT_THREADS) -> LivePredictor:

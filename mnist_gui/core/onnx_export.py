@@ -193,7 +193,7 @@ def export_onnx(model, model_config, meta: dict | None = None) -> bytes:
     """The eval-mode network as ONNX bytes (see the module docstring for its inputs and outputs).
 
     `model` is not changed: a copy is exported, so its mode, weights and hooks stay as they were. meta:
-    "name", "metrics" (a checkpoint's metrics dict), "source_sha256" (`file_sha256` of the checkpoint) and any
+    "name", "metrics" (a checkpoint's metrics dict), "source_sha256" (live.file_sha256 of the checkpoint) and any
     other plain values, stored as metadata. A network spec.build made is written from its spec and weights
     (core/onnx_writer.py, milliseconds); any other module is traced by torch's exporter (export_onnx_traced).
     Raises OnnxModelError when the exporter cannot export it.
@@ -242,12 +242,6 @@ def export_onnx_traced(model, model_config, meta: dict | None = None) -> bytes:
     return proto.SerializeToString()
 
 
-def file_sha256(path) -> str:
-    """The sha256 of a file, hex (what `source_sha256` holds for the checkpoint an .onnx was made from)."""
-    from mnist_gui.core.live import file_sha256 as sha
-    return sha(path)
-
-
 def save_onnx(path, model, model_config, meta: dict | None = None) -> Path:
     """Export and write atomically (temp file, fsync, rename); OnnxModelError naming the file on failure."""
     path = Path(path)
@@ -257,14 +251,4 @@ def save_onnx(path, model, model_config, meta: dict | None = None) -> Path:
     except OSError as e:
         raise OnnxModelError(f"cannot save the ONNX model to {path}: {os_reason(e)}") from None
     return path
-
-
-def save_onnx_for_checkpoint(checkpoint_path, onnx_path=None) -> Path:
-    """Export a saved checkpoint beside itself (same name, .onnx), recording its sha256, name and metrics."""
-    from mnist_gui.core.checkpoint import load_checkpoint
-    from mnist_gui.core.live import onnx_path_for
-    ck = load_checkpoint(checkpoint_path)
-    meta = {"name": ck.name, "metrics": ck.metrics, "source_sha256": file_sha256(ck.path),
-            "source": ck.path.name}
-    return save_onnx(onnx_path or onnx_path_for(ck.path), ck.model, ck.model_config, meta)
 

@@ -313,14 +313,27 @@ def image_to_mnist(image) -> np.ndarray | None:
     return out
 
 
-def to_tensor(img28: np.ndarray):
-    """28×28 [0,1] -> 1×1×28×28 normalised tensor."""
-    import torch
-    x = torch.from_numpy(np.ascontiguousarray(img28, dtype=np.float32)).view(1, 1, config.IMAGE_SIZE, config.IMAGE_SIZE)
-    return (x - config.MNIST_MEAN) / config.MNIST_STD
-
-
 def normalize_batch(images) -> np.ndarray:
     """28×28 [0,1] images -> N×1×28×28 float32, normalised like MNIST (numpy: no torch needed)."""
     x = np.stack([np.asarray(i, np.float32) for i in images]).reshape(-1, 1, config.IMAGE_SIZE, config.IMAGE_SIZE)
     return (x - np.float32(config.MNIST_MEAN)) / np.float32(config.MNIST_STD)
+
+
+# ------------------------------------------------------------------ is the input digit-like at all (ink checks)
+
+# A 28×28 input with more mean ink than this is not digit-like (a scribble, a filled blob) ...
+MAX_MEAN_INK = 0.30
+# ... nor with less (a single point) ...
+MIN_MEAN_INK = 0.02
+# ... nor an ink box more than this many times as wide as it is high (a dash or a tap of the pen).
+MAX_ASPECT = 2.5
+
+
+def _aspect(img28: np.ndarray, ink: float = 0.25) -> float:
+    ys, xs = np.nonzero(img28 > ink)
+    return 0.0 if len(xs) == 0 else (np.ptp(xs) + 1) / (np.ptp(ys) + 1)
+
+
+def digit_like(img28: np.ndarray) -> bool:
+    """Could this 28×28 input be a digit at all: not too little or too much ink, not a bar?"""
+    return MIN_MEAN_INK <= float(np.mean(img28)) <= MAX_MEAN_INK and _aspect(img28) <= MAX_ASPECT

@@ -150,8 +150,8 @@ def _autocast(device: torch.device, precision: str):
 
 def eval_precision(precision: str, device: torch.device) -> str:
     """What an evaluation computes in: "auto" is bf16 on a CPU that has it natively (evaluating the test
-    set is what a user waits for after Stop: a quarter of the old float32 time; its predictions differed
-    from float32's on at most one test image in 10,000 for four models, benchmarks/train_speed.py) and
+    set is what a user waits for after Stop; benchmarks/train_speed.py measures its time and how often its
+    predictions differ from float32's) and
     float32 elsewhere (on CUDA evaluation is cheap, and exact float32 keeps the accuracy independent of
     kernel choices); "fp32" and "bf16" as they are."""
     if precision == "auto" and device.type != "cpu":

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from mnist_gui import config
 from mnist_gui.core.errors import Busy, Diverged, ModelNotLoaded, MyDigitsEmpty  # Busy: callers import it here too
 from mnist_gui.core.messages import Message
+from mnist_gui.core.reading import Reader, ReadingModels
 from mnist_gui.core.recipes import DEFAULT_RECIPE, RECIPES, Recipe, TrainConfig
 from mnist_gui.core.settings import Settings
 from mnist_gui.core.states import BusyKind, LiveAction, RunStatus
@@ -35,6 +36,7 @@ from mnist_gui.core.states import BusyKind, LiveAction, RunStatus
 if TYPE_CHECKING:
     from mnist_gui.core.checkpoint import Checkpoint
     from mnist_gui.core.data import Mnist
+    from mnist_gui.core.live import LivePredictor
     from mnist_gui.core.mydigits import MyDigits
     from mnist_gui.core.predictor import Predictor
     from mnist_gui.core.runs import RunRecord, RunStore
@@ -200,13 +202,18 @@ def _saved_live(path: Path | None):
 
 
 class Workspace:
-    def __init__(self, home: Path | None = None, settings: Settings | None = None):
+    def __init__(self, home: Path | None = None, settings: Settings | None = None,
+                 reading_models: ReadingModels | None = None):
         self.home = Path(home) if home else config.app_home()
+        # the small networks that read beside the live model (gates, judge, path net): loaded once, when first used
+        self._reading_models = reading_models or ReadingModels()
+        # what reads drawings and images with the live model (None while it loads): one Reading per read
+        self.reader: Reader | None = None
         self.settings = settings or Settings()
         self.recipes: dict[str, Recipe] = RECIPES
         self.default_recipe = DEFAULT_RECIPE
         self.checkpoint: Checkpoint | None = None
-        self.predictor: Predictor | None = None
+        self.predictor: LivePredictor | Predictor | None = None   # the live model: ONNX Runtime, else torch
         self._mnist: Mnist | None = None
         self._mnist_lock = threading.Lock()
         self._mnist_folder_changes = 0   # a load that began before a change is not kept (set_data_dir)
@@ -385,9 +392,20 @@ class Workspace:
         else:
             from mnist_gui.core.predictor import Predictor
             self.predictor = Predictor(ck.load_model())
+        self.reader = Reader(self.predictor, self._reading_models)   # a new model: a new candidate cache
         if remember:
             self._remember(ck)
         self.model_changed.emit(ck)
+
+    @property
+    def reading_models(self) -> ReadingModels:
+        """The gates, the judge and the path net the reader uses beside the live model."""
+        return self._reading_models
+
+    @reading_models.setter
+    def reading_models(self, models: ReadingModels) -> None:
+        self._reading_models = models
+        self.reader = None if self.predictor is None else Reader(self.predictor, models)
 
     def _remember(self, ck: Checkpoint) -> None:
         """The one place that writes which model the next start opens (and the command line reads: at once)."""

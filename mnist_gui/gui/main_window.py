@@ -171,14 +171,18 @@ class MainWindow(QMainWindow):
         self._studyTab = StudyTab(self.qtws, self.jobs)
         for tab in (self.trainTab, self.modelTab, self.evaluateTab, self.dataTab, self.myDigitsTab, self.studyTab):
             self.tabs.addTab(tab, "")
-        self.drawTab.predicted.connect(lambda _p: self.modelTab.set_input(self.drawTab.input28))
+        self.drawTab.predicted.connect(self._on_reading)
         self.drawTab.finetuneRequested.connect(self.trainTab.start_finetune)
         self.evaluateTab.openInCanvas.connect(self._open_in_canvas)
         self.trainTab.message.connect(self._on_tab_message)
         self.modelTab.trainRequested.connect(self._train_network)
         self.trainTab.runsPanel.makeLiveRequested.connect(lambda run: self.open_model(str(run.model_path)))
-        self.modelTab.set_input(self.drawTab.input28)
+        self._on_reading(self.drawTab.reading)
         self.retranslate()
+
+    def _on_reading(self, reading) -> None:
+        """The Draw tab's reading (a core Reading, or None): the Model tab's feature maps follow its input."""
+        self.modelTab.set_input(None if reading is None else reading.image28)
 
     # -- the live model ---------------------------------------------------------------------
     @property
@@ -362,7 +366,7 @@ class MainWindow(QMainWindow):
             self.imageOpened.emit(False)
             return False
         self._open_in_canvas(rgba_to_qimage(np.asarray(image.convert("RGBA"))))
-        if self.drawTab.input28 is None:
+        if self.drawTab.reading is None:
             self.statusBar().showMessage(self.tr("{0}: no ink found").format(path), 5000)
         else:
             self.statusBar().clearMessage()

@@ -8,7 +8,7 @@ from mnist_gui import config
 from mnist_gui.core.handwriting import gate as G
 from mnist_gui.core.handwriting.shapes import FAMILIES, make_shape
 from mnist_gui.core.live import LivePredictor
-from mnist_gui.core.predictor import doubt
+from mnist_gui.core.reading import Reader, ReadingModels
 from tests.conftest import SHARED_PENDIGITS
 
 ZIGZAG = [[(40 + 30 * i, 60 + 160 * (i % 2)) for i in range(9)]]     # read as "8, 100.0% sure" before
@@ -19,16 +19,31 @@ SEVEN = [[(15, 10), (85, 10), (40, 95)]]
 ZERO = [[(50, 5), (20, 20), (12, 50), (20, 80), (50, 95), (80, 80), (88, 50), (80, 20), (50, 5)]]
 
 
+MODELS = ReadingModels()   # the networks that ship
+IMAGE_GATE_ONLY = ReadingModels(path_gate=None)
+
+
 @pytest.fixture(scope="module")
 def live():
-    return LivePredictor.from_path(config.resource_path("shipped_model.onnx"))
+    return Reader(LivePredictor.from_path(config.resource_path("shipped_model.onnx")), MODELS)
+
+
+def warned(caplog, text: str) -> int:
+    """How many warnings of the reading models (core/reading.py) say text (the command line writes each as
+    a line on stderr)."""
+    return sum(text in r.getMessage() for r in caplog.records
+               if r.name == "mnist_gui.core.reading" and r.levelname == "WARNING")
+
+
+def verdict(reader, strokes, models=MODELS):
+    """The verdict on strokes read as one digit (with other networks: `models`)."""
+    return Reader(reader.classifier, models).read_strokes(strokes).verdict
 
 
 @pytest.mark.parametrize("strokes", [ZIGZAG, CROSS], ids=["zigzag", "cross"])
 def test_a_zigzag_or_a_cross_is_not_a_digit(live, strokes):
-    img, probs = live.predict_strokes(strokes)
-    assert doubt(probs, img, strokes=strokes) == "not a digit"
-    assert doubt(probs, img) == "not a digit"            # the image gate alone refuses them too
+    assert verdict(live, strokes) == "not a digit"
+    assert verdict(live, strokes, IMAGE_GATE_ONLY) == "not a digit"   # the image gate alone refuses them too
 
 
 def test_generated_scribbles_are_not_digits(live):
@@ -38,8 +53,8 @@ def test_generated_scribbles_are_not_digits(live):
     rng = np.random.default_rng(123)
     fams = [f for f in FAMILIES if f != "pair"]
     shapes = [make_shape(f, rng) for f in fams for _ in range(10)]
-    got = [doubt(*reversed(live.predict_strokes(s)), strokes=s) for s in shapes]
-    claimed = sum(g is None for g in got)
+    got = [verdict(live, s) for s in shapes]
+    claimed = sum(g in ("sure", "not sure") for g in got)
     assert claimed <= 2, (claimed, got)
 
 
@@ -47,8 +62,8 @@ def test_generated_scribbles_are_not_digits(live):
 def test_plain_drawn_digits_are_digits(strokes):
     from mnist_gui.core.preprocess import strokes_to_mnist
     big = [[(x * 3, y * 3) for x, y in s] for s in strokes]
-    assert G.looks_like_a_digit(strokes_to_mnist(big))
-    assert G.looks_like_a_digit(strokes_to_mnist(big), big)
+    assert MODELS.looks_like_a_digit(strokes_to_mnist(big))
+    assert MODELS.looks_like_a_digit(strokes_to_mnist(big), big)
 
 
 @pytest.mark.skipif(not SHARED_PENDIGITS.exists(), reason="pen-drawn digits not available")
@@ -58,7 +73,7 @@ def test_real_pen_digits_are_digits(live):
     digits = [d for d in read_unipen(SHARED_PENDIGITS) if d.writer == 30]
     picked = [d for k in range(10) for d in [d for d in digits if d.label == k][:10]]
     refused = [d.label for d in picked
-               if doubt(*reversed(live.predict_strokes(d.strokes)), strokes=d.strokes) == "not a digit"]
+               if verdict(live, d.strokes) == "not a digit"]
     assert not refused, refused
 
 
@@ -70,7 +85,7 @@ def test_the_path_gate_reads_how_the_ink_was_drawn():
     from mnist_gui.core.preprocess import strokes_to_mnist
     rng = np.random.default_rng(5)
     digits = [d for d in read_unipen(SHARED_PENDIGITS) if d.writer == 29][:40]
-    path_gate = G.shipped_path_gate()
+    path_gate = MODELS.path_gate
     as_drawn = path_gate([d.strokes for d in digits])
     scrambled = []
     for d in digits:
@@ -82,8 +97,8 @@ def test_the_path_gate_reads_how_the_ink_was_drawn():
         scrambled.append([pieces[i] for i in rng.permutation(len(pieces))])
     assert all(np.allclose(strokes_to_mnist(a.strokes), strokes_to_mnist(b), atol=0.1)
                for a, b in zip(digits[:5], scrambled[:5]))       # the same image, near enough
-    passed = [G.looks_like_a_digit(strokes_to_mnist(d.strokes), d.strokes) for d in digits]
-    refused = [not G.looks_like_a_digit(strokes_to_mnist(sc), sc) for sc in scrambled]
+    passed = [MODELS.looks_like_a_digit(strokes_to_mnist(d.strokes), d.strokes) for d in digits]
+    refused = [not MODELS.looks_like_a_digit(strokes_to_mnist(sc), sc) for sc in scrambled]
     assert np.mean(passed) >= 0.95 and np.mean(refused) >= 0.8, (as_drawn.round(2), path_gate(scrambled).round(2))
 
 
@@ -94,7 +109,7 @@ def test_a_digit_drawn_the_other_way_round_is_a_digit(strokes):
     from mnist_gui.core.preprocess import strokes_to_mnist
     big = [[(x * 3, y * 3) for x, y in s] for s in strokes]
     back = [s[::-1] for s in big]
-    assert G.looks_like_a_digit(strokes_to_mnist(back), back)
+    assert MODELS.looks_like_a_digit(strokes_to_mnist(back), back)
 
 
 def test_the_exported_gate_is_the_torch_gate(tmp_path):
@@ -110,39 +125,35 @@ def test_the_exported_gate_is_the_torch_gate(tmp_path):
 def test_the_exported_path_gate_is_the_torch_gate(tmp_path):
     """export_trajectory_onnx(gate=True) makes what onnx_path_gate runs (no torch), with torch's numbers."""
     from mnist_gui.core.handwriting import trajectory as T
+    from mnist_gui.core.handwriting import trajectory_train as TT
     rng = np.random.default_rng(0)
     sets = [[rng.uniform(0, 200, (rng.integers(2, 30), 2)) for _ in range(rng.integers(1, 4))] for _ in range(40)]
     x = T.batch_features(sets)
-    net = T.train_trajectory(x, (x[:, 4].mean(1) > 0.9).astype(float), epochs=1, log=lambda s: None, gate=True)
-    gate = G.onnx_path_gate(T.export_trajectory_onnx(net, tmp_path / "p.onnx", gate=True))
-    assert np.abs(gate(sets) - T.path_gate_scores(net, x)).max() < 1e-5
+    net = TT.train_trajectory(x, (x[:, 4].mean(1) > 0.9).astype(float), epochs=1, log=lambda s: None, gate=True)
+    gate = G.onnx_path_gate(TT.export_trajectory_onnx(net, tmp_path / "p.onnx", gate=True))
+    assert np.abs(gate(sets) - TT.path_gate_scores(net, x)).max() < 1e-5
+    assert np.abs(gate.on_features(x) - gate(sets)).max() == 0
 
 
-def test_without_a_path_gate_the_image_gate_decides(monkeypatch, tmp_path, capsys):
+def test_without_a_path_gate_the_image_gate_decides(tmp_path, caplog):
     bad = tmp_path / "path_gate.onnx"
     bad.write_bytes(b"not onnx")
-    monkeypatch.setattr(G, "PATH_GATE_FILE", bad)
-    G.shipped_path_gate.cache_clear()
-    try:
-        from mnist_gui.core.preprocess import strokes_to_mnist
-        for strokes in (CROSS, [[(x * 3, y * 3) for x, y in s] for s in SEVEN]):
-            img = strokes_to_mnist(strokes)
-            assert G.looks_like_a_digit(img, strokes) == G.looks_like_a_digit(img)
-        assert capsys.readouterr().err.count("without the path gate") == 1
-    finally:
-        G.shipped_path_gate.cache_clear()
+    models = ReadingModels(path_gate=bad)
+    from mnist_gui.core.preprocess import strokes_to_mnist
+    for strokes in (CROSS, [[(x * 3, y * 3) for x, y in s] for s in SEVEN]):
+        img = strokes_to_mnist(strokes)
+        assert models.looks_like_a_digit(img, strokes) == models.looks_like_a_digit(img)
+        assert models.looks_like_a_digit(img) == IMAGE_GATE_ONLY.looks_like_a_digit(img, strokes)
+    assert warned(caplog, "without the path gate") == 1
 
 
-def test_without_a_gate_drawings_are_read_as_before(monkeypatch, tmp_path, capsys):
-    """A gate file that cannot be read: one line on stderr, and nothing is refused for want of it."""
+def test_without_a_gate_drawings_are_read_as_before(live, tmp_path, caplog):
+    """A gate file that cannot be read: one warning, and nothing is refused for want of it."""
     bad = tmp_path / "digit_gate.onnx"
     bad.write_bytes(b"\x00" * 100)
-    monkeypatch.setattr(G, "GATE_FILE", bad)
-    G.shipped_gate.cache_clear()
-    try:
-        from mnist_gui.core.preprocess import strokes_to_mnist
-        img = strokes_to_mnist(CROSS)
-        assert doubt(np.eye(10)[8], img) is None and G.looks_like_a_digit(img)
-        assert capsys.readouterr().err.count("without the digit gate") == 1
-    finally:
-        G.shipped_gate.cache_clear()
+    models = ReadingModels(gate=bad)
+    from mnist_gui.core.preprocess import strokes_to_mnist
+    img = strokes_to_mnist(CROSS)
+    assert models.looks_like_a_digit(img) and models.looks_like_a_digit(img, CROSS)
+    assert verdict(live, CROSS, models) in ("sure", "not sure")
+    assert warned(caplog, "without the digit gate") == 1

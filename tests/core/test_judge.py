@@ -9,7 +9,9 @@ import pytest
 from mnist_gui.core.handwriting import judge as J
 from mnist_gui.core.handwriting import judge_net as JN
 from mnist_gui.core.handwriting import numbers as N
+from mnist_gui.core.predictor import torch_classifier
 from mnist_gui.core.preprocess import strokes_to_mnist
+from mnist_gui.core.reading import ReadingModels
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
@@ -68,30 +70,25 @@ def test_the_judge_turns_a_piece_back_into_its_digit():
 
 @pytest.mark.parametrize("suffix", [".onnx", ".pt"])
 @pytest.mark.parametrize("content", [b"not a judge", None])
-def test_a_broken_or_missing_judge_file_is_said_once(tmp_path, monkeypatch, capsys, content, suffix):
+def test_a_broken_or_missing_judge_file_is_said_once(tmp_path, caplog, content, suffix):
     bad = tmp_path / f"number_judge{suffix}"
     if content is not None:
         bad.write_bytes(content)
-    monkeypatch.setattr(J, "JUDGE_FILE", bad)
-    J.shipped_judge.cache_clear()
-    try:
-        assert J.shipped_judge() is None and J.shipped_judge() is None
-        err = capsys.readouterr().err
-        assert err.count("reading numbers without the whole-digit judge") == 1 and bad.name in err
-    finally:
-        J.shipped_judge.cache_clear()
+    models = ReadingModels(judge=bad)
+    assert models.judge is None and models.judge is None
+    said = [r.getMessage() for r in caplog.records if r.name == "mnist_gui.core.reading" and r.levelname == "WARNING"]
+    assert len(said) == 1 and "reading numbers without the whole-digit judge" in said[0] and bad.name in said[0]
 
 
 def test_the_shipped_judge_reads_an_l_and_a_stem_as_one_four(shipped):
     """The error the judge was made for (pen writers 1, 9, 10: "4717" read "61717"): a 4 drawn as an L and
     then a stem that meets its bar. The classifier is sure of the L as a 6 and the stem as a 1, and the
     bonus per digit made two digits of them."""
-    J.shipped_judge.cache_clear()
-    judge = J.shipped_judge()
+    judge = ReadingModels().judge
     assert judge is not None
     seven = [(125.0, 10.0), (195.0, 10.0), (150.0, 95.0)]
     strokes = [L_PART, [(62.0, 5.0), (62.0, 98.0)], seven]
-    classify = N.torch_classifier(shipped.model)
+    classify = torch_classifier(shipped.model)
     assert N.read_number(strokes, classify).text == "617"
     assert N.read_number(strokes, classify, judge=judge).text == "47"
 
@@ -123,7 +120,7 @@ def test_a_cache_judges_only_new_or_changed_candidates(shipped):
     def candidates(strokes):
         return len(N.judge_features(N.candidate_sets(strokes)[0]))
 
-    classify = N.torch_classifier(shipped.model)
+    classify = torch_classifier(shipped.model)
     cache = {}
     four = [L_PART, STEM]
     N.read_number(four, classify, cache, judge)

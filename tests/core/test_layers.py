@@ -100,3 +100,87 @@ def test_presets_recipes_and_synthetic_numbers_need_no_torch():
             "print(bad); assert not bad")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def module_graph(root: Path) -> dict[str, set[str]]:
+    """{module: the package modules it imports}, from every import statement of mnist_gui/ (also those
+    inside functions: a function-local import that closes a circle is still a circle)."""
+    files = {}
+    for p in sorted((root / "mnist_gui").rglob("*.py")):
+        name = ".".join(p.relative_to(root).with_suffix("").parts)
+        files[name.removesuffix(".__init__")] = p
+    return {m: {name for _, name in imports(p) if name in files and name != m} for m, p in files.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            part = []
+            while True:
+                w = stack.pop()
+                part.append(w)
+                if w == v:
+                    break
+            if len(part) > 1:
+                found.append(sorted(part))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_cycle_finder_sees_a_circle_closed_inside_a_function(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    core = tmp_path / "mnist_gui" / "core"
+    core.mkdir(parents=True)
+    (tmp_path / "mnist_gui" / "__init__.py").write_text("")
+    (core / "__init__.py").write_text("")
+    (core / "a.py").write_text("from mnist_gui.core import b\n")
+    (core / "b.py").write_text("def f():\n    from mnist_gui.core.c import g\n")
+    (core / "c.py").write_text("import numpy\n")
+    assert cycles(module_graph(tmp_path)) == []
+    (core / "c.py").write_text("def g():\n    from . import a\n")
+    assert cycles(module_graph(tmp_path)) == [["mnist_gui.core.a", "mnist_gui.core.b", "mnist_gui.core.c"]]
+
+
+def test_no_import_cycle_among_the_package_modules():
+    """Every module can be read (and imported) on its own terms: no two modules import each other, even
+    through others, even inside functions."""
+    assert cycles(module_graph(ROOT)) == []
+
+
+# The run time: what reads a drawing or an image (numpy and ONNX Runtime). Training and export (torch) may
+# import these; these never import a module that imports torch, not even inside a function.
+RUN_TIME = ["mnist_gui.core.reading", "mnist_gui.core.live", "mnist_gui.core.onnx_wire",
+            "mnist_gui.core.preprocess", "mnist_gui.core.handwriting.gate", "mnist_gui.core.handwriting.judge",
+            "mnist_gui.core.handwriting.numbers", "mnist_gui.core.handwriting.trajectory"]
+
+
+def test_the_run_time_never_imports_training_or_export():
+    graph = module_graph(ROOT)
+    files = {m: ROOT / Path(*m.split(".")).with_suffix(".py") for m in graph}
+    files.update({m: ROOT / Path(*m.split(".")) / "__init__.py" for m in graph if not files[m].exists()})
+    reached, todo = set(), list(RUN_TIME)
+    while todo:
+        m = todo.pop()
+        if m not in reached:
+            reached.add(m)
+            todo += graph[m]
+    torch_users = sorted(f"{m} imports {name}" for m in reached for _, name in imports(files[m])
+                         if name.split(".")[0] in ("torch", "torchvision", "onnx", "onnxscript"))
+    assert torch_users == []

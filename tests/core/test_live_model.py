@@ -125,11 +125,12 @@ def test_the_number_reader_needs_no_torch():
     code = ("import sys\n"
             "from mnist_gui.core.checkpoint import open_live\n"
             "from mnist_gui.core.live import LivePredictor\n"
-            "from mnist_gui.core.handwriting.judge import shipped_judge\n"
+            "from mnist_gui.core.reading import Reader, ReadingModels\n"
             "from mnist_gui import config\n"
-            "reader = LivePredictor(open_live(config.SHIPPED_MODEL).live)\n"
+            "models = ReadingModels()\n"
+            "reader = Reader(LivePredictor(open_live(config.SHIPPED_MODEL).live), models)\n"
             "reading = reader.read_number([[(10, 10), (10, 110)], [(80, 10), (80, 110)]])\n"
-            "print(reading.text, shipped_judge() is not None, 'torch' in sys.modules)\n")
+            "print(reading.number.text, models.judge is not None, 'torch' in sys.modules)\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT))
     assert r.stdout.split() == ["11", "True", "False"], r.stdout + r.stderr
 

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from mnist_gui.core.handwriting.judge import shipped_judge
-from mnist_gui.core.handwriting.numbers import MAX_INPUTS, NumberReading, read_number, torch_classifier
+from mnist_gui.core.handwriting.numbers import MAX_INPUTS, NumberReading, read_number
 from mnist_gui.core.handwriting.segment import split_digits
+from mnist_gui.core.predictor import torch_classifier
+from mnist_gui.core.reading import ReadingModels
 
 # Digits drawn by hand in a 100-high box (y down), shifted right by x0.
 ONE = [[(50, 5), (50, 95)]]
@@ -36,7 +37,7 @@ def classify(shipped, request):
         calls.append(len(images))
         return torch_classifier(shipped.model)(images)
     f.calls = calls
-    f.judge = shipped_judge() if request.param == "with the shipped judge" else None
+    f.judge = ReadingModels().judge if request.param == "with the shipped judge" else None
     assert request.param == "without a judge" or f.judge is not None
     return f
 

@@ -14,8 +14,8 @@ import torch
 from torch import nn
 
 from mnist_gui import config
-from mnist_gui.core.checkpoint import load_checkpoint, save_checkpoint
-from mnist_gui.core.handwriting.numbers import read_number, torch_classifier
+from mnist_gui.core.checkpoint import load_checkpoint, save_checkpoint, save_onnx_for_checkpoint
+from mnist_gui.core.handwriting.numbers import read_number
 from mnist_gui.core.live import (
     FORMAT_VERSION,
     LAYER_PREFIX,
@@ -27,9 +27,10 @@ from mnist_gui.core.live import (
     onnx_path_for,
 )
 from mnist_gui.core.models import ModelConfig, build_model
-from mnist_gui.core.onnx_export import export_onnx, save_onnx, save_onnx_for_checkpoint
-from mnist_gui.core.predictor import Predictor
+from mnist_gui.core.onnx_export import export_onnx, save_onnx
+from mnist_gui.core.predictor import Predictor, torch_classifier
 from mnist_gui.core.preprocess import strokes_to_mnist
+from mnist_gui.core.reading import Reader, ReadingModels
 from mnist_gui.core.spec import ACTIVATIONS, KINDS, NetworkSpec, analyse, problems
 from tests.conftest import mnist_dir
 
@@ -164,14 +165,15 @@ def test_the_shipped_models_activations_are_the_torch_predictors(shipped):
 def test_strokes_and_images_go_through_the_same_preprocessing(shipped, tmp_path):
     from PIL import Image
     ck, live, _ = shipped
-    torch_pred = Predictor(ck.model)
+    models = ReadingModels()
+    on_onnx, on_torch = Reader(live, models), Reader(Predictor(ck.model), models)
     seven = [[(10, 10), (90, 10), (40, 100)]]
-    (img_a, p_a), (img_b, p_b) = live.predict_strokes(seven), torch_pred.predict_strokes(seven)
-    assert np.array_equal(img_a, img_b) and np.abs(p_a - p_b).max() <= PROB_ATOL
-    assert live.predict_strokes([]) == (None, None)
-    Image.fromarray((255 - img_a * 255).astype(np.uint8)).resize((140, 140)).save(tmp_path / "d.png")
-    (img_a, p_a), (img_b, p_b) = live.predict_image(tmp_path / "d.png"), torch_pred.predict_image(tmp_path / "d.png")
-    assert np.array_equal(img_a, img_b) and np.abs(p_a - p_b).max() <= PROB_ATOL
+    a, b = on_onnx.read_strokes(seven), on_torch.read_strokes(seven)
+    assert np.array_equal(a.image28, b.image28) and np.abs(a.probabilities - b.probabilities).max() <= PROB_ATOL
+    assert on_onnx.read_strokes([]) is None
+    Image.fromarray((255 - a.image28 * 255).astype(np.uint8)).resize((140, 140)).save(tmp_path / "d.png")
+    a, b = on_onnx.read_image(tmp_path / "d.png"), on_torch.read_image(tmp_path / "d.png")
+    assert np.array_equal(a.image28, b.image28) and np.abs(a.probabilities - b.probabilities).max() <= PROB_ATOL
 
 
 def test_the_number_reader_reads_the_same_number_with_either_classifier(shipped):
@@ -326,8 +328,10 @@ import sys
 import numpy as np
 from mnist_gui.core.live import LivePredictor
 from mnist_gui.core.handwriting.numbers import read_number
+from mnist_gui.core.reading import Reader, ReadingModels
 p = LivePredictor.from_path({str(tmp_path / "m.onnx")!r})
-img, probs = p.predict_strokes([[(10, 10), (90, 10), (40, 100)]])
+reading = Reader(p, ReadingModels()).read_strokes([[(10, 10), (90, 10), (40, 100)]])
+img, probs = reading.image28, reading.probabilities
 assert probs.shape == (10,) and abs(probs.sum() - 1) < 1e-5
 assert p.probabilities_batch([img, img]).shape == (2, 10)
 assert "conv1" in p.activations(img)

@@ -156,16 +156,16 @@ def test_ink_on_a_transparent_background_is_read_whatever_its_colour(tmp_path, i
     ([[(400, 300), (402, 360)]], None),                       # a 1
 ])
 def test_a_dot_or_a_dash_is_not_claimed_as_a_digit(strokes, why):
-    from mnist_gui.core.predictor import doubt
+    from mnist_gui.core.reading import verdict
     sure = np.eye(10)[2]                                      # even when the network is sure
-    assert doubt(sure, strokes_to_mnist(strokes)) == why
+    assert verdict(sure.max(), strokes_to_mnist(strokes)) == (why or "sure")
 
 
 def test_a_digit_claimed_against_the_network_is_not_sure():
     """Number mode may read a digit other than the network's first choice: its own probability counts."""
-    from mnist_gui.core.predictor import doubt
+    from mnist_gui.core.reading import verdict
     probs = np.full(10, 0.01)
     probs[2] = 0.91
     one = strokes_to_mnist([[(400, 300), (402, 360)]])
-    assert doubt(probs, one) is None and doubt(probs, one, digit=2) is None
-    assert doubt(probs, one, digit=0) == "not sure"
+    assert verdict(probs.max(), one) == "sure" and verdict(probs[2], one) == "sure"
+    assert verdict(probs[0], one) == "not sure"

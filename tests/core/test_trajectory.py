@@ -6,8 +6,10 @@ import pytest
 
 from mnist_gui import config
 from mnist_gui.core.handwriting import trajectory as T
+from mnist_gui.core.handwriting import trajectory_train as TT
 from mnist_gui.core.live import LivePredictor
 from mnist_gui.core.preprocess import strokes_to_mnist
+from mnist_gui.core.reading import Reader, ReadingModels
 from tests.conftest import SHARED_PENDIGITS
 
 
@@ -56,9 +58,9 @@ def test_a_path_net_tells_apart_what_only_the_order_tells():
     rng = np.random.default_rng(0)
     train = jittered(NINE_LOOP_THEN_STEM, rng, 150) + jittered(NINE_STEM_THEN_LOOP, rng, 150)
     x, y = T.batch_features(train), np.repeat([9, 4], 150)
-    net = T.train_trajectory(x, y, epochs=6, log=lambda s: None)
+    net = TT.train_trajectory(x, y, epochs=6, log=lambda s: None)
     test = jittered(NINE_LOOP_THEN_STEM, rng, 40) + jittered(NINE_STEM_THEN_LOOP, rng, 40)
-    got = T.path_probabilities(net, T.batch_features(test)).argmax(1)
+    got = TT.path_probabilities(net, T.batch_features(test)).argmax(1)
     assert np.mean(got == np.repeat([9, 4], 40)) >= 0.95
 
 
@@ -75,12 +77,12 @@ def test_combine_is_a_sum_of_log_probabilities():
 
 @pytest.mark.slow
 def test_the_onnx_export_reads_as_the_torch_net(tmp_path):
-    net = T.new_net().eval()
+    net = TT.new_net().eval()
     x = T.batch_features([NINE_LOOP_THEN_STEM, NINE_STEM_THEN_LOOP, [loop()]])
-    path = T.export_trajectory_onnx(net, tmp_path / "t.onnx")
+    path = TT.export_trajectory_onnx(net, tmp_path / "t.onnx")
     reader = T.onnx_trajectory(path)
     got = reader([NINE_LOOP_THEN_STEM, NINE_STEM_THEN_LOOP, [loop()]])
-    assert np.allclose(got, T.path_probabilities(net, x), atol=1e-5)
+    assert np.allclose(got, TT.path_probabilities(net, x), atol=1e-5)
     assert reader([]).shape == (0, 10)
 
 
@@ -93,28 +95,27 @@ def test_a_file_that_is_not_a_path_net_is_refused_in_one_line(tmp_path):
         T.onnx_trajectory(tmp_path / "none.onnx")
 
 
-def test_without_a_path_net_the_strokes_are_read_from_the_image_alone(tmp_path, monkeypatch, capsys):
+def test_without_a_path_net_the_strokes_are_read_from_the_image_alone(tmp_path, caplog):
     live = LivePredictor.from_path(config.resource_path("shipped_model.onnx"))
-    monkeypatch.setattr(T, "PATH_FILE", tmp_path / "missing.onnx")
-    T.shipped_trajectory.cache_clear()
-    try:
-        img, probs = live.predict_strokes(NINE_LOOP_THEN_STEM)
-        assert np.allclose(probs, live.probabilities(img))
-        assert "without the pen-path recognizer" in capsys.readouterr().err
-    finally:
-        T.shipped_trajectory.cache_clear()
+    reading = Reader(live, ReadingModels(path_net=tmp_path / "missing.onnx")).read_strokes(NINE_LOOP_THEN_STEM)
+    assert np.allclose(reading.probabilities, live.probabilities(reading.image28))
+    assert any("without the pen-path recognizer" in r.getMessage() for r in caplog.records
+               if r.name == "mnist_gui.core.reading" and r.levelname == "WARNING")
 
 
 def test_the_live_reading_of_strokes_joins_the_image_and_the_path():
     live = LivePredictor.from_path(config.resource_path("shipped_model.onnx"))
-    path = T.shipped_trajectory()
+    models = ReadingModels()
+    path = models.path_net
     assert path is not None, "resources/trajectory.onnx ships with the app"
-    img, probs = live.predict_strokes(NINE_LOOP_THEN_STEM)
-    assert np.allclose(probs, T.combine(live.probabilities(img), path([NINE_LOOP_THEN_STEM])[0]))
+    reader = Reader(live, models)
+    reading = reader.read_strokes(NINE_LOOP_THEN_STEM)
+    assert np.allclose(reading.probabilities,
+                       T.combine(live.probabilities(reading.image28), path([NINE_LOOP_THEN_STEM])[0]))
     # a number is read with the path too (each candidate digit's strokes)
     one = [(10.0, 10.0), (10.0, 130.0)]
-    reading = live.read_number([one, *[[(x + 100, y) for x, y in s] for s in NINE_LOOP_THEN_STEM]])
-    assert reading is not None and reading.text == "19"
+    reading = reader.read_number([one, *[[(x + 100, y) for x, y in s] for s in NINE_LOOP_THEN_STEM]])
+    assert reading is not None and reading.number.text == "19"
 
 
 @pytest.mark.skipif(not SHARED_PENDIGITS.exists(), reason="needs ../shared/data/pendigits")
@@ -123,5 +124,5 @@ def test_the_shipped_path_net_reads_pen_digits():
     (benchmarks/pendigits_nested.py measures that on writers it never saw)."""
     from mnist_gui.core.handwriting.pendigits import read_unipen
     digits = read_unipen(SHARED_PENDIGITS)[::25]
-    got = T.shipped_trajectory()([d.strokes for d in digits]).argmax(1)
+    got = ReadingModels().path_net([d.strokes for d in digits]).argmax(1)
     assert np.mean(got == np.array([d.label for d in digits])) >= 0.97

@@ -3,6 +3,7 @@ names its parameter and shows its values whole, a 0% second reading is not offer
 
 import numpy as np
 
+from mnist_gui.core.reading import Reading, verdict
 from mnist_gui.gui.widgets.prediction_bars import PredictionBars
 
 
@@ -37,12 +38,12 @@ def test_a_second_reading_of_zero_percent_is_not_offered(qtbot):
     blob = np.ones((28, 28), np.float32)                       # a filled square: not digit-like
     sure = np.full(10, 1e-5)
     sure[8] = 1 - sure.sum() + 1e-5
-    bars.set_probabilities(sure, blob)
+    bars.show_reading(Reading(blob, sure, verdict(sure.max(), blob)))
     assert bars.doubt == "not digit-like"
     assert bars.confidenceLabel.text() == "Not digit-like: 8 (100%)"
     torn = np.zeros(10)
     torn[[3, 5]] = 0.55, 0.45                                  # a real second reading is still given
-    bars.set_probabilities(torn, None)
+    bars.show_reading(Reading(blob, torn, verdict(torn.max())))
     assert bars.confidenceLabel.text() == "Not sure: 3 (55%) or 5 (45%)"
 
 

@@ -118,7 +118,7 @@ def test_number_mode_reads_a_four_of_an_l_and_a_stem_as_one_digit(window, qtbot)
 
 
 def test_number_mode_greys_the_digits_it_is_not_sure_of(window, qtbot, monkeypatch):
-    from mnist_gui.core import predictor
+    from mnist_gui.core import reading
     from mnist_gui.gui import theme
     NOT_SURE_COLOUR = "#{:02x}{:02x}{:02x}".format(*theme.current().unsure)
     tab = window.drawTab
@@ -126,7 +126,7 @@ def test_number_mode_greys_the_digits_it_is_not_sure_of(window, qtbot, monkeypat
     strokes = ONE + [[(x + 110, y) for x, y in SEVEN[0]]]
     draw(qtbot, tab.canvas, [[(40 + x * 2, 60 + y * 2) for x, y in s] for s in strokes])
     assert tab.number == "17" and NOT_SURE_COLOUR not in tab.numberLabel.text()
-    monkeypatch.setattr(predictor, "NOT_SURE_BELOW", 1.01)   # now it is sure of nothing
+    monkeypatch.setattr(reading, "NOT_SURE_BELOW", 1.01)   # now it is sure of nothing
     tab.update_prediction()
     assert tab.number == "17" and tab.numberLabel.text().count(NOT_SURE_COLOUR) == 2
 
@@ -148,21 +148,17 @@ def test_number_mode_says_which_part_is_not_a_digit(window, qtbot):
 def test_number_mode_reads_without_a_broken_judge_file(window, qtbot, tmp_path, monkeypatch, caplog):
     """A judge file that cannot be read: one warning (the command line writes it as a line on stderr), and
     numbers are read as before the judge."""
-    from mnist_gui.core.handwriting import judge
-    bad = tmp_path / "number_judge.pt"
+    from mnist_gui.core import reading
+    bad = tmp_path / "number_judge.onnx"
     bad.write_bytes(b"\x00" * 100)
-    monkeypatch.setattr(judge, "JUDGE_FILE", bad)
-    judge.shipped_judge.cache_clear()
-    try:
-        tab = window.drawTab
-        tab.numberMode.setChecked(True)
-        strokes = ONE + [[(x + 110, y) for x, y in SEVEN[0]]]
-        draw(qtbot, tab.canvas, [[(40 + x * 2, 60 + y * 2) for x, y in s] for s in strokes])
-        assert tab.number == "17", tab.numberLabel.text()
-        said = [r for r in caplog.records if r.name == judge.__name__ and r.levelname == "WARNING"]
-        assert [r.getMessage().count("reading numbers without the whole-digit judge") for r in said] == [1]
-    finally:
-        judge.shipped_judge.cache_clear()
+    monkeypatch.setattr(window.ws, "reading_models", reading.ReadingModels(judge=bad))
+    tab = window.drawTab
+    tab.numberMode.setChecked(True)
+    strokes = ONE + [[(x + 110, y) for x, y in SEVEN[0]]]
+    draw(qtbot, tab.canvas, [[(40 + x * 2, 60 + y * 2) for x, y in s] for s in strokes])
+    assert tab.number == "17", tab.numberLabel.text()
+    said = [r for r in caplog.records if r.name == reading.__name__ and r.levelname == "WARNING"]
+    assert [r.getMessage().count("reading numbers without the whole-digit judge") for r in said] == [1]
 
 
 def test_blob_and_scribble_are_not_claimed(window, qtbot):

@@ -11,20 +11,19 @@ It learns from the reader's own candidates: numbers laid out from pen-drawn digi
 core/handwriting/synthetic.py builds them), each candidate labelled whole when its strokes are exactly one
 digit's (scripts/train_number_judge.py). It does not depend on the classifier, so teaching and
 retraining the classifier leave it as it is.
+
+This module opens the exported judge (ONNX Runtime, no torch); core/reading.ReadingModels owns the one the
+number reader uses. Its network and training are in judge_net.py.
 """
 
 from __future__ import annotations
 
-import functools
-import logging
 from pathlib import Path
 
 import numpy as np
 
-from mnist_gui import config
 from mnist_gui.core.handwriting.numbers import Judge
-
-log = logging.getLogger(__name__)
+from mnist_gui.core.live import checked_session
 
 FEATURES = 4   # numbers.judge_features
 
@@ -32,7 +31,6 @@ FEATURES = 4   # numbers.judge_features
 def onnx_judge(path, threads: int = 1) -> Judge:
     """The judge exported by judge_net.export_judge_onnx, on ONNX Runtime (no torch); ValueError in one line
     when the file is missing or is not one."""
-    from mnist_gui.core.live import checked_session
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path} is missing")
@@ -46,21 +44,3 @@ def onnx_judge(path, threads: int = 1) -> Judge:
         return session.run(["whole"], {"images": x, "features": f})[0].astype(np.float64).reshape(-1)
 
     return judge
-
-
-JUDGE_FILE: Path | None = None   # None: the one that ships (resources/number_judge.onnx); a .pt is read with torch
-
-
-@functools.cache
-def shipped_judge() -> Judge | None:
-    """The judge that ships (or JUDGE_FILE), loaded once; None, said once on stderr, when it cannot be
-    found or read (numbers are then read without it, as before it existed)."""
-    try:
-        path = Path(JUDGE_FILE or config.resource_path("number_judge.onnx"))
-        if path.suffix == ".pt":   # a fold's judge from scripts/train_number_judge.py (benchmarks)
-            from mnist_gui.core.handwriting.judge_net import load_judge, torch_judge
-            return torch_judge(load_judge(path))
-        return onnx_judge(path)
-    except Exception as e:  # a broken install must not stop number reading
-        log.warning("reading numbers without the whole-digit judge: %s", e)
-        return None

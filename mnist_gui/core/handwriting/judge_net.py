@@ -45,21 +45,9 @@ def train_judge(images: list[np.ndarray], feats: np.ndarray, whole: np.ndarray, 
     x, f = _tensors(images, feats)
     y = torch.as_tensor(np.asarray(whole, np.float32))
     net = JudgeNet()
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     loss_fn = nn.BCEWithLogitsLoss()
-    for epoch in range(epochs):
-        order = torch.randperm(len(y))
-        total = 0.0
-        net.train()
-        for i in range(0, len(y), 128):
-            b = order[i:i + 128]
-            loss = loss_fn(net(x[b], f[b]), y[b])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(b)
-        log(f"judge epoch {epoch + 1}/{epochs}: loss {total / len(y):.4f}")
-    return net.eval()
+    return fit(net, len(y), lambda b: loss_fn(net(x[b], f[b]), y[b]), epochs, 1e-3, "judge", log,
+               optimizer=lambda params: torch.optim.Adam(params, lr=1e-3), one_cycle=False)
 
 
 def save_judge(path, net: JudgeNet, info: dict) -> None:
@@ -162,11 +150,13 @@ def train_gate(images: np.ndarray, is_digit: np.ndarray, epochs: int = 4, seed: 
 
 
 def fit(net: nn.Module, n: int, loss_of: Callable, epochs: int, lr: float, label: str,
-        log: Callable[[str], None]) -> nn.Module:
-    """The loop the small networks share (the gates, the path net): each epoch the n examples in a random
-    order, batches of 128, loss_of(batch indices), AdamW with a one-cycle schedule peaking at lr."""
-    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(1, epochs * ((n + 127) // 128)))
+        log: Callable[[str], None], optimizer: Callable | None = None, one_cycle: bool = True) -> nn.Module:
+    """The loop the small networks share (the gates, the path net, the judge): each epoch the n examples in
+    a random order, batches of 128, loss_of(batch indices); AdamW with a one-cycle schedule peaking at lr,
+    or optimizer(parameters) (the judge: Adam at a fixed rate, one_cycle=False)."""
+    opt = optimizer(net.parameters()) if optimizer else torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(1, epochs * ((n + 127) // 128))) \
+        if one_cycle else None
     for epoch in range(epochs):
         order = torch.randperm(n)
         total = 0.0
@@ -177,7 +167,8 @@ def fit(net: nn.Module, n: int, loss_of: Callable, epochs: int, lr: float, label
             opt.zero_grad()
             loss.backward()
             opt.step()
-            sched.step()
+            if sched is not None:
+                sched.step()
             total += loss.item() * len(b)
         log(f"{label} epoch {epoch + 1}/{epochs}: loss {total / n:.4f}")
     return net.eval()

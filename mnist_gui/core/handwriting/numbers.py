@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mnist_gui.core.handwriting.segment import split_digits
-from mnist_gui.core.predictor import digit_like
-from mnist_gui.core.preprocess import Stroke, strokes_to_mnist
+from mnist_gui.core.handwriting.trajectory import batch_features, combine, on_features
+from mnist_gui.core.preprocess import Stroke, digit_like, strokes_to_mnist
 
 Classify = Callable[[list[np.ndarray]], np.ndarray]  # N 28×28 images -> N×10 probabilities
 Judge = Callable[[list[np.ndarray], np.ndarray], np.ndarray]  # images, N×4 judge_features -> N P(whole digit)
@@ -68,7 +68,7 @@ MAX_INNER_GAP = 0.2   # ... with no hole between its strokes wider than this (pe
                       # 99.9% of multi-stroke digits have holes under 0.13 of their height)
 TINY = 0.15           # a stroke whose box fits in this (× line height) may be a stray dot, and so may one
 DASH_WIDTH = 1.0      # wider than this, at least DASH_FLAT times as wide as high, and not digit-like on
-DASH_FLAT = 6.0       # its own (predictor.digit_like): a dash, an underline; not a number joined in one
+DASH_FLAT = 6.0       # its own (preprocess.digit_like): a dash, an underline; not a number joined in one
                       # stroke, which is as high as the line (a digit's bar this wide may go: the judge keeps it)
 CLOSE_RATIO = 0.3     # show the second reading when its probability is at least this share of the best
 KEEP = 6              # readings kept per step of the dynamic programming
@@ -82,6 +82,7 @@ class DigitRead:
     image28: np.ndarray         # the 28×28 input the classifier saw
     probs: np.ndarray           # all ten probabilities
     stroke_ids: list[int]       # indices of the input strokes it uses (all or part of)
+    features: np.ndarray | None = None   # its pen-path features (trajectory.features), when a path net read it
 
 
 @dataclass
@@ -389,15 +390,18 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     sets, strokes_of = candidate_sets(strokes)
     if not sets:
         return None
-    seen = {k: cache[k] for k in strokes_of if cache is not None and k in cache}  # key: (image, probs)
+    # key: (image, probabilities, path features or None)
+    seen = {k: cache[k] for k in strokes_of if cache is not None and k in cache and len(cache[k]) == 3}
     todo = [k for k in strokes_of if k not in seen]
     if todo:
         images = [strokes_to_mnist(strokes_of[k]) for k in todo]
         probs = np.asarray(classify(images), float).reshape(len(todo), 10)
-        if path is not None:
-            from mnist_gui.core.handwriting.trajectory import combine
-            probs = combine(probs, path([strokes_of[k] for k in todo]))
-        seen.update({k: (img, p.copy()) for k, img, p in zip(todo, images, probs)})
+        path_feats: list = [None] * len(todo)
+        if path is not None:   # the features once, for the path net here and the path gate after
+            todo_strokes = [strokes_of[k] for k in todo]
+            path_feats = list(batch_features(todo_strokes))
+            probs = combine(probs, on_features(path, np.asarray(path_feats), todo_strokes))
+        seen.update({k: (img, p.copy(), f) for k, img, p, f in zip(todo, images, probs, path_feats)})
         if cache is not None:
             if len(cache) + len(todo) > 4 * MAX_INPUTS:
                 judged = cache.get(_JUDGED)
@@ -417,8 +421,8 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
             if len(judged) + len(new) > 4 * MAX_INPUTS:
                 judged.clear()
             judged.update({said[k]: whole[k] for k in feats})
-    odd = {k: not digit_like(img) for k, (img, _) in seen.items()}
-    finals = ranked(sets, {k: p for k, (_, p) in seen.items()}, whole, odd)
+    odd = {k: not digit_like(img) for k, (img, _, _) in seen.items()}
+    finals = ranked(sets, {k: p for k, (_, p, _) in seen.items()}, whole, odd)
     if not finals:
         return None
     by_text: dict[str, float] = {}
@@ -428,23 +432,7 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     read = []
     for ci, k in _left_to_right(digits, cands):
         c = cands.items[ci]
-        image, probs_ = seen[_key(c[2])]
-        read.append(DigitRead(k, float(probs_[k]), c[2], image, probs_, list(c[3])))
+        image, probs_, feats_ = seen[_key(c[2])]
+        read.append(DigitRead(k, float(probs_[k]), c[2], image, probs_, list(c[3]), feats_))
     return NumberReading(read, score, list(by_text.items())[1:], len(todo))
 
-
-def torch_classifier(model) -> Classify:
-    """A batched classify() for a PyTorch model: one forward pass for all images."""
-    import torch
-
-    from mnist_gui import config
-
-    @torch.inference_mode()
-    def classify(images: list[np.ndarray]) -> np.ndarray:
-        if not images:
-            return np.zeros((0, 10))
-        x = torch.from_numpy(np.stack(images).astype(np.float32)).unsqueeze(1)
-        x = (x - config.MNIST_MEAN) / config.MNIST_STD
-        return model.eval()(x).softmax(1).double().numpy()
-
-    return classify

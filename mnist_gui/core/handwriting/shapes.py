@@ -277,9 +277,10 @@ def path_gate_training_set(ex: dict, digits: list[PenDigit], shapes: list, write
     on both sides, so that the gate does not learn the direction these writers happened to draw in (a 0
     drawn clockwise is a digit too). (features, is digit)."""
     from mnist_gui.core.handwriting import trajectory as T
+    from mnist_gui.core.handwriting import trajectory_train as TT
     rng = np.random.default_rng(seed + 3)
     mine = [d for d in digits if d.writer in set(writers)]
-    xd, _ = T.varied_features(mine, T.VARIANTS, seed)
+    xd, _ = TT.varied_features(mine, TT.VARIANTS, seed)
     xr = T.batch_features([reorient(vary_strokes(d.strokes, rng), rng) for _ in range(REORIENTED) for d in mine])
     xd = np.concatenate([xd, xr])
     neg = [shapes[i] for i in np.flatnonzero(_negatives(ex, writers, families))]

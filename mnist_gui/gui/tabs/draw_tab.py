@@ -1,4 +1,5 @@
-"""Draw tab: canvas, live prediction bars, and the 28×28 image the network sees."""
+"""Draw tab: canvas, live prediction bars, and the 28×28 image the network sees. It asks the Workspace's
+reader for one Reading (core/reading.py) and shows it; it runs no network itself."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui import config
-from mnist_gui.core.predictor import doubt
 from mnist_gui.core.preprocess import image_to_mnist, strokes_to_mnist
+from mnist_gui.core.reading import Reading, Verdict
 from mnist_gui.core.states import BusyKind
 from mnist_gui.gui import theme
 from mnist_gui.gui.i18n import Retranslating
@@ -34,7 +35,7 @@ PREVIEW_SCALE = 5      # the 28×28 input shown 5× enlarged
 
 
 class DrawTab(Retranslating, QWidget):
-    predicted = Signal(object)  # the ten probabilities (numpy) or None
+    predicted = Signal(object)  # the Reading shown (core/reading.py), or None when nothing is drawn
     taught = Signal(object)     # a Sample stored in My digits
     teachFailed = Signal(str)   # why a digit could not be stored
     finetuneRequested = Signal()
@@ -43,8 +44,7 @@ class DrawTab(Retranslating, QWidget):
         super().__init__(parent)
         self.qtws = qtws
         self.ws = qtws.ws
-        self.input28: np.ndarray | None = None
-        self.number: str | None = None  # the number read in number mode
+        self.reading: Reading | None = None   # what the bars show
 
         self.canvas = DrawingCanvas()
         self.bars = PredictionBars()
@@ -190,63 +190,61 @@ class DrawTab(Retranslating, QWidget):
             return image_to_mnist(qimage_to_rgba(img) if img.hasAlphaChannel() else qimage_to_array(img))
         return strokes_to_mnist(self.canvas.strokes())
 
+    @property
+    def input28(self) -> np.ndarray | None:
+        """The 28×28 input of the reading shown (None when nothing is drawn or the model is loading)."""
+        return None if self.reading is None else self.reading.image28
+
+    @property
+    def number(self) -> str | None:
+        """The number read in number mode (None otherwise)."""
+        return None if self.reading is None or self.reading.number is None else self.reading.number.text
+
     def update_prediction(self) -> None:
-        if self.ws.predictor is None:  # torch and the model are still loading: read it when they are there
-            self.input28 = None
+        reader = self.ws.reader
+        if reader is None:  # torch and the model are still loading: read it when they are there
+            self.reading = None
+            self.numberLabel.setText("")
             self.bars.show_loading()
             return
-        strokes = self.canvas.strokes()
-        number_mode = self.numberMode.isChecked() and self.canvas.image() is None
-        reading = self._read_number(strokes) if number_mode and strokes else None
-        if reading is not None:
-            # the bars and the preview follow the digit that holds (part of) the latest stroke
-            d = next((d for d in reading.digits if len(strokes) - 1 in d.stroke_ids), reading.digits[-1])
-            self.input28, probs, drawn = d.image28, d.probs, d.strokes
+        if self.canvas.image() is None:
+            strokes = self.canvas.strokes()
+            self.reading = reader.read(strokes, number=self.numberMode.isChecked())
         else:
-            self.number = None
-            self.numberLabel.setText("")
-            drawn = None
-            if self.canvas.image() is None:   # strokes: the image and the pen's path read them together
-                self.input28, probs = self.ws.predictor.predict_strokes(strokes)
-                drawn = strokes
-            else:
-                self.input28 = self.current_input()
-                probs = None if self.input28 is None else self.ws.predictor.probabilities(self.input28)
-        if self.input28 is None:
-            self.bars.clear()
+            img28 = self.current_input()
+            self.reading = None if img28 is None else reader.read_input(img28)
+        self._show_number(self.reading)
+        self.bars.show_reading(self.reading)
+        if self.reading is None:
             self.preview.clear()
             self.predicted.emit(None)
             return
-        self.bars.set_probabilities(probs, self.input28, drawn)
         if not self._teachChosen:
             self.teachDigit.blockSignals(True)
-            self.teachDigit.setValue(int(np.argmax(probs)))
+            self.teachDigit.setValue(int(np.argmax(self.reading.probabilities)))
             self.teachDigit.blockSignals(False)
-        self.preview.setPixmap(QPixmap.fromImage(array_to_qimage(self.input28)).scaled(
+        self.preview.setPixmap(QPixmap.fromImage(array_to_qimage(self.reading.image28)).scaled(
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
-        self.predicted.emit(probs)
+        self.predicted.emit(self.reading)
 
-    def _read_number(self, strokes):
-        """Read the strokes as a number (core.numbers) and show it, with a close second reading."""
-        reading = self.ws.predictor.read_number(strokes)
-        if reading is None or not reading.digits:
-            self.number = None
+    def _show_number(self, reading: Reading | None) -> None:
+        """The number read in number mode, each digit greyed with its doubt, with a close second reading."""
+        if reading is None or reading.number is None:
             self.numberLabel.setText("")
-            return None
-        doubts = [doubt(d.probs, d.image28, d.digit, d.strokes) for d in reading.digits]
-        parts = [(self.tr("{0} ({1}, not a digit)") if why == "not a digit" else self.tr("{0} ({1}, not sure)")
-                  ).format(d.digit, f"{d.prob:.0%}") if why else f"{d.digit} ({d.prob:.0%})"
-                 for d, why in zip(reading.digits, doubts)]
+            return
+        number = reading.number
+        digits = list(zip(number.digits, reading.digit_verdicts))
+        parts = [(self.tr("{0} ({1}, not a digit)") if why is Verdict.NOT_A_DIGIT else self.tr("{0} ({1}, not sure)")
+                  ).format(d.digit, f"{d.prob:.0%}") if why is not Verdict.SURE else f"{d.digit} ({d.prob:.0%})"
+                 for d, why in digits]
         # a digit it is not sure of is greyed in the number too, not only in the line below it
         grey = "#{:02x}{:02x}{:02x}".format(*theme.current().unsure)
-        big = "".join(f"<span style='color:{grey}'>{d.digit}</span>" if why else str(d.digit)
-                      for d, why in zip(reading.digits, doubts))
-        self.number = reading.text
-        alt = reading.close_alternative
+        big = "".join(f"<span style='color:{grey}'>{d.digit}</span>" if why is not Verdict.SURE else str(d.digit)
+                      for d, why in digits)
+        alt = number.close_alternative
         self.numberLabel.setText(f"<span style='font-size:22pt; font-weight:bold'>{big}</span>"
                                  + (" <span style='font-size:14pt'>" + self.tr("(or {0}?)").format(alt) + "</span>" if alt else "")
                                  + f"<br>{' · '.join(parts)}")
-        return reading
 
     def teach(self) -> None:
         """Store the drawing with the digit in teachDigit in My digits."""

@@ -107,14 +107,6 @@ class DrawingCanvas(Retranslating, QWidget):
         self.changed.emit()
         self.strokeFinished.emit()
 
-    def set_strokes(self, strokes) -> None:
-        self._strokes = [[(float(x), float(y)) for x, y in s] for s in strokes if len(s)]
-        self._current = None
-        self._image = None
-        self._fit_width()
-        self.changed.emit()
-        self.strokeFinished.emit()
-
     def set_image(self, image: QImage) -> None:
         """Show an image (from a file or the test set) instead of strokes."""
         self._strokes.clear()

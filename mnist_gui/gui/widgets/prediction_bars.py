@@ -1,5 +1,6 @@
-"""PredictionBars: the ten probabilities as bars (pyqtgraph), the top digit large with its confidence; "not sure",
-"not digit-like" or "not a digit" (core/predictor.doubt) instead when the app should not claim one."""
+"""PredictionBars: a core/reading.Reading shown: the ten probabilities as bars (pyqtgraph), the top digit large
+with its confidence; "not sure", "not digit-like" or "not a digit" (its verdict) instead when the app should not
+claim one. It only renders: no network runs here."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from mnist_gui.core.predictor import doubt
+from mnist_gui.core.reading import Reading, Verdict
 from mnist_gui.gui import theme
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.widgets.plots import Plot
@@ -19,11 +20,9 @@ class PredictionBars(Retranslating, QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("predictionBars")
-        self._probs: np.ndarray | None = None
-        self._img28 = None
-        self._strokes = None
+        self._reading: Reading | None = None
         self._loading = False
-        self.doubt: str | None = None
+        self.doubt: Verdict | None = None   # the verdict when it is not "sure"
 
         self.topLabel = QLabel("–")
         self.topLabel.setObjectName("topDigit")
@@ -71,43 +70,40 @@ class PredictionBars(Retranslating, QWidget):
         and theme."""
         if self._loading:
             self.show_loading()
-        elif self._probs is None:
-            self.clear()
         else:
-            self.set_probabilities(self._probs, self._img28, self._strokes)
+            self.show_reading(self._reading)
 
     def probabilities(self) -> list[float] | None:
         """The ten current probabilities, or None when nothing is drawn."""
-        return None if self._probs is None else [float(p) for p in self._probs]
+        return None if self._reading is None else [float(p) for p in self._reading.probabilities]
 
-    def set_probabilities(self, probs, img28=None, strokes=None) -> None:
-        """Show ten probabilities; with the 28×28 input (and the strokes it was drawn from), a drawing
-        that is not digit-like or not a digit is flagged."""
-        if probs is None:
+    def show_reading(self, reading: Reading | None) -> None:
+        """Show a reading (None: nothing drawn)."""
+        if reading is None:
             self.clear()
             return
-        p = np.asarray(probs, dtype=np.float64).reshape(10)
-        self._probs, self._img28, self._strokes, self._loading = p, img28, strokes, False
+        p = np.asarray(reading.probabilities, dtype=np.float64).reshape(10)
+        self._reading, self._loading = reading, False
         order = np.argsort(p)[::-1]
         top, second = int(order[0]), int(order[1])
-        self.doubt = doubt(p, img28, strokes=strokes)
-        sure = self.doubt is None
+        sure = reading.verdict is Verdict.SURE
+        self.doubt = None if sure else reading.verdict
         t = theme.current()
         brushes = [pg.mkBrush(*t.bar)] * 10
         brushes[top] = pg.mkBrush(*(t.top if sure else t.unsure))
         # refused as not a digit: no bars (a full-height bar at its closest digit said the opposite of the words)
-        self._bars.setOpts(height=np.zeros(10) if self.doubt == "not a digit" else p, brushes=brushes)
+        self._bars.setOpts(height=np.zeros(10) if self.doubt is Verdict.NOT_A_DIGIT else p, brushes=brushes)
         if sure:
             self.topLabel.setText(str(top))
             self.confidenceLabel.setText(self.tr("{0} sure").format(f"{p[top]:.1%}"))
             self._describe(self.tr("{0}, {1} sure").format(top, f"{p[top]:.0%}"))
-        elif self.doubt == "not a digit":
+        elif self.doubt is Verdict.NOT_A_DIGIT:
             self.topLabel.setText("?")
             self.confidenceLabel.setText(self.tr("Not a digit (closest: {0})").format(top))
             self._describe(self.confidenceLabel.text())
         else:
             self.topLabel.setText("?")
-            why = self.tr("Not sure") if self.doubt == "not sure" else self.tr("Not digit-like")
+            why = self.tr("Not sure") if self.doubt is Verdict.NOT_SURE else self.tr("Not digit-like")
             if round(p[second] * 100) >= 1:
                 self.confidenceLabel.setText(self.tr("{0}: {1} ({2}) or {3} ({4})").format(
                     why, top, f"{p[top]:.0%}", second, f"{p[second]:.0%}"))
@@ -121,7 +117,7 @@ class PredictionBars(Retranslating, QWidget):
         self.plot.setAccessibleDescription(text)
 
     def top_digit(self) -> int | None:
-        return None if self._probs is None else int(np.argmax(self._probs))
+        return None if self._reading is None else self._reading.top
 
     def clear(self) -> None:
         self._empty(loading=False)
@@ -137,6 +133,6 @@ class PredictionBars(Retranslating, QWidget):
         self._describe(self.confidenceLabel.text())
 
     def _empty(self, loading: bool) -> None:
-        self._probs, self._img28, self._strokes, self._loading = None, None, None, loading
+        self._reading, self._loading = None, loading
         self.doubt = None
         self._bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(*theme.current().bar)] * 10)

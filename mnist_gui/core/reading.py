@@ -1,0 +1,224 @@
+"""One reading of a drawing or an image: strokes (or pixels) -> 28×28 input -> the classifier, the pen-path
+net, the digit gates -> one `Reading` value (the input, ten probabilities, the verdict and, in number mode,
+the number). Written once here; the Draw tab and the bars only show it.
+
+Run time only (numpy and ONNX Runtime, or the torch classifier the Workspace hands in): nothing here
+imports a module that trains or exports. The small networks beside the classifier (the digit gate, the
+path gate, the whole-digit judge, the path net) are loaded by one `ReadingModels` object that the
+Workspace owns, from the files it is given.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from mnist_gui import config
+from mnist_gui.core.handwriting import gate as G
+from mnist_gui.core.handwriting.judge import onnx_judge
+from mnist_gui.core.handwriting.numbers import NumberReading, read_number
+from mnist_gui.core.handwriting.trajectory import combine, features, onnx_trajectory
+from mnist_gui.core.preprocess import Stroke, digit_like, image_to_mnist, strokes_to_mnist
+
+log = logging.getLogger(__name__)
+
+__all__ = ["NOT_SURE_BELOW", "Reader", "Reading", "ReadingModels", "SHIPPED", "Verdict", "verdict"]
+
+
+class Verdict(StrEnum):
+    """What the app says of a reading."""
+    SURE = "sure"
+    NOT_SURE = "not sure"               # the probability of the digit is below NOT_SURE_BELOW
+    NOT_DIGIT_LIKE = "not digit-like"   # the ink checks (preprocess.digit_like)
+    NOT_A_DIGIT = "not a digit"         # the digit gates (handwriting/gate.py)
+
+
+# "Not sure": below this probability the app shows the top two instead of claiming a digit (chosen on
+# writer folds: benchmarks/pendigits_cv.py --fold-models; figures in benchmarks/README.md).
+NOT_SURE_BELOW = 0.8
+
+
+def verdict(p_claimed: float, img28: np.ndarray | None = None, is_digit: bool = True) -> Verdict:
+    """The verdict on a claimed digit of probability p_claimed, with its 28×28 input (the ink checks) and
+    what the digit gates said of it (is_digit)."""
+    if img28 is not None and not digit_like(img28):
+        return Verdict.NOT_DIGIT_LIKE
+    if not is_digit:
+        return Verdict.NOT_A_DIGIT
+    return Verdict.NOT_SURE if float(p_claimed) < NOT_SURE_BELOW else Verdict.SURE
+
+
+class Classifier(Protocol):
+    """What a Reader reads with: core/live.LivePredictor (ONNX Runtime) or core/predictor.Predictor."""
+
+    def probabilities(self, img28: np.ndarray) -> np.ndarray: ...
+
+    def classify(self, images: Sequence[np.ndarray]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True, eq=False)
+class Reading:
+    """What the app read: the 28×28 input the classifier saw, its ten probabilities (joined with the pen
+    path's for strokes) and the verdict on the top digit. In number mode `number` holds the whole reading,
+    `digit_verdicts` the verdict on each of its digits (on the digit it reads, which may not be the
+    classifier's first choice), and the input and probabilities are those of the digit that holds the
+    latest stroke."""
+    image28: np.ndarray
+    probabilities: np.ndarray
+    verdict: Verdict
+    number: NumberReading | None = None
+    digit_verdicts: tuple[Verdict, ...] = ()
+
+    @property
+    def top(self) -> int:
+        return int(np.argmax(self.probabilities))
+
+    @property
+    def sure(self) -> bool:
+        return self.verdict is Verdict.SURE
+
+
+SHIPPED = "shipped"   # ReadingModels' default for each network: the file in resources/
+_FILES = {"gate": "digit_gate.onnx", "path_gate": "path_gate.onnx", "judge": "number_judge.onnx",
+          "path_net": "trajectory.onnx"}
+_OPEN: dict[str, Callable[..., Any]] = {"gate": G.onnx_gate, "path_gate": G.onnx_path_gate, "judge": onnx_judge,
+                                        "path_net": onnx_trajectory}
+_WITHOUT = {"gate": "reading drawings without the digit gate",
+            "path_gate": "judging drawings without the path gate",
+            "judge": "reading numbers without the whole-digit judge",
+            "path_net": "reading drawings without the pen-path recognizer"}
+
+
+class ReadingModels:
+    """The small networks that read beside the classifier, each opened once, when first used.
+
+    Each argument is SHIPPED (the file in resources/), a file (.onnx) to open, an object to use as it is
+    (a gate: images -> P(digit); the path gate and path net: trajectory.PathNet or stroke sets -> scores;
+    the judge: numbers.Judge), or None to read without it. A file that cannot be opened is logged once
+    (a warning) and the app reads without that network (a broken install must not stop the drawing)."""
+
+    def __init__(self, gate=SHIPPED, path_gate=SHIPPED, judge=SHIPPED, path_net=SHIPPED, threads: int = 1):
+        self._given = {"gate": gate, "path_gate": path_gate, "judge": judge, "path_net": path_net}
+        self._loaded: dict[str, Any] = {}
+        self.threads = threads
+
+    def _get(self, name: str):
+        if name not in self._loaded:
+            given = self._given[name]
+            if given is None or callable(given):
+                self._loaded[name] = given
+            else:
+                path = config.resource_path(_FILES[name]) if given == SHIPPED else Path(given)
+                try:
+                    self._loaded[name] = _OPEN[name](path, self.threads)
+                except Exception as e:   # a missing or broken file: read without it
+                    log.warning("%s: %s", _WITHOUT[name], e)
+                    self._loaded[name] = None
+        return self._loaded[name]
+
+    @property
+    def gate(self):
+        return self._get("gate")
+
+    @property
+    def path_gate(self):
+        return self._get("path_gate")
+
+    @property
+    def judge(self):
+        return self._get("judge")
+
+    @property
+    def path_net(self):
+        return self._get("path_net")
+
+    def is_digit(self, images: np.ndarray, feats: np.ndarray | None = None, stroke_sets=None) -> np.ndarray:
+        """N bools: do the gates take these 28×28 inputs for digits (all True without a gate)? With the
+        pen-path features of the strokes they were drawn from, the image and path gates decide together."""
+        gate = self.gate
+        if gate is None:
+            return np.ones(len(images), bool)
+        p = gate(np.asarray(images))
+        path_gate = self.path_gate if feats is not None else None
+        if path_gate is None:
+            return G.is_digit(p)
+        p_path = path_gate.on_features(feats) if hasattr(path_gate, "on_features") else path_gate(stroke_sets)
+        return G.is_digit(p, p_path)
+
+    def looks_like_a_digit(self, img28: np.ndarray, strokes=None) -> bool:
+        """One input (and the strokes it was drawn from): does it pass the gates?"""
+        feats = features(strokes)[None] if strokes else None
+        return bool(self.is_digit(np.asarray(img28)[None], feats, [strokes] if strokes else None)[0])
+
+
+class Reader:
+    """Reads strokes, an image or a whole number with one classifier and the small networks of a
+    ReadingModels, each network run once per read. Candidates of number mode are cached while the
+    classifier stays (a new Reader for a new model). Used from one thread."""
+
+    def __init__(self, classifier: Classifier, models: ReadingModels):
+        self.classifier, self.models = classifier, models
+        self._number_cache: dict = {}
+
+    def read(self, strokes: Sequence[Stroke], number: bool = False) -> Reading | None:
+        """The drawing's reading: as a number in number mode (as one digit when it cannot be read as one),
+        else as one digit; None when there is no ink."""
+        if number and strokes:
+            reading = self.read_number(strokes)
+            if reading is not None:
+                return reading
+        return self.read_strokes(strokes)
+
+    def read_strokes(self, strokes: Sequence[Stroke]) -> Reading | None:
+        """The strokes as one digit: the image's probabilities joined with the path net's reading of the
+        same strokes (trajectory.combine), the gates on both; None when there is no ink."""
+        img = strokes_to_mnist(strokes)
+        if img is None:
+            return None
+        probs = self.classifier.probabilities(img)
+        feats = features(strokes)[None]   # once, for the path net and the path gate
+        path = self.models.path_net
+        if path is not None:
+            p_path = path.on_features(feats) if hasattr(path, "on_features") else path([strokes])
+            probs = combine(probs, p_path[0])
+        return self._reading(img, probs, feats, [strokes])
+
+    def read_image(self, image) -> Reading | None:
+        """An image (a file, an array) as one digit, the image gate alone; None when it holds no ink.
+        PreprocessError for a file that is not an image."""
+        img = image_to_mnist(image)
+        return None if img is None else self.read_input(img)
+
+    def read_input(self, img28: np.ndarray) -> Reading:
+        """A 28×28 input as one digit, the image gate alone."""
+        return self._reading(img28, self.classifier.probabilities(img28), None, None)
+
+    def _reading(self, img, probs, feats, sets) -> Reading:
+        ok = not digit_like(img) or bool(self.models.is_digit(img[None], feats, sets)[0])
+        return Reading(img, probs, verdict(np.max(probs), img, ok))
+
+    def read_number(self, strokes: Sequence[Stroke]) -> Reading | None:
+        """The strokes read as a number (handwriting.numbers.read_number, with the judge and the path net),
+        each digit judged by the gates once; the input and probabilities of the digit holding the latest
+        stroke. None when there is no ink or no digit."""
+        m = self.models
+        nr = read_number(strokes, self.classifier.classify, self._number_cache, m.judge, m.path_net)
+        if nr is None or not nr.digits:
+            return None
+        digits = nr.digits
+        images = np.stack([d.image28 for d in digits])
+        like = [digit_like(d.image28) for d in digits]
+        ok = [True] * len(digits)
+        if any(like):
+            feats = np.stack([d.features if d.features is not None else features(d.strokes) for d in digits])
+            ok = list(m.is_digit(images, feats, [d.strokes for d in digits]))
+        verdicts = tuple(verdict(d.prob, d.image28, bool(o)) for d, o in zip(digits, ok))
+        i = next((i for i, d in enumerate(digits) if len(strokes) - 1 in d.stroke_ids), len(digits) - 1)
+        d = digits[i]
+        return Reading(d.image28, d.probs, verdict(np.max(d.probs), d.image28, bool(ok[i])), nr, verdicts)
