@@ -127,7 +127,7 @@ def test_predict_reports_every_file_when_some_are_bad(tmp_path):
     (tmp_path / "dir.png").mkdir()
     names = ["one.png", "huge.png", "text.png", "missing.png", "dir.png", "white_on_clear.png"]
     r = run_cli("predict", *[str(tmp_path / n) for n in names], "--json")
-    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "Traceback" not in r.stderr   # a file that is not an image: 2, as README says
     preds = json.loads(r.stdout)["predictions"]
     assert [p["file"] for p in preds] == [str(tmp_path / n) for n in names]
     assert [("error" in p) for p in preds] == [False, True, True, True, True, False]

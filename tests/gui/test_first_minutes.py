@@ -164,7 +164,7 @@ def test_the_study_bar_is_the_whole_studys_and_its_end_follows_the_language(wind
 
 def test_the_training_speed_follows_the_language(window, qtbot):
     tab = window.trainTab
-    tab._speed = (1234.0, 0.25)
+    tab.progress._speed = (1234.0, 0.25)   # the speed line lives in RunProgress since the tab was split
     window.set_language("zh_TW")
     try:
         qtbot.waitUntil(lambda: tab.speedLabel.text() == "每秒 1,234 張影像  損失 0.250")
