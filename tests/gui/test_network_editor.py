@@ -72,7 +72,7 @@ def test_an_impossible_network_shows_its_numbers_and_no_total_or_time(window, qt
     editor.fieldWidgets["padding"].setCurrentText("0")
     editor.fieldWidgets["kernel"].setValue(20)
     held.release.set()
-    qtbot.waitUntil(lambda: not window.jobs.running(), timeout=10_000)   # its answer was delivered before
+    qtbot.waitUntil(lambda: not window.jobs._jobs, timeout=10_000)   # its answer was delivered before
     assert rows(editor)[3][6] == "(14 − 20 + 2·0) / 1 + 1 = −5: the filter is larger than the input"
     assert editor.estimateLabel.text() == ""
     assert "3,274,634" not in editor.totalsLabel.text() and not any(c.isdigit() for c in editor.totalsLabel.text())
@@ -90,7 +90,7 @@ def test_the_time_per_epoch_gives_up_after_a_bounded_time(window, qtbot, monkeyp
     qtbot.waitUntil(lambda: "not measured" in editor.estimateLabel.text(), timeout=10_000)
     assert editor.estimateLabel.text().startswith("Time per epoch on this machine: not measured (no answer in ")
     held.release.set()                                            # its late answer is not shown
-    qtbot.waitUntil(lambda: not window.jobs.running(), timeout=10_000)
+    qtbot.waitUntil(lambda: not window.jobs._jobs, timeout=10_000)
     assert "not measured" in editor.estimateLabel.text()
 
 
