@@ -499,10 +499,11 @@ class Workspace:
         """Fine-tuning the live model on My digits mixed with MNIST (ValueError when there is nothing to learn).
 
         My digits are repeated so they make up about `share` of the training images; augmentation gives
-        each repeat a different small affine and stroke thickness. 40% and the recipe's 120 steps won on
-        held-out writers' digits (benchmarks/finetune_writer.py): at 15% and 200 steps teaching could cost
-        a writer digits the model already read right. The recipe ends 30% of the way back to the live
-        model's weights (average_start), which keeps MNIST test >= 99.3% after teaching."""
+        each repeat a different small affine and stroke thickness. The share and the recipe's steps were
+        chosen on held-out writers' digits (benchmarks/finetune_writer.py; its figures: benchmarks/README.md):
+        fewer own digits and more steps could cost a writer digits the model already read right. The recipe
+        ends part of the way back to the live model's weights (average_start), which keeps MNIST test
+        accuracy where it was."""
         my = self.my_digits
         if not len(my):
             raise MyDigitsEmpty()

@@ -31,7 +31,7 @@ from mnist_gui.gui.widgets.data_folder import DataFolderDialog, choose_mnist_fol
 from mnist_gui.gui.widgets.images import rgba_to_qimage
 
 TAB_COUNT = 7          # Draw, Train, Model, Evaluate, Data, My digits, Studies
-BACKGROUND_DECODE_MP = 4   # images above this many megapixels are decoded in a worker (40 MP: ~0.5 s here)
+BACKGROUND_DECODE_MP = 4   # images above this many megapixels are decoded in a worker (benchmarks/startup.py's large-image line)
 CLOSE_WAIT_MS = 1200   # closing waits this long in all for background work to stop (then the app ends)
 
 
@@ -58,7 +58,7 @@ class MainWindow(QMainWindow):
         theme.manager().set_appearance(self.ws.settings.get("view/appearance"))
 
         # The Draw tab is made now, the others once the window has painted (_build_tabs): a person sees the
-        # window and can draw about a fifth of a second sooner (benchmarks/startup.py).
+        # window and can draw sooner (how much sooner: benchmarks/startup.py).
         self.tabs = QTabWidget(objectName="tabs")
         self.drawTab = DrawTab(self.qtws)
         self.tabs.addTab(self.drawTab, "")
@@ -86,8 +86,8 @@ class MainWindow(QMainWindow):
         self.qtws.modelChanged.connect(self._on_model_changed)
 
         # The window never grows by itself: Qt's default makes a top-level window at least as large as its
-        # contents' smallest size, which changes with the tab shown, the language and the desktop's font (a
-        # 680-pixel window grew to 718 opening the Data tab). The user's size (or 1000×680) stays; below
+        # contents' smallest size, which changes with the tab shown, the language and the desktop's font (the
+        # window grew opening the Data tab). The user's size (or 1000×680) stays; below
         # this floor the window cannot be made.
         self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.setMinimumSize(640, 480)
@@ -247,7 +247,7 @@ class MainWindow(QMainWindow):
         return True
 
     def save_model_as(self, path: str | None = None) -> bool:
-        """Save the live model in the background (13 MB with fsync): modelSaved or saveFailed follows.
+        """Save the live model in the background (the .pt and its .onnx, with fsync): modelSaved or saveFailed follows.
         False when there is nothing to save or the dialog was cancelled."""
         ck = self.ws.checkpoint
         if ck is None:

@@ -64,8 +64,8 @@ CUTS_PER_STROKE = 3   # ... at this many places each
 CUT_MIN_WIDTH = 1.0   # only strokes wider than this (× line height) are cut ...
 CLOSED_GAP = 0.6      # ... and not closed (ends nearer than this × line height: see _closed)
 MAX_WIDTH = 1.8       # a digit of several strokes is at most this wide (× line height) ...
-MAX_INNER_GAP = 0.2   # ... with no hole between its strokes wider than this (pen data, writers 1-20:
-                      # 99.9% of multi-stroke digits have holes under 0.13 of their height)
+MAX_INNER_GAP = 0.2   # ... with no hole between its strokes wider than this (set above the holes
+                      # of nearly all multi-stroke digits of pen writers 1-20)
 TINY = 0.15           # a stroke whose box fits in this (× line height) may be a stray dot, and so may one
 DASH_WIDTH = 1.0      # wider than this, at least DASH_FLAT times as wide as high, and not digit-like on
 DASH_FLAT = 6.0       # its own (preprocess.digit_like): a dash, an underline; not a number joined in one

@@ -233,9 +233,9 @@ def _nothing_left(study: optuna.Study, plan: StudyPlan, should_stop: Callable[[]
     return len(counted) >= plan.trials
 
 
-# What one worker process holds at its peak (Python, torch, MNIST in memory, a network training):
-# 1.1 GB peak RSS measured for a one-trial tf-tutorial study (mnist-gui study under /usr/bin/time -v),
-# with room for larger networks.
+# What one worker process holds at its peak (Python, torch, MNIST in memory, a network training), with room
+# for larger networks: the peak RSS of a one-trial tf-tutorial study (`mnist-gui study` under /usr/bin/time -v;
+# the figure: benchmarks/README.md) rounded up.
 WORKER_BYTES = 1536 * 1024 * 1024
 
 

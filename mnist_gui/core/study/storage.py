@@ -215,7 +215,7 @@ def storage_for(ws: Workspace, name: str, storage: str | None = None):
         raise StudyError(f"cannot open the study file {path}: {e}") from None
 
 
-MAX_JOURNAL_BYTES = 64_000_000  # a study of params.MAX_TRIALS trials writes ~20 MB
+MAX_JOURNAL_BYTES = 64_000_000  # several times what a study of params.MAX_TRIALS trials writes
 # The SQLAlchemy backends Optuna's RDB storage runs on, and what to install when the driver is missing.
 RDB_DRIVERS = {"sqlite": "", "postgresql": "install 'mnist-gui[postgres]'",
                "mysql": "install a MySQL driver for SQLAlchemy (pip install pymysql)"}

@@ -341,8 +341,8 @@ class StudyTab(Retranslating, QWidget):
             self.statusLabel.setText(self.tr("Study “{0}”: {1} values × {2} seeds = {3} runs.").format(
                 plan.name, len(plan.values), plan.repeat, len(plan.grid())))
         self.progressBar.setRange(0, 0)
-        # the bar is the whole study's: every trial's steps end to end (it read 100% while trial 2 of 3 ran,
-        # the last run's steps on the bar until the next one's first step)
+        # the bar is the whole study's: every trial's steps end to end (not the last run's steps alone, which
+        # read as the end while later trials still ran)
         self._trialsPlanned, self._trialsStarted, self._trialSteps = max(1, len(plan.grid()) - len(done)), 0, 0
         self._endedStatus = None
         self._worker = worker = StudyWorker(self.ws, plan)
