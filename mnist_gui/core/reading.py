@@ -47,7 +47,12 @@ NOT_SURE_BELOW = 0.8
 def verdict(p_claimed: float, img28: np.ndarray | None = None, is_digit: bool = True) -> Verdict:
     """The verdict on a claimed digit of probability p_claimed, with its 28×28 input (the ink checks) and
     what the digit gates said of it (is_digit)."""
-    if img28 is not None and not digit_like(img28):
+    return _verdict(p_claimed, img28 is None or digit_like(img28), is_digit)
+
+
+def _verdict(p_claimed: float, ink_like: bool, is_digit: bool) -> Verdict:
+    """verdict() with the ink checks already made (the Reader makes them once per input)."""
+    if not ink_like:
         return Verdict.NOT_DIGIT_LIKE
     if not is_digit:
         return Verdict.NOT_A_DIGIT
@@ -200,8 +205,9 @@ class Reader:
         return self._reading(img28, self.classifier.probabilities(img28), None, None)
 
     def _reading(self, img, probs, feats, sets) -> Reading:
-        ok = not digit_like(img) or bool(self.models.is_digit(img[None], feats, sets)[0])
-        return Reading(img, probs, verdict(np.max(probs), img, ok))
+        like = digit_like(img)   # once: the gates run only on ink that passes it
+        ok = not like or bool(self.models.is_digit(img[None], feats, sets)[0])
+        return Reading(img, probs, _verdict(np.max(probs), like, ok))
 
     def read_number(self, strokes: Sequence[Stroke]) -> Reading | None:
         """The strokes read as a number (handwriting.numbers.read_number, with the judge and the path net),
@@ -213,12 +219,12 @@ class Reader:
             return None
         digits = nr.digits
         images = np.stack([d.image28 for d in digits])
-        like = [digit_like(d.image28) for d in digits]
+        like = [d.ink_like for d in digits]   # the number reader made the ink checks
         ok = [True] * len(digits)
         if any(like):
             feats = np.stack([d.features if d.features is not None else features(d.strokes) for d in digits])
             ok = list(m.is_digit(images, feats, [d.strokes for d in digits]))
-        verdicts = tuple(verdict(d.prob, d.image28, bool(o)) for d, o in zip(digits, ok))
+        verdicts = tuple(_verdict(d.prob, lk, bool(o)) for d, lk, o in zip(digits, like, ok))
         i = next((i for i, d in enumerate(digits) if len(strokes) - 1 in d.stroke_ids), len(digits) - 1)
         d = digits[i]
-        return Reading(d.image28, d.probs, verdict(np.max(d.probs), d.image28, bool(ok[i])), nr, verdicts)
+        return Reading(d.image28, d.probs, _verdict(np.max(d.probs), like[i], bool(ok[i])), nr, verdicts)

@@ -83,6 +83,7 @@ class DigitRead:
     probs: np.ndarray           # all ten probabilities
     stroke_ids: list[int]       # indices of the input strokes it uses (all or part of)
     features: np.ndarray | None = None   # its pen-path features (trajectory.features), when a path net read it
+    ink_like: bool = True       # its input passes the ink checks (preprocess.digit_like)
 
 
 @dataclass
@@ -433,6 +434,6 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     for ci, k in _left_to_right(digits, cands):
         c = cands.items[ci]
         image, probs_, feats_ = seen[_key(c[2])]
-        read.append(DigitRead(k, float(probs_[k]), c[2], image, probs_, list(c[3]), feats_))
+        read.append(DigitRead(k, float(probs_[k]), c[2], image, probs_, list(c[3]), feats_, not odd[_key(c[2])]))
     return NumberReading(read, score, list(by_text.items())[1:], len(todo))
 
