@@ -403,13 +403,3 @@ def export_onnx_file(ck: Checkpoint, out) -> Path:
     except OSError as e:
         raise OnnxModelError(f"cannot write {out}: {e.strerror or e}") from None
     return out
-
-
-def save_onnx_for_checkpoint(checkpoint_path, onnx_path=None) -> Path:
-    """Export a saved checkpoint beside itself (same name, .onnx), recording its sha256, name and metrics."""
-    from mnist_gui.core.live import file_sha256, onnx_path_for
-    from mnist_gui.core.onnx_export import save_onnx
-    source = Path(checkpoint_path)
-    ck = load_checkpoint(source)
-    meta = {"name": ck.name, "metrics": ck.metrics, "source_sha256": file_sha256(source), "source": source.name}
-    return save_onnx(onnx_path or onnx_path_for(source), ck.model, ck.model_config, meta)

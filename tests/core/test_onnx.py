@@ -7,6 +7,7 @@ on MNIST test digits and rendered strokes, and random valid networks of every la
 import random
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ import torch
 from torch import nn
 
 from mnist_gui import config
-from mnist_gui.core.checkpoint import load_checkpoint, save_checkpoint, save_onnx_for_checkpoint
+from mnist_gui.core.checkpoint import load_checkpoint, save_checkpoint
 from mnist_gui.core.handwriting.numbers import read_number
 from mnist_gui.core.live import (
     FORMAT_VERSION,
@@ -220,6 +221,16 @@ def test_exporting_prints_nothing(capfd):
     assert out == "" and err == ""
 
 
+def save_onnx_for_checkpoint(checkpoint_path):
+    """Export a saved checkpoint beside itself with torch's exporter, recording its sha256, name and metrics."""
+    from mnist_gui.core.live import file_sha256
+    from mnist_gui.core.onnx_export import save_onnx
+    ck = load_checkpoint(checkpoint_path)
+    meta = {"name": ck.name, "metrics": ck.metrics, "source_sha256": file_sha256(checkpoint_path),
+            "source": Path(checkpoint_path).name}
+    return save_onnx(onnx_path_for(checkpoint_path), ck.model, ck.model_config, meta)
+
+
 @pytest.mark.slow
 def test_metadata_round_trip_and_a_stale_export_is_detected(tmp_path):
     cfg = ModelConfig("fast-bn", dropout=0.2)
@@ -325,6 +336,7 @@ def test_the_live_path_never_imports_torch(tmp_path, shipped):
     (tmp_path / "m.onnx").write_bytes(data)
     code = f"""
 import sys
+from pathlib import Path
 import numpy as np
 from mnist_gui.core.live import LivePredictor
 from mnist_gui.core.handwriting.numbers import read_number

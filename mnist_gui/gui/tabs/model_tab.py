@@ -378,9 +378,6 @@ class NetworkEditor(Retranslating, QWidget):
                 f"{t.seconds:,.0f}", f"{t.low:,.0f}", f"{t.high:,.0f}", t.timings, BATCH)
         self.estimateLabel.setText(text)
 
-    def has_errors(self) -> bool:
-        return bool(problems(self.rows, "error")) or not self.layers
-
     # -- the selected layer's form --------------------------------------------------------------
     def _on_selection(self) -> None:
         while self.layerForm.rowCount():
