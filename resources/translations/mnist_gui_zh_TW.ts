@@ -1104,8 +1104,8 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>不確定</translation>
     </message>
     <message>
-        <source>Not digit-like</source>
-        <translation>不像數字</translation>
+        <source>Too small to read: draw the digit larger</source>
+        <translation>太小，無法辨識：請把數字畫大一點</translation>
     </message>
     <message>
         <source>{0}: {1} ({2}) or {3} ({4})</source>

@@ -40,7 +40,7 @@ def test_a_second_reading_of_zero_percent_is_not_offered(qtbot):
     sure[8] = 1 - sure.sum() + 1e-5
     bars.show_reading(Reading(blob, sure, verdict(sure.max(), blob)))
     assert bars.doubt == "not digit-like"
-    assert bars.confidenceLabel.text() == "Not digit-like: 8 (100%)"
+    assert bars.confidenceLabel.text() == "Not a digit (closest: 8)"   # one wording for both refusals
     torn = np.zeros(10)
     torn[[3, 5]] = 0.55, 0.45                                  # a real second reading is still given
     bars.show_reading(Reading(blob, torn, verdict(torn.max())))

@@ -209,7 +209,7 @@ class DrawTab(Retranslating, QWidget):
             return
         if self.canvas.image() is None:
             strokes = self.canvas.strokes()
-            self.reading = reader.read(strokes, number=self.numberMode.isChecked())
+            self.reading = reader.read(strokes, number=self.numberMode.isChecked(), canvas_side=self.canvas.height())
         else:
             img28 = self.current_input()
             self.reading = None if img28 is None else reader.read_input(img28)
@@ -234,7 +234,7 @@ class DrawTab(Retranslating, QWidget):
             return
         number = reading.number
         digits = list(zip(number.digits, reading.digit_verdicts))
-        parts = [(self.tr("{0} ({1}, not a digit)") if why is Verdict.NOT_A_DIGIT else self.tr("{0} ({1}, not sure)")
+        parts = [(self.tr("{0} ({1}, not a digit)") if why.refused else self.tr("{0} ({1}, not sure)")
                   ).format(d.digit, f"{d.prob:.0%}") if why is not Verdict.SURE else f"{d.digit} ({d.prob:.0%})"
                  for d, why in digits]
         # a digit it is not sure of is greyed in the number too, not only in the line below it
