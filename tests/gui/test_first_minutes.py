@@ -130,6 +130,28 @@ def test_this_is_a_keeps_the_users_digit_through_a_language_switch_and_follows_a
     qtbot.waitUntil(lambda: tab.teachDigit.value() == 0)   # a new drawing: it follows the prediction again
 
 
+def test_this_is_a_holds_no_stale_digit_after_clear_or_in_number_mode(window, qtbot):
+    """Issue 33: "This is a" kept the last digit after Clear and after switching to number mode, where
+    Remember would have taught it for a drawing it no longer matched. Now it says "–" and Remember is off
+    until one digit is drawn, and it follows the reading again."""
+    from tests.gui.conftest import SEVEN, ZERO, draw, fit_strokes
+    tab = window.drawTab
+    draw(qtbot, tab.canvas, fit_strokes(SEVEN))
+    qtbot.waitUntil(lambda: tab.teachDigit.value() == 7)
+    assert tab.teachButton.isEnabled() and tab.teachDigit.text() == "7"
+    tab.canvas.clear()
+    assert tab.teachDigit.text() == "–" and not tab.teachButton.isEnabled() and not tab.teachDigit.isEnabled()
+    draw(qtbot, tab.canvas, fit_strokes(ZERO))
+    qtbot.waitUntil(lambda: tab.teachDigit.value() == 0)
+    tab.teachDigit.setValue(6)                     # the user's choice is kept while one digit is drawn ...
+    tab.numberMode.setChecked(True)                # ... but number mode reads a number: nothing to teach
+    assert tab.teachDigit.text() == "–" and not tab.teachButton.isEnabled()
+    tab.teach()
+    assert len(window.ws.my_digits) == 0
+    tab.numberMode.setChecked(False)               # one digit again: it follows the reading
+    assert tab.teachDigit.value() == 0 and tab.teachButton.isEnabled()
+
+
 def _progressed(step, total):
     from mnist_gui.core.events import Progressed
     return Progressed(step=step, total_steps=total, epoch=1, loss=0.5, accuracy=0.9, images_per_s=1000.0, eta_s=1.0,
