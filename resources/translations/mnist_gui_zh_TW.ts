@@ -672,6 +672,10 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>已將模型儲存至 {0}</translation>
     </message>
     <message>
+        <source>Saved model to {0} and its ONNX network beside it ({1})</source>
+        <translation>已將模型儲存至 {0}，並在旁邊存了它的 ONNX 網路（{1}）</translation>
+    </message>
+    <message>
         <source>Could not save model</source>
         <translation>無法儲存模型</translation>
     </message>

@@ -26,6 +26,9 @@ def save_and_wait(qtbot, window, path):
 def test_save_open_and_reset(window, tmp_path, qtbot):
     path = tmp_path / "mine.pt"
     save_and_wait(qtbot, window, path)
+    # issue 33: the .onnx written beside the .pt is named, not a silent second file
+    assert (tmp_path / "mine.onnx").is_file()
+    assert window.statusBar().currentMessage() == f"Saved model to {path} and its ONNX network beside it (mine.onnx)"
     assert window.open_model(str(path))
     assert window.checkpoint.path == path and "mine" in window.windowTitle()
     window.reset_to_shipped()
