@@ -234,12 +234,6 @@ def test_lists_inside_chinese_text_use_the_chinese_list_comma(window, qtbot):
         window.set_language("")
 
 
-def test_an_upright_title_keeps_a_run_of_latin_characters_on_one_line():
-    from mnist_gui.gui.widgets.plots import upright_lines
-    assert upright_lines("準確率 (%)") == ["準", "確", "率", "(%)"]
-    assert upright_lines("交叉熵") == ["交", "叉", "熵"]
-
-
 def test_the_reliability_axis_has_no_tick_above_100_percent(window):
     ticks = window.evaluateTab.reliabilityPlot.getAxis("left")._tickLevels
     assert max(v for level in ticks for v, _ in level) == 100
