@@ -126,6 +126,25 @@ def test_every_text_of_every_tab_is_chinese_after_switching(window, qtbot):
         window.set_language("en")
 
 
+def test_no_ascii_comma_sits_inside_chinese_text(window, qtbot):
+    """Issue 33: ASCII commas inside Chinese text (the Model tab's layer settings read "濾波器數 32, 核大小 5")."""
+    window.set_language("zh_TW")
+    try:
+        qtbot.waitUntil(lambda: window.drawTab.undoButton.text() != "Undo stroke")
+        found = []
+        for i in range(window.tabs.count()):
+            window.tabs.setCurrentIndex(i)
+            QApplication.processEvents()
+            tab = window.tabs.widget(i)
+            for w in [tab, *tab.findChildren(QWidget)]:
+                if w.isVisible():
+                    found += [f"{where}: {text!r}" for where, text in shown_texts(w)
+                              if re.search(r"[\u2e80-\u9fff\uff00-\uffef],|, ?[\u2e80-\u9fff\uff00-\uffef]", text or "")]
+        assert not found, "\n".join(found)
+    finally:
+        window.set_language("en")
+
+
 def test_a_side_axis_title_in_chinese_reads_across_above_the_axis(window, qtbot):
     """Issue 33: on its side 機率 was unreadable, and set upright, one character per line, it read as a column
     of single characters. In Chinese the title is one line across, above the axis and the data; in English it
