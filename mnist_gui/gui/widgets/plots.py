@@ -30,12 +30,32 @@ def _is_cjk(text: str) -> bool:
     return any("\u2e80" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" for c in text)
 
 
+class AxisTitle(QGraphicsWidget):
+    """A row as high as its text and no wider than the axis below it; the text runs on to the right."""
+
+    def __init__(self):
+        super().__init__()
+        self.setObjectName("axisTitle")
+        self.item = QGraphicsTextItem(self)
+        self.setMinimumWidth(0)
+        self.setPreferredWidth(0)
+
+    def set_html(self, html: str | None) -> None:
+        """The title's text (None: hidden, no height)."""
+        self.item.setHtml(html or "")
+        self.setVisible(html is not None)
+        h = self.item.boundingRect().height() if html is not None else 0
+        self.setMinimumHeight(h)
+        self.setPreferredHeight(h)
+        self.setMaximumHeight(h)
+
+
 class SideAxis(pg.AxisItem):
     """A left axis whose title, when it is CJK text, is written across, in the row above the axis and the data
     (where charts in Chinese put it): turned on its side, as pyqtgraph turns every side title, it was unreadable;
     set upright, one character under the other, it read as a column of single characters."""
     _across = False
-    _title: QGraphicsWidget | None = None
+    _title: AxisTitle | None = None
 
     @property
     def across(self) -> bool:
@@ -43,7 +63,7 @@ class SideAxis(pg.AxisItem):
         return self._across
 
     @property
-    def title_item(self) -> QGraphicsWidget | None:
+    def title_item(self) -> AxisTitle | None:
         """The title written across (None until a CJK title was set)."""
         return self._title
 
@@ -67,26 +87,10 @@ class SideAxis(pg.AxisItem):
         if self._title is None:
             if not self._across:
                 return
-            # a row above the axis, no wider than it (the left column stays the axis's width): the text runs on
-            # to the right, over the hidden top axis's row, above the data
-            self._title = QGraphicsWidget()
-            self._title.setObjectName("axisTitle")
-            self._title.item = QGraphicsTextItem(self._title)   # type: ignore[attr-defined]
-            self._title.setMinimumWidth(0)
-            self._title.setPreferredWidth(0)
+            # row 1 is the hidden top axis's: the title's column is the axis's, its text runs on above the data
+            self._title = AxisTitle()
             layout.addItem(self._title, 1, 0)
-        item = self._title.item   # type: ignore[attr-defined]
-        if self._across:
-            item.setHtml(self.labelString())
-            self._title.show()
-            h = item.boundingRect().height()
-        else:
-            item.setHtml("")
-            self._title.hide()
-            h = 0
-        self._title.setMinimumHeight(h)
-        self._title.setPreferredHeight(h)
-        self._title.setMaximumHeight(h)
+        self._title.set_html(self.labelString() if self._across else None)
 
 
 class SideLegend(pg.LegendItem):
