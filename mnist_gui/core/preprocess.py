@@ -98,8 +98,11 @@ def centre_of_mass(img: np.ndarray) -> tuple[float, float]:
 
 
 def strokes_to_mnist(strokes: Sequence[Stroke], width: float = STROKE_WIDTH,
-                     softness: float = EDGE_SOFTNESS) -> np.ndarray | None:
-    """Strokes in any coordinates (y down) -> 28×28 float32 in [0, 1], ink bright. None if empty."""
+                     softness: float = EDGE_SOFTNESS, scale: float | None = None) -> np.ndarray | None:
+    """Strokes in any coordinates (y down) -> 28×28 float32 in [0, 1], ink bright. None if empty.
+
+    The drawing is scaled to fill the 20-px box (MNIST's recipe), or by `scale` (28-px units per unit of the
+    strokes) when given: a mark too small to be read is shown at its own size, not blown up."""
     pts = [np.asarray(s, dtype=np.float32).reshape(-1, 2) for s in strokes]
     pts = np.vstack([p for p in pts if len(p)] or [np.zeros((0, 2), np.float32)])
     if len(pts) == 0:
@@ -107,7 +110,8 @@ def strokes_to_mnist(strokes: Sequence[Stroke], width: float = STROKE_WIDTH,
     lo, hi = pts.min(0), pts.max(0)
     extent = float((hi - lo).max())
     box = config.DIGIT_BOX - width  # the skeleton fits 20 px less the stroke width
-    scale = box / extent if extent > 1e-6 else 1.0
+    if scale is None:
+        scale = box / extent if extent > 1e-6 else 1.0
     segs = _segments(strokes, scale, config.IMAGE_CENTRE - (lo + hi) / 2 * scale)
     img = _render(segs, width, softness)
     cx, cy = centre_of_mass(img)
@@ -327,6 +331,26 @@ MAX_MEAN_INK = 0.30
 MIN_MEAN_INK = 0.02
 # ... nor an ink box more than this many times as wide as it is high (a dash or a tap of the pen).
 MAX_ASPECT = 2.5
+
+
+# A drawing whose longest side is under this fraction of the canvas's side is too small to read: MNIST's
+# recipe would blow a tap or a tiny dash up to a 20-px bar that the network reads with confidence.
+TOO_SMALL_BELOW = 0.1
+
+
+def extent(strokes: Sequence[Stroke]) -> float:
+    """The longest side of the strokes' bounding box, in their own units (0 for no ink or one point)."""
+    pts = [np.asarray(s, dtype=np.float32).reshape(-1, 2) for s in strokes]
+    pts = [p for p in pts if len(p)]
+    if not pts:
+        return 0.0
+    p = np.vstack(pts)
+    return float((p.max(0) - p.min(0)).max())
+
+
+def too_small(strokes: Sequence[Stroke], canvas_side: float) -> bool:
+    """Is the drawing too small to read on a canvas of this side (the same units as the strokes)?"""
+    return extent(strokes) < TOO_SMALL_BELOW * canvas_side
 
 
 def _aspect(img28: np.ndarray, ink: float = 0.25) -> float:

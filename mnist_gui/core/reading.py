@@ -24,7 +24,7 @@ from mnist_gui.core.handwriting import gate as G
 from mnist_gui.core.handwriting.judge import onnx_judge
 from mnist_gui.core.handwriting.numbers import NumberReading, read_number
 from mnist_gui.core.handwriting.trajectory import combine, features, onnx_trajectory
-from mnist_gui.core.preprocess import Stroke, digit_like, image_to_mnist, strokes_to_mnist
+from mnist_gui.core.preprocess import Stroke, digit_like, image_to_mnist, strokes_to_mnist, too_small
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,12 @@ class Verdict(StrEnum):
     NOT_SURE = "not sure"               # the probability of the digit is below NOT_SURE_BELOW
     NOT_DIGIT_LIKE = "not digit-like"   # the ink checks (preprocess.digit_like)
     NOT_A_DIGIT = "not a digit"         # the digit gates (handwriting/gate.py)
+    TOO_SMALL = "too small"             # a mark too small for its canvas (preprocess.too_small)
+
+    @property
+    def refused(self) -> bool:
+        """The app claims no digit at all (not merely unsure of one)."""
+        return self in (Verdict.NOT_DIGIT_LIKE, Verdict.NOT_A_DIGIT, Verdict.TOO_SMALL)
 
 
 # "Not sure": below this probability the app shows the top two instead of claiming a digit (chosen on
@@ -171,9 +177,16 @@ class Reader:
         self.classifier, self.models = classifier, models
         self._number_cache: dict = {}
 
-    def read(self, strokes: Sequence[Stroke], number: bool = False) -> Reading | None:
+    def read(self, strokes: Sequence[Stroke], number: bool = False,
+             canvas_side: float | None = None) -> Reading | None:
         """The drawing's reading: as a number in number mode (as one digit when it cannot be read as one),
-        else as one digit; None when there is no ink."""
+        else as one digit; None when there is no ink. With the side of the canvas it was drawn on (the
+        strokes' units), a mark too small for it is refused (Verdict.TOO_SMALL) and its input shows it at
+        the canvas's scale instead of blown up to a digit's size."""
+        if canvas_side and any(len(s) for s in strokes) and too_small(strokes, canvas_side):
+            img = strokes_to_mnist(strokes, scale=config.IMAGE_SIZE / canvas_side)
+            if img is not None:
+                return Reading(img, self.classifier.probabilities(img), Verdict.TOO_SMALL)
         if number and strokes:
             reading = self.read_number(strokes)
             if reading is not None:

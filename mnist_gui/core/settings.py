@@ -57,6 +57,24 @@ def _is_train_form(text: str) -> bool:
         return False
 
 
+# The Studies tab's form: each field's name and the type its value has.
+STUDY_FORM_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "param": str, "values": str, "count": int, "log": bool, "repeat": int, "recipe": str, "max_steps": int,
+    "train_size": int, "name": str, "name_edited": bool}
+
+
+def _is_study_form(text: str) -> bool:
+    """A JSON object of STUDY_FORM_FIELDS (any subset), each of its type."""
+    import json
+    try:
+        values = json.loads(text)
+    except ValueError:
+        return False
+    return (isinstance(values, dict) and len(text) <= 10_000
+            and all(k in STUDY_FORM_FIELDS and isinstance(v, STUDY_FORM_FIELDS[k])
+                    and (STUDY_FORM_FIELDS[k] is bool or not isinstance(v, bool)) for k, v in values.items()))
+
+
 SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("model/path", str, "", expect="the path of a model file"),
     Setting("data/dir", str, "", expect="the folder holding the MNIST files"),
@@ -67,6 +85,7 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("train/form", str, "", _is_train_form, "the Train tab's values as the app saved them (JSON)"),
     Setting("model/draft", str, "", _is_network_draft, "the network edited on the Model tab (a JSON list of "
             "layers)"),
+    Setting("study/form", str, "", _is_study_form, "the Studies tab's values as the app saved them (JSON)"),
     Setting("train/device", str, "auto", expect="auto, cpu, cuda, cuda:N or mps"),
     Setting("view/language", str, "", expect="a language code such as en or zh_TW"),
     Setting("view/appearance", str, "system", lambda v: v in ("system", "light", "dark"),

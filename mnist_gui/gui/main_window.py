@@ -265,7 +265,11 @@ class MainWindow(QMainWindow):
 
     def _on_saved(self, ck, path: Path) -> None:
         self.ws.saved(ck, path)
-        self.statusBar().showMessage(self.tr("Saved model to {0}").format(path), 5000)
+        from mnist_gui.core.live import onnx_path_for
+        onnx = onnx_path_for(path)   # written beside the .pt when the network could be exported
+        self.statusBar().showMessage(
+            self.tr("Saved model to {0} and its ONNX network beside it ({1})").format(path, onnx.name)
+            if onnx.is_file() else self.tr("Saved model to {0}").format(path), 10000)
         self.modelSaved.emit(str(path))
 
     def _on_save_failed(self, msg: str) -> None:

@@ -54,6 +54,21 @@ DARK = Theme(dark=True, paper=(34, 35, 38), ink=(235, 235, 225), border=(95, 95,
                    (170, 120, 80)))
 
 
+def contrast(a: RGB, b: RGB) -> float:
+    """WCAG's contrast ratio of two colours (1 to 21; 4.5 and above reads as body text)."""
+    def luminance(c: RGB) -> float:
+        lin = [v / 255 / 12.92 if v / 255 <= 0.04045 else ((v / 255 + 0.055) / 1.055) ** 2.4 for v in c[:3]]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def text_on(background: RGB) -> RGB:
+    """White or near-black, whichever reads better on this background (text written on a bar)."""
+    light, dark = (255, 255, 255), (20, 20, 20)
+    return light if contrast(light, background) >= contrast(dark, background) else dark
+
+
 def dark_palette() -> QPalette:
     p = QPalette()
     R = QPalette.ColorRole

@@ -672,6 +672,10 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>已將模型儲存至 {0}</translation>
     </message>
     <message>
+        <source>Saved model to {0} and its ONNX network beside it ({1})</source>
+        <translation>已將模型儲存至 {0}，並在旁邊存了它的 ONNX 網路（{1}）</translation>
+    </message>
+    <message>
         <source>Could not save model</source>
         <translation>無法儲存模型</translation>
     </message>
@@ -1104,8 +1108,8 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>不確定</translation>
     </message>
     <message>
-        <source>Not digit-like</source>
-        <translation>不像數字</translation>
+        <source>Too small to read: draw the digit larger</source>
+        <translation>太小，無法辨識：請把數字畫大一點</translation>
     </message>
     <message>
         <source>{0}: {1} ({2}) or {3} ({4})</source>

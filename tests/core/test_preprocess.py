@@ -169,3 +169,28 @@ def test_a_digit_claimed_against_the_network_is_not_sure():
     one = strokes_to_mnist([[(400, 300), (402, 360)]])
     assert verdict(probs.max(), one) == "sure" and verdict(probs[2], one) == "sure"
     assert verdict(probs[0], one) == "not sure"
+
+
+def test_a_tiny_mark_is_too_small_not_blown_up_to_a_digit():
+    """Issue 33: a 3-px dash on the 336-px canvas was blown up to a 20-px bar and read "2 (100%)". With the
+    canvas's side, the Reader refuses it as too small and its input shows it at the canvas's scale."""
+    from mnist_gui.core.reading import Reader, ReadingModels, Verdict
+    sure_two = np.eye(10, dtype=np.float32)[2]
+
+    class SaysTwo:   # the network alone is sure of a 2, as the shipped one was
+        def probabilities(self, img28):
+            return sure_two
+
+        def classify(self, images):
+            return np.stack([sure_two] * len(images))
+
+    reader = Reader(SaysTwo(), ReadingModels(gate=None, path_gate=None, judge=None, path_net=None))
+    dash = [[(150, 150), (153, 150)]]
+    assert reader.read(dash).verdict is Verdict.NOT_DIGIT_LIKE              # without the canvas: the bar
+    for number in (False, True):
+        small = reader.read(dash, number=number, canvas_side=336)
+        assert small is not None and small.verdict is Verdict.TOO_SMALL and small.verdict.refused
+        ys, xs = np.nonzero(small.image28 > 0.25)
+        assert np.ptp(xs) + 1 <= 4 and np.ptp(ys) + 1 <= 4, (xs, ys)        # its own size: a dot, not a bar
+    one = [[(168, 60), (170, 280)]]                                           # a 1 of a fair size is read
+    assert reader.read(one, canvas_side=336).verdict is Verdict.SURE

@@ -245,3 +245,27 @@ def test_a_fifo_named_png_does_not_block_the_size_check(tmp_path):
         raise AssertionError("a FIFO was read as an image")
     except PreprocessError as e:
         assert "not a regular file" in str(e)
+
+
+def test_a_tiny_dash_is_too_small_and_a_refused_drawing_shows_no_bars(window, qtbot):
+    """Issue 33: a 3-px dash read "Not digit-like: 2 (100%)" under a full-height bar at 2, and a refused
+    zig-zag "Not a digit (closest: 4)" with a full bar at 4. A refusal shows no bars, in one wording."""
+    tab, bars = window.drawTab, window.drawTab.bars
+    draw(qtbot, tab.canvas, [[(150, 150), (153, 150)]])
+    assert bars.doubt == "too small" and bars.topLabel.text() == "?"
+    assert bars.confidenceLabel.text() == "Too small to read: draw the digit larger"
+    assert not np.asarray(bars._bars.opts["height"]).any()
+    ys, xs = np.nonzero(tab.input28 > 0.25)
+    assert np.ptp(xs) + 1 <= 4                                   # the preview shows it as drawn: small
+    window.set_language("zh_TW")
+    qtbot.waitUntil(lambda: bars.confidenceLabel.text().startswith("太小"))
+    window.set_language("en")
+    tab.canvas.clear()
+    rng = np.random.default_rng(1)                               # a scribble: too much ink, not digit-like
+    draw(qtbot, tab.canvas, [[tuple(p) for p in rng.uniform(40, 300, (40, 2))]])
+    assert bars.doubt == "not digit-like"
+    assert bars.confidenceLabel.text().startswith("Not a digit (closest: ")
+    assert not np.asarray(bars._bars.opts["height"]).any()
+    tab.canvas.clear()
+    draw(qtbot, tab.canvas, [[(40 + 30 * i, 80 + 170 * (i % 2)) for i in range(9)]])   # the zig-zag
+    assert bars.doubt == "not a digit" and not np.asarray(bars._bars.opts["height"]).any()

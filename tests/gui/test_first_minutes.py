@@ -40,7 +40,7 @@ def test_a_second_reading_of_zero_percent_is_not_offered(qtbot):
     sure[8] = 1 - sure.sum() + 1e-5
     bars.show_reading(Reading(blob, sure, verdict(sure.max(), blob)))
     assert bars.doubt == "not digit-like"
-    assert bars.confidenceLabel.text() == "Not digit-like: 8 (100%)"
+    assert bars.confidenceLabel.text() == "Not a digit (closest: 8)"   # one wording for both refusals
     torn = np.zeros(10)
     torn[[3, 5]] = 0.55, 0.45                                  # a real second reading is still given
     bars.show_reading(Reading(blob, torn, verdict(torn.max())))
@@ -130,6 +130,28 @@ def test_this_is_a_keeps_the_users_digit_through_a_language_switch_and_follows_a
     qtbot.waitUntil(lambda: tab.teachDigit.value() == 0)   # a new drawing: it follows the prediction again
 
 
+def test_this_is_a_holds_no_stale_digit_after_clear_or_in_number_mode(window, qtbot):
+    """Issue 33: "This is a" kept the last digit after Clear and after switching to number mode, where
+    Remember would have taught it for a drawing it no longer matched. Now it says "–" and Remember is off
+    until one digit is drawn, and it follows the reading again."""
+    from tests.gui.conftest import SEVEN, ZERO, draw, fit_strokes
+    tab = window.drawTab
+    draw(qtbot, tab.canvas, fit_strokes(SEVEN))
+    qtbot.waitUntil(lambda: tab.teachDigit.value() == 7)
+    assert tab.teachButton.isEnabled() and tab.teachDigit.text() == "7"
+    tab.canvas.clear()
+    assert tab.teachDigit.text() == "–" and not tab.teachButton.isEnabled() and not tab.teachDigit.isEnabled()
+    draw(qtbot, tab.canvas, fit_strokes(ZERO))
+    qtbot.waitUntil(lambda: tab.teachDigit.value() == 0)
+    tab.teachDigit.setValue(6)                     # the user's choice is kept while one digit is drawn ...
+    tab.numberMode.setChecked(True)                # ... but number mode reads a number: nothing to teach
+    assert tab.teachDigit.text() == "–" and not tab.teachButton.isEnabled()
+    tab.teach()
+    assert len(window.ws.my_digits) == 0
+    tab.numberMode.setChecked(False)               # one digit again: it follows the reading
+    assert tab.teachDigit.value() == 0 and tab.teachButton.isEnabled()
+
+
 def _progressed(step, total):
     from mnist_gui.core.events import Progressed
     return Progressed(step=step, total_steps=total, epoch=1, loss=0.5, accuracy=0.9, images_per_s=1000.0, eta_s=1.0,
@@ -210,12 +232,6 @@ def test_lists_inside_chinese_text_use_the_chinese_list_comma(window, qtbot):
         assert i18n.join(["0: 5", "1: 7"]) == "0: 5、1: 7"
     finally:
         window.set_language("")
-
-
-def test_an_upright_title_keeps_a_run_of_latin_characters_on_one_line():
-    from mnist_gui.gui.widgets.plots import upright_lines
-    assert upright_lines("準確率 (%)") == ["準", "確", "率", "(%)"]
-    assert upright_lines("交叉熵") == ["交", "叉", "熵"]
 
 
 def test_the_reliability_axis_has_no_tick_above_100_percent(window):

@@ -126,15 +126,51 @@ def test_every_text_of_every_tab_is_chinese_after_switching(window, qtbot):
         window.set_language("en")
 
 
-def test_a_side_axis_title_in_chinese_stands_upright(window, qtbot):
-    axis = window.drawTab.bars.plot.getAxis("left")
-    assert axis.label.rotation() == -90                       # English lies along the axis
+def test_no_ascii_comma_sits_inside_chinese_text(window, qtbot):
+    """Issue 33: ASCII commas inside Chinese text (the Model tab's layer settings read "濾波器數 32, 核大小 5")."""
     window.set_language("zh_TW")
     try:
-        qtbot.waitUntil(lambda: axis.label.rotation() == 0)   # 機率, one character under the other
-        assert axis.width() >= axis.label.boundingRect().width()
+        qtbot.waitUntil(lambda: window.drawTab.undoButton.text() != "Undo stroke")
+        found = []
+        for i in range(window.tabs.count()):
+            window.tabs.setCurrentIndex(i)
+            QApplication.processEvents()
+            tab = window.tabs.widget(i)
+            for w in [tab, *tab.findChildren(QWidget)]:
+                if w.isVisible():
+                    found += [f"{where}: {text!r}" for where, text in shown_texts(w)
+                              if re.search(r"[\u2e80-\u9fff\uff00-\uffef],|, ?[\u2e80-\u9fff\uff00-\uffef]", text or "")]
+        assert not found, "\n".join(found)
     finally:
         window.set_language("en")
+
+
+def test_a_side_axis_title_in_chinese_reads_across_above_the_axis(window, qtbot):
+    """Issue 33: on its side 機率 was unreadable, and set upright, one character per line, it read as a column
+    of single characters. In Chinese the title is one line across, above the axis and the data; in English it
+    lies along the axis again."""
+    window.tabs.setCurrentWidget(window.trainTab)
+    for plot in (window.drawTab.bars.plot, window.trainTab.plots.lossPlot):
+        axis = plot.getAxis("left")
+        assert axis.label.isVisible() and axis.label.rotation() == -90 and not axis.across
+    window.set_language("zh_TW")
+    try:
+        for plot in (window.drawTab.bars.plot, window.trainTab.plots.lossPlot):
+            axis, vb = plot.getAxis("left"), plot.getPlotItem().vb
+            qtbot.waitUntil(lambda axis=axis: axis.across)
+            title = axis.title_item
+            assert not axis.label.isVisible() and title.isVisible()
+            assert title.item.toPlainText().strip() == axis.labelText.strip()
+            qtbot.waitUntil(lambda title=title, vb=vb: title.sceneBoundingRect().bottom() <= vb.sceneBoundingRect().top() + 1)
+            shown = title.item.boundingRect()
+            assert shown.width() > shown.height()                       # one line across, not a column
+            assert title.sceneBoundingRect().left() <= axis.sceneBoundingRect().right()   # over the axis
+    finally:
+        window.set_language("en")
+    for plot in (window.drawTab.bars.plot, window.trainTab.plots.lossPlot):
+        axis = plot.getAxis("left")
+        qtbot.waitUntil(lambda axis=axis: not axis.across)
+        assert axis.label.isVisible() and not axis.title_item.isVisible()
 
 
 def test_the_core_messages_the_window_shows_are_translated(qapp, tmp_path):

@@ -26,6 +26,9 @@ def save_and_wait(qtbot, window, path):
 def test_save_open_and_reset(window, tmp_path, qtbot):
     path = tmp_path / "mine.pt"
     save_and_wait(qtbot, window, path)
+    # issue 33: the .onnx written beside the .pt is named, not a silent second file
+    assert (tmp_path / "mine.onnx").is_file()
+    assert window.statusBar().currentMessage() == f"Saved model to {path} and its ONNX network beside it (mine.onnx)"
     assert window.open_model(str(path))
     assert window.checkpoint.path == path and "mine" in window.windowTitle()
     window.reset_to_shipped()
@@ -92,3 +95,39 @@ def test_number_mode_is_read_back_from_the_settings_file(qtbot, _isolated_home):
         w = open_window(qtbot)
         assert w.drawTab.numberMode.isChecked() is checked, word
         w.close()
+
+
+def test_the_studies_form_and_its_study_are_kept_across_a_restart(qtbot, _isolated_home):
+    """Issue 33: the Studies tab came back with its example form after a restart, the study chosen gone."""
+    w = open_window(qtbot)
+    tab = w.studyTab
+    tab.paramCombo.setCurrentIndex(tab.paramCombo.findData("dropout"))
+    tab.valuesEdit.setText("0,0.3,0.6")
+    tab.countSpin.setValue(7)
+    tab.logCheck.setChecked(True)
+    tab.repeatSpin.setValue(3)
+    tab.recipeCombo.setCurrentIndex(tab.recipeCombo.count() - 1)
+    recipe = tab.recipeCombo.currentData()
+    tab.maxStepsSpin.setValue(300)
+    tab.trainSizeSpin.setValue(5000)
+    qtbot.keyClicks(tab.nameEdit, "-mine")            # typed: the name no longer follows the parameter
+    w.close()
+    w2 = open_window(qtbot)
+    tab = w2.studyTab
+    assert tab.paramCombo.currentData() == "dropout" and tab.valuesEdit.text() == "0,0.3,0.6"
+    assert (tab.countSpin.value(), tab.logCheck.isChecked(), tab.repeatSpin.value()) == (7, True, 3)
+    assert tab.recipeCombo.currentData() == recipe
+    assert (tab.maxStepsSpin.value(), tab.trainSizeSpin.value()) == (300, 5000)
+    assert tab.nameEdit.text() == "dropout-mine" and tab.plan().name == "dropout-mine"
+    tab.paramCombo.setCurrentIndex(tab.paramCombo.findData("lr"))
+    assert tab.nameEdit.text() == "dropout-mine"      # still the user's name
+    w2.close()
+
+
+def test_a_damaged_studies_form_is_ignored(qtbot, _isolated_home):
+    _isolated_home.mkdir(parents=True, exist_ok=True)
+    (_isolated_home / "settings.ini").write_text('[study]\nform="{\\"param\\": 3}"\n')
+    w = open_window(qtbot)
+    assert "[study] form" in w.lastMessageText and "ignored" in w.lastMessageText
+    assert w.studyTab.paramCombo.currentIndex() == 0
+    w.close()

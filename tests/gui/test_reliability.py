@@ -106,3 +106,34 @@ def test_titles_wrap_to_the_plot_in_any_language():
     assert " ".join(wrap_columns(en, TITLE_COLUMNS)) == en
     assert "".join(wrap_columns(zh, TITLE_COLUMNS)) == zh
     assert wrap_columns("Reliability", TITLE_COLUMNS) == ["Reliability"]
+
+
+def test_the_counts_and_values_are_readable_in_light_and_dark(window, qtbot):
+    """Issue 33: in dark mode the reliability counts stayed the light theme's dark grey (on the dark plot,
+    beside blue bars). The counts follow the plot's text colour and the per-digit values the bar's best text
+    colour, in both themes, drawn before or after the switch."""
+    import numpy as np
+
+    from mnist_gui.gui import theme
+    tab = window.evaluateTab
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.full(10, 0.3), 500).astype(np.float32)
+    labels = rng.integers(0, 10, 500)
+
+    def readable():
+        t = theme.current()
+        counts = [item.color.getRgb()[:3] for item in tab._relTexts]
+        values = [item.color.getRgb()[:3] for item in tab._classTexts]
+        return (counts and values and min(theme.contrast(c, t.plot_bg) for c in counts) >= 4.5
+                and min(theme.contrast(c, t.bar) for c in values) >= 3)
+
+    try:
+        for first, then in (("light", "dark"), ("dark", "light")):
+            theme.manager().set_appearance(first)
+            tab._draw_reliability(probs, labels, "MNIST test")
+            tab._show_per_class(np.full(10, 99.5))
+            assert readable(), first
+            theme.manager().set_appearance(then)
+            assert readable(), then
+    finally:
+        theme.manager().set_appearance("system")

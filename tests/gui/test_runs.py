@@ -152,3 +152,27 @@ def test_many_runs_are_read_off_the_gui_thread_and_only_what_changed_again(windo
     window.ws.runs.record("finished", {"preset": "fast-bn", "lr": 0.003}, {"test_accuracy": 0.5}, {}, 1.0)
     qtbot.waitUntil(lambda: panel.table.rowCount() == 301)
     assert reads and set(reads) == {panel.runs[-1].id}      # only the new record was read
+
+
+def test_the_runs_lists_kind_and_status_read_in_chinese(window, qtbot):
+    """Issue 33: the Runs list's kind and status columns stayed English after switching to 繁體中文."""
+    from mnist_gui.core.runs import RunStore
+    tab = window.trainTab
+    window.tabs.setCurrentWidget(tab)
+    tab.bottomTabs.setCurrentWidget(tab.runsPanel)
+    panel = tab.runsPanel
+    qtbot.waitUntil(lambda: panel._loaded)
+    store = RunStore(window.ws.runs_dir)
+    cfg = {"preset": "tf-tutorial", "optimizer": "adamw", "lr": 0.002}
+    for status, kind in (("finished", "train"), ("stopped", "finetune"), ("diverged", "study")):
+        store.record(status, cfg, {"test_accuracy": 0.9}, {}, 1.0, kind=kind)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 3, timeout=10_000)
+    window.set_language("zh_TW")
+    try:
+        qtbot.waitUntil(lambda: panel.table.horizontalHeaderItem(KIND_COL).text() != "Kind")
+        for r in range(3):
+            for col in (KIND_COL, STATUS_COL):
+                text = panel.table.item(r, col).text()
+                assert text and not any("a" <= c.lower() <= "z" for c in text), (r, col, text)
+    finally:
+        window.set_language("en")

@@ -32,6 +32,7 @@ from mnist_gui.gui.widgets.prediction_bars import PredictionBars
 
 LIVE_INTERVAL_MS = 40  # at most 25 predictions a second while drawing
 PREVIEW_SCALE = 5      # the 28×28 input shown 5× enlarged
+NO_DIGIT = -1          # "This is a" when there is no one digit to teach
 
 
 class DrawTab(Retranslating, QWidget):
@@ -94,7 +95,10 @@ class DrawTab(Retranslating, QWidget):
         self.teachBox = teach = QGroupBox()
         t = QGridLayout(teach)
         self.teachLabel = QLabel()
-        self.teachDigit = QSpinBox(objectName="teachDigit", minimum=0, maximum=9)
+        # NO_DIGIT ("–"): nothing to teach (a clear canvas, number mode, a mark too small to read)
+        self.teachDigit = QSpinBox(objectName="teachDigit", minimum=NO_DIGIT, maximum=9)
+        self.teachDigit.setSpecialValueText("–")
+        self.teachDigit.setValue(NO_DIGIT)
         self.teachLabel.setBuddy(self.teachDigit)
         # "This is a" follows the prediction until the user sets it (a language switch re-reads the drawing
         # and reset a chosen 7 to the 2 it read); a cleared canvas follows again
@@ -206,26 +210,46 @@ class DrawTab(Retranslating, QWidget):
             self.reading = None
             self.numberLabel.setText("")
             self.bars.show_loading()
+            self._follow_reading()
             return
         if self.canvas.image() is None:
             strokes = self.canvas.strokes()
-            self.reading = reader.read(strokes, number=self.numberMode.isChecked())
+            self.reading = reader.read(strokes, number=self.numberMode.isChecked(), canvas_side=self.canvas.height())
         else:
             img28 = self.current_input()
             self.reading = None if img28 is None else reader.read_input(img28)
         self._show_number(self.reading)
         self.bars.show_reading(self.reading)
         if self.reading is None:
+            self._follow_reading()
             self.preview.clear()
             self.predicted.emit(None)
             return
-        if not self._teachChosen:
-            self.teachDigit.blockSignals(True)
-            self.teachDigit.setValue(int(np.argmax(self.reading.probabilities)))
-            self.teachDigit.blockSignals(False)
+        self._follow_reading()
         self.preview.setPixmap(QPixmap.fromImage(array_to_qimage(self.reading.image28)).scaled(
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
         self.predicted.emit(self.reading)
+
+    def _teachable(self) -> bool:
+        """Is there one digit drawn to teach: a reading of one digit (not number mode, not too small)?"""
+        r = self.reading
+        return (r is not None and r.number is None and r.verdict is not Verdict.TOO_SMALL
+                and (not self.numberMode.isChecked() or self.canvas.image() is not None))
+
+    def _follow_reading(self) -> None:
+        """"This is a" follows the reading until the user sets it; "–" and Remember off when there is no one
+        digit to teach (a cleared canvas, number mode, a mark too small to read), so no stale digit stays."""
+        teachable = self._teachable()
+        self.teachDigit.setEnabled(teachable)
+        self.teachButton.setEnabled(teachable)
+        if teachable and self._teachChosen:
+            return
+        self.teachDigit.blockSignals(True)
+        self.teachDigit.setValue(int(np.argmax(self.reading.probabilities)) if teachable and self.reading is not None
+                                 else NO_DIGIT)
+        self.teachDigit.blockSignals(False)
+        if not teachable:   # the choice shown is gone: the next digit drawn is followed again
+            self._teachChosen = False
 
     def _show_number(self, reading: Reading | None) -> None:
         """The number read in number mode, each digit greyed with its doubt, with a close second reading."""
@@ -234,7 +258,7 @@ class DrawTab(Retranslating, QWidget):
             return
         number = reading.number
         digits = list(zip(number.digits, reading.digit_verdicts))
-        parts = [(self.tr("{0} ({1}, not a digit)") if why is Verdict.NOT_A_DIGIT else self.tr("{0} ({1}, not sure)")
+        parts = [(self.tr("{0} ({1}, not a digit)") if why.refused else self.tr("{0} ({1}, not sure)")
                   ).format(d.digit, f"{d.prob:.0%}") if why is not Verdict.SURE else f"{d.digit} ({d.prob:.0%})"
                  for d, why in digits]
         # a digit it is not sure of is greyed in the number too, not only in the line below it
@@ -248,7 +272,7 @@ class DrawTab(Retranslating, QWidget):
 
     def teach(self) -> None:
         """Store the drawing with the digit in teachDigit in My digits."""
-        if self.input28 is None:
+        if self.input28 is None or self.teachDigit.value() == NO_DIGIT:
             return
         try:
             sample = self.ws.teach(self.teachDigit.value(), self.input28,
@@ -277,4 +301,5 @@ class DrawTab(Retranslating, QWidget):
         the model read, so Remember teaches the truth."""
         self.canvas.set_image(image)
         if label is not None:
+            self.teachDigit.setEnabled(True)
             self.teachDigit.setValue(label)

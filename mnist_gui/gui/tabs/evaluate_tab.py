@@ -241,6 +241,12 @@ class EvaluateTab(Retranslating, QWidget):
         self._classBars.setOpts(brush=pg.mkBrush(t.bar))
         self._relBars.setOpts(brush=pg.mkBrush(t.bar))
         self._diagonal.setPen(pg.mkPen(t.unsure, style=Qt.PenStyle.DashLine))
+        # the values written on the bars and the counts above them follow the theme (the counts kept the
+        # light theme's dark grey in dark mode)
+        for item in self._classTexts:
+            item.setColor(theme.text_on(t.bar))
+        for item in self._relTexts:
+            item.setColor(t.plot_fg)
 
     def _set_busy(self, busy: bool) -> None:
         self.evaluateButton.setEnabled(not busy)
@@ -410,7 +416,7 @@ class EvaluateTab(Retranslating, QWidget):
         small = QFont()
         small.setPointSizeF(max(6.0, small.pointSizeF() - 2))
         for d, v in enumerate(per_class):
-            t = pg.TextItem(f"{v:.1f}", color="w", anchor=(1.0, 0.5), angle=90)   # its end at the bar's top
+            t = pg.TextItem(f"{v:.1f}", color=theme.text_on(theme.current().bar), anchor=(1.0, 0.5), angle=90)   # its end at the bar's top
             t.setFont(small)
             t.setPos(d, v)
             self.perClassPlot.addItem(t)

@@ -49,7 +49,7 @@ from mnist_gui.core.spec import (
     problems,
     totals,
 )
-from mnist_gui.gui import theme
+from mnist_gui.gui import i18n, theme
 from mnist_gui.gui.core_strings import core_text, core_tr
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
@@ -67,7 +67,7 @@ LIVE = "live"
 def settings_text(d: dict) -> str:
     def shown(v):
         return core_tr("yes") if v is True else core_tr("no") if v is False else v
-    return ", ".join(f"{core_tr(k)} {shown(v)}" for k, v in d.items() if k != "kind")
+    return i18n.join(f"{core_tr(k)} {shown(v)}" for k, v in d.items() if k != "kind")
 
 
 class NetworkEditor(Retranslating, QWidget):

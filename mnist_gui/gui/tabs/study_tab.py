@@ -10,6 +10,7 @@ trial's next step; closing the window does the same; Start with the same name re
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -109,6 +110,7 @@ class StudyTab(Retranslating, QWidget):
         self.stateText: dict[str, str] = {}
         self._build()
         self._on_param(0)
+        self._restore_form()
         self.pollTimer = QTimer(self, interval=POLL_MS)
         self.pollTimer.timeout.connect(self.refresh)
         qtws.busyChanged.connect(self._update_buttons)
@@ -293,6 +295,51 @@ class StudyTab(Retranslating, QWidget):
 
     def _on_name_edited(self, text: str) -> None:
         self._name_edited = bool(text)
+
+    _restoring = True   # the form is being filled from the settings: nothing to write yet
+
+    def _form(self) -> dict:
+        return {"param": self.paramCombo.currentData(), "values": self.valuesEdit.text(),
+                "count": self.countSpin.value(), "log": self.logCheck.isChecked(), "repeat": self.repeatSpin.value(),
+                "recipe": self.recipeCombo.currentData(), "max_steps": self.maxStepsSpin.value(),
+                "train_size": self.trainSizeSpin.value(), "name": self.nameEdit.text(),
+                "name_edited": self._name_edited}
+
+    def _save_form(self, *_args) -> None:
+        """The form, as typed, into the app's settings (study/form): the next start shows it again."""
+        if not self._restoring:
+            self.ws.settings.set("study/form", json.dumps(self._form()))
+
+    def _restore_form(self) -> None:
+        """The form (and so the study it names) as it was left; a value that no longer fits is left at its
+        default (the settings reported a malformed one)."""
+        self._restoring = True
+        try:
+            saved = self.ws.settings.get("study/form")
+            form = json.loads(saved) if saved else {}
+            param = self.paramCombo.findData(form.get("param"))
+            if param >= 0:
+                self.paramCombo.setCurrentIndex(param)   # its example values first; the typed ones below
+            recipe = self.recipeCombo.findData(form.get("recipe"))
+            if recipe >= 0:
+                self.recipeCombo.setCurrentIndex(recipe)
+            if "values" in form:
+                self.valuesEdit.setText(form["values"])
+            if "log" in form:
+                self.logCheck.setChecked(form["log"])
+            for spin, key in ((self.countSpin, "count"), (self.repeatSpin, "repeat"),
+                              (self.maxStepsSpin, "max_steps"), (self.trainSizeSpin, "train_size")):
+                if key in form:
+                    spin.setValue(form[key])   # clamped to its range
+            if form.get("name_edited") and form.get("name"):
+                self.nameEdit.setText(form["name"])
+                self._name_edited = True
+        finally:
+            self._restoring = False
+        for sig in (self.paramCombo.currentIndexChanged, self.valuesEdit.textChanged, self.countSpin.valueChanged,
+                    self.logCheck.toggled, self.repeatSpin.valueChanged, self.recipeCombo.currentIndexChanged,
+                    self.maxStepsSpin.valueChanged, self.trainSizeSpin.valueChanged, self.nameEdit.textChanged):
+            sig.connect(self._save_form)
 
     def plan(self) -> studies.StudyPlan:
         """The study the form describes; StudyError (one line) when it cannot be made."""

@@ -4,9 +4,9 @@ No automatic SI prefix on any axis (pyqtgraph's would turn an accuracy of 0.99 i
 auto-range "A" button appearing on hover, an optional legend beside the data (never over the curves), an
 empty state that says what is missing instead of showing a made-up −0.4…0.4 range, and fixed ranges for
 quantities that have them (accuracy in %, seconds from 0). The background, axes, title, legend and the
-empty-state text follow the theme (light/dark)). A side axis's title in Chinese or Japanese is written
-upright, one character under the other (`UprightAxis`): turned on its side, as pyqtgraph turns every side
-title, it was unreadable.
+empty-state text follow the theme (light/dark)). A left axis's title in Chinese or Japanese is written
+across, above the axis (`SideAxis`): on its side, as pyqtgraph turns every side title, it was unreadable,
+and upright, one character under the other, it read as a column of single characters.
 """
 
 from __future__ import annotations
@@ -15,7 +15,13 @@ import math
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGraphicsSimpleTextItem, QSizePolicy
+from PySide6.QtWidgets import (
+    QGraphicsGridLayout,
+    QGraphicsSimpleTextItem,
+    QGraphicsTextItem,
+    QGraphicsWidget,
+    QSizePolicy,
+)
 
 from mnist_gui.gui import theme
 
@@ -24,48 +30,67 @@ def _is_cjk(text: str) -> bool:
     return any("\u2e80" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" for c in text)
 
 
-def upright_lines(text: str) -> list[str]:
-    """A title set upright: each Chinese character on its own line, and a run of other characters ("(%)",
-    "ECE") kept together on one line, as vertical Chinese text sets them (stacked one character per line,
-    "(", "%" and ")" read as a column of punctuation)."""
-    lines: list[str] = []
-    run = ""
-    for c in text:
-        if _is_cjk(c) or c.isspace():
-            lines += [run] if run else []
-            lines += [] if c.isspace() else [c]
-            run = ""
-        else:
-            run += c
-    return lines + ([run] if run else [])
+class AxisTitle(QGraphicsWidget):
+    """A row as high as its text and no wider than the axis below it; the text runs on to the right."""
+
+    def __init__(self):
+        super().__init__()
+        self.setObjectName("axisTitle")
+        self.item = QGraphicsTextItem(self)
+        self.setMinimumWidth(0)
+        self.setPreferredWidth(0)
+
+    def set_html(self, html: str | None) -> None:
+        """The title's text (None: hidden, no height)."""
+        self.item.setHtml(html or "")
+        self.setVisible(html is not None)
+        h = self.item.boundingRect().height() if html is not None else 0
+        self.setMinimumHeight(h)
+        self.setPreferredHeight(h)
+        self.setMaximumHeight(h)
 
 
-class UprightAxis(pg.AxisItem):
-    """A side axis whose title, when it is CJK text, stands upright in a column instead of lying on its side."""
-    _upright = False
+class SideAxis(pg.AxisItem):
+    """A left axis whose title, when it is CJK text, is written across, in the row above the axis and the data
+    (where charts in Chinese put it): turned on its side, as pyqtgraph turns every side title, it was unreadable;
+    set upright, one character under the other, it read as a column of single characters."""
+    _across = False
+    _title: AxisTitle | None = None
+
+    @property
+    def across(self) -> bool:
+        """Is the title written across, above the axis?"""
+        return self._across
+
+    @property
+    def title_item(self) -> AxisTitle | None:
+        """The title written across (None until a CJK title was set)."""
+        return self._title
 
     def setLabel(self, text=None, units=None, unitPrefix=None, **args):  # noqa: N802 - pyqtgraph's name
-        self._upright = self.orientation in ("left", "right") and bool(text) and _is_cjk(text)
-        super().setLabel("<br>".join(upright_lines(text)) if self._upright else text, units, unitPrefix, **args)
-        if self.orientation in ("left", "right"):
-            self.label.setRotation(0 if self._upright else -90)
-            self._updateWidth()
-            self.resizeEvent()
+        across = self.orientation == "left" and bool(text) and _is_cjk(text)
+        super().setLabel(text, units, unitPrefix, **args)
+        self._across = across
+        if across:
+            self.showLabel(False)   # the text stays the axis's labelText; the title above shows it
+        self._update_title()
 
-    def _updateWidth(self):  # noqa: N802 - pyqtgraph's name
-        super()._updateWidth()
-        if self._upright and self.label.isVisible() and self.fixedWidth is None:
-            br = self.label.boundingRect()   # the column's width, not 0.8 of a turned line's height
-            w = self.maximumWidth() - br.height() * 0.8 + br.width()
-            self.setMaximumWidth(w)
-            self.setMinimumWidth(w)
+    def _updateLabel(self):  # noqa: N802 - pyqtgraph's name; also when the theme sets the text colour
+        super()._updateLabel()
+        self._update_title()
 
-    def resizeEvent(self, ev=None):  # noqa: N802 - pyqtgraph's name
-        super().resizeEvent(ev)
-        if self._upright and self.label is not None:
-            br = self.label.boundingRect()
-            x = 0 if self.orientation == "left" else self.size().width() - br.width()
-            self.label.setPos(x, (self.size().height() - br.height()) / 2)
+    def _update_title(self) -> None:
+        plot = self.parentItem()
+        layout = getattr(plot, "layout", None)
+        if not isinstance(layout, QGraphicsGridLayout):
+            return
+        if self._title is None:
+            if not self._across:
+                return
+            # row 1 is the hidden top axis's: the title's column is the axis's, its text runs on above the data
+            self._title = AxisTitle()
+            layout.addItem(self._title, 1, 0)
+        self._title.set_html(self.labelString() if self._across else None)
 
 
 class SideLegend(pg.LegendItem):
@@ -84,7 +109,7 @@ class Plot(pg.PlotWidget):
     """A PlotWidget named `name` (its objectName), in the current theme's colours and every later one's."""
 
     def __init__(self, name: str, *, title: str = "", legend: bool = False, mouse: bool = True, parent=None):
-        super().__init__(parent, title=title or None, axisItems={"left": UprightAxis("left")})
+        super().__init__(parent, title=title or None, axisItems={"left": SideAxis("left")})
         self.setObjectName(name)
         item = self.getPlotItem()
         for axis in ("left", "bottom", "right", "top"):

@@ -1,5 +1,5 @@
 """PredictionBars: a core/reading.Reading shown: the ten probabilities as bars (pyqtgraph), the top digit large
-with its confidence; "not sure", "not digit-like" or "not a digit" (its verdict) instead when the app should not
+with its confidence; "not sure", "not a digit" or "too small" (its verdict) instead when the app should not
 claim one. It only renders: no network runs here."""
 
 from __future__ import annotations
@@ -91,19 +91,24 @@ class PredictionBars(Retranslating, QWidget):
         t = theme.current()
         brushes = [pg.mkBrush(*t.bar)] * 10
         brushes[top] = pg.mkBrush(*(t.top if sure else t.unsure))
-        # refused as not a digit: no bars (a full-height bar at its closest digit said the opposite of the words)
-        self._bars.setOpts(height=np.zeros(10) if self.doubt is Verdict.NOT_A_DIGIT else p, brushes=brushes)
+        # refused (not a digit, too small): no bars; a full-height bar at its closest digit said the opposite
+        # of the words
+        self._bars.setOpts(height=np.zeros(10) if reading.verdict.refused else p, brushes=brushes)
         if sure:
             self.topLabel.setText(str(top))
             self.confidenceLabel.setText(self.tr("{0} sure").format(f"{p[top]:.1%}"))
             self._describe(self.tr("{0}, {1} sure").format(top, f"{p[top]:.0%}"))
-        elif self.doubt is Verdict.NOT_A_DIGIT:
+        elif self.doubt is Verdict.TOO_SMALL:
+            self.topLabel.setText("?")
+            self.confidenceLabel.setText(self.tr("Too small to read: draw the digit larger"))
+            self._describe(self.confidenceLabel.text())
+        elif reading.verdict.refused:   # the ink checks and the digit gates say it in the same words
             self.topLabel.setText("?")
             self.confidenceLabel.setText(self.tr("Not a digit (closest: {0})").format(top))
             self._describe(self.confidenceLabel.text())
         else:
             self.topLabel.setText("?")
-            why = self.tr("Not sure") if self.doubt is Verdict.NOT_SURE else self.tr("Not digit-like")
+            why = self.tr("Not sure")
             if round(p[second] * 100) >= 1:
                 self.confidenceLabel.setText(self.tr("{0}: {1} ({2}) or {3} ({4})").format(
                     why, top, f"{p[top]:.0%}", second, f"{p[second]:.0%}"))

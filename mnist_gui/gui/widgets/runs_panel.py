@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mnist_gui.core.states import RunStatus
+from mnist_gui.core.states import BusyKind, RunStatus
 from mnist_gui.core.storage import is_dir
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import core_tr
@@ -132,6 +132,7 @@ class RunsPanel(Retranslating, QWidget):
         self.deleteRunButton.setText(self.tr("Delete run"))
         self.hint.setText(self.tr("Select runs to overlay their curves:"))
         if self._loaded:
+            self._row_cache = {}   # the rows' texts are in the old language: made again, not reused
             self._show((self.runs, self.problems))   # the same records, in the new language
 
     def _on_theme(self, _theme) -> None:
@@ -173,9 +174,13 @@ class RunsPanel(Retranslating, QWidget):
         return self.tr("{0}, {1}").format(text, fate)
 
     def kind_text(self, r) -> str:
-        if r.kind == "study":
+        try:   # what made the run, by its typed kind (a record from a newer version may hold another)
+            kind = BusyKind(r.kind)
+        except ValueError:
+            return str(r.kind)
+        if kind is BusyKind.STUDY:
             return self.tr("study {0}").format(r.study) if r.study else self.tr("study")
-        return {"train": self.tr("training"), "finetune": self.tr("fine-tune")}.get(r.kind, r.kind)
+        return self.tr("training") if kind is BusyKind.TRAIN else self.tr("fine-tune")
 
     def run_name(self, r) -> str:
         """What a person tells runs apart by: the network, its test accuracy, when it ran."""
