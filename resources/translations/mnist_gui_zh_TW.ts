@@ -700,6 +700,14 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>MNIST 資料夾：{0}</translation>
     </message>
     <message>
+        <source>The app folder cannot be used</source>
+        <translation>無法使用應用程式資料夾</translation>
+    </message>
+    <message>
+        <source>The app runs on its defaults; settings, runs, models and taught digits are not saved.</source>
+        <translation>應用程式以預設值執行；設定、訓練紀錄、模型與教過的數字都不會儲存。</translation>
+    </message>
+    <message>
         <source>Open image</source>
         <translation>開啟影像</translation>
     </message>
@@ -1059,10 +1067,6 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>Time per epoch on this machine: measuring…</source>
         <translation>本機每個訓練週期所需時間：測量中…</translation>
-    </message>
-    <message>
-        <source>Time per epoch on this machine: about {0} s (60,000 images, batch 64, forward and backward)</source>
-        <translation>本機每個訓練週期所需時間：約 {0} 秒（60,000 張影像，批次大小 64，前向與反向傳播）</translation>
     </message>
     <message>
         <source>Selected layer</source>
@@ -1762,14 +1766,6 @@ The trained model is kept in memory: free some space and try again, or save it e
     </message>
 </context>
 <context>
-    <name>i18n</name>
-    <message>
-        <source>, </source>
-        <comment>the separator of a list inside a sentence</comment>
-        <translation>、</translation>
-    </message>
-</context>
-<context>
     <name>core</name>
     <message>
         <source>onecycle</source>
@@ -2174,6 +2170,14 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>MNIST could not be downloaded ({0}). Press Download to try again, or choose a folder that already holds the four MNIST files.</source>
         <translation>無法下載 MNIST（{0}）。請按「下載」再試一次，或選擇已存放四個 MNIST 檔案的資料夾。</translation>
+    </message>
+</context>
+<context>
+    <name>i18n</name>
+    <message>
+        <source>, </source>
+        <comment>the separator of a list inside a sentence</comment>
+        <translation>、</translation>
     </message>
 </context>
 </TS>
