@@ -65,6 +65,22 @@ def test_translations_are_complete(ts):
 
 
 @pytest.mark.parametrize("ts", TS_FILES, ids=lambda p: p.name)
+def test_every_text_of_the_window_is_in_the_translations(ts, tmp_path):
+    """lupdate over the window's code adds nothing to the committed .ts: no text shows in English only."""
+    lupdate = Path(sys.executable).parent / "pyside6-lupdate"
+    if not lupdate.exists() and not shutil.which("pyside6-lupdate"):
+        pytest.skip("pyside6-lupdate is not installed")
+    copy = tmp_path / ts.name
+    shutil.copyfile(ts, copy)
+    sources = sorted((ROOT / "mnist_gui" / "gui").rglob("*.py"))
+    subprocess.run([str(lupdate) if lupdate.exists() else "pyside6-lupdate", *map(str, sources), "-no-obsolete",
+                    "-locations", "none", "-source-language", "en", "-ts", str(copy)], check=True, capture_output=True)
+    new = [m.findtext("source") for m in ET.parse(copy).getroot().iter("message")
+           if m.find("translation").get("type") == "unfinished"]
+    assert not new, f"{ts.name} lacks {len(new)} texts of the window (scripts/update_translations.py): {new[:5]}"
+
+
+@pytest.mark.parametrize("ts", TS_FILES, ids=lambda p: p.name)
 def test_translations_keep_placeholders_and_mnemonics(ts):
     for m in ET.parse(ts).getroot().iter("message"):
         src, tr = m.findtext("source"), m.findtext("translation") or ""
