@@ -80,6 +80,7 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("data/dir", str, "", expect="the folder holding the MNIST files"),
     Setting("draw/penWidth", int, 18, _int_range(4, 48), "a whole number from 4 to 48"),
     Setting("draw/numberMode", bool, False, expect="true or false"),
+    Setting("draw/whyThisDigit", bool, False, expect="true or false"),
     Setting("window/geometry", bytes, b"", expect="a window geometry saved by the app"),
     Setting("train/recipe", str, "fast", expect="a recipe id"),
     Setting("train/form", str, "", _is_train_form, "the Train tab's values as the app saved them (JSON)"),

@@ -223,6 +223,14 @@
         <translation>辨識整個數(&amp;W)（多個數字，由左到右）</translation>
     </message>
     <message>
+        <source>Sh&amp;ow why this digit</source>
+        <translation>顯示為何是這個數字(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Which parts of the ink made the network read this digit, and which spoke against it (shown when the pen is lifted)</source>
+        <translation>哪些筆跡讓網路讀成這個數字、哪些筆跡與它相反（提筆後顯示）</translation>
+    </message>
+    <message>
         <source>Number read</source>
         <translation>辨識出的數</translation>
     </message>
@@ -1763,6 +1771,33 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>evaluating the stopped model…</source>
         <translation>正在評估已停止的模型…</translation>
+    </message>
+</context>
+<context>
+    <name>WhyView</name>
+    <message>
+        <source>Why this digit</source>
+        <translation>為何是這個數字</translation>
+    </message>
+    <message>
+        <source>Draw a digit to see why</source>
+        <translation>畫一個數字，看看原因</translation>
+    </message>
+    <message>
+        <source>Orange: for {0} · blue: against</source>
+        <translation>橘色：支持 {0}・藍色：反對</translation>
+    </message>
+    <message>
+        <source>Orange: ink that made it a {0}. Blue: ink that spoke against it.</source>
+        <translation>橘色：讓它成為 {0} 的筆跡。藍色：與它相反的筆跡。</translation>
+    </message>
+    <message>
+        <source>Some of the ink spoke against {0}</source>
+        <translation>部分筆跡與 {0} 相反</translation>
+    </message>
+    <message>
+        <source>The ink mostly made it a {0}</source>
+        <translation>筆跡大多讓它成為 {0}</translation>
     </message>
 </context>
 <context>

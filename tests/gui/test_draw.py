@@ -269,3 +269,32 @@ def test_a_tiny_dash_is_too_small_and_a_refused_drawing_shows_no_bars(window, qt
     tab.canvas.clear()
     draw(qtbot, tab.canvas, [[(40 + 30 * i, 80 + 170 * (i % 2)) for i in range(9)]])   # the zig-zag
     assert bars.doubt == "not a digit" and not np.asarray(bars._bars.opts["height"]).any()
+
+
+def test_why_this_digit_is_off_by_default_made_at_pen_up_and_kept_across_a_restart(qtbot, _isolated_home,
+                                                                                  monkeypatch):
+    from mnist_gui.gui.tabs import draw_tab
+    from tests.gui.conftest import open_window
+    made = []
+    real = draw_tab.occlusion_map
+    monkeypatch.setattr(draw_tab, "occlusion_map", lambda *a, **k: made.append(a[2]) or real(*a, **k))
+    w = open_window(qtbot)
+    tab = w.drawTab
+    assert not tab.whyCheck.isChecked() and not tab.why.isVisible()
+    draw(qtbot, tab.canvas, fit_strokes(ONE))
+    assert made == []                                   # off: nothing is computed
+    tab.whyCheck.click()
+    assert tab.why.isVisible() and made == [1] and tab.why.digit == 1
+    assert tab.why.heat[tab.reading.image28 > 0.5].mean() > 0   # the ink of a 1 made it a 1
+    assert "1" in tab.why.legend.text() and not tab.why.image.pixmap().isNull()
+    tab.canvas.clear()
+    assert tab.why.digit is None and tab.why.image.pixmap().isNull()
+    made.clear()
+    draw(qtbot, tab.canvas, fit_strokes(SEVEN))
+    assert made == [7]                                  # once, at pen-up: never while the pen moves
+    w.close()
+    w2 = open_window(qtbot)
+    assert w2.drawTab.whyCheck.isChecked() and w2.drawTab.why.isVisible()
+    w2.drawTab.whyCheck.click()
+    w2.close()
+    assert not open_window(qtbot).drawTab.whyCheck.isChecked()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui import config
+from mnist_gui.core.explain import occlusion_map
 from mnist_gui.core.preprocess import image_to_mnist, strokes_to_mnist
 from mnist_gui.core.reading import Reading, Verdict
 from mnist_gui.core.states import BusyKind
@@ -29,6 +30,7 @@ from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.canvas import DrawingCanvas
 from mnist_gui.gui.widgets.images import array_to_qimage, qimage_to_array, qimage_to_rgba
 from mnist_gui.gui.widgets.prediction_bars import PredictionBars
+from mnist_gui.gui.widgets.why_view import WhyView
 
 LIVE_INTERVAL_MS = 40  # at most 25 predictions a second while drawing
 PREVIEW_SCALE = 5      # the 28×28 input shown 5× enlarged
@@ -83,12 +85,19 @@ class DrawTab(Retranslating, QWidget):
         self.previewCaption = QLabel()
         self.previewCaption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         g.addWidget(self.previewCaption, 1, 0)
+        # Why this digit (core/explain.py): off by default; made after pen-up, never while the pen moves
+        self.why = WhyView(config.IMAGE_SIZE * PREVIEW_SCALE)
+        self.why.setVisible(False)
+        g.addWidget(self.why.image, 0, 1, Qt.AlignmentFlag.AlignCenter)
+        g.addWidget(self.why.legend, 1, 1)
+        self.whyCheck = QCheckBox(objectName="whyCheck")
 
         self.numberMode = QCheckBox(objectName="numberMode")
         self.numberLabel = QLabel("", objectName="numberLabel", wordWrap=True)
         self.numberLabel.setTextFormat(Qt.TextFormat.RichText)
         canvas_box.insertWidget(2, self.numberMode)
         canvas_box.insertWidget(3, self.numberLabel)
+        canvas_box.insertWidget(4, self.whyCheck)
 
         # two rows, so the side column stays narrow enough for the wide canvas of number mode in a
         # 1,000-pixel window (one row made the window grow to 1,142 and stay so)
@@ -149,6 +158,9 @@ class DrawTab(Retranslating, QWidget):
         self.numberMode.setChecked(self.ws.settings.get("draw/numberMode"))
         self.penWidth.valueChanged.connect(lambda v: self.ws.settings.set("draw/penWidth", v))
         self.numberMode.toggled.connect(lambda on: self.ws.settings.set("draw/numberMode", on))
+        self.whyCheck.setChecked(self.ws.settings.get("draw/whyThisDigit"))
+        self.why.setVisible(self.whyCheck.isChecked())
+        self.whyCheck.toggled.connect(self._on_why_toggled)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -162,6 +174,9 @@ class DrawTab(Retranslating, QWidget):
         self.seenBox.setTitle(self.tr("What the network sees"))
         self.previewCaption.setText(self.tr("28×28, centred by centre of mass"))
         self.numberMode.setText(self.tr("Read a &whole number (several digits, left to right)"))
+        self.whyCheck.setText(self.tr("Sh&ow why this digit"))
+        self.whyCheck.setToolTip(self.tr("Which parts of the ink made the network read this digit, and which spoke "
+                                         "against it (shown when the pen is lifted)"))
         self.numberLabel.setAccessibleName(self.tr("Number read"))
         self.teachBox.setTitle(self.tr("Teach it your handwriting"))
         self.teachLabel.setText(self.tr("Th&is is a"))
@@ -174,6 +189,23 @@ class DrawTab(Retranslating, QWidget):
         self.update_my_count()
         self.update_prediction()
 
+
+    def _on_why_toggled(self, on: bool) -> None:
+        self.ws.settings.set("draw/whyThisDigit", on)
+        self.why.setVisible(on)
+        self._explain()
+
+    def _explain(self) -> None:
+        """The occlusion map of the reading shown, when it is asked for and the pen is up; else cleared.
+        Only a single digit that was read (not refused) is explained."""
+        r, predictor = self.reading, self.ws.predictor
+        if (not self.whyCheck.isChecked() or r is None or r.verdict.refused or r.number is not None
+                or predictor is None):
+            self.why.clear()
+            return
+        if self.canvas.is_drawing():
+            return   # the map of the last pen-up stays until the pen is lifted again
+        self.why.show_map(r.image28, occlusion_map(predictor.classify, r.image28, r.top), r.top)
 
     def _on_pen_width(self, v: int) -> None:
         self.canvas.set_pen_width(v)
@@ -222,10 +254,12 @@ class DrawTab(Retranslating, QWidget):
         self.bars.show_reading(self.reading)
         if self.reading is None:
             self._follow_reading()
+            self._explain()
             self.preview.clear()
             self.predicted.emit(None)
             return
         self._follow_reading()
+        self._explain()
         self.preview.setPixmap(QPixmap.fromImage(array_to_qimage(self.reading.image28)).scaled(
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
         self.predicted.emit(self.reading)

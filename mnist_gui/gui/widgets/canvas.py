@@ -62,6 +62,10 @@ class DrawingCanvas(Retranslating, QWidget):
             out.append(list(self._current))
         return out
 
+    def is_drawing(self) -> bool:
+        """Is a stroke being drawn (the pen down)?"""
+        return self._current is not None
+
     def is_empty(self) -> bool:
         return not self._strokes and not self._current and self._image is None
 
