@@ -92,8 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="read the digit in image files (PNG, JPEG, BMP, GIF, WebP or TIFF, any size)",
                        description="The digit and ten probabilities for each image file: PNG, JPEG, BMP, GIF, "
-                       "WebP or TIFF, any size, dark ink on light or light on dark. A file that is not such an "
-                       "image is one line on stderr and exit code 2 (the others are still read).")
+                       "WebP or TIFF, any size, dark ink on light or light on dark. As the window says it: the "
+                       "digit, 'not sure' below 80%%, or 'not a digit' (a cross, a letter; exit code 0). A file "
+                       "that is not such an image is one line on stderr and exit code 2 (the others are still "
+                       "read).")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files: PNG, JPEG, BMP, GIF, WebP or TIFF")
     p.add_argument("--model", help=MODEL_HELP)
     _add_common(p)
@@ -416,18 +418,19 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    """Read image files with the model on ONNX Runtime (no torch), or torch for a network ONNX cannot hold."""
+    """Read image files as the window reads a dropped image (core/reading.Reader: the model, then the verdict:
+    sure, not sure, not a digit), on ONNX Runtime (no torch), or torch for a network ONNX cannot hold."""
     from mnist_gui.core.live import LivePredictor
     from mnist_gui.core.predictor import Predictor
-    from mnist_gui.core.preprocess import PreprocessError, image_to_mnist
+    from mnist_gui.core.preprocess import PreprocessError
+    from mnist_gui.core.reading import Reader, ReadingModels
 
     ck = _load_model(args.model, say=not args.json)
-    pred = LivePredictor(ck.live) if ck.live is not None else Predictor(ck.load_model())
+    reader = Reader(LivePredictor(ck.live) if ck.live is not None else Predictor(ck.load_model()), ReadingModels())
     results, errors = [], []
     for f in args.images:
         try:
-            img = image_to_mnist(f)
-            probs = None if img is None else pred.probabilities(img)
+            reading = reader.read_image(f)
         except PreprocessError as e:  # one line per bad file; the other files are still read and reported
             errors.append(str(e))
             results.append({"file": f, "error": str(e)})
@@ -437,20 +440,29 @@ def cmd_predict(args) -> int:
             errors.append(msg)
             results.append({"file": f, "error": msg})
             continue
-        if probs is None:
+        if reading is None:
             msg = f"{f}: blank image, no ink found"
             errors.append(msg)
             results.append({"file": f, "error": msg})
             continue
-        results.append({"file": f, "digit": int(probs.argmax()), "probabilities": [float(p) for p in probs]})
+        probs = reading.probabilities
+        # "digit": the digit read, None when the app claims none (not a digit); "closest": its top class
+        claimed = not reading.verdict.refused
+        results.append({"file": f, "digit": reading.top if claimed else None, "closest": reading.top,
+                        "verdict": reading.verdict.value, "probabilities": [float(p) for p in probs]})
     if args.json:
         print(json.dumps({"predictions": results, "model": str(ck.path)}))
     else:
         for r in results:
             if "error" in r:
                 continue
-            probs = " ".join(f"{d}:{p:.3f}" for d, p in enumerate(r["probabilities"]))
-            print(f"{r['file']}: {r['digit']} ({r['probabilities'][r['digit']]:.1%})  {probs}")
+            p = r["probabilities"]
+            probs = " ".join(f"{d}:{x:.3f}" for d, x in enumerate(p))
+            top = r["closest"]
+            said = (f"{top} ({p[top]:.1%})" if r["verdict"] == "sure" else
+                    f"not sure: {top} ({p[top]:.1%})" if r["verdict"] == "not sure" else
+                    f"not a digit (closest: {top}, {p[top]:.1%})")
+            print(f"{r['file']}: {said}  {probs}")
     for e in errors:
         print(f"mnist-gui: error: {e}", file=sys.stderr)
     return 2 if errors else 0   # a file that is not an image is a bad argument (the others are still read)

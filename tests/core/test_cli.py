@@ -69,6 +69,7 @@ def test_predict_images(tmp_path, mnist):
     assert [p["file"] for p in preds] == files
     assert [p["digit"] for p in preds] == mnist.test.labels[:3].tolist()
     assert all(abs(sum(p["probabilities"]) - 1) < 1e-4 for p in preds)
+    assert all(p["verdict"] == "sure" and p["closest"] == p["digit"] for p in preds)
     r = run_cli("predict", files[0], str(tmp_path / "broken.png"))
     assert r.returncode == 2 and "broken.png: not a readable image" in r.stderr and "Traceback" not in r.stderr
     assert r.stdout.startswith(files[0])
@@ -204,3 +205,27 @@ def test_export_into_a_missing_folder_is_refused_and_creates_nothing(tmp_path):
     r = run_cli("export", "--onnx", str(tmp_path / "no" / "such" / "m.onnx"))
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "does not exist" in r.stderr, r.stderr
     assert not (tmp_path / "no").exists()
+
+
+def test_predict_says_not_a_digit_as_the_window_does(tmp_path):
+    """A cross and a zig-zag are refused with the window's verdict (the digit gate), not read as a 4."""
+    from PIL import ImageDraw
+    shapes = {"cross": [((40, 40), (160, 160)), ((160, 40), (40, 160))], "seven": [((40, 30), (160, 30)),
+              ((160, 30), (80, 180))], "zigzag": [((20, 100), (60, 40)), ((60, 40), (100, 160)),
+                                                  ((100, 160), (140, 40)), ((140, 40), (180, 160))]}
+    files = []
+    for name, lines in shapes.items():
+        im = Image.new("L", (200, 200), 255)
+        d = ImageDraw.Draw(im)
+        for a, b in lines:
+            d.line([a, b], fill=0, width=14)
+        im.save(tmp_path / f"{name}.png")
+        files.append(str(tmp_path / f"{name}.png"))
+    r = run_cli("predict", *files)
+    assert r.returncode == 0, r.stderr        # read, and answered: a refusal is not an error
+    out = r.stdout.splitlines()
+    assert out[0].startswith(files[0] + ": not a digit (closest: ") and out[2].startswith(files[2] + ": not a digit")
+    assert out[1].startswith(files[1] + ": 7 (")
+    preds = json.loads(run_cli("predict", "--json", *files).stdout)["predictions"]
+    assert [p["verdict"] for p in preds] == ["not a digit", "sure", "not a digit"]
+    assert [p["digit"] for p in preds] == [None, 7, None] and isinstance(preds[0]["closest"], int)
