@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="read the digit in image files (PNG, JPEG, BMP, GIF, WebP or TIFF, any size)",
                        description="The digit and ten probabilities for each image file: PNG, JPEG, BMP, GIF, "
                        "WebP or TIFF, any size, dark ink on light or light on dark. As the window says it: the "
-                       "digit, 'not sure' below 80%%, or 'not a digit' (a cross, a letter; exit code 0). A file "
+                       "digit, 'not sure' below 80%, or 'not a digit' (a cross, a letter; exit code 0). A file "
                        "that is not such an image is one line on stderr and exit code 2 (the others are still "
                        "read).")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files: PNG, JPEG, BMP, GIF, WebP or TIFF")
