@@ -206,6 +206,8 @@ def _use_data_dir(ws, args, say: bool = True) -> str:
         else:
             source = "the app folder"
     folder = find_mnist_folder(ws.data_dir, ws.download_dir)
+    if folder is None and ws.data_dir:   # a named folder without MNIST: never a download; the error says so
+        return ""
     where = f"{folder}, from {source}" if folder else f"none found; downloading into {ws.download_dir}"
     if say and not args.json:
         print(f"MNIST: {where}", file=sys.stderr)
@@ -530,7 +532,7 @@ def cmd_study(args) -> int:
 
     ws = _workspace()
     ws.set_device(args.device)   # this process's Workspace only: the command line keeps no settings
-    mnist_line = [_use_data_dir(ws, args, say=False)]   # said when the first trial starts: a refusal stays one line
+    mnist_line = [line for line in [_use_data_dir(ws, args, say=False)] if line]   # said when the first trial starts: a refusal stays one line
     overrides = {f.name: getattr(args, f.name) for f in FIELDS if getattr(args, f.name) is not None}
     preset = overrides.get("preset") or ws.recipes[args.recipe].config.preset
     if args.search is not None:

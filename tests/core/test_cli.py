@@ -51,6 +51,7 @@ def test_evaluate_bad_model_and_missing_data(tmp_path):
     assert r.returncode == 2 and "bad.pt" in r.stderr and "Traceback" not in r.stderr
     r = run_cli("evaluate", "--data-dir", str(tmp_path / "empty"))
     assert r.returncode == 2 and "MNIST not found" in r.stderr and "Traceback" not in r.stderr
+    assert "download" not in r.stderr.lower()     # a named folder is never a reason to download
 
 
 def test_predict_images(tmp_path, mnist):
