@@ -412,8 +412,9 @@ def cmd_evaluate(args) -> int:
         print(json.dumps({"accuracy": ev["accuracy"], "per_class": ev["per_class"], "confusion": ev["confusion"],
                           "loss": ev["loss"], "seconds": secs, "model": str(ck.path), "n": len(data.test)}))
         return 0
-    print(f"model: {ck.path} ({ck.model_config.preset})")
-    print(f"test accuracy: {ev['accuracy']:.2%} on {len(data.test):,} images ({secs:.1f} s)")
+    # the model is named once, on stderr, when it opens (with where it came from)
+    print(f"test accuracy: {ev['accuracy']:.2%} on {len(data.test):,} images ({secs:.1f} s), "
+          f"network {ck.model_config.preset}")
     print("per class: " + ", ".join(f"{d}: {a:.2%}" for d, a in enumerate(ev["per_class"])))
     print("confusion matrix:\n" + _confusion_text(ev["confusion"]))
     return 0

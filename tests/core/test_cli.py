@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from mnist_gui import config
 from tests.conftest import ROOT, mnist_dir, run_cli
 
 
@@ -41,6 +42,7 @@ def test_evaluate_shipped_text():
     r = run_cli("evaluate")
     assert r.returncode == 0, r.stderr
     assert "test accuracy" in r.stdout and "confusion matrix" in r.stdout
+    assert (r.stdout + r.stderr).count(str(config.SHIPPED_MODEL)) == 1     # the model is named once
 
 
 @pytest.mark.slow
