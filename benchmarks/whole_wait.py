@@ -120,15 +120,95 @@ def train_tab_path(home: str, recipe: str, max_steps: int | None) -> None:
         last = t
 
 
+def window_path(home: str, recipe: str, wait_data: bool) -> None:
+    """The Train tab as a person meets it: the window (offscreen), a click on Train with the recipe chosen, to
+    the new model live (QtWorkspace.modelChanged), or to the question whether it should go live (a model
+    worse than the live one is asked about: the question is answered at once, its wait not counted)."""
+    os.environ["MNIST_GUI_HOME"] = str(Path(home) / "window")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.path.insert(0, str(ROOT))
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from mnist_gui.gui.main_window import MainWindow
+    from mnist_gui.gui.qt_workspace import window_workspace
+    app = QApplication.instance() or QApplication([])
+    win = MainWindow(window_workspace())
+    win.show()
+    loop = QEventLoop()
+    while not (win.checkpoint is not None and win.tabsBuilt):
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    tab = win.trainTab
+    win.tabs.setCurrentWidget(tab)
+    tab.recipeCombo.setCurrentIndex(tab.recipeCombo.findData(recipe))
+    shown = time.perf_counter()
+    while not tab.trainButton.isEnabled() or not tab.devicesListed or (wait_data and win.ws.loaded_mnist is None):
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)   # torch and the devices are listed first
+    print(f"the Train tab shown -> the devices listed{' and MNIST loaded' if wait_data else ''}: "
+          f"{time.perf_counter() - shown:.2f} s (a person reading the form meanwhile)")
+    ended: dict[str, float] = {}
+    asked = [0.0]
+
+    def on_live(_ck):
+        ended.setdefault("live", time.perf_counter())
+        loop.quit()
+
+    def poll():
+        box = tab.keepBox
+        if box is not None and "asked" not in ended and tab.questions._boxRun is not None:
+            ended["asked"] = time.perf_counter()
+            t = time.perf_counter()
+            box.button(QMessageBox.StandardButton.Yes).click()
+            asked[0] = time.perf_counter() - t
+        if not tab.is_running() and "asked" not in ended and "live" not in ended and tab.keepBox is None \
+                and "started" in ended:
+            QTimer.singleShot(2000, loop.quit)   # ended without going live (a failure): stop waiting
+    win.qtws.modelChanged.connect(on_live)   # in the GUI thread: the moment the window shows the new model
+    timer = QTimer(interval=20)
+    timer.timeout.connect(poll)
+    timer.start()
+    lines: list[tuple[float, str]] = []
+    seen = [tab.log.blockCount()]
+
+    def on_log():   # each new line of the run's log, with when it came
+        doc = tab.log.document()
+        for i in range(seen[0], doc.blockCount()):
+            lines.append((time.perf_counter(), doc.findBlockByNumber(i).text()))
+        seen[0] = doc.blockCount()
+    tab.log.textChanged.connect(on_log)
+    t0 = time.perf_counter()
+    tab.trainButton.click()
+    ended["started"] = t0
+    loop.exec()
+    timer.stop()
+    runs = win.ws.runs.load()[0]
+    steps = float(runs[0].metrics.get("train_seconds", "nan")) if runs else float("nan")
+    end = ended.get("asked", ended.get("live", float("nan")))
+    total = end - t0
+    print(f"Train tab in the window ({recipe}): click -> {'question' if 'asked' in ended else 'live'} "
+          f"{total:.2f} s for {steps:.2f} s of steps: {total / steps:.2f}x; then live "
+          f"{ended.get('live', float('nan')) - end:.2f} s after the answer")
+    for t, text in lines:   # the run's log, as it came: where the time went
+        print(f"  {t - t0:7.2f} s  {text[:100]}")
+    win.close()
+    app.processEvents()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--recipe", default="fast")
     ap.add_argument("--max-steps", type=int, help="cut the run short (a smoke test)")
     ap.add_argument("--skip-cli", action="store_true")
     ap.add_argument("--skip-tab", action="store_true")
+    ap.add_argument("--window", action="store_true", help="only the Train tab in the window (offscreen)")
+    ap.add_argument("--wait-data", action="store_true", help="with --window: click once MNIST is loaded (the "
+                    "tab loads it in the background when first shown), not as soon as the devices are listed")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory() as home:
+        if args.window:
+            window_path(home, args.recipe, args.wait_data)
+            return 0
         if not args.skip_cli:
             cli_run(args.recipe, args.max_steps, home)
         in_process(home)
