@@ -495,12 +495,6 @@ true {2}</source>
 <context>
     <name>GoLiveQuestions</name>
     <message>
-        <source>The run was stopped; its test accuracy is being measured ({0}); the live model reads {1}.
-Make this partly trained model the live model?</source>
-        <translation>訓練已停止；正在測量其測試準確率（{0}）；使用中的模型為 {1}。
-要將這個部分訓練的模型設為使用中嗎？</translation>
-    </message>
-    <message>
         <source>not evaluated</source>
         <translation>尚未評估</translation>
     </message>
@@ -523,10 +517,22 @@ Make the new, less accurate model live?</source>
         <translation>測試準確率 {0}</translation>
     </message>
     <message>
-        <source>The run was stopped: {0} ({1}); the live model reads {2}.
+        <source>The run was stopped; its test accuracy is being measured: {0} of {1} test images so far. The live model reads {2}.
 Make this partly trained model the live model?</source>
-        <translation>訓練已停止：{0}（{1}）；目前使用中的模型為 {2}。
-要讓這個部分訓練的模型成為使用中的模型嗎？</translation>
+        <translation>訓練已停止；正在測量其測試準確率：已測量 {1} 張測試圖片中的 {0} 張。使用中的模型為 {2}。
+要將這個部分訓練的模型設為使用中嗎？</translation>
+    </message>
+    <message>
+        <source>The run was stopped at step {0} of {1} ({2}); the live model reads {3}.
+Make this partly trained model the live model?</source>
+        <translation>訓練於第 {0} 步（共 {1} 步）停止（{2}）；使用中的模型為 {3}。
+要將這個部分訓練的模型設為使用中嗎？</translation>
+    </message>
+    <message>
+        <source>The run was stopped ({0}); the live model reads {1}.
+Make this partly trained model the live model?</source>
+        <translation>訓練已停止（{0}）；使用中的模型為 {1}。
+要將這個部分訓練的模型設為使用中嗎？</translation>
     </message>
     <message>
         <source>Could not save the trained model</source>
@@ -1167,8 +1173,8 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>已暫停</translation>
     </message>
     <message>
-        <source>measuring the stopped model on the test images: %p%</source>
-        <translation>正在以測試圖片評估已停止的模型：%p%</translation>
+        <source>measuring the stopped model: {0} of {1} test images</source>
+        <translation>正在測量已停止的模型：{1} 張測試圖片中的 {0} 張</translation>
     </message>
     <message>
         <source>done</source>
