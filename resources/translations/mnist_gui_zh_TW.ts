@@ -184,6 +184,15 @@
         <translation>無法載入 PyTorch：{0}</translation>
     </message>
     <message>
+        <source>PyTorch loaded; devices: {0}</source>
+        <translation>PyTorch 已載入；裝置：{0}</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <comment>between device names</comment>
+        <translation>；</translation>
+    </message>
+    <message>
         <source>the device {0} is not here; using automatic</source>
         <translation>找不到裝置 {0}；改用自動選擇</translation>
     </message>

@@ -37,7 +37,7 @@ from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.training_worker import TrainingWorker
-from mnist_gui.gui.widgets.data_folder import DataFolderPanel
+from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
 from mnist_gui.gui.widgets.device_chooser import DeviceChooser
 from mnist_gui.gui.widgets.field_form import FieldForm
 from mnist_gui.gui.widgets.run_progress import RunProgress
@@ -102,6 +102,7 @@ class TrainingTab(Retranslating, QWidget):
         for b in (self.trainButton, self.pauseButton, self.stopButton):
             buttons.addWidget(b)
 
+        # above the plots, the full width of the right column: the form keeps its width and height
         self.dataPanel = DataFolderPanel(self.ws, self.jobs)
         self.dataMessage, self.chooseDataButton = self.dataPanel.message, self.dataPanel.chooseButton
 
@@ -109,7 +110,6 @@ class TrainingTab(Retranslating, QWidget):
         left.addWidget(settings)
         left.addWidget(self.deviceChooser)
         left.addLayout(buttons)
-        left.addWidget(self.dataPanel)
         left.addStretch(1)
 
         self.progress = RunProgress()
@@ -136,6 +136,7 @@ class TrainingTab(Retranslating, QWidget):
             self.splitter.setStretchFactor(i, 1)
         self.splitter.setSizes([300, 300, 300])
         right = QVBoxLayout()
+        right.addWidget(self.dataPanel)
         right.addWidget(self.progress)
         right.addWidget(self.splitter, 1)
 
@@ -182,6 +183,11 @@ class TrainingTab(Retranslating, QWidget):
     @property
     def _steps(self) -> list[int]:
         return self.plots.steps
+
+    def showEvent(self, e) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(e)
+        if not self.is_running() and not self.dataPanel.isVisible() and mnist_missing(self.ws):
+            self.dataPanel.show_status()   # say so at once, with the way to set it up (not only after Train)
 
     # -- config <-> widgets -------------------------------------------------------------------
     def _on_recipe(self, _index: int) -> None:
@@ -254,7 +260,8 @@ class TrainingTab(Retranslating, QWidget):
             self._formBefore = self.config()
             self.form.set_values(plan.config)
             self.settingsBox.setTitle(self.tr("Hyperparameters: fine-tuning the live model on My digits"))
-        self.dataPanel.hide()
+        if not mnist_missing(self.ws):   # still missing: the panel stays (the run says so again), no jump
+            self.dataPanel.hide()
         self.progress.begin()
         cfg = plan.config
         length = (self.tr("{0} steps").format(cfg.max_steps) if cfg.max_steps
