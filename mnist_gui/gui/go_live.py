@@ -203,6 +203,11 @@ class GoLiveQuestions(QObject):
         self.ws.make_live(ck, remember=ck.path is not None)
         acc = ck.test_accuracy
         self.log.emit(self.tr("the new model is live; saved to {0}").format(ck.path))
-        self.message.emit("", self.tr("The new model is live: test accuracy {0}").format(f"{acc:.2%}")
-                          if acc is not None else self.tr("The new model is live"), False)
+        if done.kind == "finetune":
+            text = (self.tr("The fine-tuned model is live: test accuracy {0}").format(f"{acc:.2%}")
+                    if acc is not None else self.tr("The fine-tuned model is live"))
+        else:
+            text = (self.tr("The new model is live: test accuracy {0}").format(f"{acc:.2%}")
+                    if acc is not None else self.tr("The new model is live"))
+        self.message.emit("", text, False)
         self.decided.emit(done)

@@ -272,6 +272,14 @@
         <translation>我的數字共 {0} 個：正在用它們微調（進度見「訓練」分頁）…</translation>
     </message>
     <message>
+        <source>{0} in My digits: getting the fine-tuning ready (loading PyTorch)…</source>
+        <translation>「我的數字」中有 {0} 個：正在準備微調（載入 PyTorch）…</translation>
+    </message>
+    <message>
+        <source>{0} in My digits; {1}</source>
+        <translation>「我的數字」中有 {0} 個；{1}</translation>
+    </message>
+    <message>
         <source>Teach some digits first: draw one, pick what it is, press Remember</source>
         <translation>請先教它一些數字：畫一個、選出它是哪個數字，再按「記住」</translation>
     </message>
@@ -600,6 +608,14 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>新模型已啟用；儲存於 {0}</translation>
     </message>
     <message>
+        <source>The fine-tuned model is live: test accuracy {0}</source>
+        <translation>微調後的模型已啟用：測試準確率 {0}</translation>
+    </message>
+    <message>
+        <source>The fine-tuned model is live</source>
+        <translation>微調後的模型已啟用</translation>
+    </message>
+    <message>
         <source>The new model is live: test accuracy {0}</source>
         <translation>新模型已啟用：測試準確率 {0}</translation>
     </message>
@@ -721,6 +737,18 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>The app runs on its defaults; settings, runs, models and taught digits are not saved.</source>
         <translation>應用程式以預設值執行；設定、訓練紀錄、模型與教過的數字都不會儲存。</translation>
+    </message>
+    <message>
+        <source>fine-tuned on them: the new model is live (test accuracy {0})</source>
+        <translation>已用它們微調：新模型已啟用（測試準確率 {0}）</translation>
+    </message>
+    <message>
+        <source>fine-tuned on them: the new model is live</source>
+        <translation>已用它們微調：新模型已啟用</translation>
+    </message>
+    <message>
+        <source>fine-tuned on them; the previous model stays live</source>
+        <translation>已用它們微調；原先的模型仍為使用中</translation>
     </message>
     <message>
         <source>Open image</source>
@@ -1737,6 +1765,14 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>，資料擴增</translation>
     </message>
     <message>
+        <source>fine-tuning needs MNIST: choose the folder with its files, or download them</source>
+        <translation>微調需要 MNIST：請選擇存放其檔案的資料夾，或下載這些檔案</translation>
+    </message>
+    <message>
+        <source>loading PyTorch for the fine-tune…</source>
+        <translation>正在為微調載入 PyTorch…</translation>
+    </message>
+    <message>
         <source>Cannot fine-tune</source>
         <translation>無法微調</translation>
     </message>
@@ -1763,6 +1799,10 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>The previous model stays live.</source>
         <translation>原本的模型仍在使用中。</translation>
+    </message>
+    <message>
+        <source>Fine-tuning failed</source>
+        <translation>微調失敗</translation>
     </message>
     <message>
         <source>MNIST folder: {0}</source>

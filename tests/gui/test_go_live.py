@@ -110,3 +110,11 @@ def test_the_progress_bar_counts_the_measured_test_images(qtbot):
     qtbot.addWidget(progress)
     progress.measuring(7_400, 10_000)
     assert "7,400 of 10,000 test images" in progress.bar.text() and "%" not in progress.bar.text()
+
+
+def test_a_finetune_that_goes_live_says_so(questions, shipped):
+    said = []
+    questions.message.connect(lambda title, text, warning: said.append(text))
+    done = replace(_run(shipped, acc=0.999), kind="finetune")
+    questions.decide(done)
+    assert questions.ws.checkpoint is done.checkpoint and said == ["The fine-tuned model is live: test accuracy 99.90%"]

@@ -52,3 +52,39 @@ def test_an_empty_plots_words_fit_its_view(qtbot):
     inside = vb.mapRectToScene(vb.rect())
     assert inside.contains(item.mapRectToScene(item.boundingRect())), (inside, item.mapRectToScene(item.boundingRect()))
     assert isinstance(inside, QRectF)
+
+
+def test_finetune_says_at_once_that_it_is_getting_ready_while_pytorch_loads(window, qtbot, monkeypatch):
+    """The first use of PyTorch in a session takes seconds: the Draw tab says so at once (the button off),
+    PyTorch loads in a worker, and the fine-tune then starts."""
+    import sys
+
+    import numpy as np
+
+    from mnist_gui.gui.tabs import training_tab
+    train, draw = window.trainTab, window.drawTab
+    window.ws.teach(3, np.zeros((28, 28), np.float32))
+    plans = []
+    monkeypatch.setattr(train, "start_training", lambda plan=None, **_kw: plans.append(plan) or True)
+    monkeypatch.setattr(training_tab, "_load_torch", lambda _report, _stop: None)   # torch is loaded here
+    torch = sys.modules.pop("torch")                      # as in a session that has not used PyTorch yet
+    try:
+        with qtbot.waitSignal(train.finetunePreparing, check_params_cb=lambda on: on is True):
+            draw.finetuneButton.click()
+    finally:
+        sys.modules["torch"] = torch
+    assert "getting the fine-tuning ready" in draw.myCountLabel.text() and not draw.finetuneButton.isEnabled()
+    qtbot.waitUntil(lambda: len(plans) == 1)              # then it starts, with the fine-tune's plan
+    assert plans[0].kind == "finetune" and "getting" not in draw.myCountLabel.text()
+
+
+def test_a_finished_finetune_says_on_the_draw_tab_that_it_went_live(window, qtbot):
+    import numpy as np
+
+    from mnist_gui.core.workspace import FinishedRun
+    window.ws.teach(3, np.zeros((28, 28), np.float32))
+    live = window.ws.checkpoint
+    window.trainTab.runFinished.emit(FinishedRun("finished", "done", None, live, kind="finetune"))
+    assert "the new model is live" in window.drawTab.myCountLabel.text()
+    window.ws.teach(4, np.zeros((28, 28), np.float32))   # a digit taught since: the note is old news
+    assert "live" not in window.drawTab.myCountLabel.text()

@@ -10,6 +10,7 @@ where needed, whether the new model goes live.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
@@ -34,7 +35,7 @@ from mnist_gui.core.workspace import Busy, FinishedRun, RunPlan
 from mnist_gui.gui.core_strings import core_text, core_tr
 from mnist_gui.gui.go_live import GoLiveQuestions
 from mnist_gui.gui.i18n import Retranslating
-from mnist_gui.gui.jobs import JobRunner
+from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.training_worker import TrainingWorker
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
@@ -45,10 +46,16 @@ from mnist_gui.gui.widgets.runs_panel import RunsPanel
 from mnist_gui.gui.widgets.training_plots import TrainingPlots
 
 
+def _load_torch(_report, _stop) -> None:
+    import torch  # noqa: F401 - seconds on a first import: in a worker, never on the GUI thread
+
+
 class TrainingTab(Retranslating, QWidget):
     message = Signal(str, str, bool)   # title, text, is a warning: for the window's message box
     runFinished = Signal(object)       # FinishedRun, after the live model was decided
     runFailed = Signal(str)            # a run that raised: one line
+    finetunePreparing = Signal(bool)   # a fine-tune asked for is getting ready (PyTorch loading): word at once
+    mnistNeeded = Signal()             # a fine-tune asked for cannot run without MNIST: the window's MNIST dialog
 
     def __init__(self, qtws: QtWorkspace, jobs: JobRunner, parent=None):
         super().__init__(parent)
@@ -63,6 +70,7 @@ class TrainingTab(Retranslating, QWidget):
         self.questions.message.connect(self.message)
         self.questions.decided.connect(self.runFinished)
         self._formBefore: TrainConfig | None = None   # the form's own values while it shows a fine-tune's
+        self._preparing = False   # a fine-tune waits for PyTorch to load (in the background)
         self._build()
         recipe = self.ws.settings.get("train/recipe")
         index = self.recipeCombo.findData(recipe if recipe in TRAINING_RECIPES else self.ws.default_recipe)
@@ -278,9 +286,29 @@ class TrainingTab(Retranslating, QWidget):
         return True
 
     def start_finetune(self) -> bool:
-        """Fine-tune the live model on My digits mixed with MNIST, in the background."""
-        if self.is_running() or self.ws.checkpoint is None:
+        """Fine-tune the live model on My digits mixed with MNIST, in the background. Without MNIST the
+        window's MNIST dialog is asked for (mnistNeeded) instead of a run that fails; the first use of
+        PyTorch in a session loads it in the background first, with word at once (finetunePreparing)."""
+        if self.is_running() or self.ws.checkpoint is None or self._preparing:
             return False
+        if mnist_missing(self.ws):
+            self.append_log(self.tr("fine-tuning needs MNIST: choose the folder with its files, or download them"))
+            self.mnistNeeded.emit()
+            return False
+        if "torch" not in sys.modules:
+            self._set_preparing(True)
+            self.append_log(self.tr("loading PyTorch for the fine-tune…"))
+
+            def loaded(_result) -> None:
+                self._set_preparing(False)
+                if not self._closing:
+                    self.start_finetune()
+
+            def failed(msg: str) -> None:
+                self._set_preparing(False)
+                self.message.emit(self.tr("Cannot fine-tune"), msg, True)
+            self.jobs.start(Task(_load_torch), self, returned=loaded, failed=failed)
+            return True
         try:
             plan = self.ws.plan_finetune()
         except ValueError as e:
@@ -288,6 +316,10 @@ class TrainingTab(Retranslating, QWidget):
             return False
         self.append_log(self.tr("fine-tuning on {0} of my digits mixed with MNIST").format(len(self.ws.my_digits)))
         return self.start_training(plan=plan)
+
+    def _set_preparing(self, on: bool) -> None:
+        self._preparing = on
+        self.finetunePreparing.emit(on)
 
     def toggle_pause(self) -> None:
         if self._worker is None:
@@ -348,11 +380,12 @@ class TrainingTab(Retranslating, QWidget):
         self.questions.measuring(done, total)
 
     def _on_failed(self, msg: str) -> None:
+        finetune = self._formBefore is not None   # the form shows a fine-tune's recipe while it runs
         self.append_log(msg)
         self._on_ended("failed")
         self.runFailed.emit(msg)
         if not self._closing and not self.dataPanel.isVisible():
-            self.message.emit(self.tr("Training failed"), msg + "\n\n" + self.tr("The previous model stays live."),
+            self.message.emit(self.tr("Fine-tuning failed") if finetune else self.tr("Training failed"), msg + "\n\n" + self.tr("The previous model stays live."),
                               True)
 
     def _on_cancelled(self) -> None:
