@@ -2,7 +2,6 @@
 needs MNIST) to choose the folder or download the files with their bytes shown; an offline download
 says so in the window's words; a failure for want of MNIST leads there."""
 
-from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from mnist_gui.gui.i18n import set_language
 from tests.core.test_download import mirror  # noqa: F401 - the local MNIST mirror fixture
