@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
         self.evaluateTab.openInCanvas.connect(self._open_in_canvas)
         self.trainTab.message.connect(self._on_tab_message)
         self.modelTab.trainRequested.connect(self._train_network)
+        self.trainTab.modelNetwork = self.modelTab.network   # Architecture "custom" trains the Model tab's network
         self.trainTab.runsPanel.makeLiveRequested.connect(lambda run: self.open_model(str(run.model_path)))
         self._on_reading(self.drawTab.reading)
         self.retranslate()

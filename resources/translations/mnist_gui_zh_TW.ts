@@ -1741,6 +1741,10 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>參數研究正在進行（「參數研究」分頁）：一次只做一件工作。</translation>
     </message>
     <message>
+        <source>Architecture “custom” trains the network on the Model tab, and there is none yet. Build one there, or choose a preset.</source>
+        <translation>架構「自訂」會訓練「模型」分頁上的網路，但那裡還沒有網路。請先在那裡建立一個，或選擇一個預設架構。</translation>
+    </message>
+    <message>
         <source>cannot start: {0}</source>
         <translation>無法開始：{0}</translation>
     </message>

@@ -88,3 +88,35 @@ def test_a_finished_finetune_says_on_the_draw_tab_that_it_went_live(window, qtbo
     assert "the new model is live" in window.drawTab.myCountLabel.text()
     window.ws.teach(4, np.zeros((28, 28), np.float32))   # a digit taught since: the note is old news
     assert "live" not in window.drawTab.myCountLabel.text()
+
+
+def test_architecture_custom_trains_the_model_tabs_network(window, qtbot, monkeypatch):
+    from mnist_gui.core.recipes import CUSTOM
+    tab = window.trainTab
+    network = window.modelTab.network()
+    assert network is not None
+    plans, said = [], []
+    tab.message.connect(lambda title, text, warning: said.append(text))
+    real = tab.ws.plan_run
+
+    def plan_run(*args, **kw):   # the plan the Train button would run, recorded; no run is started
+        plans.append(real(*args, **kw))
+        raise ValueError("recorded")
+    monkeypatch.setattr(tab.ws, "plan_run", plan_run)
+    tab.presetCombo.setCurrentIndex(tab.presetCombo.findData(CUSTOM))
+    tab.trainButton.click()
+    assert len(plans) == 1, said                          # not "a custom architecture needs a network (--arch …"
+    arch = plans[0].config.arch
+    assert plans[0].config.preset == CUSTOM
+    assert [d["kind"] for d in arch["layers"]] == [d["kind"] for d in network["layers"]]
+
+
+def test_architecture_custom_without_a_network_says_so_in_the_windows_words(window, qtbot):
+    from mnist_gui.core.recipes import CUSTOM
+    tab = window.trainTab
+    said = []
+    tab.message.connect(lambda title, text, warning: said.append(text))
+    tab.modelNetwork = lambda: None
+    tab.presetCombo.setCurrentIndex(tab.presetCombo.findData(CUSTOM))
+    assert not tab.start_training() and not tab.is_running()
+    assert len(said) == 1 and "Model tab" in said[0] and "--arch" not in said[0] and said[0].count("(") == said[0].count(")")

@@ -474,6 +474,12 @@ class ModelTab(Retranslating, QWidget):
             self.set_model(self.ws.checkpoint)
 
 
+    def network(self) -> dict | None:
+        """The network shown (and edited) here, as "Train this network" passes it: {"layers": [...]}; None
+        when there is none. The Train tab's Architecture "custom" trains it."""
+        layers = self.editor.layers
+        return {"layers": [dict(d) for d in layers]} if layers else None
+
     def set_input(self, img28) -> None:
         """The current drawing; feature maps are computed only while they are on screen."""
         self.input28, self._stale = img28, True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
@@ -71,6 +72,8 @@ class TrainingTab(Retranslating, QWidget):
         self.questions.decided.connect(self.runFinished)
         self._formBefore: TrainConfig | None = None   # the form's own values while it shows a fine-tune's
         self._preparing = False   # a fine-tune waits for PyTorch to load (in the background)
+        # Architecture "custom" trains the Model tab's network: the window says where it is (ModelTab.network)
+        self.modelNetwork: Callable[[], dict | None] = lambda: None
         self._build()
         recipe = self.ws.settings.get("train/recipe")
         index = self.recipeCombo.findData(recipe if recipe in TRAINING_RECIPES else self.ws.default_recipe)
@@ -250,9 +253,18 @@ class TrainingTab(Retranslating, QWidget):
         """Train cfg (default: the form's) in the background; or a plan the Workspace made (fine-tuning)."""
         if self.is_running():
             return False
+        cfg = cfg or self.config()
+        if plan is None and cfg.preset == CUSTOM and cfg.arch is None:   # "custom": the Model tab's network
+            arch = self.modelNetwork()
+            if arch is None:
+                self.message.emit(self.tr("Cannot start training"), self.tr(
+                    "Architecture “custom” trains the network on the Model tab, and there is none yet. "
+                    "Build one there, or choose a preset."), True)
+                return False
+            cfg = replace(cfg, arch=arch)   # the form's dropout sets every dropout layer, as for a preset
         try:
             if plan is None:
-                plan = replace(self.ws.plan_run(base=cfg or self.config(), kind=kind),
+                plan = replace(self.ws.plan_run(base=cfg, kind=kind),
                                init_state=init_state, extra_train=extra_train)
         except ValueError as e:
             self.append_log(self.tr("cannot start: {0}").format(e))
