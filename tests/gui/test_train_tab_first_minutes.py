@@ -120,3 +120,19 @@ def test_architecture_custom_without_a_network_says_so_in_the_windows_words(wind
     tab.presetCombo.setCurrentIndex(tab.presetCombo.findData(CUSTOM))
     assert not tab.start_training() and not tab.is_running()
     assert len(said) == 1 and "Model tab" in said[0] and "--arch" not in said[0] and said[0].count("(") == said[0].count(")")
+
+
+def test_evaluate_without_mnist_says_it_once_and_within_the_window(no_mnist, qtbot):
+    window = no_mnist
+    tab = window.evaluateTab
+    window.tabs.setCurrentWidget(tab)
+    with qtbot.waitSignal(tab.evaluationFailed, timeout=60_000) as blocker:
+        tab.evaluateButton.click()
+    why = blocker.args[0]
+    assert tab.dataPanel.isVisible() and tab.dataPanel.message.text() == why
+    assert why not in tab.accuracyLabel.text()              # said once: in the panel, with its buttons
+    # a long line beside the progress bar (another failure) wraps within the window
+    tab.accuracyLabel.setText(why)
+    qtbot.waitUntil(lambda: tab.accuracyLabel.height() >= tab.accuracyLabel.heightForWidth(tab.accuracyLabel.width()))
+    right = tab.accuracyLabel.mapTo(tab, tab.accuracyLabel.rect().topRight()).x()
+    assert right <= tab.width() and window.width() == 1000 and window.minimumSizeHint().width() <= 1000
