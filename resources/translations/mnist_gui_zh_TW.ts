@@ -1662,12 +1662,16 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>步數</translation>
     </message>
     <message>
-        <source>raw</source>
-        <translation>原始</translation>
+        <source>Training loss (per step) is computed with label smoothing, the recipe&apos;s “Label smoothing” field: the targets are softened, so it stays above zero even when every image is read right. Test loss (per epoch) is plain cross-entropy on the 10,000 test images. The two differ for that reason, not only because the images differ.</source>
+        <translation>訓練損失（每步）是以標籤平滑計算的，即訓練配方的「標籤平滑」欄位：目標被軟化，因此即使每張影像都辨識正確，它仍會高於零。測試損失（每個訓練週期）是在 10,000 張測試影像上計算的一般交叉熵。兩者不同是因為這個原因，而不只是因為影像不同。</translation>
     </message>
     <message>
-        <source>smoothed</source>
-        <translation>平滑</translation>
+        <source>training (raw)</source>
+        <translation>訓練（原始）</translation>
+    </message>
+    <message>
+        <source>training (smoothed)</source>
+        <translation>訓練（平滑）</translation>
     </message>
     <message>
         <source>test (per epoch)</source>

@@ -136,3 +136,25 @@ def test_evaluate_without_mnist_says_it_once_and_within_the_window(no_mnist, qtb
     qtbot.waitUntil(lambda: tab.accuracyLabel.height() >= tab.accuracyLabel.heightForWidth(tab.accuracyLabel.width()))
     right = tab.accuracyLabel.mapTo(tab, tab.accuracyLabel.rect().topRight()).x()
     assert right <= tab.width() and window.width() == 1000 and window.minimumSizeHint().width() <= 1000
+
+
+def test_the_loss_plot_says_why_training_and_test_loss_differ(window):
+    tab = window.trainTab
+    assert "label smoothing" in tab.lossPlot.toolTip() and "test" in tab.lossPlot.toolTip().lower()
+    legend = tab.lossPlot.getPlotItem().legend
+    assert legend.getLabel(tab.lossRawCurve).text.startswith("training")
+
+
+def test_the_runs_list_shows_four_whole_runs_at_the_default_size(window, qtbot):
+    assert (window.width(), window.height()) == (1000, 680)
+    cfg = {"preset": "tf-tutorial", "optimizer": "adamw", "lr": 0.002}
+    for i in range(6):
+        window.ws.runs.record("finished", cfg, {"test_accuracy": 0.98 + i / 1000}, {}, 3.0, kind="train")
+    tab = window.trainTab
+    window.tabs.setCurrentWidget(tab)
+    tab.bottomTabs.setCurrentWidget(tab.runsPanel)
+    table = tab.runsPanel.table
+    qtbot.waitUntil(lambda: table.rowCount() == 6, timeout=10_000)
+    qtbot.waitUntil(lambda: table.viewport().height() > 0)
+    whole = [r for r in range(6) if table.visualRect(table.model().index(r, 0)).bottom() < table.viewport().height()]
+    assert len(whole) >= 4, (len(whole), table.viewport().height(), table.rowHeight(0))

@@ -143,9 +143,10 @@ class TrainingTab(Retranslating, QWidget):
         self.splitter.addWidget(self.accuracyPlot)
         self.splitter.addWidget(self.bottomTabs)
         self.splitter.setChildrenCollapsible(False)
-        for i in range(3):   # a third each: the Runs list shows about eight runs in a 1000-pixel window
-            self.splitter.setStretchFactor(i, 1)
-        self.splitter.setSizes([300, 300, 300])
+        # 2 : 2 : 3: the Runs list shows at least four whole runs at the default window size (1000×680)
+        for i, stretch in enumerate((2, 2, 3)):
+            self.splitter.setStretchFactor(i, stretch)
+        self.splitter.setSizes([200, 200, 300])
         right = QVBoxLayout()
         right.addWidget(self.dataPanel)
         right.addWidget(self.progress)
