@@ -158,3 +158,15 @@ def test_the_runs_list_shows_four_whole_runs_at_the_default_size(window, qtbot):
     qtbot.waitUntil(lambda: table.viewport().height() > 0)
     whole = [r for r in range(6) if table.visualRect(table.model().index(r, 0)).bottom() < table.viewport().height()]
     assert len(whole) >= 4, (len(whole), table.viewport().height(), table.rowHeight(0))
+
+
+def test_the_data_tabs_sample_grid_is_whole_at_the_default_size(window, qtbot, small_mnist):
+    window.ws.use_mnist(small_mnist)
+    tab = window.dataTab
+    window.tabs.setCurrentWidget(tab)
+    tab.load()
+    qtbot.waitUntil(lambda: tab.data is not None and tab.samples.pixmap() is not None
+                    and not tab.samples.pixmap().isNull())
+    qtbot.waitUntil(lambda: tab.samples.pixmap().height() <= tab.samples.height())
+    bottom = tab.samples.mapTo(tab, tab.samples.rect().bottomLeft()).y()
+    assert bottom <= tab.height() and window.height() == 680   # first and last rows in view
