@@ -170,3 +170,21 @@ def test_the_data_tabs_sample_grid_is_whole_at_the_default_size(window, qtbot, s
     qtbot.waitUntil(lambda: tab.samples.pixmap().height() <= tab.samples.height())
     bottom = tab.samples.mapTo(tab, tab.samples.rect().bottomLeft()).y()
     assert bottom <= tab.height() and window.height() == 680   # first and last rows in view
+
+
+def test_the_model_tabs_layer_form_stays_put_when_the_estimate_changes(window, qtbot):
+    editor = window.modelTab.editor
+    window.tabs.setCurrentWidget(window.modelTab)
+    editor.table.selectRow(0)
+    qtbot.waitUntil(lambda: editor.layerBox.isVisible())
+    xs = []
+    for text in ("", "Time per epoch on this machine: measuring…",
+                 "Time per epoch on this machine: about 78 s (between 30 and 59 s over 3 measurements, "
+                 "on a machine whose name is long, 2 threads, with more words after it)"):
+        editor.estimateLabel.setText(text)
+        window.modelTab.layout().activate()
+        editor.layout().activate()
+        qtbot.wait(0)
+        xs.append(editor.layerBox.geometry().x())
+    assert len(set(xs)) == 1, xs
+    assert window.width() == 1000

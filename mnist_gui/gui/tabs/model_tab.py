@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -130,6 +131,11 @@ class NetworkEditor(Retranslating, QWidget):
         info.addWidget(self.problemLabel)
         info.addWidget(self.trainButton, 0, Qt.AlignmentFlag.AlignLeft)
         info.addWidget(self.explain)
+        # The words beside the layer form wrap in their column and never size it: a new estimate ("about
+        # 78 s", "measuring…") or a problem's text does not move the layer form sideways.
+        for label in (self.totalsLabel, self.estimateLabel, self.problemLabel, self.explain):
+            label.setWordWrap(True)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bottom.addLayout(info, 2)
         bottom.addWidget(self.layerBox, 1)
         lay = QVBoxLayout(self)
