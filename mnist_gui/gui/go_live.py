@@ -17,6 +17,7 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from mnist_gui.core.messages import Message
 from mnist_gui.core.states import LiveAction, RunStatus
 from mnist_gui.core.workspace import FinishedRun, Workspace
 from mnist_gui.gui.core_strings import core_text
@@ -48,9 +49,12 @@ class GoLiveQuestions(QObject):
         if self.closing:
             return
         live = self.ws.live_accuracy
-        text = self.tr("The run was stopped; its test accuracy is being measured ({0}); the live model reads {1}.\n"
+        # How far the measuring has got is a count of images, never a percentage: beside the live model's
+        # accuracy a percentage reads as the stopped model's own.
+        text = self.tr("The run was stopped; its test accuracy is being measured: {0} of {1} test images so far. "
+                       "The live model reads {2}.\n"
                        "Make this partly trained model the live model?").format(
-            f"{done / max(total, 1):.0%}", f"{live:.2%}" if live is not None else self.tr("not evaluated"))
+            f"{done:,}", f"{total:,}", f"{live:.2%}" if live is not None else self.tr("not evaluated"))
         if self.keepBox is None and self._earlyAnswer is None:
             self._ask(text, None, discard_on_no=True)
         elif self.keepBox is not None and self._boxRun is None:
@@ -94,9 +98,14 @@ class GoLiveQuestions(QObject):
             acc_text = (self.tr("test accuracy {0}").format(f"{new:.2%}") if new is not None
                         else self.tr("not evaluated"))
             live_text = f"{live:.2%}" if live is not None else self.tr("not evaluated")
-            text = self.tr("The run was stopped: {0} ({1}); the live model reads {2}.\n"
-                           "Make this partly trained model the live model?").format(core_text(done.message), acc_text,
-                                                                                   live_text)
+            msg = done.message
+            if isinstance(msg, Message) and msg.code == "run-stopped":   # where it stopped, said once
+                text = self.tr("The run was stopped at step {0} of {1} ({2}); the live model reads {3}.\n"
+                               "Make this partly trained model the live model?").format(
+                    f"{msg.fields.get('step', 0):,}", f"{msg.fields.get('total', 0):,}", acc_text, live_text)
+            else:
+                text = self.tr("The run was stopped ({0}); the live model reads {1}.\n"
+                               "Make this partly trained model the live model?").format(acc_text, live_text)
             if self._earlyAnswer is not None:   # answered while it was measured
                 code, self._earlyAnswer = self._earlyAnswer, None
                 self._on_answer(code, done, discard_on_no=True)
@@ -194,6 +203,11 @@ class GoLiveQuestions(QObject):
         self.ws.make_live(ck, remember=ck.path is not None)
         acc = ck.test_accuracy
         self.log.emit(self.tr("the new model is live; saved to {0}").format(ck.path))
-        self.message.emit("", self.tr("The new model is live: test accuracy {0}").format(f"{acc:.2%}")
-                          if acc is not None else self.tr("The new model is live"), False)
+        if done.kind == "finetune":
+            text = (self.tr("The fine-tuned model is live: test accuracy {0}").format(f"{acc:.2%}")
+                    if acc is not None else self.tr("The fine-tuned model is live"))
+        else:
+            text = (self.tr("The new model is live: test accuracy {0}").format(f"{acc:.2%}")
+                    if acc is not None else self.tr("The new model is live"))
+        self.message.emit("", text, False)
         self.decided.emit(done)

@@ -173,12 +173,29 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(tab, "")
         self.drawTab.predicted.connect(self._on_reading)
         self.drawTab.finetuneRequested.connect(self.trainTab.start_finetune)
+        self.trainTab.finetunePreparing.connect(self.drawTab.set_finetune_preparing)
+        self.trainTab.mnistNeeded.connect(self.show_data_setup)   # the same MNIST set-up as File → MNIST data…
+        self.trainTab.runFinished.connect(self._on_run_finished)
         self.evaluateTab.openInCanvas.connect(self._open_in_canvas)
         self.trainTab.message.connect(self._on_tab_message)
         self.modelTab.trainRequested.connect(self._train_network)
+        self.trainTab.modelNetwork = self.modelTab.network   # Architecture "custom" trains the Model tab's network
         self.trainTab.runsPanel.makeLiveRequested.connect(lambda run: self.open_model(str(run.model_path)))
         self._on_reading(self.drawTab.reading)
         self.retranslate()
+
+    def _on_run_finished(self, done) -> None:
+        """A fine-tune ended: the Draw tab, where it was asked for, says whether its model went live."""
+        if done.kind != "finetune":
+            return
+        ck = done.checkpoint
+        if ck is not None and self.ws.checkpoint is ck:
+            acc = ck.test_accuracy
+            note = (self.tr("fine-tuned on them: the new model is live (test accuracy {0})").format(f"{acc:.2%}")
+                    if acc is not None else self.tr("fine-tuned on them: the new model is live"))
+        else:
+            note = self.tr("fine-tuned on them; the previous model stays live")
+        self.drawTab.finetune_ended(note)
 
     def _on_reading(self, reading) -> None:
         """The Draw tab's reading (a core Reading, or None): the Model tab's feature maps follow its input."""

@@ -184,6 +184,15 @@
         <translation>無法載入 PyTorch：{0}</translation>
     </message>
     <message>
+        <source>PyTorch loaded; devices: {0}</source>
+        <translation>PyTorch 已載入；裝置：{0}</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <comment>between device names</comment>
+        <translation>；</translation>
+    </message>
+    <message>
         <source>the device {0} is not here; using automatic</source>
         <translation>找不到裝置 {0}；改用自動選擇</translation>
     </message>
@@ -269,6 +278,14 @@
     <message>
         <source>{0} in My digits: fine-tuning on them now (progress on the Train tab)…</source>
         <translation>我的數字共 {0} 個：正在用它們微調（進度見「訓練」分頁）…</translation>
+    </message>
+    <message>
+        <source>{0} in My digits: getting the fine-tuning ready (loading PyTorch)…</source>
+        <translation>「我的數字」中有 {0} 個：正在準備微調（載入 PyTorch）…</translation>
+    </message>
+    <message>
+        <source>{0} in My digits; {1}</source>
+        <translation>「我的數字」中有 {0} 個；{1}</translation>
     </message>
     <message>
         <source>Teach some digits first: draw one, pick what it is, press Remember</source>
@@ -503,12 +520,6 @@ true {2}</source>
 <context>
     <name>GoLiveQuestions</name>
     <message>
-        <source>The run was stopped; its test accuracy is being measured ({0}); the live model reads {1}.
-Make this partly trained model the live model?</source>
-        <translation>訓練已停止；正在測量其測試準確率（{0}）；使用中的模型為 {1}。
-要將這個部分訓練的模型設為使用中嗎？</translation>
-    </message>
-    <message>
         <source>not evaluated</source>
         <translation>尚未評估</translation>
     </message>
@@ -531,10 +542,22 @@ Make the new, less accurate model live?</source>
         <translation>測試準確率 {0}</translation>
     </message>
     <message>
-        <source>The run was stopped: {0} ({1}); the live model reads {2}.
+        <source>The run was stopped; its test accuracy is being measured: {0} of {1} test images so far. The live model reads {2}.
 Make this partly trained model the live model?</source>
-        <translation>訓練已停止：{0}（{1}）；目前使用中的模型為 {2}。
-要讓這個部分訓練的模型成為使用中的模型嗎？</translation>
+        <translation>訓練已停止；正在測量其測試準確率：已測量 {1} 張測試圖片中的 {0} 張。使用中的模型為 {2}。
+要將這個部分訓練的模型設為使用中嗎？</translation>
+    </message>
+    <message>
+        <source>The run was stopped at step {0} of {1} ({2}); the live model reads {3}.
+Make this partly trained model the live model?</source>
+        <translation>訓練於第 {0} 步（共 {1} 步）停止（{2}）；使用中的模型為 {3}。
+要將這個部分訓練的模型設為使用中嗎？</translation>
+    </message>
+    <message>
+        <source>The run was stopped ({0}); the live model reads {1}.
+Make this partly trained model the live model?</source>
+        <translation>訓練已停止（{0}）；使用中的模型為 {1}。
+要將這個部分訓練的模型設為使用中嗎？</translation>
     </message>
     <message>
         <source>Could not save the trained model</source>
@@ -591,6 +614,14 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>the new model is live; saved to {0}</source>
         <translation>新模型已啟用；儲存於 {0}</translation>
+    </message>
+    <message>
+        <source>The fine-tuned model is live: test accuracy {0}</source>
+        <translation>微調後的模型已啟用：測試準確率 {0}</translation>
+    </message>
+    <message>
+        <source>The fine-tuned model is live</source>
+        <translation>微調後的模型已啟用</translation>
     </message>
     <message>
         <source>The new model is live: test accuracy {0}</source>
@@ -714,6 +745,18 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>The app runs on its defaults; settings, runs, models and taught digits are not saved.</source>
         <translation>應用程式以預設值執行；設定、訓練紀錄、模型與教過的數字都不會儲存。</translation>
+    </message>
+    <message>
+        <source>fine-tuned on them: the new model is live (test accuracy {0})</source>
+        <translation>已用它們微調：新模型已啟用（測試準確率 {0}）</translation>
+    </message>
+    <message>
+        <source>fine-tuned on them: the new model is live</source>
+        <translation>已用它們微調：新模型已啟用</translation>
+    </message>
+    <message>
+        <source>fine-tuned on them; the previous model stays live</source>
+        <translation>已用它們微調；原先的模型仍為使用中</translation>
     </message>
     <message>
         <source>Open image</source>
@@ -1175,8 +1218,8 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>已暫停</translation>
     </message>
     <message>
-        <source>measuring the stopped model on the test images: %p%</source>
-        <translation>正在以測試圖片評估已停止的模型：%p%</translation>
+        <source>measuring the stopped model: {0} of {1} test images</source>
+        <translation>正在測量已停止的模型：{1} 張測試圖片中的 {0} 張</translation>
     </message>
     <message>
         <source>done</source>
@@ -1627,12 +1670,16 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>步數</translation>
     </message>
     <message>
-        <source>raw</source>
-        <translation>原始</translation>
+        <source>Training loss (per step) is computed with label smoothing, the recipe&apos;s “Label smoothing” field: the targets are softened, so it stays above zero even when every image is read right. Test loss (per epoch) is plain cross-entropy on the 10,000 test images. The two differ for that reason, not only because the images differ.</source>
+        <translation>訓練損失（每步）是以標籤平滑計算的，即訓練配方的「標籤平滑」欄位：目標被軟化，因此即使每張影像都辨識正確，它仍會高於零。測試損失（每個訓練週期）是在 10,000 張測試影像上計算的一般交叉熵。兩者不同是因為這個原因，而不只是因為影像不同。</translation>
     </message>
     <message>
-        <source>smoothed</source>
-        <translation>平滑</translation>
+        <source>training (raw)</source>
+        <translation>訓練（原始）</translation>
+    </message>
+    <message>
+        <source>training (smoothed)</source>
+        <translation>訓練（平滑）</translation>
     </message>
     <message>
         <source>test (per epoch)</source>
@@ -1706,6 +1753,10 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>參數研究正在進行（「參數研究」分頁）：一次只做一件工作。</translation>
     </message>
     <message>
+        <source>Architecture “custom” trains the network on the Model tab, and there is none yet. Build one there, or choose a preset.</source>
+        <translation>架構「自訂」會訓練「模型」分頁上的網路，但那裡還沒有網路。請先在那裡建立一個，或選擇一個預設架構。</translation>
+    </message>
+    <message>
         <source>cannot start: {0}</source>
         <translation>無法開始：{0}</translation>
     </message>
@@ -1728,6 +1779,14 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>, augmented</source>
         <translation>，資料擴增</translation>
+    </message>
+    <message>
+        <source>fine-tuning needs MNIST: choose the folder with its files, or download them</source>
+        <translation>微調需要 MNIST：請選擇存放其檔案的資料夾，或下載這些檔案</translation>
+    </message>
+    <message>
+        <source>loading PyTorch for the fine-tune…</source>
+        <translation>正在為微調載入 PyTorch…</translation>
     </message>
     <message>
         <source>Cannot fine-tune</source>
@@ -1756,6 +1815,10 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>The previous model stays live.</source>
         <translation>原本的模型仍在使用中。</translation>
+    </message>
+    <message>
+        <source>Fine-tuning failed</source>
+        <translation>微調失敗</translation>
     </message>
     <message>
         <source>MNIST folder: {0}</source>

@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from mnist_gui.core.checkpoint import Checkpoint
+from mnist_gui.core.messages import say
 from mnist_gui.core.workspace import FinishedRun, Workspace
 from mnist_gui.gui.go_live import GoLiveQuestions
 from mnist_gui.gui.jobs import JobRunner
@@ -52,11 +53,13 @@ def test_a_worse_run_is_asked_about_and_no_keeps_it_in_the_runs_list(questions, 
 
 def test_a_stopped_run_is_asked_about_while_measured_and_the_early_answer_applies_once_recorded(questions, shipped):
     old = questions.ws.checkpoint
-    questions.measuring(0, 100)
+    questions.measuring(0, 10_000)
     box = questions.keepBox
-    assert "being measured (0%)" in box.text()
-    questions.measuring(50, 100)
-    assert questions.keepBox is box and "being measured (50%)" in box.text()
+    assert "0 of 10,000 test images" in box.text()
+    questions.measuring(7_400, 10_000)
+    # how far the measuring has got is a count, never a percentage beside the live model's accuracy
+    assert questions.keepBox is box and "7,400 of 10,000 test images" in box.text()
+    assert "%" not in box.text().replace("99.00%", "")
     box.button(QMessageBox.StandardButton.No).click()   # answered before the run is recorded
     assert questions.keepBox is None and "answered" in questions.lines[-1] and not questions.done
     done = _run(shipped, status="stopped", acc=0.7)
@@ -67,9 +70,11 @@ def test_a_stopped_run_is_asked_about_while_measured_and_the_early_answer_applie
 def test_a_stopped_run_still_open_gets_its_accuracy_and_yes_makes_it_live(questions, shipped):
     questions.measuring(0, 100)
     box = questions.keepBox
-    done = _run(shipped, status="stopped", acc=0.7)
+    done = replace(_run(shipped, status="stopped", acc=0.7), message=say("run-stopped", step=300, total=1200))
     questions.decide(done)
     assert questions.keepBox is box and "test accuracy 70.00%" in box.text()
+    # where it stopped, said once: not "stopped: stopped at step…"
+    assert "stopped at step 300 of 1,200" in box.text() and box.text().count("stopped") == 1
     box.button(QMessageBox.StandardButton.Yes).click()
     assert questions.ws.checkpoint is done.checkpoint and questions.done == [done]
 
@@ -97,3 +102,19 @@ def test_nothing_is_asked_of_a_closing_window(questions, shipped):
     questions.measuring(0, 100)
     questions.decide(_run(shipped, acc=0.5))
     assert questions.keepBox is None and questions.unsavedBox is None and not questions.done
+
+
+def test_the_progress_bar_counts_the_measured_test_images(qtbot):
+    from mnist_gui.gui.widgets.run_progress import RunProgress
+    progress = RunProgress()
+    qtbot.addWidget(progress)
+    progress.measuring(7_400, 10_000)
+    assert "7,400 of 10,000 test images" in progress.bar.text() and "%" not in progress.bar.text()
+
+
+def test_a_finetune_that_goes_live_says_so(questions, shipped):
+    said = []
+    questions.message.connect(lambda title, text, warning: said.append(text))
+    done = replace(_run(shipped, acc=0.999), kind="finetune")
+    questions.decide(done)
+    assert questions.ws.checkpoint is done.checkpoint and said == ["The fine-tuned model is live: test accuracy 99.90%"]

@@ -2,7 +2,6 @@
 needs MNIST) to choose the folder or download the files with their bytes shown; an offline download
 says so in the window's words; a failure for want of MNIST leads there."""
 
-from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from mnist_gui.gui.i18n import set_language
 from tests.core.test_download import mirror  # noqa: F401 - the local MNIST mirror fixture
@@ -59,19 +58,16 @@ def test_a_cancelled_download_keeps_nothing_half_written(window, qtbot, mirror):
     assert window.ws.data_dir is None
 
 
-def test_finetune_failing_for_want_of_mnist_leads_to_the_mnist_setup(window, qtbot, monkeypatch):
+def test_finetune_without_mnist_opens_the_mnist_setup_instead_of_a_failed_run(window, qtbot, monkeypatch):
     from torchvision.datasets import MNIST
     monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/"])
     monkeypatch.delenv("MNIST_GUI_DATA")
     import numpy as np
     window.ws.teach(3, np.zeros((28, 28), np.float32))
     window.tabs.setCurrentWidget(window.drawTab)          # fine-tune is asked for on the Draw tab
-    with qtbot.waitSignal(window.trainTab.runFailed, timeout=60_000):
-        window.drawTab.finetuneButton.click()
-    box = window.lastMessage
-    assert box is not None and box.icon() == QMessageBox.Icon.Warning
-    button = box.findChild(QPushButton, "mnistDataButton")
-    assert button is not None
-    button.click()
+    window.drawTab.finetuneButton.click()
+    # the MNIST set-up (the same panel as the Train tab's and File → MNIST data…), not "Training failed"
     assert window.dataDialog is not None and window.dataDialog.isVisible()
     assert window.dataDialog.panel.downloadButton.isVisible()
+    assert not window.trainTab.is_running() and window.lastMessage is None
+    assert window.drawTab.finetuneButton.isEnabled()

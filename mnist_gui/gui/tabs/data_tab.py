@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mnist_gui.config import IMAGE_SIZE
 from mnist_gui.gui import i18n
@@ -29,6 +39,39 @@ def tile(images: np.ndarray, cols: int = 10) -> np.ndarray:
     return out
 
 
+class FitImage(QLabel):
+    """An image shown whole at the largest size that fits (up to `largest` pixels a side): the sample grid
+    keeps its first and last rows in a short window instead of being cut."""
+
+    def __init__(self, largest: int, smallest: int, parent: QWidget | None = None, **kw):
+        super().__init__(parent, **kw)
+        self.largest, self.smallest = largest, smallest
+        self._image: QImage | None = None
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_image(self, image: QImage) -> None:
+        self._image = image
+        self._fit()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(self.largest, self.largest)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(self.smallest, self.smallest)
+
+    def resizeEvent(self, e) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(e)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self._image is None:
+            return
+        side = max(1, min(self.width(), self.height(), self.largest))
+        self.setPixmap(QPixmap.fromImage(self._image).scaled(
+            side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+
+
 class DataTab(Retranslating, QWidget):
     def __init__(self, qtws: QtWorkspace, jobs: JobRunner, parent=None):
         super().__init__(parent)
@@ -46,7 +89,7 @@ class DataTab(Retranslating, QWidget):
         self.cancelButton = QPushButton(objectName="cancelLoadButton")
         self.cancelButton.hide()
         self.status = QLabel("", objectName="dataStatus", wordWrap=True)
-        self.samples = QLabel(objectName="dataSamples")
+        self.samples = FitImage(10 * CELL * 2, 10 * CELL, objectName="dataSamples")
         self.means = QLabel(objectName="dataMeans")
         self.counts = QLabel(objectName="dataCounts", wordWrap=True)
         top = QHBoxLayout()
@@ -61,7 +104,8 @@ class DataTab(Retranslating, QWidget):
             top.addWidget(w)
         top.addStretch(1)
         g = QGridLayout()
-        g.addWidget(self.samples, 0, 0, Qt.AlignmentFlag.AlignTop)
+        g.addWidget(self.samples, 0, 0)
+        g.setColumnStretch(0, 1)
         side = QVBoxLayout()
         self.meansTitle = QLabel()
         side.addWidget(self.meansTitle)
@@ -167,9 +211,7 @@ class DataTab(Retranslating, QWidget):
         page = idx[(self.pageSpin.value() - 1) * PAGE:self.pageSpin.value() * PAGE]
         imgs = split.images[page].numpy().astype(np.float32) / 255.0
         self.shown = page
-        side = 10 * CELL * 2
-        self.samples.setPixmap(QPixmap.fromImage(array_to_qimage(tile(imgs))).scaled(
-            side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
+        self.samples.set_image(array_to_qimage(tile(imgs)))
         labels = split.labels.numpy()
         self.count_per_class = np.bincount(labels, minlength=10).tolist()
         key = (id(self.data), self.splitCombo.currentIndex())

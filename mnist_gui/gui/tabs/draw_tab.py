@@ -112,6 +112,10 @@ class DrawTab(Retranslating, QWidget):
         # "This is a" follows the prediction until the user sets it (a language switch re-reads the drawing
         # and reset a chosen 7 to the 2 it read); a cleared canvas follows again
         self._teachChosen = False
+        # the fine-tune: getting ready (PyTorch loading); how the last one ended, while My digits is as it was
+        self._finetunePreparing = False
+        self._finetuneNote = ""
+        self._noteCount = len(self.ws.my_digits)
         self.teachDigit.valueChanged.connect(lambda _v: setattr(self, "_teachChosen", True))
         self.teachButton = QPushButton(objectName="teachButton")
         self.finetuneButton = QPushButton(objectName="finetuneButton")
@@ -317,12 +321,35 @@ class DrawTab(Retranslating, QWidget):
         self.taught.emit(sample)
         self.canvas.clear()
 
+    def set_finetune_preparing(self, on: bool) -> None:
+        """A fine-tune asked for is getting ready (PyTorch loading): said at once, the button off meanwhile."""
+        self._finetunePreparing = on
+        if on:
+            self._finetuneNote = ""
+        self.update_my_count()
+
+    def finetune_ended(self, note: str) -> None:
+        """How the last fine-tune ended ("the fine-tuned model is live…"), shown beside the count until the
+        next digit is taught or the next fine-tune starts."""
+        self._finetuneNote = note
+        self.update_my_count()
+
     def update_my_count(self) -> None:
         n = len(self.ws.my_digits)
-        self.myCountLabel.setText(self.tr("{0} in My digits: fine-tuning on them now (progress on the Train tab)…")
-                                  .format(n) if self.ws.busy == BusyKind.FINETUNE else
-                                  self.tr("{0} in My digits").format(n))
-        ready = n > 0 and not self.qtws.busy and self.ws.predictor is not None
+        preparing, note = self._finetunePreparing, self._finetuneNote
+        if n != self._noteCount:   # a digit taught or removed since: the note is old news
+            note = self._finetuneNote = ""
+        self._noteCount = n
+        if self.ws.busy == BusyKind.FINETUNE:
+            text = self.tr("{0} in My digits: fine-tuning on them now (progress on the Train tab)…").format(n)
+        elif preparing:
+            text = self.tr("{0} in My digits: getting the fine-tuning ready (loading PyTorch)…").format(n)
+        elif note:
+            text = self.tr("{0} in My digits; {1}").format(n, note)
+        else:
+            text = self.tr("{0} in My digits").format(n)
+        self.myCountLabel.setText(text)
+        ready = n > 0 and not self.qtws.busy and self.ws.predictor is not None and not preparing
         self.finetuneButton.setEnabled(ready)
         why = (self.tr("Teach some digits first: draw one, pick what it is, press Remember") if not n else
                self.tr("The model is still loading") if self.ws.predictor is None else

@@ -109,7 +109,8 @@ class EvaluateTab(Retranslating, QWidget):
         self.stopButton = QPushButton(objectName="stopEvaluateButton")
         self.stopButton.setEnabled(False)
         self.progressBar = QProgressBar(objectName="evaluateProgress")
-        self.accuracyLabel = QLabel("", objectName="evaluateAccuracy")
+        # wraps within its share of the row: a long line (a failure) never runs off the window's edge
+        self.accuracyLabel = QLabel("", objectName="evaluateAccuracy", wordWrap=True)
         # Bars from 0 to 100%, each with its value: a small difference looks small, and is still read exactly.
         self.perClassPlot = Plot("perClassPlot", mouse=False)
         self.perClassPlot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(CLASSES)]])
@@ -290,9 +291,11 @@ class EvaluateTab(Retranslating, QWidget):
         self._task = None
         self._set_busy(False)
         self.progressBar.setRange(0, 1)
-        self.accuracyLabel.setText(msg)
-        if mnist_missing(self.ws):
+        if mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
+            self.accuracyLabel.setText("")
             self.dataPanel.show_missing(msg)
+        else:
+            self.accuracyLabel.setText(msg)
         self.evaluationFailed.emit(msg)
 
     def _on_finished(self, out) -> None:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -130,6 +131,11 @@ class NetworkEditor(Retranslating, QWidget):
         info.addWidget(self.problemLabel)
         info.addWidget(self.trainButton, 0, Qt.AlignmentFlag.AlignLeft)
         info.addWidget(self.explain)
+        # The words beside the layer form wrap in their column and never size it: a new estimate ("about
+        # 78 s", "measuring…") or a problem's text does not move the layer form sideways.
+        for label in (self.totalsLabel, self.estimateLabel, self.problemLabel, self.explain):
+            label.setWordWrap(True)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bottom.addLayout(info, 2)
         bottom.addWidget(self.layerBox, 1)
         lay = QVBoxLayout(self)
@@ -473,6 +479,12 @@ class ModelTab(Retranslating, QWidget):
         if self.ws.checkpoint is not None:
             self.set_model(self.ws.checkpoint)
 
+
+    def network(self) -> dict | None:
+        """The network shown (and edited) here, as "Train this network" passes it: {"layers": [...]}; None
+        when there is none. The Train tab's Architecture "custom" trains it."""
+        layers = self.editor.layers
+        return {"layers": [dict(d) for d in layers]} if layers else None
 
     def set_input(self, img28) -> None:
         """The current drawing; feature maps are computed only while they are on screen."""

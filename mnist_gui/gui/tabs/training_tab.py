@@ -10,6 +10,8 @@ where needed, whether the new model goes live.
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
@@ -34,10 +36,10 @@ from mnist_gui.core.workspace import Busy, FinishedRun, RunPlan
 from mnist_gui.gui.core_strings import core_text, core_tr
 from mnist_gui.gui.go_live import GoLiveQuestions
 from mnist_gui.gui.i18n import Retranslating
-from mnist_gui.gui.jobs import JobRunner
+from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.training_worker import TrainingWorker
-from mnist_gui.gui.widgets.data_folder import DataFolderPanel
+from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
 from mnist_gui.gui.widgets.device_chooser import DeviceChooser
 from mnist_gui.gui.widgets.field_form import FieldForm
 from mnist_gui.gui.widgets.run_progress import RunProgress
@@ -45,10 +47,16 @@ from mnist_gui.gui.widgets.runs_panel import RunsPanel
 from mnist_gui.gui.widgets.training_plots import TrainingPlots
 
 
+def _load_torch(_report, _stop) -> None:
+    import torch  # noqa: F401 - seconds on a first import: in a worker, never on the GUI thread
+
+
 class TrainingTab(Retranslating, QWidget):
     message = Signal(str, str, bool)   # title, text, is a warning: for the window's message box
     runFinished = Signal(object)       # FinishedRun, after the live model was decided
     runFailed = Signal(str)            # a run that raised: one line
+    finetunePreparing = Signal(bool)   # a fine-tune asked for is getting ready (PyTorch loading): word at once
+    mnistNeeded = Signal()             # a fine-tune asked for cannot run without MNIST: the window's MNIST dialog
 
     def __init__(self, qtws: QtWorkspace, jobs: JobRunner, parent=None):
         super().__init__(parent)
@@ -63,6 +71,9 @@ class TrainingTab(Retranslating, QWidget):
         self.questions.message.connect(self.message)
         self.questions.decided.connect(self.runFinished)
         self._formBefore: TrainConfig | None = None   # the form's own values while it shows a fine-tune's
+        self._preparing = False   # a fine-tune waits for PyTorch to load (in the background)
+        # Architecture "custom" trains the Model tab's network: the window says where it is (ModelTab.network)
+        self.modelNetwork: Callable[[], dict | None] = lambda: None
         self._build()
         recipe = self.ws.settings.get("train/recipe")
         index = self.recipeCombo.findData(recipe if recipe in TRAINING_RECIPES else self.ws.default_recipe)
@@ -102,6 +113,7 @@ class TrainingTab(Retranslating, QWidget):
         for b in (self.trainButton, self.pauseButton, self.stopButton):
             buttons.addWidget(b)
 
+        # above the plots, the full width of the right column: the form keeps its width and height
         self.dataPanel = DataFolderPanel(self.ws, self.jobs)
         self.dataMessage, self.chooseDataButton = self.dataPanel.message, self.dataPanel.chooseButton
 
@@ -109,7 +121,6 @@ class TrainingTab(Retranslating, QWidget):
         left.addWidget(settings)
         left.addWidget(self.deviceChooser)
         left.addLayout(buttons)
-        left.addWidget(self.dataPanel)
         left.addStretch(1)
 
         self.progress = RunProgress()
@@ -132,10 +143,12 @@ class TrainingTab(Retranslating, QWidget):
         self.splitter.addWidget(self.accuracyPlot)
         self.splitter.addWidget(self.bottomTabs)
         self.splitter.setChildrenCollapsible(False)
-        for i in range(3):   # a third each: the Runs list shows about eight runs in a 1000-pixel window
-            self.splitter.setStretchFactor(i, 1)
-        self.splitter.setSizes([300, 300, 300])
+        # 2 : 2 : 3: the Runs list shows at least four whole runs at the default window size (1000×680)
+        for i, stretch in enumerate((2, 2, 3)):
+            self.splitter.setStretchFactor(i, stretch)
+        self.splitter.setSizes([200, 200, 300])
         right = QVBoxLayout()
+        right.addWidget(self.dataPanel)
         right.addWidget(self.progress)
         right.addWidget(self.splitter, 1)
 
@@ -182,6 +195,11 @@ class TrainingTab(Retranslating, QWidget):
     @property
     def _steps(self) -> list[int]:
         return self.plots.steps
+
+    def showEvent(self, e) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(e)
+        if not self.is_running() and not self.dataPanel.isVisible() and mnist_missing(self.ws):
+            self.dataPanel.show_status()   # say so at once, with the way to set it up (not only after Train)
 
     # -- config <-> widgets -------------------------------------------------------------------
     def _on_recipe(self, _index: int) -> None:
@@ -236,9 +254,18 @@ class TrainingTab(Retranslating, QWidget):
         """Train cfg (default: the form's) in the background; or a plan the Workspace made (fine-tuning)."""
         if self.is_running():
             return False
+        cfg = cfg or self.config()
+        if plan is None and cfg.preset == CUSTOM and cfg.arch is None:   # "custom": the Model tab's network
+            arch = self.modelNetwork()
+            if arch is None:
+                self.message.emit(self.tr("Cannot start training"), self.tr(
+                    "Architecture “custom” trains the network on the Model tab, and there is none yet. "
+                    "Build one there, or choose a preset."), True)
+                return False
+            cfg = replace(cfg, arch=arch)   # the form's dropout sets every dropout layer, as for a preset
         try:
             if plan is None:
-                plan = replace(self.ws.plan_run(base=cfg or self.config(), kind=kind),
+                plan = replace(self.ws.plan_run(base=cfg, kind=kind),
                                init_state=init_state, extra_train=extra_train)
         except ValueError as e:
             self.append_log(self.tr("cannot start: {0}").format(e))
@@ -254,7 +281,8 @@ class TrainingTab(Retranslating, QWidget):
             self._formBefore = self.config()
             self.form.set_values(plan.config)
             self.settingsBox.setTitle(self.tr("Hyperparameters: fine-tuning the live model on My digits"))
-        self.dataPanel.hide()
+        if not mnist_missing(self.ws):   # still missing: the panel stays (the run says so again), no jump
+            self.dataPanel.hide()
         self.progress.begin()
         cfg = plan.config
         length = (self.tr("{0} steps").format(cfg.max_steps) if cfg.max_steps
@@ -271,9 +299,29 @@ class TrainingTab(Retranslating, QWidget):
         return True
 
     def start_finetune(self) -> bool:
-        """Fine-tune the live model on My digits mixed with MNIST, in the background."""
-        if self.is_running() or self.ws.checkpoint is None:
+        """Fine-tune the live model on My digits mixed with MNIST, in the background. Without MNIST the
+        window's MNIST dialog is asked for (mnistNeeded) instead of a run that fails; the first use of
+        PyTorch in a session loads it in the background first, with word at once (finetunePreparing)."""
+        if self.is_running() or self.ws.checkpoint is None or self._preparing:
             return False
+        if mnist_missing(self.ws):
+            self.append_log(self.tr("fine-tuning needs MNIST: choose the folder with its files, or download them"))
+            self.mnistNeeded.emit()
+            return False
+        if "torch" not in sys.modules:
+            self._set_preparing(True)
+            self.append_log(self.tr("loading PyTorch for the fine-tune…"))
+
+            def loaded(_result) -> None:
+                self._set_preparing(False)
+                if not self._closing:
+                    self.start_finetune()
+
+            def failed(msg: str) -> None:
+                self._set_preparing(False)
+                self.message.emit(self.tr("Cannot fine-tune"), msg, True)
+            self.jobs.start(Task(_load_torch), self, returned=loaded, failed=failed)
+            return True
         try:
             plan = self.ws.plan_finetune()
         except ValueError as e:
@@ -281,6 +329,10 @@ class TrainingTab(Retranslating, QWidget):
             return False
         self.append_log(self.tr("fine-tuning on {0} of my digits mixed with MNIST").format(len(self.ws.my_digits)))
         return self.start_training(plan=plan)
+
+    def _set_preparing(self, on: bool) -> None:
+        self._preparing = on
+        self.finetunePreparing.emit(on)
 
     def toggle_pause(self) -> None:
         if self._worker is None:
@@ -341,11 +393,12 @@ class TrainingTab(Retranslating, QWidget):
         self.questions.measuring(done, total)
 
     def _on_failed(self, msg: str) -> None:
+        finetune = self._formBefore is not None   # the form shows a fine-tune's recipe while it runs
         self.append_log(msg)
         self._on_ended("failed")
         self.runFailed.emit(msg)
         if not self._closing and not self.dataPanel.isVisible():
-            self.message.emit(self.tr("Training failed"), msg + "\n\n" + self.tr("The previous model stays live."),
+            self.message.emit(self.tr("Fine-tuning failed") if finetune else self.tr("Training failed"), msg + "\n\n" + self.tr("The previous model stays live."),
                               True)
 
     def _on_cancelled(self) -> None:

@@ -55,8 +55,15 @@ class DeviceChooser(QWidget):
         if not self._asked:
             self._asked = True
             self.log.emit(self.tr("loading PyTorch…"))
-            self.jobs.start(Task(_available_devices), self, returned=self.list_devices,
+            self.jobs.start(Task(_available_devices), self, returned=self._on_loaded,
                             failed=lambda msg: self.log.emit(self.tr("PyTorch could not load: {0}").format(msg)))
+
+    def _on_loaded(self, devices) -> None:
+        """The "loading PyTorch…" line resolves: loaded, and where it can run."""
+        self.list_devices(devices)
+        # a device's name may hold a comma ("CPU, 8 threads"): the names are parted by semicolons
+        self.log.emit(self.tr("PyTorch loaded; devices: {0}").format(
+            self.tr("; ", "between device names").join(core_text(d.shown) for d in devices)))
 
     def list_devices(self, devices) -> None:
         if self.listed:

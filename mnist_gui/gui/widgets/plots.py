@@ -17,7 +17,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGraphicsGridLayout,
-    QGraphicsSimpleTextItem,
     QGraphicsTextItem,
     QGraphicsWidget,
     QSizePolicy,
@@ -122,7 +121,10 @@ class Plot(pg.PlotWidget):
         if not mouse:
             self.setMouseEnabled(False, False)
         self.emptyText = ""
-        self._emptyItem = QGraphicsSimpleTextItem()
+        self._emptyItem = QGraphicsTextItem()   # wraps, centred, within the view (_place_empty)
+        option = self._emptyItem.document().defaultTextOption()
+        option.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self._emptyItem.document().setDefaultTextOption(option)
         self._emptyItem.setParentItem(item.vb)   # in the view's pixels, not the data's
         self._emptyItem.setZValue(10)
         self._emptyItem.hide()
@@ -131,13 +133,13 @@ class Plot(pg.PlotWidget):
 
     def _on_theme(self, t: theme.Theme) -> None:
         theme.style_plot(self, t)
-        self._emptyItem.setBrush(pg.mkColor(t.plot_fg))
+        self._emptyItem.setDefaultTextColor(pg.mkColor(t.plot_fg))
 
     def set_empty(self, text: str | None) -> None:
         """Say what the plot is waiting for ("no runs yet"), in the middle of the view, with no tick values
         (there is nothing to measure yet); None: the plot has data."""
         self.emptyText = text or ""
-        self._emptyItem.setText(self.emptyText)
+        self._emptyItem.setPlainText(self.emptyText)
         self._emptyItem.setVisible(bool(text))
         for axis in ("left", "bottom"):
             self.getAxis(axis).setStyle(showValues=not text)
@@ -148,7 +150,10 @@ class Plot(pg.PlotWidget):
 
     def _place_empty(self, *_args) -> None:
         r = self.getPlotItem().vb.rect()
-        b = self._emptyItem.boundingRect()
+        item = self._emptyItem
+        item.setTextWidth(-1)   # its natural width; narrower views wrap it, never cut it
+        item.setTextWidth(min(item.boundingRect().width(), max(r.width() - 4, 40)))
+        b = item.boundingRect()
         self._emptyItem.setPos(r.center().x() - b.width() / 2, r.center().y() - b.height() / 2)
 
     def fix_y(self, lo: float, hi: float) -> None:

@@ -83,7 +83,8 @@ class RunProgress(QWidget):
     def measuring(self, done: int, total: int) -> None:
         self.bar.setRange(0, total)
         self.bar.setValue(done)
-        self.bar.setFormat(self.tr("measuring the stopped model on the test images: %p%"))
+        self.bar.setFormat(self.tr("measuring the stopped model: {0} of {1} test images").format(
+            f"{done:,}", f"{total:,}"))
 
     def ended(self, status: RunStatus | str) -> None:   # a RunStatus, or "failed"
         self.paused = False

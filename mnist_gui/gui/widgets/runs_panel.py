@@ -86,6 +86,8 @@ class RunsPanel(Retranslating, QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        # a row as tall as its line of text (the style's default is taller): more runs in view
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         # columns sized from the first rows only (Qt's default measures 1,000 rows of each column: a list of
         # thousands of runs held the window a quarter of a second each time it changed)

@@ -91,8 +91,14 @@ class TrainingPlots(QObject):
             plot.setAccessibleName(title)
             plot.setLabel("bottom", self.tr("step"))
             plot.setLabel("left", ylabel)
-        for plot, curve, name in ((self.lossPlot, self.lossRawCurve, self.tr("raw")),
-                                  (self.lossPlot, self.lossSmoothCurve, self.tr("smoothed")),
+        # why the training and test losses differ, where both are drawn
+        self.lossPlot.setToolTip(self.tr(
+            "Training loss (per step) is computed with label smoothing, the recipe's “Label smoothing” "
+            "field: the targets are softened, so it stays above zero even when every image is read right. "
+            "Test loss (per epoch) is plain cross-entropy on the 10,000 test images. The two differ for "
+            "that reason, not only because the images differ."))
+        for plot, curve, name in ((self.lossPlot, self.lossRawCurve, self.tr("training (raw)")),
+                                  (self.lossPlot, self.lossSmoothCurve, self.tr("training (smoothed)")),
                                   (self.lossPlot, self.testLossCurve, self.tr("test (per epoch)")),
                                   (self.accuracyPlot, self.trainAccCurve, self.tr("training (running)")),
                                   (self.accuracyPlot, self.testAccCurve, self.tr("test (per epoch)"))):
