@@ -42,8 +42,10 @@ class OnnxModelError(Exception):
 
 
 def file_sha256(path) -> str:
+    """The sha256 of a regular file (a FIFO or a device in its place: StateFileError, never waited on)."""
+    from mnist_gui.core.storage import _open_regular
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with os.fdopen(_open_regular(path, os.O_RDONLY, StateFileError, "not read", follow=True), "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
@@ -269,7 +271,7 @@ class OnnxModel:
         """Was this model exported from exactly this checkpoint file (its sha256)? False when it cannot tell."""
         try:
             return bool(self.source_sha256) and file_sha256(checkpoint_path) == self.source_sha256
-        except OSError:
+        except OSError:   # StateFileError is one
             return False
 
     # ------------------------------------------------------------------------------------ prediction

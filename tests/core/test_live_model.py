@@ -197,3 +197,18 @@ def test_a_fifo_or_folder_in_place_of_an_onnx_model_is_refused_not_waited_on(tmp
     (tmp_path / "dir.onnx").mkdir()
     with pytest.raises(OnnxModelError, match="folder"):
         OnnxModel.from_path(tmp_path / "dir.onnx")
+
+
+def test_the_checksum_of_a_fifo_checkpoint_is_refused_not_waited_on(tmp_path):
+    """is_export_of hashes the checkpoint beside model.onnx: a FIFO there is refused at once."""
+    import os
+
+    import pytest
+
+    from mnist_gui.core.live import file_sha256
+    from mnist_gui.core.storage import StateFileError
+    os.mkfifo(tmp_path / "model.pt")
+    with pytest.raises(StateFileError):
+        file_sha256(tmp_path / "model.pt")
+    (tmp_path / "real.pt").write_bytes(b"abc")
+    assert file_sha256(tmp_path / "real.pt") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
