@@ -23,7 +23,7 @@ import numpy as np
 
 from mnist_gui import config
 from mnist_gui.core.onnx_wire import _MODEL_GRAPH, LOGITS, PROBABILITIES, _fields, lean_graph
-from mnist_gui.core.storage import JsonFileError, is_number, loads_json, os_reason
+from mnist_gui.core.storage import JsonFileError, StateFileError, is_number, loads_json, os_reason, read_state_file
 
 FORMAT = "mnist-gui-onnx"
 FORMAT_VERSION = 1
@@ -42,8 +42,10 @@ class OnnxModelError(Exception):
 
 
 def file_sha256(path) -> str:
+    """The sha256 of a regular file (a FIFO or a device in its place: StateFileError, never waited on)."""
+    from mnist_gui.core.storage import _open_regular
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with os.fdopen(_open_regular(path, os.O_RDONLY, StateFileError, "not read", follow=True), "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
@@ -122,7 +124,7 @@ def checked_session(path, inputs: list[str], outputs: list[str], what: str, thre
     `what`."""
     path = Path(path)
     try:
-        session = _session(path.read_bytes(), threads)
+        session = _session(read_state_file(path, MAX_BYTES, follow_links=True), threads)
         if [i.name for i in session.get_inputs()] != inputs or [o.name for o in session.get_outputs()] != outputs:
             raise ValueError(f"its inputs are not {inputs} or its outputs not {outputs}")
     except FileNotFoundError:
@@ -182,12 +184,10 @@ class OnnxModel:
         path = Path(path)
         if path.is_dir():
             raise OnnxModelError(f"{path}: is a folder, not an ONNX model")
-        try:
-            with open(path, "rb") as f:
-                size = os.fstat(f.fileno()).st_size
-                if size > MAX_BYTES:
-                    raise OnnxModelError(f"{path}: too large for an ONNX model ({size:,} bytes)")
-                data = f.read()
+        try:   # the bounded reader: a FIFO or a device in place of the file is refused, never waited on
+            data = read_state_file(path, MAX_BYTES, follow_links=True)
+        except StateFileError as e:
+            raise OnnxModelError(f"{e} (not an ONNX model)") from None
         except FileNotFoundError:
             raise OnnxModelError(f"{path}: no such ONNX model file") from None
         except OSError as e:
@@ -271,7 +271,7 @@ class OnnxModel:
         """Was this model exported from exactly this checkpoint file (its sha256)? False when it cannot tell."""
         try:
             return bool(self.source_sha256) and file_sha256(checkpoint_path) == self.source_sha256
-        except OSError:
+        except OSError:   # StateFileError is one
             return False
 
     # ------------------------------------------------------------------------------------ prediction

@@ -232,3 +232,16 @@ def test_predict_says_not_a_digit_as_the_window_does(tmp_path):
     preds = json.loads(run_cli("predict", "--json", *files).stdout)["predictions"]
     assert [p["verdict"] for p in preds] == ["not a digit", "sure", "not a digit"]
     assert [p["digit"] for p in preds] == [None, 7, None] and isinstance(preds[0]["closest"], int)
+
+
+def test_predict_help_and_readme_agree_on_the_verdicts_and_exit_codes():
+    """A newcomer reads the README's table and `predict --help`: both name the three verdicts, that
+    "not a digit" exits 0, and that a file that is not an image exits 2."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `mnist-gui predict"))
+    out = subprocess.run([sys.executable, "-m", "mnist_gui", "predict", "--help"], capture_output=True,
+                         text=True, cwd=ROOT).stdout
+    helptext = " ".join(out.split())
+    for text in (row, helptext):
+        assert "not sure" in text and "not a digit" in text
+        assert "exit code 0" in text and "exit code 2" in text

@@ -174,3 +174,41 @@ def test_a_folder_that_refuses_the_export_still_opens_the_model(tmp_path, shippe
     monkeypatch.setattr(Path, "unlink", refuse)
     ck = Workspace(tmp_path).open_model(path)
     assert ck.live is not None and not onnx_path_for(path).exists()
+
+
+def test_a_fifo_or_folder_in_place_of_an_onnx_model_is_refused_not_waited_on(tmp_path):
+    """Hostile state: a FIFO where model.onnx should be is refused at once (an open() of it would wait for a
+    writer for ever); so are a folder and a link to a FIFO; the error is one line naming the file."""
+    import os
+
+    import pytest
+
+    from mnist_gui.core.live import OnnxModel, OnnxModelError, checked_session
+    fifo = tmp_path / "model.onnx"
+    os.mkfifo(fifo)
+    with pytest.raises(OnnxModelError, match="FIFO|fifo|pipe"):
+        OnnxModel.from_path(fifo)
+    link = tmp_path / "link.onnx"
+    link.symlink_to(fifo)
+    with pytest.raises(OnnxModelError):
+        OnnxModel.from_path(link)
+    with pytest.raises(ValueError, match="model.onnx"):
+        checked_session(fifo, ["x"], ["y"], "a gate")
+    (tmp_path / "dir.onnx").mkdir()
+    with pytest.raises(OnnxModelError, match="folder"):
+        OnnxModel.from_path(tmp_path / "dir.onnx")
+
+
+def test_the_checksum_of_a_fifo_checkpoint_is_refused_not_waited_on(tmp_path):
+    """is_export_of hashes the checkpoint beside model.onnx: a FIFO there is refused at once."""
+    import os
+
+    import pytest
+
+    from mnist_gui.core.live import file_sha256
+    from mnist_gui.core.storage import StateFileError
+    os.mkfifo(tmp_path / "model.pt")
+    with pytest.raises(StateFileError):
+        file_sha256(tmp_path / "model.pt")
+    (tmp_path / "real.pt").write_bytes(b"abc")
+    assert file_sha256(tmp_path / "real.pt") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
