@@ -85,8 +85,9 @@ def test_pause_resume_stop_and_keep(window, tab, qtbot):
     assert window.checkpoint is old
     runs, _ = window.ws.runs.load()
     assert [r.status for r in runs] == ["stopped"] and not runs[0].model_path.exists()
-    qtbot.waitUntil(lambda: tab.runsPanel.table.rowCount() == 1)
-    assert "discarded" in tab.runsPanel.table.item(0, 2).text()
+    # the list is read again in a worker after the discard: wait for that reading, not the one before it
+    table = tab.runsPanel.table
+    qtbot.waitUntil(lambda: table.rowCount() == 1 and "discarded" in table.item(0, 2).text(), timeout=10_000)
     # a second stopped run, kept this time
     tab.start_training()
     qtbot.waitUntil(lambda: len(tab._steps) > 2, timeout=60_000)
