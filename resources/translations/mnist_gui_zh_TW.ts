@@ -1644,6 +1644,25 @@ The trained model is kept in memory: free some space and try again, or save it e
     </message>
 </context>
 <context>
+    <name>TrainForm</name>
+    <message>
+        <source>Recipe</source>
+        <translation>訓練配方</translation>
+    </message>
+    <message>
+        <source>&amp;Recipe</source>
+        <translation>訓練配方(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Hyperparameters: fine-tuning the live model on My digits</source>
+        <translation>超參數：正在用我的數字微調使用中的模型</translation>
+    </message>
+    <message>
+        <source>Hyperparameters</source>
+        <translation>超參數</translation>
+    </message>
+</context>
+<context>
     <name>TrainingPlots</name>
     <message>
         <source>no run yet: press Train, or select runs in the Runs list</source>
@@ -1692,22 +1711,6 @@ The trained model is kept in memory: free some space and try again, or save it e
 </context>
 <context>
     <name>TrainingTab</name>
-    <message>
-        <source>Recipe</source>
-        <translation>訓練配方</translation>
-    </message>
-    <message>
-        <source>&amp;Recipe</source>
-        <translation>訓練配方(&amp;R)</translation>
-    </message>
-    <message>
-        <source>Hyperparameters: fine-tuning the live model on My digits</source>
-        <translation>超參數：正在用我的數字微調使用中的模型</translation>
-    </message>
-    <message>
-        <source>Hyperparameters</source>
-        <translation>超參數</translation>
-    </message>
     <message>
         <source>Trai&amp;n</source>
         <translation>訓練(&amp;N)</translation>

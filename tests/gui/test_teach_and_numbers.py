@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -71,6 +73,9 @@ def test_finetune_button_swaps_the_live_model(window, qtbot, small_mnist):
     assert (train.lrSpin.value(), train.form.widgets["batch_size"].value(),
             train.form.widgets["max_steps"].value()) == (runs.lr, runs.batch_size, runs.max_steps)
     assert before["lr"] != runs.lr
+    assert "fine-tuning" in train.settingsBox.title()
+    # what is remembered for the next start is still the form's own values (a quit mid-fine-tune keeps them)
+    assert json.loads(window.ws.settings.get("train/form"))["lr"] == before["lr"]
     new = accept_new_model(qtbot, window, timeout=180_000)
     assert new is not old and new.model_config == old.model_config
     assert new.train_config["max_steps"] > 0 and new.test_accuracy > 0.9

@@ -1,25 +1,20 @@
 """Train tab: the recipe and its fields, Train/Pause/Stop, live loss and accuracy plots, the log and the
 Runs list.
 
-The form is made from the core's field table (FieldForm over core/recipes.py FIELDS), the same table that
-makes the command line's options. A run is a TrainingWorker (`Workspace.run` in the window's JobRunner);
+The form is a TrainForm (gui/widgets/train_form.py). A run is a TrainingWorker (`Workspace.run` in the window's JobRunner);
 when it ends, the run is already recorded, and GoLiveQuestions (gui/go_live.py) settles, with the user
 where needed, whether the new model goes live.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
-    QGroupBox,
     QHBoxLayout,
-    QLabel,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -30,10 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.core.events import EpochEnded, Progressed, Started
-from mnist_gui.core.recipes import CUSTOM, TRAINING_RECIPES, TrainConfig
+from mnist_gui.core.recipes import CUSTOM, TrainConfig
 from mnist_gui.core.states import BusyKind, RunStatus
 from mnist_gui.core.workspace import Busy, FinishedRun, RunPlan
-from mnist_gui.gui.core_strings import core_text, core_tr
+from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.go_live import GoLiveQuestions
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
@@ -41,9 +36,9 @@ from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.training_worker import TrainingWorker
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
 from mnist_gui.gui.widgets.device_chooser import DeviceChooser
-from mnist_gui.gui.widgets.field_form import FieldForm
 from mnist_gui.gui.widgets.run_progress import RunProgress
 from mnist_gui.gui.widgets.runs_panel import RunsPanel
+from mnist_gui.gui.widgets.train_form import TrainForm
 from mnist_gui.gui.widgets.training_plots import TrainingPlots
 
 
@@ -70,38 +65,20 @@ class TrainingTab(Retranslating, QWidget):
         self.questions.log.connect(self.append_log)
         self.questions.message.connect(self.message)
         self.questions.decided.connect(self.runFinished)
-        self._formBefore: TrainConfig | None = None   # the form's own values while it shows a fine-tune's
         self._preparing = False   # a fine-tune waits for PyTorch to load (in the background)
         # Architecture "custom" trains the Model tab's network: the window says where it is (ModelTab.network)
         self.modelNetwork: Callable[[], dict | None] = lambda: None
         self._build()
-        recipe = self.ws.settings.get("train/recipe")
-        index = self.recipeCombo.findData(recipe if recipe in TRAINING_RECIPES else self.ws.default_recipe)
-        self.recipeCombo.setCurrentIndex(index)
-        saved = self.ws.settings.get("train/form")   # the values typed last time (a bad one was reported)
-        self.apply_config(TrainConfig.from_dict(json.loads(saved)) if saved
-                          else self.ws.recipes[self.recipeCombo.currentData()].config)
-        self.recipeCombo.currentIndexChanged.connect(self._on_recipe)
-        for w in self.form.widgets.values():   # every value typed is kept across restarts
-            for name in ("valueChanged", "currentIndexChanged", "toggled"):
-                if hasattr(w, name):
-                    getattr(w, name).connect(self._remember_form)
         self._set_running(False)
 
     # -- layout -----------------------------------------------------------------------------
     def _build(self) -> None:
-        self.recipeCombo = QComboBox(objectName="recipeCombo")
-        for rid in TRAINING_RECIPES:
-            self.recipeCombo.addItem("", rid)
-        self.form = FieldForm()
-        self.recipeLabel = QLabel()
-        self.recipeLabel.setBuddy(self.recipeCombo)
-        self.form.insertRow(0, self.recipeLabel, self.recipeCombo)
+        self.settingsBox = settings = TrainForm(self.ws)
+        self.recipeCombo, self.form = settings.recipeCombo, settings.form
         fields = self.form.widgets   # field name -> its widget; those that tests reach by name:
         self.presetCombo, self.optimizerCombo = fields["preset"], fields["optimizer"]
         self.lrSpin, self.momentumSpin = fields["lr"], fields["momentum"]
-        self.settingsBox = settings = QGroupBox()
-        settings.setLayout(self.form)
+        self.apply_config, self.config = settings.apply_config, settings.config
         # Where it runs: a setting of this machine, not a hyperparameter (not part of a run's recipe).
         self.deviceChooser = DeviceChooser(self.ws, self.jobs)
         self.deviceCombo = self.deviceChooser.combo
@@ -166,16 +143,8 @@ class TrainingTab(Retranslating, QWidget):
 
     def retranslate(self) -> None:
         """Every text of the tab in the current language (Qt Designer's retranslateUi)."""
-        for i, rid in enumerate(TRAINING_RECIPES):
-            r = self.ws.recipes[rid]
-            self.recipeCombo.setItemText(i, core_tr(r.label))
-            self.recipeCombo.setItemData(i, core_tr(r.description), 3)  # tooltip
-        self.recipeCombo.setAccessibleName(self.tr("Recipe"))
-        self.recipeLabel.setText(self.tr("&Recipe"))
+        self.settingsBox.retranslate()
         self.deviceChooser.retranslate()
-        self.form.retranslate()
-        self.settingsBox.setTitle(self.tr("Hyperparameters: fine-tuning the live model on My digits")
-                                  if self._formBefore is not None else self.tr("Hyperparameters"))
         self.trainButton.setText(self.tr("Trai&n"))
         self.trainButton.setToolTip(self.tr("Train a new model with these settings"))
         self.pauseButton.setText(self.tr("Res&ume") if self.paused else self.tr("&Pause"))
@@ -201,27 +170,6 @@ class TrainingTab(Retranslating, QWidget):
         if not self.is_running() and not self.dataPanel.isVisible() and mnist_missing(self.ws):
             self.dataPanel.show_status()   # say so at once, with the way to set it up (not only after Train)
 
-    # -- config <-> widgets -------------------------------------------------------------------
-    def _on_recipe(self, _index: int) -> None:
-        rid = self.recipeCombo.currentData()
-        self.ws.settings.set("train/recipe", rid)
-        self.apply_config(self.ws.recipes[rid].config)
-
-    def apply_config(self, cfg: TrainConfig) -> None:
-        self.form.set_values(cfg)
-        self._base = cfg
-        self._remember_form()
-
-    def _remember_form(self, *_args) -> None:
-        self.ws.settings.set("train/form", json.dumps(self.config().to_dict()))
-
-    def config(self) -> TrainConfig:
-        values = self.form.values()
-        cfg = self._base.with_overrides(**values)
-        if values["preset"] != CUSTOM:   # a preset chosen again: the edited network no longer applies
-            cfg = replace(cfg, arch=None)
-        return cfg
-
     def use_network(self, arch: dict) -> None:
         """Train the network edited on the Model tab: preset 'custom', its dropout rate in the form."""
         self.apply_config(self.config().with_network(arch["layers"]))
@@ -245,9 +193,8 @@ class TrainingTab(Retranslating, QWidget):
         self.stopButton.setEnabled(running)
         self.progress.paused = False
         self.pauseButton.setText(self.tr("&Pause"))
-        self.recipeCombo.setEnabled(not running)
+        self.settingsBox.set_enabled(not running)
         self.deviceCombo.setEnabled(not running)
-        self.form.set_enabled(not running)
 
     def start_training(self, cfg: TrainConfig | None = None, init_state=None, extra_train=None,
                        kind: str = "train", plan: RunPlan | None = None) -> bool:
@@ -278,9 +225,7 @@ class TrainingTab(Retranslating, QWidget):
             return False
         self.plots.reset()
         if plan.kind == BusyKind.FINETUNE:   # the form shows what runs (the fine-tune recipe), and its own values after
-            self._formBefore = self.config()
-            self.form.set_values(plan.config)
-            self.settingsBox.setTitle(self.tr("Hyperparameters: fine-tuning the live model on My digits"))
+            self.settingsBox.show_finetune(plan.config)
         if not mnist_missing(self.ws):   # still missing: the panel stays (the run says so again), no jump
             self.dataPanel.hide()
         self.progress.begin()
@@ -393,7 +338,7 @@ class TrainingTab(Retranslating, QWidget):
         self.questions.measuring(done, total)
 
     def _on_failed(self, msg: str) -> None:
-        finetune = self._formBefore is not None   # the form shows a fine-tune's recipe while it runs
+        finetune = self.settingsBox.finetuning
         self.append_log(msg)
         self._on_ended("failed")
         self.runFailed.emit(msg)
@@ -413,10 +358,7 @@ class TrainingTab(Retranslating, QWidget):
         self.questions.run_ended(status)
         self.progress.ended(status)
         self._set_running(False)
-        if self._formBefore is not None:
-            self.apply_config(self._formBefore)
-            self._formBefore = None
-            self.settingsBox.setTitle(self.tr("Hyperparameters"))
+        self.settingsBox.end_finetune()
 
     def _on_finished(self, done: FinishedRun) -> None:
         self.append_log(core_text(done.message))
