@@ -171,6 +171,14 @@ class GoLiveQuestions(QObject):
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Make the new model live?"), text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.parent_widget)
         box.setDefaultButton(QMessageBox.StandardButton.No)   # Enter keeps the live model: the safe answer
+        # The buttons say what each answer does: No drops a stopped run's model (its record and curves stay)
+        # and keeps a finished one's in the Runs list, where it can be made live later.
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("&Make it live"))
+        box.button(QMessageBox.StandardButton.No).setText(
+            self.tr("&Discard it") if discard_on_no else self.tr("&Keep it in the Runs list"))
+        box.setInformativeText(
+            self.tr("Discarding deletes this model; the run's curves stay in the Runs list.") if discard_on_no
+            else self.tr("Kept, it can be made live later from the Runs list; the live model stays as it is."))
         box.setObjectName("keepBox")
         self._boxRun = (done, discard_on_no) if done is not None else None
         box.finished.connect(self._on_box_finished)

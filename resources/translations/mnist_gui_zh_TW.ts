@@ -600,6 +600,26 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>改用新模型？</translation>
     </message>
     <message>
+        <source>&amp;Make it live</source>
+        <translation>設為使用中(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Discard it</source>
+        <translation>捨棄(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Keep it in the Runs list</source>
+        <translation>保留在訓練紀錄清單中(&amp;K)</translation>
+    </message>
+    <message>
+        <source>Discarding deletes this model; the run&apos;s curves stay in the Runs list.</source>
+        <translation>捨棄會刪除這個模型；這次訓練的曲線仍保留在訓練紀錄清單中。</translation>
+    </message>
+    <message>
+        <source>Kept, it can be made live later from the Runs list; the live model stays as it is.</source>
+        <translation>保留後，日後可在訓練紀錄清單中將它設為使用中；目前使用中的模型維持不變。</translation>
+    </message>
+    <message>
         <source>answered; it applies when the stopped model has been measured</source>
         <translation>已回答；將在已停止的模型測量完成後套用</translation>
     </message>

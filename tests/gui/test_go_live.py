@@ -47,6 +47,9 @@ def test_a_worse_run_is_asked_about_and_no_keeps_it_in_the_runs_list(questions, 
     box = questions.keepBox
     assert "50.00%" in box.text() and "99.00%" in box.text()
     assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+    # the answers say what they do: No keeps it (in the Runs list), it does not discard it
+    assert box.button(QMessageBox.StandardButton.No).text().replace("&", "") == "Keep it in the Runs list"
+    assert box.button(QMessageBox.StandardButton.Yes).text().replace("&", "") == "Make it live"
     box.button(QMessageBox.StandardButton.No).click()
     assert questions.ws.checkpoint is old and questions.done == [done] and not questions.discarded
 
@@ -60,6 +63,9 @@ def test_a_stopped_run_is_asked_about_while_measured_and_the_early_answer_applie
     # how far the measuring has got is a count, never a percentage beside the live model's accuracy
     assert questions.keepBox is box and "7,400 of 10,000 test images" in box.text()
     assert "%" not in box.text().replace("99.00%", "")
+    # No discards a stopped run's model, and its button and text say so
+    assert box.button(QMessageBox.StandardButton.No).text().replace("&", "") == "Discard it"
+    assert "curves stay in the Runs list" in box.informativeText()
     box.button(QMessageBox.StandardButton.No).click()   # answered before the run is recorded
     assert questions.keepBox is None and "answered" in questions.lines[-1] and not questions.done
     done = _run(shipped, status="stopped", acc=0.7)
