@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequen
 from PySide6.QtWidgets import QFileDialog, QLabel, QLayout, QMainWindow, QMessageBox, QTabWidget
 
 from mnist_gui import config
+from mnist_gui.core.states import BusyKind
 from mnist_gui.core.storage import folder_problem
 from mnist_gui.core.workspace import Workspace
 from mnist_gui.gui import i18n, theme
@@ -51,6 +52,8 @@ class MainWindow(QMainWindow):
         self.lastMessage: QMessageBox | None = None
         self.lastMessageText = ""
         self.aboutDialog = None
+        self.quitBox: QMessageBox | None = None   # "quit while work runs?", while it is open
+        self._quitAsked = False
         self.shortcutsDialog = None
         self.dataDialog: DataFolderDialog | None = None
         # the language and the appearance come first, so every widget is made in them
@@ -447,7 +450,7 @@ class MainWindow(QMainWindow):
         self.openImageAction = self._action(m, self.open_image, QKeySequence("Ctrl+I"), "openImageAction")
         self.dataFolderAction = self._action(m, self.show_data_setup, name="dataFolderAction")
         m.addSeparator()
-        self.quitAction = self._action(m, self.close, QKeySequence("Ctrl+Q"), "quitAction")
+        self.quitAction = self._action(m, self.quit_asking, QKeySequence("Ctrl+Q"), "quitAction")
         self.editMenu = bar.addMenu("")
         self.undoAction = self._action(self.editMenu, self.drawTab.canvas.undo, QKeySequence("Ctrl+Z"), "undoAction")
         self.clearAction = self._action(self.editMenu, self.drawTab.canvas.clear,
@@ -564,8 +567,42 @@ class MainWindow(QMainWindow):
         self.aboutDialog.open()
         return self.aboutDialog
 
+    def quit_asking(self) -> None:
+        """The user's own quit (Ctrl+Q, the title bar's close): while training or a study runs, asked first
+        (Cancel is the default). A close from code or a signal (SIGTERM, a logout) is not asked."""
+        kind = self.ws.busy
+        if kind is None or self._quitAsked:
+            self.close()
+            return
+        if self.quitBox is not None:
+            self.quitBox.raise_()
+            return
+        text = (self.tr("A study is running. Quit anyway?") if kind is BusyKind.STUDY
+                else self.tr("Training is running. Quit anyway?"))
+        more = (self.tr("The study stops; its finished trials are kept.") if kind is BusyKind.STUDY
+                else self.tr("The run stops here and is recorded as stopped; its model is kept in the Runs list."))
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Quit mnist-gui?"), text,
+                          QMessageBox.StandardButton.Cancel, self, objectName="quitBox")
+        box.setInformativeText(more)
+        quit_button = box.addButton(self.tr("&Quit"), QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered(_code: int) -> None:
+            self.quitBox = None
+            if box.clickedButton() is quit_button:
+                self._quitAsked = True
+                self.close()
+        box.finished.connect(answered)
+        self.quitBox = box
+        box.open()
+
     def closeEvent(self, e: QCloseEvent) -> None:
-        """Stop all background work (training is recorded as stopped), remember the window, close."""
+        """Stop all background work (training is recorded as stopped), remember the window, close. The title
+        bar's close (a spontaneous event) asks first while work runs, as Ctrl+Q does."""
+        if e.spontaneous() and self.ws.busy is not None and not self._quitAsked:
+            e.ignore()
+            self.quit_asking()
+            return
         self.ws.settings.set("window/geometry", self.saveGeometry())   # first: written whatever the jobs do
         self._canvas_moved_on()   # an image still decoding is not shown in a closed window
         self.ws.shutdown()

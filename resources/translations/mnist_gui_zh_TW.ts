@@ -942,6 +942,26 @@ The trained model is kept in memory: free some space and try again, or save it e
         <source>press the focused button</source>
         <translation>按下目前焦點所在的按鈕</translation>
     </message>
+    <message>
+        <source>A study is running. Quit anyway?</source>
+        <translation>研究正在進行中。仍要結束嗎？</translation>
+    </message>
+    <message>
+        <source>Training is running. Quit anyway?</source>
+        <translation>正在訓練中。仍要結束嗎？</translation>
+    </message>
+    <message>
+        <source>The study stops; its finished trials are kept.</source>
+        <translation>研究會停止；已完成的試驗會保留。</translation>
+    </message>
+    <message>
+        <source>The run stops here and is recorded as stopped; its model is kept in the Runs list.</source>
+        <translation>訓練會在此停止並記錄為已停止；其模型保留在訓練紀錄清單中。</translation>
+    </message>
+    <message>
+        <source>Quit mnist-gui?</source>
+        <translation>結束 mnist-gui？</translation>
+    </message>
 </context>
 <context>
     <name>ModelTab</name>

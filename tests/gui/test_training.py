@@ -193,6 +193,28 @@ def test_diverged_run_keeps_the_old_model(window, tab, qtbot):
     assert [r.status for r in runs] == ["diverged"]
 
 
+@pytest.mark.slow
+def test_quit_while_training_asks_first_and_cancel_keeps_training(window, tab, qtbot):
+    tab.apply_config(quick(epochs=50))
+    tab.start_training()
+    qtbot.waitUntil(lambda: len(tab._steps) > 2, timeout=60_000)
+    window.quitAction.trigger()                      # Ctrl+Q
+    box = window.quitBox
+    assert box is not None and box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    assert "recorded as stopped" in box.informativeText()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert window.quitBox is None and window.isVisible() and tab.is_running()
+    n = len(tab._steps)
+    qtbot.waitUntil(lambda: len(tab._steps) > n, timeout=30_000)   # it goes on training
+    window.quitAction.trigger()
+    quit_button = next(b for b in window.quitBox.buttons()
+                       if window.quitBox.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole)
+    quit_button.click()
+    assert not window.isVisible() and window.jobs.alive() == 0
+    runs, _ = window.ws.runs.load()
+    assert [r.status for r in runs] == ["stopped"] and runs[0].model_path.exists()
+
+
 def test_closing_during_training_records_the_run_as_stopped(window, tab, qtbot):
     tab.apply_config(quick(epochs=50))
     tab.start_training()
