@@ -233,9 +233,17 @@ def graph_decision(cfg: TrainConfig, device: torch.device) -> tuple[bool, str]:
 _PREPARED: set[str] = set()
 
 
+def warm_up() -> None:
+    """Pay now what a process's first run would pay before its first step, on any device: torch's
+    optimizers import torch._dynamo the first time one is made (seconds; the largest part of a first run's
+    set-up). Cheap once done; the window calls it in a worker when PyTorch is loaded for the Train tab."""
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+
+
 def prepare_device(device) -> None:
-    """Pay a device's one-time costs now (CUDA context, cuBLAS and cuDNN loaded, their first kernels), once
-    per process: callers may run this in a thread while MNIST loads. Nothing for the CPU."""
+    """Pay a device's one-time costs now (warm_up(); on CUDA also the context, cuBLAS and cuDNN loaded, their
+    first kernels), once per process: callers may run this in a thread while MNIST loads."""
+    warm_up()
     dev = resolve_device(device)
     if dev.type != "cuda" or str(dev) in _PREPARED:
         return

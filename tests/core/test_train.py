@@ -1,5 +1,8 @@
 import math
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 import torch
@@ -9,6 +12,8 @@ from mnist_gui.core.messages import say
 from mnist_gui.core.recipes import RECIPES, TrainConfig
 from mnist_gui.core.states import RunStatus
 from mnist_gui.core.train import Trainer, evaluate
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def quick(**kw):
@@ -471,3 +476,21 @@ def test_a_cuda_graph_run_learns_as_the_eager_one(small_mnist, monkeypatch):
     assert (g.metrics["step_mode"], e.metrics["step_mode"]) == ("cuda graph", "eager")
     assert len(g.history["loss"]) == len(e.history["loss"]) == 40
     assert abs(g.metrics["test_accuracy"] - e.metrics["test_accuracy"]) < 0.05
+
+
+@pytest.mark.slow
+def test_warm_up_pays_what_a_first_optimizer_would_import():
+    """A process's first optimizer imports torch._dynamo (seconds, before a first run's first step);
+    after warm_up() (what the window runs in a worker when PyTorch loads) making one imports nothing."""
+    code = ("import sys, torch\n"
+            "from mnist_gui.core.train import warm_up\n"
+            "if sys.argv[1] == 'warm': warm_up()\n"
+            "before = set(sys.modules)\n"
+            "torch.optim.AdamW([torch.zeros(1, requires_grad=True)], lr=1e-3)\n"
+            "print(len(set(sys.modules) - before))\n")
+    counts = {}
+    for mode in ("cold", "warm"):
+        r = subprocess.run([sys.executable, "-c", code, mode], capture_output=True, text=True, cwd=ROOT, timeout=300)
+        assert r.returncode == 0, r.stderr
+        counts[mode] = int(r.stdout.split()[-1])
+    assert counts["cold"] > 0 and counts["warm"] == 0, counts

@@ -43,7 +43,8 @@ from mnist_gui.gui.widgets.training_plots import TrainingPlots
 
 
 def _load_torch(_report, _stop) -> None:
-    import torch  # noqa: F401 - seconds on a first import: in a worker, never on the GUI thread
+    from mnist_gui.core.train import warm_up  # torch: seconds on a first import, in a worker, never the GUI thread
+    warm_up()
 
 
 class TrainingTab(Retranslating, QWidget):

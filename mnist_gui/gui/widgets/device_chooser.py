@@ -18,6 +18,11 @@ def _available_devices(_report, _stop):
     return available_devices()
 
 
+def _warm_up(_report, _stop) -> None:
+    from mnist_gui.core.train import warm_up  # a first Train click then starts without that wait
+    warm_up()
+
+
 class DeviceChooser(QWidget):
     log = Signal(str)   # a line for the Train tab's log
 
@@ -26,6 +31,7 @@ class DeviceChooser(QWidget):
         self.ws = ws
         self.jobs = jobs
         self.listed = False   # the machine's devices, named once torch has loaded (the first showing)
+        self.warm = False     # and then train.warm_up() done: a first run starts without its wait
         self._asked = False
         self._names: list[str] = []   # the hardware's names as the core gives them, once listed
         self.combo = QComboBox(objectName="deviceCombo")
@@ -59,8 +65,10 @@ class DeviceChooser(QWidget):
                             failed=lambda msg: self.log.emit(self.tr("PyTorch could not load: {0}").format(msg)))
 
     def _on_loaded(self, devices) -> None:
-        """The "loading PyTorch…" line resolves: loaded, and where it can run."""
+        """The "loading PyTorch…" line resolves: loaded, and where it can run. Then what a first run would
+        pay before its first step is paid now, in the background."""
         self.list_devices(devices)
+        self.jobs.start(Task(_warm_up), self, returned=lambda _r: setattr(self, "warm", True))
         # a device's name may hold a comma ("CPU, 8 threads"): the names are parted by semicolons
         self.log.emit(self.tr("PyTorch loaded; devices: {0}").format(
             self.tr("; ", "between device names").join(core_text(d.shown) for d in devices)))
