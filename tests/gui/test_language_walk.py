@@ -79,16 +79,21 @@ def shown_texts(widget: QWidget) -> list[tuple[str, str]]:
     return out
 
 
-def untranslated(window) -> list[str]:
-    found = []
+def visible_texts(window):
+    """(tab title, where, text) for every text shown on every tab, each tab shown in turn."""
     for i in range(window.tabs.count()):
         window.tabs.setCurrentIndex(i)
         QApplication.processEvents()
         tab = window.tabs.widget(i)
         for w in [tab, *tab.findChildren(QWidget)]:
             if w.isVisible():
-                found += [f"{window.tabs.tabText(i)} / {where}: {text!r} ({', '.join(words)})"
-                          for where, text in shown_texts(w) if (words := english_words(text))]
+                for where, text in shown_texts(w):
+                    yield window.tabs.tabText(i), where, text
+
+
+def untranslated(window) -> list[str]:
+    found = [f"{title} / {where}: {text!r} ({', '.join(words)})"
+             for title, where, text in visible_texts(window) if (words := english_words(text))]
     menus = [m for m in window.menuBar().findChildren(QMenu)]
     for m in [window.menuBar(), *menus]:
         for a in m.actions():
@@ -131,15 +136,8 @@ def test_no_ascii_comma_sits_inside_chinese_text(window, qtbot):
     window.set_language("zh_TW")
     try:
         qtbot.waitUntil(lambda: window.drawTab.undoButton.text() != "Undo stroke")
-        found = []
-        for i in range(window.tabs.count()):
-            window.tabs.setCurrentIndex(i)
-            QApplication.processEvents()
-            tab = window.tabs.widget(i)
-            for w in [tab, *tab.findChildren(QWidget)]:
-                if w.isVisible():
-                    found += [f"{where}: {text!r}" for where, text in shown_texts(w)
-                              if re.search(r"[\u2e80-\u9fff\uff00-\uffef],|, ?[\u2e80-\u9fff\uff00-\uffef]", text or "")]
+        found = [f"{where}: {text!r}" for _title, where, text in visible_texts(window)
+                 if re.search(r"[\u2e80-\u9fff\uff00-\uffef],|, ?[\u2e80-\u9fff\uff00-\uffef]", text or "")]
         assert not found, "\n".join(found)
     finally:
         window.set_language("en")
