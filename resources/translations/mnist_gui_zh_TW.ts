@@ -66,8 +66,8 @@
         <translation>選擇存放 MNIST 檔案的資料夾(&amp;C)…</translation>
     </message>
     <message>
-        <source>&amp;Download MNIST (about 11 MB)</source>
-        <translation>下載 MNIST（約 11 MB）(&amp;D)</translation>
+        <source>Do&amp;wnload MNIST (about 11 MB)</source>
+        <translation>下載 MNIST（約 11 MB）(&amp;W)</translation>
     </message>
     <message>
         <source>Into {0}</source>
