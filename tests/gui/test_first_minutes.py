@@ -32,6 +32,29 @@ def test_the_studies_tab_names_its_parameter_and_shows_its_values(window, qtbot)
         assert edit.fontMetrics().horizontalAdvance(edit.text()) < edit.contentsRect().width() - 4, name
 
 
+def test_the_studies_count_agrees_with_the_values(window, qtbot):
+    """Issue 33: the default form showed five learning rates beside "Range count 4". A list's count is the
+    list's length, greyed; a range low:high takes the count the user sets, and the study has that many."""
+    tab = window.studyTab
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitExposed(tab)
+    tab.paramCombo.setCurrentIndex(tab.paramCombo.findData("lr"))
+    listed = [v for v in tab.valuesEdit.text().split(",") if v]
+    assert tab.countSpin.value() == len(listed) and not tab.countSpin.isEnabled()
+    assert not tab.logCheck.isEnabled()
+    assert tab.formLabels[2].text().replace("&", "") == "Count"
+    assert len(tab.plan().values) == len(listed)
+    tab.valuesEdit.setText("1e-4:1e-1")
+    assert tab.countSpin.isEnabled() and tab.logCheck.isEnabled() and tab.countSpin.value() == 4
+    assert tab.formLabels[2].text().replace("&", "") == "Range count"
+    tab.countSpin.setValue(3)
+    assert len(tab.plan().values) == 3
+    tab.valuesEdit.setText("1e-4,1e-3")                   # back to a list: its length; the range's 3 is kept
+    assert tab.countSpin.value() == 2 and len(tab.plan().values) == 2
+    tab.valuesEdit.setText("1e-4:1e-2")
+    assert tab.countSpin.value() == 3
+
+
 def test_a_second_reading_of_zero_percent_is_not_offered(qtbot):
     bars = PredictionBars()
     qtbot.addWidget(bars)
