@@ -176,7 +176,7 @@ class MainWindow(QMainWindow):
         self.trainTab.finetunePreparing.connect(self.drawTab.set_finetune_preparing)
         self.trainTab.mnistNeeded.connect(self.show_data_setup)   # the same MNIST set-up as File → MNIST data…
         self.trainTab.runFinished.connect(self._on_run_finished)
-        self.evaluateTab.openInCanvas.connect(self._open_in_canvas)
+        self.evaluateTab.openInCanvas.connect(self._open_test_image)
         self.trainTab.message.connect(self._on_tab_message)
         self.modelTab.trainRequested.connect(self._train_network)
         self.trainTab.modelNetwork = self.modelTab.network   # Architecture "custom" trains the Model tab's network
@@ -401,6 +401,11 @@ class MainWindow(QMainWindow):
     def _open_in_canvas(self, image: QImage, label: int | None = None) -> None:
         self.tabs.setCurrentWidget(self.drawTab)
         self.drawTab.show_image(image, label)
+
+    def _open_test_image(self, image: QImage, label: int) -> None:
+        """A test image from the Evaluate tab: read as the evaluation read it (the 28×28 input as it is)."""
+        self.tabs.setCurrentWidget(self.drawTab)
+        self.drawTab.show_image(image, label, as_input=True)
 
     # -- chrome -----------------------------------------------------------------------------
     def _on_tab_message(self, title: str, text: str, warning: bool) -> None:
