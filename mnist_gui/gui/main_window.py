@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QLabel, QLayout, QMainWindow, QMessageBox, QTabWidget
 
@@ -246,6 +246,17 @@ class MainWindow(QMainWindow):
         except OSError:
             return Path.home()
 
+    def export_folder(self) -> Path:
+        """Where File → Export model as ONNX… starts: the folder the last export went to (remembered in the
+        settings), else the user's documents folder, else the home folder; never the working folder (an
+        exported network is for use outside the app)."""
+        last = self.ws.settings.get("export/folder")
+        documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        for folder in (last, documents):
+            if folder and Path(folder).is_absolute() and Path(folder).is_dir():
+                return Path(folder)
+        return Path.home()
+
     def open_model(self, path: str | None = None) -> bool:
         from mnist_gui.core.checkpoint import CheckpointError
         if not path:
@@ -301,8 +312,10 @@ class MainWindow(QMainWindow):
             return False
         if not path:
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Export model as ONNX"),
-                                                  str(self._models_folder() / f"{ck.name}.onnx"),
+                                                  str(self.export_folder() / f"{ck.name}.onnx"),
                                                   self.tr("ONNX models (*.onnx);;All files (*)"))
+            if path:
+                self.ws.settings.set("export/folder", str(Path(path).parent))
         if not path:
             return False
         from mnist_gui.core.checkpoint import export_onnx_file

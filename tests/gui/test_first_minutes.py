@@ -247,6 +247,37 @@ def test_the_model_dialogs_start_in_a_folder_that_exists(window, monkeypatch, tm
     assert Path(asked[0]).parent.is_dir() and Path(asked[1]).parent.is_dir() and Path(asked[2]).is_dir()
 
 
+def test_the_onnx_export_starts_in_the_documents_or_the_last_folder_used(window, qtbot, monkeypatch, tmp_path):
+    """Issue 33: the export dialog started in the working folder. It starts in the user's documents folder
+    (else home), then in the folder the last export went to, remembered in the settings."""
+    from pathlib import Path
+
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    out = tmp_path / "exports"
+    out.mkdir()
+    asked, answer = [], [""]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (asked.append(Path(a[2])), (answer[0], ""))[1])
+    assert not window.export_onnx()                      # cancelled: nothing remembered
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    first = asked[-1].parent
+    assert first != Path.cwd() and first in {p for p in (Path(documents), Path.home()) if p.is_dir()}, first
+    assert window.ws.settings.get("export/folder") == ""
+    answer[0] = str(out / "mine.onnx")
+    with qtbot.waitSignal(window.modelSaved, timeout=60_000):
+        assert window.export_onnx()
+    assert (out / "mine.onnx").is_file() and window.ws.settings.get("export/folder") == str(out)
+    answer[0] = ""
+    window.export_onnx()
+    assert asked[-1].parent == out                       # the last folder used
+    window.ws.settings.set("export/folder", str(tmp_path / "gone"))    # a folder since removed: documents/home
+    window.export_onnx()
+    assert asked[-1].parent == first
+
+
 def test_lists_inside_chinese_text_use_the_chinese_list_comma(window, qtbot):
     from mnist_gui.gui import i18n
     assert i18n.join(["0: 5", "1: 7"]) == "0: 5, 1: 7"
