@@ -93,8 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="read the digit in image files (PNG, JPEG, BMP, GIF, WebP or TIFF, any size)",
                        description="The digit and ten probabilities for each image file: PNG, JPEG, BMP, GIF, "
                        "WebP or TIFF, any size, dark ink on light or light on dark. As the window says it: the "
-                       "digit, 'not sure' below 80%, or 'not a digit' (a cross, a letter; exit code 0). A file "
-                       "that is not such an image is one line on stderr and exit code 2 (the others are still "
+                       "digit, 'not sure' below 80%, 'not a digit' (a cross, a letter) or 'blank' (no ink): an "
+                       "answer, exit code 0. A file that is not such an image is one line on stderr and exit code 2 (the others are still "
                        "read).")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files: PNG, JPEG, BMP, GIF, WebP or TIFF")
     p.add_argument("--model", help=MODEL_HELP)
@@ -420,6 +420,9 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+BLANK = "blank"   # predict's verdict for an image with no ink: nothing to read (the window's empty canvas)
+
+
 def cmd_predict(args) -> int:
     """Read image files as the window reads a dropped image (core/reading.Reader: the model, then the verdict:
     sure, not sure, not a digit), on ONNX Runtime (no torch), or torch for a network ONNX cannot hold."""
@@ -443,10 +446,8 @@ def cmd_predict(args) -> int:
             errors.append(msg)
             results.append({"file": f, "error": msg})
             continue
-        if reading is None:
-            msg = f"{f}: blank image, no ink found"
-            errors.append(msg)
-            results.append({"file": f, "error": msg})
+        if reading is None:   # an image with no ink (an empty canvas, a blank page): read, nothing on it
+            results.append({"file": f, "digit": None, "closest": None, "verdict": BLANK, "probabilities": None})
             continue
         probs = reading.probabilities
         # "digit": the digit read, None when the app claims none (not a digit); "closest": its top class
@@ -459,8 +460,11 @@ def cmd_predict(args) -> int:
         for r in results:
             if "error" in r:
                 continue
-            p = r["probabilities"]
+            p = r["probabilities"] or []
             probs = " ".join(f"{d}:{x:.3f}" for d, x in enumerate(p))
+            if r["verdict"] == BLANK:
+                print(f"{r['file']}: blank (no ink, nothing to read)")
+                continue
             top = r["closest"]
             said = (f"{top} ({p[top]:.1%})" if r["verdict"] == "sure" else
                     f"not sure: {top} ({p[top]:.1%})" if r["verdict"] == "not sure" else
@@ -468,7 +472,9 @@ def cmd_predict(args) -> int:
             print(f"{r['file']}: {said}  {probs}")
     for e in errors:
         print(f"mnist-gui: error: {e}", file=sys.stderr)
-    return 2 if errors else 0   # a file that is not an image is a bad argument (the others are still read)
+    # every image read is answered (a digit, not sure, not a digit, blank): 0; a file that is not an image is a
+    # bad argument: 2 (the others are still read and answered)
+    return 2 if errors else 0
 
 
 def cmd_export(args) -> int:

@@ -89,6 +89,7 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("study/form", str, "", _is_study_form, "the Studies tab's values as the app saved them (JSON)"),
     Setting("train/device", str, "auto", expect="auto, cpu, cuda, cuda:N or mps"),
     Setting("view/language", str, "", expect="a language code such as en or zh_TW"),
+    Setting("export/folder", str, "", expect="the folder File → Export model as ONNX… last wrote to"),
     Setting("view/appearance", str, "system", lambda v: v in ("system", "light", "dark"),
             "system, light or dark"),
 )}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QLabel, QLayout, QMainWindow, QMessageBox, QTabWidget
 
@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
         self.trainTab.finetunePreparing.connect(self.drawTab.set_finetune_preparing)
         self.trainTab.mnistNeeded.connect(self.show_data_setup)   # the same MNIST set-up as File → MNIST data…
         self.trainTab.runFinished.connect(self._on_run_finished)
-        self.evaluateTab.openInCanvas.connect(self._open_in_canvas)
+        self.evaluateTab.openInCanvas.connect(self._open_test_image)
         self.trainTab.message.connect(self._on_tab_message)
         self.modelTab.trainRequested.connect(self._train_network)
         self.trainTab.modelNetwork = self.modelTab.network   # Architecture "custom" trains the Model tab's network
@@ -249,6 +249,17 @@ class MainWindow(QMainWindow):
         except OSError:
             return Path.home()
 
+    def export_folder(self) -> Path:
+        """Where File → Export model as ONNX… starts: the folder the last export went to (remembered in the
+        settings), else the user's documents folder, else the home folder; never the working folder (an
+        exported network is for use outside the app)."""
+        last = self.ws.settings.get("export/folder")
+        documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        for folder in (last, documents):
+            if folder and Path(folder).is_absolute() and Path(folder).is_dir():
+                return Path(folder)
+        return Path.home()
+
     def open_model(self, path: str | None = None) -> bool:
         from mnist_gui.core.checkpoint import CheckpointError
         if not path:
@@ -304,8 +315,10 @@ class MainWindow(QMainWindow):
             return False
         if not path:
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Export model as ONNX"),
-                                                  str(self._models_folder() / f"{ck.name}.onnx"),
+                                                  str(self.export_folder() / f"{ck.name}.onnx"),
                                                   self.tr("ONNX models (*.onnx);;All files (*)"))
+            if path:
+                self.ws.settings.set("export/folder", str(Path(path).parent))
         if not path:
             return False
         from mnist_gui.core.checkpoint import export_onnx_file
@@ -404,6 +417,11 @@ class MainWindow(QMainWindow):
     def _open_in_canvas(self, image: QImage, label: int | None = None) -> None:
         self.tabs.setCurrentWidget(self.drawTab)
         self.drawTab.show_image(image, label)
+
+    def _open_test_image(self, image: QImage, label: int) -> None:
+        """A test image from the Evaluate tab: read as the evaluation read it (the 28×28 input as it is)."""
+        self.tabs.setCurrentWidget(self.drawTab)
+        self.drawTab.show_image(image, label, as_input=True)
 
     # -- chrome -----------------------------------------------------------------------------
     def _on_tab_message(self, title: str, text: str, warning: bool) -> None:

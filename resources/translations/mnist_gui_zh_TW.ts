@@ -66,8 +66,8 @@
         <translation>選擇存放 MNIST 檔案的資料夾(&amp;C)…</translation>
     </message>
     <message>
-        <source>&amp;Download MNIST (about 11 MB)</source>
-        <translation>下載 MNIST（約 11 MB）(&amp;D)</translation>
+        <source>Do&amp;wnload MNIST (about 11 MB)</source>
+        <translation>下載 MNIST（約 11 MB）(&amp;W)</translation>
     </message>
     <message>
         <source>Into {0}</source>
@@ -1619,6 +1619,18 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>欄</translation>
     </message>
     <message>
+        <source>C&amp;ount</source>
+        <translation>個數(&amp;O)</translation>
+    </message>
+    <message>
+        <source>For a range low:high in Values: how many values it is spread into, the two ends included (1e-4:1e-1 with 4 on a log scale: 1e-4, 1e-3, 1e-2, 1e-1)</source>
+        <translation>「值」為範圍 低:高 時，分成多少個值，含兩端（1e-4:1e-1、4 個、對數刻度：1e-4、1e-3、1e-2、1e-1）</translation>
+    </message>
+    <message>
+        <source>The number of values in the list. Write a range low:high in Values (e.g. 1e-4:1e-1) to choose how many values it is spread into</source>
+        <translation>清單中值的個數。在「值」寫下範圍 低:高（例如 1e-4:1e-1），即可選擇分成多少個值</translation>
+    </message>
+    <message>
         <source>Cannot start: {0}</source>
         <translation>無法開始：{0}</translation>
     </message>
@@ -1649,10 +1661,6 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>%p%  trial {0} of {1}</source>
         <translation>%p%  第 {0}/{1} 次試驗</translation>
-    </message>
-    <message>
-        <source>For a range low:high in Values: how many values it is spread into, the two ends included (1e-4:1e-1 with 4 on a log scale: 1e-4, 1e-3, 1e-2, 1e-1). A list of values is used as it is, whatever this count</source>
-        <translation>「值」為範圍 低:高 時，分成多少個值，含兩端（1e-4:1e-1、4 個、對數刻度：1e-4、1e-3、1e-2、1e-1）。若「值」為清單，則照清單使用，與此數目無關</translation>
     </message>
     <message>
         <source>Cancelled. The finished runs stay; Start resumes the study.</source>

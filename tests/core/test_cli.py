@@ -234,6 +234,29 @@ def test_predict_says_not_a_digit_as_the_window_does(tmp_path):
     assert [p["digit"] for p in preds] == [None, 7, None] and isinstance(preds[0]["closest"], int)
 
 
+def test_a_blank_image_is_read_as_blank_and_exits_0_beside_good_ones(tmp_path, mnist):
+    """Issue 33: `predict a.png blank.png` exited 2, as for a file that is not an image. A blank image (an
+    empty canvas, a white page) is a valid image with nothing on it: answered "blank", exit code 0."""
+    good = tmp_path / "a.png"
+    Image.fromarray(mnist.test.images[0].numpy()).save(good)
+    blank = tmp_path / "blank.png"
+    Image.new("L", (200, 200), 255).save(blank)
+    r = run_cli("predict", str(good), str(blank))
+    assert r.returncode == 0 and "error" not in r.stderr, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith(f"{good}: {int(mnist.test.labels[0])} (")
+    assert lines[1] == f"{blank}: blank (no ink, nothing to read)"
+    r = run_cli("predict", "--json", str(blank), str(good))
+    assert r.returncode == 0, r.stderr
+    preds = json.loads(r.stdout)["predictions"]
+    assert preds[0] == {"file": str(blank), "digit": None, "closest": None, "verdict": "blank",
+                        "probabilities": None}
+    assert preds[1]["digit"] == int(mnist.test.labels[0])
+    (tmp_path / "notes.txt").write_text("not an image")     # still a bad argument beside a blank one
+    r = run_cli("predict", str(blank), str(tmp_path / "notes.txt"))
+    assert r.returncode == 2 and r.stdout.startswith(f"{blank}: blank") and r.stderr.count("mnist-gui: error:") == 1
+
+
 def test_predict_help_and_readme_agree_on_the_verdicts_and_exit_codes():
     """A newcomer reads the README's table and `predict --help`: both name the three verdicts, that
     "not a digit" exits 0, and that a file that is not an image exits 2."""
@@ -243,5 +266,5 @@ def test_predict_help_and_readme_agree_on_the_verdicts_and_exit_codes():
                          text=True, cwd=ROOT).stdout
     helptext = " ".join(out.split())
     for text in (row, helptext):
-        assert "not sure" in text and "not a digit" in text
+        assert "not sure" in text and "not a digit" in text and "blank" in text
         assert "exit code 0" in text and "exit code 2" in text

@@ -60,6 +60,23 @@ def test_image_polarity_size_and_position(tmp_path):
     assert abs(cx - 14) <= 0.6 and abs(cy - 14) <= 0.6
 
 
+def test_an_mnist_image_saved_as_a_file_is_read_as_it_is(tmp_path, mnist):
+    """Issue 33: a test image read 78% in the Evaluate tab and 72% loaded as a file: the file was cropped
+    and scaled again. An image already in MNIST's form (28×28, ink in a 20×20 box, centred) is its input."""
+    from PIL import Image
+    for k in range(50):
+        u8 = mnist.test.images[k].numpy()
+        Image.fromarray(u8).save(tmp_path / "t.png")
+        assert np.array_equal(image_to_mnist(tmp_path / "t.png"), u8.astype(np.float32) / 255), k
+        Image.fromarray(255 - u8).save(tmp_path / "inverted.png")        # dark on light: the same input
+        assert np.abs(image_to_mnist(tmp_path / "inverted.png") - u8 / 255).max() < 1e-6, k
+    off = np.zeros((28, 28), np.uint8)
+    off[2:12, 2:5] = 255                       # 28×28 but off-centre: cropped, scaled and centred as before
+    a = image_to_mnist(off)
+    ys, _ = np.nonzero(a > 0.5)
+    assert ys.max() - ys.min() + 1 == 20
+
+
 def test_blank_and_broken_images(tmp_path):
     assert image_to_mnist(np.full((50, 50), 255, np.uint8)) is None
     (tmp_path / "x.png").write_bytes(b"not a png")

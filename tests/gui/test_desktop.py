@@ -263,14 +263,30 @@ def mnemonic(text: str) -> str | None:
     return m.group(1).lower() if m else None
 
 
-def test_mnemonics_do_not_clash(window, qtbot):
-    """Alt+letter is unambiguous on every tab: menus, tab titles and that tab's buttons and labels."""
+@pytest.mark.parametrize("mnist_state", ["found", "missing"])
+def test_mnemonics_do_not_clash(window, qtbot, monkeypatch, tmp_path, mnist_state):
+    """Alt+letter is unambiguous on every tab: menus, tab titles and that tab's buttons and labels, with
+    MNIST found and without it (then the tabs that need MNIST show the panel with its Choose and Download
+    buttons)."""
+    from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
+    from tests.conftest import mnist_dir, mnist_skip_reason
+    if mnist_state == "missing":
+        empty = tmp_path / "no-mnist"
+        empty.mkdir()
+        monkeypatch.setenv("MNIST_GUI_DATA", str(empty))
+        assert mnist_missing(window.ws)
+    elif mnist_dir() is None:
+        pytest.skip(mnist_skip_reason())
+    panels_seen = 0
     common = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     common += [a.text() for a in window.menuBar().actions()]
     for tab_index in range(window.tabs.count()):
         tab = window.tabs.widget(tab_index)
         window.tabs.setCurrentIndex(tab_index)
         texts = list(common)
+        if mnist_state == "missing":
+            qtbot.wait(0)
+            panels_seen += any(p.isVisible() for p in tab.findChildren(DataFolderPanel))
         for w in tab.findChildren(QWidget):
             if isinstance(w, QAbstractButton) and w.isVisible():
                 texts.append(w.text())
@@ -284,6 +300,8 @@ def test_mnemonics_do_not_clash(window, qtbot):
             assert letter not in seen, f"Alt+{letter.upper()} on {tab.objectName() or type(tab).__name__}: " \
                                        f"{seen[letter]!r} and {t!r}"
             seen[letter] = t
+    if mnist_state == "missing":
+        assert panels_seen, "no tab showed the MNIST panel"
 
 
 def test_keyboard_shortcuts_dialog_lists_the_menu_shortcuts(window, qtbot):

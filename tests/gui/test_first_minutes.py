@@ -32,6 +32,29 @@ def test_the_studies_tab_names_its_parameter_and_shows_its_values(window, qtbot)
         assert edit.fontMetrics().horizontalAdvance(edit.text()) < edit.contentsRect().width() - 4, name
 
 
+def test_the_studies_count_agrees_with_the_values(window, qtbot):
+    """Issue 33: the default form showed five learning rates beside "Range count 4". A list's count is the
+    list's length, greyed; a range low:high takes the count the user sets, and the study has that many."""
+    tab = window.studyTab
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitExposed(tab)
+    tab.paramCombo.setCurrentIndex(tab.paramCombo.findData("lr"))
+    listed = [v for v in tab.valuesEdit.text().split(",") if v]
+    assert tab.countSpin.value() == len(listed) and not tab.countSpin.isEnabled()
+    assert not tab.logCheck.isEnabled()
+    assert tab.formLabels[2].text().replace("&", "") == "Count"
+    assert len(tab.plan().values) == len(listed)
+    tab.valuesEdit.setText("1e-4:1e-1")
+    assert tab.countSpin.isEnabled() and tab.logCheck.isEnabled() and tab.countSpin.value() == 4
+    assert tab.formLabels[2].text().replace("&", "") == "Range count"
+    tab.countSpin.setValue(3)
+    assert len(tab.plan().values) == 3
+    tab.valuesEdit.setText("1e-4,1e-3")                   # back to a list: its length; the range's 3 is kept
+    assert tab.countSpin.value() == 2 and len(tab.plan().values) == 2
+    tab.valuesEdit.setText("1e-4:1e-2")
+    assert tab.countSpin.value() == 3
+
+
 def test_a_second_reading_of_zero_percent_is_not_offered(qtbot):
     bars = PredictionBars()
     qtbot.addWidget(bars)
@@ -222,6 +245,37 @@ def test_the_model_dialogs_start_in_a_folder_that_exists(window, monkeypatch, tm
     assert [Path(asked[0]).name, Path(asked[1]).name] == [f"{window.ws.checkpoint.name}.onnx",
                                                           f"{window.ws.checkpoint.name}.pt"]
     assert Path(asked[0]).parent.is_dir() and Path(asked[1]).parent.is_dir() and Path(asked[2]).is_dir()
+
+
+def test_the_onnx_export_starts_in_the_documents_or_the_last_folder_used(window, qtbot, monkeypatch, tmp_path):
+    """Issue 33: the export dialog started in the working folder. It starts in the user's documents folder
+    (else home), then in the folder the last export went to, remembered in the settings."""
+    from pathlib import Path
+
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    out = tmp_path / "exports"
+    out.mkdir()
+    asked, answer = [], [""]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (asked.append(Path(a[2])), (answer[0], ""))[1])
+    assert not window.export_onnx()                      # cancelled: nothing remembered
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    first = asked[-1].parent
+    assert first != Path.cwd() and first in {p for p in (Path(documents), Path.home()) if p.is_dir()}, first
+    assert window.ws.settings.get("export/folder") == ""
+    answer[0] = str(out / "mine.onnx")
+    with qtbot.waitSignal(window.modelSaved, timeout=60_000):
+        assert window.export_onnx()
+    assert (out / "mine.onnx").is_file() and window.ws.settings.get("export/folder") == str(out)
+    answer[0] = ""
+    window.export_onnx()
+    assert asked[-1].parent == out                       # the last folder used
+    window.ws.settings.set("export/folder", str(tmp_path / "gone"))    # a folder since removed: documents/home
+    window.export_onnx()
+    assert asked[-1].parent == first
 
 
 def test_lists_inside_chinese_text_use_the_chinese_list_comma(window, qtbot):

@@ -82,8 +82,29 @@ def test_evaluate_confusion_matrix_and_cells(window, qtbot, mnist):
     tab.openInCanvasButton.click()
     assert window.tabs.currentWidget() is window.drawTab
     assert window.drawTab.bars.top_digit() == preds[tab.shown[0]]
+    # the percentage the grid showed is the canvas's (the same input; torch and ONNX Runtime agree closely)
+    shown_probs = ev["probabilities"].numpy()[tab.shown[0]]
+    assert np.allclose(window.drawTab.reading.probabilities, shown_probs, atol=2e-3)
     # a mistake: "This is a" offers its true label, so Remember teaches the truth, not the misreading
     assert window.drawTab.teachDigit.value() == labels[tab.shown[0]] != preds[tab.shown[0]]
+
+
+def test_a_test_image_opened_in_the_canvas_reads_as_the_evaluation_read_it(window, qtbot, mnist):
+    """Issue 33: a test image read 78% in the mistakes grid and 72% on the canvas: the canvas cropped and
+    scaled it again as a drawing. Opened from the Evaluate tab it is read as it is, the same 28×28 input."""
+    from mnist_gui.gui.widgets.images import digit_qimage
+    images = mnist.test.images[:20].numpy()
+    predictor = window.ws.predictor
+    for k in range(len(images)):
+        window.evaluateTab.openInCanvas.emit(digit_qimage(images[k]), int(mnist.test.labels[k]))
+        reading = window.drawTab.reading
+        raw = images[k].astype(np.float32) / 255
+        assert np.array_equal(reading.image28, raw), k
+        assert np.allclose(reading.probabilities, predictor.probabilities(raw), atol=1e-5), k
+    assert window.tabs.currentWidget() is window.drawTab
+    window.drawTab.canvas.clear()                       # a drawing after it is read as a drawing again
+    draw(qtbot, window.drawTab.canvas, fit_strokes(SEVEN))
+    assert window.drawTab.canvas.image() is None and window.drawTab.bars.top_digit() == 7
 
 
 def test_data_tab_browses_by_digit(window, qtbot, mnist):

@@ -102,7 +102,7 @@ def test_the_studies_form_and_its_study_are_kept_across_a_restart(qtbot, _isolat
     w = open_window(qtbot)
     tab = w.studyTab
     tab.paramCombo.setCurrentIndex(tab.paramCombo.findData("dropout"))
-    tab.valuesEdit.setText("0,0.3,0.6")
+    tab.valuesEdit.setText("0.1:0.6")                 # a range: its count and scale are the user's
     tab.countSpin.setValue(7)
     tab.logCheck.setChecked(True)
     tab.repeatSpin.setValue(3)
@@ -114,7 +114,7 @@ def test_the_studies_form_and_its_study_are_kept_across_a_restart(qtbot, _isolat
     w.close()
     w2 = open_window(qtbot)
     tab = w2.studyTab
-    assert tab.paramCombo.currentData() == "dropout" and tab.valuesEdit.text() == "0,0.3,0.6"
+    assert tab.paramCombo.currentData() == "dropout" and tab.valuesEdit.text() == "0.1:0.6"
     assert (tab.countSpin.value(), tab.logCheck.isChecked(), tab.repeatSpin.value()) == (7, True, 3)
     assert tab.recipeCombo.currentData() == recipe
     assert (tab.maxStepsSpin.value(), tab.trainSizeSpin.value()) == (300, 5000)

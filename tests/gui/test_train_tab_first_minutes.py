@@ -188,3 +188,30 @@ def test_the_model_tabs_layer_form_stays_put_when_the_estimate_changes(window, q
         xs.append(editor.layerBox.geometry().x())
     assert len(set(xs)) == 1, xs
     assert window.width() == 1000
+
+
+@pytest.mark.parametrize("language", ["", "zh_TW"])
+def test_the_layer_tables_columns_fit_at_the_default_size(window, qtbot, language):
+    """Issue 33: the Multiply-adds column hid behind a scroll bar at 1000×680. Every column is in view, and
+    the numeric ones whole, in English and 繁體中文."""
+    editor = window.modelTab.editor
+    table = editor.table
+    window.tabs.setCurrentWidget(window.modelTab)
+    if language:
+        window.set_language(language)
+    try:
+        qtbot.waitUntil(lambda: table.rowCount() > 0 and table.viewport().width() > 0)
+        window.modelTab.layout().activate()
+        qtbot.wait(0)
+        assert (window.width(), window.height()) == (1000, 680)
+        assert table.horizontalScrollBar().maximum() == 0                  # nothing to scroll to
+        qtbot.waitUntil(lambda: not table.horizontalScrollBar().isVisible())   # and no bar over the rows
+        header = table.horizontalHeader()
+        right = header.sectionViewportPosition(table.columnCount() - 1) + header.sectionSize(table.columnCount() - 1)
+        assert right <= table.viewport().width()
+        for col in (4, 5, 6, 7, 8):    # Input, Output, (W−F+2P)/S+1, Parameters, Multiply-adds: never cut
+            assert header.sectionSize(col) >= table.sizeHintForColumn(col), (col, header.sectionSize(col))
+            assert header.sectionSize(col) >= header.sectionSizeHint(col), (col, header.sectionSize(col))
+    finally:
+        if language:
+            window.set_language("")

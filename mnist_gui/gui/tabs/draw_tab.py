@@ -226,6 +226,8 @@ class DrawTab(Retranslating, QWidget):
     def current_input(self) -> np.ndarray | None:
         """The drawing as the 28×28 input (None when empty)."""
         img = self.canvas.image()
+        if img is not None and img is self._asInput:   # a test image: already MNIST's 28×28 input
+            return qimage_to_array(img)
         if img is not None:  # RGBA, so the core's one transparency rule applies as for files
             return image_to_mnist(qimage_to_rgba(img) if img.hasAlphaChannel() else qimage_to_array(img))
         return strokes_to_mnist(self.canvas.strokes())
@@ -357,9 +359,14 @@ class DrawTab(Retranslating, QWidget):
                self.tr("Train the live model briefly on My digits mixed with MNIST"))
         self.finetuneButton.setToolTip(why)
 
-    def show_image(self, image: QImage, label: int | None = None) -> None:
+    _asInput: QImage | None = None   # the image shown is an MNIST test image: read as it is
+
+    def show_image(self, image: QImage, label: int | None = None, as_input: bool = False) -> None:
         """Show an image on the canvas; with its true label (a test image), "This is a" says that, not what
-        the model read, so Remember teaches the truth."""
+        the model read, so Remember teaches the truth. as_input: the image is already a 28×28 MNIST input
+        (a test image from the Evaluate tab) and is read as it is, as the evaluation read it, not cropped and
+        scaled again as a drawing or a file is (which moved its reading by several percent)."""
+        self._asInput = image if as_input and image.width() == image.height() == config.IMAGE_SIZE else None
         self.canvas.set_image(image)
         if label is not None:
             self.teachDigit.setEnabled(True)

@@ -63,6 +63,7 @@ WARNING_BG, WARNING_BG_DARK = QColor(255, 240, 200), QColor(110, 85, 20)
 ESTIMATE_DELAY_MS = 600   # time the network only once typing pauses
 ESTIMATE_GIVE_UP_MS = 60_000   # no answer from the timing in this long (a busy machine): say so, stop it
 LIVE = "live"
+SETTINGS_COLUMN, PROBLEMS_COLUMN = 3, 9   # the layer table's free-text columns
 
 
 def settings_text(d: dict) -> str:
@@ -94,8 +95,15 @@ class NetworkEditor(Retranslating, QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # The columns fit the table's width: the numbers and shapes take what they need; Settings and
+        # Problems (free text) share the rest and wrap, their rows growing to hold them.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for col in (SETTINGS_COLUMN, PROBLEMS_COLUMN):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
         self.addKindCombo = QComboBox(objectName="addKindCombo")
         for kind in KINDS:

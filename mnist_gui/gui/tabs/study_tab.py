@@ -139,7 +139,7 @@ class StudyTab(Retranslating, QWidget):
         self.trainSizeSpin.setSpecialValueText(self.tr("all"))
         self.nameEdit.setToolTip(self.tr("Start with the name of an earlier study to resume it: finished "
                                          "trials are not run again"))
-        texts = (self.tr("&Parameter"), self.tr("Val&ues"), self.tr("Range c&ount"), self.tr("&Repeats"),
+        texts = (self.tr("&Parameter"), self.tr("Val&ues"), self._count_label(), self.tr("&Repeats"),
                  self.tr("Rec&ipe"), self.tr("Ma&x steps"), self.tr("Trainin&g images"), self.tr("Study &name"))
         for lab, text in zip(self.formLabels, texts):
             lab.setText(text)
@@ -153,9 +153,7 @@ class StudyTab(Retranslating, QWidget):
         self.exportButton.setText(self.tr("&Write CSV…"))
         self.exportButton.setToolTip(self.tr("Export the trials as a CSV file"))
         self.progressBar.setAccessibleName(self.tr("Study progress"))
-        self.countSpin.setToolTip(self.tr("For a range low:high in Values: how many values it is spread into, the "
-                                          "two ends included (1e-4:1e-1 with 4 on a log scale: 1e-4, 1e-3, 1e-2, "
-                                          "1e-1). A list of values is used as it is, whatever this count"))
+        self._sync_count()
         if self._worker is None and self._endedStatus is not None:
             self._show_ended()
         elif self._worker is None and not self.rows:
@@ -200,7 +198,7 @@ class StudyTab(Retranslating, QWidget):
         self.valuesEdit = QLineEdit(objectName="valuesEdit")
         longest = max(EXAMPLE_VALUES.values(), key=self.valuesEdit.fontMetrics().horizontalAdvance)
         self.valuesEdit.setMinimumWidth(self.valuesEdit.fontMetrics().horizontalAdvance(longest + "  ") + 12)
-        self.countSpin = QSpinBox(objectName="countSpin", minimum=1, maximum=50, value=4)
+        self.countSpin = QSpinBox(objectName="countSpin", minimum=1, maximum=50, value=self._rangeCount)
         self.logCheck = QCheckBox(objectName="logCheck")
         count_row = QHBoxLayout()
         count_row.addWidget(self.countSpin)
@@ -278,6 +276,8 @@ class StudyTab(Retranslating, QWidget):
         lay.addLayout(right, 1)
 
         self.paramCombo.currentIndexChanged.connect(self._on_param)
+        self.countSpin.valueChanged.connect(self._on_count)
+        self.valuesEdit.textChanged.connect(self._sync_count)
         self.nameEdit.textEdited.connect(self._on_name_edited)
         self.nameEdit.editingFinished.connect(self.refresh)
         self.startButton.clicked.connect(lambda: self.start())
@@ -297,10 +297,46 @@ class StudyTab(Retranslating, QWidget):
         self._name_edited = bool(text)
 
     _restoring = True   # the form is being filled from the settings: nothing to write yet
+    _rangeCount = 4     # how many values a range low:high in Values is spread into (the count the user set)
+
+    def _values_are_a_range(self) -> bool:
+        return ":" in self.valuesEdit.text()
+
+    def _count_label(self) -> str:
+        return self.tr("Range c&ount") if self._values_are_a_range() else self.tr("C&ount")
+
+    def _on_count(self, value: int) -> None:
+        if self._values_are_a_range():
+            self._rangeCount = value
+
+    def _sync_count(self, *_args) -> None:
+        """The count row follows Values: for a range low:high it is the count the range is spread into (and
+        the log scale it is spread on), editable; for a list it shows how many values the list holds, greyed,
+        so that the two always agree."""
+        is_range = self._values_are_a_range()
+        running = self.is_running()
+        self.countSpin.blockSignals(True)
+        if is_range:
+            self.countSpin.setValue(self._rangeCount)
+            self.countSpin.setToolTip(self.tr(
+                "For a range low:high in Values: how many values it is spread into, the two ends included "
+                "(1e-4:1e-1 with 4 on a log scale: 1e-4, 1e-3, 1e-2, 1e-1)"))
+        else:
+            listed = dict.fromkeys(p.strip() for p in self.valuesEdit.text().split(",") if p.strip())
+            self.countSpin.setValue(max(1, len(listed)))
+            self.countSpin.setToolTip(self.tr(
+                "The number of values in the list. Write a range low:high in Values (e.g. 1e-4:1e-1) to choose "
+                "how many values it is spread into"))
+        self.countSpin.blockSignals(False)
+        self.countSpin.setEnabled(is_range and not running)
+        self.logCheck.setEnabled(is_range and not running)
+        if self.formLabels:
+            self.formLabels[2].setText(self._count_label())
+            self.countSpin.setAccessibleName(self._count_label().replace("&", ""))
 
     def _form(self) -> dict:
         return {"param": self.paramCombo.currentData(), "values": self.valuesEdit.text(),
-                "count": self.countSpin.value(), "log": self.logCheck.isChecked(), "repeat": self.repeatSpin.value(),
+                "count": self._rangeCount, "log": self.logCheck.isChecked(), "repeat": self.repeatSpin.value(),
                 "recipe": self.recipeCombo.currentData(), "max_steps": self.maxStepsSpin.value(),
                 "train_size": self.trainSizeSpin.value(), "name": self.nameEdit.text(),
                 "name_edited": self._name_edited}
@@ -327,7 +363,11 @@ class StudyTab(Retranslating, QWidget):
                 self.valuesEdit.setText(form["values"])
             if "log" in form:
                 self.logCheck.setChecked(form["log"])
-            for spin, key in ((self.countSpin, "count"), (self.repeatSpin, "repeat"),
+            if isinstance(form.get("count"), int):
+                self.countSpin.setValue(form["count"])   # clamped to its range
+                self._rangeCount = self.countSpin.value()
+            self._sync_count()
+            for spin, key in ((self.repeatSpin, "repeat"),
                               (self.maxStepsSpin, "max_steps"), (self.trainSizeSpin, "train_size")):
                 if key in form:
                     spin.setValue(form[key])   # clamped to its range
@@ -346,7 +386,7 @@ class StudyTab(Retranslating, QWidget):
         recipe = self.recipeCombo.currentData()
         preset = self.ws.recipes[recipe].config.preset
         param = studies.parameter(self.paramCombo.currentData(), preset)
-        values = studies.parse_values(param, self.valuesEdit.text(), count=self.countSpin.value(),
+        values = studies.parse_values(param, self.valuesEdit.text(), count=self._rangeCount,
                                    log=self.logCheck.isChecked())
         overrides = {"max_steps": self.maxStepsSpin.value() or None, "train_size": self.trainSizeSpin.value() or None}
         name = self.nameEdit.text().strip() or param.name
@@ -361,9 +401,10 @@ class StudyTab(Retranslating, QWidget):
         running = self.is_running()
         self.startButton.setEnabled(not running and self.ws.busy is None)
         self.cancelButton.setEnabled(running)
-        for w in (self.paramCombo, self.valuesEdit, self.countSpin, self.logCheck, self.repeatSpin, self.recipeCombo,
+        for w in (self.paramCombo, self.valuesEdit, self.repeatSpin, self.recipeCombo,
                   self.maxStepsSpin, self.trainSizeSpin, self.nameEdit):
             w.setEnabled(not running)
+        self._sync_count()
 
     def start(self) -> bool:
         if self.is_running():
