@@ -349,3 +349,18 @@ def test_a_checkpoint_larger_than_a_run_may_use_or_a_huge_judge_is_refused_unrea
         load_checkpoint(huge)
     with pytest.raises(ValueError, match="too large"):
         judge_net.load_judge(huge)
+
+
+def test_a_pen_digits_fifo_or_device_link_is_refused_not_waited_for(tmp_path):
+    """`train --extra-pendigits FIFO` waited for ever in open(); now one DataError at once, raw or .gz."""
+    from mnist_gui.core.data import DataError
+    from mnist_gui.core.handwriting.pendigits import read_unipen
+    for name in ("pen.txt", "pen.gz"):
+        os.mkfifo(tmp_path / name)
+        with pytest.raises(DataError, match="is a FIFO, not a regular file"):
+            read_unipen(tmp_path / name)
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")   # read only: nothing here writes
+    with pytest.raises(DataError, match="is a device, not a regular file"):
+        read_unipen(tmp_path / "zero.txt")
+    with pytest.raises(DataError, match="file not found"):
+        read_unipen(tmp_path / "none.txt")
