@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import os
 import re
+import stat
 import struct
 import time
 import zlib
@@ -234,6 +235,11 @@ def _cached(folder: Path, source: Path, sha: str) -> np.ndarray | None:
     for p in names:
         m = _CACHE_NAME.match(p.name)
         if not m or m["source"] != source.name or m["sha"] != sha:
+            continue
+        try:   # a cache is ours, a regular file: a link, a FIFO (np.load would wait on it for ever) or a
+            if not stat.S_ISREG(os.lstat(p).st_mode):   # device by its name is skipped and left as it is
+                continue
+        except OSError:
             continue
         try:
             arr = np.load(p, mmap_mode="r", allow_pickle=False)

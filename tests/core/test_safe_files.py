@@ -364,3 +364,22 @@ def test_a_pen_digits_fifo_or_device_link_is_refused_not_waited_for(tmp_path):
         read_unipen(tmp_path / "zero.txt")
     with pytest.raises(DataError, match="file not found"):
         read_unipen(tmp_path / "none.txt")
+
+
+def test_a_decoded_cache_that_is_a_fifo_or_a_link_is_skipped_and_left(tmp_path):
+    """A FIFO (np.load waited for ever) or a link in place of the .npy cache of an IDX file: the source is
+    decoded again, and what is there is neither followed nor removed."""
+    import struct
+
+    from mnist_gui.core import data
+    src = tmp_path / "t10k-labels-idx1-ubyte"
+    src.write_bytes(struct.pack(">BBBBI", 0, 0, 8, 1, 3) + bytes([1, 2, 3]))
+    sha = data._sha256_16(src)
+    fifo = tmp_path / f"{src.name}.{sha}.00000000.npy"
+    os.mkfifo(fifo)
+    other = tmp_path / "not-ours.npy"
+    np.save(other, np.array([9, 9, 9], np.uint8))
+    link = tmp_path / f"{src.name}.{sha}.11111111.npy"
+    link.symlink_to(other)
+    assert data._cached(tmp_path, src, sha) is None
+    assert fifo.exists() and link.is_symlink() and np.load(other).tolist() == [9, 9, 9]
