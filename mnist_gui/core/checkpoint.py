@@ -249,16 +249,24 @@ def _check_payload(payload) -> str | None:
     return None
 
 
-def _check_archive(path: Path) -> str | None:
+def _check_archive(f) -> str | None:
     """A checkpoint is the zip that torch.save writes, its entries stored as they are: refuse any other file,
-    a compressed entry and entries that add up to more than the file (a zip bomb) before torch reads it."""
+    a file larger than a run may use, a compressed entry and entries that add up to more than the file (a zip
+    bomb) before torch reads it. f: the file, open (left at its start)."""
+    import os
     import zipfile
+
+    from mnist_gui.core import limits
+    size = os.fstat(f.fileno()).st_size
+    if size > limits.usable_bytes():
+        return f"too large ({limits.size_text(size)}, and {limits.limit_text()})"
     try:
-        with zipfile.ZipFile(path) as z:
+        with zipfile.ZipFile(f) as z:
             entries = z.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
         return "not a readable model file (random bytes, corrupt or truncated)"
-    size = path.stat().st_size
+    finally:
+        f.seek(0)
     if any(e.compress_type != zipfile.ZIP_STORED for e in entries):
         return "not a readable model file (compressed inside; mnist-gui writes its models uncompressed)"
     if sum(e.file_size for e in entries) > size:
@@ -333,24 +341,37 @@ def load_checkpoint(path) -> Checkpoint:
     Nothing is returned until every field's type and every tensor's name, shape and dtype have been checked
     against the network the checkpoint claims to be.
     """
-    import torch
-
-    from mnist_gui.core.models import build_model
+    from mnist_gui.core.storage import StateFileError, open_state_file
     path = Path(path)
     if path.is_dir():
         raise CheckpointError(f"{path}: is a folder, not a model file")
-    if path.exists() and not path.is_file():
-        raise CheckpointError(f"{path}: not a regular file")
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such model file")
-    try:
-        problem = _check_archive(path)
+    try:   # opened once, through the bounded reader: what is checked is what torch reads
+        f = open_state_file(path, follow_links=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: no such model file") from None
+    except StateFileError as e:   # a FIFO, a device (or a link to one): never opened, never waited on
+        raise CheckpointError(str(e).replace("; not read", "; not a model file")) from None
     except OSError as e:
         raise CheckpointError(f"{path}: cannot read it ({e.strerror or e})") from None
+    with f:
+        try:
+            problem = _check_archive(f)
+        except OSError as e:
+            raise CheckpointError(f"{path}: cannot read it ({e.strerror or e})") from None
+        if problem:
+            raise CheckpointError(f"{path}: {problem}")
+        payload = _torch_load(path, f)
+    problem = _check_payload(payload)
     if problem:
         raise CheckpointError(f"{path}: {problem}")
+    return _checked(path, payload)
+
+
+def _torch_load(path: Path, f) -> dict:
+    """torch.load of the checked, open file, every failure one CheckpointError naming path."""
+    import torch
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(f, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         if _is_refused_object(str(e)):
             raise CheckpointError(f"{path}: contains code or objects that are not plain data, refused") from None
@@ -359,9 +380,11 @@ def load_checkpoint(path) -> Checkpoint:
         raise CheckpointError(f"{path}: cannot read it ({e.strerror or e})") from None
     except Exception:  # zip, pickle and storage errors all mean the same to a user
         raise CheckpointError(f"{path}: not a readable model file (random bytes, corrupt or truncated)") from None
-    problem = _check_payload(payload)
-    if problem:
-        raise CheckpointError(f"{path}: {problem}")
+
+
+def _checked(path: Path, payload: dict) -> Checkpoint:
+    """The network a checked payload declares, built and loaded once it is known to fit (CheckpointError)."""
+    from mnist_gui.core.models import build_model
     try:
         mcfg = ModelConfig.from_dict(payload["model_config"])
         problem = _check_declared(mcfg, payload["state_dict"])

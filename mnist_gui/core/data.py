@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import os
 import re
+import stat
 import struct
 import time
 import zlib
@@ -30,7 +31,7 @@ from mnist_gui.core.errors import (  # noqa: F401 (defined without torch, used h
     MnistNotFound,
 )
 from mnist_gui.core.messages import Message, say
-from mnist_gui.core.storage import check_destination, is_dir, is_file
+from mnist_gui.core.storage import StateFileError, check_destination, is_dir, is_file, open_state_file
 
 if TYPE_CHECKING:
     import torch
@@ -61,7 +62,27 @@ _BYTES_PER_PIXEL_LOADED = 5
 
 
 def _open(path: Path):
-    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+    """The bounded reader: a FIFO, a device or a folder in place of an IDX file (or a link to one) is
+    StateFileError before it is opened (opening a FIFO would wait for ever, /dev/zero never ends)."""
+    f = open_state_file(path, follow_links=True)
+    return gzip.GzipFile(fileobj=f, mode="rb") if path.suffix == ".gz" else f
+
+
+def _closing(f):
+    """Close a GzipFile's underlying file too (GzipFile(fileobj=…) leaves it open)."""
+    inner = getattr(f, "fileobj", None)
+    stack = contextlib.ExitStack()
+    if inner is not None:
+        stack.callback(inner.close)
+    stack.enter_context(f)
+    return stack
+
+
+def _max_gz_bytes(dims: tuple[int, ...]) -> int:
+    """The most a gzip of an IDX file with these dimensions can take on disk: its data stored uncompressed
+    (deflate's stored blocks add 5 bytes per 64 kB) plus the gzip header and trailer, with room to spare."""
+    raw = 4 + 4 * len(dims) + int(np.prod(dims, dtype=np.int64))
+    return raw + raw // 1000 + (1 << 20)
 
 
 def _read_header(path: Path, f) -> tuple[int, ...]:
@@ -91,12 +112,31 @@ def idx_dims(path: str | os.PathLike) -> tuple[int, ...]:
     """The dimensions an IDX file's header gives (N for labels, N×28×28 for images); DataError if bad."""
     path = Path(path)
     try:
-        with _open(path) as f:
+        f = _open(path)
+        with _closing(f):
             return _read_header(path, f)
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
+    except StateFileError as e:
+        raise DataError(str(e)) from None
     except (OSError, EOFError, gzip.BadGzipFile) as e:
         raise DataError(f"{path}: cannot read ({e})") from None
+
+
+def _check_size(path: Path, dims: tuple[int, ...], size: int) -> None:
+    """The file's size on disk against its header, before its data is read or hashed: a raw file holds
+    exactly the header and the data it promises; a gzip no more than that data stored uncompressed."""
+    header, expected = 4 + 4 * len(dims), int(np.prod(dims, dtype=np.int64))
+    if path.suffix == ".gz":
+        if size > _max_gz_bytes(dims):
+            raise DataError(f"{path}: {size:,} bytes, more than a gzip of the {expected:,} bytes of data "
+                            f"its header promises can be")
+        return
+    got = size - header
+    if got < expected:
+        raise DataError(f"{path}: truncated: header promises {expected:,} bytes of data, file has {got:,}")
+    if got > expected:
+        raise DataError(f"{path}: {got - expected:,} unexpected bytes after the data")
 
 
 def _read_body(f, n: int, should_stop: Callable[[], bool] | None) -> bytes:
@@ -119,17 +159,11 @@ def read_idx(path: str | os.PathLike, should_stop: Callable[[], bool] | None = N
     and what is wrong, Cancelled when should_stop() turns true while reading."""
     path = Path(path)
     try:
-        with _open(path) as f:
+        f = _open(path)
+        with _closing(f):
             dims = _read_header(path, f)
-            header = 4 + 4 * len(dims)
             expected = int(np.prod(dims, dtype=np.int64))
-            if path.suffix != ".gz":    # a raw file's size is known before reading it
-                got = path.stat().st_size - header
-                if got < expected:
-                    raise DataError(f"{path}: truncated: header promises {expected:,} bytes of data, "
-                                    f"file has {got:,}")
-                if got > expected:
-                    raise DataError(f"{path}: {got - expected:,} unexpected bytes after the data")
+            _check_size(path, dims, os.fstat(getattr(f, "fileobj", f).fileno()).st_size)
             data = _read_body(f, expected, should_stop)
             if len(data) < expected:
                 raise DataError(f"{path}: truncated: header promises {expected:,} bytes of data, "
@@ -138,6 +172,8 @@ def read_idx(path: str | os.PathLike, should_stop: Callable[[], bool] | None = N
                 raise DataError(f"{path}: unexpected bytes after the {expected:,} bytes of data its header promises")
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
+    except StateFileError as e:
+        raise DataError(str(e)) from None
     except (OSError, EOFError, gzip.BadGzipFile) as e:
         raise DataError(f"{path}: cannot read ({e})") from None
     return np.frombuffer(data, dtype=np.uint8).reshape(dims)
@@ -153,10 +189,26 @@ _CACHE_NAME = re.compile(r"^(?P<source>.+)\.(?P<sha>[0-9a-f]{16})\.(?P<crc>[0-9a
 
 
 def _sha256_16(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while b := f.read(_CHUNK):
-            h.update(b)
+    """The source's digest, read through the bounded reader after its header and size are checked (a FIFO,
+    /dev/zero or a sparse 20 GB file is DataError at once, never hashed for ever)."""
+    try:
+        with open_state_file(path, follow_links=True) as f:
+            f2 = gzip.GzipFile(fileobj=f, mode="rb") if path.suffix == ".gz" else f
+            with contextlib.ExitStack() as stack:
+                if f2 is not f:
+                    stack.enter_context(f2)
+                dims = _read_header(path, f2)
+            _check_size(path, dims, os.fstat(f.fileno()).st_size)
+            f.seek(0)
+            h = hashlib.sha256()
+            while b := f.read(_CHUNK):
+                h.update(b)
+    except FileNotFoundError:
+        raise
+    except StateFileError as e:
+        raise DataError(str(e)) from None
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise DataError(f"{path}: cannot read ({e})") from None
     return h.hexdigest()[:16]
 
 
@@ -183,6 +235,11 @@ def _cached(folder: Path, source: Path, sha: str) -> np.ndarray | None:
     for p in names:
         m = _CACHE_NAME.match(p.name)
         if not m or m["source"] != source.name or m["sha"] != sha:
+            continue
+        try:   # a cache is ours, a regular file: a link, a FIFO (np.load would wait on it for ever) or a
+            if not stat.S_ISREG(os.lstat(p).st_mode):   # device by its name is skipped and left as it is
+                continue
+        except OSError:
             continue
         try:
             arr = np.load(p, mmap_mode="r", allow_pickle=False)
@@ -226,7 +283,7 @@ def read_idx_cached(path: str | os.PathLike, should_stop: Callable[[], bool] | N
     path = Path(path)
     try:
         sha = _sha256_16(path)
-    except OSError:
+    except FileNotFoundError:
         return read_idx(path, should_stop)   # read_idx names the problem
     for folder in _cache_folders(path):
         arr = _cached(folder, path, sha)

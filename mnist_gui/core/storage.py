@@ -127,6 +127,13 @@ def read_state_file(path, max_bytes: int, follow_links: bool = False) -> bytes:
     return data
 
 
+def open_state_file(path, follow_links: bool = False):
+    """A regular file opened for reading in binary, checked before it is opened (the streaming form of
+    read_state_file, for a file too large to hold whole: an IDX file): a link (unless follow_links), a FIFO,
+    a device or a folder is StateFileError, never opened or waited on. FileNotFoundError when there is none."""
+    return os.fdopen(_open_regular(path, os.O_RDONLY, StateFileError, "not read", follow=follow_links), "rb")
+
+
 def set_aside(path) -> Path | None:
     """Move a bad regular state file out of the way as <name>.bad-<time>; its new path, or None when it is
     not a regular file (a link, a FIFO, a device are never moved or touched) or cannot be moved."""

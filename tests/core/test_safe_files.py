@@ -281,3 +281,105 @@ def test_an_architecture_fifo_or_device_link_is_refused_before_reading(tmp_path,
     save_spec_file(own, tf_tutorial_spec())
     (tmp_path / "link.json").symlink_to(own)                               # a user's own link is read
     assert load_spec_file(tmp_path / "link.json") == tf_tutorial_spec()
+
+
+def test_an_idx_fifo_or_device_link_is_refused_not_waited_for(tmp_path):
+    """An IDX file (raw or .gz) that is a FIFO or a link to /dev/zero: one DataError at once. Before, opening
+    the FIFO waited for ever, and read_idx_cached hashed /dev/zero for ever before reading the header."""
+    from mnist_gui.core.data import DataError, idx_dims, read_idx, read_idx_cached
+    for name in ("train-images-idx3-ubyte", "train-images-idx3-ubyte.gz"):
+        os.mkfifo(tmp_path / name)
+        for read in (idx_dims, read_idx, read_idx_cached):
+            with pytest.raises(DataError, match="is a FIFO, not a regular file"):
+                read(tmp_path / name)
+    (tmp_path / "zero-idx1-ubyte").symlink_to("/dev/zero")   # read only: nothing here writes
+    for read in (idx_dims, read_idx, read_idx_cached):
+        with pytest.raises(DataError, match="is a device, not a regular file"):
+            read(tmp_path / "zero-idx1-ubyte")
+
+
+def test_an_idx_file_larger_than_its_header_is_refused_before_it_is_hashed(tmp_path, monkeypatch):
+    """read_idx_cached checks the header and the file's size before hashing it (a sparse 20 GB file with a
+    small header was read whole to hash it); a .gz larger than its data stored uncompressed is refused too."""
+    import gzip
+    import struct
+
+    from mnist_gui.core import data
+    head = struct.pack(">BBBBI", 0, 0, 8, 1, 10)
+    raw = tmp_path / "t10k-labels-idx1-ubyte"
+    with open(raw, "wb") as f:
+        f.write(head + bytes(10))
+        f.truncate(1 << 30)   # sparse: no disk used
+    big_gz = tmp_path / "train-labels-idx1-ubyte.gz"
+    big_gz.write_bytes(gzip.compress(head + bytes(10)) + bytes(2 << 20))
+    hashed = []
+    monkeypatch.setattr(data.hashlib, "sha256", lambda: hashed.append(1))   # never reached
+    with pytest.raises(data.DataError, match="unexpected bytes after the data"):
+        data.read_idx_cached(raw)
+    with pytest.raises(data.DataError, match="more than a gzip"):
+        data.read_idx_cached(big_gz)
+    assert not hashed
+
+
+def test_a_checkpoint_or_judge_fifo_or_device_link_is_refused_not_waited_for(tmp_path):
+    """A model .pt or a judge .pt that is a FIFO (or a link to one, or to /dev/zero): one line at once, the
+    file opened once through the bounded reader. Before, torch.load of a judge FIFO waited for ever."""
+    from mnist_gui.core.checkpoint import CheckpointError, load_checkpoint
+    from mnist_gui.core.handwriting.judge_net import load_judge
+    os.mkfifo(tmp_path / "fifo.pt")
+    (tmp_path / "to-fifo.pt").symlink_to(tmp_path / "fifo.pt")
+    (tmp_path / "zero.pt").symlink_to("/dev/zero")   # read only: nothing here writes
+    for name, kind in (("fifo.pt", "a FIFO"), ("to-fifo.pt", "a FIFO"), ("zero.pt", "a device")):
+        with pytest.raises(CheckpointError, match=f"is {kind}, not a regular file"):
+            load_checkpoint(tmp_path / name)
+        with pytest.raises(ValueError, match=f"is {kind}, not a regular file") as e:
+            load_judge(tmp_path / name)
+        _one_line(e.value)
+
+
+def test_a_checkpoint_larger_than_a_run_may_use_or_a_huge_judge_is_refused_unread(tmp_path, monkeypatch):
+    from mnist_gui.core import limits
+    from mnist_gui.core.checkpoint import CheckpointError, load_checkpoint
+    from mnist_gui.core.handwriting import judge_net
+    huge = tmp_path / "huge.pt"
+    with open(huge, "wb") as f:
+        f.truncate(judge_net.MAX_JUDGE_BYTES + 1)   # sparse
+    monkeypatch.setattr(limits, "usable_bytes", lambda: judge_net.MAX_JUDGE_BYTES)
+    with pytest.raises(CheckpointError, match="too large"):
+        load_checkpoint(huge)
+    with pytest.raises(ValueError, match="too large"):
+        judge_net.load_judge(huge)
+
+
+def test_a_pen_digits_fifo_or_device_link_is_refused_not_waited_for(tmp_path):
+    """`train --extra-pendigits FIFO` waited for ever in open(); now one DataError at once, raw or .gz."""
+    from mnist_gui.core.data import DataError
+    from mnist_gui.core.handwriting.pendigits import read_unipen
+    for name in ("pen.txt", "pen.gz"):
+        os.mkfifo(tmp_path / name)
+        with pytest.raises(DataError, match="is a FIFO, not a regular file"):
+            read_unipen(tmp_path / name)
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")   # read only: nothing here writes
+    with pytest.raises(DataError, match="is a device, not a regular file"):
+        read_unipen(tmp_path / "zero.txt")
+    with pytest.raises(DataError, match="file not found"):
+        read_unipen(tmp_path / "none.txt")
+
+
+def test_a_decoded_cache_that_is_a_fifo_or_a_link_is_skipped_and_left(tmp_path):
+    """A FIFO (np.load waited for ever) or a link in place of the .npy cache of an IDX file: the source is
+    decoded again, and what is there is neither followed nor removed."""
+    import struct
+
+    from mnist_gui.core import data
+    src = tmp_path / "t10k-labels-idx1-ubyte"
+    src.write_bytes(struct.pack(">BBBBI", 0, 0, 8, 1, 3) + bytes([1, 2, 3]))
+    sha = data._sha256_16(src)
+    fifo = tmp_path / f"{src.name}.{sha}.00000000.npy"
+    os.mkfifo(fifo)
+    other = tmp_path / "not-ours.npy"
+    np.save(other, np.array([9, 9, 9], np.uint8))
+    link = tmp_path / f"{src.name}.{sha}.11111111.npy"
+    link.symlink_to(other)
+    assert data._cached(tmp_path, src, sha) is None
+    assert fifo.exists() and link.is_symlink() and np.load(other).tolist() == [9, 9, 9]

@@ -60,14 +60,25 @@ def save_judge(path, net: JudgeNet, info: dict) -> None:
     atomic_write_bytes(Path(path), buf.getvalue())
 
 
+MAX_JUDGE_BYTES = 16 * 1024 * 1024   # a judge's weights and its note are tens of kB
+
+
 def load_judge(path) -> JudgeNet:
-    """The judge saved at path; ValueError in one line when the file is missing or is not one."""
+    """The judge saved at path; ValueError in one line when the file is missing or is not one. The file is
+    read through the bounded reader first (a FIFO, a device or a folder is refused, never waited on; no more
+    than MAX_JUDGE_BYTES are read), and torch unpickles those bytes only."""
+    import io
+
+    from mnist_gui.core.storage import StateFileError, read_state_file
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        data = read_state_file(path, MAX_JUDGE_BYTES, follow_links=True)
+        payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
         net = JudgeNet()
         net.load_state_dict(payload["judge"])
     except FileNotFoundError:
         raise ValueError(f"{path} is missing") from None
+    except StateFileError as e:
+        raise ValueError(f"{e} (not a whole-digit judge)") from None
     except Exception as e:
         raise ValueError(f"{path} is not a whole-digit judge ({type(e).__name__})") from None
     return net.eval()

@@ -28,11 +28,19 @@ MAX_UNIPEN_CHARS = 64_000_000   # UCI's training file is 3.6 MB of text; a .gz t
 
 def read_unipen(path) -> list[PenDigit]:
     """The pen digits in a UNIPEN file (raw or .gz); DataError naming the file (and line) for a bad one."""
+    import io
+
+    from mnist_gui.core.storage import StateFileError, open_state_file
     path = Path(path)
-    try:
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="ascii", errors="replace") as f:
-            text = f.read(MAX_UNIPEN_CHARS + 1)
+    try:   # the bounded reader: a FIFO or a device (or a link to one) is refused, never waited on
+        with open_state_file(path, follow_links=True) as raw:
+            binary = gzip.GzipFile(fileobj=raw, mode="rb") if path.suffix == ".gz" else raw
+            with io.TextIOWrapper(binary, encoding="ascii", errors="replace") as f:
+                text = f.read(MAX_UNIPEN_CHARS + 1)
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except StateFileError as e:
+        raise DataError(str(e)) from None
     except (OSError, EOFError) as e:
         raise DataError(f"{path}: cannot read ({e})") from None
     if len(text) > MAX_UNIPEN_CHARS:
