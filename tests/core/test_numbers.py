@@ -192,3 +192,11 @@ def test_marks_that_are_neither_are_read_as_before(classify):
     assert not r.negative
     r = read([[(-200, 50), (-20, 52)]] + at(ONE, 0) + at(SEVEN, 60), classify)    # wider than a digit is high
     assert not r.negative
+
+
+def test_one_decimal_point_at_most_the_one_on_the_baseline(classify):
+    """Two marks low between digits (a point, and a blip far below the line, as some pen digits have): the
+    one nearest the baseline is the point; the other is left out as a stray dot."""
+    blip = [[(345, 116), (347, 118)]]
+    r = read(at(TWO, 0) + at(ZERO, 120) + DOT + at(SEVEN, 250) + blip + at(ONE, 320), classify)
+    assert r.text == "20.71" and r.mark_ids == (2,)

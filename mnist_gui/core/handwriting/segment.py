@@ -58,7 +58,7 @@ DOT_SIZE = 0.2        # a decimal point fits in a box this big ...
 DOT_LOW = 0.2         # ... its centre at least this far below the line's centre (near the baseline) ...
 DOT_BELOW = 0.8       # ... and no further below it than this
 DOT_INSIDE = 0.1      # its centre is not inside another stroke's x-range by more than this
-MINUS_MIN, MINUS_MAX = 0.2, 1.0   # a minus sign is this wide (wider: a dash or an underline) ...
+MINUS_MIN, MINUS_MAX = 0.12, 1.0  # a minus sign is this wide (wider: a dash or an underline) ...
 MINUS_FLAT = 0.25     # ... at most this high ...
 MINUS_ASPECT = 2.0    # ... and at least this many times as wide as high ...
 MINUS_MID = 0.3       # ... its centre within this of the line's centre ...
@@ -83,8 +83,8 @@ def find_marks(strokes: Sequence[Stroke], line_h: float, line_c: float) -> Marks
 
     - a decimal point: one stroke that fits in DOT_SIZE × line_h, its centre low (between DOT_LOW and
       DOT_BELOW × line_h below the line's centre), with other strokes left and right of it and inside
-      none of their x-ranges; at most one (the lowest, when several qualify: the others are left to the
-      reader, which drops a stray dot);
+      none of their x-ranges; at most one (when several qualify, the one nearest the baseline, half a line
+      below its centre; the others are left to the reader, which drops a stray dot);
     - a minus sign: one near-horizontal stroke (MINUS_MIN to MINUS_MAX × line_h wide, at most MINUS_FLAT
       high and MINUS_ASPECT times as wide as high), its centre near the line's, left of every other
       stroke, with a stroke that is not the point after it.
@@ -110,8 +110,8 @@ def find_marks(strokes: Sequence[Stroke], line_h: float, line_c: float) -> Marks
         inside = any(boxes[j][0] + DOT_INSIDE * line_h < cx < boxes[j][1] - DOT_INSIDE * line_h for j in others
                      if max(boxes[j][1] - boxes[j][0], boxes[j][3] - boxes[j][2]) > DOT_SIZE * line_h)
         if left and right and not inside:
-            dots.append((-cy, i))
-    point = min(dots)[1] if dots else None
+            dots.append(i)
+    point = min(dots, key=lambda i: abs(centre(i)[1] - line_c - 0.5 * line_h)) if dots else None
     minus = None
     rest = [i for i in live if i != point]
     if len(rest) >= 2:
