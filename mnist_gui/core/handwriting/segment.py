@@ -91,8 +91,8 @@ def find_marks(strokes: Sequence[Stroke], line_h: float, line_c: float) -> Marks
 
     A mark that is neither (a dot high up, a bar over a digit) is not a mark: the reader treats it as
     before."""
-    boxes = [_extent(s) if len(s) else None for s in strokes]
-    live = [i for i, b in enumerate(boxes) if b is not None]
+    boxes = {i: _extent(s) for i, s in enumerate(strokes) if len(s)}
+    live = sorted(boxes)
 
     def centre(i):
         x0, x1, y0, y1 = boxes[i]
