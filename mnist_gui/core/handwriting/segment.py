@@ -58,6 +58,8 @@ DOT_SIZE = 0.2        # a decimal point fits in a box this big ...
 DOT_LOW = 0.2         # ... its centre at least this far below the line's centre (near the baseline) ...
 DOT_BELOW = 0.8       # ... and no further below it than this
 DOT_INSIDE = 0.1      # its centre is not inside another stroke's x-range by more than this
+DOT_UNDER = 0.2       # nor further than this below the lowest ink of the digits beside it (within DOT_NEAR)
+DOT_NEAR = 0.5
 MINUS_MIN, MINUS_MAX = 0.12, 1.0  # a minus sign is this wide (wider: a dash or an underline) ...
 MINUS_FLAT = 0.25     # ... at most this high ...
 MINUS_ASPECT = 2.0    # ... and at least this many times as wide as high ...
@@ -82,8 +84,9 @@ def find_marks(strokes: Sequence[Stroke], line_h: float, line_c: float) -> Marks
     with their vertical centre at line_c (y down), told apart from digits by size and place alone:
 
     - a decimal point: one stroke that fits in DOT_SIZE × line_h, its centre low (between DOT_LOW and
-      DOT_BELOW × line_h below the line's centre), with other strokes left and right of it and inside
-      none of their x-ranges; at most one (when several qualify, the one nearest the baseline, half a line
+      DOT_BELOW × line_h below the line's centre, and at most DOT_UNDER × line_h below the lowest ink within
+      DOT_NEAR × line_h of it: a digit's own blip can sit far below it), with other strokes left and right
+      of it and inside none of their x-ranges; at most one (when several qualify, the one nearest the baseline, half a line
       below its centre; the others are left to the reader, which drops a stray dot);
     - a minus sign: one near-horizontal stroke (MINUS_MIN to MINUS_MAX × line_h wide, at most MINUS_FLAT
       high and MINUS_ASPECT times as wide as high), its centre near the line's, left of every other
@@ -107,9 +110,11 @@ def find_marks(strokes: Sequence[Stroke], line_h: float, line_c: float) -> Marks
         others = [j for j in live if j != i]
         left = any(centre(j)[0] < cx for j in others)
         right = any(centre(j)[0] > cx for j in others)
-        inside = any(boxes[j][0] + DOT_INSIDE * line_h < cx < boxes[j][1] - DOT_INSIDE * line_h for j in others
-                     if max(boxes[j][1] - boxes[j][0], boxes[j][3] - boxes[j][2]) > DOT_SIZE * line_h)
-        if left and right and not inside:
+        big = [j for j in others if max(boxes[j][1] - boxes[j][0], boxes[j][3] - boxes[j][2]) > DOT_SIZE * line_h]
+        inside = any(boxes[j][0] + DOT_INSIDE * line_h < cx < boxes[j][1] - DOT_INSIDE * line_h for j in big)
+        near = [boxes[j][3] for j in big if boxes[j][0] - DOT_NEAR * line_h < cx < boxes[j][1] + DOT_NEAR * line_h]
+        under = bool(near) and cy - max(near) > DOT_UNDER * line_h
+        if left and right and not inside and not under:
             dots.append(i)
     point = min(dots, key=lambda i: abs(centre(i)[1] - line_c - 0.5 * line_h)) if dots else None
     minus = None
