@@ -86,8 +86,8 @@ def find_marks(strokes: Sequence[Stroke], line_h: float, line_c: float) -> Marks
     - a decimal point: one stroke that fits in DOT_SIZE × line_h, its centre low (between DOT_LOW and
       DOT_BELOW × line_h below the line's centre, and at most DOT_UNDER × line_h below the lowest ink within
       DOT_NEAR × line_h of it: a digit's own blip can sit far below it), with other strokes left and right
-      of it and inside none of their x-ranges; at most one (when several qualify, the one nearest the baseline, half a line
-      below its centre; the others are left to the reader, which drops a stray dot);
+      of it and inside none of their x-ranges; at most one (when several qualify, the one nearest the
+      baseline, half a line below its centre; the others are left to the reader, which drops a stray dot);
     - a minus sign: one near-horizontal stroke (MINUS_MIN to MINUS_MAX × line_h wide, at most MINUS_FLAT
       high and MINUS_ASPECT times as wide as high), its centre near the line's, left of every other
       stroke, with a stroke that is not the point after it.
