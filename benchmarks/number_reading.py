@@ -2,6 +2,7 @@
 
     python benchmarks/number_reading.py [--count N] [--writers 21-30] [--model FILE] [--judge FILE] [--canvas 100]
                                         [--spacings realistic tight joined wide] [--jitter 0.05] [--seed 0]
+                                        [--decimals]
 
 Each number has 4 digits of one writer; writers 21-30 by default (`holdout`), `train` for 1-20 (what the
 reader's weights and prior were chosen on), or any list such as 1-10. The model must not have seen the
@@ -13,6 +14,11 @@ tight and joined spacing; wide only when asked). Strokes go straight to the core
 Prints, per spacing and method, the share of numbers read exactly, the numbers read with a wrong digit
 count, and ms per read (p50 / p95, including rendering and the classifier). With --canvas N, also draws N numbers per spacing with mouse
 events on the real canvas in number mode and reads the app's number.
+
+With --decimals, each number has a decimal point, a leading minus sign or both (in turn; synthetic.with_marks
+says where and how big they are drawn), its truth the text "-3.14"; prints the share read exactly per kind,
+and, as the control, the share of the same digits read without the marks. The old splitter is left out (it
+has no marks); joined spacing is not offered.
 """
 
 from __future__ import annotations
@@ -31,7 +37,15 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from mnist_gui.core.handwriting.synthetic import CHECK_SPACINGS, SPACINGS, default_pendigits, full_pass, numbers  # noqa: E402
+from mnist_gui.core.handwriting.synthetic import (  # noqa: E402
+    CHECK_SPACINGS,
+    MARK_KINDS,
+    SPACINGS,
+    decimal_numbers,
+    default_pendigits,
+    full_pass,
+    numbers,
+)
 
 
 def old_reader(predictor):
@@ -71,19 +85,20 @@ def measure(read, cases, alone=None):
     """Share read exactly, wrong digit counts, ms per read; with alone (misread_alone), how many of the
     wrong reads have a digit the classifier misreads on its own."""
     right = count_wrong = wrong_alone = 0
-    ms, mistakes = [], []
+    ms, mistakes, oks = [], [], []
     for i, (truth, strokes, *_) in enumerate(cases):
         t0 = time.perf_counter()
         got = read(strokes)
         ms.append((time.perf_counter() - t0) * 1000)
         right += got == truth
+        oks.append(got == truth)
         count_wrong += len(got) != len(truth)
         wrong_alone += got != truth and alone is not None and alone[i]
         if got != truth and len(mistakes) < 8:
             mistakes.append(f"{truth}->{got}")
     return {"exact": right / len(cases), "right": right, "wrong_count": count_wrong, "wrong_alone": wrong_alone,
             "p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95)),
-            "mistakes": mistakes}
+            "mistakes": mistakes, "ok": oks}
 
 
 def close_stats(read, cases):
@@ -160,7 +175,11 @@ def main() -> int:
     ap.add_argument("--path", help="a pen-path net (core/handwriting/trajectory.py) that never saw the writers: "
                                    "an .onnx export or a state dict (benchmarks/pendigits_nested.py's DIR/path-o3.pt)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
+    ap.add_argument("--decimals", action="store_true",
+                    help="numbers with a decimal point, a minus sign or both (default spacing: realistic)")
     args = ap.parse_args()
+    if args.decimals and "joined" in args.spacings:
+        ap.error("--decimals: joined spacing is not offered (the marks are drawn apart from the digits)")
     import torch
     torch.set_num_threads(args.threads)
     from mnist_gui import config
@@ -190,7 +209,7 @@ def main() -> int:
         from mnist_gui.core.handwriting.judge_net import load_judge, torch_judge
         judge = torch_judge(load_judge(args.judge))
     old, new = old_reader(Predictor(ck.model)), new_reader(ck.model, judge)
-    readers = [("old x-overlap split", old), ("new reader", new_reader(ck.model))]
+    readers = [("old x-overlap split", old), ("new reader", new_reader(ck.model))][args.decimals:]
     if judge:
         readers.append(("new reader + judge", new))
     if args.path:
@@ -209,18 +228,30 @@ def main() -> int:
             readers.append(("new + judge + path", new_reader(ck.model, judge, path)))
     rows = []
     count = args.count or full_pass(by_writer)
-    print(f"writers {min(by_writer)}-{max(by_writer)}, {count} four-digit numbers per spacing")
+    what = "four-digit numbers with a point, a minus or both" if args.decimals else "four-digit numbers"
+    print(f"writers {min(by_writer)}-{max(by_writer)}, {count} {what} per spacing")
     print(f"{'spacing':<10} {'method':<22} {'exact':>7} {'wrong count':>12} {'misread alone':>14} "
           f"{'p50 ms':>7} {'p95 ms':>7}")
     for spacing in args.spacings:
-        cases = numbers(by_writer, count, spacing, args.seed, args.jitter)
+        if args.decimals:
+            triples = decimal_numbers(by_writer, count, spacing, args.seed, args.jitter)
+            cases, plain, kinds = [t[0] for t in triples], [t[1] for t in triples], [t[2] for t in triples]
+        else:
+            cases = numbers(by_writer, count, spacing, args.seed, args.jitter)
         alone = misread_alone(ck.model, cases)
         print(f"{spacing:<10} {'(no digit misread alone)':<22} {1 - np.mean(alone):>7.1%}   the most a reader can get")
         for name, read in readers:
             r = measure(read, cases, alone)
+            right = r.pop("ok")
             rows.append({"spacing": spacing, "method": name, **r})
             print(f"{spacing:<10} {name:<22} {r['exact']:>7.1%} {r['wrong_count']:>12} {r['wrong_alone']:>14} "
                   f"{r['p50_ms']:>7.1f} {r['p95_ms']:>7.1f}   e.g. {' '.join(r['mistakes'][:5])}")
+            if args.decimals:
+                per = {k: float(np.mean([ok for ok, kk in zip(right, kinds) if kk == k])) for k in MARK_KINDS}
+                control = measure(read, plain)["exact"]
+                rows[-1].update({"per_kind": per, "digits_without_marks": control})
+                print(f"{'':<10} {'':<22} " + ", ".join(f"{k} {v:.1%}" for k, v in per.items())
+                      + f"; the same digits without the marks: {control:.1%}")
         c = close_stats(new, cases)
         rows.append({"spacing": spacing, "method": readers[-1][0] + ", close alternatives", **c})
         print(f"{'':<10} close alternative shown {c['close_shown']}x; of {c['wrong']} wrong reads, shown for "

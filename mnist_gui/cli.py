@@ -94,9 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
                        description="The digit and ten probabilities for each image file: PNG, JPEG, BMP, GIF, "
                        "WebP or TIFF, any size, dark ink on light or light on dark. As the window says it: the "
                        "digit, 'not sure' below 80%, 'not a digit' (a cross, a letter) or 'blank' (no ink): an "
-                       "answer, exit code 0. A file that is not such an image is one line on stderr and exit code 2 (the others are still "
-                       "read).")
+                       "answer, exit code 0. A file that is not such an image is one line on stderr and exit code 2 "
+                       "(the others are still read). With --number, the files are drawings as pen strokes, each read "
+                       "as a number.")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files: PNG, JPEG, BMP, GIF, WebP or TIFF")
+    p.add_argument("--number", action="store_true",
+                   help="the files are drawings as pen strokes (JSON: a list of strokes, each a list of [x, y] "
+                        "points, y down), each read as a whole number as the window's number mode reads it: "
+                        "digits, a leading minus sign and a decimal point, printed as ASCII ('-3.14')")
     p.add_argument("--model", help=MODEL_HELP)
     _add_common(p)
 
@@ -433,6 +438,8 @@ def cmd_predict(args) -> int:
 
     ck = _load_model(args.model, say=not args.json)
     reader = Reader(LivePredictor(ck.live) if ck.live is not None else Predictor(ck.load_model()), ReadingModels())
+    if args.number:
+        return _predict_numbers(args, reader, ck)
     results, errors = [], []
     for f in args.images:
         try:
@@ -474,6 +481,48 @@ def cmd_predict(args) -> int:
         print(f"mnist-gui: error: {e}", file=sys.stderr)
     # every image read is answered (a digit, not sure, not a digit, blank): 0; a file that is not an image is a
     # bad argument: 2 (the others are still read and answered)
+    return 2 if errors else 0
+
+
+def _predict_numbers(args, reader, ck) -> int:
+    """predict --number: stroke files read as numbers (core/reading.Reader.read in number mode). Per file the
+    number as ASCII text ("-3.14", the window shows its minus as U+2212; None when no digit is claimed) and
+    each digit with its probability and verdict. A file that is not a drawing is one line, exit code 2."""
+    from mnist_gui.core.preprocess import PreprocessError, read_strokes_file
+    results, errors = [], []
+    for f in args.images:
+        try:
+            strokes = read_strokes_file(f)
+        except PreprocessError as e:
+            errors.append(str(e))
+            results.append({"file": f, "error": str(e)})
+            continue
+        reading = reader.read(strokes, number=True)
+        if reading is None:   # an answer, as for a blank image: nothing to read
+            results.append({"file": f, "number": None, "verdict": "blank", "digits": []})
+            continue
+        nr = reading.number
+        if nr is None:   # not read as a number: one digit, or none claimed (as the window shows it)
+            digits = [{"digit": reading.top, "probability": float(reading.probabilities.max()),
+                       "verdict": reading.verdict.value}]
+            text = None if reading.verdict.refused else str(reading.top)
+        else:
+            digits = [{"digit": d.digit, "probability": d.prob, "verdict": v.value}
+                      for d, v in zip(nr.digits, reading.digit_verdicts)]
+            text = nr.text
+        results.append({"file": f, "number": text, "digits": digits})
+    if args.json:
+        print(json.dumps({"numbers": results, "model": str(ck.path)}))
+    else:
+        for r in results:
+            if r.get("verdict") == "blank":
+                print(f"{r['file']}: blank (no ink, nothing to read)")
+            elif "error" not in r:
+                each = " ".join(f"{d['digit']}:{d['probability']:.1%}" + ("" if d["verdict"] == "sure" else
+                                                                           f" ({d['verdict']})") for d in r["digits"])
+                print(f"{r['file']}: {r['number'] if r['number'] is not None else 'not a number'}  {each}")
+    for e in errors:
+        print(f"mnist-gui: error: {e}", file=sys.stderr)
     return 2 if errors else 0
 
 

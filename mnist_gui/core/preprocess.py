@@ -376,3 +376,39 @@ def _aspect(img28: np.ndarray, ink: float = 0.25) -> float:
 def digit_like(img28: np.ndarray) -> bool:
     """Could this 28×28 input be a digit at all: not too little or too much ink, not a bar?"""
     return MIN_MEAN_INK <= float(np.mean(img28)) <= MAX_MEAN_INK and _aspect(img28) <= MAX_ASPECT
+
+
+MAX_STROKES_FILE_BYTES = 16 * 1024 * 1024   # a drawing's strokes as JSON; a larger file is not read
+MAX_STROKE_POINTS = 200_000                  # points in all its strokes
+
+
+def read_strokes_file(path) -> list[list[tuple[float, float]]]:
+    """A drawing saved as pen strokes: a JSON list of strokes, each a list of [x, y] points (y down, any
+    units). PreprocessError, one line naming the file, for anything else (not JSON, another shape, numbers
+    that are not finite, more than MAX_STROKE_POINTS points, a file over MAX_STROKES_FILE_BYTES)."""
+    import json
+    p = Path(path)
+    what = "not a drawing (JSON: a list of strokes, each a list of [x, y] points)"
+    try:
+        if not p.is_file():
+            raise PreprocessError(f"{path}: not a file")
+        if p.stat().st_size > MAX_STROKES_FILE_BYTES:
+            raise PreprocessError(f"{path}: larger than {MAX_STROKES_FILE_BYTES // (1024 * 1024)} MB, not read")
+        data = json.loads(p.read_bytes())
+    except (OSError, ValueError, RecursionError) as e:
+        raise PreprocessError(f"{path}: {what} ({type(e).__name__})") from None
+    if not isinstance(data, list) or not all(isinstance(s, list) for s in data):
+        raise PreprocessError(f"{path}: {what}")
+    strokes, n = [], 0
+    for s in data:
+        n += len(s)
+        if n > MAX_STROKE_POINTS:
+            raise PreprocessError(f"{path}: more than {MAX_STROKE_POINTS} points, not read")
+        if not all(isinstance(q, list) and len(q) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool)
+                                                               for v in q) for q in s):
+            raise PreprocessError(f"{path}: {what}")
+        stroke = [(float(x), float(y)) for x, y in s]
+        if not np.isfinite(np.asarray(stroke, float)).all():
+            raise PreprocessError(f"{path}: {what}")
+        strokes.append(stroke)
+    return strokes

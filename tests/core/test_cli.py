@@ -268,3 +268,27 @@ def test_predict_help_and_readme_agree_on_the_verdicts_and_exit_codes():
     for text in (row, helptext):
         assert "not sure" in text and "not a digit" in text and "blank" in text
         assert "exit code 0" in text and "exit code 2" in text
+
+
+def test_predict_number_reads_a_drawing_with_a_minus_sign_and_a_decimal_point(tmp_path):
+    """Strokes saved as JSON read as the window's number mode reads them, the number in ASCII; a file that
+    is not a drawing is one line and exit code 2, the others still read."""
+    drawing = [[[-60, 48], [-35, 50], [-15, 51]],                                # a minus sign
+               [[15, 25], [40, 5], [75, 10], [80, 35], [20, 95], [90, 95]],      # 2
+               [[118, 90], [120, 92], [118, 93]],                                # a point on the baseline
+               [[160, 5], [160, 95]], [[195, 10], [265, 10], [220, 95]]]         # 1, 7
+    good, bad = tmp_path / "number.json", tmp_path / "notes.json"
+    good.write_text(json.dumps(drawing))
+    bad.write_text(json.dumps({"strokes": "none"}))
+    r = run_cli("predict", "--number", "--json", str(good))
+    assert r.returncode == 0, r.stderr
+    read = json.loads(r.stdout)["numbers"][0]
+    assert read["number"] == "-2.17" and [d["digit"] for d in read["digits"]] == [2, 1, 7]
+    blank = tmp_path / "blank.json"
+    blank.write_text("[]")                          # nothing drawn: an answer, as a blank image is
+    r = run_cli("predict", "--number", str(good), str(blank))
+    assert r.returncode == 0 and f"{blank}: blank" in r.stdout, r.stderr
+    r = run_cli("predict", "--number", str(good), str(bad))
+    assert r.returncode == 2 and f"{good}: -2.17" in r.stdout
+    assert [line for line in r.stderr.splitlines() if "error" in line] == [
+        f"mnist-gui: error: {bad}: not a drawing (JSON: a list of strokes, each a list of [x, y] points)"]

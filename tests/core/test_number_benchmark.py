@@ -6,7 +6,7 @@ import collections
 import numpy as np
 
 from mnist_gui.core.handwriting.pendigits import PenDigit
-from mnist_gui.core.handwriting.synthetic import full_pass, join, numbers
+from mnist_gui.core.handwriting.synthetic import decimal_numbers, full_pass, join, numbers
 
 
 def test_a_digit_ending_near_the_next_ones_start_runs_on_into_it():
@@ -54,3 +54,23 @@ def test_each_point_knows_its_digit_and_a_joining_line_none():
         assert joined == (spacing == "joined")
         bridge = sum(len(s) for s in case.strokes) - sum(len(s) for d in case.digits for s in d.strokes)
         assert int((owned == -1).sum()) == bridge and (bridge == 0 or spacing == "joined")
+
+
+def test_numbers_with_marks_are_what_their_text_says():
+    """decimal_numbers: a point, a minus or both in turn; the minus before every digit, the point between the
+    digits its text puts it between, neither owned by a digit; the digits those of the plain number."""
+    digits = [PenDigit(k, 1, [[(0.0, 0.0), (30.0, 50.0), (10.0, 100.0)]]) for k in range(8)]
+    triples = decimal_numbers({1: digits}, 6, "realistic", seed=1)
+    assert [k for _, _, k in triples] == ["point", "minus", "both"] * 2
+    for case, plain, kind in triples:
+        assert case.truth.replace("-", "").replace(".", "") == plain.truth and case.digits == plain.digits
+        assert case.truth.startswith("-") == (kind != "point") and ("." in case.truth) == (kind != "minus")
+        marks = [s for s, o in zip(case.strokes, case.owners) if (o == -1).all()]
+        assert len(marks) == (2 if kind == "both" else 1)
+        xs = [np.mean(np.asarray(s)[:, 0]) for s, o in zip(case.strokes, case.owners) if (o >= 0).all()]
+        if kind != "point":
+            assert max(np.asarray(case.strokes[0])[:, 0]) < min(min(x for x, _ in s) for s in plain.strokes) + 1e-9
+        if kind != "minus":
+            dot = next(s for s in marks if np.ptp(np.asarray(s)[:, 0]) < 30)
+            before = case.truth.replace("-", "").index(".")
+            assert sum(x < np.mean(np.asarray(dot)[:, 0]) for x in xs) == before

@@ -152,3 +152,51 @@ def test_a_wide_open_zero_in_one_stroke_is_one_digit(classify):
     import mnist_gui.core.handwriting.numbers as N
     assert N._closed(np.asarray(zero[0]), 90) and not N._closed(np.asarray(loop(32) + loop(92)), 90)
     assert read(zero, classify).text == "0"
+
+
+# A decimal point near the baseline (the digits are 5-95 high) and a minus sign at mid-height.
+DOT = [[(228, 90), (230, 92), (228, 93)]]
+MINUS = [[(-70, 48), (-45, 50), (-20, 51)]]
+
+
+@pytest.mark.parametrize("scale", [0.25, 1.0, 4.0])
+def test_a_decimal_number_reads_with_its_point(classify, scale):
+    """A small mark low between two digits is a decimal point, at any drawing size (the marks are judged in
+    the line's own units): it is no digit, and it stands between the digits either side of it."""
+    strokes = at(TWO, 0) + at(ZERO, 120) + DOT + at(SEVEN, 250)
+    r = read([[(x * scale, y * scale) for x, y in s] for s in strokes], classify)
+    assert r.text == "20.7" and r.display == "20.7"
+    assert r.point == 2 and not r.negative and r.mark_ids == (2,)
+    assert [d.stroke_ids for d in r.digits] == [[0], [1], [3]]
+
+
+def test_a_negative_number_reads_with_its_minus_sign(classify):
+    r = read(MINUS + at(ONE, 0) + at(SEVEN, 60), classify)
+    assert r.text == "-17" and r.display == "\u221217"
+    assert r.negative and r.point is None and r.mark_ids == (0,)
+    assert [d.stroke_ids for d in r.digits] == [[1], [2]]
+    drawn_last = at(ONE, 0) + at(ZERO, 60) + at(DOT, -62) + at(SEVEN, 175) + MINUS
+    r = read(drawn_last, classify)   # the minus drawn last, and a point: "−10.7"
+    assert r.text == "-10.7" and r.display == "\u221210.7" and r.mark_ids == (2, 4)
+
+
+def test_marks_that_are_neither_are_read_as_before(classify):
+    """A dot high up, or at mid-height, is no decimal point (a stray dot, left out as before); a bar after
+    the first digit, or one as wide as a digit's line, is no minus sign."""
+    for dot in ([[(228, 8), (230, 10)]], [[(228, 50), (230, 52)]]):
+        r = read(at(TWO, 0) + at(ZERO, 120) + dot + at(SEVEN, 250), classify)
+        assert r.text == "207" and r.point is None and r.mark_ids == ()
+    r = read(at(TWO, 0) + at(ZERO, 120) + DOT, classify)       # after the last digit: not between two
+    assert r.point is None and "." not in r.text
+    r = read(at(ONE, 0) + [[(20, 48), (45, 50), (70, 51)]] + at(SEVEN, 90), classify)   # not in front
+    assert not r.negative
+    r = read([[(-200, 50), (-20, 52)]] + at(ONE, 0) + at(SEVEN, 60), classify)    # wider than a digit is high
+    assert not r.negative
+
+
+def test_one_decimal_point_at_most_the_one_on_the_baseline(classify):
+    """Two marks low between digits (a point, and a blip far below the line, as some pen digits have): the
+    one nearest the baseline is the point; the other is left out as a stray dot."""
+    blip = [[(345, 116), (347, 118)]]
+    r = read(at(TWO, 0) + at(ZERO, 120) + DOT + at(SEVEN, 250) + blip + at(ONE, 320), classify)
+    assert r.text == "20.71" and r.mark_ids == (2,)

@@ -211,3 +211,26 @@ def test_a_tiny_mark_is_too_small_not_blown_up_to_a_digit():
         assert np.ptp(xs) + 1 <= 4 and np.ptp(ys) + 1 <= 4, (xs, ys)        # its own size: a dot, not a bar
     one = [[(168, 60), (170, 280)]]                                           # a 1 of a fair size is read
     assert reader.read(one, canvas_side=336).verdict is Verdict.SURE
+
+
+@pytest.mark.parametrize("text", ['{"a": 1}', '[[1, 2]]', '[[[1, 2, 3]]]', '[[[1, NaN]]]', '[[[true, 2]]]',
+                                  '[[["1", 2]]]', "not json", "[" * 100_000])
+def test_a_strokes_file_that_is_not_a_drawing_is_one_message(tmp_path, text):
+    from mnist_gui.core.preprocess import PreprocessError, read_strokes_file
+    f = tmp_path / "d.json"
+    f.write_text(text)
+    with pytest.raises(PreprocessError, match="not a drawing"):
+        read_strokes_file(f)
+
+
+def test_a_strokes_file_is_bounded(tmp_path, monkeypatch):
+    from mnist_gui.core import preprocess
+    f = tmp_path / "d.json"
+    f.write_text("[[[0, 0], [1, 1], [2, 2]], [[3, 3]]]")
+    assert preprocess.read_strokes_file(f) == [[(0.0, 0.0), (1.0, 1.0), (2.0, 2.0)], [(3.0, 3.0)]]
+    monkeypatch.setattr(preprocess, "MAX_STROKE_POINTS", 3)
+    with pytest.raises(preprocess.PreprocessError, match="more than 3 points"):
+        preprocess.read_strokes_file(f)
+    monkeypatch.setattr(preprocess, "MAX_STROKES_FILE_BYTES", 10)
+    with pytest.raises(preprocess.PreprocessError, match="larger than"):
+        preprocess.read_strokes_file(f)

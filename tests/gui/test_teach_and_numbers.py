@@ -122,6 +122,23 @@ def test_number_mode_reads_a_four_of_an_l_and_a_stem_as_one_digit(window, qtbot)
     assert tab.number == "47", tab.numberLabel.text()
 
 
+def test_number_mode_reads_a_minus_sign_and_a_decimal_point(window, qtbot):
+    """A short bar at mid-height before the digits and a small mark low between them: "−1.7", the minus
+    shown as U+2212; a dot high up between the same digits is no decimal point."""
+    tab = window.drawTab
+    tab.numberMode.setChecked(True)
+    minus = [[(-60, 48), (-35, 50), (-15, 51)]]
+    dot = [[(85, 90), (87, 92), (85, 93)]]
+    drawing = minus + ONE + dot + [[(x + 110, y) for x, y in SEVEN[0]]]
+    draw(qtbot, tab.canvas, [[(100 + x * 2, 60 + y * 2) for x, y in s] for s in drawing])
+    assert tab.number == "-1.7", tab.numberLabel.text()
+    assert "\u22121.7" in tab.numberLabel.text()
+    tab.canvas.clear()
+    high = [[(85, 8), (87, 10), (85, 11)]]
+    draw(qtbot, tab.canvas, [[(100 + x * 2, 60 + y * 2) for x, y in s] for s in ONE + high + [[(x + 110, y) for x, y in SEVEN[0]]]])
+    assert tab.number == "17", tab.numberLabel.text()
+
+
 def test_number_mode_greys_the_digits_it_is_not_sure_of(window, qtbot, monkeypatch):
     from mnist_gui.core import reading
     from mnist_gui.gui import theme

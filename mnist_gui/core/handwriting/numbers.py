@@ -11,6 +11,9 @@ batch; dynamic programming over each order picks the reading with the best total
   + W_WHOLE · log P(whole digit), when a judge (core/judge.py) says how likely each candidate is one
     whole digit rather than a piece of one,
 and the better order's best reading wins; the next best readings are the alternatives.
+
+Before that, a leading minus sign and a decimal point are told apart from the digits by their size and
+place (segment.find_marks) and left out of them; the reading's text puts them back ("-3.14").
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mnist_gui.core.handwriting.segment import split_digits
+from mnist_gui.core.handwriting.segment import Marks, find_marks, split_digits
 from mnist_gui.core.handwriting.trajectory import batch_features, combine, on_features
 from mnist_gui.core.preprocess import Stroke, digit_like, strokes_to_mnist
 
@@ -72,6 +75,7 @@ DASH_FLAT = 6.0       # its own (preprocess.digit_like): a dash, an underline; n
                       # stroke, which is as high as the line (a digit's bar this wide may go: the judge keeps it)
 CLOSE_RATIO = 0.3     # show the second reading when its probability is at least this share of the best
 KEEP = 6              # readings kept per step of the dynamic programming
+MINUS_SIGN = "\u2212"   # how the window shows a negative number's sign ("−3.14"); the CLI's text is ASCII
 
 
 @dataclass
@@ -92,10 +96,19 @@ class NumberReading:
     score: float
     alternatives: list[tuple[str, float]] = field(default_factory=list)  # (text, score), best first, without the best
     inputs: int = 0             # images this read rendered and classified (not found in the cache)
+    negative: bool = False      # a minus sign before the first digit (segment.find_marks)
+    point: int | None = None    # a decimal point after this many digits (0 < point < len(digits)), or None
+    mark_ids: tuple[int, ...] = ()   # indices of the input strokes that are the minus sign and the point
 
     @property
     def text(self) -> str:
-        return "".join(str(d.digit) for d in self.digits)
+        """The number as ASCII text: "-3.14" (what the CLI prints and the benchmarks compare)."""
+        return number_text([d.digit for d in self.digits], self.negative, self.point)
+
+    @property
+    def display(self) -> str:
+        """The number as it is shown to a person: "−3.14", its minus sign U+2212 (MINUS SIGN)."""
+        return self.text.replace("-", MINUS_SIGN)
 
     @property
     def close_alternative(self) -> str | None:
@@ -353,8 +366,28 @@ def _left_to_right(digits, cands) -> list[tuple[int, int]]:
     return sorted(digits, key=lambda d: float(np.mean([p[:, 0].mean() for p in cands.items[d[0]][2]])))
 
 
-def reading_text(digits, cands) -> str:
-    return "".join(str(k) for _, k in _left_to_right(digits, cands))
+def reading_text(digits, cands, negative: bool = False, point_x: float | None = None) -> str:
+    """A reading's text; with a minus sign, and a decimal point at x = point_x (among the digits)."""
+    ordered = _left_to_right(digits, cands)
+    return number_text([k for _, k in ordered], negative, _point_at(
+        [float(np.mean([p[:, 0].mean() for p in cands.items[ci][2]])) for ci, _ in ordered], point_x))
+
+
+def number_text(digits: Sequence[int], negative: bool = False, point: int | None = None) -> str:
+    """"-3.14" from [3, 1, 4], negative, point 1 (ASCII: the window shows the minus as MINUS_SIGN)."""
+    text = "".join(map(str, digits))
+    if point is not None:
+        text = text[:point] + "." + text[point:]
+    return ("-" if negative else "") + text
+
+
+def _point_at(xs: Sequence[float], point_x: float | None) -> int | None:
+    """After how many of the digits at x-centres xs (left to right) a point at point_x stands: None when
+    there is no point, or when it is not between two digits."""
+    if point_x is None:
+        return None
+    k = sum(x < point_x for x in xs)
+    return k if 0 < k < len(xs) else None
 
 
 def judge_features(sets: list[_Candidates]) -> dict:
@@ -378,7 +411,33 @@ _JUDGED = "judge's answers"   # in the cache: {(judge, candidate key, features):
 
 def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | None = None,
                 judge: Judge | None = None, path=None) -> NumberReading | None:
-    """The most probable reading of the strokes as a number (None when there is no ink).
+    """The most probable reading of the strokes as a number (None when there is no ink), with a leading
+    minus sign and a decimal point when segment.find_marks finds them: those strokes are left out of the
+    digits, the point goes between the digits either side of it (read_digits says the rest).
+    """
+    arrays = [np.asarray(s, float).reshape(-1, 2) for s in strokes]
+    drawn = [a for a in arrays if len(a)]
+    marks = Marks()
+    if len(drawn) >= 2:
+        marks = find_marks(arrays, *_line(drawn))
+    if marks.ids:
+        keep = [i for i in range(len(arrays)) if i not in marks.ids]
+        point_x = None if marks.point is None else float(np.mean(arrays[marks.point][:, 0]))
+        nr = read_digits([strokes[i] for i in keep], classify, cache, judge, path, marks.minus is not None, point_x)
+        if nr is not None and nr.digits:
+            for d in nr.digits:
+                d.stroke_ids = [keep[i] for i in d.stroke_ids]
+            nr.mark_ids = tuple(sorted(marks.ids))
+            return nr
+    return read_digits(strokes, classify, cache, judge, path)
+
+
+def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | None = None,
+                judge: Judge | None = None, path=None, negative: bool = False,
+                point_x: float | None = None) -> NumberReading | None:
+    """The most probable reading of the strokes as digits (None when there is no ink); with negative, a
+    minus sign before them, and with point_x, a decimal point at that x when it falls between two digits
+    (the alternatives' texts likewise).
 
     Strokes come in the order they were drawn. classify gets all candidate digits' 28×28 images
     in one call. cache (a dict kept between calls, e.g. while the user draws) keeps each
@@ -428,12 +487,13 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
         return None
     by_text: dict[str, float] = {}
     for score, digits, cands in finals:
-        by_text.setdefault(reading_text(digits, cands), score)
+        by_text.setdefault(reading_text(digits, cands, negative, point_x), score)
     score, digits, cands = finals[0]
-    read = []
+    read, xs = [], []
     for ci, k in _left_to_right(digits, cands):
         c = cands.items[ci]
         image, probs_, feats_ = seen[_key(c[2])]
         read.append(DigitRead(k, float(probs_[k]), c[2], image, probs_, list(c[3]), feats_, not odd[_key(c[2])]))
-    return NumberReading(read, score, list(by_text.items())[1:], len(todo))
+        xs.append(float(np.mean([p[:, 0].mean() for p in c[2]])))
+    return NumberReading(read, score, list(by_text.items())[1:], len(todo), negative, _point_at(xs, point_x))
 

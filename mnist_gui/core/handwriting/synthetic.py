@@ -127,3 +127,77 @@ def join(strokes, counts, rng, height=150.0, reach=0.5, bulge=0.2):
             joins += 1
         out += group
     return out, joins
+
+
+MARK_KINDS = ("point", "minus", "both")   # decimal_numbers: what each number has, in turn
+
+
+def _pen_line(a, b, rng, step=4.0, wobble=0.0):
+    """Points from a to b about step apart, each moved across the line by up to ±wobble."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    n = max(2, int(np.hypot(*(b - a)) / step) + 1)
+    t = np.linspace(0, 1, n)
+    normal = np.array([a[1] - b[1], b[0] - a[0]]) / max(np.hypot(*(b - a)), 1e-6)
+    return [tuple(a + (b - a) * u + normal * rng.uniform(-wobble, wobble)) for u in t]
+
+
+def point_stroke(cx, cy, size, rng):
+    """A decimal point: a tap (two points) when small, else a small loop of that size."""
+    if size < 4:
+        return [(cx, cy), (cx + rng.uniform(-1, 1), cy + rng.uniform(0, 1))]
+    t = rng.uniform(0, 2 * np.pi) + np.linspace(0, 2 * np.pi, 8)
+    return [(cx + size / 2 * np.cos(u), cy + size / 2 * np.sin(u)) for u in t]
+
+
+def with_marks(case: Case, kind: str, rng, height=150.0, top=80.0) -> Case:
+    """A number of with_marks's kind made from a laid-out Case (not joined): a decimal point between two
+    of its digits ("point"), a minus sign before it ("minus"), or both, drawn where a writer puts them:
+      point: a tap or a small loop 0.02-0.12 × height across, its centre 0-0.12 × height above the baseline
+             (or 0.05 below it), 0.04-0.15 × height from the digit before and after it (the digits after it
+             moved right to make room when the gap is too narrow); after a random digit, never the last;
+             drawn after the digit before it;
+      minus: a bar 0.25-0.6 × height wide, tilted up to ±8°, its centre within ±0.15 × height of the line's
+             middle, 0.08-0.3 × height before the first digit; drawn first.
+    Its truth is the number's text, "-3.14"."""
+    strokes, owners = [list(s) for s in case.strokes], [np.asarray(o) for o in case.owners]
+    n = len(case.digits)
+    digits = "".join(str(d.label) for d in case.digits)
+    owner = [int(o.max()) for o in owners]   # each stroke's digit
+    truth = digits
+    if kind in ("point", "both"):
+        p = int(rng.integers(1, n))
+        right = max(max(x for x, _ in s) for s, k in zip(strokes, owner) if k == p - 1)
+        left = min(min(x for x, _ in s) for s, k in zip(strokes, owner) if k == p)
+        size = rng.uniform(0.02, 0.12) * height
+        x0 = right + rng.uniform(0.04, 0.15) * height
+        shift = max(0.0, x0 + size + rng.uniform(0.04, 0.15) * height - left)
+        strokes = [[(x + shift, y) for x, y in s] if k >= p else s for s, k in zip(strokes, owner)]
+        cy = top + height / 2 - rng.uniform(-0.05, 0.12) * height
+        at = max(i for i, k in enumerate(owner) if k == p - 1) + 1
+        strokes.insert(at, point_stroke(x0 + size / 2, cy, size, rng))
+        owners.insert(at, np.full(len(strokes[at]), -1))
+        owner.insert(at, -1)
+        truth = digits[:p] + "." + digits[p:]
+    if kind in ("minus", "both"):
+        first = min(min(x for x, _ in s) for s, k in zip(strokes, owner) if k >= 0)
+        w = rng.uniform(0.25, 0.6) * height
+        x1 = first - rng.uniform(0.08, 0.3) * height
+        cy = top + rng.uniform(-0.15, 0.15) * height
+        rise = np.tan(np.radians(rng.uniform(-8, 8))) * w / 2
+        bar = _pen_line((x1 - w, cy + rise), (x1, cy - rise), rng, wobble=0.015 * height)
+        strokes.insert(0, bar)
+        owners.insert(0, np.full(len(bar), -1))
+        truth = "-" + truth
+    return Case(truth, strokes, case.digits, owners)
+
+
+def decimal_numbers(by_writer, count, spacing="realistic", seed=0, jitter=0.05) -> list[tuple[Case, Case, str]]:
+    """count numbers with a decimal point, a minus sign or both (MARK_KINDS in turn; with_marks): per number
+    (the Case with its marks, the same digits without them, its kind). The digits are those numbers() deals
+    for the same arguments."""
+    rng = np.random.default_rng(seed + 1_000_003)
+    out = []
+    for i, case in enumerate(numbers(by_writer, count, spacing, seed, jitter)):
+        kind = MARK_KINDS[i % len(MARK_KINDS)]
+        out.append((with_marks(case, kind, rng), case, kind))
+    return out

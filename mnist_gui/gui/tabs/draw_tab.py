@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from mnist_gui import config
 from mnist_gui.core.explain import occlusion_map
+from mnist_gui.core.handwriting.numbers import MINUS_SIGN
 from mnist_gui.core.preprocess import image_to_mnist, strokes_to_mnist
 from mnist_gui.core.reading import Reading, Verdict
 from mnist_gui.core.states import BusyKind
@@ -239,7 +240,8 @@ class DrawTab(Retranslating, QWidget):
 
     @property
     def number(self) -> str | None:
-        """The number read in number mode (None otherwise)."""
+        """The number read in number mode as ASCII text, "-3.14" (None otherwise); the label shows its minus
+        sign as U+2212."""
         return None if self.reading is None or self.reading.number is None else self.reading.number.text
 
     def update_prediction(self) -> None:
@@ -303,10 +305,15 @@ class DrawTab(Retranslating, QWidget):
                  for d, why in digits]
         # a digit it is not sure of is greyed in the number too, not only in the line below it
         grey = "#{:02x}{:02x}{:02x}".format(*theme.current().unsure)
-        big = "".join(f"<span style='color:{grey}'>{d.digit}</span>" if why is not Verdict.SURE else str(d.digit)
-                      for d, why in digits)
+        big = [f"<span style='color:{grey}'>{d.digit}</span>" if why is not Verdict.SURE else str(d.digit)
+               for d, why in digits]
+        if number.point is not None:   # "−3.14": the minus sign and the point as the number's text has them
+            big.insert(number.point, ".")
+        if number.negative:
+            big.insert(0, MINUS_SIGN)
         alt = number.close_alternative
-        self.numberLabel.setText(f"<span style='font-size:22pt; font-weight:bold'>{big}</span>"
+        alt = alt.replace("-", MINUS_SIGN) if alt else alt
+        self.numberLabel.setText(f"<span style='font-size:22pt; font-weight:bold'>{''.join(big)}</span>"
                                  + (" <span style='font-size:14pt'>" + self.tr("(or {0}?)").format(alt) + "</span>" if alt else "")
                                  + f"<br>{' · '.join(parts)}")
 
