@@ -234,9 +234,12 @@ _PREPARED: set[str] = set()
 
 
 def warm_up() -> None:
-    """Pay now what a process's first run would pay before its first step, on any device: torch's
-    optimizers import torch._dynamo the first time one is made (seconds; the largest part of a first run's
-    set-up). Cheap once done; the window calls it in a worker when PyTorch is loaded for the Train tab."""
+    """Pay now what a process's first run would pay besides its steps, on any device: torch's optimizers
+    import torch._dynamo the first time one is made (seconds, before the first step), and the first save
+    imports torchvision (its version is recorded) and onnx (the graph is written with it). Cheap once done;
+    the window calls it in a worker when PyTorch is loaded for the Train tab."""
+    import onnx  # noqa: F401
+    import torchvision  # noqa: F401
     torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
 
 

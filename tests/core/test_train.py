@@ -1,3 +1,4 @@
+import ast
 import math
 import subprocess
 import sys
@@ -479,18 +480,28 @@ def test_a_cuda_graph_run_learns_as_the_eager_one(small_mnist, monkeypatch):
 
 
 @pytest.mark.slow
-def test_warm_up_pays_what_a_first_optimizer_would_import():
-    """A process's first optimizer imports torch._dynamo (seconds, before a first run's first step);
-    after warm_up() (what the window runs in a worker when PyTorch loads) making one imports nothing."""
+def test_warm_up_pays_what_a_first_optimizer_and_a_first_save_would_import(tmp_path):
+    """A process's first optimizer imports torch._dynamo (seconds, before a first run's first step), its
+    first save torchvision and onnx; after warm_up() (what the window runs in a worker when PyTorch loads)
+    making an optimizer and saving a model with its ONNX import nothing."""
     code = ("import sys, torch\n"
+            "from mnist_gui.core.checkpoint import save_checkpoint\n"
+            "from mnist_gui.core.models import build_model\n"
+            "from mnist_gui.core.presets import ModelConfig\n"
             "from mnist_gui.core.train import warm_up\n"
             "if sys.argv[1] == 'warm': warm_up()\n"
+            "mcfg = ModelConfig()\n"
+            "model = build_model(mcfg)\n"
             "before = set(sys.modules)\n"
-            "torch.optim.AdamW([torch.zeros(1, requires_grad=True)], lr=1e-3)\n"
-            "print(len(set(sys.modules) - before))\n")
+            "torch.optim.AdamW(model.parameters(), lr=1e-3)\n"
+            "save_checkpoint(sys.argv[2], model, mcfg, {}, {}, {}, onnx=True)\n"
+            "print(sorted(set(sys.modules) - before))\n")
     counts = {}
     for mode in ("cold", "warm"):
-        r = subprocess.run([sys.executable, "-c", code, mode], capture_output=True, text=True, cwd=ROOT, timeout=300)
+        r = subprocess.run([sys.executable, "-c", code, mode, str(tmp_path / f"{mode}.pt")], capture_output=True,
+                           text=True, cwd=ROOT, timeout=300)
         assert r.returncode == 0, r.stderr
-        counts[mode] = int(r.stdout.split()[-1])
-    assert counts["cold"] > 0 and counts["warm"] == 0, counts
+        counts[mode] = {m.split(".")[0] if not m.startswith("torch.") else ".".join(m.split(".")[:2])
+                        for m in ast.literal_eval(r.stdout.strip().splitlines()[-1])}
+    heavy = {"torch._dynamo", "onnx", "torchvision"}
+    assert heavy <= counts["cold"] and not heavy & counts["warm"], counts
