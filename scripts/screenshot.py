@@ -11,6 +11,7 @@ model, evaluate (after an evaluation), data, mydigits, studies. Chinese text nee
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import tempfile
@@ -23,12 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # this checkou
 
 # A hand-written 4 (canvas coordinates).
 FOUR = [[(210, 50), (90, 210), (250, 210)], [(200, 120), (200, 300)]]
-# "4728" in number mode: the 4 of an L and a stem, a 7, a 2, an 8 in one stroke.
+# "4728" in number mode: the 4 of an L and a stem, a 7, a 2, an 8 in one smooth stroke (a pen's or a mouse's
+# path is a curve of many points; an 8 of ten straight segments with sharp corners is refused by the path gate).
+EIGHT = [(round(545 + 48 * math.sin(2 * t)), round(182 - 105 * math.cos(t)))
+         for t in (i * 2 * math.pi / 40 for i in range(41))]
 NUMBER = [[(70, 70), (40, 200), (140, 200)], [(130, 70), (130, 290)],
           [(190, 80), (300, 80), (230, 290)],
-          [(340, 120), (375, 75), (435, 85), (440, 140), (340, 285), (455, 285)],
-          [(560, 115), (515, 80), (490, 125), (560, 175), (595, 235), (535, 290), (500, 240), (560, 175),
-           (595, 115), (560, 80)]]
+          [(340, 120), (375, 75), (435, 85), (440, 140), (340, 285), (455, 285)], EIGHT]
 
 
 def wait_until(app, condition, timeout_s: float = 120) -> None:

@@ -1017,6 +1017,10 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>已教 {0} 個數字：{1}</translation>
     </message>
     <message>
+        <source>No digits taught yet. On the Draw tab, draw a digit, set “This is a” to it and press Remember; then “Fine-tune on my digits” teaches the model your handwriting.</source>
+        <translation>還沒有教過任何數字。在「繪圖」分頁寫一個數字，把「這是」設為該數字，再按「記住」；之後「用我的數字微調」會讓模型學會你的筆跡。</translation>
+    </message>
+    <message>
         <source>({0} damaged record(s) skipped)</source>
         <translation>（略過 {0} 筆損壞的紀錄）</translation>
     </message>

@@ -5,6 +5,7 @@ import numpy as np
 
 from mnist_gui.core.reading import Reading, verdict
 from mnist_gui.gui.widgets.prediction_bars import PredictionBars
+from tests.gui.conftest import SEVEN, draw, fit_strokes
 
 
 def test_number_mode_fits_the_window_and_leaves_it_as_it_was(window, qtbot):
@@ -300,3 +301,18 @@ def test_a_refused_zigzag_draws_no_bar_for_its_closest_digit(window, qtbot):
     assert bars.doubt == "not a digit" and bars.confidenceLabel.text().startswith("Not a digit (closest: ")
     assert max(bars._bars.opts["height"]) == 0
     assert abs(sum(bars.probabilities()) - 1) < 1e-6          # the reading itself is kept
+
+
+def test_an_empty_my_digits_tab_says_how_to_teach(window, qtbot):
+    tab = window.myDigitsTab
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.countsLabel.text() != "")
+    assert tab.list.count() == 0 and "Remember" in tab.countsLabel.text() and "0: 0" not in tab.countsLabel.text()
+    draw_tab = window.drawTab
+    window.tabs.setCurrentWidget(draw_tab)
+    draw(qtbot, draw_tab.canvas, fit_strokes(SEVEN))
+    draw_tab.teachDigit.setValue(7)
+    draw_tab.teach()
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.list.count() == 1)
+    assert "digits taught" in tab.countsLabel.text() and "7: 1" in tab.countsLabel.text()
