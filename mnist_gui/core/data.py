@@ -274,7 +274,8 @@ def _keep(source: Path, sha: str, arr: np.ndarray) -> None:
             m = _CACHE_NAME.match(old.name)
             if old.name != name and m and m["source"] == source.name:
                 with contextlib.suppress(OSError):
-                    old.unlink()
+                    if stat.S_ISREG(os.lstat(old).st_mode):   # ours: a link or a FIFO placed there is left be
+                        old.unlink()
         return
 
 

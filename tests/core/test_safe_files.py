@@ -383,3 +383,10 @@ def test_a_decoded_cache_that_is_a_fifo_or_a_link_is_skipped_and_left(tmp_path):
     link.symlink_to(other)
     assert data._cached(tmp_path, src, sha) is None
     assert fifo.exists() and link.is_symlink() and np.load(other).tolist() == [9, 9, 9]
+    # a new cache written beside them (the source decoded again) leaves them as they are, and removes only
+    # a stale cache of its own (a regular file)
+    stale = tmp_path / f"{src.name}.{sha}.22222222.npy"
+    np.save(stale, np.array([1, 2, 3], np.uint8))
+    assert data.read_idx_cached(src).tolist() == [1, 2, 3]
+    assert fifo.exists() and link.is_symlink() and np.load(other).tolist() == [9, 9, 9]
+    assert not stale.exists() and len(list(tmp_path.glob(f"{src.name}.{sha}.*.npy"))) == 3
