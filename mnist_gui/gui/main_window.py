@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self.ws = workspace
         self.qtws = QtWorkspace(self.ws, self)
         self.modelChanged = self.qtws.modelChanged
+        self.qtws.busyChanged.connect(self._on_busy_changed)
         self.jobs = JobRunner(self)
         self.lastMessage: QMessageBox | None = None
         self.lastMessageText = ""
@@ -613,6 +614,13 @@ class MainWindow(QMainWindow):
         box.finished.connect(answered)
         self.quitBox = box
         box.open()
+
+    def _on_busy_changed(self, busy: bool) -> None:
+        """The work ended while "quit anyway?" was open: the question no longer applies and is withdrawn."""
+        if not busy and self.quitBox is not None:
+            box, self.quitBox = self.quitBox, None
+            box.finished.disconnect()
+            box.close()
 
     def closeEvent(self, e: QCloseEvent) -> None:
         """Stop all background work (training is recorded as stopped), remember the window, close. The title

@@ -215,6 +215,18 @@ def test_quit_while_training_asks_first_and_cancel_keeps_training(window, tab, q
     assert [r.status for r in runs] == ["stopped"] and runs[0].model_path.exists()
 
 
+def test_the_quit_question_is_withdrawn_when_the_work_ends_meanwhile(window, tab, qtbot):
+    from mnist_gui.core.states import BusyKind
+    with window.ws.working(BusyKind.TRAIN):
+        window.quitAction.trigger()
+        assert window.quitBox is not None and window.quitBox.isVisible()
+    # the work ended while the question was open: "training is running" no longer holds
+    qtbot.waitUntil(lambda: window.quitBox is None)
+    assert window.isVisible()
+    window.quitAction.trigger()                      # nothing runs now: Ctrl+Q quits without a question
+    assert window.quitBox is None and not window.isVisible()
+
+
 def test_closing_during_training_records_the_run_as_stopped(window, tab, qtbot):
     tab.apply_config(quick(epochs=50))
     tab.start_training()
