@@ -237,10 +237,13 @@ def warm_up() -> None:
     """Pay now what a process's first run would pay besides its steps, on any device: torch's optimizers
     import torch._dynamo the first time one is made (seconds, before the first step), and the first save
     imports torchvision (its version is recorded) and onnx (the graph is written with it). Cheap once done;
-    the window calls it in a worker when PyTorch is loaded for the Train tab."""
+    the window calls it in a worker when PyTorch is loaded for the Train tab. The optimizer first: a click
+    that comes while this runs waits for it before its first step, and for the others only at its save."""
+    p = torch.zeros(1, requires_grad=True)
+    p.grad = torch.zeros(1)
+    torch.optim.SGD([p], lr=0.1).step()   # a first step() imports torch._dynamo (torch.optim's _use_grad)
     import onnx  # noqa: F401
     import torchvision  # noqa: F401
-    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
 
 
 def prepare_device(device) -> None:
