@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import gzip
 import hashlib
 import os
 import re
@@ -31,7 +30,7 @@ from mnist_gui.core.errors import (  # noqa: F401 (defined without torch, used h
     MnistNotFound,
 )
 from mnist_gui.core.messages import Message, say
-from mnist_gui.core.storage import StateFileError, check_destination, is_dir, is_file, open_state_file
+from mnist_gui.core.storage import Gunzip, StateFileError, check_destination, is_dir, is_file, open_state_file
 
 if TYPE_CHECKING:
     import torch
@@ -61,58 +60,11 @@ _IDX_DTYPES = {0x08: np.uint8}
 _BYTES_PER_PIXEL_LOADED = 5
 
 
-class _Gunzip:
-    """A .gz file inflated in big pieces: one zlib call per piece read (_CHUNK), never more out than asked for. GzipFile
-    inflates 8 kB at a time and each piece lets go of the GIL: beside a thread importing PyTorch, MNIST's
-    training images took 3.6 s instead of 0.17 s, waiting for the GIL 1,200 times (benchmarks/whole_wait.py)."""
-
-    def __init__(self, fileobj):
-        self.fileobj = fileobj   # closed by _closing, as GzipFile(fileobj=…) leaves it open
-        self._z = zlib.decompressobj(wbits=31)   # 31: a gzip header and trailer
-        self._pending = b""   # read from the file, not yet inflated
-
-    def read(self, n: int) -> bytes:
-        parts, have = [], 0
-        while have < n:
-            if not self._pending:
-                self._pending = self.fileobj.read(_CHUNK)
-                if not self._pending:
-                    if not self._z.eof:
-                        raise EOFError("compressed file ended before the end-of-stream marker was reached")
-                    break
-            if self._z.eof:   # a member ended and bytes follow: the next member (or gzip's zero padding)
-                if not self._pending.strip(b"\0"):
-                    self._pending = b""
-                    continue
-                self._z = zlib.decompressobj(wbits=31)
-            out = self._z.decompress(self._pending, n - have)
-            self._pending = self._z.unconsumed_tail or self._z.unused_data
-            parts.append(out)
-            have += len(out)
-        return b"".join(parts)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        pass
-
-
 def _open(path: Path):
     """The bounded reader: a FIFO, a device or a folder in place of an IDX file (or a link to one) is
     StateFileError before it is opened (opening a FIFO would wait for ever, /dev/zero never ends)."""
     f = open_state_file(path, follow_links=True)
-    return _Gunzip(f) if path.suffix == ".gz" else f
-
-
-def _closing(f):
-    """Close a GzipFile's underlying file too (GzipFile(fileobj=…) leaves it open)."""
-    inner = getattr(f, "fileobj", None)
-    stack = contextlib.ExitStack()
-    if inner is not None:
-        stack.callback(inner.close)
-    stack.enter_context(f)
-    return stack
+    return Gunzip(f) if path.suffix == ".gz" else f
 
 
 def _max_gz_bytes(dims: tuple[int, ...]) -> int:
@@ -150,13 +102,13 @@ def idx_dims(path: str | os.PathLike) -> tuple[int, ...]:
     path = Path(path)
     try:
         f = _open(path)
-        with _closing(f):
+        with f:
             return _read_header(path, f)
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
     except StateFileError as e:
         raise DataError(str(e)) from None
-    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as e:
+    except (OSError, EOFError, zlib.error) as e:
         raise DataError(f"{path}: cannot read ({e})") from None
 
 
@@ -197,7 +149,7 @@ def read_idx(path: str | os.PathLike, should_stop: Callable[[], bool] | None = N
     path = Path(path)
     try:
         f = _open(path)
-        with _closing(f):
+        with f:
             dims = _read_header(path, f)
             expected = int(np.prod(dims, dtype=np.int64))
             _check_size(path, dims, os.fstat(getattr(f, "fileobj", f).fileno()).st_size)
@@ -211,7 +163,7 @@ def read_idx(path: str | os.PathLike, should_stop: Callable[[], bool] | None = N
         raise DataError(f"{path}: file not found") from None
     except StateFileError as e:
         raise DataError(str(e)) from None
-    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as e:
+    except (OSError, EOFError, zlib.error) as e:
         raise DataError(f"{path}: cannot read ({e})") from None
     return np.frombuffer(data, dtype=np.uint8).reshape(dims)
 
@@ -230,11 +182,7 @@ def _sha256_16(path: Path) -> str:
     /dev/zero or a sparse 20 GB file is DataError at once, never hashed for ever)."""
     try:
         with open_state_file(path, follow_links=True) as f:
-            f2 = gzip.GzipFile(fileobj=f, mode="rb") if path.suffix == ".gz" else f
-            with contextlib.ExitStack() as stack:
-                if f2 is not f:
-                    stack.enter_context(f2)
-                dims = _read_header(path, f2)
+            dims = _read_header(path, Gunzip(f) if path.suffix == ".gz" else f)
             _check_size(path, dims, os.fstat(f.fileno()).st_size)
             f.seek(0)
             h = hashlib.sha256()
@@ -244,7 +192,7 @@ def _sha256_16(path: Path) -> str:
         raise
     except StateFileError as e:
         raise DataError(str(e)) from None
-    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as e:
+    except (OSError, EOFError, zlib.error) as e:
         raise DataError(f"{path}: cannot read ({e})") from None
     return h.hexdigest()[:16]
 
