@@ -8,6 +8,9 @@ lupdate reads every self.tr(...) and QT_TRANSLATE_NOOP(...) in mnist_gui/gui/**/
 compiles each .ts into the .qm the app loads. Translate with Qt Linguist (`pyside6-linguist FILE.ts`) or
 any text editor, then run this script again. Locations are left out of the .ts (-locations none) so
 that moving code does not rewrite the translations file.
+
+mnist_gui_en.ts holds English's plural forms only (lupdate -pluralonly): a text counted with %n,
+self.tr("%n digit(s)", "", n), gets its "1 digit" and "2 digits" there, as Qt's documentation advises.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ def lupdate(ts: Path, language: str | None = None) -> None:
     if exe is None:
         raise SystemExit("update_translations: pyside6-lupdate not found (pip install PySide6)")
     cmd = [exe, *map(str, SOURCES), "-no-obsolete", "-locations", "none", "-source-language", "en"]
+    if ts.name == "mnist_gui_en.ts":
+        cmd.append("-pluralonly")
     if language:
         cmd += ["-target-language", language]
     subprocess.run(cmd + ["-ts", str(ts)], check=True)

@@ -16,7 +16,7 @@ LANGUAGES = {"en": "English", "zh_TW": "繁體中文"}
 SOURCE_LANGUAGE = "en"
 
 _installed: list[QTranslator] = []
-_current = SOURCE_LANGUAGE
+_current: str | None = None   # the language whose translators are installed (None: none yet)
 
 
 def join(items) -> str:
@@ -47,24 +47,27 @@ def translation_file(code: str) -> str:
 
 
 def set_language(code: str) -> str:
-    """Use this language ("" = the system's); returns the one in use. Safe to call again at any time."""
+    """Use this language ("" = the system's); returns the one in use. Safe to call again at any time.
+
+    English has a translation file too, of its plural forms only (lupdate -pluralonly): "%n digit(s)"
+    reads "1 digit", "2 digits", as Qt's own plural machinery does it for every language."""
     global _current
     app = QCoreApplication.instance()
     lang = effective_language(code)
-    if lang == _current and (_installed or lang == SOURCE_LANGUAGE):
+    if lang == _current:
         return lang
     for t in _installed:
         app.removeTranslator(t)
     _installed.clear()
+    ours = QTranslator(app)
+    if ours.load(translation_file(lang)):
+        _installed.append(ours)
     if lang != SOURCE_LANGUAGE:
-        ours = QTranslator(app)
-        if ours.load(translation_file(lang)):
-            _installed.append(ours)
         qt = QTranslator(app)
         if qt.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
             _installed.append(qt)
-        for t in _installed:
-            app.installTranslator(t)
+    for t in _installed:
+        app.installTranslator(t)
     _current = lang
     return lang
 

@@ -1012,17 +1012,21 @@ The trained model is kept in memory: free some space and try again, or save it e
         <source>{0}, taught {1}</source>
         <translation>{0}，教於 {1}</translation>
     </message>
-    <message>
-        <source>{0} digits taught: {1}</source>
-        <translation>已教 {0} 個數字：{1}</translation>
+    <message numerus="yes">
+        <source>%n digit(s) taught: {0}</source>
+        <translation>
+            <numerusform>已教 %n 個數字：{0}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>(%n damaged record(s) skipped)</source>
+        <translation>
+            <numerusform>（略過 %n 筆損壞的紀錄）</numerusform>
+        </translation>
     </message>
     <message>
         <source>No digits taught yet. On the Draw tab, draw a digit, set “This is a” to it and press Remember; then “Fine-tune on my digits” teaches the model your handwriting.</source>
         <translation>還沒有教過任何數字。在「繪圖」分頁寫一個數字，把「這是」設為該數字，再按「記住」；之後「用我的數字微調」會讓模型學會你的筆跡。</translation>
-    </message>
-    <message>
-        <source>({0} damaged record(s) skipped)</source>
-        <translation>（略過 {0} 筆損壞的紀錄）</translation>
     </message>
     <message>
         <source>Could not delete: {0}</source>
@@ -1662,6 +1666,12 @@ The trained model is kept in memory: free some space and try again, or save it e
         <source>Study done.</source>
         <translation>研究完成。</translation>
     </message>
+    <message numerus="yes">
+        <source>Exported %n trial(s) to {0}</source>
+        <translation>
+            <numerusform>已匯出 %n 個試驗到 {0}</numerusform>
+        </translation>
+    </message>
     <message>
         <source>%p%  trial {0} of {1}</source>
         <translation>%p%  第 {0}/{1} 次試驗</translation>
@@ -1689,10 +1699,6 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>Could not write {0}: {1}</source>
         <translation>無法寫入 {0}：{1}</translation>
-    </message>
-    <message>
-        <source>Exported {0} trials to {1}</source>
-        <translation>已匯出 {0} 個試驗到 {1}</translation>
     </message>
 </context>
 <context>
@@ -1800,10 +1806,6 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>日誌與訓練紀錄</translation>
     </message>
     <message>
-        <source>the network from the Model tab is ready to train ({0} layers)</source>
-        <translation>「模型」分頁的網路已可訓練（{0} 層）</translation>
-    </message>
-    <message>
         <source>A study is running (Studies tab): one piece of work at a time.</source>
         <translation>參數研究正在進行（「參數研究」分頁）：一次只做一件工作。</translation>
     </message>
@@ -1819,12 +1821,27 @@ The trained model is kept in memory: free some space and try again, or save it e
         <source>Cannot start training</source>
         <translation>無法開始訓練</translation>
     </message>
-    <message>
-        <source>{0} steps</source>
-        <translation>{0} 步</translation>
+    <message numerus="yes">
+        <source>the network from the Model tab is ready to train (%n layer(s))</source>
+        <translation>
+            <numerusform>「模型」分頁的網路已可訓練（%n 層）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n step(s)</source>
+        <translation>
+            <numerusform>%n 步</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n epoch(s)</source>
+        <translation>
+            <numerusform>%n 個訓練週期</numerusform>
+        </translation>
     </message>
     <message>
         <source>{0} epochs</source>
+        <comment>a fraction: 0.75 epochs</comment>
         <translation>{0} 個訓練週期</translation>
     </message>
     <message>

@@ -54,13 +54,27 @@ def test_there_is_a_chinese_translation():
     assert TRANSLATIONS / "mnist_gui_zh_TW.ts" in TS_FILES
 
 
+def _forms(message) -> list[str]:
+    """A message's translation: its one text, or each plural form of a counted (%n) text."""
+    tr = message.find("translation")
+    forms = tr.findall("numerusform")
+    return [f.text or "" for f in forms] if forms else [tr.text or ""]
+
+
+def test_english_has_its_plural_forms_only():
+    """English is the source language: its file holds only the texts counted with %n (lupdate -pluralonly)."""
+    root = ET.parse(TRANSLATIONS / "mnist_gui_en.ts").getroot()
+    messages = list(root.iter("message"))
+    assert messages and all(m.get("numerus") == "yes" and len(_forms(m)) == 2 for m in messages)
+
+
 @pytest.mark.parametrize("ts", TS_FILES, ids=lambda p: p.name)
 def test_translations_are_complete(ts):
     root = ET.parse(ts).getroot()
     bad = [(c.findtext("name"), m.findtext("source"), m.find("translation").get("type"))
            for c in root.iter("context") for m in c.iter("message")
            if m.find("translation").get("type") in ("unfinished", "vanished", "obsolete")
-           or not (m.findtext("translation") or "").strip()]
+           or not all(t.strip() for t in _forms(m))]
     assert not bad, f"{ts.name}: {len(bad)} untranslated or stale: {bad[:5]}"
 
 
@@ -74,7 +88,8 @@ def test_every_text_of_the_window_is_in_the_translations(ts, tmp_path):
     shutil.copyfile(ts, copy)
     sources = sorted((ROOT / "mnist_gui" / "gui").rglob("*.py"))
     subprocess.run([str(lupdate) if lupdate.exists() else "pyside6-lupdate", *map(str, sources), "-no-obsolete",
-                    "-locations", "none", "-source-language", "en", "-ts", str(copy)], check=True, capture_output=True)
+                    "-locations", "none", "-source-language", "en", "-ts", str(copy)]
+                   + (["-pluralonly"] if ts.name == "mnist_gui_en.ts" else []), check=True, capture_output=True)
     new = [m.findtext("source") for m in ET.parse(copy).getroot().iter("message")
            if m.find("translation").get("type") == "unfinished"]
     assert not new, f"{ts.name} lacks {len(new)} texts of the window (scripts/update_translations.py): {new[:5]}"
@@ -83,10 +98,12 @@ def test_every_text_of_the_window_is_in_the_translations(ts, tmp_path):
 @pytest.mark.parametrize("ts", TS_FILES, ids=lambda p: p.name)
 def test_translations_keep_placeholders_and_mnemonics(ts):
     for m in ET.parse(ts).getroot().iter("message"):
-        src, tr = m.findtext("source"), m.findtext("translation") or ""
-        assert set(re.findall(r"\{\d\}", src)) == set(re.findall(r"\{\d\}", tr)), (src, tr)
-        if "<a " not in src:
-            assert src.count("&") == tr.count("&"), (src, tr)
+        src = m.findtext("source")
+        for tr in _forms(m):
+            assert set(re.findall(r"\{\d\}", src)) == set(re.findall(r"\{\d\}", tr)), (src, tr)
+            assert ("%n" in src) == ("%n" in tr), (src, tr)
+            if "<a " not in src:
+                assert src.count("&") == tr.count("&"), (src, tr)
 
 
 @pytest.mark.parametrize("ts", TS_FILES, ids=lambda p: p.name)

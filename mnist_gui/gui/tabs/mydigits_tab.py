@@ -83,12 +83,12 @@ class MyDigitsTab(Retranslating, QWidget):
             item.setToolTip(self.tr("{0}, taught {1}").format(s.label, s.time))
             self.list.addItem(item)
         counts = my.counts()
-        text = (self.tr("{0} digits taught: {1}").format(len(my), i18n.join(f"{d}: {n}" for d, n in
+        text = (self.tr("%n digit(s) taught: {0}", "", len(my)).format(i18n.join(f"{d}: {n}" for d, n in
                                                                            enumerate(counts))) if len(my)
                 else self.tr("No digits taught yet. On the Draw tab, draw a digit, set “This is a” to it and press "
                              "Remember; then “Fine-tune on my digits” teaches the model your handwriting."))
         if my.skipped:
-            text += " " + self.tr("({0} damaged record(s) skipped)").format(my.skipped)
+            text += " " + self.tr("(%n damaged record(s) skipped)", "", my.skipped)
         if my.problem:
             text += "\n" + my.problem
         self.countsLabel.setText(text)

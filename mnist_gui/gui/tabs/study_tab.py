@@ -640,5 +640,5 @@ class StudyTab(Retranslating, QWidget):
         except OSError as e:
             self.statusLabel.setText(self.tr("Could not write {0}: {1}").format(path, e.strerror or e))
             return False
-        self.statusLabel.setText(self.tr("Exported {0} trials to {1}").format(len(self.rows), path))
+        self.statusLabel.setText(self.tr("Exported %n trial(s) to {0}", "", len(self.rows)).format(path))
         return True

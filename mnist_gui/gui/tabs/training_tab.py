@@ -174,8 +174,8 @@ class TrainingTab(Retranslating, QWidget):
     def use_network(self, arch: dict) -> None:
         """Train the network edited on the Model tab: preset 'custom', its dropout rate in the form."""
         self.apply_config(self.config().with_network(arch["layers"]))
-        self.append_log(self.tr("the network from the Model tab is ready to train ({0} layers)").format(
-            len(arch["layers"])))
+        self.append_log(self.tr("the network from the Model tab is ready to train (%n layer(s))", "",
+                                len(arch["layers"])))
 
     # -- run lifecycle ----------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -231,8 +231,9 @@ class TrainingTab(Retranslating, QWidget):
             self.dataPanel.hide()
         self.progress.begin()
         cfg = plan.config
-        length = (self.tr("{0} steps").format(cfg.max_steps) if cfg.max_steps
-                  else self.tr("{0} epochs").format(f"{cfg.epochs:g}"))
+        length = (self.tr("%n step(s)", "", cfg.max_steps) if cfg.max_steps
+                  else self.tr("%n epoch(s)", "", int(cfg.epochs)) if float(cfg.epochs).is_integer()
+                  else self.tr("{0} epochs", "a fraction: 0.75 epochs").format(f"{cfg.epochs:g}"))
         self.append_log(self.tr("training {0}: {1} lr {2}, {3}, batch {4}, {5}{6}").format(
             cfg.preset, cfg.optimizer, f"{cfg.lr:g}", cfg.schedule, cfg.batch_size, length,
             self.tr(", augmented") if cfg.augment else ""))
