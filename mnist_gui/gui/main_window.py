@@ -251,12 +251,19 @@ class MainWindow(QMainWindow):
             return Path.home()
 
     def export_folder(self) -> Path:
-        """Where File → Export model as ONNX… starts: the folder the last export went to (remembered in the
-        settings), else the user's documents folder, else the home folder; never the working folder (an
-        exported network is for use outside the app)."""
-        last = self.ws.settings.get("export/folder")
-        documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        for folder in (last, documents):
+        """Where File → Export model as ONNX… starts: the folder the last export went to, else the user's
+        documents folder (an exported network is for use outside the app)."""
+        return self._start_folder("export/folder", QStandardPaths.StandardLocation.DocumentsLocation)
+
+    def image_folder(self) -> Path:
+        """Where File → Open image… starts: the folder the last image came from, else the user's pictures."""
+        return self._start_folder("open/imageFolder", QStandardPaths.StandardLocation.PicturesLocation)
+
+    def _start_folder(self, key: str, standard) -> Path:
+        """The folder remembered under key (settings), else the standard location, else home; never the
+        working folder, which is wherever the app happened to be started."""
+        last = self.ws.settings.get(key)
+        for folder in (last, QStandardPaths.writableLocation(standard)):
             if folder and Path(folder).is_absolute() and Path(folder).is_dir():
                 return Path(folder)
         return Path.home()
@@ -364,8 +371,10 @@ class MainWindow(QMainWindow):
     def open_image(self, path: str | None = None) -> bool:
         if not path:
             path, _ = QFileDialog.getOpenFileName(
-                self, self.tr("Open image"), "",
+                self, self.tr("Open image"), str(self.image_folder()),
                 self.tr("Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)"))
+            if path:
+                self.ws.settings.set("open/imageFolder", str(Path(path).parent))
         if not path:
             return False
         from mnist_gui.core.preprocess import PreprocessError, open_image, pixel_count

@@ -279,6 +279,35 @@ def test_the_onnx_export_starts_in_the_documents_or_the_last_folder_used(window,
     assert asked[-1].parent == first
 
 
+def test_open_image_starts_in_pictures_then_the_last_folder_never_the_working_folder(window, qtbot, tmp_path,
+                                                                                       monkeypatch):
+    from pathlib import Path
+
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QFileDialog
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    img = QImage(56, 56, QImage.Format.Format_Grayscale8)
+    img.fill(0)
+    img.save(str(shots / "seven.png"))
+    asked, answer = [], [""]
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (asked.append(Path(a[2])), (answer[0], ""))[1])
+    assert not window.open_image()                        # cancelled: nothing remembered
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    assert asked[-1] != work and asked[-1] in {p for p in (Path(pictures), Path.home()) if p.is_dir()}, asked[-1]
+    assert window.ws.settings.get("open/imageFolder") == ""
+    answer[0] = str(shots / "seven.png")
+    window.open_image()
+    assert window.ws.settings.get("open/imageFolder") == str(shots)
+    answer[0] = ""
+    window.open_image()
+    assert asked[-1] == shots                             # the folder the last image came from
+
+
 def test_lists_inside_chinese_text_use_the_chinese_list_comma(window, qtbot):
     from mnist_gui.gui import i18n
     assert i18n.join(["0: 5", "1: 7"]) == "0: 5, 1: 7"
