@@ -5,7 +5,7 @@
     python benchmarks/pendigits_nested.py --models DIR                    # the nested measurement
 
 The 30 pen writers in 3 outer folds of 10 (folds.nested_folds), each with 3 inner folds of its 20 training
-writers; the 8 negative shape families (core/handwriting/shapes.py) in 3 outer folds too, each outer fold
+writers; the 12 negative shape families (core/handwriting/shapes.py) in 3 outer folds too, each outer fold
 holding out its writers and its families together. Per outer fold:
 
 - a digit model that never saw its writers (--train-models: RECIPE below, MNIST + the other 20 writers'

@@ -9,7 +9,7 @@ for the pair family) and 2,400 random polylines (shapes.GENERIC); all through th
 the same pen digits and shapes as strokes (shapes.path_gate_training_set). The same data, sizes and
 training as each fold's gates in benchmarks/pendigits_nested.py (which chose the operating points,
 gate.NOT_A_DIGIT_BELOW and NOT_A_DIGIT_WITH_PATH_BELOW, and measured them on held-out writers and
-families), here on all 30 writers and all 8 families. --cache: the benchmark's gate_data.npz (the same
+families), here on all 30 writers and all 12 families. --cache: the benchmark's gate_data.npz (the same
 images), to skip rendering.
 """
 

@@ -4,7 +4,13 @@ Each family makes strokes in screen coordinates (y grows downwards) at about a c
 another hand would draw them (pendigits.vary_strokes), for the canvas's own path (strokes_to_mnist). The
 families are kept apart so that a measurement can hold a whole family out: a gate is scored on kinds of
 shapes it never saw. Shapes that are digits in some hand are left out on purpose (a circle is a 0, a bar a
-1, a Z a 2, an S a 5, a T or a V may be a 7, & and B are 8s)."""
+1, a Z a 2, an S a 5, a T or a V may be a 7, & and B are 8s).
+
+Besides our own templates (LETTERS, SYMBOLS), four families are glyphs of the Hershey vector fonts (the
+Hershey-Fonts package, a training-only dependency: the `train` extra): Latin letters in a sans, a serif and a
+script font, Greek and Cyrillic letters, and mathematical and other signs; each HERSHEY entry names its fonts
+and the keys of the glyphs taken, digit-like glyphs left out (Θ, Б, З, Э, Ч, В, ∂, ∫, √, §, a script E,
+which is an ε, and a script L or Q, which are 2s in some hands)."""
 
 from __future__ import annotations
 
@@ -40,6 +46,15 @@ SYMBOLS = {
     "arrow": [[(0, 0.5), (1, 0.5)], [(0.65, 0.15), (1, 0.5), (0.65, 0.85)]],
     "infinity": None,   # made below
     "smiley": None,
+}
+
+
+# family: ((Hershey font, keys of its glyphs), ...); a key is the character the font draws its glyph for
+HERSHEY = {
+    "latin": (("futural", "AEFHKMNPRWXYhkmnwx"), ("timesr", "AEFHKMNPRWXYhkmnwx"), ("scripts", "AFHKMNRWXhkmnwx")),
+    "greek": (("greek", "DFGLPRSUWXYacfghklmpwy"),),
+    "cyrillic": (("cyrillic", "ADEFGHKLMNPQRUWXdefghklmnpqruwx$%&[]^{|}"),),
+    "signs": (("mathlow", "ghiknwxz!#&?@^|~"), ("symbolic", "DEGIJKLMNXghmnop")),
 }
 
 
@@ -150,6 +165,36 @@ def symbol(rng) -> list:
     return _template(SYMBOLS[name])
 
 
+def _hershey_glyphs(family: str) -> list[list[np.ndarray]]:
+    """The family's glyphs as strokes in a unit box (y down, as the fonts draw; aspect kept, centred), each
+    polyline of the font's connected segments one stroke."""
+    from HersheyFonts import HersheyFonts
+    out = []
+    for font, keys in HERSHEY[family]:
+        h = HersheyFonts()
+        h.load_default_font(font)
+        for key in keys:
+            strokes = [np.asarray(s, dtype=np.float64) for s in h.strokes_for_text(key) if len(s) > 1]
+            if not strokes:
+                raise ValueError(f"the Hershey font {font} has no glyph for {key!r}")
+            pts = np.vstack(strokes)
+            lo, hi = pts.min(0), pts.max(0)
+            scale = max(hi - lo)
+            out.append([(s - (lo + hi) / 2) / scale + 0.5 for s in strokes])
+    return out
+
+
+_GLYPHS: dict[str, list] = {}
+
+
+def hershey(family: str, rng) -> list:
+    """A glyph of a HERSHEY family, chosen at random."""
+    if family not in _GLYPHS:
+        _GLYPHS[family] = _hershey_glyphs(family)
+    glyphs = _GLYPHS[family]
+    return _template(glyphs[rng.integers(len(glyphs))])
+
+
 def pair(rng, digits: list[PenDigit]) -> list:
     """Two pen digits side by side: a number, not one digit."""
     a, b = (digits[i] for i in rng.choice(len(digits), 2))
@@ -175,8 +220,12 @@ def polyline(rng) -> list:
             return [_densify(rng.uniform(0, 1, (k, 2)) * SIZE) for k in counts]
 
 
-FAMILIES = {"scribble": scribble, "zigzag": zigzag, "cross": cross, "spiral": spiral, "hatching": hatching,
-            "letter": letter, "symbol": symbol, "pair": pair}
+# in the order of the held-out folds (benchmarks/pendigits_nested.py holds out four consecutive families at a
+# time): letters, signs and strokes in each fold
+FAMILIES = {"latin": lambda rng: hershey("latin", rng), "scribble": scribble, "cross": cross, "symbol": symbol,
+            "greek": lambda rng: hershey("greek", rng), "zigzag": zigzag, "spiral": spiral, "pair": pair,
+            "cyrillic": lambda rng: hershey("cyrillic", rng), "hatching": hatching, "letter": letter,
+            "signs": lambda rng: hershey("signs", rng)}
 NEEDS_DIGITS = frozenset({"pair"})
 
 
