@@ -34,18 +34,23 @@ from mnist_gui.core.data import Mnist, MnistSplit, load_mnist  # noqa: E402
 from mnist_gui.core.handwriting import trajectory as T  # noqa: E402
 from mnist_gui.core.handwriting import trajectory_train as TT  # noqa: E402
 from mnist_gui.core.handwriting.pendigits import read_unipen, seen_writers  # noqa: E402
+from mnist_gui.core.handwriting.prototypes import Prototypes  # noqa: E402
 from mnist_gui.core.predictor import Predictor  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 from mnist_gui.core.train import Trainer  # noqa: E402
 from mnist_gui.core.workspace import Workspace  # noqa: E402
 
 
-def accuracy(model, imgs, labels, path_probs=None, temperature: float = T.TEMPERATURE) -> float:
+def accuracy(model, imgs, labels, path_probs=None, temperature: float = T.TEMPERATURE, mine=None,
+             feats=None) -> float:
     """The share read right; with path_probs (N×10, the pen-path net's reading of the same digits), as the
-    live path reads drawn strokes: both joined (trajectory.combine)."""
+    live path reads drawn strokes: both joined (trajectory.combine), and with `mine` (Prototypes of the taught
+    digits) leaned towards them by the digits' path features `feats`."""
     probs = Predictor(model).classify(imgs)
     if path_probs is not None:
         probs = T.combine(probs, path_probs, temperature=temperature)
+    if mine is not None:
+        probs = mine.adjust(probs, feats)
     return float(np.mean(probs.argmax(1) == np.asarray(labels)))
 
 
@@ -91,6 +96,9 @@ def main() -> int:
     ap.add_argument("--temperature", type=float, default=T.TEMPERATURE,
                     help="the path net's temperature (pendigits_nested.py's inner folds chose 0.5, 0.75, 0.5 "
                     "for outer folds 1-3; pass the one of the fold the path net comes from)")
+    ap.add_argument("--prototypes", nargs=2, type=float, metavar=("WEIGHT", "SCALE"),
+                    help="with --path: also read leaning towards the taught digits' pen paths (core/handwriting/"
+                    "prototypes.py) at this weight and scale (benchmarks/my_strokes.py's choice for the fold)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     data = load_mnist(download=False)
@@ -113,6 +121,9 @@ def main() -> int:
             ws.teach(d.label, strokes_to_mnist(d.strokes), d.strokes)
         before = accuracy(shipped.model, rest_imgs, rest_labels)
         pp = path_reader(args.path)([d.strokes for d in rest]) if args.path else None
+        rest_feats = T.batch_features([d.strokes for d in rest])
+        mine = (Prototypes.of([(d.label, d.strokes) for d in taught], weight=args.prototypes[0],
+                              scale=args.prototypes[1]) if args.prototypes else None)
         plan = ws.plan_finetune(**({"share": args.share} if args.share is not None else {}))
         cfg, extra, init = plan.config, plan.extra_train, plan.init_state
         cfg = cfg.with_overrides(lr=args.lr, max_steps=args.steps, schedule=args.schedule, seed=args.seed,
@@ -128,6 +139,11 @@ def main() -> int:
                **({"before_with_path": round(accuracy(shipped.model, rest_imgs, rest_labels, pp, args.temperature), 4),
                    "after_with_path": round(accuracy(model, rest_imgs, rest_labels, pp, args.temperature), 4)}
                   if args.path else {}),
+               **({"before_with_path_and_prototypes": round(accuracy(shipped.model, rest_imgs, rest_labels, pp,
+                                                                     args.temperature, mine, rest_feats), 4),
+                   "after_with_path_and_prototypes": round(accuracy(model, rest_imgs, rest_labels, pp,
+                                                                    args.temperature, mine, rest_feats), 4)}
+                  if args.path and args.prototypes else {}),
                "mnist_test_after": round(mnist_after, 4),
                "train_seconds": round(r.metrics["train_seconds"], 1), "seconds_with_eval": round(secs, 1)}
         rows.append(row)

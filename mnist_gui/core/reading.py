@@ -23,6 +23,7 @@ from mnist_gui import config
 from mnist_gui.core.handwriting import gate as G
 from mnist_gui.core.handwriting.judge import onnx_judge
 from mnist_gui.core.handwriting.numbers import NumberReading, read_number
+from mnist_gui.core.handwriting.prototypes import Prototypes
 from mnist_gui.core.handwriting.trajectory import combine, features, onnx_trajectory
 from mnist_gui.core.preprocess import Stroke, digit_like, image_to_mnist, strokes_to_mnist, too_small
 
@@ -173,8 +174,12 @@ class Reader:
     ReadingModels, each network run once per read. Candidates of number mode are cached while the
     classifier stays (a new Reader for a new model). Used from one thread."""
 
-    def __init__(self, classifier: Classifier, models: ReadingModels):
+    def __init__(self, classifier: Classifier, models: ReadingModels,
+                 mine: Callable[[], Prototypes | None] | None = None):
+        """mine: the user's taught digits as prototypes of the pen path (handwriting/prototypes.py), asked
+        for at each read of strokes (the Workspace keeps them current with My digits)."""
         self.classifier, self.models = classifier, models
+        self.mine = mine or (lambda: None)
         self._number_cache: dict = {}
 
     def read(self, strokes: Sequence[Stroke], number: bool = False,
@@ -195,7 +200,8 @@ class Reader:
 
     def read_strokes(self, strokes: Sequence[Stroke]) -> Reading | None:
         """The strokes as one digit: the image's probabilities joined with the path net's reading of the
-        same strokes (trajectory.combine), the gates on both; None when there is no ink."""
+        same strokes (trajectory.combine) and leaned towards the user's taught digits whose paths are close
+        (prototypes.py), the gates on both; None when there is no ink."""
         img = strokes_to_mnist(strokes)
         if img is None:
             return None
@@ -205,6 +211,9 @@ class Reader:
         if path is not None:
             p_path = path.on_features(feats) if hasattr(path, "on_features") else path([strokes])
             probs = combine(probs, p_path[0])
+        mine = self.mine()
+        if mine is not None:
+            probs = mine.adjust(probs, feats)
         return self._reading(img, probs, feats, [strokes])
 
     def read_image(self, image) -> Reading | None:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from mnist_gui import config
 from mnist_gui.core.errors import Busy, Diverged, ModelNotLoaded, MyDigitsEmpty  # Busy: callers import it here too
+from mnist_gui.core.handwriting.prototypes import Prototypes
 from mnist_gui.core.messages import Message
 from mnist_gui.core.reading import Reader, ReadingModels
 from mnist_gui.core.recipes import DEFAULT_RECIPE, RECIPES, Recipe, TrainConfig
@@ -223,6 +224,8 @@ class Workspace:
         self._folder_lock = threading.RLock()   # held briefly: the folder, the change count and _mnist
         self._runs: RunStore | None = None
         self._my_digits: MyDigits | None = None
+        self._prototypes: Prototypes | None = None   # My digits' strokes, for the reader (None: not made yet)
+        self._prototypes_made = False
         self._busy: BusyKind | None = None
         self._busy_lock = threading.Lock()
         # change notifications (called in the thread that made the change)
@@ -294,8 +297,10 @@ class Workspace:
         return self._my_digits
 
     def teach(self, label: int, image, strokes=()):
-        """Store a digit in My digits (raises OSError-derived errors when it cannot be stored)."""
+        """Store a digit in My digits (raises OSError-derived errors when it cannot be stored); the reading
+        of drawings leans towards it at once (prototypes)."""
         sample = self.my_digits.add(label, image, strokes)
+        self._prototypes_made = False
         self.my_digits_changed.emit()
         return sample
 
@@ -303,8 +308,17 @@ class Workspace:
         """Delete these samples from My digits; the number deleted."""
         n = sum(bool(self.my_digits.delete(i)) for i in sample_ids)
         if n:
+            self._prototypes_made = False
             self.my_digits_changed.emit()
         return n
+
+    def prototypes(self) -> Prototypes | None:
+        """The pen paths of My digits that the reader leans towards (handwriting/prototypes.py), made when
+        first asked for after a change (None: no taught digit has strokes)."""
+        if not self._prototypes_made:
+            self._prototypes = Prototypes.of((s.label, s.strokes) for s in self.my_digits.samples)
+            self._prototypes_made = True
+        return self._prototypes
 
     # -- data ----------------------------------------------------------------------------------
     @property
@@ -392,7 +406,7 @@ class Workspace:
         else:
             from mnist_gui.core.predictor import Predictor
             self.predictor = Predictor(ck.load_model())
-        self.reader = Reader(self.predictor, self._reading_models)   # a new model: a new candidate cache
+        self.reader = Reader(self.predictor, self._reading_models, self.prototypes)   # a new candidate cache
         if remember:
             self._remember(ck)
         self.model_changed.emit(ck)
@@ -405,7 +419,7 @@ class Workspace:
     @reading_models.setter
     def reading_models(self, models: ReadingModels) -> None:
         self._reading_models = models
-        self.reader = None if self.predictor is None else Reader(self.predictor, models)
+        self.reader = None if self.predictor is None else Reader(self.predictor, models, self.prototypes)
 
     def _remember(self, ck: Checkpoint) -> None:
         """The one place that writes which model the next start opens (and the command line reads: at once)."""

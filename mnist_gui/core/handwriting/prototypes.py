@@ -1,0 +1,71 @@
+"""The user's own hand: the strokes of My digits as prototypes that the reading of a drawing leans towards.
+
+A writer's next digits look most like the ones they taught. Each taught digit's pen path
+(trajectory.features: points along the path, direction, pen up or down) is a prototype; a drawing whose
+path is close to a prototype of digit k gets a bonus for k before the verdict:
+
+    log p_k += WEIGHT · exp(-d_k / SCALE)
+
+d_k is the mean squared difference per feature value to the nearest prototype of k. A drawing far from
+every prototype is read as before, and a digit never taught gets no bonus (never a penalty). WEIGHT and
+SCALE were chosen on writer folds (benchmarks/my_strokes.py; its figures: benchmarks/README.md). The
+newest PER_CLASS digits of each class are used, which also bounds the time of a read.
+
+Run time only (NumPy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from mnist_gui.core.handwriting.trajectory import batch_features
+
+WEIGHT = 12.0
+SCALE = 0.1
+PER_CLASS = 50
+
+
+class Prototypes:
+    """Taught digits' path features (N × CHANNELS × POINTS) and their labels."""
+
+    def __init__(self, feats: np.ndarray, labels: np.ndarray, weight: float = WEIGHT, scale: float = SCALE):
+        self.feats = np.asarray(feats, np.float32).reshape(len(labels), -1)
+        self.labels = np.asarray(labels, np.int64)
+        self.weight, self.scale = weight, scale
+
+    @classmethod
+    def of(cls, taught: Iterable[tuple[int, Sequence]], per_class: int = PER_CLASS, **kw) -> Prototypes | None:
+        """From (label, strokes) pairs, oldest first; the newest per_class of each digit are kept. None when
+        no pair has strokes (digits taught from images have none)."""
+        kept: dict[int, list] = {}
+        for label, strokes in taught:
+            if strokes and any(len(s) for s in strokes):
+                kept.setdefault(int(label), []).append(strokes)
+        pairs = [(k, s) for k, v in sorted(kept.items()) for s in v[-per_class:]]
+        if not pairs:
+            return None
+        return cls(batch_features([s for _, s in pairs]), np.array([k for k, _ in pairs]), **kw)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def bonus(self, feats: np.ndarray) -> np.ndarray:
+        """N×10: WEIGHT · exp(-d_k / SCALE) for each taught digit k, 0 for the others."""
+        x = np.asarray(feats, np.float32).reshape(-1, self.feats.shape[1])
+        d = ((x * x).sum(1)[:, None] - 2 * x @ self.feats.T + (self.feats * self.feats).sum(1)[None]) \
+            / self.feats.shape[1]
+        out = np.zeros((len(x), 10))
+        for k in np.unique(self.labels):
+            nearest = np.maximum(d[:, self.labels == k].min(1), 0.0)
+            out[:, k] = self.weight * np.exp(-nearest / self.scale)
+        return out
+
+    def adjust(self, probs: np.ndarray, feats: np.ndarray) -> np.ndarray:
+        """probs (N×10 or 10) leaned towards the taught digits the paths are close to."""
+        p = np.asarray(probs, np.float64)
+        z = np.log(np.clip(p, 1e-12, 1.0)).reshape(-1, 10) + self.bonus(feats)
+        z -= z.max(1, keepdims=True)
+        e = np.exp(z)
+        return (e / e.sum(1, keepdims=True)).reshape(p.shape)

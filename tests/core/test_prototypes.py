@@ -1,0 +1,60 @@
+"""Teaching the reading of the pen's path (core/handwriting/prototypes.py): the strokes of My digits pull the
+reading of a drawing drawn like them towards their digit; a drawing unlike them reads as before."""
+
+import numpy as np
+
+from mnist_gui.core.handwriting import prototypes as P
+from mnist_gui.core.handwriting.prototypes import Prototypes
+from mnist_gui.core.handwriting.trajectory import features
+from mnist_gui.core.workspace import Workspace
+
+ZERO = [[(50 + 40 * np.sin(t), 50 - 45 * np.cos(t)) for t in np.linspace(0, 2 * np.pi, 40)]]
+
+
+def seven(bar: float):
+    """A stem from the bottom left to the top right, with a bar of `bar` (0: none, a slanted 1) to its left."""
+    return [[(70 - 60 * bar, 10), (70, 10), (45, 95)]] if bar else [[(70, 10), (45, 95)]]
+
+
+def test_the_newest_of_each_digit_are_kept_and_digits_without_strokes_are_not():
+    line = [[(0, 0), (10, 10)]]
+    taught = [(1, [[(0, 0), (0, i + 5)]]) for i in range(5)] + [(2, line), (3, []), (4, [[]])]
+    p = Prototypes.of(taught, per_class=2)
+    assert sorted(p.labels.tolist()) == [1, 1, 2]
+    newest = np.stack([features(s).ravel() for _, s in taught[3:5]])
+    assert np.allclose(p.feats[p.labels == 1], newest)
+    assert Prototypes.of([(3, []), (5, [[]])]) is None
+
+
+def test_a_drawing_like_a_taught_one_gets_its_digit_and_nothing_else_changes():
+    p = Prototypes.of([(7, seven(0.8)), (0, ZERO)])
+    b = p.bonus(np.stack([features(seven(0.8)), features([[(10, 90), (90, 90)]])]))
+    assert b[0, 7] == P.WEIGHT and b[0, 0] < 0.01 * P.WEIGHT
+    assert np.all(b[:, [1, 2, 3, 4, 5, 6, 8, 9]] == 0)      # a digit never taught: no bonus, no penalty
+    assert b[1].max() < 0.01 * P.WEIGHT                      # a bar is like none of them
+    flat = np.full(10, 0.1)
+    assert np.allclose(p.adjust(flat, features([[(10, 90), (90, 90)]])), flat, atol=0.01)
+
+
+def test_teaching_a_drawing_changes_its_reading_and_forgetting_it_undoes_that(tmp_path, shipped):
+    """Between a slanted 1 and a 7 there is a drawing the shipped models hesitate over: taught as the digit
+    they put second, it is read as that digit at once; a 0 reads exactly as before; deleting the taught
+    digit gives the old reading back."""
+    ws = Workspace(tmp_path)
+    ws.make_live(shipped, remember=False)
+    readings = {bar: ws.reader.read(seven(bar)) for bar in np.linspace(0, 0.8, 17)}
+
+    def gap(r):
+        lp = np.sort(np.log(np.clip(r.probabilities, 1e-12, 1)))
+        return lp[-1] - lp[-2]
+    bar = min(readings, key=lambda b: gap(readings[b]))
+    before = readings[bar]
+    second = int(np.argsort(before.probabilities)[-2])
+    assert gap(before) < P.WEIGHT / 2, gap(before)
+    zero_before = ws.reader.read(ZERO).probabilities
+    sample = ws.teach(second, before.image28, seven(bar))
+    after = ws.reader.read(seven(bar))
+    assert after.top == second != before.top
+    assert np.allclose(ws.reader.read(ZERO).probabilities, zero_before, atol=1e-6)
+    ws.forget([sample.id])
+    assert np.allclose(ws.reader.read(seven(bar)).probabilities, before.probabilities)
