@@ -31,8 +31,11 @@ class Prototypes:
     """Taught digits' path features (N × CHANNELS × POINTS) and their labels."""
 
     def __init__(self, feats: np.ndarray, labels: np.ndarray, weight: float = WEIGHT, scale: float = SCALE):
-        self.feats = np.asarray(feats, np.float32).reshape(len(labels), -1)
-        self.labels = np.asarray(labels, np.int64)
+        order = np.argsort(np.asarray(labels, np.int64), kind="stable")   # by digit, for reduceat
+        self.feats = np.asarray(feats, np.float32).reshape(len(labels), -1)[order]
+        self.labels = np.asarray(labels, np.int64)[order]
+        self._sq = (self.feats * self.feats).sum(1)
+        self._digits, self._starts = np.unique(self.labels, return_index=True)
         self.weight, self.scale = weight, scale
 
     @classmethod
@@ -54,12 +57,10 @@ class Prototypes:
     def bonus(self, feats: np.ndarray) -> np.ndarray:
         """N×10: WEIGHT · exp(-d_k / SCALE) for each taught digit k, 0 for the others."""
         x = np.asarray(feats, np.float32).reshape(-1, self.feats.shape[1])
-        d = ((x * x).sum(1)[:, None] - 2 * x @ self.feats.T + (self.feats * self.feats).sum(1)[None]) \
-            / self.feats.shape[1]
+        d = ((x * x).sum(1)[:, None] - 2 * x @ self.feats.T + self._sq[None]) / self.feats.shape[1]
+        nearest = np.maximum(np.minimum.reduceat(d, self._starts, axis=1), 0.0)   # N × taught digits
         out = np.zeros((len(x), 10))
-        for k in np.unique(self.labels):
-            nearest = np.maximum(d[:, self.labels == k].min(1), 0.0)
-            out[:, k] = self.weight * np.exp(-nearest / self.scale)
+        out[:, self._digits] = self.weight * np.exp(-nearest / self.scale)
         return out
 
     def adjust(self, probs: np.ndarray, feats: np.ndarray) -> np.ndarray:
