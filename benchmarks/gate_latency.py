@@ -1,7 +1,8 @@
 """What the digit gate and the pen-path recognizer add to a stroke's way to the bars (issue 20): strokes ->
 28×28 -> the shipped model on ONNX Runtime -> the verdict (core/reading.Reader.read_strokes); without either, with the image gate
 (resources/digit_gate.onnx), with it and the path net (resources/trajectory.onnx), and with both gates and
-the path net (resources/path_gate.onnx too), as the app reads strokes now.
+the path net (resources/path_gate.onnx too), as the app reads strokes now; and that with 500 taught digits
+(50 of each, the most the reader uses) to lean towards (core/handwriting/prototypes.py).
 
     python benchmarks/gate_latency.py [--rounds 5] [--reads 200]
 
@@ -23,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from mnist_gui import config  # noqa: E402
+from mnist_gui.core.handwriting.prototypes import PER_CLASS, Prototypes  # noqa: E402
 from mnist_gui.core.live import LivePredictor  # noqa: E402
 from mnist_gui.core.reading import Reader, ReadingModels  # noqa: E402
 
@@ -58,11 +60,13 @@ def main() -> int:
                "gate": Reader(live, ReadingModels(gate=shipped.gate, path_gate=None, path_net=None)),
                "gate + path": Reader(live, ReadingModels(gate=shipped.gate, path_gate=None, path_net=shipped.path_net)),
                "both gates + path": Reader(live, shipped)}
+    taught = Prototypes.of([(i % 10, st) for i, st in enumerate(strokes(10 * PER_CLASS, seed=1))])
+    readers["+ 500 taught"] = Reader(live, shipped, lambda: taught)
 
     def read(s, mode: str):
         return readers[mode].read_strokes(s)
 
-    modes = ("neither", "gate", "gate + path", "both gates + path")
+    modes = ("neither", "gate", "gate + path", "both gates + path", "+ 500 taught")
     times = {m: [] for m in modes}
     for r in range(args.rounds):
         for mode in (modes if r % 2 == 0 else modes[::-1]):
