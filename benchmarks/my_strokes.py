@@ -11,7 +11,9 @@ at the temperature its inner folds chose), neither of which saw the fold's 10 wr
 strokes (image and path net joined), without and with the prototypes of the taught ones. Every writer is
 read by the models of their own outer fold; for each fold, WEIGHT and SCALE are chosen (the best mean
 accuracy over a grid, the smaller weight on a tie) on the other 20 writers' readings, then the fold's own
-writers are scored once with them. Prints per writer and per fold: before, after, writers lowered,
+writers are scored once with them. Not wholly apart: the other folds' models that read those 20 writers
+were trained on this fold's writers (choosing on the fold's inner folds instead would read them with a model
+that saw them). Only two numbers are chosen so. Prints per writer and per fold: before, after, writers lowered,
 misread with no doubt (a wrong digit at ≥ NOT_SURE_BELOW).
 """
 

@@ -297,19 +297,24 @@ class Workspace:
         return self._my_digits
 
     def teach(self, label: int, image, strokes=()):
-        """Store a digit in My digits (raises OSError-derived errors when it cannot be stored); the reading
-        of drawings leans towards it at once (prototypes)."""
+        """Store a digit in My digits (raises OSError-derived errors when it cannot be stored); drawings read as
+        one digit lean towards it at once (prototypes)."""
         sample = self.my_digits.add(label, image, strokes)
         self._prototypes_made = False
         self.my_digits_changed.emit()
         return sample
 
     def forget(self, sample_ids) -> int:
-        """Delete these samples from My digits; the number deleted."""
-        n = sum(bool(self.my_digits.delete(i)) for i in sample_ids)
-        if n:
+        """Delete these samples from My digits; the number deleted. A delete re-reads the file (other windows'
+        digits too), so the prototypes are made again even when one of them fails."""
+        n = 0
+        try:
+            for i in sample_ids:
+                n += bool(self.my_digits.delete(i))
+        finally:
             self._prototypes_made = False
-            self.my_digits_changed.emit()
+            if n:
+                self.my_digits_changed.emit()
         return n
 
     def prototypes(self) -> Prototypes | None:

@@ -2,6 +2,7 @@
 reading of a drawing drawn like them towards their digit; a drawing unlike them reads as before."""
 
 import numpy as np
+import pytest
 
 from mnist_gui.core.handwriting import prototypes as P
 from mnist_gui.core.handwriting.prototypes import Prototypes
@@ -18,18 +19,24 @@ def seven(bar: float):
 
 def test_the_newest_of_each_digit_are_kept_and_digits_without_strokes_are_not():
     line = [[(0, 0), (10, 10)]]
-    taught = [(1, [[(0, 0), (0, i + 5)]]) for i in range(5)] + [(2, line), (3, []), (4, [[]])]
+    taught = [(1, [[(0, 0), (10 * i, 100), (10 * i, 130)]]) for i in range(5)] + [(2, line), (3, []), (4, [[]])]
     p = Prototypes.of(taught, per_class=2)
     assert sorted(p.labels.tolist()) == [1, 1, 2]
     newest = np.stack([features(s).ravel() for _, s in taught[3:5]])
+    oldest = np.stack([features(s).ravel() for _, s in taught[0:2]])
+    assert not np.allclose(newest, oldest)                      # the five 1s differ
     assert np.allclose(p.feats[p.labels == 1], newest)
     assert Prototypes.of([(3, []), (5, [[]])]) is None
+    for huge in ([[(1.7e308, 0), (1.7e308, 10)]], [[(-1.7e308, 0), (1.7e308, 10)]]):   # a hand-edited file
+        absurd = Prototypes.of([(1, huge), (2, line)])
+        assert np.isfinite(absurd.feats).all() and 2 in absurd.labels
+        assert np.isfinite(absurd.adjust(np.full(10, 0.1), features(line))).all()
 
 
 def test_a_drawing_like_a_taught_one_gets_its_digit_and_nothing_else_changes():
     p = Prototypes.of([(7, seven(0.8)), (0, ZERO)])
     b = p.bonus(np.stack([features(seven(0.8)), features([[(10, 90), (90, 90)]])]))
-    assert b[0, 7] == P.WEIGHT and b[0, 0] < 0.01 * P.WEIGHT
+    assert b[0, 7] == pytest.approx(P.WEIGHT, rel=1e-4) and b[0, 0] < 0.01 * P.WEIGHT
     assert np.all(b[:, [1, 2, 3, 4, 5, 6, 8, 9]] == 0)      # a digit never taught: no bonus, no penalty
     assert b[1].max() < 0.01 * P.WEIGHT                      # a bar is like none of them
     flat = np.full(10, 0.1)
@@ -58,3 +65,22 @@ def test_teaching_a_drawing_changes_its_reading_and_forgetting_it_undoes_that(tm
     assert np.allclose(ws.reader.read(ZERO).probabilities, zero_before, atol=1e-6)
     ws.forget([sample.id])
     assert np.allclose(ws.reader.read(seven(bar)).probabilities, before.probabilities)
+
+
+def test_a_delete_that_fails_partway_still_renews_the_prototypes(tmp_path, monkeypatch):
+    """forget([a, b]) with b's delete failing: a is gone from the file, so it no longer pulls readings."""
+    from mnist_gui.core.mydigits import MyDigitsError
+    ws = Workspace(tmp_path)
+    a = ws.teach(7, np.zeros((28, 28), np.float32), seven(0.8))
+    b = ws.teach(0, np.zeros((28, 28), np.float32), ZERO)
+    assert sorted(ws.prototypes().labels.tolist()) == [0, 7]
+    real = ws.my_digits.delete
+
+    def delete(i):
+        if i == b.id:
+            raise MyDigitsError("cannot delete: read-only")
+        return real(i)
+    monkeypatch.setattr(ws.my_digits, "delete", delete)
+    with pytest.raises(MyDigitsError):
+        ws.forget([a.id, b.id])
+    assert ws.prototypes().labels.tolist() == [0]

@@ -7,7 +7,8 @@ path is close to a prototype of digit k gets a bonus for k before the verdict:
     log p_k += WEIGHT · exp(-d_k / SCALE)
 
 d_k is the mean squared difference per feature value to the nearest prototype of k. A drawing far from
-every prototype is read as before, and a digit never taught gets no bonus (never a penalty). WEIGHT and
+every prototype is read as before, and a digit never taught gets no bonus (it loses only what the taught
+digit near the drawing gains). Drawings read as one digit use them; number mode does not yet. WEIGHT and
 SCALE were chosen on writer folds (benchmarks/my_strokes.py; its figures: benchmarks/README.md). The
 newest PER_CLASS digits of each class are used, which also bounds the time of a read.
 
@@ -28,7 +29,7 @@ PER_CLASS = 50
 
 
 class Prototypes:
-    """Taught digits' path features (N × CHANNELS × POINTS) and their labels."""
+    """Taught digits' path features (N × CHANNELS·POINTS, sorted by digit) and their labels."""
 
     def __init__(self, feats: np.ndarray, labels: np.ndarray, weight: float = WEIGHT, scale: float = SCALE):
         order = np.argsort(np.asarray(labels, np.int64), kind="stable")   # by digit, for reduceat
@@ -49,7 +50,12 @@ class Prototypes:
         pairs = [(k, s) for k, v in sorted(kept.items()) for s in v[-per_class:]]
         if not pairs:
             return None
-        return cls(batch_features([s for _, s in pairs]), np.array([k for k, _ in pairs]), **kw)
+        with np.errstate(all="ignore"):
+            feats = batch_features([s for _, s in pairs])
+        ok = np.isfinite(feats).all(axis=(1, 2))   # absurd coordinates in a hand-edited file: left out
+        if not ok.any():
+            return None
+        return cls(feats[ok], np.array([k for k, _ in pairs])[ok], **kw)
 
     def __len__(self) -> int:
         return len(self.labels)

@@ -46,7 +46,7 @@ def features(strokes) -> np.ndarray:
         return out
     allp = np.vstack(pts)
     lo, hi = allp.min(0), allp.max(0)
-    centre, half = (lo + hi) / 2, max(float((hi - lo).max()) / 2, 1e-6)
+    centre, half = lo / 2 + hi / 2, max(float((hi - lo).max()) / 2, 1e-6)   # halves first: no overflow
     # one polyline: every stroke's points, and the jump to the next stroke; pen flag per segment
     path, down = [pts[0][0]], []
     for i, p in enumerate(pts):
