@@ -300,7 +300,7 @@ class Workspace:
         """Store a digit in My digits (raises OSError-derived errors when it cannot be stored); drawings read as
         one digit lean towards it at once (prototypes)."""
         sample = self.my_digits.add(label, image, strokes)
-        self._prototypes_made = False
+        self._renew_prototypes()
         self.my_digits_changed.emit()
         return sample
 
@@ -312,10 +312,17 @@ class Workspace:
             for i in sample_ids:
                 n += bool(self.my_digits.delete(i))
         finally:
-            self._prototypes_made = False
+            self._renew_prototypes()
             if n:
                 self.my_digits_changed.emit()
         return n
+
+    def _renew_prototypes(self) -> None:
+        """After My digits changed: made again now, at the button press, when the reader already uses them
+        (not at the next pen stroke, on the live path); else when first asked for."""
+        was_made, self._prototypes_made = self._prototypes_made, False
+        if was_made:
+            self.prototypes()
 
     def prototypes(self) -> Prototypes | None:
         """The pen paths of My digits that the reader leans towards (handwriting/prototypes.py), made when

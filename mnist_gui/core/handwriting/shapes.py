@@ -14,6 +14,8 @@ which is an ε, and a script L or Q, which are 2s in some hands)."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from mnist_gui.core.handwriting.pendigits import PenDigit, vary_strokes
@@ -165,6 +167,7 @@ def symbol(rng) -> list:
     return _template(SYMBOLS[name])
 
 
+@functools.cache
 def _hershey_glyphs(family: str) -> list[list[np.ndarray]]:
     """The family's glyphs as strokes in a unit box (y down, as the fonts draw; aspect kept, centred), each
     polyline of the font's connected segments one stroke."""
@@ -184,14 +187,9 @@ def _hershey_glyphs(family: str) -> list[list[np.ndarray]]:
     return out
 
 
-_GLYPHS: dict[str, list] = {}
-
-
 def hershey(family: str, rng) -> list:
     """A glyph of a HERSHEY family, chosen at random."""
-    if family not in _GLYPHS:
-        _GLYPHS[family] = _hershey_glyphs(family)
-    glyphs = _GLYPHS[family]
+    glyphs = _hershey_glyphs(family)
     return _template(glyphs[rng.integers(len(glyphs))])
 
 
