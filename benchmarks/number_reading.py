@@ -2,7 +2,7 @@
 
     python benchmarks/number_reading.py [--count N] [--writers 21-30] [--model FILE] [--judge FILE] [--canvas 100]
                                         [--spacings realistic tight joined wide] [--jitter 0.05] [--seed 0]
-                                        [--decimals]
+                                        [--decimals] [--teach 10]
 
 Each number has 4 digits of one writer; writers 21-30 by default (`holdout`), `train` for 1-20 (what the
 reader's weights and prior were chosen on), or any list such as 1-10. The model must not have seen the
@@ -19,6 +19,11 @@ With --decimals, each number has a decimal point, a leading minus sign or both (
 says where and how big they are drawn), its truth the text "-3.14"; prints the share read exactly per kind,
 and, as the control, the share of the same digits read without the marks. The old splitter is left out (it
 has no marks); joined spacing is not offered.
+
+With --teach N, each writer first teaches N digits of each class (benchmarks/finetune_writer.split_writer, as
+my_strokes.py does), the numbers are made of their other digits only, and the best reader is run again with
+the prototypes of that writer's taught digits (the other readers are left out) (core/handwriting/prototypes.py at the app's WEIGHT and SCALE,
+which were chosen on single digits, never on numbers).
 """
 
 from __future__ import annotations
@@ -58,13 +63,14 @@ def old_reader(predictor):
     return read
 
 
-def new_reader(model, judge=None, path=None):
+def new_reader(model, judge=None, path=None, mine=None):
+    """mine: strokes -> the prototypes of their writer's taught digits (or None)."""
     from mnist_gui.core.handwriting.numbers import read_number
     from mnist_gui.core.predictor import torch_classifier
     classify = torch_classifier(model)
 
     def read(strokes):
-        r = read_number(strokes, classify, judge=judge, path=path)
+        r = read_number(strokes, classify, judge=judge, path=path, mine=mine(strokes) if mine else None)
         read.last = r
         return r.text if r else ""
     return read
@@ -175,6 +181,8 @@ def main() -> int:
     ap.add_argument("--path", help="a pen-path net (core/handwriting/trajectory.py) that never saw the writers: "
                                    "an .onnx export or a state dict (benchmarks/pendigits_nested.py's DIR/path-o3.pt)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
+    ap.add_argument("--teach", type=int, default=0, metavar="N",
+                    help="each writer teaches N digits per class first; the best reader runs again with them")
     ap.add_argument("--decimals", action="store_true",
                     help="numbers with a decimal point, a minus sign or both (default spacing: realistic)")
     args = ap.parse_args()
@@ -204,6 +212,17 @@ def main() -> int:
     for d in read_unipen(args.file):
         if d.writer in chosen:
             by_writer[d.writer].append(d)
+    protos, writer_of = {}, {}
+    if args.teach:
+        from finetune_writer import split_writer
+
+        from mnist_gui.core.handwriting.prototypes import Prototypes
+        for w in list(by_writer):
+            taught, by_writer[w] = split_writer(by_writer[w], w, args.teach)
+            protos[w] = Prototypes.of([(d.label, d.strokes) for d in taught])
+
+    def mine(strokes):
+        return protos.get(writer_of.get(id(strokes)))
     judge = None
     if args.judge:
         from mnist_gui.core.handwriting.judge_net import load_judge, torch_judge
@@ -226,6 +245,9 @@ def main() -> int:
         readers.append(("new reader + path", new_reader(ck.model, None, path)))
         if judge:
             readers.append(("new + judge + path", new_reader(ck.model, judge, path)))
+    if args.teach:
+        best = readers[-1][0]
+        readers = [readers[-1], (best + " + taught", new_reader(ck.model, judge, path if args.path else None, mine))]
     rows = []
     count = args.count or full_pass(by_writer)
     what = "four-digit numbers with a point, a minus or both" if args.decimals else "four-digit numbers"
@@ -238,6 +260,8 @@ def main() -> int:
             cases, plain, kinds = [t[0] for t in triples], [t[1] for t in triples], [t[2] for t in triples]
         else:
             cases = numbers(by_writer, count, spacing, args.seed, args.jitter)
+        for c in cases + (plain if args.decimals else []):
+            writer_of[id(c.strokes)] = c.digits[0].writer
         alone = misread_alone(ck.model, cases)
         print(f"{spacing:<10} {'(no digit misread alone)':<22} {1 - np.mean(alone):>7.1%}   the most a reader can get")
         for name, read in readers:
@@ -252,7 +276,7 @@ def main() -> int:
                 rows[-1].update({"per_kind": per, "digits_without_marks": control})
                 print(f"{'':<10} {'':<22} " + ", ".join(f"{k} {v:.1%}" for k, v in per.items())
                       + f"; the same digits without the marks: {control:.1%}")
-        c = close_stats(new, cases)
+        c = close_stats(readers[-1][1], cases)
         rows.append({"spacing": spacing, "method": readers[-1][0] + ", close alternatives", **c})
         print(f"{'':<10} close alternative shown {c['close_shown']}x; of {c['wrong']} wrong reads, shown for "
               f"{c['close_shown_when_wrong']}, and it was the truth for {c['close_is_truth']}")

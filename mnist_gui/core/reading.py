@@ -232,11 +232,12 @@ class Reader:
         return Reading(img, probs, _verdict(np.max(probs), like, ok))
 
     def read_number(self, strokes: Sequence[Stroke]) -> Reading | None:
-        """The strokes read as a number (handwriting.numbers.read_number, with the judge and the path net),
+        """The strokes read as a number (handwriting.numbers.read_number, with the judge, the path net and the
+        prototypes of the user's taught digits),
         each digit judged by the gates once; the input and probabilities of the digit holding the latest
         stroke. None when there is no ink or no digit."""
         m = self.models
-        nr = read_number(strokes, self.classifier.classify, self._number_cache, m.judge, m.path_net)
+        nr = read_number(strokes, self.classifier.classify, self._number_cache, m.judge, m.path_net, self.mine())
         if nr is None or not nr.digits:
             return None
         digits = nr.digits

@@ -67,6 +67,27 @@ def test_teaching_a_drawing_changes_its_reading_and_forgetting_it_undoes_that(tm
     assert np.allclose(ws.reader.read(seven(bar)).probabilities, before.probabilities)
 
 
+def test_number_mode_reads_a_taught_digit_as_taught(tmp_path, shipped):
+    """A hesitant 1-or-7 beside a 0, in number mode: taught as the digit of the number's runner-up reading,
+    that digit of the number changes and the 0 does not; forgotten, the number reads as before."""
+    ws = Workspace(tmp_path)
+    ws.make_live(shipped, remember=False)
+
+    def number(bar):
+        return seven(bar) + [[(x + 120, y) for x, y in ZERO[0]]]
+    readings = {bar: ws.reader.read(number(bar), number=True).number for bar in np.linspace(0, 0.8, 17)}
+    hesitant = {b: r for b, r in readings.items() if r.alternatives and r.alternatives[0][0][1:] == r.text[1:] == "0"}
+    bar = min(hesitant, key=lambda b: hesitant[b].score - hesitant[b].alternatives[0][1])
+    before = hesitant[bar]
+    runner_up = int(before.alternatives[0][0][0])
+    sample = ws.teach(runner_up, before.digits[0].image28, seven(bar))
+    after = ws.reader.read(number(bar), number=True).number
+    assert after.text == f"{runner_up}0" != before.text, after.text
+    assert np.allclose(after.digits[1].probs, before.digits[1].probs, atol=1e-6)
+    ws.forget([sample.id])
+    assert ws.reader.read(number(bar), number=True).number.text == before.text
+
+
 def test_a_delete_that_fails_partway_still_renews_the_prototypes(tmp_path, monkeypatch):
     """forget([a, b]) with b's delete failing: a is gone from the file, so it no longer pulls readings."""
     from mnist_gui.core.mydigits import MyDigitsError

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mnist_gui.core.handwriting.prototypes import Prototypes
 from mnist_gui.core.handwriting.segment import Marks, find_marks, split_digits
 from mnist_gui.core.handwriting.trajectory import batch_features, combine, on_features
 from mnist_gui.core.preprocess import Stroke, digit_like, strokes_to_mnist
@@ -86,7 +87,7 @@ class DigitRead:
     image28: np.ndarray         # the 28×28 input the classifier saw
     probs: np.ndarray           # all ten probabilities
     stroke_ids: list[int]       # indices of the input strokes it uses (all or part of)
-    features: np.ndarray | None = None   # its pen-path features (trajectory.features), when a path net read it
+    features: np.ndarray | None = None   # its pen-path features (trajectory.features), when a path net or prototypes read it
     ink_like: bool = True       # its input passes the ink checks (preprocess.digit_like)
 
 
@@ -410,7 +411,7 @@ _JUDGED = "judge's answers"   # in the cache: {(judge, candidate key, features):
 
 
 def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | None = None,
-                judge: Judge | None = None, path=None) -> NumberReading | None:
+                judge: Judge | None = None, path=None, mine: Prototypes | None = None) -> NumberReading | None:
     """The most probable reading of the strokes as a number (None when there is no ink), with a leading
     minus sign and a decimal point when segment.find_marks finds them: those strokes are left out of the
     digits, the point goes between the digits either side of it (read_digits says the rest).
@@ -423,18 +424,30 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     if marks.ids:
         keep = [i for i in range(len(arrays)) if i not in marks.ids]
         point_x = None if marks.point is None else float(np.mean(arrays[marks.point][:, 0]))
-        nr = read_digits([strokes[i] for i in keep], classify, cache, judge, path, marks.minus is not None, point_x)
+        nr = read_digits([strokes[i] for i in keep], classify, cache, judge, path, marks.minus is not None, point_x,
+                         mine)
         if nr is not None and nr.digits:
             for d in nr.digits:
                 d.stroke_ids = [keep[i] for i in d.stroke_ids]
             nr.mark_ids = tuple(sorted(marks.ids))
             return nr
-    return read_digits(strokes, classify, cache, judge, path)
+    return read_digits(strokes, classify, cache, judge, path, mine=mine)
+
+
+def _leaned(seen: dict, strokes_of: dict, mine: Prototypes) -> dict:
+    """seen ({key: (image, probabilities, features or None)}) with each candidate's probabilities leaned
+    towards the taught digits (features made for candidates cached without them)."""
+    keys = list(seen)
+    missing = [k for k in keys if seen[k][2] is None]
+    made = dict(zip(missing, batch_features([strokes_of[k] for k in missing]))) if missing else {}
+    feats = np.stack([made[k] if k in made else seen[k][2] for k in keys])
+    probs = mine.adjust(np.stack([seen[k][1] for k in keys]), feats)
+    return {k: (seen[k][0], p, f) for k, p, f in zip(keys, probs, feats)}
 
 
 def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | None = None,
                 judge: Judge | None = None, path=None, negative: bool = False,
-                point_x: float | None = None) -> NumberReading | None:
+                point_x: float | None = None, mine: Prototypes | None = None) -> NumberReading | None:
     """The most probable reading of the strokes as digits (None when there is no ink); with negative, a
     minus sign before them, and with point_x, a decimal point at that x when it falls between two digits
     (the alternatives' texts likewise).
@@ -446,6 +459,8 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     one whole digit; its log-probability joins the score (kept in the cache too, while the candidate's
     features stay the same). path (trajectory.PathReader), when given, reads each candidate's strokes
     too; its probabilities join the image's (trajectory.combine) before the candidates are scored.
+    mine (prototypes.Prototypes, the user's taught digits), when given, leans each candidate's probabilities
+    towards the taught digits whose paths are close to its strokes, as for a single digit, before scoring.
     """
     sets, strokes_of = candidate_sets(strokes)
     if not sets:
@@ -457,10 +472,11 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
         images = [strokes_to_mnist(strokes_of[k]) for k in todo]
         probs = np.asarray(classify(images), float).reshape(len(todo), 10)
         path_feats: list = [None] * len(todo)
-        if path is not None:   # the features once, for the path net here and the path gate after
+        if path is not None or mine is not None:   # the features once, for the path net, prototypes, path gate
             todo_strokes = [strokes_of[k] for k in todo]
             path_feats = list(batch_features(todo_strokes))
-            probs = combine(probs, on_features(path, np.asarray(path_feats), todo_strokes))
+            if path is not None:
+                probs = combine(probs, on_features(path, np.asarray(path_feats), todo_strokes))
         seen.update({k: (img, p.copy(), f) for k, img, p, f in zip(todo, images, probs, path_feats)})
         if cache is not None:
             if len(cache) + len(todo) > 4 * MAX_INPUTS:
@@ -481,6 +497,8 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
             if len(judged) + len(new) > 4 * MAX_INPUTS:
                 judged.clear()
             judged.update({said[k]: whole[k] for k in feats})
+    if mine is not None:   # after the cache, which keeps the probabilities before any teaching
+        seen = _leaned(seen, strokes_of, mine)
     odd = {k: not digit_like(img) for k, (img, _, _) in seen.items()}
     finals = ranked(sets, {k: p for k, (_, p, _) in seen.items()}, whole, odd)
     if not finals:

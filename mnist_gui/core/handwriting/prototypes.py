@@ -8,7 +8,7 @@ path is close to a prototype of digit k gets a bonus for k before the verdict:
 
 d_k is the mean squared difference per feature value to the nearest prototype of k. A drawing far from
 every prototype is read as before, and a digit never taught gets no bonus (it loses only what the taught
-digit near the drawing gains). Drawings read as one digit use them; number mode does not yet. WEIGHT and
+digit near the drawing gains). Drawings read as one digit use them, and so does each digit of number mode. WEIGHT and
 SCALE were chosen on writer folds (benchmarks/my_strokes.py; its figures: benchmarks/README.md). The
 newest PER_CLASS digits of each class are used, which also bounds the time of a read.
 
