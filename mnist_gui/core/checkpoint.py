@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import os
 import pickle
 import platform
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -149,10 +151,11 @@ def save_live(path: Path, model, model_config: ModelConfig, train_config: dict, 
         save_onnx(target, model, model_config, live_metadata(Path(path), train_config, metrics, name))
         return OnnxModel.from_path(target)
     except (OnnxModelError, OSError):
-        try:
-            target.unlink(missing_ok=True)   # a stale export must not be taken for this one
+        try:   # a stale export must not be taken for this one; a link or a FIFO the writer refused is left
+            if stat.S_ISREG(os.lstat(target).st_mode):
+                target.unlink()
         except OSError:
-            pass                             # a read-only folder: open_live's sha check refuses it anyway
+            pass   # none there, or a read-only folder: open_live's sha check refuses a stale one anyway
         return None
 
 
@@ -253,7 +256,6 @@ def _check_archive(f) -> str | None:
     """A checkpoint is the zip that torch.save writes, its entries stored as they are: refuse any other file,
     a file larger than a run may use, a compressed entry and entries that add up to more than the file (a zip
     bomb) before torch reads it. f: the file, open (left at its start)."""
-    import os
     import zipfile
 
     from mnist_gui.core import limits

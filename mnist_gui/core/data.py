@@ -406,6 +406,8 @@ def _fetch(url: str, part: Path, on_bytes: Callable[[int, int], None], should_st
                     window_start, window_done = now, done
                 if now > deadline:
                     raise FetchRefused(f"not done in {now - started:.0f} s ({done:,} of {limit:,} bytes)")
+            out.flush()
+            os.fsync(out.fileno())   # on the disk before it is renamed into place (as the one writer does)
     except BaseException:
         part.unlink(missing_ok=True)
         raise

@@ -35,6 +35,7 @@ from mnist_gui.core.storage import (
     os_reason,
     read_state_file,
     set_aside,
+    size_text,
 )
 
 if TYPE_CHECKING:
@@ -174,10 +175,16 @@ class MyDigits:
             raise ValueError(f"label must be a digit 0-9, got {label}")
         s = Sample(label=int(label), image=np.asarray(image, np.float32).reshape(config.IMAGE_SIZE, config.IMAGE_SIZE), strokes=list(strokes))
         line = (s.to_json() + "\n").encode("utf-8")
+        if len(line) - 1 > MAX_LINE_BYTES:   # the reader would skip it: refused now, the drawing kept
+            raise MyDigitsError(f"cannot store the digit: its strokes take {size_text(len(line))}, more than the "
+                                f"{size_text(MAX_LINE_BYTES)} a digit may (draw it again with fewer points)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with file_lock(self.lock_path), open_append(self.path) as f:
                 size = f.seek(0, os.SEEK_END)
+                if size + len(line) + 1 > MAX_FILE_BYTES:   # past it, the next start would set the file aside
+                    raise MyDigitsError(f"cannot store the digit: {self.path} would pass "
+                                        f"{size_text(MAX_FILE_BYTES)}; delete some digits first")
                 try:
                     if size > 0:  # start on a fresh line if a crash left a torn one
                         f.seek(size - 1)
@@ -189,6 +196,8 @@ class MyDigits:
                 except OSError:
                     f.truncate(size)  # e.g. disk full: leave no half line behind
                     raise
+        except MyDigitsError:
+            raise
         except StorageError as e:
             raise MyDigitsError(f"cannot store the digit: {e}") from None
         except OSError as e:

@@ -274,6 +274,8 @@ class RunStore:
         folder = self._folder(run)
         try:
             rec = self._read(folder)
+        except JsonFileError as e:   # damaged meanwhile: named, never a traceback (and nothing is deleted)
+            raise RunStoreError(f"cannot update {e}") from None
         except OSError as e:
             raise RunStoreError(f"cannot update {folder / 'run.json'}: {os_reason(e)}") from None
         if status is not None:

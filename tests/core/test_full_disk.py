@@ -195,6 +195,20 @@ def test_garbage_in_a_journal_names_the_file_and_line_and_nothing_is_appended(_i
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize("text", [b"precious notes, one line", b'{"results": [1, 2, 3]}'])
+def test_a_file_of_one_line_that_is_no_study_record_is_refused_not_cut(_isolated_home, tmp_path, text):
+    """--storage naming a file of the user's with no newline in it (a note, a minified JSON file): its one
+    line is no torn study record. Before, it was "repaired": moved to <name>.torn-<time>, the file cut to
+    nothing and the study written into it."""
+    from mnist_gui.core.workspace import Workspace
+    ws = Workspace(_isolated_home)
+    path = tmp_path / "notes.txt"
+    path.write_bytes(text)
+    with pytest.raises(st.StudyError, match=rf"the study file {path} is damaged at line 1 "):
+        study_storage.check_storage(ws, "lr", str(path))
+    assert path.read_bytes() == text and list(tmp_path.glob("notes.txt.torn-*")) == []
+
+
 def test_an_empty_journal_starts_the_study(_isolated_home):
     from mnist_gui.core.workspace import Workspace
     ws = Workspace(_isolated_home)

@@ -216,3 +216,26 @@ def test_a_read_only_app_folder_is_one_clear_error(tmp_path):
             m.add(1, img())
     finally:
         folder.chmod(0o700)
+
+
+def test_a_digit_the_reader_would_skip_is_refused_and_nothing_is_lost(tmp_path, monkeypatch):
+    """What add() stores, load() reads: a digit whose line is longer than the reader takes (a long scribble
+    of strokes) was stored and then skipped at the next start, and a file grown past MAX_FILE_BYTES was set
+    aside whole (My digits started empty). Both are now one MyDigitsError; the file keeps what it held."""
+    from mnist_gui.core import mydigits
+    from mnist_gui.core.mydigits import MyDigitsError
+    p = tmp_path / "my.jsonl"
+    m = MyDigits(p)
+    m.add(3, img(), [[(0, 0), (10, 10)]])
+    before = p.read_bytes()
+    scribble = [[(100.25 + i % 97, 200.75 + i % 89) for i in range(80_000)]]   # > MAX_LINE_BYTES as JSON
+    with pytest.raises(MyDigitsError, match="cannot store the digit") as e:
+        m.add(4, img(), scribble)
+    assert "\n" not in str(e.value)
+    assert p.read_bytes() == before and [s.label for s in m.samples] == [3]
+    monkeypatch.setattr(mydigits, "MAX_FILE_BYTES", len(before) + 100)   # room for no more digit
+    with pytest.raises(MyDigitsError, match="delete some digits first"):
+        m.add(5, img())
+    assert p.read_bytes() == before
+    again = MyDigits(p)
+    assert [s.label for s in again.samples] == [3] and again.skipped == 0 and again.problem == ""

@@ -86,6 +86,21 @@ def test_discarding_a_runs_model_keeps_the_record(tmp_path):
     assert [x.id for x in store.load()[0]] == [r.id]
 
 
+def test_discarding_a_model_whose_record_was_damaged_meanwhile_is_one_error(tmp_path):
+    """A stopped run's "Discard it" answered after its run.json was damaged (a hand edit, another program):
+    RunStoreError, one line naming the file, and the model stays. Before, the JsonFileError (a ValueError)
+    passed through discard_model and Workspace.discard_run_model into the window's slot."""
+    from mnist_gui.core.workspace import Workspace
+    ws = Workspace(tmp_path)
+    r = ws.runs.record("stopped", {"preset": "fast-bn"}, {}, {}, 2.0, save_model=lambda p: p.write_bytes(b"m"))
+    (r.folder / "run.json").write_text("{ torn")
+    with pytest.raises(RunStoreError, match="run.json") as e:
+        ws.runs.discard_model(r)
+    assert "\n" not in str(e.value) and r.model_path.read_bytes() == b"m"
+    ws.discard_run_model(r)    # the window's path: no exception, the model kept
+    assert r.model_path.read_bytes() == b"m"
+
+
 def test_delete_only_touches_folders_inside_the_store(tmp_path):
     store = RunStore(tmp_path / "runs")
     r = _good(store)

@@ -390,3 +390,30 @@ def test_a_decoded_cache_that_is_a_fifo_or_a_link_is_skipped_and_left(tmp_path):
     assert data.read_idx_cached(src).tolist() == [1, 2, 3]
     assert fifo.exists() and link.is_symlink() and np.load(other).tolist() == [9, 9, 9]
     assert not stale.exists() and len(list(tmp_path.glob(f"{src.name}.{sha}.*.npy"))) == 3
+
+
+def test_opening_a_model_never_removes_a_link_or_fifo_where_its_onnx_would_go(linked, tmp_path):
+    """Opening an older model (no .onnx beside it: `predict --model`, File → Open model) exports its network
+    and writes <name>.onnx beside it. A link or a FIFO already there is refused by the writer, and must then
+    be left as it is: before, the clean-up after the refusal deleted it."""
+    from mnist_gui.core.checkpoint import load_checkpoint, save_checkpoint, with_live
+    from mnist_gui.core.models import ModelConfig, build_model
+    link, target = linked
+    cfg = ModelConfig("fast-bn")
+    for name in ("linked.pt", "fifo.pt"):
+        pt = save_checkpoint(tmp_path / name, build_model(cfg).eval(), cfg, onnx=False)
+        onnx = pt.with_suffix(".onnx")
+        if name == "linked.pt":
+            onnx.symlink_to(target)
+        else:
+            os.mkfifo(onnx)
+        ck = with_live(load_checkpoint(pt))
+        assert ck.live is not None                       # exported in memory: the model still reads
+        assert os.path.lexists(onnx), f"{onnx.name} was removed"
+        assert onnx.is_symlink() if name == "linked.pt" else stat_is_fifo(onnx)
+    assert target.read_text() == "precious\n" and link.is_symlink()
+
+
+def stat_is_fifo(path) -> bool:
+    import stat
+    return stat.S_ISFIFO(os.lstat(path).st_mode)

@@ -23,7 +23,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mnist_gui.core.storage import DiskFullError, atomic_write_bytes, no_space, size_text
+from mnist_gui.core.storage import (
+    DiskFullError,
+    StateFileError,
+    atomic_write_bytes,
+    no_space,
+    read_state_file,
+    size_text,
+)
 from mnist_gui.core.study.params import SEED, StudyError
 from mnist_gui.core.study.plan import StudyPlan
 
@@ -393,14 +400,24 @@ def _check_url(url: str) -> None:
             raise StudyError(f"the study database {db} is not a file")
 
 
+# Optuna writes each record as json.dumps(log, separators=(",", ":")), op_code first: a torn last line starts so
+_RECORD_START = b'{"op_code":'
+
+
 def _repair_journal(path: Path) -> None:
-    """Set a torn last line aside, under the journal's lock; StudyError naming a damaged line."""
+    """Set a torn last line aside, under the journal's lock; StudyError naming a damaged line (a last line
+    that is not the start of a study record is damage, not a torn write: never cut)."""
     from optuna.storages.journal._file import get_lock_file
     with get_lock_file(_journal_lock(path)):
-        with open(path, "rb") as f:
-            data = f.read(MAX_JOURNAL_BYTES + 1)
+        try:   # the bounded reader: a file that grew past the limit is refused whole, never cut from a part
+            data = read_state_file(path, MAX_JOURNAL_BYTES)
+        except StateFileError as e:
+            raise StudyError(f"the study file {e}") from None
+        except OSError as e:
+            raise StudyError(f"cannot read the study file {path}: {e.strerror or e}") from None
         whole = data.rfind(b"\n") + 1
-        for number, line in enumerate(data[:whole].splitlines(), start=1):
+        lines = data[:whole].splitlines()
+        for number, line in enumerate(lines, start=1):
             try:
                 record = json.loads(line)
             except ValueError:   # not JSON, not UTF-8
@@ -410,6 +427,10 @@ def _repair_journal(path: Path) -> None:
                                  f"restore it, or move it away to start the study again")
         if whole == len(data):
             return
+        tail = data[whole:]
+        if not (tail.startswith(_RECORD_START) or _RECORD_START.startswith(tail)):
+            raise StudyError(f"the study file {path} is damaged at line {len(lines) + 1} (not a study record); "
+                             f"restore it, or move it away to start the study again")
         aside = path.with_name(f"{path.name}.torn-{time.strftime('%Y%m%d-%H%M%S')}")
         try:
             atomic_write_bytes(aside, data[whole:])
