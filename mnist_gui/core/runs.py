@@ -269,8 +269,10 @@ class RunStore:
         """Read one run again from disk. RunStoreError or JsonFileError when it is missing or damaged."""
         return self._read(self._folder(run_id))
 
-    def mark(self, run: RunRecord | str, *, status: str | None = None, kept: bool | None = None) -> RunRecord:
-        """Change a run's status and/or kept flag: re-read run.json, change the field, write it atomically."""
+    def mark(self, run: RunRecord | str, *, status: str | None = None, kept: bool | None = None,
+             metrics: dict | None = None) -> RunRecord:
+        """Change a run's status, kept flag and/or metrics (merged into its own): re-read run.json, change the
+        fields, write it atomically."""
         folder = self._folder(run)
         try:
             rec = self._read(folder)
@@ -282,6 +284,8 @@ class RunStore:
             rec.status = str(status)
         if kept is not None:
             rec.kept = bool(kept)
+        if metrics:
+            rec.metrics = {**rec.metrics, **metrics}
         try:
             self._write(rec)
         except OSError as e:

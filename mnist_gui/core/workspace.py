@@ -18,6 +18,7 @@ data is first needed, so the window can show before torch has loaded.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +34,8 @@ from mnist_gui.core.reading import Reader, ReadingModels
 from mnist_gui.core.recipes import DEFAULT_RECIPE, RECIPES, Recipe, TrainConfig
 from mnist_gui.core.settings import Settings
 from mnist_gui.core.states import BusyKind, LiveAction, RunStatus
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from mnist_gui.core.checkpoint import Checkpoint
@@ -459,9 +462,44 @@ class Workspace:
         make it live. Without torch when its .onnx is beside it; else loaded with torch and exported."""
         from mnist_gui.core.checkpoint import CheckpointError, load_checkpoint, open_live, with_live
         try:
-            return open_live(path) or with_live(load_checkpoint(path))
+            ck = open_live(path) or with_live(load_checkpoint(path))
         except (OSError, RuntimeError) as e:
             raise CheckpointError(f"cannot open {path}: {e}".splitlines()[0]) from None
+        if ck.test_accuracy is None:   # a run's model evaluated after it was saved: its record has the figure
+            run = self._run_of(ck)
+            if run is not None and run.test_accuracy is not None:
+                ck.metrics.update(test_accuracy=run.test_accuracy)
+        return ck
+
+    def _run_of(self, ck: Checkpoint) -> RunRecord | None:
+        """The run whose model ck is (its model.pt in the runs folder), or None (a file of the user's, a damaged
+        record)."""
+        from mnist_gui.core.runs import RunStoreError
+        if ck.path is None or Path(ck.path).name != "model.pt" or Path(ck.path).parent.parent != self.runs_dir:
+            return None
+        try:
+            return self.runs.get(Path(ck.path).parent.name)
+        except (RunStoreError, OSError, ValueError):
+            return None
+
+    def evaluated(self, ck: Checkpoint, ev: dict) -> None:
+        """An evaluation of ck on the MNIST test set finished (GUI thread): a model that had no test accuracy
+        gets it, in memory and in its run's record, so the window and the Runs list show it (and the next
+        opening of that run's model). A figure it already has is kept (it is the same model)."""
+        if ck.test_accuracy is not None:
+            return
+        figures = {"test_accuracy": float(ev["accuracy"]), "test_loss": float(ev["loss"])}
+        ck.metrics.update(figures)
+        run = self._run_of(ck)
+        if run is not None:
+            from mnist_gui.core.runs import RunStoreError
+            try:
+                self.runs.mark(run, metrics=figures)
+            except RunStoreError as e:   # the record damaged meanwhile: the window still shows the figure
+                log.warning("%s", e)
+            self.runs_changed.emit()
+        if ck is self.checkpoint:
+            self.model_changed.emit(ck)
 
     @property
     def live_accuracy(self) -> float | None:

@@ -47,6 +47,13 @@ def test_a_drawn_zigzag_is_not_a_digit(window, qtbot):
     assert bars.doubt == "not a digit" and bars.topLabel.text() == "?"
     assert bars.confidenceLabel.text().startswith("Not a digit")
     assert bars.accessibleDescription() == bars.confidenceLabel.text()
+    # nothing to teach until the user says which digit it is (a refused digit of theirs can be taught)
+    tab = window.drawTab
+    assert tab.teachDigit.value() == -1 and tab.teachDigit.isEnabled() and not tab.teachButton.isEnabled()
+    tab.teachDigit.setValue(4)
+    assert tab.teachButton.isEnabled()
+    tab.teachDigit.setValue(-1)
+    assert not tab.teachButton.isEnabled()
     window.set_language("zh_TW")
     qtbot.waitUntil(lambda: bars.confidenceLabel.text().startswith("不是數字"))
     window.set_language("en")

@@ -3,7 +3,7 @@ from PySide6.QtCore import QItemSelectionModel
 
 from mnist_gui.core.recipes import TrainConfig
 from mnist_gui.gui.widgets.runs_panel import KIND_COL, LR_COL, RUN_COL, STATUS_COL, when_text
-from tests.gui.conftest import accept_new_model
+from tests.gui.conftest import accept_new_model, evaluate
 
 
 @pytest.mark.slow
@@ -40,6 +40,9 @@ def test_two_runs_are_listed_overlaid_and_made_live(window, qtbot, small_mnist, 
         panel.makeLiveButton.click()
     assert window.checkpoint.path == first.model_path
     assert panel.table.item(0, STATUS_COL).text() == "finished, live"
+    assert [r.id for r in panel.selected()] == [first.id] and not panel.makeLiveButton.isEnabled()   # live already
+    panel.table.selectRow(1)
+    assert panel.makeLiveButton.isEnabled()
     # a damaged record is skipped with a message
     (first.folder / "run.json").write_text("{ not json")
     with qtbot.waitSignal(panel.loaded):
@@ -176,3 +179,31 @@ def test_the_runs_lists_kind_and_status_read_in_chinese(window, qtbot):
                 assert text and not any("a" <= c.lower() <= "z" for c in text), (r, col, text)
     finally:
         window.set_language("en")
+
+
+def test_evaluating_a_live_model_that_was_not_evaluated_shows_its_accuracy_everywhere(window, qtbot, small_mnist,
+                                                                                     shipped):
+    """A stopped run kept without its test figure (its evaluation cancelled) is made live and evaluated on the
+    Evaluate tab: the status bar, the title, the Runs list and the run's record show the accuracy; opening the
+    run's model again (the next start) still knows it."""
+    from mnist_gui.core.checkpoint import save_checkpoint
+    ws = window.ws
+    ws.use_mnist(small_mnist)
+    rec = ws.runs.record("stopped", {"preset": shipped.model_config.preset}, {}, {}, 1.0,
+                         lambda p: save_checkpoint(p, shipped.model, shipped.model_config, {}, {}, {}))
+    ws.make_live(ws.open_model(str(rec.model_path)), remember=False)
+    assert "not evaluated" in window.modelLabel.text()
+    panel = window.trainTab.runsPanel
+    window.tabs.setCurrentWidget(window.trainTab)
+    window.trainTab.bottomTabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=10_000)
+    assert "not evaluated" in panel.table.item(0, RUN_COL).text()
+    window.tabs.setCurrentWidget(window.evaluateTab)
+    ev = evaluate(qtbot, window)
+    acc = f"{ev['accuracy']:.2%}"
+    assert acc in window.modelLabel.text() and "not evaluated" not in window.modelLabel.text()
+    assert acc in window.windowTitle()
+    qtbot.waitUntil(lambda: acc in panel.table.item(0, RUN_COL).text(), timeout=10_000)
+    assert ws.runs.get(rec.id).test_accuracy == pytest.approx(ev["accuracy"])
+    assert ws.runs.get(rec.id).status == "stopped"                     # only the figure changed
+    assert ws.open_model(str(rec.model_path)).test_accuracy == pytest.approx(ev["accuracy"])

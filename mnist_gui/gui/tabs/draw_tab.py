@@ -117,7 +117,7 @@ class DrawTab(Retranslating, QWidget):
         self._finetunePreparing = False
         self._finetuneNote = ""
         self._noteCount = len(self.ws.my_digits)
-        self.teachDigit.valueChanged.connect(lambda _v: setattr(self, "_teachChosen", True))
+        self.teachDigit.valueChanged.connect(self._on_teach_digit)
         self.teachButton = QPushButton(objectName="teachButton")
         self.finetuneButton = QPushButton(objectName="finetuneButton")
         self.myCountLabel = QLabel(objectName="myCountLabel", wordWrap=True)
@@ -280,18 +280,25 @@ class DrawTab(Retranslating, QWidget):
 
     def _follow_reading(self) -> None:
         """"This is a" follows the reading until the user sets it; "–" and Remember off when there is no one
-        digit to teach (a cleared canvas, number mode, a mark too small to read), so no stale digit stays."""
+        digit to teach (a cleared canvas, number mode, a mark too small to read), so no stale digit stays.
+        A drawing refused as not a digit shows "–" too, Remember off until the user picks the digit it is
+        (never a guess stored as theirs)."""
         teachable = self._teachable()
         self.teachDigit.setEnabled(teachable)
-        self.teachButton.setEnabled(teachable)
-        if teachable and self._teachChosen:
-            return
-        self.teachDigit.blockSignals(True)
-        self.teachDigit.setValue(int(np.argmax(self.reading.probabilities)) if teachable and self.reading is not None
-                                 else NO_DIGIT)
-        self.teachDigit.blockSignals(False)
+        if not (teachable and self._teachChosen):
+            r = self.reading
+            self.teachDigit.blockSignals(True)
+            self.teachDigit.setValue(int(np.argmax(r.probabilities)) if teachable and r is not None
+                                     and not r.verdict.refused else NO_DIGIT)
+            self.teachDigit.blockSignals(False)
         if not teachable:   # the choice shown is gone: the next digit drawn is followed again
             self._teachChosen = False
+        self.teachButton.setEnabled(teachable and self.teachDigit.value() != NO_DIGIT)
+
+    def _on_teach_digit(self, _value: int) -> None:
+        """The user set "This is a": it stays for this drawing; Remember once it names a digit."""
+        self._teachChosen = True
+        self.teachButton.setEnabled(self._teachable() and self.teachDigit.value() != NO_DIGIT)
 
     def _show_number(self, reading: Reading | None) -> None:
         """The number read in number mode, each digit greyed with its doubt, with a close second reading."""

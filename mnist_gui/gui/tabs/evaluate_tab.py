@@ -324,6 +324,7 @@ class EvaluateTab(Retranslating, QWidget):
         self._fit_cell_texts()
         self._pen = None  # read again with the model just evaluated
         self._show_reliability()
+        self.ws.evaluated(self._resultModel, ev)   # a model that was not evaluated is now, everywhere it is shown
         self.evaluated.emit(ev)
 
     def _fit_cell_texts(self, *_args) -> None:

@@ -283,7 +283,8 @@ class RunsPanel(Retranslating, QWidget):
             plot.removeItem(item)
         self._overlays = []
         sel = self.selected()
-        self.makeLiveButton.setEnabled(len(sel) == 1 and sel[0].has_model)
+        live = self.ws.checkpoint.path if self.ws.checkpoint is not None else None
+        self.makeLiveButton.setEnabled(len(sel) == 1 and sel[0].has_model and sel[0].model_path != live)
         self.deleteRunButton.setEnabled(bool(sel))
         colors = theme.current().runs
         for k, r in enumerate(sel):
