@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self._quitAsked = False
         self.shortcutsDialog = None
         self.dataDialog: DataFolderDialog | None = None
+        self._finetuneWaits = False   # a fine-tune asked for without MNIST goes on once the MNIST dialog sets a folder
         # the language and the appearance come first, so every widget is made in them
         i18n.set_language(self.ws.settings.get("view/language"))
         theme.manager().set_appearance(self.ws.settings.get("view/appearance"))
@@ -178,7 +179,7 @@ class MainWindow(QMainWindow):
         self.drawTab.predicted.connect(self._on_reading)
         self.drawTab.finetuneRequested.connect(self.trainTab.start_finetune)
         self.trainTab.finetunePreparing.connect(self.drawTab.set_finetune_preparing)
-        self.trainTab.mnistNeeded.connect(self.show_data_setup)   # the same MNIST set-up as File → MNIST data…
+        self.trainTab.mnistNeeded.connect(self._mnist_for_finetune)   # the MNIST set-up of File → MNIST data…
         self.trainTab.runFinished.connect(self._on_run_finished)
         self.evaluateTab.openInCanvas.connect(self._open_test_image)
         self.trainTab.message.connect(self._on_tab_message)
@@ -193,13 +194,8 @@ class MainWindow(QMainWindow):
         if done.kind != "finetune":
             return
         ck = done.checkpoint
-        if ck is not None and self.ws.checkpoint is ck:
-            acc = ck.test_accuracy
-            note = (self.tr("fine-tuned on them: the new model is live (test accuracy {0})").format(f"{acc:.2%}")
-                    if acc is not None else self.tr("fine-tuned on them: the new model is live"))
-        else:
-            note = self.tr("fine-tuned on them; the previous model stays live")
-        self.drawTab.finetune_ended(note)
+        live = ck is not None and self.ws.checkpoint is ck
+        self.drawTab.finetune_ended(live, ck.test_accuracy if live else None)
 
     def _on_reading(self, reading) -> None:
         """The Draw tab's reading (a core Reading, or None): the Model tab's feature maps follow its input."""
@@ -351,10 +347,26 @@ class MainWindow(QMainWindow):
         self.dataDialog.open()
         return self.dataDialog
 
+    def _mnist_for_finetune(self) -> None:
+        """A fine-tune asked for without MNIST: the MNIST dialog, and the fine-tune goes on once a folder is
+        set there (chosen or downloaded); closing the dialog without one drops it."""
+        dialog = self.show_data_setup()
+        self._finetuneWaits = True
+        dialog.finished.connect(self._drop_waiting_finetune, Qt.ConnectionType.SingleShotConnection)
+
+    def _drop_waiting_finetune(self, _result: int = 0) -> None:
+        if not (self.dataDialog is not None and self.dataDialog.panel.downloading()):
+            self._finetuneWaits = False
+
     def _on_data_folder_set(self, folder: str) -> None:
         self.statusBar().showMessage(self.tr("MNIST folder: {0}").format(folder), 5000)
         if not self.tabsBuilt:
             return
+        if self._finetuneWaits:
+            self._finetuneWaits = False
+            if self.dataDialog is not None and self.dataDialog.isVisible():
+                self.dataDialog.accept()
+            self.trainTab.start_finetune()
         for tab in (self.trainTab, self.evaluateTab, self.dataTab, self.studyTab):
             if tab.dataPanel.isVisibleTo(tab) and not tab.dataPanel.downloading():
                 tab.dataPanel.choose(folder)   # checked again, closes, and the tab goes on

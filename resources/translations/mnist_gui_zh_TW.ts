@@ -276,6 +276,18 @@
         <translation>{0}（{1}，不是數字）</translation>
     </message>
     <message>
+        <source>fine-tuned on them; the previous model stays live</source>
+        <translation>已用它們微調；原先的模型仍為使用中</translation>
+    </message>
+    <message>
+        <source>fine-tuned on them: the new model is live (test accuracy {0})</source>
+        <translation>已用它們微調：新模型已啟用（測試準確率 {0}）</translation>
+    </message>
+    <message>
+        <source>fine-tuned on them: the new model is live</source>
+        <translation>已用它們微調：新模型已啟用</translation>
+    </message>
+    <message>
         <source>{0} in My digits: fine-tuning on them now (progress on the Train tab)…</source>
         <translation>我的數字共 {0} 個：正在用它們微調（進度見「訓練」分頁）…</translation>
     </message>
@@ -765,18 +777,6 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>The app runs on its defaults; settings, runs, models and taught digits are not saved.</source>
         <translation>應用程式以預設值執行；設定、訓練紀錄、模型與教過的數字都不會儲存。</translation>
-    </message>
-    <message>
-        <source>fine-tuned on them: the new model is live (test accuracy {0})</source>
-        <translation>已用它們微調：新模型已啟用（測試準確率 {0}）</translation>
-    </message>
-    <message>
-        <source>fine-tuned on them: the new model is live</source>
-        <translation>已用它們微調：新模型已啟用</translation>
-    </message>
-    <message>
-        <source>fine-tuned on them; the previous model stays live</source>
-        <translation>已用它們微調；原先的模型仍為使用中</translation>
     </message>
     <message>
         <source>Open image</source>

@@ -61,6 +61,8 @@ def test_a_cancelled_download_keeps_nothing_half_written(window, qtbot, mirror):
 def test_finetune_without_mnist_opens_the_mnist_setup_instead_of_a_failed_run(window, qtbot, monkeypatch):
     from torchvision.datasets import MNIST
     monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/"])
+    import os
+    folder = os.environ["MNIST_GUI_DATA"]
     monkeypatch.delenv("MNIST_GUI_DATA")
     import numpy as np
     window.ws.teach(3, np.zeros((28, 28), np.float32))
@@ -71,3 +73,24 @@ def test_finetune_without_mnist_opens_the_mnist_setup_instead_of_a_failed_run(wi
     assert window.dataDialog.panel.downloadButton.isVisible()
     assert not window.trainTab.is_running() and window.lastMessage is None
     assert window.drawTab.finetuneButton.isEnabled()
+    # the folder chosen there: the dialog closes and the fine-tune asked for goes on
+    with qtbot.waitSignal(window.trainTab.runFinished, timeout=300_000):
+        assert window.dataDialog.panel.choose(folder)
+        assert not window.dataDialog.isVisible()
+        assert window.trainTab.is_running() or window.trainTab._preparing
+        window.trainTab.stop_training()
+    assert window.lastMessage is None
+
+
+def test_a_finetune_waiting_for_mnist_is_dropped_when_its_dialog_is_closed(window, qtbot, monkeypatch):
+    import os
+
+    import numpy as np
+    folder = os.environ["MNIST_GUI_DATA"]
+    monkeypatch.delenv("MNIST_GUI_DATA")
+    window.ws.teach(3, np.zeros((28, 28), np.float32))
+    window.drawTab.finetuneButton.click()
+    window.dataDialog.reject()
+    assert window.choose_data_folder(folder)   # File → MNIST folder… later: no fine-tune starts on its own
+    window.show_data_setup().panel.choose(folder)
+    assert not window.trainTab.is_running() and not window.trainTab._preparing

@@ -228,3 +228,25 @@ def test_transparent_images_read_the_same_in_the_window_as_on_the_command_line(w
         assert window.drawTab.bars.top_digit() == 1
         cli = image_to_mnist(str(path))
         assert np.abs(cli - window.drawTab.input28).max() < 0.05
+
+
+def test_how_a_finetune_ended_is_said_in_the_language_of_the_moment(window, qtbot):
+    """The note beside the count was made once, in the language of the end of the run: switching to Chinese
+    left it in English inside a Chinese sentence."""
+    import numpy as np
+    tab = window.drawTab
+    window.ws.teach(3, np.zeros((28, 28), np.float32))
+    tab.update_my_count()
+    tab.finetune_ended(True, 0.991)
+    assert tab.myCountLabel.text() == "1 in My digits; fine-tuned on them: the new model is live (test accuracy 99.10%)"
+    window.set_language("zh_TW")
+    try:
+        qtbot.waitUntil(lambda: "已用它們微調" in tab.myCountLabel.text())
+        assert "fine-tuned" not in tab.myCountLabel.text() and "99.10%" in tab.myCountLabel.text()
+    finally:
+        window.set_language("en")
+    tab.finetune_ended(False)
+    assert tab.myCountLabel.text().endswith("fine-tuned on them; the previous model stays live")
+    window.ws.teach(4, np.zeros((28, 28), np.float32))   # a digit taught since: the note is old news
+    tab.update_my_count()
+    assert tab.myCountLabel.text() == "2 in My digits"

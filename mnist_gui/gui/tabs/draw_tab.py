@@ -115,7 +115,7 @@ class DrawTab(Retranslating, QWidget):
         self._teachChosen = False
         # the fine-tune: getting ready (PyTorch loading); how the last one ended, while My digits is as it was
         self._finetunePreparing = False
-        self._finetuneNote = ""
+        self._finetuneNote: tuple[bool, float | None] | None = None   # (went live, its test accuracy)
         self._noteCount = len(self.ws.my_digits)
         self.teachDigit.valueChanged.connect(self._on_teach_digit)
         self.teachButton = QPushButton(objectName="teachButton")
@@ -341,21 +341,30 @@ class DrawTab(Retranslating, QWidget):
         """A fine-tune asked for is getting ready (PyTorch loading): said at once, the button off meanwhile."""
         self._finetunePreparing = on
         if on:
-            self._finetuneNote = ""
+            self._finetuneNote = None
         self.update_my_count()
 
-    def finetune_ended(self, note: str) -> None:
-        """How the last fine-tune ended ("the fine-tuned model is live…"), shown beside the count until the
-        next digit is taught or the next fine-tune starts."""
-        self._finetuneNote = note
+    def finetune_ended(self, live: bool, accuracy: float | None = None) -> None:
+        """How the last fine-tune ended (its model live, with its test accuracy, or not), said beside the count
+        (in the language of the moment) until the next digit is taught or the next fine-tune starts."""
+        self._finetuneNote = (live, accuracy)
         self.update_my_count()
+
+    def _finetune_note_text(self) -> str:
+        if self._finetuneNote is None:
+            return ""
+        live, acc = self._finetuneNote
+        if not live:
+            return self.tr("fine-tuned on them; the previous model stays live")
+        return (self.tr("fine-tuned on them: the new model is live (test accuracy {0})").format(f"{acc:.2%}")
+                if acc is not None else self.tr("fine-tuned on them: the new model is live"))
 
     def update_my_count(self) -> None:
         n = len(self.ws.my_digits)
-        preparing, note = self._finetunePreparing, self._finetuneNote
         if n != self._noteCount:   # a digit taught or removed since: the note is old news
-            note = self._finetuneNote = ""
+            self._finetuneNote = None
         self._noteCount = n
+        preparing, note = self._finetunePreparing, self._finetune_note_text()
         if self.ws.busy == BusyKind.FINETUNE:
             text = self.tr("{0} in My digits: fine-tuning on them now (progress on the Train tab)…").format(n)
         elif preparing:
