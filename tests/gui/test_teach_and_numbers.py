@@ -99,8 +99,12 @@ def test_number_mode_reads_a_number(window, qtbot):
     draw(qtbot, tab.canvas, boxes)
     assert tab.number == "2017", tab.numberLabel.text()
     assert "2017" in tab.numberLabel.text()
+    # the bars are of one digit of the number, and say which (a big "7" beside "2017" read as the whole)
+    assert tab.bars.confidenceLabel.text().endswith("(the digit of the last stroke)")
+    assert tab.bars.accessibleDescription() == tab.bars.confidenceLabel.text()
     tab.numberMode.setChecked(False)    # the number reaches past the narrow canvas: it stays in view
     assert tab.number is None and tab.canvas.width() == 672
+    assert "last stroke" not in tab.bars.confidenceLabel.text()
     for _ in range(2):                 # the 7's bar, the 7: the 1 is still beyond
         tab.canvas.undo()
         assert tab.canvas.width() == 672

@@ -453,7 +453,10 @@ class StudyTab(Retranslating, QWidget):
                 values = i18n.join(f"{k} {studies.fmt_value(v)}" for k, v in params.items())
                 self.statusLabel.setText(self.tr("Trial {0}: {1}").format(number, values))
                 self._trialsStarted = min(self._trialsStarted + 1, self._trialsPlanned)
-                self.progressBar.setRange(0, 0)
+                if self._trialSteps:   # the trials before it counted: the bar stands at this one's start
+                    self._show_study_progress(0)
+                else:                  # no step counted yet: busy until the first trial says its length
+                    self.progressBar.setRange(0, 0)
             case TrialTrained(event=Started(total_steps=total)):
                 self._trialSteps = max(1, total)
                 self.progressBar.setRange(0, self._trialSteps * self._trialsPlanned)
@@ -485,9 +488,10 @@ class StudyTab(Retranslating, QWidget):
         if self._work is not None:
             self._work, work = None, self._work
             work.release()
-        self.progressBar.setRange(0, 1)
-        self.progressBar.setValue(1 if status == "finished" else 0)
-        self.progressBar.setFormat("%p%")
+        if status == "finished" or self.progressBar.maximum() == 0:   # done, or no step counted yet
+            self.progressBar.setRange(0, 1)
+            self.progressBar.setValue(1 if status == "finished" else 0)
+        self.progressBar.setFormat("%p%")   # a cancelled or failed study keeps how far it got
         self._endedStatus = status if status in ("finished", "cancelled") else None
         self._show_ended()
         self._update_buttons()

@@ -115,6 +115,9 @@ class PredictionBars(Retranslating, QWidget):
             else:   # a second reading of 0% is no reading
                 self.confidenceLabel.setText(self.tr("{0}: {1} ({2})").format(why, top, f"{p[top]:.0%}"))
             self._describe(self.confidenceLabel.text())
+        if reading.number is not None:   # number mode: the bars are of one digit of the number, said so
+            self.confidenceLabel.setText(self.tr("{0} (the digit of the last stroke)").format(self.confidenceLabel.text()))
+            self._describe(self.confidenceLabel.text())
 
     def _describe(self, text: str) -> None:
         """The prediction as text ("7, 98% sure") for screen readers; Qt announces the change."""
