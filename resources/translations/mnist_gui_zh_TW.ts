@@ -1195,6 +1195,10 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>機率</translation>
     </message>
     <message>
+        <source>The probability the network gives each digit. The digit read is drawn in orange when it is sure, in grey when it is not sure (the words above say which digits it hesitates between); a drawing that is not a digit shows no bars.</source>
+        <translation>網路給每個數字的機率。讀出的數字有把握時以橘色顯示，沒有把握時以灰色顯示（上方的文字說明它在哪幾個數字間猶豫）；不是數字的圖形不顯示長條。</translation>
+    </message>
+    <message>
         <source>{0} sure</source>
         <translation>{0} 確定</translation>
     </message>
@@ -1869,8 +1873,8 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>無法微調</translation>
     </message>
     <message>
-        <source>fine-tuning on {0} of my digits mixed with MNIST</source>
-        <translation>以 {0} 個我的數字混合 MNIST 進行微調</translation>
+        <source>fine-tuning on {0} of my digits mixed with MNIST: each repeated {1} times, {2} of the training images</source>
+        <translation>以 {0} 個我的數字混合 MNIST 進行微調：每個重複 {1} 次，佔訓練影像中的 {2} 張</translation>
     </message>
     <message>
         <source>stopping…</source>

@@ -78,6 +78,10 @@ def test_finetune_button_swaps_the_live_model(window, qtbot, small_mnist):
     assert json.loads(window.ws.settings.get("train/form"))["lr"] == before["lr"]
     new = accept_new_model(qtbot, window, timeout=180_000)
     assert new is not old and new.model_config == old.model_config
+    # the count of training images is explained: 3 digits repeated to about 40% of MNIST's 60,000, and MNIST
+    log = train.log.toPlainText()
+    assert "fine-tuning on 3 of my digits mixed with MNIST: each repeated 13,333 times, 39,999 of" in log, log
+    assert f"{39_999 + len(small_mnist.train):,} training images" in log
     assert new.train_config["max_steps"] > 0 and new.test_accuracy > 0.9
     qtbot.waitUntil(lambda: not window.trainTab.is_running())
     assert tab.finetuneButton.isEnabled() and "fine-tuning" not in tab.myCountLabel.text()

@@ -274,7 +274,10 @@ class TrainingTab(Retranslating, QWidget):
         except ValueError as e:
             self.message.emit(self.tr("Cannot fine-tune"), core_text(e), True)
             return False
-        self.append_log(self.tr("fine-tuning on {0} of my digits mixed with MNIST").format(len(self.ws.my_digits)))
+        n = len(self.ws.my_digits)   # repeated, so the count of training images below is not a mystery
+        self.append_log(self.tr("fine-tuning on {0} of my digits mixed with MNIST: each repeated {1} times, "
+                                "{2} of the training images").format(
+            n, f"{len(plan.extra_train) // n:,}", f"{len(plan.extra_train):,}"))
         return self.start_training(plan=plan)
 
     def _set_preparing(self, on: bool) -> None:

@@ -58,6 +58,10 @@ class PredictionBars(Retranslating, QWidget):
         self.setAccessibleName(self.tr("Prediction"))
         self.plot.setAccessibleName(self.tr("Probability of each digit"))
         self.plot.getAxis("left").setLabel(self.tr("probability"))
+        self.plot.setToolTip(self.tr("The probability the network gives each digit. The digit read is drawn in "
+                                     "orange when it is sure, in grey when it is not sure (the words above say "
+                                     "which digits it hesitates between); a drawing that is not a digit shows no "
+                                     "bars."))
         self._show()
 
 
