@@ -482,11 +482,11 @@ class Workspace:
         except (RunStoreError, OSError, ValueError):
             return None
 
-    def evaluated(self, ck: Checkpoint, ev: dict) -> None:
+    def evaluated(self, ck: Checkpoint | None, ev: dict) -> None:
         """An evaluation of ck on the MNIST test set finished (GUI thread): a model that had no test accuracy
         gets it, in memory and in its run's record, so the window and the Runs list show it (and the next
         opening of that run's model). A figure it already has is kept (it is the same model)."""
-        if ck.test_accuracy is not None:
+        if ck is None or ck.test_accuracy is not None:
             return
         figures = {"test_accuracy": float(ev["accuracy"]), "test_loss": float(ev["loss"])}
         ck.metrics.update(figures)
