@@ -13,6 +13,7 @@ def test_the_data_tab_downloads_mnist_with_its_bytes_shown_and_goes_on(window, q
     qtbot.waitUntil(lambda: tab.dataPanel.isVisibleTo(tab), timeout=60_000)   # nothing to load from
     panel = tab.dataPanel
     assert panel.downloadButton.isVisibleTo(tab) and panel.chooseButton.isVisibleTo(tab)
+    assert not tab.meansTitle.isVisibleTo(tab)    # no heading over nothing
     shown = []
     panel.downloadBar.valueChanged.connect(lambda v: shown.append((panel.downloadBar.format(), v)))
     with qtbot.waitSignal(panel.chosen, timeout=60_000):
@@ -21,7 +22,7 @@ def test_the_data_tab_downloads_mnist_with_its_bytes_shown_and_goes_on(window, q
     assert any(v == size and f"of {size / 1e6:.1f} MB" in text and "(1 of 4)" in text for text, v in shown)
     assert window.ws.data_dir == str(window.ws.download_dir)    # remembered: the command line reads it too
     qtbot.waitUntil(lambda: tab.data is not None, timeout=60_000)   # the tab went on and loaded it
-    assert len(tab.data.train) == 400 and not panel.isVisibleTo(tab)
+    assert len(tab.data.train) == 400 and not panel.isVisibleTo(tab) and tab.meansTitle.isVisibleTo(tab)
 
 
 def test_offline_the_panel_says_so_in_our_words_in_either_language(window, qtbot, mirror, monkeypatch):  # noqa: F811

@@ -112,6 +112,7 @@ class DataTab(Retranslating, QWidget):
         side.addWidget(self.means)
         side.addWidget(self.counts)
         side.addStretch(1)
+        self.meansTitle.hide()   # a heading over nothing until MNIST is loaded
         g.addLayout(side, 0, 1)
         self.dataPanel = DataFolderPanel(self.ws, self.jobs)
         lay = QVBoxLayout(self)
@@ -183,6 +184,7 @@ class DataTab(Retranslating, QWidget):
         self.loadButton.hide()
         self.cancelButton.hide()
         self.status.setText(self.tr("MNIST from {0}").format(data.folder))
+        self.meansTitle.show()
         self.refresh()
 
     def showEvent(self, e) -> None:
