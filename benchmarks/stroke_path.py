@@ -96,4 +96,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    code = main()
+    sys.stdout.flush()
+    os._exit(code)   # as the app ends (gui/app.py): no teardown of a thread the window may still have running

@@ -206,7 +206,8 @@ class DrawTab(Retranslating, QWidget):
         r, predictor = self.reading, self.ws.predictor
         if (not self.whyCheck.isChecked() or r is None or r.verdict.refused or r.number is not None
                 or predictor is None):
-            self.why.clear()
+            if self.why.heat is not None:   # a map on show goes; none shown: nothing to do on this read
+                self.why.clear()
             return
         if self.canvas.is_drawing():
             return   # the map of the last pen-up stays until the pen is lifted again
