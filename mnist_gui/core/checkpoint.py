@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import logging
 import os
 import pickle
 import platform
@@ -30,6 +31,8 @@ from mnist_gui.core.storage import (  # noqa: F401
     is_number,
     loads_json,
 )
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import torch
@@ -140,13 +143,35 @@ def live_metadata(path: Path, train_config: dict, metrics: dict, name: str) -> d
             "source_sha256": file_sha256(path), "source": path.name}
 
 
+def _may_write_export(target: Path) -> bool:
+    """May an export be written at target: nothing is there, or an mnist-gui export (a stale one of ours).
+    A file of the user's own (another ONNX model, anything else) is theirs: never replaced or removed."""
+    from mnist_gui.core.live import OnnxModel, OnnxModelError
+    try:
+        if not stat.S_ISREG(os.lstat(target).st_mode):
+            return False   # a link, a FIFO, a folder: the writer would refuse it anyway
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    try:
+        OnnxModel.from_path(target)
+    except OnnxModelError:
+        return False
+    return True
+
+
 def save_live(path: Path, model, model_config: ModelConfig, train_config: dict, metrics: dict, name: str):
     """Export the network beside the checkpoint at path (same name, .onnx) and return it as an OnnxModel;
     None, with the stale file removed, when this network cannot be exported (the app then reads it with
-    torch) or the file cannot be written."""
+    torch) or the file cannot be written. A .onnx there that is not an mnist-gui export is left as it is
+    (None: the caller exports in memory)."""
     from mnist_gui.core.live import OnnxModel, OnnxModelError, onnx_path_for
     from mnist_gui.core.onnx_export import save_onnx
     target = onnx_path_for(path)
+    if not _may_write_export(target):
+        log.warning("left %s as it is: not an mnist-gui export, so the model's export is not written there", target)
+        return None
     try:
         save_onnx(target, model, model_config, live_metadata(Path(path), train_config, metrics, name))
         return OnnxModel.from_path(target)

@@ -56,6 +56,27 @@ def test_a_stale_onnx_is_not_used_and_an_old_checkpoint_is_exported_once(tmp_pat
     assert ws.open_model(path).name == "changed" and open_live(path).name == "changed"
 
 
+def test_a_users_own_onnx_beside_a_model_is_never_replaced(tmp_path, shipped, caplog):
+    """foo.onnx of the user's own (another network, any file) beside foo.pt: opening foo.pt, or saving a model
+    as foo.pt, leaves it as it was; the model is read from an export in memory instead."""
+    import shutil
+    mine = tmp_path / "foo.onnx"
+    for theirs in (b"my own notes, not a model", (ROOT / "resources" / "digit_gate.onnx").read_bytes()):
+        mine.write_bytes(theirs)
+        path = save_checkpoint(tmp_path / "foo.pt", shipped.model, shipped.model_config, name="foo")   # Save as
+        assert mine.read_bytes() == theirs and open_live(path) is None
+        ck = Workspace(tmp_path / "home").open_model(path)                                          # Open
+        assert mine.read_bytes() == theirs
+        assert ck.live is not None and ck.live.path is None      # read from an export in memory
+        np.testing.assert_allclose(LivePredictor(ck.live).probabilities(_one()),
+                                   LivePredictor.from_path(config.SHIPPED_MODEL.with_suffix(".onnx")).probabilities(_one()),
+                                   atol=1e-5)
+    assert "not an mnist-gui export" in caplog.text
+    shutil.copy(config.SHIPPED_MODEL.with_suffix(".onnx"), mine)   # an export of ours, stale: replaced
+    save_checkpoint(tmp_path / "foo.pt", shipped.model, shipped.model_config, name="foo")
+    assert open_live(tmp_path / "foo.pt").name == "foo"
+
+
 def test_the_live_model_is_read_on_onnx_runtime(tmp_path, shipped):
     ws = Workspace(tmp_path)
     ck, problems = ws.initial_checkpoint()
