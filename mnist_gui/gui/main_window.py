@@ -355,8 +355,7 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(self._drop_waiting_finetune, Qt.ConnectionType.SingleShotConnection)
 
     def _drop_waiting_finetune(self, _result: int = 0) -> None:
-        if not (self.dataDialog is not None and self.dataDialog.panel.downloading()):
-            self._finetuneWaits = False
+        self._finetuneWaits = False   # closing the dialog also cancels its download
 
     def _on_data_folder_set(self, folder: str) -> None:
         self.statusBar().showMessage(self.tr("MNIST folder: {0}").format(folder), 5000)

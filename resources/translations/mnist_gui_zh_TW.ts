@@ -1433,6 +1433,10 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>全部</translation>
     </message>
     <message>
+        <source>The live model&apos;s run cannot be deleted: make another model live first</source>
+        <translation>使用中模型的訓練紀錄無法刪除：請先啟用另一個模型</translation>
+    </message>
+    <message>
         <source>{0} test</source>
         <translation>{0} 測試</translation>
     </message>

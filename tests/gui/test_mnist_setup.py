@@ -86,12 +86,17 @@ def test_finetune_without_mnist_opens_the_mnist_setup_instead_of_a_failed_run(wi
 def test_a_finetune_waiting_for_mnist_is_dropped_when_its_dialog_is_closed(window, qtbot, monkeypatch):
     import os
 
+    from torchvision.datasets import MNIST
+    monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/"])   # nothing listens there
+
     import numpy as np
     folder = os.environ["MNIST_GUI_DATA"]
     monkeypatch.delenv("MNIST_GUI_DATA")
     window.ws.teach(3, np.zeros((28, 28), np.float32))
     window.drawTab.finetuneButton.click()
+    window.dataDialog.panel.download()          # closing the dialog cancels its download, and drops the fine-tune
     window.dataDialog.reject()
+    qtbot.waitUntil(lambda: not window.dataDialog.panel.downloading(), timeout=60_000)
     assert window.choose_data_folder(folder)   # File → MNIST folder… later: no fine-tune starts on its own
     window.show_data_setup().panel.choose(folder)
     assert not window.trainTab.is_running() and not window.trainTab._preparing

@@ -41,8 +41,9 @@ def test_two_runs_are_listed_overlaid_and_made_live(window, qtbot, small_mnist, 
     assert window.checkpoint.path == first.model_path
     assert panel.table.item(0, STATUS_COL).text() == "finished, live"
     assert [r.id for r in panel.selected()] == [first.id] and not panel.makeLiveButton.isEnabled()   # live already
+    assert not panel.deleteRunButton.isEnabled() and "live" in panel.deleteRunButton.toolTip()   # nor deleted
     panel.table.selectRow(1)
-    assert panel.makeLiveButton.isEnabled()
+    assert panel.makeLiveButton.isEnabled() and panel.deleteRunButton.isEnabled()
     # a damaged record is skipped with a message
     (first.folder / "run.json").write_text("{ not json")
     with qtbot.waitSignal(panel.loaded):

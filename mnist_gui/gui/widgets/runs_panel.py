@@ -285,7 +285,11 @@ class RunsPanel(Retranslating, QWidget):
         sel = self.selected()
         live = self.ws.checkpoint.path if self.ws.checkpoint is not None else None
         self.makeLiveButton.setEnabled(len(sel) == 1 and sel[0].has_model and sel[0].model_path != live)
-        self.deleteRunButton.setEnabled(bool(sel))
+        # the live model's run stays: deleted, the next start would not find the model it opens
+        has_live = any(r.model_path == live for r in sel)
+        self.deleteRunButton.setEnabled(bool(sel) and not has_live)
+        self.deleteRunButton.setToolTip(self.tr("The live model's run cannot be deleted: make another model live "
+                                                "first") if has_live else "")
         colors = theme.current().runs
         for k, r in enumerate(sel):
             color = colors[k % len(colors)]
@@ -321,9 +325,11 @@ class RunsPanel(Retranslating, QWidget):
             self.makeLiveRequested.emit(sel[0])
 
     def delete_selected(self) -> None:
+        live = self.ws.checkpoint.path if self.ws.checkpoint is not None else None
         try:
             for r in self.selected():
-                self.ws.delete_run(r)
+                if r.model_path != live:
+                    self.ws.delete_run(r)
         except OSError as e:
             self.message.setText(self.tr("Could not delete the run: {0}").format(e))
             return
