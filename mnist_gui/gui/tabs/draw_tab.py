@@ -294,11 +294,15 @@ class DrawTab(Retranslating, QWidget):
             self.teachDigit.blockSignals(False)
         if not teachable:   # the choice shown is gone: the next digit drawn is followed again
             self._teachChosen = False
-        self.teachButton.setEnabled(teachable and self.teachDigit.value() != NO_DIGIT)
+        self._enable_remember()
 
     def _on_teach_digit(self, _value: int) -> None:
-        """The user set "This is a": it stays for this drawing; Remember once it names a digit."""
+        """The user set "This is a": it stays for this drawing."""
         self._teachChosen = True
+        self._enable_remember()
+
+    def _enable_remember(self) -> None:
+        """Remember: when there is one digit drawn to teach and "This is a" names a digit."""
         self.teachButton.setEnabled(self._teachable() and self.teachDigit.value() != NO_DIGIT)
 
     def _show_number(self, reading: Reading | None) -> None:

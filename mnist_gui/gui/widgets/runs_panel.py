@@ -232,7 +232,7 @@ class RunsPanel(Retranslating, QWidget):
         each (a first showing of thousands of runs never holds the window); then() once all are shown."""
         selected = {r.id for r in self.selected()}
         self.runs, self.problems = result
-        live = self.ws.checkpoint.path if self.ws.checkpoint is not None else None
+        live = self._live_path()
         cache, self._row_cache = self._row_cache, {}
         rows = self.runs
         self.table.setRowCount(len(rows))
@@ -274,6 +274,10 @@ class RunsPanel(Retranslating, QWidget):
         if then is not None:
             then()
 
+    def _live_path(self):
+        """Where the live model's file is (a run's model.pt when it came from a run), or None."""
+        return self.ws.checkpoint.path if self.ws.checkpoint is not None else None
+
     def selected(self) -> list:
         rows = sorted({i.row() for i in self.table.selectedIndexes()})
         return [self.runs[r] for r in rows]
@@ -283,7 +287,7 @@ class RunsPanel(Retranslating, QWidget):
             plot.removeItem(item)
         self._overlays = []
         sel = self.selected()
-        live = self.ws.checkpoint.path if self.ws.checkpoint is not None else None
+        live = self._live_path()
         self.makeLiveButton.setEnabled(len(sel) == 1 and sel[0].has_model and sel[0].model_path != live)
         # the live model's run stays: deleted, the next start would not find the model it opens
         has_live = any(r.model_path == live for r in sel)
@@ -325,7 +329,7 @@ class RunsPanel(Retranslating, QWidget):
             self.makeLiveRequested.emit(sel[0])
 
     def delete_selected(self) -> None:
-        live = self.ws.checkpoint.path if self.ws.checkpoint is not None else None
+        live = self._live_path()
         try:
             for r in self.selected():
                 if r.model_path != live:
