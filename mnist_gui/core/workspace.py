@@ -448,6 +448,8 @@ class Workspace:
         path = Path(path)
         if path.suffix != ".pt":
             path = path.with_name(path.name + ".pt")
+        if path.parent == self.models_dir:   # the app folder's own, proposed by Save model as…: made here
+            self.models_dir.mkdir(parents=True, exist_ok=True)
         return save_checkpoint(path, ck.load_model(), ck.model_config, ck.train_config, ck.metrics, ck.history,
                                name=path.stem)
 
