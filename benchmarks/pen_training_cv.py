@@ -148,6 +148,7 @@ def main() -> int:
                     res = Trainer(cfg, data, init_state=model.state_dict(), extra_train=finish_extra).run()
                     model, seconds = res.model, seconds + res.seconds
                 if args.save_models:
+                    Path(args.save_models).mkdir(parents=True, exist_ok=True)   # the folder it asks for
                     save_checkpoint(Path(args.save_models) / f"fold{i}-{method}{args.tag}.pt", model,
                                     cfg.model_config(), cfg.to_dict(), metrics=_small(res.metrics) if res else {},
                                     name=f"fold {i} {method}: unseen writers {min(test_w)}-{max(test_w)}")

@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--init", metavar="MODEL", help="start from this checkpoint's weights (fine-tuning); "
                    "its preset and dropout are used")
     t.add_argument("--data-dir", help="folder holding the four MNIST IDX files")
-    t.add_argument("--out", help="where to save the checkpoint (default: the user models folder)")
+    t.add_argument("--out", help="also save the checkpoint here, into a folder that exists (it is always "
+                   "saved in the run's folder, runs/<id>/model.pt)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_common(t)
 
@@ -260,6 +261,15 @@ class _stop_on_signals:
             signal.signal(sig, handler)
 
 
+def _check_out_folder(option: str, path: str) -> None:
+    """UserError, one line, when the folder of a file the user named for writing does not exist."""
+    from mnist_gui.core.storage import MissingFolder, check_folder_exists
+    try:
+        check_folder_exists(path)
+    except MissingFolder as e:
+        raise UserError(f"{option} {path}: {e}") from None
+
+
 def cmd_train(args) -> int:
     from mnist_gui.core.data import Cancelled
     from mnist_gui.core.device import resolve_device
@@ -277,6 +287,8 @@ def cmd_train(args) -> int:
     ws = _workspace()
     if args.threads is not None and not 1 <= args.threads <= 1024:
         raise UserError(f"--threads must be between 1 and 1024, got {args.threads}")
+    if args.out:
+        _check_out_folder("--out", args.out)   # one line now, not after the training; no folder is made
     writers = _pen_options(args)
     log = (lambda m: None) if args.json else (lambda m: print(m, file=sys.stderr))
     from mnist_gui.core.handwriting.pendigits import pen_digits_of, writers_text
@@ -529,9 +541,7 @@ def _predict_numbers(args, reader, ck) -> int:
 def cmd_export(args) -> int:
     """The model's network as ONNX (what the app itself reads with): any runtime can run it."""
     from mnist_gui.core.checkpoint import export_onnx_file
-    folder = Path(args.onnx).expanduser().absolute().parent
-    if not folder.is_dir():
-        raise UserError(f"--onnx {args.onnx}: the folder {folder} does not exist")
+    _check_out_folder("--onnx", args.onnx)
     ck = _load_model(args.model, say=not args.json)
     out = export_onnx_file(ck, args.onnx)
     if args.json:
@@ -555,6 +565,7 @@ def cmd_summary(args) -> int:
     rows = analyse(spec, batch=BATCH)
     t = totals(rows)
     if args.arch_out:
+        _check_out_folder("--arch-out", args.arch_out)
         save_spec_file(args.arch_out, spec)
     errors = problems(rows, "error")
     if args.json:

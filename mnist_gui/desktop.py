@@ -104,9 +104,9 @@ def install(home: Path | None = None, argv: list[str] | None = None) -> list[Pat
     for dest, name in targets(home).items():
         # the one writer: never through a link, never over anything but a regular file (UnsafeDestination)
         if dest.name.endswith(".desktop"):
-            atomic_write_bytes(dest, entry.encode("utf-8"))
+            atomic_write_bytes(dest, entry.encode("utf-8"), make_folder=True)
         else:
-            atomic_write_bytes(dest, config.resource_path(name).read_bytes())
+            atomic_write_bytes(dest, config.resource_path(name).read_bytes(), make_folder=True)
         written.append(dest)
     _refresh_caches(home)
     return written

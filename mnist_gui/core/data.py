@@ -252,7 +252,7 @@ def _keep(source: Path, sha: str, arr: np.ndarray) -> None:
     name = f"{source.name}.{sha}.{zlib.crc32(arr.reshape(-1).data) & 0xFFFFFFFF:08x}.npy"
     for folder in _cache_folders(source):
         try:
-            atomic_write_bytes(folder / name, buf.getbuffer())
+            atomic_write_bytes(folder / name, buf.getbuffer(), make_folder=True)   # the app's cache folder
         except OSError:
             continue
         for old in folder.glob(glob.escape(source.name) + ".*.npy"):

@@ -288,7 +288,7 @@ class IniStore:
         if not self._dirty or not self.writable:
             return
         from mnist_gui.core.storage import write_text
-        write_text(self.path, self.text())
+        write_text(self.path, self.text(), make_folder=True)   # the app folder's own file
         self._dirty = False
 
 

@@ -48,6 +48,11 @@ class UnsafeDestination(StorageError):
     """A file the app would write is not a regular file (a link, a FIFO, a device, a folder): refused."""
 
 
+class MissingFolder(StorageError):
+    """The folder a file would be written into does not exist (a path the user typed with a typo): refused
+    with one line naming it, and nothing is made. The app's own folders are made by whoever writes there."""
+
+
 class StateFileError(StorageError):
     """A state file that is not read: not a regular file (a link, a FIFO, a device, a folder) or too large."""
 
@@ -321,14 +326,20 @@ def plain_name(name: str) -> bool:
         and os.sep not in name and "\0" not in name
 
 
-def atomic_write_bytes(path: Path, data: bytes | bytearray | memoryview) -> None:
+def atomic_write_bytes(path: Path, data: bytes | bytearray | memoryview, *, make_folder: bool = False) -> None:
     """THE writer of every file the app writes: data to a temp file beside path, fsync, then rename over
     path. The destination must be missing or a regular file: a link (never followed), a FIFO, a device or
-    a folder is UnsafeDestination, one line, and nothing is written. A write that does not fit leaves the
-    old file and no temp file, and raises DiskFullError (how much was needed, where)."""
+    a folder is UnsafeDestination, one line, and nothing is written. Its folder must exist (MissingFolder,
+    one line naming it, nothing made: a path the user typed is never taken as an order to make folders);
+    make_folder: make it, with its parents (a folder of the app's own, e.g. the app folder's settings or
+    cache). A write that does not fit leaves the old file and no temp file, and raises DiskFullError (how
+    much was needed, where)."""
     path = Path(path)
     check_destination(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        check_folder_exists(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     umask = os.umask(0)
     os.umask(umask)
@@ -395,6 +406,15 @@ def folder_problem(path) -> str | None:
     return None
 
 
-def write_text(path, text: str) -> None:
-    """Text as UTF-8 through the one writer (atomic_write_bytes)."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+def check_folder_exists(path) -> None:
+    """MissingFolder, one line naming it, unless the folder path would be written into is a folder: for a
+    path the user gives, checked before any work (a training) whose result would be written there."""
+    folder = Path(path).parent
+    if not is_dir(folder):
+        what = "is not a folder" if os.path.lexists(folder) else "does not exist"
+        raise MissingFolder(f"the folder {folder} {what}; {Path(path).name} not written")
+
+
+def write_text(path, text: str, *, make_folder: bool = False) -> None:
+    """Text as UTF-8 through the one writer (atomic_write_bytes; make_folder as there)."""
+    atomic_write_bytes(path, text.encode("utf-8"), make_folder=make_folder)

@@ -448,6 +448,8 @@ class Workspace:
         path = Path(path)
         if path.suffix != ".pt":
             path = path.with_name(path.name + ".pt")
+        if path.parent == self.models_dir:   # the app folder's own, proposed by Save model as…: made here
+            self.models_dir.mkdir(parents=True, exist_ok=True)
         return save_checkpoint(path, ck.load_model(), ck.model_config, ck.train_config, ck.metrics, ck.history,
                                name=path.stem)
 
@@ -475,11 +477,14 @@ class Workspace:
         """The run whose model ck is (its model.pt in the runs folder), or None (a file of the user's, a damaged
         record)."""
         from mnist_gui.core.runs import RunStoreError
-        if ck.path is None or Path(ck.path).name != "model.pt" or Path(ck.path).parent.parent != self.runs_dir:
+        if ck.path is None or Path(ck.path).name != "model.pt":
             return None
-        try:
-            return self.runs.get(Path(ck.path).parent.name)
-        except (RunStoreError, OSError, ValueError):
+        folder = Path(ck.path).parent
+        try:   # the same folder, however reached: the app folder (or the path) may go through a link
+            if folder.parent.resolve() != self.runs_dir.resolve():
+                return None
+            return self.runs.get(folder.name)
+        except (RunStoreError, OSError, ValueError, RuntimeError):   # RuntimeError: a loop of links
             return None
 
     def evaluated(self, ck: Checkpoint | None, ev: dict) -> None:

@@ -246,6 +246,18 @@ class MainWindow(QMainWindow):
         except OSError:
             return Path.home()
 
+    def open_model_folder(self) -> Path:
+        """Where File → Open model… starts: where the user's models are. The live model's folder when it is a
+        file of the user's (not the shipped model), else the runs folder when there is one (every trained
+        model is there), else the models folder."""
+        ck = self.ws.checkpoint
+        path = Path(ck.path) if ck is not None and ck.path else None
+        if path is not None and path.is_file() and path.resolve().parent != config.SHIPPED_MODEL.resolve().parent:
+            return path.parent
+        if self.ws.runs_dir.is_dir():
+            return self.ws.runs_dir
+        return self._models_folder()
+
     def export_folder(self) -> Path:
         """Where File → Export model as ONNX… starts: the folder the last export went to, else the user's
         documents folder (an exported network is for use outside the app)."""
@@ -267,7 +279,7 @@ class MainWindow(QMainWindow):
     def open_model(self, path: str | None = None) -> bool:
         from mnist_gui.core.checkpoint import CheckpointError
         if not path:
-            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open model"), str(self._models_folder()),
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open model"), str(self.open_model_folder()),
                                                   self.tr("mnist-gui models (*.pt);;All files (*)"))
         if not path:
             return False

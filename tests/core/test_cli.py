@@ -210,6 +210,18 @@ def test_export_into_a_missing_folder_is_refused_and_creates_nothing(tmp_path):
     assert not (tmp_path / "no").exists()
 
 
+def test_a_file_into_a_missing_folder_is_one_line_before_any_work_and_makes_nothing(tmp_path):
+    """train --out and summary --arch-out with a typo in the folder: one line naming it, exit code 2, no
+    training, no folder made."""
+    typo = tmp_path / "typo"
+    for args in (("train", "--max-steps", "1", "--out", str(typo / "dir" / "m.pt")),
+                 ("summary", "--arch-out", str(typo / "dir" / "net.json"))):
+        r = run_cli(*args)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+        assert f"the folder {typo / 'dir'} does not exist" in r.stderr and "mnist-gui: error:" in r.stderr
+        assert not typo.exists() and not (tmp_path / "home" / "runs").exists()
+
+
 def test_predict_says_not_a_digit_as_the_window_does(tmp_path):
     """A cross and a zig-zag are refused with the window's verdict (the digit gate), not read as a 4."""
     from PIL import ImageDraw

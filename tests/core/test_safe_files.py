@@ -417,3 +417,36 @@ def test_opening_a_model_never_removes_a_link_or_fifo_where_its_onnx_would_go(li
 def stat_is_fifo(path) -> bool:
     import stat
     return stat.S_ISFIFO(os.lstat(path).st_mode)
+
+
+def test_a_path_into_a_folder_that_does_not_exist_is_refused_in_one_line_and_no_folder_is_made(tmp_path, shipped):
+    """A typo in a folder the user names (train --out, Save model as, Export, --arch-out) is said, naming the
+    folder, and nothing is made; the app's own folders (settings, Save model as's models/) are made."""
+    from mnist_gui.core.checkpoint import CheckpointError, export_onnx_file, save_checkpoint
+    from mnist_gui.core.live import OnnxModelError
+    from mnist_gui.core.presets import tf_tutorial_spec
+    from mnist_gui.core.spec import save_spec_file
+    from mnist_gui.core.workspace import Workspace
+    typo = tmp_path / "typo"
+    missing = typo / "dir"
+    with pytest.raises(storage.MissingFolder) as e:
+        storage.atomic_write_bytes(missing / "m.pt", b"x")
+    assert f"the folder {missing} does not exist" in _one_line(e.value)
+    with pytest.raises(storage.MissingFolder, match="does not exist"):
+        save_spec_file(missing / "net.json", tf_tutorial_spec())
+    with pytest.raises(CheckpointError) as e:
+        save_checkpoint(missing / "m.pt", shipped.model, shipped.model_config)
+    assert str(missing) in _one_line(e.value)
+    with pytest.raises(OnnxModelError, match="does not exist"):
+        export_onnx_file(shipped, missing / "m.onnx")
+    home = tmp_path / "home"
+    ws = Workspace(home, settings=Settings(IniStore(home / "settings.ini"), name=str(home / "settings.ini")))
+    with pytest.raises(CheckpointError, match="does not exist"):
+        ws.save_model(shipped, missing / "m.pt")
+    assert not typo.exists()
+    ws.settings.set("draw/penWidth", 20)   # the app folder's own files: their folders are made
+    ws.settings.sync()
+    assert (home / "settings.ini").is_file() and not ws.settings.problems
+    assert ws.save_model(shipped, ws.models_dir / "mine.pt").is_file()
+    storage.atomic_write_bytes(missing / "made.bin", b"x", make_folder=True)
+    assert (missing / "made.bin").read_bytes() == b"x"

@@ -31,6 +31,21 @@ def test_every_path_comes_from_home(tmp_path):
         tmp_path / "a" / n for n in ("models", "data", "studies", "settings.ini")}
 
 
+def test_a_runs_model_opened_through_a_link_to_the_app_folder_gets_its_records_figure(tmp_path, shipped):
+    """The app folder reached through a symbolic link (or the model's path through one): the run is still
+    found, so a model saved without its test figure gets the one its record has."""
+    from mnist_gui.core.checkpoint import save_checkpoint
+    real, link = tmp_path / "real", tmp_path / "link"
+    real.mkdir()
+    link.symlink_to(real, target_is_directory=True)
+    rec = Workspace(real).runs.record("finished", {"preset": shipped.model_config.preset},
+                                      {"test_accuracy": 0.875}, {}, 1.0,
+                                      lambda p: save_checkpoint(p, shipped.model, shipped.model_config, {}, {}, {}))
+    for home, other in ((link, real), (real, link)):
+        path = other / "runs" / rec.id / "model.pt"
+        assert Workspace(home).open_model(str(path)).test_accuracy == 0.875, (home, path)
+
+
 def test_mnist_is_downloaded_into_the_workspaces_own_folder(tmp_path, monkeypatch):
     """Not into the global app folder ($MNIST_GUI_HOME): the Workspace's home is the one that counts."""
     from mnist_gui.core import data

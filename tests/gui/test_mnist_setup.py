@@ -100,3 +100,15 @@ def test_a_finetune_waiting_for_mnist_is_dropped_when_its_dialog_is_closed(windo
     assert window.choose_data_folder(folder)   # File → MNIST folder… later: no fine-tune starts on its own
     window.show_data_setup().panel.choose(folder)
     assert not window.trainTab.is_running() and not window.trainTab._preparing
+
+
+def test_without_mnist_the_data_tab_says_not_found_once(window, qtbot, monkeypatch):
+    monkeypatch.delenv("MNIST_GUI_DATA", raising=False)
+    tab = window.dataTab
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.dataPanel.isVisibleTo(tab), timeout=60_000)   # nothing to load from
+    assert tab.load()
+    qtbot.waitUntil(lambda: tab._loader is None, timeout=60_000)   # Load MNIST failed
+    shown = [w.text() for w in (tab.status, tab.dataPanel.message) if w.isVisibleTo(tab)]
+    assert sum("MNIST was not found" in text for text in shown) == 1, shown
+    assert tab.dataPanel.isVisibleTo(tab) and tab.loadButton.isEnabled()

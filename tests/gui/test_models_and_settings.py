@@ -131,3 +131,28 @@ def test_a_damaged_studies_form_is_ignored(qtbot, _isolated_home):
     assert "[study] form" in w.lastMessageText and "ignored" in w.lastMessageText
     assert w.studyTab.paramCombo.currentIndex() == 0
     w.close()
+
+
+def test_open_model_starts_where_the_users_models_are(window, tmp_path, monkeypatch):
+    import shutil
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from mnist_gui import config
+    started = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda parent, caption, folder, *a, **k: (started.append(folder), ("", ""))[1]))
+    ws = window.ws
+    assert window.checkpoint.path.name == "shipped_model.pt"   # not the user's: no runs yet, so models/
+    assert not window.open_model()
+    assert started[-1] == str(ws.models_dir)
+    ws.runs_dir.mkdir(parents=True, exist_ok=True)                # trained models are in runs/
+    assert not window.open_model()
+    assert started[-1] == str(ws.runs_dir)
+    mine = tmp_path / "my models"                                 # a model of the user's is live: its folder
+    mine.mkdir()
+    for p in (config.SHIPPED_MODEL, config.SHIPPED_MODEL.with_suffix(".onnx")):
+        shutil.copy(p, mine / p.name.replace("shipped_model", "mine"))
+    assert window.open_model(str(mine / "mine.pt"))
+    assert not window.open_model()
+    assert started[-1] == str(mine)

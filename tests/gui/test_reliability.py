@@ -137,3 +137,32 @@ def test_the_counts_and_values_are_readable_in_light_and_dark(window, qtbot):
             assert readable(), then
     finally:
         theme.manager().set_appearance("system")
+
+
+def test_the_confidence_axis_shows_0_to_100_with_its_100_label(window, qtbot):
+    """At the window's default size the confidence axis runs 0..100 and writes "100" at its end, inside the
+    plot (pyqtgraph hid a label that reached past the axis: only 0..80 were written)."""
+    import numpy as np
+    from PySide6.QtGui import QImage, QPainter
+    window.resize(1000, 680)
+    tab = window.evaluateTab
+    window.tabs.setCurrentWidget(tab)
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 500)
+    logits = rng.normal(size=(500, 10))
+    logits[np.arange(500), labels] += rng.uniform(0, 8, 500)
+    probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    tab._draw_reliability(probs, labels, "MNIST test")
+    plot = tab.reliabilityPlot
+    qtbot.waitUntil(lambda: plot.isVisible() and plot.width() > 100)
+    assert plot.getViewBox().viewRange()[0] == [0.0, 100.0]
+    axis = plot.getAxis("bottom")
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        texts = {text: rect for rect, _flags, text in axis.generateDrawSpecs(painter)[2]}
+    finally:
+        painter.end()
+    assert {"0", "100"} <= set(texts), sorted(texts)
+    shown = plot.mapFromScene(axis.mapRectToScene(texts["100"])).boundingRect()
+    assert plot.rect().contains(shown), (shown, plot.rect())   # written whole, not cut at the plot's edge

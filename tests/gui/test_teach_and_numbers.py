@@ -258,3 +258,37 @@ def test_how_a_finetune_ended_is_said_in_the_language_of_the_moment(window, qtbo
     window.ws.teach(4, np.zeros((28, 28), np.float32))   # a digit taught since: the note is old news
     tab.update_my_count()
     assert tab.myCountLabel.text() == "2 in My digits"
+
+
+def test_a_long_my_digits_line_leaves_the_bars_their_room_in_number_mode(window, qtbot):
+    """At the default size (1,000×680) in number mode the column beside the wide canvas is narrow: a long
+    line beside Fine-tune (how the last fine-tune ended) wrapped into five lines, the box grew and the bars'
+    digit axis was pushed under the next box. It is one line, cut with "…", whole in its tooltip."""
+    import numpy as np
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+    window.resize(1000, 680)
+    tab = window.drawTab
+    tab.numberMode.setChecked(True)
+    draw(qtbot, tab.canvas, [[(20 + x * 1.1, 60 + y * 2.0) for x, y in s] for s in SEVEN])
+    qtbot.waitUntil(lambda: tab.bars.top_digit() is not None)
+    plot = tab.bars.plot
+
+    def room():
+        """The bars' size, and whether the plot ends above the box under it (nothing drawn over its axis)."""
+        for _ in range(4):   # the layouts, outer to inner, take the last change into account
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        bottom = plot.mapTo(tab, plot.rect().bottomLeft()).y()
+        return plot.size(), bottom < tab.seenBox.mapTo(tab, tab.seenBox.rect().topLeft()).y()
+
+    short = room()
+    assert short[1] and short[0].width() < 400, short   # number mode's narrow column
+    window.ws.teach(3, np.zeros((28, 28), np.float32))
+    tab.update_my_count()
+    tab.finetune_ended(True, 0.991)
+    long_text = "1 in My digits; fine-tuned on them: the new model is live (test accuracy 99.10%)"
+    assert tab.myCountLabel.text() == long_text
+    size, clear = room()
+    assert size.width() >= short[0].width() and size.height() >= short[0].height() and clear, (size, short)
+    assert tab.myCountLabel.height() <= tab.finetuneButton.height()
+    assert tab.myCountLabel.toolTip() == long_text   # cut on screen, whole in its tooltip

@@ -174,9 +174,11 @@ class DataTab(Retranslating, QWidget):
         self._loader = None
         self.cancelButton.hide()
         self.loadButton.setEnabled(True)
-        self.status.setText(msg)
-        if mnist_missing(self.ws):
+        if mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
+            self.status.setText("")
             self.dataPanel.show_missing(msg)
+        else:
+            self.status.setText(msg)
 
     def set_data(self, data) -> None:
         self._loader = None

@@ -29,6 +29,7 @@ from mnist_gui.gui import theme
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.canvas import DrawingCanvas
+from mnist_gui.gui.widgets.elided_label import ElidedLabel
 from mnist_gui.gui.widgets.images import array_to_qimage, qimage_to_array, qimage_to_rgba
 from mnist_gui.gui.widgets.prediction_bars import PredictionBars
 from mnist_gui.gui.widgets.why_view import WhyView
@@ -120,7 +121,9 @@ class DrawTab(Retranslating, QWidget):
         self.teachDigit.valueChanged.connect(self._on_teach_digit)
         self.teachButton = QPushButton(objectName="teachButton")
         self.finetuneButton = QPushButton(objectName="finetuneButton")
-        self.myCountLabel = QLabel(objectName="myCountLabel", wordWrap=True)
+        # one line, cut with "…" when long (whole in its tooltip): wrapped beside the button, a long note made
+        # the box taller and pushed the bars' digit axis out of number mode's narrow column
+        self.myCountLabel = ElidedLabel(objectName="myCountLabel")
         first = QHBoxLayout()
         for w in (self.teachLabel, self.teachDigit, self.teachButton):
             first.addWidget(w)

@@ -140,7 +140,14 @@ class EvaluateTab(Retranslating, QWidget):
         self.reliabilitySource.addItem(self.tr("MNIST test"), "mnist")
         self.reliabilitySource.addItem(self.tr("pen-drawn digits of writers the model has not seen"), "pen")
         self.reliabilityPlot = Plot("reliabilityPlot", title=self.tr("Reliability"), mouse=False)
-        self.reliabilityPlot.setXRange(0, 100, padding=0.02)
+        self.reliabilityPlot.setXRange(0, 100, padding=0)   # 0..100 exactly, "100" written at its end:
+        confidence = self.reliabilityPlot.getAxis("bottom")   # a label centred on an end reaches past the axis
+        confidence.setTicks([[(v, str(v)) for v in range(0, 101, 20)], [(v, "") for v in range(0, 101, 10)]])
+        half = int(QFontMetricsF(self.reliabilityPlot.font()).horizontalAdvance("100") / 2) + 2
+        confidence.setStyle(hideOverlappingLabels=half)      # (pyqtgraph hid it: only 0..80 had labels)
+        margins = self.reliabilityPlot.getPlotItem().layout.getContentsMargins()
+        self.reliabilityPlot.getPlotItem().layout.setContentsMargins(margins[0], margins[1],
+                                                                     max(margins[2], half), margins[3])
         self.reliabilityPlot.fix_y(0, 125)   # room above a full bar for its count, and ticks only up to 100%
         self.reliabilityPlot.getAxis("left").setTicks([[(v, str(v)) for v in range(0, 101, 50)],
                                                        [(v, "") for v in range(0, 101, 10)]])
