@@ -116,3 +116,15 @@ def test_a_study_whose_journal_is_locked_never_freezes_the_tab(window, qtbot):
     assert os.readlink(lock) == f"{journal}#{st.HOST}#{os.getpid()}" and tab.rows == []
     held.release()
     qtbot.waitUntil(lambda: len(tab.rows) == 1)
+
+
+def test_a_study_without_mnist_says_not_found_once(window, qtbot, monkeypatch):
+    """As the Data and Evaluate tabs: the panel says it, with the way to set MNIST up; not the status too."""
+    monkeypatch.delenv("MNIST_GUI_DATA", raising=False)
+    tab = window.studyTab
+    window.tabs.setCurrentWidget(tab)
+    _set_up(tab, "1e-3", "no-mnist")
+    assert _run_to_end(qtbot, tab, timeout=60_000) == "failed"
+    shown = [w.text() for w in (tab.statusLabel, tab.dataPanel.message) if w.isVisibleTo(tab)]
+    assert sum("MNIST was not found" in text for text in shown) == 1, shown
+    assert tab.dataPanel.isVisibleTo(tab) and tab.startButton.isEnabled()

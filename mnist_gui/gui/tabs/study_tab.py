@@ -478,9 +478,11 @@ class StudyTab(Retranslating, QWidget):
         self._on_ended("cancelled" if stopped else "finished")
 
     def _on_failed(self, msg: str) -> None:
-        self.statusLabel.setText(self.tr("The study stopped: {0}").format(msg))
-        if mnist_missing(self.ws):
+        if mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
+            self.statusLabel.setText("")
             self.dataPanel.show_missing(msg)
+        else:
+            self.statusLabel.setText(self.tr("The study stopped: {0}").format(msg))
         self._on_ended("failed")
 
     def _on_ended(self, status: str) -> None:
