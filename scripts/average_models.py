@@ -24,6 +24,8 @@ from mnist_gui.core.checkpoint import load_checkpoint, save_checkpoint  # noqa: 
 from mnist_gui.core.data import load_mnist  # noqa: E402
 from mnist_gui.core.handwriting.pendigits import seen_writers, writers_text  # noqa: E402
 from mnist_gui.core.models import average_weights  # noqa: E402
+from mnist_gui.core.script_errors import run_script  # noqa: E402
+from mnist_gui.core.storage import check_folder_exists  # noqa: E402
 from mnist_gui.core.train import evaluate  # noqa: E402
 
 
@@ -35,6 +37,7 @@ def main() -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--name")
     args = ap.parse_args()
+    check_folder_exists(args.out)   # before any work: one line and exit code 2 (run_script)
     torch.set_num_threads(2)
     a, b = load_checkpoint(args.start), load_checkpoint(args.tuned)
     model = average_weights(a.model, b.model, args.weight)
@@ -51,4 +54,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_script(main))

@@ -37,6 +37,8 @@ from mnist_gui.core.handwriting.shapes import (  # noqa: E402
     shape_strokes,
 )
 from mnist_gui.core.handwriting.synthetic import default_pendigits  # noqa: E402
+from mnist_gui.core.script_errors import run_script  # noqa: E402
+from mnist_gui.core.storage import check_folder_exists  # noqa: E402
 
 PER_FAMILY, PEN_VARIANTS, MNIST_FOR_GATE, EPOCHS = 1200, 3, 10_000, 3
 
@@ -50,6 +52,8 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
+    for out in (args.out, args.path_out):   # before any work: one line and exit code 2 (run_script)
+        check_folder_exists(out)
     torch.set_num_threads(args.threads)
     digits = read_unipen(args.file)
     if args.cache and Path(args.cache).exists():
@@ -77,4 +81,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_script(main))

@@ -29,6 +29,8 @@ from mnist_gui.core.handwriting.judge_net import export_judge_onnx, save_judge, 
 from mnist_gui.core.handwriting.pendigits import parse_writers, read_unipen, writers_text  # noqa: E402
 from mnist_gui.core.handwriting.synthetic import SPACINGS, default_pendigits, full_pass, numbers  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
+from mnist_gui.core.script_errors import run_script  # noqa: E402
+from mnist_gui.core.storage import check_folder_exists  # noqa: E402
 
 
 def is_whole(strokes_, owner: dict, sizes: np.ndarray) -> bool:
@@ -68,6 +70,7 @@ def main() -> int:
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
+    check_folder_exists(args.out)   # before any work: one line and exit code 2 (run_script)
     torch.set_num_threads(args.threads)
     writers = parse_writers(args.writers)
     by_writer = collections.defaultdict(list)
@@ -84,4 +87,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_script(main))

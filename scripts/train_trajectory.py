@@ -22,6 +22,8 @@ sys.path.insert(0, str(ROOT))
 from mnist_gui.core.handwriting import trajectory_train as T  # noqa: E402
 from mnist_gui.core.handwriting.pendigits import read_unipen  # noqa: E402
 from mnist_gui.core.handwriting.synthetic import default_pendigits  # noqa: E402
+from mnist_gui.core.script_errors import run_script  # noqa: E402
+from mnist_gui.core.storage import check_folder_exists  # noqa: E402
 
 
 def main() -> int:
@@ -31,6 +33,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
+    check_folder_exists(args.out)   # before any work: one line and exit code 2 (run_script)
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
     digits = read_unipen(args.file)
@@ -43,4 +46,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_script(main))

@@ -89,7 +89,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("study/form", str, "", _is_study_form, "the Studies tab's values as the app saved them (JSON)"),
     Setting("train/device", str, "auto", expect="auto, cpu, cuda, cuda:N or mps"),
     Setting("view/language", str, "", expect="a language code such as en or zh_TW"),
-    Setting("export/folder", str, "", expect="the folder File → Export model as ONNX… last wrote to"),
+    Setting("export/folder", str, "", expect="the folder the last export (a model as ONNX, a study as CSV) "
+            "went to"),
     Setting("open/imageFolder", str, "", expect="the folder File → Open image… last opened from"),
     Setting("view/appearance", str, "system", lambda v: v in ("system", "light", "dark"),
             "system, light or dark"),

@@ -473,18 +473,35 @@ class Workspace:
                 ck.metrics.update(test_accuracy=run.test_accuracy)
         return ck
 
+    def run_id_of(self, path: str | Path | None) -> str | None:
+        """The id of the run whose model.pt path is, however it is spelled (through a link, relative, with
+        ..), or None (a file of the user's, no path). Reads no record."""
+        if path is None or Path(path).name != "model.pt":
+            return None
+        folder = Path(path).parent
+        try:   # the same folder, however reached: the app folder (or the path) may go through a link
+            if folder.parent.resolve() != self.runs_dir.resolve():
+                return None
+        except (OSError, ValueError, RuntimeError):   # RuntimeError: a loop of links
+            return None
+        return folder.name
+
+    @property
+    def live_run_id(self) -> str | None:
+        """The id of the run whose model is the live one, or None: the one place the Runs list asks."""
+        ck = self.checkpoint
+        return self.run_id_of(ck.path) if ck is not None else None
+
     def _run_of(self, ck: Checkpoint) -> RunRecord | None:
         """The run whose model ck is (its model.pt in the runs folder), or None (a file of the user's, a damaged
         record)."""
         from mnist_gui.core.runs import RunStoreError
-        if ck.path is None or Path(ck.path).name != "model.pt":
+        rid = self.run_id_of(ck.path)
+        if rid is None:
             return None
-        folder = Path(ck.path).parent
-        try:   # the same folder, however reached: the app folder (or the path) may go through a link
-            if folder.parent.resolve() != self.runs_dir.resolve():
-                return None
-            return self.runs.get(folder.name)
-        except (RunStoreError, OSError, ValueError, RuntimeError):   # RuntimeError: a loop of links
+        try:
+            return self.runs.get(rid)
+        except (RunStoreError, OSError, ValueError):
             return None
 
     def evaluated(self, ck: Checkpoint | None, ev: dict) -> None:
@@ -760,8 +777,8 @@ class Workspace:
         """Delete a run's folder (RunStoreError or OSError when it cannot be); listeners hear of it. The live
         model's own run: its weights are loaded first, so it can still be saved, evaluated and fine-tuned."""
         ck = self.checkpoint
-        path = getattr(record, "model_path", None) or self.runs_dir / str(record) / "model.pt"
-        if ck is not None and ck.path is not None and ck.model is None and Path(ck.path) == Path(path):
+        rid = record if isinstance(record, str) else record.id
+        if ck is not None and ck.model is None and rid == self.live_run_id:
             ck.load_model()
         try:
             self.runs.delete(record)

@@ -18,7 +18,7 @@ from mnist_gui import config
 from mnist_gui.core.states import BusyKind
 from mnist_gui.core.storage import folder_problem
 from mnist_gui.core.workspace import Workspace
-from mnist_gui.gui import i18n, theme
+from mnist_gui.gui import i18n, start_folders, theme
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.tabs.data_tab import DataTab
@@ -259,22 +259,14 @@ class MainWindow(QMainWindow):
         return self._models_folder()
 
     def export_folder(self) -> Path:
-        """Where File → Export model as ONNX… starts: the folder the last export went to, else the user's
-        documents folder (an exported network is for use outside the app)."""
-        return self._start_folder("export/folder", QStandardPaths.StandardLocation.DocumentsLocation)
+        """Where File → Export model as ONNX… starts: the folder the last export (this or the study's CSV) went
+        to, else the user's documents folder (an exported network is for use outside the app)."""
+        return start_folders.export_folder(self.ws)
 
     def image_folder(self) -> Path:
         """Where File → Open image… starts: the folder the last image came from, else the user's pictures."""
-        return self._start_folder("open/imageFolder", QStandardPaths.StandardLocation.PicturesLocation)
-
-    def _start_folder(self, key: str, standard) -> Path:
-        """The folder remembered under key (settings), else the standard location, else home; never the
-        working folder, which is wherever the app happened to be started."""
-        last = self.ws.settings.get(key)
-        for folder in (last, QStandardPaths.writableLocation(standard)):
-            if folder and Path(folder).is_absolute() and Path(folder).is_dir():
-                return Path(folder)
-        return Path.home()
+        return start_folders.start_folder(self.ws, "open/imageFolder",
+                                          QStandardPaths.StandardLocation.PicturesLocation)
 
     def open_model(self, path: str | None = None) -> bool:
         from mnist_gui.core.checkpoint import CheckpointError
@@ -334,7 +326,7 @@ class MainWindow(QMainWindow):
                                                   str(self.export_folder() / f"{ck.name}.onnx"),
                                                   self.tr("ONNX models (*.onnx);;All files (*)"))
             if path:
-                self.ws.settings.set("export/folder", str(Path(path).parent))
+                start_folders.remember_export_folder(self.ws, path)
         if not path:
             return False
         from mnist_gui.core.checkpoint import export_onnx_file

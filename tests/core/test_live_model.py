@@ -183,6 +183,22 @@ def test_deleting_the_live_models_run_keeps_its_weights(tmp_path, shipped):
     assert ws.save_model(ws.checkpoint, tmp_path / "kept.pt").is_file()
 
 
+def test_deleting_the_live_models_run_keeps_its_weights_when_opened_through_a_link(tmp_path, shipped):
+    """The live model opened by another spelling of its path (a link to the app folder, '..'): its run is still
+    known as the live model's, so its weights are read before its folder goes."""
+    ws = Workspace(tmp_path / "home")
+    (tmp_path / "link").symlink_to(ws.home, target_is_directory=True)
+    for spelling in (lambda rec: tmp_path / "link" / "runs" / rec.id / "model.pt",
+                     lambda rec: rec.folder / ".." / rec.id / "model.pt"):
+        rec = ws.runs.record("finished", {"preset": shipped.model_config.preset}, {}, {}, 1.0,
+                             lambda p: save_checkpoint(p, shipped.model, shipped.model_config, name="r"))
+        ck = ws.open_model(spelling(rec))              # opened without torch: no weights in memory yet
+        ws.make_live(ck, remember=False)
+        assert ck.model is None
+        ws.delete_run(rec)
+        assert not rec.model_path.exists() and ck.model is not None
+
+
 def test_a_folder_that_refuses_the_export_still_opens_the_model(tmp_path, shipped, monkeypatch):
     """A read-only folder: the .onnx cannot be written (nor a stale one removed); the model is exported in
     memory and read on ONNX Runtime all the same."""

@@ -208,3 +208,33 @@ def test_evaluating_a_live_model_that_was_not_evaluated_shows_its_accuracy_every
     assert ws.runs.get(rec.id).test_accuracy == pytest.approx(ev["accuracy"])
     assert ws.runs.get(rec.id).status == "stopped"                     # only the figure changed
     assert ws.open_model(str(rec.model_path)).test_accuracy == pytest.approx(ev["accuracy"])
+
+
+def test_the_live_models_run_is_known_however_its_path_was_spelled(window, qtbot, shipped, tmp_path, monkeypatch):
+    """The live model opened through a link to the app folder, by a relative path or with '..': its run still
+    reads 'live', cannot be made live again nor deleted (deleted, the next start would not find the model)."""
+    import os
+
+    from mnist_gui.core.checkpoint import save_checkpoint
+    ws = window.ws
+    rec = ws.runs.record("finished", {"preset": shipped.model_config.preset}, {"test_accuracy": 0.9}, {}, 1.0,
+                         lambda p: save_checkpoint(p, shipped.model, shipped.model_config, {}, {}, {}))
+    link = tmp_path / "link"
+    link.symlink_to(ws.home, target_is_directory=True)
+    monkeypatch.chdir(ws.runs_dir)
+    panel = window.trainTab.runsPanel
+    window.tabs.setCurrentWidget(window.trainTab)
+    window.trainTab.bottomTabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=10_000)
+    for path in (link / "runs" / rec.id / "model.pt", os.path.join(rec.id, "model.pt"),
+                 rec.folder / ".." / rec.id / "model.pt"):
+        assert str(path) != str(rec.model_path)
+        with qtbot.waitSignal(window.modelChanged):
+            ws.make_live(ws.open_model(str(path)), remember=False)
+        assert panel.table.item(0, STATUS_COL).text() == "finished, live", path
+        panel.table.clearSelection()
+        panel.table.selectRow(0)
+        assert not panel.makeLiveButton.isEnabled(), path
+        assert not panel.deleteRunButton.isEnabled() and "live" in panel.deleteRunButton.toolTip(), path
+        panel.delete_selected()
+        assert rec.model_path.is_file(), path

@@ -116,3 +116,52 @@ def test_a_study_whose_journal_is_locked_never_freezes_the_tab(window, qtbot):
     assert os.readlink(lock) == f"{journal}#{st.HOST}#{os.getpid()}" and tab.rows == []
     held.release()
     qtbot.waitUntil(lambda: len(tab.rows) == 1)
+
+
+def test_a_study_without_mnist_says_not_found_once(window, qtbot, monkeypatch):
+    """As the Data and Evaluate tabs: the panel says it, with the way to set MNIST up; not the status too."""
+    monkeypatch.delenv("MNIST_GUI_DATA", raising=False)
+    tab = window.studyTab
+    window.tabs.setCurrentWidget(tab)
+    _set_up(tab, "1e-3", "no-mnist")
+    assert _run_to_end(qtbot, tab, timeout=60_000) == "failed"
+    shown = [w.text() for w in (tab.statusLabel, tab.dataPanel.message) if w.isVisibleTo(tab)]
+    assert sum("MNIST was not found" in text for text in shown) == 1, shown
+    assert tab.dataPanel.isVisibleTo(tab) and tab.startButton.isEnabled()
+
+
+def test_write_csv_starts_where_the_exports_go_never_in_the_working_folder(window, qtbot, tmp_path, monkeypatch):
+    """Write CSV… proposes <the last export's folder>/<study>.csv (else the documents folder), as Export model as
+    ONNX… does, and remembers where it went (it proposed a bare name.csv: the folder the app was started in)."""
+    import optuna
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    from mnist_gui.core.study import storage as st
+    st.quiet_optuna()
+    optuna.create_study(study_name="csv", storage=st.storage_for(window.ws, "csv")).enqueue_trial({"lr": 0.01})
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    out = tmp_path / "exports"
+    out.mkdir()
+    asked, answer = [], [""]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (asked.append(Path(a[2])), (answer[0], ""))[1])
+    tab = window.studyTab
+    window.tabs.setCurrentWidget(tab)
+    tab.nameEdit.setText("csv")
+    tab.refresh()
+    qtbot.waitUntil(lambda: len(tab.rows) == 1)
+    assert not tab.export_csv()                                # cancelled: nothing written, nothing remembered
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    assert asked[-1].name == "csv.csv" and asked[-1].is_absolute(), asked[-1]
+    assert asked[-1].parent in {p for p in (Path(documents), Path.home()) if p.is_dir()}, asked[-1]
+    assert window.ws.settings.get("export/folder") == ""
+    answer[0] = str(out / "trials.csv")
+    assert tab.export_csv() and (out / "trials.csv").is_file()
+    assert window.ws.settings.get("export/folder") == str(out)
+    answer[0] = ""
+    tab.export_csv()
+    assert asked[-1] == out / "csv.csv"                        # where the last export went
+    window.export_onnx()
+    assert asked[-1].parent == out                             # and Export model as ONNX… starts there too

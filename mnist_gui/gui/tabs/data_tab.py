@@ -146,8 +146,7 @@ class DataTab(Retranslating, QWidget):
             self.status.setText(self.tr("MNIST from {0}").format(self.data.folder))
             self.refresh()
         elif self._loader is None:
-            self.status.setText(self.tr("MNIST is loaded when you click Load MNIST (a few seconds, "
-                                        "in the background)."))
+            self._say_how_it_loads()
 
 
     def load(self) -> bool:
@@ -192,10 +191,21 @@ class DataTab(Retranslating, QWidget):
     def showEvent(self, e) -> None:
         super().showEvent(e)
         if self.data is None and self._loader is None:
+            if not self.dataPanel.downloading():
+                if mnist_missing(self.ws):   # say so at once, with the way to set it up
+                    self.dataPanel.show_status()
+                else:                        # set up meanwhile (File → MNIST data…): what it said is past
+                    self.dataPanel.hide()
+            self._say_how_it_loads()
+
+    def _say_how_it_loads(self) -> None:
+        """Before MNIST is loaded, one message: the panel's when it shows (MNIST was not found, and the way to
+        set it up), else how MNIST is loaded."""
+        if self.dataPanel.isVisibleTo(self):
+            self.status.setText("")
+        else:
             self.status.setText(self.tr("MNIST is loaded when you click Load MNIST (a few seconds, "
                                         "in the background)."))
-            if mnist_missing(self.ws):   # say so at once, with the way to set it up
-                self.dataPanel.show_status()
 
     def split(self):
         return self.data.train if self.splitCombo.currentIndex() == 0 else self.data.test

@@ -42,7 +42,7 @@ from mnist_gui.core.recipes import FIELDS, TRAINING_RECIPES
 from mnist_gui.core.states import BusyKind
 from mnist_gui.core.storage import write_text
 from mnist_gui.core.workspace import Busy, Work
-from mnist_gui.gui import i18n, theme
+from mnist_gui.gui import i18n, start_folders, theme
 from mnist_gui.gui.core_strings import core_text, core_tr
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task, Worker
@@ -478,9 +478,11 @@ class StudyTab(Retranslating, QWidget):
         self._on_ended("cancelled" if stopped else "finished")
 
     def _on_failed(self, msg: str) -> None:
-        self.statusLabel.setText(self.tr("The study stopped: {0}").format(msg))
-        if mnist_missing(self.ws):
+        if mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
+            self.statusLabel.setText("")
             self.dataPanel.show_missing(msg)
+        else:
+            self.statusLabel.setText(self.tr("The study stopped: {0}").format(msg))
         self._on_ended("failed")
 
     def _on_ended(self, status: str) -> None:
@@ -636,7 +638,10 @@ class StudyTab(Retranslating, QWidget):
             return False
         if not path:
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Export the study as CSV"),
-                                                  f"{self._study_name}.csv", self.tr("CSV files (*.csv)"))
+                                                  str(start_folders.export_folder(self.ws) / f"{self._study_name}.csv"),
+                                                  self.tr("CSV files (*.csv)"))
+            if path:
+                start_folders.remember_export_folder(self.ws, path)
         if not path:
             return False
         try:

@@ -75,7 +75,7 @@ class RunsPanel(Retranslating, QWidget):
         self._reading = False     # a read is running in a worker
         self._again = False       # and another was asked for meanwhile
         self._shown: list[tuple | None] = []   # each row's texts as shown, to change only rows that changed
-        self._row_cache: dict[int, tuple] = {}  # id(record) -> (record, live model path, its row's texts)
+        self._row_cache: dict[int, tuple] = {}  # id(record) -> (record, live model's run, its row's texts)
         self._fill_generation = 0
         self.loss_plot, self.acc_plot = loss_plot, acc_plot
         self.runs: list = []
@@ -161,17 +161,14 @@ class RunsPanel(Retranslating, QWidget):
         self._watch()
         self._reread.start()
 
-    def is_live(self, r) -> bool:
-        ck = self.ws.checkpoint
-        return ck is not None and ck.path is not None and ck.path == r.model_path and r.has_model
-
-    def status_text(self, r) -> str:
-        """How it ended and what became of its model: "finished, live", "stopped, model discarded"."""
+    def status_text(self, r, live: str | None) -> str:
+        """How it ended and what became of its model: "finished, live", "stopped, model discarded"; live is
+        the id of the live model's run (_live_run)."""
         text = {RunStatus.FINISHED: self.tr("finished"), RunStatus.STOPPED: self.tr("stopped"),
                 RunStatus.DIVERGED: self.tr("diverged")}.get(r.status, r.status)
         if r.status == RunStatus.DIVERGED:
             return text
-        fate = (self.tr("live") if self.is_live(r) else self.tr("kept") if r.has_model
+        fate = (self.tr("live") if r.id == live and r.has_model else self.tr("kept") if r.has_model
                 else self.tr("model discarded"))
         return self.tr("{0}, {1}").format(text, fate)
 
@@ -219,9 +216,9 @@ class RunsPanel(Retranslating, QWidget):
         self._reading = False
         self.message.setText(message)
 
-    def _row(self, r) -> tuple:
+    def _row(self, r, live: str | None) -> tuple:
         c = r.config
-        return (self.run_name(r), self.kind_text(r), self.status_text(r), c.get("optimizer", ""),
+        return (self.run_name(r), self.kind_text(r), self.status_text(r, live), c.get("optimizer", ""),
                 f"{c.get('lr', 0):g}", core_tr(c.get("schedule", "")), str(c.get("batch_size", "")),
                 str(r.metrics.get("steps", "")), f"{c.get('dropout', 0):g}",
                 self.tr("yes") if c.get("augment") else self.tr("no"), str(c.get("train_size") or self.tr("all")),
@@ -232,7 +229,7 @@ class RunsPanel(Retranslating, QWidget):
         each (a first showing of thousands of runs never holds the window); then() once all are shown."""
         selected = {r.id for r in self.selected()}
         self.runs, self.problems = result
-        live = self._live_path()
+        live = self._live_run()
         cache, self._row_cache = self._row_cache, {}
         rows = self.runs
         self.table.setRowCount(len(rows))
@@ -250,7 +247,7 @@ class RunsPanel(Retranslating, QWidget):
         for i in range(start, end):
             r = runs[i]   # a record read again is a new object: its row is made again, the others are kept
             hit = cache.get(id(r))
-            row = hit[2] if hit is not None and hit[0] is r and hit[1] == live else self._row(r)
+            row = hit[2] if hit is not None and hit[0] is r and hit[1] == live else self._row(r, live)
             self._row_cache[id(r)] = (r, live, row)
             if self._shown[i] == row:
                 continue
@@ -274,9 +271,9 @@ class RunsPanel(Retranslating, QWidget):
         if then is not None:
             then()
 
-    def _live_path(self):
-        """Where the live model's file is (a run's model.pt when it came from a run), or None."""
-        return self.ws.checkpoint.path if self.ws.checkpoint is not None else None
+    def _live_run(self) -> str | None:
+        """The id of the live model's run (however the path it was opened by is spelled), or None."""
+        return self.ws.live_run_id
 
     def selected(self) -> list:
         rows = sorted({i.row() for i in self.table.selectedIndexes()})
@@ -287,10 +284,10 @@ class RunsPanel(Retranslating, QWidget):
             plot.removeItem(item)
         self._overlays = []
         sel = self.selected()
-        live = self._live_path()
-        self.makeLiveButton.setEnabled(len(sel) == 1 and sel[0].has_model and sel[0].model_path != live)
+        live = self._live_run()
+        self.makeLiveButton.setEnabled(len(sel) == 1 and sel[0].has_model and sel[0].id != live)
         # the live model's run stays: deleted, the next start would not find the model it opens
-        has_live = any(r.model_path == live for r in sel)
+        has_live = any(r.id == live for r in sel)
         self.deleteRunButton.setEnabled(bool(sel) and not has_live)
         self.deleteRunButton.setToolTip(self.tr("The live model's run cannot be deleted: make another model live "
                                                 "first") if has_live else "")
@@ -329,10 +326,10 @@ class RunsPanel(Retranslating, QWidget):
             self.makeLiveRequested.emit(sel[0])
 
     def delete_selected(self) -> None:
-        live = self._live_path()
+        live = self._live_run()
         try:
             for r in self.selected():
-                if r.model_path != live:
+                if r.id != live:
                     self.ws.delete_run(r)
         except OSError as e:
             self.message.setText(self.tr("Could not delete the run: {0}").format(e))
