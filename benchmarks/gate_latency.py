@@ -1,8 +1,11 @@
 """What the digit gate and the pen-path recognizer add to a stroke's way to the bars (issue 20): strokes ->
 28×28 -> the shipped model on ONNX Runtime -> the verdict (core/reading.Reader.read_strokes); without either, with the image gate
 (resources/digit_gate.onnx), with it and the path net (resources/trajectory.onnx), and with both gates and
-the path net (resources/path_gate.onnx too), as the app reads strokes now; and that with 500 taught digits
-(50 of each, the most the reader uses) to lean towards (core/handwriting/prototypes.py).
+the path net (resources/path_gate.onnx too); with the elastic reader as well (resources/templates.npz,
+core/handwriting/elastic.py: as the app reads strokes now); and that with 500 taught digits (50 of each, the
+most the reader uses) to lean towards (core/handwriting/prototypes.py). The strokes are random curves, most
+of them far from every digit, so the elastic reader also turns them round: its dearest case (--pen: pen
+digits of the 30 writers instead, what the app mostly reads).
 
     python benchmarks/gate_latency.py [--rounds 5] [--reads 200]
 
@@ -47,26 +50,36 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--reads", type=int, default=200)
+    ap.add_argument("--pen", action="store_true",
+                    help="read pen-drawn digits (../shared/data/pendigits, every writer) instead of random curves")
     args = ap.parse_args()
     live = LivePredictor.from_path(config.resource_path("shipped_model.onnx"))
     cases = strokes(args.reads)
+    if args.pen:
+        from mnist_gui.core.handwriting.pendigits import read_unipen
+        from mnist_gui.core.handwriting.synthetic import default_pendigits
+        digits = read_unipen(default_pendigits())
+        cases = [d.strokes for d in digits[::max(1, len(digits) // args.reads)][:args.reads]]
     gate_file = config.resource_path("digit_gate.onnx")
     shipped = ReadingModels()
-    for name in ("gate", "path_net", "path_gate"):
+    for name in ("gate", "path_net", "path_gate", "templates"):
         t = time.perf_counter()
         getattr(shipped, name)
         print(f"loading the {name.replace('_', ' ')} (once per process): {(time.perf_counter() - t) * 1e3:.1f} ms")
-    readers = {"neither": Reader(live, ReadingModels(gate=None, path_gate=None, path_net=None)),
-               "gate": Reader(live, ReadingModels(gate=shipped.gate, path_gate=None, path_net=None)),
-               "gate + path": Reader(live, ReadingModels(gate=shipped.gate, path_gate=None, path_net=shipped.path_net)),
-               "both gates + path": Reader(live, shipped)}
+    readers = {"neither": Reader(live, ReadingModels(gate=None, path_gate=None, path_net=None, templates=None)),
+               "gate": Reader(live, ReadingModels(gate=shipped.gate, path_gate=None, path_net=None, templates=None)),
+               "gate + path": Reader(live, ReadingModels(gate=shipped.gate, path_gate=None, path_net=shipped.path_net,
+                                                         templates=None)),
+               "both gates + path": Reader(live, ReadingModels(gate=shipped.gate, path_gate=shipped.path_gate,
+                                                               path_net=shipped.path_net, templates=None)),
+               "+ elastic (app)": Reader(live, shipped)}
     taught = Prototypes.of([(i % 10, st) for i, st in enumerate(strokes(10 * PER_CLASS, seed=1))])
     readers["+ 500 taught"] = Reader(live, shipped, lambda: taught)
 
     def read(s, mode: str):
         return readers[mode].read_strokes(s)
 
-    modes = ("neither", "gate", "gate + path", "both gates + path", "+ 500 taught")
+    modes = ("neither", "gate", "gate + path", "both gates + path", "+ elastic (app)", "+ 500 taught")
     times = {m: [] for m in modes}
     for r in range(args.rounds):
         for mode in (modes if r % 2 == 0 else modes[::-1]):
@@ -75,7 +88,8 @@ def main() -> int:
                 t = time.perf_counter()
                 read(s, mode)
                 times[mode].append(time.perf_counter() - t)
-    print(f"{args.rounds} rounds of {args.reads} reads; gate {gate_file.name}, path net trajectory.onnx")
+    print(f"{args.rounds} rounds of {args.reads} reads of {'pen digits' if args.pen else 'random curves'}; "
+          f"gate {gate_file.name}, path net trajectory.onnx")
     base = np.array(times["neither"])
     for mode in modes:
         ts = np.array(times[mode])

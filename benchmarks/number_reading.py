@@ -63,14 +63,16 @@ def old_reader(predictor):
     return read
 
 
-def new_reader(model, judge=None, path=None, mine=None):
-    """mine: strokes -> the prototypes of their writer's taught digits (or None)."""
+def new_reader(model, judge=None, path=None, mine=None, templates=None):
+    """mine: strokes -> the prototypes of their writer's taught digits (or None); templates: the elastic
+    reader's (core/handwriting/elastic.py)."""
     from mnist_gui.core.handwriting.numbers import read_number
     from mnist_gui.core.predictor import torch_classifier
     classify = torch_classifier(model)
 
     def read(strokes):
-        r = read_number(strokes, classify, judge=judge, path=path, mine=mine(strokes) if mine else None)
+        r = read_number(strokes, classify, judge=judge, path=path, mine=mine(strokes) if mine else None,
+                        templates=templates)
         read.last = r
         return r.text if r else ""
     return read
@@ -180,6 +182,9 @@ def main() -> int:
     ap.add_argument("--judge", help="a whole-digit judge (scripts/train_number_judge.py) for the new reader")
     ap.add_argument("--path", help="a pen-path net (core/handwriting/trajectory.py) that never saw the writers: "
                                    "an .onnx export or a state dict (benchmarks/pendigits_nested.py's DIR/path-o3.pt)")
+    ap.add_argument("--elastic", metavar="WRITERS",
+                    help="also join the elastic reader, its templates the digits of these writers (never the ones "
+                         "read: each outer fold's training writers)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
     ap.add_argument("--teach", type=int, default=0, metavar="N",
                     help="each writer teaches N digits per class first; the best reader runs again with them")
@@ -245,9 +250,21 @@ def main() -> int:
         readers.append(("new reader + path", new_reader(ck.model, None, path)))
         if judge:
             readers.append(("new + judge + path", new_reader(ck.model, judge, path)))
+    templates = None
+    if args.elastic:
+        from mnist_gui.core.handwriting.elastic import Templates
+        from mnist_gui.core.handwriting.trajectory import batch_features
+        tw = parse_writers(args.elastic)
+        if tw & chosen:
+            raise SystemExit(f"--elastic {args.elastic}: the templates would hold writers that are read")
+        held = [d for d in read_unipen(args.file) if d.writer in tw]
+        templates = Templates.of_features(batch_features([d.strokes for d in held]), [d.label for d in held])
+        readers = [readers[-1], (readers[-1][0].replace("new reader", "new") + " + elastic",
+                                 new_reader(ck.model, judge, path if args.path else None, None, templates))]
     if args.teach:
         best = readers[-1][0]
-        readers = [readers[-1], (best + " + taught", new_reader(ck.model, judge, path if args.path else None, mine))]
+        readers = [readers[-1], (best + " + taught", new_reader(ck.model, judge, path if args.path else None, mine,
+                                                                templates))]
     rows = []
     count = args.count or full_pass(by_writer)
     what = "four-digit numbers with a point, a minus or both" if args.decimals else "four-digit numbers"

@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from mnist_gui.core.handwriting import elastic as E  # noqa: E402
 from mnist_gui.core.handwriting import trajectory as T  # noqa: E402
 from mnist_gui.core.handwriting import trajectory_train as TT  # noqa: E402
 from mnist_gui.core.handwriting.folds import folds, nested_folds  # noqa: E402
@@ -67,6 +68,8 @@ MNIST_FOR_GATE = 10_000    # MNIST training digits among the gate's positives
 GATE_EPOCHS = 3
 TEMPERATURES = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0)
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)   # the outer-fold curve over the path net's weight (not chosen on)
+ELASTIC_TAUS = (0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1)
+ELASTIC_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5)   # chosen on the inner folds; the outer curve is information
 CURVE = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95)
 
 
@@ -81,24 +84,28 @@ def recipe(seed: int = 0) -> TrainConfig:
 
 
 def train_models(args, digits, outer) -> None:
+    """outer{o}.pt for each outer fold, and inner{o}{i}.pt for each of its inner folds (what the elastic
+    reader's weight is chosen with: an image model that never saw the inner fold's writers)."""
     from mnist_gui.core.checkpoint import save_checkpoint
     from mnist_gui.core.data import load_mnist
     from mnist_gui.core.train import Trainer
     data = load_mnist(download=False)
     for o, f in enumerate(outer, 1):
-        path = Path(args.models) / f"outer{o}.pt"
-        if path.exists():
-            continue
-        t0 = time.perf_counter()
-        cfg = recipe(args.seed)
-        cfg.pen_writers = writers_text(f.train)
-        pen = render_pendigits([d for d in digits if d.writer in set(f.train)], variants=2, seed=args.seed)
-        res = Trainer(cfg, data, extra_train=pen).run()
-        save_checkpoint(path, res.model, cfg.model_config(), cfg.to_dict(),
-                        metrics={"test_accuracy": res.metrics.get("test_accuracy")}, onnx=False,
-                        name=f"outer fold {o}: unseen writers {writers_text(f.test)}")
-        print(f"outer {o} (writers {writers_text(f.test)} unseen): MNIST test "
-              f"{res.metrics.get('test_accuracy', float('nan')):.2%}, {time.perf_counter() - t0:.0f} s", flush=True)
+        for name, part in [(f"outer{o}", f)] + [(f"inner{o}{i}", fi) for i, fi in enumerate(f.inner)]:
+            path = Path(args.models) / f"{name}.pt"
+            if path.exists():
+                continue
+            t0 = time.perf_counter()
+            cfg = recipe(args.seed)
+            cfg.pen_writers = writers_text(part.train)
+            pen = render_pendigits([d for d in digits if d.writer in set(part.train)], variants=2, seed=args.seed)
+            res = Trainer(cfg, data, extra_train=pen).run()
+            save_checkpoint(path, res.model, cfg.model_config(), cfg.to_dict(),
+                            metrics={"test_accuracy": res.metrics.get("test_accuracy")}, onnx=False,
+                            name=f"{name}: unseen writers {writers_text(part.test)}")
+            print(f"{name} (writers {writers_text(part.test)} unseen): MNIST test "
+                  f"{res.metrics.get('test_accuracy', float('nan')):.2%}, {time.perf_counter() - t0:.0f} s",
+                  flush=True)
 
 
 def main() -> int:
@@ -112,6 +119,9 @@ def main() -> int:
                     help="combine the pen-path net with the image (default) or read the image alone")
     ap.add_argument("--path-gate", action=argparse.BooleanOptionalAction, default=True,
                     help="judge strokes by the image and path gates joined (default) or the image gate alone")
+    ap.add_argument("--elastic", action=argparse.BooleanOptionalAction, default=True,
+                    help="join the elastic reader (handwriting/elastic.py) and refuse drawings far from every "
+                         "template (default), or not (the figures before issue 31's third reader)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     Path(args.models).mkdir(parents=True, exist_ok=True)
@@ -199,6 +209,38 @@ def path_temperature(args, digits, o, f) -> float:
     return min(TEMPERATURES, key=lambda t: nll(soft(lp / t), lab))
 
 
+def elastic_choice(args, digits, dfeat, drawn, labels, dw, o, f, temp):
+    """The elastic reader's temperature and weight and the "far from every digit" distance, chosen on the
+    inner folds of outer fold o: each inner fold's writers read by an image model (inner{o}{i}.pt), a path
+    net and templates that never saw them. The temperature: least negative log-likelihood of the elastic
+    reader alone; the weight: fewest errors of the three joined (then least NLL); the distance: the one
+    that refuses REFUSE_BUDGET of the inner digits."""
+    from mnist_gui.core.checkpoint import load_checkpoint
+    from mnist_gui.core.predictor import Predictor
+    pi, pp, dd, yy, reach = [], [], [], [], []
+    for i, fi in enumerate(f.inner):
+        te, tr = np.isin(dw, fi.test), np.isin(dw, fi.train)
+        model = Path(args.models) / f"inner{o}{i}.pt"
+        if not model.exists():
+            raise SystemExit(f"{model} is missing: run with --train-models first")
+        pi.append(Predictor(load_checkpoint(model).model).classify(drawn[te]))
+        net = path_net(args, digits, fi.train, f"o{o}i{i}", args.seed + 100 * o + i)
+        pp.append(TT.path_probabilities(net, dfeat[te]))
+        d, r = E.Templates.of_features(dfeat[tr], labels[tr]).reach(dfeat[te], [digits[j].strokes for j in np.flatnonzero(te)])
+        dd.append(d)
+        reach.append(r)
+        yy.append(labels[te])
+    pi, pp, dd, yy, reach = map(np.concatenate, (pi, pp, dd, yy, reach))
+    tau = min(ELASTIC_TAUS, key=lambda t: nll(E.softmax_of_distances(dd, t), yy))
+    base, pk = T.combine(pi, pp, 1.0, temp), E.softmax_of_distances(dd, tau)
+    score = {w: (int((T.combine(base, pk, w, 1.0).argmax(1) != yy).sum()), nll(T.combine(base, pk, w, 1.0), yy))
+             for w in ELASTIC_WEIGHTS}
+    far = float(np.quantile(reach, 1 - REFUSE_BUDGET))
+    if far < E.BACKWARDS_BEYOND:
+        print(f"  warning: the inner folds' distance {far:.3f} is below elastic.BACKWARDS_BEYOND", flush=True)
+    return tau, min(ELASTIC_WEIGHTS, key=score.get), far, score
+
+
 def measure(args, digits, outer) -> None:
     from mnist_gui.core.checkpoint import load_checkpoint
     from mnist_gui.core.predictor import Predictor
@@ -213,7 +255,7 @@ def measure(args, digits, outer) -> None:
     assert len(neg_strokes) == len(g["neg"]), "the shapes' strokes are not the cached shapes"
     dfeat = T.batch_features([d.strokes for d in digits])     # the digits as drawn, in file order
     nfeat = T.batch_features(neg_strokes)
-    rows, curve_pos, curve_neg, both_curve, reoriented = [], [], [], [], []
+    rows, curve_pos, curve_neg, both_curve, reoriented, elastic_curve, far = [], [], [], [], [], [], []
     print(f"{len(digits)} pen digits of 30 writers; {len(g['neg'])} shapes in {len(FAMILIES)} families; "
           f"outer folds {OUTER}, inner {INNER}; gate refusal budget {REFUSE_BUDGET:.1%} on inner folds; "
           f"not sure below {NOT_SURE_BELOW}")
@@ -261,14 +303,30 @@ def measure(args, digits, outer) -> None:
         image_sure = probs.max(1) >= NOT_SURE_BELOW
         path_alone = pp.argmax(1) == labels[m]
         both_curve.append((probs, pp, labels[m], like[m] & (gp >= th), probs_neg, pp_neg,
-                           neg_like[neg] & (gn >= th), temp))
+                           neg_like[neg] & (gn >= th), temp))   # before the elastic reader
         if args.path:
             probs, probs_neg = T.combine(probs, pp, 1.0, temp), T.combine(probs_neg, pp_neg, 1.0, temp)
+        near, near_neg = np.ones(len(probs), bool), np.ones(len(probs_neg), bool)
+        if args.elastic:   # the third reader, and "far from every digit": chosen on the inner folds
+            tau, w_el, novel, score = elastic_choice(args, digits, dfeat, drawn, labels, dw, o, f, temp)
+            tr = np.isin(dw, f.train)
+            templates = E.Templates.of_features(dfeat[tr], labels[tr])
+            d_el, r_el = templates.reach(dfeat[m], [d.strokes for d, mm in zip(digits, m) if mm])
+            d_el_neg, r_el_neg = templates.reach(nfeat[np.flatnonzero(neg)], [neg_strokes[i] for i in np.flatnonzero(neg)])
+            elastic_curve.append((probs, E.softmax_of_distances(d_el, tau), labels[m], dw[m], w_el))
+            probs = T.combine(probs, E.softmax_of_distances(d_el, tau), w_el, 1.0)
+            probs_neg = T.combine(probs_neg, E.softmax_of_distances(d_el_neg, tau), w_el, 1.0)
+            near, near_neg = r_el <= novel, r_el_neg <= novel
+            far.append(r_el)
+            later.append(f"  elastic reader (inner folds): temperature {tau}, weight {w_el} (inner errors, NLL: "
+                         + ", ".join(f"{w}: {e} {n:.4f}" for w, (e, n) in score.items())
+                         + f"); far from every digit beyond {novel:.3f}: refuses {np.mean(~near):.2%} of the "
+                           f"digits and {np.mean(~near_neg):.1%} of the shapes")
         right = probs.argmax(1) == labels[m]
         sure = probs.max(1) >= NOT_SURE_BELOW
-        passed = like[m] & (gp >= th)
+        passed = like[m] & (gp >= th) & near
         shown = passed & sure                       # a digit claimed, no doubt shown
-        claimed_neg = neg_like[neg] & (gn >= th) & (probs_neg.max(1) >= NOT_SURE_BELOW)
+        claimed_neg = neg_like[neg] & (gn >= th) & near_neg & (probs_neg.max(1) >= NOT_SURE_BELOW)
         per_w = {int(w): float(right[dw[m] == w].mean()) for w in f.test}
         worst = min(per_w, key=per_w.get)
         by_fam = {fm: float(claimed_neg[g["neg_f"][neg] == fm].mean()) for fm in ff.test}
@@ -279,17 +337,19 @@ def measure(args, digits, outer) -> None:
             for how, sets in (("every stroke backwards", [[np.asarray(s)[::-1] for s in d.strokes] for d in held]),
                               ("strokes reversed and reordered at random", [reorient(d.strokes, rng) for d in held])):
                 refused = joined(gp_img, TT.path_gate_scores(pg, T.batch_features(sets))) < th
+                if args.elastic:   # and far from every template, drawn this way
+                    refused |= templates.reach(T.batch_features(sets), sets)[1] > novel
                 reoriented.append((how, refused))
                 later.append(f"  drawn another way ({how}): the gates refuse {refused.mean():.2%} "
-                             f"(as drawn: {np.mean(gp < th):.2%})")
+                             f"(as drawn: {np.mean((gp < th) | ~near):.2%})")
         image_gate_claimed = neg_like[neg] & (gn_img >= th_img) & (probs_neg.max(1) >= NOT_SURE_BELOW)
         image_gate_refused = like[m] & (gp_img < th_img)
         rows.append({"right": right, "shown": shown, "per_w": per_w, "claimed": claimed_neg,
                      "image_gate": (image_gate_claimed, image_gate_refused, gp_img, gn_img),
                      "no_gate_claimed": neg_like[neg] & (probs_neg.max(1) >= NOT_SURE_BELOW),
                      "gate_refused": like[m] & (gp < th)})
-        curve_pos.append((gp, like[m], sure))
-        curve_neg.append((gn, neg_like[neg], probs_neg.max(1) >= NOT_SURE_BELOW))
+        curve_pos.append((gp, like[m] & near, sure))
+        curve_neg.append((gn, neg_like[neg] & near_neg, probs_neg.max(1) >= NOT_SURE_BELOW))
         print(f"\nouter {o}: writers {writers_text(f.test)}, families {', '.join(ff.test)}; gate threshold "
               f"{th:.3f} (inner: refuses {np.mean(ip < th):.2%} of {len(ip)} digits, lets {np.mean(ineg >= th):.2%} "
               f"of {len(ineg)} shapes through)")
@@ -325,8 +385,20 @@ def measure(args, digits, outer) -> None:
     gn = np.concatenate([c[0] for c in curve_neg])
     ln = np.concatenate([c[1] for c in curve_neg])
     sn = np.concatenate([c[2] for c in curve_neg])
-    print("\npath weight w (outer folds, information only: w = 1 and the inner folds' temperature are what is "
-          "reported above) | digits | misread, no doubt | doubt shown | shapes claimed")
+    if elastic_curve:
+        print("\nelastic weight (outer folds, information only: the inner folds' choice is what is reported above) "
+              "| digits | worst writer | writers below 98%")
+        for w in ELASTIC_WEIGHTS + (None,):
+            r_, pw_ = [], {}
+            for pb, pk, lab, wr, chosen in elastic_curve:
+                ok = T.combine(pb, pk, chosen if w is None else w, 1.0).argmax(1) == lab
+                r_.append(ok)
+                pw_.update({int(x): float(ok[wr == x].mean()) for x in np.unique(wr)})
+            wst = min(pw_, key=pw_.get)
+            print(f"{'chosen' if w is None else f'{w:.2f}'} | {np.concatenate(r_).mean():.2%} | {wst}: {pw_[wst]:.2%} | "
+                  + (", ".join(f"{x} {a:.1%}" for x, a in sorted(pw_.items()) if a < 0.98) or "none"))
+    print("\npath weight w (outer folds, without the elastic reader, information only: w = 1 and the inner folds' "
+          "temperature are what is reported above) | digits | misread, no doubt | doubt shown | shapes claimed")
     for w in WEIGHTS:
         r_, s_, c_ = [], [], []
         for pi, pp, lab, ok, pn, ppn, okn, temp in both_curve:
@@ -346,7 +418,9 @@ def measure(args, digits, outer) -> None:
     print(f"\nfor the gates that ship (all 30 writers): the thresholds that refuse {REFUSE_BUDGET:.1%} of the "
           f"outer folds' real digits, pooled: strokes (gate.NOT_A_DIGIT_WITH_PATH_BELOW) "
           f"{np.quantile(gp, REFUSE_BUDGET):.3f}; the image gate alone (gate.NOT_A_DIGIT_BELOW) "
-          f"{np.quantile(np.concatenate([x[2] for x in ig]), REFUSE_BUDGET):.3f}")
+          f"{np.quantile(np.concatenate([x[2] for x in ig]), REFUSE_BUDGET):.3f}"
+          + (f"; far from every digit (elastic.FAR_BEYOND, templates of 20 writers) "
+             f"{np.quantile(np.concatenate(far), 1 - REFUSE_BUDGET):.3f}" if far else ""))
     print("\ngate threshold (one for all outer folds) | real digits refused by the gate | doubt shown in all "
           "| held-out shapes claimed")
     for t in CURVE:

@@ -220,7 +220,7 @@ def prediction_latency(n: int = 300) -> dict:
     from mnist_gui.core.preprocess import strokes_to_mnist
     from mnist_gui.core.reading import Reader, ReadingModels
     pred = Predictor(load_checkpoint(config.SHIPPED_MODEL).model)
-    reader = Reader(pred, ReadingModels(gate=None, path_gate=None))   # the image and the path net, as before the gates
+    reader = Reader(pred, ReadingModels(gate=None, path_gate=None, templates=None))   # the image and the path net, as before the gates
     strokes = [[(10 + i, 10 + (i * 7) % 90) for i in range(0, 90, 3)], [(20, 50), (70, 50)]]
     img = strokes_to_mnist(strokes)
     out = {}

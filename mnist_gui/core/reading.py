@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from mnist_gui import config
+from mnist_gui.core.handwriting import elastic as E
 from mnist_gui.core.handwriting import gate as G
 from mnist_gui.core.handwriting.judge import onnx_judge
 from mnist_gui.core.handwriting.numbers import NumberReading, read_number
@@ -98,32 +99,37 @@ class Reading:
 
 SHIPPED = "shipped"   # ReadingModels' default for each network: the file in resources/
 _FILES = {"gate": "digit_gate.onnx", "path_gate": "path_gate.onnx", "judge": "number_judge.onnx",
-          "path_net": "trajectory.onnx"}
+          "path_net": "trajectory.onnx", "templates": "templates.npz"}
 _OPEN: dict[str, Callable[..., Any]] = {"gate": G.onnx_gate, "path_gate": G.onnx_path_gate, "judge": onnx_judge,
-                                        "path_net": onnx_trajectory}
+                                        "path_net": onnx_trajectory,
+                                        "templates": lambda path, threads: E.Templates.load(path)}
 _WITHOUT = {"gate": "reading drawings without the digit gate",
             "path_gate": "judging drawings without the path gate",
             "judge": "reading numbers without the whole-digit judge",
-            "path_net": "reading drawings without the pen-path recognizer"}
+            "path_net": "reading drawings without the pen-path recognizer",
+            "templates": "reading drawings without the elastic reader"}
 
 
 class ReadingModels:
     """The small networks that read beside the classifier, each opened once, when first used.
 
-    Each argument is SHIPPED (the file in resources/), a file (.onnx) to open, an object to use as it is
-    (a gate: images -> P(digit); the path gate and path net: trajectory.PathNet or stroke sets -> scores;
-    the judge: numbers.Judge), or None to read without it. A file that cannot be opened is logged once
+    Each argument is SHIPPED (the file in resources/), a file (.onnx; the templates: .npz) to open, an
+    object to use as it is (a gate: images -> P(digit); the path gate and path net: trajectory.PathNet or
+    stroke sets -> scores; the judge: numbers.Judge; the templates: elastic.Templates), or None to read
+    without it. A file that cannot be opened is logged once
     (a warning) and the app reads without that network (a broken install must not stop the drawing)."""
 
-    def __init__(self, gate=SHIPPED, path_gate=SHIPPED, judge=SHIPPED, path_net=SHIPPED, threads: int = 1):
-        self._given = {"gate": gate, "path_gate": path_gate, "judge": judge, "path_net": path_net}
+    def __init__(self, gate=SHIPPED, path_gate=SHIPPED, judge=SHIPPED, path_net=SHIPPED, templates=SHIPPED,
+                 threads: int = 1):
+        self._given = {"gate": gate, "path_gate": path_gate, "judge": judge, "path_net": path_net,
+                       "templates": templates}
         self._loaded: dict[str, Any] = {}
         self.threads = threads
 
     def _get(self, name: str):
         if name not in self._loaded:
             given = self._given[name]
-            if given is None or callable(given):
+            if given is None or callable(given) or isinstance(given, E.Templates):
                 self._loaded[name] = given
             else:
                 path = config.resource_path(_FILES[name]) if given == SHIPPED else Path(given)
@@ -150,23 +156,34 @@ class ReadingModels:
     def path_net(self):
         return self._get("path_net")
 
-    def is_digit(self, images: np.ndarray, feats: np.ndarray | None = None, stroke_sets=None) -> np.ndarray:
+    @property
+    def templates(self) -> E.Templates | None:
+        return self._get("templates")
+
+    def is_digit(self, images: np.ndarray, feats: np.ndarray | None = None, stroke_sets=None,
+                 near: np.ndarray | None = None) -> np.ndarray:
         """N bools: do the gates take these 28×28 inputs for digits (all True without a gate)? With the
-        pen-path features of the strokes they were drawn from, the image and path gates decide together."""
+        pen-path features of the strokes they were drawn from, the image and path gates decide together;
+        near (N bools, the elastic reader's: is it near a digit?) refuses those that are not."""
+        near = np.ones(len(images), bool) if near is None else np.asarray(near, bool)
         gate = self.gate
         if gate is None:
-            return np.ones(len(images), bool)
+            return near
         p = gate(np.asarray(images))
         path_gate = self.path_gate if feats is not None else None
         if path_gate is None:
-            return G.is_digit(p)
+            return G.is_digit(p) & near
         p_path = path_gate.on_features(feats) if hasattr(path_gate, "on_features") else path_gate(stroke_sets)
-        return G.is_digit(p, p_path)
+        return G.is_digit(p, p_path) & near
 
     def looks_like_a_digit(self, img28: np.ndarray, strokes=None) -> bool:
         """One input (and the strokes it was drawn from): does it pass the gates?"""
         feats = features(strokes)[None] if strokes else None
-        return bool(self.is_digit(np.asarray(img28)[None], feats, [strokes] if strokes else None)[0])
+        templates = self.templates if feats is not None else None
+        near = None
+        if templates is not None and feats is not None:
+            near = E.near_a_digit(templates.reach(feats, [strokes])[1])
+        return bool(self.is_digit(np.asarray(img28)[None], feats, [strokes] if strokes else None, near)[0])
 
 
 class Reader:
@@ -200,8 +217,9 @@ class Reader:
 
     def read_strokes(self, strokes: Sequence[Stroke]) -> Reading | None:
         """The strokes as one digit: the image's probabilities joined with the path net's reading of the
-        same strokes (trajectory.combine) and leaned towards the user's taught digits whose paths are close
-        (prototypes.py), the gates on both; None when there is no ink."""
+        same strokes (trajectory.combine) and the elastic reader's (elastic.py), leaned towards the user's
+        taught digits whose paths are close (prototypes.py), the gates on both; a drawing far from every
+        pen writer's digit and every taught one is refused too. None when there is no ink."""
         img = strokes_to_mnist(strokes)
         if img is None:
             return None
@@ -211,10 +229,23 @@ class Reader:
         if path is not None:
             p_path = path.on_features(feats) if hasattr(path, "on_features") else path([strokes])
             probs = combine(probs, p_path[0])
-        mine = self.mine()
+        templates, mine = self.models.templates, self.mine()
+        near = None
+        if templates is not None:
+            distances = templates.distances(feats)
+            probs = E.join(probs, distances[0])
+
+            def near() -> bool:
+                """Near a pen writer's digit, or one the user taught, drawn as it was or turned round? Asked
+                only of ink the gates take for a digit: turning it round is the dearer part of the matching."""
+                if E.near_a_digit(distances)[0]:
+                    return True
+                if E.near_a_digit(templates.reach(feats, [strokes], distances)[1])[0]:
+                    return True
+                return mine is not None and mine.templates().nearest_turned(strokes) <= E.FAR_BEYOND
         if mine is not None:
             probs = mine.adjust(probs, feats)
-        return self._reading(img, probs, feats, [strokes])
+        return self._reading(img, probs, feats, [strokes], near)
 
     def read_image(self, image) -> Reading | None:
         """An image (a file, an array) as one digit, the image gate alone; None when it holds no ink.
@@ -226,18 +257,21 @@ class Reader:
         """A 28×28 input as one digit, the image gate alone."""
         return self._reading(img28, self.classifier.probabilities(img28), None, None)
 
-    def _reading(self, img, probs, feats, sets) -> Reading:
+    def _reading(self, img, probs, feats, sets, near: Callable[[], bool] | None = None) -> Reading:
         like = digit_like(img)   # once: the gates run only on ink that passes it
         ok = not like or bool(self.models.is_digit(img[None], feats, sets)[0])
+        if like and ok and near is not None:   # and then the elastic reader: near a digit?
+            ok = near()
         return Reading(img, probs, _verdict(np.max(probs), like, ok))
 
     def read_number(self, strokes: Sequence[Stroke]) -> Reading | None:
-        """The strokes read as a number (handwriting.numbers.read_number, with the judge, the path net and the
-        prototypes of the user's taught digits),
+        """The strokes read as a number (handwriting.numbers.read_number, with the judge, the path net, the
+        elastic reader and the prototypes of the user's taught digits),
         each digit judged by the gates once; the input and probabilities of the digit holding the latest
         stroke. None when there is no ink or no digit."""
         m = self.models
-        nr = read_number(strokes, self.classifier.classify, self._number_cache, m.judge, m.path_net, self.mine())
+        nr = read_number(strokes, self.classifier.classify, self._number_cache, m.judge, m.path_net, self.mine(),
+                         m.templates)
         if nr is None or not nr.digits:
             return None
         digits = nr.digits

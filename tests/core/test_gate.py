@@ -176,12 +176,14 @@ def test_without_a_path_gate_the_image_gate_decides(tmp_path, caplog):
 
 
 def test_without_a_gate_drawings_are_read_as_before(live, tmp_path, caplog):
-    """A gate file that cannot be read: one warning, and nothing is refused for want of it."""
+    """A gate file that cannot be read: one warning, and nothing is refused for want of it (the elastic
+    reader, which needs no gate, still takes a cross for no digit)."""
     bad = tmp_path / "digit_gate.onnx"
     bad.write_bytes(b"\x00" * 100)
-    models = ReadingModels(gate=bad)
+    models = ReadingModels(gate=bad, templates=None)
     from mnist_gui.core.preprocess import strokes_to_mnist
     img = strokes_to_mnist(CROSS)
     assert models.looks_like_a_digit(img) and models.looks_like_a_digit(img, CROSS)
     assert verdict(live, CROSS, models) in ("sure", "not sure")
     assert warned(caplog, "without the digit gate") == 1
+    assert verdict(live, CROSS, ReadingModels(gate=bad)) == "not a digit"

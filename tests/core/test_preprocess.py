@@ -201,7 +201,7 @@ def test_a_tiny_mark_is_too_small_not_blown_up_to_a_digit():
         def classify(self, images):
             return np.stack([sure_two] * len(images))
 
-    reader = Reader(SaysTwo(), ReadingModels(gate=None, path_gate=None, judge=None, path_net=None))
+    reader = Reader(SaysTwo(), ReadingModels(gate=None, path_gate=None, judge=None, path_net=None, templates=None))
     dash = [[(150, 150), (153, 150)]]
     assert reader.read(dash).verdict is Verdict.NOT_DIGIT_LIKE              # without the canvas: the bar
     for number in (False, True):

@@ -22,6 +22,7 @@ from tests.conftest import ROOT
 
 APP_ID = config.APP_ID
 ASSETS = ["shipped_model.pt", "shipped_model.onnx", "number_judge.pt", "number_judge.onnx", "digit_gate.onnx",
+          "path_gate.onnx", "trajectory.onnx", "templates.npz",
           f"{APP_ID}.desktop", f"{APP_ID}.metainfo.xml", f"icons/{APP_ID}.svg",
           *(f"icons/{APP_ID}-{size}.png" for size in config.ICON_SIZES)]
 TRANSLATIONS = ["translations/mnist_gui_xx.ts", "translations/mnist_gui_xx.qm"]

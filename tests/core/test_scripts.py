@@ -25,6 +25,7 @@ def _one_line(done: subprocess.CompletedProcess, name: str, *words: str) -> None
     ("average_models", ["start.pt", "tuned.pt", "--out"]),
     ("train_number_judge", ["--out"]),
     ("train_trajectory", ["--out"]),
+    ("make_templates", ["--out"]),
     ("train_digit_gate", ["--path-out"]),
 ])
 def test_a_missing_output_folder_is_one_line_before_any_work(tmp_path, name, args):

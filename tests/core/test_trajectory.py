@@ -105,7 +105,7 @@ def test_without_a_path_net_the_strokes_are_read_from_the_image_alone(tmp_path, 
 
 def test_the_live_reading_of_strokes_joins_the_image_and_the_path():
     live = LivePredictor.from_path(config.resource_path("shipped_model.onnx"))
-    models = ReadingModels()
+    models = ReadingModels(templates=None)   # the elastic reader joins too: tests/core/test_elastic.py
     path = models.path_net
     assert path is not None, "resources/trajectory.onnx ships with the app"
     reader = Reader(live, models)

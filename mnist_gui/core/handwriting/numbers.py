@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mnist_gui.core.handwriting.elastic import Templates, join
 from mnist_gui.core.handwriting.prototypes import Prototypes
 from mnist_gui.core.handwriting.segment import Marks, find_marks, split_digits
 from mnist_gui.core.handwriting.trajectory import batch_features, combine, on_features
@@ -411,7 +412,8 @@ _JUDGED = "judge's answers"   # in the cache: {(judge, candidate key, features):
 
 
 def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | None = None,
-                judge: Judge | None = None, path=None, mine: Prototypes | None = None) -> NumberReading | None:
+                judge: Judge | None = None, path=None, mine: Prototypes | None = None,
+                templates: Templates | None = None) -> NumberReading | None:
     """The most probable reading of the strokes as a number (None when there is no ink), with a leading
     minus sign and a decimal point when segment.find_marks finds them: those strokes are left out of the
     digits, the point goes between the digits either side of it (read_digits says the rest).
@@ -425,13 +427,13 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
         keep = [i for i in range(len(arrays)) if i not in marks.ids]
         point_x = None if marks.point is None else float(np.mean(arrays[marks.point][:, 0]))
         nr = read_digits([strokes[i] for i in keep], classify, cache, judge, path, marks.minus is not None, point_x,
-                         mine)
+                         mine, templates)
         if nr is not None and nr.digits:
             for d in nr.digits:
                 d.stroke_ids = [keep[i] for i in d.stroke_ids]
             nr.mark_ids = tuple(sorted(marks.ids))
             return nr
-    return read_digits(strokes, classify, cache, judge, path, mine=mine)
+    return read_digits(strokes, classify, cache, judge, path, mine=mine, templates=templates)
 
 
 def _leaned(seen: dict, strokes_of: dict, mine: Prototypes) -> dict:
@@ -447,7 +449,8 @@ def _leaned(seen: dict, strokes_of: dict, mine: Prototypes) -> dict:
 
 def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | None = None,
                 judge: Judge | None = None, path=None, negative: bool = False,
-                point_x: float | None = None, mine: Prototypes | None = None) -> NumberReading | None:
+                point_x: float | None = None, mine: Prototypes | None = None,
+                templates: Templates | None = None) -> NumberReading | None:
     """The most probable reading of the strokes as digits (None when there is no ink); with negative, a
     minus sign before them, and with point_x, a decimal point at that x when it falls between two digits
     (the alternatives' texts likewise).
@@ -461,6 +464,8 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     too; its probabilities join the image's (trajectory.combine) before the candidates are scored.
     mine (prototypes.Prototypes, the user's taught digits), when given, leans each candidate's probabilities
     towards the taught digits whose paths are close to its strokes, as for a single digit, before scoring.
+    templates (elastic.Templates), when given, match each candidate's path too; the elastic reader's
+    probabilities join as for a single digit (kept in the cache with the others').
     """
     sets, strokes_of = candidate_sets(strokes)
     if not sets:
@@ -472,11 +477,13 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
         images = [strokes_to_mnist(strokes_of[k]) for k in todo]
         probs = np.asarray(classify(images), float).reshape(len(todo), 10)
         path_feats: list = [None] * len(todo)
-        if path is not None or mine is not None:   # the features once, for the path net, prototypes, path gate
+        if path is not None or mine is not None or templates is not None:   # the features once, for all of them
             todo_strokes = [strokes_of[k] for k in todo]
             path_feats = list(batch_features(todo_strokes))
             if path is not None:
                 probs = combine(probs, on_features(path, np.asarray(path_feats), todo_strokes))
+            if templates is not None:
+                probs = join(probs, templates.distances(np.asarray(path_feats)))
         seen.update({k: (img, p.copy(), f) for k, img, p, f in zip(todo, images, probs, path_feats)})
         if cache is not None:
             if len(cache) + len(todo) > 4 * MAX_INPUTS:

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from mnist_gui.core.handwriting.elastic import Templates
 from mnist_gui.core.handwriting.trajectory import batch_features
 
 WEIGHT = 12.0
@@ -38,6 +39,7 @@ class Prototypes:
         self._sq = (self.feats * self.feats).sum(1)
         self._digits, self._starts = np.unique(self.labels, return_index=True)
         self.weight, self.scale = weight, scale
+        self._templates: Templates | None = None
 
     @classmethod
     def of(cls, taught: Iterable[tuple[int, Sequence]], per_class: int = PER_CLASS, **kw) -> Prototypes | None:
@@ -59,6 +61,13 @@ class Prototypes:
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    def templates(self) -> Templates:
+        """The taught digits as templates of the elastic reader (elastic.py): a drawing far from every pen
+        writer's digit but near one the user taught is theirs, not a stranger's shape."""
+        if self._templates is None:
+            self._templates = Templates.of_features(self.feats, self.labels)
+        return self._templates
 
     def bonus(self, feats: np.ndarray) -> np.ndarray:
         """N×10: WEIGHT · exp(-d_k / SCALE) for each taught digit k, 0 for the others."""

@@ -1,0 +1,218 @@
+"""A third reader of a different kind: elastic matching of the pen's path against the pen writers' digits.
+
+The image CNN and the path net are both networks, and the errors they share come from hands unlike any
+they learned from as a whole. Matching the drawing against each digit the pen writers drew, point by
+point with dynamic time warping (DTW, as the best published readers of this data do), finds the one
+writer who made a digit the same odd way (issue 31):
+
+- the drawing's path features (trajectory.features: 64 points, position, direction, pen up or down),
+  every second point: L = 32 points of CHANNELS values;
+- a shortlist: the SHORT digits of each class nearest by plain (Euclidean) distance;
+- their DTW distance: the least mean squared difference along a warping of one path onto the other,
+  points matched in order, never more than BAND points apart (a Sakoe–Chiba band);
+- the distance to each class is its nearest template's; the reader's probabilities are
+  softmax(-distance / TAU), joined to the others' like the path net: log p += WEIGHT · log p_elastic.
+
+- a drawing that comes no nearer than FAR_BEYOND to any template, drawn as it was or turned round (`turned`:
+  strokes backwards, in another order), is not a digit: what no digit gate learned to refuse is still far
+  from every digit (only asked of ink the gates take for a digit; a digit the user taught counts too).
+
+TAU, WEIGHT and FAR_BEYOND were chosen on inner writer folds (benchmarks/pendigits_nested.py; its figures:
+benchmarks/README.md). The templates ship in resources/ (scripts/make_templates.py: the 30 pen writers'
+digits). Run time only (NumPy).
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+
+from mnist_gui.core.handwriting.trajectory import CHANNELS, POINTS, batch_features, combine
+
+EVERY = 2                 # every second point of the path features
+L = POINTS // EVERY       # points matched
+BAND = 8                  # the warping never pairs points more than BAND apart
+SHORT = 10                # templates per class matched elastically (the nearest by plain distance)
+TAU = 0.03                # softmax(-distance / TAU)
+WEIGHT = 0.3              # log p += WEIGHT · log p_elastic
+FAR_BEYOND = 0.21         # a drawing farther than this from every template is not a digit
+BACKWARDS_BEYOND = 0.2    # a drawing farther than this as drawn is matched turned round too (below FAR_BEYOND)
+CHUNK = 8192              # pairs matched at once (memory: ~2 · L² · CHUNK floats)
+
+_k, _i = np.meshgrid(np.arange(2 * L - 1), np.arange(L), indexing="ij")
+_j = _k - _i
+_IN_BAND = (_j >= 0) & (_j < L) & (np.abs(_i - _j) <= BAND)   # (diagonal k = i + j, row i) cells matched
+_ROWS = [(int(np.flatnonzero(r)[0]), int(np.flatnonzero(r)[-1]) + 1) for r in _IN_BAND]   # each diagonal's rows
+
+
+def points(feats: np.ndarray) -> np.ndarray:
+    """N × L × CHANNELS float32 from N path feature arrays (N × CHANNELS × POINTS)."""
+    f = np.asarray(feats, np.float32).reshape(-1, CHANNELS, POINTS)[:, :, ::EVERY]
+    return np.ascontiguousarray(f.transpose(0, 2, 1))
+
+
+def turned(strokes) -> list[list[np.ndarray]]:
+    """The same ink as other hands draw it, the drawing as drawn first: each stroke forwards or backwards, in
+    another order. Every way for up to 2 strokes (8); for 3, the order as drawn or reversed, each stroke
+    either way (16); for more, the order as drawn or reversed with no stroke, every stroke or one stroke
+    backwards."""
+    arrays = [np.asarray(s, np.float64).reshape(-1, 2) for s in strokes]
+    arrays = [a for a in arrays if len(a)]
+    n = len(arrays)
+    ahead, back = tuple(range(n)), tuple(range(n))[::-1]
+    orders = list(itertools.permutations(ahead)) if n <= 2 else [ahead, back]
+    flips = list(itertools.product((False, True), repeat=n)) if n <= 3 else \
+        [(False,) * n, (True,) * n] + [tuple(i == j for j in range(n)) for i in range(n)]
+    return [[arrays[i][::-1] if f[i] else arrays[i] for i in o] for o in orders for f in flips]
+
+
+def dtw(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The banded DTW distance of each pair (a[n], b[n]) (N × L × CHANNELS each): the least sum of squared
+    differences along a warping path from the first points to the last, divided by 2L."""
+    out = np.empty(len(a), np.float32)
+    for s in range(0, len(a), CHUNK):
+        out[s:s + CHUNK] = _dtw(a[s:s + CHUNK], b[s:s + CHUNK])
+    return out
+
+
+def _dtw(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    n = len(a)
+    cost = (a * a).sum(2)[:, :, None] + (b * b).sum(2)[:, None, :] - 2 * np.matmul(a, b.transpose(0, 2, 1))
+    # the cost along diagonals: diag[k, i] = cost[i, k - i]; pairs last, so that each step is a slice
+    diag = np.full((2 * L - 1, L, n), np.inf, np.float32)
+    kk, ii = _k[_IN_BAND], _i[_IN_BAND]
+    diag[kk, ii] = np.maximum(cost[:, ii, kk - ii], 0).T
+    # acc[k + 2, i + 1]: the least cost of a path to (i, k - i); acc[0, 0] is the start
+    acc = np.full((2 * L + 1, L + 1, n), np.inf, np.float32)
+    acc[0, 0] = 0
+    best = np.empty((L, n), np.float32)
+    for k, (lo, hi) in enumerate(_ROWS):   # only the rows of diagonal k inside the band: the rest stay inf
+        b = best[:hi - lo]
+        np.minimum(acc[k + 1, lo:hi], acc[k + 1, lo + 1:hi + 1], out=b)   # from (i - 1, j) and from (i, j - 1)
+        np.minimum(b, acc[k, lo:hi], out=b)                               # from (i - 1, j - 1)
+        np.add(b, diag[k, lo:hi], out=acc[k + 2, lo + 1:hi + 1])
+    return acc[2 * L, L] / (2 * L)
+
+
+class Templates:
+    """The pen writers' digits as points (N × L × CHANNELS) and their labels, matched by `distances`."""
+
+    def __init__(self, pts: np.ndarray, labels: np.ndarray):
+        self.pts = np.asarray(pts, np.float32).reshape(len(labels), L, CHANNELS)
+        self.labels = np.asarray(labels, np.int64)
+        self._flat = self.pts.reshape(len(self.labels), -1)
+        self._sq = (self._flat * self._flat).sum(1)
+        of = [np.flatnonzero(self.labels == k) for k in range(10)]
+        self._digits = np.array([k for k in range(10) if len(of[k])])
+        # each digit's templates in one row, padded (with an index past the end, whose distance is inf) to
+        # the longest row: the SHORT nearest of every digit in one argpartition
+        width = max(SHORT, max(len(i) for i in of))
+        self._rows = np.full((len(self._digits), width), len(self.labels))
+        for r, k in enumerate(self._digits):
+            self._rows[r, :len(of[k])] = of[k]
+        self._coarse = np.ascontiguousarray(self.pts[:, ::4, :2]).reshape(len(self.labels), -1)
+        self._coarse_sq = (self._coarse * self._coarse).sum(1)
+
+    @classmethod
+    def of_features(cls, feats: np.ndarray, labels) -> Templates:
+        return cls(points(feats), np.asarray(labels))
+
+    @classmethod
+    def load(cls, path) -> Templates:
+        """From an .npz of `save`; ValueError in one line when it is not one."""
+        try:
+            with np.load(Path(path), allow_pickle=False) as z:
+                pts, labels = z["points"], z["labels"]
+            if pts.ndim != 3 or pts.shape[1:] != (L, CHANNELS) or len(labels) != len(pts) or not len(pts):
+                raise ValueError("wrong shapes")
+            if not np.isfinite(pts).all() or not np.isin(labels, np.arange(10)).all():
+                raise ValueError("values out of range")
+        except (OSError, KeyError, ValueError, EOFError) as e:
+            raise ValueError(f"{path}: not a templates file ({e})") from None
+        return cls(pts.astype(np.float32), labels)
+
+    def save(self, path) -> None:
+        import io
+
+        from mnist_gui.core.storage import atomic_write_bytes
+        buf = io.BytesIO()
+        np.savez_compressed(buf, points=self.pts.astype(np.float16), labels=self.labels.astype(np.uint8))
+        atomic_write_bytes(Path(path), buf.getvalue())
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def distances(self, feats: np.ndarray) -> np.ndarray:
+        """N × 10: the DTW distance of each drawing (N path feature arrays) to the nearest template of each
+        digit among that digit's SHORT nearest by plain distance (inf for a digit with no template), the
+        drawing as drawn (`reach` turns it round too)."""
+        x = points(feats)
+        flat = x.reshape(len(x), -1)
+        plain = (flat * flat).sum(1)[:, None] - 2 * (flat @ self._flat.T) + self._sq[None]
+        out = np.full((len(x), 10), np.inf, np.float32)
+        if not len(self._digits):
+            return out
+        plain = np.concatenate([plain, np.full((len(x), 1), np.inf, plain.dtype)], 1)[:, self._rows]
+        near = np.argpartition(plain, SHORT - 1, axis=2)[:, :, :SHORT]          # N × digits × SHORT
+        cand = np.take_along_axis(np.broadcast_to(self._rows, plain.shape), near, 2)
+        ok = cand < len(self.labels)                                          # not padding
+        d = np.full(cand.shape, np.inf, np.float32)
+        d[ok] = dtw(np.repeat(x, ok.sum((1, 2)), 0), self.pts[cand[ok]])
+        out[:, self._digits] = d.min(2)
+        return out
+
+    def reach(self, feats: np.ndarray, stroke_sets=None,
+              distances: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(distances (N × 10, as `distances`), reach (N)): how near each drawing comes to any template,
+        drawn as it was or, when it is not near as drawn (BACKWARDS_BEYOND) and its strokes are given,
+        as other hands draw the same ink (`turned`: another stroke order, strokes backwards: a 1 drawn
+        upwards, a 0 clockwise, a 4's stem first), each way matched against its SHORT nearest templates.
+        distances: `distances(feats)`, when already known."""
+        d = self.distances(feats) if distances is None else np.asarray(distances)
+        reach = d.min(1).copy()
+        if stroke_sets is not None:
+            for n in np.flatnonzero(reach > BACKWARDS_BEYOND):
+                reach[n] = min(reach[n], self.nearest_turned(stroke_sets[n], first=1))   # 0: as drawn
+        return d, reach
+
+    def nearest_turned(self, strokes, first: int = 0) -> float:
+        """The least DTW distance of one drawing turned every way (`turned(strokes)[first:]`) to any of the
+        SHORT templates nearest to each way (inf without ink)."""
+        x = points(batch_features(turned(strokes)[first:]))
+        return float(self._nearest(x).min()) if len(x) else float("inf")
+
+    def _nearest(self, x: np.ndarray) -> np.ndarray:
+        """N: the DTW distance of each path to the nearest of its SHORT nearest templates by a coarse plain
+        distance (every fourth point's position: a tenth of the work, for up to 15 ways round at once)."""
+        s = min(SHORT, len(self.labels))
+        c = np.ascontiguousarray(x[:, ::4, :2]).reshape(len(x), -1)
+        coarse = (c * c).sum(1)[:, None] - 2 * (c @ self._coarse.T) + self._coarse_sq[None]
+        near = np.argpartition(coarse, s - 1, axis=1)[:, :s] if s < len(self.labels) else \
+            np.broadcast_to(np.arange(s), (len(x), s))
+        return dtw(np.repeat(x, s, 0), self.pts[near.reshape(-1)]).reshape(len(x), s).min(1)
+
+    def probabilities(self, feats: np.ndarray, tau: float = TAU) -> np.ndarray:
+        """N × 10: softmax(-distance / tau)."""
+        return softmax_of_distances(self.distances(feats), tau)
+
+
+def softmax_of_distances(d: np.ndarray, tau: float = TAU) -> np.ndarray:
+    z = -np.asarray(d, np.float64) / tau
+    z = np.where(np.isfinite(z), z, -1e9)
+    z -= z.max(-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(-1, keepdims=True)
+
+
+def join(probs: np.ndarray, distances: np.ndarray, weight: float = WEIGHT, tau: float = TAU) -> np.ndarray:
+    """probs (N×10 or 10) joined with the elastic reader's: softmax(log probs + weight · log p_elastic)."""
+    return combine(probs, softmax_of_distances(distances, tau), weight, 1.0)
+
+
+def near_a_digit(distances: np.ndarray, beyond: float = FAR_BEYOND) -> np.ndarray:
+    """N bools: is each drawing within `beyond` of some template (N×10 distances, or N reaches)? A drawing
+    farther from every digit the pen writers drew is not taken for a digit."""
+    d = np.asarray(distances)
+    return (d.reshape(len(d), -1).min(1) if d.ndim == 2 else d.reshape(-1)) <= beyond
