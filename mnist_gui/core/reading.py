@@ -219,7 +219,8 @@ class Reader:
         """The strokes as one digit: the image's probabilities joined with the path net's reading of the
         same strokes (trajectory.combine) and the elastic reader's (elastic.py), leaned towards the user's
         taught digits whose paths are close (prototypes.py), the gates on both; a drawing far from every
-        pen writer's digit and every taught one is refused too. None when there is no ink."""
+        pen writer's digit is refused too, unless it is near one the user taught (which also overrules the
+        gates: the user said it is a digit). None when there is no ink."""
         img = strokes_to_mnist(strokes)
         if img is None:
             return None
@@ -236,16 +237,18 @@ class Reader:
             probs = E.join(probs, distances[0])
 
             def near() -> bool:
-                """Near a pen writer's digit, or one the user taught, drawn as it was or turned round? Asked
-                only of ink the gates take for a digit: turning it round is the dearer part of the matching."""
-                if E.near_a_digit(distances)[0]:
-                    return True
-                if E.near_a_digit(templates.reach(feats, [strokes], distances)[1])[0]:
-                    return True
-                return mine is not None and mine.templates().nearest_turned(strokes) <= E.FAR_BEYOND
+                """Near a pen writer's digit, drawn as it was or turned round? Asked only of ink the gates
+                take for a digit: turning it round is the dearer part of the matching."""
+                return bool(E.near_a_digit(distances)[0]
+                            or E.near_a_digit(templates.reach(feats, [strokes], distances)[1])[0])
+        taught = None
+        if mine is not None:
+            def taught() -> bool:
+                """Near a digit the user taught, drawn as it was or turned round? They said it is a digit."""
+                return mine.templates().nearest_turned(strokes) <= E.FAR_BEYOND
         if mine is not None:
             probs = mine.adjust(probs, feats)
-        return self._reading(img, probs, feats, [strokes], near)
+        return self._reading(img, probs, feats, [strokes], near, taught)
 
     def read_image(self, image) -> Reading | None:
         """An image (a file, an array) as one digit, the image gate alone; None when it holds no ink.
@@ -257,11 +260,14 @@ class Reader:
         """A 28×28 input as one digit, the image gate alone."""
         return self._reading(img28, self.classifier.probabilities(img28), None, None)
 
-    def _reading(self, img, probs, feats, sets, near: Callable[[], bool] | None = None) -> Reading:
+    def _reading(self, img, probs, feats, sets, near: Callable[[], bool] | None = None,
+                 taught: Callable[[], bool] | None = None) -> Reading:
         like = digit_like(img)   # once: the gates run only on ink that passes it
         ok = not like or bool(self.models.is_digit(img[None], feats, sets)[0])
-        if like and ok and near is not None:   # and then the elastic reader: near a digit?
+        if like and ok and near is not None:   # and then the elastic reader: near a pen writer's digit?
             ok = near()
+        if like and not ok and taught is not None:   # refused, but like one the user taught: theirs
+            ok = taught()
         return Reading(img, probs, _verdict(np.max(probs), like, ok))
 
     def read_number(self, strokes: Sequence[Stroke]) -> Reading | None:

@@ -186,3 +186,20 @@ def test_number_mode_joins_the_elastic_reader_for_each_digit():
     pulled = Reader(LIVE, ReadingModels(templates=sevens)).read_number(strokes)
     assert plain is not None and pulled is not None
     assert all(p.probs[7] > q.probs[7] for p, q in zip(pulled.number.digits, plain.number.digits))
+
+
+def test_a_drawing_the_gates_refuse_is_read_once_the_user_taught_one_drawn_the_same_way():
+    """Found by a newcomer tryout: an odd 4 refused by the gates stayed refused after Remember. The user said
+    it is a digit: near a taught one, the gates are overruled (ink that is not digit-like stays refused)."""
+    from mnist_gui.core.handwriting.prototypes import Prototypes
+
+    def refuses(images):   # gates that take nothing for a digit
+        return np.zeros(len(images))
+    models = ReadingModels(gate=refuses, path_gate=None)
+    assert Reader(LIVE, models).read_strokes([SEVEN]).verdict is Verdict.NOT_A_DIGIT
+    taught = Prototypes.of([(7, [SEVEN])])
+    reading = Reader(LIVE, models, lambda: taught).read_strokes([[(x + 3, y + 2) for x, y in SEVEN]])
+    assert not reading.verdict.refused and reading.top == 7
+    assert Reader(LIVE, models, lambda: taught).read_strokes([ZERO]).verdict is Verdict.NOT_A_DIGIT   # not a 7
+    dash = [[(10.0, 60.0), (140.0, 62.0)]]     # not digit-like ink: taught or not
+    assert Reader(LIVE, models, lambda: Prototypes.of([(1, dash)])).read_strokes(dash).verdict.refused
