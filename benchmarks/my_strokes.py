@@ -32,6 +32,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from mnist_gui.core.checkpoint import load_checkpoint  # noqa: E402
+from mnist_gui.core.handwriting import elastic as E  # noqa: E402
 from mnist_gui.core.handwriting import trajectory as T  # noqa: E402
 from mnist_gui.core.handwriting import trajectory_train as TT  # noqa: E402
 from mnist_gui.core.handwriting.folds import nested_folds  # noqa: E402
@@ -45,9 +46,9 @@ WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0)
 SCALES = (0.02, 0.05, 0.1, 0.2)
 
 
-def writer_sets(digits, writers, per_class, model, pnet, temperature):
+def writer_sets(digits, writers, per_class, model, pnet, temperature, templates=None):
     """Per writer: (the prototypes of the taught digits, the other digits' joined probabilities, their path
-    features, their labels)."""
+    features, their labels); with templates, the elastic reader joins too (elastic.join, as the app)."""
     from finetune_writer import split_writer
     out = {}
     classifier = Predictor(model)
@@ -56,6 +57,8 @@ def writer_sets(digits, writers, per_class, model, pnet, temperature):
         feats = T.batch_features([d.strokes for d in rest])
         p_img = classifier.classify(np.stack([strokes_to_mnist(d.strokes) for d in rest]))
         p = T.combine(p_img, TT.path_probabilities(pnet, feats), temperature=temperature)
+        if templates is not None:
+            p = E.join(p, templates.distances(feats))
         out[w] = (Prototypes.of([(d.label, d.strokes) for d in taught]), p, feats, np.array([d.label for d in rest]))
     return out
 
@@ -79,6 +82,9 @@ def main() -> int:
     ap.add_argument("--per-class", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--elastic", action="store_true",
+                    help="join the elastic reader as the app does (templates of the fold's 20 training writers; "
+                         "its weight and temperature as shipped, chosen on the pooled inner folds)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     digits = read_unipen(args.file)
@@ -87,7 +93,12 @@ def main() -> int:
     for o, f in enumerate(outer, 1):
         model = load_checkpoint(Path(args.models) / f"outer{o}.pt").load_model().eval()
         pnet = path_net(args, digits, f.train, f"o{o}", args.seed + 100 * o + 9)
-        unseen.update(writer_sets(digits, f.test, args.per_class, model, pnet, path_temperature(args, digits, o, f)))
+        templates = None
+        if args.elastic:
+            train = [d for d in digits if d.writer in set(f.train)]
+            templates = E.Templates.of_features(T.batch_features([d.strokes for d in train]), [d.label for d in train])
+        unseen.update(writer_sets(digits, f.test, args.per_class, model, pnet, path_temperature(args, digits, o, f),
+                                  templates))
     rows, chosen = {}, []
     for o, f in enumerate(outer, 1):
         others = {w: v for w, v in unseen.items() if w not in set(f.test)}
