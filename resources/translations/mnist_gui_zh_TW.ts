@@ -272,10 +272,6 @@
         <translation>用我的數字微調(&amp;G)</translation>
     </message>
     <message>
-        <source>{0} ({1}, not a digit)</source>
-        <translation>{0}（{1}，不是數字）</translation>
-    </message>
-    <message>
         <source>fine-tuned on them; the previous model stays live</source>
         <translation>已用它們微調；原先的模型仍為使用中</translation>
     </message>
@@ -318,6 +314,10 @@
     <message>
         <source>{0} px</source>
         <translation>{0} 像素</translation>
+    </message>
+    <message>
+        <source>not a digit (closest: {0})</source>
+        <translation>不是數字（最接近：{0}）</translation>
     </message>
     <message>
         <source>{0} ({1}, not sure)</source>

@@ -173,6 +173,8 @@ def test_number_mode_says_which_part_is_not_a_digit(window, qtbot):
     text = tab.numberLabel.text()
     assert tab.number is not None and tab.number.startswith("42"), text
     assert text.count("not a digit") == 1 and "(100%, not" not in text.split("·")[0], text
+    # a refused part gives no probability (it said "4 (100%, not a digit)": both at once)
+    assert "not a digit (closest: " in text and "%, not a digit" not in text, text
 
 
 def test_number_mode_reads_without_a_broken_judge_file(window, qtbot, tmp_path, monkeypatch, caplog):

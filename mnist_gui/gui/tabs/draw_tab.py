@@ -315,9 +315,10 @@ class DrawTab(Retranslating, QWidget):
             return
         number = reading.number
         digits = list(zip(number.digits, reading.digit_verdicts))
-        parts = [(self.tr("{0} ({1}, not a digit)") if why.refused else self.tr("{0} ({1}, not sure)")
-                  ).format(d.digit, f"{d.prob:.0%}") if why is not Verdict.SURE else f"{d.digit} ({d.prob:.0%})"
-                 for d, why in digits]
+        # a refused digit gives no probability: "4 (100%, not a digit)" said both (found by a newcomer tryout)
+        parts = [self.tr("not a digit (closest: {0})").format(d.digit) if why.refused else
+                 self.tr("{0} ({1}, not sure)").format(d.digit, f"{d.prob:.0%}") if why is not Verdict.SURE else
+                 f"{d.digit} ({d.prob:.0%})" for d, why in digits]
         # a digit it is not sure of is greyed in the number too, not only in the line below it
         grey = "#{:02x}{:02x}{:02x}".format(*theme.current().unsure)
         big = [f"<span style='color:{grey}'>{d.digit}</span>" if why is not Verdict.SURE else str(d.digit)
