@@ -225,7 +225,7 @@ class Reader:
         if img is None:
             return None
         probs = self.classifier.probabilities(img)
-        feats = features(strokes)[None]   # once, for the path net and the path gate
+        feats = features(strokes)[None]   # once, for the path net, the elastic reader and the path gate
         path = self.models.path_net
         if path is not None:
             p_path = path.on_features(feats) if hasattr(path, "on_features") else path([strokes])
@@ -243,11 +243,11 @@ class Reader:
                             or E.near_a_digit(templates.reach(feats, [strokes], distances)[1])[0])
         taught = None
         if mine is not None:
+            probs = mine.adjust(probs, feats)
+
             def taught() -> bool:
                 """Near a digit the user taught, drawn as it was or turned round? They said it is a digit."""
                 return mine.templates().nearest_turned(strokes) <= E.FAR_BEYOND
-        if mine is not None:
-            probs = mine.adjust(probs, feats)
         return self._reading(img, probs, feats, [strokes], near, taught)
 
     def read_image(self, image) -> Reading | None:
