@@ -87,6 +87,10 @@ def test_templates_round_trip_and_a_bad_file_is_refused_in_one_line(tmp_path):
     for name in ("shape.npz", "label.npz", "nan.npz", "missing.npz"):
         with pytest.raises(ValueError, match="not a templates file"):
             E.Templates.load(tmp_path / name)
+    import os
+    os.mkfifo(tmp_path / "fifo.npz")             # read through the bounded reader: refused, never waited on
+    with pytest.raises(ValueError, match="not a templates file"):
+        E.Templates.load(tmp_path / "fifo.npz")
 
 
 LIVE = LivePredictor.from_path(config.resource_path("shipped_model.onnx"))

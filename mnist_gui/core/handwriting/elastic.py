@@ -39,6 +39,7 @@ TAU = 0.03                # softmax(-distance / TAU)
 WEIGHT = 0.3              # log p += WEIGHT · log p_elastic
 FAR_BEYOND = 0.21         # a drawing farther than this from every template is not a digit
 BACKWARDS_BEYOND = 0.2    # a drawing farther than this as drawn is matched turned round too (below FAR_BEYOND)
+MAX_BYTES = 64 << 20       # a templates file larger than this is not one (the shipped one: 1.8 MB)
 CHUNK = 8192              # pairs matched at once (memory: ~2 · L² · CHUNK floats)
 
 _k, _i = np.meshgrid(np.arange(2 * L - 1), np.arange(L), indexing="ij")
@@ -122,14 +123,18 @@ class Templates:
     @classmethod
     def load(cls, path) -> Templates:
         """From an .npz of `save`; ValueError in one line when it is not one."""
-        try:
-            with np.load(Path(path), allow_pickle=False) as z:
+        import io
+
+        from mnist_gui.core.storage import StorageError, read_state_file
+        try:   # the bounded reader: a FIFO, a device or an oversized file is refused, never waited on or held
+            data = read_state_file(Path(path), MAX_BYTES, follow_links=True)
+            with np.load(io.BytesIO(data), allow_pickle=False) as z:
                 pts, labels = z["points"], z["labels"]
             if pts.ndim != 3 or pts.shape[1:] != (L, CHANNELS) or len(labels) != len(pts) or not len(pts):
                 raise ValueError("wrong shapes")
             if not np.isfinite(pts).all() or not np.isin(labels, np.arange(10)).all():
                 raise ValueError("values out of range")
-        except (OSError, KeyError, ValueError, EOFError) as e:
+        except (OSError, StorageError, KeyError, ValueError, EOFError) as e:
             raise ValueError(f"{path}: not a templates file ({e})") from None
         return cls(pts.astype(np.float32), labels)
 
