@@ -234,3 +234,21 @@ def test_a_strokes_file_is_bounded(tmp_path, monkeypatch):
     monkeypatch.setattr(preprocess, "MAX_STROKES_FILE_BYTES", 10)
     with pytest.raises(preprocess.PreprocessError, match="larger than"):
         preprocess.read_strokes_file(f)
+
+
+def test_the_rendering_is_the_distance_to_the_nearest_segment_pixel_by_pixel():
+    """The fast renderer (x and y apart, worked in place) against the plain definition, one pixel and one
+    segment at a time: intensity clip((width/2 - distance) / softness + 0.5) at each pixel centre."""
+    from mnist_gui.core.preprocess import _render
+
+    segs = np.array([[4.2, 5.1, 20.7, 9.3], [20.7, 9.3, 8.0, 24.5], [14.0, 14.0, 14.0, 14.0]], np.float32)
+    want = np.zeros((28, 28))
+    for y in range(28):
+        for x in range(28):
+            p, best = np.array([x + 0.5, y + 0.5]), np.inf
+            for x0, y0, x1, y1 in segs.astype(float):
+                a, ab = np.array([x0, y0]), np.array([x1 - x0, y1 - y0])
+                t = 0.0 if not ab @ ab else min(1.0, max(0.0, (p - a) @ ab / (ab @ ab)))
+                best = min(best, float(np.hypot(*(p - a - t * ab))))
+            want[y, x] = min(1.0, max(0.0, (2.6 / 2 - best) / 1.3 + 0.5))
+    np.testing.assert_allclose(_render(segs, 2.6, 1.3), want, atol=1e-5)

@@ -46,6 +46,10 @@ _k, _i = np.meshgrid(np.arange(2 * L - 1), np.arange(L), indexing="ij")
 _j = _k - _i
 _IN_BAND = (_j >= 0) & (_j < L) & (np.abs(_i - _j) <= BAND)   # (diagonal k = i + j, row i) cells matched
 _ROWS = [(int(np.flatnonzero(r)[0]), int(np.flatnonzero(r)[-1]) + 1) for r in _IN_BAND]   # each diagonal's rows
+_BI, _BJ = _i[_IN_BAND], _j[_IN_BAND]           # the band's cells (i, j), diagonal by diagonal
+_BIJ = _BI * L + _BJ
+_ENDS = np.cumsum([0] + [hi - lo for lo, hi in _ROWS])
+_STEPS = [(lo, hi, int(_ENDS[k]), int(_ENDS[k + 1])) for k, (lo, hi) in enumerate(_ROWS)]
 
 
 def points(feats: np.ndarray) -> np.ndarray:
@@ -72,29 +76,42 @@ def turned(strokes) -> list[list[np.ndarray]]:
 def dtw(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The banded DTW distance of each pair (a[n], b[n]) (N × L × CHANNELS each): the least sum of squared
     differences along a warping path from the first points to the last, divided by 2L."""
-    out = np.empty(len(a), np.float32)
-    for s in range(0, len(a), CHUNK):
-        out[s:s + CHUNK] = _dtw(a[s:s + CHUNK], b[s:s + CHUNK])
+    a, b = np.asarray(a, np.float32), np.asarray(b, np.float32)
+    return matched(a, b[:, None])[:, 0]
+
+
+def matched(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """N × K: the banded DTW distance (as `dtw`) of each drawing x[n] (N × L × CHANNELS) to each of its
+    templates g[n, k] (N × K × L × CHANNELS)."""
+    out = np.empty(g.shape[:2], np.float32)
+    step = max(1, CHUNK // max(1, g.shape[1]))
+    for s in range(0, len(x), step):
+        out[s:s + step] = _matched(x[s:s + step], g[s:s + step])
     return out
 
 
-def _dtw(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    n = len(a)
-    cost = (a * a).sum(2)[:, :, None] + (b * b).sum(2)[:, None, :] - 2 * np.matmul(a, b.transpose(0, 2, 1))
-    # the cost along diagonals: diag[k, i] = cost[i, k - i]; pairs last, so that each step is a slice
-    diag = np.full((2 * L - 1, L, n), np.inf, np.float32)
-    kk, ii = _k[_IN_BAND], _i[_IN_BAND]
-    diag[kk, ii] = np.maximum(cost[:, ii, kk - ii], 0).T
-    # acc[k + 2, i + 1]: the least cost of a path to (i, k - i); acc[0, 0] is the start
-    acc = np.full((2 * L + 1, L + 1, n), np.inf, np.float32)
+def _matched(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    n, k = g.shape[:2]
+    # the squared distance of x[i] and g[j], |x_i|² - 2 x_i·g_j + |g_j|², of the band's cells only, in one
+    # product per drawing (its templates side by side), laid out cell by cell with the pairs last: each step
+    # of the warping below is then a slice (pairs in a trailing axis of 2 or 8 made NumPy several times slower)
+    gt = g.transpose(0, 2, 1, 3).reshape(n, L * k, CHANNELS)                # (j, k) rows
+    cells = np.matmul(-2 * x, gt.transpose(0, 2, 1)).reshape(n, L * L, k)  # (i, j) rows, k columns
+    band = cells[:, _BIJ]
+    band += (g * g).sum(3).transpose(0, 2, 1)[:, _BJ]
+    band += (x * x).sum(2)[:, _BI, None]
+    np.maximum(band, 0, out=band)
+    band = band.transpose(1, 0, 2).reshape(len(_BI), n * k)
+    # acc[d + 2, i + 1]: the least cost of a path to (i, d - i); acc[0, 0] is the start
+    acc = np.full((2 * L + 1, L + 1, n * k), np.inf, np.float32)
     acc[0, 0] = 0
-    best = np.empty((L, n), np.float32)
-    for k, (lo, hi) in enumerate(_ROWS):   # only the rows of diagonal k inside the band: the rest stay inf
+    best = np.empty((L, n * k), np.float32)
+    for d, (lo, hi, c0, c1) in enumerate(_STEPS):   # only the rows of diagonal d inside the band: the rest stay inf
         b = best[:hi - lo]
-        np.minimum(acc[k + 1, lo:hi], acc[k + 1, lo + 1:hi + 1], out=b)   # from (i - 1, j) and from (i, j - 1)
-        np.minimum(b, acc[k, lo:hi], out=b)                               # from (i - 1, j - 1)
-        np.add(b, diag[k, lo:hi], out=acc[k + 2, lo + 1:hi + 1])
-    return acc[2 * L, L] / (2 * L)
+        np.minimum(acc[d + 1, lo:hi], acc[d + 1, lo + 1:hi + 1], out=b)   # from (i - 1, j) and from (i, j - 1)
+        np.minimum(b, acc[d, lo:hi], out=b)                               # from (i - 1, j - 1)
+        np.add(b, band[c0:c1], out=acc[d + 2, lo + 1:hi + 1])
+    return (acc[2 * L, L] / (2 * L)).reshape(n, k)
 
 
 class Templates:
@@ -162,9 +179,9 @@ class Templates:
         plain = np.concatenate([plain, np.full((len(x), 1), np.inf, plain.dtype)], 1)[:, self._rows]
         near = np.argpartition(plain, SHORT - 1, axis=2)[:, :, :SHORT]          # N × digits × SHORT
         cand = np.take_along_axis(np.broadcast_to(self._rows, plain.shape), near, 2)
-        ok = cand < len(self.labels)                                          # not padding
-        d = np.full(cand.shape, np.inf, np.float32)
-        d[ok] = dtw(np.repeat(x, ok.sum((1, 2)), 0), self.pts[cand[ok]])
+        pad = cand >= len(self.labels)                                        # padding: no template
+        d = matched(x, self.pts[np.where(pad, 0, cand).reshape(len(x), -1)]).reshape(cand.shape)
+        d[pad] = np.inf
         out[:, self._digits] = d.min(2)
         return out
 
@@ -196,7 +213,7 @@ class Templates:
         coarse = (c * c).sum(1)[:, None] - 2 * (c @ self._coarse.T) + self._coarse_sq[None]
         near = np.argpartition(coarse, s - 1, axis=1)[:, :s] if s < len(self.labels) else \
             np.broadcast_to(np.arange(s), (len(x), s))
-        return dtw(np.repeat(x, s, 0), self.pts[near.reshape(-1)]).reshape(len(x), s).min(1)
+        return matched(x, self.pts[near]).min(1)
 
     def probabilities(self, feats: np.ndarray, tau: float = TAU) -> np.ndarray:
         """N × 10: softmax(-distance / tau)."""
