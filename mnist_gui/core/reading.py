@@ -10,6 +10,7 @@ Workspace owns, from the files it is given.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -231,23 +232,23 @@ class Reader:
             p_path = path.on_features(feats) if hasattr(path, "on_features") else path([strokes])
             probs = combine(probs, p_path[0])
         templates, mine = self.models.templates, self.mine()
+        ways = functools.cache(lambda: E.turned_points(strokes))   # the drawing turned round, once per read
         near = None
         if templates is not None:
             distances = templates.distances(feats)
             probs = E.join(probs, distances[0])
 
             def near() -> bool:
-                """Near a pen writer's digit, drawn as it was or turned round? Asked only of ink the gates
-                take for a digit: turning it round is the dearer part of the matching."""
-                return bool(E.near_a_digit(distances)[0]
-                            or E.near_a_digit(templates.reach(feats, [strokes], distances)[1])[0])
+                """Near a pen writer's digit, drawn as it was or turned round (`Templates.reach`)? Asked only of
+                ink the gates take for a digit: turning it round is the dearer part of the matching."""
+                return bool(E.near_a_digit(distances)[0]) or templates.nearest(ways()[1:]) <= E.FAR_BEYOND
         taught = None
         if mine is not None:
             probs = mine.adjust(probs, feats)
 
             def taught() -> bool:
                 """Near a digit the user taught, drawn as it was or turned round? They said it is a digit."""
-                return mine.templates().nearest_turned(strokes) <= E.FAR_BEYOND
+                return mine.templates().nearest(ways()) <= E.FAR_BEYOND
         return self._reading(img, probs, feats, [strokes], near, taught)
 
     def read_image(self, image) -> Reading | None:

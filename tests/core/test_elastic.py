@@ -43,6 +43,19 @@ def test_the_matching_is_dynamic_time_warping_within_the_band():
     assert np.allclose(E.dtw(b, a), got, rtol=1e-5)
 
 
+def test_the_k_smallest_of_long_rows_are_found_block_by_block():
+    """`smallest` (the nearest templates of each way a drawing is turned) picks the columns np.argsort would,
+    on rows of random values, of clustered values (templates of one writer side by side) and short rows."""
+    rng = np.random.default_rng(0)
+    clustered = np.repeat(rng.uniform(0, 1, (3, 300)), 25, axis=1)[:, :7494] + rng.uniform(0, 1e-3, (3, 7494))
+    for a in (rng.uniform(0, 1, (15, 7494)), clustered, rng.uniform(0, 1, (4, 1000)), rng.uniform(0, 1, (2, 50)),
+              np.sort(rng.uniform(0, 1, (2, 7494)))[:, ::-1]):
+        a = a.astype(np.float32)
+        got = E.smallest(a, 10)
+        assert got.shape == (len(a), 10)
+        assert (np.sort(got, 1) == np.sort(np.argsort(a, 1, kind="stable")[:, :10], 1)).all()
+
+
 def test_warping_forgives_what_plain_distance_does_not():
     """A 7 whose top bar is drawn longer: its points slide along the path, which plain distance (point i
     against point i) counts everywhere and the warping mostly forgives."""

@@ -47,6 +47,46 @@ def test_the_jump_between_strokes_is_marked_pen_up():
     assert np.isfinite(dot).all() and dot[4].min() == 1.0
 
 
+def reference_features(strokes):
+    """The path features written plainly, one drawing at a time with np.interp and np.gradient."""
+    pts = [np.asarray(s, np.float64).reshape(-1, 2) for s in strokes if len(s)]
+    out = np.zeros((T.CHANNELS, T.POINTS), np.float32)
+    if not pts:
+        return out
+    allp = np.vstack(pts)
+    lo, hi = allp.min(0), allp.max(0)
+    path = (allp - (lo / 2 + hi / 2)) / max(float((hi - lo).max()) / 2, 1e-6)
+    down = np.concatenate([np.r_[[0.0] if i else [], np.ones(len(p) - 1)] for i, p in enumerate(pts)])
+    seg = np.linalg.norm(np.diff(path, axis=0), axis=1)
+    if seg.sum() < 1e-9:
+        out[0:2], out[4] = path[0][:, None], 1.0
+        return out
+    s = np.concatenate([[0.0], np.cumsum(seg)])
+    at = np.linspace(0.0, seg.sum(), T.POINTS)
+    x, y = np.interp(at, s, path[:, 0]), np.interp(at, s, path[:, 1])
+    d = np.stack([np.gradient(x), np.gradient(y)])
+    d /= np.maximum(np.linalg.norm(d, axis=0), 1e-9)
+    k = np.clip(np.searchsorted(s, at, side="right") - 1, 0, len(seg) - 1)
+    out[0], out[1], out[2], out[3], out[4] = x, y, d[0], d[1], down[k]
+    return out
+
+
+def test_a_batch_of_drawings_of_every_size_is_resampled_as_each_alone():
+    """batch_features pads the drawings to the longest and resamples them at once (number mode's candidates,
+    a drawing turned round): each row is what the plain one-drawing reference gives, to the bit."""
+    from mnist_gui.core.handwriting.elastic import turned
+    rng = np.random.default_rng(0)
+    scribbles = [[rng.uniform(0, 300, (int(rng.integers(1, 40)), 2)).tolist() for _ in range(int(rng.integers(1, 4)))]
+                 for _ in range(40)]
+    odd = [[], [[]], [[(5.0, 5.0)]], [[(5.0, 5.0), (5.0, 5.0)], [(5.0, 5.0)]], [[(0.0, 0.0)], [(3.0, 4.0)]],
+           [[(1.0, 1.0), (1.0, 1.0), (2.0, 2.0), (2.0, 2.0)]], [[(0.0, 0.0), (1e-12, 0.0)]]]
+    sets = scribbles + odd + turned(NINE_STEM_THEN_LOOP) + [NINE_LOOP_THEN_STEM, [loop(n=200)]]
+    got = T.batch_features(sets)
+    assert got.shape == (len(sets), T.CHANNELS, T.POINTS)
+    for g, s in zip(got, sets):
+        assert np.array_equal(g, reference_features(s)) and np.array_equal(T.features(s), g)
+
+
 def jittered(strokes, rng, n):
     from mnist_gui.core.handwriting.pendigits import vary_strokes
     return [vary_strokes(strokes, rng) for _ in range(n)]

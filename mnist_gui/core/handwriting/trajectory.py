@@ -39,43 +39,66 @@ def features(strokes) -> np.ndarray:
     """CHANNELS × POINTS float32 for one digit's strokes (screen coordinates, y down); zeros when there
     is no ink. Points are spaced equally along the pen's path, including the jumps from one stroke's end
     to the next stroke's start (marked pen up), so the order and the direction of the strokes count."""
-    pts = [np.asarray(s, np.float64).reshape(-1, 2) for s in strokes]
-    pts = [p for p in pts if len(p)]
-    out = np.zeros((CHANNELS, POINTS), np.float32)
-    if not pts:
-        return out
-    allp = np.vstack(pts)
-    lo, hi = allp.min(0), allp.max(0)
-    centre, half = lo / 2 + hi / 2, max(float((hi - lo).max()) / 2, 1e-6)   # halves first: no overflow
-    # one polyline: every stroke's points, and the jump to the next stroke; pen flag per segment
-    path, down = [pts[0][0]], []
-    for i, p in enumerate(pts):
-        if i:
-            path.append(p[0])
-            down.append(0.0)
-        path.extend(p[1:])
-        down.extend([1.0] * (len(p) - 1))
-    path = (np.asarray(path) - centre) / half
-    down = np.asarray(down)
-    seg = np.linalg.norm(np.diff(path, axis=0), axis=1) if len(path) > 1 else np.zeros(0)
-    total = float(seg.sum())
-    if total < 1e-9:                       # a dot (or several at one place)
-        out[0:2] = path[0][:, None]
-        out[4] = 1.0
-        return out
-    s = np.concatenate([[0.0], np.cumsum(seg)])
-    at = np.linspace(0.0, total, POINTS)
-    x, y = np.interp(at, s, path[:, 0]), np.interp(at, s, path[:, 1])
-    k = np.clip(np.searchsorted(s, at, side="right") - 1, 0, len(seg) - 1)
-    d = np.stack([np.gradient(x), np.gradient(y)])
-    d /= np.maximum(np.linalg.norm(d, axis=0), 1e-9)
-    out[0], out[1], out[2], out[3], out[4] = x, y, d[0], d[1], down[k]
-    return out
+    return batch_features([strokes])[0]
 
 
 def batch_features(stroke_sets) -> np.ndarray:
-    return np.stack([features(s) for s in stroke_sets]) if len(stroke_sets) else \
-        np.zeros((0, CHANNELS, POINTS), np.float32)
+    """N × CHANNELS × POINTS: `features` of each stroke set, all resampled at once (the ways of turning a
+    drawing round, elastic.turned, or number mode's candidates cost little more than one)."""
+    out = np.zeros((len(stroke_sets), CHANNELS, POINTS), np.float32)
+    inked = [(n, [p for p in (np.asarray(s, np.float64).reshape(-1, 2) for s in strokes) if len(p)])
+             for n, strokes in enumerate(stroke_sets)]
+    inked = [(n, pts) for n, pts in inked if pts]
+    if not inked:
+        return out
+    # one polyline per set: every stroke's points, so the jump from a stroke's end to the next one's start
+    # is a segment too (pen flag 0; 1 within a stroke); padded to the longest by repeating the last point
+    # and the last flag: segments of length 0, the same features as the set alone
+    sizes = [sum(len(p) for p in pts) for _, pts in inked]
+    path, down = np.empty((len(inked), max(sizes), 2)), np.ones((len(inked), max(max(sizes) - 1, 1)))
+    for r, ((_, pts), size) in enumerate(zip(inked, sizes)):
+        path[r, :size], path[r, size:] = np.concatenate(pts), pts[-1][-1]
+        down[r, np.cumsum([len(p) for p in pts[:-1]], dtype=np.int64) - 1] = 0.0
+        down[r, size - 1:] = down[r, size - 2] if size > 1 else 1.0
+    out[[n for n, _ in inked]] = _resampled(path, down, np.array(sizes))
+    return out
+
+
+def _resampled(path: np.ndarray, down: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """W × CHANNELS × POINTS from W polylines (W × P × 2, row w's first sizes[w] points its own, the rest
+    its last point again) and their segments' pen flags (W × P-1)."""
+    out = np.zeros((len(path), CHANNELS, POINTS), np.float32)
+    lo, hi = path.min(1), path.max(1)
+    centre, half = lo / 2 + hi / 2, np.maximum((hi - lo).max(1) / 2, 1e-6)   # halves first: no overflow
+    path = (path - centre[:, None]) / half[:, None, None]
+    seg = np.linalg.norm(np.diff(path, axis=1), axis=2)
+    total = np.array([r[:m - 1].sum() for r, m in zip(seg, sizes)])   # summed as one set's alone
+    dot = total < 1e-9                     # a dot (or several at one place)
+    live = np.flatnonzero(~dot)
+    if len(live) < len(path):
+        out[dot, 0:2] = path[dot, 0, :, None]
+        out[dot, 4] = 1.0
+        if not len(live):
+            return out
+        path, down, total, seg = path[live], down[live], total[live], seg[live]
+    s = np.concatenate([np.zeros((len(live), 1)), np.cumsum(seg, 1)], 1)
+    end = s[np.arange(len(live)), sizes[live] - 1][:, None]
+    at = np.arange(POINTS) * (total[:, None] / (POINTS - 1))   # np.linspace(0, total, POINTS), row by row
+    at[:, -1] = total
+    # np.interp's arithmetic, both coordinates at once: at[i] in segment k, s[k] <= at[i] < s[k + 1]
+    k = np.clip(np.stack([np.searchsorted(r, a, side="right") for r, a in zip(s, at)]) - 1, 0, s.shape[1] - 2)
+    rows = np.arange(len(live))[:, None]
+    t0, t1, p0, p1 = s[rows, k], s[rows, k + 1], path[rows, k], path[rows, k + 1]
+    with np.errstate(divide="ignore", invalid="ignore"):   # t1 == t0 only where at == t0: p0, below
+        xy = ((p1 - p0) / (t1 - t0)[..., None]) * (at - t0)[..., None] + p0
+    xy = np.where((at == t0)[..., None], p0, xy)
+    xy = np.where((at >= end)[..., None], path[:, -1:], xy)
+    d = np.empty_like(xy)                  # np.gradient(xy, axis=1)
+    d[:, 1:-1] = (xy[:, 2:] - xy[:, :-2]) / 2.0
+    d[:, 0], d[:, -1] = xy[:, 1] - xy[:, 0], xy[:, -1] - xy[:, -2]
+    d /= np.maximum(np.linalg.norm(d, axis=2, keepdims=True), 1e-9)
+    out[live, 0:2], out[live, 2:4], out[live, 4] = xy.transpose(0, 2, 1), d.transpose(0, 2, 1), down[rows, k]
+    return out
 
 
 def combine(p_image: np.ndarray, p_path: np.ndarray, weight: float = WEIGHT,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_gui.core.handwriting.trajectory import CHANNELS, POINTS, features
+from mnist_gui.core.handwriting.trajectory import CHANNELS, POINTS, batch_features
 
 VARIANTS, EPOCHS = 2, 6   # the training recipe: each pen digit as drawn and 2 varied copies, 6 epochs
 
@@ -49,12 +49,9 @@ def varied_features(digits, variants: int, seed: int = 0) -> tuple[np.ndarray, n
     """Each pen digit's features as drawn and `variants` times varied (pendigits.vary_strokes); labels."""
     from mnist_gui.core.handwriting.pendigits import vary_strokes
     rng = np.random.default_rng(seed)
-    feats, labels = [], []
-    for k in range(variants + 1):
-        for d in digits:
-            feats.append(features(d.strokes if k == 0 else vary_strokes(d.strokes, rng)))
-            labels.append(d.label)
-    return np.stack(feats), np.asarray(labels, np.int64)
+    feats = [batch_features([d.strokes if k == 0 else vary_strokes(d.strokes, rng) for d in digits])
+             for k in range(variants + 1)]
+    return np.concatenate(feats), np.tile(np.asarray([d.label for d in digits], np.int64), variants + 1)
 
 
 def train_trajectory(feats: np.ndarray, labels: np.ndarray, epochs: int = EPOCHS, seed: int = 0,
