@@ -5,9 +5,10 @@ the path net (resources/path_gate.onnx too); with the elastic reader as well (re
 core/handwriting/elastic.py: as the app reads strokes now); and that with 500 taught digits (50 of each, the
 most the reader uses) to lean towards (core/handwriting/prototypes.py). The strokes are random curves, most
 of them far from every digit, so the elastic reader also turns them round: its dearest case (--pen: pen
-digits of the 30 writers instead, what the app mostly reads).
+digits of the 30 writers instead, what the app mostly reads; --numbers: four-digit numbers of the pen writers
+read in number mode stroke by stroke, as the canvas sends each stroke, every number from an empty cache).
 
-    python benchmarks/gate_latency.py [--rounds 5] [--reads 200]
+    python benchmarks/gate_latency.py [--rounds 5] [--reads 200] [--pen | --numbers]
 
 Interleaved rounds in one process, reads paced like the canvas sends them (one every 20 ms); p50 and p95
 of each, and the ratios to the read without either. The first read with the gate or the path net also loads
@@ -52,14 +53,26 @@ def main() -> int:
     ap.add_argument("--reads", type=int, default=200)
     ap.add_argument("--pen", action="store_true",
                     help="read pen-drawn digits (../shared/data/pendigits, every writer) instead of random curves")
+    ap.add_argument("--numbers", action="store_true",
+                    help="read four-digit numbers of the pen writers in number mode, stroke by stroke (--reads: strokes)")
     args = ap.parse_args()
     live = LivePredictor.from_path(config.resource_path("shipped_model.onnx"))
-    cases = strokes(args.reads)
-    if args.pen:
+    cases = [(False, s) for s in strokes(args.reads)]   # (a new drawing: the number cache emptied, strokes)
+    if args.pen or args.numbers:
+        import collections
+
         from mnist_gui.core.handwriting.pendigits import read_unipen
-        from mnist_gui.core.handwriting.synthetic import default_pendigits
+        from mnist_gui.core.handwriting.synthetic import default_pendigits, numbers
         digits = read_unipen(default_pendigits())
-        cases = [d.strokes for d in digits[::max(1, len(digits) // args.reads)][:args.reads]]
+        cases = [(False, d.strokes) for d in digits[::max(1, len(digits) // args.reads)][:args.reads]]
+        if args.numbers:
+            by_writer = collections.defaultdict(list)
+            for d in digits:
+                by_writer[d.writer].append(d)
+            cases = []
+            for case in numbers(by_writer, args.reads, "realistic"):
+                cases += [(k == 0, case.strokes[:k + 1]) for k in range(len(case.strokes))]
+            cases = cases[:args.reads]
     gate_file = config.resource_path("digit_gate.onnx")
     shipped = ReadingModels()
     for name in ("gate", "path_net", "path_gate", "templates"):
@@ -76,8 +89,13 @@ def main() -> int:
     taught = Prototypes.of([(i % 10, st) for i, st in enumerate(strokes(10 * PER_CLASS, seed=1))])
     readers["+ 500 taught"] = Reader(live, shipped, lambda: taught)
 
-    def read(s, mode: str):
-        return readers[mode].read_strokes(s)
+    def read(case, mode: str):
+        new_drawing, s = case
+        if not args.numbers:
+            return readers[mode].read_strokes(s)
+        if new_drawing:
+            readers[mode]._number_cache.clear()
+        return readers[mode].read(s, number=True)
 
     modes = ("neither", "gate", "gate + path", "both gates + path", "+ elastic (app)", "+ 500 taught")
     times = {m: [] for m in modes}
@@ -88,7 +106,7 @@ def main() -> int:
                 t = time.perf_counter()
                 read(s, mode)
                 times[mode].append(time.perf_counter() - t)
-    print(f"{args.rounds} rounds of {args.reads} reads of {'pen digits' if args.pen else 'random curves'}; "
+    print(f"{args.rounds} rounds of {args.reads} reads of {'number-mode strokes' if args.numbers else 'pen digits' if args.pen else 'random curves'}; "
           f"gate {gate_file.name}, path net trajectory.onnx")
     base = np.array(times["neither"])
     for mode in modes:
