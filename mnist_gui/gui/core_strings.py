@@ -134,6 +134,10 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "mnist-download-failed": _download_failed,
     "mnist-looked": _looked,
     "mnist-file-missing": QT_TRANSLATE_NOOP("core", "{folder} lacks {file}"),
+    # MNIST on its way: a run's log, the Data and Evaluate tabs (file is one of MNIST's file names)
+    "mnist-loading": QT_TRANSLATE_NOOP("core", "loading MNIST from {folder}"),
+    "mnist-downloading": QT_TRANSLATE_NOOP("core", "downloading MNIST into {folder}"),
+    "mnist-downloading-file": QT_TRANSLATE_NOOP("core", "downloading {file} ({index} of {count})"),
     "busy": _busy,
     "my-digits-empty": QT_TRANSLATE_NOOP("core", "My digits is empty: teach some digits first"),
     "model-not-loaded": QT_TRANSLATE_NOOP("core", "the model has not loaded yet"),

@@ -2214,6 +2214,18 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>{folder} 缺少 {file}</translation>
     </message>
     <message>
+        <source>loading MNIST from {folder}</source>
+        <translation>從 {folder} 載入 MNIST</translation>
+    </message>
+    <message>
+        <source>downloading MNIST into {folder}</source>
+        <translation>下載 MNIST 到 {folder}</translation>
+    </message>
+    <message>
+        <source>downloading {file} ({index} of {count})</source>
+        <translation>下載 {file}（第 {index} 個，共 {count} 個）</translation>
+    </message>
+    <message>
         <source>diverged at step {step}: loss is {loss}; lower the learning rate</source>
         <translation>在第 {step} 步發散：損失為 {loss}；請降低學習率</translation>
     </message>

@@ -199,6 +199,8 @@ def test_the_core_messages_the_window_shows_are_translated(qapp, tmp_path):
                 verdict([ValueSummary(1e-3, 1, 0, 0.9, 0.9, 0.9, 1, 1, 1),
                          ValueSummary(1e-2, 1, 0, 0.8, 0.8, 0.8, 1, 1, 1)], "學習率"),
                 verdict([ValueSummary(None, 1, 0, 0.9, 0.9, 0.9, 1, 1, 1)], "訓練圖片"),
+                say("mnist-downloading", folder=tmp_path / "d"), say("mnist-loading", folder=tmp_path / "d"),
+                say("mnist-downloading-file", file="t10k-images-idx3-ubyte.gz", index=3, count=4),
                 busy, empty, say("cpu-name", model="Intel Xeon", threads=8), say("cpu-name", model="", threads=1),
                 say("run-stopped", step=3, total=10), Diverged(3, float("nan")),
                 say("run-finished", accuracy=0.9876, steps=100, seconds=12.34), say("run-paused")]
@@ -209,11 +211,40 @@ def test_the_core_messages_the_window_shows_are_translated(qapp, tmp_path):
     finally:
         set_language("en")
     names = {"Intel", "Xeon", "nan", "no", "route"}   # a CPU's name, a number, the system's own reason
+    names |= {"t10k", "images", "idx3", "ubyte"}        # a file's name
     for m, s in zip(messages, shown):
         assert not [w for w in english_words(s) if w not in names], (m, s)
     assert "98.00%" in shown[2] and str(tmp_path / "x") in shown[0] and "98.76%" in shown[-2]
     # in English the window says what the command line says, where it has no words of its own
     assert english[2] == "; ".join(map(str, messages[2])) and english[-3] == str(messages[-3])
+
+
+def test_a_runs_mnist_lines_and_its_schedule_are_in_the_windows_language(window, qtbot, tmp_path):
+    """The log's MNIST lines are the core's typed messages, said in the window's words (they were the core's
+    English, shown as it was); the run's first line names the learning-rate schedule in them too."""
+    from mnist_gui import config
+    from mnist_gui.core.recipes import TrainConfig
+    from mnist_gui.gui.core_strings import core_tr
+    folder = tmp_path / "mnist"            # the four files' names, nothing in them: found, then refused
+    folder.mkdir()
+    for name in config.MNIST_FILES.values():
+        (folder / name).write_bytes(b"")
+    window.ws.set_data_dir(str(folder))
+    tab = window.trainTab
+    window.tabs.setCurrentWidget(tab)
+    window.set_language("zh_TW")
+    try:
+        tab.apply_config(TrainConfig(preset="fast-bn", max_steps=1, schedule="cosine"))
+        with qtbot.waitSignal(tab.runFailed, timeout=120_000):   # the files cannot be read: no training
+            assert tab.start_training()
+        lines = tab.log.toPlainText().splitlines()
+        first = next(line for line in lines if line.startswith("訓練 fast-bn"))   # the run's first line
+        cosine = core_tr("cosine")
+    finally:
+        window.set_language("en")
+    assert cosine != "cosine" and cosine in first and "cosine" not in first
+    assert f"從 {folder} 載入 MNIST" in lines
+    assert not [line for line in lines if "MNIST" in line and "loading" in line]
 
 
 def test_every_code_of_the_core_has_the_windows_words():

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from mnist_gui.config import IMAGE_SIZE
 from mnist_gui.gui import i18n
+from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -161,7 +162,7 @@ class DataTab(Retranslating, QWidget):
         self.loadButton.setEnabled(False)
         self.cancelButton.show()
         self.status.setText(self.tr("Loading MNIST…"))
-        self.jobs.start(task, self, progressed=self.status.setText, failed=self._on_failed,
+        self.jobs.start(task, self, progressed=lambda m: self.status.setText(core_text(m)), failed=self._on_failed,
                         cancelled=lambda: self._on_failed(self.tr("Loading cancelled.")))
         return True
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.gui import i18n, theme
+from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -291,8 +292,8 @@ class EvaluateTab(Retranslating, QWidget):
             i, n = p
             self.progressBar.setRange(0, n)
             self.progressBar.setValue(i)
-        else:
-            self.accuracyLabel.setText(str(p))
+        else:   # a line of MNIST loading (a core Message)
+            self.accuracyLabel.setText(core_text(p))
 
     def _on_failed(self, msg: str) -> None:
         self._task = None
