@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from mnist_gui.core.states import BusyKind
+from mnist_gui.gui import i18n
 
 CORE_STRINGS = (
     # learning-rate schedules (core/recipes.py SCHEDULES): the ids are shown translated
@@ -103,7 +104,7 @@ def _looked(f: Mapping[str, Any]) -> str:
         f["source"], "{source}: {folder}").format(source=f["source"], folder=f["folder"])
     if f["missing"]:
         return QCoreApplication.translate("core", "{place} (missing {files})").format(
-            place=place, files=", ".join(f["missing"]))
+            place=place, files=i18n.join(f["missing"]))
     return QCoreApplication.translate("core", "{place} (holds all four files)").format(place=place)
 
 

@@ -215,6 +215,9 @@ def test_the_core_messages_the_window_shows_are_translated(qapp, tmp_path):
     for m, s in zip(messages, shown):
         assert not [w for w in english_words(s) if w not in names], (m, s)
     assert "98.00%" in shown[2] and str(tmp_path / "x") in shown[0] and "98.76%" in shown[-2]
+    # the files a folder lacks, listed as the language lists (i18n.join): 、 in Chinese, no ASCII comma
+    assert "train-images-idx3-ubyte、train-labels-idx1-ubyte" in shown[0] and ", " not in shown[0]
+    assert "train-images-idx3-ubyte, train-labels-idx1-ubyte" in english[0]
     # in English the window says what the command line says, where it has no words of its own
     assert english[2] == "; ".join(map(str, messages[2])) and english[-3] == str(messages[-3])
 
