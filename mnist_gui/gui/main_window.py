@@ -377,8 +377,8 @@ class MainWindow(QMainWindow):
     def choose_data_folder(self, folder: str | None = None) -> bool:
         """File → MNIST folder…: the folder every tab loads MNIST from (the same panel's check)."""
         chosen, why = choose_mnist_folder(self, self.ws, folder)
-        if why:
-            self.show_message(self.tr("Not an MNIST folder"), why, QMessageBox.Icon.Warning)
+        if why is not None:
+            self.show_message(self.tr("Not an MNIST folder"), why.text(), QMessageBox.Icon.Warning)
         elif chosen:
             self.statusBar().showMessage(self.tr("MNIST folder: {0}").format(chosen), 5000)
         return chosen is not None

@@ -21,7 +21,7 @@ from mnist_gui.config import IMAGE_SIZE
 from mnist_gui.gui import i18n
 from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.i18n import Retranslating
-from mnist_gui.gui.jobs import JobRunner, Task
+from mnist_gui.gui.jobs import JobRunner, Task, describe_error
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
 from mnist_gui.gui.widgets.images import array_to_qimage
@@ -162,23 +162,24 @@ class DataTab(Retranslating, QWidget):
         self.loadButton.setEnabled(False)
         self.cancelButton.show()
         self.status.setText(self.tr("Loading MNIST…"))
-        self.jobs.start(task, self, progressed=lambda m: self.status.setText(core_text(m)), failed=self._on_failed,
-                        cancelled=lambda: self._on_failed(self.tr("Loading cancelled.")))
+        self.jobs.start(task, self, progressed=lambda m: self.status.setText(core_text(m)),
+                        failedWith=self._on_failed, cancelled=lambda: self._on_failed(None))
         return True
 
     def cancel(self) -> None:
         if self._loader is not None:
             self._loader.stop()
 
-    def _on_failed(self, msg: str) -> None:
+    def _on_failed(self, error: Exception | None) -> None:
+        """Loading failed (error), or was cancelled (None)."""
         self._loader = None
         self.cancelButton.hide()
         self.loadButton.setEnabled(True)
-        if mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
+        if error is not None and mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
             self.status.setText("")
-            self.dataPanel.show_missing(msg)
+            self.dataPanel.show_missing(error)
         else:
-            self.status.setText(msg)
+            self.status.setText(describe_error(error) if error is not None else self.tr("Loading cancelled."))
 
     def set_data(self, data) -> None:
         self._loader = None

@@ -45,7 +45,7 @@ from mnist_gui.core.workspace import Busy, Work
 from mnist_gui.gui import i18n, start_folders, theme
 from mnist_gui.gui.core_strings import core_text, core_tr
 from mnist_gui.gui.i18n import Retranslating
-from mnist_gui.gui.jobs import JobRunner, Task, Worker
+from mnist_gui.gui.jobs import JobRunner, Task, Worker, describe_error
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
 from mnist_gui.gui.widgets.plots import Plot, percent_floor
@@ -437,7 +437,7 @@ class StudyTab(Retranslating, QWidget):
         self._show_study(plan.name)
         self._update_buttons()
         self.jobs.start(worker, self, progressed=self._on_progressed, returned=self._on_finished,
-                        failed=self._on_failed, cancelled=lambda: self._on_ended("cancelled"))
+                        failedWith=self._on_failed, cancelled=lambda: self._on_ended("cancelled"))
         self.pollTimer.start()
         return True
 
@@ -477,12 +477,12 @@ class StudyTab(Retranslating, QWidget):
         stopped = self._worker is not None and self._worker.should_stop()
         self._on_ended("cancelled" if stopped else "finished")
 
-    def _on_failed(self, msg: str) -> None:
+    def _on_failed(self, error: Exception) -> None:
         if mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
             self.statusLabel.setText("")
-            self.dataPanel.show_missing(msg)
+            self.dataPanel.show_missing(error)
         else:
-            self.statusLabel.setText(self.tr("The study stopped: {0}").format(msg))
+            self.statusLabel.setText(self.tr("The study stopped: {0}").format(describe_error(error)))
         self._on_ended("failed")
 
     def _on_ended(self, status: str) -> None:

@@ -355,8 +355,8 @@ class TrainingTab(Retranslating, QWidget):
         self.questions.forget_early_question()
         self._on_ended(RunStatus.STOPPED)
 
-    def _on_data_missing(self, msg: str) -> None:
-        self.dataPanel.show_missing(msg)
+    def _on_data_missing(self, error: Exception) -> None:
+        self.dataPanel.show_missing(error)
 
     def _on_ended(self, status: RunStatus | str) -> None:   # a RunStatus, or "failed"
         self._worker = None
