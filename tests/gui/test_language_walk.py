@@ -250,6 +250,37 @@ def test_a_runs_mnist_lines_and_its_schedule_are_in_the_windows_language(window,
     assert not [line for line in lines if "MNIST" in line and "loading" in line]
 
 
+def test_the_data_tabs_loading_line_is_said_again_after_a_language_switch(window, qtbot, tmp_path, monkeypatch):
+    """The Data tab's status line while MNIST loads (the core's typed line) and after a cancelled load switches
+    language with the rest of the window; it stayed in the language it was first said in."""
+    import threading
+
+    from mnist_gui.core.errors import Cancelled
+    from mnist_gui.core.messages import say
+    folder = tmp_path / "mnist"
+    release = threading.Event()
+
+    def held_mnist(progress=None, should_stop=None):   # loading, until the test cancels it
+        progress(say("mnist-loading", folder=folder))
+        while not release.wait(0.01):
+            if should_stop():
+                raise Cancelled()
+    monkeypatch.setattr(window.ws, "mnist", held_mnist)
+    tab = window.dataTab
+    window.tabs.setCurrentWidget(tab)
+    try:
+        assert tab.load()
+        qtbot.waitUntil(lambda: tab.status.text() == f"loading MNIST from {folder}")
+        window.set_language("zh_TW")
+        qtbot.waitUntil(lambda: tab.status.text() == f"從 {folder} 載入 MNIST")
+        tab.cancel()
+        qtbot.waitUntil(lambda: tab.status.text() == "已取消載入。")
+    finally:
+        release.set()
+        window.set_language("en")
+    qtbot.waitUntil(lambda: tab.status.text() == "Loading cancelled.")
+
+
 def test_every_code_of_the_core_has_the_windows_words():
     from mnist_gui.core.errors import CODED_ERRORS
     from mnist_gui.core.messages import ENGLISH
