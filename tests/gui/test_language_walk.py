@@ -281,6 +281,49 @@ def test_the_data_tabs_loading_line_is_said_again_after_a_language_switch(window
     qtbot.waitUntil(lambda: tab.status.text() == "Loading cancelled.")
 
 
+def test_the_studies_tabs_line_is_said_again_after_a_language_switch(window, qtbot):
+    """The status line says again, in the new language, what it said: the intro where it was shown, "Cannot
+    start: …" (a switch replaced it with the intro, in English it stayed Chinese)."""
+    from tests.gui.test_study import _set_up
+    tab = window.studyTab
+    window.tabs.setCurrentWidget(tab)
+    intro = tab.statusLabel.text()
+    assert intro.startswith("Each value is trained")
+    window.set_language("zh_TW")
+    try:
+        qtbot.waitUntil(lambda: tab.statusLabel.text() != intro)   # the intro, shown: said in Chinese
+        assert not english_words(tab.statusLabel.text())
+        _set_up(tab, "1e-3,fast", "bad")
+        assert not tab.start()
+        assert tab.statusLabel.text() == "無法開始：'fast' is not a number"   # the reason: the core's English
+    finally:
+        window.set_language("en")
+    qtbot.waitUntil(lambda: tab.statusLabel.text() == "Cannot start: 'fast' is not a number")
+
+
+def test_a_language_switch_brings_back_no_intro_the_studies_tab_had_hidden(window, qtbot, monkeypatch):
+    """A study that failed for want of MNIST leaves the status line empty (the MNIST panel says why); a switch
+    showed the intro there again, beside the panel, once the form named a study without trials."""
+    from tests.gui.test_study import _run_to_end, _set_up
+    monkeypatch.delenv("MNIST_GUI_DATA", raising=False)
+    tab = window.studyTab
+    window.tabs.setCurrentWidget(tab)
+    _set_up(tab, "1e-3", "no-mnist")
+    assert _run_to_end(qtbot, tab, timeout=60_000) == "failed"
+    assert tab.statusLabel.text() == "" and tab.dataPanel.isVisible()
+    tab.nameEdit.setText("another")               # a study with no trials shown: the table empty
+    tab.refresh()
+    assert tab.rows == []
+    window.set_language("zh_TW")
+    try:
+        qtbot.waitUntil(lambda: "找不到 MNIST" in tab.dataPanel.message.text())   # the switch has been made
+        assert tab.statusLabel.text() == ""
+    finally:
+        window.set_language("en")
+    qtbot.waitUntil(lambda: "MNIST was not found" in tab.dataPanel.message.text())
+    assert tab.statusLabel.text() == ""
+
+
 def test_every_code_of_the_core_has_the_windows_words():
     from mnist_gui.core.errors import CODED_ERRORS
     from mnist_gui.core.messages import ENGLISH
