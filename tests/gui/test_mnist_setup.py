@@ -150,7 +150,7 @@ def test_the_mnist_panel_says_what_it_says_again_in_the_language_switched_to(win
     panel = tab.dataPanel
     window.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(panel.isVisible)
-    assert "MNIST was not found" in panel.message.text() and panel.chooseButton.text().startswith("&Choose")
+    assert "MNIST was not found" in panel.message.text() and panel.chooseButton.text().startswith("&Browse")
     window.set_language("zh_TW")
     try:
         qtbot.waitUntil(lambda: "MNIST was not found" not in panel.message.text())

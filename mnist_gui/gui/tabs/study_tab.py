@@ -150,7 +150,7 @@ class StudyTab(Retranslating, QWidget):
         self.trainSizeSpin.setSpecialValueText(self.tr("all"))
         self.nameEdit.setToolTip(self.tr("Start with the name of an earlier study to resume it: finished "
                                          "trials are not run again"))
-        texts = (self.tr("&Parameter"), self.tr("Val&ues"), self._count_label(), self.tr("&Repeats"),
+        texts = (self.tr("&Parameter"), self.tr("Values"), self._count_label(), self.tr("&Repeats"),
                  self.tr("Rec&ipe"), self.tr("Ma&x steps"), self.tr("Trainin&g images"), self.tr("Study &name"))
         for lab, text in zip(self.formLabels, texts):
             lab.setText(text)
@@ -161,7 +161,7 @@ class StudyTab(Retranslating, QWidget):
         self.studyBox.setTitle(self.tr("Study"))
         self.startButton.setText(self.tr("&Start"))
         self.cancelButton.setText(self.tr("&Cancel"))
-        self.exportButton.setText(self.tr("&Write CSV…"))
+        self.exportButton.setText(self.tr("Write CSV…"))   # no letter left: W is Download's (the MNIST panel)
         self.exportButton.setToolTip(self.tr("Export the trials as a CSV file"))
         self.progressBar.setAccessibleName(self.tr("Study progress"))
         self._sync_count()

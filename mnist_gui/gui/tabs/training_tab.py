@@ -148,7 +148,7 @@ class TrainingTab(Retranslating, QWidget):
         self.deviceChooser.retranslate()
         self.trainButton.setText(self.tr("Trai&n"))
         self.trainButton.setToolTip(self.tr("Train a new model with these settings"))
-        self.pauseButton.setText(self.tr("Res&ume") if self.paused else self.tr("&Pause"))
+        self.pauseButton.setText(self.tr("&Continue") if self.paused else self.tr("&Pause"))
         self.stopButton.setText(self.tr("St&op"))
         self.progress.retranslate()
         self.plots.retranslate()
@@ -292,7 +292,7 @@ class TrainingTab(Retranslating, QWidget):
             self._worker.pause()
         else:
             self._worker.resume()
-        self.pauseButton.setText(self.tr("Res&ume") if paused else self.tr("&Pause"))
+        self.pauseButton.setText(self.tr("&Continue") if paused else self.tr("&Pause"))
         self.progress.set_paused(paused)
 
     @property

@@ -112,7 +112,7 @@ class DataFolderPanel(Retranslating, QFrame):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.chooseButton.setText(self.tr("&Choose the folder with the MNIST files…"))
+        self.chooseButton.setText(self.tr("&Browse for the folder with the MNIST files…"))
         self.downloadButton.setText(self.tr("Do&wnload MNIST (about 11 MB)"))
         self.downloadButton.setToolTip(self.tr("Into {0}").format(self.ws.download_dir))
         self.cancelButton.setText(self.tr("Cancel download"))
