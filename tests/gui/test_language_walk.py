@@ -113,6 +113,14 @@ def _devices():
     return [DeviceInfo("cpu", str(cpu), cpu)]
 
 
+def wait_for_the_switch(window, qtbot) -> None:
+    """Qt posts the language change to the window: wait until it has been delivered, the Draw tab's Undo button
+    reading its translation (waiting for it to differ from "Undo stroke" waited for nothing: its text carries
+    its mnemonic's "&" in English too)."""
+    undo = window.drawTab.undoButton
+    qtbot.waitUntil(lambda: undo.text() == window.drawTab.tr("U&ndo stroke"))
+
+
 def test_the_walk_finds_english_where_it_is(window):
     # the walk itself: in English it finds English words everywhere
     assert len(untranslated(window)) > 100
@@ -124,7 +132,7 @@ def test_every_text_of_every_tab_is_chinese_after_switching(window, qtbot):
     window.trainTab.deviceChooser.list_devices(_devices())     # the hardware as the Train tab names it
     window.set_language("zh_TW")
     try:
-        qtbot.waitUntil(lambda: window.drawTab.undoButton.text() != "Undo stroke")
+        wait_for_the_switch(window, qtbot)
         problems = untranslated(window)
         assert not problems, "\n".join(problems)
     finally:
@@ -135,7 +143,7 @@ def test_no_ascii_comma_sits_inside_chinese_text(window, qtbot):
     """Issue 33: ASCII commas inside Chinese text (the Model tab's layer settings read "濾波器數 32, 核大小 5")."""
     window.set_language("zh_TW")
     try:
-        qtbot.waitUntil(lambda: window.drawTab.undoButton.text() != "Undo stroke")
+        wait_for_the_switch(window, qtbot)
         found = [f"{where}: {text!r}" for _title, where, text in visible_texts(window)
                  if re.search(r"[\u2e80-\u9fff\uff00-\uffef],|, ?[\u2e80-\u9fff\uff00-\uffef]", text or "")]
         assert not found, "\n".join(found)
