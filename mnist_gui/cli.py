@@ -423,7 +423,7 @@ def cmd_evaluate(args) -> int:
     _use_data_dir(ws, args)
     t0 = time.perf_counter()
     ev, data = ws.evaluate(ck.load_model(), device=device, progress=None if args.json else
-                           (lambda m: print(m, file=sys.stderr) if isinstance(m, str) else None))
+                           (lambda m: print(m, file=sys.stderr) if not isinstance(m, tuple) else None))
     secs = time.perf_counter() - t0
     if args.json:
         print(json.dumps({"accuracy": ev["accuracy"], "per_class": ev["per_class"], "confusion": ev["confusion"],

@@ -413,13 +413,14 @@ def _fetch(url: str, part: Path, on_bytes: Callable[[int, int], None], should_st
         raise
 
 
-def download_mnist(dest: Path, progress: Callable[[str], None] | None = None,
+def download_mnist(dest: Path, progress: Callable[[Message], None] | None = None,
                    should_stop: Callable[[], bool] | None = None,
                    received: Callable[[DownloadProgress], None] | None = None) -> Path:
     """Download the four MNIST files into dest from torchvision's mirrors, each checked against
-    torchvision's md5 (a file already there and whole is kept). progress(text) is told of each file,
-    received(DownloadProgress) of the bytes as they come; Cancelled when should_stop() turns true (the
-    file being fetched is removed, whole ones stay). DownloadError when no mirror serves a file."""
+    torchvision's md5 (a file already there and whole is kept). progress(message) is told of each file (a
+    Message: mnist-downloading, mnist-downloading-file), received(DownloadProgress) of the bytes as they come;
+    Cancelled when should_stop() turns true (the file being fetched is removed, whole ones stay).
+    DownloadError when no mirror serves a file."""
     import urllib.error
 
     from torchvision.datasets import MNIST
@@ -429,14 +430,14 @@ def download_mnist(dest: Path, progress: Callable[[str], None] | None = None,
 
     dest.mkdir(parents=True, exist_ok=True)
     if progress:
-        progress(f"downloading MNIST into {dest}")
+        progress(say("mnist-downloading", folder=dest))
     count = len(MNIST.resources)
     for index, (name, md5) in enumerate(MNIST.resources, 1):
         path = dest / name
         if check_integrity(path, md5):
             continue
         if progress:
-            progress(f"downloading {name} ({index} of {count})")
+            progress(say("mnist-downloading-file", file=name, index=index, count=count))
         errors: list[str] = []
         answered = False   # some mirror was reached (an HTTP error or a damaged file): not offline
         def tell(done: int, total: int, name=name, index=index) -> None:
@@ -465,12 +466,13 @@ def download_mnist(dest: Path, progress: Callable[[str], None] | None = None,
 
 
 def load_mnist(data_dir=None, download: bool = True,
-               progress: Callable[[str], None] | None = None,
+               progress: Callable[[Message], None] | None = None,
                should_stop: Callable[[], bool] | None = None, download_dir: Path | None = None) -> Mnist:
     """Load all of MNIST into memory. First match wins: data_dir, $MNIST_GUI_DATA, the user folder
     (download_dir: where MNIST is downloaded when none holds it; default: the app folder's data/).
 
-    should_stop is polled while reading; when it turns true, Cancelled is raised."""
+    progress(message) is told what happens (a Message: mnist-loading, and download_mnist's). should_stop is
+    polled while reading; when it turns true, Cancelled is raised."""
     if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
         raise DataError(f"the MNIST folder setting is not a folder path: {data_dir!r}")
     download_dir = Path(download_dir) if download_dir else config.user_data_dir()
@@ -485,7 +487,7 @@ def load_mnist(data_dir=None, download: bool = True,
             raise not_found(data_dir, user_folder=download_dir)
     f = config.MNIST_FILES
     if progress:
-        progress(f"loading MNIST from {folder}")
+        progress(say("mnist-loading", folder=folder))
     return Mnist(train=_load_split(folder, f["train_images"], f["train_labels"], should_stop),
                  test=_load_split(folder, f["test_images"], f["test_labels"], should_stop),
                  folder=folder)

@@ -40,6 +40,11 @@ ENGLISH: dict[str, Template] = {
     # MNIST's folders (core/data.py): one place looked in; source is "--data-dir", "MNIST_GUI_DATA" or
     # "user folder", missing the files it lacks
     "mnist-looked": _looked,
+    # MNIST on its way (core/data.py load_mnist, download_mnist): the lines a run's log and the Data and
+    # Evaluate tabs show while it loads; file is one of MNIST's four file names
+    "mnist-loading": "loading MNIST from {folder}",
+    "mnist-downloading": "downloading MNIST into {folder}",
+    "mnist-downloading-file": "downloading {file} ({index} of {count})",
     # a training run's end (core/train.py TrainResult.message) and its pauses (StatusChanged)
     "run-finished": "finished: test accuracy {accuracy:.2%} after {steps} steps, {seconds:.1f} s of training",
     "run-stopped": "stopped at step {step} of {total}",

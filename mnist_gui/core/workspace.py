@@ -354,11 +354,12 @@ class Workspace:
         """MNIST when some part of the app has loaded it already; never loads."""
         return self._mnist
 
-    def mnist(self, progress: Callable[[str], None] | None = None,
+    def mnist(self, progress: Callable[[Message], None] | None = None,
               should_stop: Callable[[], bool] | None = None) -> Mnist:
         """MNIST, loaded on first use (downloaded when nowhere to be found) and shared afterwards.
 
-        Safe from any thread; a second caller waits for the first load. Raises DataError, or
+        progress(message) is told what happens (core/data.py load_mnist's Messages). Safe from any thread; a
+        second caller waits for the first load. Raises DataError, or
         data.Cancelled when should_stop() turns true (also while waiting for another caller's load).
         """
         from mnist_gui.core.data import Cancelled, load_mnist
@@ -733,7 +734,7 @@ class Workspace:
                  should_stop: Callable[[], bool] | None = None) -> tuple[dict, Mnist]:
         """The model (default: the live one) over MNIST's 10,000 test images on `device` (default: the
         device setting) (any
-        thread; the caller's model is not moved). progress gets data-loading lines and (done, total);
+        thread; the caller's model is not moved). progress gets data-loading lines (Messages) and (done, total);
         data.Cancelled when should_stop() turns true. Returns (evaluation, MNIST)."""
         from mnist_gui.core.data import Cancelled
         from mnist_gui.core.device import resolve_device

@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from mnist_gui.core.states import BusyKind
+from mnist_gui.gui import i18n
 
 CORE_STRINGS = (
     # learning-rate schedules (core/recipes.py SCHEDULES): the ids are shown translated
@@ -103,7 +104,7 @@ def _looked(f: Mapping[str, Any]) -> str:
         f["source"], "{source}: {folder}").format(source=f["source"], folder=f["folder"])
     if f["missing"]:
         return QCoreApplication.translate("core", "{place} (missing {files})").format(
-            place=place, files=", ".join(f["missing"]))
+            place=place, files=i18n.join(f["missing"]))
     return QCoreApplication.translate("core", "{place} (holds all four files)").format(place=place)
 
 
@@ -134,6 +135,10 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "mnist-download-failed": _download_failed,
     "mnist-looked": _looked,
     "mnist-file-missing": QT_TRANSLATE_NOOP("core", "{folder} lacks {file}"),
+    # MNIST on its way: a run's log, the Data and Evaluate tabs (file is one of MNIST's file names)
+    "mnist-loading": QT_TRANSLATE_NOOP("core", "loading MNIST from {folder}"),
+    "mnist-downloading": QT_TRANSLATE_NOOP("core", "downloading MNIST into {folder}"),
+    "mnist-downloading-file": QT_TRANSLATE_NOOP("core", "downloading {file} ({index} of {count})"),
     "busy": _busy,
     "my-digits-empty": QT_TRANSLATE_NOOP("core", "My digits is empty: teach some digits first"),
     "model-not-loaded": QT_TRANSLATE_NOOP("core", "the model has not loaded yet"),

@@ -2,7 +2,8 @@
 `JobRunner` per window that knows every running job, so closing the window can stop them all.
 
 A worker emits plain data only: `returned(result)` when its job succeeded (superqt's name: a thread's
-`finished` means only that it ended), `failed(str)` for an exception, `cancelled()` when it stopped. It
+`finished` means only that it ended), `failed(str)` for an exception (and `failedWith(exception)` just
+before it, for a front end that says it again after a language switch), `cancelled()` when it stopped. It
 is stopped by a flag, never `terminate()`. `Task` runs any function `fn(report, should_stop)` this way: loading MNIST, saving or
 opening a checkpoint, evaluating.
 """
@@ -43,7 +44,8 @@ class Worker(QObject):
     progressed = Signal(object)   # what the job reports: a message or (done, total)
     returned = Signal(object)     # the result of run(), which ended without an exception or a stop
     cancelled = Signal()
-    failed = Signal(str)          # one line
+    failed = Signal(str)          # one line, in the window's language (describe_error)
+    failedWith = Signal(object)   # the exception itself, just before failed: described again in another language
 
     def __init__(self) -> None:
         super().__init__()
@@ -67,6 +69,7 @@ class Worker(QObject):
         except Cancelled:   # a job raises it when it sees its stop flag
             self.cancelled.emit()
         except Exception as e:  # noqa: BLE001 - an exception must never escape the worker's thread
+            self.failedWith.emit(e)
             self.failed.emit(describe_error(e))
         else:
             if self.should_stop() and result is None:

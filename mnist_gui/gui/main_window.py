@@ -70,8 +70,8 @@ class MainWindow(QMainWindow):
         self.tabsBuilt = False
         self._load_ended = False
         self.setCentralWidget(self.tabs)
-        # Ctrl+1 … Ctrl+7 show the tabs, as in browsers and editors (every tab, the Studies tab included,
-        # whose title has no letter left for an Alt shortcut); the tabs after Draw are built first if need be
+        # Ctrl+1 … Ctrl+7 show the tabs, as in browsers and editors, beside each title's Alt letter; the tabs
+        # after Draw are built first if need be
         self.tabShortcuts = [QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, objectName=f"tabShortcut{i + 1}",
                                        activated=lambda i=i: self.show_tab(i)) for i in range(TAB_COUNT)]
         self.modelLabel = QLabel(objectName="modelLabel")
@@ -377,8 +377,8 @@ class MainWindow(QMainWindow):
     def choose_data_folder(self, folder: str | None = None) -> bool:
         """File → MNIST folder…: the folder every tab loads MNIST from (the same panel's check)."""
         chosen, why = choose_mnist_folder(self, self.ws, folder)
-        if why:
-            self.show_message(self.tr("Not an MNIST folder"), why, QMessageBox.Icon.Warning)
+        if why is not None:
+            self.show_message(self.tr("Not an MNIST folder"), why.text(), QMessageBox.Icon.Warning)
         elif chosen:
             self.statusBar().showMessage(self.tr("MNIST folder: {0}").format(chosen), 5000)
         return chosen is not None
@@ -531,7 +531,7 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         """Every text the window sets itself, in the current language (Qt Designer's retranslateUi)."""
         for i, title in enumerate((self.tr("&Draw"), self.tr("&Train"), self.tr("&Model"), self.tr("Eva&luate"),
-                                   self.tr("D&ata"), self.tr("M&y digits"), self.tr("Studies"))):
+                                   self.tr("D&ata"), self.tr("M&y digits"), self.tr("St&udies"))):
             self.tabs.setTabText(i, title)
         self.tabs.tabBar().setAccessibleName(self.tr("Tabs"))
         self.fileMenu.setTitle(self.tr("&File"))

@@ -15,14 +15,14 @@ from PySide6.QtCore import Signal
 from mnist_gui.core.events import EpochEnded, Measuring, Progressed, Started, StatusChanged
 from mnist_gui.core.workspace import STOPPED_BEFORE_TRAINING, FinishedRun, RunControl, RunPlan, Work, Workspace
 from mnist_gui.gui.core_strings import core_text
-from mnist_gui.gui.jobs import Worker, describe_error
+from mnist_gui.gui.jobs import Worker
 
 
 class TrainingWorker(Worker):
     started = Signal(object)      # core.events.Started
     epochEnded = Signal(object)   # core.events.EpochEnded
     statusChanged = Signal(str)   # paused, resumed, data loading...
-    dataMissing = Signal(str)     # MNIST not found: the message says where it looked
+    dataMissing = Signal(object)  # MNIST not found: the DataError (MnistNotFound says where it looked)
     evaluating = Signal(int, int)  # a stopped run's model over the test images: (images done, of total)
     # progressed(Progressed): as the trainer sent it (the trainer throttles; each carries the steps since
     # the last one)
@@ -73,7 +73,7 @@ class TrainingWorker(Worker):
         try:
             done = self.ws.run(self.plan, self._on_event, self.control)
         except DataError as e:
-            self.dataMissing.emit(describe_error(e))
+            self.dataMissing.emit(e)
             raise
         finally:
             if self.claim is not None:

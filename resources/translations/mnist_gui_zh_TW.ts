@@ -62,8 +62,8 @@
         <translation>{0} 缺少 {1}。請選擇存放四個 MNIST IDX 檔案（原始檔或 .gz）的資料夾。</translation>
     </message>
     <message>
-        <source>&amp;Choose the folder with the MNIST files…</source>
-        <translation>選擇存放 MNIST 檔案的資料夾(&amp;C)…</translation>
+        <source>&amp;Browse for the folder with the MNIST files…</source>
+        <translation>瀏覽存放 MNIST 檔案的資料夾(&amp;B)…</translation>
     </message>
     <message>
         <source>Do&amp;wnload MNIST (about 11 MB)</source>
@@ -204,10 +204,6 @@
         <translation>網路看到的 28×28 影像</translation>
     </message>
     <message>
-        <source>&amp;Undo stroke</source>
-        <translation>復原筆畫(&amp;U)</translation>
-    </message>
-    <message>
         <source>&amp;Clear</source>
         <translation>清除(&amp;C)</translation>
     </message>
@@ -314,6 +310,10 @@
     <message>
         <source>{0} px</source>
         <translation>{0} 像素</translation>
+    </message>
+    <message>
+        <source>U&amp;ndo stroke</source>
+        <translation>復原筆畫(&amp;N)</translation>
     </message>
     <message>
         <source>not a digit (closest: {0})</source>
@@ -827,8 +827,8 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>我的數字(&amp;Y)</translation>
     </message>
     <message>
-        <source>Studies</source>
-        <translation>參數研究</translation>
+        <source>St&amp;udies</source>
+        <translation>參數研究(&amp;U)</translation>
     </message>
     <message>
         <source>Tabs</source>
@@ -1104,10 +1104,6 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>移除(&amp;R)</translation>
     </message>
     <message>
-        <source>Move &amp;up</source>
-        <translation>上移(&amp;U)</translation>
-    </message>
-    <message>
         <source>Move do&amp;wn</source>
         <translation>下移(&amp;W)</translation>
     </message>
@@ -1154,6 +1150,10 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>The network has no layers.</source>
         <translation>這個網路沒有任何層。</translation>
+    </message>
+    <message>
+        <source>Move u&amp;p</source>
+        <translation>上移(&amp;P)</translation>
     </message>
     <message>
         <source>Training is disabled: {0}</source>
@@ -1515,10 +1515,6 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>參數(&amp;P)</translation>
     </message>
     <message>
-        <source>Val&amp;ues</source>
-        <translation>值(&amp;U)</translation>
-    </message>
-    <message>
         <source>Range c&amp;ount</source>
         <translation>範圍個數(&amp;O)</translation>
     </message>
@@ -1555,10 +1551,6 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>取消(&amp;C)</translation>
     </message>
     <message>
-        <source>&amp;Write CSV…</source>
-        <translation>寫出 CSV(&amp;W)…</translation>
-    </message>
-    <message>
         <source>Export the trials as a CSV file</source>
         <translation>把試驗匯出為 CSV 檔</translation>
     </message>
@@ -1589,6 +1581,14 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>one run (per seed)</source>
         <translation>一次訓練（每個種子）</translation>
+    </message>
+    <message>
+        <source>Values</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>Write CSV…</source>
+        <translation>寫出 CSV…</translation>
     </message>
     <message>
         <source>mean, min–max</source>
@@ -1790,10 +1790,6 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>以這些設定訓練新模型</translation>
     </message>
     <message>
-        <source>Res&amp;ume</source>
-        <translation>繼續(&amp;U)</translation>
-    </message>
-    <message>
         <source>&amp;Pause</source>
         <translation>暫停(&amp;P)</translation>
     </message>
@@ -1832,6 +1828,10 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>Cannot start training</source>
         <translation>無法開始訓練</translation>
+    </message>
+    <message>
+        <source>&amp;Continue</source>
+        <translation>繼續(&amp;C)</translation>
     </message>
     <message numerus="yes">
         <source>the network from the Model tab is ready to train (%n layer(s))</source>
@@ -2212,6 +2212,18 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>{folder} lacks {file}</source>
         <translation>{folder} 缺少 {file}</translation>
+    </message>
+    <message>
+        <source>loading MNIST from {folder}</source>
+        <translation>從 {folder} 載入 MNIST</translation>
+    </message>
+    <message>
+        <source>downloading MNIST into {folder}</source>
+        <translation>下載 MNIST 到 {folder}</translation>
+    </message>
+    <message>
+        <source>downloading {file} ({index} of {count})</source>
+        <translation>下載 {file}（第 {index} 個，共 {count} 個）</translation>
     </message>
     <message>
         <source>diverged at step {step}: loss is {loss}; lower the learning rate</source>

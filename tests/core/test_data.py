@@ -147,7 +147,9 @@ def test_download_from_a_fake_server(tmp_path, monkeypatch):
         server.shutdown()
     assert len(data.train) == 25 and len(data.test) == 5
     assert data.folder == config.user_data_dir()
-    assert any("downloading" in m for m in messages)
+    # typed lines (the window says them in its language); their English is the command line's
+    assert {m.code for m in messages} == {"mnist-downloading", "mnist-downloading-file", "mnist-loading"}
+    assert any(str(m) == "downloading train-images-idx3-ubyte.gz (1 of 4)" for m in messages)
 
 
 def test_download_failure_is_one_clear_error(monkeypatch):

@@ -17,12 +17,16 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QAbstractSpinBox,
+    QApplication,
     QComboBox,
     QGroupBox,
     QLabel,
     QLineEdit,
+    QMainWindow,
+    QMenu,
     QSlider,
     QTabBar,
+    QTabWidget,
     QWidget,
 )
 
@@ -104,6 +108,19 @@ def test_translations_keep_placeholders_and_mnemonics(ts):
             assert ("%n" in src) == ("%n" in tr), (src, tr)
             if "<a " not in src:
                 assert src.count("&") == tr.count("&"), (src, tr)
+
+
+def test_chinese_keeps_each_mnemonics_letter_as_x_in_parentheses():
+    """A translated text keeps the English text's Alt letter, written "(&X)" as Qt's own Chinese translations
+    do ("繪圖(&D)" for "&Draw"): the letters were chosen so that none clashes (test_mnemonics_do_not_clash)."""
+    bad = []
+    for m in ET.parse(TRANSLATIONS / "mnist_gui_zh_TW.ts").getroot().iter("message"):
+        src = m.findtext("source")
+        letter = re.search(r"&([^&\s])", src)
+        if letter is None or "<a " in src:
+            continue
+        bad += [(src, tr) for tr in _forms(m) if f"(&{letter.group(1).upper()})" not in tr]
+    assert not bad, bad
 
 
 @pytest.mark.parametrize("ts", TS_FILES, ids=lambda p: p.name)
@@ -280,45 +297,118 @@ def mnemonic(text: str) -> str | None:
     return m.group(1).lower() if m else None
 
 
-@pytest.mark.parametrize("mnist_state", ["found", "missing"])
-def test_mnemonics_do_not_clash(window, qtbot, monkeypatch, tmp_path, mnist_state):
-    """Alt+letter is unambiguous on every tab: menus, tab titles and that tab's buttons and labels, with
-    MNIST found and without it (then the tabs that need MNIST show the panel with its Choose and Download
-    buttons)."""
-    from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
-    from tests.conftest import mnist_dir, mnist_skip_reason
-    if mnist_state == "missing":
-        empty = tmp_path / "no-mnist"
-        empty.mkdir()
-        monkeypatch.setenv("MNIST_GUI_DATA", str(empty))
-        assert mnist_missing(window.ws)
-    elif mnist_dir() is None:
-        pytest.skip(mnist_skip_reason())
-    panels_seen = 0
-    common = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    common += [a.text() for a in window.menuBar().actions()]
-    for tab_index in range(window.tabs.count()):
-        tab = window.tabs.widget(tab_index)
-        window.tabs.setCurrentIndex(tab_index)
-        texts = list(common)
-        if mnist_state == "missing":
-            qtbot.wait(0)
-            panels_seen += any(p.isVisible() for p in tab.findChildren(DataFolderPanel))
-        for w in tab.findChildren(QWidget):
-            if isinstance(w, QAbstractButton) and w.isVisible():
-                texts.append(w.text())
-            elif isinstance(w, QLabel) and w.buddy() is not None and w.isVisible():
-                texts.append(w.text())
-            elif isinstance(w, QTabBar) and w.isVisible():
-                texts += [w.tabText(i) for i in range(w.count())]
-        letters = [(mnemonic(t), t) for t in texts if mnemonic(t)]
-        seen: dict[str, str] = {}
-        for letter, t in letters:
-            assert letter not in seen, f"Alt+{letter.upper()} on {tab.objectName() or type(tab).__name__}: " \
-                                       f"{seen[letter]!r} and {t!r}"
+def clashes(texts: list[str]) -> list[str]:
+    """Pairs of texts that share an Alt+letter."""
+    seen: dict[str, str] = {}
+    found = []
+    for t in texts:
+        letter = mnemonic(t)
+        if letter in seen:
+            found.append(f"Alt+{letter.upper()}: {seen[letter]!r} and {t!r}")
+        elif letter:
             seen[letter] = t
-    if mnist_state == "missing":
-        assert panels_seen, "no tab showed the MNIST panel"
+    return found
+
+
+def live_mnemonics(top: QWidget, page: QWidget) -> list[str]:
+    """The texts whose Alt+letter works in a window now: as Qt does, those of the visible and enabled
+    buttons (check boxes included), labels with a buddy, group boxes and tab titles on `page`; and the
+    window's own tab titles and menu bar."""
+    texts = []
+    if isinstance(top, QMainWindow):
+        texts += [top.tabs.tabText(i) for i in range(top.tabs.count()) if top.tabs.isTabEnabled(i)]
+        texts += [a.text() for a in top.menuBar().actions() if a.isVisible() and a.isEnabled()]
+    for w in page.findChildren(QWidget):
+        if not (w.isVisible() and w.isEnabled()):
+            continue
+        if isinstance(w, QAbstractButton) or isinstance(w, QLabel) and w.buddy() is not None:
+            texts.append(w.text())
+        elif isinstance(w, QGroupBox):
+            texts.append(w.title())
+        elif isinstance(w, QTabBar):
+            texts += [w.tabText(i) for i in range(w.count()) if w.isTabEnabled(i)]
+    return texts
+
+
+def in_use(window, tab, qtbot):
+    """The tab with its work under way or its content there, where more of its buttons are enabled (or other
+    texts shown): a run paused, a study running, MNIST loading, a layer selected, a drawing on the canvas.
+    Returns how to put it back."""
+    from mnist_gui.gui.tabs.study_tab import StudyWorker
+    from tests.gui.conftest import ONE, draw, fit_strokes
+    if tab is window.drawTab:
+        draw(qtbot, tab.canvas, fit_strokes(ONE))   # Remember
+        qtbot.waitUntil(tab.teachButton.isEnabled)
+        return tab.canvas.clear
+    if tab is window.trainTab:
+        tab._set_running(True)
+        tab.progress.paused = True
+        tab.retranslate()                     # Pause reads Continue
+        return lambda: tab._set_running(False)
+    if tab is window.modelTab:
+        tab.editor.table.selectRow(1)         # Remove, Move up, Move down
+        return lambda: tab.editor.table.clearSelection()
+    if tab is window.dataTab:
+        tab.cancelButton.show()               # as while MNIST loads
+        return tab.cancelButton.hide
+    if tab is window.studyTab:
+        tab._worker = StudyWorker(window.ws, tab.plan())   # not started: the tab as while it runs
+        tab._update_buttons()
+
+        def back():
+            tab._worker = None
+            tab._update_buttons()
+        return back
+    return lambda: None
+
+
+@pytest.mark.parametrize("panel", ["hidden", "shown"])
+@pytest.mark.parametrize("language", ["en", "zh_TW"])
+def test_mnemonics_do_not_clash(window, qtbot, small_mnist, language, panel):
+    """Alt+letter is unambiguous in every state of every tab: the visible, enabled buttons, labels, group boxes
+    and inner tab titles, with the window's tab titles and menu bar, as the tab opens and in use (a paused run,
+    a running study, an evaluation's results, a selected layer, a taught digit), with the MNIST panel shown on
+    the tabs that have it and hidden, in English and in Chinese; and within each menu, and in File → MNIST
+    data…"""
+    import numpy as np
+    from PySide6.QtCore import QCoreApplication
+
+    from tests.gui.conftest import evaluate
+    window.ws.use_mnist(small_mnist)
+    window.ws.teach(3, np.zeros((28, 28), np.float32))         # Fine-tune and Delete selected
+    evaluate(qtbot, window)                                     # Most confident mistakes, Open in canvas
+    if language != "en":
+        window.set_language(language)
+        qtbot.waitUntil(lambda: window.tabs.tabText(0) == QCoreApplication.translate("MainWindow", "&Draw"))
+    assert window.tabs.tabText(0) == ("&Draw" if language == "en" else "繪圖(&D)")
+    found, panels = [], 0
+    for i in range(window.tabs.count()):
+        tab = window.tabs.widget(i)
+        window.tabs.setCurrentIndex(i)
+        data_panel = getattr(tab, "dataPanel", None)
+        if data_panel is not None:
+            data_panel.show_status() if panel == "shown" else data_panel.hide()
+            panels += data_panel.isVisible()
+        for state in ("as it opens", "in use"):
+            back = in_use(window, tab, qtbot) if state == "in use" else (lambda: None)
+            pages = tab.findChildren(QTabWidget) or [None]
+            for inner in pages:
+                for j in range(inner.count() if inner is not None else 1):
+                    if inner is not None:
+                        inner.setCurrentIndex(j)
+                    QApplication.processEvents()
+                    where = f"{window.tabs.tabText(i)}, {state}" + (f", {inner.tabText(j)}" if inner else "")
+                    found += [f"{where}: {c}" for c in clashes(live_mnemonics(window, tab))]
+            back()
+    for menu in window.menuBar().findChildren(QMenu):
+        found += [f"menu {menu.title()}: {c}" for c in clashes([a.text() for a in menu.actions()
+                                                                 if a.isVisible() and a.isEnabled()])]
+    dialog = window.show_data_setup()
+    found += [f"MNIST data: {c}" for c in clashes(live_mnemonics(dialog, dialog))]
+    dialog.reject()
+    window.set_language("en")
+    assert panels == (4 if panel == "shown" else 0)
+    assert not found, "\n".join(found)
 
 
 def test_keyboard_shortcuts_dialog_lists_the_menu_shortcuts(window, qtbot):
@@ -326,12 +416,12 @@ def test_keyboard_shortcuts_dialog_lists_the_menu_shortcuts(window, qtbot):
     qtbot.waitExposed(dlg)
     rows = {dlg.table.item(r, 1).text(): dlg.table.item(r, 0).text() for r in range(dlg.table.rowCount())}
     assert rows["Open model"] == "Ctrl+O" and rows["Undo stroke"] == "Ctrl+Z"
-    assert rows["the Train tab"] == "Alt+T, Ctrl+2" and rows["the Studies tab"] == "Ctrl+7"
+    assert rows["the Train tab"] == "Alt+T, Ctrl+2" and rows["the Studies tab"] == "Alt+U, Ctrl+7"
     dlg.close()
 
 
 def test_ctrl_and_a_number_shows_that_tab(window, qtbot):
-    """Ctrl+1 … Ctrl+7 reach every tab from the keyboard, the Studies tab (no Alt letter of its own) too."""
+    """Ctrl+1 … Ctrl+7 reach every tab from the keyboard, as their Alt letters do."""
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QKeySequence, QShortcut
     window.activateWindow()

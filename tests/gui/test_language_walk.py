@@ -113,6 +113,14 @@ def _devices():
     return [DeviceInfo("cpu", str(cpu), cpu)]
 
 
+def wait_for_the_switch(window, qtbot) -> None:
+    """Qt posts the language change to the window: wait until it has been delivered, the Draw tab's Undo button
+    reading its translation (waiting for it to differ from "Undo stroke" waited for nothing: its text carries
+    its mnemonic's "&" in English too)."""
+    undo = window.drawTab.undoButton
+    qtbot.waitUntil(lambda: undo.text() == window.drawTab.tr("U&ndo stroke"))
+
+
 def test_the_walk_finds_english_where_it_is(window):
     # the walk itself: in English it finds English words everywhere
     assert len(untranslated(window)) > 100
@@ -124,7 +132,7 @@ def test_every_text_of_every_tab_is_chinese_after_switching(window, qtbot):
     window.trainTab.deviceChooser.list_devices(_devices())     # the hardware as the Train tab names it
     window.set_language("zh_TW")
     try:
-        qtbot.waitUntil(lambda: window.drawTab.undoButton.text() != "Undo stroke")
+        wait_for_the_switch(window, qtbot)
         problems = untranslated(window)
         assert not problems, "\n".join(problems)
     finally:
@@ -135,7 +143,7 @@ def test_no_ascii_comma_sits_inside_chinese_text(window, qtbot):
     """Issue 33: ASCII commas inside Chinese text (the Model tab's layer settings read "濾波器數 32, 核大小 5")."""
     window.set_language("zh_TW")
     try:
-        qtbot.waitUntil(lambda: window.drawTab.undoButton.text() != "Undo stroke")
+        wait_for_the_switch(window, qtbot)
         found = [f"{where}: {text!r}" for _title, where, text in visible_texts(window)
                  if re.search(r"[\u2e80-\u9fff\uff00-\uffef],|, ?[\u2e80-\u9fff\uff00-\uffef]", text or "")]
         assert not found, "\n".join(found)
@@ -199,6 +207,8 @@ def test_the_core_messages_the_window_shows_are_translated(qapp, tmp_path):
                 verdict([ValueSummary(1e-3, 1, 0, 0.9, 0.9, 0.9, 1, 1, 1),
                          ValueSummary(1e-2, 1, 0, 0.8, 0.8, 0.8, 1, 1, 1)], "學習率"),
                 verdict([ValueSummary(None, 1, 0, 0.9, 0.9, 0.9, 1, 1, 1)], "訓練圖片"),
+                say("mnist-downloading", folder=tmp_path / "d"), say("mnist-loading", folder=tmp_path / "d"),
+                say("mnist-downloading-file", file="t10k-images-idx3-ubyte.gz", index=3, count=4),
                 busy, empty, say("cpu-name", model="Intel Xeon", threads=8), say("cpu-name", model="", threads=1),
                 say("run-stopped", step=3, total=10), Diverged(3, float("nan")),
                 say("run-finished", accuracy=0.9876, steps=100, seconds=12.34), say("run-paused")]
@@ -209,11 +219,117 @@ def test_the_core_messages_the_window_shows_are_translated(qapp, tmp_path):
     finally:
         set_language("en")
     names = {"Intel", "Xeon", "nan", "no", "route"}   # a CPU's name, a number, the system's own reason
+    names |= {"t10k", "images", "idx3", "ubyte"}        # a file's name
     for m, s in zip(messages, shown):
         assert not [w for w in english_words(s) if w not in names], (m, s)
     assert "98.00%" in shown[2] and str(tmp_path / "x") in shown[0] and "98.76%" in shown[-2]
+    # the files a folder lacks, listed as the language lists (i18n.join): 、 in Chinese, no ASCII comma
+    assert "train-images-idx3-ubyte、train-labels-idx1-ubyte" in shown[0] and ", " not in shown[0]
+    assert "train-images-idx3-ubyte, train-labels-idx1-ubyte" in english[0]
     # in English the window says what the command line says, where it has no words of its own
     assert english[2] == "; ".join(map(str, messages[2])) and english[-3] == str(messages[-3])
+
+
+def test_a_runs_mnist_lines_and_its_schedule_are_in_the_windows_language(window, qtbot, tmp_path):
+    """The log's MNIST lines are the core's typed messages, said in the window's words (they were the core's
+    English, shown as it was); the run's first line names the learning-rate schedule in them too."""
+    from mnist_gui import config
+    from mnist_gui.core.recipes import TrainConfig
+    from mnist_gui.gui.core_strings import core_tr
+    folder = tmp_path / "mnist"            # the four files' names, nothing in them: found, then refused
+    folder.mkdir()
+    for name in config.MNIST_FILES.values():
+        (folder / name).write_bytes(b"")
+    window.ws.set_data_dir(str(folder))
+    tab = window.trainTab
+    window.tabs.setCurrentWidget(tab)
+    window.set_language("zh_TW")
+    try:
+        tab.apply_config(TrainConfig(preset="fast-bn", max_steps=1, schedule="cosine"))
+        with qtbot.waitSignal(tab.runFailed, timeout=120_000):   # the files cannot be read: no training
+            assert tab.start_training()
+        lines = tab.log.toPlainText().splitlines()
+        first = next(line for line in lines if line.startswith("訓練 fast-bn"))   # the run's first line
+        cosine = core_tr("cosine")
+    finally:
+        window.set_language("en")
+    assert cosine != "cosine" and cosine in first and "cosine" not in first
+    assert f"從 {folder} 載入 MNIST" in lines
+    assert not [line for line in lines if "MNIST" in line and "loading" in line]
+
+
+def test_the_data_tabs_loading_line_is_said_again_after_a_language_switch(window, qtbot, tmp_path, monkeypatch):
+    """The Data tab's status line while MNIST loads (the core's typed line) and after a cancelled load switches
+    language with the rest of the window; it stayed in the language it was first said in."""
+    import threading
+
+    from mnist_gui.core.errors import Cancelled
+    from mnist_gui.core.messages import say
+    folder = tmp_path / "mnist"
+    release = threading.Event()
+
+    def held_mnist(progress=None, should_stop=None):   # loading, until the test cancels it
+        progress(say("mnist-loading", folder=folder))
+        while not release.wait(0.01):
+            if should_stop():
+                raise Cancelled()
+    monkeypatch.setattr(window.ws, "mnist", held_mnist)
+    tab = window.dataTab
+    window.tabs.setCurrentWidget(tab)
+    try:
+        assert tab.load()
+        qtbot.waitUntil(lambda: tab.status.text() == f"loading MNIST from {folder}")
+        window.set_language("zh_TW")
+        qtbot.waitUntil(lambda: tab.status.text() == f"從 {folder} 載入 MNIST")
+        tab.cancel()
+        qtbot.waitUntil(lambda: tab.status.text() == "已取消載入。")
+    finally:
+        release.set()
+        window.set_language("en")
+    qtbot.waitUntil(lambda: tab.status.text() == "Loading cancelled.")
+
+
+def test_the_studies_tabs_line_is_said_again_after_a_language_switch(window, qtbot):
+    """The status line says again, in the new language, what it said: the intro where it was shown, "Cannot
+    start: …" (a switch replaced it with the intro, in English it stayed Chinese)."""
+    from tests.gui.test_study import _set_up
+    tab = window.studyTab
+    window.tabs.setCurrentWidget(tab)
+    intro = tab.statusLabel.text()
+    assert intro.startswith("Each value is trained")
+    window.set_language("zh_TW")
+    try:
+        qtbot.waitUntil(lambda: tab.statusLabel.text() != intro)   # the intro, shown: said in Chinese
+        assert not english_words(tab.statusLabel.text())
+        _set_up(tab, "1e-3,fast", "bad")
+        assert not tab.start()
+        assert tab.statusLabel.text() == "無法開始：'fast' is not a number"   # the reason: the core's English
+    finally:
+        window.set_language("en")
+    qtbot.waitUntil(lambda: tab.statusLabel.text() == "Cannot start: 'fast' is not a number")
+
+
+def test_a_language_switch_brings_back_no_intro_the_studies_tab_had_hidden(window, qtbot, monkeypatch):
+    """A study that failed for want of MNIST leaves the status line empty (the MNIST panel says why); a switch
+    showed the intro there again, beside the panel, once the form named a study without trials."""
+    from tests.gui.test_study import _run_to_end, _set_up
+    monkeypatch.delenv("MNIST_GUI_DATA", raising=False)
+    tab = window.studyTab
+    window.tabs.setCurrentWidget(tab)
+    _set_up(tab, "1e-3", "no-mnist")
+    assert _run_to_end(qtbot, tab, timeout=60_000) == "failed"
+    assert tab.statusLabel.text() == "" and tab.dataPanel.isVisible()
+    tab.nameEdit.setText("another")               # a study with no trials shown: the table empty
+    tab.refresh()
+    assert tab.rows == []
+    window.set_language("zh_TW")
+    try:
+        qtbot.waitUntil(lambda: "找不到 MNIST" in tab.dataPanel.message.text())   # the switch has been made
+        assert tab.statusLabel.text() == ""
+    finally:
+        window.set_language("en")
+    qtbot.waitUntil(lambda: "MNIST was not found" in tab.dataPanel.message.text())
+    assert tab.statusLabel.text() == ""
 
 
 def test_every_code_of_the_core_has_the_windows_words():

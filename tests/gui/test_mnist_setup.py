@@ -137,3 +137,28 @@ def test_before_loading_the_data_tab_says_one_thing_about_mnist(window, qtbot, m
     window.ws.set_data_dir(folder)                  # as File → MNIST data… would
     window.tabs.setCurrentWidget(tab)
     assert shown() == [tab.status.text()] and "Load MNIST" in tab.status.text(), shown()
+
+
+def test_the_mnist_panel_says_what_it_says_again_in_the_language_switched_to(window, qtbot, tmp_path, monkeypatch):
+    """The panel's message follows a language switch as its buttons do: MNIST not found (said before the switch,
+    then in Chinese), a chosen folder that lacks the files (said in Chinese, then in English again)."""
+    from tests.gui.test_language_walk import english_words
+    empty = tmp_path / "no-mnist"
+    empty.mkdir()
+    monkeypatch.setenv("MNIST_GUI_DATA", str(empty))
+    tab = window.trainTab
+    panel = tab.dataPanel
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(panel.isVisible)
+    assert "MNIST was not found" in panel.message.text() and panel.chooseButton.text().startswith("&Browse")
+    window.set_language("zh_TW")
+    try:
+        qtbot.waitUntil(lambda: "MNIST was not found" not in panel.message.text())
+        assert "找不到 MNIST" in panel.message.text() and not english_words(panel.message.text())
+        assert not english_words(panel.chooseButton.text()) and not english_words(panel.downloadButton.text())
+        assert not panel.choose(str(empty))                  # a folder without the files
+        assert "缺少" in panel.message.text()
+    finally:
+        window.set_language("en")
+    qtbot.waitUntil(lambda: "缺少" not in panel.message.text())
+    assert f"{empty} lacks train-images-idx3-ubyte, " in panel.message.text() and panel.isVisible()

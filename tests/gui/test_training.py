@@ -65,7 +65,7 @@ def test_pause_resume_stop_and_keep(window, tab, qtbot):
     tab.start_training()
     qtbot.waitUntil(lambda: len(tab._steps) > 3, timeout=60_000)
     qtbot.mouseClick(tab.pauseButton, Qt.MouseButton.LeftButton)
-    assert tab.paused and tab.pauseButton.text().replace("&", "") == "Resume"
+    assert tab.paused and tab.pauseButton.text().replace("&", "") == "Continue"
     qtbot.waitUntil(lambda: "paused" in tab.log.toPlainText(), timeout=10_000)
     with qtbot.assertNotEmitted(tab._worker.progressed, wait=500):   # nothing moves while paused
         pass

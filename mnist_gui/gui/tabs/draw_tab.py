@@ -175,7 +175,7 @@ class DrawTab(Retranslating, QWidget):
         """Every text of the tab in the current language (also the ones that show the current state)."""
         self.preview.setToolTip(self.tr("The 28×28 image the network sees"))
         self.preview.setAccessibleName(self.tr("The 28×28 image the network sees"))
-        self.undoButton.setText(self.tr("&Undo stroke"))
+        self.undoButton.setText(self.tr("U&ndo stroke"))
         self.clearButton.setText(self.tr("&Clear"))
         self.penLabel.setText(self.tr("&Pen"))
         self.penWidth.setAccessibleName(self.tr("Pen width"))

@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.gui import i18n, theme
+from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.i18n import Retranslating
-from mnist_gui.gui.jobs import JobRunner, Task
+from mnist_gui.gui.jobs import JobRunner, Task, describe_error
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
 from mnist_gui.gui.widgets.images import digit_qimage
@@ -275,8 +276,8 @@ class EvaluateTab(Retranslating, QWidget):
             return self.ws.evaluate(copy.deepcopy(ck.load_model()).eval(), progress=report, should_stop=should_stop)
         self._task = task = Task(run)
         self._set_busy(True)
-        self.jobs.start(task, self, progressed=self._on_progress, returned=self._on_finished, failed=self._on_failed,
-                        cancelled=lambda: self._on_failed(self.tr("evaluation stopped")))
+        self.jobs.start(task, self, progressed=self._on_progress, returned=self._on_finished,
+                        failedWith=self._on_failed, cancelled=lambda: self._on_failed(None))
         return True
 
     def stop(self) -> None:
@@ -291,16 +292,18 @@ class EvaluateTab(Retranslating, QWidget):
             i, n = p
             self.progressBar.setRange(0, n)
             self.progressBar.setValue(i)
-        else:
-            self.accuracyLabel.setText(str(p))
+        else:   # a line of MNIST loading (a core Message)
+            self.accuracyLabel.setText(core_text(p))
 
-    def _on_failed(self, msg: str) -> None:
+    def _on_failed(self, error: Exception | None) -> None:
+        """The evaluation failed (error), or was stopped (None)."""
         self._task = None
         self._set_busy(False)
         self.progressBar.setRange(0, 1)
-        if mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
+        msg = describe_error(error) if error is not None else self.tr("evaluation stopped")
+        if error is not None and mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
             self.accuracyLabel.setText("")
-            self.dataPanel.show_missing(msg)
+            self.dataPanel.show_missing(error)
         else:
             self.accuracyLabel.setText(msg)
         self.evaluationFailed.emit(msg)

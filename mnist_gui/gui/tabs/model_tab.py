@@ -185,7 +185,7 @@ class NetworkEditor(Retranslating, QWidget):
         self.addKindCombo.setAccessibleName(self.tr("Kind of layer to add"))
         self.addButton.setText(self.tr("Add &new layer"))
         self.removeButton.setText(self.tr("&Remove"))
-        self.upButton.setText(self.tr("Move &up"))
+        self.upButton.setText(self.tr("Move u&p"))
         self.downButton.setText(self.tr("Move do&wn"))
         self.trainButton.setText(self.tr("Train thi&s network"))
         self.explain.setText(self.tr(

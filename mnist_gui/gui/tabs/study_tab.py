@@ -45,9 +45,9 @@ from mnist_gui.core.workspace import Busy, Work
 from mnist_gui.gui import i18n, start_folders, theme
 from mnist_gui.gui.core_strings import core_text, core_tr
 from mnist_gui.gui.i18n import Retranslating
-from mnist_gui.gui.jobs import JobRunner, Task, Worker
+from mnist_gui.gui.jobs import JobRunner, Task, Worker, describe_error
 from mnist_gui.gui.qt_workspace import QtWorkspace
-from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
+from mnist_gui.gui.widgets.data_folder import DataFolderPanel, Said, mnist_missing
 from mnist_gui.gui.widgets.plots import Plot, percent_floor
 
 POLL_MS = 1000
@@ -100,6 +100,10 @@ class StudyTab(Retranslating, QWidget):
         self.ws = qtws.ws
         self.jobs = jobs
         self._worker: StudyWorker | None = None
+        # What the status line says, in the current language: said again after a language switch (the intro,
+        # until something else is said). A line stayed in the language it was said in, and a switch brought the
+        # intro back where it had given way to another line or to the MNIST panel.
+        self._said: Said = lambda: ""
         self._work: Work | None = None   # the cores' claim while the study runs
         self._study = None           # the optuna Study shown (opened in a worker, its rows read in the GUI thread)
         self._study_name = ""
@@ -116,9 +120,16 @@ class StudyTab(Retranslating, QWidget):
         qtws.busyChanged.connect(self._update_buttons)
         self._update_buttons()
         theme.follow(self._on_theme)
+        self._say(lambda: self.tr("Each value is trained with the recipe and budget above, once per seed; every "
+                                  "run is kept in the Train tab's Runs list. A study closed before it ends "
+                                  "resumes when you press Start with its name."))
         self.retranslate()
 
-    _endedStatus: str | None = None   # how the last study of this window ended: "finished", "cancelled"
+    def _say(self, said: Said) -> None:
+        """The status line: said now, and again in the new language after a switch."""
+        self._said = said
+        self.statusLabel.setText(said())
+
     _trialsPlanned, _trialsStarted, _trialSteps = 1, 0, 0
 
     def retranslate(self) -> None:
@@ -139,7 +150,7 @@ class StudyTab(Retranslating, QWidget):
         self.trainSizeSpin.setSpecialValueText(self.tr("all"))
         self.nameEdit.setToolTip(self.tr("Start with the name of an earlier study to resume it: finished "
                                          "trials are not run again"))
-        texts = (self.tr("&Parameter"), self.tr("Val&ues"), self._count_label(), self.tr("&Repeats"),
+        texts = (self.tr("&Parameter"), self.tr("Values"), self._count_label(), self.tr("&Repeats"),
                  self.tr("Rec&ipe"), self.tr("Ma&x steps"), self.tr("Trainin&g images"), self.tr("Study &name"))
         for lab, text in zip(self.formLabels, texts):
             lab.setText(text)
@@ -150,16 +161,13 @@ class StudyTab(Retranslating, QWidget):
         self.studyBox.setTitle(self.tr("Study"))
         self.startButton.setText(self.tr("&Start"))
         self.cancelButton.setText(self.tr("&Cancel"))
-        self.exportButton.setText(self.tr("&Write CSV…"))
+        self.exportButton.setText(self.tr("Write CSV…"))   # no letter left: W is Download's (the MNIST panel)
         self.exportButton.setToolTip(self.tr("Export the trials as a CSV file"))
         self.progressBar.setAccessibleName(self.tr("Study progress"))
         self._sync_count()
-        if self._worker is None and self._endedStatus is not None:
-            self._show_ended()
-        elif self._worker is None and not self.rows:
-            self.statusLabel.setText(self.tr("Each value is trained with the recipe and budget above, once per "
-                                             "seed; every run is kept in the Train tab's Runs list. A study "
-                                             "closed before it ends resumes when you press Start with its name."))
+        self.statusLabel.setText(self._said())
+        if self._trialsStarted and self.is_running():
+            self._show_study_progress_format()
         self.accuracyPlot.setTitle(self.tr("Test accuracy"))
         self.accuracyPlot.setAccessibleName(self.tr("Test accuracy"))
         self.accuracyPlot.setLabel("bottom", param_label(self.paramCombo.currentData()))
@@ -414,30 +422,29 @@ class StudyTab(Retranslating, QWidget):
             plan = self.plan()
             plan.check(self.ws)
         except ValueError as e:
-            self.statusLabel.setText(self.tr("Cannot start: {0}").format(e))
+            self._say(lambda why=e: self.tr("Cannot start: {0}").format(core_text(why)))
             return False
         try:
             self._work = self.ws.working(BusyKind.STUDY)
         except Busy as e:
-            self.statusLabel.setText(self.tr("Cannot start: {0}").format(core_text(e)))
+            self._say(lambda why=e: self.tr("Cannot start: {0}").format(core_text(why)))
             return False
         done = [r for r in self.rows if r.state in ("complete", "failed")] if self._study_name == plan.name else []
         if done:
-            self.statusLabel.setText(self.tr("Resuming study “{0}”: {1} trials are done and are not run "
-                                             "again.").format(plan.name, len(done)))
+            self._say(lambda name=plan.name, n=len(done): self.tr(
+                "Resuming study “{0}”: {1} trials are done and are not run again.").format(name, n))
         else:
-            self.statusLabel.setText(self.tr("Study “{0}”: {1} values × {2} seeds = {3} runs.").format(
-                plan.name, len(plan.values), plan.repeat, len(plan.grid())))
+            self._say(lambda name=plan.name, values=len(plan.values), seeds=plan.repeat, runs=len(plan.grid()):
+                      self.tr("Study “{0}”: {1} values × {2} seeds = {3} runs.").format(name, values, seeds, runs))
         self.progressBar.setRange(0, 0)
         # the bar is the whole study's: every trial's steps end to end (not the last run's steps alone, which
         # read as the end while later trials still ran)
         self._trialsPlanned, self._trialsStarted, self._trialSteps = max(1, len(plan.grid()) - len(done)), 0, 0
-        self._endedStatus = None
         self._worker = worker = StudyWorker(self.ws, plan)
         self._show_study(plan.name)
         self._update_buttons()
         self.jobs.start(worker, self, progressed=self._on_progressed, returned=self._on_finished,
-                        failed=self._on_failed, cancelled=lambda: self._on_ended("cancelled"))
+                        failedWith=self._on_failed, cancelled=lambda: self._on_ended("cancelled"))
         self.pollTimer.start()
         return True
 
@@ -445,13 +452,13 @@ class StudyTab(Retranslating, QWidget):
         if self._worker is not None:
             self._worker.stop()
             self.cancelButton.setEnabled(False)
-            self.statusLabel.setText(self.tr("Stopping after the current run's next step…"))
+            self._say(lambda: self.tr("Stopping after the current run's next step…"))
 
     def _on_progressed(self, ev: StudyEvent) -> None:
         match ev:
             case TrialStarted(number=number, params=params):
-                values = i18n.join(f"{k} {studies.fmt_value(v)}" for k, v in params.items())
-                self.statusLabel.setText(self.tr("Trial {0}: {1}").format(number, values))
+                self._say(lambda: self.tr("Trial {0}: {1}").format(
+                    number, i18n.join(f"{k} {studies.fmt_value(v)}" for k, v in params.items())))
                 self._trialsStarted = min(self._trialsStarted + 1, self._trialsPlanned)
                 if self._trialSteps:   # the trials before it counted: the bar stands at this one's start
                     self._show_study_progress(0)
@@ -470,6 +477,9 @@ class StudyTab(Retranslating, QWidget):
         """The steps of the trials before this one, and this one's step; "trial i of n" beside the percent."""
         before = max(0, self._trialsStarted - 1)
         self.progressBar.setValue(before * self._trialSteps + min(step, self._trialSteps))
+        self._show_study_progress_format()
+
+    def _show_study_progress_format(self) -> None:
         self.progressBar.setFormat(self.tr("%p%  trial {0} of {1}").format(max(1, self._trialsStarted),
                                                                          self._trialsPlanned))
 
@@ -477,12 +487,12 @@ class StudyTab(Retranslating, QWidget):
         stopped = self._worker is not None and self._worker.should_stop()
         self._on_ended("cancelled" if stopped else "finished")
 
-    def _on_failed(self, msg: str) -> None:
+    def _on_failed(self, error: Exception) -> None:
         if mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
-            self.statusLabel.setText("")
-            self.dataPanel.show_missing(msg)
+            self._say(lambda: "")
+            self.dataPanel.show_missing(error)
         else:
-            self.statusLabel.setText(self.tr("The study stopped: {0}").format(msg))
+            self._say(lambda: self.tr("The study stopped: {0}").format(describe_error(error)))
         self._on_ended("failed")
 
     def _on_ended(self, status: str) -> None:
@@ -494,20 +504,20 @@ class StudyTab(Retranslating, QWidget):
             self.progressBar.setRange(0, 1)
             self.progressBar.setValue(1 if status == "finished" else 0)
         self.progressBar.setFormat("%p%")   # a cancelled or failed study keeps how far it got
-        self._endedStatus = status if status in ("finished", "cancelled") else None
-        self._show_ended()
+        self._show_ended(status)
         self._update_buttons()
         self.refresh()
         if not self.isVisible():
             self.pollTimer.stop()
         self.studyEnded.emit(status)
 
-    def _show_ended(self) -> None:
-        """How the study ended, in the current language (again after a language switch: it stayed English)."""
-        if self._endedStatus == "finished":
-            self.statusLabel.setText(self.tr("Study done."))
-        elif self._endedStatus == "cancelled":
-            self.statusLabel.setText(self.tr("Cancelled. The finished runs stay; Start resumes the study."))
+    def _show_ended(self, status: str) -> None:
+        """How the study ended (a failure has said why already), in the current language, and again after a
+        language switch (it stayed English)."""
+        if status == "finished":
+            self._say(lambda: self.tr("Study done."))
+        elif status == "cancelled":
+            self._say(lambda: self.tr("Cancelled. The finished runs stay; Start resumes the study."))
 
     # -- showing a study ------------------------------------------------------------------------
     def showEvent(self, e) -> None:
@@ -534,7 +544,7 @@ class StudyTab(Retranslating, QWidget):
                 self._opening = name
                 self.jobs.start(Task(lambda _report, _stop, ws=self.ws, name=name: studies.load_study(ws, name)),
                                 self, returned=lambda study, name=name: self._on_opened(name, study),
-                                failed=lambda msg, name=name: self._on_opened(name, None, msg))
+                                failedWith=lambda error, name=name: self._on_opened(name, None, error))
             self._set_rows([], None)
             return
         try:
@@ -543,13 +553,13 @@ class StudyTab(Retranslating, QWidget):
             return
         self._set_rows(rows, studies.study_plan(self._study))
 
-    def _on_opened(self, name: str, study, problem: str = "") -> None:
+    def _on_opened(self, name: str, study, problem: Exception | None = None) -> None:
         if self._opening == name:
             self._opening = ""
         if name != self._study_name:   # the form names another study by now
             return
-        if problem:                     # a damaged or unusable journal: said, in the core's line
-            self.statusLabel.setText(self.tr("Cannot read the study: {0}").format(problem))
+        if problem is not None:         # a damaged or unusable journal: said, in the core's line
+            self._say(lambda: self.tr("Cannot read the study: {0}").format(describe_error(problem)))
         self._study = study
         if study is not None:
             self.refresh()
@@ -634,7 +644,7 @@ class StudyTab(Retranslating, QWidget):
     # -- export ---------------------------------------------------------------------------------
     def export_csv(self, path: str | None = None) -> bool:
         if self._study is None:
-            self.statusLabel.setText(self.tr("No study to export yet."))
+            self._say(lambda: self.tr("No study to export yet."))
             return False
         if not path:
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Export the study as CSV"),
@@ -647,7 +657,7 @@ class StudyTab(Retranslating, QWidget):
         try:
             write_text(path, studies.study_csv(self._study))   # the one writer: never through a link
         except OSError as e:
-            self.statusLabel.setText(self.tr("Could not write {0}: {1}").format(path, e.strerror or e))
+            self._say(lambda why=e.strerror or str(e): self.tr("Could not write {0}: {1}").format(path, why))
             return False
-        self.statusLabel.setText(self.tr("Exported %n trial(s) to {0}", "", len(self.rows)).format(path))
+        self._say(lambda n=len(self.rows): self.tr("Exported %n trial(s) to {0}", "", n).format(path))
         return True

@@ -28,7 +28,7 @@ from mnist_gui.core.events import EpochEnded, Progressed, Started
 from mnist_gui.core.recipes import CUSTOM, TrainConfig
 from mnist_gui.core.states import BusyKind, RunStatus
 from mnist_gui.core.workspace import Busy, FinishedRun, RunPlan
-from mnist_gui.gui.core_strings import core_text
+from mnist_gui.gui.core_strings import core_text, core_tr
 from mnist_gui.gui.go_live import GoLiveQuestions
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
@@ -148,7 +148,7 @@ class TrainingTab(Retranslating, QWidget):
         self.deviceChooser.retranslate()
         self.trainButton.setText(self.tr("Trai&n"))
         self.trainButton.setToolTip(self.tr("Train a new model with these settings"))
-        self.pauseButton.setText(self.tr("Res&ume") if self.paused else self.tr("&Pause"))
+        self.pauseButton.setText(self.tr("&Continue") if self.paused else self.tr("&Pause"))
         self.stopButton.setText(self.tr("St&op"))
         self.progress.retranslate()
         self.plots.retranslate()
@@ -235,7 +235,7 @@ class TrainingTab(Retranslating, QWidget):
                   else self.tr("%n epoch(s)", "", int(cfg.epochs)) if float(cfg.epochs).is_integer()
                   else self.tr("{0} epochs", "a fraction: 0.75 epochs").format(f"{cfg.epochs:g}"))
         self.append_log(self.tr("training {0}: {1} lr {2}, {3}, batch {4}, {5}{6}").format(
-            cfg.preset, cfg.optimizer, f"{cfg.lr:g}", cfg.schedule, cfg.batch_size, length,
+            cfg.preset, cfg.optimizer, f"{cfg.lr:g}", core_tr(cfg.schedule), cfg.batch_size, length,
             self.tr(", augmented") if cfg.augment else ""))
         self._worker = worker = TrainingWorker(self.ws, plan, work)
         self._set_running(True)
@@ -292,7 +292,7 @@ class TrainingTab(Retranslating, QWidget):
             self._worker.pause()
         else:
             self._worker.resume()
-        self.pauseButton.setText(self.tr("Res&ume") if paused else self.tr("&Pause"))
+        self.pauseButton.setText(self.tr("&Continue") if paused else self.tr("&Pause"))
         self.progress.set_paused(paused)
 
     @property
@@ -355,8 +355,8 @@ class TrainingTab(Retranslating, QWidget):
         self.questions.forget_early_question()
         self._on_ended(RunStatus.STOPPED)
 
-    def _on_data_missing(self, msg: str) -> None:
-        self.dataPanel.show_missing(msg)
+    def _on_data_missing(self, error: Exception) -> None:
+        self.dataPanel.show_missing(error)
 
     def _on_ended(self, status: RunStatus | str) -> None:   # a RunStatus, or "failed"
         self._worker = None

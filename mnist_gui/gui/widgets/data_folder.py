@@ -9,6 +9,8 @@ loads from and the command line reads too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Signal
@@ -27,9 +29,12 @@ from PySide6.QtWidgets import (
 
 from mnist_gui.core.workspace import Workspace
 from mnist_gui.gui import i18n
-from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.i18n import Retranslating
-from mnist_gui.gui.jobs import JobRunner, Task
+from mnist_gui.gui.jobs import JobRunner, Task, describe_error
+
+# A line in the window's language as it is now: called again after a language switch (the panel keeps what it
+# says as this, not as text, so that the text follows the language).
+Said = Callable[[], str]
 
 
 def mnist_missing(ws: Workspace) -> bool:
@@ -38,34 +43,48 @@ def mnist_missing(ws: Workspace) -> bool:
     return ws.loaded_mnist is None and find_mnist_folder(ws.data_dir, ws.download_dir) is None
 
 
-def choose_mnist_folder(parent: QWidget, ws: Workspace, folder: str | None = None) -> tuple[str | None, str]:
-    """Ask for (or take) a folder; when it holds MNIST it becomes the data folder. Returns (folder, "")
-    when chosen, (None, why) when it lacks files, (None, "") when the dialog was cancelled."""
+@dataclass(frozen=True)
+class FolderLacks:
+    """A folder chosen for MNIST that lacks some of its files; text() says so in the window's language."""
+    folder: str
+    missing: tuple[str, ...]
+
+    def text(self) -> str:
+        return QCoreApplication.translate(
+            "DataFolderPanel", "{0} lacks {1}. Choose the folder that holds the four MNIST IDX files "
+            "(raw or .gz).").format(self.folder, i18n.join(self.missing))
+
+
+def choose_mnist_folder(parent: QWidget, ws: Workspace,
+                        folder: str | None = None) -> tuple[str | None, FolderLacks | None]:
+    """Ask for (or take) a folder; when it holds MNIST it becomes the data folder. Returns (folder, None)
+    when chosen, (None, why) when it lacks files, (None, None) when the dialog was cancelled."""
     if not folder:
         folder = QFileDialog.getExistingDirectory(parent, QCoreApplication.translate(
             "DataFolderPanel", "Folder holding the four MNIST IDX files"),
                                                   ws.data_dir or str(Path.home()))
     if not folder:
-        return None, ""
+        return None, None
     from mnist_gui.core.data import missing_files
     missing = missing_files(Path(folder))
     if missing:
-        return None, QCoreApplication.translate(
-            "DataFolderPanel", "{0} lacks {1}. Choose the folder that holds the four MNIST IDX files "
-            "(raw or .gz).").format(folder, i18n.join(missing))
+        return None, FolderLacks(folder, tuple(missing))
     ws.set_data_dir(folder)
-    return folder, ""
+    return folder, None
 
 
 class DataFolderPanel(Retranslating, QFrame):
     """A message saying where MNIST was looked for, a button to choose the folder and one to download
-    the files (a progress bar and Cancel while it downloads)."""
+    the files (a progress bar and Cancel while it downloads). What the message and the bar say is kept as
+    a Said, and said again in the new language when the language is switched."""
     chosen = Signal(str)   # a folder that holds MNIST is now the data folder (chosen or downloaded)
 
     def __init__(self, ws: Workspace, jobs: JobRunner, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws, self.jobs = ws, jobs
         self._download: Task | None = None
+        self._said: Said | None = None       # what the message says
+        self._barSaid: Said | None = None    # what the download bar says
         self.setObjectName("dataPanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.message = QLabel(wordWrap=True, objectName="dataMessage")
@@ -93,14 +112,27 @@ class DataFolderPanel(Retranslating, QFrame):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.chooseButton.setText(self.tr("&Choose the folder with the MNIST files…"))
+        self.chooseButton.setText(self.tr("&Browse for the folder with the MNIST files…"))
         self.downloadButton.setText(self.tr("Do&wnload MNIST (about 11 MB)"))
         self.downloadButton.setToolTip(self.tr("Into {0}").format(self.ws.download_dir))
         self.cancelButton.setText(self.tr("Cancel download"))
+        if self._said is not None:
+            self.message.setText(self._said())
+        if self._barSaid is not None:
+            self.downloadBar.setFormat(self._barSaid())
 
-    def show_missing(self, message: str) -> None:
-        """Show why MNIST is missing, already in the window's words (jobs.describe_error)."""
-        self.message.setText(message)
+    def _say(self, said: Said) -> None:
+        self._said = said
+        self.message.setText(said())
+
+    def _say_on_bar(self, said: Said) -> None:
+        self._barSaid = said
+        self.downloadBar.setFormat(said())
+
+    def show_missing(self, why: Exception | Said) -> None:
+        """Show why MNIST is missing: the error that says so (described in the window's language:
+        jobs.describe_error) or a Said (FolderLacks.text); said again after a language switch."""
+        self._say((lambda e=why: describe_error(e)) if isinstance(why, Exception) else why)
         self.show()
 
     def show_status(self) -> None:
@@ -108,15 +140,15 @@ class DataFolderPanel(Retranslating, QFrame):
         from mnist_gui.core.data import find_mnist_folder, not_found
         folder = find_mnist_folder(self.ws.data_dir, self.ws.download_dir)
         if folder is not None:
-            self.message.setText(self.tr("MNIST is read from {0}.").format(folder))
+            self._say(lambda: self.tr("MNIST is read from {0}.").format(folder))
         else:
-            self.message.setText(core_text(not_found(self.ws.data_dir, user_folder=self.ws.download_dir)))
+            self.show_missing(not_found(self.ws.data_dir, user_folder=self.ws.download_dir))
         self.show()
 
     def choose(self, folder: str | None = None) -> bool:
         chosen, why = choose_mnist_folder(self, self.ws, folder)
-        if why:
-            self.show_missing(why)
+        if why is not None:
+            self.show_missing(why.text)
         if chosen is None:
             return False
         self._done(chosen)
@@ -140,9 +172,9 @@ class DataFolderPanel(Retranslating, QFrame):
             dest, should_stop=should_stop, received=report))
         self._set_downloading(True)
         self.downloadBar.setRange(0, 0)
-        self.downloadBar.setFormat(self.tr("connecting…"))
+        self._say_on_bar(lambda: self.tr("connecting…"))
         self.jobs.start(task, self, progressed=self._on_received, returned=self._on_downloaded,
-                        failed=self._on_download_failed, cancelled=self._on_download_cancelled)
+                        failedWith=self._on_download_failed, cancelled=self._on_download_cancelled)
         return True
 
     def cancel_download(self) -> None:
@@ -161,7 +193,7 @@ class DataFolderPanel(Retranslating, QFrame):
             self.downloadBar.setValue(p.done)
         else:
             self.downloadBar.setRange(0, 0)
-        self.downloadBar.setFormat(self.tr("{0} ({1} of {2}): {3} of {4} MB").format(
+        self._say_on_bar(lambda: self.tr("{0} ({1} of {2}): {3} of {4} MB").format(
             p.name, p.index, p.count, f"{p.done / 1e6:.1f}", f"{p.total / 1e6:.1f}" if p.total else "?"))
 
     def _on_downloaded(self, folder) -> None:
@@ -170,17 +202,16 @@ class DataFolderPanel(Retranslating, QFrame):
         self.ws.set_data_dir(str(folder))
         self._done(str(folder))
 
-    def _on_download_failed(self, why: str) -> None:
+    def _on_download_failed(self, error: Exception) -> None:
         self._download = None
         self._set_downloading(False)
-        self.message.setText(why)   # already in the window's words (jobs.describe_error)
-        self.show()
+        self.show_missing(error)
 
     def _on_download_cancelled(self) -> None:
         self._download = None
         self._set_downloading(False)
-        self.message.setText(self.tr("Download cancelled. The files downloaded whole are kept; Download "
-                                     "goes on from there."))
+        self._say(lambda: self.tr("Download cancelled. The files downloaded whole are kept; Download "
+                                  "goes on from there."))
 
 
 class DataFolderDialog(QDialog):
