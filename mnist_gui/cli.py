@@ -701,6 +701,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command. Called as the program (argv None), a command in _ENDS_AT_ONCE ends the process as
     soon as it returns (end_now); called with argv (tests, scripts) it returns the exit code."""
     as_program = argv is None
+    # NumPy's BLAS (OpenBLAS) on one thread unless the user says otherwise: the live path's products are small
+    # (the elastic reader's), a second thread gains nothing there, and while a run holds the cores it waits for
+    # that thread (a stroke's read p95 2-3x; benchmarks/README.md, gate latency). Read when NumPy loads: here,
+    # before it does (torch, which trains, has its own threads).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     args = parser.parse_args(argv)

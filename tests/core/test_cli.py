@@ -304,3 +304,38 @@ def test_predict_number_reads_a_drawing_with_a_minus_sign_and_a_decimal_point(tm
     assert r.returncode == 2 and f"{good}: -2.17" in r.stdout
     assert [line for line in r.stderr.splitlines() if "error" in line] == [
         f"mnist-gui: error: {bad}: not a drawing (JSON: a list of strokes, each a list of [x, y] points)"]
+
+
+BLAS_THREADS = """
+import ctypes, os, sys
+from mnist_gui import cli
+try:
+    cli.main(["summary"])
+except SystemExit:
+    pass
+import numpy   # loads its OpenBLAS after main ran, as the program does
+libs = {l.split()[-1] for l in open("/proc/self/maps") if "openblas" in l.lower() and l.split()[-1].endswith(".so")}
+for lib in libs:
+    for name in ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads", "openblas_get_num_threads64_",
+                 "openblas_get_num_threads"):
+        if hasattr(ctypes.CDLL(lib), name):
+            print(getattr(ctypes.CDLL(lib), name)())
+            sys.exit(0)
+print("no OpenBLAS")
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the loaded libraries from /proc/self/maps")
+def test_the_program_runs_numpys_blas_on_one_thread_unless_the_user_sets_it():
+    """The live path's small products gain nothing from a second BLAS thread and, while training holds the
+    cores, wait for it; a user's own OPENBLAS_NUM_THREADS is kept."""
+    import os
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", BLAS_THREADS], env=env, capture_output=True, text=True, cwd=ROOT,
+                         timeout=120).stdout.split()
+    if out[-1:] == ["OpenBLAS"]:
+        pytest.skip("NumPy is not built on OpenBLAS here")
+    assert out[-1] == "1"
+    out = subprocess.run([sys.executable, "-c", BLAS_THREADS], env={**env, "OPENBLAS_NUM_THREADS": "2"},
+                         capture_output=True, text=True, cwd=ROOT, timeout=120).stdout.split()
+    assert out[-1] == "2"
