@@ -7,8 +7,10 @@ most the reader uses) to lean towards (core/handwriting/prototypes.py). The stro
 of them far from every digit, so the elastic reader also turns them round: its dearest case (--pen: pen
 digits of the 30 writers instead, what the app mostly reads; --numbers: four-digit numbers of the pen writers
 read in number mode stroke by stroke, as the canvas sends each stroke, every number from an empty cache).
+--busy: while another process keeps both cores busy, as a training run does. NumPy's BLAS runs on one thread
+as in the program (cli.main) unless OPENBLAS_NUM_THREADS says otherwise.
 
-    python benchmarks/gate_latency.py [--rounds 5] [--reads 200] [--pen | --numbers]
+    python benchmarks/gate_latency.py [--rounds 5] [--reads 200] [--pen | --numbers] [--busy]
 
 Interleaved rounds in one process, reads paced like the canvas sends them (one every 20 ms); p50 and p95
 of each, and the ratios to the read without either. The first read with the gate or the path net also loads
@@ -18,12 +20,15 @@ it (once per process): printed apart.
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # as the program sets it (cli.main); set it to compare
 
 import numpy as np  # noqa: E402
 
@@ -55,7 +60,20 @@ def main() -> int:
                     help="read pen-drawn digits (../shared/data/pendigits, every writer) instead of random curves")
     ap.add_argument("--numbers", action="store_true",
                     help="read four-digit numbers of the pen writers in number mode, stroke by stroke (--reads: strokes)")
+    ap.add_argument("--busy", action="store_true",
+                    help="while another process keeps both cores busy (torch products on 2 threads, as a training run)")
     args = ap.parse_args()
+    if args.busy:
+        busy = subprocess.Popen([sys.executable, "-c", "import torch\ntorch.set_num_threads(2)\n"
+                                 "a = torch.randn(512, 512)\nwhile True:\n    a @ a"])
+        try:
+            return measure(args)
+        finally:
+            busy.kill()
+    return measure(args)
+
+
+def measure(args) -> int:
     live = LivePredictor.from_path(config.resource_path("shipped_model.onnx"))
     cases = [(False, s) for s in strokes(args.reads)]   # (a new drawing: the number cache emptied, strokes)
     if args.pen or args.numbers:
@@ -106,7 +124,8 @@ def main() -> int:
                 t = time.perf_counter()
                 read(s, mode)
                 times[mode].append(time.perf_counter() - t)
-    print(f"{args.rounds} rounds of {args.reads} reads of {'number-mode strokes' if args.numbers else 'pen digits' if args.pen else 'random curves'}; "
+    print(f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}{', both cores busy' if args.busy else ''}; "
+          f"{args.rounds} rounds of {args.reads} reads of {'number-mode strokes' if args.numbers else 'pen digits' if args.pen else 'random curves'}; "
           f"gate {gate_file.name}, path net trajectory.onnx")
     base = np.array(times["neither"])
     for mode in modes:
