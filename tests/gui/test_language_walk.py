@@ -230,6 +230,30 @@ def test_the_core_messages_the_window_shows_are_translated(qapp, tmp_path):
     assert english[2] == "; ".join(map(str, messages[2])) and english[-3] == str(messages[-3])
 
 
+def test_the_core_messages_said_one_after_another_are_separated_as_the_language_separates_them(qapp, tmp_path):
+    """A list of the core's messages on one line (the folders MNIST was looked in, a study's verdict) is
+    separated by "; " in English and by the full-width "；" in Chinese (it was "; " in every language)."""
+    from mnist_gui.core.messages import say
+    from mnist_gui.core.study.results import ValueSummary, verdict
+    from mnist_gui.gui.core_strings import core_text
+    from mnist_gui.gui.i18n import set_language
+    runs = [ValueSummary(v, 2, 0, m, m - 0.01, m + 0.01, 10.0, 9.0, 11.0) for v, m in
+            ((1e-3, 0.98), (1e-2, 0.975), (1e-4, 0.9))]
+    looked = [say("mnist-looked", source="MNIST_GUI_DATA", folder=str(tmp_path / "x"), missing=["t10k-labels-idx1-ubyte"]),
+              say("mnist-looked", source="user folder", folder=str(tmp_path / "d"), missing=[])]
+    said = verdict(runs, "lr")
+    assert len(looked) > 1 and len(said) > 1
+    english = [core_text(looked), core_text(said)]
+    set_language("zh_TW")
+    try:
+        chinese = [core_text(looked), core_text(said)]
+    finally:
+        set_language("en")
+    assert english == ["; ".join(core_text(m) for m in looked), "; ".join(map(str, said))]
+    for text, parts in zip(chinese, (looked, said)):
+        assert "; " not in text and text.count("；") >= len(parts) - 1, text
+
+
 def test_a_runs_mnist_lines_and_its_schedule_are_in_the_windows_language(window, qtbot, tmp_path):
     """The log's MNIST lines are the core's typed messages, said in the window's words (they were the core's
     English, shown as it was); the run's first line names the learning-rate schedule in them too."""
