@@ -194,10 +194,11 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
 def core_text(m: Any) -> str:
     """What the core says, in the window's language: a coded message or error (anything with `code` and
     `fields`: core/messages.py Message, core/errors.py CodedError) by its code's template, its fields filled
-    in (a Message field translated in turn); a list of them one after another; a plain string as it is
-    (the core's words that have no code yet stay English, as the command line shows them)."""
+    in (a Message field translated in turn); a list of them one after another (i18n.join_clauses: "；" in
+    Chinese); a plain string as it is (the core's words that have no code yet stay English, as the command
+    line shows them)."""
     if isinstance(m, (list, tuple)):
-        return "; ".join(core_text(x) for x in m)
+        return i18n.join_clauses(core_text(x) for x in m)
     code = getattr(m, "code", None)
     template = MESSAGES.get(code) if isinstance(code, str) else None
     if template is None:

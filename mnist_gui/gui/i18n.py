@@ -25,6 +25,12 @@ def join(items) -> str:
     return QCoreApplication.translate("i18n", ", ", "the separator of a list inside a sentence").join(items)
 
 
+def join_clauses(items) -> str:
+    """Messages said one after another on one line (the folders MNIST was looked in, a study's verdict):
+    "a; b"; in Chinese "a；b" (the full-width semicolon: an ASCII one inside Chinese text reads as a slip)."""
+    return QCoreApplication.translate("i18n", "; ", "the separator of messages said one after another").join(items)
+
+
 def system_language(ui_languages: list[str] | None = None) -> str:
     """The first of the system's preferred languages that we have; English otherwise.
 

@@ -2373,5 +2373,10 @@ The trained model is kept in memory: free some space and try again, or save it e
         <comment>the separator of a list inside a sentence</comment>
         <translation>、</translation>
     </message>
+    <message>
+        <source>; </source>
+        <comment>the separator of messages said one after another</comment>
+        <translation>；</translation>
+    </message>
 </context>
 </TS>

@@ -230,6 +230,30 @@ def test_the_core_messages_the_window_shows_are_translated(qapp, tmp_path):
     assert english[2] == "; ".join(map(str, messages[2])) and english[-3] == str(messages[-3])
 
 
+def test_the_core_messages_said_one_after_another_are_separated_as_the_language_separates_them(qapp, tmp_path):
+    """A list of the core's messages on one line (the folders MNIST was looked in, a study's verdict) is
+    separated by "; " in English and by the full-width "；" in Chinese (it was "; " in every language)."""
+    from mnist_gui.core.messages import say
+    from mnist_gui.core.study.results import ValueSummary, verdict
+    from mnist_gui.gui.core_strings import core_text
+    from mnist_gui.gui.i18n import set_language
+    runs = [ValueSummary(v, 2, 0, m, m - 0.01, m + 0.01, 10.0, 9.0, 11.0) for v, m in
+            ((1e-3, 0.98), (1e-2, 0.975), (1e-4, 0.9))]
+    looked = [say("mnist-looked", source="MNIST_GUI_DATA", folder=str(tmp_path / "x"), missing=["t10k-labels-idx1-ubyte"]),
+              say("mnist-looked", source="user folder", folder=str(tmp_path / "d"), missing=[])]
+    said = verdict(runs, "lr")
+    assert len(looked) > 1 and len(said) > 1
+    english = [core_text(looked), core_text(said)]
+    set_language("zh_TW")
+    try:
+        chinese = [core_text(looked), core_text(said)]
+    finally:
+        set_language("en")
+    assert english == ["; ".join(core_text(m) for m in looked), "; ".join(map(str, said))]
+    for text, parts in zip(chinese, (looked, said)):
+        assert "; " not in text and text.count("；") >= len(parts) - 1, text
+
+
 def test_a_runs_mnist_lines_and_its_schedule_are_in_the_windows_language(window, qtbot, tmp_path):
     """The log's MNIST lines are the core's typed messages, said in the window's words (they were the core's
     English, shown as it was); the run's first line names the learning-rate schedule in them too."""
@@ -287,6 +311,67 @@ def test_the_data_tabs_loading_line_is_said_again_after_a_language_switch(window
         release.set()
         window.set_language("en")
     qtbot.waitUntil(lambda: tab.status.text() == "Loading cancelled.")
+
+
+def test_the_evaluate_tabs_line_is_said_again_after_a_language_switch(window, qtbot, tmp_path, monkeypatch):
+    """The line beside the Evaluate tab's progress bar while MNIST loads (the core's typed line) and after a
+    stopped evaluation switches language with the rest of the window; it stayed in the language it was said in."""
+    import threading
+
+    from mnist_gui.core.errors import Cancelled
+    from mnist_gui.core.messages import say
+    folder = tmp_path / "mnist"
+    release = threading.Event()
+
+    def held_evaluation(model=None, progress=None, should_stop=None, **_kw):   # loading, until the test stops it
+        progress(say("mnist-loading", folder=folder))
+        while not release.wait(0.01) and not should_stop():
+            pass
+        raise Cancelled()                       # released by a failing test: stopped all the same
+    monkeypatch.setattr(window.ws, "evaluate", held_evaluation)
+    tab = window.evaluateTab
+    window.tabs.setCurrentWidget(tab)
+    try:
+        assert tab.start()
+        qtbot.waitUntil(lambda: tab.accuracyLabel.text() == f"loading MNIST from {folder}")
+        window.set_language("zh_TW")
+        qtbot.waitUntil(lambda: tab.accuracyLabel.text() == f"從 {folder} 載入 MNIST")
+        with qtbot.waitSignal(tab.evaluationFailed) as stopped:
+            tab.stop()
+        assert stopped.args == ["評估已停止"] and tab.accuracyLabel.text() == "評估已停止"
+    finally:
+        release.set()
+        window.set_language("en")
+    qtbot.waitUntil(lambda: tab.accuracyLabel.text() == "evaluation stopped")
+
+
+def test_a_language_switch_brings_back_no_earlier_accuracy_over_a_failure(window, qtbot, small_mnist, monkeypatch):
+    """An evaluation that failed after an earlier one had finished: the line says the failure, and goes on saying
+    it after a language switch (the switch showed the earlier result's accuracy again) and after the live model
+    changes (which marked that accuracy as an earlier model's, over the failure)."""
+    from tests.gui.conftest import evaluate
+    window.ws.use_mnist(small_mnist)
+    tab = window.evaluateTab
+    window.tabs.setCurrentWidget(tab)
+    evaluate(qtbot, window)
+    assert tab.accuracyLabel.text().startswith("test accuracy ")
+
+    def failing(*_args, **_kw):
+        raise OSError("the disk went away")
+    monkeypatch.setattr(window.ws, "evaluate", failing)
+    with qtbot.waitSignal(tab.evaluationFailed) as failed:
+        assert tab.start()
+    assert failed.args == ["the disk went away"] and tab.accuracyLabel.text() == "the disk went away"
+    window.set_language("zh_TW")
+    try:
+        wait_for_the_switch(window, qtbot)
+        assert tab.accuracyLabel.text() == "the disk went away"   # the system's own words, as they were
+        window.modelChanged.emit(window.checkpoint)
+        assert tab.accuracyLabel.text() == "the disk went away"
+    finally:
+        window.set_language("en")
+    qtbot.waitUntil(lambda: window.drawTab.undoButton.text() == "U&ndo stroke")
+    assert tab.accuracyLabel.text() == "the disk went away"
 
 
 def test_the_studies_tabs_line_is_said_again_after_a_language_switch(window, qtbot):

@@ -118,6 +118,8 @@ def test_before_loading_the_data_tab_says_one_thing_about_mnist(window, qtbot, m
     """Known missing: the panel's 'MNIST was not found' alone (the status line said it is loaded when you click
     Load MNIST), in either language; MNIST set up meanwhile elsewhere: how it is loaded, the panel gone."""
     import os
+
+    from tests.gui.test_language_walk import wait_for_the_switch
     folder = os.environ["MNIST_GUI_DATA"]
     monkeypatch.delenv("MNIST_GUI_DATA")
     tab = window.dataTab
@@ -129,10 +131,12 @@ def test_before_loading_the_data_tab_says_one_thing_about_mnist(window, qtbot, m
     assert len(shown()) == 1 and "MNIST was not found" in shown()[0], shown()
     window.set_language("zh_TW")
     try:
-        assert len(shown()) == 1, shown()
+        wait_for_the_switch(window, qtbot)          # Qt posts the language change: checked once it has been made
+        assert len(shown()) == 1 and "找不到 MNIST" in shown()[0], shown()
     finally:
         window.set_language("en")
-    assert len(shown()) == 1, shown()
+    wait_for_the_switch(window, qtbot)
+    assert len(shown()) == 1 and "MNIST was not found" in shown()[0], shown()
     window.tabs.setCurrentWidget(window.drawTab)
     window.ws.set_data_dir(folder)                  # as File → MNIST data… would
     window.tabs.setCurrentWidget(tab)

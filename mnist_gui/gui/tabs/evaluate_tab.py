@@ -30,7 +30,7 @@ from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task, describe_error
 from mnist_gui.gui.qt_workspace import QtWorkspace
-from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
+from mnist_gui.gui.widgets.data_folder import DataFolderPanel, Said, mnist_missing
 from mnist_gui.gui.widgets.images import digit_qimage
 from mnist_gui.gui.widgets.plots import Plot
 
@@ -105,6 +105,9 @@ class EvaluateTab(Retranslating, QWidget):
         self._task: Task | None = None
         self.shown: list[int] = []  # test indices in the gallery
         self._gallery: tuple = ()     # what the gallery shows: ("cell", true, pred) or ("mistakes",)
+        # what the line beside the progress bar says (MNIST loading, a failure, the accuracy), in the current
+        # language: said again after a language switch or a change of the live model, never an older line
+        self._said: Said = lambda: ""
 
         self.evaluateButton = QPushButton(objectName="evaluateButton")
         self.stopButton = QPushButton(objectName="stopEvaluateButton")
@@ -238,8 +241,8 @@ class EvaluateTab(Retranslating, QWidget):
             self._set_reliability_title(self.tr("Reliability"))
         else:
             self._show_reliability()
+        self.accuracyLabel.setText(self._said())
         if self.result is not None and self._task is None:
-            self._show_accuracy()
             if self._gallery[:1] == ("cell",):
                 self.select_cell(*self._gallery[1:])
             elif self._gallery:
@@ -268,7 +271,7 @@ class EvaluateTab(Retranslating, QWidget):
         if self._task is not None or self.ws.checkpoint is None:
             return False
         self.progressBar.setRange(0, 0)
-        self.accuracyLabel.setText("")
+        self._say(lambda: "")
         self._evalModel = self.ws.checkpoint
         ck = self.ws.checkpoint
 
@@ -287,26 +290,31 @@ class EvaluateTab(Retranslating, QWidget):
     def is_running(self) -> bool:
         return self._task is not None
 
+    def _say(self, said: Said) -> None:
+        self._said = said
+        self.accuracyLabel.setText(said())
+
     def _on_progress(self, p) -> None:
         if isinstance(p, tuple):
             i, n = p
             self.progressBar.setRange(0, n)
             self.progressBar.setValue(i)
         else:   # a line of MNIST loading (a core Message)
-            self.accuracyLabel.setText(core_text(p))
+            self._say(lambda: core_text(p))
 
     def _on_failed(self, error: Exception | None) -> None:
         """The evaluation failed (error), or was stopped (None)."""
         self._task = None
         self._set_busy(False)
         self.progressBar.setRange(0, 1)
-        msg = describe_error(error) if error is not None else self.tr("evaluation stopped")
+        said: Said = (lambda: describe_error(error)) if error is not None else \
+            (lambda: self.tr("evaluation stopped"))
         if error is not None and mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
-            self.accuracyLabel.setText("")
+            self._say(lambda: "")
             self.dataPanel.show_missing(error)
         else:
-            self.accuracyLabel.setText(msg)
-        self.evaluationFailed.emit(msg)
+            self._say(said)
+        self.evaluationFailed.emit(said())
 
     def _on_finished(self, out) -> None:
         ev, self.data = out
@@ -392,17 +400,19 @@ class EvaluateTab(Retranslating, QWidget):
         return self.result is not None and self._resultModel is self.ws.checkpoint
 
     def _show_accuracy(self) -> None:
-        acc = f"{self.result['accuracy']:.2%}"
-        self.accuracyLabel.setText(self.tr("test accuracy {0}").format(acc) if self.result_is_live() else
-                                   self.tr("test accuracy {0} of an earlier model: evaluate again for the "
-                                           "live model").format(acc))
+        self._say(self._accuracy_line)
+
+    def _accuracy_line(self) -> str:
+        """The result's accuracy, marked as an earlier model's once the live model has changed since."""
+        acc = f"{self.result['accuracy']:.2%}" if self.result is not None else ""
+        return (self.tr("test accuracy {0}").format(acc) if self.result_is_live() else
+                self.tr("test accuracy {0} of an earlier model: evaluate again for the live model").format(acc))
 
     def _on_model_changed(self, _ck) -> None:
         """Pen digits read with the model before are not this model's: read again when shown. The MNIST
         results stay, marked as an earlier model's."""
         self._pen = None
-        if self.result is not None and self._task is None:
-            self._show_accuracy()
+        self.accuracyLabel.setText(self._said())   # the accuracy shown, marked as an earlier model's; not a failure
         if self.reliabilitySource.currentData() != "pen" or self._penTask is None:
             self._show_reliability()
 

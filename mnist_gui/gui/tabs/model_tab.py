@@ -288,7 +288,7 @@ class NetworkEditor(Retranslating, QWidget):
         for i, r in enumerate(self.rows):
             values = [str(r.index), r.name, r.kind, settings_text(r.layer.to_dict()), r.input_text, r.output_text,
                       self._arithmetic_text(r.arithmetic), f"{r.params:,}", f"{r.macs:,}",
-                      "; ".join(core_text(p.message) for p in r.problems)]
+                      i18n.join_clauses(core_text(p.message) for p in r.problems)]
             dark = theme.current().dark
             bg = (ERROR_BG_DARK if dark else ERROR_BG) if r.errors else \
                 (WARNING_BG_DARK if dark else WARNING_BG) if r.warnings else None
