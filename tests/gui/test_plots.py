@@ -47,6 +47,9 @@ def test_legends_sit_beside_the_data(window):
         legend = p.getPlotItem().legend
         if legend is None:
             continue
+        if name == "studyTimePlot":   # no rows: it keeps the data as wide as the accuracy plot's above it
+            assert not legend.items
+            continue
         assert legend.items, name
         view = p.getPlotItem().vb.sceneBoundingRect()
         assert legend.sceneBoundingRect().left() >= view.right() - 1, name   # layout cells may share a pixel
@@ -91,3 +94,67 @@ def test_a_run_plots_accuracy_in_percent_from_0_to_100(window, qtbot, small_mnis
     pens = [item.opts["pen"].color().getRgb()[:3] for _plot, item in panel._overlays]
     own = {tuple(c) for c in (theme.current().train_acc, theme.current().test, theme.current().smooth_loss)}
     assert pens and not own & set(pens)
+
+
+def _columns(plots, xs) -> list[list[float]]:
+    """Where each x value is drawn in each plot, in window pixels (the plots stacked at the same left edge)."""
+    from PySide6.QtCore import QPointF
+    out = []
+    for p in plots:
+        vb = p.getPlotItem().vb
+        out.append([p.mapTo(p.window(), p.mapFromScene(vb.mapViewToScene(QPointF(x, 0)))).x() for x in xs])
+    return out
+
+
+def test_the_train_tabs_two_plots_draw_a_step_at_the_same_place(qtbot):
+    """Loss above accuracy: a step is at the same x in both, whatever their tick labels (2.5 against 100),
+    legends (training (smoothed) against training (running)), titles in Chinese or a wider legend row."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QSplitter
+
+    from mnist_gui.core.events import EpochEnded, Progressed
+    from mnist_gui.gui.widgets.training_plots import TrainingPlots
+    plots = TrainingPlots()
+    plots.retranslate()
+    splitter = QSplitter(Qt.Orientation.Vertical)
+    splitter.addWidget(plots.lossPlot)
+    splitter.addWidget(plots.accuracyPlot)
+    qtbot.addWidget(splitter)
+    splitter.resize(700, 560)
+    splitter.show()
+    qtbot.waitExposed(splitter)
+    steps = tuple(range(1, 601))
+    plots.add_progress(Progressed(600, 600, 1, 0.1, 0.98, 100.0, 0.0, 1e-3, 10.0, steps,
+                                  tuple(2.3 * math.exp(-s / 80) + 0.05 for s in steps),
+                                  tuple(min(0.99, 1 - 0.9 * math.exp(-s / 60)) for s in steps)))
+    plots.add_epoch(EpochEnded(1, 1, 600, 0.08, 0.98, (0.98,) * 10, 10.0, 1.0))
+    pair = (plots.lossPlot, plots.accuracyPlot)
+
+    def aligned():
+        loss, acc = _columns(pair, (0, 300, 600))
+        return all(abs(a - b) <= 1 for a, b in zip(loss, acc)) and loss[2] - loss[0] > 200
+    qtbot.waitUntil(aligned)
+    views = [p.getPlotItem().vb.sceneBoundingRect() for p in pair]
+    assert abs(views[0].right() - views[1].right()) <= 1   # the axis lines end together too
+    plots.lossPlot.setLabel("left", "交叉熵")               # written across: a narrower left axis
+    plots.accuracyPlot.plot([0, 600], [50, 60], name="an earlier run with a much longer name")
+    qtbot.waitUntil(aligned)
+
+
+def test_the_studies_two_plots_draw_a_value_at_the_same_place(window, qtbot):
+    """Accuracy above training time, one legend beside the first: a value is at the same x in both."""
+    from mnist_gui.core.study import results as st
+    from mnist_gui.core.study.plan import StudyPlan
+    tab = window.studyTab
+    window.tabs.setCurrentWidget(tab)
+    runs = [(1e-3, 0, 0.971), (1e-3, 1, 0.975), (1e-2, 0, 0.982), (1e-2, 1, 0.99), (3e-2, 0, 0.93), (3e-2, 1, 0.95)]
+    rows = [st.TrialRow(i, "complete", {"lr": lr}, seed, acc, 10.0 + i) for i, (lr, seed, acc) in enumerate(runs)]
+    tab._set_rows(rows, StudyPlan("lr", "lr", [1e-3, 1e-2, 3e-2], 2))   # as a study's rows are shown
+    pair = (tab.accuracyPlot, tab.timePlot)
+    xs = sorted(tab.x_positions("lr").values())
+    assert tab.accuracyPlot.getAxis("left").labelText != tab.timePlot.getAxis("left").labelText
+
+    def aligned():
+        top, bottom = _columns(pair, xs)
+        return all(abs(a - b) <= 1 for a, b in zip(top, bottom)) and top[-1] - top[0] > 20
+    qtbot.waitUntil(aligned)

@@ -48,7 +48,7 @@ from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task, Worker, describe_error
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, Said, mnist_missing
-from mnist_gui.gui.widgets.plots import Plot, percent_floor
+from mnist_gui.gui.widgets.plots import Plot, align, percent_floor
 
 POLL_MS = 1000
 # What a new study of each parameter starts with (the user edits it).
@@ -176,6 +176,7 @@ class StudyTab(Retranslating, QWidget):
             for sample, label in legend.items:
                 label.setText(self.tr("one run (per seed)") if sample.item is self.seedPoints
                               else self.tr("mean, min–max"))
+            legend.updateSize()   # the time plot's legend (no rows) as wide: plots.align
         self.timePlot.setTitle(self.tr("Training time"))
         self.timePlot.setAccessibleName(self.tr("Training time"))
         self.timePlot.setLabel("left", self.tr("seconds"))
@@ -261,11 +262,12 @@ class StudyTab(Retranslating, QWidget):
         self.errorBars = pg.ErrorBarItem(beam=0.0)
         for item in (self.seedPoints, self.meanCurve, self.errorBars):
             self.accuracyPlot.addItem(item)
-        self.timePlot = Plot("studyTimePlot")
+        self.timePlot = Plot("studyTimePlot", legend=True)   # no rows: as wide as the accuracy's (align)
         self.timeCurve = pg.PlotDataItem(symbol="s")
         self.timeBars = pg.ErrorBarItem(beam=0.0)
         self.timePlot.addItem(self.timeCurve)
         self.timePlot.addItem(self.timeBars)
+        align(self.accuracyPlot, self.timePlot)   # one above the other: a value at the same place in both
 
         self.verdictLabel = QLabel(wordWrap=True, objectName="studyVerdict")
         self.table = QTableWidget(0, 7, objectName="studyTable")

@@ -55,6 +55,18 @@ class SideAxis(pg.AxisItem):
     set upright, one character under the other, it read as a column of single characters."""
     _across = False
     _title: AxisTitle | None = None
+    natural = 0.0                          # the width its own ticks and title need
+    group: list[SideAxis] | None = None    # the left axes of plots stacked one above another (`align`): one width
+
+    def _updateWidth(self):  # noqa: N802 - pyqtgraph's name, called when the ticks' or the title's width changes
+        super()._updateWidth()
+        self.natural = self.minimumWidth()
+        width = max(a.natural for a in self.group or [self])
+        for a in self.group or [self]:
+            if a.minimumWidth() != width:
+                a.setMinimumWidth(width)
+                a.setMaximumWidth(width)
+                a.picture = None
 
     @property
     def across(self) -> bool:
@@ -93,15 +105,23 @@ class SideAxis(pg.AxisItem):
 
 
 class SideLegend(pg.LegendItem):
-    """A legend that lives in the plot's layout to the right of the data, sized to its rows."""
+    """A legend that lives in the plot's layout to the right of the data, sized to its rows (as wide as the
+    widest of its `group`: the legends of plots stacked one above another, `align`)."""
+    group: list[SideLegend] | None = None
 
     def __init__(self):
         super().__init__()
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
     def updateSize(self) -> None:   # pyqtgraph's moves the item to (0, 0): here the plot's layout places it
-        self.layout.invalidate()
-        self.updateGeometry()
+        """After a row came or went (pyqtgraph calls it) or a row's text changed (the caller does)."""
+        group = self.group or [self]
+        for g in group:
+            g.layout.invalidate()
+        width = max(g.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() for g in group)
+        for g in group:
+            g.setMinimumWidth(width)
+            g.updateGeometry()
 
 
 class Plot(pg.PlotWidget):
@@ -165,6 +185,24 @@ class Plot(pg.PlotWidget):
     def from_zero(self, x: bool = False) -> None:
         """Auto-range that never shows negative values (seconds, loss; steps on x)."""
         self.setLimits(yMin=0, **({"xMin": 0} if x else {}))
+
+
+def align(*plots: Plot) -> None:
+    """Plots stacked one above another read as one: the same x range (linked; panning one pans all), and their
+    left axes and legends each as wide as the widest, so that an x value is at the same place in every plot
+    whatever their tick labels, titles (across, in Chinese) and legend rows. Every plot has a legend, or none."""
+    axes = [p.getAxis("left") for p in plots]
+    legends = [p.getPlotItem().legend for p in plots]
+    for a in axes:
+        a.group = axes
+    for p in plots[1:]:
+        p.setXLink(plots[0])
+    for a in axes:
+        a._updateWidth()
+    if all(isinstance(g, SideLegend) for g in legends):
+        for g in legends:
+            g.group = legends
+        legends[0].updateSize()
 
 
 def percent_floor(values, *, step: float = 1.0, below: float = 50.0) -> float:

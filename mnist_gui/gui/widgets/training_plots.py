@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject
 
 from mnist_gui.core.events import EpochEnded, Progressed
 from mnist_gui.gui import theme
-from mnist_gui.gui.widgets.plots import Plot
+from mnist_gui.gui.widgets.plots import Plot, align
 from mnist_gui.gui.widgets.runs_panel import ema
 
 
@@ -37,6 +37,7 @@ class TrainingPlots(QObject):
         self.accuracyPlot.setLimits(xMin=0)
         self.trainAccCurve = self.accuracyPlot.plot(name="training")
         self.testAccCurve = self.accuracyPlot.plot(symbol="o", name="test")
+        align(self.lossPlot, self.accuracyPlot)   # one above the other: a step at the same place in both
         self.overlays = 0   # runs of the Runs list drawn over these plots
         self.reset()
         theme.follow(self._on_theme)
@@ -106,6 +107,7 @@ class TrainingPlots(QObject):
             label = plot.getPlotItem().legend.getLabel(curve)
             if label is not None:
                 label.setText(name)
+        self.lossPlot.getPlotItem().legend.updateSize()   # both legends as wide as the wider (plots.align)
         self.update_empty()
 
     def _on_theme(self, t) -> None:
