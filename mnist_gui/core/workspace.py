@@ -653,6 +653,10 @@ class Workspace:
                 ev = evaluate(result.model, data.test, progress=measured, precision=plan.config.precision)
                 result.metrics.update(test_accuracy=ev["accuracy"], test_loss=ev["loss"],
                                       per_class=ev["per_class"], confusion=ev["confusion"])
+                h = result.history   # the test point at the step it stopped, as an epoch's end adds one
+                for key, value in (("epoch", trainer.epoch), ("epoch_step", trainer.step),
+                                   ("test_loss", ev["loss"]), ("test_accuracy", ev["accuracy"])):
+                    h.setdefault(key, []).append(value)
             except Cancelled:
                 pass
         return self.finish_run(result, kind=plan.kind, device=str(trainer.device), study=plan.study, out=out,

@@ -257,6 +257,9 @@ def test_a_stopped_run_is_measured_and_recorded_unless_a_study_drops_it(tmp_path
     if keep_stopped:
         assert measured[0] == Measuring(0, 50) and measured[-1].done == 50
         assert done.record is not None and done.checkpoint.test_accuracy is not None
+        h = ws.runs.load()[0][0].history   # its test point at the step it stopped, for the plots
+        assert h["epoch_step"] == [done.result.history["step"][-1]]
+        assert h["test_accuracy"] == [done.checkpoint.test_accuracy] and len(h["test_loss"]) == len(h["epoch"]) == 1
     else:
         assert not measured and done.record is None and ws.runs.load()[0] == []
 

@@ -85,6 +85,10 @@ def test_pause_resume_stop_and_keep(window, tab, qtbot):
     assert window.checkpoint is old
     runs, _ = window.ws.runs.load()
     assert [r.status for r in runs] == ["stopped"] and not runs[0].model_path.exists()
+    # the stopped model's test accuracy is a point on the plot, at the step it stopped (no epoch had ended)
+    tx, ty = tab.testAccCurve.getData()
+    assert list(tx) == runs[0].history["epoch_step"] == [tab._steps[-1]]
+    assert list(ty) == pytest.approx([100 * runs[0].history["test_accuracy"][0]])
     # the list is read again in a worker after the discard: wait for that reading, not the one before it
     table = tab.runsPanel.table
     qtbot.waitUntil(lambda: table.rowCount() == 1 and "discarded" in table.item(0, 2).text(), timeout=10_000)

@@ -366,6 +366,8 @@ class TrainingTab(Retranslating, QWidget):
         self.settingsBox.end_finetune()
 
     def _on_finished(self, done: FinishedRun) -> None:
+        if done.status == RunStatus.STOPPED and done.result is not None:
+            self.plots.add_measured(done.result.history)
         self.append_log(core_text(done.message))
         self._on_ended(done.status)
         self.questions.decide(done)

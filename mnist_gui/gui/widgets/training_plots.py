@@ -69,9 +69,19 @@ class TrainingPlots(QObject):
             self.update_empty()
 
     def add_epoch(self, ev: EpochEnded) -> None:
-        self._epoch_steps.append(ev.step)
-        self._test_acc.append(ev.test_accuracy)
-        self._test_loss.append(ev.test_loss)
+        self.add_test(ev.step, ev.test_accuracy, ev.test_loss)
+
+    def add_measured(self, history: dict) -> None:
+        """A stopped run's test point (its model measured after the stop: Workspace.run), unless shown already."""
+        steps = history.get("epoch_step", [])
+        if len(steps) > len(self._epoch_steps):
+            self.add_test(steps[-1], history["test_accuracy"][-1], history["test_loss"][-1])
+
+    def add_test(self, step: int, accuracy: float, loss: float) -> None:
+        """A test point: an epoch's end, or the step a run was stopped at, once its model is measured."""
+        self._epoch_steps.append(step)
+        self._test_acc.append(accuracy)
+        self._test_loss.append(loss)
         self.testAccCurve.setData(self._epoch_steps, [100 * a for a in self._test_acc])
         self.testLossCurve.setData(self._epoch_steps, self._test_loss)
 
