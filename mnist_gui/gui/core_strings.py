@@ -20,8 +20,8 @@ from mnist_gui.core.states import BusyKind
 from mnist_gui.gui import i18n
 
 CORE_STRINGS = (
-    # learning-rate schedules (core/recipes.py SCHEDULES): the ids are shown translated
-    QT_TRANSLATE_NOOP("core", "onecycle"),
+    # learning-rate schedules (core/recipes.py SCHEDULES): shown by their names (CHOICE_NAMES), translated
+    QT_TRANSLATE_NOOP("core", "one-cycle"),
     QT_TRANSLATE_NOOP("core", "cosine"),
     QT_TRANSLATE_NOOP("core", "constant"),
     # the network presets' choice for the edited network (core/presets.py CUSTOM)
@@ -85,6 +85,15 @@ CORE_STRINGS = (
     QT_TRANSLATE_NOOP("core", "fine-tune on my digits"),
     QT_TRANSLATE_NOOP("core", "a short run from the live model on My digits mixed with MNIST, so MNIST accuracy holds"),
 )
+
+
+# a choice of the core's field table (core/recipes.py FIELDS) shown by another name than its id
+CHOICE_NAMES = {"onecycle": "one-cycle"}
+
+
+def choice_text(value: str) -> str:
+    """A choice's id (a schedule: "onecycle") as the form, the log and the Runs list show it, translated."""
+    return core_tr(CHOICE_NAMES.get(value, value))
 
 
 def core_tr(text: str) -> str:

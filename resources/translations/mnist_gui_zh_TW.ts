@@ -1950,10 +1950,6 @@ The trained model is kept in memory: free some space and try again, or save it e
 <context>
     <name>core</name>
     <message>
-        <source>onecycle</source>
-        <translation>單週期 (one-cycle)</translation>
-    </message>
-    <message>
         <source>cosine</source>
         <translation>餘弦</translation>
     </message>
@@ -2340,6 +2336,10 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>training run</source>
         <translation>訓練</translation>
+    </message>
+    <message>
+        <source>one-cycle</source>
+        <translation>單週期 (one-cycle)</translation>
     </message>
     <message>
         <source>fine-tuning run</source>

@@ -141,10 +141,31 @@ def test_compiled_translation_is_up_to_date(ts, tmp_path):
 
 def test_every_core_label_is_marked_for_translation():
     from mnist_gui.core.recipes import FIELDS, RECIPES, SCHEDULES
-    from mnist_gui.gui.core_strings import CORE_STRINGS
+    from mnist_gui.gui.core_strings import CHOICE_NAMES, CORE_STRINGS
     texts = {t for f in FIELDS for t in (f.label, f.help, f.none_text) if t}
-    texts |= {t for r in RECIPES.values() for t in (r.label, r.description)} | set(SCHEDULES)
+    texts |= {t for r in RECIPES.values() for t in (r.label, r.description)} | {CHOICE_NAMES.get(s, s) for s in SCHEDULES}
     assert texts - set(CORE_STRINGS) == set()
+
+
+def test_a_schedule_is_shown_by_its_name_in_each_language_and_kept_by_its_id(qtbot):
+    """The Schedule box says one-cycle (單週期 in Chinese), not the id onecycle; the id is what a run records."""
+    from PySide6.QtWidgets import QWidget
+
+    from mnist_gui.gui import i18n
+    from mnist_gui.gui.widgets.field_form import FieldForm
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    form = FieldForm()
+    holder.setLayout(form)
+    box = form.widgets["schedule"]
+    names = {box.itemData(i): box.itemText(i) for i in range(box.count())}
+    assert names["onecycle"] == "one-cycle" and names["cosine"] == "cosine"
+    try:
+        assert i18n.set_language("zh_TW") == "zh_TW"
+        form.retranslate()
+        assert box.itemText(box.findData("onecycle")).startswith("單週期")
+    finally:
+        i18n.set_language("en")
 
 
 def test_system_language():

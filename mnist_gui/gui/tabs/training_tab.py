@@ -28,7 +28,7 @@ from mnist_gui.core.events import EpochEnded, Progressed, Started
 from mnist_gui.core.recipes import CUSTOM, TrainConfig
 from mnist_gui.core.states import BusyKind, RunStatus
 from mnist_gui.core.workspace import Busy, FinishedRun, RunPlan
-from mnist_gui.gui.core_strings import core_text, core_tr
+from mnist_gui.gui.core_strings import choice_text, core_text
 from mnist_gui.gui.go_live import GoLiveQuestions
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
@@ -235,7 +235,7 @@ class TrainingTab(Retranslating, QWidget):
                   else self.tr("%n epoch(s)", "", int(cfg.epochs)) if float(cfg.epochs).is_integer()
                   else self.tr("{0} epochs", "a fraction: 0.75 epochs").format(f"{cfg.epochs:g}"))
         self.append_log(self.tr("training {0}: {1} lr {2}, {3}, batch {4}, {5}{6}").format(
-            cfg.preset, cfg.optimizer, f"{cfg.lr:g}", core_tr(cfg.schedule), cfg.batch_size, length,
+            cfg.preset, cfg.optimizer, f"{cfg.lr:g}", choice_text(cfg.schedule), cfg.batch_size, length,
             self.tr(", augmented") if cfg.augment else ""))
         self._worker = worker = TrainingWorker(self.ws, plan, work)
         self._set_running(True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QWidget
 
 from mnist_gui.core.recipes import FIELDS, Field, TrainConfig
-from mnist_gui.gui.core_strings import core_tr
+from mnist_gui.gui.core_strings import choice_text, core_tr
 
 
 def _object_name(f: Field) -> str:
@@ -49,7 +49,7 @@ class FieldForm(QFormLayout):
             w.setAccessibleDescription(help_)
             if f.kind == "choice":
                 for i in range(w.count()):
-                    w.setItemText(i, core_tr(w.itemData(i)))
+                    w.setItemText(i, choice_text(w.itemData(i)))
             elif f.optional:
                 w.setSpecialValueText(core_tr(f.none_text))
 

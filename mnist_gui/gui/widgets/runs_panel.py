@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from mnist_gui.core.states import BusyKind, RunStatus
 from mnist_gui.core.storage import is_dir
 from mnist_gui.gui import theme
-from mnist_gui.gui.core_strings import core_tr
+from mnist_gui.gui.core_strings import choice_text
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -219,7 +219,7 @@ class RunsPanel(Retranslating, QWidget):
     def _row(self, r, live: str | None) -> tuple:
         c = r.config
         return (self.run_name(r), self.kind_text(r), self.status_text(r, live), c.get("optimizer", ""),
-                f"{c.get('lr', 0):g}", core_tr(c.get("schedule", "")), str(c.get("batch_size", "")),
+                f"{c.get('lr', 0):g}", choice_text(c.get("schedule", "")), str(c.get("batch_size", "")),
                 str(r.metrics.get("steps", "")), f"{c.get('dropout', 0):g}",
                 self.tr("yes") if c.get("augment") else self.tr("no"), str(c.get("train_size") or self.tr("all")),
                 self.tr("{0}: {1} on {2}, {3} s").format(r.id, r.date, r.device or "?", f"{r.seconds:.0f}"))
