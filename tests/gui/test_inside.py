@@ -60,6 +60,7 @@ def test_evaluate_confusion_matrix_and_cells(window, qtbot, mnist):
     assert conf.trace() / 10000 == ev["accuracy"]
     qtbot.waitUntil(lambda: not tab.is_running())
     # the cell (true 9, read 4): exactly its images
+    assert tab.gallery.currentItem() is None and not tab.openInCanvasButton.isEnabled()   # nothing to open yet
     tab.select_cell(9, 4)
     labels, preds = mnist.test.labels.numpy(), ev["predictions"].numpy()
     expected = [int(i) for i in np.nonzero((labels == 9) & (preds == 4))[0]]
@@ -79,6 +80,7 @@ def test_evaluate_confusion_matrix_and_cells(window, qtbot, mnist):
     conf_shown = ev["confidence"].numpy()[tab.shown]
     assert all(a >= b for a, b in zip(conf_shown, conf_shown[1:]))
     tab.gallery.setCurrentRow(0)
+    assert tab.openInCanvasButton.isEnabled()
     tab.openInCanvasButton.click()
     assert window.tabs.currentWidget() is window.drawTab
     assert window.drawTab.bars.top_digit() == preds[tab.shown[0]]

@@ -205,6 +205,7 @@ class EvaluateTab(Retranslating, QWidget):
         self.stopButton.clicked.connect(self.stop)
         self.mistakesButton.clicked.connect(self.show_mistakes)
         self.openInCanvasButton.clicked.connect(self._open_in_canvas)
+        self.gallery.currentItemChanged.connect(lambda *_: self._set_busy(self._task is not None))
         self._set_busy(False)
         theme.follow(self._on_theme)
         self.retranslate()
@@ -265,7 +266,7 @@ class EvaluateTab(Retranslating, QWidget):
         self.stopButton.setEnabled(busy)
         has = self.result is not None
         self.mistakesButton.setEnabled(has and not busy)
-        self.openInCanvasButton.setEnabled(has and not busy)
+        self.openInCanvasButton.setEnabled(has and not busy and self.gallery.currentItem() is not None)   # a mistake to open
 
     def start(self) -> bool:
         if self._task is not None or self.ws.checkpoint is None:
