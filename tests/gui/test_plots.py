@@ -158,3 +158,23 @@ def test_the_studies_two_plots_draw_a_value_at_the_same_place(window, qtbot):
         top, bottom = _columns(pair, xs)
         return all(abs(a - b) <= 1 for a, b in zip(top, bottom)) and top[-1] - top[0] > 20
     qtbot.waitUntil(aligned)
+
+
+def test_a_squeezed_train_tab_never_cuts_a_legend_off(window, qtbot):
+    """In Chinese, with the MNIST panel above them at the default window size, the Train tab's plots kept
+    too little height for their legends: the last row was cut off. The plots now ask for the height their
+    title, legend and x axis need; the log below gives way."""
+    from mnist_gui.core.errors import DataError
+    tab = window.trainTab
+    window.resize(1000, 680)
+    window.tabs.setCurrentWidget(tab)
+    window.set_language("zh_TW")
+    try:
+        tab.dataPanel.show_missing(DataError("MNIST was not found: a long explanation " * 4))
+        for plot in (tab.lossPlot, tab.accuracyPlot):
+            legend = plot.getPlotItem().legend
+            qtbot.waitUntil(lambda p=plot, lg=legend: p.rect().contains(
+                p.mapFromScene(lg.sceneBoundingRect()).boundingRect()) and p.height() >= p.minimumSizeHint().height() - 6)
+            assert plot.minimumSizeHint().height() >= legend.sceneBoundingRect().height()
+    finally:
+        window.set_language("en")

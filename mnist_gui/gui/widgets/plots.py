@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QGraphicsGridLayout,
     QGraphicsTextItem,
@@ -122,6 +122,8 @@ class SideLegend(pg.LegendItem):
         for g in group:
             g.setMinimumWidth(width)
             g.updateGeometry()
+            for view in g.scene().views() if g.scene() is not None else ():
+                view.updateGeometry()   # the plot's least height holds the rows (Plot.minimumSizeHint)
 
 
 class Plot(pg.PlotWidget):
@@ -150,6 +152,13 @@ class Plot(pg.PlotWidget):
         self._emptyItem.hide()
         item.vb.sigResized.connect(self._place_empty)
         theme.follow(self._on_theme)   # a bound method: the connection ends with the widget
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """As high as the title, the legend's rows and the x axis need: a layout that squeezes the plot (a
+        splitter, the MNIST panel above it) shrinks the rest, never cuts the legend off."""
+        hint = super().minimumSizeHint()
+        need = self.getPlotItem().effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
+        return QSize(hint.width(), max(hint.height(), math.ceil(need) + 2 * self.frameWidth()))
 
     def _on_theme(self, t: theme.Theme) -> None:
         theme.style_plot(self, t)
