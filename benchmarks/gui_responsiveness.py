@@ -7,8 +7,10 @@
 * Stroke to prediction: the time from the pen-up mouse event to the bars showing the new
   probabilities (the prediction runs in the pen-up handler), p50/p95, idle and while training.
 * How long closing the window takes while training runs.
-* With --numbers: number mode instead, idle: from each pen-up to the number shown, writing a
-  four-digit number (five strokes) again and again, with and without the whole-digit judge in turns.
+* With --numbers: number mode instead, idle, writing a four-digit number (five strokes) again and again with
+  a pen paced as a person's: the event loop's stalls while writing, and from each pen-up to the number shown;
+  read at pen-up (as the app does), also while the pen moves (as before) and not at all (what drawing alone
+  costs), in turns.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ os.environ["MNIST_GUI_HOME"] = tempfile.mkdtemp(prefix="mnist-gui-bench-")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QPoint, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from mnist_gui.gui.widgets.canvas import draw_strokes  # noqa: E402
@@ -42,28 +44,76 @@ NUMBER = [[(60, 60), (30, 170), (120, 170)], [(110, 60), (110, 240)],
 
 
 def measure_numbers(app, win, seconds: float) -> dict:
-    """Pen-up to number shown in number mode, with the judge and without it, number by number in turns."""
-    from mnist_gui.core.reading import ReadingModels
-    shipped = win.ws.reading_models
-    without = ReadingModels(gate=shipped.gate, path_gate=shipped.path_gate, judge=None, path_net=shipped.path_net)
+    """Number mode, idle, a pen paced as a person's (a move every 8 ms, the event loop running between them, so
+    live reads while the pen moves would happen too): the event loop's stalls while the pen is down, and from each
+    pen-up to the reading of that stroke shown; in turns, read at pen-up only (the app), also while the pen
+    moves (as before: draw_tab.READ_NUMBERS_WHILE_DRAWING), and not read at all (the canvas's signals
+    blocked: what drawing alone costs)."""
+    from PySide6.QtTest import QTest
+
+    from mnist_gui.gui.tabs import draw_tab
     tab = win.drawTab
     tab.numberMode.setChecked(True)
-    ms = {"with the judge": [], "without": []}
+    ways = {"at pen-up (the app)": False, "while the pen moves too (before)": True, "not read (the floor)": None}
+    shown = {k: [] for k in ways}
+    stalls = {k: [] for k in ways}
     texts = set()
+    clock = QElapsedTimer()
+    clock.start()
+    last, now_way = [clock.nsecsElapsed()], [""]
+
+    def tick():   # while the pen is down: what holds it back (the pen-up read is timed below)
+        now = clock.nsecsElapsed()
+        if tab.canvas.is_drawing():
+            stalls[now_way[0]].append(max(0.0, (now - last[0]) / 1e6 - 10.0))
+        last[0] = now
+    probe = QTimer()
+    probe.setTimerType(Qt.TimerType.PreciseTimer)
+    probe.timeout.connect(tick)
+
+    def run_for(seconds_: float) -> None:   # the event loop runs; between events the GUI thread is idle
+        end = time.perf_counter() + seconds_
+        while time.perf_counter() < end:
+            app.processEvents()
+            time.sleep(0.0005)
+
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     rng = np.random.default_rng(0)
     end = time.perf_counter() + seconds
-    try:
-        while time.perf_counter() < end:
-            for name in ms:
-                dx, dy = rng.integers(0, 60, 2)   # a new place each time, and the reader's cache emptied
-                win.ws.reading_models = shipped if name == "with the judge" else without   # a new reader: cache empty
-                tab.canvas.clear()
-                ms[name] += draw_strokes(tab.canvas, [[(x + dx, y + dy) for x, y in st] for st in NUMBER],
-                                         moves_per_segment=10, after_stroke=app.processEvents)
-                texts.add((name, tab.number))
-    finally:
-        win.ws.reading_models = shipped
-    return {"read": sorted(texts), **{f"{k} p50/p95 ms": (pct(v, 50), pct(v, 95)) for k, v in ms.items()}}
+    while time.perf_counter() < end:
+        for way, live in ways.items():
+            draw_tab.READ_NUMBERS_WHILE_DRAWING = bool(live)
+            now_way[0] = way
+            dx, dy = rng.integers(0, 60, 2)   # a new place each time: nothing of it in the reader's cache
+            tab.canvas.clear()
+            tab.canvas.blockSignals(live is None)
+            run_for(0.05)
+            probe.start(10)
+            last[0] = clock.nsecsElapsed()
+            due = time.perf_counter()   # when the pen does the next thing: a handler still busy then delays it
+            for stroke in NUMBER:
+                pts = [QPoint(round(x + dx), round(y + dy)) for x, y in stroke]
+                QTest.mousePress(tab.canvas, left, none, pts[0])
+                for a, b in zip(pts, pts[1:]):
+                    for i in range(1, 11):
+                        due += 0.008
+                        run_for(due - time.perf_counter())
+                        QTest.mouseMove(tab.canvas, QPoint(round(a.x() + (b.x() - a.x()) * i / 10),
+                                                           round(a.y() + (b.y() - a.y()) * i / 10)))
+                due += 0.008
+                run_for(due - time.perf_counter())
+                QTest.mouseRelease(tab.canvas, left, none, pts[-1])   # the pen-up handler reads and shows
+                shown[way].append((time.perf_counter() - due) * 1e3)   # from when the pen was lifted
+                run_for(0.1)
+                due = time.perf_counter()
+            probe.stop()
+            tab.canvas.blockSignals(False)
+            texts.add((way, tab.number))
+    draw_tab.READ_NUMBERS_WHILE_DRAWING = False
+    return {"read": sorted(texts), **{f"{k}: pen-up to number shown p50/p95 ms": (pct(v, 50), pct(v, 95))
+                                      for k, v in shown.items()},
+            **{f"{k}: stall while the pen is down p50/p99/max ms": (pct(v, 50), pct(v, 99), round(max(v), 2))
+               for k, v in stalls.items()}}
 
 
 def pct(a, q):
@@ -105,7 +155,7 @@ def measure(app, win, seconds: float) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=20)
-    ap.add_argument("--numbers", action="store_true", help="number mode, with and without the judge")
+    ap.add_argument("--numbers", action="store_true", help="number mode: read at pen-up, also while the pen moves, not at all")
     args = ap.parse_args()
     from mnist_gui.core.recipes import RECIPES
     from mnist_gui.gui.main_window import MainWindow

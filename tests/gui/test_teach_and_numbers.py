@@ -120,6 +120,30 @@ def test_number_mode_reads_a_number(window, qtbot):
     assert tab.canvas.width() == 336
 
 
+def test_number_mode_reads_when_a_stroke_ends_not_while_the_pen_moves(window, qtbot, monkeypatch):
+    """A whole number is dear to read: it is read at each pen-up, and the pen is never held back by reads of
+    half-drawn strokes (one digit is still read live while the pen moves)."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    from mnist_gui.core.reading import Reader
+    tab = window.drawTab
+    reads, read = [], Reader.read_number
+    monkeypatch.setattr(Reader, "read_number", lambda self, strokes: (reads.append(len(strokes)), read(self, strokes))[1])
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    for number_mode in (False, True):
+        tab.numberMode.setChecked(number_mode)
+        tab.canvas.clear()
+        qtbot.waitUntil(lambda: not tab._timer.isActive())   # the read a clear may start is done
+        reads.clear()
+        QTest.mousePress(tab.canvas, left, none, QPoint(100, 60))
+        for y in range(70, 250, 10):
+            QTest.mouseMove(tab.canvas, QPoint(100, y))
+        assert tab._timer.isActive() is not number_mode   # a live read is due for one digit, none for a number
+        QTest.mouseRelease(tab.canvas, left, none, QPoint(100, 250))
+    assert reads == [1] and tab.number == "1", (reads, tab.numberLabel.text())
+
+
 def test_number_mode_reads_a_four_of_an_l_and_a_stem_as_one_digit(window, qtbot):
     """The window reads with the shipped whole-digit judge: without it this 4 was "61"."""
     tab = window.drawTab

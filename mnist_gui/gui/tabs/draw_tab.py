@@ -35,6 +35,12 @@ from mnist_gui.gui.widgets.prediction_bars import PredictionBars
 from mnist_gui.gui.widgets.why_view import WhyView
 
 LIVE_INTERVAL_MS = 40  # at most 25 predictions a second while drawing
+# Number mode reads when a stroke ends, not while the pen moves: a whole number costs 8-15 ms a read (every new
+# candidate digit rendered, classified and matched), and reading it 25 times a second held the pen back (the
+# event loop stalled 14 ms at p99, 19 ms at worst, while writing; benchmarks/gui_responsiveness.py --numbers),
+# for readings of half-drawn strokes. A background read was tried: the pen stalled less (p99 7 ms) but every
+# number came 2-3 ms later (the reader and the pen share Python's GIL).
+READ_NUMBERS_WHILE_DRAWING = False
 PREVIEW_SCALE = 5      # the 28×28 input shown 5× enlarged
 NO_DIGIT = -1          # "This is a" when there is no one digit to teach
 
@@ -221,6 +227,8 @@ class DrawTab(Retranslating, QWidget):
         self.penWidthLabel.setText(self.tr("{0} px").format(v))
 
     def _on_canvas_changed(self) -> None:
+        if self.canvas.is_drawing() and self.numberMode.isChecked() and not READ_NUMBERS_WHILE_DRAWING:
+            return   # read at pen-up (READ_NUMBERS_WHILE_DRAWING says why)
         if not self._timer.isActive():
             self._timer.start()
 
