@@ -149,9 +149,11 @@ def test_write_csv_starts_where_the_exports_go_never_in_the_working_folder(windo
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (asked.append(Path(a[2])), (answer[0], ""))[1])
     tab = window.studyTab
     window.tabs.setCurrentWidget(tab)
+    assert not tab.exportButton.isEnabled()      # no study with a trial yet: nothing to write, the intro stays
     tab.nameEdit.setText("csv")
     tab.refresh()
     qtbot.waitUntil(lambda: len(tab.rows) == 1)
+    assert tab.exportButton.isEnabled()
     assert not tab.export_csv()                                # cancelled: nothing written, nothing remembered
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     assert asked[-1].name == "csv.csv" and asked[-1].is_absolute(), asked[-1]

@@ -568,6 +568,7 @@ class StudyTab(Retranslating, QWidget):
 
     def _set_rows(self, rows: list[studies.TrialRow], plan: studies.StudyPlan | None) -> None:
         self.rows = rows
+        self.exportButton.setEnabled(bool(rows))   # nothing to export until a trial is there (it said so, over the intro)
         param = plan.param if plan and plan.mode == "grid" else None
         self.summary = studies.summarize(rows, param) if param else []
         self._fill_table(rows, param)
