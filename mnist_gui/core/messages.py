@@ -50,6 +50,8 @@ ENGLISH: dict[str, Template] = {
     "run-stopped": "stopped at step {step} of {total}",
     "run-paused": "paused",
     "run-resumed": "resumed",
+    # the window's first model (core/workspace.py initial_checkpoint) when none could be opened
+    "model-untrained": "using an untrained model: train one on the Train tab",
     # the CPU as the device list names it (core/device.py): model is a proper name, or ""
     "cpu-name": _cpu,
     # a study's verdict (core/study/results.py verdict), sentence by sentence; value is "<param> <value>"

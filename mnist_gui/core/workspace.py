@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from mnist_gui import config
 from mnist_gui.core.errors import Busy, Diverged, ModelNotLoaded, MyDigitsEmpty  # Busy: callers import it here too
 from mnist_gui.core.handwriting.prototypes import Prototypes
-from mnist_gui.core.messages import Message
+from mnist_gui.core.messages import Message, say
 from mnist_gui.core.reading import Reader, ReadingModels
 from mnist_gui.core.recipes import DEFAULT_RECIPE, RECIPES, Recipe, TrainConfig
 from mnist_gui.core.settings import Settings
@@ -391,7 +391,8 @@ class Workspace:
     # -- the live model ------------------------------------------------------------------------
     def initial_checkpoint(self, model_path: str | None = None) -> tuple[Checkpoint, list[str]]:
         """The model to start with: model_path, else the remembered one, else the shipped one, else an
-        untrained network. Returns it and one line per model that could not be opened.
+        untrained network. Returns it and one line per model that could not be opened (and a Message when the
+        network is untrained).
 
         A model with its .onnx beside it opens without torch (checkpoint.open_live); an older one is opened
         with torch and exported once (the .onnx written beside it when the folder allows)."""
@@ -400,7 +401,7 @@ class Workspace:
         remembered = self.settings.get("model/path")
         if remembered and not model_path:
             candidates.append(remembered)
-        problems = []
+        problems: list[str | Message] = []
         for p in candidates + [str(config.SHIPPED_MODEL)]:
             try:
                 return self.open_model(config.resolve_model_path(p)), problems
@@ -409,7 +410,7 @@ class Workspace:
         from mnist_gui.core.checkpoint import with_live
         from mnist_gui.core.models import ModelConfig, build_model
         model = build_model(ModelConfig()).eval()
-        problems.append("using an untrained model: train one on the Train tab")
+        problems.append(say("model-untrained"))
         return with_live(Checkpoint(model=model, model_config=ModelConfig(), meta={"name": "untrained"})), problems
 
     def make_live(self, ck: Checkpoint, remember: bool = True) -> None:

@@ -157,6 +157,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "run-stopped": QT_TRANSLATE_NOOP("core", "stopped at step {step} of {total}"),
     "run-paused": QT_TRANSLATE_NOOP("core", "paused"),
     "run-resumed": QT_TRANSLATE_NOOP("core", "resumed"),
+    "model-untrained": QT_TRANSLATE_NOOP("core", "using an untrained model: train one on the Train tab"),
     "cpu-name": _cpu,
     # a study's verdict (core/study/results.py verdict), sentence by sentence
     "verdict-empty": QT_TRANSLATE_NOOP("core", "no finished runs yet"),

@@ -19,6 +19,7 @@ from mnist_gui.core.states import BusyKind
 from mnist_gui.core.storage import folder_problem
 from mnist_gui.core.workspace import Workspace
 from mnist_gui.gui import i18n, start_folders, theme
+from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.tabs.data_tab import DataTab
@@ -223,7 +224,7 @@ class MainWindow(QMainWindow):
         self.ws.make_live(ck, remember=False)
         self._build_tabs_soon()
         if problems:
-            self.show_message(self.tr("Could not open the last model"), "; ".join(problems),
+            self.show_message(self.tr("Could not open the last model"), core_text(problems),
                               QMessageBox.Icon.Warning)
 
     def _on_model_changed(self, ck) -> None:

@@ -188,11 +188,6 @@
         <translation>PyTorch 已載入；裝置：{0}</translation>
     </message>
     <message>
-        <source>; </source>
-        <comment>between device names</comment>
-        <translation>；</translation>
-    </message>
-    <message>
         <source>the device {0} is not here; using automatic</source>
         <translation>找不到裝置 {0}；改用自動選擇</translation>
     </message>
@@ -2240,6 +2235,10 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>resumed</source>
         <translation>已繼續</translation>
+    </message>
+    <message>
+        <source>using an untrained model: train one on the Train tab</source>
+        <translation>正在使用未訓練的模型：請在「訓練」分頁訓練一個</translation>
     </message>
     <message>
         <source>best: {value} at {mean:.2%} (mean of {runs})</source>

@@ -156,3 +156,26 @@ def test_open_model_starts_where_the_users_models_are(window, tmp_path, monkeypa
     assert window.open_model(str(mine / "mine.pt"))
     assert not window.open_model()
     assert started[-1] == str(mine)
+
+
+def test_no_model_that_opens_is_said_in_the_windows_language(qtbot, tmp_path, monkeypatch):
+    """The remembered model broken and no shipped one: one warning names each, and the untrained network's
+    line is in Chinese in a Chinese window, parted as Chinese parts clauses (it was English, after "; ")."""
+    from mnist_gui import config
+    from mnist_gui.gui import i18n
+    from mnist_gui.gui.qt_workspace import window_workspace
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"\x00" * 1000)
+    monkeypatch.setattr(config, "SHIPPED_MODEL", tmp_path / "gone" / "shipped_model.pt")
+    ws = window_workspace()
+    ws.settings.set("view/language", "zh_TW")
+    ws.settings.set("model/path", str(bad))
+    try:
+        w = open_window(qtbot, workspace=ws)
+        qtbot.waitUntil(lambda: getattr(w, "lastMessage", None) is not None)
+        text = w.lastMessage.text()
+        assert w.checkpoint.name == "untrained" and w.lastMessage.icon() == QMessageBox.Icon.Warning
+        assert "broken.pt" in text and "shipped_model.pt" in text and text.count("；") == 2, text
+        assert "untrained" not in text and "; " not in text, text
+    finally:
+        i18n.set_language("en")

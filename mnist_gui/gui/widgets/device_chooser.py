@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from mnist_gui.core.workspace import Workspace
+from mnist_gui.gui import i18n
 from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.jobs import JobRunner, Task
 
@@ -71,7 +72,7 @@ class DeviceChooser(QWidget):
         self.jobs.start(Task(_warm_up), self, returned=lambda _r: setattr(self, "warm", True))
         # a device's name may hold a comma ("CPU, 8 threads"): the names are parted by semicolons
         self.log.emit(self.tr("PyTorch loaded; devices: {0}").format(
-            self.tr("; ", "between device names").join(core_text(d.shown) for d in devices)))
+            i18n.join_clauses(core_text(d.shown) for d in devices)))
 
     def list_devices(self, devices) -> None:
         if self.listed:
