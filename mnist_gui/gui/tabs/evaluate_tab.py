@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -33,6 +32,7 @@ from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, Said, mnist_missing
 from mnist_gui.gui.widgets.images import digit_qimage
 from mnist_gui.gui.widgets.plots import Plot
+from mnist_gui.gui.widgets.progress_bar import ProgressBar
 
 GALLERY_LIMIT = 200
 CLASSES = 10
@@ -112,7 +112,7 @@ class EvaluateTab(Retranslating, QWidget):
         self.evaluateButton = QPushButton(objectName="evaluateButton")
         self.stopButton = QPushButton(objectName="stopEvaluateButton")
         self.stopButton.setEnabled(False)
-        self.progressBar = QProgressBar(objectName="evaluateProgress")
+        self.progressBar = ProgressBar(objectName="evaluateProgress")
         # wraps within its share of the row: a long line (a failure) never runs off the window's edge
         self.accuracyLabel = QLabel("", objectName="evaluateAccuracy", wordWrap=True)
         # Bars from 0 to 100%, each with its value: a small difference looks small, and is still read exactly.

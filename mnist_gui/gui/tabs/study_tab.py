@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -49,6 +48,7 @@ from mnist_gui.gui.jobs import JobRunner, Task, Worker, describe_error
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, Said, mnist_missing
 from mnist_gui.gui.widgets.plots import Plot, align, percent_floor
+from mnist_gui.gui.widgets.progress_bar import ProgressBar
 
 POLL_MS = 1000
 # What a new study of each parameter starts with (the user edits it).
@@ -240,7 +240,7 @@ class StudyTab(Retranslating, QWidget):
         for b in (self.startButton, self.cancelButton, self.exportButton):
             buttons.addWidget(b)
         self.statusLabel = QLabel(wordWrap=True, objectName="studyStatus")
-        self.progressBar = QProgressBar(objectName="studyProgress")
+        self.progressBar = ProgressBar(objectName="studyProgress")
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(0)
 

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -31,6 +30,7 @@ from mnist_gui.core.workspace import Workspace
 from mnist_gui.gui import i18n
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task, describe_error
+from mnist_gui.gui.widgets.progress_bar import ProgressBar
 
 # A line in the window's language as it is now: called again after a language switch (the panel keeps what it
 # says as this, not as text, so that the text follows the language).
@@ -90,7 +90,7 @@ class DataFolderPanel(Retranslating, QFrame):
         self.message = QLabel(wordWrap=True, objectName="dataMessage")
         self.chooseButton = QPushButton(objectName="chooseDataButton")
         self.downloadButton = QPushButton(objectName="downloadDataButton")
-        self.downloadBar = QProgressBar(objectName="downloadBar")
+        self.downloadBar = ProgressBar(objectName="downloadBar")
         self.cancelButton = QPushButton(objectName="cancelDownloadButton")
         buttons = QHBoxLayout()
         buttons.addWidget(self.chooseButton)

@@ -3,10 +3,11 @@ paused (no frozen time left), the stopped model being measured, and how the last
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from mnist_gui.core.events import Progressed, Started
 from mnist_gui.core.states import RunStatus
+from mnist_gui.gui.widgets.progress_bar import ProgressBar
 
 
 def _fmt_eta(s: float) -> str:
@@ -17,7 +18,7 @@ def _fmt_eta(s: float) -> str:
 class RunProgress(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.bar = QProgressBar(objectName="progressBar")
+        self.bar = ProgressBar(objectName="progressBar")
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
         self.speedLabel = QLabel("", objectName="speedLabel")
