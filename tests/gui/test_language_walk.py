@@ -282,22 +282,27 @@ def test_a_runs_mnist_lines_and_its_schedule_are_in_the_windows_language(window,
     assert not [line for line in lines if "MNIST" in line and "loading" in line]
 
 
+def held_loading(folder, release):
+    """A stand-in for Workspace.mnist or .evaluate that says it is loading MNIST from folder (the core's typed
+    line) and holds until the tab stops it, then is Cancelled (as it is when released by a failing test)."""
+    from mnist_gui.core.errors import Cancelled
+    from mnist_gui.core.messages import say
+
+    def held(*_model, progress, should_stop, **_kw):
+        progress(say("mnist-loading", folder=folder))
+        while not release.wait(0.01) and not should_stop():
+            pass
+        raise Cancelled()
+    return held
+
+
 def test_the_data_tabs_loading_line_is_said_again_after_a_language_switch(window, qtbot, tmp_path, monkeypatch):
     """The Data tab's status line while MNIST loads (the core's typed line) and after a cancelled load switches
     language with the rest of the window; it stayed in the language it was first said in."""
     import threading
-
-    from mnist_gui.core.errors import Cancelled
-    from mnist_gui.core.messages import say
     folder = tmp_path / "mnist"
     release = threading.Event()
-
-    def held_mnist(progress=None, should_stop=None):   # loading, until the test cancels it
-        progress(say("mnist-loading", folder=folder))
-        while not release.wait(0.01):
-            if should_stop():
-                raise Cancelled()
-    monkeypatch.setattr(window.ws, "mnist", held_mnist)
+    monkeypatch.setattr(window.ws, "mnist", held_loading(folder, release))
     tab = window.dataTab
     window.tabs.setCurrentWidget(tab)
     try:
@@ -317,18 +322,9 @@ def test_the_evaluate_tabs_line_is_said_again_after_a_language_switch(window, qt
     """The line beside the Evaluate tab's progress bar while MNIST loads (the core's typed line) and after a
     stopped evaluation switches language with the rest of the window; it stayed in the language it was said in."""
     import threading
-
-    from mnist_gui.core.errors import Cancelled
-    from mnist_gui.core.messages import say
     folder = tmp_path / "mnist"
     release = threading.Event()
-
-    def held_evaluation(model=None, progress=None, should_stop=None, **_kw):   # loading, until the test stops it
-        progress(say("mnist-loading", folder=folder))
-        while not release.wait(0.01) and not should_stop():
-            pass
-        raise Cancelled()                       # released by a failing test: stopped all the same
-    monkeypatch.setattr(window.ws, "evaluate", held_evaluation)
+    monkeypatch.setattr(window.ws, "evaluate", held_loading(folder, release))
     tab = window.evaluateTab
     window.tabs.setCurrentWidget(tab)
     try:
