@@ -46,9 +46,10 @@ WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0)
 SCALES = (0.02, 0.05, 0.1, 0.2)
 
 
-def writer_sets(digits, writers, per_class, model, pnet, temperature, templates=None):
+def writer_sets(digits, writers, per_class, model, pnet, temperature, templates=None, taught_templates=False):
     """Per writer: (the prototypes of the taught digits, the other digits' joined probabilities, their path
-    features, their labels); with templates, the elastic reader joins too (elastic.join, as the app)."""
+    features, their labels); with templates, the elastic reader joins too (elastic.join, as the app), and with
+    taught_templates its templates are the pen writers' and the writer's taught digits together."""
     from finetune_writer import split_writer
     out = {}
     classifier = Predictor(model)
@@ -58,7 +59,12 @@ def writer_sets(digits, writers, per_class, model, pnet, temperature, templates=
         p_img = classifier.classify(np.stack([strokes_to_mnist(d.strokes) for d in rest]))
         p = T.combine(p_img, TT.path_probabilities(pnet, feats), temperature=temperature)
         if templates is not None:
-            p = E.join(p, templates.distances(feats))
+            mine = templates
+            if taught_templates:
+                tf = T.batch_features([d.strokes for d in taught])
+                mine = E.Templates(np.concatenate([templates.pts, E.points(tf)]),
+                                   np.concatenate([templates.labels, [d.label for d in taught]]))
+            p = E.join(p, mine.distances(feats))
         out[w] = (Prototypes.of([(d.label, d.strokes) for d in taught]), p, feats, np.array([d.label for d in rest]))
     return out
 
@@ -85,6 +91,8 @@ def main() -> int:
     ap.add_argument("--elastic", action="store_true",
                     help="join the elastic reader as the app does (templates of the fold's 20 training writers; "
                          "its weight and temperature as shipped, chosen on the pooled inner folds)")
+    ap.add_argument("--taught-templates", action="store_true",
+                    help="with --elastic: each writer's taught digits join the elastic reader's templates")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     digits = read_unipen(args.file)
@@ -98,7 +106,7 @@ def main() -> int:
             train = [d for d in digits if d.writer in set(f.train)]
             templates = E.Templates.of_features(T.batch_features([d.strokes for d in train]), [d.label for d in train])
         unseen.update(writer_sets(digits, f.test, args.per_class, model, pnet, path_temperature(args, digits, o, f),
-                                  templates))
+                                  templates, args.taught_templates))
     rows, chosen = {}, []
     for o, f in enumerate(outer, 1):
         others = {w: v for w, v in unseen.items() if w not in set(f.test)}
