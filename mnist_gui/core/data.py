@@ -60,6 +60,21 @@ _IDX_DTYPES = {0x08: np.uint8}
 _BYTES_PER_PIXEL_LOADED = 5
 
 
+@contextlib.contextmanager
+def read_errors(path: Path):
+    """A file that cannot be read, as one DataError naming it: missing, refused by the bounded reader (a FIFO,
+    a device, a folder), or unreadable (a damaged gzip). The one rule for the data files read here (MNIST's
+    IDX files, the pen digits)."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except StateFileError as e:
+        raise DataError(str(e)) from None
+    except (OSError, EOFError, zlib.error) as e:
+        raise DataError(f"{path}: cannot read ({e})") from None
+
+
 def _open(path: Path):
     """The bounded reader: a FIFO, a device or a folder in place of an IDX file (or a link to one) is
     StateFileError before it is opened (opening a FIFO would wait for ever, /dev/zero never ends)."""
@@ -100,16 +115,8 @@ def _read_header(path: Path, f) -> tuple[int, ...]:
 def idx_dims(path: str | os.PathLike) -> tuple[int, ...]:
     """The dimensions an IDX file's header gives (N for labels, N×28×28 for images); DataError if bad."""
     path = Path(path)
-    try:
-        f = _open(path)
-        with f:
-            return _read_header(path, f)
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except StateFileError as e:
-        raise DataError(str(e)) from None
-    except (OSError, EOFError, zlib.error) as e:
-        raise DataError(f"{path}: cannot read ({e})") from None
+    with read_errors(path), _open(path) as f:
+        return _read_header(path, f)
 
 
 def _check_size(path: Path, dims: tuple[int, ...], size: int) -> None:
@@ -147,24 +154,16 @@ def read_idx(path: str | os.PathLike, should_stop: Callable[[], bool] | None = N
     gzip that inflates past it is refused as soon as one byte more comes). Raises DataError naming the file
     and what is wrong, Cancelled when should_stop() turns true while reading."""
     path = Path(path)
-    try:
-        f = _open(path)
-        with f:
-            dims = _read_header(path, f)
-            expected = int(np.prod(dims, dtype=np.int64))
-            _check_size(path, dims, os.fstat(getattr(f, "fileobj", f).fileno()).st_size)
-            data = _read_body(f, expected, should_stop)
-            if len(data) < expected:
-                raise DataError(f"{path}: truncated: header promises {expected:,} bytes of data, "
-                                f"file has {len(data):,}")
-            if f.read(1):
-                raise DataError(f"{path}: unexpected bytes after the {expected:,} bytes of data its header promises")
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except StateFileError as e:
-        raise DataError(str(e)) from None
-    except (OSError, EOFError, zlib.error) as e:
-        raise DataError(f"{path}: cannot read ({e})") from None
+    with read_errors(path), _open(path) as f:
+        dims = _read_header(path, f)
+        expected = int(np.prod(dims, dtype=np.int64))
+        _check_size(path, dims, os.fstat(getattr(f, "fileobj", f).fileno()).st_size)
+        data = _read_body(f, expected, should_stop)
+        if len(data) < expected:
+            raise DataError(f"{path}: truncated: header promises {expected:,} bytes of data, "
+                            f"file has {len(data):,}")
+        if f.read(1):
+            raise DataError(f"{path}: unexpected bytes after the {expected:,} bytes of data its header promises")
     return np.frombuffer(data, dtype=np.uint8).reshape(dims)
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 import re
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from mnist_gui.core.data import DataError, MnistSplit
+from mnist_gui.core.data import DataError, MnistSplit, read_errors
 from mnist_gui.core.handwriting.folds import folds
 from mnist_gui.core.preprocess import strokes_to_mnist
 
@@ -28,18 +27,12 @@ MAX_UNIPEN_CHARS = 64_000_000   # UCI's training file is 3.6 MB of text; a .gz t
 
 def read_unipen(path) -> list[PenDigit]:
     """The pen digits in a UNIPEN file (raw or .gz); DataError naming the file (and line) for a bad one."""
-    from mnist_gui.core.storage import Gunzip, StateFileError, open_state_file
+    from mnist_gui.core.storage import Gunzip, open_state_file
     path = Path(path)
-    try:   # the bounded reader: a FIFO or a device (or a link to one) is refused, never waited on
+    with read_errors(path):   # the bounded reader: a FIFO or a device (or a link to one) is refused, never waited on
         raw = open_state_file(path, follow_links=True)
         with Gunzip(raw) if path.suffix == ".gz" else raw as f:
             text = f.read(MAX_UNIPEN_CHARS + 1).decode("ascii", errors="replace")
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except StateFileError as e:
-        raise DataError(str(e)) from None
-    except (OSError, EOFError, zlib.error) as e:
-        raise DataError(f"{path}: cannot read ({e})") from None
     if len(text) > MAX_UNIPEN_CHARS:
         raise DataError(f"{path}: more than {MAX_UNIPEN_CHARS:,} characters of text; not a pen digits file")
     try:
