@@ -389,7 +389,7 @@ class Workspace:
             self.data_loaded.emit(data)
 
     # -- the live model ------------------------------------------------------------------------
-    def initial_checkpoint(self, model_path: str | None = None) -> tuple[Checkpoint, list[str]]:
+    def initial_checkpoint(self, model_path: str | None = None) -> tuple[Checkpoint, list[str | Message]]:
         """The model to start with: model_path, else the remembered one, else the shipped one, else an
         untrained network. Returns it and one line per model that could not be opened (and a Message when the
         network is untrained).

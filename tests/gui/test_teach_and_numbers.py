@@ -144,6 +144,27 @@ def test_number_mode_reads_when_a_stroke_ends_not_while_the_pen_moves(window, qt
     assert reads == [1] and tab.number == "1", (reads, tab.numberLabel.text())
 
 
+def test_number_mode_an_opened_image_the_pen_replaces_cannot_be_taught_mid_stroke(window, qtbot):
+    """An opened image can be taught in number mode; the pen's first touch replaces it, and with nothing read
+    until pen-up, Remember must go off at once (it stored the gone image with the half-drawn stroke)."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    from mnist_gui.gui.widgets.images import array_to_qimage
+    tab = window.drawTab
+    tab.numberMode.setChecked(True)
+    one = np.zeros((28, 28), np.float32)
+    one[4:24, 13:15] = 1.0
+    tab.show_image(array_to_qimage(one), label=1)
+    assert tab.teachButton.isEnabled()
+    QTest.mousePress(tab.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(100, 60))
+    QTest.mouseMove(tab.canvas, QPoint(100, 120))
+    assert tab.canvas.image() is None and not tab.teachButton.isEnabled()
+    tab.teach()
+    assert len(window.ws.my_digits) == 0
+    QTest.mouseRelease(tab.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(100, 200))
+
+
 def test_number_mode_reads_a_four_of_an_l_and_a_stem_as_one_digit(window, qtbot):
     """The window reads with the shipped whole-digit judge: without it this 4 was "61"."""
     tab = window.drawTab

@@ -228,7 +228,8 @@ class DrawTab(Retranslating, QWidget):
 
     def _on_canvas_changed(self) -> None:
         if self.canvas.is_drawing() and self.numberMode.isChecked() and not READ_NUMBERS_WHILE_DRAWING:
-            return   # read at pen-up (READ_NUMBERS_WHILE_DRAWING says why)
+            self._follow_reading()   # read at pen-up (READ_NUMBERS_WHILE_DRAWING says why); an opened image the
+            return                   # pen replaced is no longer there to teach
         if not self._timer.isActive():
             self._timer.start()
 
