@@ -8,6 +8,7 @@ thickness whatever the pen width and the size of the drawing.
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 from collections.abc import Sequence
@@ -165,10 +166,12 @@ def _open_error(path, e: BaseException) -> PreprocessError:
 def _format_of(path) -> str | None:
     """The name of the format Pillow's signature checks see in the file's first bytes (nothing decoded), or None."""
     from PIL import Image
-    try:
-        with open(path, "rb") as f:
+
+    from mnist_gui.core.storage import StateFileError, open_state_file
+    try:   # the bounded reader: a FIFO or a device is never opened
+        with open_state_file(path, follow_links=True) as f:
             prefix = f.read(16)
-    except OSError:
+    except (OSError, StateFileError):
         return None
     Image.init()
     for name in Image.ID:
@@ -187,12 +190,12 @@ def pixel_count(path) -> int:
     import warnings
 
     from PIL import Image
-    try:
-        if not Path(path).is_file():   # a FIFO would block the caller; open_image says what it is
-            return 0
-        with warnings.catch_warnings():
+
+    from mnist_gui.core.storage import open_state_file
+    try:   # the bounded reader: a FIFO would block the caller (open_image says what it is)
+        with warnings.catch_warnings(), open_state_file(path, follow_links=True) as f:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path, formats=IMAGE_FORMATS) as im:
+            with Image.open(f, formats=IMAGE_FORMATS) as im:
                 return int(im.size[0]) * int(im.size[1])
     except Exception:
         return 0
@@ -208,20 +211,25 @@ def open_image(path):
     import warnings
 
     from PIL import Image
+
+    from mnist_gui.core.storage import StateFileError, open_state_file
     path = Path(path)
     try:
         if path.is_dir():
             raise PreprocessError(f"{path}: is a folder, not an image")
-        if path.exists() and not path.is_file():
-            raise PreprocessError(f"{path}: not a regular file")
-        if path.exists() and path.stat().st_size == 0:
-            raise PreprocessError(f"{path}: is empty (0 bytes)")
-        if path.exists() and path.stat().st_size > MAX_FILE_MB * 2**20:
-            raise PreprocessError(f"{path}: is {path.stat().st_size / 2**20:,.0f} MB; image files larger than "
-                                  f"{MAX_FILE_MB} MB are refused")
-        with warnings.catch_warnings():
+        try:   # the bounded reader: the file opened is checked (a FIFO or a device is never opened)
+            f = open_state_file(path, follow_links=True)
+        except StateFileError:
+            raise PreprocessError(f"{path}: not a regular file") from None
+        with f, warnings.catch_warnings():
+            size = os.fstat(f.fileno()).st_size
+            if size == 0:
+                raise PreprocessError(f"{path}: is empty (0 bytes)")
+            if size > MAX_FILE_MB * 2**20:
+                raise PreprocessError(f"{path}: is {size / 2**20:,.0f} MB; image files larger than "
+                                      f"{MAX_FILE_MB} MB are refused")
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit is lower
-            with Image.open(path, formats=IMAGE_FORMATS) as im:
+            with Image.open(f, formats=IMAGE_FORMATS) as im:
                 w, h = im.size
                 if w * h > MAX_MEGAPIXELS * 1_000_000:
                     raise ImageTooLarge(f"{path}: is {w}×{h} pixels; images larger than {MAX_MEGAPIXELS} "
@@ -397,12 +405,13 @@ def read_strokes_file(path) -> list[list[tuple[float, float]]]:
     import json
     p = Path(path)
     what = "not a drawing (JSON: a list of strokes, each a list of [x, y] points)"
-    try:
-        if not p.is_file():
-            raise PreprocessError(f"{path}: not a file")
-        if p.stat().st_size > MAX_STROKES_FILE_BYTES:
-            raise PreprocessError(f"{path}: larger than {MAX_STROKES_FILE_BYTES // (1024 * 1024)} MB, not read")
-        data = json.loads(p.read_bytes())
+    from mnist_gui.core.storage import StateFileError, read_state_file
+    try:   # the bounded reader: a FIFO, a device or a folder is never opened, at most the limit is read
+        data = json.loads(read_state_file(p, MAX_STROKES_FILE_BYTES, follow_links=True))
+    except FileNotFoundError:
+        raise PreprocessError(f"{path}: no such file") from None
+    except StateFileError as e:
+        raise PreprocessError(f"{e}") from None
     except (OSError, ValueError, RecursionError) as e:
         raise PreprocessError(f"{path}: {what} ({type(e).__name__})") from None
     if not isinstance(data, list) or not all(isinstance(s, list) for s in data):

@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -232,8 +234,13 @@ def test_a_strokes_file_is_bounded(tmp_path, monkeypatch):
     with pytest.raises(preprocess.PreprocessError, match="more than 3 points"):
         preprocess.read_strokes_file(f)
     monkeypatch.setattr(preprocess, "MAX_STROKES_FILE_BYTES", 10)
-    with pytest.raises(preprocess.PreprocessError, match="larger than"):
+    with pytest.raises(preprocess.PreprocessError, match="too large"):
         preprocess.read_strokes_file(f)
+    os.mkfifo(tmp_path / "fifo.json")       # the bounded reader: refused at once, never waited on
+    with pytest.raises(preprocess.PreprocessError, match="is a FIFO"):
+        preprocess.read_strokes_file(tmp_path / "fifo.json")
+    with pytest.raises(preprocess.PreprocessError, match="no such file"):
+        preprocess.read_strokes_file(tmp_path / "gone.json")
 
 
 def test_the_rendering_is_the_distance_to_the_nearest_segment_pixel_by_pixel():
