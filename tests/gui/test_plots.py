@@ -178,3 +178,30 @@ def test_a_squeezed_train_tab_never_cuts_a_legend_off(window, qtbot):
             assert plot.minimumSizeHint().height() >= legend.sceneBoundingRect().height()
     finally:
         window.set_language("en")
+
+
+def test_a_legends_dot_has_its_points_colour_before_the_first_point(window, qtbot):
+    """The legend's dot of the Train tab's test points and of the Studies tab's mean is drawn in their colour
+    from the start, in both themes (it was pyqtgraph's grey-blue until the first point came, and stayed so on
+    screen until a repaint)."""
+    from PySide6.QtGui import QColor, QImage, QPainter
+    train, study = window.trainTab.plots, window.studyTab
+    try:
+        for appearance in ("light", "dark"):
+            theme.manager().set_appearance(appearance)
+            t = theme.current()
+            for plot, curve, colour in ((train.lossPlot, train.testLossCurve, t.test),
+                                        (train.accuracyPlot, train.testAccCurve, t.test),
+                                        (study.accuracyPlot, study.meanCurve, t.test)):
+                want = QColor(*colour)
+                sample = next(s for s, _ in plot.getPlotItem().legend.items if s.item is curve)
+                img = QImage(20, 20, QImage.Format.Format_ARGB32)
+                img.fill(0)
+                painter = QPainter(img)
+                sample.paint(painter, None, None)
+                painter.end()
+                got = img.pixelColor(10, 10)
+                assert abs(got.red() - want.red()) + abs(got.green() - want.green()) + abs(got.blue() - want.blue()) < 30, (
+                    appearance, got.name(), want.name())
+    finally:
+        theme.manager().set_appearance("system")

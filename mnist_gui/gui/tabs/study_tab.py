@@ -47,7 +47,7 @@ from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task, Worker, describe_error
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.data_folder import DataFolderPanel, Said, mnist_missing
-from mnist_gui.gui.widgets.plots import Plot, align, percent_floor
+from mnist_gui.gui.widgets.plots import Plot, align, percent_floor, symbol_brush
 from mnist_gui.gui.widgets.progress_bar import ProgressBar
 
 POLL_MS = 1000
@@ -193,10 +193,10 @@ class StudyTab(Retranslating, QWidget):
         """The plots style themselves (widgets.plots); the series take the theme's colours here."""
         self.seedPoints.setBrush(pg.mkBrush(*t.bar, 160))
         self.meanCurve.setPen(pg.mkPen(t.test, width=2))
-        self.meanCurve.setSymbolBrush(pg.mkBrush(t.test))
+        symbol_brush(self.meanCurve, t.test)
         self.errorBars.setOpts(pen=pg.mkPen(t.test, width=1))
         self.timeCurve.setPen(pg.mkPen(t.train_acc, width=2))
-        self.timeCurve.setSymbolBrush(pg.mkBrush(t.train_acc))
+        symbol_brush(self.timeCurve, t.train_acc)
         self.timeBars.setOpts(pen=pg.mkPen(t.train_acc, width=1))
 
     # -- layout -----------------------------------------------------------------------------

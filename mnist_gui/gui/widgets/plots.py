@@ -214,6 +214,14 @@ def align(*plots: Plot) -> None:
         legends[0].updateSize()
 
 
+def symbol_brush(curve: pg.PlotDataItem, colour) -> None:
+    """Fill a curve's symbols with colour, also in its legend before the first point: the legend draws the
+    symbol from the curve's scatter, which takes the brush only with data (until then it showed pyqtgraph's
+    grey-blue dot, and kept it on screen until a repaint: a newcomer's report)."""
+    curve.setSymbolBrush(pg.mkBrush(colour))
+    curve.scatter.setBrush(pg.mkBrush(colour))
+
+
 def percent_floor(values, *, step: float = 1.0, below: float = 50.0) -> float:
     """The lower edge of a % axis that shows these percentages: 0 when any is below `below`, else the whole
     `step` under the smallest (so 97.3…99.1 shows from 97%)."""

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject
 
 from mnist_gui.core.events import EpochEnded, Progressed
 from mnist_gui.gui import theme
-from mnist_gui.gui.widgets.plots import Plot, align
+from mnist_gui.gui.widgets.plots import Plot, align, symbol_brush
 from mnist_gui.gui.widgets.runs_panel import ema
 
 
@@ -123,7 +123,7 @@ class TrainingPlots(QObject):
     def _on_theme(self, t) -> None:
         self.lossRawCurve.setPen(pg.mkPen(t.raw_loss, width=1))
         self.lossSmoothCurve.setPen(pg.mkPen(t.smooth_loss, width=2))
-        self.testLossCurve.setSymbolBrush(pg.mkBrush(t.test))
         self.trainAccCurve.setPen(pg.mkPen(t.train_acc, width=2))
         self.testAccCurve.setPen(pg.mkPen(t.test, width=2))
-        self.testAccCurve.setSymbolBrush(pg.mkBrush(t.test))
+        symbol_brush(self.testLossCurve, t.test)
+        symbol_brush(self.testAccCurve, t.test)
