@@ -122,7 +122,8 @@ def test_number_mode_reads_a_number(window, qtbot):
 
 def test_number_mode_reads_when_a_stroke_ends_not_while_the_pen_moves(window, qtbot, monkeypatch):
     """A whole number is dear to read: it is read at each pen-up, and the pen is never held back by reads of
-    half-drawn strokes (one digit is still read live while the pen moves)."""
+    half-drawn strokes (one digit is still read live while the pen moves); meanwhile the number and the bars
+    are greyed, so what they say is not taken for the new ink's reading (a newcomer's report)."""
     from PySide6.QtCore import QPoint
     from PySide6.QtTest import QTest
 
@@ -140,7 +141,9 @@ def test_number_mode_reads_when_a_stroke_ends_not_while_the_pen_moves(window, qt
         for y in range(70, 250, 10):
             QTest.mouseMove(tab.canvas, QPoint(100, y))
         assert tab._timer.isActive() is not number_mode   # a live read is due for one digit, none for a number
+        assert tab.numberLabel.isEnabled() is tab.bars.isEnabled() is not number_mode   # greyed: not read yet
         QTest.mouseRelease(tab.canvas, left, none, QPoint(100, 250))
+        assert tab.numberLabel.isEnabled() and tab.bars.isEnabled()
     assert reads == [1] and tab.number == "1", (reads, tab.numberLabel.text())
 
 

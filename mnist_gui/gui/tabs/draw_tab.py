@@ -228,8 +228,12 @@ class DrawTab(Retranslating, QWidget):
 
     def _on_canvas_changed(self) -> None:
         if self.canvas.is_drawing() and self.numberMode.isChecked() and not READ_NUMBERS_WHILE_DRAWING:
-            self._follow_reading()   # read at pen-up (READ_NUMBERS_WHILE_DRAWING says why); an opened image the
-            return                   # pen replaced is no longer there to teach
+            # read at pen-up (READ_NUMBERS_WHILE_DRAWING says why): till then the number and the bars are greyed,
+            # what they say is of the ink before this stroke; an opened image the pen replaced is not there to teach
+            self.numberLabel.setEnabled(False)
+            self.bars.setEnabled(False)
+            self._follow_reading()
+            return
         if not self._timer.isActive():
             self._timer.start()
 
@@ -258,6 +262,8 @@ class DrawTab(Retranslating, QWidget):
         return None if self.reading is None or self.reading.number is None else self.reading.number.text
 
     def update_prediction(self) -> None:
+        self.numberLabel.setEnabled(True)   # (greyed while a stroke of a number is drawn)
+        self.bars.setEnabled(True)
         reader = self.ws.reader
         if reader is None:  # torch and the model are still loading: read it when they are there
             self.reading = None
