@@ -255,6 +255,10 @@
         <translation>記住(&amp;R)</translation>
     </message>
     <message>
+        <source>Teaching takes one digit: turn off “Read a whole number” to teach one</source>
+        <translation>教學一次一個數字：關閉「辨識整個數」後再教</translation>
+    </message>
+    <message>
         <source>Store this drawing with its digit in My digits</source>
         <translation>把這個手寫數字與它的標籤存入「我的數字」</translation>
     </message>

@@ -170,10 +170,12 @@ def test_this_is_a_holds_no_stale_digit_after_clear_or_in_number_mode(window, qt
     tab.teachDigit.setValue(6)                     # the user's choice is kept while one digit is drawn ...
     tab.numberMode.setChecked(True)                # ... but number mode reads a number: nothing to teach
     assert tab.teachDigit.text() == "–" and not tab.teachButton.isEnabled()
+    assert "Read a whole number" in tab.teachButton.toolTip()   # and it says so
     tab.teach()
     assert len(window.ws.my_digits) == 0
     tab.numberMode.setChecked(False)               # one digit again: it follows the reading
     assert tab.teachDigit.value() == 0 and tab.teachButton.isEnabled()
+    assert "Read a whole number" not in tab.teachButton.toolTip()
 
 
 def _progressed(step, total):

@@ -197,7 +197,6 @@ class DrawTab(Retranslating, QWidget):
         self.teachDigit.setToolTip(self.tr("The digit you drew (follows the prediction until you change it)"))
         self.teachDigit.setAccessibleName(self.tr("The digit you drew"))
         self.teachButton.setText(self.tr("&Remember"))
-        self.teachButton.setToolTip(self.tr("Store this drawing with its digit in My digits"))
         self.finetuneButton.setText(self.tr("Fine-tune on my di&gits"))
         self._on_pen_width(self.penWidth.value())
         self.update_my_count()
@@ -320,8 +319,13 @@ class DrawTab(Retranslating, QWidget):
         self._enable_remember()
 
     def _enable_remember(self) -> None:
-        """Remember: when there is one digit drawn to teach and "This is a" names a digit."""
+        """Remember: when there is one digit drawn to teach and "This is a" names a digit; in number mode its
+        tooltip says why it is off (it was off with no word why: a newcomer's report)."""
         self.teachButton.setEnabled(self._teachable() and self.teachDigit.value() != NO_DIGIT)
+        self.teachButton.setToolTip(
+            self.tr("Teaching takes one digit: turn off “Read a whole number” to teach one")
+            if self.numberMode.isChecked() and self.canvas.image() is None else
+            self.tr("Store this drawing with its digit in My digits"))
 
     def _show_number(self, reading: Reading | None) -> None:
         """The number read in number mode, each digit greyed with its doubt, with a close second reading."""
