@@ -168,6 +168,26 @@ def test_number_mode_an_opened_image_the_pen_replaces_cannot_be_taught_mid_strok
     QTest.mouseRelease(tab.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(100, 200))
 
 
+def test_number_mode_keeps_what_is_below_the_number_in_place(window, qtbot):
+    """In number mode the number's two lines keep their height with no number read, so "Show why this digit"
+    below does not jump as a number comes and goes (a newcomer's report); out of it, nothing is kept."""
+    tab = window.drawTab
+
+    def below() -> int:
+        tab.layout().activate()
+        return tab.whyCheck.geometry().y()
+    narrow = below()
+    tab.numberMode.setChecked(True)
+    empty = below()
+    assert empty > narrow
+    draw(qtbot, tab.canvas, [[(40 + x * 2, 60 + y * 2) for x, y in s] for s in ONE + [[(x + 110, y) for x, y in SEVEN[0]]]])
+    assert tab.number == "17" and below() == empty
+    tab.canvas.clear()
+    assert below() == empty
+    tab.numberMode.setChecked(False)
+    assert below() == narrow
+
+
 def test_number_mode_reads_a_four_of_an_l_and_a_stem_as_one_digit(window, qtbot):
     """The window reads with the shipped whole-digit judge: without it this 4 was "61"."""
     tab = window.drawTab

@@ -43,6 +43,7 @@ LIVE_INTERVAL_MS = 40  # at most 25 predictions a second while drawing
 READ_NUMBERS_WHILE_DRAWING = False
 PREVIEW_SCALE = 5      # the 28×28 input shown 5× enlarged
 NO_DIGIT = -1          # "This is a" when there is no one digit to teach
+NUMBER_PT = 22         # the number read, in points
 
 
 class DrawTab(Retranslating, QWidget):
@@ -56,6 +57,7 @@ class DrawTab(Retranslating, QWidget):
         self.qtws = qtws
         self.ws = qtws.ws
         self.reading: Reading | None = None   # what the bars show
+        self._numberHeight: tuple[str, int] = ("", 0)   # (font, height of a number read): _number_height
 
         self.canvas = DrawingCanvas()
         self.bars = PredictionBars()
@@ -328,7 +330,10 @@ class DrawTab(Retranslating, QWidget):
             self.tr("Store this drawing with its digit in My digits"))
 
     def _show_number(self, reading: Reading | None) -> None:
-        """The number read in number mode, each digit greyed with its doubt, with a close second reading."""
+        """The number read in number mode, each digit greyed with its doubt, with a close second reading. In
+        number mode its two lines' height is kept when there is none: what is below did not stay in place as a
+        number came and went (a newcomer's report)."""
+        self.numberLabel.setMinimumHeight(self._number_height() if self.numberMode.isChecked() else 0)
         if reading is None or reading.number is None:
             self.numberLabel.setText("")
             return
@@ -348,9 +353,19 @@ class DrawTab(Retranslating, QWidget):
             big.insert(0, MINUS_SIGN)
         alt = number.close_alternative
         alt = alt.replace("-", MINUS_SIGN) if alt else alt
-        self.numberLabel.setText(f"<span style='font-size:22pt; font-weight:bold'>{''.join(big)}</span>"
+        self.numberLabel.setText(f"<span style='font-size:{NUMBER_PT}pt; font-weight:bold'>{''.join(big)}</span>"
                                  + (" <span style='font-size:14pt'>" + self.tr("(or {0}?)").format(alt) + "</span>" if alt else "")
                                  + f"<br>{' · '.join(parts)}")
+
+    def _number_height(self) -> int:
+        """The height of a number read: its big line and the line below (measured once per font)."""
+        key = self.numberLabel.font().key()
+        if self._numberHeight[0] != key:
+            probe = QLabel(textFormat=Qt.TextFormat.RichText)
+            probe.setFont(self.numberLabel.font())
+            probe.setText(f"<span style='font-size:{NUMBER_PT}pt; font-weight:bold'>0</span><br>0")
+            self._numberHeight = (key, probe.sizeHint().height())
+        return self._numberHeight[1]
 
     def teach(self) -> None:
         """Store the drawing with the digit in teachDigit in My digits."""
