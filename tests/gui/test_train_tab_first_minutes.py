@@ -21,6 +21,7 @@ def test_the_train_tab_without_mnist_says_so_when_shown_and_train_moves_nothing(
     tab = window.trainTab
     window.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(lambda: tab.dataPanel.isVisible())          # at once, not only after Train
+    assert tab.progressBar.text() == ""                         # no run yet: not "0%" of nothing
     qtbot.waitUntil(lambda: tab.devicesListed, timeout=60_000)
     form, plot = tab.settingsBox.geometry(), tab.lossPlot.geometry()
     with qtbot.waitSignal(tab.runFailed, timeout=60_000):

@@ -21,6 +21,7 @@ class RunProgress(QWidget):
         self.bar = ProgressBar(objectName="progressBar")
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
+        self.bar.setFormat("")   # no run yet: an empty bar, not "0%" of nothing
         self.speedLabel = QLabel("", objectName="speedLabel")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
