@@ -1234,6 +1234,10 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>寫一個數字</translation>
     </message>
     <message>
+        <source>Write a number</source>
+        <translation>寫一個數</translation>
+    </message>
+    <message>
         <source>nothing drawn</source>
         <translation>尚未書寫</translation>
     </message>

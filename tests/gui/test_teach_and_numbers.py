@@ -170,22 +170,25 @@ def test_number_mode_an_opened_image_the_pen_replaces_cannot_be_taught_mid_strok
 
 def test_number_mode_keeps_what_is_below_the_number_in_place(window, qtbot):
     """In number mode the number's two lines keep their height with no number read, so "Show why this digit"
-    below does not jump as a number comes and goes (a newcomer's report); out of it, nothing is kept."""
+    below does not jump as a number comes and goes (a newcomer's report); out of it, nothing is kept. An empty
+    canvas asks for a number, not a digit."""
     tab = window.drawTab
 
     def below() -> int:
         tab.layout().activate()
         return tab.whyCheck.geometry().y()
     narrow = below()
+    assert tab.bars.confidenceLabel.text() == "Draw a digit"
     tab.numberMode.setChecked(True)
     empty = below()
     assert empty > narrow
+    assert tab.bars.confidenceLabel.text() == "Write a number"   # what an empty canvas asks for
     draw(qtbot, tab.canvas, [[(40 + x * 2, 60 + y * 2) for x, y in s] for s in ONE + [[(x + 110, y) for x, y in SEVEN[0]]]])
     assert tab.number == "17" and below() == empty
     tab.canvas.clear()
     assert below() == empty
     tab.numberMode.setChecked(False)
-    assert below() == narrow
+    assert below() == narrow and tab.bars.confidenceLabel.text() == "Draw a digit"
 
 
 def test_number_mode_reads_a_four_of_an_l_and_a_stem_as_one_digit(window, qtbot):

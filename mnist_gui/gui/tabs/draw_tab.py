@@ -163,6 +163,7 @@ class DrawTab(Retranslating, QWidget):
         self.clearButton.clicked.connect(self.canvas.clear)
         self.penWidth.valueChanged.connect(self._on_pen_width)
         self.numberMode.toggled.connect(self.canvas.set_wide)
+        self.numberMode.toggled.connect(self.bars.set_number_mode)
         self.numberMode.toggled.connect(self.update_prediction)
         self.teachButton.clicked.connect(self.teach)
         self.finetuneButton.clicked.connect(self.finetuneRequested)

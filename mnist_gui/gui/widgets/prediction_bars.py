@@ -22,6 +22,7 @@ class PredictionBars(Retranslating, QWidget):
         self.setObjectName("predictionBars")
         self._reading: Reading | None = None
         self._loading = False
+        self._numberMode = False   # nothing drawn says "Write a number" (set_number_mode)
         self.doubt: Verdict | None = None   # the verdict when it is not "sure"
 
         self.topLabel = QLabel("–")
@@ -131,10 +132,15 @@ class PredictionBars(Retranslating, QWidget):
     def top_digit(self) -> int | None:
         return None if self._reading is None else self._reading.top
 
+    def set_number_mode(self, on: bool) -> None:
+        """In number mode an empty canvas asks for a number (it asked for a digit: a newcomer's report)."""
+        self._numberMode = on
+        self._show()
+
     def clear(self) -> None:
         self._empty(loading=False)
         self.topLabel.setText("–")
-        self.confidenceLabel.setText(self.tr("Draw a digit"))
+        self.confidenceLabel.setText(self.tr("Write a number") if self._numberMode else self.tr("Draw a digit"))
         self._describe(self.tr("nothing drawn"))
 
     def show_loading(self) -> None:
