@@ -37,8 +37,8 @@ from mnist_gui.gui.widgets.why_view import WhyView
 LIVE_INTERVAL_MS = 40  # at most 25 predictions a second while drawing
 # Number mode reads when a stroke ends, not while the pen moves: a whole number costs 8-15 ms a read (every new
 # candidate digit rendered, classified and matched), and reading it 25 times a second held the pen back (the
-# event loop stalled 14 ms at p99, 19 ms at worst, while writing; benchmarks/gui_responsiveness.py --numbers),
-# for readings of half-drawn strokes. A background read was tried: the pen stalled less (p99 7 ms) but every
+# event loop stalled 15.8 ms at p99, 18 ms at worst, while the pen was down; benchmarks/gui_responsiveness.py
+# --numbers), for readings of half-drawn strokes. A background read was tried: the pen stalled less (p99 7 ms) but every
 # number came 2-3 ms later (the reader and the pen share Python's GIL).
 READ_NUMBERS_WHILE_DRAWING = False
 PREVIEW_SCALE = 5      # the 28×28 input shown 5× enlarged
