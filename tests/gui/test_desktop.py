@@ -492,7 +492,7 @@ def test_a_progress_bars_text_reads_in_one_colour_over_the_filled_part_too(qtbot
     from PySide6.QtWidgets import QApplication
 
     from mnist_gui.gui.widgets.images import qimage_to_rgba
-    from mnist_gui.gui.widgets.progress_bar import ProgressBar, contrast
+    from mnist_gui.gui.widgets.progress_bar import ProgressBar
 
     def qapp_text():
         return QApplication.palette().color(QPalette.ColorRole.Text)
@@ -512,7 +512,8 @@ def test_a_progress_bars_text_reads_in_one_colour_over_the_filled_part_too(qtbot
         return bar.palette().color(QPalette.ColorRole.HighlightedText) == bar.palette().color(QPalette.ColorRole.Text)
     qtbot.waitUntil(lambda: bars[100].palette().color(QPalette.ColorRole.Text) == qapp_text() and one_colour(bars[100]))
     pal = bars[100].palette()   # the dark theme's light text on its blue was 3.3:1: the chunk is darker for it
-    assert contrast(pal.color(QPalette.ColorRole.Text), pal.color(QPalette.ColorRole.Highlight)) >= 4.5
+    assert theme.contrast(pal.color(QPalette.ColorRole.Text).getRgb()[:3],
+                          pal.color(QPalette.ColorRole.Highlight).getRgb()[:3]) >= 4.5
     theme.manager().set_appearance("light")
     qtbot.waitUntil(lambda: bars[100].palette().color(QPalette.ColorRole.Text) == qapp_text() and one_colour(bars[100]))
     for value, bar in bars.items():

@@ -12,27 +12,19 @@ from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QProgressBar
 
+from mnist_gui.gui import theme
+
 _GROUPS = (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive, QPalette.ColorGroup.Disabled)
 MIN_CONTRAST = 4.5
 
 
-def _luminance(c: QColor) -> float:
-    def channel(v: float) -> float:
-        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
-    return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())
-
-
-def contrast(a: QColor, b: QColor) -> float:
-    """WCAG's contrast ratio of two colours (1 to 21)."""
-    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
-
 def chunk_for(text: QColor, chunk: QColor) -> QColor:
-    """chunk, darkened under light text or lightened under dark text until text stands out on it."""
-    light_text = _luminance(text) > 0.5
+    """chunk, darkened under light text or lightened under dark text until text stands out on it
+    (theme.contrast, WCAG's ratio)."""
+    t = text.getRgb()[:3]
+    light_text = theme.contrast(t, (0, 0, 0)) > theme.contrast(t, (255, 255, 255))
     for _ in range(30):
-        if contrast(text, chunk) >= MIN_CONTRAST:
+        if theme.contrast(t, chunk.getRgb()[:3]) >= MIN_CONTRAST:
             break
         chunk = chunk.darker(110) if light_text else chunk.lighter(110)
     return chunk
