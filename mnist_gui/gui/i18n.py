@@ -7,7 +7,10 @@ Qt then sends every widget a LanguageChange event, and each tab's changeEvent ca
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtWidgets import QLabel
 
 from mnist_gui import config
 
@@ -86,3 +89,23 @@ class Retranslating:
         if e.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(e)
+
+
+# A line in the window's language as it is now: called again after a language switch (a line that shows the
+# state is kept as this, not as text, so that its text follows the language).
+Said = Callable[[], str]
+
+
+class SaidLabel(Retranslating, QLabel):
+    """A status line whose text is a Said: said now by say(), and said again on a language switch (the Data,
+    Evaluate and Studies tabs' lines, the MNIST panel's message)."""
+    _said: Said | None = None
+
+    def say(self, said: Said) -> None:
+        self._said = said
+        self.setText(said())
+
+    def retranslate(self) -> None:
+        """Say it again (in the language of the moment, of the state of the moment)."""
+        if self._said is not None:
+            self.setText(self._said())

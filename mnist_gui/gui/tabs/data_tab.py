@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
 from mnist_gui.config import IMAGE_SIZE
 from mnist_gui.gui import i18n
 from mnist_gui.gui.core_strings import core_text
-from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.i18n import Retranslating, SaidLabel
 from mnist_gui.gui.jobs import JobRunner, Task, describe_error
 from mnist_gui.gui.qt_workspace import QtWorkspace
-from mnist_gui.gui.widgets.data_folder import DataFolderPanel, Said, mnist_missing
+from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
 from mnist_gui.gui.widgets.images import array_to_qimage
 
 PAGE = 100  # 10×10 samples
@@ -80,7 +80,6 @@ class DataTab(Retranslating, QWidget):
         self.jobs = jobs
         self.data = None
         self._loader: Task | None = None
-        self._said: Said = lambda: ""   # what the status line says, in the current language (again after a switch)
         self.splitCombo = QComboBox(objectName="splitCombo")
         self.splitCombo.addItems(["", ""])
         self.digitCombo = QComboBox(objectName="dataDigit")
@@ -90,7 +89,7 @@ class DataTab(Retranslating, QWidget):
         self.loadButton = QPushButton(objectName="loadDataButton")
         self.cancelButton = QPushButton(objectName="cancelLoadButton")
         self.cancelButton.hide()
-        self.status = QLabel("", objectName="dataStatus", wordWrap=True)
+        self.status = SaidLabel("", objectName="dataStatus", wordWrap=True)
         self.samples = FitImage(10 * CELL * 2, 10 * CELL, objectName="dataSamples")
         self.means = QLabel(objectName="dataMeans")
         self.counts = QLabel(objectName="dataCounts", wordWrap=True)
@@ -145,13 +144,9 @@ class DataTab(Retranslating, QWidget):
         self.meansTitle.setText("<b>" + self.tr("Mean image of each digit") + "</b>")
         self.samples.setAccessibleName(self.tr("Samples of the digit"))
         self.means.setAccessibleName(self.tr("Mean image of each digit"))
-        self.status.setText(self._said())
         if self.data is not None:
             self.refresh()
 
-    def _say(self, said: Said) -> None:
-        self._said = said
-        self.status.setText(said())
 
     def load(self) -> bool:
         """Load MNIST in the background (the window stays responsive); False when already there."""
@@ -164,8 +159,8 @@ class DataTab(Retranslating, QWidget):
         self._loader = task
         self.loadButton.setEnabled(False)
         self.cancelButton.show()
-        self._say(lambda: self.tr("Loading MNIST…"))
-        self.jobs.start(task, self, progressed=lambda m: self._say(lambda: core_text(m)),
+        self.status.say(lambda: self.tr("Loading MNIST…"))
+        self.jobs.start(task, self, progressed=lambda m: self.status.say(lambda: core_text(m)),
                         failedWith=self._on_failed, cancelled=lambda: self._on_failed(None))
         return True
 
@@ -179,19 +174,19 @@ class DataTab(Retranslating, QWidget):
         self.cancelButton.hide()
         self.loadButton.setEnabled(True)
         if error is not None and mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
-            self._say(lambda: "")
+            self.status.say(lambda: "")
             self.dataPanel.show_missing(error)
         elif error is not None:
-            self._say(lambda: describe_error(error))
+            self.status.say(lambda: describe_error(error))
         else:
-            self._say(lambda: self.tr("Loading cancelled."))
+            self.status.say(lambda: self.tr("Loading cancelled."))
 
     def set_data(self, data) -> None:
         self._loader = None
         self.data = data
         self.loadButton.hide()
         self.cancelButton.hide()
-        self._say(lambda: self.tr("MNIST from {0}").format(data.folder))
+        self.status.say(lambda: self.tr("MNIST from {0}").format(data.folder))
         self.meansTitle.show()
         self.refresh()
 
@@ -209,10 +204,10 @@ class DataTab(Retranslating, QWidget):
         """Before MNIST is loaded, one message: the panel's when it shows (MNIST was not found, and the way to
         set it up), else how MNIST is loaded."""
         if self.dataPanel.isVisibleTo(self):
-            self._say(lambda: "")
+            self.status.say(lambda: "")
         else:
-            self._say(lambda: self.tr("MNIST is loaded when you click Load MNIST (a few seconds, "
-                                      "in the background)."))
+            self.status.say(lambda: self.tr("MNIST is loaded when you click Load MNIST (a few seconds, "
+                                            "in the background)."))
 
     def split(self):
         return self.data.train if self.splitCombo.currentIndex() == 0 else self.data.test

@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 
 from mnist_gui.gui import i18n, theme
 from mnist_gui.gui.core_strings import core_text
-from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.i18n import Retranslating, Said, SaidLabel
 from mnist_gui.gui.jobs import JobRunner, Task, describe_error
 from mnist_gui.gui.qt_workspace import QtWorkspace
-from mnist_gui.gui.widgets.data_folder import DataFolderPanel, Said, mnist_missing
+from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
 from mnist_gui.gui.widgets.images import digit_qimage
 from mnist_gui.gui.widgets.plots import Plot
 from mnist_gui.gui.widgets.progress_bar import ProgressBar
@@ -107,14 +107,13 @@ class EvaluateTab(Retranslating, QWidget):
         self._gallery: tuple = ()     # what the gallery shows: ("cell", true, pred) or ("mistakes",)
         # what the line beside the progress bar says (MNIST loading, a failure, the accuracy), in the current
         # language: said again after a language switch or a change of the live model, never an older line
-        self._said: Said = lambda: ""
 
         self.evaluateButton = QPushButton(objectName="evaluateButton")
         self.stopButton = QPushButton(objectName="stopEvaluateButton")
         self.stopButton.setEnabled(False)
         self.progressBar = ProgressBar(objectName="evaluateProgress")
         # wraps within its share of the row: a long line (a failure) never runs off the window's edge
-        self.accuracyLabel = QLabel("", objectName="evaluateAccuracy", wordWrap=True)
+        self.accuracyLabel = SaidLabel("", objectName="evaluateAccuracy", wordWrap=True)
         # Bars from 0 to 100%, each with its value: a small difference looks small, and is still read exactly.
         self.perClassPlot = Plot("perClassPlot", mouse=False)
         self.perClassPlot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(CLASSES)]])
@@ -242,7 +241,6 @@ class EvaluateTab(Retranslating, QWidget):
             self._set_reliability_title(self.tr("Reliability"))
         else:
             self._show_reliability()
-        self.accuracyLabel.setText(self._said())
         if self.result is not None and self._task is None:
             if self._gallery[:1] == ("cell",):
                 self.select_cell(*self._gallery[1:])
@@ -272,7 +270,7 @@ class EvaluateTab(Retranslating, QWidget):
         if self._task is not None or self.ws.checkpoint is None:
             return False
         self.progressBar.setRange(0, 0)
-        self._say(lambda: "")
+        self.accuracyLabel.say(lambda: "")
         self._evalModel = self.ws.checkpoint
         ck = self.ws.checkpoint
 
@@ -291,9 +289,6 @@ class EvaluateTab(Retranslating, QWidget):
     def is_running(self) -> bool:
         return self._task is not None
 
-    def _say(self, said: Said) -> None:
-        self._said = said
-        self.accuracyLabel.setText(said())
 
     def _on_progress(self, p) -> None:
         if isinstance(p, tuple):
@@ -301,7 +296,7 @@ class EvaluateTab(Retranslating, QWidget):
             self.progressBar.setRange(0, n)
             self.progressBar.setValue(i)
         else:   # a line of MNIST loading (a core Message)
-            self._say(lambda: core_text(p))
+            self.accuracyLabel.say(lambda: core_text(p))
 
     def _on_failed(self, error: Exception | None) -> None:
         """The evaluation failed (error), or was stopped (None)."""
@@ -311,10 +306,10 @@ class EvaluateTab(Retranslating, QWidget):
         said: Said = (lambda: describe_error(error)) if error is not None else \
             (lambda: self.tr("evaluation stopped"))
         if error is not None and mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
-            self._say(lambda: "")
+            self.accuracyLabel.say(lambda: "")
             self.dataPanel.show_missing(error)
         else:
-            self._say(said)
+            self.accuracyLabel.say(said)
         self.evaluationFailed.emit(said())
 
     def _on_finished(self, out) -> None:
@@ -401,7 +396,7 @@ class EvaluateTab(Retranslating, QWidget):
         return self.result is not None and self._resultModel is self.ws.checkpoint
 
     def _show_accuracy(self) -> None:
-        self._say(self._accuracy_line)
+        self.accuracyLabel.say(self._accuracy_line)
 
     def _accuracy_line(self) -> str:
         """The result's accuracy, marked as an earlier model's once the live model has changed since."""
@@ -413,7 +408,7 @@ class EvaluateTab(Retranslating, QWidget):
         """Pen digits read with the model before are not this model's: read again when shown. The MNIST
         results stay, marked as an earlier model's."""
         self._pen = None
-        self.accuracyLabel.setText(self._said())   # the accuracy shown, marked as an earlier model's; not a failure
+        self.accuracyLabel.retranslate()   # said again: the accuracy shown, marked as an earlier model's; not a failure
         if self.reliabilitySource.currentData() != "pen" or self._penTask is None:
             self._show_reliability()
 

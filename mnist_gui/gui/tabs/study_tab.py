@@ -43,10 +43,10 @@ from mnist_gui.core.storage import write_text
 from mnist_gui.core.workspace import Busy, Work
 from mnist_gui.gui import i18n, start_folders, theme
 from mnist_gui.gui.core_strings import core_text, core_tr
-from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.i18n import Retranslating, SaidLabel
 from mnist_gui.gui.jobs import JobRunner, Task, Worker, describe_error
 from mnist_gui.gui.qt_workspace import QtWorkspace
-from mnist_gui.gui.widgets.data_folder import DataFolderPanel, Said, mnist_missing
+from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
 from mnist_gui.gui.widgets.plots import Plot, align, percent_floor, symbol_brush
 from mnist_gui.gui.widgets.progress_bar import ProgressBar
 
@@ -100,10 +100,6 @@ class StudyTab(Retranslating, QWidget):
         self.ws = qtws.ws
         self.jobs = jobs
         self._worker: StudyWorker | None = None
-        # What the status line says, in the current language: said again after a language switch (the intro,
-        # until something else is said). A line stayed in the language it was said in, and a switch brought the
-        # intro back where it had given way to another line or to the MNIST panel.
-        self._said: Said = lambda: ""
         self._work: Work | None = None   # the cores' claim while the study runs
         self._study = None           # the optuna Study shown (opened in a worker, its rows read in the GUI thread)
         self._study_name = ""
@@ -120,15 +116,12 @@ class StudyTab(Retranslating, QWidget):
         qtws.busyChanged.connect(self._update_buttons)
         self._update_buttons()
         theme.follow(self._on_theme)
-        self._say(lambda: self.tr("Each value is trained with the recipe and budget above, once per seed; every "
-                                  "run is kept in the Train tab's Runs list. A study closed before it ends "
-                                  "resumes when you press Start with its name."))
+        # the status line (an i18n.SaidLabel: said again after a language switch): the intro, until another line
+        self.statusLabel.say(lambda: self.tr("Each value is trained with the recipe and budget above, once per seed; "
+                                             "every run is kept in the Train tab's Runs list. A study closed before "
+                                             "it ends resumes when you press Start with its name."))
         self.retranslate()
 
-    def _say(self, said: Said) -> None:
-        """The status line: said now, and again in the new language after a switch."""
-        self._said = said
-        self.statusLabel.setText(said())
 
     _trialsPlanned, _trialsStarted, _trialSteps = 1, 0, 0
 
@@ -165,7 +158,6 @@ class StudyTab(Retranslating, QWidget):
         self.exportButton.setToolTip(self.tr("Export the trials as a CSV file"))
         self.progressBar.setAccessibleName(self.tr("Study progress"))
         self._sync_count()
-        self.statusLabel.setText(self._said())
         if self._trialsStarted and self.is_running():
             self._show_study_progress_format()
         self.accuracyPlot.setTitle(self.tr("Test accuracy"))
@@ -239,7 +231,7 @@ class StudyTab(Retranslating, QWidget):
         buttons = QHBoxLayout()
         for b in (self.startButton, self.cancelButton, self.exportButton):
             buttons.addWidget(b)
-        self.statusLabel = QLabel(wordWrap=True, objectName="studyStatus")
+        self.statusLabel = SaidLabel(wordWrap=True, objectName="studyStatus")
         self.progressBar = ProgressBar(objectName="studyProgress")
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(0)
@@ -424,20 +416,21 @@ class StudyTab(Retranslating, QWidget):
             plan = self.plan()
             plan.check(self.ws)
         except ValueError as e:
-            self._say(lambda why=e: self.tr("Cannot start: {0}").format(core_text(why)))
+            self.statusLabel.say(lambda why=e: self.tr("Cannot start: {0}").format(core_text(why)))
             return False
         try:
             self._work = self.ws.working(BusyKind.STUDY)
         except Busy as e:
-            self._say(lambda why=e: self.tr("Cannot start: {0}").format(core_text(why)))
+            self.statusLabel.say(lambda why=e: self.tr("Cannot start: {0}").format(core_text(why)))
             return False
         done = [r for r in self.rows if r.state in ("complete", "failed")] if self._study_name == plan.name else []
         if done:
-            self._say(lambda name=plan.name, n=len(done): self.tr(
+            self.statusLabel.say(lambda name=plan.name, n=len(done): self.tr(
                 "Resuming study “{0}”: {1} trials are done and are not run again.").format(name, n))
         else:
-            self._say(lambda name=plan.name, values=len(plan.values), seeds=plan.repeat, runs=len(plan.grid()):
-                      self.tr("Study “{0}”: {1} values × {2} seeds = {3} runs.").format(name, values, seeds, runs))
+            self.statusLabel.say(lambda name=plan.name, values=len(plan.values), seeds=plan.repeat, runs=len(plan.grid()):
+                                 self.tr("Study “{0}”: {1} values × {2} seeds = {3} runs.").format(name, values, seeds,
+                                                                                                  runs))
         self.progressBar.setRange(0, 0)
         # the bar is the whole study's: every trial's steps end to end (not the last run's steps alone, which
         # read as the end while later trials still ran)
@@ -454,12 +447,12 @@ class StudyTab(Retranslating, QWidget):
         if self._worker is not None:
             self._worker.stop()
             self.cancelButton.setEnabled(False)
-            self._say(lambda: self.tr("Stopping after the current run's next step…"))
+            self.statusLabel.say(lambda: self.tr("Stopping after the current run's next step…"))
 
     def _on_progressed(self, ev: StudyEvent) -> None:
         match ev:
             case TrialStarted(number=number, params=params):
-                self._say(lambda: self.tr("Trial {0}: {1}").format(
+                self.statusLabel.say(lambda: self.tr("Trial {0}: {1}").format(
                     number, i18n.join(f"{k} {studies.fmt_value(v)}" for k, v in params.items())))
                 self._trialsStarted = min(self._trialsStarted + 1, self._trialsPlanned)
                 if self._trialSteps:   # the trials before it counted: the bar stands at this one's start
@@ -491,10 +484,10 @@ class StudyTab(Retranslating, QWidget):
 
     def _on_failed(self, error: Exception) -> None:
         if mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
-            self._say(lambda: "")
+            self.statusLabel.say(lambda: "")
             self.dataPanel.show_missing(error)
         else:
-            self._say(lambda: self.tr("The study stopped: {0}").format(describe_error(error)))
+            self.statusLabel.say(lambda: self.tr("The study stopped: {0}").format(describe_error(error)))
         self._on_ended("failed")
 
     def _on_ended(self, status: str) -> None:
@@ -517,9 +510,9 @@ class StudyTab(Retranslating, QWidget):
         """How the study ended (a failure has said why already), in the current language, and again after a
         language switch (it stayed English)."""
         if status == "finished":
-            self._say(lambda: self.tr("Study done."))
+            self.statusLabel.say(lambda: self.tr("Study done."))
         elif status == "cancelled":
-            self._say(lambda: self.tr("Cancelled. The finished runs stay; Start resumes the study."))
+            self.statusLabel.say(lambda: self.tr("Cancelled. The finished runs stay; Start resumes the study."))
 
     # -- showing a study ------------------------------------------------------------------------
     def showEvent(self, e) -> None:
@@ -561,7 +554,7 @@ class StudyTab(Retranslating, QWidget):
         if name != self._study_name:   # the form names another study by now
             return
         if problem is not None:         # a damaged or unusable journal: said, in the core's line
-            self._say(lambda: self.tr("Cannot read the study: {0}").format(describe_error(problem)))
+            self.statusLabel.say(lambda: self.tr("Cannot read the study: {0}").format(describe_error(problem)))
         self._study = study
         if study is not None:
             self.refresh()
@@ -647,7 +640,7 @@ class StudyTab(Retranslating, QWidget):
     # -- export ---------------------------------------------------------------------------------
     def export_csv(self, path: str | None = None) -> bool:
         if self._study is None:
-            self._say(lambda: self.tr("No study to export yet."))
+            self.statusLabel.say(lambda: self.tr("No study to export yet."))
             return False
         if not path:
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Export the study as CSV"),
@@ -660,7 +653,7 @@ class StudyTab(Retranslating, QWidget):
         try:
             write_text(path, studies.study_csv(self._study))   # the one writer: never through a link
         except OSError as e:
-            self._say(lambda why=e.strerror or str(e): self.tr("Could not write {0}: {1}").format(path, why))
+            self.statusLabel.say(lambda why=e.strerror or str(e): self.tr("Could not write {0}: {1}").format(path, why))
             return False
-        self._say(lambda n=len(self.rows): self.tr("Exported %n trial(s) to {0}", "", n).format(path))
+        self.statusLabel.say(lambda n=len(self.rows): self.tr("Exported %n trial(s) to {0}", "", n).format(path))
         return True

@@ -9,7 +9,6 @@ loads from and the command line reads too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -28,13 +26,9 @@ from PySide6.QtWidgets import (
 
 from mnist_gui.core.workspace import Workspace
 from mnist_gui.gui import i18n
-from mnist_gui.gui.i18n import Retranslating
+from mnist_gui.gui.i18n import Retranslating, Said, SaidLabel
 from mnist_gui.gui.jobs import JobRunner, Task, describe_error
 from mnist_gui.gui.widgets.progress_bar import ProgressBar
-
-# A line in the window's language as it is now: called again after a language switch (the panel keeps what it
-# says as this, not as text, so that the text follows the language).
-Said = Callable[[], str]
 
 
 def mnist_missing(ws: Workspace) -> bool:
@@ -83,11 +77,10 @@ class DataFolderPanel(Retranslating, QFrame):
         super().__init__(parent)
         self.ws, self.jobs = ws, jobs
         self._download: Task | None = None
-        self._said: Said | None = None       # what the message says
         self._barSaid: Said | None = None    # what the download bar says
         self.setObjectName("dataPanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.message = QLabel(wordWrap=True, objectName="dataMessage")
+        self.message = SaidLabel(wordWrap=True, objectName="dataMessage")
         self.chooseButton = QPushButton(objectName="chooseDataButton")
         self.downloadButton = QPushButton(objectName="downloadDataButton")
         self.downloadBar = ProgressBar(objectName="downloadBar")
@@ -116,14 +109,8 @@ class DataFolderPanel(Retranslating, QFrame):
         self.downloadButton.setText(self.tr("Do&wnload MNIST (about 11 MB)"))
         self.downloadButton.setToolTip(self.tr("Into {0}").format(self.ws.download_dir))
         self.cancelButton.setText(self.tr("Cancel download"))
-        if self._said is not None:
-            self.message.setText(self._said())
         if self._barSaid is not None:
             self.downloadBar.setFormat(self._barSaid())
-
-    def _say(self, said: Said) -> None:
-        self._said = said
-        self.message.setText(said())
 
     def _say_on_bar(self, said: Said) -> None:
         self._barSaid = said
@@ -132,7 +119,7 @@ class DataFolderPanel(Retranslating, QFrame):
     def show_missing(self, why: Exception | Said) -> None:
         """Show why MNIST is missing: the error that says so (described in the window's language:
         jobs.describe_error) or a Said (FolderLacks.text); said again after a language switch."""
-        self._say((lambda e=why: describe_error(e)) if isinstance(why, Exception) else why)
+        self.message.say((lambda e=why: describe_error(e)) if isinstance(why, Exception) else why)
         self.show()
 
     def show_status(self) -> None:
@@ -140,7 +127,7 @@ class DataFolderPanel(Retranslating, QFrame):
         from mnist_gui.core.data import find_mnist_folder, not_found
         folder = find_mnist_folder(self.ws.data_dir, self.ws.download_dir)
         if folder is not None:
-            self._say(lambda: self.tr("MNIST is read from {0}.").format(folder))
+            self.message.say(lambda: self.tr("MNIST is read from {0}.").format(folder))
         else:
             self.show_missing(not_found(self.ws.data_dir, user_folder=self.ws.download_dir))
         self.show()
@@ -210,7 +197,7 @@ class DataFolderPanel(Retranslating, QFrame):
     def _on_download_cancelled(self) -> None:
         self._download = None
         self._set_downloading(False)
-        self._say(lambda: self.tr("Download cancelled. The files downloaded whole are kept; Download "
+        self.message.say(lambda: self.tr("Download cancelled. The files downloaded whole are kept; Download "
                                   "goes on from there."))
 
 
