@@ -150,6 +150,7 @@ def test_write_csv_starts_where_the_exports_go_never_in_the_working_folder(windo
     tab = window.studyTab
     window.tabs.setCurrentWidget(tab)
     assert not tab.exportButton.isEnabled()      # no study with a trial yet: nothing to write, the intro stays
+    assert tab.progressBar.text() == ""          # and no "0%" of nothing
     tab.nameEdit.setText("csv")
     tab.refresh()
     qtbot.waitUntil(lambda: len(tab.rows) == 1)

@@ -235,6 +235,7 @@ class StudyTab(Retranslating, QWidget):
         self.progressBar = ProgressBar(objectName="studyProgress")
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(0)
+        self.progressBar.setFormat("")   # no study yet: an empty bar, not "0%" of nothing (as the Train tab's)
 
         left = QVBoxLayout()
         left.addWidget(box)
