@@ -33,15 +33,16 @@ class PreprocessError(Exception):
     pass
 
 
-def _douglas_peucker(p: np.ndarray, tol: float) -> np.ndarray:
-    """Keep the points of a polyline needed to stay within tol of it (iterative, vectorised)."""
-    if len(p) <= 2:
-        return p
-    keep = np.zeros(len(p), bool)
-    keep[0] = keep[-1] = True
-    stack = [(0, len(p) - 1)]
+def _significance(p: np.ndarray, floor: float) -> np.ndarray:
+    """Per point of a polyline, the largest tolerance at which Douglas–Peucker keeps it (inf at the ends),
+    for the tolerances above floor (0 where it is at most floor): the point farthest from a chord is kept
+    while the tolerance is below both its distance and its parent's significance. The split points do not
+    depend on the tolerance, so one walk serves every scale a stroke is rendered at."""
+    sig = np.zeros(len(p), np.float32)
+    sig[[0, -1]] = np.inf
+    stack = [(0, len(p) - 1, np.inf)]
     while stack:
-        i, j = stack.pop()
+        i, j, cap = stack.pop()
         if j <= i + 1:
             continue
         a, b = p[i], p[j]
@@ -54,11 +55,30 @@ def _douglas_peucker(p: np.ndarray, tol: float) -> np.ndarray:
             t = np.clip(seg @ ab / n2, 0.0, 1.0)
             d = np.hypot(*(seg - t[:, None] * ab).T)
         k = int(d.argmax())
-        if d[k] > tol:
-            m = i + 1 + k
-            keep[m] = True
-            stack += [(i, m), (m, j)]
-    return p[keep]
+        if d[k] > floor:
+            m, s = i + 1 + k, min(cap, float(d[k]))
+            sig[m] = s
+            stack += [(i, m, s), (m, j, s)]
+    return sig
+
+
+# {stroke's bytes: (floor, significance)}: a stroke is rendered in many candidate digits of a number, and again at
+# each read of a drawing, each time at its own scale; its walk is made once (again only for a lower tolerance)
+_WALKS: dict[bytes, tuple[float, np.ndarray]] = {}
+_MAX_WALKS = 1024
+
+
+def _simplified(p: np.ndarray, tol: float) -> np.ndarray:
+    """The points of a polyline that Douglas–Peucker keeps to stay within tol of it."""
+    if len(p) <= 2:
+        return p
+    key = p.tobytes()
+    known = _WALKS.get(key)
+    if known is None or tol < known[0]:
+        if len(_WALKS) >= _MAX_WALKS:
+            _WALKS.clear()
+        known = _WALKS[key] = (tol, _significance(p, tol))
+    return p[known[1] > tol]
 
 
 def _segments(strokes: Sequence[Stroke], scale: float, offset: np.ndarray) -> np.ndarray:
@@ -69,7 +89,7 @@ def _segments(strokes: Sequence[Stroke], scale: float, offset: np.ndarray) -> np
         p = np.asarray(s, dtype=np.float32).reshape(-1, 2)
         if len(p) == 0:
             continue
-        p = _douglas_peucker(p * scale + offset, 0.1)
+        p = _simplified(p, 0.1 / scale) * scale + offset
         if len(p) == 1:
             p = np.vstack([p, p])
         segs.append(np.hstack([p[:-1], p[1:]]))

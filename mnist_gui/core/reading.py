@@ -23,6 +23,7 @@ import numpy as np
 from mnist_gui import config
 from mnist_gui.core.handwriting import elastic as E
 from mnist_gui.core.handwriting import gate as G
+from mnist_gui.core.handwriting import numbers as N
 from mnist_gui.core.handwriting.judge import onnx_judge
 from mnist_gui.core.handwriting.numbers import NumberReading, read_number
 from mnist_gui.core.handwriting.prototypes import Prototypes
@@ -187,6 +188,9 @@ class ReadingModels:
         return bool(self.is_digit(np.asarray(img28)[None], feats, [strokes] if strokes else None, near)[0])
 
 
+_GATED = "gates' verdicts"   # in the number cache: {candidate key: do the gates take it for a digit?}
+
+
 class Reader:
     """Reads strokes, an image or a whole number with one classifier and the small networks of a
     ReadingModels, each network run once per read. Candidates of number mode are cached while the
@@ -282,12 +286,19 @@ class Reader:
         if nr is None or not nr.digits:
             return None
         digits = nr.digits
-        images = np.stack([d.image28 for d in digits])
         like = [d.ink_like for d in digits]   # the number reader made the ink checks
-        ok = [True] * len(digits)
-        if any(like):
-            feats = np.stack([d.features if d.features is not None else features(d.strokes) for d in digits])
-            ok = list(m.is_digit(images, feats, [d.strokes for d in digits]))
+        # the gates' verdict on each digit, kept with the number's candidates: a new stroke adds a digit or two
+        gated = self._number_cache.setdefault(_GATED, {})
+        keys = [N.candidate_key(d.strokes) for d in digits]
+        new = [i for i, (k, lk) in enumerate(zip(keys, like)) if lk and k not in gated]
+        if new:
+            ask = [digits[i] for i in new]
+            feats = np.stack([d.features if d.features is not None else features(d.strokes) for d in ask])
+            said = m.is_digit(np.stack([d.image28 for d in ask]), feats, [d.strokes for d in ask])
+            if len(gated) + len(new) > 4 * N.MAX_INPUTS:
+                gated.clear()
+            gated.update((keys[i], bool(v)) for i, v in zip(new, said))
+        ok = [not lk or gated[k] for k, lk in zip(keys, like)]
         verdicts = tuple(_verdict(d.prob, lk, bool(o)) for d, lk, o in zip(digits, like, ok))
         i = next((i for i, d in enumerate(digits) if len(strokes) - 1 in d.stroke_ids), len(digits) - 1)
         d = digits[i]

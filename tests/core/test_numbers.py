@@ -200,3 +200,27 @@ def test_one_decimal_point_at_most_the_one_on_the_baseline(classify):
     blip = [[(345, 116), (347, 118)]]
     r = read(at(TWO, 0) + at(ZERO, 120) + DOT + at(SEVEN, 250) + blip + at(ONE, 320), classify)
     assert r.text == "20.71" and r.mark_ids == (2,)
+
+
+def test_the_gates_judge_each_digit_of_a_number_once_as_it_is_drawn():
+    """Number mode keeps the gates' verdict on each digit with the number's candidates: a new stroke asks them
+    only of the digits it makes, and the verdicts are the same as asked afresh."""
+    from mnist_gui import config
+    from mnist_gui.core.live import LivePredictor
+    from mnist_gui.core.reading import Reader
+
+    models, asked = ReadingModels(), []
+    judge_all = models.is_digit
+
+    def is_digit(images, *rest, **kw):
+        asked.append(len(images))
+        return judge_all(images, *rest, **kw)
+    models.is_digit = is_digit
+    reader = Reader(LivePredictor.from_path(config.resource_path("shipped_model.onnx")), models)
+    strokes = at(TWO, 0) + at(ZERO, 120) + at(SEVEN, 240)
+    for k in range(1, 4):
+        reading = reader.read(strokes[:k], number=True)
+    assert reading.number.text == "207" and asked == [1, 1, 1]
+    again = reader.read(strokes, number=True)
+    assert asked == [1, 1, 1] and again.digit_verdicts == reading.digit_verdicts
+    assert Reader(reader.classifier, ReadingModels()).read(strokes, number=True).digit_verdicts == reading.digit_verdicts

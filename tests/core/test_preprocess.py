@@ -259,3 +259,34 @@ def test_the_rendering_is_the_distance_to_the_nearest_segment_pixel_by_pixel():
                 best = min(best, float(np.hypot(*(p - a - t * ab))))
             want[y, x] = min(1.0, max(0.0, (2.6 / 2 - best) / 1.3 + 0.5))
     np.testing.assert_allclose(_render(segs, 2.6, 1.3), want, atol=1e-5)
+
+
+def _douglas_peucker(p, tol):
+    """The textbook definition, recursive: keep the point farthest from the chord while it is farther than tol."""
+    if len(p) <= 2:
+        return list(range(len(p)))
+    a, b = p[0], p[-1]
+    ab = b - a
+    t = np.clip((p[1:-1] - a) @ ab / max(ab @ ab, 1e-300), 0, 1)
+    d = np.hypot(*(p[1:-1] - a - t[:, None] * ab).T)
+    k = int(d.argmax()) + 1
+    if d[k - 1] <= tol:
+        return [0, len(p) - 1]
+    return _douglas_peucker(p[:k + 1], tol)[:-1] + [k + i for i in _douglas_peucker(p[k:], tol)]
+
+
+def test_a_stroke_is_simplified_as_douglas_peucker_at_every_scale_from_one_walk():
+    """The walk made for one tolerance serves every higher one (a stroke rendered in many candidate digits,
+    each at its scale) with the points the plain algorithm keeps; a lower tolerance walks again."""
+    from mnist_gui.core import preprocess as P
+
+    rng = np.random.default_rng(3)
+    t = np.linspace(0, 3 * np.pi, 80)
+    stroke = np.stack([40 * np.cos(t) + t * 9, 30 * np.sin(2 * t)], 1) + rng.normal(0, 0.4, (80, 2))
+    stroke = stroke.astype(np.float64)
+    P._WALKS.clear()
+    for tol in (0.05, 0.2, 0.6, 1.5, 4.0, 12.0, 0.01):
+        kept = P._simplified(stroke.astype(np.float32), tol)
+        want = stroke[_douglas_peucker(stroke, tol)].astype(np.float32)
+        assert np.array_equal(kept, want), tol
+    assert len(P._WALKS) == 1 and P._WALKS[stroke.astype(np.float32).tobytes()][0] == 0.01

@@ -18,6 +18,7 @@ place (segment.find_marks) and left out of them; the reading's text puts them ba
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -202,9 +203,10 @@ class _Candidates:
     line_h: float
     line_c: float
     items: list[tuple]  # (start state, end state, strokes, stroke ids, box, hole)
+    centres: list[float] = field(default_factory=list)   # each item's x: the mean of its strokes' mean x
 
 
-def _key(strokes_: list[np.ndarray]) -> tuple:
+def candidate_key(strokes_: Sequence) -> tuple:
     """A candidate digit's identity: its strokes in any order (they render the same image)."""
     return tuple(sorted(p.tobytes() for p in strokes_))
 
@@ -251,10 +253,10 @@ def _proposals(units: list[_Unit], unit_strokes: list[list[np.ndarray]], line_h:
 
 
 def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = None,
-            odd: np.ndarray | None = None) -> list[tuple[float, tuple]]:
+            odd: Callable[[int], bool] | None = None) -> list[tuple[float, tuple]]:
     """Dynamic programming over the candidates' order: the KEEP best readings, best first, each
     (score, ((candidate, digit), ...)). probs: N×10 per candidate; whole: N P(whole digit), or None;
-    odd: N bools, True for a candidate that is not digit-like on its own (or None). In the order drawn,
+    odd: is candidate i not digit-like on its own (or None)? Asked only of the flat, wide ones. In the order drawn,
     the overlap penalty compares a digit with the one drawn before it (for a number written left to
     right, its left neighbour)."""
     units, line_h, items = cands.units, cands.line_h, cands.items
@@ -276,8 +278,8 @@ def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = No
         not digit-like on its own)."""
         x0, x1, y0, y1 = units[s].box
         w, h = x1 - x0, y1 - y0
-        return max(w, h) < TINY * line_h or (odd is not None and s in alone and bool(odd[alone[s]])
-                                            and w > DASH_WIDTH * line_h and w >= DASH_FLAT * h)
+        return max(w, h) < TINY * line_h or (w > DASH_WIDTH * line_h and w >= DASH_FLAT * h
+                                            and odd is not None and s in alone and odd(alone[s]))
     drop = {s for s in range(n) if droppable(s)}
     # partial readings per state: (score, digits, right edge of the last digit)
     best: dict = {0: [(0.0, (), None)]}
@@ -285,10 +287,11 @@ def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = No
                     key=lambda s: (s, -1) if isinstance(s, int) else s)
 
     def push(state, hyp):
+        """Keep hyp among the KEEP best of its state (after those that score the same: as a stable sort)."""
         lst = best.setdefault(state, [])
-        lst.append(hyp)
-        lst.sort(key=lambda h: -h[0])
-        del lst[KEEP:]
+        if len(lst) < KEEP or hyp[0] > lst[-1][0]:
+            bisect.insort_right(lst, hyp, key=lambda h: -h[0])
+            del lst[KEEP:]
 
     for s in states:
         for score, digits, right_edge in best.get(s, []):
@@ -316,15 +319,16 @@ def _orders(arrays: list[np.ndarray]) -> list[list[int]]:
     return [by_x] if drawn == by_x or len(drawn) > MAX_INPUTS // 3 else [by_x, drawn]
 
 
-def candidate_sets(strokes: Sequence[Stroke]) -> tuple[list[_Candidates], dict]:
+def candidate_sets(strokes: Sequence[Stroke], line: tuple[float, float] | None = None
+                   ) -> tuple[list[_Candidates], dict]:
     """The candidates of each order (_orders) and {key: strokes} of the different candidate digits
     among them: at most MAX_INPUTS, the smallest groups of every order first, so the budget keeps
-    them. ([], {}) when there is no ink."""
+    them. ([], {}) when there is no ink. line: the strokes' _line, when already known."""
     arrays = [np.asarray(s, float).reshape(-1, 2) for s in strokes]
     orders = _orders(arrays)
     if not orders[0]:
         return [], {}
-    line_h, line_c = _line([arrays[i] for i in orders[0]])
+    line_h, line_c = line or _line([arrays[i] for i in orders[0]])
     sets, proposals = [], []
     for order in orders:
         units, unit_strokes = _units(arrays, order)
@@ -334,7 +338,7 @@ def candidate_sets(strokes: Sequence[Stroke]) -> tuple[list[_Candidates], dict]:
     for size in range(1, MAX_STROKES + 1):
         for cands, props in zip(sets, proposals):
             for start, end, strokes_, ids in (p[1:] for p in props if p[0] == size):
-                key = _key(strokes_)
+                key = candidate_key(strokes_)
                 if key not in known and len(known) >= MAX_INPUTS:
                     continue
                 pts = np.concatenate(strokes_)
@@ -344,20 +348,21 @@ def candidate_sets(strokes: Sequence[Stroke]) -> tuple[list[_Candidates], dict]:
                     continue
                 known[key] = strokes_
                 cands.items.append((start, end, strokes_, ids, box, hole))
+                cands.centres.append(float(np.mean([p[:, 0].mean() for p in strokes_])))
     return sets, known
 
 
-def ranked(sets: list[_Candidates], probs: dict, whole: dict | None = None, odd: dict | None = None
+def ranked(sets: list[_Candidates], probs: dict, whole: dict | None = None, odd=None
            ) -> list[tuple[float, list[tuple[int, int]], _Candidates]]:
     """The KEEP best readings of each order, all together best first: (score, [(candidate, digit), ...],
     candidates). probs: {candidate key: ten probabilities}; whole: {candidate key: P(whole digit)};
-    odd: {candidate key: not digit-like}."""
+    odd: {candidate key: not digit-like} (a mapping, asked only of the keys needed: see _InkChecks)."""
     finals = []
     for cands in sets:
-        keys = [_key(c[2]) for c in cands.items]
+        keys = [candidate_key(c[2]) for c in cands.items]
         p = np.array([probs[k] for k in keys]).reshape(-1, 10)
         w = None if whole is None else np.array([whole[k] for k in keys])
-        o = None if odd is None else np.array([odd[k] for k in keys], bool)
+        o = None if odd is None else (lambda ci, keys=keys: bool(odd[keys[ci]]))
         finals += [(score, digits, cands) for score, digits in _decode(cands, p, w, o)]
     return sorted(finals, key=lambda f: -f[0])
 
@@ -365,14 +370,14 @@ def ranked(sets: list[_Candidates], probs: dict, whole: dict | None = None, odd:
 def _left_to_right(digits, cands) -> list[tuple[int, int]]:
     """A reading's (candidate, digit) pairs sorted by where the digit is (a reading in the order drawn
     may have them in another order)."""
-    return sorted(digits, key=lambda d: float(np.mean([p[:, 0].mean() for p in cands.items[d[0]][2]])))
+    return sorted(digits, key=lambda d: cands.centres[d[0]])
 
 
 def reading_text(digits, cands, negative: bool = False, point_x: float | None = None) -> str:
     """A reading's text; with a minus sign, and a decimal point at x = point_x (among the digits)."""
     ordered = _left_to_right(digits, cands)
     return number_text([k for _, k in ordered], negative, _point_at(
-        [float(np.mean([p[:, 0].mean() for p in cands.items[ci][2]])) for ci, _ in ordered], point_x))
+        [cands.centres[ci] for ci, _ in ordered], point_x))
 
 
 def number_text(digits: Sequence[int], negative: bool = False, point: int | None = None) -> str:
@@ -399,7 +404,7 @@ def judge_features(sets: list[_Candidates]) -> dict:
     out = {}
     for cands in sets:
         for start, end, strokes_, _, box, _ in cands.items:
-            key = _key(strokes_)
+            key = candidate_key(strokes_)
             if key not in out:
                 h = max(box[3] - box[2], 0.02 * cands.line_h)
                 w = max(box[1] - box[0], 0.02 * h)
@@ -419,10 +424,11 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     digits, the point goes between the digits either side of it (read_digits says the rest).
     """
     arrays = [np.asarray(s, float).reshape(-1, 2) for s in strokes]
-    drawn = [a for a in arrays if len(a)]
-    marks = Marks()
+    drawn = [arrays[i] for i in _orders(arrays)[0]]
+    marks, line = Marks(), None
     if len(drawn) >= 2:
-        marks = find_marks(arrays, *_line(drawn))
+        line = _line(drawn)
+        marks = find_marks(arrays, *line)
     if marks.ids:
         keep = [i for i in range(len(arrays)) if i not in marks.ids]
         point_x = None if marks.point is None else float(np.mean(arrays[marks.point][:, 0]))
@@ -433,7 +439,7 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
                 d.stroke_ids = [keep[i] for i in d.stroke_ids]
             nr.mark_ids = tuple(sorted(marks.ids))
             return nr
-    return read_digits(strokes, classify, cache, judge, path, mine=mine, templates=templates)
+    return read_digits(strokes, classify, cache, judge, path, mine=mine, templates=templates, line=line)
 
 
 def _leaned(seen: dict, strokes_of: dict, mine: Prototypes) -> dict:
@@ -447,10 +453,24 @@ def _leaned(seen: dict, strokes_of: dict, mine: Prototypes) -> dict:
     return {k: (seen[k][0], p, f) for k, p, f in zip(keys, probs, feats)}
 
 
+class _InkChecks(dict):
+    """{candidate key: is its input not digit-like (preprocess.digit_like)?}, each checked when first asked:
+    the decoding asks only of flat, wide strokes, the reading of its digits."""
+
+    def __init__(self, seen: dict):
+        super().__init__()
+        self.seen = seen
+
+    def __missing__(self, key) -> bool:
+        self[key] = odd = not digit_like(self.seen[key][0])
+        return odd
+
+
 def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | None = None,
                 judge: Judge | None = None, path=None, negative: bool = False,
                 point_x: float | None = None, mine: Prototypes | None = None,
-                templates: Templates | None = None) -> NumberReading | None:
+                templates: Templates | None = None, line: tuple[float, float] | None = None
+                ) -> NumberReading | None:
     """The most probable reading of the strokes as digits (None when there is no ink); with negative, a
     minus sign before them, and with point_x, a decimal point at that x when it falls between two digits
     (the alternatives' texts likewise).
@@ -465,9 +485,10 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     mine (prototypes.Prototypes, the user's taught digits), when given, leans each candidate's probabilities
     towards the taught digits whose paths are close to its strokes, as for a single digit, before scoring.
     templates (elastic.Templates), when given, match each candidate's path too; the elastic reader's
-    probabilities join as for a single digit (kept in the cache with the others').
+    probabilities join as for a single digit (kept in the cache with the others'). line: the strokes'
+    _line, when already known.
     """
-    sets, strokes_of = candidate_sets(strokes)
+    sets, strokes_of = candidate_sets(strokes, line)
     if not sets:
         return None
     # key: (image, probabilities, path features or None)
@@ -506,7 +527,7 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
             judged.update({said[k]: whole[k] for k in feats})
     if mine is not None:   # after the cache, which keeps the probabilities before any teaching
         seen = _leaned(seen, strokes_of, mine)
-    odd = {k: not digit_like(img) for k, (img, _, _) in seen.items()}
+    odd = _InkChecks(seen)
     finals = ranked(sets, {k: p for k, (_, p, _) in seen.items()}, whole, odd)
     if not finals:
         return None
@@ -517,8 +538,8 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     read, xs = [], []
     for ci, k in _left_to_right(digits, cands):
         c = cands.items[ci]
-        image, probs_, feats_ = seen[_key(c[2])]
-        read.append(DigitRead(k, float(probs_[k]), c[2], image, probs_, list(c[3]), feats_, not odd[_key(c[2])]))
-        xs.append(float(np.mean([p[:, 0].mean() for p in c[2]])))
+        image, probs_, feats_ = seen[candidate_key(c[2])]
+        read.append(DigitRead(k, float(probs_[k]), c[2], image, probs_, list(c[3]), feats_, not odd[candidate_key(c[2])]))
+        xs.append(cands.centres[ci])
     return NumberReading(read, score, list(by_text.items())[1:], len(todo), negative, _point_at(xs, point_x))
 
