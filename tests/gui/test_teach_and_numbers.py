@@ -365,3 +365,31 @@ def test_a_long_my_digits_line_leaves_the_bars_their_room_in_number_mode(window,
     assert size.width() >= short[0].width() and size.height() >= short[0].height() and clear, (size, short)
     assert tab.myCountLabel.height() <= tab.finetuneButton.height()
     assert tab.myCountLabel.toolTip() == long_text   # cut on screen, whole in its tooltip
+
+
+def test_a_long_caption_over_the_bars_never_pushes_them_over_the_canvas_in_number_mode(window, qtbot):
+    """In number mode the caption says whose digit the bars show ("… (the digit of the last stroke)"); "Too small
+    to read: …" with it widened the narrow column by 100 px, over the canvas. It wraps in two lines' room, kept
+    in number mode, so neither the column nor the bars move as it changes."""
+    import dataclasses
+
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from mnist_gui.core.reading import Verdict
+    window.resize(1000, 680)
+    tab = window.drawTab
+    tab.numberMode.setChecked(True)
+    draw(qtbot, tab.canvas, [[(20 + x * 1.1, 60 + y * 2.0) for x, y in s] for s in SEVEN])
+    qtbot.waitUntil(lambda: tab.bars.top_digit() is not None)
+
+    def places():
+        for _ in range(4):   # the layouts, outer to inner, take the last change into account
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        return tab.bars.geometry(), tab.bars.plot.geometry()
+
+    sure = places()
+    assert tab.canvas.geometry().right() < sure[0].left()
+    tab.bars.show_reading(dataclasses.replace(tab.bars._reading, verdict=Verdict.TOO_SMALL))
+    assert tab.bars.confidenceLabel.text() == "Too small to read: draw the digit larger (the digit of the last stroke)"
+    assert places() == sure

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from mnist_gui.core.reading import Reading, Verdict
 from mnist_gui.gui import theme
@@ -35,6 +35,10 @@ class PredictionBars(Retranslating, QWidget):
         self.confidenceLabel = QLabel()
         self.confidenceLabel.setObjectName("confidence")
         self.confidenceLabel.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # a long caption ("Too small to read: …  (the digit of the last stroke)" in number mode's narrow column)
+        # wraps instead of widening the column over the canvas
+        self.confidenceLabel.setWordWrap(True)
+        self.confidenceLabel.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         self.plot = Plot("predictionPlot", mouse=False)
         self.plot.setMenuEnabled(False)
@@ -133,8 +137,11 @@ class PredictionBars(Retranslating, QWidget):
         return None if self._reading is None else self._reading.top
 
     def set_number_mode(self, on: bool) -> None:
-        """In number mode an empty canvas asks for a number (it asked for a digit: a newcomer's report)."""
+        """In number mode an empty canvas asks for a number (it asked for a digit: a newcomer's report), and the
+        caption keeps two lines' height: it says whose digit the bars are, and wraps in the narrow column, so
+        the bars do not jump as it grows and shrinks."""
         self._numberMode = on
+        self.confidenceLabel.setMinimumHeight(2 * self.confidenceLabel.fontMetrics().lineSpacing() if on else 0)
         self._show()
 
     def clear(self) -> None:
