@@ -267,6 +267,10 @@
         <translation>用我的數字微調(&amp;G)</translation>
     </message>
     <message>
+        <source>Why this digit explains one digit: turn off “Read a whole number” to see it</source>
+        <translation>「為何是這個數字」一次說明一個數字：關閉「辨識整個數」後再看</translation>
+    </message>
+    <message>
         <source>fine-tuned on them; the previous model stays live</source>
         <translation>已用它們微調；原先的模型仍為使用中</translation>
     </message>

@@ -367,10 +367,12 @@ def test_a_long_my_digits_line_leaves_the_bars_their_room_in_number_mode(window,
     assert tab.myCountLabel.toolTip() == long_text   # cut on screen, whole in its tooltip
 
 
-def test_a_long_caption_over_the_bars_never_pushes_them_over_the_canvas_in_number_mode(window, qtbot):
-    """In number mode the caption says whose digit the bars show ("… (the digit of the last stroke)"); "Too small
-    to read: …" with it widened the narrow column by 100 px, over the canvas. It wraps in two lines' room, kept
-    in number mode, so neither the column nor the bars move as it changes."""
+def test_number_modes_narrow_column_stays_beside_the_canvas_whatever_it_shows(window, qtbot):
+    """At the default size (1,000×680) the column beside number mode's wide canvas has 300 px. It grew over the
+    canvas: by 100 px with a long caption over the bars ("Too small to read: … (the digit of the last stroke)"),
+    by 78 with Why this digit on (an empty map beside the 28×28: it explains single digits only); in Chinese
+    the bars' digit axis went under the box below. The caption wraps in two lines' room, Why this digit is off
+    in number mode (its tooltip says why), and nothing moves as the caption changes."""
     import dataclasses
 
     from PySide6.QtCore import QEvent
@@ -379,6 +381,7 @@ def test_a_long_caption_over_the_bars_never_pushes_them_over_the_canvas_in_numbe
     from mnist_gui.core.reading import Verdict
     window.resize(1000, 680)
     tab = window.drawTab
+    tab.whyCheck.setChecked(True)
     tab.numberMode.setChecked(True)
     draw(qtbot, tab.canvas, [[(20 + x * 1.1, 60 + y * 2.0) for x, y in s] for s in SEVEN])
     qtbot.waitUntil(lambda: tab.bars.top_digit() is not None)
@@ -386,10 +389,19 @@ def test_a_long_caption_over_the_bars_never_pushes_them_over_the_canvas_in_numbe
     def places():
         for _ in range(4):   # the layouts, outer to inner, take the last change into account
             QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-        return tab.bars.geometry(), tab.bars.plot.geometry()
+        plot = tab.bars.plot
+        assert tab.canvas.geometry().right() < tab.bars.geometry().left()
+        assert plot.mapTo(tab, plot.rect().bottomLeft()).y() < tab.seenBox.mapTo(tab, tab.seenBox.rect().topLeft()).y()
+        return tab.bars.geometry(), plot.geometry()
 
+    assert not tab.whyCheck.isEnabled() and not tab.why.image.isVisible() and "Read a whole number" in tab.whyCheck.toolTip()
     sure = places()
-    assert tab.canvas.geometry().right() < sure[0].left()
     tab.bars.show_reading(dataclasses.replace(tab.bars._reading, verdict=Verdict.TOO_SMALL))
     assert tab.bars.confidenceLabel.text() == "Too small to read: draw the digit larger (the digit of the last stroke)"
     assert places() == sure
+    window.set_language("zh_TW")
+    qtbot.waitUntil(lambda: "最後一筆" in tab.bars.confidenceLabel.text())
+    places()
+    assert "辨識整個數" in tab.whyCheck.toolTip()
+    tab.numberMode.setChecked(False)   # a single digit: Why this digit is back as the user left it
+    assert tab.whyCheck.isEnabled() and tab.whyCheck.isChecked() and tab.why.image.isVisibleTo(tab)

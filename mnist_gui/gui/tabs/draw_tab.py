@@ -165,6 +165,7 @@ class DrawTab(Retranslating, QWidget):
         self.numberMode.toggled.connect(self.canvas.set_wide)
         self.numberMode.toggled.connect(self.bars.set_number_mode)
         self.numberMode.toggled.connect(self.update_prediction)
+        self.numberMode.toggled.connect(self._show_why)
         self.teachButton.clicked.connect(self.teach)
         self.finetuneButton.clicked.connect(self.finetuneRequested)
         qtws.modelChanged.connect(lambda _ck: (self.update_prediction(), self.update_my_count()))
@@ -176,9 +177,8 @@ class DrawTab(Retranslating, QWidget):
         self.penWidth.valueChanged.connect(lambda v: self.ws.settings.set("draw/penWidth", v))
         self.numberMode.toggled.connect(lambda on: self.ws.settings.set("draw/numberMode", on))
         self.whyCheck.setChecked(self.ws.settings.get("draw/whyThisDigit"))
-        self.why.setVisible(self.whyCheck.isChecked())
         self.whyCheck.toggled.connect(self._on_why_toggled)
-        self.retranslate()
+        self.retranslate()   # and _show_why
 
     def retranslate(self) -> None:
         """Every text of the tab in the current language (also the ones that show the current state)."""
@@ -192,8 +192,7 @@ class DrawTab(Retranslating, QWidget):
         self.previewCaption.setText(self.tr("28×28, centred by centre of mass"))
         self.numberMode.setText(self.tr("Read a &whole number (several digits, left to right)"))
         self.whyCheck.setText(self.tr("Sh&ow why this digit"))
-        self.whyCheck.setToolTip(self.tr("Which parts of the ink made the network read this digit, and which spoke "
-                                         "against it (shown when the pen is lifted)"))
+        self._show_why()
         self.numberLabel.setAccessibleName(self.tr("Number read"))
         self.teachBox.setTitle(self.tr("Teach it your handwriting"))
         self.teachLabel.setText(self.tr("Th&is is a"))
@@ -208,8 +207,19 @@ class DrawTab(Retranslating, QWidget):
 
     def _on_why_toggled(self, on: bool) -> None:
         self.ws.settings.set("draw/whyThisDigit", on)
-        self.why.setVisible(on)
+        self._show_why()
         self._explain()
+
+    def _show_why(self) -> None:
+        """Why this digit explains one digit: in number mode its check is off, its tooltip says why, and its map
+        is not shown (an empty map beside the 28×28 widened number mode's narrow column over the canvas)."""
+        number = self.numberMode.isChecked()
+        self.whyCheck.setEnabled(not number)
+        self.why.setVisible(self.whyCheck.isChecked() and not number)
+        self.whyCheck.setToolTip(
+            self.tr("Why this digit explains one digit: turn off “Read a whole number” to see it") if number else
+            self.tr("Which parts of the ink made the network read this digit, and which spoke against it (shown "
+                    "when the pen is lifted)"))
 
     def _explain(self) -> None:
         """The occlusion map of the reading shown, when it is asked for and the pen is up; else cleared.

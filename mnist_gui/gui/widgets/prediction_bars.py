@@ -46,7 +46,7 @@ class PredictionBars(Retranslating, QWidget):
         self.plot.setXRange(-0.6, 9.6, padding=0)
         ax = self.plot.getAxis("bottom")
         ax.setTicks([[(i, str(i)) for i in range(10)]])
-        self.plot.setMinimumSize(300, 180)
+        self.plot.setMinimumSize(300, 160)   # room for number mode's two-line caption in Chinese at 1,000×680
         self._bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
                                      brushes=[pg.mkBrush(*theme.current().bar)] * 10, pen=pg.mkPen(None))
         self.plot.addItem(self._bars)
