@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mnist_gui import config
+from mnist_gui.core.preprocess import MAX_COORDINATE
 from mnist_gui.core.storage import (
     JsonFileError,
     StateFileError,
@@ -50,7 +51,8 @@ class MyDigitsError(StorageError):
 
 
 def _clean_strokes(v) -> list:
-    """Strokes as stored: a list of lists of [x, y] finite numbers. Anything else reads as no strokes."""
+    """Strokes as stored: a list of lists of [x, y] finite numbers within ±MAX_COORDINATE (as a strokes file's).
+    Anything else reads as no strokes."""
     if not isinstance(v, list):
         return []
     out = []
@@ -59,7 +61,8 @@ def _clean_strokes(v) -> list:
             return []
         pts = []
         for p in s:
-            if not (isinstance(p, list) and len(p) == 2 and is_number(p[0]) and is_number(p[1])):
+            if not (isinstance(p, list) and len(p) == 2 and is_number(p[0]) and is_number(p[1])
+                    and abs(p[0]) <= MAX_COORDINATE and abs(p[1]) <= MAX_COORDINATE):
                 return []
             pts.append((p[0], p[1]))
         out.append(pts)

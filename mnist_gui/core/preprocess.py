@@ -8,6 +8,7 @@ thickness whatever the pen width and the size of the drawing.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import struct
@@ -63,22 +64,29 @@ def _significance(p: np.ndarray, floor: float) -> np.ndarray:
 
 
 # {stroke's bytes: (floor, significance)}: a stroke is rendered in many candidate digits of a number, and again at
-# each read of a drawing, each time at its own scale; its walk is made once (again only for a lower tolerance)
+# each read of a drawing, each time at its own scale; its walk is made once (again only for a lower tolerance).
+# At most _MAX_WALKS strokes of at most _MAX_WALK_POINTS points each (~25 MB): a longer one is walked each time.
 _WALKS: dict[bytes, tuple[float, np.ndarray]] = {}
 _MAX_WALKS = 1024
+_MAX_WALK_POINTS = 2048
 
 
 def _simplified(p: np.ndarray, tol: float) -> np.ndarray:
-    """The points of a polyline that Douglas–Peucker keeps to stay within tol of it."""
+    """The points of a polyline that Douglas–Peucker keeps to stay within tol of it (its ends at least)."""
     if len(p) <= 2:
         return p
-    key = p.tobytes()
-    known = _WALKS.get(key)
-    if known is None or tol < known[0]:
-        if len(_WALKS) >= _MAX_WALKS:
-            _WALKS.clear()
-        known = _WALKS[key] = (tol, _significance(p, tol))
-    return p[known[1] > tol]
+    if len(p) > _MAX_WALK_POINTS:
+        keep = _significance(p, tol) > tol
+    else:
+        key = p.tobytes()
+        known = _WALKS.get(key)
+        if known is None or tol < known[0]:
+            if len(_WALKS) >= _MAX_WALKS:
+                _WALKS.clear()
+            known = _WALKS[key] = (tol, _significance(p, tol))
+        keep = known[1] > tol
+    keep[[0, -1]] = True   # an infinite tolerance (a drawing of infinite extent, scale 0) still has its ends
+    return p[keep]
 
 
 def _segments(strokes: Sequence[Stroke], scale: float, offset: np.ndarray) -> np.ndarray:
@@ -89,7 +97,7 @@ def _segments(strokes: Sequence[Stroke], scale: float, offset: np.ndarray) -> np
         p = np.asarray(s, dtype=np.float32).reshape(-1, 2)
         if len(p) == 0:
             continue
-        p = _simplified(p, 0.1 / scale) * scale + offset
+        p = _simplified(p, 0.1 / scale if scale > 0 else math.inf) * scale + offset
         if len(p) == 1:
             p = np.vstack([p, p])
         segs.append(np.hstack([p[:-1], p[1:]]))
@@ -416,12 +424,14 @@ def digit_like(img28: np.ndarray) -> bool:
 
 MAX_STROKES_FILE_BYTES = 16 * 1024 * 1024   # a drawing's strokes as JSON; a larger file is not read
 MAX_STROKE_POINTS = 200_000                  # points in all its strokes
+MAX_COORDINATE = 1e9                         # |x|, |y| at most this (rendered in float32: 1e39 was infinite)
 
 
 def read_strokes_file(path) -> list[list[tuple[float, float]]]:
     """A drawing saved as pen strokes: a JSON list of strokes, each a list of [x, y] points (y down, any
     units). PreprocessError, one line naming the file, for anything else (not JSON, another shape, numbers
-    that are not finite, more than MAX_STROKE_POINTS points, a file over MAX_STROKES_FILE_BYTES)."""
+    that are not finite or beyond ±MAX_COORDINATE, more than MAX_STROKE_POINTS points, a file over
+    MAX_STROKES_FILE_BYTES)."""
     import json
     p = Path(path)
     what = "not a drawing (JSON: a list of strokes, each a list of [x, y] points)"
@@ -445,7 +455,10 @@ def read_strokes_file(path) -> list[list[tuple[float, float]]]:
                                                                for v in q) for q in s):
             raise PreprocessError(f"{path}: {what}")
         stroke = [(float(x), float(y)) for x, y in s]
-        if not np.isfinite(np.asarray(stroke, float)).all():
+        xy = np.asarray(stroke, float)
+        if not np.isfinite(xy).all():
             raise PreprocessError(f"{path}: {what}")
+        if (np.abs(xy) > MAX_COORDINATE).any():
+            raise PreprocessError(f"{path}: a coordinate beyond ±{MAX_COORDINATE:,.0f}, not read")
         strokes.append(stroke)
     return strokes

@@ -23,9 +23,8 @@ import numpy as np
 from mnist_gui import config
 from mnist_gui.core.handwriting import elastic as E
 from mnist_gui.core.handwriting import gate as G
-from mnist_gui.core.handwriting import numbers as N
 from mnist_gui.core.handwriting.judge import onnx_judge
-from mnist_gui.core.handwriting.numbers import NumberReading, read_number
+from mnist_gui.core.handwriting.numbers import MAX_INPUTS, NumberReading, candidate_key, read_number
 from mnist_gui.core.handwriting.prototypes import Prototypes
 from mnist_gui.core.handwriting.trajectory import combine, features, onnx_trajectory
 from mnist_gui.core.preprocess import Stroke, digit_like, image_to_mnist, strokes_to_mnist, too_small
@@ -289,13 +288,13 @@ class Reader:
         like = [d.ink_like for d in digits]   # the number reader made the ink checks
         # the gates' verdict on each digit, kept with the number's candidates: a new stroke adds a digit or two
         gated = self._number_cache.setdefault(_GATED, {})
-        keys = [N.candidate_key(d.strokes) for d in digits]
+        keys = [candidate_key(d.strokes) for d in digits]
         new = [i for i, (k, lk) in enumerate(zip(keys, like)) if lk and k not in gated]
         if new:
             ask = [digits[i] for i in new]
             feats = np.stack([d.features if d.features is not None else features(d.strokes) for d in ask])
             said = m.is_digit(np.stack([d.image28 for d in ask]), feats, [d.strokes for d in ask])
-            if len(gated) + len(new) > 4 * N.MAX_INPUTS:
+            if len(gated) + len(new) > 4 * MAX_INPUTS:
                 gated.clear()
             gated.update((keys[i], bool(v)) for i, v in zip(new, said))
         ok = [not lk or gated[k] for k, lk in zip(keys, like)]

@@ -177,6 +177,18 @@ def test_delete_removes_exactly_one_line_and_keeps_every_other_byte(tmp_path):
     assert not m.delete("no-such-id") and MyDigits(p).skipped == 2
 
 
+def test_stored_strokes_beyond_the_strokes_files_bounds_read_as_none(tmp_path):
+    """The bound of a strokes file (preprocess.MAX_COORDINATE) holds for My digits' stored strokes too: 1e39 is
+    finite but an infinite float32 when the strokes are rendered or matched."""
+    p = tmp_path / "my.jsonl"
+    MyDigits(p).add(3, img(), [[(0, 0), (10, 10)]])
+    line = json.loads(p.read_bytes())
+    line["strokes"] = [[[0, 0], [1e39, 1e39]]]
+    p.write_text(json.dumps(line) + "\n")
+    m = MyDigits(p)
+    assert [s.label for s in m.samples] == [3] and m.samples[0].strokes == []
+
+
 def test_an_unwritable_app_folder_is_one_clear_error(tmp_path, monkeypatch):
     from mnist_gui.core.mydigits import MyDigitsError
     blocker = tmp_path / "app"

@@ -223,4 +223,5 @@ def test_the_gates_judge_each_digit_of_a_number_once_as_it_is_drawn():
     assert reading.number.text == "207" and asked == [1, 1, 1]
     again = reader.read(strokes, number=True)
     assert asked == [1, 1, 1] and again.digit_verdicts == reading.digit_verdicts
-    assert Reader(reader.classifier, ReadingModels()).read(strokes, number=True).digit_verdicts == reading.digit_verdicts
+    afresh = Reader(reader.classifier, ReadingModels()).read(strokes, number=True)
+    assert afresh.digit_verdicts == reading.digit_verdicts

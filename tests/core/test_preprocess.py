@@ -225,6 +225,17 @@ def test_a_strokes_file_that_is_not_a_drawing_is_one_message(tmp_path, text):
         read_strokes_file(f)
 
 
+def test_a_strokes_file_with_coordinates_beyond_float32_is_one_message(tmp_path):
+    """1e39 is a finite float but an infinite float32: the drawing's scale was 0 and rendering divided by it."""
+    from mnist_gui.core.preprocess import PreprocessError, read_strokes_file
+    f = tmp_path / "d.json"
+    f.write_text("[[[0, 0], [1e39, 1e39], [2e39, 0]]]")
+    with pytest.raises(PreprocessError, match="beyond ±1,000,000,000"):
+        read_strokes_file(f)
+    f.write_text("[[[0, 0], [1e9, 1e9], [-1e9, 0]]]")
+    assert len(read_strokes_file(f)[0]) == 3
+
+
 def test_a_strokes_file_is_bounded(tmp_path, monkeypatch):
     from mnist_gui.core import preprocess
     f = tmp_path / "d.json"

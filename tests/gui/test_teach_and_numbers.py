@@ -394,7 +394,8 @@ def test_number_modes_narrow_column_stays_beside_the_canvas_whatever_it_shows(wi
         assert plot.mapTo(tab, plot.rect().bottomLeft()).y() < tab.seenBox.mapTo(tab, tab.seenBox.rect().topLeft()).y()
         return tab.bars.geometry(), plot.geometry()
 
-    assert not tab.whyCheck.isEnabled() and not tab.why.image.isVisible() and "Read a whole number" in tab.whyCheck.toolTip()
+    assert not tab.whyCheck.isEnabled() and not tab.why.image.isVisible()
+    assert "Read a whole number" in tab.whyCheck.toolTip()
     sure = places()
     tab.bars.show_reading(dataclasses.replace(tab.bars._reading, verdict=Verdict.TOO_SMALL))
     assert tab.bars.confidenceLabel.text() == "Too small to read: draw the digit larger (the digit of the last stroke)"

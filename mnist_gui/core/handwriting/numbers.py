@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -352,7 +352,7 @@ def candidate_sets(strokes: Sequence[Stroke], line: tuple[float, float] | None =
     return sets, known
 
 
-def ranked(sets: list[_Candidates], probs: dict, whole: dict | None = None, odd=None
+def ranked(sets: list[_Candidates], probs: dict, whole: dict | None = None, odd: Mapping | None = None
            ) -> list[tuple[float, list[tuple[int, int]], _Candidates]]:
     """The KEEP best readings of each order, all together best first: (score, [(candidate, digit), ...],
     candidates). probs: {candidate key: ten probabilities}; whole: {candidate key: P(whole digit)};
@@ -538,8 +538,9 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     read, xs = [], []
     for ci, k in _left_to_right(digits, cands):
         c = cands.items[ci]
-        image, probs_, feats_ = seen[candidate_key(c[2])]
-        read.append(DigitRead(k, float(probs_[k]), c[2], image, probs_, list(c[3]), feats_, not odd[candidate_key(c[2])]))
+        key = candidate_key(c[2])
+        image, probs_, feats_ = seen[key]
+        read.append(DigitRead(k, float(probs_[k]), c[2], image, probs_, list(c[3]), feats_, not odd[key]))
         xs.append(cands.centres[ci])
     return NumberReading(read, score, list(by_text.items())[1:], len(todo), negative, _point_at(xs, point_x))
 
