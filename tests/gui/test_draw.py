@@ -305,3 +305,44 @@ def test_why_this_digit_is_off_by_default_made_at_pen_up_and_kept_across_a_resta
     w2.drawTab.whyCheck.click()
     w2.close()
     assert not open_window(qtbot).drawTab.whyCheck.isChecked()
+
+
+def _overlapping(root):
+    """Pairs of visible sibling widgets inside root whose boxes overlap (a layout squeezed below its least size)."""
+    from PySide6.QtWidgets import QWidget
+    out = []
+    for w in [root, *root.findChildren(QWidget)]:
+        if not w.isVisible() or w.layout() is None:
+            continue
+        kids = [c for c in w.children() if isinstance(c, QWidget) and c.isVisible() and not c.isWindow()]
+        for i, a in enumerate(kids):
+            out += [(a.objectName() or type(a).__name__, b.objectName() or type(b).__name__) for b in kids[i + 1:]
+                    if a.geometry().intersected(b.geometry()).width() > 1
+                    and a.geometry().intersected(b.geometry()).height() > 1]
+    return out
+
+
+def test_the_draw_tab_scrolls_in_a_small_window_instead_of_drawing_over_itself(window, qtbot):
+    """The canvas has a fixed size (number mode's is 672 px wide). In a window smaller than the tab's least
+    size (the window may be made 640×480) its layout was squeezed below it: the pen's row over the canvas, the bars
+    over number mode's canvas. The tab scrolls instead; at the default size (1,000×680) it does not, in either
+    mode, in English or Chinese."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+    tab = window.drawTab
+    window.show()
+
+    for size, scrolls in (((640, 480), True), ((1000, 680), False)):
+        window.resize(*size)
+        for language in ("en", "zh_TW"):
+            window.set_language(language)
+            for number in (False, True):
+                tab.numberMode.setChecked(number)
+                draw(qtbot, tab.canvas, fit_strokes(SEVEN))
+                qtbot.waitUntil(lambda: tab.bars.top_digit() is not None)
+                for _ in range(4):   # the layouts, outer to inner, take the last change into account
+                    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+                assert not _overlapping(tab), (size, language, number, _overlapping(tab))
+                bars = tab.scroll.horizontalScrollBar(), tab.scroll.verticalScrollBar()
+                assert any(b.isVisible() for b in bars) == scrolls, (size, language, number)
+                tab.canvas.clear()

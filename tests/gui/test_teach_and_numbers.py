@@ -175,7 +175,7 @@ def test_number_mode_keeps_what_is_below_the_number_in_place(window, qtbot):
     tab = window.drawTab
 
     def below() -> int:
-        tab.layout().activate()
+        tab.scroll.widget().layout().activate()
         return tab.whyCheck.geometry().y()
     narrow = below()
     assert tab.bars.confidenceLabel.text() == "Draw a digit"

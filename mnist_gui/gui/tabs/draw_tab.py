@@ -8,11 +8,13 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSlider,
     QSpinBox,
     QVBoxLayout,
@@ -44,6 +46,15 @@ READ_NUMBERS_WHILE_DRAWING = False
 PREVIEW_SCALE = 5      # the 28×28 input shown 5× enlarged
 NO_DIGIT = -1          # "This is a" when there is no one digit to teach
 NUMBER_PT = 22         # the number read, in points
+
+
+class _Page(QWidget):
+    """The Draw tab's contents in its scroll area. Its wrapping labels give it a height for each width, which
+    the scroll area takes as the least height; Qt's is the preferred one (891 px at 1,000×680, so it always
+    scrolled): the least one it is."""
+
+    def heightForWidth(self, w: int) -> int:  # noqa: N802 - Qt's name
+        return self.layout().totalMinimumHeightForWidth(w)
 
 
 class DrawTab(Retranslating, QWidget):
@@ -147,9 +158,18 @@ class DrawTab(Retranslating, QWidget):
         right.addWidget(seen)
         right.addWidget(teach)
 
-        lay = QHBoxLayout(self)
+        # in a window smaller than the tab's least size (the canvas has a fixed size: number mode's needs a
+        # 1,000-pixel window) the tab scrolls; laid out below its least size, the bars were drawn over the canvas
+        # and the pen's row over its bottom
+        page = _Page(objectName="drawPage")
+        lay = QHBoxLayout(page)
         lay.addLayout(canvas_box)
         lay.addLayout(right, 1)
+        self.scroll = QScrollArea(objectName="drawScroll", widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        self.scroll.setWidget(page)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
