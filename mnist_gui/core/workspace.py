@@ -95,6 +95,7 @@ class RunControl:
         self._stop = threading.Event()
         self._abort = threading.Event()
         self._paused = False
+        self._share_until = 0.0
         self._trainer = None
         self._lock = threading.Lock()
 
@@ -122,6 +123,14 @@ class RunControl:
         if trainer is not None:
             trainer.resume()
 
+    def share_cores(self, seconds: float) -> None:
+        """The user is drawing: the run trains on a thread fewer for the next `seconds` (Trainer.share_cores)."""
+        until = time.monotonic() + seconds
+        with self._lock:
+            self._share_until, trainer = until, self._trainer
+        if trainer is not None:
+            trainer.share_cores(until)
+
     def poll(self) -> bool:
         """Whether the run is to stop (asked here, or should_stop() turned true: then the trainer is told)."""
         if not self._stop.is_set() and self._should_stop is not None and self._should_stop():
@@ -139,11 +148,15 @@ class RunControl:
     def _attach(self, trainer) -> None:
         with self._lock:
             self._trainer, paused = trainer, self._paused
+            trainer.share_cores(self._share_until)
         if self.stopped:
             trainer.stop()
         if paused:
             trainer.pause()
 
+
+# How long after the pen's last move a run keeps training on a thread fewer (Workspace.share_cores).
+SHARE_CORES_S = 2.0
 
 # What a run stopped before its first step says (it is not recorded: nothing trained).
 STOPPED_BEFORE_TRAINING = "stopped before training began"
@@ -231,6 +244,7 @@ class Workspace:
         self._prototypes_made = False
         self._busy: BusyKind | None = None
         self._busy_lock = threading.Lock()
+        self._running: set[RunControl] = set()   # the runs training now (share_cores)
         # change notifications (called in the thread that made the change)
         self.model_changed = Callbacks()      # (Checkpoint)
         self.runs_changed = Callbacks()       # ()
@@ -601,6 +615,12 @@ class Workspace:
         repeat = max(1, round(share * n_mnist / (1 - share) / len(my)))
         return replace(plan, extra_train=my.as_split(repeat))
 
+    def share_cores(self, seconds: float = SHARE_CORES_S) -> None:
+        """The user is drawing: every run training now trains on a thread fewer for the next `seconds`, so the
+        live reading has a core of its own (RunControl.share_cores). Any thread."""
+        for control in list(self._running):
+            control.share_cores(seconds)
+
     def run(self, plan: RunPlan, on_event: Callable[[Any], None] | None = None,
             control: RunControl | None = None, *, keep_stopped: bool = True,
             out: str | Path | None = None) -> FinishedRun:
@@ -637,7 +657,11 @@ class Workspace:
         trainer = Trainer(plan.config, data, on_train_event, init_state=plan.init_state,
                           extra_train=plan.extra_train, device=plan.device)
         control._attach(trainer)
-        result = trainer.run()
+        self._running.add(control)
+        try:
+            result = trainer.run()
+        finally:
+            self._running.discard(control)
         if result.status is RunStatus.STOPPED and (not result.history.get("step") or not keep_stopped):
             return (before if not result.history.get("step")
                     else FinishedRun(RunStatus.STOPPED, result.message, None, None, kind=plan.kind, result=result))

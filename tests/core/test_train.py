@@ -131,6 +131,54 @@ def test_pause_and_resume(small_mnist):
     assert seen[i + 2].steps[0] == paused_at[0] + 1
 
 
+def test_a_run_trains_on_a_thread_fewer_while_the_user_draws(small_mnist, monkeypatch):
+    """Workspace.share_cores (the Draw tab, while the pen moves) reaches the trainer: from the next batch it
+    trains on one thread fewer, until the time asked for has passed; at the end torch's threads are as the run
+    found them."""
+    import time
+
+    monkeypatch.setattr(torch, "get_num_threads", lambda: threads[0])
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: threads.__setitem__(0, n))
+    threads, per_step = [4], {}
+
+    def cb(e):
+        if isinstance(e, Progressed):
+            per_step.update((s, threads[0]) for s in e.steps)
+            if e.step == 3:
+                trainer.share_cores(time.monotonic() + 3600)   # drawing
+            if e.step == 6:
+                trainer.share_cores(time.monotonic() - 1)      # the pen left long ago
+    trainer = Trainer(quick(max_steps=9), small_mnist, cb, progress_interval_s=0)
+    assert trainer.run().status == "finished"
+    assert [per_step[s] for s in range(1, 10)] == [4, 4, 4, 3, 3, 3, 4, 4, 4] and threads == [4]
+    threads[0] = 1   # one thread: nothing to share
+    per_step.clear()
+    trainer = Trainer(quick(max_steps=3), small_mnist, cb, progress_interval_s=0)
+    trainer.share_cores(time.monotonic() + 3600)
+    trainer.run()
+    assert set(per_step.values()) == {1} and threads == [1]
+
+
+def test_the_workspace_shares_cores_with_the_runs_training_now(tmp_path, small_mnist, monkeypatch):
+    """Workspace.share_cores reaches a run that is training (its RunControl, then its trainer), and none after."""
+    from mnist_gui.core import train as T
+    from mnist_gui.core.workspace import RunControl, RunPlan, Workspace
+    asked = []
+    monkeypatch.setattr(T.Trainer, "share_cores", lambda self, until: asked.append(until))
+    ws = Workspace(tmp_path / "home")
+    monkeypatch.setattr(ws, "mnist", lambda **_kw: small_mnist)
+
+    def on_event(e):
+        if isinstance(e, Progressed) and e.step == 2:
+            ws.share_cores()
+    control = RunControl()
+    with ws.working("train"):
+        ws.run(RunPlan(quick(max_steps=4)), on_event, control)
+    assert len(asked) == 2 and asked[0] == 0.0 and asked[1] > 0   # at attach (nothing asked), then while drawing
+    ws.share_cores()
+    assert len(asked) == 2
+
+
 def test_nan_guard(small_mnist):
     from mnist_gui.core.models import ModelConfig, build_model
     state = build_model(ModelConfig("fast-bn")).state_dict()
