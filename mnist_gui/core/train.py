@@ -331,8 +331,10 @@ class Trainer:
         return self._stop.is_set()
 
     def _check_stop(self, *_args) -> None:
+        """Between the batches of an evaluation: a stop, and the threads share_cores asks for."""
         if self.stopped:
             raise _Stopped()
+        self._fit_threads()
 
     def _emit(self, event: TrainEvent) -> None:
         self.callback(event)
@@ -508,7 +510,8 @@ class Trainer:
 
     def _fit_threads(self) -> None:
         """torch's threads for the next batch: one fewer while share_cores asks (at least one), else as the run
-        began. torch.set_num_threads is process-wide, so only the training thread calls it, between batches."""
+        began. torch.set_num_threads sets the calling thread's count (and the one threads started later begin
+        with), so only the training thread calls it, between batches; the window's reading is on ONNX Runtime."""
         if self.device.type != "cpu":
             return
         if self._threads is None:

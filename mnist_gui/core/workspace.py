@@ -95,7 +95,6 @@ class RunControl:
         self._stop = threading.Event()
         self._abort = threading.Event()
         self._paused = False
-        self._share_until = 0.0
         self._trainer = None
         self._lock = threading.Lock()
 
@@ -125,11 +124,10 @@ class RunControl:
 
     def share_cores(self, seconds: float) -> None:
         """The user is drawing: the run trains on a thread fewer for the next `seconds` (Trainer.share_cores)."""
-        until = time.monotonic() + seconds
         with self._lock:
-            self._share_until, trainer = until, self._trainer
+            trainer = self._trainer
         if trainer is not None:
-            trainer.share_cores(until)
+            trainer.share_cores(time.monotonic() + seconds)
 
     def poll(self) -> bool:
         """Whether the run is to stop (asked here, or should_stop() turned true: then the trainer is told)."""
@@ -148,7 +146,6 @@ class RunControl:
     def _attach(self, trainer) -> None:
         with self._lock:
             self._trainer, paused = trainer, self._paused
-            trainer.share_cores(self._share_until)
         if self.stopped:
             trainer.stop()
         if paused:
