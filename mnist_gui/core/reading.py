@@ -24,7 +24,7 @@ from mnist_gui import config
 from mnist_gui.core.handwriting import elastic as E
 from mnist_gui.core.handwriting import gate as G
 from mnist_gui.core.handwriting.judge import onnx_judge
-from mnist_gui.core.handwriting.numbers import MAX_INPUTS, NumberReading, candidate_key, read_number
+from mnist_gui.core.handwriting.numbers import NumberReading, candidate_key, read_number, remember
 from mnist_gui.core.handwriting.prototypes import Prototypes
 from mnist_gui.core.handwriting.trajectory import combine, features, onnx_trajectory
 from mnist_gui.core.preprocess import Stroke, digit_like, image_to_mnist, strokes_to_mnist, too_small
@@ -294,9 +294,7 @@ class Reader:
             ask = [digits[i] for i in new]
             feats = np.stack([d.features if d.features is not None else features(d.strokes) for d in ask])
             said = m.is_digit(np.stack([d.image28 for d in ask]), feats, [d.strokes for d in ask])
-            if len(gated) + len(new) > 4 * MAX_INPUTS:
-                gated.clear()
-            gated.update((keys[i], bool(v)) for i, v in zip(new, said))
+            remember(gated, {keys[i]: bool(v) for i, v in zip(new, said)})
         ok = [not lk or gated[k] for k, lk in zip(keys, like)]
         verdicts = tuple(_verdict(d.prob, lk, bool(o)) for d, lk, o in zip(digits, like, ok))
         i = next((i for i, d in enumerate(digits) if len(strokes) - 1 in d.stroke_ids), len(digits) - 1)

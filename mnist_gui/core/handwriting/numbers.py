@@ -416,6 +416,14 @@ def judge_features(sets: list[_Candidates]) -> dict:
 _JUDGED = "judge's answers"   # in the cache: {(judge, candidate key, features): P(whole digit)}
 
 
+def remember(store: dict, items: dict, limit: int = 4 * MAX_INPUTS) -> None:
+    """Put items in a store kept between reads (the judge's answers, the gates' verdicts), emptied first when
+    they would take it past limit entries."""
+    if len(store) + len(items) > limit:
+        store.clear()
+    store.update(items)
+
+
 def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | None = None,
                 judge: Judge | None = None, path=None, mine: Prototypes | None = None,
                 templates: Templates | None = None) -> NumberReading | None:
@@ -522,9 +530,7 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
         new = [k for k in feats if k not in whole]
         if new:
             whole.update(zip(new, map(float, judge([seen[k][0] for k in new], np.array([feats[k] for k in new])))))
-            if len(judged) + len(new) > 4 * MAX_INPUTS:
-                judged.clear()
-            judged.update({said[k]: whole[k] for k in feats})
+            remember(judged, {said[k]: whole[k] for k in feats})
     if mine is not None:   # after the cache, which keeps the probabilities before any teaching
         seen = _leaned(seen, strokes_of, mine)
     odd = _InkChecks(seen)

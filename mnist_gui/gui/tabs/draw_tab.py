@@ -259,9 +259,10 @@ class DrawTab(Retranslating, QWidget):
         self.penWidthLabel.setText(self.tr("{0} px").format(v))
 
     def _on_canvas_changed(self) -> None:
-        if self.canvas.is_drawing():   # a run training now leaves a core to the reading (Workspace.share_cores)
+        drawing = self.canvas.is_drawing()
+        if drawing:   # a run training now leaves a core to the reading (Workspace.share_cores)
             self.ws.share_cores()
-        if self.canvas.is_drawing() and self.numberMode.isChecked() and not READ_NUMBERS_WHILE_DRAWING:
+        if drawing and self.numberMode.isChecked() and not READ_NUMBERS_WHILE_DRAWING:
             # read at pen-up (READ_NUMBERS_WHILE_DRAWING says why): till then the number and the bars are greyed,
             # what they say is of the ink before this stroke; an opened image the pen replaced is not there to teach
             self.numberLabel.setEnabled(False)
