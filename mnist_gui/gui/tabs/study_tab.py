@@ -633,7 +633,7 @@ class StudyTab(Retranslating, QWidget):
         lo = self._accFloor
         for plot in (self.accuracyPlot, self.timePlot):
             plot.set_empty(self.tr("no finished runs yet: press Start") if lo is None else None)
-        self.accuracyPlot.fix_y(lo or 0.0, 100.0)
+        self.accuracyPlot.fix_y(lo or 0.0, 100.0, points=True)
         self.accuracyPlot.setLabel("left", self.tr("test accuracy (%), axis from {0}%").format(f"{lo:g}") if lo
                                    else self.tr("test accuracy (%)"))
         self.timePlot.fix_y(0.0, 1.15 * self._maxSeconds if self._maxSeconds > 0 else 1.0)

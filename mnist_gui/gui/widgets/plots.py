@@ -126,6 +126,9 @@ class SideLegend(pg.LegendItem):
                 view.updateGeometry()   # the plot's least height holds the rows (Plot.minimumSizeHint)
 
 
+POINT_ROOM_PX = 7   # half of pyqtgraph's default symbol (10 px), its outline and a pixel to spare
+
+
 class Plot(pg.PlotWidget):
     """A PlotWidget named `name` (its objectName), in the current theme's colours and every later one's."""
 
@@ -143,6 +146,7 @@ class Plot(pg.PlotWidget):
         if not mouse:
             self.setMouseEnabled(False, False)
         self.emptyText = ""
+        self._fixed_y: tuple[float, float, int] | None = None   # fix_y's lo, hi and room in pixels above hi
         self._emptyItem = QGraphicsTextItem()   # wraps, centred, within the view (_place_empty)
         option = self._emptyItem.document().defaultTextOption()
         option.setAlignment(Qt.AlignmentFlag.AlignHCenter)
@@ -185,10 +189,22 @@ class Plot(pg.PlotWidget):
         b = item.boundingRect()
         self._emptyItem.setPos(r.center().x() - b.width() / 2, r.center().y() - b.height() / 2)
 
-    def fix_y(self, lo: float, hi: float) -> None:
-        """A y axis that always shows lo…hi (accuracy 0–100%) and cannot be panned past it."""
-        self.setLimits(yMin=lo, yMax=hi)
-        self.setYRange(lo, hi, padding=0)
+    def fix_y(self, lo: float, hi: float, points: bool = False) -> None:
+        """A y axis that always shows lo…hi (accuracy 0–100%) and cannot be panned past it. points: the plot
+        draws points (a test accuracy), and one at hi shows whole: the axis goes POINT_ROOM_PX pixels beyond
+        hi, whatever the plot's height (kept on each resize)."""
+        first = self._fixed_y is None
+        self._fixed_y = (lo, hi, POINT_ROOM_PX if points else 0)
+        if first:
+            self.getPlotItem().vb.sigResized.connect(self._apply_fixed_y)
+        self._apply_fixed_y()
+
+    def _apply_fixed_y(self, *_args) -> None:
+        lo, hi, room = self._fixed_y
+        height = self.getPlotItem().vb.height()
+        top = hi + (hi - lo) * room / (height - room) if room and height > 2 * room else hi
+        self.setLimits(yMin=lo, yMax=top)
+        self.setYRange(lo, top, padding=0)
         self.enableAutoRange(y=False)
 
     def from_zero(self, x: bool = False) -> None:

@@ -33,7 +33,7 @@ class TrainingPlots(QObject):
         self.lossSmoothCurve = self.lossPlot.plot(name="smoothed")
         self.testLossCurve = self.lossPlot.plot(pen=None, symbol="o", name="test")
         self.accuracyPlot = _plot("accuracyPlot")
-        self.accuracyPlot.fix_y(0, 100)
+        self.accuracyPlot.fix_y(0, 100, points=True)
         self.accuracyPlot.setLimits(xMin=0)
         self.trainAccCurve = self.accuracyPlot.plot(name="training")
         self.testAccCurve = self.accuracyPlot.plot(symbol="o", name="test")
