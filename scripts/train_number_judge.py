@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from mnist_gui.core.handwriting import numbers as N  # noqa: E402
 from mnist_gui.core.handwriting.judge_net import export_judge_onnx, save_judge, train_judge  # noqa: E402
 from mnist_gui.core.handwriting.pendigits import parse_writers, read_unipen, writers_text  # noqa: E402
-from mnist_gui.core.handwriting.synthetic import SPACINGS, default_pendigits, full_pass, numbers  # noqa: E402
+from mnist_gui.core.handwriting.synthetic import SPACINGS, default_pendigits, full_pass, numbers, stick_ones  # noqa: E402
 from mnist_gui.core.preprocess import strokes_to_mnist  # noqa: E402
 from mnist_gui.core.script_errors import run_script  # noqa: E402
 from mnist_gui.core.storage import check_folder_exists  # noqa: E402
@@ -45,8 +45,12 @@ def is_whole(strokes_, owner: dict, sizes: np.ndarray) -> bool:
     return bool(sizes[k] - n <= slack and sum(got.values()) - n - got[-1] <= slack)
 
 
-def examples(by_writer, passes: int = 1, seed: int = 1):
-    """(images, features, whole) of every candidate of the numbers built from the writers."""
+def examples(by_writer, passes: int = 1, seed: int = 1, sticks: float = 0.0):
+    """(images, features, whole) of every candidate of the numbers built from the writers; with sticks, that
+    share of their one-stroke 1s drawn as plain sticks (synthetic.stick_ones)."""
+    if sticks:
+        rng = np.random.default_rng(seed)
+        by_writer = {w: stick_ones(v, sticks, rng) for w, v in by_writer.items()}
     images, feats, whole = [], [], []
     for spacing in SPACINGS:
         for case in numbers(by_writer, passes * full_pass(by_writer), spacing, seed=seed):
@@ -69,6 +73,8 @@ def main() -> int:
     ap.add_argument("--passes", type=int, default=1, help="numbers per spacing: this many passes over the digits")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--sticks", type=float, default=0.0,
+                    help="this share of the writers' one-stroke 1s drawn as plain sticks (synthetic.stick_ones)")
     args = ap.parse_args()
     check_folder_exists(args.out)   # before any work: one line and exit code 2 (run_script)
     torch.set_num_threads(args.threads)
@@ -77,10 +83,11 @@ def main() -> int:
     for d in read_unipen(args.file):
         if d.writer in writers:
             by_writer[d.writer].append(d)
-    images, feats, whole = examples(by_writer, args.passes)
+    images, feats, whole = examples(by_writer, args.passes, sticks=args.sticks)
     print(f"writers {writers_text(writers)}: {len(whole)} candidates, {whole.mean():.1%} whole digits")
     net = train_judge(images, feats, whole, epochs=args.epochs)
-    save_judge(args.out, net, {"writers": sorted(writers), "candidates": len(whole), "epochs": args.epochs})
+    save_judge(args.out, net, {"writers": sorted(writers), "candidates": len(whole), "epochs": args.epochs,
+                                 "sticks": args.sticks})
     export_judge_onnx(net, Path(args.out).with_suffix(".onnx"))   # what the app runs (judge.py, no torch)
     print(f"saved {args.out}")
     return 0

@@ -6,7 +6,7 @@ import collections
 import numpy as np
 
 from mnist_gui.core.handwriting.pendigits import PenDigit
-from mnist_gui.core.handwriting.synthetic import decimal_numbers, full_pass, join, numbers
+from mnist_gui.core.handwriting.synthetic import decimal_numbers, full_pass, join, numbers, stick_ones
 
 
 def test_a_digit_ending_near_the_next_ones_start_runs_on_into_it():
@@ -74,3 +74,24 @@ def test_numbers_with_marks_are_what_their_text_says():
             dot = next(s for s in marks if np.ptp(np.asarray(s)[:, 0]) < 30)
             before = case.truth.replace("-", "").index(".")
             assert sum(x < np.mean(np.asarray(dot)[:, 0]) for x in xs) == before
+
+
+def test_stick_ones_straighten_one_stroke_ones_only_and_keep_their_ends_and_direction():
+    """The number judge's plain-stick 1s (stick_ones): a share of the one-stroke 1s becomes a straight line
+    from the highest point to the lowest, drawn the same way; other digits and two-stroke 1s stay as drawn."""
+    flag = [(10.0, 30.0), (30.0, 0.0), (28.0, 50.0), (25.0, 100.0)]           # a 1 with a flag, drawn downwards
+    up = [(25.0, 100.0), (28.0, 50.0), (30.0, 0.0), (10.0, 30.0)]             # the same drawn upwards
+    digits = [PenDigit(1, 1, [flag]), PenDigit(1, 1, [up]), PenDigit(1, 1, [flag, [(0.0, 100.0), (40.0, 100.0)]]),
+              PenDigit(7, 1, [flag])]
+    same = stick_ones(digits, 0.0, np.random.default_rng(0))
+    assert same == digits
+    out = stick_ones(digits, 1.0, np.random.default_rng(0))
+    down, upwards = np.asarray(out[0].strokes[0]), np.asarray(out[1].strokes[0])
+    assert len(down) == len(flag) and down[0].tolist() == [30, 0] and down[-1].tolist() == [25, 100]
+    assert upwards[0].tolist() == [25, 100] and upwards[-1].tolist() == [30, 0]
+    d = np.diff(down, axis=0)
+    assert np.allclose(d[:, 0] * 100 + d[:, 1] * 5, 0)                       # every point on the one line
+    assert out[2] == digits[2] and out[3] == digits[3]                         # two strokes, another digit
+    assert out[0].label == 1 and out[0].writer == 1
+    share = stick_ones([digits[0]] * 400, 0.5, np.random.default_rng(1))
+    assert 150 < sum(s.strokes != digits[0].strokes for s in share) < 250
