@@ -45,12 +45,12 @@ def is_whole(strokes_, owner: dict, sizes: np.ndarray) -> bool:
     return bool(sizes[k] - n <= slack and sum(got.values()) - n - got[-1] <= slack)
 
 
-def examples(by_writer, passes: int = 1, seed: int = 1, sticks: float = 0.0):
+def examples(by_writer, passes: int = 1, seed: int = 1, sticks: float = 0.0, keep: bool = False):
     """(images, features, whole) of every candidate of the numbers built from the writers; with sticks, that
-    share of their one-stroke 1s drawn as plain sticks (synthetic.stick_ones)."""
+    share of their one-stroke 1s drawn as plain sticks (synthetic.stick_ones; keep: besides the 1s as drawn)."""
     if sticks:
         rng = np.random.default_rng(seed)
-        by_writer = {w: stick_ones(v, sticks, rng) for w, v in by_writer.items()}
+        by_writer = {w: stick_ones(v, sticks, rng, keep) for w, v in by_writer.items()}
     images, feats, whole = [], [], []
     for spacing in SPACINGS:
         for case in numbers(by_writer, passes * full_pass(by_writer), spacing, seed=seed):
@@ -75,6 +75,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--sticks", type=float, default=0.0,
                     help="this share of the writers' one-stroke 1s drawn as plain sticks (synthetic.stick_ones)")
+    ap.add_argument("--keep-ones", action="store_true", help="with --sticks: the sticks besides the 1s as drawn")
     args = ap.parse_args()
     check_folder_exists(args.out)   # before any work: one line and exit code 2 (run_script)
     torch.set_num_threads(args.threads)
@@ -83,11 +84,11 @@ def main() -> int:
     for d in read_unipen(args.file):
         if d.writer in writers:
             by_writer[d.writer].append(d)
-    images, feats, whole = examples(by_writer, args.passes, sticks=args.sticks)
+    images, feats, whole = examples(by_writer, args.passes, sticks=args.sticks, keep=args.keep_ones)
     print(f"writers {writers_text(writers)}: {len(whole)} candidates, {whole.mean():.1%} whole digits")
     net = train_judge(images, feats, whole, epochs=args.epochs)
     save_judge(args.out, net, {"writers": sorted(writers), "candidates": len(whole), "epochs": args.epochs,
-                                 "sticks": args.sticks})
+                                 "sticks": args.sticks, "keep_ones": args.keep_ones})
     export_judge_onnx(net, Path(args.out).with_suffix(".onnx"))   # what the app runs (judge.py, no torch)
     print(f"saved {args.out}")
     return 0

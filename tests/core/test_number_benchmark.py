@@ -93,5 +93,8 @@ def test_stick_ones_straighten_one_stroke_ones_only_and_keep_their_ends_and_dire
     assert np.allclose(d[:, 0] * 100 + d[:, 1] * 5, 0)                       # every point on the one line
     assert out[2] == digits[2] and out[3] == digits[3]                         # two strokes, another digit
     assert out[0].label == 1 and out[0].writer == 1
+    kept = stick_ones(digits, 1.0, np.random.default_rng(0), keep=True)   # beside the 1s as drawn
+    assert kept[0] == digits[0] and kept[1] == out[0] and kept[2] == digits[1] and kept[3] == out[1]
+    assert kept[4:] == digits[2:]
     share = stick_ones([digits[0]] * 400, 0.5, np.random.default_rng(1))
     assert 150 < sum(s.strokes != digits[0].strokes for s in share) < 250

@@ -202,6 +202,26 @@ def test_one_decimal_point_at_most_the_one_on_the_baseline(classify):
     assert r.text == "20.71" and r.mark_ids == (2,)
 
 
+@pytest.mark.parametrize("gap", [0.05, 0.1, 0.15, 0.2, 0.3])
+def test_ones_drawn_as_plain_sticks_are_each_a_digit(gap):
+    """A 1 drawn as a plain stick (most of MNIST's, many people's) beside another 1 or a 0 is a digit of its
+    own, at the gaps people leave (× the height), with the app's reader: the number judge used to take a lone
+    stick for a piece of a 4 or a 5, and "11" read "4" or "1" (the judge now learns from stick 1s too:
+    scripts/train_number_judge.py --sticks). A 4 whose stem stands apart stays one 4."""
+    from mnist_gui import config
+    from mnist_gui.core.live import LivePredictor
+    from mnist_gui.core.reading import Reader
+
+    reader = Reader(LivePredictor.from_path(config.resource_path("shipped_model.onnx")), ReadingModels())
+    g = gap * 90   # ONE is 90 high and has no width; ZERO is 76 wide
+    cases = {"11": at(ONE, 0) + at(ONE, g), "111": at(ONE, 0) + at(ONE, g) + at(ONE, 2 * g),
+             "10": at(ONE, 0) + at(ZERO, 38 + g), "101": at(ONE, 0) + at(ZERO, 38 + g) + at(ONE, 76 + 2 * g),
+             "147": at(ONE, 0) + at(FOUR_APART, 42 + g) + at(SEVEN, 104 + 2 * g)}
+    read = {truth: reader.read([np.asarray(s, float) for s in strokes], number=True).number.text
+            for truth, strokes in cases.items()}
+    assert read == {truth: truth for truth in cases}
+
+
 def test_the_gates_judge_each_digit_of_a_number_once_as_it_is_drawn():
     """Number mode keeps the gates' verdict on each digit with the number's candidates: a new stroke asks them
     only of the digits it makes, and the verdicts are the same as asked afresh."""

@@ -102,12 +102,13 @@ def numbers(by_writer, count, spacing, seed=0, jitter=0.05):
     return out
 
 
-def stick_ones(digits, share: float, rng) -> list:
+def stick_ones(digits, share: float, rng, keep: bool = False) -> list:
     """The digits with `share` of the one-stroke 1s (at random) drawn as a plain stick instead: a straight line
     from the stroke's highest point to its lowest, as many points, in the direction it was drawn. Most pen
     writers give their 1 a flag; a plain stick (as many people, and most of MNIST, write it) was then mostly
     a piece of another digit (a 4's stem, a 5's back) for the number judge, which called a lone stick not
-    whole: a 1 next to a 0 was read as one 0 (the issue 31 fold 1's writer 1)."""
+    whole: a 1 next to a 0 was read as one 0 (the issue 31 fold 1's writer 1). keep: the 1s as drawn stay
+    too, each stick added after its 1."""
     from dataclasses import replace
     out = []
     for d in digits:
@@ -116,7 +117,9 @@ def stick_ones(digits, share: float, rng) -> list:
             top, bottom = p[p[:, 1].argmin()], p[p[:, 1].argmax()]
             a, b = (top, bottom) if p[0, 1] <= p[-1, 1] else (bottom, top)
             t = np.linspace(0.0, 1.0, len(p))[:, None]
-            d = replace(d, strokes=[[tuple(q) for q in a + (b - a) * t]])
+            stick = replace(d, strokes=[[tuple(q) for q in a + (b - a) * t]])
+            out += [d, stick] if keep else [stick]
+            continue
         out.append(d)
     return out
 
