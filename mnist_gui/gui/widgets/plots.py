@@ -147,6 +147,7 @@ class Plot(pg.PlotWidget):
             self.setMouseEnabled(False, False)
         self.emptyText = ""
         self._fixed_y: tuple[float, float, int] | None = None   # fix_y's lo, hi and room in pixels above hi
+        self._fixed_top = 0.0                                  # the top of the fixed range, room included
         self._emptyItem = QGraphicsTextItem()   # wraps, centred, within the view (_place_empty)
         option = self._emptyItem.document().defaultTextOption()
         option.setAlignment(Qt.AlignmentFlag.AlignHCenter)
@@ -190,21 +191,29 @@ class Plot(pg.PlotWidget):
         self._emptyItem.setPos(r.center().x() - b.width() / 2, r.center().y() - b.height() / 2)
 
     def fix_y(self, lo: float, hi: float, points: bool = False) -> None:
-        """A y axis that always shows lo…hi (accuracy 0–100%) and cannot be panned past it. points: the plot
-        draws points (a test accuracy), and one at hi shows whole: the axis goes POINT_ROOM_PX pixels beyond
-        hi, whatever the plot's height (kept on each resize)."""
-        first = self._fixed_y is None
+        """A y axis that shows lo…hi (accuracy 0–100%) and cannot be panned past it. points: the plot draws
+        points (a test accuracy), and one at hi shows whole: the axis goes POINT_ROOM_PX pixels beyond hi,
+        whatever the plot's height (kept on each resize, which leaves a range the user zoomed to as it is)."""
+        if points and self._fixed_y is None:
+            self.getPlotItem().vb.sigResized.connect(self._on_view_resized)
         self._fixed_y = (lo, hi, POINT_ROOM_PX if points else 0)
-        if first:
-            self.getPlotItem().vb.sigResized.connect(self._apply_fixed_y)
-        self._apply_fixed_y()
+        self._show_fixed_y(whole=True)
 
-    def _apply_fixed_y(self, *_args) -> None:
+    def _on_view_resized(self, *_args) -> None:
+        lo, _hi, _room = self._fixed_y
+        shown_lo, shown_hi = self.getPlotItem().vb.viewRange()[1]
+        eps = 1e-6 * max(self._fixed_top - lo, 1e-9)
+        self._show_fixed_y(whole=abs(shown_lo - lo) <= eps and abs(shown_hi - self._fixed_top) <= eps)
+
+    def _show_fixed_y(self, whole: bool) -> None:
+        """The limits for the view's height now; the whole range too, unless the user zoomed in."""
         lo, hi, room = self._fixed_y
         height = self.getPlotItem().vb.height()
         top = hi + (hi - lo) * room / (height - room) if room and height > 2 * room else hi
         self.setLimits(yMin=lo, yMax=top)
-        self.setYRange(lo, top, padding=0)
+        if whole:
+            self.setYRange(lo, top, padding=0)
+        self._fixed_top = top
         self.enableAutoRange(y=False)
 
     def from_zero(self, x: bool = False) -> None:
