@@ -105,11 +105,12 @@ def numbers(by_writer, count, spacing, seed=0, jitter=0.05):
 def stick_ones(digits, share: float, rng, keep: bool = False) -> list:
     """The digits with `share` of the one-stroke 1s (at random) drawn as a plain stick instead: a straight line
     from the stroke's highest point to its lowest, as many points, in the direction it was drawn (a 1 with a
-    foot drawn in the same stroke gives a slanted stick, to the foot's far end). Most pen
-    writers give their 1 a flag; a plain stick (as many people, and most of MNIST, write it) was then mostly
-    a piece of another digit (a 4's stem, a 5's back) for the number judge, which called a lone stick not
-    whole: a 1 next to a 0 was read as one 0 (the issue 31 fold 1's writer 1). keep: the 1s as drawn stay
-    too, each stick added after its 1."""
+    foot drawn in the same stroke gives a slanted stick, to the foot's far end). keep: the 1s as drawn stay
+    too, each stick added after its 1.
+
+    Most pen writers give their 1 a flag, so a plain stick (as many people, and most of MNIST, write it) was
+    mostly a piece of another digit (a 4's stem, a 5's back) in the number judge's training, and the judge
+    called a lone stick not whole: a 1 next to a 0 was read as one 0 (issue 31, fold 1's writer 1)."""
     from dataclasses import replace
     out = []
     for d in digits:

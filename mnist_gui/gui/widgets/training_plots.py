@@ -1,8 +1,8 @@
 """TrainingPlots: the Train tab's two plots of the run under way, made once and fed with `setData`.
 
 Loss per step (raw, smoothed, test per epoch) and accuracy in % (running training accuracy, test per
-epoch, always 0–100, with room above 100 for a test point there: a run's climb at its true scale). The Runs list overlays earlier runs on the same
-two plots; an empty plot says so in words.
+epoch, always 0–100 with room above 100 for a test point there: a run's climb at its true scale). The Runs
+list overlays earlier runs on the same two plots; an empty plot says so in words.
 """
 
 from __future__ import annotations
