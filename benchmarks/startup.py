@@ -6,13 +6,17 @@ It starts Xvfb (Debian: apt-get install xvfb) on a free display and runs every p
 Xvfb it says so and falls back to Qt's offscreen platform, where "visible" only means the first paint.
 Each round, in one process tree, times from the moment the interpreter is spawned:
   - reference: `python -c "import PySide6.QtWidgets, pyqtgraph, numpy"` (end of the imports)
-  - the app: the main window *visible* (its first paint event: Qt paints a top-level window once the X
-    server has mapped and exposed it), then the model live and a 1 drawn at once read in the bars;
+  - the app: the main window *visible* (the end of its first paint, flushed to the X server: Qt paints a
+    top-level window once the X server has mapped and exposed it), then the model live and a 1 drawn at once
+    read, the bars painted with it;
     then, in the same process, stroke -> bars (pen-up handled, bars updated) over 40 digits drawn with
     mouse events, the resident memory of that session (it has only drawn), and the event-loop stall while
     the Train tab's first showing loads torch in a worker thread (a 10 ms probe timer: p99 and max gap).
   - predict: `mnist-gui predict one.png` (ONNX Runtime) against the torch path it replaced (load the
     checkpoint with torch, torch Predictor), each a fresh process.
+The children may write bytecode, and one unrecorded launch writes it first: a person's second launch
+finds the app's modules compiled, as the reference's came with their install (--first-launch: none compiled,
+the reference's neither).
 Goals (issue 23): window ≤ 1.3× reference, model live and first digit read ≤ 1.6×, draw-only session
 ≤ 300 MB, stroke -> bars p95 ≤ 8 ms idle, predict ≤ 0.5× the torch path. Rounds interleave, so a busy
 machine slows all alike; ratios are per round, medians printed.
@@ -37,7 +41,7 @@ APP = r"""
 import os, sys, time
 t0 = float(os.environ["START_TIME"])
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 app = QApplication([])
 from mnist_gui.gui.main_window import MainWindow
 from mnist_gui.gui.qt_workspace import window_workspace
@@ -45,33 +49,42 @@ from mnist_gui.gui.widgets.canvas import draw_strokes
 w = MainWindow(window_workspace())
 times = {}
 
-class FirstPaint(QObject):
+# Ends of paints, as a person sees them: the window's first (every widget painted and the whole flushed to the X
+# server), then the first of the bars once they hold the digit read. An event filter sees a paint begin; a zero
+# timer started then runs once the paint and the rest of that turn of the event loop are done.
+class Painted(QObject):
     def eventFilter(self, obj, ev):
-        if ev.type() == QEvent.Type.Paint and "visible" not in times:
-            times["visible"] = time.time() - t0
-            QTimer.singleShot(0, draw_one)
+        if ev.type() == QEvent.Type.Paint:
+            if obj is w and "painting" not in times:
+                times["painting"] = True
+                QTimer.singleShot(0, shown)
+            elif ("visible" in times and "bars painting" not in times and isinstance(obj, QWidget)
+                  and (obj is bars or bars.isAncestorOf(obj)) and bars.top_digit() is not None):
+                times["bars painting"] = True
+                QTimer.singleShot(0, read)
         return False
+
+def shown():
+    times["visible"] = time.time() - t0
+    draw_one()
 
 def draw_one():   # a 1, drawn as soon as the window can be seen (before the model is there)
     canvas = w.drawTab.canvas
     canvas._strokes = [[(168.0, 40.0), (168.0, 296.0)]]
     canvas.strokeFinished.emit()
-    poll()
 
-def poll():
-    if w.drawTab.bars.top_digit() is not None:
-        times["read"] = time.time() - t0
-        times["digit"] = w.drawTab.bars.top_digit()
-    else:
-        QTimer.singleShot(1, poll)
+def read():
+    times["read"] = time.time() - t0
+    times["digit"] = bars.top_digit()
 
-f = FirstPaint()
-w.installEventFilter(f)
+bars = w.drawTab.bars
+f = Painted()
+app.installEventFilter(f)
 w.show()
 while "read" not in times:   # the event loop, turned here (app.exec() and quit() would end the app's threads)
     app.processEvents()
     time.sleep(0.0005)
-w.removeEventFilter(f)
+app.removeEventFilter(f)
 # stroke -> bars over 40 digits (1s and 7s), the session drawing only
 up = []
 for i in range(40):
@@ -144,8 +157,16 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--offscreen", action="store_true", help="use Qt's offscreen platform, not Xvfb")
+    ap.add_argument("--first-launch", action="store_true",
+                    help="every process without compiled bytecode (a fresh, empty PYTHONPYCACHEPREFIX each), as the first "
+                         "launch after an install that compiled nothing (uv's default); the reference likewise")
     args = ap.parse_args()
     env = dict(os.environ)
+    # Python keeps the modules it compiled (__pycache__); a person's second launch reads them. A machine set to
+    # write none (PYTHONDONTWRITEBYTECODE, as this one is) would compile the app's modules at every launch, while
+    # the reference's came compiled with their install: the children may write bytecode, and one unrecorded
+    # launch below writes it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     xvfb, display = (None, "") if args.offscreen else start_xvfb()
     if display:
         env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb")
@@ -159,13 +180,19 @@ def main() -> int:
                                          for y in range(28) for x in range(28))).save(one)
     rows = []
     try:
-        timed(["-c", REF], env)   # warm the file cache once so the first round is not special
+        env["MNIST_GUI_HOME"] = tempfile.mkdtemp(prefix="mnist-gui-start-")
+        timed(["-c", REF], env)   # warm the file cache (and write the bytecode) once: the first round is not special
+        timed(["-c", APP], env)
+
+        def each() -> dict:   # a process's environment: with --first-launch, its own empty bytecode cache
+            return dict(env, PYTHONPYCACHEPREFIX=tempfile.mkdtemp(prefix="mnist-gui-pyc-")) if args.first_launch else env
+
         for _ in range(args.runs):
             env["MNIST_GUI_HOME"] = tempfile.mkdtemp(prefix="mnist-gui-start-")
-            ref = float(timed(["-c", REF], env)[0])
-            app = [float(v) for v in timed(["-c", APP], env)]
-            predict = wall(["-m", "mnist_gui", "predict", str(one)], env)
-            torch_predict = wall(["-c", TORCH_PREDICT, str(one)], env)
+            ref = float(timed(["-c", REF], each())[0])
+            app = [float(v) for v in timed(["-c", APP], each())]
+            predict = wall(["-m", "mnist_gui", "predict", str(one)], each())
+            torch_predict = wall(["-c", TORCH_PREDICT, str(one)], each())
             rows.append((ref, *app, predict, torch_predict))
     finally:
         if xvfb is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -112,7 +113,8 @@ _WITHOUT = {"gate": "reading drawings without the digit gate",
 
 
 class ReadingModels:
-    """The small networks that read beside the classifier, each opened once, when first used.
+    """The small networks that read beside the classifier, each opened once: when first used, or all at once
+    (open_all, from any thread).
 
     Each argument is SHIPPED (the file in resources/), a file (.onnx; the templates: .npz) to open, an
     object to use as it is (a gate: images -> P(digit); the path gate and path net: trajectory.PathNet or
@@ -125,21 +127,33 @@ class ReadingModels:
         self._given = {"gate": gate, "path_gate": path_gate, "judge": judge, "path_net": path_net,
                        "templates": templates}
         self._loaded: dict[str, Any] = {}
+        self._locks = {name: threading.Lock() for name in self._given}   # each opened once, by whoever asks first
         self.threads = threads
 
+    def open_all(self) -> None:
+        """Open every network now (the window has a worker do it while the live model loads, so that the
+        first drawing read does not wait for them on the GUI thread)."""
+        for name in self._given:
+            self._get(name)
+
     def _get(self, name: str):
-        if name not in self._loaded:
-            given = self._given[name]
-            if given is None or callable(given) or isinstance(given, E.Templates):
-                self._loaded[name] = given
-            else:
-                path = config.resource_path(_FILES[name]) if given == SHIPPED else Path(given)
-                try:
-                    self._loaded[name] = _OPEN[name](path, self.threads)
-                except Exception as e:   # a missing or broken file: read without it
-                    log.warning("%s: %s", _WITHOUT[name], e)
-                    self._loaded[name] = None
+        if name in self._loaded:
+            return self._loaded[name]
+        with self._locks[name]:
+            if name not in self._loaded:
+                self._loaded[name] = self._open(name)
         return self._loaded[name]
+
+    def _open(self, name: str):
+        given = self._given[name]
+        if given is None or callable(given) or isinstance(given, E.Templates):
+            return given
+        path = config.resource_path(_FILES[name]) if given == SHIPPED else Path(given)
+        try:
+            return _OPEN[name](path, self.threads)
+        except Exception as e:   # a missing or broken file: read without it
+            log.warning("%s: %s", _WITHOUT[name], e)
+            return None
 
     @property
     def gate(self):

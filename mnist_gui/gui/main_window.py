@@ -33,6 +33,9 @@ from mnist_gui.gui.widgets.data_folder import DataFolderDialog, choose_mnist_fol
 from mnist_gui.gui.widgets.images import rgba_to_qimage
 
 TAB_COUNT = 7          # Draw, Train, Model, Evaluate, Data, My digits, Studies
+# the tabs after Draw, in order: (attribute, class), made after the first paint (MainWindow._build_step)
+_LATER_TABS = (("_trainTab", TrainingTab), ("_modelTab", ModelTab), ("_evaluateTab", EvaluateTab),
+               ("_dataTab", DataTab), ("_myDigitsTab", MyDigitsTab), ("_studyTab", StudyTab))
 BACKGROUND_DECODE_MP = 4   # images above this many megapixels are decoded in a worker (benchmarks/startup.py's large-image line)
 CLOSE_WAIT_MS = 1200   # closing waits this long in all for background work to stop (then the app ends)
 
@@ -69,6 +72,7 @@ class MainWindow(QMainWindow):
         self.drawTab = DrawTab(self.qtws)
         self.tabs.addTab(self.drawTab, "")
         self.tabsBuilt = False
+        self._buildStarted = False
         self._load_ended = False
         self.setCentralWidget(self.tabs)
         # Ctrl+1 … Ctrl+7 show the tabs, as in browsers and editors, beside each title's Alt letter; the tabs
@@ -122,10 +126,25 @@ class MainWindow(QMainWindow):
         return super().event(e)
 
     def _build_tabs_soon(self) -> None:
-        """Once the window has painted and the model is live (or could not load), make the other tabs: what
-        a person sees first (the window, then a drawing read) does not wait for them."""
-        if getattr(self, "_painted", False) and (self.ws.checkpoint is not None or self._load_ended):
-            QTimer.singleShot(0, self._build_tabs)
+        """Once the window has painted and the model is live (or could not load), make the other tabs, one a
+        turn of the event loop (_build_step): what a person sees first (the window, then a drawing read) does
+        not wait for them, nor does a stroke drawn meanwhile."""
+        if (getattr(self, "_painted", False) and (self.ws.checkpoint is not None or self._load_ended)
+                and not self._buildStarted):
+            self._buildStarted = True
+            QTimer.singleShot(0, self._build_step)
+
+    def _build_step(self) -> None:
+        """The next tab, then the event loop's turn: the bars of a reading and the events of a stroke get in
+        between (all of them at once took 200-300 ms on 2 cores, which held back the first digit's bars). Not
+        while the pen is down: a stroke drawn meanwhile is never held up."""
+        if self.tabsBuilt or not self.isVisible():   # (closed meanwhile: nothing more is made)
+            return
+        if self.drawTab.canvas.is_drawing():
+            QTimer.singleShot(50, self._build_step)
+            return
+        self._build_next_tab()
+        QTimer.singleShot(0, self._build_step)
 
     # The tabs after Draw, each made on first use: after the first paint, or when asked for before it (tests,
     # scripts, a quick click) through these accessors.
@@ -165,18 +184,22 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(index)
 
     def _build_tabs(self) -> None:
-        """The tabs after Draw, made and wired once (after the first paint, or when first asked for)."""
-        if self.tabsBuilt:
-            return
-        self.tabsBuilt = True
-        self._trainTab = TrainingTab(self.qtws, self.jobs)
-        self._modelTab = ModelTab(self.qtws, self.jobs)
-        self._evaluateTab = EvaluateTab(self.qtws, self.jobs)
-        self._dataTab = DataTab(self.qtws, self.jobs)
-        self._myDigitsTab = MyDigitsTab(self.qtws)
-        self._studyTab = StudyTab(self.qtws, self.jobs)
-        for tab in (self.trainTab, self.modelTab, self.evaluateTab, self.dataTab, self.myDigitsTab, self.studyTab):
-            self.tabs.addTab(tab, "")
+        """The tabs after Draw not made yet, made now, and wired once (after the first paint, or when first
+        asked for)."""
+        while not self.tabsBuilt:
+            self._build_next_tab()
+
+    def _build_next_tab(self) -> None:
+        """Make the next tab after Draw, with its title; after the last, wire them together."""
+        attr, cls = _LATER_TABS[self.tabs.count() - 1]
+        tab = cls(self.qtws) if cls is MyDigitsTab else cls(self.qtws, self.jobs)
+        setattr(self, attr, tab)
+        self.tabs.addTab(tab, self._tab_titles()[self.tabs.count()])
+        if self.tabs.count() == TAB_COUNT:
+            self.tabsBuilt = True
+            self._wire_tabs()
+
+    def _wire_tabs(self) -> None:
         self.drawTab.predicted.connect(self._on_reading)
         self.drawTab.finetuneRequested.connect(self.trainTab.start_finetune)
         self.trainTab.finetunePreparing.connect(self.drawTab.set_finetune_preparing)
@@ -212,6 +235,8 @@ class MainWindow(QMainWindow):
         meanwhile."""
         self.jobs.start(Task(lambda _report, _stop: self.ws.initial_checkpoint(model_path)), self,
                         returned=self._on_initial_model, failed=self._on_initial_model_failed)
+        # beside it, on the other core, the networks that read with it: the first drawing does not wait for them
+        self.jobs.start(Task(lambda _report, _stop: self.ws.reading_models.open_all()), self)
 
     def _on_initial_model_failed(self, msg: str) -> None:
         self._load_ended = True
@@ -348,6 +373,7 @@ class MainWindow(QMainWindow):
         if self.dataDialog is None:
             self.dataDialog = DataFolderDialog(self.ws, self.jobs, self)
             self.dataDialog.panel.chosen.connect(self._on_data_folder_set)
+        self.dataDialog.set_purpose(None)
         self.dataDialog.show_status()
         self.dataDialog.open()
         return self.dataDialog
@@ -356,6 +382,9 @@ class MainWindow(QMainWindow):
         """A fine-tune asked for without MNIST: the MNIST dialog, and the fine-tune goes on once a folder is
         set there (chosen or downloaded); closing the dialog without one drops it."""
         dialog = self.show_data_setup()
+        dialog.set_purpose(self.tr("Fine-tuning on your digits needs MNIST too: the model learns your digits "
+                                   "mixed with MNIST's, so that it keeps reading everyone else's. Once MNIST is "
+                                   "here, the fine-tune starts."))
         self._finetuneWaits = True
         dialog.finished.connect(self._drop_waiting_finetune, Qt.ConnectionType.SingleShotConnection)
 
@@ -529,10 +558,13 @@ class MainWindow(QMainWindow):
                                             "shortcutsAction")
         self.aboutAction = self._action(self.helpMenu, self.show_about, name="aboutAction")
 
+    def _tab_titles(self) -> tuple[str, ...]:
+        return (self.tr("&Draw"), self.tr("&Train"), self.tr("&Model"), self.tr("Eva&luate"), self.tr("D&ata"),
+                self.tr("M&y digits"), self.tr("St&udies"))
+
     def retranslate(self) -> None:
         """Every text the window sets itself, in the current language (Qt Designer's retranslateUi)."""
-        for i, title in enumerate((self.tr("&Draw"), self.tr("&Train"), self.tr("&Model"), self.tr("Eva&luate"),
-                                   self.tr("D&ata"), self.tr("M&y digits"), self.tr("St&udies"))):
+        for i, title in enumerate(self._tab_titles()[:self.tabs.count()]):
             self.tabs.setTabText(i, title)
         self.tabs.tabBar().setAccessibleName(self.tr("Tabs"))
         self.fileMenu.setTitle(self.tr("&File"))
@@ -657,7 +689,8 @@ class MainWindow(QMainWindow):
         self.ws.settings.set("window/geometry", self.saveGeometry())   # first: written whatever the jobs do
         self._canvas_moved_on()   # an image still decoding is not shown in a closed window
         self.ws.shutdown()
-        if self.tabsBuilt:   # (a window closed before its tabs were made has none; asking would make them)
-            self.trainTab.shutdown()
+        train = getattr(self, "_trainTab", None)   # (a window closed before its tabs were made: none, not made now)
+        if train is not None:
+            train.shutdown()
         self.jobs.stop_all(CLOSE_WAIT_MS)
         super().closeEvent(e)

@@ -782,6 +782,10 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>應用程式以預設值執行；設定、訓練紀錄、模型與教過的數字都不會儲存。</translation>
     </message>
     <message>
+        <source>Fine-tuning on your digits needs MNIST too: the model learns your digits mixed with MNIST&apos;s, so that it keeps reading everyone else&apos;s. Once MNIST is here, the fine-tune starts.</source>
+        <translation>用你的數字微調也需要 MNIST：模型會把你的數字混在 MNIST 的數字裡一起學，這樣它仍然認得其他人的筆跡。MNIST 一到位，微調就會開始。</translation>
+    </message>
+    <message>
         <source>Open image</source>
         <translation>開啟影像</translation>
     </message>
@@ -1020,6 +1024,10 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>
             <numerusform>已教 %n 個數字：{0}</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Teach more on the Draw tab: draw a digit, set “This is a” to it and press Remember.</source>
+        <translation>在「繪圖」分頁教更多：寫一個數字，把「這是」設為該數字，再按「記住」。</translation>
     </message>
     <message numerus="yes">
         <source>(%n damaged record(s) skipped)</source>

@@ -187,3 +187,38 @@ def test_without_a_gate_drawings_are_read_as_before(live, tmp_path, caplog):
     assert verdict(live, CROSS, models) in ("sure", "not sure")
     assert warned(caplog, "without the digit gate") == 1
     assert verdict(live, CROSS, ReadingModels(gate=bad)) == "not a digit"
+
+
+def test_open_all_opens_each_network_once_whichever_thread_asks(tmp_path, caplog, monkeypatch):
+    """The window opens the reading networks in a worker while the live model loads (open_all) and the GUI
+    thread may ask for one meanwhile: each file is opened once, a broken one warned about once."""
+    import threading
+
+    from mnist_gui.core import reading
+    bad = tmp_path / "path_gate.onnx"
+    bad.write_bytes(b"not onnx")
+    opened, gate_opening, let_go = [], threading.Event(), threading.Event()
+    real = dict(reading._OPEN)
+
+    def opening(name):
+        def open_(path, threads):
+            opened.append(name)
+            if name == "gate":   # held while the GUI thread asks for the same network
+                gate_opening.set()
+                let_go.wait(10)
+            return real[name](path, threads)
+        return open_
+    monkeypatch.setattr(reading, "_OPEN", {name: opening(name) for name in real})
+    models = ReadingModels(path_gate=bad)
+    worker = threading.Thread(target=models.open_all)
+    worker.start()
+    assert gate_opening.wait(10)
+    asked = []
+    gui = threading.Thread(target=lambda: asked.append(models.gate))   # waits for the worker's opening
+    gui.start()
+    let_go.set()
+    worker.join(10)
+    gui.join(10)
+    assert sorted(opened) == sorted(real) and asked == [models.gate] and asked[0] is not None
+    assert models.path_gate is None and warned(caplog, "without the path gate") == 1
+    assert models.templates is not None and len(opened) == len(real)   # asked again: nothing opened again

@@ -347,6 +347,9 @@ def test_an_empty_my_digits_tab_says_how_to_teach(window, qtbot):
     window.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(lambda: tab.list.count() == 1)
     assert tab.countsLabel.text().startswith("1 digit taught: ") and "7: 1" in tab.countsLabel.text()
+    assert "Teach more on the Draw tab" in tab.countsLabel.text()   # where more come from, with some there
+    icon = tab.list.item(0).icon()
+    assert icon.actualSize(tab.list.iconSize()) == tab.list.iconSize()   # 56 px, not the input's 28
     window.tabs.setCurrentWidget(draw_tab)
     draw(qtbot, draw_tab.canvas, fit_strokes(SEVEN))   # a second 7 (teaching cleared the canvas)
     draw_tab.teachDigit.setValue(7)
@@ -358,3 +361,73 @@ def test_an_empty_my_digits_tab_says_how_to_teach(window, qtbot):
     qtbot.waitUntil(lambda: tab.countsLabel.text().startswith("已教 2 個數字："))
     window.set_language("en")
     qtbot.waitUntil(lambda: tab.countsLabel.text().startswith("2 digits taught: "))
+
+
+def _new_window(qtbot):
+    from mnist_gui.gui.main_window import MainWindow
+    from mnist_gui.gui.qt_workspace import window_workspace
+    w = MainWindow(window_workspace())
+    qtbot.addWidget(w, before_close_func=lambda win: win.jobs.stop_all(20_000))
+    return w
+
+
+def test_the_tabs_after_draw_are_made_one_a_turn_and_the_first_reading_shows_first(qtbot):
+    """All six tabs at once held the event loop 200-300 ms (2 cores) just when the model went live, so the
+    first digit drawn waited for them. Now one tab is made each turn of the event loop, with its title, and
+    the reading of a stroke drawn before the model was live is in the bars before the first tab is made."""
+    from PySide6.QtCore import QTimer
+    w = _new_window(qtbot)
+    turns, seen = QTimer(), []
+    turns.timeout.connect(lambda: seen.append((w.tabs.count(), w.drawTab.bars.top_digit())))
+    turns.start(0)   # a zero timer runs once a turn of the event loop
+    w.drawTab.canvas._strokes = [[(168.0, 40.0), (168.0, 296.0)]]   # a 1, drawn before the model is live
+    w.drawTab.canvas.strokeFinished.emit()
+    w.show()
+    qtbot.waitUntil(lambda: w.tabsBuilt, timeout=60_000)
+    turns.stop()
+    counts = [c for c, _ in seen]
+    assert sorted(set(counts)) == list(range(1, 8)), counts          # every count from 1 to 7 was seen ...
+    assert counts == sorted(counts)                                   # ... in order, one tab a turn
+    first_more = next(i for i, (c, _) in enumerate(seen) if c > 1)
+    assert first_more > 0 and seen[first_more - 1][1] == 1           # the 1 was read before any tab was made
+    assert [w.tabs.tabText(i) for i in range(7)] == ["&Draw", "&Train", "&Model", "Eva&luate", "D&ata",
+                                                    "M&y digits", "St&udies"]
+
+
+def _turns(qtbot, n: int) -> None:
+    """Let the event loop turn n times (a zero timer runs once a turn)."""
+    from PySide6.QtCore import QTimer
+    ran, timer = [], QTimer()
+    timer.timeout.connect(lambda: ran.append(1))
+    timer.start(0)
+    qtbot.waitUntil(lambda: len(ran) >= n, timeout=10_000)
+    timer.stop()
+
+
+def test_no_tab_is_made_while_the_pen_is_down(qtbot):
+    from PySide6.QtCore import QPoint, Qt
+    w = _new_window(qtbot)
+    steps = []
+    step = w._build_step
+    w._build_step = lambda: (steps.append(w.tabs.count()), step())
+    w.show()
+    qtbot.waitExposed(w)
+    canvas = w.drawTab.canvas
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(100, 100))   # the pen down, held
+    assert canvas.is_drawing()
+    qtbot.waitUntil(lambda: w.checkpoint is not None and len(steps) >= 3, timeout=60_000)
+    _turns(qtbot, 20)
+    assert set(steps) == {1} and w.tabs.count() == 1 and not w.tabsBuilt   # asked again and again; none made
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(110, 200))
+    qtbot.waitUntil(lambda: w.tabsBuilt, timeout=10_000)
+    assert w.tabs.count() == 7
+
+
+def test_a_window_closed_while_its_tabs_are_made_makes_no_more(qtbot):
+    w = _new_window(qtbot)
+    w.show()
+    qtbot.waitUntil(lambda: w.tabs.count() >= 2, timeout=60_000)
+    w.close()
+    made = w.tabs.count()
+    _turns(qtbot, 20)
+    assert w.tabs.count() == made < 7 and not w.tabsBuilt

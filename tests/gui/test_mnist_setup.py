@@ -72,6 +72,8 @@ def test_finetune_without_mnist_opens_the_mnist_setup_instead_of_a_failed_run(wi
     # the MNIST set-up (the same panel as the Train tab's and File → MNIST data…), not "Training failed"
     assert window.dataDialog is not None and window.dataDialog.isVisible()
     assert window.dataDialog.panel.downloadButton.isVisible()
+    purpose = window.dataDialog.purposeLabel   # it says first why MNIST is asked for
+    assert purpose.isVisible() and purpose.text().startswith("Fine-tuning on your digits needs MNIST too")
     assert not window.trainTab.is_running() and window.lastMessage is None
     assert window.drawTab.finetuneButton.isEnabled()
     # the folder chosen there: the dialog closes and the fine-tune asked for goes on
@@ -97,6 +99,9 @@ def test_a_finetune_waiting_for_mnist_is_dropped_when_its_dialog_is_closed(windo
     window.dataDialog.panel.download()          # closing the dialog cancels its download, and drops the fine-tune
     window.dataDialog.reject()
     qtbot.waitUntil(lambda: not window.dataDialog.panel.downloading(), timeout=60_000)
+    window.show_data_setup()                    # File → MNIST data…: no reason given, none needed
+    assert not window.dataDialog.purposeLabel.isVisible()
+    window.dataDialog.reject()
     assert window.choose_data_folder(folder)   # File → MNIST folder… later: no fine-tune starts on its own
     window.show_data_setup().panel.choose(folder)
     assert not window.trainTab.is_running() and not window.trainTab._preparing

@@ -78,13 +78,20 @@ class MyDigitsTab(Retranslating, QWidget):
         my = self.ws.my_digits
         self.list.clear()
         for s in my.by_label(self.filterCombo.currentData()):
-            item = QListWidgetItem(QIcon(QPixmap.fromImage(array_to_qimage(s.image))), str(s.label))
+            # drawn at the list's icon size, pixels kept sharp: a QIcon never enlarges its pixmap, so the 28×28
+            # inputs showed at half the size set (a newcomer's "tiny thumbnails")
+            pixmap = QPixmap.fromImage(array_to_qimage(s.image)).scaled(
+                self.list.iconSize(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
+            item = QListWidgetItem(QIcon(pixmap), str(s.label))
             item.setData(Qt.ItemDataRole.UserRole, s.id)
             item.setToolTip(self.tr("{0}, taught {1}").format(s.label, s.time))
             self.list.addItem(item)
         counts = my.counts()
+        # where more come from, with the digits there too (My digits itself adds none: a newcomer looked for how)
         text = (self.tr("%n digit(s) taught: {0}", "", len(my)).format(i18n.join(f"{d}: {n}" for d, n in
-                                                                           enumerate(counts))) if len(my)
+                                                                           enumerate(counts)))
+                + "\n" + self.tr("Teach more on the Draw tab: draw a digit, set “This is a” to it and press Remember.")
+                if len(my)
                 else self.tr("No digits taught yet. On the Draw tab, draw a digit, set “This is a” to it and press "
                              "Remember; then “Fine-tune on my digits” teaches the model your handwriting."))
         if my.skipped:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
+    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -208,10 +209,14 @@ class DataFolderDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("dataFolderDialog")
         self.setWindowTitle(self.tr("MNIST data"))
+        # why MNIST is asked for, when something the user did needs it (set_purpose); hidden otherwise
+        self.purposeLabel = QLabel(objectName="dataPurpose", wordWrap=True)
+        self.purposeLabel.hide()
         self.panel = DataFolderPanel(ws, jobs, self)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
+        lay.addWidget(self.purposeLabel)
         lay.addWidget(self.panel)
         lay.addWidget(close)
         for w in (self.panel.downloadBar, self.panel.cancelButton):   # room for them kept: no jump
@@ -221,6 +226,14 @@ class DataFolderDialog(QDialog):
         self.panel.chosen.connect(lambda _folder: self.show_status())
         self.setMinimumWidth(600)
         self.show_status()
+
+    def set_purpose(self, text: str | None) -> None:
+        """Say first why MNIST is needed now ("Fine-tuning on your digits needs MNIST too…"); None: File → MNIST
+        data…, which needs no reason. (Fine-tune opened this dialog with "MNIST was not found", and a newcomer
+        did not see what it had to do with their digits.)"""
+        self.purposeLabel.setText(text or "")
+        self.purposeLabel.setVisible(bool(text))
+        self.adjustSize()
 
     def show_status(self) -> None:
         self.panel.show_status()
