@@ -250,3 +250,21 @@ def test_a_network_whose_training_does_not_fit_is_refused_on_its_row_and_not_tim
     assert "\n" not in editor.problemLabel.text() and not editor.trainButton.isEnabled()
     assert "training it at batch 64" in rows(editor)[0][9]
     assert editor.estimateLabel.text() == "" and not editor._timer.isActive()
+
+
+def test_a_narrow_window_scrolls_the_layer_table_instead_of_wrapping_its_settings(window, qtbot):
+    """At 800×560 the Settings column was squeezed to 25 px, its text a few letters a line and each row 130 px
+    high (a newcomer's tryout): below its least width it keeps that width and the table scrolls sideways; a
+    wide window shares the room out again."""
+    from mnist_gui.gui.tabs.model_tab import FREE_TEXT_LEAST, SETTINGS_COLUMN
+    window.show_tab(2)
+    table = window.modelTab.editor.table
+    qtbot.waitExposed(table)
+    header = table.horizontalHeader()
+    window.resize(800, 560)
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() > 0)
+    assert header.sectionSize(SETTINGS_COLUMN) >= FREE_TEXT_LEAST[SETTINGS_COLUMN]
+    assert max(table.rowHeight(r) for r in range(table.rowCount())) < 3 * table.fontMetrics().height() + 12
+    window.resize(1600, 900)
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0)
+    assert header.sectionSize(SETTINGS_COLUMN) > FREE_TEXT_LEAST[SETTINGS_COLUMN]   # it takes the room there is

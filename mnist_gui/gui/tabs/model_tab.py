@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRegularExpression, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -64,6 +64,9 @@ ESTIMATE_DELAY_MS = 600   # time the network only once typing pauses
 ESTIMATE_GIVE_UP_MS = 60_000   # no answer from the timing in this long (a busy machine): say so, stop it
 LIVE = "live"
 SETTINGS_COLUMN, PROBLEMS_COLUMN = 3, 9   # the layer table's free-text columns
+# ... and the least width each keeps: a narrower table scrolls sideways rather than wrap them a few letters to
+# a line (at 800×560 Settings was 25 px wide, "fi… 32, k… 5", each row 130 px high: a newcomer's tryout)
+FREE_TEXT_LEAST = {SETTINGS_COLUMN: 220, PROBLEMS_COLUMN: 100}
 
 
 def settings_text(d: dict) -> str:
@@ -104,6 +107,7 @@ class NetworkEditor(Retranslating, QWidget):
         header.setStretchLastSection(False)
         self.table.setWordWrap(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.viewport().installEventFilter(self)   # its resizes: _fit_free_text
 
         self.addKindCombo = QComboBox(objectName="addKindCombo")
         for kind in KINDS:
@@ -271,6 +275,24 @@ class NetworkEditor(Retranslating, QWidget):
             self.table.selectRow(select)
             self._on_selection()
 
+    def eventFilter(self, obj, e) -> bool:
+        if e.type() == QEvent.Type.Resize and obj is self.table.viewport():
+            self._fit_free_text()
+        return super().eventFilter(obj, e)
+
+    def _fit_free_text(self) -> None:
+        """Settings and Problems share the width the other columns leave (and wrap) while it is at least
+        FREE_TEXT_LEAST; below that they keep those widths and the table scrolls sideways."""
+        header = self.table.horizontalHeader()
+        taken = sum(header.sectionSize(c) for c in range(self.table.columnCount()) if c not in FREE_TEXT_LEAST)
+        share = self.table.viewport().width() - taken >= sum(FREE_TEXT_LEAST.values())
+        mode = QHeaderView.ResizeMode.Stretch if share else QHeaderView.ResizeMode.Interactive
+        for col, least in FREE_TEXT_LEAST.items():
+            if header.sectionResizeMode(col) != mode:
+                header.setSectionResizeMode(col, mode)
+            if not share:
+                header.resizeSection(col, least)
+
     # -- analysis -------------------------------------------------------------------------------
     def refresh(self) -> None:
         self._cancel_estimate()   # an estimate on its way is for the network as it was
@@ -299,6 +321,7 @@ class NetworkEditor(Retranslating, QWidget):
                     item.setForeground(QColor(255, 255, 255) if dark else QColor(0, 0, 0))
                     item.setToolTip("\n".join(core_text(p.located) for p in r.problems))
                 self.table.setItem(i, j, item)
+        self._fit_free_text()   # the other columns' widths follow their contents
         errors = problems(self.rows, "error")
         t = totals(self.rows)
         self.totalsLabel.setText(
