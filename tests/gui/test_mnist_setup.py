@@ -171,3 +171,20 @@ def test_the_mnist_panel_says_what_it_says_again_in_the_language_switched_to(win
         window.set_language("en")
     qtbot.waitUntil(lambda: "缺少" not in panel.message.text())
     assert f"{empty} lacks train-images-idx3-ubyte, " in panel.message.text() and panel.isVisible()
+
+
+def test_the_panel_puts_its_buttons_one_above_the_other_where_they_would_not_fit(window, qtbot, mirror):  # noqa: F811
+    """In a narrow Train tab (800×560) the two buttons side by side were cut to "e for the folder with the
+    MNIST" and "Download MNIST (about 11 MB": there they go one above the other, each whole."""
+    from PySide6.QtWidgets import QBoxLayout
+    tab = window.dataTab
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.dataPanel.isVisibleTo(tab), timeout=60_000)   # nothing to load from
+    panel = tab.dataPanel
+    whole = lambda: all(b.width() >= b.sizeHint().width() for b in (panel.chooseButton, panel.downloadButton))
+    window.resize(1000, 680)
+    qtbot.waitUntil(lambda: panel.buttons.direction() == QBoxLayout.Direction.LeftToRight and whole())
+    panel.resize(300, panel.height())   # as narrow as the Train tab's right side at 800 px and less
+    qtbot.waitUntil(lambda: panel.buttons.direction() == QBoxLayout.Direction.TopToBottom)
+    panel.layout().activate()
+    assert whole()

@@ -66,7 +66,7 @@ LIVE = "live"
 SETTINGS_COLUMN, PROBLEMS_COLUMN = 3, 9   # the layer table's free-text columns
 # ... and the least width each keeps: a narrower table scrolls sideways rather than wrap them a few letters to
 # a line (at 800×560 Settings was 25 px wide, "fi… 32, k… 5", each row 130 px high: a newcomer's tryout)
-FREE_TEXT_LEAST = {SETTINGS_COLUMN: 220, PROBLEMS_COLUMN: 100}
+FREE_TEXT_LEAST = {SETTINGS_COLUMN: 160, PROBLEMS_COLUMN: 80}
 
 
 def settings_text(d: dict) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -86,7 +87,9 @@ class DataFolderPanel(Retranslating, QFrame):
         self.downloadButton = QPushButton(objectName="downloadDataButton")
         self.downloadBar = ProgressBar(objectName="downloadBar")
         self.cancelButton = QPushButton(objectName="cancelDownloadButton")
-        buttons = QHBoxLayout()
+        # side by side, or one above the other where they would not fit (their texts were cut to "e for the
+        # folder with the MNIST" in a narrow Train tab: a newcomer's tryout at 800×560)
+        self.buttons = buttons = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         buttons.addWidget(self.chooseButton)
         buttons.addWidget(self.downloadButton)
         buttons.addStretch(1)
@@ -110,8 +113,20 @@ class DataFolderPanel(Retranslating, QFrame):
         self.downloadButton.setText(self.tr("Do&wnload MNIST (about 11 MB)"))
         self.downloadButton.setToolTip(self.tr("Into {0}").format(self.ws.download_dir))
         self.cancelButton.setText(self.tr("Cancel download"))
+        self._fit_buttons()   # the texts' widths change with the language
         if self._barSaid is not None:
             self.downloadBar.setFormat(self._barSaid())
+
+    def resizeEvent(self, e) -> None:
+        super().resizeEvent(e)
+        self._fit_buttons()
+
+    def _fit_buttons(self) -> None:
+        m = self.contentsMargins()
+        need = (self.chooseButton.sizeHint().width() + self.downloadButton.sizeHint().width()
+                + self.buttons.spacing() + m.left() + m.right() + 2 * self.layout().contentsMargins().left())
+        self.buttons.setDirection(QBoxLayout.Direction.LeftToRight if self.width() >= need
+                                  else QBoxLayout.Direction.TopToBottom)
 
     def _say_on_bar(self, said: Said) -> None:
         self._barSaid = said
