@@ -247,3 +247,21 @@ def test_the_gates_judge_each_digit_of_a_number_once_as_it_is_drawn():
     assert asked == [1, 1, 1] and again.digit_verdicts == reading.digit_verdicts
     afresh = Reader(reader.classifier, ReadingModels()).read(strokes, number=True)
     assert afresh.digit_verdicts == reading.digit_verdicts
+
+
+def test_strokes_that_cross_in_the_middle_of_both_are_never_two_digits():
+    """An X between two digits was read as two 1s (a newcomer's "4112"): two neighbours whose ink crosses near
+    the middle of both boxes pay CROSS_COST. Neighbours of a tight number cross at their edges (a 7's bar
+    through the next digit's top), which costs nothing more than their overlap."""
+    from mnist_gui.core.handwriting.numbers import _cross_centrally
+
+    def box(strokes):
+        p = np.concatenate([np.asarray(s, float) for s in strokes])
+        return p[:, 0].min(), p[:, 0].max(), p[:, 1].min(), p[:, 1].max()
+    down, up = [[(245, 140), (335, 270)]], [[(335, 140), (245, 270)]]
+    assert _cross_centrally(down, box(down), up, box(up))
+    seven = [[(0, 0), (100, 0), (40, 150)]]                 # its bar runs into the next digit's top left corner
+    one = [[(90, -20), (90, 150)]]
+    assert not _cross_centrally(seven, box(seven), one, box(one))
+    apart = [[(400, 140), (490, 270)]]
+    assert not _cross_centrally(down, box(down), apart, box(apart))

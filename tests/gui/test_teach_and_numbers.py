@@ -1,4 +1,5 @@
 import json
+import re
 
 import numpy as np
 import pytest
@@ -246,6 +247,24 @@ def test_number_mode_says_which_part_is_not_a_digit(window, qtbot):
     assert text.count("not a digit") == 1 and "(100%, not" not in text.split("·")[0], text
     # a refused part gives no probability (it said "4 (100%, not a digit)": both at once)
     assert "not a digit (closest: " in text and "%, not a digit" not in text, text
+
+
+def test_number_mode_shows_a_cross_between_digits_as_one_question_mark(window, qtbot):
+    """A 4, a cross and a 2 (a newcomer's tryout under Xvfb): the cross was read as two 1s, one of them "sure"
+    ("4112"). Its strokes cross in the middle of both, so they are one part, not a digit: "4?2"."""
+    tab = window.drawTab
+    tab.numberMode.setChecked(True)
+    four = [[(150, 75), (85, 230), (205, 230)], [(165, 170), (165, 290)]]    # as drawn then, on the 672×336 canvas
+    cross = [[(245, 140), (335, 270)], [(335, 140), (245, 270)]]
+    two = [[(395, 165), (420, 135), (465, 140), (470, 170), (400, 285), (490, 285)]]
+    draw(qtbot, tab.canvas, four + cross + two)
+    text = tab.numberLabel.text()
+    nr = tab.reading.number
+    assert [len(d.stroke_ids) for d in nr.digits] == [2, 2, 1], text   # the cross is one part
+    assert [v.refused for v in tab.reading.digit_verdicts] == [False, True, False], text
+    big = text.split("<br>")[0]
+    assert re.sub("<[^>]*>", "", big) == "4?2" and "'>?</span>" in big, big   # the "?" greyed
+    assert text.count("not a digit") == 1, text
 
 
 def test_number_mode_reads_without_a_broken_judge_file(window, qtbot, tmp_path, monkeypatch, caplog):

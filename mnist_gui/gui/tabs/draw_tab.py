@@ -377,10 +377,12 @@ class DrawTab(Retranslating, QWidget):
         parts = [self.tr("not a digit (closest: {0})").format(d.digit) if why.refused else
                  self.tr("{0} ({1}, not sure)").format(d.digit, f"{d.prob:.0%}") if why is not Verdict.SURE else
                  f"{d.digit} ({d.prob:.0%})" for d, why in digits]
-        # a digit it is not sure of is greyed in the number too, not only in the line below it
+        # a digit it is not sure of is greyed in the number too, not only in the line below it; one that is not a
+        # digit (an X between two digits) is a grey "?", as a drawing refused alone is (it showed its closest
+        # digit, and "4X2" read "442": a newcomer's report)
         grey = "#{:02x}{:02x}{:02x}".format(*theme.current().unsure)
-        big = [f"<span style='color:{grey}'>{d.digit}</span>" if why is not Verdict.SURE else str(d.digit)
-               for d, why in digits]
+        big = [f"<span style='color:{grey}'>{'?' if why.refused else d.digit}</span>" if why is not Verdict.SURE
+               else str(d.digit) for d, why in digits]
         if number.point is not None:   # "−3.14": the minus sign and the point as the number's text has them
             big.insert(number.point, ".")
         if number.negative:
