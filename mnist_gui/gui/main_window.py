@@ -120,8 +120,12 @@ class MainWindow(QMainWindow):
                 QMessageBox.Icon.Warning)
 
     def event(self, e: QEvent) -> bool:
-        if e.type() == QEvent.Type.Paint and not self.tabsBuilt:
+        if e.type() == QEvent.Type.Paint and not getattr(self, "_painted", False):
             self._painted = True
+            # once the window is painting (started sooner, its work held the first paint back), the networks
+            # that read beside the model open in a worker while the model loads: the first drawing read does
+            # not wait for them on the GUI thread
+            self.jobs.start(Task(lambda _report, _stop: self.ws.reading_models.open_all()), self)
             self._build_tabs_soon()
         return super().event(e)
 
@@ -235,8 +239,6 @@ class MainWindow(QMainWindow):
         meanwhile."""
         self.jobs.start(Task(lambda _report, _stop: self.ws.initial_checkpoint(model_path)), self,
                         returned=self._on_initial_model, failed=self._on_initial_model_failed)
-        # beside it, on the other core, the networks that read with it: the first drawing does not wait for them
-        self.jobs.start(Task(lambda _report, _stop: self.ws.reading_models.open_all()), self)
 
     def _on_initial_model_failed(self, msg: str) -> None:
         self._load_ended = True

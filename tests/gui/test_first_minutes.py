@@ -431,3 +431,18 @@ def test_a_window_closed_while_its_tabs_are_made_makes_no_more(qtbot):
     made = w.tabs.count()
     _turns(qtbot, 20)
     assert w.tabs.count() == made < 7 and not w.tabsBuilt
+
+
+def test_the_window_opens_the_reading_networks_in_the_background_once_it_paints(qtbot):
+    """The gates, the path net, the elastic reader's templates and the judge open in a worker after the first
+    paint, not on the GUI thread at the first drawing's read (about 50 ms there)."""
+    import threading
+    w = _new_window(qtbot)
+    models = w.ws.reading_models
+    threads = []
+    opening = models._open
+    models._open = lambda name: (threads.append(threading.get_ident()), opening(name))[1]
+    assert not models._loaded
+    w.show()
+    qtbot.waitUntil(lambda: len(models._loaded) == 5, timeout=60_000)
+    assert len(threads) == 5 and threading.main_thread().ident not in threads   # none on the GUI thread
