@@ -130,10 +130,12 @@ class ReadingModels:
         self._locks = {name: threading.Lock() for name in self._given}   # each opened once, by whoever asks first
         self.threads = threads
 
-    def open_all(self) -> None:
-        """Open every network now (the window has a worker do it while the live model loads, so that the
-        first drawing read does not wait for them on the GUI thread)."""
+    def open_all(self, should_stop: Callable[[], bool] = lambda: False) -> None:
+        """Open every network now, until should_stop() says to stop (the window has a worker do it while the live
+        model loads, so that the first drawing read does not wait for them on the GUI thread)."""
         for name in self._given:
+            if should_stop():
+                return
             self._get(name)
 
     def _get(self, name: str):

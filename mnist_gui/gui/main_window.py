@@ -7,12 +7,13 @@ JobRunner, which closing the window stops.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog, QLabel, QLayout, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QLayout, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from mnist_gui import config
 from mnist_gui.core.states import BusyKind
@@ -32,10 +33,12 @@ from mnist_gui.gui.tabs.training_tab import TrainingTab
 from mnist_gui.gui.widgets.data_folder import DataFolderDialog, choose_mnist_folder, mnist_missing
 from mnist_gui.gui.widgets.images import rgba_to_qimage
 
-TAB_COUNT = 7          # Draw, Train, Model, Evaluate, Data, My digits, Studies
-# the tabs after Draw, in order: (attribute, class), made after the first paint (MainWindow._build_step)
-_LATER_TABS = (("_trainTab", TrainingTab), ("_modelTab", ModelTab), ("_evaluateTab", EvaluateTab),
-               ("_dataTab", DataTab), ("_myDigitsTab", MyDigitsTab), ("_studyTab", StudyTab))
+# the tabs after Draw, in order: (attribute, how it is made), made after the first paint (MainWindow._build_step)
+_LATER_TABS: tuple[tuple[str, Callable[[MainWindow], QWidget]], ...] = (
+    ("_trainTab", lambda w: TrainingTab(w.qtws, w.jobs)), ("_modelTab", lambda w: ModelTab(w.qtws, w.jobs)),
+    ("_evaluateTab", lambda w: EvaluateTab(w.qtws, w.jobs)), ("_dataTab", lambda w: DataTab(w.qtws, w.jobs)),
+    ("_myDigitsTab", lambda w: MyDigitsTab(w.qtws)), ("_studyTab", lambda w: StudyTab(w.qtws, w.jobs)))
+TAB_COUNT = 1 + len(_LATER_TABS)   # Draw, Train, Model, Evaluate, Data, My digits, Studies
 BACKGROUND_DECODE_MP = 4   # images above this many megapixels are decoded in a worker (benchmarks/startup.py's large-image line)
 CLOSE_WAIT_MS = 1200   # closing waits this long in all for background work to stop (then the app ends)
 
@@ -73,6 +76,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.drawTab, "")
         self.tabsBuilt = False
         self._buildStarted = False
+        self._tabsMade = 0   # of _LATER_TABS
+        # a tab clicked while the others are still being made: all of them now, wired (its signals went nowhere)
+        self.tabs.currentChanged.connect(lambda i: i > 0 and self._build_tabs())
         self._load_ended = False
         self.setCentralWidget(self.tabs)
         # Ctrl+1 … Ctrl+7 show the tabs, as in browsers and editors, beside each title's Alt letter; the tabs
@@ -122,12 +128,15 @@ class MainWindow(QMainWindow):
     def event(self, e: QEvent) -> bool:
         if e.type() == QEvent.Type.Paint and not getattr(self, "_painted", False):
             self._painted = True
-            # once the window is painting (started sooner, its work held the first paint back), the networks
-            # that read beside the model open in a worker while the model loads: the first drawing read does
-            # not wait for them on the GUI thread
-            self.jobs.start(Task(lambda _report, _stop: self.ws.reading_models.open_all()), self)
+            QTimer.singleShot(0, self, self._open_reading_models)   # once this first paint is done
             self._build_tabs_soon()
         return super().event(e)
+
+    def _open_reading_models(self) -> None:
+        """The networks that read beside the model open in a worker while the model loads, so that the first
+        drawing read does not wait for them on the GUI thread (started after the first paint: its work would
+        compete with the paint's)."""
+        self.jobs.start(Task(lambda _report, stop: self.ws.reading_models.open_all(stop)), self)
 
     def _build_tabs_soon(self) -> None:
         """Once the window has painted and the model is live (or could not load), make the other tabs, one a
@@ -136,7 +145,7 @@ class MainWindow(QMainWindow):
         if (getattr(self, "_painted", False) and (self.ws.checkpoint is not None or self._load_ended)
                 and not self._buildStarted):
             self._buildStarted = True
-            QTimer.singleShot(0, self._build_step)
+            QTimer.singleShot(0, self, self._build_step)
 
     def _build_step(self) -> None:
         """The next tab, then the event loop's turn: the bars of a reading and the events of a stroke get in
@@ -145,10 +154,10 @@ class MainWindow(QMainWindow):
         if self.tabsBuilt or not self.isVisible():   # (closed meanwhile: nothing more is made)
             return
         if self.drawTab.canvas.is_drawing():
-            QTimer.singleShot(50, self._build_step)
+            QTimer.singleShot(50, self, self._build_step)
             return
         self._build_next_tab()
-        QTimer.singleShot(0, self._build_step)
+        QTimer.singleShot(0, self, self._build_step)
 
     # The tabs after Draw, each made on first use: after the first paint, or when asked for before it (tests,
     # scripts, a quick click) through these accessors.
@@ -195,11 +204,12 @@ class MainWindow(QMainWindow):
 
     def _build_next_tab(self) -> None:
         """Make the next tab after Draw, with its title; after the last, wire them together."""
-        attr, cls = _LATER_TABS[self.tabs.count() - 1]
-        tab = cls(self.qtws) if cls is MyDigitsTab else cls(self.qtws, self.jobs)
+        attr, make = _LATER_TABS[self._tabsMade]
+        tab = make(self)
         setattr(self, attr, tab)
-        self.tabs.addTab(tab, self._tab_titles()[self.tabs.count()])
-        if self.tabs.count() == TAB_COUNT:
+        self._tabsMade += 1
+        self.tabs.addTab(tab, self._tab_titles()[self._tabsMade])
+        if self._tabsMade == len(_LATER_TABS):
             self.tabsBuilt = True
             self._wire_tabs()
 
@@ -384,9 +394,9 @@ class MainWindow(QMainWindow):
         """A fine-tune asked for without MNIST: the MNIST dialog, and the fine-tune goes on once a folder is
         set there (chosen or downloaded); closing the dialog without one drops it."""
         dialog = self.show_data_setup()
-        dialog.set_purpose(self.tr("Fine-tuning on your digits needs MNIST too: the model learns your digits "
-                                   "mixed with MNIST's, so that it keeps reading everyone else's. Once MNIST is "
-                                   "here, the fine-tune starts."))
+        dialog.set_purpose(lambda: self.tr("Fine-tuning on your digits needs MNIST too: the model learns your "
+                                           "digits mixed with MNIST's, so that it keeps reading everyone else's. "
+                                           "Once MNIST is here, the fine-tune starts."))
         self._finetuneWaits = True
         dialog.finished.connect(self._drop_waiting_finetune, Qt.ConnectionType.SingleShotConnection)
 
@@ -566,7 +576,7 @@ class MainWindow(QMainWindow):
 
     def retranslate(self) -> None:
         """Every text the window sets itself, in the current language (Qt Designer's retranslateUi)."""
-        for i, title in enumerate(self._tab_titles()[:self.tabs.count()]):
+        for i, title in enumerate(self._tab_titles()[:1 + self._tabsMade]):
             self.tabs.setTabText(i, title)
         self.tabs.tabBar().setAccessibleName(self.tr("Tabs"))
         self.fileMenu.setTitle(self.tr("&File"))

@@ -256,12 +256,24 @@ def test_strokes_that_cross_in_the_middle_of_both_are_never_two_digits():
     from mnist_gui.core.handwriting.numbers import _cross_centrally
 
     def box(strokes):
-        p = np.concatenate([np.asarray(s, float) for s in strokes])
+        p = np.concatenate([np.asarray(s, float).reshape(-1, 2) for s in strokes])
         return p[:, 0].min(), p[:, 0].max(), p[:, 1].min(), p[:, 1].max()
+
+    def crosses(a, b, line_h=150.0):
+        return _cross_centrally(a, box(a), b, box(b), line_h)
+
     down, up = [[(245, 140), (335, 270)]], [[(335, 140), (245, 270)]]
-    assert _cross_centrally(down, box(down), up, box(up))
+    assert crosses(down, up)
+    # drawn in whole pixels, densely (as the mouse gives them): the strokes cross exactly at a point of both
+    dense_down = [[(245 + k, 140 + k) for k in range(0, 91)]]
+    dense_up = [[(335 - k, 140 + k) for k in range(0, 91)]]
+    assert crosses(dense_down, dense_up)
+    # a plus: a stroke straight down and a bar straight across, each box thin one way
+    assert crosses([[(300, 140), (300, 270)]], [[(240, 205), (360, 205)]])
     seven = [[(0, 0), (100, 0), (40, 150)]]                 # its bar runs into the next digit's top left corner
     one = [[(90, -20), (90, 150)]]
-    assert not _cross_centrally(seven, box(seven), one, box(one))
-    apart = [[(400, 140), (490, 270)]]
-    assert not _cross_centrally(down, box(down), apart, box(apart))
+    assert not crosses(seven, one)
+    assert not crosses(down, [[(400, 140), (490, 270)]])       # apart
+    assert not crosses(down, [[(255, 140), (345, 270)]])       # side by side, parallel
+    assert not crosses([[(290, 205)]], up)                     # a dot has no segment to cross with
+    assert not _cross_centrally([], (0, 0, 0, 0), up, box(up), 150.0)   # nor has no ink

@@ -446,3 +446,19 @@ def test_the_window_opens_the_reading_networks_in_the_background_once_it_paints(
     w.show()
     qtbot.waitUntil(lambda: len(models._loaded) == 5, timeout=60_000)
     assert len(threads) == 5 and threading.main_thread().ident not in threads   # none on the GUI thread
+
+
+def test_a_tab_clicked_while_the_others_are_made_gets_them_all_made_and_wired(qtbot):
+    """A tab (the Train tab, here the lighter My digits) can be clicked a few turns before the last tab is
+    made; the Train tab's signals (a message, MNIST wanted) went nowhere until then. Clicking one makes the
+    rest at once and wires them."""
+    w = _new_window(qtbot)
+    step = w._build_step
+    w._build_step = lambda: None if w.tabs.count() >= 6 else step()   # the making held before the last tab
+    w.show()
+    qtbot.waitUntil(lambda: w.tabs.count() == 6, timeout=60_000)   # My digits is the sixth
+    _turns(qtbot, 5)
+    assert not w.tabsBuilt and w.tabs.count() == 6
+    w.tabs.setCurrentIndex(5)
+    assert w.tabsBuilt and w.tabs.count() == 7
+    assert w.trainTab.modelNetwork == w.modelTab.network   # wired

@@ -72,8 +72,12 @@ def test_finetune_without_mnist_opens_the_mnist_setup_instead_of_a_failed_run(wi
     # the MNIST set-up (the same panel as the Train tab's and File → MNIST data…), not "Training failed"
     assert window.dataDialog is not None and window.dataDialog.isVisible()
     assert window.dataDialog.panel.downloadButton.isVisible()
-    purpose = window.dataDialog.purposeLabel   # it says first why MNIST is asked for
+    purpose = window.dataDialog.purposeLabel   # it says first why MNIST is asked for, in the language of the moment
     assert purpose.isVisible() and purpose.text().startswith("Fine-tuning on your digits needs MNIST too")
+    set_language("zh_TW")
+    qtbot.waitUntil(lambda: purpose.text().startswith("用你的數字微調也需要 MNIST"))
+    set_language("en")
+    qtbot.waitUntil(lambda: purpose.text().startswith("Fine-tuning on your digits"))
     assert not window.trainTab.is_running() and window.lastMessage is None
     assert window.drawTab.finetuneButton.isEnabled()
     # the folder chosen there: the dialog closes and the fine-tune asked for goes on
@@ -177,14 +181,12 @@ def test_the_panel_puts_its_buttons_one_above_the_other_where_they_would_not_fit
     """In a narrow Train tab (800×560) the two buttons side by side were cut to "e for the folder with the
     MNIST" and "Download MNIST (about 11 MB": there they go one above the other, each whole."""
     from PySide6.QtWidgets import QBoxLayout
-    tab = window.dataTab
+    tab = window.trainTab
     window.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(lambda: tab.dataPanel.isVisibleTo(tab), timeout=60_000)   # nothing to load from
     panel = tab.dataPanel
     whole = lambda: all(b.width() >= b.sizeHint().width() for b in (panel.chooseButton, panel.downloadButton))
     window.resize(1000, 680)
     qtbot.waitUntil(lambda: panel.buttons.direction() == QBoxLayout.Direction.LeftToRight and whole())
-    panel.resize(300, panel.height())   # as narrow as the Train tab's right side at 800 px and less
-    qtbot.waitUntil(lambda: panel.buttons.direction() == QBoxLayout.Direction.TopToBottom)
-    panel.layout().activate()
-    assert whole()
+    window.resize(800, 560)
+    qtbot.waitUntil(lambda: panel.buttons.direction() == QBoxLayout.Direction.TopToBottom and whole())

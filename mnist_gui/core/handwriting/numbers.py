@@ -62,10 +62,11 @@ DIGIT_BONUS = 4.0     # per digit read: log-probabilities are <= 0, so without i
 CUT_COST = 2.0        # cutting one stroke into two digits
 DROP_COST = 1.0       # leaving out a tiny stroke (a stray dot)
 W_WHOLE = 1.0         # weight of log P(whole digit) from the judge (core/judge.py), when there is one
-CROSS_COST = 30.0     # two neighbours whose ink crosses near the middle of both (each stroke of an X read as a 1):
-CROSS_CENTRAL = 0.3   # a crossing at least this far (× the box) inside both digits' boxes, across and down. Of
-                      # 2,381 crossings of neighbours in the pen writers' tightly spaced numbers none is (the
-                      # most central: 0.25); an X's strokes cross at 0.5
+CROSS_COST = 30.0     # two neighbours whose ink crosses (or touches) in the middle of both (_cross_centrally: an
+CROSS_CENTRAL = 0.3   # X's strokes read as two 1s): at least this far (× the box) inside both boxes, across and
+THIN = 0.15           # down, along each axis where a box is at least this wide (× line height). Of the 5,580
+                      # neighbours of the pen writers' tightly spaced numbers (one full pass) it holds for one, two
+                      # overlapping 1s; of their realistically spaced numbers for none
 
 MAX_STROKES = 4       # strokes in one digit
 MAX_INPUTS = 60       # classifier inputs per read
@@ -282,7 +283,7 @@ def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = No
     def crosses(a: int, b: int) -> bool:
         """Does candidate a's ink cross candidate b's near the middle of both (CROSS_CENTRAL)? Once a pair."""
         if (a, b) not in crossing:
-            crossing[a, b] = _cross_centrally(items[a][2], items[a][4], items[b][2], items[b][4])
+            crossing[a, b] = _cross_centrally(items[a][2], items[a][4], items[b][2], items[b][4], line_h)
         return crossing[a, b]
 
     def droppable(s: int) -> bool:
@@ -330,10 +331,27 @@ def _segments_of(strokes_: Sequence) -> np.ndarray:
     return np.vstack(out) if out else np.zeros((0, 4))
 
 
-def _cross_centrally(a_strokes, a_box, b_strokes, b_box) -> bool:
-    """Does a segment of a's strokes cross one of b's at a point at least CROSS_CENTRAL (× each box's width and
-    height) inside both boxes (x0, x1, y0, y1)?"""
-    a, b = _segments_of(a_strokes), _segments_of(b_strokes)
+def _cross_centrally(a_strokes, a_box, b_strokes, b_box, line_h: float) -> bool:
+    """Do a's strokes cross (or touch) b's at a point in the middle of both boxes (x0, x1, y0, y1): at least
+    CROSS_CENTRAL of the box's width and of its height in from each edge? Along an axis where a box is narrower
+    than THIN × line_h (a stroke straight down, a bar straight across) every point is in its middle. Only the
+    segments that reach that middle region are tested (strokes drawn with the mouse have hundreds)."""
+    def middle(box) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = np.array([box[0], box[2]], float), np.array([box[1], box[3]], float)
+        span, wide = hi - lo, hi - lo >= THIN * line_h
+        return np.where(wide, lo + CROSS_CENTRAL * span, -np.inf), np.where(wide, hi - CROSS_CENTRAL * span, np.inf)
+
+    (a_lo, a_hi), (b_lo, b_hi) = middle(a_box), middle(b_box)
+    lo, hi = np.maximum(a_lo, b_lo), np.minimum(a_hi, b_hi)   # the middle of both
+    if (lo > hi).any():
+        return False
+
+    def reaching(segs: np.ndarray) -> np.ndarray:
+        x0, x1 = np.minimum(segs[:, 0], segs[:, 2]), np.maximum(segs[:, 0], segs[:, 2])
+        y0, y1 = np.minimum(segs[:, 1], segs[:, 3]), np.maximum(segs[:, 1], segs[:, 3])
+        return segs[(x1 >= lo[0]) & (x0 <= hi[0]) & (y1 >= lo[1]) & (y0 <= hi[1])]
+
+    a, b = reaching(_segments_of(a_strokes)), reaching(_segments_of(b_strokes))
     if not len(a) or not len(b):
         return False
     p, r = a[:, None, :2], (a[:, 2:] - a[:, :2])[:, None]
@@ -343,17 +361,11 @@ def _cross_centrally(a_strokes, a_box, b_strokes, b_box) -> bool:
     with np.errstate(divide="ignore", invalid="ignore"):
         t = (qp[..., 0] * d[..., 1] - qp[..., 1] * d[..., 0]) / den
         u = (qp[..., 0] * r[..., 1] - qp[..., 1] * r[..., 0]) / den
-    i, j = np.nonzero((np.abs(den) > 1e-12) & (t > 0) & (t < 1) & (u > 0) & (u < 1))
-    if not len(i):
-        return False
+    # closed: strokes drawn in whole pixels often cross exactly at a point of both
+    eps = 1e-9
+    i, j = np.nonzero((np.abs(den) > 1e-12) & (t >= -eps) & (t <= 1 + eps) & (u >= -eps) & (u <= 1 + eps))
     pts = a[i, :2] + t[i, j, None] * (a[i, 2:] - a[i, :2])
-
-    def inside(box) -> np.ndarray:
-        lo, hi = np.array([box[0], box[2]]), np.array([box[1], box[3]])
-        f = (pts - lo) / np.maximum(hi - lo, 1e-9)
-        return np.minimum(f, 1 - f).min(1) >= CROSS_CENTRAL
-
-    return bool((inside(a_box) & inside(b_box)).any())
+    return bool(((pts >= lo - eps) & (pts <= hi + eps)).all(1).any())
 
 
 def _orders(arrays: list[np.ndarray]) -> list[list[int]]:

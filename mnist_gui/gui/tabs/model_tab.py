@@ -99,11 +99,11 @@ class NetworkEditor(Retranslating, QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         # The columns fit the table's width: the numbers and shapes take what they need; Settings and
-        # Problems (free text) share the rest and wrap, their rows growing to hold them.
+        # Problems (free text) share the rest and wrap, their rows growing to hold them (_fit_free_text).
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        for col in (SETTINGS_COLUMN, PROBLEMS_COLUMN):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        for col in FREE_TEXT_LEAST:   # sized by _fit_free_text
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         self.table.setWordWrap(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -281,17 +281,17 @@ class NetworkEditor(Retranslating, QWidget):
         return super().eventFilter(obj, e)
 
     def _fit_free_text(self) -> None:
-        """Settings and Problems share the width the other columns leave (and wrap) while it is at least
-        FREE_TEXT_LEAST; below that they keep those widths and the table scrolls sideways."""
+        """Settings and Problems take the width the other columns leave, Settings two thirds of it, each at
+        least its FREE_TEXT_LEAST; where that is more than there is, the table scrolls sideways."""
         header = self.table.horizontalHeader()
         taken = sum(header.sectionSize(c) for c in range(self.table.columnCount()) if c not in FREE_TEXT_LEAST)
-        share = self.table.viewport().width() - taken >= sum(FREE_TEXT_LEAST.values())
-        mode = QHeaderView.ResizeMode.Stretch if share else QHeaderView.ResizeMode.Interactive
-        for col, least in FREE_TEXT_LEAST.items():
-            if header.sectionResizeMode(col) != mode:
-                header.setSectionResizeMode(col, mode)
-            if not share:
-                header.resizeSection(col, least)
+        room = self.table.viewport().width() - taken
+        settings = max(FREE_TEXT_LEAST[SETTINGS_COLUMN], room * 2 // 3)
+        for col, width in ((SETTINGS_COLUMN, settings),
+                           (PROBLEMS_COLUMN, max(FREE_TEXT_LEAST[PROBLEMS_COLUMN], room - settings))):
+            if header.sectionResizeMode(col) != QHeaderView.ResizeMode.Interactive:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, width)
 
     # -- analysis -------------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -225,7 +224,7 @@ class DataFolderDialog(QDialog):
         self.setObjectName("dataFolderDialog")
         self.setWindowTitle(self.tr("MNIST data"))
         # why MNIST is asked for, when something the user did needs it (set_purpose); hidden otherwise
-        self.purposeLabel = QLabel(objectName="dataPurpose", wordWrap=True)
+        self.purposeLabel = SaidLabel(objectName="dataPurpose", wordWrap=True)
         self.purposeLabel.hide()
         self.panel = DataFolderPanel(ws, jobs, self)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -242,12 +241,12 @@ class DataFolderDialog(QDialog):
         self.setMinimumWidth(600)
         self.show_status()
 
-    def set_purpose(self, text: str | None) -> None:
-        """Say first why MNIST is needed now ("Fine-tuning on your digits needs MNIST too…"); None: File → MNIST
-        data…, which needs no reason. (Fine-tune opened this dialog with "MNIST was not found", and a newcomer
-        did not see what it had to do with their digits.)"""
-        self.purposeLabel.setText(text or "")
-        self.purposeLabel.setVisible(bool(text))
+    def set_purpose(self, said: Said | None) -> None:
+        """Say first why MNIST is needed now ("Fine-tuning on your digits needs MNIST too…", said again on a
+        language switch); None: File → MNIST data…, which needs no reason. (Fine-tune opened this dialog with
+        "MNIST was not found", and a newcomer did not see what it had to do with their digits.)"""
+        self.purposeLabel.say(said or str)
+        self.purposeLabel.setVisible(said is not None)
         self.adjustSize()
 
     def show_status(self) -> None:
