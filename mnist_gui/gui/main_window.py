@@ -135,8 +135,9 @@ class MainWindow(QMainWindow):
     def _open_reading_models(self) -> None:
         """The networks that read beside the model open in a worker while the model loads, so that the first
         drawing read does not wait for them on the GUI thread (started after the first paint: its work would
-        compete with the paint's)."""
-        self.jobs.start(Task(lambda _report, stop: self.ws.reading_models.open_all(stop)), self)
+        compete with the paint's); not for a window closed meanwhile (its jobs were stopped)."""
+        if self.isVisible():
+            self.jobs.start(Task(lambda _report, stop: self.ws.reading_models.open_all(stop)), self)
 
     def _build_tabs_soon(self) -> None:
         """Once the window has painted and the model is live (or could not load), make the other tabs, one a
