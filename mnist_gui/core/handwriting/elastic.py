@@ -107,16 +107,22 @@ def _matched(x: np.ndarray, g: np.ndarray) -> np.ndarray:
     band += (x * x).sum(2)[:, _BI, None]
     np.maximum(band, 0, out=band)
     band = band.transpose(1, 0, 2).reshape(len(_BI), n * k)
-    # acc[d + 2, i + 1]: the least cost of a path to (i, d - i); acc[0, 0] is the start
-    acc = np.full((2 * L + 1, L + 1, n * k), np.inf, np.float32)
+    # acc[(d + 2) % 3, i + 1]: the least cost of a path to (i, d - i), three diagonals kept (small enough to stay in
+    # the core's cache: the whole table, 2L + 1 diagonals, was megabytes to fill); acc[0, 0] is the start
+    acc = np.full((3, L + 1, n * k), np.inf, np.float32)
     acc[0, 0] = 0
+    written = [(0, 1), (0, 0), (0, 0)]   # each diagonal's rows written last (the rest of it is inf)
     best = np.empty((L, n * k), np.float32)
     for d, (lo, hi, c0, c1) in enumerate(_STEPS):   # only the rows of diagonal d inside the band: the rest stay inf
+        here, up, back = (d + 2) % 3, (d + 1) % 3, d % 3
         b = best[:hi - lo]
-        np.minimum(acc[d + 1, lo:hi], acc[d + 1, lo + 1:hi + 1], out=b)   # from (i - 1, j) and from (i, j - 1)
-        np.minimum(b, acc[d, lo:hi], out=b)                               # from (i - 1, j - 1)
-        np.add(b, band[c0:c1], out=acc[d + 2, lo + 1:hi + 1])
-    return (acc[2 * L, L] / (2 * L)).reshape(n, k)
+        np.minimum(acc[up, lo:hi], acc[up, lo + 1:hi + 1], out=b)   # from (i - 1, j) and from (i, j - 1)
+        np.minimum(b, acc[back, lo:hi], out=b)                        # from (i - 1, j - 1)
+        w0, w1 = written[here]
+        acc[here, w0:w1] = np.inf                                     # diagonal d - 1's rows, no longer needed
+        np.add(b, band[c0:c1], out=acc[here, lo + 1:hi + 1])
+        written[here] = (lo + 1, hi + 1)
+    return (acc[(2 * L) % 3, L] / (2 * L)).reshape(n, k)
 
 
 def smallest(a: np.ndarray, k: int, block: int = 32) -> np.ndarray:

@@ -269,7 +269,10 @@ def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = No
     logp = np.log(np.clip(probs, 1e-12, 1.0))
     if whole is not None:
         logp = logp + W_WHOLE * np.log(np.clip(whole, 1e-6, 1.0))[:, None]
-    shape = [_log_shape(c[4], line_h) for c in items]
+    # a reading's score for candidate ci as digit k is logp + shape + a term the same for every digit, so each
+    # candidate's three best digits are known before the walk: (digit, logp + shape) of each
+    base = logp + np.array([_log_shape(c[4], line_h) for c in items]).reshape(len(items), 10)
+    top3 = [[(int(k), float(b[k])) for k in np.argsort(-b)[:3]] for b in base]
     prior = [-0.5 * W_HOLE * (max(c[5] - HOLE_MEDIAN, 0.0) / HOLE_SD) ** 2
              - 0.5 * W_CENTRE * (((c[4][2] + c[4][3]) / 2 - cands.line_c) / (CENTRE_SD * line_h)) ** 2
              for c in items]
@@ -319,9 +322,8 @@ def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = No
                         extra -= 0.5 * ((GAP_FREE - gap) / GAP_SD) ** 2
                         if crosses(digits[-1][0], ci):
                             extra -= CROSS_COST
-                total = logp[ci] + shape[ci] + extra
-                for k in np.argsort(-total)[:3]:
-                    push(end, (score + float(total[k]), digits + ((ci, int(k)),), box[1]))
+                for k, b in top3[ci]:
+                    push(end, (score + (b + extra), digits + ((ci, k),), box[1]))
     return [(sc, dg) for sc, dg, _ in best.get(n, [])]
 
 
