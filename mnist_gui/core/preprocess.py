@@ -38,29 +38,39 @@ def _significance(p: np.ndarray, floor: float) -> np.ndarray:
     """Per point of a polyline, the largest tolerance at which Douglas–Peucker keeps it (inf at the ends),
     for the tolerances above floor (0 where it is at most floor): the point farthest from a chord is kept
     while the tolerance is below both its distance and its parent's significance. The split points do not
-    depend on the tolerance, so one walk serves every scale a stroke is rendered at."""
-    sig = np.zeros(len(p), np.float32)
+    depend on the tolerance, so one walk serves every scale a stroke is rendered at.
+
+    The walk goes level by level, every chord of a level at once (chords i < j, the points between them laid
+    end to end): a few dozen array operations a level instead of a dozen per chord, 2-3× faster on a mouse's
+    strokes of a few hundred points; the same float32 arithmetic, so the same result as one chord at a time."""
+    n = len(p)
+    sig = np.zeros(n, np.float32)
     sig[[0, -1]] = np.inf
-    stack = [(0, len(p) - 1, np.inf)]
-    while stack:
-        i, j, cap = stack.pop()
-        if j <= i + 1:
-            continue
-        a, b = p[i], p[j]
-        ab = b - a
-        seg = p[i + 1:j] - a
-        n2 = float(ab @ ab)
-        if n2 < 1e-12:
-            d = np.hypot(seg[:, 0], seg[:, 1])
-        else:
-            t = np.clip(seg @ ab / n2, 0.0, 1.0)
-            d = np.hypot(*(seg - t[:, None] * ab).T)
-        k = int(d.argmax())
-        if d[k] > floor:
-            m, s = i + 1 + k, min(cap, float(d[k]))
-            sig[m] = s
-            stack += [(i, m, s), (m, j, s)]
-    return sig
+    i, j, cap = np.array([0]), np.array([n - 1]), np.array([np.inf], np.float32)
+    while True:
+        inner = j > i + 1
+        i, j, cap = i[inner], j[inner], cap[inner]
+        if not len(i):
+            return sig
+        count = j - i - 1
+        first = np.cumsum(count) - count                     # where each chord's points start in the level
+        owner = np.repeat(np.arange(len(i)), count)
+        at = np.arange(len(owner)) - first[owner] + i[owner] + 1   # the points between each chord's ends
+        a, ab = p[i], p[j] - p[i]
+        n2 = ab[:, 0] * ab[:, 0] + ab[:, 1] * ab[:, 1]
+        seg, ab_o = p[at] - a[owner], ab[owner]
+        closed = n2 < 1e-12                                  # a closed chord: the distance to its end
+        t = (seg[:, 0] * ab_o[:, 0] + seg[:, 1] * ab_o[:, 1]) / np.where(closed, 1, n2)[owner]
+        np.clip(t, 0.0, 1.0, out=t)
+        t[closed[owner]] = 0
+        d = np.hypot(seg[:, 0] - t * ab_o[:, 0], seg[:, 1] - t * ab_o[:, 1])
+        far = np.maximum.reduceat(d, first)
+        top = np.flatnonzero(d == far[owner])                 # each chord's farthest point, the first of a tie
+        top = top[np.concatenate([[True], owner[top][1:] != owner[top][:-1]])]
+        split = far > floor
+        m, s = at[top[split]], np.minimum(cap[split], far[split])
+        sig[m] = s
+        i, j, cap = np.concatenate([i[split], m]), np.concatenate([m, j[split]]), np.concatenate([s, s])
 
 
 # {stroke's bytes: (floor, significance)}: a stroke is rendered in many candidate digits of a number, and again at

@@ -301,3 +301,24 @@ def test_a_stroke_is_simplified_as_douglas_peucker_at_every_scale_from_one_walk(
         want = stroke[_douglas_peucker(stroke, tol)].astype(np.float32)
         assert np.array_equal(kept, want), tol
     assert len(P._WALKS) == 1 and P._WALKS[stroke.astype(np.float32).tobytes()][0] == 0.01
+
+
+@pytest.mark.parametrize("name", ["closed loop", "ties", "dots", "mouse"])
+def test_the_walk_keeps_what_douglas_peucker_keeps_on_closed_tied_and_long_strokes(name):
+    """The walk goes chord by chord level by level: a stroke that ends where it began (its first chord has no
+    length), points equally far from a chord (the first is kept, as the plain algorithm keeps it), repeated
+    points and a mouse's long stroke in whole pixels each keep the textbook's points."""
+    from mnist_gui.core import preprocess as P
+
+    t = np.linspace(0, 2 * np.pi, 61)
+    loop = np.stack([50 * np.cos(t) + 20 * np.sin(2 * t), 40 * np.sin(t)], 1) + np.random.default_rng(1).normal(0, 0.5, (61, 2))
+    loop[-1] = loop[0]
+    stroke = {"closed loop": loop,   # (not a circle: its points' equal distances would be a tie float32 breaks)
+              "ties": np.array([[0, 0], [1, 3], [2, 0], [3, 3], [4, 0], [5, 3], [6, 0]]),
+              "dots": np.array([[5, 5]] * 4 + [[6, 5], [6, 5], [5, 5]]),
+              "mouse": np.round(np.stack([t * 40 + 30 * np.sin(3 * t), 80 * np.cos(t) ** 3], 1) * 3)}[name]
+    stroke = np.repeat(stroke, 4, 0)[::3] if name == "mouse" else stroke
+    for tol in (0.0, 0.3, 1.0, 2.5, 10.0):
+        P._WALKS.clear()
+        kept = P._simplified(stroke.astype(np.float32), tol)
+        assert np.array_equal(kept, stroke[_douglas_peucker(stroke.astype(np.float64), tol)].astype(np.float32)), tol
