@@ -116,11 +116,30 @@ def _segments(strokes: Sequence[Stroke], scale: float, offset: np.ndarray) -> np
 
 def _render(segs: np.ndarray, width: float, softness: float) -> np.ndarray:
     """Anti-aliased polyline rendering at 28×28: intensity from the distance to the nearest segment.
-    x and y as separate 784 × S arrays, worked in place: a last axis of 2 made NumPy 7× slower (the
-    canvas renders twice a stroke; benchmarks/gate_latency.py)."""
-    ax, ay, abx, aby = segs[:, 0], segs[:, 1], segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1]
+
+    A pixel farther than width/2 + softness/2 from every segment is dark, so each segment is measured only
+    against the pixels of its box widened by that reach (and half a pixel): a few dozen pixels a segment,
+    not all 784 (1.3-2.7× faster; the same float32 arithmetic per pair, so the same image). x and y as
+    separate arrays, worked in place: a last axis of 2 made NumPy 7× slower (the canvas renders twice a
+    stroke; benchmarks/gate_latency.py)."""
+    side = config.IMAGE_SIZE
+    reach = width / 2 + softness / 2 + 0.5
+    lo_x, hi_x = np.minimum(segs[:, 0], segs[:, 2]), np.maximum(segs[:, 0], segs[:, 2])
+    lo_y, hi_y = np.minimum(segs[:, 1], segs[:, 3]), np.maximum(segs[:, 1], segs[:, 3])
+    # the columns and rows whose pixel centres (c + 0.5) lie within reach of the segment's box
+    c0 = np.clip(np.ceil(lo_x - reach - 0.5), 0, side).astype(np.int64)
+    c1 = np.clip(np.floor(hi_x + reach - 0.5) + 1, 0, side).astype(np.int64)
+    r0 = np.clip(np.ceil(lo_y - reach - 0.5), 0, side).astype(np.int64)
+    r1 = np.clip(np.floor(hi_y + reach - 0.5) + 1, 0, side).astype(np.int64)
+    w, h = np.maximum(c1 - c0, 0), np.maximum(r1 - r0, 0)
+    n = w * h
+    seg = np.repeat(np.arange(len(segs)), n)                 # each (segment, pixel) pair's segment
+    k = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    pix = (r0[seg] + k // w[seg]) * side + c0[seg] + k % w[seg]
+    ax, ay = segs[seg, 0], segs[seg, 1]
+    abx, aby = segs[seg, 2] - ax, segs[seg, 3] - ay
     len2 = np.maximum(abx * abx + aby * aby, 1e-12)
-    dx, dy = _GRID_X[:, None] - ax[None], _GRID_Y[:, None] - ay[None]   # pixel centre - a: (784, S)
+    dx, dy = _GRID_X[pix] - ax, _GRID_Y[pix] - ay           # pixel centre - a
     t = dx * abx
     t += dy * aby
     t /= len2
@@ -130,9 +149,11 @@ def _render(segs: np.ndarray, width: float, softness: float) -> np.ndarray:
     dx *= dx
     dy *= dy
     dx += dy
-    dist = np.sqrt(dx.min(1))
+    d2 = np.full(side * side, np.inf, np.float32)
+    np.minimum.at(d2, pix, dx)
+    dist = np.sqrt(d2)
     img = np.clip((width / 2 - dist) / softness + 0.5, 0.0, 1.0)
-    return img.reshape(config.IMAGE_SIZE, config.IMAGE_SIZE).astype(np.float32)
+    return img.reshape(side, side).astype(np.float32)
 
 
 def centre_of_mass(img: np.ndarray) -> tuple[float, float]:
