@@ -114,8 +114,10 @@ def _segments(strokes: Sequence[Stroke], scale: float, offset: np.ndarray) -> np
     return np.vstack(segs) if segs else np.zeros((0, 4), np.float32)
 
 
-def _render(segs: np.ndarray, width: float, softness: float) -> np.ndarray:
+def _render(segs: np.ndarray, width: float, softness: float, image: np.ndarray | None = None,
+            images: int = 1) -> np.ndarray:
     """Anti-aliased polyline rendering at 28×28: intensity from the distance to the nearest segment.
+    With image (S ints: the image each segment is drawn in), `images` pictures at once (images × 28 × 28).
 
     A pixel farther than width/2 + softness/2 from every segment is dark, so each segment is measured only
     against the pixels of its box widened by that reach (and half a pixel): a few dozen pixels a segment,
@@ -149,11 +151,11 @@ def _render(segs: np.ndarray, width: float, softness: float) -> np.ndarray:
     dx *= dx
     dy *= dy
     dx += dy
-    d2 = np.full(side * side, np.inf, np.float32)
-    np.minimum.at(d2, pix, dx)
+    d2 = np.full(images * side * side, np.inf, np.float32)
+    np.minimum.at(d2, pix if image is None else pix + image[seg] * (side * side), dx)
     dist = np.sqrt(d2)
     img = np.clip((width / 2 - dist) / softness + 0.5, 0.0, 1.0)
-    return img.reshape(side, side).astype(np.float32)
+    return img.reshape((side, side) if image is None else (images, side, side)).astype(np.float32)
 
 
 def centre_of_mass(img: np.ndarray) -> tuple[float, float]:
@@ -171,20 +173,38 @@ def strokes_to_mnist(strokes: Sequence[Stroke], width: float = STROKE_WIDTH,
 
     The drawing is scaled to fill the 20-px box (MNIST's recipe), or by `scale` (28-px units per unit of the
     strokes) when given: a mark too small to be read is shown at its own size, not blown up."""
-    pts = [np.asarray(s, dtype=np.float32).reshape(-1, 2) for s in strokes]
-    pts = np.vstack([p for p in pts if len(p)] or [np.zeros((0, 2), np.float32)])
-    if len(pts) == 0:
-        return None
-    lo, hi = pts.min(0), pts.max(0)
-    extent = float((hi - lo).max())
+    return strokes_to_mnist_many([strokes], width, softness, scale)[0]
+
+
+def strokes_to_mnist_many(stroke_sets: Sequence[Sequence[Stroke]], width: float = STROKE_WIDTH,
+                          softness: float = EDGE_SOFTNESS, scale: float | None = None) -> list[np.ndarray | None]:
+    """`strokes_to_mnist` of each stroke set (number mode's candidate digits), all rendered in the same two
+    passes: the same images, without two passes' fixed cost for each."""
     box = config.DIGIT_BOX - width  # the skeleton fits 20 px less the stroke width
-    if scale is None:
-        scale = box / extent if extent > 1e-6 else 1.0
-    segs = _segments(strokes, scale, config.IMAGE_CENTRE - (lo + hi) / 2 * scale)
-    img = _render(segs, width, softness)
-    cx, cy = centre_of_mass(img)
-    segs = segs + np.array([config.IMAGE_CENTRE - cx, config.IMAGE_CENTRE - cy] * 2, np.float32)
-    return _render(segs, width, softness)
+    segs: list[np.ndarray] = []
+    inked: list[int] = []
+    for n, strokes in enumerate(stroke_sets):
+        pts = [np.asarray(s, dtype=np.float32).reshape(-1, 2) for s in strokes]
+        pts = np.vstack([p for p in pts if len(p)] or [np.zeros((0, 2), np.float32)])
+        if len(pts) == 0:
+            continue
+        lo, hi = pts.min(0), pts.max(0)
+        extent = float((hi - lo).max())
+        k = scale if scale is not None else box / extent if extent > 1e-6 else 1.0
+        segs.append(_segments(strokes, k, config.IMAGE_CENTRE - (lo + hi) / 2 * k))
+        inked.append(n)
+    out: list[np.ndarray | None] = [None] * len(stroke_sets)
+    if not inked:
+        return out
+    image = np.repeat(np.arange(len(segs)), [len(g) for g in segs])
+    first = _render(np.vstack(segs), width, softness, image, len(segs))
+    moved = []
+    for g, img in zip(segs, first):   # each image's centre of mass to the centre
+        cx, cy = centre_of_mass(img)
+        moved.append(g + np.array([config.IMAGE_CENTRE - cx, config.IMAGE_CENTRE - cy] * 2, np.float32))
+    for n, img in zip(inked, _render(np.vstack(moved), width, softness, image, len(segs))):
+        out[n] = img
+    return out
 
 
 # Image files: only these raster formats are read (Pillow's names; each is decoded by Pillow itself, never by an

@@ -322,3 +322,19 @@ def test_the_walk_keeps_what_douglas_peucker_keeps_on_closed_tied_and_long_strok
         P._WALKS.clear()
         kept = P._simplified(stroke.astype(np.float32), tol)
         assert np.array_equal(kept, stroke[_douglas_peucker(stroke.astype(np.float64), tol)].astype(np.float32)), tol
+
+
+def test_stroke_sets_rendered_together_are_the_images_each_makes_alone():
+    """Number mode renders its new candidate digits in one pass (strokes_to_mnist_many): each image is the one
+    strokes_to_mnist makes of that set alone (its own scale and centre of mass), None for a set with no ink."""
+    from mnist_gui.core.preprocess import strokes_to_mnist_many
+
+    rng = np.random.default_rng(2)
+    sets = [[rng.uniform(0, 300, (int(rng.integers(1, 30)), 2)).tolist() for _ in range(n)] for n in (1, 0, 3, 2, 1)]
+    sets.append([[(5.0, 5.0)]])   # a dot
+    for scale in (None, 0.05):
+        together = strokes_to_mnist_many(sets, scale=scale)
+        assert together[1] is None
+        for alone, img in zip([strokes_to_mnist(s, scale=scale) for s in sets], together):
+            assert (alone is None and img is None) or np.array_equal(alone, img)
+        assert together[0].max() == 1.0 and together[0].shape == (28, 28)

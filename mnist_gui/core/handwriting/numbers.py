@@ -29,7 +29,7 @@ from mnist_gui.core.handwriting.elastic import Templates, join
 from mnist_gui.core.handwriting.prototypes import Prototypes
 from mnist_gui.core.handwriting.segment import Marks, find_marks, split_digits
 from mnist_gui.core.handwriting.trajectory import batch_features, combine, on_features
-from mnist_gui.core.preprocess import Stroke, digit_like, strokes_to_mnist
+from mnist_gui.core.preprocess import Stroke, digit_like, strokes_to_mnist_many
 
 Classify = Callable[[list[np.ndarray]], np.ndarray]  # N 28×28 images -> N×10 probabilities
 Judge = Callable[[list[np.ndarray], np.ndarray], np.ndarray]  # images, N×4 judge_features -> N P(whole digit)
@@ -563,7 +563,7 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     seen = {k: cache[k] for k in strokes_of if cache is not None and k in cache and len(cache[k]) == 3}
     todo = [k for k in strokes_of if k not in seen]
     if todo:
-        images = [strokes_to_mnist(strokes_of[k]) for k in todo]
+        images = strokes_to_mnist_many([strokes_of[k] for k in todo])   # rendered together
         probs = np.asarray(classify(images), float).reshape(len(todo), 10)
         path_feats: list = [None] * len(todo)
         if path is not None or mine is not None or templates is not None:   # the features once, for all of them
