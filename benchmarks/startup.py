@@ -173,9 +173,9 @@ def pen_digits(path: Path) -> bool:
     import numpy as np
 
     sys.path.insert(0, str(ROOT))
-    from mnist_gui.core.handwriting.pendigits import read_unipen
-    from mnist_gui.core.handwriting.synthetic import default_pendigits
     try:
+        from mnist_gui.core.handwriting.pendigits import read_unipen
+        from mnist_gui.core.handwriting.synthetic import default_pendigits
         digits = read_unipen(default_pendigits())[::97][:40]
     except Exception as e:   # noqa: BLE001 (a DataError: no file)
         print(f"no pen digits ({e}): stroke -> bars of pen digits not measured")

@@ -42,7 +42,10 @@ def _significance(p: np.ndarray, floor: float) -> np.ndarray:
 
     The walk goes level by level, every chord of a level at once (chords i < j, the points between them laid
     end to end): a few dozen array operations a level instead of a dozen per chord, 2-3× faster on a mouse's
-    strokes of a few hundred points; the same float32 arithmetic, so the same result as one chord at a time."""
+    strokes of a few hundred points, up to 3× slower on a stroke that zig-zags at every point (each level then
+    splits off one point: the walk one chord at a time was quadratic there too). Its float32 products and sums are
+    written out where the walk one chord at a time used `@`: bit for bit the same on the 30 pen writers' strokes
+    here (a BLAS that fuses them could differ in the last bit)."""
     n = len(p)
     sig = np.zeros(n, np.float32)
     sig[[0, -1]] = np.inf
@@ -121,7 +124,7 @@ def _render(segs: np.ndarray, width: float, softness: float, image: np.ndarray |
 
     A pixel farther than width/2 + softness/2 from every segment is dark, so each segment is measured only
     against the pixels of its box widened by that reach (and half a pixel): a few dozen pixels a segment,
-    not all 784 (1.3-2.7× faster; the same float32 arithmetic per pair, so the same image). x and y as
+    not all 784 (1.3-2.7× faster; the same float32 arithmetic per pair, so the same image; softness > 0). x and y as
     separate arrays, worked in place: a last axis of 2 made NumPy 7× slower (the canvas renders twice a
     stroke; benchmarks/gate_latency.py)."""
     side = config.IMAGE_SIZE
@@ -184,14 +187,15 @@ def strokes_to_mnist_many(stroke_sets: Sequence[Sequence[Stroke]], width: float 
     segs: list[np.ndarray] = []
     inked: list[int] = []
     for n, strokes in enumerate(stroke_sets):
-        pts = [np.asarray(s, dtype=np.float32).reshape(-1, 2) for s in strokes]
-        pts = np.vstack([p for p in pts if len(p)] or [np.zeros((0, 2), np.float32)])
+        arrays = [np.asarray(s, dtype=np.float32).reshape(-1, 2) for s in strokes]
+        arrays = [p if np.isfinite(p).all() else p[np.isfinite(p).all(1)] for p in arrays]   # NaN, ±inf: no ink
+        pts = np.vstack([p for p in arrays if len(p)] or [np.zeros((0, 2), np.float32)])
         if len(pts) == 0:
             continue
         lo, hi = pts.min(0), pts.max(0)
         extent = float((hi - lo).max())
         k = scale if scale is not None else box / extent if extent > 1e-6 else 1.0
-        segs.append(_segments(strokes, k, config.IMAGE_CENTRE - (lo + hi) / 2 * k))
+        segs.append(_segments(arrays, k, config.IMAGE_CENTRE - (lo + hi) / 2 * k))
         inked.append(n)
     out: list[np.ndarray | None] = [None] * len(stroke_sets)
     if not inked:

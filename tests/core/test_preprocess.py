@@ -338,3 +338,12 @@ def test_stroke_sets_rendered_together_are_the_images_each_makes_alone():
         for alone, img in zip([strokes_to_mnist(s, scale=scale) for s in sets], together):
             assert (alone is None and img is None) or np.array_equal(alone, img)
         assert together[0].max() == 1.0 and together[0].shape == (28, 28)
+
+
+def test_points_that_are_not_numbers_are_not_ink():
+    """A NaN or infinite point (only a caller of the core can pass one: the canvas makes none, stroke files
+    refuse them) is left out, not a crash and not an image of NaNs; a stroke of nothing else is no ink."""
+    nan, inf = float("nan"), float("inf")
+    img = strokes_to_mnist([[(0, 0), (nan, 5), (10, 10)], [(inf, 3)]])
+    assert np.array_equal(img, strokes_to_mnist([[(0, 0), (10, 10)], []]))
+    assert strokes_to_mnist([[(inf, 0), (nan, nan)]]) is None

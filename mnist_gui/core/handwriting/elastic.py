@@ -119,7 +119,7 @@ def _matched(x: np.ndarray, g: np.ndarray) -> np.ndarray:
         np.minimum(acc[up, lo:hi], acc[up, lo + 1:hi + 1], out=b)   # from (i - 1, j) and from (i, j - 1)
         np.minimum(b, acc[back, lo:hi], out=b)                        # from (i - 1, j - 1)
         w0, w1 = written[here]
-        acc[here, w0:w1] = np.inf                                     # diagonal d - 1's rows, no longer needed
+        acc[here, w0:w1] = np.inf                                     # diagonal d - 3's rows, no longer needed
         np.add(b, band[c0:c1], out=acc[here, lo + 1:hi + 1])
         written[here] = (lo + 1, hi + 1)
     return (acc[(2 * L) % 3, L] / (2 * L)).reshape(n, k)

@@ -323,7 +323,7 @@ def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = No
                         if crosses(digits[-1][0], ci):
                             extra -= CROSS_COST
                 for k, b in top3[ci]:
-                    push(end, (score + (b + extra), digits + ((ci, k),), box[1]))
+                    push(end, (score + float(b + extra), digits + ((ci, k),), box[1]))
     return [(sc, dg) for sc, dg, _ in best.get(n, [])]
 
 
