@@ -193,9 +193,10 @@ def _log_shape(box, line_h: float) -> np.ndarray:
     return out
 
 
-def _inner_gap(strokes_: list[np.ndarray]) -> float:
-    """The widest horizontal hole between the strokes of a group (negative when they all overlap)."""
-    iv = sorted((p[:, 0].min(), p[:, 0].max()) for p in strokes_)
+def _inner_gap(spans: list[tuple[float, float]]) -> float:
+    """The widest horizontal hole between the strokes of a group, given each one's (x min, x max) (negative
+    when they all overlap)."""
+    iv = sorted(spans)
     right, gap = iv[0][1], -math.inf
     for a, b in iv[1:]:
         gap, right = max(gap, a - right), max(right, b)
@@ -395,20 +396,28 @@ def candidate_sets(strokes: Sequence[Stroke], line: tuple[float, float] | None =
         sets.append(_Candidates(units, line_h, line_c, []))
         proposals.append(list(_proposals(units, unit_strokes, line_h)))
     known: dict = {}
+    extents: dict[int, tuple] = {}   # id(stroke) -> (stroke, x min, x max, y min, y max, x mean): once a stroke
+
+    def extent(p: np.ndarray) -> tuple:
+        e = extents.get(id(p))
+        if e is None:   # (the stroke kept with them: a cut piece's id is not reused while the read lasts)
+            e = extents[id(p)] = (p, p[:, 0].min(), p[:, 0].max(), p[:, 1].min(), p[:, 1].max(), p[:, 0].mean())
+        return e
+
     for size in range(1, MAX_STROKES + 1):
         for cands, props in zip(sets, proposals):
             for start, end, strokes_, ids in (p[1:] for p in props if p[0] == size):
                 key = candidate_key(strokes_)
                 if key not in known and len(known) >= MAX_INPUTS:
                     continue
-                pts = np.concatenate(strokes_)
-                box = (pts[:, 0].min(), pts[:, 0].max(), pts[:, 1].min(), pts[:, 1].max())
-                hole = _inner_gap(strokes_) / line_h if len(strokes_) > 1 else -math.inf
+                ext = [extent(p) for p in strokes_]   # the group's box from its strokes' (the same numbers)
+                box = (min(e[1] for e in ext), max(e[2] for e in ext), min(e[3] for e in ext), max(e[4] for e in ext))
+                hole = _inner_gap([(e[1], e[2]) for e in ext]) / line_h if len(strokes_) > 1 else -math.inf
                 if len(strokes_) > 1 and (box[1] - box[0] > MAX_WIDTH * line_h or hole > MAX_INNER_GAP):
                     continue
                 known[key] = strokes_
                 cands.items.append((start, end, strokes_, ids, box, hole))
-                cands.centres.append(float(np.mean([p[:, 0].mean() for p in strokes_])))
+                cands.centres.append(float(np.mean([e[5] for e in ext])))
     return sets, known
 
 
