@@ -85,26 +85,28 @@ def dtw(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return matched(a, b[:, None])[:, 0]
 
 
-def matched(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+def matched(x: np.ndarray, g: np.ndarray, g_sq: np.ndarray | None = None) -> np.ndarray:
     """N × K: the banded DTW distance (as `dtw`) of each drawing x[n] (N × L × CHANNELS) to each of its
-    templates g[n, k] (N × K × L × CHANNELS)."""
+    templates g[n, k] (N × K × L × CHANNELS); g_sq: (g * g).sum(3), when known (Templates keeps its own)."""
     out = np.empty(g.shape[:2], np.float32)
+    g_sq = (g * g).sum(3) if g_sq is None else g_sq
     step = max(1, CHUNK // max(1, g.shape[1]))
     for s in range(0, len(x), step):
-        out[s:s + step] = _matched(x[s:s + step], g[s:s + step])
+        out[s:s + step] = _matched(x[s:s + step], g[s:s + step], g_sq[s:s + step])
     return out
 
 
-def _matched(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+def _matched(x: np.ndarray, g: np.ndarray, g_sq: np.ndarray) -> np.ndarray:
     n, k = g.shape[:2]
-    # the squared distance of x[i] and g[j], |x_i|² - 2 x_i·g_j + |g_j|², of the band's cells only, in one
-    # product per drawing (its templates side by side), laid out cell by cell with the pairs last: each step
-    # of the warping below is then a slice (pairs in a trailing axis of 2 or 8 made NumPy several times slower)
-    gt = g.transpose(0, 2, 1, 3).reshape(n, L * k, CHANNELS)                # (j, k) rows
-    cells = np.matmul(-2 * x, gt.transpose(0, 2, 1)).reshape(n, L * L, k)  # (i, j) rows, k columns
-    band = cells[:, _BIJ]
-    band += (g * g).sum(3).transpose(0, 2, 1)[:, _BJ]
-    band += (x * x).sum(2)[:, _BI, None]
+    # the squared distance of x[i] and g[j], -2 x_i·g_j + |g_j|² + |x_i|², in one product per drawing (its
+    # templates side by side) and two broadcast sums, laid out cell by cell with the pairs last; then the band's
+    # cells only: each step of the warping below is then a slice (pairs in a trailing axis of 2 or 8 made NumPy
+    # several times slower; gathering the band first and adding to it was slower than adding to every cell)
+    gt = g.transpose(0, 2, 1, 3).reshape(n, L * k, CHANNELS)                  # (j, k) rows
+    cells = np.matmul(-2 * x, gt.transpose(0, 2, 1)).reshape(n, L, L, k)     # (i, j, k)
+    cells += g_sq.transpose(0, 2, 1)[:, None]
+    cells += (x * x).sum(2)[:, :, None, None]
+    band = cells.reshape(n, L * L, k)[:, _BIJ]
     np.maximum(band, 0, out=band)
     band = band.transpose(1, 0, 2).reshape(len(_BI), n * k)
     # acc[(d + 2) % 3, i + 1]: the least cost of a path to (i, d - i), three diagonals kept (small enough to stay in
@@ -148,8 +150,10 @@ class Templates:
     def __init__(self, pts: np.ndarray, labels: np.ndarray):
         self.pts = np.asarray(pts, np.float32).reshape(len(labels), L, CHANNELS)
         self.labels = np.asarray(labels, np.int64)
-        self._flat = self.pts.reshape(len(self.labels), -1)
-        self._sq = (self._flat * self._flat).sum(1)
+        flat = self.pts.reshape(len(self.labels), -1)
+        self._sq = (flat * flat).sum(1)
+        self._flat_t = np.ascontiguousarray(flat.T)        # x @ this: 2-3× faster than x @ flat.T for 2-16 drawings
+        self._sq_points = (self.pts * self.pts).sum(2)   # each template point's |g_j|², for `matched`
         of = [np.flatnonzero(self.labels == k) for k in range(10)]
         self._digits = np.array([k for k in range(10) if len(of[k])])
         # each digit's templates in one row, padded (with an index past the end, whose distance is inf) to
@@ -200,15 +204,16 @@ class Templates:
         drawing as drawn (`reach` turns it round too)."""
         x = points(feats)
         flat = x.reshape(len(x), -1)
-        plain = (flat * flat).sum(1)[:, None] - 2 * (flat @ self._flat.T) + self._sq[None]
+        plain = (flat * flat).sum(1)[:, None] - 2 * (flat @ self._flat_t) + self._sq[None]
         out = np.full((len(x), 10), np.inf, np.float32)
         if not len(self._digits):
             return out
         plain = np.concatenate([plain, np.full((len(x), 1), np.inf, plain.dtype)], 1)[:, self._rows]
-        near = np.argpartition(plain, SHORT - 1, axis=2)[:, :, :SHORT]          # N × digits × SHORT
+        near = smallest(plain.reshape(-1, plain.shape[2]), SHORT, 16).reshape(*plain.shape[:2], SHORT)   # N×digits×SHORT
         cand = np.take_along_axis(np.broadcast_to(self._rows, plain.shape), near, 2)
         pad = cand >= len(self.labels)                                        # padding: no template
-        d = matched(x, self.pts[np.where(pad, 0, cand).reshape(len(x), -1)]).reshape(cand.shape)
+        which = np.where(pad, 0, cand).reshape(len(x), -1)
+        d = matched(x, self.pts[which], self._sq_points[which]).reshape(cand.shape)
         d[pad] = np.inf
         out[:, self._digits] = d.min(2)
         return out
@@ -237,7 +242,7 @@ class Templates:
         c = np.ascontiguousarray(ways[:, ::4, :2]).reshape(len(ways), -1)
         coarse = (c * c).sum(1)[:, None] - 2 * (c @ self._coarse.T) + self._coarse_sq[None]
         near = smallest(coarse, s) if s < len(self.labels) else np.broadcast_to(np.arange(s), (len(ways), s))
-        return float(matched(ways, self.pts[near]).min())
+        return float(matched(ways, self.pts[near], self._sq_points[near]).min())
 
     def probabilities(self, feats: np.ndarray, tau: float = TAU) -> np.ndarray:
         """N × 10: softmax(-distance / tau)."""
