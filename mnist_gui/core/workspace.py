@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mnist_gui import config
+from mnist_gui.core import give_way
 from mnist_gui.core.errors import Busy, Diverged, ModelNotLoaded, MyDigitsEmpty  # Busy: callers import it here too
 from mnist_gui.core.handwriting.prototypes import Prototypes
 from mnist_gui.core.messages import Message, say
@@ -614,7 +615,9 @@ class Workspace:
 
     def share_cores(self, seconds: float = SHARE_CORES_S) -> None:
         """The user is drawing: every run training now trains on a thread fewer for the next `seconds`, so the
-        live reading has a core of its own (RunControl.share_cores). Any thread."""
+        live reading has a core of its own (RunControl.share_cores), and the workers loading PyTorch before it
+        is needed pause their imports till then (core/give_way.py); 0: the user left the canvas. Any thread."""
+        give_way.drawing(seconds)
         for control in list(self._running):
             control.share_cores(seconds)
 

@@ -79,6 +79,9 @@ class MainWindow(QMainWindow):
         self._tabsMade = 0   # of _LATER_TABS
         # a tab clicked while the others are still being made: all of them now, wired (its signals went nowhere)
         self.tabs.currentChanged.connect(lambda i: i > 0 and self._build_tabs())
+        # away from the canvas the pen has rested: runs train on all their threads again, and the workers loading
+        # PyTorch for the Train tab go on at once (Workspace.share_cores; core/give_way.py)
+        self.tabs.currentChanged.connect(lambda i: i > 0 and self.ws.share_cores(0))
         self._load_ended = False
         self.setCentralWidget(self.tabs)
         # Ctrl+1 … Ctrl+7 show the tabs, as in browsers and editors, beside each title's Alt letter; the tabs

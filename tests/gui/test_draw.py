@@ -74,6 +74,41 @@ def test_prediction_updates_while_drawing(window, qtbot):
     assert len(canvas.strokes()) == 1
 
 
+def test_the_pen_pauses_the_imports_that_give_way_to_it(window, qtbot, tmp_path, monkeypatch):
+    """A worker loading PyTorch before it is needed (the Train tab's device list, its warm-up) pauses before each
+    module while the pen moves on the canvas, so that it does not hold the interpreter while a stroke is read
+    (core/give_way.py); once the user leaves the canvas for another tab, it goes on."""
+    import sys
+
+    from mnist_gui.core import give_way
+    (tmp_path / "give_way_draw_probe.py").write_text("VALUE = 7\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    rest = give_way.drawing
+    monkeypatch.setattr(give_way, "drawing", lambda s: rest(3600 if s else 0))   # no pause ends by itself here
+    canvas = window.drawTab.canvas
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(160, 40))
+    for y in range(40, 300, 5):
+        QTest.mouseMove(canvas, QPoint(160, y))
+
+    def load():
+        with give_way.giving_way():
+            import give_way_draw_probe  # noqa: F401
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: give_way.paused() == 1, timeout=5000)
+        assert "give_way_draw_probe" not in sys.modules
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(160, 300))
+        assert worker.is_alive()   # still paused: the pen may come down again
+        window.tabs.setCurrentWidget(window.myDigitsTab)   # away from the canvas: the pen has rested
+        worker.join(10)
+        assert not worker.is_alive()
+    finally:
+        rest(0)
+        worker.join(10)
+    assert not worker.is_alive() and sys.modules.pop("give_way_draw_probe").VALUE == 7
+
+
 def test_clear_and_undo(window, qtbot):
     canvas, bars = window.drawTab.canvas, window.drawTab.bars
     draw(qtbot, canvas, fit_strokes(SEVEN))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
+from mnist_gui.core.give_way import giving_way
 from mnist_gui.core.workspace import Workspace
 from mnist_gui.gui import i18n
 from mnist_gui.gui.core_strings import core_text
@@ -15,13 +16,15 @@ from mnist_gui.gui.jobs import JobRunner, Task
 
 
 def _available_devices(_report, _stop):
-    from mnist_gui.core.device import available_devices  # imports torch: in a worker thread
-    return available_devices()
+    with giving_way():   # seconds of imports, paused while the user draws (core/give_way.py)
+        from mnist_gui.core.device import available_devices  # imports torch: in a worker thread
+        return available_devices()
 
 
 def _warm_up(_report, _stop) -> None:
-    from mnist_gui.core.train import warm_up  # a first Train click then starts without that wait
-    warm_up()
+    with giving_way():
+        from mnist_gui.core.train import warm_up  # a first Train click then starts without that wait
+        warm_up()
 
 
 class DeviceChooser(QWidget):

@@ -1,0 +1,73 @@
+"""Imports that give way to the pen.
+
+Python runs one thread's code at a time. A worker importing PyTorch's modules (torch itself, torch._dynamo,
+torchvision, onnx: seconds of module code) holds the interpreter's lock nearly all the time, and the window's
+thread waits for it at every step of reading a stroke: a digit drawn right after the Train tab was first shown
+took 60-100 ms from pen-up to bars instead of 6 (benchmarks/startup.py's line after the Train tab).
+
+A thread that opts in (`with giving_way():`, the workers that load torch before it is needed) pauses before each
+module it imports while the user draws (`drawing`, which the Draw tab calls at every move of the pen; the run's
+training threads are told likewise: Workspace.share_cores), and goes on once the pen has rested for those
+seconds. A module's import is the pause point: the only point where any library's code can be stopped from
+outside without changing it, and one comes every few milliseconds of such a load. While paused, the thread
+holds the locks of the modules it is in the middle of importing: another thread importing one of those waits
+too, at most till the pen rests (the window's thread imports none of PyTorch's while the pen moves). The
+reading's own workers (the live model, the reading networks) never opt in: the first drawing waits for them.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_lock = threading.Condition()
+_until = 0.0                   # time.monotonic() until which the user is drawing
+_local = threading.local()     # .on: this thread's imports give way
+_paused = 0                    # threads paused now
+
+
+def drawing(seconds: float) -> None:
+    """The user is drawing: imports that give way wait until `seconds` from now (0: the user stopped; they go on
+    at once). Any thread."""
+    global _until
+    with _lock:
+        _until = time.monotonic() + seconds
+        _lock.notify_all()
+
+
+def paused() -> int:
+    """How many threads wait now before an import."""
+    return _paused
+
+
+def _before_import(event: str, _args) -> None:
+    """An audit hook (sys.addaudithook): Python raises "import" before it looks for a module not yet imported, in
+    the importing thread, holding neither the import system's lock nor that module's (a pause in a finder, which
+    runs under the import system's lock, held up every import in every thread, the window's too)."""
+    global _paused
+    if event != "import" or not getattr(_local, "on", False) or threading.current_thread() is threading.main_thread():
+        return
+    with _lock:
+        _paused += 1
+        try:
+            while (left := _until - time.monotonic()) > 0:
+                _lock.wait(left)
+        finally:
+            _paused -= 1
+
+
+sys.addaudithook(_before_import)   # (once, when this is first imported; a hook cannot be taken out again)
+
+
+@contextmanager
+def giving_way() -> Iterator[None]:
+    """Within it, this thread's imports wait while the user draws (never the main thread's: it reads the drawing)."""
+    was = getattr(_local, "on", False)
+    _local.on = True
+    try:
+        yield
+    finally:
+        _local.on = was
