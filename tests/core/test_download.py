@@ -13,6 +13,27 @@ from mnist_gui.core.data import Cancelled, download_mnist, load_mnist
 from mnist_gui.core.errors import DownloadError
 from tests.core.test_data import make_fake_mnist
 
+_FLOWING = threading.Event()   # cleared: the mirror sends each file's first piece, then waits till it is set
+_FLOWING.set()
+FIRST_PIECE = 64 * 1024
+
+
+class _Mirror(SimpleHTTPRequestHandler):
+    def copyfile(self, source, outputfile):
+        outputfile.write(source.read(FIRST_PIECE))
+        outputfile.flush()
+        _FLOWING.wait(60)
+        super().copyfile(source, outputfile)
+
+
+@pytest.fixture
+def mirror_held():
+    """The mirror holds every file after its first piece until the test calls the Event's set(): a stop asked for
+    meanwhile is seen before the download can end (a stop that came after the last byte would race it)."""
+    _FLOWING.clear()
+    yield _FLOWING
+    _FLOWING.set()
+
 
 @pytest.fixture
 def mirror(tmp_path, monkeypatch):
@@ -20,7 +41,8 @@ def mirror(tmp_path, monkeypatch):
     md5s. Yields the served folder."""
     from torchvision.datasets import MNIST
     served = make_fake_mnist(tmp_path / "served", n_train=400, n_test=50)
-    handler = partial(SimpleHTTPRequestHandler, directory=str(served))
+    assert (served / "train-images-idx3-ubyte.gz").stat().st_size > FIRST_PIECE   # (mirror_held holds it midway)
+    handler = partial(_Mirror, directory=str(served))
     handler.log_message = lambda *a, **k: None
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

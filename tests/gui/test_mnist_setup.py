@@ -4,7 +4,7 @@ says so in the window's words; a failure for want of MNIST leads there."""
 
 
 from mnist_gui.gui.i18n import set_language
-from tests.core.test_download import mirror  # noqa: F401 - the local MNIST mirror fixture
+from tests.core.test_download import mirror, mirror_held  # noqa: F401 - the local MNIST mirror fixtures
 
 
 def test_the_data_tab_downloads_mnist_with_its_bytes_shown_and_goes_on(window, qtbot, mirror, monkeypatch):  # noqa: F811
@@ -47,13 +47,15 @@ def test_offline_the_panel_says_so_in_our_words_in_either_language(window, qtbot
     dialog.reject()
 
 
-def test_a_cancelled_download_keeps_nothing_half_written(window, qtbot, mirror):  # noqa: F811
+def test_a_cancelled_download_keeps_nothing_half_written(window, qtbot, mirror, mirror_held):  # noqa: F811
     panel = window.show_data_setup().panel
     stop_when_started = []
-    panel.downloadBar.valueChanged.connect(
-        lambda v: v > 0 and not stop_when_started and (stop_when_started.append(v), panel.cancel_download()))
+    panel.downloadBar.valueChanged.connect(   # Cancel clicked once the first bytes show; then the rest is sent
+        lambda v: v > 0 and not stop_when_started and (stop_when_started.append(v), panel.cancelButton.click(),
+                                                         mirror_held.set()))
     panel.download()
     qtbot.waitUntil(lambda: not panel.downloading(), timeout=60_000)
+    assert stop_when_started
     assert "cancelled" in panel.message.text()
     assert not any(p.suffix == ".part" for p in window.ws.download_dir.iterdir())
     assert window.ws.data_dir is None
