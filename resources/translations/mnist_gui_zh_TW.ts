@@ -1242,6 +1242,10 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>{0}（最後一筆所在的數字）</translation>
     </message>
     <message>
+        <source>{0}; {1}</source>
+        <translation>{0}；{1}</translation>
+    </message>
+    <message>
         <source>Draw a digit</source>
         <translation>寫一個數字</translation>
     </message>

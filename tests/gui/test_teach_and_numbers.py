@@ -104,11 +104,15 @@ def test_number_mode_reads_a_number(window, qtbot):
     draw(qtbot, tab.canvas, boxes)
     assert tab.number == "2017", tab.numberLabel.text()
     assert "2017" in tab.numberLabel.text()
-    # the bars are of one digit of the number, and say which (a big "7" beside "2017" read as the whole)
-    assert tab.bars.confidenceLabel.text().endswith("(the digit of the last stroke)")
-    assert tab.bars.accessibleDescription() == tab.bars.confidenceLabel.text()
+    # the big figure is the number (it was the last stroke's "7", taken for the reading by two newcomers); the
+    # bars are of one digit of it, and the words say which
+    assert tab.bars.topLabel.text() == "2017"
+    caption = tab.bars.confidenceLabel.text()
+    assert caption.startswith("7, ") and caption.endswith("sure (the digit of the last stroke)"), caption
+    assert tab.bars.accessibleDescription() == f"2017; {caption}"
     tab.numberMode.setChecked(False)    # the number reaches past the narrow canvas: it stays in view
     assert tab.number is None and tab.canvas.width() == 672
+    assert len(tab.bars.topLabel.text()) == 1   # one digit read again
     assert "last stroke" not in tab.bars.confidenceLabel.text()
     for _ in range(2):                 # the 7's bar, the 7: the 1 is still beyond
         tab.canvas.undo()
@@ -212,7 +216,7 @@ def test_number_mode_reads_a_minus_sign_and_a_decimal_point(window, qtbot):
     drawing = minus + ONE + dot + [[(x + 110, y) for x, y in SEVEN[0]]]
     draw(qtbot, tab.canvas, [[(100 + x * 2, 60 + y * 2) for x, y in s] for s in drawing])
     assert tab.number == "-1.7", tab.numberLabel.text()
-    assert "\u22121.7" in tab.numberLabel.text()
+    assert "\u22121.7" in tab.numberLabel.text() and tab.bars.topLabel.text() == "\u22121.7"
     tab.canvas.clear()
     high = [[(85, 8), (87, 10), (85, 11)]]
     draw(qtbot, tab.canvas, [[(100 + x * 2, 60 + y * 2) for x, y in s] for s in ONE + high + [[(x + 110, y) for x, y in SEVEN[0]]]])
@@ -264,6 +268,7 @@ def test_number_mode_shows_a_cross_between_digits_as_one_question_mark(window, q
     assert [v.refused for v in tab.reading.digit_verdicts] == [False, True, False], text
     big = text.split("<br>")[0]
     assert re.sub("<[^>]*>", "", big) == "4?2" and "'>?</span>" in big, big   # the "?" greyed
+    assert tab.bars.topLabel.text() == "4?2"   # the big figure above the bars too
     assert text.count("not a digit") == 1, text
 
 

@@ -1,5 +1,5 @@
 """PredictionBars: a core/reading.Reading shown: the ten probabilities as bars (pyqtgraph), the top digit large
-with its confidence; "not sure", "not a digit" or "too small" (its verdict) instead when the app should not
+(in number mode the number) with its confidence; "not sure", "not a digit" or "too small" (its verdict) instead when the app should not
 claim one. It only renders: no network runs here."""
 
 from __future__ import annotations
@@ -10,10 +10,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from mnist_gui.core.handwriting.numbers import MINUS_SIGN, number_text
 from mnist_gui.core.reading import Reading, Verdict
 from mnist_gui.gui import theme
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.widgets.plots import Plot
+
+FIT_CHARS = 8   # characters of a number shown at the big figure's full size
 
 
 class PredictionBars(Retranslating, QWidget):
@@ -124,9 +127,29 @@ class PredictionBars(Retranslating, QWidget):
             else:   # a second reading of 0% is no reading
                 self.confidenceLabel.setText(self.tr("{0}: {1} ({2})").format(why, top, f"{p[top]:.0%}"))
             self._describe(self.confidenceLabel.text())
-        if reading.number is not None:   # number mode: the bars are of one digit of the number, said so
+        self._fit_top(1)
+        if reading.number is not None:
+            # number mode: the big figure is the number read, as the line under the canvas shows it (a refused
+            # digit "?"; it was the last stroke's digit, and two newcomers took it for the reading); the bars are
+            # of one digit of it, which the words name
+            number = reading.number
+            shown = [str(d.digit) if not v.refused else "?" for d, v in zip(number.digits, reading.digit_verdicts)]
+            text = number_text(shown, number.negative, number.point).replace("-", MINUS_SIGN)
+            self.topLabel.setText(text)
+            self._fit_top(len(text))
+            if sure:
+                self.confidenceLabel.setText(self.tr("{0}, {1} sure").format(top, f"{p[top]:.1%}"))
             self.confidenceLabel.setText(self.tr("{0} (the digit of the last stroke)").format(self.confidenceLabel.text()))
-            self._describe(self.confidenceLabel.text())
+            self._describe(self.tr("{0}; {1}").format(text, self.confidenceLabel.text()))
+
+    def _fit_top(self, length: int) -> None:
+        """The big figure's size: 40 pt for a digit or a number of up to FIT_CHARS characters, smaller for a longer
+        number (down to 20 pt) so that it stays within the column."""
+        f = self.topLabel.font()
+        size = max(20, min(40, 40 * FIT_CHARS // max(length, 1)))
+        if f.pointSize() != size:
+            f.setPointSize(size)
+            self.topLabel.setFont(f)
 
     def _describe(self, text: str) -> None:
         """The prediction as text ("7, 98% sure") for screen readers; Qt announces the change."""
@@ -146,6 +169,7 @@ class PredictionBars(Retranslating, QWidget):
 
     def clear(self) -> None:
         self._empty(loading=False)
+        self._fit_top(1)
         self.topLabel.setText("–")
         self.confidenceLabel.setText(self.tr("Write a number") if self._numberMode else self.tr("Draw a digit"))
         self._describe(self.tr("nothing drawn"))
