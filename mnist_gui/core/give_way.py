@@ -7,12 +7,13 @@ took 60-100 ms from pen-up to bars instead of 6 (benchmarks/startup.py's line af
 
 A thread that opts in (`with giving_way():`, the workers that load torch before it is needed) pauses before each
 module it imports while the user draws (`drawing`, which the Draw tab calls at every move of the pen; the run's
-training threads are told likewise: Workspace.share_cores), and goes on once the pen has rested for those
-seconds. A module's import is the pause point: the only point where any library's code can be stopped from
-outside without changing it, and one comes every few milliseconds of such a load. While paused, the thread
-holds the locks of the modules it is in the middle of importing: another thread importing one of those waits
-too, at most till the pen rests (the window's thread imports none of PyTorch's while the pen moves). The
-reading's own workers (the live model, the reading networks) never opt in: the first drawing waits for them.
+training threads are told likewise: Workspace.share_cores), and goes on once the pen has rested TAIL_S or the
+user left the canvas. A module's import is the pause point: the only point where any library's code can be
+stopped from outside without changing it, and one comes every few milliseconds of such a load (the "import" audit
+event, raised before the module's lock is taken; `importlib.import_module` raises none: those modules' own imports
+are the pause points). While paused, the thread holds the locks of the modules it is in the middle of importing:
+another thread importing one of those waits too, at most TAIL_S after the pen's last move. The reading's own
+workers (the live model, the reading networks) and work the user asked for (a fine-tune's loading) never opt in.
 """
 
 from __future__ import annotations
@@ -29,13 +30,21 @@ _local = threading.local()     # .on: this thread's imports give way
 _paused = 0                    # threads paused now
 
 
+# How long after the pen's last move the pause lasts at most: the read at pen-up comes at once, and a pause holds
+# the locks of the modules the paused thread is in the middle of importing, which another thread importing one of
+# them waits for too (the window's thread imports none of PyTorch's from the Draw tab: that wait is kept short).
+TAIL_S = 0.5
+
+
 def drawing(seconds: float) -> None:
-    """The user is drawing: imports that give way wait until `seconds` from now (0: the user stopped; they go on
-    at once). Any thread."""
+    """The user is drawing: imports that give way wait until `seconds` from now, at most TAIL_S (0: the user
+    stopped, or left the canvas; they go on at once). Any thread."""
     global _until
     with _lock:
-        _until = time.monotonic() + seconds
-        _lock.notify_all()
+        earlier = _until
+        _until = time.monotonic() + min(seconds, TAIL_S)
+        if _until < earlier:   # (a pen move only moves it later: the paused threads need not wake for it)
+            _lock.notify_all()
 
 
 def paused() -> int:

@@ -824,4 +824,5 @@ class Workspace:
         self.runs_changed.emit()
 
     def shutdown(self) -> None:
+        give_way.drawing(0)   # a worker paused for the pen goes on, and can stop
         self.settings.sync()

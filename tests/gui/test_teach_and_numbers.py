@@ -232,9 +232,11 @@ def test_number_mode_greys_the_digits_it_is_not_sure_of(window, qtbot, monkeypat
     strokes = ONE + [[(x + 110, y) for x, y in SEVEN[0]]]
     draw(qtbot, tab.canvas, [[(40 + x * 2, 60 + y * 2) for x, y in s] for s in strokes])
     assert tab.number == "17" and NOT_SURE_COLOUR not in tab.numberLabel.text()
+    assert tab.bars.topLabel.text() == "17"
     monkeypatch.setattr(reading, "NOT_SURE_BELOW", 1.01)   # now it is sure of nothing
     tab.update_prediction()
     assert tab.number == "17" and tab.numberLabel.text().count(NOT_SURE_COLOUR) == 2
+    assert tab.bars.topLabel.text().count(NOT_SURE_COLOUR) == 2   # the big figure above the bars greys them too
 
 
 def test_number_mode_says_which_part_is_not_a_digit(window, qtbot):
@@ -268,7 +270,9 @@ def test_number_mode_shows_a_cross_between_digits_as_one_question_mark(window, q
     assert [v.refused for v in tab.reading.digit_verdicts] == [False, True, False], text
     big = text.split("<br>")[0]
     assert re.sub("<[^>]*>", "", big) == "4?2" and "'>?</span>" in big, big   # the "?" greyed
-    assert tab.bars.topLabel.text() == "4?2"   # the big figure above the bars too
+    top = tab.bars.topLabel.text()   # the big figure above the bars too, the "?" greyed
+    assert re.sub("<[^>]*>", "", top) == "4?2" and "'>?</span>" in top, top
+    assert tab.bars.accessibleDescription().startswith("4?2; ")
     assert text.count("not a digit") == 1, text
 
 

@@ -158,7 +158,7 @@ class Templates:
         self._digits = np.array([k for k in range(10) if len(of[k])])
         # each digit's templates in one row, padded (with an index past the end, whose distance is inf) to
         # the longest row: the SHORT nearest of every digit in one argpartition
-        width = max(SHORT, max(len(i) for i in of))
+        width = -(-max(SHORT, max(len(i) for i in of)) // 16) * 16   # whole blocks of `smallest`: it never pads
         self._rows = np.full((len(self._digits), width), len(self.labels))
         for r, k in enumerate(self._digits):
             self._rows[r, :len(of[k])] = of[k]

@@ -27,13 +27,12 @@ from mnist_gui.core.handwriting.numbers import MINUS_SIGN
 from mnist_gui.core.preprocess import image_to_mnist, strokes_to_mnist
 from mnist_gui.core.reading import Reading, Verdict
 from mnist_gui.core.states import BusyKind
-from mnist_gui.gui import theme
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.canvas import DrawingCanvas
 from mnist_gui.gui.widgets.elided_label import ElidedLabel
 from mnist_gui.gui.widgets.images import array_to_qimage, qimage_to_array, qimage_to_rgba
-from mnist_gui.gui.widgets.prediction_bars import PredictionBars
+from mnist_gui.gui.widgets.prediction_bars import PredictionBars, number_markup
 from mnist_gui.gui.widgets.why_view import WhyView
 
 LIVE_INTERVAL_MS = 40  # at most 25 predictions a second while drawing
@@ -379,17 +378,11 @@ class DrawTab(Retranslating, QWidget):
                  f"{d.digit} ({d.prob:.0%})" for d, why in digits]
         # a digit it is not sure of is greyed in the number too, not only in the line below it; one that is not a
         # digit (an X between two digits) is a grey "?", as a drawing refused alone is (it showed its closest
-        # digit, and "4X2" read "442": a newcomer's report)
-        grey = "#{:02x}{:02x}{:02x}".format(*theme.current().unsure)
-        big = [f"<span style='color:{grey}'>{'?' if why.refused else d.digit}</span>" if why is not Verdict.SURE
-               else str(d.digit) for d, why in digits]
-        if number.point is not None:   # "−3.14": the minus sign and the point as the number's text has them
-            big.insert(number.point, ".")
-        if number.negative:
-            big.insert(0, MINUS_SIGN)
+        # digit, and "4X2" read "442": a newcomer's report); "−3.14": the minus sign and the point in their places
+        big = number_markup(reading)
         alt = number.close_alternative
         alt = alt.replace("-", MINUS_SIGN) if alt else alt
-        self.numberLabel.setText(f"<span style='font-size:{NUMBER_PT}pt; font-weight:bold'>{''.join(big)}</span>"
+        self.numberLabel.setText(f"<span style='font-size:{NUMBER_PT}pt; font-weight:bold'>{big}</span>"
                                  + (" <span style='font-size:14pt'>" + self.tr("(or {0}?)").format(alt) + "</span>" if alt else "")
                                  + f"<br>{' · '.join(parts)}")
 

@@ -10,13 +10,31 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from mnist_gui.core.handwriting.numbers import MINUS_SIGN, number_text
+from mnist_gui.core.handwriting.numbers import MINUS_SIGN
 from mnist_gui.core.reading import Reading, Verdict
 from mnist_gui.gui import theme
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.widgets.plots import Plot
 
 FIT_CHARS = 8   # characters of a number shown at the big figure's full size
+
+
+def number_markup(reading: Reading, plain: bool = False) -> str:
+    """A number read, as rich text: a digit it is not sure of greyed, a part that is not a digit a grey "?", the
+    minus sign (U+2212) and the point where they are. The big figure above the bars and the line under the canvas
+    show it alike. plain: the same characters without the grey ("4?2", for the screen reader)."""
+    grey = "#{:02x}{:02x}{:02x}".format(*theme.current().unsure)
+    number = reading.number
+    assert number is not None
+    big = []
+    for d, why in zip(number.digits, reading.digit_verdicts):
+        shown = "?" if why.refused else str(d.digit)
+        big.append(shown if plain or why is Verdict.SURE else f"<span style='color:{grey}'>{shown}</span>")
+    if number.point is not None:
+        big.insert(number.point, ".")
+    if number.negative:
+        big.insert(0, MINUS_SIGN)
+    return "".join(big)
 
 
 class PredictionBars(Retranslating, QWidget):
@@ -35,6 +53,8 @@ class PredictionBars(Retranslating, QWidget):
         f.setPointSize(40)
         f.setBold(True)
         self.topLabel.setFont(f)
+        self.topLabel.setTextFormat(Qt.TextFormat.RichText)   # a number's unsure digits greyed (number_markup)
+        self.topLabel.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)   # never wider
         self.confidenceLabel = QLabel()
         self.confidenceLabel.setObjectName("confidence")
         self.confidenceLabel.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -132,10 +152,8 @@ class PredictionBars(Retranslating, QWidget):
             # number mode: the big figure is the number read, as the line under the canvas shows it (a refused
             # digit "?"; it was the last stroke's digit, and two newcomers took it for the reading); the bars are
             # of one digit of it, which the words name
-            number = reading.number
-            shown = [str(d.digit) if not v.refused else "?" for d, v in zip(number.digits, reading.digit_verdicts)]
-            text = number_text(shown, number.negative, number.point).replace("-", MINUS_SIGN)
-            self.topLabel.setText(text)
+            text = number_markup(reading, plain=True)
+            self.topLabel.setText(number_markup(reading))
             self._fit_top(len(text))
             if sure:
                 self.confidenceLabel.setText(self.tr("{0}, {1} sure").format(top, f"{p[top]:.1%}"))
@@ -144,9 +162,9 @@ class PredictionBars(Retranslating, QWidget):
 
     def _fit_top(self, length: int) -> None:
         """The big figure's size: 40 pt for a digit or a number of up to FIT_CHARS characters, smaller for a longer
-        number (down to 20 pt) so that it stays within the column."""
+        number (down to 12 pt) so that it stays within the column."""
         f = self.topLabel.font()
-        size = max(20, min(40, 40 * FIT_CHARS // max(length, 1)))
+        size = max(12, min(40, 40 * FIT_CHARS // max(length, 1)))
         if f.pointSize() != size:
             f.setPointSize(size)
             self.topLabel.setFont(f)
