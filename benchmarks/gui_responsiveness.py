@@ -8,7 +8,7 @@
   probabilities (the prediction runs in the pen-up handler), p50/p95, idle and while training.
 * How long closing the window takes while training runs.
 * With --numbers: number mode instead, idle, writing a four-digit number (five strokes) again and again with
-  a pen paced as a person's: the event loop's stalls while writing, and from each pen-up to the number shown;
+  a pen paced as a person's (--pen: the pen writers' four-digit numbers instead, each in turn): the event loop's stalls while writing, and from each pen-up to the number shown;
   read at pen-up (as the app does), also while the pen moves (as before) and not at all (what drawing alone
   costs), in turns.
 """
@@ -43,12 +43,33 @@ NUMBER = [[(60, 60), (30, 170), (120, 170)], [(110, 60), (110, 240)],
            (500, 100), (470, 70)]]
 
 
-def measure_numbers(app, win, seconds: float) -> dict:
+def pen_numbers(count: int = 40) -> list:
+    """Four-digit numbers of the pen writers (realistic spacing, seed 3, as number_reading.py builds them), each
+    fitted into the wide canvas (220 px tall, centred): curves of a person's hand, not NUMBER's straight lines."""
+    import collections
+
+    from mnist_gui.core.handwriting.pendigits import read_unipen
+    from mnist_gui.core.handwriting.synthetic import default_pendigits, numbers
+    by_writer = collections.defaultdict(list)
+    for d in read_unipen(default_pendigits()):
+        by_writer[d.writer].append(d)
+    out = []
+    for case in numbers(by_writer, count, "realistic", seed=3):
+        pts = np.concatenate([np.asarray(s, float).reshape(-1, 2) for s in case.strokes])
+        lo, hi = pts.min(0), pts.max(0)
+        k = min(220 / max(hi[1] - lo[1], 1e-6), 600 / max(hi[0] - lo[0], 1e-6))
+        out.append([((np.asarray(s, float).reshape(-1, 2) - (lo + hi) / 2) * k + (336, 168)).tolist()
+                    for s in case.strokes])
+    return out
+
+
+def measure_numbers(app, win, seconds: float, drawings: list | None = None) -> dict:
     """Number mode, idle, a pen paced as a person's (a move every 8 ms, the event loop running between them, so
     live reads while the pen moves would happen too): the event loop's stalls while the pen is down, and from each
     pen-up to the reading of that stroke shown; in turns, read at pen-up only (the app), also while the pen
     moves (as before: draw_tab.READ_NUMBERS_WHILE_DRAWING), and not read at all (the canvas's signals
-    blocked: what drawing alone costs)."""
+    blocked: what drawing alone costs). drawings: numbers to write in turn (pen_numbers: a move every 3 px along
+    their curves), else NUMBER again and again (10 moves a segment)."""
     from PySide6.QtTest import QTest
 
     from mnist_gui.gui.tabs import draw_tab
@@ -80,26 +101,30 @@ def measure_numbers(app, win, seconds: float) -> dict:
     left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     rng = np.random.default_rng(0)
     end = time.perf_counter() + seconds
+    turn = 0
     while time.perf_counter() < end:
+        number = NUMBER if drawings is None else drawings[turn % len(drawings)]
+        turn += 1
         for way, live in ways.items():
             draw_tab.READ_NUMBERS_WHILE_DRAWING = bool(live)
             now_way[0] = way
-            dx, dy = rng.integers(0, 60, 2)   # a new place each time: nothing of it in the reader's cache
+            dx, dy = rng.integers(0, 60 if drawings is None else 30, 2)   # a new place each time: nothing of it cached
             tab.canvas.clear()
             tab.canvas.blockSignals(live is None)
             run_for(0.05)
             probe.start(10)
             last[0] = clock.nsecsElapsed()
             due = time.perf_counter()   # when the pen does the next thing: a handler still busy then delays it
-            for stroke in NUMBER:
+            for stroke in number:
                 pts = [QPoint(round(x + dx), round(y + dy)) for x, y in stroke]
                 QTest.mousePress(tab.canvas, left, none, pts[0])
                 for a, b in zip(pts, pts[1:]):
-                    for i in range(1, 11):
+                    n = 10 if drawings is None else max(1, round(np.hypot(b.x() - a.x(), b.y() - a.y()) / 3))
+                    for i in range(1, n + 1):
                         due += 0.008
                         run_for(due - time.perf_counter())
-                        QTest.mouseMove(tab.canvas, QPoint(round(a.x() + (b.x() - a.x()) * i / 10),
-                                                           round(a.y() + (b.y() - a.y()) * i / 10)))
+                        QTest.mouseMove(tab.canvas, QPoint(round(a.x() + (b.x() - a.x()) * i / n),
+                                                           round(a.y() + (b.y() - a.y()) * i / n)))
                 due += 0.008
                 run_for(due - time.perf_counter())
                 QTest.mouseRelease(tab.canvas, left, none, pts[-1])   # the pen-up handler reads and shows
@@ -156,6 +181,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--numbers", action="store_true", help="number mode: read at pen-up, also while the pen moves, not at all")
+    ap.add_argument("--pen", action="store_true", help="with --numbers: the pen writers' four-digit numbers (curves), "
+                    "a move every 3 px, not 4728 of straight lines (../shared's pendigits)")
     args = ap.parse_args()
     from mnist_gui.core.recipes import RECIPES
     from mnist_gui.gui.main_window import MainWindow
@@ -167,8 +194,9 @@ def main() -> int:
         app.processEvents()
         time.sleep(0.01)
     if args.numbers:
+        drawings = pen_numbers() if args.pen else None
         measure_numbers(app, win, 2.0)   # warm-up
-        print("number mode, idle:", json.dumps(measure_numbers(app, win, args.seconds)), flush=True)
+        print("number mode, idle:", json.dumps(measure_numbers(app, win, args.seconds, drawings)), flush=True)
         win.close()
         return 0
     measure(app, win, 2.0)  # warm-up: first paints, first predictions
