@@ -147,8 +147,9 @@ class PredictionBars(Retranslating, QWidget):
             else:   # a second reading of 0% is no reading
                 self.confidenceLabel.setText(self.tr("{0}: {1} ({2})").format(why, top, f"{p[top]:.0%}"))
             self._describe(self.confidenceLabel.text())
-        self._fit_top(1)
-        if reading.number is not None:
+        if reading.number is None:
+            self._fit_top(1)
+        else:
             # number mode: the big figure is the number read, as the line under the canvas shows it (a refused
             # digit "?"; it was the last stroke's digit, and two newcomers took it for the reading); the bars are
             # of one digit of it, which the words name
@@ -187,7 +188,6 @@ class PredictionBars(Retranslating, QWidget):
 
     def clear(self) -> None:
         self._empty(loading=False)
-        self._fit_top(1)
         self.topLabel.setText("–")
         self.confidenceLabel.setText(self.tr("Write a number") if self._numberMode else self.tr("Draw a digit"))
         self._describe(self.tr("nothing drawn"))
@@ -202,4 +202,5 @@ class PredictionBars(Retranslating, QWidget):
     def _empty(self, loading: bool) -> None:
         self._reading, self._loading = None, loading
         self.doubt = None
+        self._fit_top(1)   # ("–", "…": a digit's size again after a long number)
         self._bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(*theme.current().bar)] * 10)
