@@ -359,6 +359,24 @@ def test_a_signal_stops_the_study_and_its_workers(_isolated_home, sig):
     assert "running" not in states.values()
 
 
+@pytest.mark.parametrize("how", ["run_trials", "run_study"])
+def test_a_study_that_cannot_load_mnist_makes_nothing(_isolated_home, tmp_path, how):
+    """MNIST is loaded before the study is made: without it, one DataError and no journal of waiting trials
+    (the window listed them after a relaunch)."""
+    from mnist_gui.core.errors import DataError
+    from mnist_gui.core.workspace import Workspace
+    ws = Workspace(_isolated_home)
+    empty = tmp_path / "no-mnist"
+    empty.mkdir()
+    ws.set_data_dir(str(empty))
+    ws.download_missing_mnist = False   # as the window: it offers the download
+    plan = st.StudyPlan("lr", "lr", [1e-3, 2e-3], 1, overrides={"max_steps": 2})
+    with pytest.raises(DataError, match="MNIST not found"):
+        getattr(st, how)(ws, plan)
+    assert not (_isolated_home / "studies" / "lr.journal").exists()
+    assert st.load_study(ws, "lr") is None
+
+
 def test_cli_errors_are_one_line(_isolated_home):
     for args, message in ((["--param", "speed", "--values", "1"], "unknown parameter 'speed'"),
                           (["--param", "lr", "--values", "1e-3,abc"], "'abc' is not a number"),

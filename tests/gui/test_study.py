@@ -128,6 +128,10 @@ def test_a_study_without_mnist_says_not_found_once(window, qtbot, monkeypatch):
     shown = [w.text() for w in (tab.statusLabel, tab.dataPanel.message) if w.isVisibleTo(tab)]
     assert sum("MNIST was not found" in text for text in shown) == 1, shown
     assert tab.dataPanel.isVisibleTo(tab) and tab.startButton.isEnabled()
+    # and no study was made: no journal of waiting trials that a relaunch would list, nothing to export
+    assert not (window.ws.home / "studies" / "no-mnist.journal").exists()
+    tab.refresh()
+    assert tab.rows == [] and not tab.exportButton.isEnabled()
 
 
 def test_write_csv_starts_where_the_exports_go_never_in_the_working_folder(window, qtbot, tmp_path, monkeypatch):

@@ -106,9 +106,11 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
     from mnist_gui.core.workspace import RunControl
     emit = on_event or (lambda e: None)
     dev = _device(ws, device)
-    study = study or open_study(ws, plan)
     base = plan.check(ws)
-    ws.mnist(should_stop=should_stop)   # once, before the first trial (Cancelled when stopped meanwhile)
+    # MNIST once, before the first trial, and before a new study is made: without it nothing is written
+    # (DataError; Cancelled when stopped meanwhile)
+    ws.mnist(should_stop=should_stop)
+    study = study or open_study(ws, plan)
     ran = 0
     unsaved: list[str] = []
 
@@ -316,6 +318,8 @@ def run_study(ws: Workspace, plan: StudyPlan, workers: int = 1, *,
     Every trial trains on the Workspace's device (see run_trials)."""
     check_workers(workers)
     device = str(_device(ws))
+    plan.check(ws)
+    ws.mnist(should_stop=should_stop)   # here before the study is made (and downloaded once, not by each worker)
     study = open_study(ws, plan)
     if workers <= 1:
         run_trials(ws, plan, should_stop=should_stop, on_event=on_event, study=study, device=device)

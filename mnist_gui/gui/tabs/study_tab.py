@@ -84,10 +84,8 @@ class StudyWorker(Worker):
             case TrialStarted() | TrialEnded() | TrialTrained(event=Started() | Progressed()):
                 self.progressed.emit(ev)
 
-    def run(self) -> int:
-        study = studies.open_study(self.ws, self.plan)
-        return studies.run_trials(self.ws, self.plan, should_stop=self.should_stop, on_event=self._on_event,
-                               study=study)
+    def run(self) -> int:   # opens the study once MNIST is here: a study that cannot train is not made
+        return studies.run_trials(self.ws, self.plan, should_stop=self.should_stop, on_event=self._on_event)
 
 
 class StudyTab(Retranslating, QWidget):
