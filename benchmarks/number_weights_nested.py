@@ -113,9 +113,9 @@ def read_all(cases, fold_parts) -> list:
     return out, rec
 
 
-def score(read, fold_parts, grid: dict, values: tuple) -> collections.Counter:
-    """{spacing: numbers read exactly} with the grid's names set to values (the candidates from the cache:
-    nothing is classified again)."""
+def readings(read, fold_parts, grid: dict, values: tuple) -> list[tuple[str, str, str]]:
+    """(spacing, truth, text read) of each case with the grid's names set to values (the candidates from the
+    cache: nothing is classified again)."""
     _, judge, path, templates = fold_parts
     read, rec = read
 
@@ -124,7 +124,7 @@ def score(read, fold_parts, grid: dict, values: tuple) -> collections.Counter:
     weights = dict(zip(grid, values))
     reader_weights = {k: weights.pop(k) for k in READER_WEIGHTS if k in weights}
     saved = {k: getattr(N, k) for k in weights}
-    right: collections.Counter = collections.Counter()
+    out = []
     try:
         for k, v in weights.items():
             setattr(N, k, v)
@@ -136,11 +136,17 @@ def score(read, fold_parts, grid: dict, values: tuple) -> collections.Counter:
                 cache = {k: v if k not in rec.image else (v[0], rec.joined(k, pw, ew), v[2])
                          for k, v in cache.items()}
             r = N.read_number(strokes, never, cache, judge, path, None, templates)
-            right[spacing] += r is not None and r.text == truth
+            out.append((spacing, truth, r.text if r is not None else ""))
     finally:
         for k, v in saved.items():
             setattr(N, k, v)
-    return right
+    return out
+
+
+def score(read, fold_parts, grid: dict, values: tuple) -> collections.Counter:
+    """{spacing: numbers read exactly} with the grid's names set to values."""
+    return collections.Counter(spacing for spacing, truth, text in readings(read, fold_parts, grid, values)
+                               if text == truth)
 
 
 def main() -> int:
@@ -162,8 +168,8 @@ def main() -> int:
     outer = nested_folds(sorted({d.writer for d in digits}), 3, 3)
     grid = GRIDS[args.grid]
     from mnist_gui.core.handwriting import elastic, trajectory
-    now = tuple({"PATH_WEIGHT": trajectory.WEIGHT, "ELASTIC_WEIGHT": elastic.WEIGHT}.get(k) or getattr(N, k)
-                for k in grid)
+    today = {"PATH_WEIGHT": trajectory.WEIGHT, "ELASTIC_WEIGHT": elastic.WEIGHT}
+    now = tuple(today[k] if k in today else getattr(N, k) for k in grid)
     points = list(itertools.product(*grid.values()))
     models, judges = Path(args.models), Path(args.judges)
 
@@ -182,8 +188,8 @@ def main() -> int:
             p = parts(args, digits, models / f"inner{o}{i}.pt", f"o{o}i{i}", args.seed + 100 * o + i, set(fi.train),
                       judges / f"judge-o{o}i{i}.pt")
             read = read_all(cases_of(set(fi.test)), p)
-            if set(grid) & set(READER_WEIGHTS):   # joined again at today's weights, the candidates read the same
-                assert score(read, p, grid, now) == score(read, p, {}, ()), "the recorded parts do not join as the app"
+            if set(grid) & set(READER_WEIGHTS):   # joined again at today's weights, every number reads the same
+                assert readings(read, p, grid, now) == readings(read, p, {}, ()), "the parts do not join as the app's"
             inner[-1].append(({v: score(read, p, grid, v) for v in points}, len(read[0]) // len(args.spacings)))
             print(f"inner fold {i} of outer {o} (writers {writers_text(fi.test)}): {inner[-1][-1][1]} numbers per "
                   f"spacing, {time.perf_counter() - t0:.0f} s", flush=True)
