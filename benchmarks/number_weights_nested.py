@@ -45,7 +45,7 @@ GRIDS = {
     # single-digit weights, trajectory.WEIGHT and elastic.WEIGHT, chosen on single digits)
     "readers": {"PATH_WEIGHT": [0.5, 0.75, 1.0, 1.5], "ELASTIC_WEIGHT": [0.0, 0.15, 0.3, 0.5, 0.75]},
 }
-READER_WEIGHTS = {"PATH_WEIGHT": "trajectory", "ELASTIC_WEIGHT": "elastic"}
+READER_WEIGHTS = ("PATH_WEIGHT", "ELASTIC_WEIGHT")
 
 
 def parts(args, digits, model: Path, path_name: str, path_seed: int, train: set, judge: Path):
@@ -67,15 +67,16 @@ def parts(args, digits, model: Path, path_name: str, path_seed: int, train: set,
     return torch_classifier(load_checkpoint(model).model), torch_judge(load_judge(judge)), path, templates
 
 
-class Parts:
+class Recorder:
     """Each candidate's three readings, recorded as the number reader asks for them (image, then path, then
-    elastic, for the same candidates in the same order), so that other weights can join them again."""
+    elastic, for the same candidates in the same order), so that other weights can join them again. It stands in
+    for the classifier (classify), the path net (read_path) and the templates (distances)."""
 
     def __init__(self, classify, path, templates):
         self._classify, self._path, self._templates = classify, path, templates
         self.image: dict = {}
         self.path: dict = {}
-        self.distances: dict = {}
+        self.elastic: dict = {}
 
     def classify(self, images):
         self._last = self._classify(images)
@@ -88,27 +89,26 @@ class Parts:
         self.path.update(zip(self._keys, out))
         return out
 
-    def distances_of(self, feats):
+    def distances(self, feats):
         d = self._templates.distances(feats)
-        self.distances.update(zip(self._keys, d))
+        self.elastic.update(zip(self._keys, d))
         return d
 
     def joined(self, key, path_weight: float, elastic_weight: float):
         from mnist_gui.core.handwriting.elastic import join
         from mnist_gui.core.handwriting.trajectory import combine
-        return join(combine(self.image[key], self.path[key], path_weight), self.distances[key], elastic_weight)
+        return join(combine(self.image[key], self.path[key], path_weight), self.elastic[key], elastic_weight)
 
 
 def read_all(cases, fold_parts) -> list:
     """Each case read once: (spacing, truth, strokes, cache holding every candidate's probabilities and the
-    judge's answers), and the recorded Parts."""
+    judge's answers), and the Recorder."""
     classify, judge, path, templates = fold_parts
-    rec = Parts(classify, path, templates)
-    shim = type("T", (), {"distances": staticmethod(rec.distances_of)})()
+    rec = Recorder(classify, path, templates)
     out = []
     for spacing, case in cases:
         cache: dict = {}
-        N.read_number(case.strokes, rec.classify, cache, judge, rec.read_path, None, shim)
+        N.read_number(case.strokes, rec.classify, cache, judge, rec.read_path, None, rec)
         out.append((spacing, case.truth, case.strokes, cache))
     return out, rec
 
