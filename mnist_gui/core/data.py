@@ -30,7 +30,15 @@ from mnist_gui.core.errors import (  # noqa: F401 (defined without torch, used h
     MnistNotFound,
 )
 from mnist_gui.core.messages import Message, say
-from mnist_gui.core.storage import Gunzip, StateFileError, check_destination, is_dir, is_file, open_state_file
+from mnist_gui.core.storage import (
+    Gunzip,
+    StateFileError,
+    check_destination,
+    is_dir,
+    is_file,
+    open_state_file,
+    os_reason,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -412,6 +420,14 @@ def _fetch(url: str, part: Path, on_bytes: Callable[[int, int], None], should_st
         raise
 
 
+def _failure(mirror: str, why: OSError | str) -> str:
+    """What one mirror answered, for a person: "ossci-datasets.s3.amazonaws.com: Name or service not known"
+    (a socket error's own words, without its "[Errno -2]"), "…: Not Found" (an HTTP error), a refusal's line."""
+    import urllib.parse
+    why = getattr(why, "reason", None) or why
+    return f"{urllib.parse.urlsplit(mirror).hostname or mirror}: {os_reason(why) if isinstance(why, OSError) else why}"
+
+
 def download_mnist(dest: Path, progress: Callable[[Message], None] | None = None,
                    should_stop: Callable[[], bool] | None = None,
                    received: Callable[[DownloadProgress], None] | None = None) -> Path:
@@ -448,12 +464,12 @@ def download_mnist(dest: Path, progress: Callable[[Message], None] | None = None
                 _fetch(f"{mirror}{name}", part, tell, should_stop, KNOWN_SIZES.get(name, MAX_FETCH_BYTES))
             except (urllib.error.URLError, OSError) as e:   # HTTPError is a URLError
                 answered = answered or isinstance(e, (urllib.error.HTTPError, FetchRefused))
-                errors.append(f"{mirror}: {getattr(e, 'reason', None) or e}")
+                errors.append(_failure(mirror, e))
                 continue
             if not check_integrity(part, md5):
                 part.unlink(missing_ok=True)
                 answered = True
-                errors.append(f"{mirror}: {name} arrived damaged (checksum differs)")
+                errors.append(_failure(mirror, f"{name} arrived damaged (checksum differs)"))
                 continue
             check_destination(path)   # never over a link or a device
             part.replace(path)

@@ -671,8 +671,10 @@ class MainWindow(QMainWindow):
             return
         text = (self.tr("A study is running. Quit anyway?") if kind is BusyKind.STUDY
                 else self.tr("Training is running. Quit anyway?"))
-        more = (self.tr("The study stops; its finished trials are kept.") if kind is BusyKind.STUDY
-                else self.tr("The run stops here and is recorded as stopped; its model is kept in the Runs list."))
+        more = (self.tr("If you quit, the study stops; its finished trials are kept. Cancel lets it go on.")
+                if kind is BusyKind.STUDY
+                else self.tr("If you quit, the run stops and is recorded as stopped; its model so far is kept in the "
+                             "Runs list. Cancel lets it go on."))
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Quit mnist-gui?"), text,
                           QMessageBox.StandardButton.Cancel, self, objectName="quitBox")
         box.setInformativeText(more)

@@ -958,12 +958,12 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>正在訓練中。仍要結束嗎？</translation>
     </message>
     <message>
-        <source>The study stops; its finished trials are kept.</source>
-        <translation>研究會停止；已完成的試驗會保留。</translation>
+        <source>If you quit, the study stops; its finished trials are kept. Cancel lets it go on.</source>
+        <translation>若結束，研究會停止；已完成的試驗會保留。按「取消」則讓它繼續。</translation>
     </message>
     <message>
-        <source>The run stops here and is recorded as stopped; its model is kept in the Runs list.</source>
-        <translation>訓練會在此停止並記錄為已停止；其模型保留在訓練紀錄清單中。</translation>
+        <source>If you quit, the run stops and is recorded as stopped; its model so far is kept in the Runs list. Cancel lets it go on.</source>
+        <translation>若結束，訓練會停止並記錄為已停止；目前為止的模型保留在訓練紀錄清單中。按「取消」則讓它繼續。</translation>
     </message>
     <message>
         <source>Quit mnist-gui?</source>

@@ -224,6 +224,9 @@ def test_the_quit_question_is_withdrawn_when_the_work_ends_meanwhile(window, tab
     with window.ws.working(BusyKind.TRAIN):
         window.quitAction.trigger()
         assert window.quitBox is not None and window.quitBox.isVisible()
+        # what Quit would do, said as a consequence: nothing has stopped yet, and Cancel lets the run go on
+        assert window.quitBox.informativeText().startswith("If you quit, the run stops")
+        assert "Cancel lets it go on" in window.quitBox.informativeText()
     # the work ended while the question was open: "training is running" no longer holds
     qtbot.waitUntil(lambda: window.quitBox is None)
     assert window.isVisible()
