@@ -97,9 +97,16 @@ class Measuring:
     total: int
 
 
-# A study (core/study/running.py run_trials, run_study) tells its callback, for each trial:
+# A study (core/study/running.py run_trials, run_study) tells its callback StudyOpened once, then for each trial:
 #     TrialStarted, then every TrialTrained (the trial's Trainer events), then TrialEnded
 # (with worker processes only TrialEnded, read from the study's storage).
+
+@dataclass(frozen=True)
+class StudyOpened:
+    """The study is open (made now, or found and resumed): MNIST loaded first, so a study that cannot train is
+    never made, and work stopped before this left nothing behind."""
+    name: str
+
 
 @dataclass(frozen=True)
 class TrialStarted:
@@ -124,4 +131,4 @@ class TrialEnded:
     error: str = ""
 
 
-StudyEvent = TrialStarted | TrialTrained | TrialEnded
+StudyEvent = StudyOpened | TrialStarted | TrialTrained | TrialEnded

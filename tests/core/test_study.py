@@ -10,7 +10,7 @@ import time
 import pytest
 
 from mnist_gui.core import study as st
-from mnist_gui.core.events import TrialEnded, TrialStarted
+from mnist_gui.core.events import StudyOpened, TrialEnded, TrialStarted
 from mnist_gui.core.recipes import TrainConfig
 from tests.conftest import ROOT, mnist_dir, mnist_skip_reason, run_cli
 
@@ -178,15 +178,17 @@ def test_an_interrupted_study_resumes_with_only_the_remaining_trials(_isolated_h
     ws.use_mnist(small_mnist)
     plan = st.StudyPlan("resume", "lr", [1e-3, 3e-3, 1e-2, 3e-2], 1, recipe="fast-bn",
                         overrides={"max_steps": 5, "train_size": 500})
-    finished = []
+    finished, kinds = [], []
 
     def stop_after_two():
         return len(finished) >= 2
 
     def on_event(ev):
+        kinds.append(type(ev))
         if isinstance(ev, TrialEnded):
             finished.append(ev.number)
     assert st.run_trials(ws, plan, should_stop=stop_after_two, on_event=on_event) == 2
+    assert kinds[:2] == [StudyOpened, TrialStarted] and kinds.count(StudyOpened) == 1   # said once, first
     assert [t.state.name for t in _journal_trials(_isolated_home, "resume")].count("COMPLETE") == 2
 
     # the app closed while the third trial trained: a killed process leaves its trial running
@@ -194,9 +196,10 @@ def test_an_interrupted_study_resumes_with_only_the_remaining_trials(_isolated_h
     trial = study.ask()
     trial.set_user_attr("host", st.HOST)
     trial.set_user_attr("pid", 2 ** 22 + 12345)   # no such process
-    started = []
-    ran = st.run_study(ws, plan, on_event=lambda ev: started.append(ev.params) if isinstance(ev, TrialStarted) else 0)
-    assert sorted(p["lr"] for p in started) == [1e-2, 3e-2]
+    started, opened = [], []
+    ran = st.run_study(ws, plan, on_event=lambda ev: started.append(ev.params) if isinstance(ev, TrialStarted)
+                       else opened.append(ev.name) if isinstance(ev, StudyOpened) else 0)
+    assert sorted(p["lr"] for p in started) == [1e-2, 3e-2] and opened == ["resume"]
     rows = st.trial_rows(ran)
     assert sorted(r.params["lr"] for r in rows if r.state == "complete") == [1e-3, 3e-3, 1e-2, 3e-2]
     assert [r.state for r in rows].count("interrupted") == 1

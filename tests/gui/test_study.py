@@ -134,6 +134,24 @@ def test_a_study_without_mnist_says_not_found_once(window, qtbot, monkeypatch):
     assert tab.rows == [] and not tab.exportButton.isEnabled()
 
 
+def test_a_study_cancelled_while_mnist_loads_says_nothing_was_made(window, qtbot):
+    """Start while MNIST is still loading (another tab's load holds it): a Cancel then ends the study before
+    it is made, and says so, not "Start resumes the study"."""
+    tab = window.studyTab
+    window.tabs.setCurrentWidget(tab)
+    _set_up(tab, "1e-3", "cancelled-early")
+    with window.ws._mnist_lock:   # the Data tab's load, not done yet: the study waits for it
+        with qtbot.waitSignal(tab.studyEnded, timeout=60_000) as ended:
+            tab.startButton.click()
+            tab.cancelButton.click()
+            assert tab.statusLabel.text() == "Stopping…"
+    assert ended.args == ["cancelled"]
+    assert tab.statusLabel.text() == "Cancelled before the study began: nothing was made."
+    assert not (window.ws.home / "studies" / "cancelled-early.journal").exists()
+    tab.refresh()
+    assert tab.rows == [] and tab.startButton.isEnabled()
+
+
 def test_write_csv_starts_where_the_exports_go_never_in_the_working_folder(window, qtbot, tmp_path, monkeypatch):
     """Write CSV… proposes <the last export's folder>/<study>.csv (else the documents folder), as Export model as
     ONNX… does, and remembers where it went (it proposed a bare name.csv: the folder the app was started in)."""

@@ -24,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mnist_gui.core.events import StudyEvent, TrialEnded, TrialStarted, TrialTrained
+from mnist_gui.core.events import StudyEvent, StudyOpened, TrialEnded, TrialStarted, TrialTrained
 from mnist_gui.core.logs import configure_logging
 from mnist_gui.core.states import RunStatus
 from mnist_gui.core.study.params import SEED, StudyError, parameter
@@ -96,8 +96,8 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
     `trials` trials) or should_stop() turns true. Returns how many trials this call ran. They train on
     `device` (default: the Workspace's device setting), and each run records the device it ran on.
 
-    Events (core/events.py): TrialStarted when a trial starts, each of the Trainer's own events in a
-    TrialTrained, TrialEnded when it ends.
+    Events (core/events.py): StudyOpened once the study is open, TrialStarted when a trial starts, each of the
+    Trainer's own events in a TrialTrained, TrialEnded when it ends.
     A stop ends the current trial at its trainer's next event (within about train.PROGRESS_INTERVAL_S and
     a step); its run is not recorded and the trial goes back in the queue when the study is opened again."""
     import optuna
@@ -110,7 +110,9 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
     # MNIST once, before the first trial, and before a new study is made: without it nothing is written
     # (DataError; Cancelled when stopped meanwhile)
     ws.mnist(should_stop=should_stop)
-    study = study or open_study(ws, plan)
+    if study is None:   # (run_study opens it, and says so, itself)
+        study = open_study(ws, plan)
+        emit(StudyOpened(plan.name))
     ran = 0
     unsaved: list[str] = []
 
@@ -321,6 +323,8 @@ def run_study(ws: Workspace, plan: StudyPlan, workers: int = 1, *,
     plan.check(ws)
     ws.mnist(should_stop=should_stop)   # here before the study is made (and downloaded once, not by each worker)
     study = open_study(ws, plan)
+    if on_event:
+        on_event(StudyOpened(plan.name))
     if workers <= 1:
         run_trials(ws, plan, should_stop=should_stop, on_event=on_event, study=study, device=device)
         return study

@@ -36,7 +36,15 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.core import study as studies
-from mnist_gui.core.events import Progressed, Started, StudyEvent, TrialEnded, TrialStarted, TrialTrained
+from mnist_gui.core.events import (
+    Progressed,
+    Started,
+    StudyEvent,
+    StudyOpened,
+    TrialEnded,
+    TrialStarted,
+    TrialTrained,
+)
 from mnist_gui.core.recipes import FIELDS, TRAINING_RECIPES
 from mnist_gui.core.states import BusyKind
 from mnist_gui.core.storage import write_text
@@ -71,7 +79,7 @@ EXAMPLE_VALUES = {
 
 class StudyWorker(Worker):
     """Opens the study and runs its trials one after another (studies.run_trials) in the worker thread.
-    progressed(event): the core's TrialStarted and TrialEnded, and the TrialTrained that carry the trainer's
+    progressed(event): the core's StudyOpened, TrialStarted and TrialEnded, and the TrialTrained that carry the trainer's
     Started or Progressed (throttled by the trainer); returned(int): trials run."""
 
     def __init__(self, ws, plan: studies.StudyPlan) -> None:
@@ -81,7 +89,7 @@ class StudyWorker(Worker):
 
     def _on_event(self, ev: StudyEvent) -> None:
         match ev:
-            case TrialStarted() | TrialEnded() | TrialTrained(event=Started() | Progressed()):
+            case StudyOpened() | TrialStarted() | TrialEnded() | TrialTrained(event=Started() | Progressed()):
                 self.progressed.emit(ev)
 
     def run(self) -> int:   # opens the study once MNIST is here: a study that cannot train is not made
@@ -122,6 +130,7 @@ class StudyTab(Retranslating, QWidget):
 
 
     _trialsPlanned, _trialsStarted, _trialSteps = 1, 0, 0
+    _studyOpened = False
 
     def retranslate(self) -> None:
         """Every text of the tab in the current language (Qt Designer's retranslateUi)."""
@@ -434,6 +443,7 @@ class StudyTab(Retranslating, QWidget):
         # the bar is the whole study's: every trial's steps end to end (not the last run's steps alone, which
         # read as the end while later trials still ran)
         self._trialsPlanned, self._trialsStarted, self._trialSteps = max(1, len(plan.grid()) - len(done)), 0, 0
+        self._studyOpened = False   # until the worker says it is: a study stopped before that was never made
         self._worker = worker = StudyWorker(self.ws, plan)
         self._show_study(plan.name)
         self._update_buttons()
@@ -446,10 +456,15 @@ class StudyTab(Retranslating, QWidget):
         if self._worker is not None:
             self._worker.stop()
             self.cancelButton.setEnabled(False)
-            self.statusLabel.say(lambda: self.tr("Stopping after the current run's next step…"))
+            if self._studyOpened:
+                self.statusLabel.say(lambda: self.tr("Stopping after the current run's next step…"))
+            else:   # MNIST is still loading: nothing runs yet
+                self.statusLabel.say(lambda: self.tr("Stopping…"))
 
     def _on_progressed(self, ev: StudyEvent) -> None:
         match ev:
+            case StudyOpened():
+                self._studyOpened = True
             case TrialStarted(number=number, params=params):
                 self.statusLabel.say(lambda: self.tr("Trial {0}: {1}").format(
                     number, i18n.join(f"{k} {studies.fmt_value(v)}" for k, v in params.items())))
@@ -510,6 +525,8 @@ class StudyTab(Retranslating, QWidget):
         language switch (it stayed English)."""
         if status == "finished":
             self.statusLabel.say(lambda: self.tr("Study done."))
+        elif status == "cancelled" and not self._studyOpened:
+            self.statusLabel.say(lambda: self.tr("Cancelled before the study began: nothing was made."))
         elif status == "cancelled":
             self.statusLabel.say(lambda: self.tr("Cancelled. The finished runs stay; Start resumes the study."))
 
