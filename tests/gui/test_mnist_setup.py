@@ -192,3 +192,22 @@ def test_the_panel_puts_its_buttons_one_above_the_other_where_they_would_not_fit
     qtbot.waitUntil(lambda: panel.buttons.direction() == QBoxLayout.Direction.LeftToRight and whole())
     window.resize(800, 560)
     qtbot.waitUntil(lambda: panel.buttons.direction() == QBoxLayout.Direction.TopToBottom and whole())
+
+
+def test_the_panel_never_widens_the_studies_form_column(window, qtbot):
+    """The Studies tab's form column is as wide as its form: the panel showing below it (Start without MNIST)
+    widened it by 200 px to fit both buttons side by side; now they go one above the other there."""
+    from PySide6.QtWidgets import QBoxLayout
+
+    from mnist_gui.core.data import not_found
+    tab = window.studyTab
+    window.resize(1280, 800)
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.progressBar.width() > 0 and tab.accuracyPlot.width() > 0)
+    form, plot = tab.progressBar.width(), tab.accuracyPlot.width()
+    tab.dataPanel.show_missing(not_found(None, user_folder=window.ws.download_dir))
+    qtbot.waitUntil(lambda: tab.dataPanel.isVisibleTo(tab) and tab.dataPanel.width() > 0)
+    assert tab.dataPanel.width() == form and tab.progressBar.width() == form and tab.accuracyPlot.width() == plot
+    panel = tab.dataPanel
+    whole = lambda: all(b.width() >= b.sizeHint().width() for b in (panel.chooseButton, panel.downloadButton))
+    qtbot.waitUntil(lambda: panel.buttons.direction() == QBoxLayout.Direction.TopToBottom and whole())

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtCore import QCoreApplication, QSize, Signal
 from PySide6.QtWidgets import (
     QBoxLayout,
     QDialog,
@@ -119,6 +119,20 @@ class DataFolderPanel(Retranslating, QFrame):
     def resizeEvent(self, e) -> None:
         super().resizeEvent(e)
         self._fit_buttons()
+
+    def _narrow(self, hint: QSize, button_width) -> QSize:
+        """hint no wider than the buttons one above the other: the panel takes the width its place has and puts
+        them side by side only where they fit (the Studies tab's form column widened by 200 px when it showed)."""
+        m, lm = self.contentsMargins(), self.layout().contentsMargins()
+        narrow = max(button_width(self.chooseButton), button_width(self.downloadButton)) + m.left() + m.right() \
+            + lm.left() + lm.right()
+        return QSize(min(hint.width(), narrow), hint.height())
+
+    def sizeHint(self) -> QSize:
+        return self._narrow(super().sizeHint(), lambda b: b.sizeHint().width())
+
+    def minimumSizeHint(self) -> QSize:
+        return self._narrow(super().minimumSizeHint(), lambda b: b.minimumSizeHint().width())
 
     def _fit_buttons(self) -> None:
         m = self.contentsMargins()
