@@ -40,6 +40,9 @@ from mnist_gui.core.handwriting.synthetic import default_pendigits, full_pass, n
 
 GRIDS = {
     "judge": {"W_WHOLE": [0.5, 1.0, 1.5, 2.0], "DIGIT_BONUS": [3.0, 4.0, 5.0], "CUT_COST": [1.0, 2.0, 3.0]},
+    # how low the judge's P(whole digit) may count: a whole digit of a style its writers never drew (a 0 with a
+    # slash through it) can get ~0 and lose to its pieces read as two digits
+    "floor": {"WHOLE_FLOOR": [1e-6, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1], "W_WHOLE": [0.5, 1.0, 1.5]},
     "shape": {"W_ASPECT": [0.125, 0.25, 0.5], "W_HEIGHT": [0.25, 0.5, 1.0], "W_CENTRE": [1.0, 2.0, 3.0]},
     # how much the path net and the elastic reader count in each candidate's probabilities (the app uses the
     # single-digit weights, trajectory.WEIGHT and elastic.WEIGHT, chosen on single digits)

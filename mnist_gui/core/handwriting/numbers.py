@@ -61,7 +61,8 @@ W_CENTRE = 2.0
 DIGIT_BONUS = 4.0     # per digit read: log-probabilities are <= 0, so without it fewer digits win
 CUT_COST = 2.0        # cutting one stroke into two digits
 DROP_COST = 1.0       # leaving out a tiny stroke (a stray dot)
-W_WHOLE = 1.0         # weight of log P(whole digit) from the judge (core/judge.py), when there is one
+W_WHOLE = 1.0         # weight of log P(whole digit) from the judge (core/judge.py), when there is one ...
+WHOLE_FLOOR = 1e-6    # ... which counts no lower than this (a whole digit of a style the judge never saw)
 CROSS_COST = 30.0     # two neighbours whose ink crosses (or touches) in the middle of both (_cross_centrally: an
 CROSS_CENTRAL = 0.3   # X's strokes read as two 1s): at least this far (× the box) inside both boxes, across and
 THIN = 0.15           # down, along each axis where a box is at least this wide (× line height). Of the 5,580
@@ -269,7 +270,7 @@ def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = No
     n = len(units)
     logp = np.log(np.clip(probs, 1e-12, 1.0))
     if whole is not None:
-        logp = logp + W_WHOLE * np.log(np.clip(whole, 1e-6, 1.0))[:, None]
+        logp = logp + W_WHOLE * np.log(np.clip(whole, WHOLE_FLOOR, 1.0))[:, None]
     # a reading's score for candidate ci as digit k is logp + shape + a term the same for every digit, so each
     # candidate's three best digits are known before the walk: (digit, logp + shape) of each
     base = logp + np.array([_log_shape(c[4], line_h) for c in items]).reshape(len(items), 10)
