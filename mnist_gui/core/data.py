@@ -425,7 +425,7 @@ def _failure(mirror: str, why: OSError | str) -> str:
     (a socket error's own words, without its "[Errno -2]"), "…: Not Found" (an HTTP error), a refusal's line."""
     import urllib.parse
     why = getattr(why, "reason", None) or why
-    return f"{urllib.parse.urlsplit(mirror).hostname or mirror}: {os_reason(why) if isinstance(why, OSError) else why}"
+    return f"{urllib.parse.urlsplit(mirror).netloc or mirror}: {os_reason(why) if isinstance(why, OSError) else why}"
 
 
 def download_mnist(dest: Path, progress: Callable[[Message], None] | None = None,
