@@ -1686,6 +1686,10 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>會在目前訓練的下一步之後停止…</translation>
     </message>
     <message>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+    <message>
         <source>Trial {0}: {1}</source>
         <translation>試驗 {0}：{1}</translation>
     </message>
@@ -1696,6 +1700,10 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>Study done.</source>
         <translation>研究完成。</translation>
+    </message>
+    <message>
+        <source>Cancelled before the study began: nothing was made.</source>
+        <translation>已在研究開始前取消：沒有建立任何東西。</translation>
     </message>
     <message numerus="yes">
         <source>Exported %n trial(s) to {0}</source>
