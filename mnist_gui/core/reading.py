@@ -265,9 +265,12 @@ class Reader:
         if mine is not None:
             probs = mine.adjust(probs, feats)
 
-            def taught() -> bool:
-                """Near a digit the user taught, drawn as it was or turned round? They said it is a digit."""
-                return mine.templates().nearest(ways()) <= E.FAR_BEYOND
+            def taught() -> np.ndarray | None:
+                """Near a digit the user taught, drawn as it was or turned round? They said it is a digit, and
+                which: its probabilities by their taught digits alone (the elastic reader over their paths), or
+                None when it is near none."""
+                t = mine.templates()
+                return E.softmax_of_distances(t.distances(feats))[0] if t.nearest(ways()) <= E.FAR_BEYOND else None
         return self._reading(img, probs, feats, [strokes], near, taught)
 
     def read_image(self, image) -> Reading | None:
@@ -281,13 +284,15 @@ class Reader:
         return self._reading(img28, self.classifier.probabilities(img28), None, None)
 
     def _reading(self, img, probs, feats, sets, near: Callable[[], bool] | None = None,
-                 taught: Callable[[], bool] | None = None) -> Reading:
+                 taught: Callable[[], np.ndarray | None] | None = None) -> Reading:
         like = digit_like(img)   # once: the gates run only on ink that passes it
         ok = not like or bool(self.models.is_digit(img[None], feats, sets)[0])
         if like and ok and near is not None:   # and then the elastic reader: near a pen writer's digit?
             ok = near()
-        if like and not ok and taught is not None:   # refused, but like one the user taught: theirs
-            ok = taught()
+        if like and not ok and taught is not None:   # refused, but like one the user taught: theirs, read as they
+            theirs = taught()                         # taught it (a W taught as a 3 read as a sure 4 before)
+            if theirs is not None:
+                ok, probs = True, theirs
         return Reading(img, probs, _verdict(np.max(probs), like, ok))
 
     def read_number(self, strokes: Sequence[Stroke]) -> Reading | None:

@@ -220,3 +220,20 @@ def test_a_drawing_the_gates_refuse_is_read_once_the_user_taught_one_drawn_the_s
     assert Reader(LIVE, models, lambda: taught).read_strokes([ZERO]).verdict is Verdict.NOT_A_DIGIT   # not a 7
     dash = [[(10.0, 60.0), (140.0, 62.0)]]     # not digit-like ink: taught or not
     assert Reader(LIVE, models, lambda: Prototypes.of([(1, dash)])).read_strokes(dash).verdict.refused
+
+
+def test_a_shape_refused_until_taught_is_read_as_the_digit_it_was_taught_as():
+    """Found by a newcomer tryout: a W zig-zag ("not a digit, closest 4") taught as a 3 then read as a sure 4: the
+    taught example overruled the refusal but not the reading. Only the user's example makes it a digit, so it is
+    read by their examples: a 3."""
+    from mnist_gui.core.handwriting.prototypes import Prototypes
+    zigzag = [(10.0, 20.0), (40.0, 120.0), (70.0, 40.0), (100.0, 120.0), (130.0, 20.0)]
+    shipped = ReadingModels()
+    before = Reader(LIVE, shipped).read_strokes([zigzag])
+    assert before.verdict.refused and before.top != 3
+    taught = Prototypes.of([(3, [zigzag])])
+    again = [[(x + 2, y + 3) for x, y in zigzag]]
+    reading = Reader(LIVE, shipped, lambda: taught).read_strokes(again)
+    assert not reading.verdict.refused and reading.top == 3 and reading.probabilities[3] > 0.99
+    five = Prototypes.of([(3, [zigzag]), (5, [[(x, 140 - y) for x, y in zigzag]])])   # an M taught as a 5 too
+    assert Reader(LIVE, shipped, lambda: five).read_strokes(again).top == 3
