@@ -487,18 +487,19 @@ def read_strokes_file(path) -> list[list[tuple[float, float]]]:
     units). PreprocessError, one line naming the file, for anything else (not JSON, another shape, numbers
     that are not finite or beyond ±MAX_COORDINATE, more than MAX_STROKE_POINTS points, a file over
     MAX_STROKES_FILE_BYTES)."""
-    import json
     p = Path(path)
     what = "not a drawing (JSON: a list of strokes, each a list of [x, y] points)"
-    from mnist_gui.core.storage import StateFileError, read_state_file
+    from mnist_gui.core.storage import JsonFileError, StateFileError, loads_json, os_reason, read_state_file
     try:   # the bounded reader: a FIFO, a device or a folder is never opened, at most the limit is read
-        data = json.loads(read_state_file(p, MAX_STROKES_FILE_BYTES, follow_links=True))
+        data = loads_json(read_state_file(p, MAX_STROKES_FILE_BYTES, follow_links=True), MAX_STROKES_FILE_BYTES)
     except FileNotFoundError:
         raise PreprocessError(f"{path}: no such file") from None
     except StateFileError as e:
         raise PreprocessError(f"{e}") from None
-    except (OSError, ValueError, RecursionError) as e:
-        raise PreprocessError(f"{path}: {what} ({type(e).__name__})") from None
+    except JsonFileError as e:   # an image, a binary file: "not UTF-8 text (byte 0)"
+        raise PreprocessError(f"{path}: {what}: {e}") from None
+    except OSError as e:
+        raise PreprocessError(f"{path}: cannot read it ({os_reason(e)})") from None
     if not isinstance(data, list) or not all(isinstance(s, list) for s in data):
         raise PreprocessError(f"{path}: {what}")
     strokes, n = [], 0

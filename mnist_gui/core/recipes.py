@@ -75,13 +75,16 @@ class Field:
         lo_ok = self.minimum is None or (value >= self.minimum if self.min_inclusive else value > self.minimum)
         hi_ok = self.maximum is None or value <= self.maximum
         if not (lo_ok and hi_ok):
-            raise ValueError(f"{self.label.lower()} must be in {self.range_text()}, got {value:g}")
+            raise ValueError(f"{self.label.lower()} must be in {self.range_text()}, got {self._text(value)}")
         return value
+
+    def _text(self, v) -> str:
+        """A value as the range says it: 999999999 for a whole number (not 1e+09), 0.001 for a rate."""
+        return str(int(v)) if self.kind == "int" else f"{v:g}"
 
     def range_text(self) -> str:
         lo = "[" if self.min_inclusive else "("
-        fmt = (lambda v: str(int(v))) if self.kind == "int" else (lambda v: f"{v:g}")
-        return f"{lo}{fmt(self.minimum)}, {fmt(self.maximum)}]"
+        return f"{lo}{self._text(self.minimum)}, {self._text(self.maximum)}]"
 
 
 FIELDS: tuple[Field, ...] = (

@@ -211,20 +211,24 @@ def spec_from_json(text: str) -> NetworkSpec:
 
 def load_spec_file(path) -> NetworkSpec:
     """Read an architecture file; every problem is one SpecError line that starts with the path."""
-    from mnist_gui.core.storage import StateFileError, read_state_file
+    from mnist_gui.core.storage import StateFileError, os_reason, read_state_file
     path = Path(path)
     try:
         if path.is_file() and path.stat().st_size > MAX_SPEC_BYTES:
             raise SpecError(f"{path}: too large ({path.stat().st_size:,} bytes; an architecture is at most "
                             f"{MAX_SPEC_BYTES:,})")
         # a FIFO or a device (a link to /dev/zero) is refused before a byte is read
-        text = read_state_file(path, MAX_SPEC_BYTES, follow_links=True).decode("utf-8")
+        data = read_state_file(path, MAX_SPEC_BYTES, follow_links=True)
     except StateFileError as e:
         raise SpecError(str(e)) from None
     except FileNotFoundError:
         raise SpecError(f"{path}: no such architecture file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SpecError(f"{path}: cannot read it ({getattr(e, 'strerror', None) or e})") from None
+    except OSError as e:
+        raise SpecError(f"{path}: cannot read it ({os_reason(e)})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:   # an image, a checkpoint: binary, not the JSON of an architecture
+        raise SpecError(f"{path}: not an architecture file (JSON text): not UTF-8 text (byte {e.start})") from None
     try:
         return spec_from_json(text)
     except SpecError as e:

@@ -235,6 +235,8 @@ def loads_json(data: bytes | str, max_bytes: int = MAX_JSON_BYTES):
         raise JsonFileError("nested too deeply") from None
     except json.JSONDecodeError as e:
         raise JsonFileError(f"not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    except ValueError:   # an integer of more than 4,300 digits
+        raise JsonFileError("not valid JSON here (a number too long to read)") from None
 
 
 def load_json_file(path, max_bytes: int = MAX_JSON_BYTES):

@@ -216,13 +216,17 @@ def test_a_tiny_mark_is_too_small_not_blown_up_to_a_digit():
 
 
 @pytest.mark.parametrize("text", ['{"a": 1}', '[[1, 2]]', '[[[1, 2, 3]]]', '[[[1, NaN]]]', '[[[true, 2]]]',
-                                  '[[["1", 2]]]', "not json", "[" * 100_000])
+                                  '[[["1", 2]]]', "not json", "[" * 100_000, "[[[1" + "2" * 5000 + ", 2]]]",
+                                  b"\x89PNG\r\n\x1a\n\x00"])
 def test_a_strokes_file_that_is_not_a_drawing_is_one_message(tmp_path, text):
     from mnist_gui.core.preprocess import PreprocessError, read_strokes_file
     f = tmp_path / "d.json"
-    f.write_text(text)
-    with pytest.raises(PreprocessError, match="not a drawing"):
+    f.write_bytes(text) if isinstance(text, bytes) else f.write_text(text)
+    with pytest.raises(PreprocessError, match="not a drawing") as e:
         read_strokes_file(f)
+    assert "\n" not in str(e.value) and "Error" not in str(e.value)   # one line, in words: no exception's name
+    if isinstance(text, bytes):   # an image given by mistake
+        assert str(e.value).endswith("not UTF-8 text (byte 0)")
 
 
 def test_a_strokes_file_with_coordinates_beyond_float32_is_one_message(tmp_path):

@@ -210,6 +210,9 @@ def test_absurd_settings_are_refused(small_mnist):
                 dict(dropout=1.0), dict(train_size=3)):
         with pytest.raises(ValueError):
             Trainer(quick(**bad), small_mnist)
+    # the value as typed: a whole number is not said as "1e+09"
+    with pytest.raises(ValueError, match=r"batch size must be in \[1, 60000\], got 999999999$"):
+        Trainer(quick(batch_size=999_999_999), small_mnist)
 
 
 def test_tutorial_recipe_is_the_tutorials():
