@@ -13,7 +13,16 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QEvent, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog, QLabel, QLayout, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QLayout,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QWidget,
+)
 
 from mnist_gui import config
 from mnist_gui.core.states import BusyKind
@@ -61,6 +70,7 @@ class MainWindow(QMainWindow):
         self.lastMessageText = ""
         self.aboutDialog = None
         self.quitBox: QMessageBox | None = None   # "quit while work runs?", while it is open
+        self.quitButton: QPushButton | None = None   # its Quit
         self._quitAsked = False
         self.shortcutsDialog = None
         self.dataDialog: DataFolderDialog | None = None
@@ -680,6 +690,7 @@ class MainWindow(QMainWindow):
         box.setInformativeText(more)
         quit_button = box.addButton(self.tr("&Quit"), QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.quitButton = quit_button
 
         def answered(_code: int) -> None:
             self.quitBox = None
@@ -691,11 +702,12 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _on_busy_changed(self, busy: bool) -> None:
-        """The work ended while "quit anyway?" was open: the question no longer applies and is withdrawn."""
+        """The work ended while "quit anyway?" was open: the user still asked to quit, so the question stays,
+        now that nothing would be stopped (withdrawn, it left the window open with no word of the Ctrl+Q)."""
         if not busy and self.quitBox is not None:
-            box, self.quitBox = self.quitBox, None
-            box.finished.disconnect()
-            box.close()
+            self.quitBox.setText(self.tr("The work has ended. Quit now?"))
+            self.quitBox.setInformativeText(self.tr("Nothing is stopped: what it made is kept."))
+            self.quitBox.setDefaultButton(self.quitButton)
 
     def closeEvent(self, e: QCloseEvent) -> None:
         """Stop all background work (training is recorded as stopped), remember the window, close. The title

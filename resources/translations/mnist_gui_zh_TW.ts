@@ -969,6 +969,14 @@ The trained model is kept in memory: free some space and try again, or save it e
         <source>Quit mnist-gui?</source>
         <translation>結束 mnist-gui？</translation>
     </message>
+    <message>
+        <source>The work has ended. Quit now?</source>
+        <translation>工作已結束。現在結束程式嗎？</translation>
+    </message>
+    <message>
+        <source>Nothing is stopped: what it made is kept.</source>
+        <translation>不會中止任何工作：其成果都會保留。</translation>
+    </message>
 </context>
 <context>
     <name>ModelTab</name>

@@ -219,19 +219,34 @@ def test_quit_while_training_asks_first_and_cancel_keeps_training(window, tab, q
     assert [r.status for r in runs] == ["stopped"] and runs[0].model_path.exists()
 
 
-def test_the_quit_question_is_withdrawn_when_the_work_ends_meanwhile(window, tab, qtbot):
+def test_the_quit_question_stays_and_says_so_when_the_work_ends_meanwhile(window, tab, qtbot):
+    """Found by a newcomer: the run ended while "Quit anyway?" was open and the question vanished, the window left
+    open with no word of the Ctrl+Q. The user still asked to quit: the question stays, now that nothing stops."""
     from mnist_gui.core.states import BusyKind
     with window.ws.working(BusyKind.TRAIN):
         window.quitAction.trigger()
-        assert window.quitBox is not None and window.quitBox.isVisible()
+        box = window.quitBox
+        assert box is not None and box.isVisible()
         # what Quit would do, said as a consequence: nothing has stopped yet, and Cancel lets the run go on
-        assert window.quitBox.informativeText().startswith("If you quit, the run stops")
-        assert "Cancel lets it go on" in window.quitBox.informativeText()
+        assert box.informativeText().startswith("If you quit, the run stops")
+        assert "Cancel lets it go on" in box.informativeText()
     # the work ended while the question was open: "training is running" no longer holds
-    qtbot.waitUntil(lambda: window.quitBox is None)
-    assert window.isVisible()
+    qtbot.waitUntil(lambda: box.text() == "The work has ended. Quit now?")
+    assert window.quitBox is box and box.isVisible() and box.defaultButton() is window.quitButton
+    assert "Nothing is stopped" in box.informativeText()
+    box.button(QMessageBox.StandardButton.Cancel).click()   # Cancel: the window stays
+    assert window.quitBox is None and window.isVisible()
     window.quitAction.trigger()                      # nothing runs now: Ctrl+Q quits without a question
     assert window.quitBox is None and not window.isVisible()
+
+
+def test_quit_after_the_work_ended_meanwhile_quits(window, tab, qtbot):
+    from mnist_gui.core.states import BusyKind
+    with window.ws.working(BusyKind.TRAIN):
+        window.quitAction.trigger()
+    qtbot.waitUntil(lambda: window.quitBox is not None and window.quitBox.text() == "The work has ended. Quit now?")
+    window.quitButton.click()
+    assert not window.isVisible()
 
 
 def test_closing_during_training_records_the_run_as_stopped(window, tab, qtbot):
