@@ -669,22 +669,32 @@ class MainWindow(QMainWindow):
         self.aboutDialog.open()
         return self.aboutDialog
 
+    def _work_under_way(self) -> BusyKind | None:
+        """What a quit would stop: the work that runs, or a fine-tune asked for that waits for PyTorch to load
+        (closed then, it was dropped without a word)."""
+        train = getattr(self, "_trainTab", None)
+        return self.ws.busy or (BusyKind.FINETUNE if train is not None and train.preparing else None)
+
     def quit_asking(self) -> None:
         """The user's own quit (Ctrl+Q, the title bar's close): while training or a study runs, asked first
         (Cancel is the default). A close from code or a signal (SIGTERM, a logout) is not asked."""
-        kind = self.ws.busy
+        kind = self._work_under_way()
         if kind is None or self._quitAsked:
             self.close()
             return
         if self.quitBox is not None:
             self.quitBox.raise_()
             return
-        text = (self.tr("A study is running. Quit anyway?") if kind is BusyKind.STUDY
-                else self.tr("Training is running. Quit anyway?"))
-        more = (self.tr("If you quit, the study stops; its finished trials are kept. Cancel lets it go on.")
-                if kind is BusyKind.STUDY
-                else self.tr("If you quit, the run stops and is recorded as stopped; its model so far is kept in the "
-                             "Runs list. Cancel lets it go on."))
+        if kind is BusyKind.STUDY:
+            text = self.tr("A study is running. Quit anyway?")
+            more = self.tr("If you quit, the study stops; its finished trials are kept. Cancel lets it go on.")
+        elif self.ws.busy is None:   # a fine-tune asked for, PyTorch still loading
+            text = self.tr("The fine-tune is getting ready. Quit anyway?")
+            more = self.tr("If you quit, it does not go on; My digits are kept. Cancel lets it go on.")
+        else:
+            text = self.tr("Training is running. Quit anyway?")
+            more = self.tr("If you quit, the run stops and is recorded as stopped; its model so far is kept in the "
+                           "Runs list. Cancel lets it go on.")
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Quit mnist-gui?"), text,
                           QMessageBox.StandardButton.Cancel, self, objectName="quitBox")
         box.setInformativeText(more)
@@ -712,7 +722,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, e: QCloseEvent) -> None:
         """Stop all background work (training is recorded as stopped), remember the window, close. The title
         bar's close (a spontaneous event) asks first while work runs, as Ctrl+Q does."""
-        if e.spontaneous() and self.ws.busy is not None and not self._quitAsked:
+        if e.spontaneous() and self._work_under_way() is not None and not self._quitAsked:
             e.ignore()
             self.quit_asking()
             return

@@ -954,6 +954,14 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>研究正在進行中。仍要結束嗎？</translation>
     </message>
     <message>
+        <source>The fine-tune is getting ready. Quit anyway?</source>
+        <translation>微調正在準備中。仍要結束嗎？</translation>
+    </message>
+    <message>
+        <source>If you quit, it does not go on; My digits are kept. Cancel lets it go on.</source>
+        <translation>若結束，微調不會繼續；「我的數字」會保留。按「取消」則讓它繼續。</translation>
+    </message>
+    <message>
         <source>Training is running. Quit anyway?</source>
         <translation>正在訓練中。仍要結束嗎？</translation>
     </message>

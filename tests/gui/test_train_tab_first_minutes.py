@@ -68,7 +68,8 @@ def test_finetune_says_at_once_that_it_is_getting_ready_while_pytorch_loads(wind
     plans = []
     monkeypatch.setattr(train, "start_training", lambda plan=None, **_kw: plans.append(plan) or True)
     monkeypatch.setattr(training_tab, "_load_torch", lambda _report, _stop: None)   # torch is loaded here
-    torch = sys.modules.pop("torch")                      # as in a session that has not used PyTorch yet
+    import torch  # loaded (run alone, this test's process had not), then taken out for a while:
+    sys.modules.pop("torch")                              # as in a session that has not used PyTorch yet
     try:
         with qtbot.waitSignal(train.finetunePreparing, check_params_cb=lambda on: on is True):
             draw.finetuneButton.click()
@@ -77,6 +78,39 @@ def test_finetune_says_at_once_that_it_is_getting_ready_while_pytorch_loads(wind
     assert "getting the fine-tuning ready" in draw.myCountLabel.text() and not draw.finetuneButton.isEnabled()
     qtbot.waitUntil(lambda: len(plans) == 1)              # then it starts, with the fine-tune's plan
     assert plans[0].kind == "finetune" and "getting" not in draw.myCountLabel.text()
+
+
+def test_quitting_while_a_finetune_gets_ready_asks_first(window, qtbot, monkeypatch):
+    """Found by a newcomer: the window closed just after Fine-tune (PyTorch still loading) went without a
+    question and the fine-tune was dropped without a word; the title bar's close and Ctrl+Q now ask, as while it runs."""
+    import sys
+    import threading
+
+    import numpy as np
+    from PySide6.QtWidgets import QMessageBox
+
+    from mnist_gui.gui.tabs import training_tab
+    train, draw = window.trainTab, window.drawTab
+    window.ws.teach(3, np.zeros((28, 28), np.float32))
+    loading = threading.Event()
+    monkeypatch.setattr(train, "start_training", lambda plan=None, **_kw: True)
+    monkeypatch.setattr(training_tab, "_load_torch", lambda _report, _stop: loading.wait(60))   # PyTorch, slow
+    import torch  # loaded (run alone, this test's process had not), then taken out for a while:
+    sys.modules.pop("torch")                              # as in a session that has not used PyTorch yet
+    try:
+        with qtbot.waitSignal(train.finetunePreparing, check_params_cb=lambda on: on is True):
+            draw.finetuneButton.click()
+    finally:
+        sys.modules["torch"] = torch
+    assert window.ws.busy is None and train.preparing
+    window.quitAction.trigger()
+    box = window.quitBox
+    assert box is not None and box.text() == "The fine-tune is getting ready. Quit anyway?"
+    assert "My digits are kept" in box.informativeText()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert window.isVisible() and train.preparing
+    loading.set()
+    qtbot.waitUntil(lambda: not train.preparing)
 
 
 def test_a_finished_finetune_says_on_the_draw_tab_that_it_went_live(window, qtbot):

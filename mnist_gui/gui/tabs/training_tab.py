@@ -280,6 +280,11 @@ class TrainingTab(Retranslating, QWidget):
             n, f"{len(plan.extra_train) // n:,}", f"{len(plan.extra_train):,}"))
         return self.start_training(plan=plan)
 
+    @property
+    def preparing(self) -> bool:
+        """A fine-tune asked for waits for PyTorch to load."""
+        return self._preparing
+
     def _set_preparing(self, on: bool) -> None:
         self._preparing = on
         self.finetunePreparing.emit(on)
