@@ -436,7 +436,7 @@ class MainWindow(QMainWindow):
         if why is not None:
             self.show_message(self.tr("Not an MNIST folder"), why.text(), QMessageBox.Icon.Warning)
         elif chosen:
-            self.statusBar().showMessage(self.tr("MNIST folder: {0}").format(chosen), 5000)
+            self._on_data_folder_set(chosen)   # as the dialog's choice: the tabs waiting for MNIST go on
         return chosen is not None
 
     def open_image(self, path: str | None = None) -> bool:

@@ -211,3 +211,25 @@ def test_the_panel_never_widens_the_studies_form_column(window, qtbot):
     panel = tab.dataPanel
     whole = lambda: all(b.width() >= b.sizeHint().width() for b in (panel.chooseButton, panel.downloadButton))
     qtbot.waitUntil(lambda: panel.buttons.direction() == QBoxLayout.Direction.TopToBottom and whole())
+
+
+def test_a_damaged_mnist_folder_is_said_in_the_panel_and_another_folder_goes_on(window, qtbot, tmp_path, monkeypatch):
+    """Found by a newcomer: "wrong magic number … (not an MNIST IDX file)" stood in the Data tab's status line with
+    no way to choose another folder there, and stayed after File → MNIST data… chose a good one. A damaged folder
+    is said in the panel, as a missing one is, and choosing another folder loads it."""
+    from tests.core.test_data import make_fake_mnist
+    monkeypatch.delenv("MNIST_GUI_DATA", raising=False)
+    bad, good = make_fake_mnist(tmp_path / "bad"), make_fake_mnist(tmp_path / "good")
+    (bad / "train-images-idx3-ubyte.gz").write_bytes((good / "train-labels-idx1-ubyte.gz").read_bytes())  # labels
+    window.ws.set_data_dir(str(bad))
+    tab = window.dataTab
+    window.tabs.setCurrentWidget(tab)
+    assert tab.load()
+    qtbot.waitUntil(lambda: tab.dataPanel.isVisibleTo(tab), timeout=30_000)
+    assert "holds labels, expected images" in tab.dataPanel.message.text() and tab.status.text() == ""
+    assert tab.dataPanel.chooseButton.isVisibleTo(tab)   # the way to another folder, where the error is said
+    assert window.choose_data_folder(str(good))          # File → MNIST data… (the panel's own check)
+    qtbot.waitUntil(lambda: tab.data is not None, timeout=30_000)
+    assert not tab.dataPanel.isVisibleTo(tab) and str(good) in tab.status.text()
+    import numpy as np  # a small folder with no image of some digit: those means are black, not NaN
+    assert 0 in tab.count_per_class and np.isfinite(tab.mean_images).all()

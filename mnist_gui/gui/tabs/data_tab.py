@@ -23,7 +23,7 @@ from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.i18n import Retranslating, SaidLabel
 from mnist_gui.gui.jobs import JobRunner, Task, describe_error
 from mnist_gui.gui.qt_workspace import QtWorkspace
-from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
+from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing, mnist_unusable
 from mnist_gui.gui.widgets.images import array_to_qimage
 
 PAGE = 100  # 10×10 samples
@@ -173,7 +173,7 @@ class DataTab(Retranslating, QWidget):
         self._loader = None
         self.cancelButton.hide()
         self.loadButton.setEnabled(True)
-        if error is not None and mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
+        if mnist_unusable(self.ws, error):   # the panel says it, with the way to set MNIST up: once
             self.status.say(lambda: "")
             self.dataPanel.show_missing(error)
         elif error is not None:
@@ -233,7 +233,9 @@ class DataTab(Retranslating, QWidget):
         key = (id(self.data), self.splitCombo.currentIndex())
         if getattr(self, "_means_key", None) != key:  # computed once per split, not per page
             self._means_key = key
+            # a digit with no image (a small MNIST-style folder) is a black square, not the mean of nothing (NaN)
             self.mean_images = np.stack([split.images[labels == d].float().mean(0).numpy() / 255.0
+                                         if (labels == d).any() else np.zeros(split.images.shape[1:], np.float32)
                                          for d in range(10)])
         self.means.setPixmap(QPixmap.fromImage(array_to_qimage(tile(self.mean_images, cols=5))).scaled(
             5 * CELL * 2, 2 * CELL * 2, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))

@@ -29,7 +29,7 @@ from mnist_gui.gui.core_strings import core_text
 from mnist_gui.gui.i18n import Retranslating, Said, SaidLabel
 from mnist_gui.gui.jobs import JobRunner, Task, describe_error
 from mnist_gui.gui.qt_workspace import QtWorkspace
-from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
+from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_unusable
 from mnist_gui.gui.widgets.images import digit_qimage
 from mnist_gui.gui.widgets.plots import Plot
 from mnist_gui.gui.widgets.progress_bar import ProgressBar
@@ -305,7 +305,7 @@ class EvaluateTab(Retranslating, QWidget):
         self.progressBar.setRange(0, 1)
         said: Said = (lambda: describe_error(error)) if error is not None else \
             (lambda: self.tr("evaluation stopped"))
-        if error is not None and mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
+        if mnist_unusable(self.ws, error):   # the panel says it, with the way to set MNIST up: once
             self.accuracyLabel.say(lambda: "")
             self.dataPanel.show_missing(error)
         else:

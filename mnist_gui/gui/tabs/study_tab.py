@@ -54,7 +54,7 @@ from mnist_gui.gui.core_strings import core_text, core_tr
 from mnist_gui.gui.i18n import Retranslating, SaidLabel
 from mnist_gui.gui.jobs import JobRunner, Task, Worker, describe_error
 from mnist_gui.gui.qt_workspace import QtWorkspace
-from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_missing
+from mnist_gui.gui.widgets.data_folder import DataFolderPanel, mnist_unusable
 from mnist_gui.gui.widgets.plots import Plot, align, percent_floor, symbol_brush
 from mnist_gui.gui.widgets.progress_bar import ProgressBar
 
@@ -497,7 +497,7 @@ class StudyTab(Retranslating, QWidget):
         self._on_ended("cancelled" if stopped else "finished")
 
     def _on_failed(self, error: Exception) -> None:
-        if mnist_missing(self.ws):   # the panel says it, with the way to set MNIST up: once
+        if mnist_unusable(self.ws, error):   # the panel says it, with the way to set MNIST up: once
             self.statusLabel.say(lambda: "")
             self.dataPanel.show_missing(error)
         else:

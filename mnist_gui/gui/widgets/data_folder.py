@@ -38,6 +38,14 @@ def mnist_missing(ws: Workspace) -> bool:
     return ws.loaded_mnist is None and find_mnist_folder(ws.data_dir, ws.download_dir) is None
 
 
+def mnist_unusable(ws: Workspace, error: Exception | None) -> bool:
+    """Did the work fail for want of a usable MNIST: its folder's files missing or damaged (any DataError, "wrong
+    magic number"), or none found? Then the tab's panel says it, with the way to choose another folder or download
+    (a damaged folder's error stood in the status line, with no Browse, and stayed after another was chosen)."""
+    from mnist_gui.core.errors import DataError
+    return error is not None and (isinstance(error, DataError) or mnist_missing(ws))
+
+
 @dataclass(frozen=True)
 class FolderLacks:
     """A folder chosen for MNIST that lacks some of its files; text() says so in the window's language."""
