@@ -1,4 +1,5 @@
-"""Help → Keyboard shortcuts (a table) and Help → About (versions, the network, the models' accuracy)."""
+"""Help → Keyboard shortcuts (a table) and Help → About (versions, the network, the models' accuracy); the question
+asked before anything is deleted for good."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ import functools
 import html
 import platform
 import sys
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt, qVersion
+from PySide6.QtCore import QCoreApplication, Qt, qVersion
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -24,6 +27,20 @@ from mnist_gui import config
 
 TUTORIAL_URL = "https://www.tensorflow.org/tutorials/layers"
 TUTORIAL_ARCHIVE_URL = ("https://web.archive.org/web/2018/https://www.tensorflow.org/tutorials/layers")
+
+
+def ask_before_deleting(parent, text: str, delete: Callable[[], None]) -> QMessageBox:
+    """Delete or Cancel (the default) before something is deleted for good (a run and its model, taught digits: a
+    newcomer's click removed them at once): a window-modal question that does not block; delete() runs on Delete.
+    Returns the box (objectName "deleteBox")."""
+    box = QMessageBox(QMessageBox.Icon.Question, QCoreApplication.translate("Dialogs", "Delete?"), text,
+                      QMessageBox.StandardButton.Cancel, parent, objectName="deleteBox")
+    box.setInformativeText(QCoreApplication.translate("Dialogs", "This cannot be undone."))
+    yes = box.addButton(QCoreApplication.translate("Dialogs", "&Delete"), QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.finished.connect(lambda _code: box.clickedButton() is yes and delete())
+    box.open()
+    return box
 
 
 class ShortcutsDialog(QDialog):

@@ -17,6 +17,23 @@
             <numerusform>(%n damaged records skipped)</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Delete %n taught digit(s) from My digits?</source>
+        <translation>
+            <numerusform>Delete %n taught digit from My digits?</numerusform>
+            <numerusform>Delete %n taught digits from My digits?</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>RunsPanel</name>
+    <message numerus="yes">
+        <source>Delete %n run(s) and the model(s) they made?</source>
+        <translation>
+            <numerusform>Delete %n run and the model it made?</numerusform>
+            <numerusform>Delete %n runs and the models they made?</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>StudyTab</name>

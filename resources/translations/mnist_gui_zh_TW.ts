@@ -193,6 +193,21 @@
     </message>
 </context>
 <context>
+    <name>Dialogs</name>
+    <message>
+        <source>Delete?</source>
+        <translation>要刪除嗎？</translation>
+    </message>
+    <message>
+        <source>This cannot be undone.</source>
+        <translation>此動作無法復原。</translation>
+    </message>
+    <message>
+        <source>&amp;Delete</source>
+        <translation>刪除(&amp;D)</translation>
+    </message>
+</context>
+<context>
     <name>DrawTab</name>
     <message>
         <source>The 28×28 image the network sees</source>
@@ -1051,6 +1066,12 @@ The trained model is kept in memory: free some space and try again, or save it e
             <numerusform>（略過 %n 筆損壞的紀錄）</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Delete %n taught digit(s) from My digits?</source>
+        <translation>
+            <numerusform>要從「我的數字」刪除 %n 個教過的數字嗎？</numerusform>
+        </translation>
+    </message>
     <message>
         <source>No digits taught yet. On the Draw tab, draw a digit, set “This is a” to it and press Remember; then “Fine-tune on my digits” teaches the model your handwriting.</source>
         <translation>還沒有教過任何數字。在「繪圖」分頁寫一個數字，把「這是」設為該數字，再按「記住」；之後「用我的數字微調」會讓模型學會你的筆跡。</translation>
@@ -1422,6 +1443,12 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>{0}: {1} on {2}, {3} s</source>
         <translation>{0}：{1}，在 {2} 上，{3} 秒</translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete %n run(s) and the model(s) they made?</source>
+        <translation>
+            <numerusform>要刪除 %n 次訓練及其產生的模型嗎？</numerusform>
+        </translation>
     </message>
     <message>
         <source>Runs</source>

@@ -51,6 +51,9 @@ def test_two_runs_are_listed_overlaid_and_made_live(window, qtbot, small_mnist, 
     assert panel.table.rowCount() == 1 and "skipped damaged run record" in panel.message.text()
     panel.table.selectRow(0)
     panel.deleteRunButton.click()
+    box = panel.deleteBox   # asked first: the run's model goes too, for good
+    assert box.isVisible() and box.text() == "Delete 1 run and the model it made?" and panel.table.rowCount() == 1
+    next(b for b in box.buttons() if b.text() == "&Delete").click()
     qtbot.waitUntil(lambda: panel.table.rowCount() == 0)
 
 
@@ -236,5 +239,5 @@ def test_the_live_models_run_is_known_however_its_path_was_spelled(window, qtbot
         panel.table.selectRow(0)
         assert not panel.makeLiveButton.isEnabled(), path
         assert not panel.deleteRunButton.isEnabled() and "live" in panel.deleteRunButton.toolTip(), path
-        panel.delete_selected()
+        assert panel.delete_selected() is None   # the live run: nothing to ask, nothing deleted
         assert rec.model_path.is_file(), path

@@ -4,7 +4,7 @@ import re
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from mnist_gui.core.recipes import RECIPES
 from tests.gui.conftest import ONE, SEVEN, ZERO, accept_new_model, draw, fit_strokes
@@ -52,6 +52,13 @@ def test_my_digits_tab_browses_and_deletes(window, qtbot):
     assert my.list.count() == 2 and {my.list.item(i).text() for i in range(2)} == {"1"}
     my.list.item(0).setSelected(True)
     qtbot.mouseClick(my.deleteButton, Qt.MouseButton.LeftButton)
+    box = my.deleteBox   # asked first (a click deleted at once): Cancel, the default, keeps it
+    assert box.isVisible() and box.text() == "Delete 1 taught digit from My digits?"
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert my.list.count() == 2 and len(window.ws.my_digits) == 4
+    qtbot.mouseClick(my.deleteButton, Qt.MouseButton.LeftButton)
+    next(b for b in my.deleteBox.buttons() if b.text() == "&Delete").click()
     assert my.list.count() == 1 and window.ws.my_digits.counts()[1] == 1 and len(window.ws.my_digits) == 3
     assert tab.myCountLabel.text().startswith("3 ")
 

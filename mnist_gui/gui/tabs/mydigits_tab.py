@@ -11,12 +11,15 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from mnist_gui.core.storage import os_reason
 from mnist_gui.gui import i18n
+from mnist_gui.gui.dialogs import ask_before_deleting
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.qt_workspace import QtWorkspace
 from mnist_gui.gui.widgets.images import array_to_qimage
@@ -101,11 +104,17 @@ class MyDigitsTab(Retranslating, QWidget):
         self.countsLabel.setText(text)
         self.deleteButton.setEnabled(self.list.count() > 0)
 
-    def delete_selected(self) -> None:
+    def delete_selected(self) -> QMessageBox | None:
+        """Ask, then forget the selected digits; the question's box, or None when none is selected."""
         ids = [i.data(Qt.ItemDataRole.UserRole) for i in self.list.selectedItems()]
         if not ids:
-            return
-        try:
-            self.ws.forget(ids)
-        except OSError as e:
-            self.countsLabel.setText(self.tr("Could not delete: {0}").format(e))
+            return None
+
+        def delete() -> None:
+            try:
+                self.ws.forget(ids)
+            except OSError as e:
+                self.countsLabel.setText(self.tr("Could not delete: {0}").format(os_reason(e)))
+        self.deleteBox = ask_before_deleting(self, self.tr("Delete %n taught digit(s) from My digits?", "", len(ids)),
+                                             delete)
+        return self.deleteBox

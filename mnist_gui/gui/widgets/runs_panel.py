@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -29,9 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from mnist_gui.core.states import BusyKind, RunStatus
-from mnist_gui.core.storage import is_dir
+from mnist_gui.core.storage import is_dir, os_reason
 from mnist_gui.gui import theme
 from mnist_gui.gui.core_strings import choice_text
+from mnist_gui.gui.dialogs import ask_before_deleting
 from mnist_gui.gui.i18n import Retranslating
 from mnist_gui.gui.jobs import JobRunner, Task
 from mnist_gui.gui.qt_workspace import QtWorkspace
@@ -325,13 +327,21 @@ class RunsPanel(Retranslating, QWidget):
         if len(sel) == 1:
             self.makeLiveRequested.emit(sel[0])
 
-    def delete_selected(self) -> None:
+    def delete_selected(self) -> QMessageBox | None:
+        """Ask, then delete the selected runs (not the live one) and their models; the question's box, or None when
+        there is nothing to delete."""
         live = self._live_run()
-        try:
-            for r in self.selected():
-                if r.id != live:
+        runs = [r for r in self.selected() if r.id != live]
+        if not runs:
+            return None
+
+        def delete() -> None:
+            try:
+                for r in runs:
                     self.ws.delete_run(r)
-        except OSError as e:
-            self.message.setText(self.tr("Could not delete the run: {0}").format(e))
-            return
-        self.refresh()
+            except OSError as e:
+                self.message.setText(self.tr("Could not delete the run: {0}").format(os_reason(e)))
+            self.refresh()
+        self.deleteBox = ask_before_deleting(self, self.tr("Delete %n run(s) and the model(s) they made?", "",
+                                                           len(runs)), delete)
+        return self.deleteBox
