@@ -14,7 +14,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
@@ -89,6 +89,7 @@ class Reading:
     verdict: Verdict
     number: NumberReading | None = None
     digit_verdicts: tuple[Verdict, ...] = ()
+    network: np.ndarray | None = None   # one digit drawn: the live network's own ten, before the other readers joined
 
     @property
     def top(self) -> int:
@@ -244,7 +245,7 @@ class Reader:
         img = strokes_to_mnist(strokes)
         if img is None:
             return None
-        probs = self.classifier.probabilities(img)
+        probs = own = self.classifier.probabilities(img)
         feats = features(strokes)[None]   # once, for the path net, the elastic reader and the path gate
         path = self.models.path_net
         if path is not None:
@@ -271,7 +272,7 @@ class Reader:
                 None when it is near none."""
                 t = mine.templates()
                 return E.softmax_of_distances(t.distances(feats))[0] if t.nearest(ways()) <= E.FAR_BEYOND else None
-        return self._reading(img, probs, feats, [strokes], near, taught)
+        return replace(self._reading(img, probs, feats, [strokes], near, taught), network=own)
 
     def read_image(self, image) -> Reading | None:
         """An image (a file, an array) as one digit, the image gate alone; None when it holds no ink.

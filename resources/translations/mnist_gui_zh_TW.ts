@@ -1243,10 +1243,6 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>機率</translation>
     </message>
     <message>
-        <source>The probability the network gives each digit. The digit read is drawn in orange when it is sure, in grey when it is not sure (the words above say which digits it hesitates between); a drawing that is not a digit shows no bars.</source>
-        <translation>網路給每個數字的機率。讀出的數字有把握時以橘色顯示，沒有把握時以灰色顯示（上方的文字說明它在哪幾個數字間猶豫）；不是數字的圖形不顯示長條。</translation>
-    </message>
-    <message>
         <source>{0} sure</source>
         <translation>{0} 確定</translation>
     </message>
@@ -1267,12 +1263,20 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>太小，無法辨識：請把數字畫大一點</translation>
     </message>
     <message>
+        <source>The probability of each digit: the network&apos;s, joined for a drawing with those of the readers of the pen&apos;s path (the line below says what the network reads alone). The digit read is drawn in orange when it is sure, in grey when it is not sure (the words above say which digits it hesitates between); a drawing that is not a digit shows no bars.</source>
+        <translation>每個數字的機率：網路的機率，手繪時再結合筆畫路徑讀取器的機率（下方一行說明網路單獨讀出的結果）。讀出的數字有把握時以橘色顯示，沒有把握時以灰色顯示（上方的文字說明它在哪幾個數字間猶豫）；不是數字的圖形不顯示長條。</translation>
+    </message>
+    <message>
         <source>{0}: {1} ({2}) or {3} ({4})</source>
         <translation>{0}：{1}（{2}）或 {3}（{4}）</translation>
     </message>
     <message>
         <source>{0}: {1} ({2})</source>
         <translation>{0}：{1}（{2}）</translation>
+    </message>
+    <message>
+        <source>The network alone: {0} ({1})</source>
+        <translation>網路單獨讀出：{0}（{1}）</translation>
     </message>
     <message>
         <source>{0} (the digit of the last stroke)</source>

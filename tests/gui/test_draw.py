@@ -29,6 +29,27 @@ def test_drawn_digits_are_read(window, qtbot):
         assert window.drawTab.bars.topLabel.text() == str(digit)
 
 
+def test_the_bars_say_what_the_network_reads_alone(window, qtbot, monkeypatch):
+    """Found by a newcomer: with a network trained one step made live, a 7 still read "7, 100.0% sure" (the pen-path
+    readers joined), and nothing said that the network itself did not know. The line under the bars says it."""
+    tab, bars = window.drawTab, window.drawTab.bars
+    draw(qtbot, tab.canvas, fit_strokes(SEVEN))
+    own = tab.reading.network
+    assert own is not None and bars.networkLabel.isVisible() and int(np.argmax(own)) == 7
+    assert bars.networkLabel.text() == f"The network alone: 7 ({own[7]:.1%})"
+    # a network that knows nothing (as one trained a step): every digit a tenth; the joined reading still a 7
+    classifier = window.ws.reader.classifier
+    monkeypatch.setattr(classifier, "probabilities", lambda img: np.full(10, 0.1))
+    tab.canvas.clear()
+    draw(qtbot, tab.canvas, fit_strokes(SEVEN))
+    assert bars.topLabel.text() == "7" and bars.networkLabel.text() == "The network alone: 0 (10.0%)"
+    tab.canvas.clear()
+    assert not bars.networkLabel.isVisible()   # nothing drawn, nothing said
+    tab.numberMode.setChecked(True)             # number mode: the digits' own readings are not one network's ten
+    draw(qtbot, tab.canvas, fit_strokes(SEVEN))
+    assert not bars.networkLabel.isVisible()
+
+
 def test_pen_drawn_digits_from_unseen_writers(window, qtbot, pen_digits):
     canvas = window.drawTab.canvas
     right = 0
