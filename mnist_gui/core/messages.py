@@ -31,6 +31,12 @@ def _cpu(f: Mapping[str, Any]) -> str:
     return (f"{f['model']}, " if f["model"] else "") + f"CPU, {n} thread{'s' if n != 1 else ''}"
 
 
+def _run_finished(f: Mapping[str, Any]) -> str:
+    n = f["steps"]
+    return (f"finished: test accuracy {f['accuracy']:.2%} after {n} step{'s' if n != 1 else ''}, "
+            f"{f['seconds']:.1f} s of training")
+
+
 def _verdict_next(f: Mapping[str, Any]) -> str:
     return f"next: {f['value']} at {f['mean']:.2%}, {f['gap']:.2f} points lower"
 
@@ -46,7 +52,7 @@ ENGLISH: dict[str, Template] = {
     "mnist-downloading": "downloading MNIST into {folder}",
     "mnist-downloading-file": "downloading {file} ({index} of {count})",
     # a training run's end (core/train.py TrainResult.message) and its pauses (StatusChanged)
-    "run-finished": "finished: test accuracy {accuracy:.2%} after {steps} steps, {seconds:.1f} s of training",
+    "run-finished": _run_finished,   # "after 1 step", "after 120 steps"
     "run-stopped": "stopped at step {step} of {total}",
     "run-paused": "paused",
     "run-resumed": "resumed",

@@ -130,6 +130,16 @@ def _cpu(f: Mapping[str, Any]) -> str:
     return QCoreApplication.translate("core", "CPU, {threads} threads").format(**f)
 
 
+def _run_finished(f: Mapping[str, Any]) -> str:
+    """"after 1 step", "after 120 steps" (a run of one step said "after 1 steps"; lupdate reads no plural form
+    from QCoreApplication.translate in Python, so the one step has a text of its own)."""
+    if f["steps"] == 1:
+        return QCoreApplication.translate(
+            "core", "finished: test accuracy {accuracy:.2%} after 1 step, {seconds:.1f} s of training").format(**f)
+    return QCoreApplication.translate(
+        "core", "finished: test accuracy {accuracy:.2%} after {steps} steps, {seconds:.1f} s of training").format(**f)
+
+
 def _download_failed(f: Mapping[str, Any]) -> str:
     return download_failed(f["offline"], f["reason"])
 
@@ -152,8 +162,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "my-digits-empty": QT_TRANSLATE_NOOP("core", "My digits is empty: teach some digits first"),
     "model-not-loaded": QT_TRANSLATE_NOOP("core", "the model has not loaded yet"),
     "diverged": QT_TRANSLATE_NOOP("core", "diverged at step {step}: loss is {loss}; lower the learning rate"),
-    "run-finished": QT_TRANSLATE_NOOP("core", "finished: test accuracy {accuracy:.2%} after {steps} steps, "
-                                              "{seconds:.1f} s of training"),
+    "run-finished": _run_finished,
     "run-stopped": QT_TRANSLATE_NOOP("core", "stopped at step {step} of {total}"),
     "run-paused": QT_TRANSLATE_NOOP("core", "paused"),
     "run-resumed": QT_TRANSLATE_NOOP("core", "resumed"),

@@ -2300,10 +2300,6 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>在第 {step} 步發散：損失為 {loss}；請降低學習率</translation>
     </message>
     <message>
-        <source>finished: test accuracy {accuracy:.2%} after {steps} steps, {seconds:.1f} s of training</source>
-        <translation>完成：{steps} 步、訓練 {seconds:.1f} 秒後，測試準確率 {accuracy:.2%}</translation>
-    </message>
-    <message>
         <source>stopped at step {step} of {total}</source>
         <translation>在第 {step} 步（共 {total} 步）停止</translation>
     </message>
@@ -2426,6 +2422,14 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>study</source>
         <translation>參數研究</translation>
+    </message>
+    <message>
+        <source>finished: test accuracy {accuracy:.2%} after 1 step, {seconds:.1f} s of training</source>
+        <translation>完成：1 步、訓練 {seconds:.1f} 秒後，測試準確率 {accuracy:.2%}</translation>
+    </message>
+    <message>
+        <source>finished: test accuracy {accuracy:.2%} after {steps} steps, {seconds:.1f} s of training</source>
+        <translation>完成：{steps} 步、訓練 {seconds:.1f} 秒後，測試準確率 {accuracy:.2%}</translation>
     </message>
     <message>
         <source>no finished runs yet</source>

@@ -14,6 +14,7 @@ def test_a_message_is_a_code_and_fields_and_reads_as_english():
     m = say("run-finished", accuracy=0.98765, steps=120, seconds=3.25)
     assert (m.code, dict(m.fields)) == ("run-finished", {"accuracy": 0.98765, "steps": 120, "seconds": 3.25})
     assert str(m) == "finished: test accuracy 98.77% after 120 steps, 3.2 s of training"
+    assert "after 1 step, " in str(say("run-finished", accuracy=0.1, steps=1, seconds=0.5))   # not "1 steps"
     assert str(say("cpu-name", model="", threads=1)) == "CPU, 1 thread"
     assert str(say("cpu-name", model="Xeon", threads=8)) == "Xeon, CPU, 8 threads"
     with pytest.raises(KeyError):
