@@ -31,15 +31,18 @@ def _int_range(lo: int, hi: int) -> Callable[[int], bool]:
     return lambda v: lo <= v <= hi
 
 
+def _json(text: str, max_bytes: int) -> Any:
+    """A setting's JSON value by the one JSON reader (storage.loads_json: too large, too deep, not JSON are one
+    JsonFileError, a ValueError): a study form of "[[[…" raised RecursionError and the app did not start."""
+    from mnist_gui.core.storage import loads_json
+    return loads_json(text, max_bytes)
+
+
 def _is_network_draft(text: str) -> bool:
     """A JSON list of layers (core/spec.py Layer objects; an unfinished network is still a draft)."""
-    import json
-
     from mnist_gui.core.spec import MAX_LAYERS, MAX_SPEC_BYTES, Layer
-    if len(text) > MAX_SPEC_BYTES:   # the bounds of an architecture file hold for a kept draft too
-        return False
-    try:
-        layers = json.loads(text)
+    try:   # the bounds of an architecture file hold for a kept draft too
+        layers = _json(text, MAX_SPEC_BYTES)
         return isinstance(layers, list) and len(layers) <= MAX_LAYERS and all(Layer.from_dict(d) for d in layers)
     except Exception:  # noqa: BLE001 - anything a hand-edited or torn value raises: not a draft
         return False
@@ -47,15 +50,15 @@ def _is_network_draft(text: str) -> bool:
 
 def _is_train_form(text: str) -> bool:
     """A JSON TrainConfig that passes its checks (core/recipes.py)."""
-    import json
-
     from mnist_gui.core.recipes import TrainConfig
     try:
-        values = json.loads(text)
+        values = _json(text, MAX_FORM_CHARS)
         return isinstance(values, dict) and TrainConfig.from_dict(values) is not None
     except Exception:  # noqa: BLE001 - anything a hand-edited or torn value raises: not a form
         return False
 
+
+MAX_FORM_CHARS = 10_000   # a tab's form kept as JSON (the Train and Studies tabs'): a few hundred characters
 
 # The Studies tab's form: each field's name and the type its value has.
 STUDY_FORM_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -65,12 +68,11 @@ STUDY_FORM_FIELDS: dict[str, type | tuple[type, ...]] = {
 
 def _is_study_form(text: str) -> bool:
     """A JSON object of STUDY_FORM_FIELDS (any subset), each of its type."""
-    import json
     try:
-        values = json.loads(text)
+        values = _json(text, MAX_FORM_CHARS)
     except ValueError:
         return False
-    return (isinstance(values, dict) and len(text) <= 10_000
+    return (isinstance(values, dict)
             and all(k in STUDY_FORM_FIELDS and isinstance(v, STUDY_FORM_FIELDS[k])
                     and (STUDY_FORM_FIELDS[k] is bool or not isinstance(v, bool)) for k, v in values.items()))
 

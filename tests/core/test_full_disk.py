@@ -179,15 +179,16 @@ def test_a_torn_last_line_is_set_aside_and_the_study_opens_from_its_last_whole_r
     assert len(st.load_study(ws, "lr").get_trials()) == 2   # and it opens again
 
 
+@pytest.mark.parametrize("garbage", [b"\x00\xff\xfe garbage", b"[" * 100_000])   # not UTF-8; too deep for json
 @pytest.mark.parametrize("damage", ["middle", "end"])
-def test_garbage_in_a_journal_names_the_file_and_line_and_nothing_is_appended(_isolated_home, damage):
+def test_garbage_in_a_journal_names_the_file_and_line_and_nothing_is_appended(_isolated_home, damage, garbage):
     from mnist_gui.core.workspace import Workspace
     ws = Workspace(_isolated_home)
     _made(ws)
     path = _journal(_isolated_home)
     lines = path.read_bytes().splitlines(keepends=True)
     bad = 2 if damage == "middle" else len(lines) + 1
-    lines.insert(bad - 1, b"\x00\xff\xfe garbage\n")
+    lines.insert(bad - 1, garbage + b"\n")
     path.write_bytes(b"".join(lines))
     before = path.read_bytes()
     with pytest.raises(st.StudyError, match=rf"the study file {path} is damaged at line {bad} "):

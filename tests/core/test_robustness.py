@@ -149,3 +149,16 @@ def test_predict_reports_every_file_when_some_are_bad(tmp_path):
     assert "megapixels are refused" in preds[1]["error"]
     errors = r.stderr.strip().splitlines()
     assert len(errors) == 4 and all(e.startswith("mnist-gui: error: ") for e in errors)
+
+
+@pytest.mark.parametrize("key", ["study/form", "train/form", "model/draft"])
+@pytest.mark.parametrize("value", ["[" * 2_000, "[" * 9_000 + "]" * 9_000, '{"a": ' + "1" * 5_000 + "}"])
+def test_a_json_setting_nested_too_deeply_or_with_a_huge_number_is_ignored_and_the_app_starts(tmp_path, key, value):
+    """Found by a review: the Studies form "[[[…" raised RecursionError from check_all, and the window did not start."""
+    from mnist_gui.core.settings import IniStore, Settings
+    section, _, name = key.partition("/")
+    path = tmp_path / "settings.ini"
+    path.write_text(f"[{section}]\n{name}={value}\n")
+    s = Settings(IniStore(path), name=str(path))
+    problems = s.check_all()   # (raised RecursionError for the study form: the app did not start)
+    assert s.get(key) == "" and any(f"[{section}] {name}=" in p and "ignored" in p for p in problems)

@@ -27,6 +27,7 @@ from mnist_gui.core.storage import (
     DiskFullError,
     StateFileError,
     atomic_write_bytes,
+    loads_json,
     no_space,
     read_state_file,
     size_text,
@@ -418,9 +419,9 @@ def _repair_journal(path: Path) -> None:
         whole = data.rfind(b"\n") + 1
         lines = data[:whole].splitlines()
         for number, line in enumerate(lines, start=1):
-            try:
-                record = json.loads(line)
-            except ValueError:   # not JSON, not UTF-8
+            try:   # the one JSON reader: not UTF-8, not JSON, nested too deeply (RecursionError escaped json.loads)
+                record = loads_json(line, MAX_JOURNAL_BYTES)
+            except ValueError:
                 record = None
             if not (isinstance(record, dict) and "op_code" in record):
                 raise StudyError(f"the study file {path} is damaged at line {number} (not a study record); "
