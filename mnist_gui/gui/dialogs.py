@@ -35,6 +35,7 @@ def ask_before_deleting(parent, text: str, delete: Callable[[], None]) -> QMessa
     Returns the box (objectName "deleteBox")."""
     box = QMessageBox(QMessageBox.Icon.Question, QCoreApplication.translate("Dialogs", "Delete?"), text,
                       QMessageBox.StandardButton.Cancel, parent, objectName="deleteBox")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)   # none is left behind, hidden, per question
     box.setInformativeText(QCoreApplication.translate("Dialogs", "This cannot be undone."))
     yes = box.addButton(QCoreApplication.translate("Dialogs", "&Delete"), QMessageBox.ButtonRole.DestructiveRole)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)

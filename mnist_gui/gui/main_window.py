@@ -64,7 +64,7 @@ class MainWindow(QMainWindow):
         self.ws = workspace
         self.qtws = QtWorkspace(self.ws, self)
         self.modelChanged = self.qtws.modelChanged
-        self.qtws.busyChanged.connect(self._on_busy_changed)
+        self.qtws.busyChanged.connect(self._on_work_changed)
         self.jobs = JobRunner(self)
         self.lastMessage: QMessageBox | None = None
         self.lastMessageText = ""
@@ -231,6 +231,7 @@ class MainWindow(QMainWindow):
         self.drawTab.predicted.connect(self._on_reading)
         self.drawTab.finetuneRequested.connect(self.trainTab.start_finetune)
         self.trainTab.finetunePreparing.connect(self.drawTab.set_finetune_preparing)
+        self.trainTab.finetunePreparing.connect(self._on_work_changed)
         self.trainTab.mnistNeeded.connect(self._mnist_for_finetune)   # the MNIST set-up of File → MNIST data…
         self.trainTab.runFinished.connect(self._on_run_finished)
         self.evaluateTab.openInCanvas.connect(self._open_test_image)
@@ -669,26 +670,29 @@ class MainWindow(QMainWindow):
         self.aboutDialog.open()
         return self.aboutDialog
 
-    def _work_under_way(self) -> BusyKind | None:
-        """What a quit would stop: the work that runs, or a fine-tune asked for that waits for PyTorch to load
-        (closed then, it was dropped without a word)."""
+    def _finetune_preparing(self) -> bool:
+        """A fine-tune asked for waits for PyTorch to load (closed then, it was dropped without a word)."""
         train = getattr(self, "_trainTab", None)
-        return self.ws.busy or (BusyKind.FINETUNE if train is not None and train.preparing else None)
+        return train is not None and train.preparing
+
+    def _work_under_way(self) -> bool:
+        """Would a quit stop something: work that runs, or a fine-tune getting ready?"""
+        return self.ws.busy is not None or self._finetune_preparing()
 
     def quit_asking(self) -> None:
         """The user's own quit (Ctrl+Q, the title bar's close): while training or a study runs, asked first
         (Cancel is the default). A close from code or a signal (SIGTERM, a logout) is not asked."""
-        kind = self._work_under_way()
-        if kind is None or self._quitAsked:
+        busy = self.ws.busy   # read once: a worker may release its claim meanwhile
+        if (busy is None and not self._finetune_preparing()) or self._quitAsked:
             self.close()
             return
         if self.quitBox is not None:
             self.quitBox.raise_()
             return
-        if kind is BusyKind.STUDY:
+        if busy is BusyKind.STUDY:
             text = self.tr("A study is running. Quit anyway?")
             more = self.tr("If you quit, the study stops; its finished trials are kept. Cancel lets it go on.")
-        elif self.ws.busy is None:   # a fine-tune asked for, PyTorch still loading
+        elif busy is None:   # a fine-tune asked for, PyTorch still loading
             text = self.tr("The fine-tune is getting ready. Quit anyway?")
             more = self.tr("If you quit, it does not go on; My digits are kept. Cancel lets it go on.")
         else:
@@ -697,24 +701,25 @@ class MainWindow(QMainWindow):
                            "Runs list. Cancel lets it go on.")
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Quit mnist-gui?"), text,
                           QMessageBox.StandardButton.Cancel, self, objectName="quitBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)   # none is left behind, hidden, per question
         box.setInformativeText(more)
         quit_button = box.addButton(self.tr("&Quit"), QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        self.quitButton = quit_button
 
         def answered(_code: int) -> None:
-            self.quitBox = None
+            self.quitBox = self.quitButton = None
             if box.clickedButton() is quit_button:
                 self._quitAsked = True
                 self.close()
         box.finished.connect(answered)
-        self.quitBox = box
+        self.quitBox, self.quitButton = box, quit_button
         box.open()
 
-    def _on_busy_changed(self, busy: bool) -> None:
-        """The work ended while "quit anyway?" was open: the user still asked to quit, so the question stays,
-        now that nothing would be stopped (withdrawn, it left the window open with no word of the Ctrl+Q)."""
-        if not busy and self.quitBox is not None:
+    def _on_work_changed(self) -> None:
+        """The work ended (or a fine-tune getting ready did not start) while "quit anyway?" was open: the user still
+        asked to quit, so the question stays, now that nothing would be stopped (withdrawn, it left the window open
+        with no word of the Ctrl+Q)."""
+        if self.quitBox is not None and self.quitButton is not None and not self._work_under_way():
             self.quitBox.setText(self.tr("The work has ended. Quit now?"))
             self.quitBox.setInformativeText(self.tr("Nothing is stopped: what it made is kept."))
             self.quitBox.setDefaultButton(self.quitButton)
@@ -722,7 +727,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, e: QCloseEvent) -> None:
         """Stop all background work (training is recorded as stopped), remember the window, close. The title
         bar's close (a spontaneous event) asks first while work runs, as Ctrl+Q does."""
-        if e.spontaneous() and self._work_under_way() is not None and not self._quitAsked:
+        if e.spontaneous() and self._work_under_way() and not self._quitAsked:
             e.ignore()
             self.quit_asking()
             return

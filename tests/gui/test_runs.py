@@ -241,3 +241,26 @@ def test_the_live_models_run_is_known_however_its_path_was_spelled(window, qtbot
         assert not panel.deleteRunButton.isEnabled() and "live" in panel.deleteRunButton.toolTip(), path
         assert panel.delete_selected() is None   # the live run: nothing to ask, nothing deleted
         assert rec.model_path.is_file(), path
+
+
+def test_deleting_a_run_asks_first_and_a_failure_stays_said_after_the_list_is_read_again(window, qtbot, monkeypatch):
+    """A newcomer's click on Delete run removed the run and its model at once; and a deletion that failed said so for
+    an instant: the list, read again, wrote over it."""
+    from PySide6.QtWidgets import QMessageBox
+    rec = window.ws.runs.record("finished", {"preset": "fast-bn", "lr": 0.01}, {"test_accuracy": 0.9}, {}, 3.0)
+    panel = window.trainTab.runsPanel
+    with qtbot.waitSignal(panel.loaded):
+        panel.refresh()
+    panel.table.selectRow(0)
+    panel.deleteRunButton.click()
+    panel.deleteBox.button(QMessageBox.StandardButton.Cancel).click()   # Cancel: kept
+    assert rec.folder.is_dir() and panel.table.rowCount() == 1
+
+    def refused(_record):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(window.ws, "delete_run", refused)
+    panel.deleteRunButton.click()
+    next(b for b in panel.deleteBox.buttons() if b.text() == "&Delete").click()
+    with qtbot.waitSignal(panel.loaded):
+        panel.refresh()   # (a run recorded meanwhile elsewhere, a file watcher: the list is read again)
+    assert panel.message.text() == "Could not delete the run: Permission denied" and rec.folder.is_dir()

@@ -55,11 +55,27 @@ def test_an_empty_plots_words_fit_its_view(qtbot):
     assert isinstance(inside, QRectF)
 
 
-def test_finetune_says_at_once_that_it_is_getting_ready_while_pytorch_loads(window, qtbot, monkeypatch):
-    """The first use of PyTorch in a session takes seconds: the Draw tab says so at once (the button off),
-    PyTorch loads in a worker, and the fine-tune then starts."""
+@pytest.fixture
+def torch_not_loaded_yet():
+    """Run a function as in a session that has not used PyTorch yet: torch loaded (run alone, this test's process
+    had not), taken out of sys.modules while it runs, put back after."""
     import sys
 
+    import torch
+
+    def run(action) -> None:
+        sys.modules.pop("torch")
+        try:
+            action()
+        finally:
+            sys.modules["torch"] = torch
+    return run
+
+
+def test_finetune_says_at_once_that_it_is_getting_ready_while_pytorch_loads(window, qtbot, monkeypatch,
+                                                                             torch_not_loaded_yet):
+    """The first use of PyTorch in a session takes seconds: the Draw tab says so at once (the button off),
+    PyTorch loads in a worker, and the fine-tune then starts."""
     import numpy as np
 
     from mnist_gui.gui.tabs import training_tab
@@ -68,22 +84,17 @@ def test_finetune_says_at_once_that_it_is_getting_ready_while_pytorch_loads(wind
     plans = []
     monkeypatch.setattr(train, "start_training", lambda plan=None, **_kw: plans.append(plan) or True)
     monkeypatch.setattr(training_tab, "_load_torch", lambda _report, _stop: None)   # torch is loaded here
-    import torch  # loaded (run alone, this test's process had not), then taken out for a while:
-    sys.modules.pop("torch")                              # as in a session that has not used PyTorch yet
-    try:
-        with qtbot.waitSignal(train.finetunePreparing, check_params_cb=lambda on: on is True):
-            draw.finetuneButton.click()
-    finally:
-        sys.modules["torch"] = torch
+    with qtbot.waitSignal(train.finetunePreparing, check_params_cb=lambda on: on is True):
+        torch_not_loaded_yet(draw.finetuneButton.click)
     assert "getting the fine-tuning ready" in draw.myCountLabel.text() and not draw.finetuneButton.isEnabled()
     qtbot.waitUntil(lambda: len(plans) == 1)              # then it starts, with the fine-tune's plan
     assert plans[0].kind == "finetune" and "getting" not in draw.myCountLabel.text()
 
 
-def test_quitting_while_a_finetune_gets_ready_asks_first(window, qtbot, monkeypatch):
+def test_quitting_while_a_finetune_gets_ready_asks_first(window, qtbot, monkeypatch, torch_not_loaded_yet):
     """Found by a newcomer: the window closed just after Fine-tune (PyTorch still loading) went without a
-    question and the fine-tune was dropped without a word; the title bar's close and Ctrl+Q now ask, as while it runs."""
-    import sys
+    question and the fine-tune was dropped without a word; the title bar's close and Ctrl+Q now ask, as while it runs.
+    When the getting ready ends with nothing running (here: the fine-tune does not start), the question says so."""
     import threading
 
     import numpy as np
@@ -93,24 +104,22 @@ def test_quitting_while_a_finetune_gets_ready_asks_first(window, qtbot, monkeypa
     train, draw = window.trainTab, window.drawTab
     window.ws.teach(3, np.zeros((28, 28), np.float32))
     loading = threading.Event()
-    monkeypatch.setattr(train, "start_training", lambda plan=None, **_kw: True)
+    monkeypatch.setattr(train, "start_training", lambda plan=None, **_kw: False)   # it does not start after all
     monkeypatch.setattr(training_tab, "_load_torch", lambda _report, _stop: loading.wait(60))   # PyTorch, slow
-    import torch  # loaded (run alone, this test's process had not), then taken out for a while:
-    sys.modules.pop("torch")                              # as in a session that has not used PyTorch yet
     try:
         with qtbot.waitSignal(train.finetunePreparing, check_params_cb=lambda on: on is True):
-            draw.finetuneButton.click()
+            torch_not_loaded_yet(draw.finetuneButton.click)
+        assert window.ws.busy is None and train.preparing
+        window.quitAction.trigger()
+        box = window.quitBox
+        assert box is not None and box.text() == "The fine-tune is getting ready. Quit anyway?"
+        assert "My digits are kept" in box.informativeText()
     finally:
-        sys.modules["torch"] = torch
-    assert window.ws.busy is None and train.preparing
-    window.quitAction.trigger()
-    box = window.quitBox
-    assert box is not None and box.text() == "The fine-tune is getting ready. Quit anyway?"
-    assert "My digits are kept" in box.informativeText()
-    box.button(QMessageBox.StandardButton.Cancel).click()
-    assert window.isVisible() and train.preparing
-    loading.set()
+        loading.set()
     qtbot.waitUntil(lambda: not train.preparing)
+    assert box.text() == "The work has ended. Quit now?" and box.defaultButton() is window.quitButton
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert window.isVisible() and window.quitBox is None
 
 
 def test_a_finished_finetune_says_on_the_draw_tab_that_it_went_live(window, qtbot):

@@ -191,6 +191,8 @@ class RunsPanel(Retranslating, QWidget):
         return self.tr("{0} · {1} · {2}").format(net, f"{acc:.2%}" if acc is not None else self.tr("not evaluated"),
                                                when_text(r.date))
 
+    _deleteProblem = ""   # why the last deletion failed, said under the list until the next one
+
     def refresh(self) -> None:
         """Read the run records again (in a worker when the panel has a JobRunner) and show them; `loaded`
         is emitted once they are shown."""
@@ -268,7 +270,7 @@ class RunsPanel(Retranslating, QWidget):
             if r.id in selected:
                 sm.select(self.table.model().index(i, 0), flags.Select | flags.Rows)
         self.table.blockSignals(False)
-        self.message.setText("\n".join(self.problems))
+        self.message.setText("\n".join([*self.problems, self._deleteProblem] if self._deleteProblem else self.problems))
         self._on_selection()
         if then is not None:
             then()
@@ -335,13 +337,14 @@ class RunsPanel(Retranslating, QWidget):
         if not runs:
             return None
 
-        def delete() -> None:
+        def delete() -> None:   # (each deletion tells the Workspace's listeners: the list is read again)
+            self._deleteProblem = ""
             try:
                 for r in runs:
                     self.ws.delete_run(r)
-            except OSError as e:
-                self.message.setText(self.tr("Could not delete the run: {0}").format(os_reason(e)))
-            self.refresh()
+            except OSError as e:   # said under the list, and still after it is read again
+                self._deleteProblem = self.tr("Could not delete the run: {0}").format(os_reason(e))
+                self.message.setText(self._deleteProblem)
         self.deleteBox = ask_before_deleting(self, self.tr("Delete %n run(s) and the model(s) they made?", "",
                                                            len(runs)), delete)
         return self.deleteBox
