@@ -27,7 +27,7 @@ from mnist_gui.core.handwriting import gate as G
 from mnist_gui.core.handwriting.judge import onnx_judge
 from mnist_gui.core.handwriting.numbers import NumberReading, candidate_key, read_number, remember
 from mnist_gui.core.handwriting.prototypes import Prototypes
-from mnist_gui.core.handwriting.trajectory import combine, features, onnx_trajectory
+from mnist_gui.core.handwriting.trajectory import batch_features, combine, features, onnx_trajectory
 from mnist_gui.core.preprocess import Stroke, digit_like, image_to_mnist, strokes_to_mnist, too_small
 
 log = logging.getLogger(__name__)
@@ -83,13 +83,14 @@ class Reading:
     path's for strokes) and the verdict on the top digit. In number mode `number` holds the whole reading,
     `digit_verdicts` the verdict on each of its digits (on the digit it reads, which may not be the
     classifier's first choice), and the input and probabilities are those of the digit that holds the
-    latest stroke."""
+    latest stroke. `network`: for one digit drawn (not an image, not number mode), the live network's own ten
+    probabilities, before the pen-path readers and the taught digits joined them (the bars say it beside)."""
     image28: np.ndarray
     probabilities: np.ndarray
     verdict: Verdict
     number: NumberReading | None = None
     digit_verdicts: tuple[Verdict, ...] = ()
-    network: np.ndarray | None = None   # one digit drawn: the live network's own ten, before the other readers joined
+    network: np.ndarray | None = None
 
     @property
     def top(self) -> int:
@@ -207,6 +208,15 @@ class ReadingModels:
 _GATED = "gates' verdicts"   # in the number cache: {candidate key: do the gates take it for a digit?}
 
 
+def as_taught(mine: Prototypes, strokes: Sequence[Stroke]) -> np.ndarray | None:
+    """A drawing's ten probabilities by the user's taught digits alone (the elastic reader over their paths; each
+    digit's distance the nearest of the ways of drawing the same ink, elastic.turned), when it comes within
+    FAR_BEYOND of one of them; else None. Asked of a drawing the gates refuse: the user said it is a digit, and which
+    (a W taught as a 3 was let through but read as a sure 4)."""
+    d = mine.templates().distances(batch_features(E.turned(strokes))).min(0)
+    return E.softmax_of_distances(d) if d.min() <= E.FAR_BEYOND else None
+
+
 class Reader:
     """Reads strokes, an image or a whole number with one classifier and the small networks of a
     ReadingModels, each network run once per read. Candidates of number mode are cached while the
@@ -265,13 +275,7 @@ class Reader:
         taught = None
         if mine is not None:
             probs = mine.adjust(probs, feats)
-
-            def taught() -> np.ndarray | None:
-                """Near a digit the user taught, drawn as it was or turned round? They said it is a digit, and
-                which: its probabilities by their taught digits alone (the elastic reader over their paths), or
-                None when it is near none."""
-                t = mine.templates()
-                return E.softmax_of_distances(t.distances(feats))[0] if t.nearest(ways()) <= E.FAR_BEYOND else None
+            taught = functools.partial(as_taught, mine, strokes)
         return replace(self._reading(img, probs, feats, [strokes], near, taught), network=own)
 
     def read_image(self, image) -> Reading | None:
@@ -318,6 +322,11 @@ class Reader:
             said = m.is_digit(np.stack([d.image28 for d in ask]), feats, [d.strokes for d in ask])
             remember(gated, {keys[i]: bool(v) for i, v in zip(new, said)})
         ok = [not lk or gated[k] for k, lk in zip(keys, like)]
+        mine = self.mine()
+        for j, d in enumerate(digits):   # refused, but like one the user taught: theirs, read as they taught it
+            theirs = as_taught(mine, d.strokes) if like[j] and not ok[j] and mine is not None else None
+            if theirs is not None:
+                ok[j], d.probs, d.digit, d.prob = True, theirs, int(np.argmax(theirs)), float(np.max(theirs))
         verdicts = tuple(_verdict(d.prob, lk, bool(o)) for d, lk, o in zip(digits, like, ok))
         i = next((i for i, d in enumerate(digits) if len(strokes) - 1 in d.stroke_ids), len(digits) - 1)
         d = digits[i]
