@@ -447,6 +447,7 @@ def cmd_predict(args) -> int:
     from mnist_gui.core.predictor import Predictor
     from mnist_gui.core.preprocess import PreprocessError
     from mnist_gui.core.reading import Reader, ReadingModels
+    from mnist_gui.core.storage import os_reason
 
     ck = _load_model(args.model, say=not args.json)
     reader = Reader(LivePredictor(ck.live) if ck.live is not None else Predictor(ck.load_model()), ReadingModels())
@@ -460,8 +461,10 @@ def cmd_predict(args) -> int:
             errors.append(str(e))
             results.append({"file": f, "error": str(e)})
             continue
-        except (OSError, ValueError, MemoryError) as e:
-            msg = f"{f}: not a readable image ({type(e).__name__})"
+        except (OSError, ValueError, MemoryError) as e:   # in words: the reason, never an exception's name
+            why = ("too large to decode" if isinstance(e, MemoryError) else os_reason(e) if isinstance(e, OSError)
+                   else (str(e).splitlines() or ["not an image"])[0][:120])
+            msg = f"{f}: not a readable image ({why})"
             errors.append(msg)
             results.append({"file": f, "error": msg})
             continue

@@ -339,3 +339,21 @@ def test_the_program_runs_numpys_blas_on_one_thread_unless_the_user_sets_it():
     out = subprocess.run([sys.executable, "-c", BLAS_THREADS], env={**env, "OPENBLAS_NUM_THREADS": "2"},
                          capture_output=True, text=True, cwd=ROOT, timeout=120).stdout.split()
     assert out[-1] == "2"
+
+
+@pytest.mark.parametrize("error, words", [(ValueError("Decompressed Data Too Large\nmore"), "Decompressed Data Too Large"),
+                                          (MemoryError(), "too large to decode"),
+                                          (PermissionError(13, "Permission denied"), "Permission denied")])
+def test_predict_says_why_an_image_cannot_be_read_in_words(tmp_path, monkeypatch, capsys, error, words):
+    """An image the decoder gives up on: the reason, never the exception's name ("(ValueError)")."""
+    from mnist_gui import cli
+    from mnist_gui.core.reading import Reader
+    f = tmp_path / "odd.png"
+    f.write_bytes(b"\x89PNG")
+
+    def fails(self, image):
+        raise error
+    monkeypatch.setattr(Reader, "read_image", fails)
+    assert cli.main(["predict", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert f"{f}: not a readable image ({words})" in err and "Error" not in err

@@ -79,6 +79,9 @@ def test_search_ranges():
         st.parse_search("lr,dropout,weight_decay,label_smoothing")
     with pytest.raises(st.StudyError, match="low end must be below"):
         st.parse_search("lr=1e-2:1e-3")
+    # whole numbers said as typed, not 2e+09:1e+09
+    with pytest.raises(st.StudyError, match=r"low end must be below its high end, got 2000000000:1000000000$"):
+        st.parse_search("batch_size=2000000000:1000000000")
 
 
 # -- network fields -----------------------------------------------------------------------------

@@ -131,14 +131,21 @@ def _convert(param: Param, text: str):
     return param.check(v)
 
 
+def _ends(lo: float, hi: float) -> str:
+    """A range's ends as typed: "2000000000:1000000000" for whole numbers (not 2e+09:1e+09), "1e-04:0.01" else."""
+    def one(v: float) -> str:
+        return str(int(v)) if math.isfinite(v) and float(v).is_integer() else f"{v:g}"
+    return f"{one(lo)}:{one(hi)}"
+
+
 def value_range(lo: float, hi: float, count: int, log: bool = False, whole: bool = False) -> list:
     """count values from lo to hi, evenly spaced (or evenly on a log scale); rounded when whole."""
     if not 1 <= count <= MAX_TRIALS:
         raise StudyError(f"the count must be between 1 and {MAX_TRIALS:,}, got {count:,}")
     if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise StudyError(f"a range needs finite ends, got {lo:g}:{hi:g}")
+        raise StudyError(f"a range needs finite ends, got {_ends(lo, hi)}")
     if log and (lo <= 0 or hi <= 0):
-        raise StudyError(f"a log range needs positive ends, got {lo:g}:{hi:g}")
+        raise StudyError(f"a log range needs positive ends, got {_ends(lo, hi)}")
     if count == 1:
         vals = [lo]
     elif log:
@@ -200,7 +207,7 @@ def parse_search(text: str, preset: str = "tf-tutorial") -> dict[str, tuple]:
         else:
             raise StudyError(f"give {p.name} a range: {p.name}=low:high")
         if lo >= hi:
-            raise StudyError(f"{p.name}: the range's low end must be below its high end, got {lo:g}:{hi:g}")
+            raise StudyError(f"{p.name}: the range's low end must be below its high end, got {_ends(lo, hi)}")
         if p.kind == "int":
             lo, hi = int(math.ceil(lo)), int(math.floor(hi))
         lo, hi = p.check(lo), p.check(hi)
