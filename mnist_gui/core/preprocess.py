@@ -496,7 +496,7 @@ def read_strokes_file(path) -> list[list[tuple[float, float]]]:
         raise PreprocessError(f"{path}: no such file") from None
     except StateFileError as e:
         raise PreprocessError(f"{e}") from None
-    except JsonFileError as e:   # an image, a binary file: "not UTF-8 text (byte 0)"
+    except JsonFileError as e:   # an image, a binary file: "not JSON text: byte 0 is not UTF-8 (a binary file?)"
         raise PreprocessError(f"{path}: {what}: {e}") from None
     except OSError as e:
         raise PreprocessError(f"{path}: cannot read it ({os_reason(e)})") from None

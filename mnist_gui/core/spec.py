@@ -195,17 +195,13 @@ def spec_to_json(spec: NetworkSpec) -> str:
     return "{\n  \"layers\": [\n" + lines + "\n  ]\n}\n"
 
 
-def spec_from_json(text: str) -> NetworkSpec:
-    if len(text) > MAX_SPEC_BYTES:
-        raise SpecError(f"too large ({len(text):,} characters; an architecture is at most {MAX_SPEC_BYTES:,})")
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise SpecError(f"not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
-    except RecursionError:
-        raise SpecError("not valid JSON here (nested too deeply)") from None
-    except ValueError:   # a number of more than 4,300 digits
-        raise SpecError("not valid JSON here (a number too long to read)") from None
+def spec_from_json(text: str | bytes) -> NetworkSpec:
+    """A network from its JSON (text, or a file's bytes); SpecError, one line, for anything else."""
+    from mnist_gui.core.storage import JsonFileError, loads_json
+    try:   # the one JSON reader: too large, not UTF-8 (an image given by mistake), too deep, not JSON
+        d = loads_json(text, MAX_SPEC_BYTES)
+    except JsonFileError as e:
+        raise SpecError(str(e)) from None
     return NetworkSpec.from_dict(d)
 
 
@@ -226,11 +222,7 @@ def load_spec_file(path) -> NetworkSpec:
     except OSError as e:
         raise SpecError(f"{path}: cannot read it ({os_reason(e)})") from None
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:   # an image, a checkpoint: binary, not the JSON of an architecture
-        raise SpecError(f"{path}: not an architecture file (JSON text): not UTF-8 text (byte {e.start})") from None
-    try:
-        return spec_from_json(text)
+        return spec_from_json(data)
     except SpecError as e:
         raise SpecError(f"{path}: {e}", layer=e.layer, field=e.field) from None
 

@@ -228,11 +228,11 @@ def loads_json(data: bytes | str, max_bytes: int = MAX_JSON_BYTES):
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise JsonFileError(f"not UTF-8 text (byte {e.start})") from None
+            raise JsonFileError(f"not JSON text: byte {e.start} is not UTF-8 (a binary file?)") from None
     try:
         return json.loads(data)
     except RecursionError:
-        raise JsonFileError("nested too deeply") from None
+        raise JsonFileError("not valid JSON here (nested too deeply)") from None
     except json.JSONDecodeError as e:
         raise JsonFileError(f"not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
     except ValueError:   # an integer of more than 4,300 digits

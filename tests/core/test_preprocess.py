@@ -226,7 +226,7 @@ def test_a_strokes_file_that_is_not_a_drawing_is_one_message(tmp_path, text):
         read_strokes_file(f)
     assert "\n" not in str(e.value) and "Error" not in str(e.value)   # one line, in words: no exception's name
     if isinstance(text, bytes):   # an image given by mistake
-        assert str(e.value).endswith("not UTF-8 text (byte 0)")
+        assert str(e.value).endswith("not JSON text: byte 0 is not UTF-8 (a binary file?)")
 
 
 def test_a_strokes_file_with_coordinates_beyond_float32_is_one_message(tmp_path):

@@ -88,10 +88,10 @@ def test_load_spec_file_errors_are_one_line_with_the_path(tmp_path):
         load_spec_file(tmp_path / "missing.json")
     p = tmp_path / "broken.json"
     p.write_text('{"layers": [\n  {"kind": "conv",}\n]}')
-    with pytest.raises(SpecError, match=r"broken.json: not valid JSON \(line 2, column 19"):
+    with pytest.raises(SpecError, match=r"broken.json: not valid JSON \(.* at line 2 column 19\)$"):
         load_spec_file(p)
     p.write_bytes(b"\xff\xfe{")   # binary (a PNG given by mistake): said so, not Python's codec message
-    with pytest.raises(SpecError, match=r"broken.json: not an architecture file \(JSON text\): not UTF-8 text \(byte 0\)$"):
+    with pytest.raises(SpecError, match=r"broken.json: not JSON text: byte 0 is not UTF-8 \(a binary file\?\)$"):
         load_spec_file(p)
     p.write_text(spec_to_json(tf_tutorial_spec()))
     assert load_spec_file(p) == tf_tutorial_spec()
