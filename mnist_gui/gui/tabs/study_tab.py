@@ -130,6 +130,7 @@ class StudyTab(Retranslating, QWidget):
 
 
     _trialsPlanned, _trialsStarted, _trialSteps = 1, 0, 0
+    _trialsEnded = 0   # the trials of this start that ended (a stopped one goes back in the queue: not counted)
     _studyOpened = False
 
     def retranslate(self) -> None:
@@ -443,6 +444,7 @@ class StudyTab(Retranslating, QWidget):
         # the bar is the whole study's: every trial's steps end to end (not the last run's steps alone, which
         # read as the end while later trials still ran)
         self._trialsPlanned, self._trialsStarted, self._trialSteps = max(1, len(plan.grid()) - len(done)), 0, 0
+        self._trialsEnded = 0
         self._studyOpened = False   # until the worker says it is: a study stopped before that was never made
         self._worker = worker = StudyWorker(self.ws, plan)
         self._show_study(plan.name)
@@ -479,7 +481,8 @@ class StudyTab(Retranslating, QWidget):
                 self._show_study_progress(0)
             case TrialTrained(event=Progressed(step=step)):
                 self._show_study_progress(step)
-            case TrialEnded():
+            case TrialEnded(state=state):
+                self._trialsEnded += state in ("complete", "failed")
                 self.refresh()
 
     def _show_study_progress(self, step: int) -> None:
@@ -512,6 +515,8 @@ class StudyTab(Retranslating, QWidget):
         if status == "finished" or self.progressBar.maximum() == 0:   # done, or no step counted yet
             self.progressBar.setRange(0, 1)
             self.progressBar.setValue(1 if status == "finished" else 0)
+        elif status == "cancelled":   # the trials that ended (the one stopped goes back in the queue: 33% for none)
+            self.progressBar.setValue(self._trialsEnded * self._trialSteps)
         self.progressBar.setFormat("%p%")   # a cancelled or failed study keeps how far it got
         self._show_ended(status)
         self._update_buttons()
