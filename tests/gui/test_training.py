@@ -270,11 +270,12 @@ def test_missing_mnist_offers_to_pick_a_folder(window, qtbot, tmp_path, monkeypa
     tab.start_training()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=60_000)
     assert tab.dataPanel.isVisibleTo(tab)
-    assert "MNIST was not found" in tab.dataMessage.text()
+    assert "MNIST was not found" in tab.dataMessage.text() and tab.progress.bar.text() == "failed"
     tab.choose_data_folder(str(tmp_path))                 # a folder without the files
     assert "lacks" in tab.dataMessage.text() and window.ws.data_dir is None
     tab.choose_data_folder(str(mnist.folder))
     assert not tab.dataPanel.isVisibleTo(tab) and window.ws.data_dir == str(mnist.folder)
+    assert tab.progress.bar.text() == ""   # what made the run fail is set up: no "failed" left on the bar
     assert window.ws.settings.store.value("data/dir") == str(mnist.folder)
 
 

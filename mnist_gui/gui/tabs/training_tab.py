@@ -138,6 +138,7 @@ class TrainingTab(Retranslating, QWidget):
         self.pauseButton.clicked.connect(self.toggle_pause)
         self.stopButton.clicked.connect(self.stop_training)
         self.dataPanel.chosen.connect(lambda folder: self.append_log(self.tr("MNIST folder: {0}").format(folder)))
+        self.dataPanel.chosen.connect(lambda _folder: self.progress.forget_failure())
         self.deviceChooser.log.connect(self.append_log)
         self.qtws.busyChanged.connect(self._update_train_button)
         self.retranslate()

@@ -95,6 +95,14 @@ class RunProgress(QWidget):
         self._ended = status
         self._show_ended()
 
+    def forget_failure(self) -> None:
+        """What made the last run fail is gone (MNIST set up since): the empty bar of no run yet, not "failed"."""
+        if self._ended == "failed":
+            self._ended = None
+            self.bar.setRange(0, 1)
+            self.bar.setValue(0)
+            self.bar.setFormat("")
+
     def _show_ended(self) -> None:
         if self._ended is not None:
             self.bar.setFormat({RunStatus.FINISHED: self.tr("done"), RunStatus.STOPPED: self.tr("stopped"),
