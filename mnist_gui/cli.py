@@ -262,11 +262,14 @@ class _stop_on_signals:
 
 
 def _check_out_folder(option: str, path: str) -> None:
-    """UserError, one line, when the folder of a file the user named for writing does not exist."""
-    from mnist_gui.core.storage import MissingFolder, check_folder_exists
+    """UserError, one line, when a file the user named for writing could not be written there: its folder does not
+    exist, or the path is a folder, a link or a device (the one writer's own checks, made before the work: `train
+    --out DIR` trained its whole budget, then said it could not save, and exited 0)."""
+    from mnist_gui.core.storage import MissingFolder, UnsafeDestination, check_destination, check_folder_exists
     try:
         check_folder_exists(path)
-    except MissingFolder as e:
+        check_destination(path)
+    except (MissingFolder, UnsafeDestination) as e:
         raise UserError(f"{option} {path}: {e}") from None
 
 
@@ -732,6 +735,9 @@ def _run_command(args) -> int:
                 "study": cmd_study, "export": cmd_export, "install-desktop": desktop.cmd_install_desktop}
     try:
         return handlers[args.command](args)
+    except BrokenPipeError:   # the reader went away (`| head`): quiet, as other tools end on SIGPIPE (128 + 13)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error when stdout is flushed
+        return 141
     except (UserError, DataError, CheckpointError, OnnxModelError, PreprocessError, ValueError, OSError) as e:
         print(f"mnist-gui: error: {e}", file=sys.stderr)
         return 2

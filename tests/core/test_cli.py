@@ -220,6 +220,14 @@ def test_a_file_into_a_missing_folder_is_one_line_before_any_work_and_makes_noth
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
         assert f"the folder {typo / 'dir'} does not exist" in r.stderr and "mnist-gui: error:" in r.stderr
         assert not typo.exists() and not (tmp_path / "home" / "runs").exists()
+    # a folder named as the file: refused before training too (it trained its whole budget, then "cannot save", exit 0)
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for args in (("train", "--max-steps", "1", "--out", str(folder)), ("summary", "--arch-out", str(folder))):
+        r = run_cli(*args)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+        assert f"{folder} is a folder, not a regular file; not written" in r.stderr
+        assert not (tmp_path / "home" / "runs").exists()
 
 
 def test_predict_says_not_a_digit_as_the_window_does(tmp_path):
@@ -357,3 +365,15 @@ def test_predict_says_why_an_image_cannot_be_read_in_words(tmp_path, monkeypatch
     assert cli.main(["predict", str(f)]) == 2
     err = capsys.readouterr().err
     assert f"{f}: not a readable image ({words})" in err and "Error" not in err
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """`mnist-gui summary --json | head -c 300` ended in "mnist-gui: error: [Errno 32] Broken pipe": a closed pipe
+    is the reader's choice, and ends the command without a word (exit 141, as on SIGPIPE)."""
+    from tests.conftest import ROOT
+    p = subprocess.Popen([sys.executable, "-m", "mnist_gui", "summary", "--json"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, cwd=str(ROOT))
+    p.stdout.close()   # the reader is gone before the first byte
+    err = p.stderr.read().decode()
+    p.stderr.close()
+    assert p.wait(timeout=120) == 141 and err == ""
