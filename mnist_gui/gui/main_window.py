@@ -101,6 +101,9 @@ class MainWindow(QMainWindow):
         self.modelLabel = QLabel(objectName="modelLabel")
         self.statusBar().addPermanentWidget(self.modelLabel)
         self._build_menus()
+        # Undo stroke (Ctrl+Z) and Clear canvas (Delete, Esc) act on the canvas only while it is on screen: from My
+        # digits, Delete wiped a drawing the user could not see (and never reached the list)
+        self.tabs.currentChanged.connect(lambda i: [a.setEnabled(i == 0) for a in (self.undoAction, self.clearAction)])
         self.retranslate()
 
         self.drawTab.canvas.imageDropped.connect(self.open_image)

@@ -150,6 +150,32 @@ def test_clear_and_undo(window, qtbot):
     assert bars.probabilities() is None and window.drawTab.bars.topLabel.text() == "–"
 
 
+def test_delete_esc_and_undo_on_another_tab_leave_the_drawing(window, qtbot):
+    """Found by a newcomer: Delete pressed on My digits (to delete a taught digit) wiped the drawing on the Draw tab,
+    out of sight, and never reached the list. The canvas's keys act while the canvas is on screen; Delete on My
+    digits' list asks to delete the selected digits."""
+    tab, my = window.drawTab, window.myDigitsTab
+    draw(qtbot, tab.canvas, fit_strokes(SEVEN))
+    tab.teachDigit.setValue(7)
+    tab.teach()                                          # one taught digit (the canvas clears)
+    draw(qtbot, tab.canvas, fit_strokes(SEVEN))
+    window.tabs.setCurrentWidget(my)
+    qtbot.waitUntil(lambda: my.list.count() == 1)
+    my.list.setFocus()
+    my.list.item(0).setSelected(True)
+    for key, mod in ((Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+                     (Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)):
+        QTest.keyClick(my.list, key, mod)
+    QTest.keyClick(my.list, Qt.Key.Key_Delete)
+    box = my.deleteBox   # Delete on the list: the question of Delete selected
+    assert box.isVisible() and box.text() == "Delete 1 taught digit from My digits?"
+    box.reject()
+    window.tabs.setCurrentWidget(tab)
+    assert len(tab.canvas.strokes()) == 1 and tab.bars.topLabel.text() == "7"   # the drawing is still there
+    QTest.keyClick(window, Qt.Key.Key_Delete)                                   # on the Draw tab: clears
+    assert tab.canvas.strokes() == []
+
+
 def test_pen_width_changes_the_look_not_the_input(window, qtbot):
     tab = window.drawTab
     tab.penWidth.setValue(6)

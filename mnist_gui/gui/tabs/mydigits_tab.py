@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -53,6 +53,9 @@ class MyDigitsTab(Retranslating, QWidget):
         lay.addWidget(self.list, 1)
         self.filterCombo.currentIndexChanged.connect(self.refresh)
         self.deleteButton.clicked.connect(self.delete_selected)
+        # the Delete key on the list: the same question as the button
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list, self.delete_selected,
+                  context=Qt.ShortcutContext.WidgetShortcut)
         self._loaded = False
         qtws.myDigitsChanged.connect(self.refresh)
         self.retranslate()
