@@ -385,6 +385,9 @@ def load_checkpoint(path) -> Checkpoint:
             problem = _check_archive(f)
         except OSError as e:
             raise CheckpointError(f"{path}: cannot read it ({e.strerror or e})") from None
+        if problem and Path(path).suffix.lower() == ".onnx" and problem.startswith("not a readable model file ("):
+            # an ONNX export (`mnist-gui export`) given where the checkpoint it came from goes
+            problem = "an ONNX export, not a checkpoint: give the .pt it was exported from"
         if problem:
             raise CheckpointError(f"{path}: {problem}")
         payload = _torch_load(path, f)

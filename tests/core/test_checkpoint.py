@@ -39,6 +39,10 @@ def test_corrupt_truncated_and_foreign_files(tmp_path):
         with pytest.raises(CheckpointError) as e:
             load_checkpoint(tmp_path / name)
         assert name in str(e.value) and "\n" not in str(e.value)
+    # the ONNX export given where its checkpoint goes (`mnist-gui evaluate --model m.onnx`): said so, not "random bytes"
+    from mnist_gui import config
+    with pytest.raises(CheckpointError, match=r"shipped_model.onnx: an ONNX export, not a checkpoint: give the .pt"):
+        load_checkpoint(config.resource_path("shipped_model.onnx"))
 
 
 def test_mismatched_weights(tmp_path):
