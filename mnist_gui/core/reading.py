@@ -14,7 +14,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
@@ -276,7 +276,7 @@ class Reader:
         if mine is not None:
             probs = mine.adjust(probs, feats)
             taught = functools.partial(as_taught, mine, strokes)
-        return replace(self._reading(img, probs, feats, [strokes], near, taught), network=own)
+        return self._reading(img, probs, feats, [strokes], near, taught, network=own)
 
     def read_image(self, image) -> Reading | None:
         """An image (a file, an array) as one digit, the image gate alone; None when it holds no ink.
@@ -289,7 +289,7 @@ class Reader:
         return self._reading(img28, self.classifier.probabilities(img28), None, None)
 
     def _reading(self, img, probs, feats, sets, near: Callable[[], bool] | None = None,
-                 taught: Callable[[], np.ndarray | None] | None = None) -> Reading:
+                 taught: Callable[[], np.ndarray | None] | None = None, network: np.ndarray | None = None) -> Reading:
         like = digit_like(img)   # once: the gates run only on ink that passes it
         ok = not like or bool(self.models.is_digit(img[None], feats, sets)[0])
         if like and ok and near is not None:   # and then the elastic reader: near a pen writer's digit?
@@ -298,15 +298,15 @@ class Reader:
             theirs = taught()                         # taught it (a W taught as a 3 read as a sure 4 before)
             if theirs is not None:
                 ok, probs = True, theirs
-        return Reading(img, probs, _verdict(np.max(probs), like, ok))
+        return Reading(img, probs, _verdict(np.max(probs), like, ok), network=network)
 
     def read_number(self, strokes: Sequence[Stroke]) -> Reading | None:
         """The strokes read as a number (handwriting.numbers.read_number, with the judge, the path net, the
         elastic reader and the prototypes of the user's taught digits),
         each digit judged by the gates once; the input and probabilities of the digit holding the latest
         stroke. None when there is no ink or no digit."""
-        m = self.models
-        nr = read_number(strokes, self.classifier.classify, self._number_cache, m.judge, m.path_net, self.mine(),
+        m, mine = self.models, self.mine()
+        nr = read_number(strokes, self.classifier.classify, self._number_cache, m.judge, m.path_net, mine,
                          m.templates)
         if nr is None or not nr.digits:
             return None
@@ -322,7 +322,6 @@ class Reader:
             said = m.is_digit(np.stack([d.image28 for d in ask]), feats, [d.strokes for d in ask])
             remember(gated, {keys[i]: bool(v) for i, v in zip(new, said)})
         ok = [not lk or gated[k] for k, lk in zip(keys, like)]
-        mine = self.mine()
         for j, d in enumerate(digits):   # refused, but like one the user taught: theirs, read as they taught it
             theirs = as_taught(mine, d.strokes) if like[j] and not ok[j] and mine is not None else None
             if theirs is not None:

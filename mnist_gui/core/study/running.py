@@ -89,6 +89,16 @@ def _device(ws: Workspace, device: str | None = None) -> torch.device:
         raise StudyError(str(e)) from None
 
 
+def _open_with_mnist(ws: Workspace, plan: StudyPlan, should_stop: Callable[[], bool],
+                     emit: Callable[[StudyEvent], None]) -> optuna.Study:
+    """MNIST loaded (DataError; Cancelled when stopped meanwhile), then the study opened or made, and StudyOpened
+    said: a study that cannot train is never made (a journal of waiting trials was left behind)."""
+    ws.mnist(should_stop=should_stop)
+    study = open_study(ws, plan)
+    emit(StudyOpened(plan.name))
+    return study
+
+
 def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool] = lambda: False,
                on_event: Callable[[StudyEvent], None] | None = None, study: optuna.Study | None = None,
                device: str | None = None) -> int:
@@ -107,12 +117,8 @@ def run_trials(ws: Workspace, plan: StudyPlan, *, should_stop: Callable[[], bool
     emit = on_event or (lambda e: None)
     dev = _device(ws, device)
     base = plan.check(ws)
-    # MNIST once, before the first trial, and before a new study is made: without it nothing is written
-    # (DataError; Cancelled when stopped meanwhile)
-    ws.mnist(should_stop=should_stop)
-    if study is None:   # (run_study opens it, and says so, itself)
-        study = open_study(ws, plan)
-        emit(StudyOpened(plan.name))
+    ws.mnist(should_stop=should_stop)   # before the first trial, also in a worker process (loaded once, then kept)
+    study = study or _open_with_mnist(ws, plan, should_stop, emit)
     ran = 0
     unsaved: list[str] = []
 
@@ -321,10 +327,7 @@ def run_study(ws: Workspace, plan: StudyPlan, workers: int = 1, *,
     check_workers(workers)
     device = str(_device(ws))
     plan.check(ws)
-    ws.mnist(should_stop=should_stop)   # here before the study is made (and downloaded once, not by each worker)
-    study = open_study(ws, plan)
-    if on_event:
-        on_event(StudyOpened(plan.name))
+    study = _open_with_mnist(ws, plan, should_stop, on_event or (lambda e: None))   # (MNIST once, not per worker)
     if workers <= 1:
         run_trials(ws, plan, should_stop=should_stop, on_event=on_event, study=study, device=device)
         return study
