@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -703,6 +704,24 @@ def end_now(code: int) -> None:
     os._exit(code)
 
 
+def _negatives_joined(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """argv with an option's value that starts with a minus sign joined to it ("--values -1,2" as "--values=-1,2"):
+    argparse takes "-1,2" or "-1e-3" for an option and says "expected one argument" (the value is then checked,
+    and refused in words where it is out of range)."""
+    takes_value = {o for p in [parser, *(a for act in parser._actions if isinstance(act, argparse._SubParsersAction)
+                                         for a in act.choices.values())]
+                   for o, act in p._option_string_actions.items() if act.nargs != 0 and o.startswith("--")}
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in takes_value and i + 1 < len(argv) and re.match(r"-\.?\d", argv[i + 1]):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command. Called as the program (argv None), a command in _ENDS_AT_ONCE ends the process as
     soon as it returns (end_now); called with argv (tests, scripts) it returns the exit code."""
@@ -714,7 +733,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_negatives_joined(parser, argv))
     from mnist_gui.core.logs import configure_logging
     configure_logging()   # the core's warnings: one line on stderr, "mnist-gui: …"
     if args.command in (None, "gui"):

@@ -53,6 +53,7 @@ def test_values_from_a_linear_and_a_log_range():
     ("lr", "1e-4:1e-1", {}, "needs a count"),
     ("lr", "0:1", {"count": 3, "log": True}, "positive ends"),
     ("optimizer", "a:b", {"count": 2}, "has no range"),
+    ("lr", "5:1", {"count": 3}, "lr: the range's low end must not be above its high end, got 5:1$"),
 ])
 def test_bad_values_are_one_line_errors(param, values, kw, message):
     with pytest.raises(st.StudyError, match=message) as e:

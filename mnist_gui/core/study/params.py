@@ -174,7 +174,10 @@ def parse_values(param: Param, values: str | None = None, *, range_: str | None 
             raise StudyError(f"a range is written low:high, got {range_!r}")
         if not count:
             raise StudyError("a range needs a count (how many values)")
-        out = value_range(_number(lo), _number(hi), count, log, whole=param.kind == "int")
+        low, high = _number(lo), _number(hi)
+        if low > high:   # as a search's range (parse_search): 5:1 is a typo more often than a wish for 5, 4, 3, 2, 1
+            raise StudyError(f"{param.name}: the range's low end must not be above its high end, got {_ends(low, high)}")
+        out = value_range(low, high, count, log, whole=param.kind == "int")
         out = [param.check(v) for v in out]
     else:
         parts = [p for p in (values or "").split(",") if p.strip()]
