@@ -24,9 +24,10 @@ from mnist_gui.core.messages import say as msg
 REQUIRED = object()       # a field without a default
 SAME_AS_SIZE = object()   # a pool's stride: its size unless given
 PADDING_WORDS = ("same", "valid")
-# Upper bounds that keep a hand-written spec from asking for terabytes (the editor's spin boxes stop lower).
+# Upper bounds that keep a hand-written spec from asking for terabytes; the editor's spin boxes stop at the same (a
+# network too large to train is refused on its row: limits.py).
 MAX_SIZE = {"filters": 65_536, "units": 65_536, "kernel": 1_024, "size": 1_024, "stride": 1_024, "padding": 1_024}
-EDITOR_MAX = 4_096        # what the editor's spin boxes offer for a whole-number field
+EDITOR_MAX = 4_096        # what the editor's spin boxes offer for a whole-number field without a MAX_SIZE
 
 
 def number_text(v: int) -> str:
@@ -91,7 +92,8 @@ class Param:
 
 
 def _size(name: str, **kw) -> Param:
-    return Param(name, high=MAX_SIZE[name], **kw)
+    """A whole-number field up to MAX_SIZE[name], in a spec file and in the editor alike."""
+    return Param(name, high=MAX_SIZE[name], editor=(0, MAX_SIZE[name]), **kw)
 
 
 class Report:

@@ -270,3 +270,23 @@ def test_a_narrow_window_scrolls_the_layer_table_instead_of_wrapping_its_setting
     window.resize(1600, 900)
     qtbot.waitUntil(lambda: header.sectionSize(SETTINGS_COLUMN) > FREE_TEXT_LEAST[SETTINGS_COLUMN])   # the room there is
     assert table.horizontalScrollBar().maximum() == 0
+
+
+def test_the_editors_fields_offer_what_a_spec_file_may_hold(window, qtbot):
+    """The filters field offered 4,096 while a spec file (and the command line) takes 65,536; the kernel's offered
+    4,096 where 1,024 is the most: each whole-number field now stops where the spec's check does."""
+    from mnist_gui.core.layer_kinds import MAX_SIZE
+    editor = window.modelTab.editor
+    window.tabs.setCurrentWidget(window.modelTab)
+    editor.table.selectRow(0)                                    # conv1
+    for name in ("filters", "kernel", "stride"):
+        assert editor.fieldWidgets[name].maximum() == MAX_SIZE[name]
+    filters = editor.fieldWidgets["filters"]
+    filters.setFocus()
+    filters.selectAll()
+    qtbot.keyClicks(filters, "65536")
+    qtbot.keyClick(filters, Qt.Key.Key_Enter)
+    assert editor.layers[0]["filters"] == 65_536
+    units = next(i for i, layer in enumerate(editor.layers) if "units" in layer)
+    editor.table.selectRow(units)
+    assert editor.fieldWidgets["units"].maximum() == MAX_SIZE["units"]
