@@ -6,7 +6,9 @@ core/handwriting/elastic.py: as the app reads strokes now); and that with 500 ta
 most the reader uses) to lean towards (core/handwriting/prototypes.py). The strokes are random curves, most
 of them far from every digit, so the elastic reader also turns them round: its dearest case (--pen: pen
 digits of the 30 writers instead, what the app mostly reads; --numbers: four-digit numbers of the pen writers
-read in number mode stroke by stroke, as the canvas sends each stroke, every number from an empty cache).
+read in number mode stroke by stroke, as the canvas sends each stroke, every number from an empty cache; and,
+as the reference, the app with the path net and the elastic reader reading every candidate, as before
+numbers.PATHS_FROM).
 --busy: while another process keeps both cores busy, as a training run does. NumPy's BLAS runs on one thread
 as in the program (cli.main) unless OPENBLAS_NUM_THREADS says otherwise.
 
@@ -33,6 +35,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # as the program sets it (c
 import numpy as np  # noqa: E402
 
 from mnist_gui import config  # noqa: E402
+from mnist_gui.core.handwriting import numbers as numbers_module  # noqa: E402
 from mnist_gui.core.handwriting.prototypes import PER_CLASS, Prototypes  # noqa: E402
 from mnist_gui.core.live import LivePredictor  # noqa: E402
 from mnist_gui.core.reading import Reader, ReadingModels  # noqa: E402
@@ -92,6 +95,7 @@ def measure(args) -> int:
                 cases += [(k == 0, case.strokes[:k + 1]) for k in range(len(case.strokes))]
             cases = cases[:args.reads]
     gate_file = config.resource_path("digit_gate.onnx")
+    paths_from = numbers_module.PATHS_FROM
     shipped = ReadingModels()
     for name in ("gate", "path_net", "path_gate", "templates"):
         t = time.perf_counter()
@@ -106,6 +110,7 @@ def measure(args) -> int:
                "+ elastic (app)": Reader(live, shipped)}
     taught = Prototypes.of([(i % 10, st) for i, st in enumerate(strokes(10 * PER_CLASS, seed=1))])
     readers["+ 500 taught"] = Reader(live, shipped, lambda: taught)
+    readers["every candidate"] = Reader(live, shipped)   # number mode as before PATHS_FROM (the reference)
 
     def read(case, mode: str):
         new_drawing, s = case
@@ -113,9 +118,11 @@ def measure(args) -> int:
             return readers[mode].read_strokes(s)
         if new_drawing:
             readers[mode]._number_cache.clear()
+        numbers_module.PATHS_FROM = 0.0 if mode == "every candidate" else paths_from
         return readers[mode].read(s, number=True)
 
-    modes = ("neither", "gate", "gate + path", "both gates + path", "+ elastic (app)", "+ 500 taught")
+    modes = ("neither", "gate", "gate + path", "both gates + path", "+ elastic (app)", "+ 500 taught") + \
+        (("every candidate",) if args.numbers else ())
     times = {m: [] for m in modes}
     for r in range(args.rounds):
         for mode in (modes if r % 2 == 0 else modes[::-1]):

@@ -9,7 +9,8 @@
 * How long closing the window takes while training runs.
 * With --numbers: number mode instead, idle, writing a four-digit number (five strokes) again and again with
   a pen paced as a person's (--pen: the pen writers' four-digit numbers instead, each in turn): the event loop's stalls while writing, and from each pen-up to the number shown;
-  read at pen-up (as the app does), also while the pen moves (as before) and not at all (what drawing alone
+  read at pen-up (as the app does), at pen-up with the path net and the elastic reader reading every candidate
+  (as before numbers.PATHS_FROM), also while the pen moves (as before) and not at all (what drawing alone
   costs), in turns.
 """
 
@@ -66,8 +67,9 @@ def pen_numbers(count: int = 40) -> list:
 def measure_numbers(app, win, seconds: float, drawings: list | None = None) -> dict:
     """Number mode, idle, a pen paced as a person's (a move every 8 ms, the event loop running between them, so
     live reads while the pen moves would happen too): the event loop's stalls while the pen is down, and from each
-    pen-up to the reading of that stroke shown; in turns, read at pen-up only (the app), also while the pen
-    moves (as before: draw_tab.READ_NUMBERS_WHILE_DRAWING), and not read at all (the canvas's signals
+    pen-up to the reading of that stroke shown; in turns, read at pen-up only (the app), so with every candidate
+    read by the path readers (as before numbers.PATHS_FROM), also while the pen moves (as before:
+    draw_tab.READ_NUMBERS_WHILE_DRAWING), and not read at all (the canvas's signals
     blocked: what drawing alone costs). drawings: numbers to write in turn (pen_numbers: a move every 3 px along
     their curves), else NUMBER again and again (10 moves a segment)."""
     from PySide6.QtTest import QTest
@@ -75,7 +77,10 @@ def measure_numbers(app, win, seconds: float, drawings: list | None = None) -> d
     from mnist_gui.gui.tabs import draw_tab
     tab = win.drawTab
     tab.numberMode.setChecked(True)
-    ways = {"at pen-up (the app)": False, "while the pen moves too (before)": True, "not read (the floor)": None}
+    from mnist_gui.core.handwriting import numbers as numbers_module
+    paths_from = numbers_module.PATHS_FROM
+    ways = {"at pen-up (the app)": False, "every candidate read by the path readers (before)": "every",
+            "while the pen moves too (before)": True, "not read (the floor)": None}
     shown = {k: [] for k in ways}
     stalls = {k: [] for k in ways}
     texts = set()
@@ -106,7 +111,8 @@ def measure_numbers(app, win, seconds: float, drawings: list | None = None) -> d
         number = NUMBER if drawings is None else drawings[turn % len(drawings)]
         turn += 1
         for way, live in ways.items():
-            draw_tab.READ_NUMBERS_WHILE_DRAWING = bool(live)
+            draw_tab.READ_NUMBERS_WHILE_DRAWING = live is True
+            numbers_module.PATHS_FROM = 0.0 if live == "every" else paths_from
             now_way[0] = way
             dx, dy = rng.integers(0, 60 if drawings is None else 30, 2)   # a new place each time: nothing of it cached
             tab.canvas.clear()
@@ -135,6 +141,7 @@ def measure_numbers(app, win, seconds: float, drawings: list | None = None) -> d
             tab.canvas.blockSignals(False)
             texts.add((way, tab.number))
     draw_tab.READ_NUMBERS_WHILE_DRAWING = False
+    numbers_module.PATHS_FROM = paths_from
     return {"read": sorted(texts), **{f"{k}: pen-up to number shown p50/p95 ms": (pct(v, 50), pct(v, 95))
                                       for k, v in shown.items()},
             **{f"{k}: stall while the pen is down p50/p99/max ms": (pct(v, 50), pct(v, 99), round(max(v), 2))

@@ -277,3 +277,44 @@ def test_strokes_that_cross_in_the_middle_of_both_are_never_two_digits():
     assert not crosses(down, [[(255, 140), (345, 270)]])       # side by side, parallel
     assert not crosses([[(290, 205)]], up)                     # a dot has no segment to cross with
     assert not _cross_centrally([], (0, 0, 0, 0), up, box(up), 150.0)   # nor has no ink
+
+
+def test_the_path_readers_read_what_the_judge_takes_for_whole_digits_and_the_best_readings_digits(monkeypatch):
+    """The path net and the elastic reader read a candidate the judge gives at least PATHS_FROM, and every digit
+    of the reading (pieces ruled out by the judge are not read: about half of a number's candidates); the text is
+    the one they give reading every candidate. With a judge that rules out everything, the reading's digits are
+    still read by them."""
+    import mnist_gui.core.handwriting.numbers as N
+    from mnist_gui import config
+    from mnist_gui.core.live import LivePredictor
+
+    live, models = LivePredictor.from_path(config.resource_path("shipped_model.onnx")), ReadingModels()
+    asked = []
+
+    def path(stroke_sets):   # the shipped path net, counting the candidates it reads
+        asked.extend(N.candidate_key(s) for s in stroke_sets)
+        return models.path_net(stroke_sets)
+    strokes = at(TWO, 0) + at(FOUR_APART, 120) + at(SEVEN, 240)
+
+    def number(judge, cache):
+        asked.clear()
+        return N.read_number(strokes, live.classify, cache, judge, path, None, models.templates)
+
+    cache = {}
+    r = number(models.judge, cache)
+    seen = {k: v for k, v in cache.items() if isinstance(v, N._Seen)}
+    whole = {key: w for (_, key, _), w in cache[N._JUDGED].items()}
+    assert r.text == "247" and sorted(asked) == sorted(k for k, v in seen.items() if v.joined is not None)
+    assert 0 < len(asked) < len(seen) and all(whole[k] < N.PATHS_FROM for k, v in seen.items() if v.joined is None)
+    assert {N.candidate_key(d.strokes) for d in r.digits} <= set(asked)
+    monkeypatch.setattr(N, "PATHS_FROM", 0.0)
+    assert number(models.judge, {}).text == "247" and len(asked) == len(seen)   # every candidate read
+
+    monkeypatch.setattr(N, "PATHS_FROM", 0.5)
+
+    def nothing_whole(images, feats):
+        return np.zeros(len(images))
+    r = number(nothing_whole, {})
+    assert {N.candidate_key(d.strokes) for d in r.digits} <= set(asked) < set(seen)
+    for d in r.digits:   # their probabilities are the path readers' too: not the image's alone
+        assert not np.allclose(d.probs, live.classify([d.image28])[0], rtol=1e-3, atol=0)

@@ -28,7 +28,7 @@ import numpy as np
 from mnist_gui.core.handwriting.elastic import Templates, join
 from mnist_gui.core.handwriting.prototypes import Prototypes
 from mnist_gui.core.handwriting.segment import Marks, find_marks, split_digits
-from mnist_gui.core.handwriting.trajectory import batch_features, combine, on_features
+from mnist_gui.core.handwriting.trajectory import CHANNELS, POINTS, batch_features, combine, on_features
 from mnist_gui.core.preprocess import Stroke, digit_like, strokes_to_mnist_many
 
 Classify = Callable[[list[np.ndarray]], np.ndarray]  # N 28×28 images -> N×10 probabilities
@@ -63,6 +63,9 @@ CUT_COST = 2.0        # cutting one stroke into two digits
 DROP_COST = 1.0       # leaving out a tiny stroke (a stray dot)
 W_WHOLE = 1.0         # weight of log P(whole digit) from the judge (core/judge.py), when there is one ...
 WHOLE_FLOOR = 1e-6    # ... which counts no lower than this (a whole digit of a style the judge never saw)
+PATHS_FROM = 1e-3     # the path net and the elastic reader read a candidate the judge gives at least this (about
+                      # half of a number's candidates are less: pieces, and digits with a piece of the next), and
+                      # any candidate of the best reading
 CROSS_COST = 30.0     # two neighbours whose ink crosses (or touches) in the middle of both (_cross_centrally: an
 CROSS_CENTRAL = 0.3   # X's strokes read as two 1s): at least this far (× the box) inside both boxes, across and
 THIN = 0.15           # down, along each axis where a box is at least this wide (× line height). Of the 5,580
@@ -181,17 +184,18 @@ def _closed(p: np.ndarray, line_h: float) -> bool:
     return bool(np.hypot(*(p[-1] - p[0])) < CLOSED_GAP * line_h)
 
 
-def _log_shape(box, line_h: float) -> np.ndarray:
-    """Per class: the shape prior's log-likelihood (0 at the most likely shape)."""
-    x0, x1, y0, y1 = box
-    h = max(y1 - y0, 0.02 * line_h)
-    w = max(x1 - x0, 0.02 * h)
-    a, r = math.log(w / h), math.log(h / line_h)
-    out = np.empty(10)
-    for k in range(10):
-        (ma, sa), (mr, sr) = LOG_ASPECT[k], LOG_REL_HEIGHT[k]
-        out[k] = -0.5 * W_ASPECT * ((a - ma) / sa) ** 2 - 0.5 * W_HEIGHT * ((r - mr) / sr) ** 2
-    return out
+_ASPECT_MEAN, _ASPECT_SD = np.array(LOG_ASPECT).T
+_HEIGHT_MEAN, _HEIGHT_SD = np.array(LOG_REL_HEIGHT).T
+
+
+def _log_shape(boxes, line_h: float) -> np.ndarray:
+    """N × 10: per box (x0, x1, y0, y1) and class, the shape prior's log-likelihood (0 at the most likely shape)."""
+    b = np.asarray(boxes, float).reshape(-1, 4)
+    h = np.maximum(b[:, 3] - b[:, 2], 0.02 * line_h)
+    w = np.maximum(b[:, 1] - b[:, 0], 0.02 * h)
+    a, r = np.log(w / h)[:, None], np.log(h / line_h)[:, None]
+    return (-0.5 * W_ASPECT * ((a - _ASPECT_MEAN) / _ASPECT_SD) ** 2
+            - 0.5 * W_HEIGHT * ((r - _HEIGHT_MEAN) / _HEIGHT_SD) ** 2)
 
 
 def _inner_gap(spans: list[tuple[float, float]]) -> float:
@@ -273,7 +277,7 @@ def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = No
         logp = logp + W_WHOLE * np.log(np.clip(whole, WHOLE_FLOOR, 1.0))[:, None]
     # a reading's score for candidate ci as digit k is logp + shape + a term the same for every digit, so each
     # candidate's three best digits are known before the walk: (digit, logp + shape) of each
-    base = logp + np.array([_log_shape(c[4], line_h) for c in items]).reshape(len(items), 10)
+    base = logp + _log_shape([c[4] for c in items], line_h)
     top3 = [[(int(k), float(b[k])) for k in np.argsort(-b)[:3]] for b in base]
     prior = [-0.5 * W_HOLE * (max(c[5] - HOLE_MEDIAN, 0.0) / HOLE_SD) ** 2
              - 0.5 * W_CENTRE * (((c[4][2] + c[4][3]) / 2 - cands.line_c) / (CENTRE_SD * line_h)) ** 2
@@ -520,15 +524,47 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     return read_digits(strokes, classify, cache, judge, path, mine=mine, templates=templates, line=line)
 
 
+@dataclass
+class _Seen:
+    """What the readers said of one candidate digit (kept in the cache between reads while the user draws)."""
+    image: np.ndarray                   # the 28×28 input the classifier saw
+    probs: np.ndarray                   # the classifier's ten probabilities ...
+    features: np.ndarray | None = None  # ... its pen-path features, once something needed them ...
+    joined: np.ndarray | None = None    # ... and the ten joined with the path net's and the elastic reader's, once
+                                        # they read it (read_paths)
+
+    def best(self) -> np.ndarray:
+        """The ten probabilities of every reader that has read it."""
+        return self.probs if self.joined is None else self.joined
+
+
+def _features(seen: dict, keys: list, strokes_of: dict) -> np.ndarray:
+    """The pen-path features of these candidates, made once for those without (all at once) and kept."""
+    missing = [k for k in keys if seen[k].features is None]
+    for k, f in zip(missing, batch_features([strokes_of[k] for k in missing]) if missing else ()):
+        seen[k].features = f
+    return np.stack([seen[k].features for k in keys]) if keys else np.zeros((0, CHANNELS, POINTS), np.float32)
+
+
+def _read_paths(seen: dict, keys: list, strokes_of: dict, path, templates: Templates | None) -> None:
+    """The path net and the elastic reader read these candidates (their probabilities joined to the image's)."""
+    if not keys:
+        return
+    feats = _features(seen, keys, strokes_of)
+    probs = np.stack([seen[k].probs for k in keys]).astype(float)
+    if path is not None:
+        probs = combine(probs, on_features(path, feats, [strokes_of[k] for k in keys]))
+    if templates is not None:
+        probs = join(probs, templates.distances(feats))
+    for k, p in zip(keys, probs):
+        seen[k].joined = p
+
+
 def _leaned(seen: dict, strokes_of: dict, mine: Prototypes) -> dict:
-    """seen ({key: (image, probabilities, features or None)}) with each candidate's probabilities leaned
-    towards the taught digits (features made for candidates cached without them)."""
+    """{key: probabilities} of each candidate in seen, leaned towards the taught digits."""
     keys = list(seen)
-    missing = [k for k in keys if seen[k][2] is None]
-    made = dict(zip(missing, batch_features([strokes_of[k] for k in missing]))) if missing else {}
-    feats = np.stack([made[k] if k in made else seen[k][2] for k in keys])
-    probs = mine.adjust(np.stack([seen[k][1] for k in keys]), feats)
-    return {k: (seen[k][0], p, f) for k, p, f in zip(keys, probs, feats)}
+    probs = mine.adjust(np.stack([seen[k].best() for k in keys]), _features(seen, keys, strokes_of))
+    return dict(zip(keys, probs))
 
 
 class _InkChecks(dict):
@@ -540,7 +576,7 @@ class _InkChecks(dict):
         self.seen = seen
 
     def __missing__(self, key) -> bool:
-        self[key] = odd = not digit_like(self.seen[key][0])
+        self[key] = odd = not digit_like(self.seen[key].image)
         return odd
 
 
@@ -558,8 +594,11 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     candidate's image and probabilities, so a new stroke only renders and classifies the
     candidates it is part of. judge (core/judge.py), when given, says how likely each candidate is
     one whole digit; its log-probability joins the score (kept in the cache too, while the candidate's
-    features stay the same). path (trajectory.PathReader), when given, reads each candidate's strokes
-    too; its probabilities join the image's (trajectory.combine) before the candidates are scored.
+    features stay the same). path (trajectory.PathReader), when given, reads the candidates' strokes
+    too; its probabilities join the image's (trajectory.combine) before the candidates are scored. With a judge,
+    the path net and the elastic reader read only the candidates it gives at least PATHS_FROM, and those of the
+    best reading (read, and the readings ranked again, until the best reading's are all read: the same reading as
+    when they read every candidate, but for a reading whose pieces they would have raised).
     mine (prototypes.Prototypes, the user's taught digits), when given, leans each candidate's probabilities
     towards the taught digits whose paths are close to its strokes, as for a single digit, before scoring.
     templates (elastic.Templates), when given, match each candidate's path too; the elastic reader's
@@ -569,21 +608,12 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     sets, strokes_of = candidate_sets(strokes, line)
     if not sets:
         return None
-    # key: (image, probabilities, path features or None)
-    seen = {k: cache[k] for k in strokes_of if cache is not None and k in cache and len(cache[k]) == 3}
+    seen = {k: cache[k] for k in strokes_of if cache is not None and isinstance(cache.get(k), _Seen)}
     todo = [k for k in strokes_of if k not in seen]
     if todo:
         images = strokes_to_mnist_many([strokes_of[k] for k in todo])   # rendered together
         probs = np.asarray(classify(images), float).reshape(len(todo), 10)
-        path_feats: list = [None] * len(todo)
-        if path is not None or mine is not None or templates is not None:   # the features once, for all of them
-            todo_strokes = [strokes_of[k] for k in todo]
-            path_feats = list(batch_features(todo_strokes))
-            if path is not None:
-                probs = combine(probs, on_features(path, np.asarray(path_feats), todo_strokes))
-            if templates is not None:
-                probs = join(probs, templates.distances(np.asarray(path_feats)))
-        seen.update({k: (img, p.copy(), f) for k, img, p, f in zip(todo, images, probs, path_feats)})
+        seen.update({k: _Seen(img, p.copy()) for k, img, p in zip(todo, images, probs)})
         if cache is not None:
             if len(cache) + len(todo) > 4 * MAX_INPUTS:
                 judged = cache.get(_JUDGED)
@@ -599,14 +629,25 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
         whole = {k: judged[said[k]] for k in feats if said[k] in judged}
         new = [k for k in feats if k not in whole]
         if new:
-            whole.update(zip(new, map(float, judge([seen[k][0] for k in new], np.array([feats[k] for k in new])))))
+            whole.update(zip(new, map(float, judge([seen[k].image for k in new], np.array([feats[k] for k in new])))))
             remember(judged, {said[k]: whole[k] for k in feats})
-    if mine is not None:   # after the cache, which keeps the probabilities before any teaching
-        seen = _leaned(seen, strokes_of, mine)
+    paths = path is not None or templates is not None
+    # the path readers read what the judge takes for a whole digit (PATHS_FROM); the rest only when a reading
+    # would have it (below)
+    _read_paths(seen, [k for k in strokes_of if paths and seen[k].joined is None
+                       and (whole is None or whole[k] >= PATHS_FROM)], strokes_of, path, templates)
     odd = _InkChecks(seen)
-    finals = ranked(sets, {k: p for k, (_, p, _) in seen.items()}, whole, odd)
-    if not finals:
-        return None
+    while True:
+        # after the cache, which keeps the probabilities before any teaching
+        probs_of = _leaned(seen, strokes_of, mine) if mine is not None else {k: s.best() for k, s in seen.items()}
+        finals = ranked(sets, probs_of, whole, odd)
+        if not finals:
+            return None
+        unread = [] if not paths else \
+            [k for k in {candidate_key(finals[0][2].items[ci][2]) for ci, _ in finals[0][1]} if seen[k].joined is None]
+        if not unread:
+            break
+        _read_paths(seen, unread, strokes_of, path, templates)
     by_text: dict[str, float] = {}
     for score, digits, cands in finals:
         by_text.setdefault(reading_text(digits, cands, negative, point_x), score)
@@ -615,8 +656,9 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     for ci, k in _left_to_right(digits, cands):
         c = cands.items[ci]
         key = candidate_key(c[2])
-        image, probs_, feats_ = seen[key]
-        read.append(DigitRead(k, float(probs_[k]), c[2], image, probs_, list(c[3]), feats_, not odd[key]))
+        probs_ = probs_of[key]
+        read.append(DigitRead(k, float(probs_[k]), c[2], seen[key].image, probs_, list(c[3]), seen[key].features,
+                              not odd[key]))
         xs.append(cands.centres[ci])
     return NumberReading(read, score, list(by_text.items())[1:], len(todo), negative, _point_at(xs, point_x))
 
