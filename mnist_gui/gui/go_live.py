@@ -28,6 +28,7 @@ class GoLiveQuestions(QObject):
     log = Signal(str)                  # a line for the run's log
     message = Signal(str, str, bool)   # title, text, is a warning: for the window's message box
     decided = Signal(object)           # FinishedRun, once what becomes of its model is settled
+    unsavedChanged = Signal(bool)      # a trained model that could not be saved is offered (True), or no longer
 
     def __init__(self, ws: Workspace, jobs: JobRunner, parent: QWidget):
         super().__init__(parent)
@@ -133,9 +134,11 @@ class GoLiveQuestions(QObject):
         box.finished.connect(lambda _code: self._on_unsaved_answer(box.clickedButton(), done))
         self.unsavedBox = box
         box.open()
+        self.unsavedChanged.emit(True)
 
     def _on_unsaved_answer(self, button, done: FinishedRun) -> None:
         box, self.unsavedBox = self.unsavedBox, None
+        self.unsavedChanged.emit(False)
         if button is box.button(QMessageBox.StandardButton.Retry):
             self.log.emit(self.tr("saving the trained model again…"))
             self.jobs.start(Task(lambda _report, _stop: done.retry()), self, returned=self.decide,

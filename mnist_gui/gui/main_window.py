@@ -235,6 +235,7 @@ class MainWindow(QMainWindow):
         self.drawTab.finetuneRequested.connect(self.trainTab.start_finetune)
         self.trainTab.finetunePreparing.connect(self.drawTab.set_finetune_preparing)
         self.trainTab.finetunePreparing.connect(self._on_work_changed)
+        self.trainTab.questions.unsavedChanged.connect(self._on_work_changed)
         self.trainTab.mnistNeeded.connect(self._mnist_for_finetune)   # the MNIST set-up of File → MNIST data…
         self.trainTab.runFinished.connect(self._on_run_finished)
         self.evaluateTab.openInCanvas.connect(self._open_test_image)
@@ -678,30 +679,47 @@ class MainWindow(QMainWindow):
         train = getattr(self, "_trainTab", None)
         return train is not None and train.preparing
 
+    def _unsaved_model(self) -> bool:
+        """A trained model that could not be saved is offered (Retry, Save as…): it is only in memory."""
+        train = getattr(self, "_trainTab", None)
+        return train is not None and train.unsavedBox is not None
+
     def _work_under_way(self) -> bool:
-        """Would a quit stop something: work that runs, or a fine-tune getting ready?"""
-        return self.ws.busy is not None or self._finetune_preparing()
+        """Would a quit stop something or lose something: work that runs, a fine-tune getting ready, a trained model
+        only in memory?"""
+        return self.ws.busy is not None or self._finetune_preparing() or self._unsaved_model()
+
+    def _quit_words(self) -> tuple[str, str] | None:
+        """The quit question and what quitting would do, for the work under way (None: nothing)."""
+        busy = self.ws.busy   # read once: a worker may release its claim meanwhile
+        if busy is BusyKind.STUDY:
+            return (self.tr("A study is running. Quit anyway?"),
+                    self.tr("If you quit, the study stops; its finished trials are kept. Cancel lets it go on."))
+        if busy is not None:
+            return (self.tr("Training is running. Quit anyway?"),
+                    self.tr("If you quit, the run stops and is recorded as stopped; its model so far is kept in "
+                            "the Runs list. Cancel lets it go on."))
+        if self._finetune_preparing():
+            return (self.tr("The fine-tune is getting ready. Quit anyway?"),
+                    self.tr("If you quit, it does not go on; My digits are kept. Cancel lets it go on."))
+        if self._unsaved_model():
+            return (self.tr("The trained model could not be saved. Quit anyway?"),
+                    self.tr("If you quit, it is lost: it is only in memory. Cancel lets you try again or save it "
+                            "elsewhere."))
+        return None
 
     def quit_asking(self) -> None:
-        """The user's own quit (Ctrl+Q, the title bar's close): while training or a study runs, asked first
-        (Cancel is the default). A close from code or a signal (SIGTERM, a logout) is not asked."""
-        busy = self.ws.busy   # read once: a worker may release its claim meanwhile
-        if (busy is None and not self._finetune_preparing()) or self._quitAsked:
+        """The user's own quit (Ctrl+Q, the title bar's close): while training or a study runs, or a trained model
+        could not be saved, asked first (Cancel is the default). A close from code or a signal (SIGTERM, a logout)
+        is not asked."""
+        words = self._quit_words()
+        if words is None or self._quitAsked:
             self.close()
             return
         if self.quitBox is not None:
             self.quitBox.raise_()
             return
-        if busy is BusyKind.STUDY:
-            text = self.tr("A study is running. Quit anyway?")
-            more = self.tr("If you quit, the study stops; its finished trials are kept. Cancel lets it go on.")
-        elif busy is None:   # a fine-tune asked for, PyTorch still loading
-            text = self.tr("The fine-tune is getting ready. Quit anyway?")
-            more = self.tr("If you quit, it does not go on; My digits are kept. Cancel lets it go on.")
-        else:
-            text = self.tr("Training is running. Quit anyway?")
-            more = self.tr("If you quit, the run stops and is recorded as stopped; its model so far is kept in the "
-                           "Runs list. Cancel lets it go on.")
+        text, more = words
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Quit mnist-gui?"), text,
                           QMessageBox.StandardButton.Cancel, self, objectName="quitBox")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)   # none is left behind, hidden, per question
@@ -719,13 +737,20 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _on_work_changed(self) -> None:
-        """The work ended (or a fine-tune getting ready did not start) while "quit anyway?" was open: the user still
-        asked to quit, so the question stays, now that nothing would be stopped (withdrawn, it left the window open
-        with no word of the Ctrl+Q)."""
-        if self.quitBox is not None and self.quitButton is not None and not self._work_under_way():
+        """The work changed while "quit anyway?" was open: it says what quitting would now do. When nothing would be
+        stopped or lost (the work ended, a fine-tune getting ready did not start), the question stays: the user
+        still asked to quit (withdrawn, it left the window open with no word of the Ctrl+Q)."""
+        if self.quitBox is None or self.quitButton is None:
+            return
+        words = self._quit_words()
+        if words is None:
             self.quitBox.setText(self.tr("The work has ended. Quit now?"))
             self.quitBox.setInformativeText(self.tr("Nothing is stopped: what it made is kept."))
             self.quitBox.setDefaultButton(self.quitButton)
+        else:
+            self.quitBox.setText(words[0])
+            self.quitBox.setInformativeText(words[1])
+            self.quitBox.setDefaultButton(QMessageBox.StandardButton.Cancel)
 
     def closeEvent(self, e: QCloseEvent) -> None:
         """Stop all background work (training is recorded as stopped), remember the window, close. The title

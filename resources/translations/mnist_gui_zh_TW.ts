@@ -989,6 +989,14 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>若結束，訓練會停止並記錄為已停止；目前為止的模型保留在訓練紀錄清單中。按「取消」則讓它繼續。</translation>
     </message>
     <message>
+        <source>The trained model could not be saved. Quit anyway?</source>
+        <translation>訓練好的模型無法儲存。仍要結束嗎？</translation>
+    </message>
+    <message>
+        <source>If you quit, it is lost: it is only in memory. Cancel lets you try again or save it elsewhere.</source>
+        <translation>若結束，它就會遺失：它只存在記憶體中。按「取消」可再試一次或另存到別處。</translation>
+    </message>
+    <message>
         <source>Quit mnist-gui?</source>
         <translation>結束 mnist-gui？</translation>
     </message>

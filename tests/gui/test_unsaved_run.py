@@ -59,3 +59,23 @@ def test_save_as_keeps_the_model_elsewhere(window, small_mnist, qtbot, full_disk
     tab.keepBox.button(QMessageBox.StandardButton.Yes).click()
     assert target.is_file() and window.checkpoint.path == target
     assert f"saved the model to {target}" in tab.log.toPlainText()
+
+
+@pytest.mark.slow
+def test_quitting_with_a_model_only_in_memory_is_asked_first(window, small_mnist, qtbot, full_disk):
+    """Ctrl+Q (or the title bar's close) while the trained model could not be saved closed the window at once, and
+    the model was lost: nothing ran any more. It is now asked, Cancel the default, as while work runs."""
+    tab = _train_into_a_full_disk(window, small_mnist, qtbot)
+    window.quit_asking()
+    box = window.quitBox
+    assert box is not None and box.text() == "The trained model could not be saved. Quit anyway?"
+    assert "it is lost" in box.informativeText() and box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert window.quitBox is None and window.isVisible() and tab.unsavedBox is not None
+    window.quit_asking()                     # asked again; the model saved meanwhile: quitting now loses nothing
+    full_disk()
+    tab.unsavedBox.button(QMessageBox.StandardButton.Retry).click()
+    qtbot.waitUntil(lambda: window.quitBox.text() == "The work has ended. Quit now?", timeout=60_000)
+    assert window.quitBox.defaultButton() is window.quitButton
+    window.quitButton.click()
+    assert not window.isVisible()
