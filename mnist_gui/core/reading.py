@@ -27,7 +27,7 @@ from mnist_gui.core.handwriting import gate as G
 from mnist_gui.core.handwriting.judge import onnx_judge
 from mnist_gui.core.handwriting.numbers import NumberReading, candidate_key, read_number, remember
 from mnist_gui.core.handwriting.prototypes import Prototypes
-from mnist_gui.core.handwriting.trajectory import batch_features, combine, features, onnx_trajectory
+from mnist_gui.core.handwriting.trajectory import combine, features, onnx_trajectory
 from mnist_gui.core.preprocess import Stroke, digit_like, image_to_mnist, strokes_to_mnist, too_small
 
 log = logging.getLogger(__name__)
@@ -208,12 +208,17 @@ class ReadingModels:
 _GATED = "gates' verdicts"   # in the number cache: {candidate key: do the gates take it for a digit?}
 
 
-def as_taught(mine: Prototypes, strokes: Sequence[Stroke]) -> np.ndarray | None:
-    """A drawing's ten probabilities by the user's taught digits alone (the elastic reader over their paths; each
-    digit's distance the nearest of the ways of drawing the same ink, elastic.turned), when it comes within
-    FAR_BEYOND of one of them; else None. Asked of a drawing the gates refuse: the user said it is a digit, and which
-    (a W taught as a 3 was let through but read as a sure 4)."""
-    d = mine.templates().distances(batch_features(E.turned(strokes))).min(0)
+def as_taught(mine: Prototypes, strokes: Sequence[Stroke], ways: np.ndarray | None = None) -> np.ndarray | None:
+    """A drawing's ten probabilities by the user's taught digits alone (the elastic reader over their paths), the
+    drawing taken the way round (ways: elastic.turned_points, when already made) that comes nearest to a taught
+    digit, when that is within FAR_BEYOND; else None. Asked of a drawing the gates refuse: the user said it is a
+    digit, and which (a W taught as a 3 was let through but read as a sure 4)."""
+    taught = mine.templates()
+    ways = E.turned_points(strokes) if ways is None else ways
+    near = taught.nearest_each(ways)   # the cheap look at every way round (as read_strokes' near())
+    if not len(near) or near.min() > E.FAR_BEYOND:
+        return None
+    d = taught.distances_of_points(ways[[int(np.argmin(near))]])[0]   # the full look at the nearest way only
     return E.softmax_of_distances(d) if d.min() <= E.FAR_BEYOND else None
 
 
@@ -275,7 +280,9 @@ class Reader:
         taught = None
         if mine is not None:
             probs = mine.adjust(probs, feats)
-            taught = functools.partial(as_taught, mine, strokes)
+
+            def taught() -> np.ndarray | None:
+                return as_taught(mine, strokes, ways())
         return self._reading(img, probs, feats, [strokes], near, taught, network=own)
 
     def read_image(self, image) -> Reading | None:

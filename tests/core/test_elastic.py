@@ -245,3 +245,17 @@ def test_a_shape_refused_until_taught_is_read_as_the_digit_it_was_taught_as():
     assert number.number.text == "3" and not number.digit_verdicts[0].refused
     one = [(-60.0, 20.0), (-60.0, 120.0)]
     assert Reader(LIVE, shipped, lambda: taught).read_number([one, *again]).number.text == "13"
+
+
+def test_a_refused_shape_far_from_every_taught_digit_stays_refused():
+    """Teaching one odd shape does not let every refused drawing through: a spiral far from the taught W is still
+    not a digit (as_taught looks at every way round cheaply, then reads the nearest way only)."""
+    from mnist_gui.core.handwriting.prototypes import Prototypes
+    from mnist_gui.core.reading import as_taught
+    zigzag = [(10.0, 20.0), (40.0, 120.0), (70.0, 40.0), (100.0, 120.0), (130.0, 20.0)]
+    t = np.linspace(0, 6 * np.pi, 80)
+    spiral = [[(70 + 3 * a * np.cos(a), 70 + 3 * a * np.sin(a)) for a in t]]
+    taught = Prototypes.of([(3, [zigzag])])
+    assert as_taught(taught, spiral) is None
+    assert Reader(LIVE, ReadingModels(), lambda: taught).read_strokes(spiral).verdict.refused
+    assert as_taught(taught, [zigzag[::-1]]).argmax() == 3

@@ -202,7 +202,10 @@ class Templates:
         """N × 10: the DTW distance of each drawing (N path feature arrays) to the nearest template of each
         digit among that digit's SHORT nearest by plain distance (inf for a digit with no template), the
         drawing as drawn (`reach` turns it round too)."""
-        x = points(feats)
+        return self.distances_of_points(points(feats))
+
+    def distances_of_points(self, x: np.ndarray) -> np.ndarray:
+        """`distances` of drawings given as their points (N × L × CHANNELS: `points`, `turned_points`)."""
         flat = x.reshape(len(x), -1)
         plain = (flat * flat).sum(1)[:, None] - 2 * (flat @ self._flat_t) + self._sq[None]
         out = np.full((len(x), 10), np.inf, np.float32)
@@ -236,13 +239,18 @@ class Templates:
         """The least DTW distance of a drawing's ways round (`turned_points`, or some of them) to any of the
         SHORT templates nearest to each way by a coarse plain distance (every fourth point's position: a
         tenth of the work, for up to 15 ways at once); inf without ink."""
+        each = self.nearest_each(ways)
+        return float(each.min()) if len(each) else float("inf")
+
+    def nearest_each(self, ways: np.ndarray) -> np.ndarray:
+        """W: `nearest` of each way round on its own."""
         if not len(ways):
-            return float("inf")
+            return np.zeros(0, np.float32)
         s = min(SHORT, len(self.labels))
         c = np.ascontiguousarray(ways[:, ::4, :2]).reshape(len(ways), -1)
         coarse = (c * c).sum(1)[:, None] - 2 * (c @ self._coarse.T) + self._coarse_sq[None]
         near = smallest(coarse, s) if s < len(self.labels) else np.broadcast_to(np.arange(s), (len(ways), s))
-        return float(matched(ways, self.pts[near], self._sq_points[near]).min())
+        return matched(ways, self.pts[near], self._sq_points[near]).min(1)
 
     def probabilities(self, feats: np.ndarray, tau: float = TAU) -> np.ndarray:
         """N × 10: softmax(-distance / tau)."""
