@@ -83,14 +83,17 @@ class Reading:
     path's for strokes) and the verdict on the top digit. In number mode `number` holds the whole reading,
     `digit_verdicts` the verdict on each of its digits (on the digit it reads, which may not be the
     classifier's first choice), and the input and probabilities are those of the digit that holds the
-    latest stroke. `network`: for one digit drawn (not an image, not number mode), the live network's own ten
-    probabilities, before the pen-path readers and the taught digits joined them (the bars say it beside)."""
+    latest stroke (`last_stroke`: "digit"; when the latest stroke is the minus sign, the decimal point or in no digit
+    (a stray dot, a point before the digit after it), "minus", "point" or "other", and they are the last digit's).
+    `network`: for one digit drawn (not an image, not number mode), the live network's
+    own ten probabilities, before the pen-path readers and the taught digits joined them (the bars say it beside)."""
     image28: np.ndarray
     probabilities: np.ndarray
     verdict: Verdict
     number: NumberReading | None = None
     digit_verdicts: tuple[Verdict, ...] = ()
     network: np.ndarray | None = None
+    last_stroke: str = "digit"
 
     @property
     def top(self) -> int:
@@ -208,6 +211,13 @@ class ReadingModels:
 _GATED = "gates' verdicts"   # in the number cache: {candidate key: do the gates take it for a digit?}
 
 
+def near_a_pen_digit(templates: E.Templates, distances: np.ndarray, ways: Callable[[], np.ndarray]) -> bool:
+    """Is a drawing near a pen writer's digit, drawn as it was (its ten elastic distances) or turned round (ways():
+    elastic.turned_points, made only when asked)? Asked only of ink the gates take for a digit (single digits and
+    number mode's alike): turning it round is the dearer part of the matching."""
+    return bool(E.near_a_digit(np.asarray(distances)[None])[0]) or templates.nearest(ways()[1:]) <= E.FAR_BEYOND
+
+
 def as_taught(mine: Prototypes, strokes: Sequence[Stroke], ways: np.ndarray | None = None) -> np.ndarray | None:
     """A drawing's ten probabilities by the user's taught digits alone (the elastic reader over their paths), the
     drawing taken the way round (ways: elastic.turned_points, when already made) that comes nearest to a taught
@@ -274,9 +284,7 @@ class Reader:
             probs = E.join(probs, distances[0])
 
             def near() -> bool:
-                """Near a pen writer's digit, drawn as it was or turned round (`Templates.reach`)? Asked only of
-                ink the gates take for a digit: turning it round is the dearer part of the matching."""
-                return bool(E.near_a_digit(distances)[0]) or templates.nearest(ways()[1:]) <= E.FAR_BEYOND
+                return near_a_pen_digit(templates, distances[0], ways)
         taught = None
         if mine is not None:
             probs = mine.adjust(probs, feats)
@@ -326,7 +334,12 @@ class Reader:
         if new:
             ask = [digits[i] for i in new]
             feats = np.stack([d.features if d.features is not None else features(d.strokes) for d in ask])
-            said = m.is_digit(np.stack([d.image28 for d in ask]), feats, [d.strokes for d in ask])
+            said = list(m.is_digit(np.stack([d.image28 for d in ask]), feats, [d.strokes for d in ask]))
+            templates = m.templates
+            if templates is not None:   # and then, as for one digit, near a pen writer's digit?
+                said = [bool(v) and near_a_pen_digit(
+                    templates, d.distances if d.distances is not None else templates.distances(f[None])[0],
+                    functools.partial(E.turned_points, d.strokes)) for v, d, f in zip(said, ask, feats)]
             remember(gated, {keys[i]: bool(v) for i, v in zip(new, said)})
         ok = [not lk or gated[k] for k, lk in zip(keys, like)]
         for j, d in enumerate(digits):   # refused, but like one the user taught: theirs, read as they taught it
@@ -334,6 +347,11 @@ class Reader:
             if theirs is not None:
                 ok[j], d.probs, d.digit, d.prob = True, theirs, int(np.argmax(theirs)), float(np.max(theirs))
         verdicts = tuple(_verdict(d.prob, lk, bool(o)) for d, lk, o in zip(digits, like, ok))
-        i = next((i for i, d in enumerate(digits) if len(strokes) - 1 in d.stroke_ids), len(digits) - 1)
+        last = len(strokes) - 1
+        i = next((i for i, d in enumerate(digits) if last in d.stroke_ids), None)
+        what = "digit" if i is not None else "point" if last == nr.point_id else "minus" if last in nr.mark_ids \
+            else "other"
+        i = len(digits) - 1 if i is None else i
         d = digits[i]
-        return Reading(d.image28, d.probs, _verdict(np.max(d.probs), like[i], bool(ok[i])), nr, verdicts)
+        return Reading(d.image28, d.probs, _verdict(np.max(d.probs), like[i], bool(ok[i])), nr, verdicts,
+                       last_stroke=what)

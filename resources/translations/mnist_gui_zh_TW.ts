@@ -1267,6 +1267,22 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>不確定</translation>
     </message>
     <message>
+        <source>{0} (the last digit; the last stroke is the decimal point)</source>
+        <translation>{0}（最後一個數字；最後一筆是小數點）</translation>
+    </message>
+    <message>
+        <source>{0} (the last digit; the last stroke is the minus sign)</source>
+        <translation>{0}（最後一個數字；最後一筆是負號）</translation>
+    </message>
+    <message>
+        <source>{0} (the last digit; the last stroke is not a digit)</source>
+        <translation>{0}（最後一個數字；最後一筆不是數字）</translation>
+    </message>
+    <message>
+        <source>{0} (the last stroke)</source>
+        <translation>{0}（最後一筆）</translation>
+    </message>
+    <message>
         <source>Too small to read: draw the digit larger</source>
         <translation>太小，無法辨識：請把數字畫大一點</translation>
     </message>
@@ -1285,10 +1301,6 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>The network alone: {0} ({1})</source>
         <translation>網路單獨讀出：{0}（{1}）</translation>
-    </message>
-    <message>
-        <source>{0} (the digit of the last stroke)</source>
-        <translation>{0}（最後一筆所在的數字）</translation>
     </message>
     <message>
         <source>{0}; {1}</source>

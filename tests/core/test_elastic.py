@@ -247,6 +247,33 @@ def test_a_shape_refused_until_taught_is_read_as_the_digit_it_was_taught_as():
     assert Reader(LIVE, shipped, lambda: taught).read_number([one, *again]).number.text == "13"
 
 
+def _dense(corners, step=3.0):
+    """A polyline through the corners with a point every `step` px, as the mouse draws it."""
+    out = [corners[0]]
+    for (x0, y0), (x1, y1) in zip(corners, corners[1:]):
+        n = max(1, int(np.hypot(x1 - x0, y1 - y0) / step))
+        out += [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(1, n + 1)]
+    return out
+
+
+def test_a_taught_shape_drawn_with_the_mouse_is_one_digit_in_number_mode():
+    """Found by a newcomer tryout: a W taught as a 3 read "3" on its own but "44" in number mode when drawn with the
+    mouse: a wide stroke of many points is cut where two digits might touch, and each V was "not a digit". A stroke
+    near a digit the user taught, and near no pen writer's digit, is now one digit, not cut."""
+    from mnist_gui.core.handwriting.prototypes import Prototypes
+    w = _dense([(10.0, 20.0), (40.0, 120.0), (70.0, 40.0), (100.0, 120.0), (130.0, 20.0)])
+    again = [[(x + 2, y + 3) for x, y in w]]
+    one, seven = [(-60.0, 20.0), (-60.0, 120.0)], _dense([(160.0, 20.0), (230.0, 20.0), (180.0, 120.0)])
+    untaught = Reader(LIVE, ReadingModels()).read(again, number=True)
+    assert all(v.refused for v in untaught.digit_verdicts)   # not a digit until taught
+    taught = Prototypes.of([(3, [w])])
+    reader = Reader(LIVE, ReadingModels(), lambda: taught)
+    assert reader.read(again, number=True).number.text == "3"
+    reading = reader.read([one, *again, seven], number=True)
+    assert reading.number.text == "137" and not any(v.refused for v in reading.digit_verdicts)
+    assert reader.read([one, seven], number=True).number.text == "17"   # the 1 and the 7 are not the user's shapes
+
+
 def test_a_refused_shape_far_from_every_taught_digit_stays_refused():
     """Teaching one odd shape does not let every refused drawing through: a spiral far from the taught W is still
     not a digit (as_taught looks at every way round cheaply, then reads the nearest way only)."""
@@ -259,3 +286,16 @@ def test_a_refused_shape_far_from_every_taught_digit_stays_refused():
     assert as_taught(taught, spiral) is None
     assert Reader(LIVE, ReadingModels(), lambda: taught).read_strokes(spiral).verdict.refused
     assert as_taught(taught, [zigzag[::-1]]).argmax() == 3
+
+
+def test_number_mode_refuses_ink_far_from_every_pen_digit_as_single_mode_does():
+    """Found by a newcomer tryout: the first stroke of a 4 (an L) read "6, 100% sure" in number mode and "not a digit"
+    on its own: number mode's gates did not ask the elastic reader whether the ink is near a pen writer's digit. They
+    ask it now, as for one digit; the whole 4 is read as before."""
+    ell = [[(30.0, 5.0), (8.0, 62.0), (52.0, 62.0)]]
+    reader = Reader(LIVE, ReadingModels())
+    assert reader.read_strokes(ell).verdict.refused
+    number = reader.read(ell, number=True)
+    assert number.number.text == "6" and number.digit_verdicts[0].refused and number.verdict.refused
+    four = reader.read(ell + [[(42.0, 20.0), (42.0, 100.0)]], number=True)
+    assert four.number.text == "4" and not four.digit_verdicts[0].refused

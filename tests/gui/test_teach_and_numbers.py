@@ -115,7 +115,7 @@ def test_number_mode_reads_a_number(window, qtbot):
     # bars are of one digit of it, and the words say which
     assert tab.bars.topLabel.text() == "2017"
     caption = tab.bars.confidenceLabel.text()
-    assert caption.startswith("7, ") and caption.endswith("sure (the digit of the last stroke)"), caption
+    assert caption.startswith("7, ") and caption.endswith("sure (the last stroke)"), caption
     assert tab.bars.accessibleDescription() == f"2017; {caption}"
     tab.numberMode.setChecked(False)    # the number reaches past the narrow canvas: it stays in view
     assert tab.number is None and tab.canvas.width() == 672
@@ -228,6 +228,30 @@ def test_number_mode_reads_a_minus_sign_and_a_decimal_point(window, qtbot):
     high = [[(85, 8), (87, 10), (85, 11)]]
     draw(qtbot, tab.canvas, [[(100 + x * 2, 60 + y * 2) for x, y in s] for s in ONE + high + [[(x + 110, y) for x, y in SEVEN[0]]]])
     assert tab.number == "17", tab.numberLabel.text()
+
+
+def test_number_modes_words_say_when_the_last_stroke_is_no_digit(window, qtbot):
+    """Found by a newcomer tryout: after "3." the words said "3, 100.0% sure (the digit of the last stroke)", and a
+    refused digit was "Not a digit (closest: 4) (the digit of the last stroke)". They say which digit the bars are
+    of, and what the last stroke is when it is in no digit."""
+    tab = window.drawTab
+    tab.numberMode.setChecked(True)
+    minus, dot = [[(-60, 48), (-35, 50), (-15, 51)]], [[(85, 90), (87, 92), (85, 93)]]
+    seven = [[(x + 110, y) for x, y in SEVEN[0]]]
+
+    def drawn(strokes):
+        tab.canvas.clear()
+        draw(qtbot, tab.canvas, [[(100 + x * 2, 60 + y * 2) for x, y in s] for s in strokes])
+        return tab.bars.confidenceLabel.text()
+    said = drawn(minus + ONE + seven + dot)   # the point drawn last, between the 1 and the 7
+    assert tab.number == "-1.7" and said.startswith("7, ") and said.endswith(
+        "sure (the last digit; the last stroke is the decimal point)"), said
+    said = drawn(ONE + seven + minus)
+    assert tab.number == "-17" and said.endswith("(the last digit; the last stroke is the minus sign)"), said
+    said = drawn(ONE + dot)                   # a point with no digit after it yet: not a point yet
+    assert tab.number == "1" and said.endswith("sure (the last digit; the last stroke is not a digit)"), said
+    said = drawn(ONE + seven)
+    assert said.startswith("7, ") and said.endswith("sure (the last stroke)"), said
 
 
 def test_number_mode_greys_the_digits_it_is_not_sure_of(window, qtbot, monkeypatch):
@@ -404,7 +428,7 @@ def test_a_long_my_digits_line_leaves_the_bars_their_room_in_number_mode(window,
 
 def test_number_modes_narrow_column_stays_beside_the_canvas_whatever_it_shows(window, qtbot):
     """At the default size (1,000×680) the column beside number mode's wide canvas has 300 px. It grew over the
-    canvas: by 100 px with a long caption over the bars ("Too small to read: … (the digit of the last stroke)"),
+    canvas: by 100 px with a long caption over the bars ("Too small to read: … (the last stroke)"),
     by 78 with Why this digit on (an empty map beside the 28×28: it explains single digits only); in Chinese
     the bars' digit axis went under the box below. The caption wraps in two lines' room, Why this digit is off
     in number mode (its tooltip says why), and nothing moves as the caption changes."""
@@ -433,7 +457,7 @@ def test_number_modes_narrow_column_stays_beside_the_canvas_whatever_it_shows(wi
     assert "Read a whole number" in tab.whyCheck.toolTip()
     sure = places()
     tab.bars.show_reading(dataclasses.replace(tab.bars._reading, verdict=Verdict.TOO_SMALL))
-    assert tab.bars.confidenceLabel.text() == "Too small to read: draw the digit larger (the digit of the last stroke)"
+    assert tab.bars.confidenceLabel.text() == "Too small to read: draw the digit larger (the last stroke)"
     assert places() == sure
     window.set_language("zh_TW")
     qtbot.waitUntil(lambda: "最後一筆" in tab.bars.confidenceLabel.text())

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mnist_gui.core.handwriting.elastic import Templates, join
+from mnist_gui.core.handwriting.elastic import FAR_BEYOND, Templates, join, points
 from mnist_gui.core.handwriting.prototypes import Prototypes
 from mnist_gui.core.handwriting.segment import Marks, find_marks, split_digits
 from mnist_gui.core.handwriting.trajectory import CHANNELS, POINTS, batch_features, combine, on_features
@@ -100,6 +100,7 @@ class DigitRead:
     stroke_ids: list[int]       # indices of the input strokes it uses (all or part of)
     features: np.ndarray | None = None   # its pen-path features (trajectory.features), when a path net or prototypes read it
     ink_like: bool = True       # its input passes the ink checks (preprocess.digit_like)
+    distances: np.ndarray | None = None  # the elastic reader's ten distances, when it read it
 
 
 @dataclass
@@ -110,7 +111,8 @@ class NumberReading:
     inputs: int = 0             # images this read rendered and classified (not found in the cache)
     negative: bool = False      # a minus sign before the first digit (segment.find_marks)
     point: int | None = None    # a decimal point after this many digits (0 < point < len(digits)), or None
-    mark_ids: tuple[int, ...] = ()   # indices of the input strokes that are the minus sign and the point
+    mark_ids: tuple[int, ...] = ()   # indices of the input strokes that are the minus sign and the point ...
+    point_id: int | None = None      # ... the point's
 
     @property
     def text(self) -> str:
@@ -234,7 +236,8 @@ def _units(arrays: list[np.ndarray], order: list[int]) -> tuple[list[_Unit], lis
     return units, [[arrays[i] for i in u.ids] for u in units]
 
 
-def _proposals(units: list[_Unit], unit_strokes: list[list[np.ndarray]], line_h: float):
+def _proposals(units: list[_Unit], unit_strokes: list[list[np.ndarray]], line_h: float,
+               keep_whole: Callable[[np.ndarray], bool] | None = None):
     """(size, start state, end state, strokes, stroke ids) of each candidate digit of an order, the
     smallest first: runs of consecutive units, and after the pairs the cut pieces of wide single
     strokes with at most one neighbouring stroke. States of the walk: int b = units[:b] read;
@@ -248,7 +251,8 @@ def _proposals(units: list[_Unit], unit_strokes: list[list[np.ndarray]], line_h:
             continue
         wide = [k for k in range(n) if len(unit_strokes[k]) == 1
                 and np.ptp(units[k].points[:, 0]) > CUT_MIN_WIDTH * line_h
-                and not _closed(units[k].points, line_h)]
+                and not _closed(units[k].points, line_h)
+                and not (keep_whole is not None and keep_whole(units[k].points))]
         for k in sorted(sorted(wide, key=lambda k: -np.ptp(units[k].points[:, 0]))[:MAX_CUT_STROKES]):
             p = units[k].points
             for c in _cuts(p, CUTS_PER_STROKE):
@@ -385,11 +389,12 @@ def _orders(arrays: list[np.ndarray]) -> list[list[int]]:
     return [by_x] if drawn == by_x or len(drawn) > MAX_INPUTS // 3 else [by_x, drawn]
 
 
-def candidate_sets(strokes: Sequence[Stroke], line: tuple[float, float] | None = None
-                   ) -> tuple[list[_Candidates], dict]:
+def candidate_sets(strokes: Sequence[Stroke], line: tuple[float, float] | None = None,
+                   keep_whole: Callable[[np.ndarray], bool] | None = None) -> tuple[list[_Candidates], dict]:
     """The candidates of each order (_orders) and {key: strokes} of the different candidate digits
     among them: at most MAX_INPUTS, the smallest groups of every order first, so the budget keeps
-    them. ([], {}) when there is no ink. line: the strokes' _line, when already known."""
+    them. ([], {}) when there is no ink. line: the strokes' _line, when already known. keep_whole: is a wide
+    stroke one digit that must not be cut (asked only of the strokes that would be)?"""
     arrays = [np.asarray(s, float).reshape(-1, 2) for s in strokes]
     orders = _orders(arrays)
     if not orders[0]:
@@ -399,7 +404,7 @@ def candidate_sets(strokes: Sequence[Stroke], line: tuple[float, float] | None =
     for order in orders:
         units, unit_strokes = _units(arrays, order)
         sets.append(_Candidates(units, line_h, line_c, []))
-        proposals.append(list(_proposals(units, unit_strokes, line_h)))
+        proposals.append(list(_proposals(units, unit_strokes, line_h, keep_whole)))
     known: dict = {}
     extents: dict[int, tuple] = {}   # id(stroke) -> (stroke, x min, x max, y min, y max, x mean): once a stroke
 
@@ -488,6 +493,7 @@ def judge_features(sets: list[_Candidates]) -> dict:
 
 
 _JUDGED = "judge's answers"   # in the cache: {(judge, candidate key, features): P(whole digit)}
+_TAUGHT = "taught shapes"     # in the cache: {stroke: is it a shape of the user's own (_taught_shapes)?, "of": mine}
 
 
 def remember(store: dict, items: dict, limit: int = 4 * MAX_INPUTS) -> None:
@@ -519,7 +525,7 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
         if nr is not None and nr.digits:
             for d in nr.digits:
                 d.stroke_ids = [keep[i] for i in d.stroke_ids]
-            nr.mark_ids = tuple(sorted(marks.ids))
+            nr.mark_ids, nr.point_id = tuple(sorted(marks.ids)), marks.point
             return nr
     return read_digits(strokes, classify, cache, judge, path, mine=mine, templates=templates, line=line)
 
@@ -531,7 +537,8 @@ class _Seen:
     probs: np.ndarray                   # the classifier's ten probabilities ...
     features: np.ndarray | None = None  # ... its pen-path features, once something needed them ...
     joined: np.ndarray | None = None    # ... and the ten joined with the path net's and the elastic reader's, once
-                                        # they read it (read_paths)
+                                        # they read it (read_paths) ...
+    distances: np.ndarray | None = None   # ... with the elastic reader's ten distances
 
     def best(self) -> np.ndarray:
         """The ten probabilities of every reader that has read it."""
@@ -554,10 +561,37 @@ def _read_paths(seen: dict, keys: list, strokes_of: dict, path, templates: Templ
     probs = np.stack([seen[k].probs for k in keys]).astype(float)
     if path is not None:
         probs = combine(probs, on_features(path, feats, [strokes_of[k] for k in keys]))
+    distances = templates.distances(feats) if templates is not None else [None] * len(keys)
     if templates is not None:
-        probs = join(probs, templates.distances(feats))
-    for k, p in zip(keys, probs):
-        seen[k].joined = p
+        probs = join(probs, distances)
+    for k, p, d in zip(keys, probs, distances):
+        seen[k].joined, seen[k].distances = p, d
+
+
+def _taught_shapes(cache: dict | None, mine: Prototypes, templates: Templates | None):
+    """(keep_whole, kept): keep_whole(stroke) says whether one wide stroke is a shape only the user's teaching makes a
+    digit: within FAR_BEYOND of a digit they taught, as drawn, and of no pen writer's digit (a W taught as a 3 was cut
+    into two Vs, each "not a digit"). Such a stroke is not cut, and the judge's doubt does not count against it (it
+    never saw the shape): kept gathers the candidate keys of those found. Answers kept in the cache while the taught
+    digits stay."""
+    store = cache.setdefault(_TAUGHT, {}) if cache is not None else {}
+    taught = mine.templates()
+    if store.get("of") is not taught:
+        store.clear()
+        store["of"] = taught
+    kept: set = set()
+
+    def keep_whole(p: np.ndarray) -> bool:
+        key = candidate_key([p])
+        if key not in store:
+            x = points(batch_features([[p]]))
+            remember(store, {key: bool(taught.nearest_each(x)[0] <= FAR_BEYOND and (
+                templates is None or templates.distances_of_points(x).min() > FAR_BEYOND))}, 4 * MAX_INPUTS)
+            store["of"] = taught
+        if store[key]:
+            kept.add(key)
+        return bool(store[key])
+    return keep_whole, kept
 
 
 def _leaned(seen: dict, strokes_of: dict, mine: Prototypes) -> dict:
@@ -605,7 +639,8 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     probabilities join as for a single digit (kept in the cache with the others'). line: the strokes'
     _line, when already known.
     """
-    sets, strokes_of = candidate_sets(strokes, line)
+    keep_whole, kept = _taught_shapes(cache, mine, templates) if mine is not None else (None, set())
+    sets, strokes_of = candidate_sets(strokes, line, keep_whole)
     if not sets:
         return None
     seen = {k: cache[k] for k in strokes_of if cache is not None and isinstance(cache.get(k), _Seen)}
@@ -631,6 +666,7 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
         if new:
             whole.update(zip(new, map(float, judge([seen[k].image for k in new], np.array([feats[k] for k in new])))))
             remember(judged, {said[k]: whole[k] for k in feats})
+        whole.update({k: 1.0 for k in kept if k in whole})   # the user's own shape: a whole digit
     paths = path is not None or templates is not None
     # the path readers read what the judge takes for a whole digit (PATHS_FROM); the rest only when a reading
     # would have it (below)
@@ -658,7 +694,7 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
         key = candidate_key(c[2])
         probs_ = probs_of[key]
         read.append(DigitRead(k, float(probs_[k]), c[2], seen[key].image, probs_, list(c[3]), seen[key].features,
-                              not odd[key]))
+                              not odd[key], seen[key].distances))
         xs.append(cands.centres[ci])
     return NumberReading(read, score, list(by_text.items())[1:], len(todo), negative, _point_at(xs, point_x))
 

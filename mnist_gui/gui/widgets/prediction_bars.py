@@ -58,7 +58,7 @@ class PredictionBars(Retranslating, QWidget):
         self.confidenceLabel = QLabel()
         self.confidenceLabel.setObjectName("confidence")
         self.confidenceLabel.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        # a long caption ("Too small to read: …  (the digit of the last stroke)" in number mode's narrow column)
+        # a long caption ("Too small to read: …  (the last stroke)" in number mode's narrow column)
         # wraps instead of widening the column over the canvas
         self.confidenceLabel.setWordWrap(True)
         self.confidenceLabel.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -171,7 +171,16 @@ class PredictionBars(Retranslating, QWidget):
             self._fit_top(len(text))
             if sure:
                 self.confidenceLabel.setText(self.tr("{0}, {1} sure").format(top, f"{p[top]:.1%}"))
-            self.confidenceLabel.setText(self.tr("{0} (the digit of the last stroke)").format(self.confidenceLabel.text()))
+            said = self.confidenceLabel.text()
+            if reading.last_stroke == "point":   # the bars are then the last digit's
+                said = self.tr("{0} (the last digit; the last stroke is the decimal point)").format(said)
+            elif reading.last_stroke == "minus":
+                said = self.tr("{0} (the last digit; the last stroke is the minus sign)").format(said)
+            elif reading.last_stroke == "other":   # a stray dot; a point before the digit after it is drawn
+                said = self.tr("{0} (the last digit; the last stroke is not a digit)").format(said)
+            else:   # "the digit of the last stroke" beside "Not a digit" said both
+                said = self.tr("{0} (the last stroke)").format(said)
+            self.confidenceLabel.setText(said)
             self._describe(self.tr("{0}; {1}").format(text, self.confidenceLabel.text()))
 
     def _fit_top(self, length: int) -> None:
