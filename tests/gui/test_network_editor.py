@@ -250,6 +250,9 @@ def test_a_network_whose_training_does_not_fit_is_refused_on_its_row_and_not_tim
     assert "\n" not in editor.problemLabel.text() and not editor.trainButton.isEnabled()
     assert "training it at batch 64" in rows(editor)[0][9]
     assert editor.estimateLabel.text() == "" and not editor._timer.isActive()
+    # every layer works: its totals are said (they said "none until every layer can work", which it could)
+    assert re.match(r"Total parameters: [\d,]+ \([\d.]+ MB of weights\); [\d,]+ multiply-adds per image$",
+                    editor.totalsLabel.text()), editor.totalsLabel.text()
 
 
 def test_a_narrow_window_scrolls_the_layer_table_instead_of_wrapping_its_settings(window, qtbot):

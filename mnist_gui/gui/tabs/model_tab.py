@@ -326,8 +326,9 @@ class NetworkEditor(Retranslating, QWidget):
         t = totals(self.rows)
         self.totalsLabel.setText(
             self.tr("Total parameters: {0} ({1} of weights); {2} multiply-adds per image")
-            .format(f"{t.params:,}", f"{t.weight_bytes / 1e6:.1f} MB", f"{t.macs:,}") if self.layers and not errors
-            else self.tr("Total parameters: none until every layer can work"))
+            .format(f"{t.params:,}", f"{t.weight_bytes / 1e6:.1f} MB", f"{t.macs:,}")
+            if self.layers and all(r.output_shape is not None for r in self.rows)   # (a network too large to train
+            else self.tr("Total parameters: none until every layer can work"))          # still has them)
         if not self.layers:
             errors_text = self.tr("The network has no layers.")
         elif errors:
