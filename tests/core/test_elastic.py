@@ -272,6 +272,9 @@ def test_a_taught_shape_drawn_with_the_mouse_is_one_digit_in_number_mode():
     reading = reader.read([one, *again, seven], number=True)
     assert reading.number.text == "137" and not any(v.refused for v in reading.digit_verdicts)
     assert reader.read([one, seven], number=True).number.text == "17"   # the 1 and the 7 are not the user's shapes
+    # taught only digits like the pen writers' (a 1 and a 7): a W is no shape of theirs, still not a digit
+    plain = Reader(LIVE, ReadingModels(), lambda: Prototypes.of([(1, [one]), (7, [seven])]))
+    assert all(v.refused for v in plain.read(again, number=True).digit_verdicts)
 
 
 def test_a_refused_shape_far_from_every_taught_digit_stays_refused():

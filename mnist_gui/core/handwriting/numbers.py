@@ -570,10 +570,11 @@ def _read_paths(seen: dict, keys: list, strokes_of: dict, path, templates: Templ
 
 def _taught_shapes(cache: dict | None, mine: Prototypes, templates: Templates | None):
     """(keep_whole, kept): keep_whole(stroke) says whether one wide stroke is a shape only the user's teaching makes a
-    digit: within FAR_BEYOND of a digit they taught, as drawn, and of no pen writer's digit (a W taught as a 3 was cut
-    into two Vs, each "not a digit"). Such a stroke is not cut, and the judge's doubt does not count against it (it
-    never saw the shape): kept gathers the candidate keys of those found. Answers kept in the cache while the taught
-    digits stay."""
+    digit: within FAR_BEYOND, as drawn, of a digit they taught that is itself no pen writer's digit (an odd shape: a
+    W taught as a 3 was cut into two Vs, each "not a digit"), and of no pen writer's digit. Such a stroke is not cut,
+    and the judge's doubt does not count against it (it never saw the shape): kept gathers the candidate keys of those
+    found. A user who taught only digits like the pen writers' has no odd shape: nothing changes for them (a joined
+    "79" near their taught 7 was kept whole and read as a 1). Answers kept in the cache while the taught digits stay."""
     store = cache.setdefault(_TAUGHT, {}) if cache is not None else {}
     taught = mine.templates()
     if store.get("of") is not taught:
@@ -581,13 +582,24 @@ def _taught_shapes(cache: dict | None, mine: Prototypes, templates: Templates | 
         store["of"] = taught
     kept: set = set()
 
+    def odd() -> Templates | None:
+        """The taught digits no pen writer drew the like of (worked out once, when a wide stroke first asks)."""
+        if "odd" not in store:
+            far = np.ones(len(taught), bool) if templates is None else \
+                templates.distances_of_points(taught.pts).min(1) > FAR_BEYOND
+            store["odd"] = Templates(taught.pts[far], taught.labels[far]) if far.any() else None
+        return store["odd"]
+
     def keep_whole(p: np.ndarray) -> bool:
         key = candidate_key([p])
         if key not in store:
-            x = points(batch_features([[p]]))
-            remember(store, {key: bool(taught.nearest_each(x)[0] <= FAR_BEYOND and (
-                templates is None or templates.distances_of_points(x).min() > FAR_BEYOND))}, 4 * MAX_INPUTS)
-            store["of"] = taught
+            shapes = odd()
+            x = points(batch_features([[p]])) if shapes is not None else None
+            store[key] = bool(shapes is not None and shapes.nearest_each(x)[0] <= FAR_BEYOND and (
+                templates is None or templates.distances_of_points(x).min() > FAR_BEYOND))
+            if len(store) > 4 * MAX_INPUTS:   # bounded: the oldest answers go (the taught digits' stay)
+                for k in [k for k in store if k not in ("of", "odd", key)][:MAX_INPUTS]:
+                    del store[k]
         if store[key]:
             kept.add(key)
         return bool(store[key])
