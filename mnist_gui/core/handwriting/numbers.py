@@ -576,29 +576,20 @@ def _taught_shapes(cache: dict | None, mine: Prototypes, templates: Templates | 
     found. A user who taught only digits like the pen writers' has no odd shape: nothing changes for them (a joined
     "79" near their taught 7 was kept whole and read as a 1). Answers kept in the cache while the taught digits stay."""
     store = cache.setdefault(_TAUGHT, {}) if cache is not None else {}
-    taught = mine.templates()
-    if store.get("of") is not taught:
+    if store.get("of") is not mine:
         store.clear()
-        store["of"] = taught
+        store["of"] = mine
     kept: set = set()
-
-    def odd() -> Templates | None:
-        """The taught digits no pen writer drew the like of (worked out once, when a wide stroke first asks)."""
-        if "odd" not in store:
-            far = np.ones(len(taught), bool) if templates is None else \
-                templates.distances_of_points(taught.pts).min(1) > FAR_BEYOND
-            store["odd"] = Templates(taught.pts[far], taught.labels[far]) if far.any() else None
-        return store["odd"]
 
     def keep_whole(p: np.ndarray) -> bool:
         key = candidate_key([p])
         if key not in store:
-            shapes = odd()
+            shapes = mine.odd_shapes(templates)   # (worked out once, when a wide stroke first asks)
             x = points(batch_features([[p]])) if shapes is not None else None
             store[key] = bool(shapes is not None and shapes.nearest_each(x)[0] <= FAR_BEYOND and (
                 templates is None or templates.distances_of_points(x).min() > FAR_BEYOND))
-            if len(store) > 4 * MAX_INPUTS:   # bounded: the oldest answers go (the taught digits' stay)
-                for k in [k for k in store if k not in ("of", "odd", key)][:MAX_INPUTS]:
+            if len(store) > 4 * MAX_INPUTS:   # bounded: the oldest answers go
+                for k in [k for k in store if k not in ("of", key)][:MAX_INPUTS]:
                     del store[k]
         if store[key]:
             kept.add(key)

@@ -40,6 +40,7 @@ class Prototypes:
         self._digits, self._starts = np.unique(self.labels, return_index=True)
         self.weight, self.scale = weight, scale
         self._templates: Templates | None = None
+        self._odd: tuple | None = None   # (pen templates, odd_shapes of them)
 
     @classmethod
     def of(cls, taught: Iterable[tuple[int, Sequence]], per_class: int = PER_CLASS, **kw) -> Prototypes | None:
@@ -68,6 +69,16 @@ class Prototypes:
         if self._templates is None:
             self._templates = Templates.of_features(self.feats, self.labels)
         return self._templates
+
+    def odd_shapes(self, pen: Templates | None) -> Templates | None:
+        """The taught digits no pen writer drew the like of (none within FAR_BEYOND of the pen templates `pen`), as
+        templates; None when there is none. Worked out once per pen templates."""
+        from mnist_gui.core.handwriting.elastic import FAR_BEYOND
+        if self._odd is None or self._odd[0] is not pen:
+            taught = self.templates()
+            far = np.ones(len(taught), bool) if pen is None else pen.distances_of_points(taught.pts).min(1) > FAR_BEYOND
+            self._odd = (pen, Templates(taught.pts[far], taught.labels[far]) if far.any() else None)
+        return self._odd[1]
 
     def bonus(self, feats: np.ndarray) -> np.ndarray:
         """N×10: WEIGHT · exp(-d_k / SCALE) for each taught digit k, 0 for the others."""
