@@ -318,3 +318,29 @@ def test_the_path_readers_read_what_the_judge_takes_for_whole_digits_and_the_bes
     assert {N.candidate_key(d.strokes) for d in r.digits} <= set(asked) < set(seen)
     for d in r.digits:   # their probabilities are the path readers' too: not the image's alone
         assert not np.allclose(d.probs, live.classify([d.image28])[0], rtol=1e-3, atol=0)
+
+
+def test_the_same_ink_reads_the_same_whatever_was_read_before():
+    """Found by a review: the path readers' answers kept in the cache from earlier strokes counted in later reads,
+    so a number read stroke by stroke (the window) and read at once (the command line, the benchmarks) could
+    differ: a joined "7385" of the pen writers read "785" after 5 strokes, "45" at once. The cache only saves work."""
+    import collections
+
+    import mnist_gui.core.handwriting.numbers as N
+    from mnist_gui import config
+    from mnist_gui.core.handwriting.pendigits import read_unipen
+    from mnist_gui.core.handwriting.synthetic import numbers
+    from mnist_gui.core.live import LivePredictor
+    from tests.conftest import SHARED_PENDIGITS
+    if not SHARED_PENDIGITS.exists():
+        pytest.skip("the pen writers' digits (../shared/data/pendigits) are not here")
+    by_writer = collections.defaultdict(list)
+    for d in read_unipen(SHARED_PENDIGITS):
+        by_writer[d.writer].append(d)
+    case = next(c for c in numbers(by_writer, 150, "joined") if c.truth == "7385")
+    live, m = LivePredictor.from_path(config.resource_path("shipped_model.onnx")), ReadingModels()
+    cache = {}
+    for k in range(1, len(case.strokes) + 1):
+        drawn = N.read_number(case.strokes[:k], live.classify, cache, m.judge, m.path_net, None, m.templates)
+        at_once = N.read_number(case.strokes[:k], live.classify, {}, m.judge, m.path_net, None, m.templates)
+        assert (drawn.text, drawn.close_alternative) == (at_once.text, at_once.close_alternative), k

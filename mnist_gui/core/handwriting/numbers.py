@@ -540,10 +540,6 @@ class _Seen:
                                         # they read it (read_paths) ...
     distances: np.ndarray | None = None   # ... with the elastic reader's ten distances
 
-    def best(self) -> np.ndarray:
-        """The ten probabilities of every reader that has read it."""
-        return self.probs if self.joined is None else self.joined
-
 
 def _features(seen: dict, keys: list, strokes_of: dict) -> np.ndarray:
     """The pen-path features of these candidates, made once for those without (all at once) and kept."""
@@ -597,10 +593,10 @@ def _taught_shapes(cache: dict | None, mine: Prototypes, templates: Templates | 
     return keep_whole, kept
 
 
-def _leaned(seen: dict, strokes_of: dict, mine: Prototypes) -> dict:
-    """{key: probabilities} of each candidate in seen, leaned towards the taught digits."""
-    keys = list(seen)
-    probs = mine.adjust(np.stack([seen[k].best() for k in keys]), _features(seen, keys, strokes_of))
+def _leaned(ten: dict, seen: dict, strokes_of: dict, mine: Prototypes) -> dict:
+    """ten ({key: probabilities} of the candidates in seen) leaned towards the taught digits."""
+    keys = list(ten)
+    probs = mine.adjust(np.stack([ten[k] for k in keys]), _features(seen, keys, strokes_of))
     return dict(zip(keys, probs))
 
 
@@ -671,22 +667,25 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
             remember(judged, {said[k]: whole[k] for k in feats})
         whole.update({k: 1.0 for k in kept if k in whole})   # the user's own shape: a whole digit
     paths = path is not None or templates is not None
-    # the path readers read what the judge takes for a whole digit (PATHS_FROM); the rest only when a reading
-    # would have it (below)
-    _read_paths(seen, [k for k in strokes_of if paths and seen[k].joined is None
-                       and (whole is None or whole[k] >= PATHS_FROM)], strokes_of, path, templates)
+    # the path readers read what the judge takes for a whole digit (PATHS_FROM), and what the best reading has (below);
+    # only those count as read in this call, whatever an earlier one read: the same ink reads the same whatever was
+    # drawn before it (the cache only saves work)
+    read = {k for k in strokes_of if paths and (whole is None or whole[k] >= PATHS_FROM)}
+    _read_paths(seen, [k for k in read if seen[k].joined is None], strokes_of, path, templates)
     odd = _InkChecks(seen)
     while True:
+        ten = {k: s.joined if k in read else s.probs for k, s in seen.items()}
         # after the cache, which keeps the probabilities before any teaching
-        probs_of = _leaned(seen, strokes_of, mine) if mine is not None else {k: s.best() for k, s in seen.items()}
+        probs_of = _leaned(ten, seen, strokes_of, mine) if mine is not None else ten
         finals = ranked(sets, probs_of, whole, odd)
         if not finals:
             return None
         unread = [] if not paths else \
-            [k for k in {candidate_key(finals[0][2].items[ci][2]) for ci, _ in finals[0][1]} if seen[k].joined is None]
+            [k for k in {candidate_key(finals[0][2].items[ci][2]) for ci, _ in finals[0][1]} if k not in read]
         if not unread:
             break
-        _read_paths(seen, unread, strokes_of, path, templates)
+        read.update(unread)
+        _read_paths(seen, [k for k in unread if seen[k].joined is None], strokes_of, path, templates)
     by_text: dict[str, float] = {}
     for score, digits, cands in finals:
         by_text.setdefault(reading_text(digits, cands, negative, point_x), score)
