@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import itertools
 import sys
 import time
@@ -71,24 +72,18 @@ def parts(args, digits, model: Path, path_name: str, path_seed: int, train: set,
 
 
 class Recorder:
-    """Each candidate's three readings, recorded as the number reader asks for them (image, then path, then
-    elastic, for the same candidates in the same order), so that other weights can join them again. It stands in
-    for the classifier (classify), the path net (read_path) and the templates (distances)."""
+    """Each candidate's path-net and elastic readings, recorded as the number reader asks for them (the path net,
+    then the elastic reader, for the same candidates in the same order), so that other weights can join them again
+    with the image's (kept in the cache). It stands in for the path net (read_path) and the templates (distances)."""
 
-    def __init__(self, classify, path, templates):
-        self._classify, self._path, self._templates = classify, path, templates
-        self.image: dict = {}
+    def __init__(self, path, templates):
+        self._path, self._templates = path, templates
         self.path: dict = {}
         self.elastic: dict = {}
-
-    def classify(self, images):
-        self._last = self._classify(images)
-        return self._last
 
     def read_path(self, sets):
         out = self._path(sets)
         self._keys = [N.candidate_key(s) for s in sets]
-        self.image.update(zip(self._keys, self._last))
         self.path.update(zip(self._keys, out))
         return out
 
@@ -97,32 +92,37 @@ class Recorder:
         self.elastic.update(zip(self._keys, d))
         return d
 
-    def joined(self, key, path_weight: float, elastic_weight: float):
+    def joined(self, image, key, path_weight: float, elastic_weight: float):
         from mnist_gui.core.handwriting.elastic import join
         from mnist_gui.core.handwriting.trajectory import combine
-        return join(combine(self.image[key], self.path[key], path_weight), self.elastic[key], elastic_weight)
+        return join(combine(image, self.path[key], path_weight), self.elastic[key], elastic_weight)
 
 
 def read_all(cases, fold_parts) -> list:
-    """Each case read once: (spacing, truth, strokes, cache holding every candidate's probabilities and the
-    judge's answers), and the Recorder."""
+    """Each case read once, every candidate by every reader (PATHS_FROM 0): (spacing, truth, strokes, cache holding
+    every candidate's probabilities and the judge's answers), and the Recorder."""
     classify, judge, path, templates = fold_parts
-    rec = Recorder(classify, path, templates)
+    rec = Recorder(path, templates)
     out = []
-    for spacing, case in cases:
-        cache: dict = {}
-        N.read_number(case.strokes, rec.classify, cache, judge, rec.read_path, None, rec)
-        out.append((spacing, case.truth, case.strokes, cache))
+    saved, N.PATHS_FROM = N.PATHS_FROM, 0.0
+    try:
+        for spacing, case in cases:
+            cache: dict = {}
+            N.read_number(case.strokes, classify, cache, judge, rec.read_path, None, rec)
+            out.append((spacing, case.truth, case.strokes, cache))
+    finally:
+        N.PATHS_FROM = saved
     return out, rec
 
 
 def readings(read, fold_parts, grid: dict, values: tuple) -> list[tuple[str, str, str]]:
     """(spacing, truth, text read) of each case with the grid's names set to values (the candidates from the
-    cache: nothing is classified again)."""
+    cache: nothing is classified or read by the path readers again; they read what the app's PATHS_FROM has them
+    read)."""
     _, judge, path, templates = fold_parts
     read, rec = read
 
-    def never(images):
+    def never(*_args):
         raise AssertionError("a candidate was not in the cache")
     weights = dict(zip(grid, values))
     reader_weights = {k: weights.pop(k) for k in READER_WEIGHTS if k in weights}
@@ -136,9 +136,9 @@ def readings(read, fold_parts, grid: dict, values: tuple) -> list[tuple[str, str
                 from mnist_gui.core.handwriting import elastic, trajectory
                 pw = reader_weights.get("PATH_WEIGHT", trajectory.WEIGHT)
                 ew = reader_weights.get("ELASTIC_WEIGHT", elastic.WEIGHT)
-                cache = {k: v if k not in rec.image else (v[0], rec.joined(k, pw, ew), v[2])
+                cache = {k: dataclasses.replace(v, joined=rec.joined(v.probs, k, pw, ew)) if k in rec.path else v
                          for k, v in cache.items()}
-            r = N.read_number(strokes, never, cache, judge, path, None, templates)
+            r = N.read_number(strokes, never, cache, judge, never, None, templates)
             out.append((spacing, truth, r.text if r is not None else ""))
     finally:
         for k, v in saved.items():
