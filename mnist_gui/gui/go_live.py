@@ -28,7 +28,7 @@ class GoLiveQuestions(QObject):
     log = Signal(str)                  # a line for the run's log
     message = Signal(str, str, bool)   # title, text, is a warning: for the window's message box
     decided = Signal(object)           # FinishedRun, once what becomes of its model is settled
-    unsavedChanged = Signal(bool)      # a trained model that could not be saved is offered (True), or no longer
+    unsavedChanged = Signal(bool)      # a trained model is only in memory (True: holds_unsaved), or no longer
 
     def __init__(self, ws: Workspace, jobs: JobRunner, parent: QWidget):
         super().__init__(parent)
@@ -42,6 +42,7 @@ class GoLiveQuestions(QObject):
         # run is recorded) and an answer given before that.
         self._boxRun: tuple[FinishedRun, bool] | None = None
         self._earlyAnswer: int | None = None
+        self._unsaved = False   # a trained model only in memory: offered, or being saved again, until saved or discarded
 
     # -- a stopped run, while its model is measured -------------------------------------------------
     def measuring(self, done: int, total: int) -> None:
@@ -74,9 +75,21 @@ class GoLiveQuestions(QObject):
             box.close()
 
     # -- a recorded run -------------------------------------------------------------------------------
+    @property
+    def holds_unsaved(self) -> bool:
+        """Is a trained model only in memory: offered (Retry, Save as…), or being saved again or elsewhere?"""
+        return self._unsaved
+
+    def _set_unsaved(self, on: bool) -> None:
+        if on != self._unsaved:
+            self._unsaved = on
+            self.unsavedChanged.emit(on)
+
     def decide(self, done: FinishedRun) -> None:
         """What becomes of a finished run's model: offered again when it could not be saved, else live at
         once, after a question, or not at all."""
+        if not done.unsaved:   # saved (again, or elsewhere): nothing is only in memory any more
+            self._set_unsaved(False)
         if done.problem:
             self.log.emit(done.problem)
         if self.closing:
@@ -134,17 +147,17 @@ class GoLiveQuestions(QObject):
         box.finished.connect(lambda _code: self._on_unsaved_answer(box.clickedButton(), done))
         self.unsavedBox = box
         box.open()
-        self.unsavedChanged.emit(True)
+        self._set_unsaved(True)
 
     def _on_unsaved_answer(self, button, done: FinishedRun) -> None:
         box, self.unsavedBox = self.unsavedBox, None
-        self.unsavedChanged.emit(False)
         if button is box.button(QMessageBox.StandardButton.Retry):
             self.log.emit(self.tr("saving the trained model again…"))
             self.jobs.start(Task(lambda _report, _stop: done.retry()), self, returned=self.decide,
                             failed=lambda msg: self._offer_unsaved(replace(done, problem=msg)))
         elif button is box.button(QMessageBox.StandardButton.Discard) or button is None:
             self.log.emit(self.tr("the trained model was discarded; the live model stays"))
+            self._set_unsaved(False)
             self.decided.emit(done)
         else:
             self.save_unsaved_as(done)

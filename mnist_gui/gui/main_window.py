@@ -680,9 +680,9 @@ class MainWindow(QMainWindow):
         return train is not None and train.preparing
 
     def _unsaved_model(self) -> bool:
-        """A trained model that could not be saved is offered (Retry, Save as…): it is only in memory."""
+        """A trained model that could not be saved is only in memory: offered (Retry, Save as…), or being saved."""
         train = getattr(self, "_trainTab", None)
-        return train is not None and train.unsavedBox is not None
+        return train is not None and train.questions.holds_unsaved
 
     def _work_under_way(self) -> bool:
         """Would a quit stop something or lose something: work that runs, a fine-tune getting ready, a trained model
