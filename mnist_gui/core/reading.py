@@ -218,17 +218,23 @@ def near_a_pen_digit(templates: E.Templates, distances: np.ndarray, ways: Callab
     return bool(E.near_a_digit(np.asarray(distances)[None])[0]) or templates.nearest(ways()[1:]) <= E.FAR_BEYOND
 
 
+TAUGHT_LOOK = 1.5   # as_taught matches in full the ways round that the cheap look puts within this × FAR_BEYOND
+
+
 def as_taught(mine: Prototypes, strokes: Sequence[Stroke], ways: np.ndarray | None = None) -> np.ndarray | None:
-    """A drawing's ten probabilities by the user's taught digits alone (the elastic reader over their paths), the
-    drawing taken the way round (ways: elastic.turned_points, when already made) that comes nearest to a taught
-    digit, when that is within FAR_BEYOND; else None. Asked of a drawing the gates refuse: the user said it is a
-    digit, and which (a W taught as a 3 was let through but read as a sure 4)."""
+    """A drawing's ten probabilities by the user's taught digits alone (the elastic reader over their paths; each
+    digit's distance the nearest of the ways of drawing the same ink, elastic.turned), when it comes within
+    FAR_BEYOND of one of them; else None. Asked of a drawing the gates refuse: the user said it is a digit, and which
+    (a W taught as a 3 was let through but read as a sure 4). ways: elastic.turned_points, when already made. Only
+    the ways a cheap look (`Templates.nearest_each`) puts within TAUGHT_LOOK × FAR_BEYOND of a taught digit are
+    matched in full (most refused drawings are near none)."""
     taught = mine.templates()
     ways = E.turned_points(strokes) if ways is None else ways
-    near = taught.nearest_each(ways)   # the cheap look at every way round (as read_strokes' near())
-    if not len(near) or near.min() > E.FAR_BEYOND:
+    look = taught.nearest_each(ways)
+    near = look <= TAUGHT_LOOK * E.FAR_BEYOND
+    if not near.any():
         return None
-    d = taught.distances_of_points(ways[[int(np.argmin(near))]])[0]   # the full look at the nearest way only
+    d = taught.distances_of_points(ways[near]).min(0)   # each digit its nearest way among them
     return E.softmax_of_distances(d) if d.min() <= E.FAR_BEYOND else None
 
 

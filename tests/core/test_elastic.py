@@ -291,6 +291,21 @@ def test_a_refused_shape_far_from_every_taught_digit_stays_refused():
     assert as_taught(taught, [zigzag[::-1]]).argmax() == 3
 
 
+def test_read_as_taught_gives_what_matching_every_way_round_in_full_gives():
+    """as_taught matches in full only the ways round a cheap look finds near a taught digit; for drawings near one,
+    the ten probabilities are those of matching every way in full (each digit its nearest way)."""
+    from mnist_gui.core.handwriting import elastic as E
+    from mnist_gui.core.handwriting.prototypes import Prototypes
+    from mnist_gui.core.handwriting.trajectory import batch_features
+    from mnist_gui.core.reading import as_taught
+    w = _dense([(10.0, 20.0), (40.0, 120.0), (70.0, 40.0), (100.0, 120.0), (130.0, 20.0)])
+    m = [(x, 140 - y) for x, y in w]
+    taught = Prototypes.of([(3, [w]), (5, [m]), (1, [[(50.0, 0.0), (52.0, 100.0)]])])
+    for drawing in ([w], [w[::-1]], [[(x + 4, y - 2) for x, y in m]], [m[::-1]]):
+        full = taught.templates().distances(batch_features(E.turned(drawing))).min(0)
+        assert np.allclose(as_taught(taught, drawing), E.softmax_of_distances(full))
+
+
 def test_number_mode_refuses_ink_far_from_every_pen_digit_as_single_mode_does():
     """Found by a newcomer tryout: the first stroke of a 4 (an L) read "6, 100% sure" in number mode and "not a digit"
     on its own: number mode's gates did not ask the elastic reader whether the ink is near a pen writer's digit. They

@@ -670,21 +670,21 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     # the path readers read what the judge takes for a whole digit (PATHS_FROM), and what the best reading has (below);
     # only those count as read in this call, whatever an earlier one read: the same ink reads the same whatever was
     # drawn before it (the cache only saves work)
-    read = {k for k in strokes_of if paths and (whole is None or whole[k] >= PATHS_FROM)}
-    _read_paths(seen, [k for k in read if seen[k].joined is None], strokes_of, path, templates)
+    counted = {k for k in strokes_of if paths and (whole is None or whole[k] >= PATHS_FROM)}
+    _read_paths(seen, [k for k in counted if seen[k].joined is None], strokes_of, path, templates)
     odd = _InkChecks(seen)
     while True:
-        ten = {k: s.joined if k in read else s.probs for k, s in seen.items()}
+        ten = {k: s.joined if k in counted else s.probs for k, s in seen.items()}
         # after the cache, which keeps the probabilities before any teaching
         probs_of = _leaned(ten, seen, strokes_of, mine) if mine is not None else ten
         finals = ranked(sets, probs_of, whole, odd)
         if not finals:
             return None
         unread = [] if not paths else \
-            [k for k in {candidate_key(finals[0][2].items[ci][2]) for ci, _ in finals[0][1]} if k not in read]
+            [k for k in {candidate_key(finals[0][2].items[ci][2]) for ci, _ in finals[0][1]} if k not in counted]
         if not unread:
             break
-        read.update(unread)
+        counted.update(unread)
         _read_paths(seen, [k for k in unread if seen[k].joined is None], strokes_of, path, templates)
     by_text: dict[str, float] = {}
     for score, digits, cands in finals:
