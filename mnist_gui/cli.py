@@ -705,15 +705,23 @@ def end_now(code: int) -> None:
 
 
 def _negatives_joined(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
-    """argv with an option's value that starts with a minus sign joined to it ("--values -1,2" as "--values=-1,2"):
-    argparse takes "-1,2" or "-1e-3" for an option and says "expected one argument" (the value is then checked,
-    and refused in words where it is out of range)."""
-    takes_value = {o for p in [parser, *(a for act in parser._actions if isinstance(act, argparse._SubParsersAction)
-                                         for a in act.choices.values())]
-                   for o, act in p._option_string_actions.items() if act.nargs != 0 and o.startswith("--")}
+    """argv with an option's value that starts with a minus sign joined to it ("--values -1,2" as "--values=-1,2",
+    "--val -inf" too: argparse's shortening): argparse takes "-1,2" or "-1e-3" for an option and says "expected one
+    argument" (the value is then checked, and refused in words where it is out of range). Nothing after "--"."""
+    parsers = [parser, *(a for act in parser._actions if isinstance(act, argparse._SubParsersAction)
+                         for a in act.choices.values())]
+    options = {o: act.nargs != 0 for p in parsers for o, act in p._option_string_actions.items() if o.startswith("--")}
+
+    def takes_value(token: str) -> bool:
+        if token in options:
+            return options[token]
+        named = {o for o in options if o.startswith(token)} if token.startswith("--") and len(token) > 2 else set()
+        return len(named) == 1 and options[named.pop()]
     out, i = [], 0
     while i < len(argv):
-        if argv[i] in takes_value and i + 1 < len(argv) and re.match(r"-\.?\d", argv[i + 1]):
+        if argv[i] == "--":
+            return out + argv[i:]
+        if takes_value(argv[i]) and i + 1 < len(argv) and re.match(r"-(\.?\d|inf|nan)", argv[i + 1], re.IGNORECASE):
             out.append(f"{argv[i]}={argv[i + 1]}")
             i += 2
         else:

@@ -380,9 +380,10 @@ def test_a_reader_that_goes_away_ends_the_command_quietly():
 
 
 def test_a_value_with_a_minus_sign_reaches_the_check_that_says_what_is_wrong(capsys):
-    from mnist_gui import cli
     """argparse takes "-1,2" and "-1e-3" for options ("expected one argument"); the command line passes them on
-    as values, so the error says the range the value must be in."""
+    as values, so the error says the range the value must be in: shortened option names too, and nothing after
+    "--" (a file may be named "-1.png")."""
+    from mnist_gui import cli
     assert cli.main(["study", "--param", "dropout", "--values", "-1,0.5"]) == 2
     assert "dropout must be in [0, 0.95], got -1" in capsys.readouterr().err
     assert cli.main(["study", "--param", "dropout", "--range", "-1:0.5", "--count", "3"]) == 2
@@ -390,3 +391,9 @@ def test_a_value_with_a_minus_sign_reaches_the_check_that_says_what_is_wrong(cap
     assert cli.main(["train", "--lr", "-1e-3"]) == 2
     err = capsys.readouterr().err
     assert "learning rate must be in (0, 10]" in err and "expected one argument" not in err
+    assert cli.main(["study", "--param", "dropout", "--val", "-1,0.5"]) == 2
+    assert "dropout must be in [0, 0.95], got -1" in capsys.readouterr().err
+    assert cli.main(["study", "--param", "dropout", "--values", "-inf"]) == 2
+    assert "expected one argument" not in capsys.readouterr().err
+    parser = cli.build_parser()
+    assert cli._negatives_joined(parser, ["predict", "--", "--model", "-1.png"]) == ["predict", "--", "--model", "-1.png"]
