@@ -47,6 +47,27 @@ def test_offline_the_panel_says_so_in_our_words_in_either_language(window, qtbot
     dialog.reject()
 
 
+def test_a_failed_downloads_reason_stays_when_train_finds_no_mnist(window, qtbot, mirror, monkeypatch):  # noqa: F811
+    """Found by a newcomer tryout: Download said "cannot reach the MNIST servers (…)", then Train put the plain "MNIST
+    was not found" back in the same panel, the reason gone. It stays until MNIST is found."""
+    from torchvision.datasets import MNIST
+
+    from mnist_gui.core.data import not_found
+    monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/"])   # nothing listens there
+    tab = window.trainTab
+    window.tabs.setCurrentWidget(tab)
+    panel = tab.dataPanel
+    panel.download()
+    qtbot.waitUntil(lambda: not panel.downloading(), timeout=60_000)
+    assert "cannot reach the MNIST servers" in panel.message.text()
+    assert tab.start_training()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=120_000)
+    assert "cannot reach the MNIST servers" in panel.message.text() and panel.isVisibleTo(tab)
+    panel._done("/nowhere")                  # a folder chosen: a later "not found" is that one's own
+    panel.show_missing(not_found("/nowhere"))
+    assert "cannot reach" not in panel.message.text() and "MNIST was not found" in panel.message.text()
+
+
 def test_a_cancelled_download_keeps_nothing_half_written(window, qtbot, mirror, mirror_held):  # noqa: F811
     panel = window.show_data_setup().panel
     stop_when_started = []

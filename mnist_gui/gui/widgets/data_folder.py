@@ -86,6 +86,7 @@ class DataFolderPanel(Retranslating, QFrame):
         super().__init__(parent)
         self.ws, self.jobs = ws, jobs
         self._download: Task | None = None
+        self._failed: Exception | None = None   # the last download's failure, until MNIST is found or chosen
         self._barSaid: Said | None = None    # what the download bar says
         self.setObjectName("dataPanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -155,7 +156,11 @@ class DataFolderPanel(Retranslating, QFrame):
 
     def show_missing(self, why: Exception | Said) -> None:
         """Show why MNIST is missing: the error that says so (described in the window's language:
-        jobs.describe_error) or a Said (FolderLacks.text); said again after a language switch."""
+        jobs.describe_error) or a Said (FolderLacks.text); said again after a language switch. A plain "not found"
+        after a failed download says the download's reason still (pressing Train put it out of sight)."""
+        from mnist_gui.core.errors import DownloadError, MnistNotFound
+        if isinstance(why, MnistNotFound) and not isinstance(why, DownloadError) and self._failed is not None:
+            why = self._failed
         self.message.say((lambda e=why: describe_error(e)) if isinstance(why, Exception) else why)
         self.show()
 
@@ -179,6 +184,7 @@ class DataFolderPanel(Retranslating, QFrame):
         return True
 
     def _done(self, folder: str) -> None:
+        self._failed = None
         self.hide()
         self.chosen.emit(folder)
 
@@ -230,6 +236,7 @@ class DataFolderPanel(Retranslating, QFrame):
         self._download = None
         self._set_downloading(False)
         self.show_missing(error)
+        self._failed = error
 
     def _on_download_cancelled(self) -> None:
         self._download = None
