@@ -582,11 +582,9 @@ def _taught_shapes(cache: dict | None, mine: Prototypes, templates: Templates | 
         if key not in store:
             shapes = mine.odd_shapes(templates)   # (worked out once, when a wide stroke first asks)
             x = points(batch_features([[p]])) if shapes is not None else None
-            store[key] = bool(shapes is not None and shapes.nearest_each(x)[0] <= FAR_BEYOND and (
-                templates is None or templates.distances_of_points(x).min() > FAR_BEYOND))
-            if len(store) > 4 * MAX_INPUTS:   # bounded: the oldest answers go
-                for k in [k for k in store if k not in ("of", key)][:MAX_INPUTS]:
-                    del store[k]
+            remember(store, {key: bool(shapes is not None and shapes.nearest_each(x)[0] <= FAR_BEYOND and (
+                templates is None or templates.distances_of_points(x).min() > FAR_BEYOND))})   # bounded
+            store["of"] = mine
         if store[key]:
             kept.add(key)
         return bool(store[key])
