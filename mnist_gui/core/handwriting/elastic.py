@@ -151,17 +151,20 @@ class Templates:
         self.pts = np.asarray(pts, np.float32).reshape(len(labels), L, CHANNELS)
         self.labels = np.asarray(labels, np.int64)
         flat = self.pts.reshape(len(self.labels), -1)
-        self._sq = (flat * flat).sum(1)
-        self._flat_t = np.ascontiguousarray(flat.T)        # x @ this: 2-3× faster than x @ flat.T for 2-16 drawings
         self._sq_points = (self.pts * self.pts).sum(2)   # each template point's |g_j|², for `matched`
         of = [np.flatnonzero(self.labels == k) for k in range(10)]
         self._digits = np.array([k for k in range(10) if len(of[k])])
-        # each digit's templates in one row, padded (with an index past the end, whose distance is inf) to
-        # the longest row: the SHORT nearest of every digit in one argpartition
-        width = -(-max(SHORT, max(len(i) for i in of)) // 16) * 16   # whole blocks of `smallest`: it never pads
+        # each digit's templates side by side in one row of `width` columns (whole blocks of `smallest`: it never
+        # pads), the rest padding (index len(labels), |g|² inf: its plain distance is inf): the plain distances come
+        # out of one product already in rows, and the SHORT nearest of every digit come from one partition
+        width = -(-max(SHORT, max(len(i) for i in of)) // 16) * 16
         self._rows = np.full((len(self._digits), width), len(self.labels))
         for r, k in enumerate(self._digits):
             self._rows[r, :len(of[k])] = of[k]
+        cols = self._rows.reshape(-1)
+        pad = cols == len(self.labels)
+        self._flat_t = np.ascontiguousarray(np.where(pad[:, None], 0, flat[np.where(pad, 0, cols)]).T)
+        self._sq = np.where(pad, np.inf, (flat * flat).sum(1)[np.where(pad, 0, cols)]).astype(np.float32)
         self._coarse = np.ascontiguousarray(self.pts[:, ::4, :2]).reshape(len(self.labels), -1)
         self._coarse_sq = (self._coarse * self._coarse).sum(1)
 
@@ -207,11 +210,13 @@ class Templates:
     def distances_of_points(self, x: np.ndarray) -> np.ndarray:
         """`distances` of drawings given as their points (N × L × CHANNELS: `points`, `turned_points`)."""
         flat = x.reshape(len(x), -1)
-        plain = (flat * flat).sum(1)[:, None] - 2 * (flat @ self._flat_t) + self._sq[None]
         out = np.full((len(x), 10), np.inf, np.float32)
         if not len(self._digits):
             return out
-        plain = np.concatenate([plain, np.full((len(x), 1), np.inf, plain.dtype)], 1)[:, self._rows]
+        # one product a drawing: for a few, each a matrix-vector product is faster than one matrix product (which
+        # copies the 4.8 MB of templates first), the templates read from memory once and then from the cache
+        product = flat @ self._flat_t if len(x) > 4 else np.stack([f @ self._flat_t for f in flat])
+        plain = ((flat * flat).sum(1)[:, None] - 2 * product + self._sq[None]).reshape(len(x), *self._rows.shape)
         near = smallest(plain.reshape(-1, plain.shape[2]), SHORT, 16).reshape(*plain.shape[:2], SHORT)   # N×digits×SHORT
         cand = np.take_along_axis(np.broadcast_to(self._rows, plain.shape), near, 2)
         pad = cand >= len(self.labels)                                        # padding: no template
