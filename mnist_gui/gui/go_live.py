@@ -43,6 +43,9 @@ class GoLiveQuestions(QObject):
         self._boxRun: tuple[FinishedRun, bool] | None = None
         self._earlyAnswer: int | None = None
         self._unsaved = False   # a trained model only in memory: offered, or being saved again, until saved or discarded
+        # One question at a time: while the window asks whether to quit, these questions wait ({"keep": (text, run or
+        # None, discard_on_no), "unsaved": run}, the latest of each); None while nothing is held
+        self._held: dict | None = None
 
     # -- a stopped run, while its model is measured -------------------------------------------------
     def measuring(self, done: int, total: int) -> None:
@@ -69,6 +72,8 @@ class GoLiveQuestions(QObject):
 
     def forget_early_question(self) -> None:
         self._earlyAnswer = None
+        if self._held is not None and self._held.get("keep", (None, 0))[1] is None:
+            del self._held["keep"]
         if self.keepBox is not None and self._boxRun is None:
             box, self.keepBox = self.keepBox, None
             box.finished.disconnect()
@@ -136,6 +141,10 @@ class GoLiveQuestions(QObject):
     def _offer_unsaved(self, done: FinishedRun) -> None:
         """The run trained but could not be saved (a full disk): its model stays in memory, and the user
         tries again once there is room, saves it elsewhere, or discards it."""
+        self._set_unsaved(True)
+        if self._held is not None:
+            self._held["unsaved"] = done
+            return
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Could not save the trained model"),
                           self.tr("{0}\n\nThe trained model is kept in memory: free some space and try again, "
                                   "or save it elsewhere.").format(done.problem),
@@ -147,7 +156,6 @@ class GoLiveQuestions(QObject):
         box.finished.connect(lambda _code: self._on_unsaved_answer(box.clickedButton(), done))
         self.unsavedBox = box
         box.open()
-        self._set_unsaved(True)
 
     def _on_unsaved_answer(self, button, done: FinishedRun) -> None:
         box, self.unsavedBox = self.unsavedBox, None
@@ -182,8 +190,29 @@ class GoLiveQuestions(QObject):
         return True
 
     # -- keep / make live -----------------------------------------------------------------------------
+    # -- the window's quit question first ---------------------------------------------------------------
+    def hold(self) -> None:
+        """The window asks whether to quit: a question that comes meanwhile (the run ended) waits for its answer, not
+        a second box over the first."""
+        if self._held is None:
+            self._held = {}
+
+    def release(self) -> None:
+        """The quit question was answered: what waited is asked now, unless the window is closing (then nothing is
+        asked, as for any closing window: a finished run's model stays in the Runs list)."""
+        held, self._held = self._held or {}, None
+        if self.closing:
+            return
+        if "unsaved" in held:
+            self._offer_unsaved(held["unsaved"])
+        if "keep" in held:
+            self._ask(*held["keep"])
+
     def _ask(self, text: str, done: FinishedRun | None, discard_on_no: bool) -> None:
         """The question; done None: the run is not recorded yet (a stopped run being measured)."""
+        if self._held is not None:
+            self._held["keep"] = (text, done, discard_on_no)
+            return
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Make the new model live?"), text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.parent_widget)
         box.setDefaultButton(QMessageBox.StandardButton.No)   # Enter keeps the live model: the safe answer

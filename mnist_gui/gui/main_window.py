@@ -727,11 +727,17 @@ class MainWindow(QMainWindow):
         quit_button = box.addButton(self.tr("&Quit"), QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
 
+        train = getattr(self, "_trainTab", None)   # a run that ends meanwhile asks of its model after this question
+        if train is not None:
+            train.questions.hold()
+
         def answered(_code: int) -> None:
             self.quitBox = self.quitButton = None
             if box.clickedButton() is quit_button:
                 self._quitAsked = True
                 self.close()
+            if train is not None:
+                train.questions.release()
         box.finished.connect(answered)
         self.quitBox, self.quitButton = box, quit_button
         box.open()

@@ -110,6 +110,38 @@ def test_nothing_is_asked_of_a_closing_window(questions, shipped):
     assert questions.keepBox is None and questions.unsavedBox is None and not questions.done
 
 
+def test_questions_wait_while_the_window_asks_whether_to_quit(questions, shipped):
+    """Two boxes were open at once: "Quit now?" and, over it, "Make the new model live?" for the run that ended
+    meanwhile. The question about the model waits for the quit question's answer."""
+    questions.hold()
+    questions.measuring(0, 100)                       # a stopped run being measured: its early question waits
+    done = _run(shipped, status="stopped", acc=0.5)
+    questions.decide(done)                            # recorded: the full question replaces the early one
+    unsaved = _run(shipped, acc=0.999, unsaved=True)
+    questions.decide(unsaved)
+    assert questions.keepBox is None and questions.unsavedBox is None
+    assert questions.holds_unsaved                    # the quit question can say that quitting loses it
+    questions.release()                               # Cancel: asked now, one of each
+    assert questions.keepBox is not None and "partly trained" in questions.keepBox.text()
+    assert questions.unsavedBox is not None and not questions.done
+
+
+def test_an_early_question_held_is_dropped_when_the_run_did_not_end_stopped(questions):
+    questions.hold()
+    questions.measuring(0, 100)
+    questions.run_ended("failed")
+    questions.release()
+    assert questions.keepBox is None and not questions.done
+
+
+def test_a_question_held_is_not_asked_of_a_window_that_quits(questions, shipped):
+    questions.hold()
+    questions.decide(_run(shipped, acc=0.5))
+    questions.closing = True                          # Quit: the window closes; the model stays in the Runs list
+    questions.release()
+    assert questions.keepBox is None and not questions.discarded
+
+
 def test_the_progress_bar_counts_the_measured_test_images(qtbot):
     from mnist_gui.gui.widgets.run_progress import RunProgress
     progress = RunProgress()

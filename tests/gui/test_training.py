@@ -379,3 +379,27 @@ def test_momentum_is_greyed_out_unless_the_optimizer_uses_it(tab):
     assert not spin.isEnabled()
     tab.apply_config(quick(optimizer="sgd", momentum=0.5))
     assert spin.isEnabled() and spin.value() == 0.5
+
+
+def test_a_run_that_ends_while_the_quit_question_is_open_asks_of_its_model_after_it(window, tab, qtbot, shipped):
+    """Found in use: Ctrl+Q while training, the run ended meanwhile, and "Make the new model live?" opened over
+    "The work has ended. Quit now?": two questions at once. The model's waits until Cancel; Quit asks nothing."""
+    from dataclasses import replace as with_
+
+    from mnist_gui.core.checkpoint import Checkpoint
+    from mnist_gui.core.states import BusyKind
+    from mnist_gui.core.workspace import FinishedRun
+    window.ws.make_live(with_(shipped, metrics={"test_accuracy": 0.99}), remember=False)
+    worse = Checkpoint(model=shipped.model, model_config=shipped.model_config, metrics={"test_accuracy": 0.5},
+                       path=shipped.path)
+    done = FinishedRun("finished", "finished: 1 epoch", "run-1", worse, "")
+    with window.ws.working(BusyKind.TRAIN):
+        window.quitAction.trigger()
+        quit_box = window.quitBox
+        tab.questions.decide(done)                    # the run ends, worse than the live model
+    qtbot.waitUntil(lambda: quit_box.text() == "The work has ended. Quit now?")
+    assert tab.keepBox is None                        # one question at a time
+    quit_box.button(QMessageBox.StandardButton.Cancel).click()
+    assert window.quitBox is None and tab.keepBox is not None and "50.00%" in tab.keepBox.text()
+    tab.keepBox.button(QMessageBox.StandardButton.No).click()
+    assert window.isVisible() and tab.keepBox is None
