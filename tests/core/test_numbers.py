@@ -344,3 +344,38 @@ def test_the_same_ink_reads_the_same_whatever_was_read_before():
         drawn = N.read_number(case.strokes[:k], live.classify, cache, m.judge, m.path_net, None, m.templates)
         at_once = N.read_number(case.strokes[:k], live.classify, {}, m.judge, m.path_net, None, m.templates)
         assert (drawn.text, drawn.close_alternative) == (at_once.text, at_once.close_alternative), k
+
+
+def test_a_candidate_the_judge_takes_for_a_piece_is_classified_only_when_a_reading_near_the_top_has_it(monkeypatch):
+    """Number mode's classifier reads what the judge takes for a whole digit, and the rest only when a reading near the
+    top has them (until then each counts as sure of every digit: an upper bound). The reading and its close
+    alternative are those with every candidate classified, on fewer images."""
+    import collections
+
+    import mnist_gui.core.handwriting.numbers as N
+    from mnist_gui import config
+    from mnist_gui.core.handwriting.pendigits import read_unipen
+    from mnist_gui.core.handwriting.synthetic import numbers
+    from mnist_gui.core.live import LivePredictor
+    from tests.conftest import SHARED_PENDIGITS
+    if not SHARED_PENDIGITS.exists():
+        pytest.skip("the pen writers' digits (../shared/data/pendigits) are not here")
+    by_writer = collections.defaultdict(list)
+    for d in read_unipen(SHARED_PENDIGITS):
+        by_writer[d.writer].append(d)
+    cases = numbers(by_writer, 30, "realistic") + numbers(by_writer, 30, "joined")
+    live, judge = LivePredictor.from_path(config.resource_path("shipped_model.onnx")), ReadingModels().judge
+    images = []
+
+    def classify(batch):
+        images.append(len(batch))
+        return live.classify(batch)
+
+    def readings(paths_from: float) -> list:
+        monkeypatch.setattr(N, "PATHS_FROM", paths_from)
+        images.clear()
+        out = [(r.text, r.close_alternative) for r in (N.read_number(c.strokes, classify, {}, judge) for c in cases)]
+        return out, sum(images)
+    some, fewer = readings(N.PATHS_FROM)
+    every, all_images = readings(0.0)
+    assert some == every and fewer < 0.8 * all_images

@@ -5,7 +5,9 @@ taken in the order they were drawn (overlapping neighbours interleave left to ri
 strokes stay together in time). In an order, a digit is a run of consecutive strokes (at most
 MAX_STROKES), or part of a stroke that runs through two touching digits (the stroke cut at a few
 proposed points). Every candidate digit is rendered to 28×28 and scored by the classifier in one
-batch; dynamic programming over each order picks the reading with the best total of
+batch (with a judge, those it takes for a whole digit; the rest only when a reading near the top has them: until
+then each counts as sure of every digit, a bound no reading with it can beat); dynamic programming over each order
+picks the reading with the best total of
   log P(digit | image)  +  a prior on the digit's shape (width/height, height/line height)
   + a penalty for neighbours that overlap  + a bonus per digit  - costs for cuts and dropped dots
   + W_WHOLE · log P(whole digit), when a judge (core/judge.py) says how likely each candidate is one
@@ -108,7 +110,7 @@ class NumberReading:
     digits: list[DigitRead]
     score: float
     alternatives: list[tuple[str, float]] = field(default_factory=list)  # (text, score), best first, without the best
-    inputs: int = 0             # images this read rendered and classified (not found in the cache)
+    inputs: int = 0             # images this read classified (not found in the cache)
     negative: bool = False      # a minus sign before the first digit (segment.find_marks)
     point: int | None = None    # a decimal point after this many digits (0 < point < len(digits)), or None
     mark_ids: tuple[int, ...] = ()   # indices of the input strokes that are the minus sign and the point ...
@@ -534,7 +536,7 @@ def read_number(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
 class _Seen:
     """What the readers said of one candidate digit (kept in the cache between reads while the user draws)."""
     image: np.ndarray                   # the 28×28 input the classifier saw
-    probs: np.ndarray                   # the classifier's ten probabilities ...
+    probs: np.ndarray | None            # the classifier's ten probabilities (None until classified) ...
     features: np.ndarray | None = None  # ... its pen-path features, once something needed them ...
     joined: np.ndarray | None = None    # ... and the ten joined with the path net's and the elastic reader's, once
                                         # they read it (read_paths) ...
@@ -562,6 +564,19 @@ def _read_paths(seen: dict, keys: list, strokes_of: dict, path, templates: Templ
         probs = join(probs, distances)
     for k, p, d in zip(keys, probs, distances):
         seen[k].joined, seen[k].distances = p, d
+
+
+_SURE = np.ones(10)   # what a candidate not classified counts as: sure of every digit (an upper bound)
+
+
+def _classify(seen: dict, keys, classify: Classify) -> int:
+    """The classifier's probabilities of these candidates, for those without (all in one batch); how many."""
+    todo = [k for k in keys if seen[k].probs is None]
+    if todo:
+        probs = np.asarray(classify([seen[k].image for k in todo]), float).reshape(len(todo), 10)
+        for k, p in zip(todo, probs):
+            seen[k].probs = p.copy()
+    return len(todo)
 
 
 def _taught_shapes(cache: dict | None, mine: Prototypes, templates: Templates | None):
@@ -592,8 +607,9 @@ def _taught_shapes(cache: dict | None, mine: Prototypes, templates: Templates | 
 
 
 def _leaned(ten: dict, seen: dict, strokes_of: dict, mine: Prototypes) -> dict:
-    """ten ({key: probabilities} of the candidates in seen) leaned towards the taught digits."""
-    keys = list(ten)
+    """ten ({key: probabilities, or None for a candidate not classified} of the candidates in seen), those classified
+    leaned towards the taught digits."""
+    keys = [k for k, p in ten.items() if p is not None]
     probs = mine.adjust(np.stack([ten[k] for k in keys]), _features(seen, keys, strokes_of))
     return dict(zip(keys, probs))
 
@@ -642,10 +658,9 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
         return None
     seen = {k: cache[k] for k in strokes_of if cache is not None and isinstance(cache.get(k), _Seen)}
     todo = [k for k in strokes_of if k not in seen]
-    if todo:
+    if todo:   # rendered now (the judge reads the images); classified when they could be in a reading near the top
         images = strokes_to_mnist_many([strokes_of[k] for k in todo])   # rendered together
-        probs = np.asarray(classify(images), float).reshape(len(todo), 10)
-        seen.update({k: _Seen(img, p.copy()) for k, img, p in zip(todo, images, probs)})
+        seen.update({k: _Seen(img, None) for k, img in zip(todo, images)})
         if cache is not None:
             if len(cache) + len(todo) > 4 * MAX_INPUTS:
                 judged = cache.get(_JUDGED)
@@ -665,24 +680,37 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
             remember(judged, {said[k]: whole[k] for k in feats})
         whole.update({k: 1.0 for k in kept if k in whole})   # the user's own shape: a whole digit
     paths = path is not None or templates is not None
-    # the path readers read what the judge takes for a whole digit (PATHS_FROM), and what the best reading has (below);
+    # the classifier and the path readers read what the judge takes for a whole digit (PATHS_FROM) ...
+    wanted = {k for k in strokes_of if whole is None or whole[k] >= PATHS_FROM}
+    inputs = _classify(seen, wanted, classify)
+    # ... and the path readers what the best reading has (below), the classifier those of the readings near the top;
     # only those count as read in this call, whatever an earlier one read: the same ink reads the same whatever was
     # drawn before it (the cache only saves work)
-    counted = {k for k in strokes_of if paths and (whole is None or whole[k] >= PATHS_FROM)}
+    scored = set(wanted)
+    counted = wanted if paths else set()
     _read_paths(seen, [k for k in counted if seen[k].joined is None], strokes_of, path, templates)
     odd = _InkChecks(seen)
     while True:
-        ten = {k: s.joined if k in counted else s.probs for k, s in seen.items()}
-        # after the cache, which keeps the probabilities before any teaching
-        probs_of = _leaned(ten, seen, strokes_of, mine) if mine is not None else ten
+        # a candidate not classified counts as sure of every digit (log p = 0): no reading with it scores more than
+        # it would with its probabilities, so once the readings near the top have every candidate classified, the
+        # best and its close alternative are those of every candidate classified
+        ten = {k: None if k not in scored else s.joined if k in counted else s.probs for k, s in seen.items()}
+        # leaned after the cache, which keeps the probabilities before any teaching
+        probs_of = _leaned(ten, seen, strokes_of, mine) if mine is not None else dict(ten)
+        probs_of.update({k: _SURE for k, p in ten.items() if p is None})
         finals = ranked(sets, probs_of, whole, odd)
         if not finals:
             return None
-        unread = [] if not paths else \
-            [k for k in {candidate_key(finals[0][2].items[ci][2]) for ci, _ in finals[0][1]} if k not in counted]
-        if not unread:
+        near_top = {candidate_key(cands.items[ci][2]) for score, digits, cands in finals
+                    if score >= finals[0][0] + math.log(CLOSE_RATIO) for ci, _ in digits}
+        best = {candidate_key(finals[0][2].items[ci][2]) for ci, _ in finals[0][1]}
+        unread = [k for k in best if paths and k not in counted]
+        unclassified = [k for k in near_top if k not in scored]
+        if not unread and not unclassified:
             break
-        counted.update(unread)
+        inputs += _classify(seen, unclassified, classify)
+        scored.update(unclassified)
+        counted = counted | set(unread)
         _read_paths(seen, [k for k in unread if seen[k].joined is None], strokes_of, path, templates)
     by_text: dict[str, float] = {}
     for score, digits, cands in finals:
@@ -696,5 +724,5 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
         read.append(DigitRead(k, float(probs_[k]), c[2], seen[key].image, probs_, list(c[3]), seen[key].features,
                               not odd[key], seen[key].distances))
         xs.append(cands.centres[ci])
-    return NumberReading(read, score, list(by_text.items())[1:], len(todo), negative, _point_at(xs, point_x))
+    return NumberReading(read, score, list(by_text.items())[1:], inputs, negative, _point_at(xs, point_x))
 
