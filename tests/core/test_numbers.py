@@ -379,3 +379,19 @@ def test_a_candidate_the_judge_takes_for_a_piece_is_classified_only_when_a_readi
     some, fewer = readings(N.PATHS_FROM)
     every, all_images = readings(0.0)
     assert some == every and fewer < 0.8 * all_images
+
+
+def test_a_number_of_pieces_only_reads_with_taught_digits_too():
+    """Found by the latency benchmark: with My digits taught, a drawing whose every candidate the judge takes for a
+    piece (none classified at first) ended in "need at least one array to stack" instead of a reading."""
+    import mnist_gui.core.handwriting.numbers as N
+    from mnist_gui import config
+    from mnist_gui.core.handwriting.prototypes import Prototypes
+    from mnist_gui.core.live import LivePredictor
+    live = LivePredictor.from_path(config.resource_path("shipped_model.onnx"))
+    mine = Prototypes.of([(7, SEVEN), (2, TWO), (1, ONE)])
+
+    def pieces(images, feats):
+        return np.zeros(len(images))
+    r = N.read_number(at(SEVEN, 0) + at(ONE, 120), live.classify, {}, pieces, None, mine)
+    assert r is not None and r.text == "71"

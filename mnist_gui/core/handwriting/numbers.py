@@ -610,6 +610,8 @@ def _leaned(ten: dict, seen: dict, strokes_of: dict, mine: Prototypes) -> dict:
     """ten ({key: probabilities, or None for a candidate not classified} of the candidates in seen), those classified
     leaned towards the taught digits."""
     keys = [k for k, p in ten.items() if p is not None]
+    if not keys:
+        return {}
     probs = mine.adjust(np.stack([ten[k] for k in keys]), _features(seen, keys, strokes_of))
     return dict(zip(keys, probs))
 
