@@ -17,6 +17,7 @@ Run time only (NumPy).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -27,6 +28,10 @@ from mnist_gui.core.handwriting.trajectory import batch_features
 WEIGHT = 12.0
 SCALE = 0.1
 PER_CLASS = 50
+
+# {pen templates: {a taught digit's points (bytes): is it farther than FAR_BEYOND from every pen writer's digit?}}
+_FAR: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_MAX_FAR = 4 * 10 * PER_CLASS
 
 
 class Prototypes:
@@ -72,11 +77,24 @@ class Prototypes:
 
     def odd_shapes(self, pen: Templates | None) -> Templates | None:
         """The taught digits no pen writer drew the like of (none within FAR_BEYOND of the pen templates `pen`), as
-        templates; None when there is none. Worked out once per pen templates."""
+        templates; None when there is none. Worked out once per pen templates, and each taught digit's answer kept
+        for the next Prototypes (made again whenever My digits change): teaching one more digit matches that one."""
         from mnist_gui.core.handwriting.elastic import FAR_BEYOND
         if self._odd is None or self._odd[0] is not pen:
             taught = self.templates()
-            far = np.ones(len(taught), bool) if pen is None else pen.distances_of_points(taught.pts).min(1) > FAR_BEYOND
+            if pen is None:
+                far = np.ones(len(taught), bool)
+            else:
+                known = _FAR.setdefault(pen, {})
+                keys = [p.tobytes() for p in taught.pts]
+                todo = [i for i, k in enumerate(keys) if k not in known]
+                if todo:
+                    if len(known) + len(todo) > _MAX_FAR:
+                        known.clear()   # bounded: a store of My digits' answers, not of every drawing
+                        todo = list(range(len(keys)))
+                    said = pen.distances_of_points(taught.pts[todo]).min(1) > FAR_BEYOND
+                    known.update((keys[i], bool(f)) for i, f in zip(todo, said))
+                far = np.array([known[k] for k in keys], bool)
             self._odd = (pen, Templates(taught.pts[far], taught.labels[far]) if far.any() else None)
         return self._odd[1]
 
