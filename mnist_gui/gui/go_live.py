@@ -221,6 +221,8 @@ class GoLiveQuestions(QObject):
         box.button(QMessageBox.StandardButton.Yes).setText(self.tr("&Make it live"))
         box.button(QMessageBox.StandardButton.No).setText(
             self.tr("&Discard it") if discard_on_no else self.tr("&Keep it in the Runs list"))
+        if discard_on_no:   # a stopped run's: Escape or the box closed keeps it (only the Discard button deletes it)
+            box.addButton(QMessageBox.StandardButton.Cancel).setText(self.tr("&Keep it in the Runs list"))
         box.setInformativeText(
             self.tr("Discarding deletes this model; the run's curves stay in the Runs list.") if discard_on_no
             else self.tr("Kept, it can be made live later from the Runs list; the live model stays as it is."))
@@ -232,6 +234,9 @@ class GoLiveQuestions(QObject):
 
     def _on_box_finished(self, code: int) -> None:
         self.keepBox = None
+        if self.closing:   # the window closed over the question: nothing answered, nothing deleted
+            self._boxRun = None
+            return
         if self._boxRun is None:   # answered before the run was recorded: applied when it is
             self._earlyAnswer = code
             self.log.emit(self.tr("answered; it applies when the stopped model has been measured"))
@@ -244,7 +249,7 @@ class GoLiveQuestions(QObject):
         if code == QMessageBox.StandardButton.Yes:
             self._make_live(done)
             return
-        if discard_on_no and done.record is not None:
+        if discard_on_no and code == QMessageBox.StandardButton.No and done.record is not None:
             self.ws.discard_run_model(done.record)
             self.log.emit(self.tr("discarded the stopped run's model; its record stays in the Runs list"))
         else:
