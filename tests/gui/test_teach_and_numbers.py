@@ -465,3 +465,25 @@ def test_number_modes_narrow_column_stays_beside_the_canvas_whatever_it_shows(wi
     assert "辨識整個數" in tab.whyCheck.toolTip()
     tab.numberMode.setChecked(False)   # a single digit: Why this digit is back as the user left it
     assert tab.whyCheck.isEnabled() and tab.whyCheck.isChecked() and tab.why.image.isVisibleTo(tab)
+
+
+def test_a_part_that_is_not_a_digit_names_the_same_closest_digit_below_the_number_as_the_bars(window):
+    """Found by a newcomer's tryout: the bars said "Not a digit (closest: 8)" and the line below the number "not a
+    digit (closest: 4)" for the same part: the line named the number's pick of digit (which weighs its shape too),
+    the bars its probabilities' top. Both name the top now."""
+    import numpy as np
+
+    from mnist_gui.core.handwriting.numbers import DigitRead, NumberReading
+    from mnist_gui.core.reading import Reading, Verdict
+    tab = window.drawTab
+    tab.numberMode.setChecked(True)
+    img, probs = np.zeros((28, 28), np.float32), np.full(10, 0.02)
+    probs[8], probs[4] = 0.6, 0.24
+    one = DigitRead(1, 0.99, [[(0, 0), (0, 9)]], img, np.eye(10)[1], [0])
+    part = DigitRead(4, 0.24, [[(5, 0), (9, 9)]], img, probs, [1])   # the number read it as a 4 (its shape)
+    reading = Reading(img, probs, Verdict.NOT_A_DIGIT, NumberReading([one, part], -3.0), (Verdict.SURE,
+                                                                                         Verdict.NOT_A_DIGIT))
+    tab.bars.show_reading(reading)
+    tab._show_number(reading)
+    assert tab.bars.confidenceLabel.text().startswith("Not a digit (closest: 8)")
+    assert "not a digit (closest: 8)" in tab.numberLabel.text(), tab.numberLabel.text()

@@ -372,8 +372,10 @@ class DrawTab(Retranslating, QWidget):
             return
         number = reading.number
         digits = list(zip(number.digits, reading.digit_verdicts))
-        # a refused digit gives no probability: "4 (100%, not a digit)" said both (found by a newcomer tryout)
-        parts = [self.tr("not a digit (closest: {0})").format(d.digit) if why.refused else
+        # a refused digit gives no probability: "4 (100%, not a digit)" said both (found by a newcomer tryout); its
+        # closest digit is its probabilities' top, as the bars say it (the number's pick of digit, which weighs the
+        # shape too, said "closest: 4" under bars saying "closest: 8": a newcomer's tryout)
+        parts = [self.tr("not a digit (closest: {0})").format(int(np.argmax(d.probs))) if why.refused else
                  self.tr("{0} ({1}, not sure)").format(d.digit, f"{d.prob:.0%}") if why is not Verdict.SURE else
                  f"{d.digit} ({d.prob:.0%})" for d, why in digits]
         # a digit it is not sure of is greyed in the number too, not only in the line below it; one that is not a
