@@ -43,9 +43,10 @@ class GoLiveQuestions(QObject):
         self._boxRun: tuple[FinishedRun, bool] | None = None
         self._earlyAnswer: int | None = None
         self._unsaved = False   # a trained model only in memory: offered, or being saved again, until saved or discarded
-        # One question at a time: while the window asks whether to quit, these questions wait ({"keep": (text, run or
-        # None, discard_on_no), "unsaved": run}, the latest of each); None while nothing is held
-        self._held: dict | None = None
+        # One question at a time: while one is open, or the window asks whether to quit (`hold`), the next wait their
+        # turn: ("keep", text, run or None, discard_on_no) and ("unsaved", run), in the order they came
+        self._holding = False
+        self._waiting: list[tuple] = []
 
     # -- a stopped run, while its model is measured -------------------------------------------------
     def measuring(self, done: int, total: int) -> None:
@@ -60,10 +61,10 @@ class GoLiveQuestions(QObject):
                        "The live model reads {2}.\n"
                        "Make this partly trained model the live model?").format(
             f"{done:,}", f"{total:,}", f"{live:.2%}" if live is not None else self.tr("not evaluated"))
-        if self.keepBox is None and self._earlyAnswer is None:
-            self._ask(text, None, discard_on_no=True)
-        elif self.keepBox is not None and self._boxRun is None:
+        if self.keepBox is not None and self._boxRun is None:
             self.keepBox.setText(text)
+        elif self._earlyAnswer is None:
+            self._ask(text, None, discard_on_no=True)   # (waits its turn while another question is open)
 
     def run_ended(self, status: RunStatus | str) -> None:
         """The run ended so: a question asked early about a run that did not end stopped is withdrawn."""
@@ -72,12 +73,12 @@ class GoLiveQuestions(QObject):
 
     def forget_early_question(self) -> None:
         self._earlyAnswer = None
-        if self._held is not None and self._held.get("keep", (None, 0))[1] is None:
-            del self._held["keep"]
+        self._waiting = [w for w in self._waiting if not (w[0] == "keep" and w[2] is None)]
         if self.keepBox is not None and self._boxRun is None:
             box, self.keepBox = self.keepBox, None
             box.finished.disconnect()
             box.close()
+            self._next()
 
     # -- a recorded run -------------------------------------------------------------------------------
     @property
@@ -128,7 +129,7 @@ class GoLiveQuestions(QObject):
             if self._earlyAnswer is not None:   # answered while it was measured
                 code, self._earlyAnswer = self._earlyAnswer, None
                 self._on_answer(code, done, discard_on_no=True)
-            elif self.keepBox is not None:      # still open: now with the accuracy
+            elif self.keepBox is not None and self._boxRun is None:   # still open: now with the accuracy
                 self.keepBox.setText(text)
                 self._boxRun = (done, True)
             else:
@@ -142,8 +143,8 @@ class GoLiveQuestions(QObject):
         """The run trained but could not be saved (a full disk): its model stays in memory, and the user
         tries again once there is room, saves it elsewhere, or discards it."""
         self._set_unsaved(True)
-        if self._held is not None:
-            self._held["unsaved"] = done
+        if self._asking():
+            self._waiting.append(("unsaved", done))
             return
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Could not save the trained model"),
                           self.tr("{0}\n\nThe trained model is kept in memory: free some space and try again, "
@@ -154,6 +155,7 @@ class GoLiveQuestions(QObject):
         box.setDefaultButton(QMessageBox.StandardButton.Retry)
         box.setObjectName("unsavedBox")
         box.finished.connect(lambda _code: self._on_unsaved_answer(box.clickedButton(), done))
+        box.finished.connect(self._next)
         self.unsavedBox = box
         box.open()
 
@@ -194,24 +196,36 @@ class GoLiveQuestions(QObject):
     def hold(self) -> None:
         """The window asks whether to quit: a question that comes meanwhile (the run ended) waits for its answer, not
         a second box over the first."""
-        if self._held is None:
-            self._held = {}
+        self._holding = True
 
     def release(self) -> None:
-        """The quit question was answered: what waited is asked now, unless the window is closing (then nothing is
-        asked, as for any closing window: a finished run's model stays in the Runs list)."""
-        held, self._held = self._held or {}, None
-        if self.closing:
+        """The quit question was answered: what waited is asked now, one at a time, unless the window is closing (then
+        nothing is asked, as for any closing window: a finished run's model stays in the Runs list)."""
+        self._holding = False
+        self._next()
+
+    def _asking(self) -> bool:
+        return self._holding or self.keepBox is not None or self.unsavedBox is not None
+
+    def _next(self) -> None:
+        """The next question waiting, now that none is open."""
+        if self.closing or self._asking() or not self._waiting:
             return
-        if "unsaved" in held:
-            self._offer_unsaved(held["unsaved"])
-        if "keep" in held:
-            self._ask(*held["keep"])
+        kind, *what = self._waiting.pop(0)
+        if kind == "unsaved":
+            self._offer_unsaved(*what)
+        else:
+            self._ask(*what)
 
     def _ask(self, text: str, done: FinishedRun | None, discard_on_no: bool) -> None:
-        """The question; done None: the run is not recorded yet (a stopped run being measured)."""
-        if self._held is not None:
-            self._held["keep"] = (text, done, discard_on_no)
+        """The question; done None: the run is not recorded yet (a stopped run being measured). While another question
+        is open it waits its turn; an early one waiting is brought up to date (its count, or the recorded run's)."""
+        if self._asking():
+            early = next((i for i, w in enumerate(self._waiting) if w[0] == "keep" and w[2] is None), None)
+            if early is not None and discard_on_no:
+                self._waiting[early] = ("keep", text, done, discard_on_no)
+            else:
+                self._waiting.append(("keep", text, done, discard_on_no))
             return
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Make the new model live?"), text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.parent_widget)
@@ -229,6 +243,7 @@ class GoLiveQuestions(QObject):
         box.setObjectName("keepBox")
         self._boxRun = (done, discard_on_no) if done is not None else None
         box.finished.connect(self._on_box_finished)
+        box.finished.connect(self._next)
         self.keepBox = box
         box.open()
 

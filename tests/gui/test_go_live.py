@@ -141,9 +141,26 @@ def test_questions_wait_while_the_window_asks_whether_to_quit(questions, shipped
     questions.decide(unsaved)
     assert questions.keepBox is None and questions.unsavedBox is None
     assert questions.holds_unsaved                    # the quit question can say that quitting loses it
-    questions.release()                               # Cancel: asked now, one of each
+    questions.release()                               # Cancel: asked now, one at a time, in the order they came
     assert questions.keepBox is not None and "partly trained" in questions.keepBox.text()
-    assert questions.unsavedBox is not None and not questions.done
+    assert questions.unsavedBox is None and not questions.done
+    questions.keepBox.button(QMessageBox.StandardButton.Cancel).click()   # kept in the Runs list
+    assert questions.done == [done] and questions.unsavedBox is not None and questions.keepBox is None
+
+
+def test_two_runs_ending_while_a_question_is_open_are_each_asked_in_turn(questions, shipped):
+    """A review: only the latest question waited, so of two runs that ended while the quit question was open the
+    first was never asked of, nor settled. Each waits its turn, and one box is open at a time."""
+    questions.hold()
+    first, second = _run(shipped, acc=0.5, record="run-A"), _run(shipped, acc=0.6, record="run-B")
+    questions.decide(first)
+    questions.decide(second)
+    questions.release()
+    assert "50.00%" in questions.keepBox.text()
+    questions.keepBox.button(QMessageBox.StandardButton.No).click()
+    assert "60.00%" in questions.keepBox.text() and questions.done == [first]
+    questions.keepBox.button(QMessageBox.StandardButton.No).click()
+    assert questions.keepBox is None and questions.done == [first, second]
 
 
 def test_an_early_question_held_is_dropped_when_the_run_did_not_end_stopped(questions):

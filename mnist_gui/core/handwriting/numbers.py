@@ -12,7 +12,7 @@ picks the reading with the best total of
   + a penalty for neighbours that overlap  + a bonus per digit  - costs for cuts and dropped dots
   + W_WHOLE · log P(whole digit), when a judge (core/judge.py) says how likely each candidate is one
     whole digit rather than a piece of one,
-and the better order's best reading wins; the next best readings are the alternatives.
+and the better order's best reading wins; the next best readings near it (CLOSE_RATIO) are the alternatives.
 
 Before that, a leading minus sign and a decimal point are told apart from the digits by their size and
 place (segment.find_marks) and left out of them; the reading's text puts them back ("-3.14").
@@ -109,7 +109,8 @@ class DigitRead:
 class NumberReading:
     digits: list[DigitRead]
     score: float
-    alternatives: list[tuple[str, float]] = field(default_factory=list)  # (text, score), best first, without the best
+    alternatives: list[tuple[str, float]] = field(default_factory=list)  # (text, score) of the readings near the best
+                                                                         # (CLOSE_RATIO), best first, without it
     inputs: int = 0             # images this read classified (not found in the cache)
     negative: bool = False      # a minus sign before the first digit (segment.find_marks)
     point: int | None = None    # a decimal point after this many digits (0 < point < len(digits)), or None
@@ -705,9 +706,11 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
             return None
         near_top = {candidate_key(cands.items[ci][2]) for score, digits, cands in finals
                     if score >= finals[0][0] + math.log(CLOSE_RATIO) for ci, _ in digits}
-        best = {candidate_key(finals[0][2].items[ci][2]) for ci, _ in finals[0][1]}
-        unread = [k for k in best if paths and k not in counted]
         unclassified = [k for k in near_top if k not in scored]
+        # the path readers read the best reading's candidates once it has its probabilities (not while a piece of
+        # it counts as sure of every digit: which candidates they read would then hang on the order of the work)
+        best = {candidate_key(finals[0][2].items[ci][2]) for ci, _ in finals[0][1]}
+        unread = [k for k in best if paths and k not in counted] if not unclassified else []
         if not unread and not unclassified:
             break
         inputs += _classify(seen, unclassified, classify)
@@ -716,6 +719,8 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
         _read_paths(seen, [k for k in unread if seen[k].joined is None], strokes_of, path, templates)
     by_text: dict[str, float] = {}
     for score, digits, cands in finals:
+        if score < finals[0][0] + math.log(CLOSE_RATIO):   # farther readings' scores are bounds, not scores
+            break
         by_text.setdefault(reading_text(digits, cands, negative, point_x), score)
     score, digits, cands = finals[0]
     read, xs = [], []
