@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from mnist_gui.core.messages import Message
@@ -236,7 +237,9 @@ class GoLiveQuestions(QObject):
         box.button(QMessageBox.StandardButton.No).setText(
             self.tr("&Discard it") if discard_on_no else self.tr("&Keep it in the Runs list"))
         if discard_on_no:   # a stopped run's: Escape or the box closed keeps it (only the Discard button deletes it)
-            box.addButton(QMessageBox.StandardButton.Cancel).setText(self.tr("&Keep it in the Runs list"))
+            keep = box.addButton(QMessageBox.StandardButton.Cancel)
+            keep.setText(self.tr("&Keep it in the Runs list"))
+            keep.setIcon(QIcon())   # not Cancel's cross: it keeps the model
         box.setInformativeText(
             self.tr("Discarding deletes this model; the run's curves stay in the Runs list.") if discard_on_no
             else self.tr("Kept, it can be made live later from the Runs list; the live model stays as it is."))

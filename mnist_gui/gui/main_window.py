@@ -751,7 +751,7 @@ class MainWindow(QMainWindow):
         words = self._quit_words()
         if words is None:
             self.quitBox.setText(self.tr("The work has ended. Quit now?"))
-            self.quitBox.setInformativeText(self.tr("Nothing is stopped: what it made is kept."))
+            self.quitBox.setInformativeText(self.tr("Quitting now stops nothing: what the work made is kept."))
             self.quitBox.setDefaultButton(self.quitButton)
         else:
             self.quitBox.setText(words[0])

@@ -977,6 +977,10 @@ The trained model is kept in memory: free some space and try again, or save it e
         <translation>若結束，微調不會繼續；「我的數字」會保留。按「取消」則讓它繼續。</translation>
     </message>
     <message>
+        <source>Quitting now stops nothing: what the work made is kept.</source>
+        <translation>現在結束不會中止任何工作：已完成的成果都會保留。</translation>
+    </message>
+    <message>
         <source>Training is running. Quit anyway?</source>
         <translation>正在訓練中。仍要結束嗎？</translation>
     </message>
@@ -1003,10 +1007,6 @@ The trained model is kept in memory: free some space and try again, or save it e
     <message>
         <source>The work has ended. Quit now?</source>
         <translation>工作已結束。現在結束程式嗎？</translation>
-    </message>
-    <message>
-        <source>Nothing is stopped: what it made is kept.</source>
-        <translation>不會中止任何工作：其成果都會保留。</translation>
     </message>
 </context>
 <context>

@@ -233,7 +233,7 @@ def test_the_quit_question_stays_and_says_so_when_the_work_ends_meanwhile(window
     # the work ended while the question was open: "training is running" no longer holds
     qtbot.waitUntil(lambda: box.text() == "The work has ended. Quit now?")
     assert window.quitBox is box and box.isVisible() and box.defaultButton() is window.quitButton
-    assert "Nothing is stopped" in box.informativeText()
+    assert "Quitting now stops nothing" in box.informativeText()
     box.button(QMessageBox.StandardButton.Cancel).click()   # Cancel: the window stays
     assert window.quitBox is None and window.isVisible()
     window.quitAction.trigger()                      # nothing runs now: Ctrl+Q quits without a question
