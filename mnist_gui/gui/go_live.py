@@ -101,7 +101,8 @@ class GoLiveQuestions(QObject):
             self.log.emit(done.problem)
         if self.closing:
             return
-        if done.unsaved:
+        if done.unsaved:   # offered first; saved, it is decided (and asked) again: an early question or answer is void
+            self.forget_early_question()
             self._offer_unsaved(done)
             return
         decision = self.ws.live_decision(done)
@@ -263,7 +264,6 @@ class GoLiveQuestions(QObject):
         self._on_answer(code, done, discard_on_no)
 
     def _on_answer(self, code: int, done: FinishedRun, discard_on_no: bool) -> None:
-        self.keepBox = None
         if code == QMessageBox.StandardButton.Yes:
             self._make_live(done)
             return

@@ -193,3 +193,35 @@ def test_a_finetune_that_goes_live_says_so(questions, shipped):
     done = replace(_run(shipped, acc=0.999), kind="finetune")
     questions.decide(done)
     assert questions.ws.checkpoint is done.checkpoint and said == ["The fine-tuned model is live: test accuracy 99.90%"]
+
+
+def test_an_early_answer_does_not_outlive_a_run_that_could_not_be_saved(questions, shipped):
+    """A review: "Discard it" answered while a stopped run was measured, the run then recorded unsaved and discarded from
+    the unsaved offer: the early answer stayed, and the next stopped run was discarded without a question."""
+    questions.measuring(0, 100)
+    questions.keepBox.button(QMessageBox.StandardButton.No).click()          # early: Discard it
+    first = _run(shipped, status="stopped", record="run-A", unsaved=True)
+    questions.decide(first)
+    questions.unsavedBox.button(QMessageBox.StandardButton.Discard).click()
+    questions.measuring(0, 100)                                              # the next stopped run: asked again
+    assert questions.keepBox is not None
+    questions.decide(_run(shipped, status="stopped", record="run-B"))
+    assert questions.keepBox is not None and questions.discarded == []
+
+
+def test_an_early_answer_applied_leaves_another_runs_open_question_open(questions, shipped):
+    """A review: applying an early answer cleared the open box of another run, so the next question opened a second
+    box over it and its answer settled the wrong run."""
+    questions.measuring(0, 100)
+    questions.keepBox.button(QMessageBox.StandardButton.Cancel).click()      # early: keep it
+    worse = _run(shipped, acc=0.5, record="run-W")
+    questions.decide(worse)                                                  # asked now
+    box = questions.keepBox
+    stopped = _run(shipped, status="stopped", acc=0.6, record="run-B")
+    questions.decide(stopped)                                                # the early answer applies: no box
+    assert questions.keepBox is box and questions.done == [stopped]
+    later = _run(shipped, acc=0.4, record="run-X")
+    questions.decide(later)                                                  # waits its turn behind W's
+    assert questions.keepBox is box
+    box.button(QMessageBox.StandardButton.No).click()
+    assert questions.done == [stopped, worse] and "40.00%" in questions.keepBox.text()
