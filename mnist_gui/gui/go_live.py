@@ -92,9 +92,9 @@ class GoLiveQuestions(QObject):
             self._unsaved = on
             self.unsavedChanged.emit(on)
 
-    def decide(self, done: FinishedRun) -> None:
+    def decide(self, done: FinishedRun, again: bool = False) -> None:
         """What becomes of a finished run's model: offered again when it could not be saved, else live at
-        once, after a question, or not at all."""
+        once, after a question, or not at all. again: after the user's own Retry (see _offer_unsaved)."""
         if not done.unsaved:   # saved (again, or elsewhere): nothing is only in memory any more
             self._set_unsaved(False)
         if done.problem:
@@ -103,7 +103,7 @@ class GoLiveQuestions(QObject):
             return
         if done.unsaved:   # offered first; saved, it is decided (and asked) again: an early question or answer is void
             self.forget_early_question()
-            self._offer_unsaved(done)
+            self._offer_unsaved(done, again)
             return
         decision = self.ws.live_decision(done)
         new, live = decision.new_accuracy, decision.live_accuracy
@@ -141,11 +141,13 @@ class GoLiveQuestions(QObject):
             self.decided.emit(done)
 
     # -- the model that could not be saved ------------------------------------------------------------
-    def _offer_unsaved(self, done: FinishedRun) -> None:
+    def _offer_unsaved(self, done: FinishedRun, again: bool = False) -> None:
         """The run trained but could not be saved (a full disk): its model stays in memory, and the user
-        tries again once there is room, saves it elsewhere, or discards it."""
+        tries again once there is room, saves it elsewhere, or discards it. again: offered again after the user's own
+        Retry or Save as… failed (or was cancelled): the question they are answering goes on, even while the window
+        asks whether to quit (that question says the model would be lost)."""
         self._set_unsaved(True)
-        if self._asking():
+        if (self._holding and not again) or self.keepBox is not None or self.unsavedBox is not None:
             self._waiting.append(("unsaved", done))
             return
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Could not save the trained model"),
@@ -165,8 +167,8 @@ class GoLiveQuestions(QObject):
         box, self.unsavedBox = self.unsavedBox, None
         if button is box.button(QMessageBox.StandardButton.Retry):
             self.log.emit(self.tr("saving the trained model again…"))
-            self.jobs.start(Task(lambda _report, _stop: done.retry()), self, returned=self.decide,
-                            failed=lambda msg: self._offer_unsaved(replace(done, problem=msg)))
+            self.jobs.start(Task(lambda _report, _stop: done.retry()), self, returned=lambda d: self.decide(d, again=True),
+                            failed=lambda msg: self._offer_unsaved(replace(done, problem=msg), again=True))
         elif button is box.button(QMessageBox.StandardButton.Discard) or button is None:
             self.log.emit(self.tr("the trained model was discarded; the live model stays"))
             self._set_unsaved(False)
@@ -183,14 +185,14 @@ class GoLiveQuestions(QObject):
                                                   str(self.ws.models_dir / f"{ck.name}.pt"),
                                                   self.tr("mnist-gui models (*.pt);;All files (*)"))
         if not path:
-            self._offer_unsaved(done)
+            self._offer_unsaved(done, again=True)
             return False
 
         def saved(p) -> None:
             self.ws.saved(ck, p)
             self.decide(replace(done, retry=None, problem=self.tr("saved the model to {0}").format(p)))
         self.jobs.start(Task(lambda _report, _stop: self.ws.save_model(ck, path)), self, returned=saved,
-                        failed=lambda msg: self._offer_unsaved(replace(done, problem=msg)))
+                        failed=lambda msg: self._offer_unsaved(replace(done, problem=msg), again=True))
         return True
 
     # -- keep / make live -----------------------------------------------------------------------------
