@@ -195,8 +195,7 @@ class GoLiveQuestions(QObject):
                         failed=lambda msg: self._offer_unsaved(replace(done, problem=msg), again=True))
         return True
 
-    # -- keep / make live -----------------------------------------------------------------------------
-    # -- the window's quit question first ---------------------------------------------------------------
+    # -- one question at a time; the window's quit question first ------------------------------------
     def hold(self) -> None:
         """The window asks whether to quit: a question that comes meanwhile (the run ended) waits for its answer, not
         a second box over the first."""
@@ -221,6 +220,7 @@ class GoLiveQuestions(QObject):
         else:
             self._ask(*what)
 
+    # -- keep / make live -----------------------------------------------------------------------------
     def _ask(self, text: str, done: FinishedRun | None, discard_on_no: bool) -> None:
         """The question; done None: the run is not recorded yet (a stopped run being measured). While another question
         is open it waits its turn; an early one waiting is brought up to date (its count, or the recorded run's)."""
