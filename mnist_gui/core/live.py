@@ -8,8 +8,10 @@ Two sessions per model. The file's graph returns every leaf layer's output (for 
 output cannot be fused away, so ONNX Runtime cannot fold batch norm into the convolution or fuse conv and
 relu. The plain probabilities therefore run on a lean copy of the graph with only logits and probabilities
 as outputs (core/onnx_wire.lean_graph: the layer outputs dropped from the protobuf, without the onnx
-package), which is faster (benchmarks/live_predict.py; figures in benchmarks/README.md). The full graph is
-loaded when activations are first asked for.
+package), which is faster (benchmarks/live_predict.py; figures in benchmarks/README.md), and its large dense
+layers run on 8-bit integers (onnx_wire.quantized_dense: the shipped model's 12.8 MB of dense weights were most of
+a read's time). The full graph, in float32, is loaded when activations are first asked for; their "softmax" is
+the lean graph's, the probabilities the bars show.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from mnist_gui import config
-from mnist_gui.core.onnx_wire import _MODEL_GRAPH, LOGITS, PROBABILITIES, _fields, lean_graph
+from mnist_gui.core.onnx_wire import _MODEL_GRAPH, LOGITS, PROBABILITIES, _fields, lean_graph, quantized_dense
 from mnist_gui.core.storage import JsonFileError, StateFileError, is_number, loads_json, os_reason, read_state_file
 
 FORMAT = "mnist-gui-onnx"
@@ -101,9 +103,11 @@ def check_operators(data: bytes) -> None:
 
 # ------------------------------------------------------------------------------------------------ the model
 
-def _session(data: bytes, threads: int):
+def _session(data: bytes, threads: int, checked: bool = False):
+    """checked: the operators were checked on the file's bytes (data: our own rewrite of them)."""
     import onnxruntime as ort
-    check_operators(data)   # UnexpectedGraph: nothing is built
+    if not checked:
+        check_operators(data)   # UnexpectedGraph: nothing is built
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
@@ -151,21 +155,26 @@ class OnnxModel:
     """An exported network on ONNX Runtime, with the metadata it was saved with.
 
     Open with `from_path` or `from_bytes`; every problem is one OnnxModelError. threads: ONNX Runtime's
-    intra-op threads for this model (DEFAULT_THREADS)."""
+    intra-op threads for this model (DEFAULT_THREADS). integers: the probabilities' large dense layers run on 8-bit
+    integers (onnx_wire.quantized_dense; False: float32 throughout, as the file holds it)."""
 
     def __init__(self, data: bytes, source: str = "ONNX model", path: Path | None = None,
-                 threads: int = DEFAULT_THREADS):
+                 threads: int = DEFAULT_THREADS, integers: bool = True):
         self.path, self.threads, self._source = path, int(threads), source
         self._data = bytes(data)
         self._full = None
         if not self._data:
             raise OnnxModelError(f"{source}: empty file, not an ONNX model")
         try:
+            check_operators(self._data)   # on the file's bytes: the lean copy adds its own integer operators
             lean = lean_graph(self._data)
+            lean = quantized_dense(lean) if integers else lean
+        except UnexpectedGraph as e:
+            raise OnnxModelError(f"{source}: {e}") from None
         except ValueError:
             raise OnnxModelError(f"{source}: not a readable ONNX model (random bytes, corrupt or truncated)") from None
         try:
-            self._lean = _session(lean, self.threads)
+            self._lean = _session(lean, self.threads, checked=True)
         except UnexpectedGraph as e:
             raise OnnxModelError(f"{source}: {e}") from None
         except Exception as e:  # onnxruntime raises its own types (InvalidProtobuf, InvalidGraph, Fail, ...)
@@ -176,8 +185,9 @@ class OnnxModel:
             raise OnnxModelError(f"{source}: {problem}")
 
     @classmethod
-    def from_bytes(cls, data: bytes, threads: int = DEFAULT_THREADS, source: str = "ONNX model") -> OnnxModel:
-        return cls(data, source=source, threads=threads)
+    def from_bytes(cls, data: bytes, threads: int = DEFAULT_THREADS, source: str = "ONNX model",
+                   integers: bool = True) -> OnnxModel:
+        return cls(data, source=source, threads=threads, integers=integers)
 
     @classmethod
     def from_path(cls, path, threads: int = DEFAULT_THREADS) -> OnnxModel:
@@ -297,7 +307,7 @@ class OnnxModel:
         names = [LAYER_PREFIX + n for n in self.layer_names]
         outs = self._full.run([*names, PROBABILITIES], {INPUT: _as_batch(np.asarray(img28)[None])})
         acts = {n: o[0] for n, o in zip(self.layer_names, outs)}
-        acts["softmax"] = outs[-1][0]
+        acts["softmax"] = self.probabilities(img28).astype(np.float32)   # the bars' (the lean graph's integer layers)
         return acts
 
 
