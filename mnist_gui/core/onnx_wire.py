@@ -194,7 +194,9 @@ def _int8_dense(x: str, weights: np.ndarray, bias: list[str], out: str, trans_b:
     """The initializers and nodes that compute Gemm(x, weights, bias) on 8-bit integers, into out."""
     n_by_k = weights if trans_b else weights.T   # a row per output unit
     scale = np.maximum(np.abs(n_by_k).max(1), 1e-30).astype(np.float32) / WEIGHT_LEVELS
-    q = np.rint(n_by_k * (1 / scale)[:, None]).astype(np.int8).T   # MatMulInteger's B: K × N (within ±63)
+    q = np.empty(n_by_k.shape[::-1], np.int8)   # MatMulInteger's B: K × N (within ±63) ...
+    for r in range(0, len(n_by_k), 1024):   # ... made a slice at a time (a model's float copies stay small)
+        q[:, r:r + 1024] = np.rint(n_by_k[r:r + 1024] * (1 / scale[r:r + 1024])[:, None]).T
     pre = f"{out}/int8"
     return [_field(_GRAPH_INITIALIZER, _tensor(f"{pre}/weight", q, _INT8)),
             _field(_GRAPH_INITIALIZER, _tensor(f"{pre}/weight_scale", scale, _FLOAT)),
