@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -122,14 +123,21 @@ def _session(data: bytes, threads: int, checked: bool = False):
     return ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
 
 
-def checked_session(path, inputs: list[str], outputs: list[str], what: str, threads: int = 1):
+def checked_session(path, inputs: list[str], outputs: list[str], what: str, threads: int = 1,
+                    edit: Callable[[bytes], bytes] | None = None):
     """An ONNX Runtime session of one of our small networks (the gates, the judge, the path net): its
     input and output names checked; ValueError in one line naming the file when it is missing or is not
-    `what`."""
+    `what`. edit: what to make of the file's bytes first (its operators are checked before and after)."""
     path = Path(path)
     try:
-        session = _session(read_state_file(path, MAX_BYTES, follow_links=True), threads)
-        if [i.name for i in session.get_inputs()] != inputs or [o.name for o in session.get_outputs()] != outputs:
+        data = read_state_file(path, MAX_BYTES, follow_links=True)
+        if edit is not None:
+            check_operators(data)
+            data = edit(data)
+        session = _session(data, threads)
+        names = [o.name for o in session.get_outputs()]   # (an edit may add outputs after the file's own)
+        if [i.name for i in session.get_inputs()] != inputs or names[:len(outputs)] != outputs or \
+                (edit is None and len(names) != len(outputs)):
             raise ValueError(f"its inputs are not {inputs} or its outputs not {outputs}")
     except FileNotFoundError:
         raise ValueError(f"{path} is missing") from None

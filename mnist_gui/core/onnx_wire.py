@@ -245,3 +245,56 @@ def quantized_dense(data: bytes) -> bytes:
             parts.append(field)
     graph = b"".join(parts)
     return b"".join([mv[:start], _encode_varint(_MODEL_GRAPH << 3 | 2), _encode_varint(len(graph)), graph, mv[end:]])
+
+
+# ------------------------------------------------------------------------------- reading and adding outputs
+
+def _graph(data: bytes) -> memoryview:
+    mv = memoryview(data)
+    for num, wt, _, end, payload in _fields(mv):
+        if num == _MODEL_GRAPH and wt == 2:
+            return mv[payload:end]
+    raise ValueError("no graph")
+
+
+def graph_nodes(data: bytes) -> list[tuple[str, list[str], list[str]]]:
+    """(operator, inputs, outputs) of each node of the model's graph, in order."""
+    g, out = _graph(data), []
+    for num, wt, _, e, p in _fields(g):
+        if num == _GRAPH_NODE and wt == 2:
+            node, op, ins, outs = g[p:e], "", [], []
+            for n, w, _, ne, q in _fields(node):
+                if w == 2 and n == _NODE_INPUT:
+                    ins.append(_text(node[q:ne]))
+                elif w == 2 and n == _NODE_OUTPUT:
+                    outs.append(_text(node[q:ne]))
+                elif w == 2 and n == _NODE_OP_TYPE:
+                    op = _text(node[q:ne])
+            out.append((op, ins, outs))
+    return out
+
+
+def initializers(data: bytes, names) -> dict[str, np.ndarray]:
+    """The float32 initializers of the graph with these names (those found; a copy of each)."""
+    g, want, out = _graph(data), set(names), {}
+    for num, wt, _, e, p in _fields(g):
+        if num == _GRAPH_INITIALIZER and wt == 2:
+            name, values = _float_tensor(g[p:e])
+            if name in want and values is not None:
+                out[name] = values.copy()
+    return out
+
+
+def with_outputs(data: bytes, names) -> bytes:
+    """The model with these values of its graph (float32 tensors) as outputs too, after its own."""
+    mv = memoryview(data)
+    parts: list[bytes | memoryview] = []
+    for num, wt, start, end, payload in _fields(mv):
+        if num == _MODEL_GRAPH and wt == 2:
+            tensor_type = _field(1, _varint_field(1, _FLOAT))   # TypeProto.tensor_type.elem_type
+            graph = bytes(mv[payload:end]) + b"".join(
+                _field(_GRAPH_OUTPUT, _field(_VALUE_INFO_NAME, n) + _field(2, tensor_type)) for n in names)
+            parts += [_encode_varint(_MODEL_GRAPH << 3 | 2), _encode_varint(len(graph)), graph]
+        else:
+            parts.append(mv[start:end])
+    return b"".join(parts)

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mnist_gui import config
 from mnist_gui.core.handwriting import judge as J
 from mnist_gui.core.handwriting import judge_net as JN
 from mnist_gui.core.handwriting import numbers as N
@@ -110,28 +111,42 @@ def test_candidates_are_labelled_whole_by_whose_points_they_are():
     assert not is_whole([np.array(bridge)], owner, sizes)                  # only the joining line
 
 
-def test_a_cache_judges_only_new_or_changed_candidates(shipped):
-    judged = []
+def test_a_cache_judges_each_candidates_image_once(shipped):
+    """The judge's network reads a candidate's image once (OnnxJudge.image_part, kept with it); when a stroke moves
+    the line, only the rest of it runs again, on the new features: the same answers as the whole network."""
+    onnx = J.onnx_judge(config.resource_path("number_judge.onnx"))
+    imaged, answers = [], []
 
-    def judge(images, feats):
-        judged.append(len(images))
-        return np.full(len(images), 0.9)
+    class Counting:
+        def image_part(self, images):
+            imaged.append(len(images))
+            return onnx.image_part(images)
+
+        def of_parts(self, parts, feats):
+            answers.append(onnx.of_parts(parts, feats))
+            return answers[-1]
 
     def candidates(strokes):
         return len(N.judge_features(N.candidate_sets(strokes)[0]))
 
+    judge = Counting()
     classify = torch_classifier(shipped.model)
     cache = {}
     four = [L_PART, STEM]
     N.read_number(four, classify, cache, judge)
     N.read_number(four, classify, cache, judge)
-    assert judged == [candidates(four)]                  # the same drawing: nothing judged again
-    seven = [(125.0, 5.0), (195.0, 5.0), (150.0, 98.0)]  # as tall as the 4: the line stays, so do the 4's features
+    assert imaged == [candidates(four)]                  # the same drawing: no image read again
+    seven = [(125.0, 5.0), (195.0, 5.0), (150.0, 98.0)]
     N.read_number(four + [seven], classify, cache, judge)
-    assert 0 < judged[-1] < candidates(four + [seven])
-    tall = [(125.0, 0.0), (195.0, 0.0), (150.0, 140.0)]  # a taller 7 moves the line: every candidate changes
+    assert 0 < imaged[-1] == candidates(four + [seven]) - candidates(four)   # only the new candidates' images
+    tall = [(125.0, 0.0), (195.0, 0.0), (150.0, 140.0)]  # a taller 7 moves the line: every candidate's features change
     N.read_number(four + [tall], classify, cache, judge)
-    assert judged[-1] == candidates(four + [tall])
+    new = candidates(four + [tall]) - candidates(four)
+    assert imaged[-1] == new
+    sets = N.candidate_sets(four + [tall])[0]
+    feats = N.judge_features(sets)
+    seen = [cache[k].image for k in feats]
+    assert np.abs(answers[-1] - onnx(seen, np.array(list(feats.values())))).max() < 1e-6   # the whole network's
 
 
 def test_the_shipped_onnx_judge_is_the_shipped_torch_judge(tmp_path):

@@ -22,25 +22,64 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_gui.core.handwriting.numbers import Judge
 from mnist_gui.core.live import checked_session
 
 FEATURES = 4   # numbers.judge_features
 
 
-def onnx_judge(path, threads: int = 1) -> Judge:
+class OnnxJudge:
+    """The exported judge (judge_net.export_judge_onnx) in two parts. `image_part`: the convolutions and the
+    first layer's weights on the image, on ONNX Runtime (nearly all the work), which the number reader keeps
+    with each candidate: its image never changes. `of_parts`: the rest in NumPy (the features' weights, ReLU,
+    the last layer, the sigmoid: a few hundred multiplications a candidate), run again whenever a stroke moves
+    the line and with it the candidates' features. judge(images, feats) is both."""
+
+    def __init__(self, session, output: str, features_weight: np.ndarray, last_weight: np.ndarray,
+                 last_bias: np.ndarray):
+        self._session, self._output = session, output
+        self._wf, self._w2, self._b2 = features_weight, last_weight.reshape(-1), float(last_bias.reshape(-1)[0])
+
+    def image_part(self, images: list[np.ndarray]) -> np.ndarray:
+        """N × H: the first layer's sum before its features' share (its bias included)."""
+        if not len(images):
+            return np.zeros((0, len(self._w2)), np.float32)
+        x = np.stack(images).astype(np.float32)[:, None]
+        zeros = np.zeros((len(x), FEATURES), np.float32)
+        return self._session.run([self._output], {"images": x, "features": zeros})[0]
+
+    def of_parts(self, parts: np.ndarray, feats) -> np.ndarray:
+        """N P(whole digit) from the candidates' image parts and their N × FEATURES features."""
+        f = np.asarray(feats, np.float32).reshape(-1, FEATURES)
+        hidden = np.maximum(np.asarray(parts, np.float32) + f @ self._wf.T, 0)
+        return 1 / (1 + np.exp(-(hidden @ self._w2 + self._b2).astype(np.float64)))
+
+    def __call__(self, images: list[np.ndarray], feats) -> np.ndarray:
+        return self.of_parts(self.image_part(images), feats)
+
+
+def onnx_judge(path, threads: int = 1) -> OnnxJudge:
     """The judge exported by judge_net.export_judge_onnx, on ONNX Runtime (no torch); ValueError in one line
     when the file is missing or is not one."""
+    from mnist_gui.core.onnx_wire import graph_nodes, initializers, with_outputs
+
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path} is missing")
-    session = checked_session(path, ["images", "features"], ["whole"], "a whole-digit judge", threads)
+    parts: dict = {}
 
-    def judge(images: list[np.ndarray], feats) -> np.ndarray:
-        if not len(images):
-            return np.zeros(0)
-        x = np.stack(images).astype(np.float32)[:, None]
-        f = np.asarray(feats, np.float32).reshape(-1, FEATURES)
-        return session.run(["whole"], {"images": x, "features": f})[0].astype(np.float64).reshape(-1)
+    def split(data: bytes) -> bytes:
+        """The network as export_judge_onnx writes it, Concat(image, features) -> Gemm -> Relu -> Gemm -> Sigmoid,
+        with the first Gemm's sum as an output too; its weights on the features and its last layer kept."""
+        nodes = graph_nodes(data)
+        joined = next(o[0] for op, i, o in nodes if op == "Concat" and i[-1:] == ["features"])
+        (_, w1, *_), first = next((i, o[0]) for op, i, o in nodes if op == "Gemm" and i[:1] == [joined])
+        relu = next(o[0] for op, i, o in nodes if op == "Relu" and i == [first])
+        _, w2, b2 = next(i for op, i, o in nodes if op == "Gemm" and i[:1] == [relu] and len(i) == 3)
+        w = initializers(data, [w1, w2, b2])
+        parts.update(output=first, wf=np.ascontiguousarray(w[w1][:, -FEATURES:]), w2=w[w2], b2=w[b2])
+        if parts["w2"].shape != (1, parts["wf"].shape[0]) or parts["b2"].size != 1:
+            raise ValueError("its last layer is not one unit")
+        return with_outputs(data, [first])
 
-    return judge
+    session = checked_session(path, ["images", "features"], ["whole"], "a whole-digit judge", threads, edit=split)
+    return OnnxJudge(session, parts["output"], parts["wf"], parts["w2"], parts["b2"])

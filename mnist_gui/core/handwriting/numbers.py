@@ -220,6 +220,7 @@ class _Candidates:
     line_c: float
     items: list[tuple]  # (start state, end state, strokes, stroke ids, box, hole)
     centres: list[float] = field(default_factory=list)   # each item's x: the mean of its strokes' mean x
+    keys: list[tuple] = field(default_factory=list)      # each item's candidate_key
 
 
 def candidate_key(strokes_: Sequence) -> tuple:
@@ -335,8 +336,12 @@ def _decode(cands: _Candidates, probs: np.ndarray, whole: np.ndarray | None = No
                         extra -= 0.5 * ((GAP_FREE - gap) / GAP_SD) ** 2
                         if crosses(digits[-1][0], ci):
                             extra -= CROSS_COST
-                for k, b in top3[ci]:
-                    push(end, (score + float(b + extra), digits + ((ci, k),), box[1]))
+                kept = best.setdefault(end, [])
+                for k, b in top3[ci]:   # best first: once one falls short of the KEEP best, so do the rest
+                    total = score + float(b + extra)
+                    if len(kept) >= KEEP and total <= kept[-1][0]:
+                        break
+                    push(end, (total, digits + ((ci, k),), box[1]))
     return [(sc, dg) for sc, dg, _ in best.get(n, [])]
 
 
@@ -430,6 +435,7 @@ def candidate_sets(strokes: Sequence[Stroke], line: tuple[float, float] | None =
                     continue
                 known[key] = strokes_
                 cands.items.append((start, end, strokes_, ids, box, hole))
+                cands.keys.append(key)
                 cands.centres.append(float(np.mean([e[5] for e in ext])))
     return sets, known
 
@@ -441,7 +447,7 @@ def ranked(sets: list[_Candidates], probs: dict, whole: dict | None = None, odd:
     odd: {candidate key: not digit-like} (a mapping, asked only of the keys needed: see _InkChecks)."""
     finals = []
     for cands in sets:
-        keys = [candidate_key(c[2]) for c in cands.items]
+        keys = cands.keys
         p = np.array([probs[k] for k in keys]).reshape(-1, 10)
         w = None if whole is None else np.array([whole[k] for k in keys])
         o = None if odd is None else (lambda ci, keys=keys: bool(odd[keys[ci]]))
@@ -485,8 +491,7 @@ def judge_features(sets: list[_Candidates]) -> dict:
     1.0 for a candidate with a cut piece of a stroke (one whose walk starts or ends in a cut)."""
     out = {}
     for cands in sets:
-        for start, end, strokes_, _, box, _ in cands.items:
-            key = candidate_key(strokes_)
+        for (start, end, strokes_, _, box, _), key in zip(cands.items, cands.keys):
             if key not in out:
                 h = max(box[3] - box[2], 0.02 * cands.line_h)
                 w = max(box[1] - box[0], 0.02 * h)
@@ -495,7 +500,6 @@ def judge_features(sets: list[_Candidates]) -> dict:
     return out
 
 
-_JUDGED = "judge's answers"   # in the cache: {(judge, candidate key, features): P(whole digit)}
 _TAUGHT = "taught shapes"     # in the cache: {stroke: is it a shape of the user's own (_taught_shapes)?, "of": mine}
 
 
@@ -542,6 +546,20 @@ class _Seen:
     joined: np.ndarray | None = None    # ... and the ten joined with the path net's and the elastic reader's, once
                                         # they read it (read_paths) ...
     distances: np.ndarray | None = None   # ... with the elastic reader's ten distances
+    judged: tuple | None = None         # (judge, what it made of the image: judge.OnnxJudge.image_part), once judged
+
+
+def _judged(judge: Judge, seen: dict, keys: list, feats: np.ndarray) -> np.ndarray:
+    """The judge's P(whole digit) of these candidates (N × 4 judge_features). A judge in two parts (judge.OnnxJudge)
+    reads each candidate's image once, kept with it: a stroke that moves the line changes every candidate's
+    features, and then only the small rest of the network runs again."""
+    image_part, of_parts = getattr(judge, "image_part", None), getattr(judge, "of_parts", None)
+    if image_part is None or of_parts is None:
+        return judge([seen[k].image for k in keys], feats)
+    todo = [k for k in keys if seen[k].judged is None or seen[k].judged[0] is not judge]
+    for k, part in zip(todo, image_part([seen[k].image for k in todo]) if todo else ()):
+        seen[k].judged = (judge, part)
+    return of_parts(np.stack([seen[k].judged[1] for k in keys]), feats)
 
 
 def _features(seen: dict, keys: list, strokes_of: dict) -> np.ndarray:
@@ -666,21 +684,12 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
         seen.update({k: _Seen(img, None) for k, img in zip(todo, images)})
         if cache is not None:
             if len(cache) + len(todo) > 4 * MAX_INPUTS:
-                judged = cache.get(_JUDGED)
-                cache.clear()   # keeps what this drawing uses (and the judge's answers, bounded below)
-                if judged is not None:
-                    cache[_JUDGED] = judged
+                cache.clear()   # keeps what this drawing uses
             cache.update(seen)
     whole = None
-    if judge is not None:   # judged again only when a candidate's features change (the line can)
+    if judge is not None:
         feats = judge_features(sets)
-        said = {k: (id(judge), k, tuple(f)) for k, f in feats.items()}
-        judged = cache.setdefault(_JUDGED, {}) if cache is not None else {}
-        whole = {k: judged[said[k]] for k in feats if said[k] in judged}
-        new = [k for k in feats if k not in whole]
-        if new:
-            whole.update(zip(new, map(float, judge([seen[k].image for k in new], np.array([feats[k] for k in new])))))
-            remember(judged, {said[k]: whole[k] for k in feats})
+        whole = dict(zip(feats, map(float, _judged(judge, seen, list(feats), np.array(list(feats.values()))))))
         whole.update({k: 1.0 for k in kept if k in whole})   # the user's own shape: a whole digit
     paths = path is not None or templates is not None
     # the classifier and the path readers read what the judge takes for a whole digit (PATHS_FROM) ...
@@ -704,12 +713,12 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
         finals = ranked(sets, probs_of, whole, odd)
         if not finals:
             return None
-        near_top = {candidate_key(cands.items[ci][2]) for score, digits, cands in finals
+        near_top = {cands.keys[ci] for score, digits, cands in finals
                     if score >= finals[0][0] + math.log(CLOSE_RATIO) for ci, _ in digits}
         unclassified = [k for k in near_top if k not in scored]
         # the path readers read the best reading's candidates once it has its probabilities (not while a piece of
         # it counts as sure of every digit: which candidates they read would then hang on the order of the work)
-        best = {candidate_key(finals[0][2].items[ci][2]) for ci, _ in finals[0][1]}
+        best = {finals[0][2].keys[ci] for ci, _ in finals[0][1]}
         unread = [k for k in best if paths and k not in counted] if not unclassified else []
         if not unread and not unclassified:
             break
@@ -725,8 +734,7 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     score, digits, cands = finals[0]
     read, xs = [], []
     for ci, k in _left_to_right(digits, cands):
-        c = cands.items[ci]
-        key = candidate_key(c[2])
+        c, key = cands.items[ci], cands.keys[ci]
         probs_ = probs_of[key]
         read.append(DigitRead(k, float(probs_[k]), c[2], seen[key].image, probs_, list(c[3]), seen[key].features,
                               not odd[key], seen[key].distances))
