@@ -43,6 +43,27 @@ def test_the_matching_is_dynamic_time_warping_within_the_band():
     assert np.allclose(E.dtw(b, a), got, rtol=1e-5)
 
 
+def test_the_warping_is_the_same_from_two_threads_and_for_every_number_of_pairs():
+    """Each thread keeps its own buffers (elastic._plan), for a few sizes; larger batches get fresh ones."""
+    import threading
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40, E.L, T.CHANNELS)).astype(np.float32)
+    g = rng.normal(size=(40, 60, E.L, T.CHANNELS)).astype(np.float32)   # 2,400 pairs: over KEPT_PLAN
+    want = np.array([[reference_dtw(x[0].astype(float), t.astype(float)) for t in g[0, :5]]])
+    assert np.allclose(E.matched(x[:1], g[:1, :5]), want, rtol=1e-5)
+    alone = {n: E.matched(x[:n], g[:n]) for n in (1, 3, 40)}
+    got: dict = {}
+
+    def work(n):
+        got[n] = [E.matched(x[:n], g[:n]) for _ in range(5)]
+    threads = [threading.Thread(target=work, args=(n,)) for n in (1, 3, 40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(np.array_equal(r, alone[n]) for n in alone for r in got[n])
+
+
 def test_the_k_smallest_of_long_rows_are_found_block_by_block():
     """`smallest` (the nearest templates of each way a drawing is turned) picks the columns np.argsort would,
     on rows of random values, of clustered values (templates of one writer side by side) and short rows."""

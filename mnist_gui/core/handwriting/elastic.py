@@ -25,6 +25,7 @@ digits). Run time only (NumPy).
 from __future__ import annotations
 
 import itertools
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,7 @@ FAR_BEYOND = 0.21         # a drawing farther than this from every template is n
 BACKWARDS_BEYOND = 0.2    # a drawing farther than this as drawn is matched turned round too (below FAR_BEYOND)
 MAX_BYTES = 64 << 20       # a templates file larger than this is not one (the shipped one: 1.8 MB)
 CHUNK = 8192              # pairs matched at once (memory: ~2 · L² · CHUNK floats)
+KEPT_PLAN = 1024          # a warping's buffers and views are kept for up to this many pairs (`_plan`)
 
 _k, _i = np.meshgrid(np.arange(2 * L - 1), np.arange(L), indexing="ij")
 _j = _k - _i
@@ -100,31 +102,58 @@ def _matched(x: np.ndarray, g: np.ndarray, g_sq: np.ndarray) -> np.ndarray:
     n, k = g.shape[:2]
     # the squared distance of x[i] and g[j], -2 x_i·g_j + |g_j|² + |x_i|², in one product per drawing (its
     # templates side by side) and two broadcast sums, laid out cell by cell with the pairs last; then the band's
-    # cells only: each step of the warping below is then a slice (pairs in a trailing axis of 2 or 8 made NumPy
-    # several times slower; gathering the band first and adding to it was slower than adding to every cell)
+    # cells only, into the plan's buffer (gathering the band first and adding to it was slower than adding to every
+    # cell)
     gt = g.transpose(0, 2, 1, 3).reshape(n, L * k, CHANNELS)                  # (j, k) rows
     cells = np.matmul(-2 * x, gt.transpose(0, 2, 1)).reshape(n, L, L, k)     # (i, j, k)
     cells += g_sq.transpose(0, 2, 1)[:, None]
     cells += (x * x).sum(2)[:, :, None, None]
-    band = cells.reshape(n, L * L, k)[:, _BIJ]
+    acc, band, steps, last = _plan(n * k)
+    np.copyto(band.reshape(len(_BI), n, k), cells.reshape(n, L * L, k)[:, _BIJ].transpose(1, 0, 2))
     np.maximum(band, 0, out=band)
-    band = band.transpose(1, 0, 2).reshape(len(_BI), n * k)
-    # acc[(d + 2) % 3, i + 1]: the least cost of a path to (i, d - i), three diagonals kept (small enough to stay in
-    # the core's cache: the whole table, 2L + 1 diagonals, was megabytes to fill); acc[0, 0] is the start
-    acc = np.full((3, L + 1, n * k), np.inf, np.float32)
+    acc.fill(np.inf)
     acc[0, 0] = 0
-    written = [(0, 1), (0, 0), (0, 0)]   # each diagonal's rows written last (the rest of it is inf)
-    best = np.empty((L, n * k), np.float32)
-    for d, (lo, hi, c0, c1) in enumerate(_STEPS):   # only the rows of diagonal d inside the band: the rest stay inf
-        here, up, back = (d + 2) % 3, (d + 1) % 3, d % 3
-        b = best[:hi - lo]
-        np.minimum(acc[up, lo:hi], acc[up, lo + 1:hi + 1], out=b)   # from (i - 1, j) and from (i, j - 1)
-        np.minimum(b, acc[back, lo:hi], out=b)                        # from (i - 1, j - 1)
-        w0, w1 = written[here]
-        acc[here, w0:w1] = np.inf                                     # diagonal d - 3's rows, no longer needed
-        np.add(b, band[c0:c1], out=acc[here, lo + 1:hi + 1])
-        written[here] = (lo + 1, hi + 1)
-    return (acc[(2 * L) % 3, L] / (2 * L)).reshape(n, k)
+    minimum, add, inf = np.minimum, np.add, np.inf
+    for up, up_right, b, back, stale, cost, out in steps:   # diagonal by diagonal (see _plan)
+        minimum(up, up_right, out=b)     # from (i - 1, j) and from (i, j - 1)
+        minimum(b, back, out=b)          # from (i - 1, j - 1)
+        stale.fill(inf)                  # diagonal d - 3's rows, no longer needed
+        add(b, cost, out=out)
+    return (last / (2 * L)).reshape(n, k)
+
+
+_PLANS = threading.local()   # each thread's plans by number of pairs (a few sizes: one per kind of call)
+
+
+def _plan(pairs: int) -> tuple:
+    """(acc, band, steps, last): the warping's buffers for this many pairs and, for each diagonal d of the band, the
+    views of them its step reads and writes, made once (a step was half slicing before). acc[(d + 2) % 3, i + 1]: the
+    least cost of a path to (i, d - i), three diagonals kept (small enough to stay in the core's cache: the whole
+    table, 2L + 1 diagonals, was megabytes to fill); acc[0, 0] is the start; band: the band's cells, diagonal by
+    diagonal (pairs last: each step is then a slice; pairs in a trailing axis of 2 or 8 made NumPy several times
+    slower); last: where the distance ends. Only the rows of diagonal d inside the band are written: the rest stay
+    inf."""
+    plans = getattr(_PLANS, "by_size", None)
+    if plans is None:
+        plans = _PLANS.by_size = {}
+    plan = plans.get(pairs)
+    if plan is None:
+        if len(plans) >= 8:
+            plans.clear()   # bounded: 8 plans of at most KEPT_PLAN pairs (~2 MB each) a thread
+        acc = np.empty((3, L + 1, pairs), np.float32)
+        best = np.empty((L, pairs), np.float32)
+        band = np.empty((len(_BI), pairs), np.float32)
+        steps, written = [], [(0, 1), (0, 0), (0, 0)]   # each diagonal's rows written last (the rest of it is inf)
+        for d, (lo, hi, c0, c1) in enumerate(_STEPS):
+            here, up, back = (d + 2) % 3, (d + 1) % 3, d % 3
+            w0, w1 = written[here]
+            steps.append((acc[up, lo:hi], acc[up, lo + 1:hi + 1], best[:hi - lo], acc[back, lo:hi], acc[here, w0:w1],
+                          band[c0:c1], acc[here, lo + 1:hi + 1]))
+            written[here] = (lo + 1, hi + 1)
+        plan = (acc, band, steps, acc[(2 * L) % 3, L])
+        if pairs <= KEPT_PLAN:
+            plans[pairs] = plan
+    return plan
 
 
 def smallest(a: np.ndarray, k: int, block: int = 32) -> np.ndarray:
