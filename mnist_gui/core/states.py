@@ -22,6 +22,7 @@ class LiveAction(StrEnum):
     LIVE = "live"                # make it live
     ASK_WORSE = "ask_worse"      # it reads fewer test images than the live model: ask, default no
     ASK_STOPPED = "ask_stopped"  # stopped part way: ask whether to keep it, default no
+    ASK_UNMEASURED = "ask_unmeasured"   # it or the live model has no test accuracy to compare: ask, default no
     NONE = "none"                # diverged or no model: the live model stays
 
 

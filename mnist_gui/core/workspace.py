@@ -757,6 +757,10 @@ class Workspace:
         tolerance = FINETUNE_TOLERANCE if done.kind == BusyKind.FINETUNE else 0.0
         if live is not None and new is not None and new < live - tolerance:
             return LiveDecision(LiveAction.ASK_WORSE, new, live)
+        if (live is None or new is None) and self.checkpoint is not None and done.kind != BusyKind.FINETUNE:
+            # a live model the user chose that was never measured (a stopped run's, an imported file): a new run
+            # does not replace it unasked (a fine-tune starts from the live model itself: it goes live)
+            return LiveDecision(LiveAction.ASK_UNMEASURED, new, live)
         return LiveDecision(LiveAction.LIVE, new, live)
 
     def evaluate(self, model=None, *, device=None, progress: Callable[[Any], None] | None = None,

@@ -116,6 +116,12 @@ class GoLiveQuestions(QObject):
             self._ask(self.tr("The finished run reads {0} of the test images; the live model reads {1}.\n"
                               "Make the new, less accurate model live?").format(f"{new:.2%}", f"{live:.2%}"),
                       done, discard_on_no=False)
+        elif decision.action is LiveAction.ASK_UNMEASURED:
+            new_text = f"{new:.2%}" if new is not None else self.tr("not evaluated")
+            live_text = f"{live:.2%}" if live is not None else self.tr("not evaluated")
+            self._ask(self.tr("The finished run reads {0} of the test images; the live model: {1}. Without both "
+                              "there is nothing to compare.\nMake the new model live?").format(new_text, live_text),
+                      done, discard_on_no=False)
         elif decision.action is LiveAction.ASK_STOPPED:
             acc_text = (self.tr("test accuracy {0}").format(f"{new:.2%}") if new is not None
                         else self.tr("not evaluated"))

@@ -148,10 +148,17 @@ def test_live_decision(tmp_path, shipped, status, new, kind, action):
         assert (decision.new_accuracy, decision.live_accuracy) == (new, 0.994)
 
 
-def test_a_run_goes_live_when_there_is_no_accuracy_to_compare(tmp_path, shipped):
+def test_a_live_model_never_measured_is_not_replaced_unasked(tmp_path, shipped):
+    """Nothing to compare (a stopped run's model made live unmeasured, an imported file): a new run asks; a fine-tune
+    (of the live model itself) goes live; with no live model at all the run does."""
     ws = Workspace(tmp_path)
-    ws.make_live(replace(shipped, metrics={}), remember=False)
     assert ws.live_decision(_done("finished", 0.5)).action == "live"
+    ws.make_live(replace(shipped, metrics={}), remember=False)
+    decision = ws.live_decision(_done("finished", 0.5))
+    assert decision.action == "ask_unmeasured" and (decision.new_accuracy, decision.live_accuracy) == (0.5, None)
+    assert ws.live_decision(_done("finished", 0.5, "finetune")).action == "live"
+    ws.make_live(replace(shipped, metrics={"test_accuracy": 0.994}), remember=False)
+    assert ws.live_decision(_done("finished", None)).action == "ask_unmeasured"
 
 
 # -- evaluating, reading pen digits --------------------------------------------------------------

@@ -54,6 +54,22 @@ def test_a_worse_run_is_asked_about_and_no_keeps_it_in_the_runs_list(questions, 
     assert questions.ws.checkpoint is old and questions.done == [done] and not questions.discarded
 
 
+def test_a_live_model_never_measured_is_asked_about_before_a_new_run_replaces_it(questions, shipped):
+    """An imported model or a stopped run's, made live unmeasured: the finished run asks, and Enter keeps it."""
+    questions.ws.make_live(replace(shipped, metrics={}), remember=False)
+    old = questions.ws.checkpoint
+    done = _run(shipped, acc=0.995)
+    questions.decide(done)
+    box = questions.keepBox
+    assert "99.50%" in box.text() and "not evaluated" in box.text() and "nothing to compare" in box.text()
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+    box.button(QMessageBox.StandardButton.No).click()
+    assert questions.ws.checkpoint is old and questions.done == [done] and not questions.discarded
+    questions.decide(again := _run(shipped, acc=0.995, record="run-2"))
+    questions.keepBox.button(QMessageBox.StandardButton.Yes).click()
+    assert questions.ws.checkpoint is again.checkpoint
+
+
 def test_a_stopped_run_is_asked_about_while_measured_and_the_early_answer_applies_once_recorded(questions, shipped):
     old = questions.ws.checkpoint
     questions.measuring(0, 10_000)
