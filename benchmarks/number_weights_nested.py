@@ -100,7 +100,7 @@ class Recorder:
 
 def read_all(cases, fold_parts) -> list:
     """Each case read once, every candidate by every reader (PATHS_FROM 0): (spacing, truth, strokes, cache holding
-    every candidate's probabilities and the judge's answers), and the Recorder."""
+    every candidate's probabilities and the judge's image parts), and the Recorder."""
     classify, judge, path, templates = fold_parts
     rec = Recorder(path, templates)
     out = []

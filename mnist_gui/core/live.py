@@ -175,14 +175,23 @@ class OnnxModel:
             raise OnnxModelError(f"{source}: empty file, not an ONNX model")
         try:
             check_operators(self._data)   # on the file's bytes: the lean copy adds its own integer operators
-            lean = lean_graph(self._data)
-            lean = quantized_dense(lean) if integers else lean
+            plain = lean_graph(self._data)
+            lean = quantized_dense(plain) if integers else plain
         except UnexpectedGraph as e:
             raise OnnxModelError(f"{source}: {e}") from None
         except ValueError:
             raise OnnxModelError(f"{source}: not a readable ONNX model (random bytes, corrupt or truncated)") from None
         try:
-            self._lean = _session(lean, self.threads, checked=True)
+            try:
+                self._lean = _session(lean, self.threads, checked=True)
+            except Exception:
+                if lean is plain:
+                    raise
+                lean = plain   # a graph the integer operators do not fit (an old opset): float32 as the file holds it
+                self._lean = _session(lean, self.threads, checked=True)
+            # the integer layers scale their input by the largest value in the batch: one image a run, so that an
+            # image reads the same whatever is read beside it (number mode batches what its cache lacks)
+            self._one_a_run = lean is not plain
         except UnexpectedGraph as e:
             raise OnnxModelError(f"{source}: {e}") from None
         except Exception as e:  # onnxruntime raises its own types (InvalidProtobuf, InvalidGraph, Fail, ...)
@@ -198,7 +207,7 @@ class OnnxModel:
         return cls(data, source=source, threads=threads, integers=integers)
 
     @classmethod
-    def from_path(cls, path, threads: int = DEFAULT_THREADS) -> OnnxModel:
+    def from_path(cls, path, threads: int = DEFAULT_THREADS, integers: bool = True) -> OnnxModel:
         path = Path(path)
         if path.is_dir():
             raise OnnxModelError(f"{path}: is a folder, not an ONNX model")
@@ -210,7 +219,7 @@ class OnnxModel:
             raise OnnxModelError(f"{path}: no such ONNX model file") from None
         except OSError as e:
             raise OnnxModelError(f"{path}: cannot read it ({os_reason(e)})") from None
-        return cls(data, source=str(path), path=path, threads=threads)
+        return cls(data, source=str(path), path=path, threads=threads, integers=integers)
 
     # -------------------------------------------------------------------------------------- metadata
 
@@ -299,6 +308,9 @@ class OnnxModel:
         if len(images) == 0:
             return np.zeros((0, 10))
         x = _as_batch(images)
+        if self._one_a_run and len(x) > 1:
+            return np.concatenate([self._lean.run([PROBABILITIES], {INPUT: x[i:i + 1]})[0]
+                                   for i in range(len(x))]).astype(np.float64)
         return self._lean.run([PROBABILITIES], {INPUT: x})[0].astype(np.float64)
 
     def probabilities(self, img28: np.ndarray) -> np.ndarray:

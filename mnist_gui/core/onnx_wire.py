@@ -86,14 +86,15 @@ def lean_graph(data: bytes, keep=(LOGITS, PROBABILITIES)) -> bytes:
 
 
 # ---------------------------------------------------------------------------------- dense layers in integers
-# The shipped network's dense layer (3136 × 1024 weights, 12.8 MB as float32) is most of a live read's time: its
+# The shipped network's dense layer (3136 × 1024 weights, 12.8 MB as float32) was most of a live read's time: its
 # weights are read from memory at each stroke (the caches have been emptied by the window's other work in the
-# meantime). Quantized as ONNX Runtime's own `quantize_dynamic` does (its ops: DynamicQuantizeLinear on the
-# input, MatMulInteger, then the scales), the weights take a quarter of the bytes: a read after a pause 1.50 ->
-# 0.88 ms (benchmarks/live_predict.py; benchmarks/README.md). Weights per output unit, symmetric, 7 bits (as
-# quantize_dynamic's reduce_range: on CPUs without VNNI, ONNX Runtime's u8×s8 product adds pairs in 16 bits,
-# which 8-bit weights can overflow). The shipped model reads the 10,000 MNIST test digits with the same 40
-# mistakes and no digit changed (tests/core/test_onnx.py).
+# meantime). Run on 8-bit integers with the operators ONNX Runtime's own `quantize_dynamic` uses (DynamicQuantizeLinear
+# on the input, MatMulInteger, then the scales), the weights take a quarter of the bytes: one image after a pause
+# 1.30 -> 0.73 ms (benchmarks/README.md). Weights per output unit, symmetric, 7 bits (as quantize_dynamic's
+# reduce_range: on CPUs without VNNI, ONNX Runtime's u8×s8 product adds pairs in 16 bits, which 8-bit weights can
+# overflow). The input's scale is the batch's: core/live.py runs one image a run. The shipped model reads the 10,000
+# MNIST test digits with the same 40 mistakes and no digit changed (benchmarks/README.md; tests/core/test_onnx.py
+# checks 2,000 of them). A weight that is not finite leaves its layer in float32.
 
 QUANTIZE_FROM = 1 << 18          # weights of a Gemm with at least this many are quantized (the shipped: 3.2 M)
 WEIGHT_LEVELS = 63               # 7 bits: -63 .. 63
@@ -178,9 +179,9 @@ def _gemm(b) -> tuple[list[str], list[str], bool] | None:
             name = next((_text(attr[q:e]) for n, w, _, e, q in _fields(attr) if n == _ATTR_NAME and w == 2), "")
             if name in trans:
                 trans[name] = next((_value(attr, s) for n, w, s, _, _ in _fields(attr) if n == _ATTR_I and w == 0), 0)
-            elif name in ("alpha", "beta"):
+            elif name in ("alpha", "beta"):   # (an attribute without its value reads as 0 in ONNX Runtime)
                 f = next((np.frombuffer(bytes(attr[e - 4:e]), "<f4")[0] for n, w, _, e, _ in _fields(attr)
-                          if n == _ATTR_F and w == 5), 1.0)
+                          if n == _ATTR_F and w == 5), 0.0)
                 if f != 1.0:
                     return None
             else:
@@ -193,7 +194,7 @@ def _gemm(b) -> tuple[list[str], list[str], bool] | None:
 def _int8_dense(x: str, weights: np.ndarray, bias: list[str], out: str, trans_b: bool) -> list[bytes]:
     """The initializers and nodes that compute Gemm(x, weights, bias) on 8-bit integers, into out."""
     n_by_k = weights if trans_b else weights.T   # a row per output unit
-    scale = np.maximum(np.abs(n_by_k).max(1), 1e-30).astype(np.float32) / WEIGHT_LEVELS
+    scale = np.maximum(np.maximum(n_by_k.max(1), -n_by_k.min(1)), 1e-30).astype(np.float32) / WEIGHT_LEVELS
     q = np.empty(n_by_k.shape[::-1], np.int8)   # MatMulInteger's B: K × N (within ±63) ...
     for r in range(0, len(n_by_k), 1024):   # ... made a slice at a time (a model's float copies stay small)
         q[:, r:r + 1024] = np.rint(n_by_k[r:r + 1024] * (1 / scale[r:r + 1024])[:, None]).T
@@ -230,7 +231,7 @@ def quantized_dense(data: bytes) -> bytes:
         if num == _GRAPH_INITIALIZER:
             name, values = _float_tensor(body)
             if values is not None and values.ndim == 2 and values.size >= QUANTIZE_FROM and uses.get(name) == 1 \
-                    and any(gm[0][1] == name for gm in gemms.values()):
+                    and any(gm[0][1] == name for gm in gemms.values()) and np.isfinite(values).all():
                 weights[name] = values
                 dropped.add(s)   # replaced by its 8-bit copy
     if not weights:
@@ -240,7 +241,7 @@ def quantized_dense(data: bytes) -> bytes:
         gemm = gemms.get(s)
         if gemm is not None and gemm[0][1] in weights:
             (x, w, *bias), (out,), trans_b = gemm
-            parts += _int8_dense(x, weights[w], bias, out, trans_b)
+            parts += _int8_dense(x, weights[w], [b for b in bias if b], out, trans_b)   # ("": no bias)
         elif s not in dropped:
             parts.append(field)
     graph = b"".join(parts)

@@ -178,8 +178,9 @@ class RunPlan:
 @dataclass
 class LiveDecision:
     """What to do with a finished run's model: `action` is "live" (make it live), "ask_worse" (it reads
-    fewer test images than the live model: ask, default no), "ask_stopped" (stopped part way: ask whether
-    to keep it, default no; no discards it) or "none" (diverged or no model: the live model stays)."""
+    fewer test images than the live model: ask, default no), "ask_unmeasured" (it or the live model has no test
+    accuracy to compare: ask, default no), "ask_stopped" (stopped part way: ask whether to keep it, default keep;
+    Discard deletes it) or "none" (diverged or no model: the live model stays)."""
     action: LiveAction
     new_accuracy: float | None = None
     live_accuracy: float | None = None

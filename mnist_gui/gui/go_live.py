@@ -1,7 +1,7 @@
 """GoLiveQuestions: what becomes of a finished run's model, asked of the user where the core says to ask.
 
-The core decides (`Workspace.live_decision`): live at once, a question ("ask_worse", "ask_stopped"), or not
-at all; a model that could not be saved (a full disk) is offered again first (Retry / Save as… / Discard).
+The core decides (`Workspace.live_decision`): live at once, a question ("ask_worse", "ask_unmeasured",
+"ask_stopped"), or not at all; a model that could not be saved (a full disk) is offered again first (Retry / Save as… / Discard).
 This object asks those questions in message boxes over its parent widget and applies the answers
 (`make_live`, `discard_run_model`, `retry`, `save_model`). A stopped run is asked about at once, while its
 model is still being measured (`measuring`): an answer given then applies when the run is recorded.
@@ -117,10 +117,10 @@ class GoLiveQuestions(QObject):
                               "Make the new, less accurate model live?").format(f"{new:.2%}", f"{live:.2%}"),
                       done, discard_on_no=False)
         elif decision.action is LiveAction.ASK_UNMEASURED:
-            new_text = f"{new:.2%}" if new is not None else self.tr("not evaluated")
+            new_text = self.tr("test accuracy {0}").format(f"{new:.2%}") if new is not None else self.tr("not evaluated")
             live_text = f"{live:.2%}" if live is not None else self.tr("not evaluated")
-            self._ask(self.tr("The finished run reads {0} of the test images; the live model: {1}. Without both "
-                              "there is nothing to compare.\nMake the new model live?").format(new_text, live_text),
+            self._ask(self.tr("The finished run: {0}; the live model: {1}. Without both accuracies there is nothing "
+                              "to compare.\nMake the new model live?").format(new_text, live_text),
                       done, discard_on_no=False)
         elif decision.action is LiveAction.ASK_STOPPED:
             acc_text = (self.tr("test accuracy {0}").format(f"{new:.2%}") if new is not None
@@ -245,10 +245,11 @@ class GoLiveQuestions(QObject):
         box.button(QMessageBox.StandardButton.Yes).setText(self.tr("&Make it live"))
         box.button(QMessageBox.StandardButton.No).setText(
             self.tr("&Discard it") if discard_on_no else self.tr("&Keep it in the Runs list"))
-        if discard_on_no:   # a stopped run's: Escape or the box closed keeps it (only the Discard button deletes it)
+        if discard_on_no:   # a stopped run's: Enter, Escape or the box closed keeps it (only the Discard button deletes it)
             keep = box.addButton(QMessageBox.StandardButton.Cancel)
             keep.setText(self.tr("&Keep it in the Runs list"))
             keep.setIcon(QIcon())   # not Cancel's cross: it keeps the model
+            box.setDefaultButton(keep)
         box.setInformativeText(
             self.tr("Discarding deletes this model; the run's curves stay in the Runs list.") if discard_on_no
             else self.tr("Kept, it can be made live later from the Runs list; the live model stays as it is."))

@@ -578,9 +578,9 @@ Make this partly trained model the live model?</source>
 要將這個部分訓練的模型設為使用中嗎？</translation>
     </message>
     <message>
-        <source>The finished run reads {0} of the test images; the live model: {1}. Without both there is nothing to compare.
+        <source>The finished run: {0}; the live model: {1}. Without both accuracies there is nothing to compare.
 Make the new model live?</source>
-        <translation>完成的訓練在測試影像上的準確率為 {0}；使用中的模型為 {1}。少了其中一個便無從比較。
+        <translation>完成的訓練：{0}；使用中的模型：{1}。少了其中一個準確率便無從比較。
 要改用新模型嗎？</translation>
     </message>
     <message>

@@ -62,6 +62,19 @@ def test_the_warping_is_the_same_from_two_threads_and_for_every_number_of_pairs(
     for t in threads:
         t.join()
     assert all(np.array_equal(r, alone[n]) for n in alone for r in got[n])
+    # threads of the same size at once (each its own buffers: one plan shared by all gave wrong distances)
+    y = rng.normal(size=(4, 3, E.L, T.CHANNELS)).astype(np.float32)
+    want3 = {i: E.matched(y[i], g[:3]) for i in range(4)}
+    same: dict = {}
+
+    def same_size(i):
+        same[i] = [E.matched(y[i], g[:3]) for _ in range(40)]
+    threads = [threading.Thread(target=same_size, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(np.array_equal(r, want3[i]) for i in range(4) for r in same[i])
 
 
 def test_the_k_smallest_of_long_rows_are_found_block_by_block():

@@ -10,6 +10,7 @@ from mnist_gui import config
 from mnist_gui.core.handwriting import judge as J
 from mnist_gui.core.handwriting import judge_net as JN
 from mnist_gui.core.handwriting import numbers as N
+from mnist_gui.core.live import checked_session
 from mnist_gui.core.predictor import torch_classifier
 from mnist_gui.core.preprocess import strokes_to_mnist
 from mnist_gui.core.reading import ReadingModels
@@ -146,7 +147,10 @@ def test_a_cache_judges_each_candidates_image_once(shipped):
     sets = N.candidate_sets(four + [tall])[0]
     feats = N.judge_features(sets)
     seen = [cache[k].image for k in feats]
-    assert np.abs(answers[-1] - onnx(seen, np.array(list(feats.values())))).max() < 1e-6   # the whole network's
+    session = checked_session(config.resource_path("number_judge.onnx"), ["images", "features"], ["whole"], "a judge")
+    whole = session.run(["whole"], {"images": np.stack(seen)[:, None].astype(np.float32),
+                                    "features": np.array(list(feats.values()), np.float32)})[0]
+    assert np.abs(answers[-1] - whole).max() < 1e-6   # the whole network's (its file as it is, in one run)
 
 
 def test_the_shipped_onnx_judge_is_the_shipped_torch_judge(tmp_path):

@@ -102,18 +102,22 @@ def test_a_stopped_run_still_open_gets_its_accuracy_and_yes_makes_it_live(questi
 
 
 def test_a_stopped_runs_model_is_deleted_only_by_its_discard_button(questions, shipped, qtbot):
-    """Found by a newcomer: Escape on "Make this partly trained model live?", or the app closed (a logout's SIGTERM)
-    while it was open, deleted the model: only Discard it does now; Escape keeps it in the Runs list."""
+    """Found by newcomers: Escape, then Enter (the default button was Discard it), on "Make this partly trained model
+    live?", or the app closed (a logout's SIGTERM) while it was open, deleted the model: only Discard it does now;
+    Enter and Escape keep it in the Runs list."""
     from PySide6.QtCore import Qt
     done = _run(shipped, status="stopped", acc=0.7)
     questions.decide(done)
     box = questions.keepBox
     keep = box.button(QMessageBox.StandardButton.Cancel)
     assert keep is not None and keep.text().replace("&", "") == "Keep it in the Runs list"
-    assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)   # Enter: as before
+    assert box.defaultButton() is keep
     qtbot.keyClick(box, Qt.Key.Key_Escape)
     assert questions.keepBox is None and not questions.discarded and questions.done == [done]
     assert "kept in the Runs list" in questions.lines[-1]
+    questions.decide(enter := _run(shipped, status="stopped", acc=0.7, record="run-3"))
+    qtbot.keyClick(questions.keepBox, Qt.Key.Key_Return)
+    assert questions.keepBox is None and not questions.discarded and questions.done == [done, enter]
     questions.decide(_run(shipped, status="stopped", acc=0.7, record="run-2"))   # the next; the window closes over it
     box = questions.keepBox
     questions.closing = True

@@ -504,7 +504,7 @@ _TAUGHT = "taught shapes"     # in the cache: {stroke: is it a shape of the user
 
 
 def remember(store: dict, items: dict, limit: int = 4 * MAX_INPUTS) -> None:
-    """Put items in a store kept between reads (the judge's answers, the gates' verdicts), emptied first when
+    """Put items in a store kept between reads (the gates' verdicts, the taught shapes' answers), emptied first when
     they would take it past limit entries."""
     if len(store) + len(items) > limit:
         store.clear()
@@ -661,8 +661,8 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     in one call. cache (a dict kept between calls, e.g. while the user draws) keeps each
     candidate's image and probabilities, so a new stroke only renders and classifies the
     candidates it is part of. judge (core/judge.py), when given, says how likely each candidate is
-    one whole digit; its log-probability joins the score (kept in the cache too, while the candidate's
-    features stay the same). path (trajectory.PathReader), when given, reads the candidates' strokes
+    one whole digit; its log-probability joins the score (a judge in two parts, judge.OnnxJudge, reads each
+    candidate's image once, kept in the cache: see _judged). path (trajectory.PathReader), when given, reads the candidates' strokes
     too; its probabilities join the image's (trajectory.combine) before the candidates are scored. With a judge,
     the path net and the elastic reader read only the candidates it gives at least PATHS_FROM, and those of the
     best reading (read, and the readings ranked again, until the best reading's are all read: the same reading as
