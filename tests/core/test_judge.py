@@ -48,6 +48,10 @@ def test_training_learns_to_tell_whole_from_pieces():
     net = JN.train_judge(images, np.array(feats), np.array(whole), epochs=3, log=lambda s: None)
     p = JN.torch_judge(net)(images, np.array(feats))
     assert np.all((p > 0.5) == np.array(whole))
+    import torch
+    x, f = JN._tensors(images, np.array(feats))   # in its two parts (judge.SplitJudge) as the whole network says
+    with torch.no_grad():
+        assert np.abs(p - torch.sigmoid(net(x, f)).numpy()).max() < 1e-5
 
 
 def test_a_saved_judge_loads_and_judges_the_same(tmp_path):
@@ -113,7 +117,7 @@ def test_candidates_are_labelled_whole_by_whose_points_they_are():
 
 
 def test_a_cache_judges_each_candidates_image_once(shipped):
-    """The judge's network reads a candidate's image once (OnnxJudge.image_part, kept with it); when a stroke moves
+    """The judge's network reads a candidate's image once (SplitJudge.image_part, kept with it); when a stroke moves
     the line, only the rest of it runs again, on the new features: the same answers as the whole network."""
     onnx = J.onnx_judge(config.resource_path("number_judge.onnx"))
     imaged, answers = [], []

@@ -27,37 +27,37 @@ from mnist_gui.core.live import checked_session
 FEATURES = 4   # numbers.judge_features
 
 
-class OnnxJudge:
-    """The exported judge (judge_net.export_judge_onnx) in two parts. `image_part`: the convolutions and the
-    first layer's weights on the image, on ONNX Runtime (nearly all the work), which the number reader keeps
-    with each candidate: its image never changes. `of_parts`: the rest in NumPy (the features' weights, ReLU,
-    the last layer, the sigmoid: a few hundred multiplications a candidate), run again whenever a stroke moves
-    the line and with it the candidates' features. judge(images, feats) is both."""
+class SplitJudge:
+    """A whole-digit judge in two parts. `image_part`: the convolutions and the first layer's weights on the image
+    (nearly all the work), which the number reader keeps with each candidate: its image never changes. `of_parts`:
+    the rest in NumPy (the features' weights, ReLU, the last layer, the sigmoid: a few hundred multiplications a
+    candidate), run again whenever a stroke moves the line and with it the candidates' features. judge(images,
+    feats) is both. image_part: N images -> N × H, the first layer's sum before its features' share (its bias
+    included); features_weight: H × FEATURES; last_weight, last_bias: the last layer's (one unit)."""
 
-    def __init__(self, session, output: str, features_weight: np.ndarray, last_weight: np.ndarray,
-                 last_bias: np.ndarray):
-        self._session, self._output = session, output
-        self._wf, self._w2, self._b2 = features_weight, last_weight.reshape(-1), float(last_bias.reshape(-1)[0])
+    def __init__(self, image_part, features_weight: np.ndarray, last_weight: np.ndarray, last_bias: np.ndarray):
+        self._image_part = image_part
+        self._wf = np.asarray(features_weight, np.float32)
+        self._w2 = np.asarray(last_weight, np.float32).reshape(-1)
+        self._b2 = float(np.asarray(last_bias).reshape(-1)[0])
 
     def image_part(self, images: list[np.ndarray]) -> np.ndarray:
-        """N × H: the first layer's sum before its features' share (its bias included)."""
         if not len(images):
             return np.zeros((0, len(self._w2)), np.float32)
-        x = np.stack(images).astype(np.float32)[:, None]
-        zeros = np.zeros((len(x), FEATURES), np.float32)
-        return self._session.run([self._output], {"images": x, "features": zeros})[0]
+        return np.asarray(self._image_part(np.stack(images).astype(np.float32)[:, None]), np.float32)
 
     def of_parts(self, parts: np.ndarray, feats) -> np.ndarray:
         """N P(whole digit) from the candidates' image parts and their N × FEATURES features."""
         f = np.asarray(feats, np.float32).reshape(-1, FEATURES)
         hidden = np.maximum(np.asarray(parts, np.float32) + f @ self._wf.T, 0)
-        return 1 / (1 + np.exp(-(hidden @ self._w2 + self._b2).astype(np.float64)))
+        with np.errstate(over="ignore"):   # exp of a very sure "not whole": P = 0
+            return 1 / (1 + np.exp(-(hidden @ self._w2 + self._b2).astype(np.float64)))
 
     def __call__(self, images: list[np.ndarray], feats) -> np.ndarray:
         return self.of_parts(self.image_part(images), feats)
 
 
-def onnx_judge(path, threads: int = 1) -> OnnxJudge:
+def onnx_judge(path, threads: int = 1) -> SplitJudge:
     """The judge exported by judge_net.export_judge_onnx, on ONNX Runtime (no torch); ValueError in one line
     when the file is missing or is not one."""
     from mnist_gui.core.onnx_wire import graph_nodes, initializers, with_outputs
@@ -82,4 +82,7 @@ def onnx_judge(path, threads: int = 1) -> OnnxJudge:
         return with_outputs(data, [first])
 
     session = checked_session(path, ["images", "features"], ["whole"], "a whole-digit judge", threads, edit=split)
-    return OnnxJudge(session, parts["output"], parts["wf"], parts["w2"], parts["b2"])
+
+    def image_part(x: np.ndarray) -> np.ndarray:   # the features zeroed: their share is added in of_parts
+        return session.run([parts["output"]], {"images": x, "features": np.zeros((len(x), FEATURES), np.float32)})[0]
+    return SplitJudge(image_part, parts["wf"], parts["w2"], parts["b2"])

@@ -14,8 +14,7 @@ import torch
 from torch import nn
 
 from mnist_gui import config
-from mnist_gui.core.handwriting.judge import FEATURES
-from mnist_gui.core.handwriting.numbers import Judge
+from mnist_gui.core.handwriting.judge import FEATURES, SplitJudge
 
 
 class JudgeNet(nn.Module):
@@ -84,14 +83,18 @@ def load_judge(path) -> JudgeNet:
     return net.eval()
 
 
-def torch_judge(net: JudgeNet) -> Judge:
-    @torch.inference_mode()
-    def judge(images: list[np.ndarray], feats) -> np.ndarray:
-        if not images:
-            return np.zeros(0)
-        return torch.sigmoid(net.eval()(*_tensors(images, feats))).double().numpy()
+def torch_judge(net: JudgeNet) -> SplitJudge:
+    """The judge on torch, in the two parts the number reader keeps (judge.SplitJudge)."""
+    net.eval()
+    first, last = net.head[0], net.head[2]
 
-    return judge
+    @torch.inference_mode()
+    def image_part(x: np.ndarray) -> np.ndarray:
+        emb = net.conv((torch.from_numpy(x) - config.MNIST_MEAN) / config.MNIST_STD)
+        return first(torch.cat([emb, torch.zeros(len(x), FEATURES)], 1)).numpy()
+
+    return SplitJudge(image_part, first.weight.detach()[:, -FEATURES:].numpy(), last.weight.detach().numpy(),
+                      last.bias.detach().numpy())
 
 
 def export_judge_onnx(net: JudgeNet, path) -> Path:

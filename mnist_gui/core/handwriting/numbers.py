@@ -546,11 +546,11 @@ class _Seen:
     joined: np.ndarray | None = None    # ... and the ten joined with the path net's and the elastic reader's, once
                                         # they read it (read_paths) ...
     distances: np.ndarray | None = None   # ... with the elastic reader's ten distances
-    judged: tuple | None = None         # (judge, what it made of the image: judge.OnnxJudge.image_part), once judged
+    judged: tuple | None = None         # (judge, what it made of the image: judge.SplitJudge.image_part), once judged
 
 
 def _judged(judge: Judge, seen: dict, keys: list, feats: np.ndarray) -> np.ndarray:
-    """The judge's P(whole digit) of these candidates (N × 4 judge_features). A judge in two parts (judge.OnnxJudge)
+    """The judge's P(whole digit) of these candidates (N × 4 judge_features). A judge in two parts (judge.SplitJudge)
     reads each candidate's image once, kept with it: a stroke that moves the line changes every candidate's
     features, and then only the small rest of the network runs again."""
     image_part, of_parts = getattr(judge, "image_part", None), getattr(judge, "of_parts", None)
@@ -661,7 +661,7 @@ def read_digits(strokes: Sequence[Stroke], classify: Classify, cache: dict | Non
     in one call. cache (a dict kept between calls, e.g. while the user draws) keeps each
     candidate's image and probabilities, so a new stroke only renders and classifies the
     candidates it is part of. judge (core/judge.py), when given, says how likely each candidate is
-    one whole digit; its log-probability joins the score (a judge in two parts, judge.OnnxJudge, reads each
+    one whole digit; its log-probability joins the score (a judge in two parts, judge.SplitJudge, reads each
     candidate's image once, kept in the cache: see _judged). path (trajectory.PathReader), when given, reads the candidates' strokes
     too; its probabilities join the image's (trajectory.combine) before the candidates are scored. With a judge,
     the path net and the elastic reader read only the candidates it gives at least PATHS_FROM, and those of the
