@@ -192,8 +192,6 @@ class OnnxModel:
             # the integer layers scale their input by the largest value in the batch: one image a run, so that an
             # image reads the same whatever is read beside it (number mode batches what its cache lacks)
             self._one_a_run = lean is not plain
-        except UnexpectedGraph as e:
-            raise OnnxModelError(f"{source}: {e}") from None
         except Exception as e:  # onnxruntime raises its own types (InvalidProtobuf, InvalidGraph, Fail, ...)
             raise OnnxModelError(f"{source}: not a readable ONNX model ({_first_line(e)})") from None
         self.metadata = dict(self._lean.get_modelmeta().custom_metadata_map)
@@ -325,7 +323,7 @@ class OnnxModel:
             except Exception as e:
                 raise OnnxModelError(f"{self._source}: its layer outputs cannot be loaded ({_first_line(e)})") from None
         names = [LAYER_PREFIX + n for n in self.layer_names]
-        outs = self._full.run([*names, PROBABILITIES], {INPUT: _as_batch(np.asarray(img28)[None])})
+        outs = self._full.run(names, {INPUT: _as_batch(np.asarray(img28)[None])})
         acts = {n: o[0] for n, o in zip(self.layer_names, outs)}
         acts["softmax"] = self.probabilities(img28).astype(np.float32)   # the bars' (the lean graph's integer layers)
         return acts

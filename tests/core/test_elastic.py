@@ -48,7 +48,7 @@ def test_the_warping_is_the_same_from_two_threads_and_for_every_number_of_pairs(
     import threading
     rng = np.random.default_rng(1)
     x = rng.normal(size=(40, E.L, T.CHANNELS)).astype(np.float32)
-    g = rng.normal(size=(40, 60, E.L, T.CHANNELS)).astype(np.float32)   # 2,400 pairs: over KEPT_PLAN
+    g = rng.normal(size=(40, 120, E.L, T.CHANNELS)).astype(np.float32)   # 4,800 pairs: over KEPT_PAIRS
     want = np.array([[reference_dtw(x[0].astype(float), t.astype(float)) for t in g[0, :5]]])
     assert np.allclose(E.matched(x[:1], g[:1, :5]), want, rtol=1e-5)
     alone = {n: E.matched(x[:n], g[:n]) for n in (1, 3, 40)}

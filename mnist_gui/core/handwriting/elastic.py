@@ -42,7 +42,7 @@ FAR_BEYOND = 0.21         # a drawing farther than this from every template is n
 BACKWARDS_BEYOND = 0.2    # a drawing farther than this as drawn is matched turned round too (below FAR_BEYOND)
 MAX_BYTES = 64 << 20       # a templates file larger than this is not one (the shipped one: 1.8 MB)
 CHUNK = 8192              # pairs matched at once (memory: ~2 · L² · CHUNK floats)
-KEPT_PLAN = 1024          # a warping's buffers and views are kept for up to this many pairs (`_plan`)
+KEPT_PAIRS = 4096         # a thread keeps the warping's buffers and views (`_plan`) of up to this many pairs in all
 
 _k, _i = np.meshgrid(np.arange(2 * L - 1), np.arange(L), indexing="ij")
 _j = _k - _i
@@ -136,10 +136,12 @@ def _plan(pairs: int) -> tuple:
     plans = getattr(_PLANS, "by_size", None)
     if plans is None:
         plans = _PLANS.by_size = {}
-    plan = plans.get(pairs)
-    if plan is None:
-        if len(plans) >= 8:
-            plans.clear()   # bounded: 8 plans of at most KEPT_PLAN pairs (~2 MB each) a thread
+    plan = plans.pop(pairs, None)
+    if plan is not None:
+        plans[pairs] = plan   # the most recently used last
+    else:
+        while plans and sum(plans) + pairs > KEPT_PAIRS:
+            del plans[next(iter(plans))]   # the least recently used: bounded, ~2 KB a pair kept
         acc = np.empty((3, L + 1, pairs), np.float32)
         best = np.empty((L, pairs), np.float32)
         band = np.empty((len(_BI), pairs), np.float32)
@@ -151,7 +153,7 @@ def _plan(pairs: int) -> tuple:
                           band[c0:c1], acc[here, lo + 1:hi + 1]))
             written[here] = (lo + 1, hi + 1)
         plan = (acc, band, steps, acc[(2 * L) % 3, L])
-        if pairs <= KEPT_PLAN:
+        if pairs <= KEPT_PAIRS:
             plans[pairs] = plan
     return plan
 
