@@ -119,9 +119,13 @@ def test_stop_asks_at_once_while_the_stopped_model_is_measured(window, tab, qtbo
     tab.apply_config(quick(epochs=50))
     tab.start_training()
     qtbot.waitUntil(lambda: len(tab._steps) > 2, timeout=60_000)
+    tab.toggle_pause()   # stopped while paused: the stop resumes it to measure the model
+    assert tab.paused
     tab.stop_training()
     qtbot.waitUntil(lambda: tab.keepBox is not None, timeout=30_000)
     assert tab.is_running() and "being measured" in tab.keepBox.text() and f"{old.test_accuracy:.2%}" in tab.keepBox.text()
+    assert not tab.pauseButton.isEnabled() and not tab.stopButton.isEnabled()   # nothing left to pause or stop
+    assert not tab.paused and tab.pauseButton.text() == "&Pause"
     qtbot.waitUntil(lambda: tab.progressBar.value() == 64)
     assert "measuring the stopped model" in tab.progressBar.text()
     with qtbot.waitSignal(window.modelChanged, timeout=60_000):

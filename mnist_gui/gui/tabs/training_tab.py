@@ -309,6 +309,10 @@ class TrainingTab(Retranslating, QWidget):
         if self._worker is not None:
             self._worker.stop()
             self.stopButton.setEnabled(False)
+            self.pauseButton.setEnabled(False)   # nothing left to pause: the stopped model is measured, then saved
+            if self.paused:   # a stop resumes a paused run (to measure and save it)
+                self.pauseButton.setText(self.tr("&Pause"))
+                self.progress.set_paused(False)
             self.append_log(self.tr("stopping…"))
 
     @property
