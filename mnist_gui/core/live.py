@@ -176,11 +176,14 @@ class OnnxModel:
         try:
             check_operators(self._data)   # on the file's bytes: the lean copy adds its own integer operators
             plain = lean_graph(self._data)
-            lean = quantized_dense(plain) if integers else plain
         except UnexpectedGraph as e:
             raise OnnxModelError(f"{source}: {e}") from None
         except ValueError:
             raise OnnxModelError(f"{source}: not a readable ONNX model (random bytes, corrupt or truncated)") from None
+        try:
+            lean = quantized_dense(plain) if integers else plain
+        except Exception:   # (odd tensors in a file ONNX Runtime may still read: it decides, in float32)
+            lean = plain
         try:
             try:
                 self._lean = _session(lean, self.threads, checked=True)
