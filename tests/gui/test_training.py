@@ -79,7 +79,8 @@ def test_pause_resume_stop_and_keep(window, tab, qtbot):
     assert window.checkpoint is old
     assert "test accuracy" in tab.keepBox.text()   # the stopped model was evaluated
     assert tab.keepBox.text().startswith("The run was stopped") and f"{old.test_accuracy:.2%}" in tab.keepBox.text()
-    assert tab.keepBox.defaultButton() is tab.keepBox.button(QMessageBox.StandardButton.No)
+    # Enter keeps a stopped run's model (the Cancel-role "Keep it in the Runs list"); only Discard it deletes it
+    assert tab.keepBox.defaultButton() is tab.keepBox.button(QMessageBox.StandardButton.Cancel)
     tab.keepBox.button(QMessageBox.StandardButton.No).click()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=60_000)   # the answer may come before the measuring ends
     assert window.checkpoint is old
