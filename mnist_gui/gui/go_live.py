@@ -1,7 +1,8 @@
 """GoLiveQuestions: what becomes of a finished run's model, asked of the user where the core says to ask.
 
 The core decides (`Workspace.live_decision`): live at once, a question ("ask_worse", "ask_unmeasured",
-"ask_stopped"), or not at all; a model that could not be saved (a full disk) is offered again first (Retry / Save as… / Discard).
+"ask_stopped"), or not at all; a model that could not be saved (a full disk) is offered again first (Retry /
+Save as… / Discard).
 This object asks those questions in message boxes over its parent widget and applies the answers
 (`make_live`, `discard_run_model`, `retry`, `save_model`). A stopped run is asked about at once, while its
 model is still being measured (`measuring`): an answer given then applies when the run is recorded.
@@ -61,7 +62,7 @@ class GoLiveQuestions(QObject):
         text = self.tr("The run was stopped; its test accuracy is being measured: {0} of {1} test images so far. "
                        "The live model reads {2}.\n"
                        "Make this partly trained model the live model?").format(
-            f"{done:,}", f"{total:,}", f"{live:.2%}" if live is not None else self.tr("not evaluated"))
+            f"{done:,}", f"{total:,}", self._percent(live))
         if self.keepBox is not None and self._boxRun is None:
             self.keepBox.setText(text)
         elif self._earlyAnswer is None:
@@ -117,15 +118,12 @@ class GoLiveQuestions(QObject):
                               "Make the new, less accurate model live?").format(f"{new:.2%}", f"{live:.2%}"),
                       done, discard_on_no=False)
         elif decision.action is LiveAction.ASK_UNMEASURED:
-            new_text = self.tr("test accuracy {0}").format(f"{new:.2%}") if new is not None else self.tr("not evaluated")
-            live_text = f"{live:.2%}" if live is not None else self.tr("not evaluated")
             self._ask(self.tr("The finished run: {0}; the live model: {1}. Without both accuracies there is nothing "
-                              "to compare.\nMake the new model live?").format(new_text, live_text),
+                              "to compare.\nMake the new model live?").format(self._test_accuracy(new),
+                                                                                self._percent(live)),
                       done, discard_on_no=False)
         elif decision.action is LiveAction.ASK_STOPPED:
-            acc_text = (self.tr("test accuracy {0}").format(f"{new:.2%}") if new is not None
-                        else self.tr("not evaluated"))
-            live_text = f"{live:.2%}" if live is not None else self.tr("not evaluated")
+            acc_text, live_text = self._test_accuracy(new), self._percent(live)
             msg = done.message
             if isinstance(msg, Message) and msg.code == "run-stopped":   # where it stopped, said once
                 text = self.tr("The run was stopped at step {0} of {1} ({2}); the live model reads {3}.\n"
@@ -145,6 +143,12 @@ class GoLiveQuestions(QObject):
         else:
             self.forget_early_question()
             self.decided.emit(done)
+
+    def _percent(self, accuracy: float | None) -> str:
+        return f"{accuracy:.2%}" if accuracy is not None else self.tr("not evaluated")
+
+    def _test_accuracy(self, accuracy: float | None) -> str:
+        return self.tr("test accuracy {0}").format(f"{accuracy:.2%}") if accuracy is not None else self.tr("not evaluated")
 
     # -- the model that could not be saved ------------------------------------------------------------
     def _offer_unsaved(self, done: FinishedRun, again: bool = False) -> None:
